@@ -1,0 +1,152 @@
+//! The command-line contract (design.md §2), as clap types. Each subcommand's behaviour
+//! lives in `commands/<name>.rs`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "agentdeck", version, about = "One terminal console over every AI coding agent your team runs")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The local store (SQLite). Default: $XDG_DATA_HOME/agentdeck/agentdeck.db
+    #[arg(long, global = true, env = "AGENTDECK_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Config file. Default: $XDG_CONFIG_HOME/agentdeck/config.toml
+    #[arg(long, global = true, env = "AGENTDECK_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Console theme: a built-in name or a TOML file
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// When to use colour (NO_COLOR is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Unbind every action that writes (acknowledge, snooze, …)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Never touch the network (vendor APIs, team server)
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// Time zone for days, weeks and months (IANA name). Default: the local zone
+    #[arg(long, global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Open the console on a generated demo organisation with a live simulator
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One incremental pass over local agent files
+    Ingest(IngestArgs),
+    /// Usage and cost reports (table, JSON or CSV)
+    Report(ReportArgs),
+    /// The model price table
+    Pricing {
+        #[command(subcommand)]
+        action: Option<PricingCommand>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceDirs {
+    /// Claude Code config root or its projects/ folder (repeatable)
+    #[arg(long = "claude-dir", value_name = "DIR")]
+    pub claude: Vec<PathBuf>,
+    /// Codex home or its sessions/ folder (repeatable)
+    #[arg(long = "codex-dir", value_name = "DIR")]
+    pub codex: Vec<PathBuf>,
+    /// Gemini CLI home (~/.gemini) or its tmp/ folder (repeatable)
+    #[arg(long = "gemini-dir", value_name = "DIR")]
+    pub gemini: Vec<PathBuf>,
+}
+
+impl SourceDirs {
+    pub fn is_empty(&self) -> bool {
+        self.claude.is_empty() && self.codex.is_empty() && self.gemini.is_empty()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub dirs: SourceDirs,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// List every skipped line, not only the first few per reason
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    Daily,
+    Weekly,
+    Monthly,
+    Session,
+    Blocks,
+    Team,
+    Project,
+    Developer,
+    Model,
+    Agent,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+    /// First day included (YYYY-MM-DD, YYYYMMDD, or a span back from today: 7d, 2w, 3m)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Last day included (YYYY-MM-DD or YYYYMMDD)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// JSON document on stdout
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV on stdout
+    #[arg(long)]
+    pub csv: bool,
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    #[arg(long, value_name = "DEVELOPER")]
+    pub developer: Option<String>,
+    /// Do not refresh local sources first
+    #[arg(long)]
+    pub no_refresh: bool,
+    /// Sources to refresh first (default: the standard locations)
+    #[command(flatten)]
+    pub dirs: SourceDirs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricingCommand {
+    /// Every model with its prices ($ per million tokens)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// How one model name resolves and what it costs
+    Show { model: String },
+    /// Replace the table with a LiteLLM model_prices_and_context_window.json
+    Import { file: PathBuf },
+}

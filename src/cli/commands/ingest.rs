@@ -1,0 +1,129 @@
+//! `agentdeck ingest`: one incremental pass over local agent files, with a progress bar on
+//! a terminal and a summary of what was read, added and skipped (and why).
+
+use crate::cli::args::{IngestArgs, SourceDirs};
+use crate::cli::context::Context;
+use crate::collect::ingest::{NoProgress, Progress, ingest};
+use crate::collect::parse::ParseEnv;
+use crate::collect::project::GitProjectResolver;
+use crate::collect::summary::IngestSummary;
+use crate::store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Write};
+
+/// How many skipped lines to list per reason without `--verbose`.
+const EXAMPLES_PER_REASON: usize = 5;
+
+pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
+    let store = ctx.open_store()?;
+    let show_progress = std::io::stderr().is_terminal() && !args.json;
+    let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &to_json(&summary))?;
+        writeln!(out)?;
+    } else {
+        print_summary(&mut out, &summary, args.verbose)?;
+    }
+    Ok(())
+}
+
+/// The incremental pass `report` and the console also use.
+pub fn refresh(ctx: &Context, store: &Store, dirs: &SourceDirs, show_progress: bool) -> anyhow::Result<IngestSummary> {
+    let prices = ctx.price_table()?;
+    let developer = ctx.developer();
+    let resolver = GitProjectResolver::default();
+    let env = ParseEnv { developer: &developer, prices: &prices, projects: &resolver };
+    let roots = ctx.roots(dirs);
+    let summary = if show_progress {
+        ingest(store, &roots, &env, &BarProgress::new())?
+    } else {
+        ingest(store, &roots, &env, &NoProgress)?
+    };
+    tracing::info!(
+        files = summary.files_seen,
+        read = summary.files_read,
+        added = summary.outcome.requests_added,
+        skipped = summary.problems.len(),
+        "ingest pass done"
+    );
+    Ok(summary)
+}
+
+struct BarProgress(ProgressBar);
+
+impl BarProgress {
+    fn new() -> BarProgress {
+        let bar = ProgressBar::hidden();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} reading agent files {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        BarProgress(bar)
+    }
+}
+
+impl Progress for BarProgress {
+    fn start(&self, total_bytes: u64) {
+        self.0.set_length(total_bytes);
+        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std::io::Result<()> {
+    let o = &s.outcome;
+    writeln!(out, "files: {} found, {} read, {} unchanged", s.files_seen, s.files_read, s.files_unchanged)?;
+    writeln!(
+        out,
+        "requests: {} added, {} replaced by a fuller copy, {} duplicates ignored, {} removed by rewinds",
+        o.requests_added, o.requests_replaced, o.requests_duplicate, o.requests_removed
+    )?;
+    writeln!(out, "events: {} added; sessions touched: {}", o.events_added, o.sessions_touched)?;
+    let by_reason = s.skipped_by_reason();
+    if by_reason.is_empty() {
+        writeln!(out, "skipped: none")?;
+    } else {
+        let parts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        writeln!(out, "skipped: {}", parts.join(", "))?;
+        for (reason, count) in &by_reason {
+            let mut shown = 0;
+            for p in s.problems.iter().filter(|p| p.reason.label() == *reason) {
+                if !verbose && shown == EXAMPLES_PER_REASON {
+                    writeln!(out, "  … {} more {reason} (use --verbose to list all)", count - shown as u64)?;
+                    break;
+                }
+                writeln!(out, "  {p}")?;
+                shown += 1;
+            }
+        }
+    }
+    if !s.pending_tails.is_empty() {
+        writeln!(out, "waiting for a newline (read on a later pass): {} file(s)", s.pending_tails.len())?;
+        for (path, bytes) in s.pending_tails.iter().take(if verbose { usize::MAX } else { EXAMPLES_PER_REASON }) {
+            writeln!(out, "  {path}: last {bytes} bytes")?;
+        }
+    }
+    Ok(())
+}
+
+fn to_json(s: &IngestSummary) -> serde_json::Value {
+    let o = &s.outcome;
+    serde_json::json!({
+        "files": { "found": s.files_seen, "read": s.files_read, "unchanged": s.files_unchanged },
+        "requests": {
+            "added": o.requests_added, "replaced": o.requests_replaced,
+            "duplicates": o.requests_duplicate, "removed": o.requests_removed
+        },
+        "events_added": o.events_added,
+        "sessions_touched": o.sessions_touched,
+        "skipped_by_reason": s.skipped_by_reason(),
+        "skipped": s.problems,
+        "pending_tails": s.pending_tails.iter().map(|(p, b)| serde_json::json!({"path": p, "bytes": b})).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,114 @@
+//! What every command needs, resolved once: paths, config, the store, the price table,
+//! the local identity and time zone.
+
+use super::args::{GlobalArgs, SourceDirs};
+use super::config::Config;
+use super::paths::Paths;
+use crate::collect::sources::Roots;
+use crate::pricing::{ModelPrice, PriceTable};
+use crate::store::Store;
+use anyhow::Context as _;
+use chrono_tz::Tz;
+use std::path::PathBuf;
+
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+    pub db_path: PathBuf,
+    pub tz: Tz,
+    pub global: GlobalArgs,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs) -> anyhow::Result<Context> {
+        let paths = Paths::discover();
+        let (config_path, explicit) = match &global.config {
+            Some(p) => (p.clone(), true),
+            None => (paths.default_config(), false),
+        };
+        let config = Config::load(&config_path, explicit)?;
+        let db_path = global.db.clone().unwrap_or_else(|| paths.default_db());
+        let tz = resolve_tz(global.tz.as_deref())?;
+        Ok(Context { paths, config, db_path, tz, global })
+    }
+
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.db_path).with_context(|| format!("opening the store at {}", self.db_path.display()))
+    }
+
+    /// Where an imported LiteLLM table is kept (next to the store).
+    pub fn imported_prices_path(&self) -> PathBuf {
+        self.db_path.with_file_name("prices.json")
+    }
+
+    /// Built-in prices, then an imported table, then config overrides.
+    pub fn price_table(&self) -> anyhow::Result<PriceTable> {
+        let imported = self.imported_prices_path();
+        let mut table = match std::fs::read_to_string(&imported) {
+            Ok(text) => PriceTable::from_json(&text)
+                .with_context(|| format!("reading imported prices {} (delete it to use the built-in table)", imported.display()))?,
+            Err(_) => PriceTable::builtin(),
+        };
+        for (model, o) in &self.config.pricing.overrides {
+            let per_token = |usd_per_million: f64| usd_per_million / 1_000_000.0;
+            let mut price = ModelPrice::new(per_token(o.input), per_token(o.output));
+            price.cache_write_5m = o.cache_write_5m.map(per_token);
+            price.cache_write_1h = o.cache_write_1h.map(per_token);
+            price.cache_read = o.cache_read.map(per_token);
+            table
+                .try_set_override(model, price)
+                .with_context(|| format!("config [pricing.overrides.\"{model}\"]"))?;
+        }
+        Ok(table)
+    }
+
+    /// The developer local files belong to.
+    pub fn developer(&self) -> String {
+        if let Some(d) = self.config.identity.developer.clone().filter(|d| !d.trim().is_empty()) {
+            return d;
+        }
+        let git_email = std::process::Command::new("git")
+            .args(["config", "--get", "user.email"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        git_email.unwrap_or_else(|| {
+            let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+            let host = std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "localhost".into());
+            format!("{user}@{host}")
+        })
+    }
+
+    /// Folders to read: those on the command line, else config, else the defaults.
+    pub fn roots(&self, dirs: &SourceDirs) -> Roots {
+        if !dirs.is_empty() {
+            return Roots { claude: dirs.claude.clone(), codex: dirs.codex.clone(), gemini: dirs.gemini.clone() };
+        }
+        let s = &self.config.sources;
+        let mut roots = Roots::defaults(&|k| std::env::var(k).ok());
+        roots.claude.extend(s.claude_dirs.iter().cloned());
+        roots.codex.extend(s.codex_dirs.iter().cloned());
+        roots.gemini.extend(s.gemini_dirs.iter().cloned());
+        roots
+    }
+}
+
+/// `--tz`, else `TZ`, else the system zone, else UTC.
+pub fn resolve_tz(flag: Option<&str>) -> anyhow::Result<Tz> {
+    if let Some(name) = flag {
+        return name.parse::<Tz>().map_err(|_| anyhow::anyhow!("unknown time zone `{name}` (use an IANA name such as Europe/Berlin or UTC)"));
+    }
+    if let Some(tz) = std::env::var("TZ").ok().and_then(|t| t.trim_start_matches(':').parse::<Tz>().ok()) {
+        return Ok(tz);
+    }
+    let system = std::fs::read_link("/etc/localtime")
+        .ok()
+        .and_then(|p| p.to_str().and_then(|s| s.split("zoneinfo/").nth(1)).map(str::to_string))
+        .or_else(|| std::fs::read_to_string("/etc/timezone").ok().map(|s| s.trim().to_string()));
+    Ok(system.and_then(|s| s.parse::<Tz>().ok()).unwrap_or(chrono_tz::UTC))
+}

@@ -1,0 +1,40 @@
+//! The binary's edge: arguments, config, paths, logging and one module per command. It may
+//! depend on every other module; nothing depends on it.
+
+pub mod args;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod logging;
+pub mod paths;
+
+use args::{Cli, Command};
+use clap::Parser;
+use context::Context;
+
+/// Exit codes (design.md §2): 0 ok, 1 error, 2 bad usage (clap exits with 2 itself).
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let paths = paths::Paths::discover();
+    let _log_guard = logging::init(&paths.log_dir());
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("agentdeck: {e:#}");
+            1
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let ctx = Context::new(cli.global)?;
+    match &cli.command {
+        Some(Command::Ingest(args)) => commands::ingest::run(&ctx, args),
+        Some(Command::Report(args)) => commands::report::run(&ctx, args),
+        Some(Command::Pricing { action }) => commands::pricing::run(&ctx, action.as_ref()),
+        None => anyhow::bail!(
+            "the console is not built yet in this version; use `agentdeck ingest` and `agentdeck report daily`"
+        ),
+    }
+}

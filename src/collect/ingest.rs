@@ -1,0 +1,290 @@
+//! One incremental pass over local agent files: discover, stat against cursors, parse what
+//! is new on a thread pool, and send write batches (rows + the cursor that covers them) to
+//! the store's single writer. Returns a summary of what was read, added and skipped.
+
+use super::files::{self, FileIdentity, Piece, Plan};
+use super::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
+use super::sources::{self, DiscoveredFile, FileFormat, Roots};
+use super::summary::{FileProblem, IngestSummary};
+use crate::store::{FileCursor, Store, Truncate, WriteBatch};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Flush a batch after this many input bytes or rows, so memory stays bounded and a crash
+/// loses at most one uncommitted batch (which is simply read again).
+const BATCH_BYTES: u64 = 8 * 1024 * 1024;
+const BATCH_ROWS: usize = 20_000;
+/// Whole-document files larger than this are refused (Gemini legacy `.json`).
+const MAX_DOCUMENT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reports progress in bytes; `total` is known after the stat pass.
+pub trait Progress: Sync {
+    fn start(&self, total_bytes: u64);
+    fn advance(&self, bytes: u64);
+    fn finish(&self);
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn start(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// Runs one pass. Errors of single files land in the summary; only store failures abort.
+pub fn ingest(store: &Store, roots: &Roots, env: &ParseEnv<'_>, progress: &dyn Progress) -> crate::store::Result<IngestSummary> {
+    let mut summary = IngestSummary::default();
+    let (found, problems) = sources::discover(roots);
+    for p in problems {
+        summary.problems.push(FileProblem { path: p.path.display().to_string(), line: 0, reason: SkipReason::NotAFile, detail: Some(p.message) });
+    }
+    let reader = store.reader()?;
+    let mut cursors: HashMap<&'static str, HashMap<String, FileCursor>> = HashMap::new();
+    for format in [FileFormat::ClaudeJsonl, FileFormat::CodexJsonl, FileFormat::GeminiJsonl] {
+        cursors.entry(format.source()).or_insert(reader.file_cursors(format.source())?);
+    }
+    drop(reader);
+
+    // Stat pass: unchanged files cost one stat each.
+    let mut work: Vec<(DiscoveredFile, FileIdentity, Plan)> = Vec::new();
+    for file in found {
+        summary.files_seen += 1;
+        let meta = match std::fs::metadata(&file.path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => {
+                summary.problem(&file.path, 0, SkipReason::NotAFile, Some("expected a file, found a directory".into()));
+                continue;
+            }
+            Err(e) => {
+                summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
+                continue;
+            }
+        };
+        let id = FileIdentity::of(&meta);
+        let key = file.path.display().to_string();
+        let cursor = cursors.get(file.format.source()).and_then(|m| m.get(&key));
+        let plan = files::plan(cursor, &id);
+        match plan {
+            Plan::Unchanged => {
+                summary.files_unchanged += 1;
+                if let Some(c) = cursor.filter(|c| c.offset < c.size) {
+                    summary.pending_tails.push((key, c.size - c.offset));
+                }
+            }
+            _ => work.push((file, id, plan)),
+        }
+    }
+    let total: u64 = work
+        .iter()
+        .map(|(_, id, plan)| match plan {
+            Plan::Resume { offset, .. } => id.size.saturating_sub(offset),
+            _ => id.size,
+        })
+        .sum();
+    progress.start(total);
+
+    let shared = Mutex::new(summary);
+    let fatal: Mutex<Option<crate::store::StoreError>> = Mutex::new(None);
+    work.into_par_iter().for_each(|(file, id, plan)| {
+        if fatal.lock().map(|f| f.is_some()).unwrap_or(true) {
+            return;
+        }
+        let result = if file.format.is_document() {
+            ingest_document(store, &file, id, env, progress)
+        } else {
+            ingest_lines(store, &file, id, plan, env, progress)
+        };
+        match result {
+            Ok(file_summary) => {
+                if let Ok(mut s) = shared.lock() {
+                    s.merge(file_summary);
+                }
+            }
+            Err(IngestError::Store(e)) => {
+                if let Ok(mut f) = fatal.lock() {
+                    f.get_or_insert(e);
+                }
+            }
+        }
+    });
+    progress.finish();
+    if let Some(e) = fatal.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let mut summary = shared.into_inner().unwrap_or_default();
+    summary.sort();
+    Ok(summary)
+}
+
+enum IngestError {
+    Store(crate::store::StoreError),
+}
+
+impl From<crate::store::StoreError> for IngestError {
+    fn from(e: crate::store::StoreError) -> Self {
+        IngestError::Store(e)
+    }
+}
+
+fn ingest_lines(
+    store: &Store,
+    file: &DiscoveredFile,
+    id: FileIdentity,
+    plan: Plan,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+) -> Result<IngestSummary, IngestError> {
+    let mut summary = IngestSummary { files_read: 1, ..Default::default() };
+    let path_str = file.path.display().to_string();
+    let (start_offset, start_line, state) = match plan {
+        Plan::Resume { offset, line, state } => (offset, line, state),
+        _ => (0, 0, None),
+    };
+    let mut parser = file.format.new_parser(&file.path, state.as_deref());
+    let mut rows = ParsedRows::default();
+    let mut batch_start = start_offset;
+    let mut current_line = start_line;
+    let mut store_error: Option<crate::store::StoreError> = None;
+
+    let cursor_at = |offset: u64, line: u64, state: Option<String>| FileCursor {
+        source: file.format.source().to_string(),
+        path: path_str.clone(),
+        device: id.device,
+        inode: id.inode,
+        size: id.size,
+        offset,
+        line,
+        mtime_ns: id.mtime_ns,
+        state,
+    };
+
+    let read = files::read_lines(&file.path, start_offset, start_line, |piece, after| {
+        match piece {
+            Piece::Line { bytes, offset, line } => {
+                current_line = line;
+                if !bytes.iter().all(u8::is_ascii_whitespace) {
+                    parser.parse_line(bytes, LineLoc { offset, line }, env, &mut rows);
+                }
+            }
+            Piece::TooLong { line, bytes, .. } => {
+                current_line = line;
+                rows.skip(LineLoc { offset: 0, line }, SkipReason::LineTooLong, Some(format!("{bytes} bytes")));
+            }
+        }
+        if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
+            // `after` is the offset just past this line: exactly where a resume starts.
+            let cursor = cursor_at(after, current_line, parser.save_state());
+            match flush(store, &mut rows, &file.path, cursor, &mut summary) {
+                Ok(()) => {
+                    progress.advance(after - batch_start);
+                    batch_start = after;
+                }
+                Err(e) => {
+                    store_error = Some(e);
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    });
+    if let Some(e) = store_error {
+        return Err(e.into());
+    }
+    match read {
+        Ok(end) => {
+            flush(store, &mut rows, &file.path, cursor_at(end.offset, end.line, parser.save_state()), &mut summary)?;
+            progress.advance(end.offset.saturating_sub(batch_start));
+            if end.pending_tail > 0 {
+                summary.pending_tails.push((path_str, end.pending_tail));
+            }
+        }
+        Err(e) => {
+            // Rows parsed before the error are still good: keep them, but leave the cursor
+            // where the last flush put it, so the unread part is read next time.
+            flush_rows_only(store, &mut rows, &file.path, &mut summary)?;
+            summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
+        }
+    }
+    Ok(summary)
+}
+
+fn ingest_document(
+    store: &Store,
+    file: &DiscoveredFile,
+    id: FileIdentity,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+) -> Result<IngestSummary, IngestError> {
+    let mut summary = IngestSummary { files_read: 1, ..Default::default() };
+    if id.size > MAX_DOCUMENT_BYTES {
+        summary.problem(&file.path, 0, SkipReason::BadDocument, Some(format!("{} bytes is over the {} MiB limit", id.size, MAX_DOCUMENT_BYTES >> 20)));
+        return Ok(summary);
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
+            return Ok(summary);
+        }
+    };
+    let mut rows = ParsedRows::default();
+    sources::parse_document(file.format, &bytes, &file.path, env, &mut rows);
+    let cursor = FileCursor {
+        source: file.format.source().to_string(),
+        path: file.path.display().to_string(),
+        device: id.device,
+        inode: id.inode,
+        size: id.size,
+        offset: id.size,
+        line: 0,
+        mtime_ns: id.mtime_ns,
+        state: None,
+    };
+    flush(store, &mut rows, &file.path, cursor, &mut summary)?;
+    progress.advance(id.size);
+    Ok(summary)
+}
+
+fn into_batch(rows: &mut ParsedRows) -> WriteBatch {
+    let rows = std::mem::take(rows);
+    WriteBatch {
+        projects: rows.projects,
+        sessions: rows.sessions,
+        replace_sessions: rows.replace_sessions,
+        truncations: rows
+            .rewinds
+            .into_iter()
+            .map(|r| Truncate { agent: r.agent, session_key: r.session_key, from_ord: r.from_ord })
+            .collect(),
+        requests: rows.requests,
+        events: rows.events,
+        ..WriteBatch::default()
+    }
+}
+
+/// Sends the rows and the cursor that covers them as one transaction.
+fn flush(store: &Store, rows: &mut ParsedRows, path: &Path, cursor: FileCursor, summary: &mut IngestSummary) -> crate::store::Result<()> {
+    let skipped = std::mem::take(&mut rows.skipped);
+    let mut batch = into_batch(rows);
+    batch.cursors.push(cursor);
+    let outcome = store.writer().apply_blocking(batch)?;
+    summary.outcome += outcome;
+    for s in skipped {
+        summary.problem(path, s.line, s.reason, s.detail);
+    }
+    Ok(())
+}
+
+fn flush_rows_only(store: &Store, rows: &mut ParsedRows, path: &Path, summary: &mut IngestSummary) -> crate::store::Result<()> {
+    let skipped = std::mem::take(&mut rows.skipped);
+    let batch = into_batch(rows);
+    if !batch.is_empty() {
+        summary.outcome += store.writer().apply_blocking(batch)?;
+    }
+    for s in skipped {
+        summary.problem(path, s.line, s.reason, s.detail);
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Sources that turn agents' files (and later APIs) into write batches: per-agent parsers
+//! under `sources/`, the incremental file pipeline, and project identity.
+
+pub mod files;
+pub mod ingest;
+pub mod parse;
+pub mod project;
+pub mod sources;
+pub mod summary;

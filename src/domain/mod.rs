@@ -1,0 +1,19 @@
+//! Pure types and rules: ids, money, token usage, records, accounting rules. No IO, no
+//! async, no UI and no SQL live here, so everything is testable with plain values.
+
+pub mod agent;
+pub mod blocks;
+pub mod cost;
+pub mod dedupe;
+pub mod money;
+pub mod period;
+pub mod records;
+pub mod usage;
+
+pub use agent::Agent;
+pub use cost::{Cost, CostSource};
+pub use money::Money;
+pub use records::{
+    DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis,
+};
+pub use usage::TokenUsage;

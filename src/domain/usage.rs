@@ -1,0 +1,72 @@
+//! Token counts with one meaning for every agent (design.md §2): `input` is uncached input,
+//! `cache_read` the cached input, `cache_write_5m`/`cache_write_1h` cache writes, `output`
+//! includes reasoning (`reasoning` is the informational subset). Nothing is counted twice.
+
+use serde::{Deserialize, Serialize};
+use std::ops::{AddAssign, SubAssign};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TokenUsage {
+    pub input: i64,
+    pub output: i64,
+    pub cache_write_5m: i64,
+    pub cache_write_1h: i64,
+    pub cache_read: i64,
+    pub reasoning: i64,
+}
+
+impl TokenUsage {
+    pub fn cache_creation(&self) -> i64 {
+        self.cache_write_5m + self.cache_write_1h
+    }
+
+    /// input + output + cache writes + cache reads (reasoning is inside output).
+    pub fn total(&self) -> i64 {
+        self.input + self.output + self.cache_creation() + self.cache_read
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.total() == 0 && self.reasoning == 0
+    }
+}
+
+impl AddAssign for TokenUsage {
+    fn add_assign(&mut self, rhs: TokenUsage) {
+        self.input += rhs.input;
+        self.output += rhs.output;
+        self.cache_write_5m += rhs.cache_write_5m;
+        self.cache_write_1h += rhs.cache_write_1h;
+        self.cache_read += rhs.cache_read;
+        self.reasoning += rhs.reasoning;
+    }
+}
+
+impl SubAssign for TokenUsage {
+    fn sub_assign(&mut self, rhs: TokenUsage) {
+        self.input -= rhs.input;
+        self.output -= rhs.output;
+        self.cache_write_5m -= rhs.cache_write_5m;
+        self.cache_write_1h -= rhs.cache_write_1h;
+        self.cache_read -= rhs.cache_read;
+        self.reasoning -= rhs.reasoning;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn total_excludes_reasoning_which_is_inside_output() {
+        let u = TokenUsage {
+            input: 90,
+            output: 50,
+            cache_write_5m: 3,
+            cache_write_1h: 2,
+            cache_read: 10,
+            reasoning: 20,
+        };
+        assert_eq!(u.total(), 155);
+        assert_eq!(u.cache_creation(), 5);
+    }
+}

@@ -1,0 +1,17 @@
+//! agentdeck: a terminal operations console for teams that use AI coding agents.
+//!
+//! The module tree is the architecture; dependencies point inward (style.md):
+//!
+//! - [`domain`]: pure types and rules (money, usage, records, dedupe). No IO.
+//! - [`pricing`]: the price table and the cost of a usage. Depends on domain.
+//! - [`store`]: the only code that speaks SQL: migrations, the single writer, readers,
+//!   one query module per question. Depends on domain.
+//! - [`collect`]: sources that read agent files (and later APIs) into write batches.
+//!   Depends on domain, pricing and the store's writer handle.
+//! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
+
+pub mod cli;
+pub mod collect;
+pub mod domain;
+pub mod pricing;
+pub mod store;

@@ -1,0 +1,58 @@
+//! Model prices and the cost of a usage: the embedded price table (`builtin_prices.json`),
+//! LiteLLM import, per-model overrides from config, and model-name matching. Rules follow
+//! sources.md §1.9 and §7; a model without a price is unpriced, never $0.
+
+mod litellm;
+mod matching;
+mod price;
+mod table;
+
+#[cfg(test)]
+mod builtin_tests;
+
+pub use price::ModelPrice;
+pub use table::PriceTable;
+
+/// What `PriceTable::merge_litellm` did. `models_updated` counts keys that already had a
+/// (non-override) price which changed; re-importing the same file adds and updates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub models_added: usize,
+    pub models_updated: usize,
+    /// `(LiteLLM key, reason)` for every entry that was not imported.
+    pub skipped: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PricingError {
+    #[error("LiteLLM price file is not valid JSON at line {line}, column {column}: {message}")]
+    LiteLlmSyntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "LiteLLM price file must be a JSON object mapping model names to prices, found {found}"
+    )]
+    LiteLlmNotObject { found: &'static str },
+    #[error("price table is not valid JSON at line {line}, column {column}: {message}")]
+    TableSyntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("price table has format {found:?} version {version}; expected {expected:?} version 1")]
+    TableFormat {
+        found: String,
+        version: u32,
+        expected: &'static str,
+    },
+    #[error("price for model {key:?}: field {field} is {reason}")]
+    InvalidPrice {
+        key: String,
+        field: &'static str,
+        reason: String,
+    },
+    #[error("model name {key:?} cannot carry a price (empty or a placeholder like <synthetic>)")]
+    InvalidModelName { key: String },
+}

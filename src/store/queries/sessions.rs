@@ -1,0 +1,156 @@
+//! Per-session totals (kept by the writer on the `sessions` row) and the raw request
+//! timeline that 5-hour blocks are computed from.
+
+use super::usage::UsageFilter;
+use crate::domain::{Money, TokenUsage};
+use crate::store::Reader;
+use crate::store::error::Result;
+use rusqlite::types::Value;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub agent: String,
+    pub session_key: String,
+    pub developer: String,
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    pub branch: Option<String>,
+    pub title: Option<String>,
+    pub started_at: i64,
+    pub last_activity_at: i64,
+    pub requests: i64,
+    pub usage: TokenUsage,
+    pub cost: Money,
+    pub unpriced_tokens: i64,
+    pub models: BTreeSet<String>,
+}
+
+/// One request on the timeline (for blocks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedUsage {
+    pub ts: i64,
+    pub usage: TokenUsage,
+    pub cost: Money,
+    pub unpriced: bool,
+}
+
+/// WHERE clause over `requests q` joined with developers `d` and projects `p`.
+fn request_filter(filter: &UsageFilter, sql: &mut String, args: &mut Vec<Value>) {
+    if let Some(since) = filter.since_ms {
+        sql.push_str(" AND q.ts >= ?");
+        args.push(Value::Integer(since));
+    }
+    if let Some(until) = filter.until_ms {
+        sql.push_str(" AND q.ts < ?");
+        args.push(Value::Integer(until));
+    }
+    if let Some(agent) = &filter.agent {
+        sql.push_str(" AND q.agent = ?");
+        args.push(Value::Text(agent.clone()));
+    }
+    if let Some(project) = &filter.project {
+        sql.push_str(" AND (q.project_id = ? OR p.display_name = ?)");
+        args.push(Value::Text(project.clone()));
+        args.push(Value::Text(project.clone()));
+    }
+    if let Some(developer) = &filter.developer {
+        sql.push_str(" AND (q.developer = ? OR d.handle = ? OR d.email = ?)");
+        for _ in 0..3 {
+            args.push(Value::Text(developer.clone()));
+        }
+    }
+    if let Some(team) = &filter.team {
+        sql.push_str(" AND coalesce(d.team, 'unassigned') = ?");
+        args.push(Value::Text(team.clone()));
+    }
+}
+
+impl Reader {
+    /// Sessions with requests in the filter's range, newest activity first. Totals cover
+    /// the requests inside the range.
+    pub fn session_usage(&self, filter: &UsageFilter) -> Result<Vec<SessionRow>> {
+        let mut sql = String::from(
+            "SELECT s.agent, s.session_key, s.developer, s.project_id, p.display_name, s.branch,
+                    s.title, s.started_at, s.last_activity_at, count(*),
+                    sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_write_5m),
+                    sum(q.cache_write_1h), sum(q.cache_read), sum(q.reasoning_tokens),
+                    sum(CASE WHEN q.cost_source <> 'unpriced' THEN q.cost_micro_usd ELSE 0 END),
+                    sum(CASE WHEN q.cost_source = 'unpriced'
+                        THEN q.input_tokens + q.output_tokens + q.cache_write_5m + q.cache_write_1h + q.cache_read
+                        ELSE 0 END),
+                    group_concat(DISTINCT q.model)
+             FROM requests q
+             JOIN sessions s ON s.id = q.session_id
+             LEFT JOIN developers d ON d.id = q.developer
+             LEFT JOIN projects p ON p.id = q.project_id
+             WHERE 1 = 1",
+        );
+        let mut args = Vec::new();
+        request_filter(filter, &mut sql, &mut args);
+        sql.push_str(" GROUP BY s.id ORDER BY s.last_activity_at DESC, s.session_key");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            let models: Option<String> = r.get(18)?;
+            Ok(SessionRow {
+                agent: r.get(0)?,
+                session_key: r.get(1)?,
+                developer: r.get(2)?,
+                project_id: r.get(3)?,
+                project_name: r.get(4)?,
+                branch: r.get(5)?,
+                title: r.get(6)?,
+                started_at: r.get(7)?,
+                last_activity_at: r.get(8)?,
+                requests: r.get(9)?,
+                usage: TokenUsage {
+                    input: r.get(10)?,
+                    output: r.get(11)?,
+                    cache_write_5m: r.get(12)?,
+                    cache_write_1h: r.get(13)?,
+                    cache_read: r.get(14)?,
+                    reasoning: r.get(15)?,
+                },
+                cost: Money::from_micro_usd(r.get(16)?),
+                unpriced_tokens: r.get(17)?,
+                models: models
+                    .map(|m| m.split(',').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every request in the filter, oldest first, for block and burn-rate arithmetic.
+    pub fn request_timeline(&self, filter: &UsageFilter) -> Result<Vec<TimedUsage>> {
+        let mut sql = String::from(
+            "SELECT q.ts, q.input_tokens, q.output_tokens, q.cache_write_5m, q.cache_write_1h,
+                    q.cache_read, q.reasoning_tokens, q.cost_micro_usd, q.cost_source = 'unpriced'
+             FROM requests q
+             LEFT JOIN developers d ON d.id = q.developer
+             LEFT JOIN projects p ON p.id = q.project_id
+             WHERE 1 = 1",
+        );
+        let mut args = Vec::new();
+        request_filter(filter, &mut sql, &mut args);
+        sql.push_str(" ORDER BY q.ts");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            let unpriced: bool = r.get(8)?;
+            Ok(TimedUsage {
+                ts: r.get(0)?,
+                usage: TokenUsage {
+                    input: r.get(1)?,
+                    output: r.get(2)?,
+                    cache_write_5m: r.get(3)?,
+                    cache_write_1h: r.get(4)?,
+                    cache_read: r.get(5)?,
+                    reasoning: r.get(6)?,
+                },
+                cost: Money::from_micro_usd(if unpriced { 0 } else { r.get(7)? }),
+                unpriced,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,50 @@
+//! A read-only connection. Query methods live in `queries/`, one module per question.
+
+use super::batch::FileCursor;
+use super::error::Result;
+use super::schema;
+use rusqlite::Connection;
+use std::collections::HashMap;
+use std::path::Path;
+
+pub struct Reader {
+    pub(super) conn: Connection,
+}
+
+impl Reader {
+    pub(super) fn open(path: &Path) -> Result<Reader> {
+        Ok(Reader { conn: schema::open_reader(path)? })
+    }
+
+    /// Every file cursor of one source, keyed by path.
+    pub fn file_cursors(&self, source: &str) -> Result<HashMap<String, FileCursor>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT source, path, device, inode, size, offset, line, mtime_ns, state
+             FROM cursors WHERE source = ?1",
+        )?;
+        let rows = stmt.query_map([source], |r| {
+            Ok(FileCursor {
+                source: r.get(0)?,
+                path: r.get(1)?,
+                device: r.get::<_, i64>(2)? as u64,
+                inode: r.get::<_, i64>(3)? as u64,
+                size: r.get::<_, i64>(4)? as u64,
+                offset: r.get::<_, i64>(5)? as u64,
+                line: r.get::<_, i64>(6)? as u64,
+                mtime_ns: r.get(7)?,
+                state: r.get(8)?,
+            })
+        })?;
+        let mut out = HashMap::new();
+        for c in rows {
+            let c = c?;
+            out.insert(c.path.clone(), c);
+        }
+        Ok(out)
+    }
+
+    /// Latest change counters as committed (for processes that did not write them).
+    pub fn change_counters(&self) -> Result<super::ChangeCounters> {
+        Ok(super::writer::read_counters(&self.conn)?)
+    }
+}

@@ -1,0 +1,130 @@
+//! The single writer: one thread owns the write connection and applies batches in order,
+//! one transaction each, then publishes the per-topic change counters it bumped.
+
+use super::apply::apply_batch;
+use super::batch::{WriteBatch, WriteOutcome};
+use super::error::{Result, StoreError};
+use super::maintenance::{self, Maintenance};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use tokio::sync::{oneshot, watch};
+
+/// Per-topic change counters (`requests`, `sessions`, `events`, `alerts`, …). A reader
+/// re-queries a view only when a topic it depends on moved.
+pub type ChangeCounters = BTreeMap<String, u64>;
+
+enum Job {
+    Batch(Box<WriteBatch>, oneshot::Sender<Result<WriteOutcome>>),
+    Maintain(Maintenance, oneshot::Sender<Result<u64>>),
+}
+
+/// A cloneable handle to the writer thread.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::SyncSender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread on an already-migrated connection.
+    pub(super) fn spawn(conn: Connection, changes: watch::Sender<ChangeCounters>) -> Writer {
+        // A small bound gives backpressure: parsers wait instead of piling batches in memory.
+        let (jobs, rx) = mpsc::sync_channel::<Job>(4);
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, rx, changes))
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!("cannot start the store writer thread: {e}"));
+        Writer { jobs }
+    }
+
+    /// Applies a batch and waits for it to be committed (blocking; not for async tasks).
+    pub fn apply_blocking(&self, batch: WriteBatch) -> Result<WriteOutcome> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Batch(Box::new(batch), tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Applies a batch from an async task.
+    pub async fn apply(&self, batch: WriteBatch) -> Result<WriteOutcome> {
+        let (tx, rx) = oneshot::channel();
+        let jobs = self.jobs.clone();
+        tokio::task::spawn_blocking(move || jobs.send(Job::Batch(Box::new(batch), tx)))
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Runs a maintenance job (re-pricing, alert state changes) on the writer thread.
+    pub fn maintain_blocking(&self, job: Maintenance) -> Result<u64> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Maintain(job, tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<ChangeCounters>) {
+    while let Ok(job) = jobs.recv() {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        match job {
+            Job::Batch(batch, reply) => {
+                let result = commit(&mut conn, |tx| apply_batch(tx, &batch, now_ms));
+                let _ = reply.send(result.map(|(outcome, topics)| {
+                    publish(&conn, &changes, &topics);
+                    outcome
+                }));
+            }
+            Job::Maintain(job, reply) => {
+                let result = commit(&mut conn, |tx| maintenance::run(tx, &job, now_ms));
+                let _ = reply.send(result.map(|(n, topics)| {
+                    publish(&conn, &changes, &topics);
+                    n
+                }));
+            }
+        }
+    }
+}
+
+type Topics = std::collections::BTreeSet<&'static str>;
+
+fn commit<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<(T, Topics)>,
+) -> Result<(T, Topics)> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (value, topics) = work(&tx)?;
+    {
+        let mut bump = tx.prepare_cached(
+            "INSERT INTO change_counters (topic, counter) VALUES (?1, 1)
+             ON CONFLICT (topic) DO UPDATE SET counter = counter + 1",
+        )?;
+        for topic in &topics {
+            bump.execute([topic])?;
+        }
+    }
+    tx.commit()?;
+    Ok((value, topics))
+}
+
+fn publish(conn: &Connection, changes: &watch::Sender<ChangeCounters>, topics: &Topics) {
+    if topics.is_empty() {
+        return;
+    }
+    match read_counters(conn) {
+        Ok(counters) => {
+            changes.send_replace(counters);
+        }
+        Err(e) => tracing::warn!("cannot read change counters: {e}"),
+    }
+}
+
+pub(super) fn read_counters(conn: &Connection) -> rusqlite::Result<ChangeCounters> {
+    let mut stmt = conn.prepare_cached("SELECT topic, counter FROM change_counters")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    rows.collect()
+}
