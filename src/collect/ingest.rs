@@ -79,7 +79,7 @@ pub fn ingest(store: &Store, roots: &Roots, env: &ParseEnv<'_>, progress: &dyn P
     let total: u64 = work
         .iter()
         .map(|(_, id, plan)| match plan {
-            Plan::Resume { offset, .. } => id.size.saturating_sub(offset),
+            Plan::Resume { offset, .. } => id.size.saturating_sub(*offset),
             _ => id.size,
         })
         .sum();
@@ -165,7 +165,16 @@ fn ingest_lines(
             Piece::Line { bytes, offset, line } => {
                 current_line = line;
                 if !bytes.iter().all(u8::is_ascii_whitespace) {
+                    let skips_before = rows.skipped.len();
                     parser.parse_line(bytes, LineLoc { offset, line }, env, &mut rows);
+                    // Parsers skip fields they do not need without looking inside them, so
+                    // bad bytes there would pass unnoticed: report them, keep what parsed.
+                    if rows.skipped.len() == skips_before {
+                        if let Err(e) = std::str::from_utf8(bytes) {
+                            let detail = format!("at byte {}; usable fields kept", e.valid_up_to());
+                            rows.skip(LineLoc { offset, line }, SkipReason::InvalidUtf8, Some(detail));
+                        }
+                    }
                 }
             }
             Piece::TooLong { line, bytes, .. } => {

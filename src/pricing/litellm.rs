@@ -23,7 +23,8 @@ impl PriceTable {
     /// Merges a LiteLLM price file into the table. Keys are stored without provider prefix;
     /// when several LiteLLM keys name the same model, the direct key wins over a first-party
     /// prefix (`gemini/…`), which wins over resellers, Bedrock and regional copies. Imported
-    /// prices replace base prices of the same key; config overrides stay on top.
+    /// prices replace base prices of the same key, except that a reseller's copy never
+    /// replaces a built-in or first-party price; config overrides stay on top.
     ///
     /// Read fields: `input_cost_per_token`, `output_cost_per_token` (both required),
     /// `cache_creation_input_token_cost` (5m write), `cache_creation_input_token_cost_above_1hr`
@@ -88,36 +89,48 @@ impl PriceTable {
             }
         }
         for (key, candidate) in chosen {
-            self.merge_base(key, candidate.price, &mut summary);
+            self.merge_base(key, candidate, &mut summary);
         }
         summary.skipped.sort();
         Ok(summary)
     }
 
-    fn merge_base(&mut self, key: String, price: ModelPrice, summary: &mut ImportSummary) {
-        match self.entries.get_mut(&key) {
-            Some(entry) => match &entry.base {
-                Some(base) if *base == price => {}
-                Some(_) => {
-                    entry.base = Some(price);
-                    summary.models_updated += 1;
-                }
-                None => {
-                    entry.base = Some(price);
-                    summary.models_added += 1;
-                }
-            },
-            None => {
-                self.entries.insert(
-                    key,
-                    Entry {
-                        base: Some(price),
-                        override_price: None,
-                    },
-                );
-                summary.models_added += 1;
-            }
+    /// Stores one chosen candidate. A reseller copy (rank > 1) never replaces a price from
+    /// a better source: our built-in facts or a direct/first-party LiteLLM key.
+    fn merge_base(&mut self, key: String, candidate: Candidate, summary: &mut ImportSummary) {
+        let Candidate {
+            rank,
+            raw_key,
+            price,
+        } = candidate;
+        let Some(entry) = self.entries.get_mut(&key) else {
+            let entry = Entry {
+                base: Some(price),
+                base_source: Some(raw_key),
+                override_price: None,
+            };
+            self.entries.insert(key, entry);
+            summary.models_added += 1;
+            return;
+        };
+        let existing_rank = entry
+            .base_source
+            .as_deref()
+            .map_or(0, |k| import_rank(k, &key));
+        if entry.base.is_some() && rank > 1 && rank > existing_rank {
+            let source = entry.base_source.as_deref().unwrap_or("the built-in table");
+            let reason =
+                format!("{key:?} keeps its price from {source}; this is a reseller's copy");
+            summary.skipped.push((raw_key, reason));
+            return;
         }
+        match &entry.base {
+            Some(base) if *base == price => {}
+            Some(_) => summary.models_updated += 1,
+            None => summary.models_added += 1,
+        }
+        entry.base = Some(price);
+        entry.base_source = Some(raw_key);
     }
 }
 
@@ -131,7 +144,9 @@ fn parse_entry(value: &Value) -> Result<ModelPrice, String> {
     };
     let optional = |name: &str| number(fields, name);
     let fast = match fields.get("provider_specific_entry") {
-        Some(Value::Object(specific)) => match number(specific, "fast")? {
+        Some(Value::Object(specific)) => match number(specific, "fast")
+            .map_err(|reason| format!("provider_specific_entry.{reason}"))?
+        {
             Some(m) if m <= 0.0 => {
                 return Err(format!(
                     "provider_specific_entry.fast: {m} is not a multiplier > 0"
@@ -206,6 +221,7 @@ mod tests {
   "gemini/gemini-2.5-pro": {"input_cost_per_token": "1.25e-06", "output_cost_per_token": 1e-05,
       "input_cost_per_token_above_200k_tokens": 2.5e-06, "cache_read_input_token_cost": null},
   "ollama/llama3": {"input_cost_per_token": 0, "output_cost_per_token": 0},
+  "replicate/anthropic/claude-3.5-haiku": {"input_cost_per_token": 1e-06, "output_cost_per_token": 5e-06},
   "broken-model": {"input_cost_per_token": "cheap", "output_cost_per_token": 1e-06},
   "odd-model": {"input_cost_per_token": 1e-06, "output_cost_per_token": [1]},
   "negative-model": {"input_cost_per_token": -1e-06, "output_cost_per_token": 1e-06},
@@ -224,11 +240,12 @@ mod tests {
     fn imports_a_litellm_shaped_file() {
         let mut t = PriceTable::empty();
         let s = t.merge_litellm(LITELLM.as_bytes()).expect("valid file");
-        assert_eq!((s.models_added, s.models_updated), (4, 0));
+        assert_eq!((s.models_added, s.models_updated), (5, 0));
         let keys: Vec<&str> = t.entries().map(|(k, _)| k).collect();
         assert_eq!(
             keys,
             [
+                "claude-3-5-haiku",
                 "claude-opus-4-8",
                 "claude-sonnet-4-5-20250929",
                 "gemini-2.5-pro",
@@ -313,15 +330,64 @@ mod tests {
             t.lookup("claude-opus-4-8").map(|(_, p)| p.input),
             Some(1e-6)
         );
+        // A reseller's copy does not replace the built-in (first-party) 3.5 Haiku price.
         assert!(
-            PriceTable::from_json(&t.to_json())
-                .expect("round trip")
-                .lookup("llama3")
-                .is_some()
+            reason(&s, "replicate/anthropic/claude-3.5-haiku")
+                .contains("keeps its price from the built-in table"),
+            "{s:?}"
         );
+        assert_eq!(
+            t.lookup("claude-3-5-haiku").map(|(_, p)| p.input),
+            Some(8e-7)
+        );
+        assert_eq!(t.litellm_source("claude-3-5-haiku"), None);
+        assert_eq!(t.litellm_source("llama3"), Some("ollama/llama3"));
 
+        // Re-importing, also into the persisted table, changes nothing.
         let again = t.merge_litellm(LITELLM.as_bytes()).expect("valid file");
         assert_eq!((again.models_added, again.models_updated), (0, 0));
+        let mut persisted = PriceTable::from_json(&t.to_json()).expect("round trip");
+        assert_eq!(persisted.litellm_source("llama3"), Some("ollama/llama3"));
+        let again = persisted
+            .merge_litellm(LITELLM.as_bytes())
+            .expect("valid file");
+        assert_eq!((again.models_added, again.models_updated), (0, 0));
+    }
+
+    #[test]
+    fn price_fields_accept_numbers_and_numeric_strings_only() {
+        let cases: &[(&str, Result<Option<f64>, &str>)] = &[
+            ("0", Ok(Some(0.0))),
+            ("3", Ok(Some(3.0))),
+            ("3e-06", Ok(Some(3e-6))),
+            ("\" 1.5e-06 \"", Ok(Some(1.5e-6))),
+            ("null", Ok(None)),
+            ("\"\"", Err("p: \"\" is not a price")),
+            ("\"NaN\"", Err("p: \"NaN\" is not a price")),
+            ("\"inf\"", Err("p: \"inf\" is not a price")),
+            ("-1", Err("p: -1 is not a price")),
+            ("true", Err("p: expected a number, found a boolean")),
+            ("{}", Err("p: expected a number, found an object")),
+        ];
+        for (json, want) in cases {
+            let fields: Map<String, Value> =
+                serde_json::from_str(&format!("{{\"p\": {json}}}")).expect("test json");
+            let got = number(&fields, "p");
+            match want {
+                Ok(v) => assert_eq!(got, Ok(*v), "{json}"),
+                Err(prefix) => {
+                    let err = got.expect_err(json);
+                    assert!(err.starts_with(prefix), "{json}: {err}");
+                }
+            }
+        }
+        assert_eq!(number(&Map::new(), "p"), Ok(None));
+        let bad_fast = serde_json::json!({
+            "input_cost_per_token": 1, "output_cost_per_token": 1,
+            "provider_specific_entry": {"fast": "quick"}
+        });
+        let err = parse_entry(&bad_fast).expect_err("garbage fast");
+        assert!(err.starts_with("provider_specific_entry.fast:"), "{err}");
     }
 
     #[test]

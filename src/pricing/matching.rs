@@ -279,6 +279,40 @@ mod tests {
     }
 
     #[test]
+    fn odd_names_never_panic() {
+        let map = table(&["claude-opus-4", "gpt-5", "a"]);
+        let names = [
+            "-",
+            "--",
+            ".",
+            "/",
+            "a/",
+            "/a",
+            "claude-",
+            "claude-opus-4-",
+            "claude-opus-4--1",
+            "gpt-5..1",
+            "é-20250101",
+            "claude-ä-4",
+            "Ω/gpt-5",
+            "<>",
+            "<synthetic",
+            "x\u{0}y",
+            "-v1:0",
+            "us.anthropic.",
+            "a-20250101-",
+            "a-2025-01-01-mini",
+            &"a-".repeat(10_000),
+        ];
+        for name in names {
+            let _ = find_key(&map, name);
+            let _ = strip_date_suffix(name);
+        }
+        assert_eq!(find_key(&map, "a-20250101"), Some("a"));
+        assert_eq!(find_key(&map, "claude-opus-4-"), Some("claude-opus-4"));
+    }
+
+    #[test]
     fn date_suffix_and_bedrock_version() {
         assert_eq!(
             strip_date_suffix("claude-opus-4-6-20260205"),

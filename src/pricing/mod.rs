@@ -35,7 +35,7 @@ pub enum PricingError {
         "LiteLLM price file must be a JSON object mapping model names to prices, found {found}"
     )]
     LiteLlmNotObject { found: &'static str },
-    #[error("price table is not valid JSON at line {line}, column {column}: {message}")]
+    #[error("price table cannot be read at line {line}, column {column}: {message}")]
     TableSyntax {
         line: usize,
         column: usize,

@@ -19,6 +19,8 @@ const TABLE_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Entry {
     pub(super) base: Option<ModelPrice>,
+    /// The LiteLLM key the base price was imported from; `None` for our own facts.
+    pub(super) base_source: Option<String>,
     pub(super) override_price: Option<ModelPrice>,
 }
 
@@ -39,7 +41,16 @@ pub struct PriceTable {
 struct StoredTable {
     format: String,
     version: u32,
-    models: BTreeMap<String, ModelPrice>,
+    models: BTreeMap<String, StoredPrice>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredPrice {
+    #[serde(flatten)]
+    price: ModelPrice,
+    /// The LiteLLM key it was imported from (decides what a later import may replace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    litellm_key: Option<String>,
 }
 
 impl PriceTable {
@@ -69,6 +80,7 @@ impl PriceTable {
             .and_modify(|e| e.override_price = Some(price.clone()))
             .or_insert(Entry {
                 base: None,
+                base_source: None,
                 override_price: Some(price),
             });
         Ok(())
@@ -80,6 +92,11 @@ impl PriceTable {
         if let Err(err) = self.try_set_override(model, price) {
             tracing::warn!(%err, "price override ignored");
         }
+    }
+
+    /// The LiteLLM key `key`'s base price was imported from; `None` for built-in prices.
+    pub fn litellm_source(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).and_then(|e| e.base_source.as_deref())
     }
 
     /// Whether `key`'s effective price comes from a config override.
@@ -146,7 +163,16 @@ impl PriceTable {
             models: self
                 .entries
                 .iter()
-                .filter_map(|(k, e)| e.base.clone().map(|p| (k.clone(), p)))
+                .filter_map(|(k, e)| {
+                    let price = e.base.clone()?;
+                    Some((
+                        k.clone(),
+                        StoredPrice {
+                            price,
+                            litellm_key: e.base_source.clone(),
+                        },
+                    ))
+                })
                 .collect(),
         };
         // Serializing string-keyed maps of validated numbers cannot fail.
@@ -172,7 +198,7 @@ impl PriceTable {
             });
         }
         let mut table = PriceTable::empty();
-        for (raw_key, price) in stored.models {
+        for (raw_key, StoredPrice { price, litellm_key }) in stored.models {
             let key =
                 normalize_model_name(&raw_key).ok_or_else(|| PricingError::InvalidModelName {
                     key: raw_key.clone(),
@@ -182,6 +208,7 @@ impl PriceTable {
                 key,
                 Entry {
                     base: Some(price),
+                    base_source: litellm_key,
                     override_price: None,
                 },
             );
@@ -298,7 +325,10 @@ mod tests {
         t.set_override("bad", ModelPrice::new(-1.0, 1.0));
         assert_eq!(t.len(), before + 1);
         assert!(t.is_override("claude-sonnet-4-5"));
-        assert_eq!(t.lookup("claude-sonnet-4-5-20250929").map(|(k, _)| k), Some("claude-sonnet-4-5"));
+        assert_eq!(
+            t.lookup("claude-sonnet-4-5-20250929").map(|(k, _)| k),
+            Some("claude-sonnet-4-5")
+        );
         let c = t.cost(
             Some("claude-sonnet-4-5-20250929"),
             &usage(1_000_000, 0, 0, 0, 0),

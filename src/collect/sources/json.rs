@@ -53,6 +53,7 @@ macro_rules! skip {
         }
     };
 }
+pub(crate) use skip;
 
 /// A string field; any other JSON type (or null) reads as `None`. Borrows when it can.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -349,7 +350,6 @@ impl<'de> Deserialize<'de> for TextProbe {
 /// Gemini parts). Keeps only counts, block kinds and tool-use ids/names.
 #[derive(Debug, Default)]
 pub struct Content<'a> {
-    pub is_string: bool,
     pub text: TextProbe,
     pub has_tool_result: bool,
     pub tool_uses: Vec<ToolUse<'a>>,
@@ -382,7 +382,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
                 f.write_str("a string or an array of blocks")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Content { is_string: true, text: TextProbe::of(v), ..Content::default() })
+                Ok(Content { text: TextProbe::of(v), ..Content::default() })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut content = Content::default();

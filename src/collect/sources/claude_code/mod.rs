@@ -1,0 +1,10 @@
+//! Claude Code transcripts (`~/.claude/projects/**.jsonl`): where they live and how a line
+//! becomes requests, events and sessions. Tests run recorded fixtures from
+//! `tests/fixtures/claude` and `tests/fixtures/peer/claude`.
+
+mod parser;
+pub mod paths;
+#[cfg(test)]
+mod tests;
+
+pub use parser::{ClaudeParser, SOURCE};

@@ -1,0 +1,445 @@
+//! Claude Code transcript lines → requests, metadata-only events and sessions
+//! (sources.md §1.2–1.10). One parser per file; the little it remembers between lines
+//! (session, cwd, branch, title, last timestamp) rides in the file's cursor as JSON.
+
+use super::paths::session_from_path;
+use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
+use crate::collect::sources::json::{
+    Content, Count, Flag, Loose, LooseNum, LooseStr, Ts, classify_error, label, require_ts, skip,
+    trim_line,
+};
+use crate::domain::{
+    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
+    SessionRecord, TokenUsage, UnixMillis,
+};
+use crate::collect::sources::rows::{With, event, ord, remember};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+pub const SOURCE: &str = "claude_code_files";
+const SYNTHETIC_MODEL: &str = "<synthetic>";
+const MAX_TITLE_CHARS: usize = 120;
+
+#[derive(Deserialize)]
+struct Line<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: LooseStr<'a>,
+    #[serde(borrow, default)]
+    subtype: LooseStr<'a>,
+    #[serde(rename = "sessionId", borrow, default)]
+    session_id: LooseStr<'a>,
+    #[serde(borrow, default)]
+    uuid: LooseStr<'a>,
+    #[serde(default)]
+    timestamp: Option<Ts>,
+    #[serde(borrow, default)]
+    cwd: LooseStr<'a>,
+    #[serde(rename = "gitBranch", borrow, default)]
+    git_branch: LooseStr<'a>,
+    #[serde(rename = "requestId", borrow, default)]
+    request_id: LooseStr<'a>,
+    #[serde(rename = "isSidechain", default)]
+    is_sidechain: Flag,
+    #[serde(rename = "isMeta", default)]
+    is_meta: Flag,
+    #[serde(rename = "isCompactSummary", default)]
+    is_compact_summary: Flag,
+    #[serde(rename = "isApiErrorMessage", default)]
+    is_api_error: Flag,
+    #[serde(rename = "apiErrorStatus", default)]
+    api_error_status: LooseNum,
+    #[serde(rename = "costUSD", default)]
+    cost_usd: LooseNum,
+    #[serde(default)]
+    error: ErrorField,
+    #[serde(borrow, default)]
+    summary: LooseStr<'a>,
+    #[serde(rename = "aiTitle", borrow, default)]
+    ai_title: LooseStr<'a>,
+    #[serde(rename = "compactMetadata", borrow, default)]
+    compact: Loose<CompactMeta<'a>>,
+    #[serde(rename = "retryAttempt", default)]
+    retry_attempt: LooseNum,
+    #[serde(borrow, default)]
+    level: LooseStr<'a>,
+    #[serde(borrow, default)]
+    message: Loose<Message<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    id: LooseStr<'a>,
+    #[serde(borrow, default)]
+    model: LooseStr<'a>,
+    #[serde(borrow, default)]
+    usage: Loose<Usage<'a>>,
+    #[serde(borrow, default)]
+    content: Option<Content<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Usage<'a> {
+    #[serde(default)]
+    input_tokens: Count,
+    #[serde(default)]
+    output_tokens: Count,
+    #[serde(default)]
+    cache_creation_input_tokens: Count,
+    #[serde(default)]
+    cache_read_input_tokens: Count,
+    #[serde(default)]
+    cache_creation: Loose<CacheCreation>,
+    #[serde(borrow, default)]
+    speed: LooseStr<'a>,
+}
+
+#[derive(Deserialize)]
+struct CacheCreation {
+    #[serde(default)]
+    ephemeral_5m_input_tokens: Count,
+    #[serde(default)]
+    ephemeral_1h_input_tokens: Count,
+}
+
+#[derive(Deserialize)]
+struct CompactMeta<'a> {
+    #[serde(borrow, default)]
+    trigger: LooseStr<'a>,
+}
+
+/// `error`: a short code string on assistant error lines (`"rate_limit"`), an object with
+/// `status` on system retry lines. Only the label and the status are kept.
+#[derive(Default)]
+struct ErrorField {
+    label: Option<String>,
+    status: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for ErrorField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ErrorField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an error code or object")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ErrorField, E> {
+                Ok(ErrorField { label: label(Some(v)), status: None })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorField, A::Error> {
+                let mut status = None;
+                while let Some(key) = map.next_key::<LooseStr<'_>>()? {
+                    if key.get() == Some("status") {
+                        status = map.next_value::<LooseNum>()?.as_i64();
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(ErrorField { label: None, status })
+            }
+            skip!(bool ErrorField::default());
+            skip!(null ErrorField::default());
+            skip!(num ErrorField::default());
+            skip!(seq ErrorField::default());
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What the parser carries from one line to the next (and across runs, in the cursor).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+struct ClaudeState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cwd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_ts: Option<UnixMillis>,
+}
+
+/// Session, project and branch for the rows of one line.
+struct Ctx {
+    session: String,
+    project_id: Option<String>,
+    branch: Option<String>,
+}
+
+pub struct ClaudeParser {
+    state: ClaudeState,
+    path_session: String,
+    /// Last resolved cwd and its project, so a resolver is asked once per cwd change.
+    project: Option<(String, ProjectRecord)>,
+    emitted_projects: HashSet<String>,
+}
+
+impl ClaudeParser {
+    pub fn new(path: &Path, saved_state: Option<&str>) -> ClaudeParser {
+        let state = super::super::restore_state(path, saved_state);
+        let path_session = session_from_path(path)
+            .or_else(|| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+            .unwrap_or_else(|| "unknown".to_owned());
+        ClaudeParser { state, path_session, project: None, emitted_projects: HashSet::new() }
+    }
+
+    fn context(&mut self, line: &Line<'_>, env: &ParseEnv<'_>, out: &mut ParsedRows) -> Ctx {
+        remember(&mut self.state.session, line.session_id.get());
+        remember(&mut self.state.cwd, line.cwd.get());
+        if let Some(branch) = line.git_branch.0.as_deref() {
+            // `""` means "not in a repository" at that moment.
+            let branch = (!branch.is_empty()).then_some(branch);
+            if self.state.branch.as_deref() != branch {
+                self.state.branch = branch.map(str::to_owned);
+            }
+        }
+        let session = self.state.session.clone().unwrap_or_else(|| self.path_session.clone());
+        Ctx { session, project_id: self.project_id(env, out), branch: self.state.branch.clone() }
+    }
+
+    fn project_id(&mut self, env: &ParseEnv<'_>, out: &mut ParsedRows) -> Option<String> {
+        let cwd = self.state.cwd.as_deref()?;
+        if let Some((known, project)) = &self.project
+            && known == cwd
+        {
+            return Some(project.id.clone());
+        }
+        let project = env.projects.resolve(cwd);
+        if self.emitted_projects.insert(project.id.clone()) {
+            out.projects.push(project.clone());
+        }
+        let id = project.id.clone();
+        self.project = Some((cwd.to_owned(), project));
+        Some(id)
+    }
+
+    fn stamp(&mut self, line: &Line<'_>, loc: LineLoc, out: &mut ParsedRows) -> Option<i64> {
+        match require_ts(line.timestamp) {
+            Ok(ts) => {
+                self.state.last_ts = Some(self.state.last_ts.map_or(ts, |t| t.max(ts)));
+                Some(ts)
+            }
+            Err(reason) => {
+                out.skip(loc, reason, None);
+                None
+            }
+        }
+    }
+
+    fn session_record(&self, ctx: &Ctx, ts: i64, env: &ParseEnv<'_>) -> SessionRecord {
+        SessionRecord {
+            agent: Agent::ClaudeCode,
+            session_key: ctx.session.clone(),
+            source: SOURCE.to_owned(),
+            developer: env.developer.to_owned(),
+            project_id: ctx.project_id.clone(),
+            branch: ctx.branch.clone(),
+            started_at: ts,
+            last_activity_at: ts,
+            title: self.state.title.clone(),
+        }
+    }
+
+    fn assistant(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        let Some(msg) = line.message.0.as_ref() else { return };
+        let model = msg.model.get();
+        let is_error = line.is_api_error.0 || model == Some(SYNTHETIC_MODEL);
+        let usage = msg.usage.0.as_ref();
+        let tools = msg.content.as_ref().map_or(&[][..], |c| &c.tool_uses[..]);
+        if !is_error && usage.is_none() && tools.is_empty() {
+            return;
+        }
+        let Some(ts) = self.stamp(line, loc, out) else { return };
+        let ctx = self.context(line, env, out);
+        if is_error {
+            let usage_limit = msg.content.as_ref().is_some_and(|c| c.text.usage_limit);
+            let detail = if usage_limit {
+                "usage_limit".to_owned()
+            } else if let Some(code) = &line.error.label {
+                code.clone()
+            } else if model == Some(SYNTHETIC_MODEL) {
+                "synthetic".to_owned()
+            } else {
+                "api_error".to_owned()
+            };
+            let status = line.api_error_status.as_i64().or(line.error.status);
+            out.events.push(cc_event(&ctx, line_key("ev", line, &ctx, ts, loc), ts, EventKind::ApiError, loc)
+                .with(|e| {
+                    e.status_code = status;
+                    e.detail = Some(detail);
+                }));
+        } else if let Some(u) = usage {
+            out.requests.push(self.request(line, msg, u, &ctx, ts, loc, env));
+        }
+        for (i, tool) in tools.iter().enumerate() {
+            let key = match tool.id.get() {
+                Some(id) => format!("cc:tool:{id}"),
+                None => format!("{}:{i}", line_key("tool", line, &ctx, ts, loc)),
+            };
+            let name = tool.name.get().map(str::to_owned);
+            out.events.push(cc_event(&ctx, key, ts, EventKind::ToolUse, loc).with(|e| e.tool_name = name));
+        }
+        out.sessions.push(self.session_record(&ctx, ts, env));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &self,
+        line: &Line<'_>,
+        msg: &Message<'_>,
+        u: &Usage<'_>,
+        ctx: &Ctx,
+        ts: i64,
+        loc: LineLoc,
+        env: &ParseEnv<'_>,
+    ) -> RequestRecord {
+        let (write_5m, write_1h) = match &u.cache_creation.0 {
+            Some(cc) => (cc.ephemeral_5m_input_tokens.0, cc.ephemeral_1h_input_tokens.0),
+            None => (u.cache_creation_input_tokens.0, 0),
+        };
+        let usage = TokenUsage {
+            input: u.input_tokens.0,
+            output: u.output_tokens.0,
+            cache_write_5m: write_5m,
+            cache_write_1h: write_1h,
+            cache_read: u.cache_read_input_tokens.0,
+            reasoning: 0,
+        };
+        let model = msg.model.get();
+        let fast = u.speed.get() == Some("fast");
+        let cost = match line.cost_usd.0.filter(|c| c.is_finite() && *c >= 0.0) {
+            Some(usd) => Cost::reported(Money::from_usd(usd)),
+            None => env.prices.cost(model, &usage, fast),
+        };
+        let message_id = msg.id.get();
+        let dedupe_key = match (message_id, line.request_id.get(), line.uuid.get()) {
+            (Some(m), Some(r), _) => format!("cc:{m}:{r}"),
+            (Some(m), None, _) => format!("cc:{m}"),
+            (None, _, Some(uuid)) => format!("cc:uuid:{uuid}"),
+            (None, _, None) => format!("cc:{}:{ts}:{}", ctx.session, loc.offset),
+        };
+        RequestRecord {
+            dedupe_key,
+            policy: DedupePolicy::LargestCopy,
+            agent: Agent::ClaudeCode,
+            session_key: ctx.session.clone(),
+            ts,
+            model: model.map(str::to_owned),
+            usage,
+            cost,
+            developer: env.developer.to_owned(),
+            project_id: ctx.project_id.clone(),
+            sidechain: line.is_sidechain.0,
+            message_id: message_id.map(str::to_owned),
+            fast,
+            ord: ord(loc),
+        }
+    }
+
+    fn user(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        // Meta lines (slash-command bodies, skills), compaction summaries and subagent task
+        // prompts are not a person typing; tool results travel as user lines too.
+        if line.is_meta.0 || line.is_compact_summary.0 || line.is_sidechain.0 {
+            return;
+        }
+        let Some(content) = line.message.0.as_ref().and_then(|m| m.content.as_ref()) else {
+            return;
+        };
+        if content.has_tool_result || !content.text.is_text {
+            return;
+        }
+        let Some(ts) = self.stamp(line, loc, out) else { return };
+        let ctx = self.context(line, env, out);
+        let detail = format!("chars={}", content.text.chars);
+        let key = line_key("ev", line, &ctx, ts, loc);
+        out.events.push(cc_event(&ctx, key, ts, EventKind::Prompt, loc).with(|e| e.detail = Some(detail)));
+        out.sessions.push(self.session_record(&ctx, ts, env));
+    }
+
+    fn system(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        let subtype = line.subtype.get();
+        let (kind, detail, status) = if subtype == Some("compact_boundary") {
+            let trigger = line.compact.0.as_ref().and_then(|c| label(c.trigger.get()));
+            (EventKind::Compaction, trigger, None)
+        } else if subtype == Some("api_error")
+            || (line.level.get() == Some("error") && line.retry_attempt.0.is_some())
+        {
+            let detail = match line.retry_attempt.as_i64() {
+                Some(n) => format!("retry={n}"),
+                None => "api_error".to_owned(),
+            };
+            (EventKind::ApiError, Some(detail), line.error.status)
+        } else {
+            return;
+        };
+        let Some(ts) = self.stamp(line, loc, out) else { return };
+        let ctx = self.context(line, env, out);
+        let key = line_key("ev", line, &ctx, ts, loc);
+        out.events.push(cc_event(&ctx, key, ts, kind, loc).with(|e| {
+            e.detail = detail;
+            e.status_code = status;
+        }));
+        out.sessions.push(self.session_record(&ctx, ts, env));
+    }
+
+    /// `summary` / `ai-title` lines: remember the title; restate the session when we
+    /// already know when it was active (these lines carry no timestamp of their own).
+    fn title(&mut self, line: &Line<'_>, title: Option<&str>, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        let Some(title) = title.map(str::trim).filter(|t| !t.is_empty()) else { return };
+        self.state.title = Some(title.chars().take(MAX_TITLE_CHARS).collect());
+        let ts = match line.timestamp {
+            Some(Ts::Millis(ts)) => Some(ts),
+            _ => self.state.last_ts,
+        };
+        if let Some(ts) = ts {
+            let ctx = self.context(line, env, out);
+            out.sessions.push(self.session_record(&ctx, ts, env));
+        }
+    }
+}
+
+impl LineParser for ClaudeParser {
+    fn parse_line(&mut self, raw: &[u8], loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        let Some(bytes) = trim_line(raw) else { return };
+        let line: Line<'_> = match serde_json::from_slice(bytes) {
+            Ok(line) => line,
+            Err(err) => {
+                let (reason, detail) = classify_error(bytes, &err);
+                out.skip(loc, reason, detail);
+                return;
+            }
+        };
+        match line.kind.get() {
+            // Old transcripts (and ccusage's fixtures) may omit `type` on usage lines.
+            Some("assistant") | None => self.assistant(&line, loc, env, out),
+            Some("user") => self.user(&line, loc, env, out),
+            Some("system") => self.system(&line, loc, env, out),
+            Some("summary") => self.title(&line, line.summary.get(), env, out),
+            Some("ai-title") => self.title(&line, line.ai_title.get(), env, out),
+            _ => {}
+        }
+    }
+
+    fn save_state(&self) -> Option<String> {
+        super::super::save_state(&self.state)
+    }
+}
+
+
+/// A key for a row that belongs to one line: the line's uuid, else session, time and offset.
+fn line_key(prefix: &str, line: &Line<'_>, ctx: &Ctx, ts: i64, loc: LineLoc) -> String {
+    match line.uuid.get() {
+        Some(uuid) => format!("cc:{prefix}:{uuid}"),
+        None => format!("cc:{prefix}:{}:{ts}:{}", ctx.session, loc.offset),
+    }
+}
+
+fn cc_event(ctx: &Ctx, key: String, ts: i64, kind: EventKind, loc: LineLoc) -> EventRecord {
+    event(Agent::ClaudeCode, &ctx.session, key, ts, kind, ord(loc))
+}

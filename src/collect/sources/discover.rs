@@ -1,0 +1,186 @@
+//! Finding agent files under the configured roots (sources.md §1.1, §4.1, §5): a small
+//! directory walker that reports problems instead of failing, follows symlinked folders
+//! at most once each (so loops end), and returns files sorted and de-duplicated.
+
+use super::{FileFormat, Roots, claude_code, codex, gemini};
+use std::collections::HashSet;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// Deeper than any agent's layout; guards against pathological trees.
+const MAX_DEPTH: usize = 24;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredFile {
+    pub path: PathBuf,
+    pub format: FileFormat,
+}
+
+/// Something under a root that should have been readable but was not (never fatal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryProblem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Every transcript under `roots`, sorted by path and de-duplicated by canonical path,
+/// plus the problems met on the way. Roots that do not exist are not problems.
+pub fn discover(roots: &Roots) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
+    let mut walker = Walker::default();
+    let claude = |name: &str| name.ends_with(".jsonl").then_some(FileFormat::ClaudeJsonl);
+    for root in &roots.claude {
+        if walker.root_ok(root) {
+            walker.walk(&claude_code::paths::projects_dir(root), &claude, &|d| d == "tool-results", 0);
+        }
+    }
+    let codex_files = |name: &str| name.ends_with(".jsonl").then_some(FileFormat::CodexJsonl);
+    for root in &roots.codex {
+        if !walker.root_ok(root) {
+            continue;
+        }
+        let (sessions, archived) = codex::paths::session_dirs(root);
+        let first_live = walker.files.len();
+        walker.walk(&sessions, &codex_files, &|_| false, 0);
+        let live: HashSet<_> = walker.files[first_live..].iter().filter_map(|f| f.path.file_name().map(|n| n.to_owned())).collect();
+        let first_archived = walker.files.len();
+        walker.walk(&archived, &codex_files, &|_| false, 0);
+        let archived_files = walker.files.split_off(first_archived);
+        // The same rollout in both places: the live copy wins.
+        walker.files.extend(archived_files.into_iter().filter(|f| f.path.file_name().is_none_or(|n| !live.contains(n))));
+    }
+    let gemini_files = |name: &str| {
+        if name.ends_with(".jsonl") {
+            Some(FileFormat::GeminiJsonl)
+        } else if name.ends_with(".json") {
+            Some(FileFormat::GeminiJson)
+        } else {
+            None
+        }
+    };
+    for root in &roots.gemini {
+        if !walker.root_ok(root) {
+            continue;
+        }
+        let tmp = gemini::paths::tmp_dir(root);
+        for project in walker.subdirs(&tmp) {
+            walker.walk(&project.join("chats"), &gemini_files, &|_| false, 0);
+        }
+    }
+    walker.finish()
+}
+
+#[derive(Default)]
+struct Walker {
+    files: Vec<DiscoveredFile>,
+    problems: Vec<DiscoveryProblem>,
+    visited: HashSet<PathBuf>,
+}
+
+impl Walker {
+    fn problem(&mut self, path: &Path, message: impl Into<String>) {
+        self.problems.push(DiscoveryProblem { path: path.to_path_buf(), message: message.into() });
+    }
+
+    /// A root that is missing is fine (nothing to read); one that is a file is a problem.
+    fn root_ok(&mut self, root: &Path) -> bool {
+        match fs::metadata(root) {
+            Ok(meta) if meta.is_dir() => true,
+            Ok(_) => {
+                self.problem(root, "expected a directory, found a file");
+                false
+            }
+            Err(err) if err.kind() == ErrorKind::NotFound => false,
+            Err(err) => {
+                self.problem(root, format!("cannot read: {err}"));
+                false
+            }
+        }
+    }
+
+    /// The immediate subdirectories of `dir` (for Gemini's `<projectHash>/` folders).
+    fn subdirs(&mut self, dir: &Path) -> Vec<PathBuf> {
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == ErrorKind::NotFound => return Vec::new(),
+            Err(err) => {
+                self.problem(dir, format!("cannot read directory: {err}"));
+                return Vec::new();
+            }
+        };
+        let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        dirs
+    }
+
+    fn walk(&mut self, dir: &Path, classify: &dyn Fn(&str) -> Option<FileFormat>, skip_dir: &dyn Fn(&str) -> bool, depth: usize) {
+        if depth > MAX_DEPTH {
+            return self.problem(dir, format!("more than {MAX_DEPTH} folders deep; not descending"));
+        }
+        match fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return self.problem(dir, "expected a directory, found a file"),
+            Err(err) if err.kind() == ErrorKind::NotFound => return,
+            Err(err) => return self.problem(dir, format!("cannot read: {err}")),
+        }
+        // A folder reached twice (symlink loop, overlapping roots) is walked once.
+        let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !self.visited.insert(canonical) {
+            return;
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(err) => return self.problem(dir, format!("cannot read directory: {err}")),
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    self.problem(dir, format!("cannot read directory entry: {err}"));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let format = classify(name);
+            // `fs::metadata` follows symlinks, so a linked file or folder counts as what it points to.
+            let meta = match fs::metadata(&path) {
+                Ok(meta) => meta,
+                Err(err) => {
+                    if format.is_some() {
+                        self.problem(&path, format!("cannot read: {err}"));
+                    }
+                    continue;
+                }
+            };
+            match format {
+                Some(format) if meta.is_file() => self.files.push(DiscoveredFile { path, format }),
+                Some(_) if meta.is_dir() => self.problem(&path, "expected a file, found a directory"),
+                Some(_) => self.problem(&path, "expected a file, found something else (socket, device or pipe)"),
+                None if meta.is_dir() && !skip_dir(name) => self.walk(&path, classify, skip_dir, depth + 1),
+                None => {}
+            }
+        }
+    }
+
+    fn finish(mut self) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut seen = HashSet::new();
+        self.files.retain(|f| seen.insert(fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+        // A legacy Gemini `.json` already migrated to `.jsonl` next to it is stale.
+        let jsonl: HashSet<PathBuf> = self
+            .files
+            .iter()
+            .filter(|f| f.format == FileFormat::GeminiJsonl)
+            .map(|f| f.path.clone())
+            .collect();
+        self.files.retain(|f| f.format != FileFormat::GeminiJson || !jsonl.contains(&f.path.with_extension("jsonl")));
+        self.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        (self.files, self.problems)
+    }
+}
+
+#[cfg(test)]
+#[path = "discover_tests.rs"]
+mod tests;

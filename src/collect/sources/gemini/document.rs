@@ -1,0 +1,40 @@
+//! Gemini CLI's legacy chat files: one pretty-printed `ConversationRecord` per `.json`
+//! (`{sessionId, projectHash, startTime, lastUpdated, messages: [...]}`), re-stated whole.
+
+use super::parser::{Chat, ChatState};
+use super::record::Record;
+use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
+use crate::collect::sources::json::Ts;
+use crate::domain::Agent;
+use std::path::Path;
+
+/// Parses a whole legacy document. The session is re-stated from scratch, so its key goes
+/// into `replace_sessions` before any row. A document that does not parse is one
+/// `BadDocument` skip (line 0) with the JSON error's line and column.
+pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+    let file = LineLoc { offset: 0, line: 0 };
+    let doc: Record<'_> = match serde_json::from_slice(bytes) {
+        Ok(doc) => doc,
+        Err(err) => {
+            let detail = format!("line {}, column {}", err.line(), err.column());
+            return out.skip(file, SkipReason::BadDocument, Some(detail));
+        }
+    };
+    let mut chat = Chat::new(path, ChatState::default());
+    chat.metadata(&doc, env);
+    out.replace_sessions.push((Agent::Gemini, chat.session().to_owned()));
+    let millis = |ts: Option<Ts>| match ts {
+        Some(Ts::Millis(ms)) => Some(ms),
+        _ => None,
+    };
+    let start = millis(doc.start_time).or(millis(doc.last_updated));
+    if let Some(start) = start {
+        chat.session_record(start, env, out);
+    }
+    let messages = doc.messages.as_ref().map_or(&[][..], |m| &m.0[..]);
+    for (index, msg) in messages.iter().enumerate() {
+        let Some(msg) = msg.0.as_ref() else { continue };
+        let ord = msg.id.get().map_or(index as i64, |id| chat.ord_of(id, index as i64));
+        chat.message(msg, ord, file, start, env, out);
+    }
+}

@@ -1,0 +1,72 @@
+//! Helpers shared by the integration tests: running the real binary against a temp store,
+//! and writing Claude Code lines with realistic shapes.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentdeck"));
+    // Keep the tests away from the real home: config, logs and identity are fixed.
+    cmd.env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .env_remove("GEMINI_DATA_DIR")
+        .env_remove("AGENTDECK_CONFIG")
+        .env_remove("AGENTDECK_DB")
+        .env("XDG_CONFIG_HOME", std::env::temp_dir().join("agentdeck-test-no-config"))
+        .env("XDG_STATE_HOME", std::env::temp_dir().join("agentdeck-test-state"))
+        .env("TZ", "UTC");
+    cmd
+}
+
+/// Runs the binary and returns its output, panicking with stderr when it fails.
+pub fn run_ok(args: &[&str]) -> Output {
+    let out = bin().args(args).output().expect("run agentdeck");
+    assert!(
+        out.status.success(),
+        "agentdeck {args:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+pub fn json_of(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    })
+}
+
+/// `report daily --json` totals over a store, after ingesting `claude_dir`.
+pub fn daily(db: &Path, claude_dir: &Path) -> Value {
+    let db = db.to_str().unwrap();
+    let dir = claude_dir.to_str().unwrap();
+    json_of(&run_ok(&["--db", db, "report", "daily", "--json", "--tz", "UTC", "--claude-dir", dir]))
+}
+
+/// A Claude Code project folder inside a config root.
+pub fn claude_project(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join("projects").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One assistant line with usage (one content block of a response).
+pub fn assistant_line(session: &str, msg: &str, req: Option<&str>, ts: &str, input: i64, output: i64, cache_read: i64) -> String {
+    let mut line = json!({
+        "type": "assistant", "sessionId": session, "timestamp": ts, "cwd": "/home/dev/api",
+        "version": "2.0.76", "gitBranch": "main", "isSidechain": false,
+        "uuid": format!("{msg}-{ts}-{output}"),
+        "message": {
+            "id": msg, "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+            "content": [{"type": "text", "text": "some model output that must never be stored"}],
+            "usage": {"input_tokens": input, "output_tokens": output, "cache_read_input_tokens": cache_read,
+                      "cache_creation_input_tokens": 0}
+        }
+    });
+    if let Some(r) = req {
+        line["requestId"] = json!(r);
+    }
+    line.to_string()
+}
