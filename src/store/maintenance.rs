@@ -68,7 +68,8 @@ fn rebuild_aggregates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
              input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
              reasoning_tokens, cost_micro_usd, reported_micro_usd, unpriced_requests, unpriced_tokens)
          SELECT (ts / 900000) * 900000 - CASE WHEN ts < 0 AND ts % 900000 <> 0 THEN 900000 ELSE 0 END,
-                developer, coalesce(project_id, ''), agent, model, count(*),
+                developer, coalesce(project_id, ''), agent,
+                CASE WHEN fast THEN model || '-fast' ELSE model END, count(*),
                 sum(input_tokens), sum(output_tokens), sum(cache_write_5m), sum(cache_write_1h),
                 sum(cache_read), sum(reasoning_tokens),
                 sum(CASE WHEN cost_source <> 'unpriced' THEN cost_micro_usd ELSE 0 END),

@@ -17,6 +17,12 @@ pub fn model_name(r: &RequestRecord) -> &str {
     r.model.as_deref().filter(|m| !m.is_empty()).unwrap_or("unknown")
 }
 
+/// The model as reports group it: fast-mode requests show as `<model>-fast`, as they are
+/// priced differently.
+pub fn report_model(r: &RequestRecord) -> String {
+    if r.fast { format!("{}-fast", model_name(r)) } else { model_name(r).to_string() }
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
     pub requests: i64,
@@ -80,7 +86,7 @@ impl Deltas {
             r.developer.clone(),
             r.project_id.clone().unwrap_or_default(),
             r.agent.as_str(),
-            model_name(r).to_string(),
+            report_model(r),
         );
         self.rollups.entry(key).or_default().apply(r, sign);
         self.sessions.entry(session_id).or_default().apply(r, sign);

@@ -79,7 +79,7 @@ impl Reader {
                     sum(CASE WHEN q.cost_source = 'unpriced'
                         THEN q.input_tokens + q.output_tokens + q.cache_write_5m + q.cache_write_1h + q.cache_read
                         ELSE 0 END),
-                    group_concat(DISTINCT q.model)
+                    group_concat(DISTINCT CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END)
              FROM requests q
              JOIN sessions s ON s.id = q.session_id
              LEFT JOIN developers d ON d.id = q.developer

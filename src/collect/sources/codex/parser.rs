@@ -305,10 +305,12 @@ impl CodexParser {
             Some(last) => Some(Totals::from_raw(last)),
             None => total.map(|t| t.minus(self.state.prev_total)),
         };
+        // The same cumulative total again is a re-sent event, not a new request.
+        let repeat = total.is_some() && total == self.state.prev_total;
         if let Some(total) = total {
             self.state.prev_total = Some(total);
         }
-        let delta = delta.filter(|d| !d.is_zero())?;
+        let delta = delta.filter(|d| !repeat && !d.is_zero())?;
         let named = info
             .model
             .get()

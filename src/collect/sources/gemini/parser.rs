@@ -225,7 +225,17 @@ impl GeminiParser {
             return out.skip(loc, SkipReason::BadValue("$rewindTo"), Some("unknown message id".to_owned()));
         };
         self.chat.state.ords.retain(|_, o| *o < from_ord);
-        out.rewinds.push(Rewind { agent: Agent::Gemini, session_key: self.chat.session().to_owned(), from_ord });
+        self.push_rewind(from_ord, out);
+    }
+
+    /// Records a rewind and drops this batch's rows it covers, so the store can apply a
+    /// batch's rewinds before its rows (rows left in the batch come after the rewind).
+    fn push_rewind(&self, from_ord: i64, out: &mut ParsedRows) {
+        let session = self.chat.session();
+        let covered = |agent: Agent, key: &str, ord: i64| agent == Agent::Gemini && key == session && ord >= from_ord;
+        out.requests.retain(|r| !covered(r.agent, &r.session_key, r.ord));
+        out.events.retain(|e| !covered(e.agent, &e.session_key, e.ord));
+        out.rewinds.push(Rewind { agent: Agent::Gemini, session_key: session.to_owned(), from_ord });
     }
 
     fn set(&mut self, set: &Record<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
@@ -233,7 +243,7 @@ impl GeminiParser {
         self.chat.metadata(set, env);
         if let Some(messages) = &set.messages {
             // The whole message list is restated: drop what we had, then replay it.
-            out.rewinds.push(Rewind { agent: Agent::Gemini, session_key: self.chat.session().to_owned(), from_ord: 0 });
+            self.push_rewind(0, out);
             self.chat.state.ords.clear();
             for (i, msg) in messages.0.iter().enumerate() {
                 let Some(msg) = msg.0.as_ref() else { continue };
