@@ -45,7 +45,11 @@ impl Line {
         m.insert("cache_read_tokens".into(), json!(u.cache_read));
         m.insert("total_tokens".into(), json!(u.total()));
         m.insert("reasoning_tokens".into(), json!(u.reasoning));
-        m.insert("cost_usd".into(), json!(self.cost.as_usd()));
+        // Usage with no known price is never shown as $0: a row that is entirely unpriced
+        // has no cost (null); otherwise the cost covers the priced part and
+        // `unpriced_tokens` says what is missing.
+        let all_unpriced = self.unpriced_tokens > 0 && self.unpriced_tokens == u.total() && self.cost == Money::ZERO;
+        m.insert("cost_usd".into(), if all_unpriced { Value::Null } else { json!(self.cost.as_usd()) });
         m.insert("unpriced_tokens".into(), json!(self.unpriced_tokens));
         m.insert("requests".into(), json!(self.requests));
         m.insert("models".into(), json!(self.models));
@@ -260,7 +264,8 @@ fn token_cells(l: &Line, human: bool) -> Vec<String> {
     } else {
         vec![
             u.input.to_string(), u.output.to_string(), u.cache_creation().to_string(), u.cache_read.to_string(),
-            u.total().to_string(), u.reasoning.to_string(), format!("{:.6}", l.cost.as_usd()),
+            u.total().to_string(), u.reasoning.to_string(),
+            if l.cost_text() == "unpriced" { String::new() } else { format!("{:.6}", l.cost.as_usd()) },
             l.unpriced_tokens.to_string(), models,
         ]
     }

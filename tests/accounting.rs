@@ -1,0 +1,200 @@
+//! Accounting rules end to end (design.md §4): files on disk → `agentdeck ingest` → store
+//! → `report --json`. Parser-level rules are tested next to the parsers; these prove the
+//! store resolves copies across lines, files and separate ingest passes.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn line(v: Value) -> String {
+    v.to_string()
+}
+
+/// An assistant line; `usage` is the raw usage object.
+fn asst(session: &str, msg: &str, req: Option<&str>, ts: &str, model: &str, usage: Value, side: bool) -> String {
+    let mut v = json!({
+        "type": "assistant", "sessionId": session, "timestamp": ts, "cwd": "/nonexistent/acme-api",
+        "isSidechain": side, "uuid": format!("u-{msg}-{ts}-{}", usage),
+        "message": {"id": msg, "model": model, "role": "assistant",
+                    "content": [{"type": "text", "text": "secret output"}], "usage": usage}
+    });
+    if let Some(r) = req {
+        v["requestId"] = json!(r);
+    }
+    line(v)
+}
+
+fn usage(input: i64, output: i64) -> Value {
+    json!({"input_tokens": input, "output_tokens": output})
+}
+
+fn write(path: &Path, lines: &[String]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+fn append(path: &Path, lines: &[String]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    root: std::path::PathBuf,
+    db: std::path::PathBuf,
+}
+
+fn env() -> Env {
+    let tmp = tempfile::tempdir().unwrap();
+    Env { root: tmp.path().join("claude"), db: tmp.path().join("a.db"), _tmp: tmp }
+}
+
+fn totals(e: &Env) -> Value {
+    daily(&e.db, &e.root)["totals"].clone()
+}
+
+fn io(t: &Value) -> (i64, i64) {
+    (t["input_tokens"].as_i64().unwrap(), t["output_tokens"].as_i64().unwrap())
+}
+
+const SONNET: &str = "claude-sonnet-4-5-20250929";
+
+#[test]
+fn content_block_copies_count_once_and_the_largest_copy_wins_across_passes() {
+    let e = env();
+    let f = e.root.join("projects/-p/s1.jsonl");
+    // Three content blocks of one response; the first carries a placeholder output count.
+    write(&f, &[
+        asst("s1", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", SONNET, usage(4, 1), false),
+        asst("s1", "m1", Some("r1"), "2026-01-09T10:00:01.000Z", SONNET, usage(4, 300), false),
+    ]);
+    assert_eq!(io(&totals(&e)), (4, 300));
+    // A later pass brings a bigger copy (the final count): it replaces, never adds.
+    append(&f, &[asst("s1", "m1", Some("r1"), "2026-01-09T10:00:02.000Z", SONNET, usage(4, 412), false)]);
+    assert_eq!(io(&totals(&e)), (4, 412));
+    // The same message in a second file (a copy under ~/.config/claude) is still one.
+    write(&e.root.join("projects/-q/s1-copy.jsonl"), &[asst("s1", "m1", Some("r1"), "2026-01-09T10:00:02.000Z", SONNET, usage(4, 412), false)]);
+    let t = totals(&e);
+    assert_eq!(io(&t), (4, 412));
+    assert_eq!(t["requests"], 1);
+}
+
+#[test]
+fn missing_request_ids_dedupe_on_message_id_and_lines_without_ids_all_count() {
+    let e = env();
+    write(&e.root.join("projects/-p/s.jsonl"), &[
+        asst("s", "m1", None, "2026-01-09T10:00:00.000Z", SONNET, usage(10, 5), false),
+        asst("s", "m1", None, "2026-01-09T10:00:01.000Z", SONNET, usage(10, 5), false),
+        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T10:01:00.000Z",
+                    "message": {"model": SONNET, "usage": usage(1, 1)}})),
+        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T10:02:00.000Z",
+                    "message": {"model": SONNET, "usage": usage(1, 1)}})),
+    ]);
+    assert_eq!(io(&totals(&e)), (12, 7));
+    assert_eq!(io(&totals(&e)), (12, 7), "stable across passes");
+}
+
+#[test]
+fn sidechain_replays_are_dropped_in_either_order_and_subagents_fold_into_the_parent() {
+    let parent = asst("s", "m1", Some("r-parent"), "2026-01-09T10:00:00.000Z", SONNET, json!({"input_tokens": 3, "output_tokens": 10, "cache_read_input_tokens": 9000}), false);
+    let replay = asst("s", "m1", Some("r-btw"), "2026-01-09T10:05:00.000Z", SONNET, json!({"input_tokens": 3, "output_tokens": 10, "cache_read_input_tokens": 9000}), true);
+    let own = asst("s", "m-sub", Some("r-sub"), "2026-01-09T10:06:00.000Z", "claude-haiku-4-5-20251001", usage(12, 40), true);
+    for replay_first in [false, true] {
+        let e = env();
+        let main = e.root.join("projects/-p/s.jsonl");
+        let sub = e.root.join("projects/-p/s/subagents/agent-7f3a9c.jsonl");
+        if replay_first {
+            write(&sub, &[replay.clone(), own.clone()]);
+            totals(&e);
+            write(&main, std::slice::from_ref(&parent));
+        } else {
+            write(&main, std::slice::from_ref(&parent));
+            write(&sub, &[replay.clone(), own.clone()]);
+        }
+        let t = totals(&e);
+        assert_eq!(io(&t), (15, 50), "replay_first={replay_first}: {t}");
+        assert_eq!(t["cache_read_tokens"], 9000);
+        let sessions = json_of(&run_ok(&["--db", e.db.to_str().unwrap(), "report", "session", "--json", "--no-refresh"]));
+        assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1, "subagents are not separate sessions");
+        assert_eq!(sessions["sessions"][0]["session_id"], "s");
+    }
+}
+
+#[test]
+fn synthetic_lines_are_errors_and_old_cost_usd_is_reported_cost() {
+    let e = env();
+    write(&e.root.join("projects/-p/s.jsonl"), &[
+        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T12:00:00.000Z", "isApiErrorMessage": true,
+            "message": {"id": "x", "model": "<synthetic>", "content": [{"type": "text", "text": "Claude AI usage limit reached|1767978000"}],
+                        "usage": {"input_tokens": 0, "output_tokens": 0}}})),
+        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2025-06-01T10:00:00.000Z", "requestId": "req_01Old", "costUSD": 0.0123,
+            "message": {"id": "msg_01Old", "model": "claude-sonnet-4-20250514",
+                        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 25, "cache_read_input_tokens": 10}}})),
+    ]);
+    let t = totals(&e);
+    assert_eq!(t["requests"], 1, "the synthetic line is not a request: {t}");
+    assert_eq!(t["cost_usd"], json!(0.0123));
+    assert!(!t["models"].as_array().unwrap().iter().any(|m| m == "<synthetic>"));
+}
+
+#[test]
+fn unknown_models_are_unpriced_never_zero_dollars() {
+    let e = env();
+    write(&e.root.join("projects/-p/s.jsonl"), &[
+        asst("s", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", "acme-llm-9000", usage(1000, 100), false),
+        asst("s", "m2", Some("r2"), "2026-01-10T10:00:00.000Z", SONNET, usage(1_000_000, 0), false),
+    ]);
+    let doc = daily(&e.db, &e.root);
+    assert_eq!(doc["daily"][0]["cost_usd"], Value::Null, "{doc}");
+    assert_eq!(doc["daily"][0]["unpriced_tokens"], 1100);
+    assert_eq!(doc["daily"][1]["cost_usd"], json!(3.0));
+    assert_eq!(doc["totals"]["cost_usd"], json!(3.0));
+    assert_eq!(doc["totals"]["unpriced_tokens"], 1100);
+    let table = run_ok(&["--db", e.db.to_str().unwrap(), "report", "daily", "--no-refresh", "--tz", "UTC"]);
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("unpriced"), "{text}");
+    assert!(!text.contains("2026-01-09  1,000     100            0           0  1,100  $0.00"), "{text}");
+}
+
+#[test]
+fn one_hour_cache_writes_and_long_context_tiers_are_priced() {
+    let e = env();
+    write(&e.root.join("projects/-p/s.jsonl"), &[
+        // Sonnet 4.5: 1h writes at $6/M, 5m at $3.75/M; the flat field is ignored when the split is present.
+        asst("s", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", SONNET, json!({"input_tokens": 0, "output_tokens": 0,
+            "cache_creation_input_tokens": 999_999, "cache_creation": {"ephemeral_5m_input_tokens": 1_000_000, "ephemeral_1h_input_tokens": 1_000_000}}), false),
+        // Sonnet 4 (>200k tier: $6/M input above 200k): 300k input = 200k×3 + 100k×6 = $1.20.
+        asst("s", "m2", Some("r2"), "2026-01-10T10:00:00.000Z", "claude-sonnet-4-20250514", usage(300_000, 0), false),
+    ]);
+    let doc = daily(&e.db, &e.root);
+    assert_eq!(doc["daily"][0]["cost_usd"], json!(9.75), "{doc}");
+    assert_eq!(doc["daily"][0]["cache_creation_tokens"], 2_000_000);
+    assert_eq!(doc["daily"][1]["cost_usd"], json!(1.2), "{doc}");
+}
+
+#[test]
+fn days_follow_the_requested_time_zone_at_midnight() {
+    let e = env();
+    write(&e.root.join("projects/-p/s.jsonl"), &[
+        asst("s", "m1", Some("r1"), "2026-01-09T23:30:00.000Z", SONNET, usage(1, 1), false),
+        asst("s", "m2", Some("r2"), "2026-01-10T00:30:00.000Z", SONNET, usage(2, 2), false),
+    ]);
+    daily(&e.db, &e.root);
+    let days = |tz: &str| -> Vec<(String, i64)> {
+        let doc = json_of(&run_ok(&["--db", e.db.to_str().unwrap(), "report", "daily", "--json", "--no-refresh", "--tz", tz]));
+        doc["daily"].as_array().unwrap().iter().map(|d| (d["date"].as_str().unwrap().to_string(), d["input_tokens"].as_i64().unwrap())).collect()
+    };
+    assert_eq!(days("UTC"), vec![("2026-01-09".into(), 1), ("2026-01-10".into(), 2)]);
+    assert_eq!(days("Europe/Berlin"), vec![("2026-01-10".into(), 3)]);
+    assert_eq!(days("America/New_York"), vec![("2026-01-09".into(), 3)]);
+    let since = json_of(&run_ok(&["--db", e.db.to_str().unwrap(), "report", "daily", "--json", "--no-refresh", "--tz", "Europe/Berlin", "--since", "2026-01-10", "--until", "2026-01-10"]));
+    assert_eq!(since["totals"]["input_tokens"], 3);
+    let bad = bin().args(["--db", e.db.to_str().unwrap(), "report", "daily", "--no-refresh", "--tz", "Mars/Olympus"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown time zone"));
+}
