@@ -198,3 +198,55 @@ fn days_follow_the_requested_time_zone_at_midnight() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown time zone"));
 }
+
+#[test]
+fn gemini_last_record_wins_and_a_later_rewind_removes_stored_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let gemini = tmp.path().join("gemini");
+    let chat = gemini.join("tmp/e3b0c442/chats/session-2026-03-02T09-00-6f1c9a2b.jsonl");
+    let meta = json!({"sessionId": "6f1c9a2b-0d3e", "projectHash": "e3b0c442", "startTime": "2026-03-02T09:00:00.000Z", "kind": "main"});
+    let msg = |id: &str, ts: &str, tokens: Value| line(json!({"id": id, "timestamp": ts, "type": "gemini", "model": "gemini-2.5-pro",
+        "content": [{"text": "secret"}], "tokens": tokens}));
+    let tok = |input: i64, cached: i64, output: i64, thoughts: i64| json!({"input": input, "output": output, "cached": cached, "thoughts": thoughts, "tool": 0, "total": input + output + thoughts});
+    write(&chat, &[
+        line(meta),
+        msg("m1", "2026-03-02T09:00:10.000Z", Value::Null),
+        msg("m1", "2026-03-02T09:00:10.000Z", tok(12840, 9000, 210, 512)),
+        msg("m2", "2026-03-02T09:01:00.000Z", tok(100, 0, 10, 0)),
+    ]);
+    let db = tmp.path().join("g.db");
+    let report = |db: &Path| json_of(&run_ok(&["--db", db.to_str().unwrap(), "report", "daily", "--json", "--tz", "UTC", "--gemini-dir", gemini.to_str().unwrap()]));
+    let t = report(&db)["totals"].clone();
+    // input = 12840 − 9000 cached; output includes the 512 thinking tokens.
+    assert_eq!((t["input_tokens"].as_i64(), t["cache_read_tokens"].as_i64(), t["output_tokens"].as_i64()), (Some(3840 + 100), Some(9000), Some(722 + 10)));
+    // A later pass: the user rewinds to m2 (dropping it) and the conversation continues.
+    append(&chat, &[line(json!({"$rewindTo": "m2"})), msg("m3", "2026-03-02T09:02:00.000Z", tok(50, 0, 5, 0))]);
+    let t = report(&db)["totals"].clone();
+    assert_eq!((t["input_tokens"].as_i64(), t["output_tokens"].as_i64()), (Some(3840 + 50), Some(722 + 5)), "{t}");
+    assert_eq!(report(&db)["totals"], t, "stable across passes");
+}
+
+#[test]
+fn codex_archived_copies_do_not_double_count_and_cumulative_only_events_use_deltas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let codex = tmp.path().join("codex");
+    let name = "rollout-2026-04-01T14-00-00-019dc924-30bf-7182-a6a1-5b2f0c8e9d10.jsonl";
+    let usage = |input: i64, cached: i64, output: i64| json!({"input_tokens": input, "cached_input_tokens": cached, "output_tokens": output, "reasoning_output_tokens": 0, "total_tokens": input + output});
+    let lines = [
+        line(json!({"timestamp": "2026-04-01T14:00:00.000Z", "type": "session_meta", "payload": {"id": "019dc924-30bf-7182-a6a1-5b2f0c8e9d10", "cwd": "/nonexistent/api"}})),
+        line(json!({"timestamp": "2026-04-01T14:00:05.000Z", "type": "turn_context", "payload": {"model": "gpt-5.3-codex"}})),
+        line(json!({"timestamp": "2026-04-01T14:00:06.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": null}})),
+        line(json!({"timestamp": "2026-04-01T14:01:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(1000, 400, 100)}}})),
+        line(json!({"timestamp": "2026-04-01T14:02:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(2500, 1400, 300)}}})),
+        // A repeat of the same cumulative total adds nothing.
+        line(json!({"timestamp": "2026-04-01T14:02:30.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(2500, 1400, 300)}}})),
+    ];
+    write(&codex.join("sessions/2026/04/01").join(name), &lines);
+    write(&codex.join("archived_sessions").join(name), &lines);
+    let db = tmp.path().join("c.db");
+    let doc = json_of(&run_ok(&["--db", db.to_str().unwrap(), "report", "daily", "--json", "--tz", "UTC", "--codex-dir", codex.to_str().unwrap()]));
+    let t = &doc["totals"];
+    assert_eq!((t["input_tokens"].as_i64(), t["cache_read_tokens"].as_i64(), t["output_tokens"].as_i64()), (Some(1100), Some(1400), Some(300)), "{doc}");
+    assert_eq!(t["requests"], 2);
+    assert_eq!(t["models"], json!(["gpt-5.3-codex"]));
+}
