@@ -36,9 +36,10 @@ impl Context {
         Store::open(&self.db_path).with_context(|| format!("opening the store at {}", self.db_path.display()))
     }
 
-    /// Where an imported LiteLLM table is kept (next to the store).
+    /// Where an imported LiteLLM table is kept: next to the store, `<db name>.prices.json`.
     pub fn imported_prices_path(&self) -> PathBuf {
-        self.db_path.with_file_name("prices.json")
+        let stem = self.db_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "agentdeck".into());
+        self.db_path.with_file_name(format!("{stem}.prices.json"))
     }
 
     /// Built-in prices, then an imported table, then config overrides.
