@@ -13,7 +13,15 @@ fn line(v: Value) -> String {
 }
 
 /// An assistant line; `usage` is the raw usage object.
-fn asst(session: &str, msg: &str, req: Option<&str>, ts: &str, model: &str, usage: Value, side: bool) -> String {
+fn asst(
+    session: &str,
+    msg: &str,
+    req: Option<&str>,
+    ts: &str,
+    model: &str,
+    usage: Value,
+    side: bool,
+) -> String {
     let mut v = json!({
         "type": "assistant", "sessionId": session, "timestamp": ts, "cwd": "/nonexistent/acme-api",
         "isSidechain": side, "uuid": format!("u-{msg}-{ts}-{}", usage),
@@ -51,7 +59,11 @@ struct Env {
 
 fn env() -> Env {
     let tmp = tempfile::tempdir().unwrap();
-    Env { root: tmp.path().join("claude"), db: tmp.path().join("a.db"), _tmp: tmp }
+    Env {
+        root: tmp.path().join("claude"),
+        db: tmp.path().join("a.db"),
+        _tmp: tmp,
+    }
 }
 
 fn totals(e: &Env) -> Value {
@@ -59,7 +71,10 @@ fn totals(e: &Env) -> Value {
 }
 
 fn io(t: &Value) -> (i64, i64) {
-    (t["input_tokens"].as_i64().unwrap(), t["output_tokens"].as_i64().unwrap())
+    (
+        t["input_tokens"].as_i64().unwrap(),
+        t["output_tokens"].as_i64().unwrap(),
+    )
 }
 
 const SONNET: &str = "claude-sonnet-4-5-20250929";
@@ -69,16 +84,57 @@ fn content_block_copies_count_once_and_the_largest_copy_wins_across_passes() {
     let e = env();
     let f = e.root.join("projects/-p/s1.jsonl");
     // Three content blocks of one response; the first carries a placeholder output count.
-    write(&f, &[
-        asst("s1", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", SONNET, usage(4, 1), false),
-        asst("s1", "m1", Some("r1"), "2026-01-09T10:00:01.000Z", SONNET, usage(4, 300), false),
-    ]);
+    write(
+        &f,
+        &[
+            asst(
+                "s1",
+                "m1",
+                Some("r1"),
+                "2026-01-09T10:00:00.000Z",
+                SONNET,
+                usage(4, 1),
+                false,
+            ),
+            asst(
+                "s1",
+                "m1",
+                Some("r1"),
+                "2026-01-09T10:00:01.000Z",
+                SONNET,
+                usage(4, 300),
+                false,
+            ),
+        ],
+    );
     assert_eq!(io(&totals(&e)), (4, 300));
     // A later pass brings a bigger copy (the final count): it replaces, never adds.
-    append(&f, &[asst("s1", "m1", Some("r1"), "2026-01-09T10:00:02.000Z", SONNET, usage(4, 412), false)]);
+    append(
+        &f,
+        &[asst(
+            "s1",
+            "m1",
+            Some("r1"),
+            "2026-01-09T10:00:02.000Z",
+            SONNET,
+            usage(4, 412),
+            false,
+        )],
+    );
     assert_eq!(io(&totals(&e)), (4, 412));
     // The same message in a second file (a copy under ~/.config/claude) is still one.
-    write(&e.root.join("projects/-q/s1-copy.jsonl"), &[asst("s1", "m1", Some("r1"), "2026-01-09T10:00:02.000Z", SONNET, usage(4, 412), false)]);
+    write(
+        &e.root.join("projects/-q/s1-copy.jsonl"),
+        &[asst(
+            "s1",
+            "m1",
+            Some("r1"),
+            "2026-01-09T10:00:02.000Z",
+            SONNET,
+            usage(4, 412),
+            false,
+        )],
+    );
     let t = totals(&e);
     assert_eq!(io(&t), (4, 412));
     assert_eq!(t["requests"], 1);
@@ -87,23 +143,70 @@ fn content_block_copies_count_once_and_the_largest_copy_wins_across_passes() {
 #[test]
 fn missing_request_ids_dedupe_on_message_id_and_lines_without_ids_all_count() {
     let e = env();
-    write(&e.root.join("projects/-p/s.jsonl"), &[
-        asst("s", "m1", None, "2026-01-09T10:00:00.000Z", SONNET, usage(10, 5), false),
-        asst("s", "m1", None, "2026-01-09T10:00:01.000Z", SONNET, usage(10, 5), false),
-        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T10:01:00.000Z",
-                    "message": {"model": SONNET, "usage": usage(1, 1)}})),
-        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T10:02:00.000Z",
-                    "message": {"model": SONNET, "usage": usage(1, 1)}})),
-    ]);
+    write(
+        &e.root.join("projects/-p/s.jsonl"),
+        &[
+            asst(
+                "s",
+                "m1",
+                None,
+                "2026-01-09T10:00:00.000Z",
+                SONNET,
+                usage(10, 5),
+                false,
+            ),
+            asst(
+                "s",
+                "m1",
+                None,
+                "2026-01-09T10:00:01.000Z",
+                SONNET,
+                usage(10, 5),
+                false,
+            ),
+            line(
+                json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T10:01:00.000Z",
+                    "message": {"model": SONNET, "usage": usage(1, 1)}}),
+            ),
+            line(
+                json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T10:02:00.000Z",
+                    "message": {"model": SONNET, "usage": usage(1, 1)}}),
+            ),
+        ],
+    );
     assert_eq!(io(&totals(&e)), (12, 7));
     assert_eq!(io(&totals(&e)), (12, 7), "stable across passes");
 }
 
 #[test]
 fn sidechain_replays_are_dropped_in_either_order_and_subagents_fold_into_the_parent() {
-    let parent = asst("s", "m1", Some("r-parent"), "2026-01-09T10:00:00.000Z", SONNET, json!({"input_tokens": 3, "output_tokens": 10, "cache_read_input_tokens": 9000}), false);
-    let replay = asst("s", "m1", Some("r-btw"), "2026-01-09T10:05:00.000Z", SONNET, json!({"input_tokens": 3, "output_tokens": 10, "cache_read_input_tokens": 9000}), true);
-    let own = asst("s", "m-sub", Some("r-sub"), "2026-01-09T10:06:00.000Z", "claude-haiku-4-5-20251001", usage(12, 40), true);
+    let parent = asst(
+        "s",
+        "m1",
+        Some("r-parent"),
+        "2026-01-09T10:00:00.000Z",
+        SONNET,
+        json!({"input_tokens": 3, "output_tokens": 10, "cache_read_input_tokens": 9000}),
+        false,
+    );
+    let replay = asst(
+        "s",
+        "m1",
+        Some("r-btw"),
+        "2026-01-09T10:05:00.000Z",
+        SONNET,
+        json!({"input_tokens": 3, "output_tokens": 10, "cache_read_input_tokens": 9000}),
+        true,
+    );
+    let own = asst(
+        "s",
+        "m-sub",
+        Some("r-sub"),
+        "2026-01-09T10:06:00.000Z",
+        "claude-haiku-4-5-20251001",
+        usage(12, 40),
+        true,
+    );
     for replay_first in [false, true] {
         let e = env();
         let main = e.root.join("projects/-p/s.jsonl");
@@ -119,8 +222,19 @@ fn sidechain_replays_are_dropped_in_either_order_and_subagents_fold_into_the_par
         let t = totals(&e);
         assert_eq!(io(&t), (15, 50), "replay_first={replay_first}: {t}");
         assert_eq!(t["cache_read_tokens"], 9000);
-        let sessions = json_of(&run_ok(&["--db", e.db.to_str().unwrap(), "report", "session", "--json", "--no-refresh"]));
-        assert_eq!(sessions["sessions"].as_array().unwrap().len(), 1, "subagents are not separate sessions");
+        let sessions = json_of(&run_ok(&[
+            "--db",
+            e.db.to_str().unwrap(),
+            "report",
+            "session",
+            "--json",
+            "--no-refresh",
+        ]));
+        assert_eq!(
+            sessions["sessions"].as_array().unwrap().len(),
+            1,
+            "subagents are not separate sessions"
+        );
         assert_eq!(sessions["sessions"][0]["session_id"], "s");
     }
 }
@@ -128,49 +242,111 @@ fn sidechain_replays_are_dropped_in_either_order_and_subagents_fold_into_the_par
 #[test]
 fn synthetic_lines_are_errors_and_old_cost_usd_is_reported_cost() {
     let e = env();
-    write(&e.root.join("projects/-p/s.jsonl"), &[
-        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T12:00:00.000Z", "isApiErrorMessage": true,
+    write(
+        &e.root.join("projects/-p/s.jsonl"),
+        &[
+            line(
+                json!({"type": "assistant", "sessionId": "s", "timestamp": "2026-01-09T12:00:00.000Z", "isApiErrorMessage": true,
             "message": {"id": "x", "model": "<synthetic>", "content": [{"type": "text", "text": "Claude AI usage limit reached|1767978000"}],
-                        "usage": {"input_tokens": 0, "output_tokens": 0}}})),
-        line(json!({"type": "assistant", "sessionId": "s", "timestamp": "2025-06-01T10:00:00.000Z", "requestId": "req_01Old", "costUSD": 0.0123,
+                        "usage": {"input_tokens": 0, "output_tokens": 0}}}),
+            ),
+            line(
+                json!({"type": "assistant", "sessionId": "s", "timestamp": "2025-06-01T10:00:00.000Z", "requestId": "req_01Old", "costUSD": 0.0123,
             "message": {"id": "msg_01Old", "model": "claude-sonnet-4-20250514",
-                        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 25, "cache_read_input_tokens": 10}}})),
-    ]);
+                        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 25, "cache_read_input_tokens": 10}}}),
+            ),
+        ],
+    );
     let t = totals(&e);
     assert_eq!(t["requests"], 1, "the synthetic line is not a request: {t}");
     assert_eq!(t["cost_usd"], json!(0.0123));
-    assert!(!t["models"].as_array().unwrap().iter().any(|m| m == "<synthetic>"));
+    assert!(
+        !t["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "<synthetic>")
+    );
 }
 
 #[test]
 fn unknown_models_are_unpriced_never_zero_dollars() {
     let e = env();
-    write(&e.root.join("projects/-p/s.jsonl"), &[
-        asst("s", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", "acme-llm-9000", usage(1000, 100), false),
-        asst("s", "m2", Some("r2"), "2026-01-10T10:00:00.000Z", SONNET, usage(1_000_000, 0), false),
-    ]);
+    write(
+        &e.root.join("projects/-p/s.jsonl"),
+        &[
+            asst(
+                "s",
+                "m1",
+                Some("r1"),
+                "2026-01-09T10:00:00.000Z",
+                "acme-llm-9000",
+                usage(1000, 100),
+                false,
+            ),
+            asst(
+                "s",
+                "m2",
+                Some("r2"),
+                "2026-01-10T10:00:00.000Z",
+                SONNET,
+                usage(1_000_000, 0),
+                false,
+            ),
+        ],
+    );
     let doc = daily(&e.db, &e.root);
     assert_eq!(doc["daily"][0]["cost_usd"], Value::Null, "{doc}");
     assert_eq!(doc["daily"][0]["unpriced_tokens"], 1100);
     assert_eq!(doc["daily"][1]["cost_usd"], json!(3.0));
     assert_eq!(doc["totals"]["cost_usd"], json!(3.0));
     assert_eq!(doc["totals"]["unpriced_tokens"], 1100);
-    let table = run_ok(&["--db", e.db.to_str().unwrap(), "report", "daily", "--no-refresh", "--tz", "UTC"]);
+    let table = run_ok(&[
+        "--db",
+        e.db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--no-refresh",
+        "--tz",
+        "UTC",
+    ]);
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("unpriced"), "{text}");
-    assert!(!text.contains("2026-01-09  1,000     100            0           0  1,100  $0.00"), "{text}");
+    assert!(
+        !text.contains("2026-01-09  1,000     100            0           0  1,100  $0.00"),
+        "{text}"
+    );
 }
 
 #[test]
 fn one_hour_cache_writes_and_long_context_tiers_are_priced() {
     let e = env();
-    write(&e.root.join("projects/-p/s.jsonl"), &[
-        // Sonnet 4.5: 1h writes at $6/M, 5m at $3.75/M; the flat field is ignored when the split is present.
-        asst("s", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", SONNET, json!({"input_tokens": 0, "output_tokens": 0,
-            "cache_creation_input_tokens": 999_999, "cache_creation": {"ephemeral_5m_input_tokens": 1_000_000, "ephemeral_1h_input_tokens": 1_000_000}}), false),
-        // Sonnet 4 (>200k tier: $6/M input above 200k): 300k input = 200k×3 + 100k×6 = $1.20.
-        asst("s", "m2", Some("r2"), "2026-01-10T10:00:00.000Z", "claude-sonnet-4-20250514", usage(300_000, 0), false),
-    ]);
+    write(
+        &e.root.join("projects/-p/s.jsonl"),
+        &[
+            // Sonnet 4.5: 1h writes at $6/M, 5m at $3.75/M; the flat field is ignored when the split is present.
+            asst(
+                "s",
+                "m1",
+                Some("r1"),
+                "2026-01-09T10:00:00.000Z",
+                SONNET,
+                json!({"input_tokens": 0, "output_tokens": 0,
+            "cache_creation_input_tokens": 999_999, "cache_creation": {"ephemeral_5m_input_tokens": 1_000_000, "ephemeral_1h_input_tokens": 1_000_000}}),
+                false,
+            ),
+            // Sonnet 4 (>200k tier: $6/M input above 200k): 300k input = 200k×3 + 100k×6 = $1.20.
+            asst(
+                "s",
+                "m2",
+                Some("r2"),
+                "2026-01-10T10:00:00.000Z",
+                "claude-sonnet-4-20250514",
+                usage(300_000, 0),
+                false,
+            ),
+        ],
+    );
     let doc = daily(&e.db, &e.root);
     assert_eq!(doc["daily"][0]["cost_usd"], json!(9.75), "{doc}");
     assert_eq!(doc["daily"][0]["cache_creation_tokens"], 2_000_000);
@@ -180,21 +356,86 @@ fn one_hour_cache_writes_and_long_context_tiers_are_priced() {
 #[test]
 fn days_follow_the_requested_time_zone_at_midnight() {
     let e = env();
-    write(&e.root.join("projects/-p/s.jsonl"), &[
-        asst("s", "m1", Some("r1"), "2026-01-09T23:30:00.000Z", SONNET, usage(1, 1), false),
-        asst("s", "m2", Some("r2"), "2026-01-10T00:30:00.000Z", SONNET, usage(2, 2), false),
-    ]);
+    write(
+        &e.root.join("projects/-p/s.jsonl"),
+        &[
+            asst(
+                "s",
+                "m1",
+                Some("r1"),
+                "2026-01-09T23:30:00.000Z",
+                SONNET,
+                usage(1, 1),
+                false,
+            ),
+            asst(
+                "s",
+                "m2",
+                Some("r2"),
+                "2026-01-10T00:30:00.000Z",
+                SONNET,
+                usage(2, 2),
+                false,
+            ),
+        ],
+    );
     daily(&e.db, &e.root);
     let days = |tz: &str| -> Vec<(String, i64)> {
-        let doc = json_of(&run_ok(&["--db", e.db.to_str().unwrap(), "report", "daily", "--json", "--no-refresh", "--tz", tz]));
-        doc["daily"].as_array().unwrap().iter().map(|d| (d["date"].as_str().unwrap().to_string(), d["input_tokens"].as_i64().unwrap())).collect()
+        let doc = json_of(&run_ok(&[
+            "--db",
+            e.db.to_str().unwrap(),
+            "report",
+            "daily",
+            "--json",
+            "--no-refresh",
+            "--tz",
+            tz,
+        ]));
+        doc["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["date"].as_str().unwrap().to_string(),
+                    d["input_tokens"].as_i64().unwrap(),
+                )
+            })
+            .collect()
     };
-    assert_eq!(days("UTC"), vec![("2026-01-09".into(), 1), ("2026-01-10".into(), 2)]);
+    assert_eq!(
+        days("UTC"),
+        vec![("2026-01-09".into(), 1), ("2026-01-10".into(), 2)]
+    );
     assert_eq!(days("Europe/Berlin"), vec![("2026-01-10".into(), 3)]);
     assert_eq!(days("America/New_York"), vec![("2026-01-09".into(), 3)]);
-    let since = json_of(&run_ok(&["--db", e.db.to_str().unwrap(), "report", "daily", "--json", "--no-refresh", "--tz", "Europe/Berlin", "--since", "2026-01-10", "--until", "2026-01-10"]));
+    let since = json_of(&run_ok(&[
+        "--db",
+        e.db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--json",
+        "--no-refresh",
+        "--tz",
+        "Europe/Berlin",
+        "--since",
+        "2026-01-10",
+        "--until",
+        "2026-01-10",
+    ]));
     assert_eq!(since["totals"]["input_tokens"], 3);
-    let bad = bin().args(["--db", e.db.to_str().unwrap(), "report", "daily", "--no-refresh", "--tz", "Mars/Olympus"]).output().unwrap();
+    let bad = bin()
+        .args([
+            "--db",
+            e.db.to_str().unwrap(),
+            "report",
+            "daily",
+            "--no-refresh",
+            "--tz",
+            "Mars/Olympus",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown time zone"));
 }
@@ -205,24 +446,60 @@ fn gemini_last_record_wins_and_a_later_rewind_removes_stored_rows() {
     let gemini = tmp.path().join("gemini");
     let chat = gemini.join("tmp/e3b0c442/chats/session-2026-03-02T09-00-6f1c9a2b.jsonl");
     let meta = json!({"sessionId": "6f1c9a2b-0d3e", "projectHash": "e3b0c442", "startTime": "2026-03-02T09:00:00.000Z", "kind": "main"});
-    let msg = |id: &str, ts: &str, tokens: Value| line(json!({"id": id, "timestamp": ts, "type": "gemini", "model": "gemini-2.5-pro",
-        "content": [{"text": "secret"}], "tokens": tokens}));
+    let msg = |id: &str, ts: &str, tokens: Value| {
+        line(
+            json!({"id": id, "timestamp": ts, "type": "gemini", "model": "gemini-2.5-pro",
+        "content": [{"text": "secret"}], "tokens": tokens}),
+        )
+    };
     let tok = |input: i64, cached: i64, output: i64, thoughts: i64| json!({"input": input, "output": output, "cached": cached, "thoughts": thoughts, "tool": 0, "total": input + output + thoughts});
-    write(&chat, &[
-        line(meta),
-        msg("m1", "2026-03-02T09:00:10.000Z", Value::Null),
-        msg("m1", "2026-03-02T09:00:10.000Z", tok(12840, 9000, 210, 512)),
-        msg("m2", "2026-03-02T09:01:00.000Z", tok(100, 0, 10, 0)),
-    ]);
+    write(
+        &chat,
+        &[
+            line(meta),
+            msg("m1", "2026-03-02T09:00:10.000Z", Value::Null),
+            msg("m1", "2026-03-02T09:00:10.000Z", tok(12840, 9000, 210, 512)),
+            msg("m2", "2026-03-02T09:01:00.000Z", tok(100, 0, 10, 0)),
+        ],
+    );
     let db = tmp.path().join("g.db");
-    let report = |db: &Path| json_of(&run_ok(&["--db", db.to_str().unwrap(), "report", "daily", "--json", "--tz", "UTC", "--gemini-dir", gemini.to_str().unwrap()]));
+    let report = |db: &Path| {
+        json_of(&run_ok(&[
+            "--db",
+            db.to_str().unwrap(),
+            "report",
+            "daily",
+            "--json",
+            "--tz",
+            "UTC",
+            "--gemini-dir",
+            gemini.to_str().unwrap(),
+        ]))
+    };
     let t = report(&db)["totals"].clone();
     // input = 12840 − 9000 cached; output includes the 512 thinking tokens.
-    assert_eq!((t["input_tokens"].as_i64(), t["cache_read_tokens"].as_i64(), t["output_tokens"].as_i64()), (Some(3840 + 100), Some(9000), Some(722 + 10)));
+    assert_eq!(
+        (
+            t["input_tokens"].as_i64(),
+            t["cache_read_tokens"].as_i64(),
+            t["output_tokens"].as_i64()
+        ),
+        (Some(3840 + 100), Some(9000), Some(722 + 10))
+    );
     // A later pass: the user rewinds to m2 (dropping it) and the conversation continues.
-    append(&chat, &[line(json!({"$rewindTo": "m2"})), msg("m3", "2026-03-02T09:02:00.000Z", tok(50, 0, 5, 0))]);
+    append(
+        &chat,
+        &[
+            line(json!({"$rewindTo": "m2"})),
+            msg("m3", "2026-03-02T09:02:00.000Z", tok(50, 0, 5, 0)),
+        ],
+    );
     let t = report(&db)["totals"].clone();
-    assert_eq!((t["input_tokens"].as_i64(), t["output_tokens"].as_i64()), (Some(3840 + 50), Some(722 + 5)), "{t}");
+    assert_eq!(
+        (t["input_tokens"].as_i64(), t["output_tokens"].as_i64()),
+        (Some(3840 + 50), Some(722 + 5)),
+        "{t}"
+    );
     assert_eq!(report(&db)["totals"], t, "stable across passes");
 }
 
@@ -233,20 +510,50 @@ fn codex_archived_copies_do_not_double_count_and_cumulative_only_events_use_delt
     let name = "rollout-2026-04-01T14-00-00-019dc924-30bf-7182-a6a1-5b2f0c8e9d10.jsonl";
     let usage = |input: i64, cached: i64, output: i64| json!({"input_tokens": input, "cached_input_tokens": cached, "output_tokens": output, "reasoning_output_tokens": 0, "total_tokens": input + output});
     let lines = [
-        line(json!({"timestamp": "2026-04-01T14:00:00.000Z", "type": "session_meta", "payload": {"id": "019dc924-30bf-7182-a6a1-5b2f0c8e9d10", "cwd": "/nonexistent/api"}})),
-        line(json!({"timestamp": "2026-04-01T14:00:05.000Z", "type": "turn_context", "payload": {"model": "gpt-5.3-codex"}})),
-        line(json!({"timestamp": "2026-04-01T14:00:06.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": null}})),
-        line(json!({"timestamp": "2026-04-01T14:01:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(1000, 400, 100)}}})),
-        line(json!({"timestamp": "2026-04-01T14:02:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(2500, 1400, 300)}}})),
+        line(
+            json!({"timestamp": "2026-04-01T14:00:00.000Z", "type": "session_meta", "payload": {"id": "019dc924-30bf-7182-a6a1-5b2f0c8e9d10", "cwd": "/nonexistent/api"}}),
+        ),
+        line(
+            json!({"timestamp": "2026-04-01T14:00:05.000Z", "type": "turn_context", "payload": {"model": "gpt-5.3-codex"}}),
+        ),
+        line(
+            json!({"timestamp": "2026-04-01T14:00:06.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": null}}),
+        ),
+        line(
+            json!({"timestamp": "2026-04-01T14:01:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(1000, 400, 100)}}}),
+        ),
+        line(
+            json!({"timestamp": "2026-04-01T14:02:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(2500, 1400, 300)}}}),
+        ),
         // A repeat of the same cumulative total adds nothing.
-        line(json!({"timestamp": "2026-04-01T14:02:30.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(2500, 1400, 300)}}})),
+        line(
+            json!({"timestamp": "2026-04-01T14:02:30.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(2500, 1400, 300)}}}),
+        ),
     ];
     write(&codex.join("sessions/2026/04/01").join(name), &lines);
     write(&codex.join("archived_sessions").join(name), &lines);
     let db = tmp.path().join("c.db");
-    let doc = json_of(&run_ok(&["--db", db.to_str().unwrap(), "report", "daily", "--json", "--tz", "UTC", "--codex-dir", codex.to_str().unwrap()]));
+    let doc = json_of(&run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--json",
+        "--tz",
+        "UTC",
+        "--codex-dir",
+        codex.to_str().unwrap(),
+    ]));
     let t = &doc["totals"];
-    assert_eq!((t["input_tokens"].as_i64(), t["cache_read_tokens"].as_i64(), t["output_tokens"].as_i64()), (Some(1100), Some(1400), Some(300)), "{doc}");
+    assert_eq!(
+        (
+            t["input_tokens"].as_i64(),
+            t["cache_read_tokens"].as_i64(),
+            t["output_tokens"].as_i64()
+        ),
+        (Some(1100), Some(1400), Some(300)),
+        "{doc}"
+    );
     assert_eq!(t["requests"], 2);
     assert_eq!(t["models"], json!(["gpt-5.3-codex"]));
 }

@@ -11,14 +11,27 @@ use std::path::Path;
 const PEER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/peer");
 
 fn report(db: &Path, kind: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["--db", db.to_str().unwrap(), "report", kind, "--json", "--tz", "UTC"];
+    let mut args = vec![
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        kind,
+        "--json",
+        "--tz",
+        "UTC",
+    ];
     args.extend(extra);
     json_of(&run_ok(&args))
 }
 
 /// (input, output, cache_creation, cache_read, total, cost_usd)
-fn figures(v: &Value) -> (i64, i64, i64, i64, i64, f64) {
-    let n = |k: &str| v[k].as_i64().unwrap_or_else(|| panic!("{k} missing in {v}"));
+type Figures = (i64, i64, i64, i64, i64, f64);
+
+fn figures(v: &Value) -> Figures {
+    let n = |k: &str| {
+        v[k].as_i64()
+            .unwrap_or_else(|| panic!("{k} missing in {v}"))
+    };
     (
         n("input_tokens"),
         n("output_tokens"),
@@ -35,7 +48,7 @@ fn claude_fixtures_match_the_peer_daily_session_and_block_numbers() {
     let db = tmp.path().join("peer.db");
     let claude = format!("{PEER}/claude");
     let daily = report(&db, "daily", &["--claude-dir", &claude]);
-    let days: Vec<(String, (i64, i64, i64, i64, i64, f64))> = daily["daily"]
+    let days: Vec<(String, Figures)> = daily["daily"]
         .as_array()
         .unwrap()
         .iter()
@@ -51,11 +64,19 @@ fn claude_fixtures_match_the_peer_daily_session_and_block_numbers() {
     );
     assert_eq!(figures(&daily["totals"]), (730, 310, 90, 110, 1240, 1.09));
     // The fast opus line is its own model, as the peer shows it.
-    let models: Vec<&str> = daily["daily"][0]["models"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
-    assert_eq!(models, vec!["claude-opus-4-20250514-fast", "claude-sonnet-4-20250514"]);
+    let models: Vec<&str> = daily["daily"][0]["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        models,
+        vec!["claude-opus-4-20250514-fast", "claude-sonnet-4-20250514"]
+    );
 
     let sessions = report(&db, "session", &["--no-refresh"]);
-    let mut by_id: Vec<(String, (i64, i64, i64, i64, i64, f64))> = sessions["sessions"]
+    let mut by_id: Vec<(String, Figures)> = sessions["sessions"]
         .as_array()
         .unwrap()
         .iter()
@@ -88,11 +109,36 @@ fn claude_fixtures_match_the_peer_daily_session_and_block_numbers() {
     assert_eq!(
         shape,
         vec![
-            ("2026-01-09T10:00:00.000Z".into(), s("2026-01-09T15:00:00.000Z"), s("2026-01-09T12:30:00.000Z"), 2),
-            ("gap-2026-01-09T17:30:00.000Z".into(), s("2026-01-10T09:15:00.000Z"), None, 0),
-            ("2026-01-10T09:00:00.000Z".into(), s("2026-01-10T14:00:00.000Z"), s("2026-01-10T09:15:00.000Z"), 1),
-            ("gap-2026-01-10T14:15:00.000Z".into(), s("2026-02-03T08:00:00.000Z"), None, 0),
-            ("2026-02-03T08:00:00.000Z".into(), s("2026-02-03T13:00:00.000Z"), s("2026-02-03T11:45:00.000Z"), 2),
+            (
+                "2026-01-09T10:00:00.000Z".into(),
+                s("2026-01-09T15:00:00.000Z"),
+                s("2026-01-09T12:30:00.000Z"),
+                2
+            ),
+            (
+                "gap-2026-01-09T17:30:00.000Z".into(),
+                s("2026-01-10T09:15:00.000Z"),
+                None,
+                0
+            ),
+            (
+                "2026-01-10T09:00:00.000Z".into(),
+                s("2026-01-10T14:00:00.000Z"),
+                s("2026-01-10T09:15:00.000Z"),
+                1
+            ),
+            (
+                "gap-2026-01-10T14:15:00.000Z".into(),
+                s("2026-02-03T08:00:00.000Z"),
+                None,
+                0
+            ),
+            (
+                "2026-02-03T08:00:00.000Z".into(),
+                s("2026-02-03T13:00:00.000Z"),
+                s("2026-02-03T11:45:00.000Z"),
+                2
+            ),
         ]
     );
     assert_eq!(figures(&blocks["totals"]), (730, 310, 90, 110, 1240, 1.09));
@@ -104,7 +150,11 @@ fn codex_fixture_matches_the_peer_cost_oracle() {
     // stored as 614 micro-USD (costs are integer micro-dollars per request).
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("codex.db");
-    let doc = report(&db, "daily", &["--codex-dir", &format!("{PEER}/all-agents/codex")]);
+    let doc = report(
+        &db,
+        "daily",
+        &["--codex-dir", &format!("{PEER}/all-agents/codex")],
+    );
     assert_eq!(figures(&doc["totals"]), (90, 50, 0, 10, 150, 0.000614));
     assert_eq!(doc["totals"]["models"], serde_json::json!(["gpt-5"]));
 }
@@ -117,11 +167,35 @@ fn report_json_and_csv_hold_only_the_document_and_ingest_is_idempotent() {
     let first = report(&db, "daily", &["--claude-dir", &claude]);
     let second = report(&db, "daily", &["--claude-dir", &claude]);
     assert_eq!(first, second, "re-ingesting the same files changes nothing");
-    let csv = run_ok(&["--db", db.to_str().unwrap(), "report", "monthly", "--csv", "--no-refresh", "--tz", "UTC"]);
+    let csv = run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "monthly",
+        "--csv",
+        "--no-refresh",
+        "--tz",
+        "UTC",
+    ]);
     let text = String::from_utf8(csv.stdout).unwrap();
     let mut lines = text.lines();
-    assert!(lines.next().unwrap().starts_with("month,input_tokens,output_tokens"));
-    assert!(lines.next().unwrap().starts_with("2026-01,600,250,75,70,995,"));
-    assert!(lines.next().unwrap().starts_with("2026-02,130,60,15,40,245,"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("month,input_tokens,output_tokens")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("2026-01,600,250,75,70,995,")
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("2026-02,130,60,15,40,245,")
+    );
     assert_eq!(lines.next(), None);
 }

@@ -3,7 +3,7 @@
 //! a placeholder `output_tokens`), tool results with `toolUseResult`, summaries, compaction
 //! boundaries, file-history snapshots, and subagent files under `<session>/subagents/`.
 
-use super::corpus::{DayTotals, Expected, PROJECTS, Produced};
+use super::corpus::{Expected, PROJECTS, Produced};
 use super::text::{Rng, TextPool, iso_ms, push_json_str, utc_day};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -21,12 +21,31 @@ pub struct ClaudeJob {
 }
 
 const VERSIONS: &[&str] = &["2.0.76", "2.1.12", "2.1.40", "2.1.234"];
-const BRANCHES: &[&str] = &["main", "feat/retry-backoff", "fix/flaky-test", "chore/deps", "feat/daily-report"];
-const TOOLS: &[&str] = &["Bash", "Read", "Read", "Edit", "Grep", "Bash", "Write", "Glob", "TodoWrite", "Read"];
+const BRANCHES: &[&str] = &[
+    "main",
+    "feat/retry-backoff",
+    "fix/flaky-test",
+    "chore/deps",
+    "feat/daily-report",
+];
+const TOOLS: &[&str] = &[
+    "Bash",
+    "Read",
+    "Read",
+    "Edit",
+    "Grep",
+    "Bash",
+    "Write",
+    "Glob",
+    "TodoWrite",
+    "Read",
+];
 
 /// `/home/dev/api` → `-home-dev-api` (every non-alphanumeric character becomes `-`).
 pub fn encode_project(cwd: &str) -> String {
-    cwd.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+    cwd.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 struct Out {
@@ -41,7 +60,12 @@ impl Out {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        Ok(Out { file: BufWriter::with_capacity(1 << 18, File::create(path)?), line: String::with_capacity(1 << 16), bytes: 0, lines: 0 })
+        Ok(Out {
+            file: BufWriter::with_capacity(1 << 18, File::create(path)?),
+            line: String::with_capacity(1 << 16),
+            bytes: 0,
+            lines: 0,
+        })
     }
 
     fn flush_line(&mut self) -> io::Result<()> {
@@ -85,9 +109,16 @@ impl Conv<'_> {
             Some(p) => push_json_str(l, p),
             None => l.push_str("null"),
         }
-        let _ = write!(l, ",\"isSidechain\":{sidechain},\"userType\":\"external\",\"cwd\":");
+        let _ = write!(
+            l,
+            ",\"isSidechain\":{sidechain},\"userType\":\"external\",\"cwd\":"
+        );
         push_json_str(l, self.cwd);
-        let _ = write!(l, ",\"sessionId\":\"{}\",\"version\":\"{}\",\"gitBranch\":", self.session_id, self.version);
+        let _ = write!(
+            l,
+            ",\"sessionId\":\"{}\",\"version\":\"{}\",\"gitBranch\":",
+            self.session_id, self.version
+        );
         push_json_str(l, self.branch);
         if let Some(a) = &self.agent_id {
             let _ = write!(l, ",\"agentId\":\"{a}\"");
@@ -97,7 +128,11 @@ impl Conv<'_> {
 
     fn end(&mut self) -> io::Result<()> {
         let uuid = self.rng.uuid();
-        let _ = write!(self.out.line, ",\"uuid\":\"{uuid}\",\"timestamp\":\"{}\"}}", iso_ms(self.ts));
+        let _ = write!(
+            self.out.line,
+            ",\"uuid\":\"{uuid}\",\"timestamp\":\"{}\"}}",
+            iso_ms(self.ts)
+        );
         self.parent = Some(uuid);
         self.out.flush_line()
     }
@@ -109,7 +144,13 @@ impl Conv<'_> {
     fn summary(&mut self) -> io::Result<()> {
         let l = &mut self.out.line;
         l.push_str("{\"type\":\"summary\",\"summary\":");
-        let title = self.pool.slice(&mut self.rng, 40).lines().next().unwrap_or("Refactor").to_string();
+        let title = self
+            .pool
+            .slice(&mut self.rng, 40)
+            .lines()
+            .next()
+            .unwrap_or("Refactor")
+            .to_string();
         push_json_str(l, &title);
         let leaf = self.rng.uuid();
         let _ = write!(self.out.line, ",\"leafUuid\":\"{leaf}\"}}");
@@ -120,7 +161,10 @@ impl Conv<'_> {
         let id = self.rng.uuid();
         let ts = iso_ms(self.ts);
         let l = &mut self.out.line;
-        let _ = write!(l, "{{\"type\":\"file-history-snapshot\",\"messageId\":\"{id}\",\"snapshot\":{{\"messageId\":\"{id}\",\"trackedFileBackups\":{{");
+        let _ = write!(
+            l,
+            "{{\"type\":\"file-history-snapshot\",\"messageId\":\"{id}\",\"snapshot\":{{\"messageId\":\"{id}\",\"trackedFileBackups\":{{"
+        );
         for i in 0..self.rng.below(4) {
             let _ = write!(
                 l,
@@ -131,14 +175,19 @@ impl Conv<'_> {
                 i + 1
             );
         }
-        let _ = write!(l, "}},\"timestamp\":\"{ts}\"}},\"isSnapshotUpdate\":false}}");
+        let _ = write!(
+            l,
+            "}},\"timestamp\":\"{ts}\"}},\"isSnapshotUpdate\":false}}"
+        );
         self.out.flush_line()
     }
 
     fn prompt(&mut self, text_len: usize) -> io::Result<()> {
         self.begin("user");
         let text = self.pool.slice(&mut self.rng, text_len);
-        self.out.line.push_str(",\"message\":{\"role\":\"user\",\"content\":");
+        self.out
+            .line
+            .push_str(",\"message\":{\"role\":\"user\",\"content\":");
         push_json_str(&mut self.out.line, text);
         self.out.line.push('}');
         self.end()
@@ -166,24 +215,44 @@ impl Conv<'_> {
         self.end()
     }
 
-    fn usage_json(&self, input: u64, output: u64, write: u64, read: u64) -> String {
-        let mut u = format!("{{\"input_tokens\":{input},\"cache_creation_input_tokens\":{write},\"cache_read_input_tokens\":{read}");
+    fn usage_json(&self, model: &str, input: u64, output: u64, write: u64, read: u64) -> String {
+        let mut u = format!(
+            "{{\"input_tokens\":{input},\"cache_creation_input_tokens\":{write},\"cache_read_input_tokens\":{read}"
+        );
         if self.cache_object {
-            let (m5, h1) = if self.one_hour_cache { (0, write) } else { (write, 0) };
-            let _ = write!(u, ",\"cache_creation\":{{\"ephemeral_5m_input_tokens\":{m5},\"ephemeral_1h_input_tokens\":{h1}}}");
+            let (m5, h1) = if self.one_hour_cache {
+                (0, write)
+            } else {
+                (write, 0)
+            };
+            let _ = write!(
+                u,
+                ",\"cache_creation\":{{\"ephemeral_5m_input_tokens\":{m5},\"ephemeral_1h_input_tokens\":{h1}}}"
+            );
         }
-        let _ = write!(u, ",\"output_tokens\":{output},\"service_tier\":\"standard\"");
-        if self.fast {
+        let _ = write!(
+            u,
+            ",\"output_tokens\":{output},\"service_tier\":\"standard\""
+        );
+        // Fast mode is an Opus toggle; the session's Haiku calls stay standard.
+        if self.fast && model == self.model {
             u.push_str(",\"speed\":\"fast\"");
         }
         u.push('}');
         u
     }
 
-
     /// One API response: 1–4 assistant lines. Returns the tool calls it made.
-    fn response(&mut self, tools: bool, task_agent: Option<&str>) -> io::Result<Vec<(String, &'static str)>> {
-        let model = if self.agent_id.is_none() && self.rng.chance(0.08) { "claude-haiku-4-5-20251001" } else { self.model };
+    fn response(
+        &mut self,
+        tools: bool,
+        task_agent: Option<&str>,
+    ) -> io::Result<Vec<(String, &'static str)>> {
+        let model = if self.agent_id.is_none() && self.rng.chance(0.08) {
+            "claude-haiku-4-5-20251001"
+        } else {
+            self.model
+        };
         let message_id = self.rng.base62("msg_01", 22);
         let request_id = self.rng.base62("req_011C", 20);
         let mut blocks: Vec<String> = Vec::with_capacity(4);
@@ -207,9 +276,17 @@ impl Conv<'_> {
         }
         let mut calls: Vec<(String, &'static str)> = Vec::new();
         if tools {
-            let n = if task_agent.is_none() && self.rng.chance(0.15) { 2 } else { 1 };
+            let n = if task_agent.is_none() && self.rng.chance(0.15) {
+                2
+            } else {
+                1
+            };
             for _ in 0..n {
-                let name = if task_agent.is_some() { "Task" } else { *self.rng.pick(TOOLS) };
+                let name = if task_agent.is_some() {
+                    "Task"
+                } else {
+                    self.rng.pick(TOOLS)
+                };
                 let id = self.rng.base62("toolu_01", 22);
                 blocks.push(self.tool_use(&id, name, task_agent));
                 calls.push((id, name));
@@ -217,20 +294,48 @@ impl Conv<'_> {
         }
 
         let fresh = self.context_tokens == 0;
-        let read = if fresh { self.rng.range(10_000, 14_000) } else { self.context_tokens };
-        let write = if fresh { self.rng.range(4_000, 20_000) } else { self.rng.log_range(200, 12_000) };
-        let input = if self.rng.chance(0.9) { self.rng.range(1, 12) } else { self.rng.range(100, 3_000) };
-        let output = self.rng.log_range(40, 4_000) + if thinking { self.rng.range(100, 1_500) } else { 0 };
+        let read = if fresh {
+            self.rng.range(10_000, 14_000)
+        } else {
+            self.context_tokens
+        };
+        let write = if fresh {
+            self.rng.range(4_000, 20_000)
+        } else {
+            self.rng.log_range(200, 12_000)
+        };
+        let input = if self.rng.chance(0.9) {
+            self.rng.range(1, 12)
+        } else {
+            self.rng.range(100, 3_000)
+        };
+        let output = self.rng.log_range(40, 4_000)
+            + if thinking {
+                self.rng.range(100, 1_500)
+            } else {
+                0
+            };
         let placeholder = blocks.len() > 1 && self.rng.chance(0.4);
-        let final_usage = self.usage_json(input, output, write, read);
-        let early_usage = if placeholder { self.usage_json(input, self.rng.range(1, 30).min(output), write, read) } else { final_usage.clone() };
+        let final_usage = self.usage_json(model, input, output, write, read);
+        let early_output = self.rng.range(1, 30).min(output);
+        let early_usage = if placeholder {
+            self.usage_json(model, input, early_output, write, read)
+        } else {
+            final_usage.clone()
+        };
 
         let (mut first_ts, mut last_ts) = (0, 0);
         let n = blocks.len();
         for (i, block) in blocks.iter().enumerate() {
             let last = i + 1 == n;
             self.begin("assistant");
-            let stop = if !last { "null" } else if tools { "\"tool_use\"" } else { "\"end_turn\"" };
+            let stop = if !last {
+                "null"
+            } else if tools {
+                "\"tool_use\""
+            } else {
+                "\"end_turn\""
+            };
             let usage = if last { &final_usage } else { &early_usage };
             let _ = write!(
                 self.out.line,
@@ -258,7 +363,8 @@ impl Conv<'_> {
     }
 
     fn tool_use(&mut self, id: &str, name: &str, task_agent: Option<&str>) -> String {
-        let mut b = format!("{{\"type\":\"tool_use\",\"id\":\"{id}\",\"name\":\"{name}\",\"input\":{{");
+        let mut b =
+            format!("{{\"type\":\"tool_use\",\"id\":\"{id}\",\"name\":\"{name}\",\"input\":{{");
         let path = format!("{}/src/module_{}.rs", self.cwd, self.rng.below(40));
         match name {
             "Bash" => {
@@ -307,14 +413,24 @@ impl Conv<'_> {
             _ => self.rng.range(200_000, 400_000),
         } as usize;
         let error = self.rng.chance(0.03);
-        let text = if error { "<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>" } else { self.pool.slice(&mut self.rng, size) };
+        let text = if error {
+            "<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>"
+        } else {
+            self.pool.slice(&mut self.rng, size)
+        };
         self.begin("user");
         let l = &mut self.out.line;
-        let _ = write!(l, ",\"message\":{{\"role\":\"user\",\"content\":[{{\"tool_use_id\":\"{id}\",\"type\":\"tool_result\",\"content\":");
+        let _ = write!(
+            l,
+            ",\"message\":{{\"role\":\"user\",\"content\":[{{\"tool_use_id\":\"{id}\",\"type\":\"tool_result\",\"content\":"
+        );
         push_json_str(l, text);
         let _ = write!(l, ",\"is_error\":{error}}}]}},\"toolUseResult\":");
         if error {
-            push_json_str(l, "Error: File has not been read yet. Read it first before writing to it.");
+            push_json_str(
+                l,
+                "Error: File has not been read yet. Read it first before writing to it.",
+            );
         } else {
             match name {
                 "Bash" => {
@@ -324,9 +440,16 @@ impl Conv<'_> {
                 }
                 "Read" => {
                     let lines = text.lines().count();
-                    let _ = write!(l, "{{\"type\":\"text\",\"file\":{{\"filePath\":\"{}/src/lib.rs\",\"content\":", self.cwd.replace('"', ""));
+                    let _ = write!(
+                        l,
+                        "{{\"type\":\"text\",\"file\":{{\"filePath\":\"{}/src/lib.rs\",\"content\":",
+                        self.cwd.replace('"', "")
+                    );
                     push_json_str(l, text);
-                    let _ = write!(l, ",\"numLines\":{lines},\"startLine\":1,\"totalLines\":{lines}}}}}");
+                    let _ = write!(
+                        l,
+                        ",\"numLines\":{lines},\"startLine\":1,\"totalLines\":{lines}}}}}"
+                    );
                 }
                 "Edit" | "Write" => {
                     l.push_str("{\"filePath\":\"src/lib.rs\",\"oldString\":\"let x = 1;\",\"newString\":\"let x = 2;\",\"originalFile\":");
@@ -335,7 +458,9 @@ impl Conv<'_> {
                 }
                 "Task" => {
                     let agent = task_agent.unwrap_or("0");
-                    l.push_str("{\"status\":\"completed\",\"prompt\":\"Survey call sites\",\"agentId\":");
+                    l.push_str(
+                        "{\"status\":\"completed\",\"prompt\":\"Survey call sites\",\"agentId\":",
+                    );
                     push_json_str(l, agent);
                     l.push_str(",\"content\":[{\"type\":\"text\",\"text\":");
                     push_json_str(l, text);
@@ -348,7 +473,9 @@ impl Conv<'_> {
                     );
                 }
                 _ => {
-                    l.push_str("{\"mode\":\"content\",\"numFiles\":3,\"filenames\":[],\"content\":");
+                    l.push_str(
+                        "{\"mode\":\"content\",\"numFiles\":3,\"filenames\":[],\"content\":",
+                    );
                     push_json_str(l, text);
                     let _ = write!(l, ",\"numLines\":{}}}", text.lines().count());
                 }
@@ -360,7 +487,12 @@ impl Conv<'_> {
     }
 
     /// One user prompt and the agentic loop that answers it.
-    fn turn(&mut self, pending_tasks: &mut Vec<String>, spawned: &mut Vec<(String, i64)>, budget: u64) -> io::Result<()> {
+    fn turn(
+        &mut self,
+        pending_tasks: &mut Vec<String>,
+        spawned: &mut Vec<(String, i64)>,
+        budget: u64,
+    ) -> io::Result<()> {
         if self.agent_id.is_none() {
             self.snapshot()?;
         }
@@ -376,7 +508,13 @@ impl Conv<'_> {
             if self.context_tokens > 165_000 {
                 self.compact()?;
             }
-            let task = if !pending_tasks.is_empty() && (self.rng.chance(0.25) || self.out.bytes > budget / 2) { pending_tasks.pop() } else { None };
+            let task = if !pending_tasks.is_empty()
+                && (self.rng.chance(0.25) || self.out.bytes > budget / 2)
+            {
+                pending_tasks.pop()
+            } else {
+                None
+            };
             let calls = self.response(true, task.as_deref())?;
             for (id, name) in calls {
                 self.advance(200, 30_000);
@@ -396,7 +534,14 @@ impl Conv<'_> {
     }
 }
 
-fn open_conv<'a>(path: &Path, rng: Rng, pool: &'a TextPool, session_id: &'a str, cwd: &'a str, start_ms: i64) -> io::Result<Conv<'a>> {
+fn open_conv<'a>(
+    path: &Path,
+    rng: Rng,
+    pool: &'a TextPool,
+    session_id: &'a str,
+    cwd: &'a str,
+    start_ms: i64,
+) -> io::Result<Conv<'a>> {
     Ok(Conv {
         rng,
         pool,
@@ -419,16 +564,39 @@ fn open_conv<'a>(path: &Path, rng: Rng, pool: &'a TextPool, session_id: &'a str,
 }
 
 /// Writes `projects/<encoded cwd>/<session>.jsonl` and its subagent files.
-pub fn write_session(root: &Path, job: &ClaudeJob, seed: u64, pool: &TextPool) -> io::Result<Produced> {
+pub fn write_session(
+    root: &Path,
+    job: &ClaudeJob,
+    seed: u64,
+    pool: &TextPool,
+) -> io::Result<Produced> {
     let (cwd, _) = PROJECTS[job.project];
-    let dir = root.join("claude").join("projects").join(encode_project(cwd));
+    let dir = root
+        .join("claude")
+        .join("projects")
+        .join(encode_project(cwd));
     let mut rng = Rng::fork(seed, 1_000_000 + job.index);
-    let branch = if PROJECTS[job.project].1.is_empty() { "" } else { *rng.pick(BRANCHES) };
-    let mut conv = open_conv(&dir.join(format!("{}.jsonl", job.session_id)), rng.clone(), pool, &job.session_id, cwd, job.start_ms)?;
+    let branch = if PROJECTS[job.project].1.is_empty() {
+        ""
+    } else {
+        rng.pick(BRANCHES)
+    };
+    let mut conv = open_conv(
+        &dir.join(format!("{}.jsonl", job.session_id)),
+        rng.clone(),
+        pool,
+        &job.session_id,
+        cwd,
+        job.start_ms,
+    )?;
     conv.rng = Rng::fork(seed, 2_000_000 + job.index);
     conv.branch = branch;
     let old_client = rng.chance(0.05);
-    conv.version = if old_client { "1.0.65" } else { rng.pick(VERSIONS) };
+    conv.version = if old_client {
+        "1.0.65"
+    } else {
+        rng.pick(VERSIONS)
+    };
     conv.cache_object = !old_client;
     conv.one_hour_cache = rng.chance(0.25);
     conv.model = match rng.below(10) {
@@ -451,22 +619,44 @@ pub fn write_session(root: &Path, job: &ClaudeJob, seed: u64, pool: &TextPool) -
         }
     }
     conv.out.file.flush()?;
-    let mut produced = Produced { bytes: conv.out.bytes, files: 1, lines: conv.out.lines, claude_files: 1, ..Produced::default() };
+    let mut produced = Produced {
+        bytes: conv.out.bytes,
+        files: 1,
+        lines: conv.out.lines,
+        claude_files: 1,
+        ..Produced::default()
+    };
     let parent_response = conv.last_response.clone();
     let version = conv.version;
     let mut expected = std::mem::take(&mut conv.expected);
     drop(conv);
 
     for (i, ((agent, spawned_at), target)) in spawned.iter().zip(&job.subagent_bytes).enumerate() {
-        let path = dir.join(&job.session_id).join("subagents").join(format!("agent-{agent}.jsonl"));
-        let mut sub = open_conv(&path, Rng::fork(seed, 3_000_000 + job.index * 8 + i as u64), pool, &job.session_id, cwd, spawned_at + 500)?;
+        let path = dir
+            .join(&job.session_id)
+            .join("subagents")
+            .join(format!("agent-{agent}.jsonl"));
+        let mut sub = open_conv(
+            &path,
+            Rng::fork(seed, 3_000_000 + job.index * 8 + i as u64),
+            pool,
+            &job.session_id,
+            cwd,
+            spawned_at + 500,
+        )?;
         sub.branch = branch;
         sub.version = version;
         sub.agent_id = Some(agent.clone());
-        sub.model = if sub.rng.chance(0.5) { "claude-haiku-4-5-20251001" } else { "claude-sonnet-4-5-20250929" };
+        sub.model = if sub.rng.chance(0.5) {
+            "claude-haiku-4-5-20251001"
+        } else {
+            "claude-sonnet-4-5-20250929"
+        };
         // A side thread that replays the parent's last response (same message.id, new
         // requestId): ccusage drops it because the parent copy exists (sources.md §1.6).
-        if let Some((message_id, model, usage)) = parent_response.as_ref().filter(|_| sub.rng.chance(0.1)) {
+        if let Some((message_id, model, usage)) =
+            parent_response.as_ref().filter(|_| sub.rng.chance(0.1))
+        {
             sub.begin("assistant");
             let request_id = sub.rng.base62("req_011C", 20);
             let _ = write!(

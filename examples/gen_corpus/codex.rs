@@ -56,7 +56,11 @@ struct Rollout<'a> {
 
 impl Rollout<'_> {
     fn begin(&mut self, kind: &str) {
-        let _ = write!(self.line, "{{\"timestamp\":\"{}\",\"type\":\"{kind}\",\"payload\":", iso_ms(self.ts));
+        let _ = write!(
+            self.line,
+            "{{\"timestamp\":\"{}\",\"type\":\"{kind}\",\"payload\":",
+            iso_ms(self.ts)
+        );
     }
 
     fn end(&mut self) -> io::Result<()> {
@@ -81,25 +85,43 @@ impl Rollout<'_> {
     }
 
     fn token_count(&mut self) -> io::Result<()> {
-        let input = if self.context == 0 { self.rng.range(8_000, 14_000) } else { self.context + self.rng.range(200, 6_000) };
-        let cached = if self.context == 0 { 0 } else { self.context / 256 * 256 };
+        let input = if self.context == 0 {
+            self.rng.range(8_000, 14_000)
+        } else {
+            self.context + self.rng.range(200, 6_000)
+        };
+        let cached = if self.context == 0 {
+            0
+        } else {
+            self.context / 256 * 256
+        };
         let output = self.rng.log_range(40, 3_000);
-        let last = Usage { input, cached, output, reasoning: output / 2 };
+        let last = Usage {
+            input,
+            cached,
+            output,
+            reasoning: output / 2,
+        };
         self.total = Usage {
             input: self.total.input + last.input,
             cached: self.total.cached + last.cached,
             output: self.total.output + last.output,
             reasoning: self.total.reasoning + last.reasoning,
         };
-        self.context = if input > 200_000 { self.rng.range(15_000, 30_000) } else { input + output };
+        self.context = if input > 200_000 {
+            self.rng.range(15_000, 30_000)
+        } else {
+            input + output
+        };
         let t = self.expected.codex.entry(utc_day(self.ts)).or_default();
         t.requests += 1;
         t.input += input - cached;
-        t.cached_into(cached);
+        t.cache_read += cached;
         t.output += output;
 
         self.begin("event_msg");
-        self.line.push_str("{\"type\":\"token_count\",\"info\":{\"total_token_usage\":");
+        self.line
+            .push_str("{\"type\":\"token_count\",\"info\":{\"total_token_usage\":");
         let total = self.total;
         total.json(&mut self.line);
         self.line.push_str(",\"last_token_usage\":");
@@ -117,7 +139,9 @@ impl Rollout<'_> {
     }
 
     fn step(&mut self, cwd: &str) -> io::Result<()> {
-        let mut body = String::from("{\"type\":\"reasoning\",\"summary\":[{\"type\":\"summary_text\",\"text\":");
+        let mut body = String::from(
+            "{\"type\":\"reasoning\",\"summary\":[{\"type\":\"summary_text\",\"text\":",
+        );
         let len = self.rng.log_range(40, 600) as usize;
         push_json_str(&mut body, self.pool.slice(&mut self.rng, len));
         body.push_str("}],\"content\":null,\"encrypted_content\":");
@@ -146,8 +170,15 @@ impl Rollout<'_> {
         } as usize;
         let mut output = String::from("{\"output\":");
         push_json_str(&mut output, self.pool.slice(&mut self.rng, size));
-        let _ = write!(output, ",\"metadata\":{{\"exit_code\":{},\"duration_seconds\":{}.{}}}}}", self.rng.below(2), self.rng.below(30), self.rng.below(10));
-        let mut body = format!("{{\"type\":\"function_call_output\",\"call_id\":\"{call_id}\",\"output\":");
+        let _ = write!(
+            output,
+            ",\"metadata\":{{\"exit_code\":{},\"duration_seconds\":{}.{}}}}}",
+            self.rng.below(2),
+            self.rng.below(30),
+            self.rng.below(10)
+        );
+        let mut body =
+            format!("{{\"type\":\"function_call_output\",\"call_id\":\"{call_id}\",\"output\":");
         push_json_str(&mut body, &output);
         body.push('}');
         self.item(&body)?;
@@ -156,23 +187,25 @@ impl Rollout<'_> {
     }
 }
 
-trait CachedInto {
-    fn cached_into(&mut self, cached: u64);
-}
-
-impl CachedInto for super::corpus::DayTotals {
-    fn cached_into(&mut self, cached: u64) {
-        self.cache_read += cached;
-    }
-}
-
 /// Writes one rollout file under `codex/sessions/YYYY/MM/DD/`.
-pub fn write_rollout(root: &Path, job: &CodexJob, seed: u64, pool: &TextPool) -> io::Result<Produced> {
+pub fn write_rollout(
+    root: &Path,
+    job: &CodexJob,
+    seed: u64,
+    pool: &TextPool,
+) -> io::Result<Produced> {
     let (cwd, remote) = PROJECTS[job.project];
     let start = DateTime::<Utc>::from_timestamp_millis(job.start_ms).unwrap_or_default();
-    let dir = root.join("codex").join("sessions").join(start.format("%Y/%m/%d").to_string());
+    let dir = root
+        .join("codex")
+        .join("sessions")
+        .join(start.format("%Y/%m/%d").to_string());
     std::fs::create_dir_all(&dir)?;
-    let name = format!("rollout-{}-{}.jsonl", start.format("%Y-%m-%dT%H-%M-%S"), job.session_id);
+    let name = format!(
+        "rollout-{}-{}.jsonl",
+        start.format("%Y-%m-%dT%H-%M-%S"),
+        job.session_id
+    );
     let mut r = Rollout {
         rng: Rng::fork(seed, 5_000_000 + job.index),
         pool,
@@ -185,15 +218,28 @@ pub fn write_rollout(root: &Path, job: &CodexJob, seed: u64, pool: &TextPool) ->
         total: Usage::default(),
         expected: Expected::default(),
     };
-    let mut model = if r.rng.chance(0.6) { "gpt-5.3-codex" } else { "gpt-5.1-codex" };
+    let mut model = if r.rng.chance(0.6) {
+        "gpt-5.3-codex"
+    } else {
+        "gpt-5.1-codex"
+    };
 
     r.begin("session_meta");
-    let _ = write!(r.line, "{{\"id\":\"{}\",\"timestamp\":\"{}\",\"cwd\":", job.session_id, iso_ms(job.start_ms));
+    let _ = write!(
+        r.line,
+        "{{\"id\":\"{}\",\"timestamp\":\"{}\",\"cwd\":",
+        job.session_id,
+        iso_ms(job.start_ms)
+    );
     push_json_str(&mut r.line, cwd);
     r.line.push_str(",\"originator\":\"codex_cli_rs\",\"cli_version\":\"0.128.0\",\"source\":\"cli\",\"model_provider\":\"openai\",\"base_instructions\":{\"text\":");
     let len = r.rng.range(6_000, 14_000) as usize;
     push_json_str(&mut r.line, pool.slice(&mut r.rng, len));
-    let _ = write!(r.line, "}},\"git\":{{\"commit_hash\":\"{}\",\"branch\":\"main\",\"repository_url\":", r.rng.hex(40));
+    let _ = write!(
+        r.line,
+        "}},\"git\":{{\"commit_hash\":\"{}\",\"branch\":\"main\",\"repository_url\":",
+        r.rng.hex(40)
+    );
     push_json_str(&mut r.line, remote);
     r.line.push_str("}}");
     r.end()?;
@@ -209,10 +255,17 @@ pub fn write_rollout(root: &Path, job: &CodexJob, seed: u64, pool: &TextPool) ->
     while r.bytes < job.target_bytes {
         turn += 1;
         if r.rng.chance(0.05) {
-            model = if model == "gpt-5.3-codex" { "gpt-5.1-codex" } else { "gpt-5.3-codex" };
+            model = if model == "gpt-5.3-codex" {
+                "gpt-5.1-codex"
+            } else {
+                "gpt-5.3-codex"
+            };
         }
         r.begin("event_msg");
-        let _ = write!(r.line, "{{\"type\":\"task_started\",\"turn_id\":\"{turn}\",\"model_context_window\":272000}}");
+        let _ = write!(
+            r.line,
+            "{{\"type\":\"task_started\",\"turn_id\":\"{turn}\",\"model_context_window\":272000}}"
+        );
         r.end()?;
         r.begin("turn_context");
         let _ = write!(r.line, "{{\"turn_id\":\"{turn}\",\"cwd\":");
@@ -224,7 +277,9 @@ pub fn write_rollout(root: &Path, job: &CodexJob, seed: u64, pool: &TextPool) ->
         r.end()?;
         let len = r.rng.log_range(30, 1_500) as usize;
         let prompt = pool.slice(&mut r.rng, len);
-        let mut body = String::from("{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":");
+        let mut body = String::from(
+            "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":",
+        );
         push_json_str(&mut body, prompt);
         body.push_str("}]}");
         r.item(&body)?;
@@ -240,7 +295,9 @@ pub fn write_rollout(root: &Path, job: &CodexJob, seed: u64, pool: &TextPool) ->
         }
         let len = r.rng.log_range(40, 1_500) as usize;
         let answer = pool.slice(&mut r.rng, len);
-        let mut body = String::from("{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":");
+        let mut body = String::from(
+            "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":",
+        );
         push_json_str(&mut body, answer);
         body.push_str("}]}");
         r.item(&body)?;
@@ -251,10 +308,20 @@ pub fn write_rollout(root: &Path, job: &CodexJob, seed: u64, pool: &TextPool) ->
         r.end()?;
         r.token_count()?;
         r.begin("event_msg");
-        let _ = write!(r.line, "{{\"type\":\"task_complete\",\"turn_id\":\"{turn}\",\"last_agent_message\":null}}");
+        let _ = write!(
+            r.line,
+            "{{\"type\":\"task_complete\",\"turn_id\":\"{turn}\",\"last_agent_message\":null}}"
+        );
         r.end()?;
         r.ts += r.rng.range(30_000, 1_800_000) as i64;
     }
     r.file.flush()?;
-    Ok(Produced { bytes: r.bytes, files: 1, lines: r.lines, codex_files: 1, expected: r.expected, ..Produced::default() })
+    Ok(Produced {
+        bytes: r.bytes,
+        files: 1,
+        lines: r.lines,
+        codex_files: 1,
+        expected: r.expected,
+        ..Produced::default()
+    })
 }

@@ -16,7 +16,7 @@ pub const DAY_MS: i64 = 86_400_000;
 pub struct CorpusSpec {
     /// Target bytes on disk (decimal: 1GB = 10^9); the result lands within a few percent.
     pub size_bytes: u64,
-    /// Number of files; default one per ~700 kB (≈1,500 for 1 GB).
+    /// Number of files; default one per ~666 kB (≈1,500 for 1 GB).
     pub files: Option<usize>,
     pub seed: u64,
     /// Activity spreads over this many days before `end_ms`.
@@ -27,7 +27,13 @@ pub struct CorpusSpec {
 impl CorpusSpec {
     pub fn new(size_bytes: u64, seed: u64) -> CorpusSpec {
         // 2026-11-20T00:00:00Z: fixed so a seed always gives the same files.
-        CorpusSpec { size_bytes, files: None, seed, days: 45, end_ms: 1_795_132_800_000 }
+        CorpusSpec {
+            size_bytes,
+            files: None,
+            seed,
+            days: 45,
+            end_ms: 1_795_132_800_000,
+        }
     }
 }
 
@@ -114,17 +120,38 @@ impl Produced {
 /// project-folder encoding turns into `-`).
 pub const PROJECTS: &[(&str, &str)] = &[
     ("/home/dev/work/api", "git@github.com:acme/api.git"),
-    ("/home/dev/work/web.app_v2", "git@github.com:acme/web-app.git"),
-    ("/home/dev/work/agentdeck", "https://github.com/acme/agentdeck.git"),
-    ("/home/dev/work/infra-terraform", "git@github.com:acme/infra.git"),
-    ("/home/dev/work/ml/training pipeline", "git@github.com:acme/training.git"),
+    (
+        "/home/dev/work/web.app_v2",
+        "git@github.com:acme/web-app.git",
+    ),
+    (
+        "/home/dev/work/agentdeck",
+        "https://github.com/acme/agentdeck.git",
+    ),
+    (
+        "/home/dev/work/infra-terraform",
+        "git@github.com:acme/infra.git",
+    ),
+    (
+        "/home/dev/work/ml/training pipeline",
+        "git@github.com:acme/training.git",
+    ),
     ("/home/dev/work/mobile", "git@github.com:acme/mobile.git"),
-    ("/home/dev/work/payments-service", "git@github.com:acme/payments.git"),
+    (
+        "/home/dev/work/payments-service",
+        "git@github.com:acme/payments.git",
+    ),
     ("/home/dev/scratch", ""),
     ("/Users/sam/src/docs-site", "git@github.com:acme/docs.git"),
-    ("/home/dev/work/data_pipelines/etl", "git@github.com:acme/etl.git"),
+    (
+        "/home/dev/work/data_pipelines/etl",
+        "git@github.com:acme/etl.git",
+    ),
     ("/home/dev/work/auth", "git@github.com:acme/auth.git"),
-    ("/home/dev/work/search-indexer", "git@github.com:acme/search.git"),
+    (
+        "/home/dev/work/search-indexer",
+        "git@github.com:acme/search.git",
+    ),
 ];
 
 /// A session start inside the window: weekdays and working hours are busier.
@@ -136,7 +163,11 @@ fn start_time(rng: &mut Rng, spec: &CorpusSpec) -> i64 {
         if weekday >= 5 && !rng.chance(0.3) {
             continue;
         }
-        let hour = if rng.chance(0.85) { rng.range(7, 19) } else { rng.below(24) } as i64;
+        let hour = if rng.chance(0.85) {
+            rng.range(7, 19)
+        } else {
+            rng.below(24)
+        } as i64;
         return first_day + day * DAY_MS + hour * 3_600_000 + rng.below(3_600_000) as i64;
     }
 }
@@ -148,7 +179,10 @@ enum Job {
 
 fn plan(spec: &CorpusSpec) -> Vec<Job> {
     let mut rng = Rng::fork(spec.seed, 0);
-    let files = spec.files.unwrap_or((spec.size_bytes / 700_000) as usize).max(4);
+    let files = spec
+        .files
+        .unwrap_or((spec.size_bytes / 666_000) as usize)
+        .max(4);
     let codex_files = ((files as f64 * 0.1).round() as usize).max(1);
     let sessions = (((files - codex_files) as f64 / 1.2).round() as usize).max(1);
     let mut subagent_files = files - codex_files - sessions;
@@ -176,8 +210,12 @@ fn plan(spec: &CorpusSpec) -> Vec<Job> {
             subagent_files -= n;
         }
     }
-    let claude_budget = spec.size_bytes as f64 * 0.9;
-    let total_weight: f64 = claude_jobs.iter().map(|(j, w)| w * (1.0 + 0.15 * j.subagent_bytes.len() as f64)).sum();
+    // Sessions overshoot their target by finishing the current turn; aim a little low.
+    let claude_budget = spec.size_bytes as f64 * 0.9 * 0.91;
+    let total_weight: f64 = claude_jobs
+        .iter()
+        .map(|(j, w)| w * (1.0 + 0.15 * j.subagent_bytes.len() as f64))
+        .sum();
     let mut jobs = Vec::with_capacity(files);
     for (mut job, weight) in claude_jobs {
         let unit = claude_budget * weight / total_weight;
@@ -188,7 +226,7 @@ fn plan(spec: &CorpusSpec) -> Vec<Job> {
         jobs.push(Job::Claude(job));
     }
 
-    let codex_budget = spec.size_bytes as f64 * 0.1;
+    let codex_budget = spec.size_bytes as f64 * 0.1 * 0.93;
     let weights: Vec<f64> = (0..codex_files).map(|_| rng.log_normal(0.8)).collect();
     let total: f64 = weights.iter().sum();
     for (i, w) in weights.into_iter().enumerate() {
@@ -225,7 +263,9 @@ pub fn generate(out: &Path, spec: &CorpusSpec) -> io::Result<Produced> {
 /// `1GB`, `100MB`, `512kB`, `2000000` (decimal units).
 pub fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: f64 = num.parse().ok()?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {

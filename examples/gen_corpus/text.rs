@@ -15,7 +15,9 @@ impl Rng {
 
     /// A child generator for item `index`, independent of how many numbers the parent drew.
     pub fn fork(seed: u64, index: u64) -> Rng {
-        let mut r = Rng::new(seed.wrapping_mul(0xA24B_AED4_963E_E407) ^ index.wrapping_mul(0x9FB2_1C65_1E98_DF25));
+        let mut r = Rng::new(
+            seed.wrapping_mul(0xA24B_AED4_963E_E407) ^ index.wrapping_mul(0x9FB2_1C65_1E98_DF25),
+        );
         r.next_u64();
         r
     }
@@ -60,8 +62,8 @@ impl Rng {
         (sigma * n).exp()
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 
     pub fn uuid(&mut self) -> String {
@@ -99,10 +101,11 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "the", "retry", "handler", "returns", "error", "when", "config", "is", "missing", "cache", "token", "request",
-    "session", "parse", "line", "offset", "value", "should", "we", "check", "test", "passes", "now", "fix", "flaky",
-    "timeout", "build", "crate", "module", "field", "struct", "because", "this", "function", "and", "then", "file",
-    "writer", "reader", "store", "query", "rows", "budget", "daily", "report", "über", "naïve", "café", "→", "✓",
+    "the", "retry", "handler", "returns", "error", "when", "config", "is", "missing", "cache",
+    "token", "request", "session", "parse", "line", "offset", "value", "should", "we", "check",
+    "test", "passes", "now", "fix", "flaky", "timeout", "build", "crate", "module", "field",
+    "struct", "because", "this", "function", "and", "then", "file", "writer", "reader", "store",
+    "query", "rows", "budget", "daily", "report", "über", "naïve", "café", "→", "✓",
 ];
 
 const CODE_LINES: &[&str] = &[
@@ -176,7 +179,9 @@ impl TextPool {
             line_no += 1;
         }
         const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let base64: String = (0..256 * 1024).map(|_| B64[rng.below(64) as usize] as char).collect();
+        let base64: String = (0..256 * 1024)
+            .map(|_| B64[rng.below(64) as usize] as char)
+            .collect();
         TextPool { text, base64 }
     }
 

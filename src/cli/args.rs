@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "agentdeck", version, about = "One terminal console over every AI coding agent your team runs")]
+#[command(
+    name = "agentdeck",
+    version,
+    about = "One terminal console over every AI coding agent your team runs"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

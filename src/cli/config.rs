@@ -61,7 +61,9 @@ impl Config {
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Config> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default());
+            }
             Err(e) => anyhow::bail!("cannot read config {}: {e}", path.display()),
         };
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))

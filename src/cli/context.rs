@@ -29,16 +29,27 @@ impl Context {
         let config = Config::load(&config_path, explicit)?;
         let db_path = global.db.clone().unwrap_or_else(|| paths.default_db());
         let tz = resolve_tz(global.tz.as_deref())?;
-        Ok(Context { paths, config, db_path, tz, global })
+        Ok(Context {
+            paths,
+            config,
+            db_path,
+            tz,
+            global,
+        })
     }
 
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open(&self.db_path).with_context(|| format!("opening the store at {}", self.db_path.display()))
+        Store::open(&self.db_path)
+            .with_context(|| format!("opening the store at {}", self.db_path.display()))
     }
 
     /// Where an imported LiteLLM table is kept: next to the store, `<db name>.prices.json`.
     pub fn imported_prices_path(&self) -> PathBuf {
-        let stem = self.db_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "agentdeck".into());
+        let stem = self
+            .db_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "agentdeck".into());
         self.db_path.with_file_name(format!("{stem}.prices.json"))
     }
 
@@ -46,8 +57,12 @@ impl Context {
     pub fn price_table(&self) -> anyhow::Result<PriceTable> {
         let imported = self.imported_prices_path();
         let mut table = match std::fs::read_to_string(&imported) {
-            Ok(text) => PriceTable::from_json(&text)
-                .with_context(|| format!("reading imported prices {} (delete it to use the built-in table)", imported.display()))?,
+            Ok(text) => PriceTable::from_json(&text).with_context(|| {
+                format!(
+                    "reading imported prices {} (delete it to use the built-in table)",
+                    imported.display()
+                )
+            })?,
             Err(_) => PriceTable::builtin(),
         };
         for (model, o) in &self.config.pricing.overrides {
@@ -65,7 +80,13 @@ impl Context {
 
     /// The developer local files belong to.
     pub fn developer(&self) -> String {
-        if let Some(d) = self.config.identity.developer.clone().filter(|d| !d.trim().is_empty()) {
+        if let Some(d) = self
+            .config
+            .identity
+            .developer
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+        {
             return d;
         }
         let git_email = std::process::Command::new("git")
@@ -88,7 +109,11 @@ impl Context {
     /// Folders to read: those on the command line, else config, else the defaults.
     pub fn roots(&self, dirs: &SourceDirs) -> Roots {
         if !dirs.is_empty() {
-            return Roots { claude: dirs.claude.clone(), codex: dirs.codex.clone(), gemini: dirs.gemini.clone() };
+            return Roots {
+                claude: dirs.claude.clone(),
+                codex: dirs.codex.clone(),
+                gemini: dirs.gemini.clone(),
+            };
         }
         let s = &self.config.sources;
         let mut roots = Roots::defaults(&|k| std::env::var(k).ok());
@@ -102,14 +127,31 @@ impl Context {
 /// `--tz`, else `TZ`, else the system zone, else UTC.
 pub fn resolve_tz(flag: Option<&str>) -> anyhow::Result<Tz> {
     if let Some(name) = flag {
-        return name.parse::<Tz>().map_err(|_| anyhow::anyhow!("unknown time zone `{name}` (use an IANA name such as Europe/Berlin or UTC)"));
+        return name.parse::<Tz>().map_err(|_| {
+            anyhow::anyhow!(
+                "unknown time zone `{name}` (use an IANA name such as Europe/Berlin or UTC)"
+            )
+        });
     }
-    if let Some(tz) = std::env::var("TZ").ok().and_then(|t| t.trim_start_matches(':').parse::<Tz>().ok()) {
+    if let Some(tz) = std::env::var("TZ")
+        .ok()
+        .and_then(|t| t.trim_start_matches(':').parse::<Tz>().ok())
+    {
         return Ok(tz);
     }
     let system = std::fs::read_link("/etc/localtime")
         .ok()
-        .and_then(|p| p.to_str().and_then(|s| s.split("zoneinfo/").nth(1)).map(str::to_string))
-        .or_else(|| std::fs::read_to_string("/etc/timezone").ok().map(|s| s.trim().to_string()));
-    Ok(system.and_then(|s| s.parse::<Tz>().ok()).unwrap_or(chrono_tz::UTC))
+        .and_then(|p| {
+            p.to_str()
+                .and_then(|s| s.split("zoneinfo/").nth(1))
+                .map(str::to_string)
+        })
+        .or_else(|| {
+            std::fs::read_to_string("/etc/timezone")
+                .ok()
+                .map(|s| s.trim().to_string())
+        });
+    Ok(system
+        .and_then(|s| s.parse::<Tz>().ok())
+        .unwrap_or(chrono_tz::UTC))
 }

@@ -11,7 +11,8 @@ pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
     std::fs::create_dir_all(log_dir).ok()?;
     let appender = tracing_appender::rolling::daily(log_dir, "agentdeck.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_from_env("AGENTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_env("AGENTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)

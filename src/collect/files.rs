@@ -38,27 +38,41 @@ pub enum Plan {
     /// Same identity, size and mtime as last time: nothing to read.
     Unchanged,
     /// Grown: read from `offset` (line numbers continue from `line`).
-    Resume { offset: u64, line: u64, state: Option<String> },
+    Resume {
+        offset: u64,
+        line: u64,
+        state: Option<String>,
+    },
     /// New, shrunk or replaced: read from the start with fresh parser state.
     Restart,
 }
 
 pub fn plan(cursor: Option<&FileCursor>, id: &FileIdentity) -> Plan {
-    let Some(c) = cursor else { return Plan::Restart };
+    let Some(c) = cursor else {
+        return Plan::Restart;
+    };
     if c.device != id.device || c.inode != id.inode || id.size < c.offset {
         return Plan::Restart;
     }
     if c.size == id.size && c.mtime_ns == id.mtime_ns {
         return Plan::Unchanged;
     }
-    Plan::Resume { offset: c.offset, line: c.line, state: c.state.clone() }
+    Plan::Resume {
+        offset: c.offset,
+        line: c.line,
+        state: c.state.clone(),
+    }
 }
 
 /// What the line reader hands out.
 pub enum Piece<'a> {
     /// A complete line (without `\n`, and without a trailing `\r`), with its start offset
     /// and 1-based line number.
-    Line { bytes: &'a [u8], offset: u64, line: u64 },
+    Line {
+        bytes: &'a [u8],
+        offset: u64,
+        line: u64,
+    },
     /// A line longer than [`MAX_LINE_BYTES`] was skipped.
     TooLong { offset: u64, line: u64, bytes: u64 },
 }
@@ -103,21 +117,43 @@ pub fn read_lines(
             line_no += 1;
             let keep_going = if let Some((skip_start, dropped)) = skipping.take() {
                 on_piece(
-                    Piece::TooLong { offset: skip_start, line: line_no, bytes: dropped + (end - pos) as u64 },
+                    Piece::TooLong {
+                        offset: skip_start,
+                        line: line_no,
+                        bytes: dropped + (end - pos) as u64,
+                    },
                     after,
                 )?
             } else if end - pos > MAX_LINE_BYTES {
-                on_piece(Piece::TooLong { offset: line_start, line: line_no, bytes: (end - pos) as u64 }, after)?
+                on_piece(
+                    Piece::TooLong {
+                        offset: line_start,
+                        line: line_no,
+                        bytes: (end - pos) as u64,
+                    },
+                    after,
+                )?
             } else {
                 let mut bytes = &buf[pos..end];
                 if bytes.last() == Some(&b'\r') {
                     bytes = &bytes[..bytes.len() - 1];
                 }
-                on_piece(Piece::Line { bytes, offset: line_start, line: line_no }, after)?
+                on_piece(
+                    Piece::Line {
+                        bytes,
+                        offset: line_start,
+                        line: line_no,
+                    },
+                    after,
+                )?
             };
             pos = end + 1;
             if !keep_going {
-                return Ok(ReadEnd { offset: after, line: line_no, pending_tail: 0 });
+                return Ok(ReadEnd {
+                    offset: after,
+                    line: line_no,
+                    pending_tail: 0,
+                });
             }
         }
         buf.drain(..pos);
@@ -134,7 +170,11 @@ pub fn read_lines(
         Some((start, dropped)) => (start, dropped + buf.len() as u64),
         None => (buf_offset, buf.len() as u64),
     };
-    Ok(ReadEnd { offset, line: line_no, pending_tail: pending })
+    Ok(ReadEnd {
+        offset,
+        line: line_no,
+        pending_tail: pending,
+    })
 }
 
 #[cfg(test)]
@@ -146,10 +186,14 @@ mod tests {
         let mut lines = Vec::new();
         let end = read_lines(path, from, 0, |p, _| {
             match p {
-                Piece::Line { bytes, offset, line } => {
-                    lines.push((String::from_utf8_lossy(bytes).into_owned(), offset, line))
+                Piece::Line {
+                    bytes,
+                    offset,
+                    line,
+                } => lines.push((String::from_utf8_lossy(bytes).into_owned(), offset, line)),
+                Piece::TooLong { offset, line, .. } => {
+                    lines.push(("<too long>".into(), offset, line))
                 }
-                Piece::TooLong { offset, line, .. } => lines.push(("<too long>".into(), offset, line)),
             }
             Ok(true)
         })
@@ -164,8 +208,20 @@ mod tests {
         std::fs::write(&path, b"a\r\nbb\ncc").unwrap();
         let (lines, end) = collect(&path, 0);
         assert_eq!(lines, vec![("a".into(), 0, 1), ("bb".into(), 3, 2)]);
-        assert_eq!(end, ReadEnd { offset: 6, line: 2, pending_tail: 2 });
-        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"c\n").unwrap();
+        assert_eq!(
+            end,
+            ReadEnd {
+                offset: 6,
+                line: 2,
+                pending_tail: 2
+            }
+        );
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"c\n")
+            .unwrap();
         let (lines, end) = collect(&path, end.offset);
         assert_eq!(lines, vec![("ccc".into(), 6, 1)]);
         assert_eq!(end.pending_tail, 0);
@@ -176,7 +232,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.jsonl");
         let mut data = b"first\n".to_vec();
-        data.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 3 * READ_CHUNK + 17));
+        data.extend(std::iter::repeat_n(
+            b'x',
+            MAX_LINE_BYTES + 3 * READ_CHUNK + 17,
+        ));
         data.extend(b"\nlast\n");
         std::fs::write(&path, &data).unwrap();
         let (lines, end) = collect(&path, 0);
@@ -189,13 +248,41 @@ mod tests {
 
     #[test]
     fn plans_follow_identity_size_and_mtime() {
-        let id = FileIdentity { device: 1, inode: 2, size: 100, mtime_ns: 5 };
+        let id = FileIdentity {
+            device: 1,
+            inode: 2,
+            size: 100,
+            mtime_ns: 5,
+        };
         assert_eq!(plan(None, &id), Plan::Restart);
-        let c = FileCursor { device: 1, inode: 2, size: 100, offset: 100, mtime_ns: 5, line: 9, ..Default::default() };
+        let c = FileCursor {
+            device: 1,
+            inode: 2,
+            size: 100,
+            offset: 100,
+            mtime_ns: 5,
+            line: 9,
+            ..Default::default()
+        };
         assert_eq!(plan(Some(&c), &id), Plan::Unchanged);
-        let grown = FileIdentity { size: 150, mtime_ns: 6, ..id };
-        assert_eq!(plan(Some(&c), &grown), Plan::Resume { offset: 100, line: 9, state: None });
-        let shrunk = FileIdentity { size: 50, mtime_ns: 6, ..id };
+        let grown = FileIdentity {
+            size: 150,
+            mtime_ns: 6,
+            ..id
+        };
+        assert_eq!(
+            plan(Some(&c), &grown),
+            Plan::Resume {
+                offset: 100,
+                line: 9,
+                state: None
+            }
+        );
+        let shrunk = FileIdentity {
+            size: 50,
+            mtime_ns: 6,
+            ..id
+        };
         assert_eq!(plan(Some(&c), &shrunk), Plan::Restart);
         let replaced = FileIdentity { inode: 3, ..id };
         assert_eq!(plan(Some(&c), &replaced), Plan::Restart);

@@ -34,16 +34,32 @@ impl Progress for NoProgress {
 }
 
 /// Runs one pass. Errors of single files land in the summary; only store failures abort.
-pub fn ingest(store: &Store, roots: &Roots, env: &ParseEnv<'_>, progress: &dyn Progress) -> crate::store::Result<IngestSummary> {
+pub fn ingest(
+    store: &Store,
+    roots: &Roots,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let (found, problems) = sources::discover(roots);
     for p in problems {
-        summary.problems.push(FileProblem { path: p.path.display().to_string(), line: 0, reason: SkipReason::NotAFile, detail: Some(p.message) });
+        summary.problems.push(FileProblem {
+            path: p.path.display().to_string(),
+            line: 0,
+            reason: SkipReason::NotAFile,
+            detail: Some(p.message),
+        });
     }
     let reader = store.reader()?;
     let mut cursors: HashMap<&'static str, HashMap<String, FileCursor>> = HashMap::new();
-    for format in [FileFormat::ClaudeJsonl, FileFormat::CodexJsonl, FileFormat::GeminiJsonl] {
-        cursors.entry(format.source()).or_insert(reader.file_cursors(format.source())?);
+    for format in [
+        FileFormat::ClaudeJsonl,
+        FileFormat::CodexJsonl,
+        FileFormat::GeminiJsonl,
+    ] {
+        cursors
+            .entry(format.source())
+            .or_insert(reader.file_cursors(format.source())?);
     }
     drop(reader);
 
@@ -54,7 +70,12 @@ pub fn ingest(store: &Store, roots: &Roots, env: &ParseEnv<'_>, progress: &dyn P
         let meta = match std::fs::metadata(&file.path) {
             Ok(m) if m.is_file() => m,
             Ok(_) => {
-                summary.problem(&file.path, 0, SkipReason::NotAFile, Some("expected a file, found a directory".into()));
+                summary.problem(
+                    &file.path,
+                    0,
+                    SkipReason::NotAFile,
+                    Some("expected a file, found a directory".into()),
+                );
                 continue;
             }
             Err(e) => {
@@ -136,10 +157,17 @@ fn ingest_lines(
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
 ) -> Result<IngestSummary, IngestError> {
-    let mut summary = IngestSummary { files_read: 1, ..Default::default() };
+    let mut summary = IngestSummary {
+        files_read: 1,
+        ..Default::default()
+    };
     let path_str = file.path.display().to_string();
     let (start_offset, start_line, state) = match plan {
-        Plan::Resume { offset, line, state } => (offset, line, state),
+        Plan::Resume {
+            offset,
+            line,
+            state,
+        } => (offset, line, state),
         _ => (0, 0, None),
     };
     let mut parser = file.format.new_parser(&file.path, state.as_deref());
@@ -162,24 +190,36 @@ fn ingest_lines(
 
     let read = files::read_lines(&file.path, start_offset, start_line, |piece, after| {
         match piece {
-            Piece::Line { bytes, offset, line } => {
+            Piece::Line {
+                bytes,
+                offset,
+                line,
+            } => {
                 current_line = line;
                 if !bytes.iter().all(u8::is_ascii_whitespace) {
                     let skips_before = rows.skipped.len();
                     parser.parse_line(bytes, LineLoc { offset, line }, env, &mut rows);
                     // Parsers skip fields they do not need without looking inside them, so
                     // bad bytes there would pass unnoticed: report them, keep what parsed.
-                    if rows.skipped.len() == skips_before {
-                        if let Err(e) = std::str::from_utf8(bytes) {
-                            let detail = format!("at byte {}; usable fields kept", e.valid_up_to());
-                            rows.skip(LineLoc { offset, line }, SkipReason::InvalidUtf8, Some(detail));
-                        }
+                    if rows.skipped.len() == skips_before
+                        && let Err(e) = std::str::from_utf8(bytes)
+                    {
+                        let detail = format!("at byte {}; usable fields kept", e.valid_up_to());
+                        rows.skip(
+                            LineLoc { offset, line },
+                            SkipReason::InvalidUtf8,
+                            Some(detail),
+                        );
                     }
                 }
             }
             Piece::TooLong { line, bytes, .. } => {
                 current_line = line;
-                rows.skip(LineLoc { offset: 0, line }, SkipReason::LineTooLong, Some(format!("{bytes} bytes")));
+                rows.skip(
+                    LineLoc { offset: 0, line },
+                    SkipReason::LineTooLong,
+                    Some(format!("{bytes} bytes")),
+                );
             }
         }
         if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
@@ -203,7 +243,13 @@ fn ingest_lines(
     }
     match read {
         Ok(end) => {
-            flush(store, &mut rows, &file.path, cursor_at(end.offset, end.line, parser.save_state()), &mut summary)?;
+            flush(
+                store,
+                &mut rows,
+                &file.path,
+                cursor_at(end.offset, end.line, parser.save_state()),
+                &mut summary,
+            )?;
             progress.advance(end.offset.saturating_sub(batch_start));
             if end.pending_tail > 0 {
                 summary.pending_tails.push((path_str, end.pending_tail));
@@ -226,9 +272,21 @@ fn ingest_document(
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
 ) -> Result<IngestSummary, IngestError> {
-    let mut summary = IngestSummary { files_read: 1, ..Default::default() };
+    let mut summary = IngestSummary {
+        files_read: 1,
+        ..Default::default()
+    };
     if id.size > MAX_DOCUMENT_BYTES {
-        summary.problem(&file.path, 0, SkipReason::BadDocument, Some(format!("{} bytes is over the {} MiB limit", id.size, MAX_DOCUMENT_BYTES >> 20)));
+        summary.problem(
+            &file.path,
+            0,
+            SkipReason::BadDocument,
+            Some(format!(
+                "{} bytes is over the {} MiB limit",
+                id.size,
+                MAX_DOCUMENT_BYTES >> 20
+            )),
+        );
         return Ok(summary);
     }
     let bytes = match std::fs::read(&file.path) {
@@ -265,7 +323,11 @@ fn into_batch(rows: &mut ParsedRows) -> WriteBatch {
         truncations: rows
             .rewinds
             .into_iter()
-            .map(|r| Truncate { agent: r.agent, session_key: r.session_key, from_ord: r.from_ord })
+            .map(|r| Truncate {
+                agent: r.agent,
+                session_key: r.session_key,
+                from_ord: r.from_ord,
+            })
             .collect(),
         requests: rows.requests,
         events: rows.events,
@@ -274,7 +336,13 @@ fn into_batch(rows: &mut ParsedRows) -> WriteBatch {
 }
 
 /// Sends the rows and the cursor that covers them as one transaction.
-fn flush(store: &Store, rows: &mut ParsedRows, path: &Path, cursor: FileCursor, summary: &mut IngestSummary) -> crate::store::Result<()> {
+fn flush(
+    store: &Store,
+    rows: &mut ParsedRows,
+    path: &Path,
+    cursor: FileCursor,
+    summary: &mut IngestSummary,
+) -> crate::store::Result<()> {
     let skipped = std::mem::take(&mut rows.skipped);
     let mut batch = into_batch(rows);
     batch.cursors.push(cursor);
@@ -286,7 +354,12 @@ fn flush(store: &Store, rows: &mut ParsedRows, path: &Path, cursor: FileCursor, 
     Ok(())
 }
 
-fn flush_rows_only(store: &Store, rows: &mut ParsedRows, path: &Path, summary: &mut IngestSummary) -> crate::store::Result<()> {
+fn flush_rows_only(
+    store: &Store,
+    rows: &mut ParsedRows,
+    path: &Path,
+    summary: &mut IngestSummary,
+) -> crate::store::Result<()> {
     let skipped = std::mem::take(&mut rows.skipped);
     let batch = into_batch(rows);
     if !batch.is_empty() {

@@ -98,7 +98,11 @@ impl ParsedRows {
     }
 
     pub fn skip(&mut self, loc: LineLoc, reason: SkipReason, detail: Option<String>) {
-        self.skipped.push(Skip { line: loc.line, reason, detail });
+        self.skipped.push(Skip {
+            line: loc.line,
+            reason,
+            detail,
+        });
     }
 }
 
@@ -106,7 +110,7 @@ impl ParsedRows {
 pub trait ProjectResolver: Sync {
     fn resolve(&self, cwd: &str) -> ProjectRecord;
     /// When the log itself names the remote (Codex `session_meta.git.repository_url`).
-    fn from_remote(&self, remote_url: &str, cwd: &str) -> ProjectRecord;
+    fn resolve_remote(&self, remote_url: &str, cwd: &str) -> ProjectRecord;
 }
 
 /// What every parser may read: who the local developer is, prices, project identity.

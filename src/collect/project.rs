@@ -34,7 +34,7 @@ impl ProjectResolver for GitProjectResolver {
         project
     }
 
-    fn from_remote(&self, remote_url: &str, cwd: &str) -> ProjectRecord {
+    fn resolve_remote(&self, remote_url: &str, cwd: &str) -> ProjectRecord {
         remote_project(remote_url).unwrap_or_else(|| self.resolve(cwd))
     }
 }
@@ -52,7 +52,10 @@ impl FixedProjectResolver {
     }
 
     pub fn with(mut self, cwd: &str, id: &str, display_name: &str) -> FixedProjectResolver {
-        let project = ProjectRecord { id: id.to_owned(), display_name: display_name.to_owned() };
+        let project = ProjectRecord {
+            id: id.to_owned(),
+            display_name: display_name.to_owned(),
+        };
         self.by_cwd.insert(cwd.to_owned(), project);
         self
     }
@@ -60,10 +63,13 @@ impl FixedProjectResolver {
 
 impl ProjectResolver for FixedProjectResolver {
     fn resolve(&self, cwd: &str) -> ProjectRecord {
-        self.by_cwd.get(cwd).cloned().unwrap_or_else(|| directory_project(cwd))
+        self.by_cwd
+            .get(cwd)
+            .cloned()
+            .unwrap_or_else(|| directory_project(cwd))
     }
 
-    fn from_remote(&self, remote_url: &str, cwd: &str) -> ProjectRecord {
+    fn resolve_remote(&self, remote_url: &str, cwd: &str) -> ProjectRecord {
         remote_project(remote_url).unwrap_or_else(|| self.resolve(cwd))
     }
 }
@@ -88,7 +94,10 @@ pub fn canonical_remote(url: &str) -> Option<String> {
         (authority.rsplit('@').next()?, path)
     };
     let path = path.trim_matches('/');
-    let path = path.strip_suffix(".git").unwrap_or(path).trim_end_matches('/');
+    let path = path
+        .strip_suffix(".git")
+        .unwrap_or(path)
+        .trim_end_matches('/');
     if host.is_empty() || path.is_empty() {
         return None;
     }
@@ -112,11 +121,21 @@ fn remote_project(url: &str) -> Option<ProjectRecord> {
 fn directory_project(cwd: &str) -> ProjectRecord {
     let cwd = cwd.trim();
     if cwd.is_empty() {
-        return ProjectRecord { id: "unknown".to_owned(), display_name: "unknown".to_owned() };
+        return ProjectRecord {
+            id: "unknown".to_owned(),
+            display_name: "unknown".to_owned(),
+        };
     }
     let trimmed = cwd.trim_end_matches(['/', '\\']);
-    let display = if trimmed.is_empty() { cwd } else { last_segment(trimmed) };
-    ProjectRecord { id: cwd.to_owned(), display_name: display.to_owned() }
+    let display = if trimmed.is_empty() {
+        cwd
+    } else {
+        last_segment(trimmed)
+    };
+    ProjectRecord {
+        id: cwd.to_owned(),
+        display_name: display.to_owned(),
+    }
 }
 
 fn last_segment(s: &str) -> &str {
@@ -143,12 +162,17 @@ fn find_repository(start: &Path) -> Option<(PathBuf, PathBuf)> {
     }
     for dir in start.ancestors() {
         let dot_git = dir.join(".git");
-        let Ok(meta) = fs::metadata(&dot_git) else { continue };
+        let Ok(meta) = fs::metadata(&dot_git) else {
+            continue;
+        };
         if meta.is_dir() {
             return Some((dir.to_path_buf(), dot_git));
         }
         let text = fs::read_to_string(&dot_git).ok()?;
-        let target = text.lines().find_map(|l| l.trim().strip_prefix("gitdir:"))?.trim();
+        let target = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("gitdir:"))?
+            .trim();
         return Some((dir.to_path_buf(), dir.join(target)));
     }
     None
@@ -179,7 +203,9 @@ fn remote_url(config: &str) -> Option<&str> {
             continue;
         }
         let Some(remote) = current else { continue };
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         if !key.trim().eq_ignore_ascii_case("url") {
             continue;
         }
@@ -206,14 +232,27 @@ mod tests {
             "ssh://git@GitHub.com:22/acme/api.git",
             "https://user:s3cret-token@github.com/acme/api.git",
         ] {
-            assert_eq!(canonical_remote(url).as_deref(), Some("github.com/acme/api"), "{url}");
+            assert_eq!(
+                canonical_remote(url).as_deref(),
+                Some("github.com/acme/api"),
+                "{url}"
+            );
         }
         assert_eq!(canonical_remote("/srv/git/api.git"), None);
         assert_eq!(canonical_remote("file:///srv/git/api.git"), None);
         assert_eq!(canonical_remote("C:\\repos\\api"), None);
         let fixed = FixedProjectResolver::new();
-        let p = fixed.from_remote("https://x:tok@gitlab.example.com:8443/team/sub/web.git", "/w");
-        assert_eq!(p, ProjectRecord { id: "gitlab.example.com/team/sub/web".into(), display_name: "web".into() });
+        let p = fixed.resolve_remote(
+            "https://x:tok@gitlab.example.com:8443/team/sub/web.git",
+            "/w",
+        );
+        assert_eq!(
+            p,
+            ProjectRecord {
+                id: "gitlab.example.com/team/sub/web".into(),
+                display_name: "web".into()
+            }
+        );
         assert!(!p.id.contains("tok"));
     }
 
@@ -221,7 +260,10 @@ mod tests {
     fn git_config_prefers_origin() {
         let config = "[core]\n\tbare = false\n[remote \"upstream\"]\n\turl = git@github.com:up/api.git\n[remote \"origin\"]\n\turl = https://github.com/acme/api\n";
         assert_eq!(remote_url(config), Some("https://github.com/acme/api"));
-        assert_eq!(remote_url("[remote \"fork\"]\nurl = git@h:x/y.git\n"), Some("git@h:x/y.git"));
+        assert_eq!(
+            remote_url("[remote \"fork\"]\nurl = git@h:x/y.git\n"),
+            Some("git@h:x/y.git")
+        );
         assert_eq!(remote_url("[core]\nurl = nope\n"), None);
     }
 
@@ -231,26 +273,52 @@ mod tests {
         let repo = tmp.path().join("api");
         fs::create_dir_all(repo.join(".git")).unwrap();
         fs::create_dir_all(repo.join("src/deep")).unwrap();
-        fs::write(repo.join(".git/config"), "[remote \"origin\"]\n\turl = git@github.com:acme/api.git\n").unwrap();
+        fs::write(
+            repo.join(".git/config"),
+            "[remote \"origin\"]\n\turl = git@github.com:acme/api.git\n",
+        )
+        .unwrap();
         let wt_git = repo.join(".git/worktrees/feature");
         fs::create_dir_all(&wt_git).unwrap();
         fs::write(wt_git.join("commondir"), "../..\n").unwrap();
         let worktree = tmp.path().join("api-feature");
         fs::create_dir_all(&worktree).unwrap();
-        fs::write(worktree.join(".git"), format!("gitdir: {}\n", wt_git.display())).unwrap();
+        fs::write(
+            worktree.join(".git"),
+            format!("gitdir: {}\n", wt_git.display()),
+        )
+        .unwrap();
         let bare = tmp.path().join("scratch");
         fs::create_dir_all(bare.join(".git")).unwrap();
 
         let resolver = GitProjectResolver::new();
-        let expected = ProjectRecord { id: "github.com/acme/api".into(), display_name: "api".into() };
-        assert_eq!(resolver.resolve(repo.join("src/deep").to_str().unwrap()), expected);
+        let expected = ProjectRecord {
+            id: "github.com/acme/api".into(),
+            display_name: "api".into(),
+        };
+        assert_eq!(
+            resolver.resolve(repo.join("src/deep").to_str().unwrap()),
+            expected
+        );
         assert_eq!(resolver.resolve(worktree.to_str().unwrap()), expected);
         let no_remote = resolver.resolve(bare.to_str().unwrap());
         assert_eq!(no_remote.display_name, "scratch");
-        assert_eq!(resolver.resolve("/no/such/dir/web"), ProjectRecord { id: "/no/such/dir/web".into(), display_name: "web".into() });
-        assert_eq!(resolver.resolve("C:\\Users\\dev\\proj").display_name, "proj");
+        assert_eq!(
+            resolver.resolve("/no/such/dir/web"),
+            ProjectRecord {
+                id: "/no/such/dir/web".into(),
+                display_name: "web".into()
+            }
+        );
+        assert_eq!(
+            resolver.resolve("C:\\Users\\dev\\proj").display_name,
+            "proj"
+        );
         // Cached: the answer survives the repository disappearing.
         fs::remove_dir_all(&repo).unwrap();
-        assert_eq!(resolver.resolve(repo.join("src/deep").to_str().unwrap()), expected);
+        assert_eq!(
+            resolver.resolve(repo.join("src/deep").to_str().unwrap()),
+            expected
+        );
     }
 }

@@ -49,7 +49,12 @@ pub struct IngestSummary {
 
 impl IngestSummary {
     pub fn problem(&mut self, path: &Path, line: u64, reason: SkipReason, detail: Option<String>) {
-        let problem = FileProblem { path: path.display().to_string(), line, reason, detail };
+        let problem = FileProblem {
+            path: path.display().to_string(),
+            line,
+            reason,
+            detail,
+        };
         tracing::warn!(path = %problem.path, line, reason = problem.reason.label(), "{problem}");
         self.problems.push(problem);
     }
@@ -64,7 +69,8 @@ impl IngestSummary {
     }
 
     pub fn sort(&mut self) {
-        self.problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        self.problems
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         self.pending_tails.sort();
     }
 

@@ -98,7 +98,10 @@ mod tests {
     fn at(s: &str) -> Entry {
         Entry {
             ts: DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis(),
-            usage: TokenUsage { input: 10, ..Default::default() },
+            usage: TokenUsage {
+                input: 10,
+                ..Default::default()
+            },
             cost: Money(1),
             unpriced: false,
         }

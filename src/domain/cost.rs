@@ -41,15 +41,24 @@ pub struct Cost {
 
 impl Cost {
     pub fn reported(amount: Money) -> Cost {
-        Cost { amount, source: CostSource::Reported }
+        Cost {
+            amount,
+            source: CostSource::Reported,
+        }
     }
 
     pub fn computed(amount: Money) -> Cost {
-        Cost { amount, source: CostSource::Computed }
+        Cost {
+            amount,
+            source: CostSource::Computed,
+        }
     }
 
     pub fn unpriced() -> Cost {
-        Cost { amount: Money::ZERO, source: CostSource::Unpriced }
+        Cost {
+            amount: Money::ZERO,
+            source: CostSource::Unpriced,
+        }
     }
 
     pub fn is_priced(&self) -> bool {

@@ -50,7 +50,11 @@ pub fn local_day_start_ms(date: NaiveDate, tz: Tz) -> i64 {
 }
 
 /// UTC range `[start, end)` covering local dates `since..=until`; either side may be open.
-pub fn local_range_ms(since: Option<NaiveDate>, until: Option<NaiveDate>, tz: Tz) -> (Option<i64>, Option<i64>) {
+pub fn local_range_ms(
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    tz: Tz,
+) -> (Option<i64>, Option<i64>) {
     (
         since.map(|d| local_day_start_ms(d, tz)),
         until.map(|d| local_day_start_ms(d + Duration::days(1), tz)),
@@ -69,14 +73,32 @@ mod tests {
     fn an_instant_near_midnight_lands_on_different_days_by_zone() {
         let t = ms("2026-01-09T23:30:00Z");
         assert_eq!(local_date(t, chrono_tz::UTC).to_string(), "2026-01-09");
-        assert_eq!(local_date(t, chrono_tz::Europe::Berlin).to_string(), "2026-01-10");
-        assert_eq!(local_date(t, chrono_tz::America::New_York).to_string(), "2026-01-09");
+        assert_eq!(
+            local_date(t, chrono_tz::Europe::Berlin).to_string(),
+            "2026-01-10"
+        );
+        assert_eq!(
+            local_date(t, chrono_tz::America::New_York).to_string(),
+            "2026-01-09"
+        );
         let early = ms("2026-01-10T03:00:00Z");
-        assert_eq!(local_date(early, chrono_tz::America::Los_Angeles).to_string(), "2026-01-09");
+        assert_eq!(
+            local_date(early, chrono_tz::America::Los_Angeles).to_string(),
+            "2026-01-09"
+        );
         // Half-hour and 45-minute zones.
-        assert_eq!(local_date(ms("2026-01-09T18:29:00Z"), chrono_tz::Asia::Kolkata).to_string(), "2026-01-09");
-        assert_eq!(local_date(ms("2026-01-09T18:30:00Z"), chrono_tz::Asia::Kolkata).to_string(), "2026-01-10");
-        assert_eq!(local_date(ms("2026-01-09T18:15:00Z"), chrono_tz::Asia::Kathmandu).to_string(), "2026-01-10");
+        assert_eq!(
+            local_date(ms("2026-01-09T18:29:00Z"), chrono_tz::Asia::Kolkata).to_string(),
+            "2026-01-09"
+        );
+        assert_eq!(
+            local_date(ms("2026-01-09T18:30:00Z"), chrono_tz::Asia::Kolkata).to_string(),
+            "2026-01-10"
+        );
+        assert_eq!(
+            local_date(ms("2026-01-09T18:15:00Z"), chrono_tz::Asia::Kathmandu).to_string(),
+            "2026-01-10"
+        );
     }
 
     #[test]

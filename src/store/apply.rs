@@ -14,7 +14,11 @@ use std::collections::{BTreeSet, HashMap};
 /// Topics whose change counters a batch bumps.
 pub type Topics = BTreeSet<&'static str>;
 
-pub fn apply_batch(tx: &Transaction<'_>, batch: &WriteBatch, now_ms: i64) -> rusqlite::Result<(WriteOutcome, Topics)> {
+pub fn apply_batch(
+    tx: &Transaction<'_>,
+    batch: &WriteBatch,
+    now_ms: i64,
+) -> rusqlite::Result<(WriteOutcome, Topics)> {
     let mut out = WriteOutcome::default();
     let mut topics = Topics::new();
     let mut deltas = Deltas::default();
@@ -44,7 +48,15 @@ pub fn apply_batch(tx: &Transaction<'_>, batch: &WriteBatch, now_ms: i64) -> rus
                  display_name = excluded.display_name, team = excluded.team,
                  role = excluded.role, started_on = excluded.started_on",
         )?
-        .execute(params![d.id, d.email, d.handle, d.display_name, d.team, d.role, d.started_on])?;
+        .execute(params![
+            d.id,
+            d.email,
+            d.handle,
+            d.display_name,
+            d.team,
+            d.role,
+            d.started_on
+        ])?;
         topics.insert("developers");
     }
 
@@ -58,7 +70,8 @@ pub fn apply_batch(tx: &Transaction<'_>, batch: &WriteBatch, now_ms: i64) -> rus
     for (agent, key) in &batch.replace_sessions {
         if let Some(sid) = find_session(tx, &mut session_ids, *agent, key)? {
             out.requests_removed += remove_requests(tx, &mut deltas, sid, i64::MIN)?;
-            tx.prepare_cached("DELETE FROM events WHERE session_id = ?1")?.execute([sid])?;
+            tx.prepare_cached("DELETE FROM events WHERE session_id = ?1")?
+                .execute([sid])?;
             topics.extend(["requests", "events"]);
         }
     }
@@ -72,13 +85,29 @@ pub fn apply_batch(tx: &Transaction<'_>, batch: &WriteBatch, now_ms: i64) -> rus
     }
 
     for r in coalesce_requests(&batch.requests) {
-        let sid = session_for(tx, &mut session_ids, r.agent, &r.session_key, r.ts, &r.developer, r.project_id.as_deref())?;
+        let sid = session_for(
+            tx,
+            &mut session_ids,
+            r.agent,
+            &r.session_key,
+            r.ts,
+            &r.developer,
+            r.project_id.as_deref(),
+        )?;
         store_request(tx, &mut deltas, &mut out, sid, r)?;
         topics.insert("requests");
     }
 
     for e in &batch.events {
-        let sid = session_for(tx, &mut session_ids, e.agent, &e.session_key, e.ts, "", None)?;
+        let sid = session_for(
+            tx,
+            &mut session_ids,
+            e.agent,
+            &e.session_key,
+            e.ts,
+            "",
+            None,
+        )?;
         let added = tx
             .prepare_cached(
                 "INSERT INTO events (dedupe_key, session_id, ts, kind, tool_name, decision,
@@ -87,8 +116,16 @@ pub fn apply_batch(tx: &Transaction<'_>, batch: &WriteBatch, now_ms: i64) -> rus
                  ON CONFLICT (dedupe_key) DO NOTHING",
             )?
             .execute(params![
-                e.dedupe_key, sid, e.ts, e.kind.as_str(), e.tool_name, e.decision,
-                e.status_code, e.duration_ms, e.detail, e.ord
+                e.dedupe_key,
+                sid,
+                e.ts,
+                e.kind.as_str(),
+                e.tool_name,
+                e.decision,
+                e.status_code,
+                e.duration_ms,
+                e.detail,
+                e.ord
             ])?;
         out.events_added += added as u64;
         if added > 0 {
@@ -198,8 +235,15 @@ fn upsert_session(tx: &Transaction<'_>, s: &SessionRecord) -> rusqlite::Result<i
     )?
     .query_row(
         params![
-            s.agent.as_str(), s.session_key, s.source, s.developer, s.project_id, s.branch,
-            s.started_at, s.last_activity_at, s.title
+            s.agent.as_str(),
+            s.session_key,
+            s.source,
+            s.developer,
+            s.project_id,
+            s.branch,
+            s.started_at,
+            s.last_activity_at,
+            s.title
         ],
         |row| row.get(0),
     )
@@ -311,7 +355,9 @@ fn store_request(
     r: &RequestRecord,
 ) -> rusqlite::Result<()> {
     let existing = tx
-        .prepare_cached(&format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE dedupe_key = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE dedupe_key = ?1"
+        ))?
         .query_row([&r.dedupe_key], |row| stored_from_row(row, r.policy))
         .optional()?;
     if let Some(kept) = existing {
@@ -328,7 +374,9 @@ fn store_request(
     }
     if let Some(message_id) = &r.message_id {
         let replays: Vec<Stored> = tx
-            .prepare_cached(&format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE message_id = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM requests WHERE message_id = ?1"
+            ))?
             .query_map([message_id], |row| stored_from_row(row, r.policy))?
             .collect::<rusqlite::Result<_>>()?;
         for kept in replays.iter().filter(|k| is_replay_pair(&k.record, r)) {
@@ -355,7 +403,12 @@ fn store_request(
     Ok(())
 }
 
-fn insert_request(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &RequestRecord) -> rusqlite::Result<()> {
+fn insert_request(
+    tx: &Transaction<'_>,
+    deltas: &mut Deltas,
+    sid: i64,
+    r: &RequestRecord,
+) -> rusqlite::Result<()> {
     let u = &r.usage;
     tx.prepare_cached(
         "INSERT INTO requests (dedupe_key, session_id, ts, agent, model, developer, project_id,
@@ -372,19 +425,31 @@ fn insert_request(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &Reque
     Ok(())
 }
 
-fn delete_request(tx: &Transaction<'_>, deltas: &mut Deltas, kept: &Stored) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM requests WHERE id = ?1")?.execute([kept.id])?;
+fn delete_request(
+    tx: &Transaction<'_>,
+    deltas: &mut Deltas,
+    kept: &Stored,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM requests WHERE id = ?1")?
+        .execute([kept.id])?;
     deltas.remove(kept.session_id, &kept.record);
     Ok(())
 }
 
 /// Removes a session's requests with `ord >= from_ord`; returns how many.
-fn remove_requests(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, from_ord: i64) -> rusqlite::Result<u64> {
+fn remove_requests(
+    tx: &Transaction<'_>,
+    deltas: &mut Deltas,
+    sid: i64,
+    from_ord: i64,
+) -> rusqlite::Result<u64> {
     let doomed: Vec<Stored> = tx
         .prepare_cached(&format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE session_id = ?1 AND ord >= ?2"
         ))?
-        .query_map(params![sid, from_ord], |row| stored_from_row(row, DedupePolicy::LastWins))?
+        .query_map(params![sid, from_ord], |row| {
+            stored_from_row(row, DedupePolicy::LastWins)
+        })?
         .collect::<rusqlite::Result<_>>()?;
     for kept in &doomed {
         delete_request(tx, deltas, kept)?;

@@ -13,7 +13,9 @@ pub mod rollup;
 mod schema;
 mod writer;
 
-pub use batch::{DeveloperRow, FileCursor, SourceHealthRow, TeamRow, Truncate, WriteBatch, WriteOutcome};
+pub use batch::{
+    DeveloperRow, FileCursor, SourceHealthRow, TeamRow, Truncate, WriteBatch, WriteOutcome,
+};
 pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;
 pub use reader::Reader;

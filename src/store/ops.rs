@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 pub enum Op {}
 
 /// Applies `ops` in order; returns the topics they touched.
-pub(super) fn apply_ops(_tx: &Transaction<'_>, ops: &[Op]) -> rusqlite::Result<BTreeSet<&'static str>> {
+pub(super) fn apply_ops(
+    _tx: &Transaction<'_>,
+    ops: &[Op],
+) -> rusqlite::Result<BTreeSet<&'static str>> {
     let topics = BTreeSet::new();
     if let Some(op) = ops.first() {
         match *op {}

@@ -13,7 +13,9 @@ pub struct Reader {
 
 impl Reader {
     pub(super) fn open(path: &Path) -> Result<Reader> {
-        Ok(Reader { conn: schema::open_reader(path)? })
+        Ok(Reader {
+            conn: schema::open_reader(path)?,
+        })
     }
 
     /// Every file cursor of one source, keyed by path.

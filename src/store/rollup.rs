@@ -14,13 +14,20 @@ pub fn bucket_of(ts: i64) -> i64 {
 
 /// The stored name of a request's model.
 pub fn model_name(r: &RequestRecord) -> &str {
-    r.model.as_deref().filter(|m| !m.is_empty()).unwrap_or("unknown")
+    r.model
+        .as_deref()
+        .filter(|m| !m.is_empty())
+        .unwrap_or("unknown")
 }
 
 /// The model as reports group it: fast-mode requests show as `<model>-fast`, as they are
 /// priced differently.
 pub fn report_model(r: &RequestRecord) -> String {
-    if r.fast { format!("{}-fast", model_name(r)) } else { model_name(r).to_string() }
+    if r.fast {
+        format!("{}-fast", model_name(r))
+    } else {
+        model_name(r).to_string()
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +124,22 @@ impl Deltas {
             }
             let u = &t.usage;
             upsert.execute(params![
-                bucket, developer, project, agent, model, t.requests, u.input, u.output,
-                u.cache_write_5m, u.cache_write_1h, u.cache_read, u.reasoning, t.cost_micro_usd,
-                t.reported_micro_usd, t.unpriced_requests, t.unpriced_tokens
+                bucket,
+                developer,
+                project,
+                agent,
+                model,
+                t.requests,
+                u.input,
+                u.output,
+                u.cache_write_5m,
+                u.cache_write_1h,
+                u.cache_read,
+                u.reasoning,
+                t.cost_micro_usd,
+                t.reported_micro_usd,
+                t.unpriced_requests,
+                t.unpriced_tokens
             ])?;
         }
         // Buckets emptied by removals (rewinds, replaced copies) disappear.
@@ -143,8 +163,16 @@ impl Deltas {
         for (id, t) in &self.sessions {
             let u = &t.usage;
             session.execute(params![
-                id, t.requests, u.input, u.output, u.cache_write_5m, u.cache_write_1h,
-                u.cache_read, u.reasoning, t.cost_micro_usd, t.unpriced_tokens
+                id,
+                t.requests,
+                u.input,
+                u.output,
+                u.cache_write_5m,
+                u.cache_write_1h,
+                u.cache_read,
+                u.reasoning,
+                t.cost_micro_usd,
+                t.unpriced_tokens
             ])?;
         }
         Ok(())

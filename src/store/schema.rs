@@ -38,7 +38,9 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
 
 /// Opens a read-only connection to an existing, current store.
 pub fn open_reader(path: &Path) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
@@ -59,7 +61,9 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
     let setup = || -> rusqlite::Result<()> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Touch the header: a file that is not a database fails here, not mid-ingest.
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -16_000) // 16 MB page cache per connection
     };
@@ -104,10 +108,14 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             |r| r.get(0),
         )?;
         if tables > 0 {
-            return Err(StoreError::Foreign { path: path.to_path_buf() });
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+            });
         }
     } else if app_id != APPLICATION_ID {
-        return Err(StoreError::Foreign { path: path.to_path_buf() });
+        return Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+        });
     }
     for &(target, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
         let apply = || -> rusqlite::Result<()> {
@@ -124,7 +132,10 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
                 }
             }
         };
-        apply().map_err(|source| StoreError::Migration { version: target, source })?;
+        apply().map_err(|source| StoreError::Migration {
+            version: target,
+            source,
+        })?;
         tracing::info!(version = target, "applied store migration");
     }
     Ok(())
@@ -149,10 +160,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db");
         let conn = open_writer(&path).unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         drop(conn);
         let err = open_writer(&path).unwrap_err();
-        assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1));
+        assert!(
+            matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1)
+        );
         assert!(err.to_string().contains("newer than this agentdeck"));
     }
 
@@ -174,6 +188,9 @@ mod tests {
             .unwrap()
             .execute_batch("CREATE TABLE t (x)")
             .unwrap();
-        assert!(matches!(open_writer(&path).unwrap_err(), StoreError::Foreign { .. }));
+        assert!(matches!(
+            open_writer(&path).unwrap_err(),
+            StoreError::Foreign { .. }
+        ));
     }
 }

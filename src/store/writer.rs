@@ -125,6 +125,8 @@ fn publish(conn: &Connection, changes: &watch::Sender<ChangeCounters>, topics: &
 
 pub(super) fn read_counters(conn: &Connection) -> rusqlite::Result<ChangeCounters> {
     let mut stmt = conn.prepare_cached("SELECT topic, counter FROM change_counters")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
     rows.collect()
 }

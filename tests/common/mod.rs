@@ -14,8 +14,14 @@ pub fn bin() -> Command {
         .env_remove("GEMINI_DATA_DIR")
         .env_remove("AGENTDECK_CONFIG")
         .env_remove("AGENTDECK_DB")
-        .env("XDG_CONFIG_HOME", std::env::temp_dir().join("agentdeck-test-no-config"))
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("agentdeck-test-state"))
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("agentdeck-test-no-config"),
+        )
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("agentdeck-test-state"),
+        )
         .env("TZ", "UTC");
     cmd
 }
@@ -34,7 +40,10 @@ pub fn run_ok(args: &[&str]) -> Output {
 
 pub fn json_of(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        panic!(
+            "stdout is not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
     })
 }
 
@@ -42,7 +51,17 @@ pub fn json_of(out: &Output) -> Value {
 pub fn daily(db: &Path, claude_dir: &Path) -> Value {
     let db = db.to_str().unwrap();
     let dir = claude_dir.to_str().unwrap();
-    json_of(&run_ok(&["--db", db, "report", "daily", "--json", "--tz", "UTC", "--claude-dir", dir]))
+    json_of(&run_ok(&[
+        "--db",
+        db,
+        "report",
+        "daily",
+        "--json",
+        "--tz",
+        "UTC",
+        "--claude-dir",
+        dir,
+    ]))
 }
 
 /// A Claude Code project folder inside a config root.
@@ -53,7 +72,15 @@ pub fn claude_project(root: &Path, name: &str) -> PathBuf {
 }
 
 /// One assistant line with usage (one content block of a response).
-pub fn assistant_line(session: &str, msg: &str, req: Option<&str>, ts: &str, input: i64, output: i64, cache_read: i64) -> String {
+pub fn assistant_line(
+    session: &str,
+    msg: &str,
+    req: Option<&str>,
+    ts: &str,
+    input: i64,
+    output: i64,
+    cache_read: i64,
+) -> String {
     let mut line = json!({
         "type": "assistant", "sessionId": session, "timestamp": ts, "cwd": "/home/dev/api",
         "version": "2.0.76", "gitBranch": "main", "isSidechain": false,

@@ -29,11 +29,20 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
 }
 
 /// The incremental pass `report` and the console also use.
-pub fn refresh(ctx: &Context, store: &Store, dirs: &SourceDirs, show_progress: bool) -> anyhow::Result<IngestSummary> {
+pub fn refresh(
+    ctx: &Context,
+    store: &Store,
+    dirs: &SourceDirs,
+    show_progress: bool,
+) -> anyhow::Result<IngestSummary> {
     let prices = ctx.price_table()?;
     let developer = ctx.developer();
     let resolver = GitProjectResolver::default();
-    let env = ParseEnv { developer: &developer, prices: &prices, projects: &resolver };
+    let env = ParseEnv {
+        developer: &developer,
+        prices: &prices,
+        projects: &resolver,
+    };
     let roots = ctx.roots(dirs);
     let summary = if show_progress {
         ingest(store, &roots, &env, &BarProgress::new())?
@@ -56,8 +65,10 @@ impl BarProgress {
     fn new() -> BarProgress {
         let bar = ProgressBar::hidden();
         bar.set_style(
-            ProgressStyle::with_template("{spinner} reading agent files {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} reading agent files {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         BarProgress(bar)
     }
@@ -66,7 +77,8 @@ impl BarProgress {
 impl Progress for BarProgress {
     fn start(&self, total_bytes: u64) {
         self.0.set_length(total_bytes);
-        self.0.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.0
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
     }
     fn advance(&self, bytes: u64) {
         self.0.inc(bytes);
@@ -78,13 +90,21 @@ impl Progress for BarProgress {
 
 fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std::io::Result<()> {
     let o = &s.outcome;
-    writeln!(out, "files: {} found, {} read, {} unchanged", s.files_seen, s.files_read, s.files_unchanged)?;
+    writeln!(
+        out,
+        "files: {} found, {} read, {} unchanged",
+        s.files_seen, s.files_read, s.files_unchanged
+    )?;
     writeln!(
         out,
         "requests: {} added, {} replaced by a fuller copy, {} duplicates ignored, {} removed by rewinds",
         o.requests_added, o.requests_replaced, o.requests_duplicate, o.requests_removed
     )?;
-    writeln!(out, "events: {} added; sessions touched: {}", o.events_added, o.sessions_touched)?;
+    writeln!(
+        out,
+        "events: {} added; sessions touched: {}",
+        o.events_added, o.sessions_touched
+    )?;
     let by_reason = s.skipped_by_reason();
     if by_reason.is_empty() {
         writeln!(out, "skipped: none")?;
@@ -92,20 +112,35 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
         let parts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
         writeln!(out, "skipped: {}", parts.join(", "))?;
         for (reason, count) in &by_reason {
-            let mut shown = 0;
-            for p in s.problems.iter().filter(|p| p.reason.label() == *reason) {
+            for (shown, p) in s
+                .problems
+                .iter()
+                .filter(|p| p.reason.label() == *reason)
+                .enumerate()
+            {
                 if !verbose && shown == EXAMPLES_PER_REASON {
-                    writeln!(out, "  … {} more {reason} (use --verbose to list all)", count - shown as u64)?;
+                    writeln!(
+                        out,
+                        "  … {} more {reason} (use --verbose to list all)",
+                        count - shown as u64
+                    )?;
                     break;
                 }
                 writeln!(out, "  {p}")?;
-                shown += 1;
             }
         }
     }
     if !s.pending_tails.is_empty() {
-        writeln!(out, "waiting for a newline (read on a later pass): {} file(s)", s.pending_tails.len())?;
-        for (path, bytes) in s.pending_tails.iter().take(if verbose { usize::MAX } else { EXAMPLES_PER_REASON }) {
+        writeln!(
+            out,
+            "waiting for a newline (read on a later pass): {} file(s)",
+            s.pending_tails.len()
+        )?;
+        for (path, bytes) in s.pending_tails.iter().take(if verbose {
+            usize::MAX
+        } else {
+            EXAMPLES_PER_REASON
+        }) {
             writeln!(out, "  {path}: last {bytes} bytes")?;
         }
     }

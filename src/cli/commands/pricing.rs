@@ -20,7 +20,11 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                 serde_json::to_writer_pretty(&mut out, &json!({ "models": rows }))?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "{:<36} {:>8} {:>8} {:>8} {:>8} {:>8}  >200k (in/out)", "model ($ per 1M tokens)", "input", "output", "5m write", "1h write", "read")?;
+                writeln!(
+                    out,
+                    "{:<36} {:>8} {:>8} {:>8} {:>8} {:>8}  >200k (in/out)",
+                    "model ($ per 1M tokens)", "input", "output", "5m write", "1h write", "read"
+                )?;
                 for (key, p) in table.entries() {
                     writeln!(
                         out,
@@ -37,7 +41,11 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                         }
                     )?;
                 }
-                writeln!(out, "{} models; `—` means the default rule applies (see README, Pricing).", table.len())?;
+                writeln!(
+                    out,
+                    "{} models; `—` means the default rule applies (see README, Pricing).",
+                    table.len()
+                )?;
             }
         }
         PricingCommand::Show { model } => {
@@ -48,20 +56,36 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                     let v = price_json(key, p);
                     serde_json::to_writer_pretty(&mut out, &v)?;
                     writeln!(out)?;
-                    let sample = TokenUsage { input: 1_000_000, ..Default::default() };
-                    writeln!(out, "1M uncached input tokens cost {}", table.cost(Some(model), &sample, false).amount)?;
+                    let sample = TokenUsage {
+                        input: 1_000_000,
+                        ..Default::default()
+                    };
+                    writeln!(
+                        out,
+                        "1M uncached input tokens cost {}",
+                        table.cost(Some(model), &sample, false).amount
+                    )?;
                 }
                 None => {
-                    writeln!(out, "{model}: no price known; its usage is counted as unpriced.")?;
-                    writeln!(out, "Add one under [pricing.overrides.\"{model}\"] in the config, or `agentdeck pricing import` a newer LiteLLM file.")?;
+                    writeln!(
+                        out,
+                        "{model}: no price known; its usage is counted as unpriced."
+                    )?;
+                    writeln!(
+                        out,
+                        "Add one under [pricing.overrides.\"{model}\"] in the config, or `agentdeck pricing import` a newer LiteLLM file."
+                    )?;
                     std::process::exit(1);
                 }
             }
         }
         PricingCommand::Import { file } => {
-            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
             let mut table = PriceTable::builtin();
-            let summary = table.merge_litellm(&bytes).with_context(|| format!("importing {}", file.display()))?;
+            let summary = table
+                .merge_litellm(&bytes)
+                .with_context(|| format!("importing {}", file.display()))?;
             let target = ctx.imported_prices_path();
             if let Some(dir) = target.parent() {
                 std::fs::create_dir_all(dir)?;
@@ -78,7 +102,12 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                 summary.skipped.len(),
                 target.display()
             )?;
-            for (key, reason) in summary.skipped.iter().filter(|(k, _)| k != "sample_spec").take(10) {
+            for (key, reason) in summary
+                .skipped
+                .iter()
+                .filter(|(k, _)| k != "sample_spec")
+                .take(10)
+            {
                 writeln!(out, "  skipped {key}: {reason}")?;
             }
             // Re-price stored requests whose cost we computed.
@@ -86,7 +115,9 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
             let prices = ctx.price_table()?;
             let changed = store
                 .writer()
-                .maintain_blocking(Maintenance::Reprice(Box::new(move |model, usage, fast| prices.cost(model, usage, fast))))?;
+                .maintain_blocking(Maintenance::Reprice(Box::new(move |model, usage, fast| {
+                    prices.cost(model, usage, fast)
+                })))?;
             writeln!(out, "re-priced {changed} stored requests")?;
         }
     }
@@ -97,7 +128,11 @@ fn per_m(v: Option<f64>) -> String {
     match v {
         Some(x) => {
             let m = x * 1_000_000.0;
-            if (m * 100.0).fract().abs() < 1e-9 { format!("{m:.2}") } else { format!("{m:.4}") }
+            if (m * 100.0).fract().abs() < 1e-9 {
+                format!("{m:.2}")
+            } else {
+                format!("{m:.4}")
+            }
         }
         None => "—".into(),
     }

@@ -23,19 +23,33 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         }
     }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
-    let since = args.since.as_deref().map(|s| parse_day(s, today, "--since")).transpose()?;
-    let until = args.until.as_deref().map(|s| parse_day(s, today, "--until")).transpose()?;
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_day(s, today, "--since"))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| parse_day(s, today, "--until"))
+        .transpose()?;
     if let (Some(s), Some(u)) = (since, until) {
         anyhow::ensure!(s <= u, "--since {s} is after --until {u}");
     }
     if let Some(agent) = &args.agent {
-        agent.parse::<crate::domain::Agent>().map_err(|e| anyhow::anyhow!("--agent: {e}"))?;
+        agent
+            .parse::<crate::domain::Agent>()
+            .map_err(|e| anyhow::anyhow!("--agent: {e}"))?;
     }
     let (since_ms, until_ms) = local_range_ms(since, until, ctx.tz);
     let filter = UsageFilter {
         since_ms,
         until_ms,
-        agent: args.agent.as_ref().and_then(|a| a.parse::<crate::domain::Agent>().ok()).map(|a| a.as_str().to_string()),
+        agent: args
+            .agent
+            .as_ref()
+            .and_then(|a| a.parse::<crate::domain::Agent>().ok())
+            .map(|a| a.as_str().to_string()),
         project: args.project.clone(),
         developer: args.developer.clone(),
         team: args.team.clone(),
@@ -47,7 +61,12 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
             let entries: Vec<Entry> = reader
                 .request_timeline(&filter)?
                 .into_iter()
-                .map(|t| Entry { ts: t.ts, usage: t.usage, cost: t.cost, unpriced: t.unpriced })
+                .map(|t| Entry {
+                    ts: t.ts,
+                    usage: t.usage,
+                    cost: t.cost,
+                    unpriced: t.unpriced,
+                })
                 .collect();
             Document::blocks(blocks::identify(&entries, Utc::now().timestamp_millis()))
         }
@@ -62,7 +81,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
                 ReportKind::Model => UsageGroup::Model,
                 _ => UsageGroup::Agent,
             };
-            let rows = reader.usage_by(&filter, group, ctx.tz).context("querying usage")?;
+            let rows = reader
+                .usage_by(&filter, group, ctx.tz)
+                .context("querying usage")?;
             Document::grouped(kind, rows)
         }
     };
@@ -108,11 +129,27 @@ mod tests {
     #[test]
     fn parses_dates_and_spans() {
         let today = NaiveDate::from_ymd_opt(2026, 1, 20).unwrap();
-        assert_eq!(parse_day("2026-01-09", today, "--since").unwrap().to_string(), "2026-01-09");
-        assert_eq!(parse_day("20260109", today, "--since").unwrap().to_string(), "2026-01-09");
-        assert_eq!(parse_day("7d", today, "--since").unwrap().to_string(), "2026-01-13");
-        assert_eq!(parse_day("2w", today, "--since").unwrap().to_string(), "2026-01-06");
-        let err = parse_day("yesterday", today, "--since").unwrap_err().to_string();
+        assert_eq!(
+            parse_day("2026-01-09", today, "--since")
+                .unwrap()
+                .to_string(),
+            "2026-01-09"
+        );
+        assert_eq!(
+            parse_day("20260109", today, "--since").unwrap().to_string(),
+            "2026-01-09"
+        );
+        assert_eq!(
+            parse_day("7d", today, "--since").unwrap().to_string(),
+            "2026-01-13"
+        );
+        assert_eq!(
+            parse_day("2w", today, "--since").unwrap().to_string(),
+            "2026-01-06"
+        );
+        let err = parse_day("yesterday", today, "--since")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--since `yesterday`"), "{err}");
     }
 }

@@ -24,7 +24,13 @@ pub struct Line {
 
 impl From<UsageRow> for Line {
     fn from(r: UsageRow) -> Line {
-        Line { requests: r.requests, usage: r.usage, cost: r.cost, unpriced_tokens: r.unpriced_tokens, models: r.models }
+        Line {
+            requests: r.requests,
+            usage: r.usage,
+            cost: r.cost,
+            unpriced_tokens: r.unpriced_tokens,
+            models: r.models,
+        }
     }
 }
 
@@ -48,8 +54,17 @@ impl Line {
         // Usage with no known price is never shown as $0: a row that is entirely unpriced
         // has no cost (null); otherwise the cost covers the priced part and
         // `unpriced_tokens` says what is missing.
-        let all_unpriced = self.unpriced_tokens > 0 && self.unpriced_tokens == u.total() && self.cost == Money::ZERO;
-        m.insert("cost_usd".into(), if all_unpriced { Value::Null } else { json!(self.cost.as_usd()) });
+        let all_unpriced = self.unpriced_tokens > 0
+            && self.unpriced_tokens == u.total()
+            && self.cost == Money::ZERO;
+        m.insert(
+            "cost_usd".into(),
+            if all_unpriced {
+                Value::Null
+            } else {
+                json!(self.cost.as_usd())
+            },
+        );
         m.insert("unpriced_tokens".into(), json!(self.unpriced_tokens));
         m.insert("requests".into(), json!(self.requests));
         m.insert("models".into(), json!(self.models));
@@ -57,7 +72,10 @@ impl Line {
 
     /// `$1.23`, `$1.23 +unpriced` when some tokens have no price, `unpriced` when none do.
     fn cost_text(&self) -> String {
-        match (self.unpriced_tokens > 0, self.cost == Money::ZERO && self.usage.total() == self.unpriced_tokens) {
+        match (
+            self.unpriced_tokens > 0,
+            self.cost == Money::ZERO && self.usage.total() == self.unpriced_tokens,
+        ) {
             (true, true) => "unpriced".into(),
             (true, false) => format!("{} +unpriced", self.cost),
             _ => self.cost.to_string(),
@@ -97,7 +115,10 @@ impl Document {
                 if kind == ReportKind::Project {
                     fields.push(("name", json!(r.label)));
                 }
-                Row { fields, line: Line::from(r) }
+                Row {
+                    fields,
+                    line: Line::from(r),
+                }
             })
             .collect();
         Document::new(name, rows)
@@ -111,7 +132,10 @@ impl Document {
                     ("session_id", json!(s.session_key)),
                     ("agent", json!(s.agent)),
                     ("developer", json!(s.developer)),
-                    ("project", json!(s.project_name.clone().or(s.project_id.clone()))),
+                    (
+                        "project",
+                        json!(s.project_name.clone().or(s.project_id.clone())),
+                    ),
                     ("branch", json!(s.branch)),
                     ("started_at", json!(iso(s.started_at))),
                     ("last_activity", json!(local_day(s.last_activity_at, tz))),
@@ -133,7 +157,14 @@ impl Document {
             .into_iter()
             .map(|b| Row {
                 fields: vec![
-                    ("id", json!(if b.is_gap { format!("gap-{}", iso(b.start)) } else { iso(b.start) })),
+                    (
+                        "id",
+                        json!(if b.is_gap {
+                            format!("gap-{}", iso(b.start))
+                        } else {
+                            iso(b.start)
+                        }),
+                    ),
                     ("start_time", json!(iso(b.start))),
                     ("end_time", json!(iso(b.end))),
                     ("actual_end_time", json!(b.actual_end.map(iso))),
@@ -184,7 +215,11 @@ impl Document {
 
     pub fn write_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        let mut header: Vec<&str> = self.rows.first().map(|r| r.fields.iter().map(|f| f.0).collect()).unwrap_or_default();
+        let mut header: Vec<&str> = self
+            .rows
+            .first()
+            .map(|r| r.fields.iter().map(|f| f.0).collect())
+            .unwrap_or_default();
         header.extend(TOKEN_HEADERS);
         w.write_record(&header)?;
         for r in &self.rows {
@@ -198,45 +233,106 @@ impl Document {
 
     pub fn write_table(&self, out: &mut impl Write) -> anyhow::Result<()> {
         if self.rows.is_empty() {
-            writeln!(out, "No usage in this range. Run `agentdeck ingest` (or check --since/--until and the filters).")?;
+            writeln!(
+                out,
+                "No usage in this range. Run `agentdeck ingest` (or check --since/--until and the filters)."
+            )?;
             return Ok(());
         }
         let shown: Vec<usize> = (0..self.rows[0].fields.len())
-            .filter(|&i| !matches!(self.rows[0].fields[i].0, "end_time" | "is_gap" | "actual_end_time" | "started_at"))
+            .filter(|&i| {
+                !matches!(
+                    self.rows[0].fields[i].0,
+                    "end_time" | "is_gap" | "actual_end_time" | "started_at"
+                )
+            })
             .collect();
-        let mut header: Vec<String> = shown.iter().map(|&i| self.rows[0].fields[i].0.replace('_', " ")).collect();
-        header.extend(["input", "output", "cache write", "cache read", "total", "cost", "models"].map(String::from));
+        let mut header: Vec<String> = shown
+            .iter()
+            .map(|&i| self.rows[0].fields[i].0.replace('_', " "))
+            .collect();
+        header.extend(
+            [
+                "input",
+                "output",
+                "cache write",
+                "cache read",
+                "total",
+                "cost",
+                "models",
+            ]
+            .map(String::from),
+        );
         let mut table: Vec<Vec<String>> = vec![header];
         for r in &self.rows {
             let mut cells: Vec<String> = shown.iter().map(|&i| plain(&r.fields[i].1)).collect();
             cells.extend(token_cells(&r.line, true));
             table.push(cells);
         }
-        let mut total: Vec<String> = shown.iter().enumerate().map(|(n, _)| if n == 0 { "TOTAL".into() } else { String::new() }).collect();
+        let mut total: Vec<String> = shown
+            .iter()
+            .enumerate()
+            .map(|(n, _)| {
+                if n == 0 {
+                    "TOTAL".into()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
         total.extend(token_cells(&self.totals, true));
         table.push(total);
         let widths: Vec<usize> = (0..table[0].len())
-            .map(|c| table.iter().map(|row| unicode_len(&row[c])).max().unwrap_or(0))
+            .map(|c| {
+                table
+                    .iter()
+                    .map(|row| unicode_len(&row[c]))
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let numeric_from = shown.len();
         for (n, row) in table.iter().enumerate() {
             if n == table.len() - 1 {
-                writeln!(out, "{}", widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+                writeln!(
+                    out,
+                    "{}",
+                    widths
+                        .iter()
+                        .map(|w| "─".repeat(*w))
+                        .collect::<Vec<_>>()
+                        .join("  ")
+                )?;
             }
             let cells: Vec<String> = row
                 .iter()
                 .enumerate()
                 .map(|(c, v)| {
                     let pad = widths[c].saturating_sub(unicode_len(v));
-                    if c >= numeric_from && c < row.len() - 1 { format!("{}{v}", " ".repeat(pad)) } else { format!("{v}{}", " ".repeat(pad)) }
+                    if c >= numeric_from && c < row.len() - 1 {
+                        format!("{}{v}", " ".repeat(pad))
+                    } else {
+                        format!("{v}{}", " ".repeat(pad))
+                    }
                 })
                 .collect();
             writeln!(out, "{}", cells.join("  ").trim_end())?;
             if n == 0 {
-                writeln!(out, "{}", widths.iter().map(|w| "─".repeat(*w)).collect::<Vec<_>>().join("  "))?;
+                writeln!(
+                    out,
+                    "{}",
+                    widths
+                        .iter()
+                        .map(|w| "─".repeat(*w))
+                        .collect::<Vec<_>>()
+                        .join("  ")
+                )?;
             }
         }
-        writeln!(out, "Costs are estimates from list prices, except where the agent reported its own cost.")?;
+        writeln!(
+            out,
+            "Costs are estimates from list prices, except where the agent reported its own cost."
+        )?;
         if self.totals.unpriced_tokens > 0 {
             writeln!(
                 out,
@@ -249,24 +345,50 @@ impl Document {
 }
 
 const TOKEN_HEADERS: [&str; 9] = [
-    "input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens", "total_tokens",
-    "reasoning_tokens", "cost_usd", "unpriced_tokens", "models",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+    "total_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "unpriced_tokens",
+    "models",
 ];
 
 fn token_cells(l: &Line, human: bool) -> Vec<String> {
     let u = &l.usage;
-    let models = l.models.iter().cloned().collect::<Vec<_>>().join(if human { ", " } else { ";" });
+    let models = l
+        .models
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(if human { ", " } else { ";" });
     if human {
         vec![
-            thousands(u.input), thousands(u.output), thousands(u.cache_creation()), thousands(u.cache_read),
-            thousands(u.total()), l.cost_text(), models,
+            thousands(u.input),
+            thousands(u.output),
+            thousands(u.cache_creation()),
+            thousands(u.cache_read),
+            thousands(u.total()),
+            l.cost_text(),
+            models,
         ]
     } else {
         vec![
-            u.input.to_string(), u.output.to_string(), u.cache_creation().to_string(), u.cache_read.to_string(),
-            u.total().to_string(), u.reasoning.to_string(),
-            if l.cost_text() == "unpriced" { String::new() } else { format!("{:.6}", l.cost.as_usd()) },
-            l.unpriced_tokens.to_string(), models,
+            u.input.to_string(),
+            u.output.to_string(),
+            u.cache_creation().to_string(),
+            u.cache_read.to_string(),
+            u.total().to_string(),
+            u.reasoning.to_string(),
+            if l.cost_text() == "unpriced" {
+                String::new()
+            } else {
+                format!("{:.6}", l.cost.as_usd())
+            },
+            l.unpriced_tokens.to_string(),
+            models,
         ]
     }
 }
@@ -287,7 +409,7 @@ pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -296,7 +418,9 @@ pub fn thousands(n: i64) -> String {
 }
 
 fn iso(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn local_day(ms: i64, tz: Tz) -> String {

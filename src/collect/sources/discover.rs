@@ -31,7 +31,12 @@ pub fn discover(roots: &Roots) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
     let claude = |name: &str| name.ends_with(".jsonl").then_some(FileFormat::ClaudeJsonl);
     for root in &roots.claude {
         if walker.root_ok(root) {
-            walker.walk(&claude_code::paths::projects_dir(root), &claude, &|d| d == "tool-results", 0);
+            walker.walk(
+                &claude_code::paths::projects_dir(root),
+                &claude,
+                &|d| d == "tool-results",
+                0,
+            );
         }
     }
     let codex_files = |name: &str| name.ends_with(".jsonl").then_some(FileFormat::CodexJsonl);
@@ -42,12 +47,19 @@ pub fn discover(roots: &Roots) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
         let (sessions, archived) = codex::paths::session_dirs(root);
         let first_live = walker.files.len();
         walker.walk(&sessions, &codex_files, &|_| false, 0);
-        let live: HashSet<_> = walker.files[first_live..].iter().filter_map(|f| f.path.file_name().map(|n| n.to_owned())).collect();
+        let live: HashSet<_> = walker.files[first_live..]
+            .iter()
+            .filter_map(|f| f.path.file_name().map(|n| n.to_owned()))
+            .collect();
         let first_archived = walker.files.len();
         walker.walk(&archived, &codex_files, &|_| false, 0);
         let archived_files = walker.files.split_off(first_archived);
         // The same rollout in both places: the live copy wins.
-        walker.files.extend(archived_files.into_iter().filter(|f| f.path.file_name().is_none_or(|n| !live.contains(n))));
+        walker.files.extend(
+            archived_files
+                .into_iter()
+                .filter(|f| f.path.file_name().is_none_or(|n| !live.contains(n))),
+        );
     }
     let gemini_files = |name: &str| {
         if name.ends_with(".jsonl") {
@@ -79,7 +91,10 @@ struct Walker {
 
 impl Walker {
     fn problem(&mut self, path: &Path, message: impl Into<String>) {
-        self.problems.push(DiscoveryProblem { path: path.to_path_buf(), message: message.into() });
+        self.problems.push(DiscoveryProblem {
+            path: path.to_path_buf(),
+            message: message.into(),
+        });
     }
 
     /// A root that is missing is fine (nothing to read); one that is a file is a problem.
@@ -108,14 +123,27 @@ impl Walker {
                 return Vec::new();
             }
         };
-        let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         dirs.sort();
         dirs
     }
 
-    fn walk(&mut self, dir: &Path, classify: &dyn Fn(&str) -> Option<FileFormat>, skip_dir: &dyn Fn(&str) -> bool, depth: usize) {
+    fn walk(
+        &mut self,
+        dir: &Path,
+        classify: &dyn Fn(&str) -> Option<FileFormat>,
+        skip_dir: &dyn Fn(&str) -> bool,
+        depth: usize,
+    ) {
         if depth > MAX_DEPTH {
-            return self.problem(dir, format!("more than {MAX_DEPTH} folders deep; not descending"));
+            return self.problem(
+                dir,
+                format!("more than {MAX_DEPTH} folders deep; not descending"),
+            );
         }
         match fs::metadata(dir) {
             Ok(meta) if meta.is_dir() => {}
@@ -156,9 +184,16 @@ impl Walker {
             };
             match format {
                 Some(format) if meta.is_file() => self.files.push(DiscoveredFile { path, format }),
-                Some(_) if meta.is_dir() => self.problem(&path, "expected a file, found a directory"),
-                Some(_) => self.problem(&path, "expected a file, found something else (socket, device or pipe)"),
-                None if meta.is_dir() && !skip_dir(name) => self.walk(&path, classify, skip_dir, depth + 1),
+                Some(_) if meta.is_dir() => {
+                    self.problem(&path, "expected a file, found a directory")
+                }
+                Some(_) => self.problem(
+                    &path,
+                    "expected a file, found something else (socket, device or pipe)",
+                ),
+                None if meta.is_dir() && !skip_dir(name) => {
+                    self.walk(&path, classify, skip_dir, depth + 1)
+                }
                 None => {}
             }
         }
@@ -167,7 +202,8 @@ impl Walker {
     fn finish(mut self) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut seen = HashSet::new();
-        self.files.retain(|f| seen.insert(fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+        self.files
+            .retain(|f| seen.insert(fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
         // A legacy Gemini `.json` already migrated to `.jsonl` next to it is stale.
         let jsonl: HashSet<PathBuf> = self
             .files
@@ -175,7 +211,9 @@ impl Walker {
             .filter(|f| f.format == FileFormat::GeminiJsonl)
             .map(|f| f.path.clone())
             .collect();
-        self.files.retain(|f| f.format != FileFormat::GeminiJson || !jsonl.contains(&f.path.with_extension("jsonl")));
+        self.files.retain(|f| {
+            f.format != FileFormat::GeminiJson || !jsonl.contains(&f.path.with_extension("jsonl"))
+        });
         self.problems.sort_by(|a, b| a.path.cmp(&b.path));
         (self.files, self.problems)
     }

@@ -10,7 +10,15 @@ fn touch(path: &Path) {
 }
 
 fn rel(root: &Path, files: &[DiscoveredFile]) -> Vec<(String, FileFormat)> {
-    files.iter().map(|f| (f.path.strip_prefix(root).unwrap().display().to_string(), f.format)).collect()
+    files
+        .iter()
+        .map(|f| {
+            (
+                f.path.strip_prefix(root).unwrap().display().to_string(),
+                f.format,
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -25,7 +33,11 @@ fn finds_claude_layouts_under_either_root_form() {
     fs::create_dir_all(t.join("claude/projects/-p/odd.jsonl")).unwrap();
     touch(&t.join("xdg/claude/projects/-q/s2.jsonl"));
     let roots = Roots {
-        claude: vec![t.join("claude"), t.join("xdg/claude/projects"), t.join("missing")],
+        claude: vec![
+            t.join("claude"),
+            t.join("xdg/claude/projects"),
+            t.join("missing"),
+        ],
         ..Roots::default()
     };
     let (files, problems) = discover(&roots);
@@ -52,9 +64,18 @@ fn overlapping_roots_and_symlink_loops_give_each_file_once() {
     touch(&t.join("claude/projects/-p/s1.jsonl"));
     symlink(t.join("claude/projects"), t.join("claude/projects/-p/loop")).unwrap();
     symlink(t.join("claude"), t.join("alias")).unwrap();
-    let roots = Roots { claude: vec![t.join("claude"), t.join("alias")], ..Roots::default() };
+    let roots = Roots {
+        claude: vec![t.join("claude"), t.join("alias")],
+        ..Roots::default()
+    };
     let (files, problems) = discover(&roots);
-    assert_eq!(rel(t, &files), vec![("claude/projects/-p/s1.jsonl".into(), FileFormat::ClaudeJsonl)]);
+    assert_eq!(
+        rel(t, &files),
+        vec![(
+            "claude/projects/-p/s1.jsonl".into(),
+            FileFormat::ClaudeJsonl
+        )]
+    );
     assert!(problems.is_empty(), "{problems:?}");
 }
 
@@ -72,7 +93,10 @@ fn codex_live_sessions_win_over_archived_copies() {
         ("codex/sessions/2026/04/01/rollout-a.jsonl".into(), cx),
     ];
     for root in [t.join("codex"), t.join("codex/sessions")] {
-        let (files, problems) = discover(&Roots { codex: vec![root], ..Roots::default() });
+        let (files, problems) = discover(&Roots {
+            codex: vec![root],
+            ..Roots::default()
+        });
         assert_eq!(rel(t, &files), expected);
         assert!(problems.is_empty());
     }
@@ -89,12 +113,24 @@ fn gemini_chats_and_stale_legacy_documents() {
     touch(&t.join("gemini/tmp/h1/logs.json"));
     touch(&t.join("gemini/tmp/h2/otel/collector.jsonl"));
     let expected = vec![
-        ("gemini/tmp/h1/chats/parent/session-c.jsonl".into(), FileFormat::GeminiJsonl),
-        ("gemini/tmp/h1/chats/session-a.jsonl".into(), FileFormat::GeminiJsonl),
-        ("gemini/tmp/h1/chats/session-b.json".into(), FileFormat::GeminiJson),
+        (
+            "gemini/tmp/h1/chats/parent/session-c.jsonl".into(),
+            FileFormat::GeminiJsonl,
+        ),
+        (
+            "gemini/tmp/h1/chats/session-a.jsonl".into(),
+            FileFormat::GeminiJsonl,
+        ),
+        (
+            "gemini/tmp/h1/chats/session-b.json".into(),
+            FileFormat::GeminiJson,
+        ),
     ];
     for root in [t.join("gemini"), t.join("gemini/tmp")] {
-        let (files, _) = discover(&Roots { gemini: vec![root], ..Roots::default() });
+        let (files, _) = discover(&Roots {
+            gemini: vec![root],
+            ..Roots::default()
+        });
         assert_eq!(rel(t, &files), expected);
     }
 }
@@ -104,10 +140,20 @@ fn a_root_that_is_a_file_is_reported_and_missing_roots_are_silent() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("not-a-dir");
     fs::write(&file, b"x").unwrap();
-    let roots = Roots { claude: vec![file.clone()], codex: vec![tmp.path().join("nope")], gemini: vec![] };
+    let roots = Roots {
+        claude: vec![file.clone()],
+        codex: vec![tmp.path().join("nope")],
+        gemini: vec![],
+    };
     let (files, problems) = discover(&roots);
     assert!(files.is_empty());
-    assert_eq!(problems, vec![DiscoveryProblem { path: file, message: "expected a directory, found a file".into() }]);
+    assert_eq!(
+        problems,
+        vec![DiscoveryProblem {
+            path: file,
+            message: "expected a directory, found a file".into()
+        }]
+    );
 }
 
 #[test]
@@ -122,7 +168,11 @@ fn the_recorded_fixture_tree_is_discoverable() {
     assert!(problems.is_empty(), "{problems:?}");
     let count = |f: FileFormat| files.iter().filter(|d| d.format == f).count();
     assert_eq!(count(FileFormat::ClaudeJsonl), 6);
-    assert_eq!(count(FileFormat::CodexJsonl), 3, "the archived copy is skipped");
+    assert_eq!(
+        count(FileFormat::CodexJsonl),
+        3,
+        "the archived copy is skipped"
+    );
     assert_eq!(count(FileFormat::GeminiJsonl), 1);
     assert_eq!(count(FileFormat::GeminiJson), 2);
 }

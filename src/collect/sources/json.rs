@@ -1,6 +1,6 @@
 //! Tolerant serde building blocks shared by the agent parsers: values that never fail a
-//! line because of an unexpected type, probes that measure text without keeping it, and
-//! timestamp parsing and error classification that never echo line content.
+//! line because of an unexpected type, and line trimming and error classification that
+//! never echo line content.
 
 use crate::collect::parse::SkipReason;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -166,7 +166,8 @@ pub struct Count(pub i64);
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NumVisitor).map(|n| Count(n.map_or(0, clamp_count)))
+        d.deserialize_any(NumVisitor)
+            .map(|n| Count(n.map_or(0, clamp_count)))
     }
 }
 
@@ -187,10 +188,13 @@ impl LooseNum {
     }
 }
 
+/// No request carries anywhere near this many tokens; capping here keeps every sum of
+/// counts (usage totals, rollups) far from overflowing on a garbled line.
+pub const MAX_COUNT: i64 = 1_000_000_000_000_000;
+
 fn clamp_count(v: f64) -> i64 {
     if v.is_finite() && v > 0.0 {
-        // Saturating conversion: `as` clamps to i64::MAX for huge values.
-        v.trunc() as i64
+        (v.trunc() as i64).min(MAX_COUNT)
     } else {
         0
     }
@@ -244,190 +248,35 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
-/// A timestamp field: an ISO-8601/RFC 3339 string or a Unix time number (seconds or
-/// milliseconds). `Bad` when present but unusable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ts {
-    Millis(i64),
-    Bad,
-}
-
-impl<'de> Deserialize<'de> for Ts {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ts;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a timestamp")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Ts, E> {
-                Ok(parse_iso_millis(v).map_or(Ts::Bad, Ts::Millis))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Ts, E> {
-                Ok(Ts::from_unix_number(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Ts, E> {
-                Ok(Ts::from_unix_number(v as f64))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Ts, E> {
-                Ok(Ts::from_unix_number(v))
-            }
-            skip!(bool Ts::Bad);
-            skip!(null Ts::Bad);
-            skip!(seq Ts::Bad);
-            skip!(map Ts::Bad);
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Ts {
-    fn from_unix_number(v: f64) -> Ts {
-        if !v.is_finite() || v <= 0.0 {
-            return Ts::Bad;
-        }
-        // Values past ~2286 in seconds are taken as milliseconds.
-        if v >= 1e10 { Ts::Millis(v as i64) } else { Ts::Millis((v * 1000.0) as i64) }
-    }
-}
-
-/// Parses `2026-01-09T10:00:00.000Z` (any RFC 3339 offset) to UTC milliseconds.
-pub fn parse_iso_millis(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp_millis())
-}
-
-/// Where a required timestamp went wrong, for the skip reason.
-pub fn require_ts(ts: Option<Ts>) -> Result<i64, SkipReason> {
-    match ts {
-        Some(Ts::Millis(ms)) => Ok(ms),
-        Some(Ts::Bad) => Err(SkipReason::BadValue("timestamp")),
-        None => Err(SkipReason::MissingField("timestamp")),
-    }
-}
-
-/// What a text value looked like, measured while it streams past: length in characters
-/// and whether it is Claude's usage-limit notice. The text itself is never kept.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct TextProbe {
-    pub chars: usize,
-    pub usage_limit: bool,
-    pub is_text: bool,
-}
-
-impl TextProbe {
-    fn of(s: &str) -> TextProbe {
-        TextProbe { chars: s.chars().count(), usage_limit: mentions_usage_limit(s), is_text: true }
-    }
-}
-
-fn mentions_usage_limit(s: &str) -> bool {
-    const NEEDLE: &[u8] = b"usage limit reached";
-    s.as_bytes().windows(NEEDLE.len()).any(|w| w.eq_ignore_ascii_case(NEEDLE))
-}
-
-impl<'de> Deserialize<'de> for TextProbe {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = TextProbe;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<TextProbe, E> {
-                Ok(TextProbe::of(v))
-            }
-            skip!(num TextProbe::default());
-            skip!(bool TextProbe::default());
-            skip!(null TextProbe::default());
-            skip!(seq TextProbe::default());
-            skip!(map TextProbe::default());
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A message's `content`: a plain string, or an array of blocks (Claude content blocks,
-/// Gemini parts). Keeps only counts, block kinds and tool-use ids/names.
-#[derive(Debug, Default)]
-pub struct Content<'a> {
-    pub text: TextProbe,
-    pub has_tool_result: bool,
-    pub tool_uses: Vec<ToolUse<'a>>,
-}
-
-#[derive(Debug, Default)]
-pub struct ToolUse<'a> {
-    pub id: LooseStr<'a>,
-    pub name: LooseStr<'a>,
-}
-
-#[derive(serde::Deserialize)]
-struct Block<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: LooseStr<'a>,
-    #[serde(borrow, default)]
-    id: LooseStr<'a>,
-    #[serde(borrow, default)]
-    name: LooseStr<'a>,
-    #[serde(default)]
-    text: Option<TextProbe>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Content<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or an array of blocks")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Content { text: TextProbe::of(v), ..Content::default() })
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut content = Content::default();
-                while let Some(Loose(block)) = seq.next_element::<Loose<Block<'a>>>()? {
-                    let Some(block) = block else { continue };
-                    match block.kind.get() {
-                        Some("tool_result") => content.has_tool_result = true,
-                        Some("tool_use") | Some("server_tool_use") => content
-                            .tool_uses
-                            .push(ToolUse { id: block.id, name: block.name }),
-                        _ => {}
-                    }
-                    if let Some(probe) = block.text.filter(|p| p.is_text) {
-                        content.text.chars += probe.chars;
-                        content.text.usage_limit |= probe.usage_limit;
-                        content.text.is_text = true;
-                    }
-                }
-                Ok(content)
-            }
-            skip!(bool Content::default());
-            skip!(null Content::default());
-            skip!(num Content::default());
-            skip!(map Content::default());
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
 /// Strips a UTF-8 byte-order mark and surrounding ASCII whitespace (including a `\r`
 /// left by CRLF files). Returns `None` for a blank line, which is silent, not a skip.
 pub fn trim_line(line: &[u8]) -> Option<&[u8]> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
     let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
-    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     Some(&line[start..end])
 }
 
-/// Classifies a line that did not deserialize: invalid UTF-8 or malformed JSON, with the
-/// column as the only detail (never the content).
-pub fn classify_error(line: &[u8], err: &serde_json::Error) -> (SkipReason, Option<String>) {
-    match std::str::from_utf8(line) {
-        Err(utf8) => (SkipReason::InvalidUtf8, Some(format!("column {}", utf8.valid_up_to() + 1))),
-        Ok(_) => (SkipReason::MalformedJson, Some(format!("column {}", err.column()))),
+/// Deserializes one trimmed line as a JSON object. Anything else is a skip: invalid UTF-8
+/// or malformed JSON (a bare number or array counts as malformed: it is no record), with
+/// the column as the only detail, never the content.
+pub fn parse_record<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+) -> Result<T, (SkipReason, Option<String>)> {
+    let column = |n: usize| Some(format!("column {n}"));
+    let invalid_utf8 = || {
+        std::str::from_utf8(bytes)
+            .err()
+            .map(|e| (SkipReason::InvalidUtf8, column(e.valid_up_to() + 1)))
+    };
+    if bytes.first() != Some(&b'{') {
+        return Err(invalid_utf8().unwrap_or((SkipReason::MalformedJson, column(1))));
     }
+    serde_json::from_slice(bytes)
+        .map_err(|err| invalid_utf8().unwrap_or((SkipReason::MalformedJson, column(err.column()))))
 }
 
 /// A short machine label (`auto`, `rate_limit`) taken from a log field; anything that does
@@ -436,13 +285,15 @@ pub fn label(s: Option<&str>) -> Option<String> {
     let s = s?.trim();
     let ok = !s.is_empty()
         && s.len() <= 40
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
     ok.then(|| s.to_ascii_lowercase())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collect::sources::fields::{Content, Ts};
 
     #[derive(serde::Deserialize)]
     struct Probe<'a> {
@@ -467,6 +318,8 @@ mod tests {
         assert_eq!(p.s.get(), Some("a\"b"));
         assert_eq!(p.n, Count(0));
         assert_eq!(p.t, Some(Ts::Millis(1_767_952_800_000)));
+        let p: Probe = serde_json::from_str(r#"{"n":1e300}"#).unwrap();
+        assert_eq!(p.n, Count(MAX_COUNT));
     }
 
     #[test]
@@ -479,6 +332,19 @@ mod tests {
         assert_eq!(c.tool_uses[0].name.get(), Some("Bash"));
         let p: Probe = serde_json::from_str(r#"{"c":"Claude AI usage limit reached|1"}"#).unwrap();
         assert!(p.c.unwrap().text.usage_limit);
+    }
+
+    #[test]
+    fn only_objects_are_records() {
+        let err = |b: &[u8]| parse_record::<Probe<'_>>(b).err();
+        let malformed = |n: u32| Some((SkipReason::MalformedJson, Some(format!("column {n}"))));
+        assert_eq!(err(b"[1,2]"), malformed(1));
+        assert_eq!(err(b"{\"s\":"), malformed(5));
+        assert_eq!(
+            err(b"{\"s\":\"\xff\"}"),
+            Some((SkipReason::InvalidUtf8, Some("column 7".into())))
+        );
+        assert!(err(b"{\"s\":1}").is_none());
     }
 
     #[test]

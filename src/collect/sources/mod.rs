@@ -5,6 +5,7 @@
 pub mod claude_code;
 pub mod codex;
 mod discover;
+mod fields;
 pub mod gemini;
 pub(crate) mod json;
 mod rows;
@@ -102,7 +103,11 @@ impl Roots {
 /// Splits a comma-separated list of directories, trimming blanks and expanding a
 /// leading `~` with `home`.
 pub(crate) fn split_path_list(list: &str, home: Option<&str>) -> Vec<PathBuf> {
-    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| expand_home(s, home)).collect()
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| expand_home(s, home))
+        .collect()
 }
 
 pub(crate) fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
@@ -117,7 +122,9 @@ pub(crate) fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
 /// Restores a parser's saved state; a state that does not parse is logged and replaced by
 /// a fresh one (the parser then behaves as on a first read of the remaining lines).
 pub(crate) fn restore_state<T: DeserializeOwned + Default>(path: &Path, saved: Option<&str>) -> T {
-    let Some(saved) = saved else { return T::default() };
+    let Some(saved) = saved else {
+        return T::default();
+    };
     match serde_json::from_str(saved) {
         Ok(state) => state,
         Err(err) => {
@@ -183,7 +190,11 @@ mod tests {
         assert_eq!(parser.save_state(), None);
         let prices = crate::pricing::PriceTable::builtin();
         let projects = crate::collect::project::FixedProjectResolver::new();
-        let env = ParseEnv { developer: "dev", prices: &prices, projects: &projects };
+        let env = ParseEnv {
+            developer: "dev",
+            prices: &prices,
+            projects: &projects,
+        };
         let mut out = ParsedRows::default();
         parser.parse_line(b"{}", LineLoc { offset: 0, line: 1 }, &env, &mut out);
         assert_eq!(out, ParsedRows::default());

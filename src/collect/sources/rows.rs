@@ -5,7 +5,14 @@ use crate::collect::parse::LineLoc;
 use crate::domain::{Agent, EventKind, EventRecord};
 
 /// A metadata-only event with everything optional left empty.
-pub fn event(agent: Agent, session: &str, key: String, ts: i64, kind: EventKind, ord: i64) -> EventRecord {
+pub fn event(
+    agent: Agent,
+    session: &str,
+    key: String,
+    ts: i64,
+    kind: EventKind,
+    ord: i64,
+) -> EventRecord {
     EventRecord {
         dedupe_key: key,
         agent,

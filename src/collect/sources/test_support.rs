@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 pub const DEVELOPER: &str = "dev@example.com";
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 pub fn projects() -> FixedProjectResolver {
@@ -26,7 +28,13 @@ pub fn lines(bytes: &[u8]) -> Vec<(&[u8], LineLoc)> {
     let (mut start, mut number) = (0usize, 0u64);
     while let Some(pos) = bytes[start..].iter().position(|b| *b == b'\n') {
         number += 1;
-        out.push((&bytes[start..start + pos], LineLoc { offset: start as u64, line: number }));
+        out.push((
+            &bytes[start..start + pos],
+            LineLoc {
+                offset: start as u64,
+                line: number,
+            },
+        ));
         start += pos + 1;
     }
     out
@@ -34,10 +42,19 @@ pub fn lines(bytes: &[u8]) -> Vec<(&[u8], LineLoc)> {
 
 /// Parses `bytes` as the file at `path` in one batch, or in two when `split_after` is
 /// given (the parser is dropped and rebuilt from its saved state, as across two runs).
-pub fn parse_batches(format: FileFormat, path: &Path, bytes: &[u8], split_after: Option<usize>) -> Vec<ParsedRows> {
+pub fn parse_batches(
+    format: FileFormat,
+    path: &Path,
+    bytes: &[u8],
+    split_after: Option<usize>,
+) -> Vec<ParsedRows> {
     let prices = PriceTable::builtin();
     let projects = projects();
-    let env = ParseEnv { developer: DEVELOPER, prices: &prices, projects: &projects };
+    let env = ParseEnv {
+        developer: DEVELOPER,
+        prices: &prices,
+        projects: &projects,
+    };
     let mut batches = vec![ParsedRows::default()];
     let mut parser = format.new_parser(path, None);
     for (i, (line, loc)) in lines(bytes).into_iter().enumerate() {
@@ -53,7 +70,12 @@ pub fn parse_batches(format: FileFormat, path: &Path, bytes: &[u8], split_after:
 }
 
 /// `parse_batches` with the batches' rows concatenated.
-pub fn parse_bytes_split(format: FileFormat, path: &Path, bytes: &[u8], split_after: Option<usize>) -> ParsedRows {
+pub fn parse_bytes_split(
+    format: FileFormat,
+    path: &Path,
+    bytes: &[u8],
+    split_after: Option<usize>,
+) -> ParsedRows {
     let mut all = ParsedRows::default();
     for b in parse_batches(format, path, bytes, split_after) {
         all.sessions.extend(b.sessions);
@@ -82,10 +104,20 @@ pub fn parse_file_checked(format: FileFormat, rel: &str) -> ParsedRows {
     let whole_stored = store_apply(&parse_batches(format, &path, &bytes, None));
     for split in 1..lines(&bytes).len() {
         let batches = parse_batches(format, &path, &bytes, Some(split));
-        assert_eq!(store_apply(&batches), whole_stored, "{rel}: split after line {split} changed the stored rows");
+        assert_eq!(
+            store_apply(&batches),
+            whole_stored,
+            "{rel}: split after line {split} changed the stored rows"
+        );
         let joined = parse_bytes_split(format, &path, &bytes, Some(split));
-        assert_eq!(joined.sessions, whole.sessions, "{rel}: split after line {split} changed sessions");
-        assert_eq!(joined.skipped, whole.skipped, "{rel}: split after line {split} changed skips");
+        assert_eq!(
+            joined.sessions, whole.sessions,
+            "{rel}: split after line {split} changed sessions"
+        );
+        assert_eq!(
+            joined.skipped, whole.skipped,
+            "{rel}: split after line {split} changed skips"
+        );
     }
     whole
 }
@@ -93,12 +125,21 @@ pub fn parse_file_checked(format: FileFormat, rel: &str) -> ParsedRows {
 /// What the store keeps after applying `batches` in order. Per batch: rewinds and
 /// session replacements first (they restate earlier batches), then rows; requests by
 /// the domain's dedupe rules, events first-wins by key.
-pub fn store_apply(batches: &[ParsedRows]) -> (Vec<crate::domain::RequestRecord>, Vec<crate::domain::EventRecord>) {
+pub fn store_apply(
+    batches: &[ParsedRows],
+) -> (
+    Vec<crate::domain::RequestRecord>,
+    Vec<crate::domain::EventRecord>,
+) {
     let (mut requests, mut events) = (Vec::new(), Vec::<crate::domain::EventRecord>::new());
     for batch in batches {
         for rw in &batch.rewinds {
-            requests.retain(|r: &crate::domain::RequestRecord| !(r.agent == rw.agent && r.session_key == rw.session_key && r.ord >= rw.from_ord));
-            events.retain(|e| !(e.agent == rw.agent && e.session_key == rw.session_key && e.ord >= rw.from_ord));
+            requests.retain(|r: &crate::domain::RequestRecord| {
+                !(r.agent == rw.agent && r.session_key == rw.session_key && r.ord >= rw.from_ord)
+            });
+            events.retain(|e| {
+                !(e.agent == rw.agent && e.session_key == rw.session_key && e.ord >= rw.from_ord)
+            });
         }
         for (agent, session) in &batch.replace_sessions {
             requests.retain(|r| !(r.agent == *agent && &r.session_key == session));
@@ -125,7 +166,10 @@ pub fn settle(requests: &[crate::domain::RequestRecord]) -> Vec<crate::domain::R
     use crate::domain::dedupe::{Resolution, is_replay_pair, resolve_replay, resolve_same_key};
     let mut kept: Vec<crate::domain::RequestRecord> = Vec::new();
     for incoming in requests {
-        if let Some(i) = kept.iter().position(|k| k.dedupe_key == incoming.dedupe_key) {
+        if let Some(i) = kept
+            .iter()
+            .position(|k| k.dedupe_key == incoming.dedupe_key)
+        {
             if resolve_same_key(&kept[i], incoming) == Resolution::Replace {
                 kept[i] = incoming.clone();
             }
@@ -145,7 +189,11 @@ pub fn settle(requests: &[crate::domain::RequestRecord]) -> Vec<crate::domain::R
 pub fn assert_never_panics(format: FileFormat, bytes: &[u8]) {
     let prices = PriceTable::builtin();
     let projects = projects();
-    let env = ParseEnv { developer: DEVELOPER, prices: &prices, projects: &projects };
+    let env = ParseEnv {
+        developer: DEVELOPER,
+        prices: &prices,
+        projects: &projects,
+    };
     let mut parser = format.new_parser(Path::new("/f/x.jsonl"), None);
     let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
     for (line, loc) in lines(bytes) {

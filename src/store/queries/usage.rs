@@ -60,7 +60,12 @@ impl UsageRow {
 
 impl Reader {
     /// Rows sorted by key (periods chronologically), never including empty groups.
-    pub fn usage_by(&self, filter: &UsageFilter, group: UsageGroup, tz: Tz) -> Result<Vec<UsageRow>> {
+    pub fn usage_by(
+        &self,
+        filter: &UsageFilter,
+        group: UsageGroup,
+        tz: Tz,
+    ) -> Result<Vec<UsageRow>> {
         let mut sql = String::from(
             "SELECT r.bucket_start, r.agent, r.model, r.project_id, coalesce(p.display_name, r.project_id),
                     r.developer, coalesce(d.team, 'unassigned'),
@@ -130,7 +135,11 @@ impl Reader {
                     let id: String = r.get(3)?;
                     let name: Option<String> = r.get(4)?;
                     let label = name.filter(|n| !n.is_empty()).unwrap_or_else(|| {
-                        if id.is_empty() { "(no project)".into() } else { id.clone() }
+                        if id.is_empty() {
+                            "(no project)".into()
+                        } else {
+                            id.clone()
+                        }
                     });
                     (id, label)
                 }

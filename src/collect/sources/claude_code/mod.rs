@@ -2,6 +2,9 @@
 //! becomes requests, events and sessions. Tests run recorded fixtures from
 //! `tests/fixtures/claude` and `tests/fixtures/peer/claude`.
 
+#[cfg(test)]
+mod edge_tests;
+mod line;
 mod parser;
 pub mod paths;
 #[cfg(test)]

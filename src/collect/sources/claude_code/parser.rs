@@ -2,153 +2,23 @@
 //! (sources.md §1.2–1.10). One parser per file; the little it remembers between lines
 //! (session, cwd, branch, title, last timestamp) rides in the file's cursor as JSON.
 
+use super::line::{Line, Message, Usage};
 use super::paths::session_from_path;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
-use crate::collect::sources::json::{
-    Content, Count, Flag, Loose, LooseNum, LooseStr, Ts, classify_error, label, require_ts, skip,
-    trim_line,
-};
+use crate::collect::sources::fields::{Ts, require_ts};
+use crate::collect::sources::json::{label, parse_record, trim_line};
+use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::{
     Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
     SessionRecord, TokenUsage, UnixMillis,
 };
-use crate::collect::sources::rows::{With, event, ord, remember};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use std::fmt;
 use std::path::Path;
 
 pub const SOURCE: &str = "claude_code_files";
 const SYNTHETIC_MODEL: &str = "<synthetic>";
 const MAX_TITLE_CHARS: usize = 120;
-
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: LooseStr<'a>,
-    #[serde(borrow, default)]
-    subtype: LooseStr<'a>,
-    #[serde(rename = "sessionId", borrow, default)]
-    session_id: LooseStr<'a>,
-    #[serde(borrow, default)]
-    uuid: LooseStr<'a>,
-    #[serde(default)]
-    timestamp: Option<Ts>,
-    #[serde(borrow, default)]
-    cwd: LooseStr<'a>,
-    #[serde(rename = "gitBranch", borrow, default)]
-    git_branch: LooseStr<'a>,
-    #[serde(rename = "requestId", borrow, default)]
-    request_id: LooseStr<'a>,
-    #[serde(rename = "isSidechain", default)]
-    is_sidechain: Flag,
-    #[serde(rename = "isMeta", default)]
-    is_meta: Flag,
-    #[serde(rename = "isCompactSummary", default)]
-    is_compact_summary: Flag,
-    #[serde(rename = "isApiErrorMessage", default)]
-    is_api_error: Flag,
-    #[serde(rename = "apiErrorStatus", default)]
-    api_error_status: LooseNum,
-    #[serde(rename = "costUSD", default)]
-    cost_usd: LooseNum,
-    #[serde(default)]
-    error: ErrorField,
-    #[serde(borrow, default)]
-    summary: LooseStr<'a>,
-    #[serde(rename = "aiTitle", borrow, default)]
-    ai_title: LooseStr<'a>,
-    #[serde(rename = "compactMetadata", borrow, default)]
-    compact: Loose<CompactMeta<'a>>,
-    #[serde(rename = "retryAttempt", default)]
-    retry_attempt: LooseNum,
-    #[serde(borrow, default)]
-    level: LooseStr<'a>,
-    #[serde(borrow, default)]
-    message: Loose<Message<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    id: LooseStr<'a>,
-    #[serde(borrow, default)]
-    model: LooseStr<'a>,
-    #[serde(borrow, default)]
-    usage: Loose<Usage<'a>>,
-    #[serde(borrow, default)]
-    content: Option<Content<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Usage<'a> {
-    #[serde(default)]
-    input_tokens: Count,
-    #[serde(default)]
-    output_tokens: Count,
-    #[serde(default)]
-    cache_creation_input_tokens: Count,
-    #[serde(default)]
-    cache_read_input_tokens: Count,
-    #[serde(default)]
-    cache_creation: Loose<CacheCreation>,
-    #[serde(borrow, default)]
-    speed: LooseStr<'a>,
-}
-
-#[derive(Deserialize)]
-struct CacheCreation {
-    #[serde(default)]
-    ephemeral_5m_input_tokens: Count,
-    #[serde(default)]
-    ephemeral_1h_input_tokens: Count,
-}
-
-#[derive(Deserialize)]
-struct CompactMeta<'a> {
-    #[serde(borrow, default)]
-    trigger: LooseStr<'a>,
-}
-
-/// `error`: a short code string on assistant error lines (`"rate_limit"`), an object with
-/// `status` on system retry lines. Only the label and the status are kept.
-#[derive(Default)]
-struct ErrorField {
-    label: Option<String>,
-    status: Option<i64>,
-}
-
-impl<'de> Deserialize<'de> for ErrorField {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = ErrorField;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an error code or object")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ErrorField, E> {
-                Ok(ErrorField { label: label(Some(v)), status: None })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorField, A::Error> {
-                let mut status = None;
-                while let Some(key) = map.next_key::<LooseStr<'_>>()? {
-                    if key.get() == Some("status") {
-                        status = map.next_value::<LooseNum>()?.as_i64();
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(ErrorField { label: None, status })
-            }
-            skip!(bool ErrorField::default());
-            skip!(null ErrorField::default());
-            skip!(num ErrorField::default());
-            skip!(seq ErrorField::default());
-        }
-        d.deserialize_any(V)
-    }
-}
 
 /// What the parser carries from one line to the next (and across runs, in the cursor).
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,7 +56,12 @@ impl ClaudeParser {
         let path_session = session_from_path(path)
             .or_else(|| path.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
             .unwrap_or_else(|| "unknown".to_owned());
-        ClaudeParser { state, path_session, project: None, emitted_projects: HashSet::new() }
+        ClaudeParser {
+            state,
+            path_session,
+            project: None,
+            emitted_projects: HashSet::new(),
+        }
     }
 
     fn context(&mut self, line: &Line<'_>, env: &ParseEnv<'_>, out: &mut ParsedRows) -> Ctx {
@@ -199,8 +74,16 @@ impl ClaudeParser {
                 self.state.branch = branch.map(str::to_owned);
             }
         }
-        let session = self.state.session.clone().unwrap_or_else(|| self.path_session.clone());
-        Ctx { session, project_id: self.project_id(env, out), branch: self.state.branch.clone() }
+        let session = self
+            .state
+            .session
+            .clone()
+            .unwrap_or_else(|| self.path_session.clone());
+        Ctx {
+            session,
+            project_id: self.project_id(env, out),
+            branch: self.state.branch.clone(),
+        }
     }
 
     fn project_id(&mut self, env: &ParseEnv<'_>, out: &mut ParsedRows) -> Option<String> {
@@ -246,8 +129,16 @@ impl ClaudeParser {
         }
     }
 
-    fn assistant(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
-        let Some(msg) = line.message.0.as_ref() else { return };
+    fn assistant(
+        &mut self,
+        line: &Line<'_>,
+        loc: LineLoc,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) {
+        let Some(msg) = line.message.0.as_ref() else {
+            return;
+        };
         let model = msg.model.get();
         let is_error = line.is_api_error.0 || model == Some(SYNTHETIC_MODEL);
         let usage = msg.usage.0.as_ref();
@@ -255,7 +146,9 @@ impl ClaudeParser {
         if !is_error && usage.is_none() && tools.is_empty() {
             return;
         }
-        let Some(ts) = self.stamp(line, loc, out) else { return };
+        let Some(ts) = self.stamp(line, loc, out) else {
+            return;
+        };
         let ctx = self.context(line, env, out);
         if is_error {
             let usage_limit = msg.content.as_ref().is_some_and(|c| c.text.usage_limit);
@@ -269,13 +162,22 @@ impl ClaudeParser {
                 "api_error".to_owned()
             };
             let status = line.api_error_status.as_i64().or(line.error.status);
-            out.events.push(cc_event(&ctx, line_key("ev", line, &ctx, ts, loc), ts, EventKind::ApiError, loc)
+            out.events.push(
+                cc_event(
+                    &ctx,
+                    line_key("ev", line, &ctx, ts, loc),
+                    ts,
+                    EventKind::ApiError,
+                    loc,
+                )
                 .with(|e| {
                     e.status_code = status;
                     e.detail = Some(detail);
-                }));
+                }),
+            );
         } else if let Some(u) = usage {
-            out.requests.push(self.request(line, msg, u, &ctx, ts, loc, env));
+            out.requests
+                .push(self.request(line, msg, u, &ctx, ts, loc, env));
         }
         for (i, tool) in tools.iter().enumerate() {
             let key = match tool.id.get() {
@@ -283,7 +185,9 @@ impl ClaudeParser {
                 None => format!("{}:{i}", line_key("tool", line, &ctx, ts, loc)),
             };
             let name = tool.name.get().map(str::to_owned);
-            out.events.push(cc_event(&ctx, key, ts, EventKind::ToolUse, loc).with(|e| e.tool_name = name));
+            out.events.push(
+                cc_event(&ctx, key, ts, EventKind::ToolUse, loc).with(|e| e.tool_name = name),
+            );
         }
         out.sessions.push(self.session_record(&ctx, ts, env));
     }
@@ -300,7 +204,10 @@ impl ClaudeParser {
         env: &ParseEnv<'_>,
     ) -> RequestRecord {
         let (write_5m, write_1h) = match &u.cache_creation.0 {
-            Some(cc) => (cc.ephemeral_5m_input_tokens.0, cc.ephemeral_1h_input_tokens.0),
+            Some(cc) => (
+                cc.ephemeral_5m_input_tokens.0,
+                cc.ephemeral_1h_input_tokens.0,
+            ),
             None => (u.cache_creation_input_tokens.0, 0),
         };
         let usage = TokenUsage {
@@ -354,11 +261,15 @@ impl ClaudeParser {
         if content.has_tool_result || !content.text.is_text {
             return;
         }
-        let Some(ts) = self.stamp(line, loc, out) else { return };
+        let Some(ts) = self.stamp(line, loc, out) else {
+            return;
+        };
         let ctx = self.context(line, env, out);
         let detail = format!("chars={}", content.text.chars);
         let key = line_key("ev", line, &ctx, ts, loc);
-        out.events.push(cc_event(&ctx, key, ts, EventKind::Prompt, loc).with(|e| e.detail = Some(detail)));
+        out.events.push(
+            cc_event(&ctx, key, ts, EventKind::Prompt, loc).with(|e| e.detail = Some(detail)),
+        );
         out.sessions.push(self.session_record(&ctx, ts, env));
     }
 
@@ -378,20 +289,31 @@ impl ClaudeParser {
         } else {
             return;
         };
-        let Some(ts) = self.stamp(line, loc, out) else { return };
+        let Some(ts) = self.stamp(line, loc, out) else {
+            return;
+        };
         let ctx = self.context(line, env, out);
         let key = line_key("ev", line, &ctx, ts, loc);
-        out.events.push(cc_event(&ctx, key, ts, kind, loc).with(|e| {
-            e.detail = detail;
-            e.status_code = status;
-        }));
+        out.events
+            .push(cc_event(&ctx, key, ts, kind, loc).with(|e| {
+                e.detail = detail;
+                e.status_code = status;
+            }));
         out.sessions.push(self.session_record(&ctx, ts, env));
     }
 
     /// `summary` / `ai-title` lines: remember the title; restate the session when we
     /// already know when it was active (these lines carry no timestamp of their own).
-    fn title(&mut self, line: &Line<'_>, title: Option<&str>, env: &ParseEnv<'_>, out: &mut ParsedRows) {
-        let Some(title) = title.map(str::trim).filter(|t| !t.is_empty()) else { return };
+    fn title(
+        &mut self,
+        line: &Line<'_>,
+        title: Option<&str>,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) {
+        let Some(title) = title.map(str::trim).filter(|t| !t.is_empty()) else {
+            return;
+        };
         self.state.title = Some(title.chars().take(MAX_TITLE_CHARS).collect());
         let ts = match line.timestamp {
             Some(Ts::Millis(ts)) => Some(ts),
@@ -407,13 +329,9 @@ impl ClaudeParser {
 impl LineParser for ClaudeParser {
     fn parse_line(&mut self, raw: &[u8], loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let Some(bytes) = trim_line(raw) else { return };
-        let line: Line<'_> = match serde_json::from_slice(bytes) {
-            Ok(line) => line,
-            Err(err) => {
-                let (reason, detail) = classify_error(bytes, &err);
-                out.skip(loc, reason, detail);
-                return;
-            }
+        let line: Line<'_> = match parse_record(bytes) {
+            Ok(record) => record,
+            Err((reason, detail)) => return out.skip(loc, reason, detail),
         };
         match line.kind.get() {
             // Old transcripts (and ccusage's fixtures) may omit `type` on usage lines.
@@ -430,7 +348,6 @@ impl LineParser for ClaudeParser {
         super::super::save_state(&self.state)
     }
 }
-
 
 /// A key for a row that belongs to one line: the line's uuid, else session, time and offset.
 fn line_key(prefix: &str, line: &Line<'_>, ctx: &Ctx, ts: i64, loc: LineLoc) -> String {

@@ -41,7 +41,10 @@ pub fn projects_dir(root: &Path) -> PathBuf {
 pub fn session_from_path(path: &Path) -> Option<String> {
     let stem = path.file_stem()?.to_str()?;
     let parent = path.parent();
-    if parent.and_then(|p| p.file_name()).is_some_and(|n| n == "subagents") {
+    if parent
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "subagents")
+    {
         let session_dir = parent?.parent()?;
         return session_dir.file_name()?.to_str().map(str::to_owned);
     }
@@ -56,17 +59,28 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn config_dir_list_replaces_the_defaults() {
         let env = env_of(&[("HOME", "/h"), ("CLAUDE_CONFIG_DIR", "/a, ~/b ,")]);
-        assert_eq!(default_roots(&env), vec![PathBuf::from("/a"), PathBuf::from("/h/b")]);
+        assert_eq!(
+            default_roots(&env),
+            vec![PathBuf::from("/a"), PathBuf::from("/h/b")]
+        );
         let env = env_of(&[("HOME", "/h")]);
         assert_eq!(
             default_roots(&env),
-            vec![PathBuf::from("/h/.claude"), PathBuf::from("/h/.config/claude")]
+            vec![
+                PathBuf::from("/h/.claude"),
+                PathBuf::from("/h/.config/claude")
+            ]
         );
         let env = env_of(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "/x")]);
         assert_eq!(default_roots(&env)[1], PathBuf::from("/x/claude"));
@@ -76,9 +90,15 @@ mod tests {
     fn session_comes_from_the_layout() {
         let s = |p: &str| session_from_path(Path::new(p));
         assert_eq!(s("/r/projects/-p/abc.jsonl").as_deref(), Some("abc"));
-        assert_eq!(s("/r/projects/-p/abc/subagents/agent-1.jsonl").as_deref(), Some("abc"));
+        assert_eq!(
+            s("/r/projects/-p/abc/subagents/agent-1.jsonl").as_deref(),
+            Some("abc")
+        );
         assert_eq!(s("/r/projects/-p/agent-1.jsonl"), None);
-        assert_eq!(projects_dir(Path::new("/r/projects")), PathBuf::from("/r/projects"));
+        assert_eq!(
+            projects_dir(Path::new("/r/projects")),
+            PathBuf::from("/r/projects")
+        );
         assert_eq!(projects_dir(Path::new("/r")), PathBuf::from("/r/projects"));
     }
 }

@@ -1,90 +1,55 @@
 //! Claude Code parser tests over recorded fixtures (tests/fixtures/README.md lists what
 //! each file exercises).
 
-use crate::collect::parse::{ParsedRows, SkipReason};
+use crate::collect::parse::ParsedRows;
 use crate::collect::sources::FileFormat;
-use crate::collect::sources::test_support::{
-    DEVELOPER, assert_never_panics, fixture, parse_file, parse_file_checked, prices, settle,
-};
-use crate::domain::{CostSource, DedupePolicy, EventKind, Money, RequestRecord, TokenUsage};
-use std::collections::BTreeMap;
+use crate::collect::sources::test_support::{DEVELOPER, parse_file_checked, prices, settle};
+use crate::domain::{CostSource, DedupePolicy, EventKind, RequestRecord, TokenUsage};
 
-const S: &str = "3f0b5d2e-9a4c-4f57-8a7e-0d0f6c1e2b3a";
-const MAIN: &str = "claude/projects/-home-dev-api/3f0b5d2e-9a4c-4f57-8a7e-0d0f6c1e2b3a.jsonl";
-const SUBAGENT: &str =
-    "claude/projects/-home-dev-api/3f0b5d2e-9a4c-4f57-8a7e-0d0f6c1e2b3a/subagents/agent-7f3a9c.jsonl";
+pub(super) const S: &str = "3f0b5d2e-9a4c-4f57-8a7e-0d0f6c1e2b3a";
+pub(super) const MAIN: &str =
+    "claude/projects/-home-dev-api/3f0b5d2e-9a4c-4f57-8a7e-0d0f6c1e2b3a.jsonl";
+pub(super) const SUBAGENT: &str = "claude/projects/-home-dev-api/3f0b5d2e-9a4c-4f57-8a7e-0d0f6c1e2b3a/subagents/agent-7f3a9c.jsonl";
 
-fn parse(rel: &str) -> ParsedRows {
+pub(super) fn parse(rel: &str) -> ParsedRows {
     parse_file_checked(FileFormat::ClaudeJsonl, rel)
 }
 
-fn request<'a>(rows: &'a ParsedRows, key: &str) -> &'a RequestRecord {
-    rows.requests.iter().find(|r| r.dedupe_key == key).unwrap_or_else(|| panic!("no request {key}"))
-}
-
-/// (input, output, cache creation, cache read, total, cost in micro-USD)
-type Sums = (i64, i64, i64, i64, i64, i64);
-
-fn add(sums: &mut Sums, r: &RequestRecord) {
-    let u = r.usage;
-    *sums = (
-        sums.0 + u.input,
-        sums.1 + u.output,
-        sums.2 + u.cache_creation(),
-        sums.3 + u.cache_read,
-        sums.4 + u.total(),
-        sums.5 + r.cost.amount.micro_usd(),
-    );
-}
-
-#[test]
-fn peer_fixtures_give_ccusage_daily_and_session_totals() {
-    let mut rows = parse("peer/claude/projects/project-alpha/session-alpha/chat.jsonl");
-    rows.requests.extend(parse("peer/claude/projects/project-beta/session-beta/chat.jsonl").requests);
-    let kept = settle(&rows.requests);
-    let (mut daily, mut sessions, mut total) = (BTreeMap::new(), BTreeMap::new(), Sums::default());
-    for r in &kept {
-        assert_eq!(r.cost.source, CostSource::Reported, "{}", r.dedupe_key);
-        let day = chrono::DateTime::from_timestamp_millis(r.ts).unwrap().format("%Y-%m-%d").to_string();
-        add(daily.entry(day).or_default(), r);
-        add(sessions.entry(r.session_key.clone()).or_default(), r);
-        add(&mut total, r);
-    }
-    // sources.md §1.11 (ccusage daily-json / session-json at fa95686f).
-    assert_eq!(daily["2026-01-09"], (300, 125, 75, 30, 530, 460_000));
-    assert_eq!(daily["2026-01-10"], (300, 125, 0, 40, 465, 560_000));
-    assert_eq!(daily["2026-02-03"], (130, 60, 15, 40, 245, 70_000));
-    assert_eq!(sessions["session-alpha"], (600, 250, 75, 70, 995, 1_020_000));
-    assert_eq!(sessions["session-beta"], (130, 60, 15, 40, 245, 70_000));
-    assert_eq!(total, (730, 310, 90, 110, 1240, 1_090_000));
-    let fast: Vec<_> = kept.iter().filter(|r| r.fast).map(|r| r.model.as_deref()).collect();
-    assert_eq!(fast, vec![Some("claude-opus-4-20250514")]);
-}
-
-#[test]
-fn peer_all_agent_line_counts_once_with_its_reported_cost() {
-    let rows = parse("peer/all-agents/claude/projects/project/session-id.jsonl");
-    let r = request(&rows, "cc:claude-message:claude-request");
-    assert_eq!(r.usage, TokenUsage { input: 100, output: 50, cache_write_5m: 20, cache_read: 10, ..TokenUsage::default() });
-    assert_eq!(r.cost.amount, Money::from_usd(0.25));
-    assert_eq!(r.session_key, "claude-session");
+pub(super) fn request<'a>(rows: &'a ParsedRows, key: &str) -> &'a RequestRecord {
+    rows.requests
+        .iter()
+        .find(|r| r.dedupe_key == key)
+        .unwrap_or_else(|| panic!("no request {key}"))
 }
 
 #[test]
 fn content_block_copies_share_one_key_and_the_largest_wins() {
     let rows = parse(MAIN);
-    let copies: Vec<_> = rows.requests.iter().filter(|r| r.message_id.as_deref() == Some("msg_01XyZ")).collect();
+    let copies: Vec<_> = rows
+        .requests
+        .iter()
+        .filter(|r| r.message_id.as_deref() == Some("msg_01XyZ"))
+        .collect();
     assert_eq!(copies.len(), 3);
     for c in &copies {
         assert_eq!(c.dedupe_key, "cc:msg_01XyZ:req_011CAbCdEfGh");
         assert_eq!(c.policy, DedupePolicy::LargestCopy);
-        assert_eq!((c.usage.input, c.usage.cache_write_5m, c.usage.cache_read), (4, 2241, 113_676));
+        assert_eq!(
+            (c.usage.input, c.usage.cache_write_5m, c.usage.cache_read),
+            (4, 2241, 113_676)
+        );
         assert_eq!(c.cost.source, CostSource::Computed);
     }
     // Placeholder output counts (1, 1) on early copies, the real 412 on the last.
-    assert_eq!(copies.iter().map(|c| c.usage.output).collect::<Vec<_>>(), vec![1, 1, 412]);
+    assert_eq!(
+        copies.iter().map(|c| c.usage.output).collect::<Vec<_>>(),
+        vec![1, 1, 412]
+    );
     let kept = settle(&rows.requests);
-    let kept = kept.iter().find(|r| r.message_id.as_deref() == Some("msg_01XyZ")).unwrap();
+    let kept = kept
+        .iter()
+        .find(|r| r.message_id.as_deref() == Some("msg_01XyZ"))
+        .unwrap();
     assert_eq!(kept.usage.output, 412);
     assert_eq!(kept.model.as_deref(), Some("claude-sonnet-4-5-20250929"));
 }
@@ -94,16 +59,33 @@ fn requests_carry_keys_usage_and_cost_by_the_rules() {
     let rows = parse(MAIN);
     let table = prices();
     let no_req = request(&rows, "cc:msg_01NoReq");
-    assert_eq!(no_req.usage, TokenUsage { input: 10, output: 20, cache_read: 100, ..TokenUsage::default() });
+    assert_eq!(
+        no_req.usage,
+        TokenUsage {
+            input: 10,
+            output: 20,
+            cache_read: 100,
+            ..TokenUsage::default()
+        }
+    );
 
     let hour = request(&rows, "cc:msg_01Hour:req_01Hour");
     // The breakdown object wins; the flat 9999 is ignored.
-    assert_eq!((hour.usage.cache_write_5m, hour.usage.cache_write_1h), (0, 5000));
-    assert_eq!(hour.cost, table.cost(Some("claude-opus-4-7"), &hour.usage, false));
+    assert_eq!(
+        (hour.usage.cache_write_5m, hour.usage.cache_write_1h),
+        (0, 5000)
+    );
+    assert_eq!(
+        hour.cost,
+        table.cost(Some("claude-opus-4-7"), &hour.usage, false)
+    );
 
     let big = request(&rows, "cc:msg_01Big:req_01Big");
     assert_eq!(big.usage.input, 250_000);
-    assert_eq!(big.cost, table.cost(Some("claude-sonnet-4-5-20250929"), &big.usage, false));
+    assert_eq!(
+        big.cost,
+        table.cost(Some("claude-sonnet-4-5-20250929"), &big.usage, false)
+    );
     assert_eq!(big.cost.source, CostSource::Computed);
 
     let unknown = request(&rows, "cc:msg_01Unk:req_01Unk");
@@ -112,16 +94,30 @@ fn requests_carry_keys_usage_and_cost_by_the_rules() {
 
     let fast = request(&rows, "cc:msg_01Fast:req_01Fast");
     assert!(fast.fast);
-    assert_eq!(fast.cost, table.cost(Some("claude-opus-4-6"), &fast.usage, true));
+    assert_eq!(
+        fast.cost,
+        table.cost(Some("claude-opus-4-6"), &fast.usage, true)
+    );
 
     for r in &rows.requests {
-        assert_eq!((r.session_key.as_str(), r.developer.as_str()), (S, DEVELOPER));
+        assert_eq!(
+            (r.session_key.as_str(), r.developer.as_str()),
+            (S, DEVELOPER)
+        );
         assert_eq!(r.project_id.as_deref(), Some("github.com/acme/api"));
         assert!(!r.sidechain);
     }
     // Error lines are never requests.
-    assert!(rows.requests.iter().all(|r| r.model.as_deref() != Some("<synthetic>")));
-    assert!(rows.requests.iter().all(|r| r.dedupe_key != "cc:msg_01ErrRate:req_01ErrRate"));
+    assert!(
+        rows.requests
+            .iter()
+            .all(|r| r.model.as_deref() != Some("<synthetic>"))
+    );
+    assert!(
+        rows.requests
+            .iter()
+            .all(|r| r.dedupe_key != "cc:msg_01ErrRate:req_01ErrRate")
+    );
     assert_eq!(rows.requests.len(), 3 + 5);
     assert!(rows.skipped.is_empty(), "{:?}", rows.skipped);
 }
@@ -132,24 +128,82 @@ fn events_are_metadata_only() {
     let got: Vec<_> = rows
         .events
         .iter()
-        .map(|e| (e.kind, e.tool_name.as_deref(), e.status_code, e.detail.as_deref(), e.dedupe_key.as_str()))
+        .map(|e| {
+            (
+                e.kind,
+                e.tool_name.as_deref(),
+                e.status_code,
+                e.detail.as_deref(),
+                e.dedupe_key.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            (EventKind::Prompt, None, None, Some("chars=33"), "cc:ev:a1000000-0000-4000-8000-000000000001"),
-            (EventKind::ToolUse, Some("Bash"), None, None, "cc:tool:toolu_01Abc"),
-            (EventKind::Compaction, None, None, Some("auto"), "cc:ev:a1000000-0000-4000-8000-000000000008"),
-            (EventKind::ApiError, None, Some(529), Some("retry=1"), "cc:ev:a1000000-0000-4000-8000-000000000010"),
-            (EventKind::ApiError, None, None, Some("usage_limit"), "cc:ev:a1000000-0000-4000-8000-000000000011"),
-            (EventKind::ApiError, None, Some(429), Some("rate_limit"), "cc:ev:a1000000-0000-4000-8000-000000000012"),
-            (EventKind::Prompt, None, None, Some("chars=27"), "cc:ev:a1000000-0000-4000-8000-000000000013"),
+            (
+                EventKind::Prompt,
+                None,
+                None,
+                Some("chars=33"),
+                "cc:ev:a1000000-0000-4000-8000-000000000001"
+            ),
+            (
+                EventKind::ToolUse,
+                Some("Bash"),
+                None,
+                None,
+                "cc:tool:toolu_01Abc"
+            ),
+            (
+                EventKind::Compaction,
+                None,
+                None,
+                Some("auto"),
+                "cc:ev:a1000000-0000-4000-8000-000000000008"
+            ),
+            (
+                EventKind::ApiError,
+                None,
+                Some(529),
+                Some("retry=1"),
+                "cc:ev:a1000000-0000-4000-8000-000000000010"
+            ),
+            (
+                EventKind::ApiError,
+                None,
+                None,
+                Some("usage_limit"),
+                "cc:ev:a1000000-0000-4000-8000-000000000011"
+            ),
+            (
+                EventKind::ApiError,
+                None,
+                Some(429),
+                Some("rate_limit"),
+                "cc:ev:a1000000-0000-4000-8000-000000000012"
+            ),
+            (
+                EventKind::Prompt,
+                None,
+                None,
+                Some("chars=27"),
+                "cc:ev:a1000000-0000-4000-8000-000000000013"
+            ),
         ]
     );
     assert!(rows.events.iter().all(|e| e.session_key == S));
     // The serialized rows hold no prompt, output, tool input or tool output text.
     let dump = format!("{rows:?}");
-    for secret in ["deterministic\"", "cargo test", "3 passed", "Overloaded", "usage limit", "screenshot", "docs"] {
+    for secret in [
+        "deterministic\"",
+        "cargo test",
+        "3 passed",
+        "Overloaded",
+        "usage limit",
+        "screenshot",
+        "docs",
+    ] {
         assert!(!dump.contains(secret), "row data leaked {secret:?}");
     }
 }
@@ -161,14 +215,23 @@ fn sessions_get_project_branch_and_titles() {
     assert_eq!(rows.projects[0].id, "github.com/acme/api");
     assert!(!rows.sessions.is_empty());
     for s in &rows.sessions {
-        assert_eq!((s.session_key.as_str(), s.source.as_str()), (S, "claude_code_files"));
+        assert_eq!(
+            (s.session_key.as_str(), s.source.as_str()),
+            (S, "claude_code_files")
+        );
         assert_eq!(s.project_id.as_deref(), Some("github.com/acme/api"));
         assert_eq!(s.branch.as_deref(), Some("main"));
     }
-    assert_eq!(rows.sessions[0].title.as_deref(), Some("Fix flaky retry test"));
+    assert_eq!(
+        rows.sessions[0].title.as_deref(),
+        Some("Fix flaky retry test")
+    );
     let last = rows.sessions.last().unwrap();
     assert_eq!(last.title.as_deref(), Some("Deterministic retry tests"));
-    assert_eq!(last.last_activity_at, rows.requests.iter().map(|r| r.ts).max().unwrap());
+    assert_eq!(
+        last.last_activity_at,
+        rows.requests.iter().map(|r| r.ts).max().unwrap()
+    );
 }
 
 #[test]
@@ -180,7 +243,13 @@ fn subagent_files_fold_into_the_parent_session_and_replays_are_dropped() {
         assert_eq!(r.session_key, S);
         assert!(r.sidechain);
     }
-    assert!(nested.sessions.iter().chain(&old_flat.sessions).all(|s| s.session_key == S));
+    assert!(
+        nested
+            .sessions
+            .iter()
+            .chain(&old_flat.sessions)
+            .all(|s| s.session_key == S)
+    );
     // The subagent's task prompt is not a person typing.
     assert!(nested.events.iter().all(|e| e.kind != EventKind::Prompt));
     assert_eq!(nested.events[0].tool_name.as_deref(), Some("Grep"));
@@ -191,71 +260,29 @@ fn subagent_files_fold_into_the_parent_session_and_replays_are_dropped() {
     all.extend(nested.requests.iter().cloned());
     all.extend(old_flat.requests.iter().cloned());
     let kept = settle(&all);
-    let xyz: Vec<_> = kept.iter().filter(|r| r.message_id.as_deref() == Some("msg_01XyZ")).collect();
+    let xyz: Vec<_> = kept
+        .iter()
+        .filter(|r| r.message_id.as_deref() == Some("msg_01XyZ"))
+        .collect();
     assert_eq!(xyz.len(), 1);
     assert!(!xyz[0].sidechain, "the parent copy beats the /btw replay");
     assert_eq!(xyz[0].usage.output, 412);
     for own in ["cc:msg_01Sub:req_011Sub", "cc:msg_01Old5e:req_01Old5e"] {
-        assert!(kept.iter().any(|r| r.dedupe_key == own), "{own} counts toward the parent");
+        assert!(
+            kept.iter().any(|r| r.dedupe_key == own),
+            "{own} counts toward the parent"
+        );
     }
     // Replay first, parent later: the parent still wins.
     let mut reversed = nested.requests.clone();
     reversed.extend(parent.requests.iter().cloned());
     let kept = settle(&reversed);
-    let xyz: Vec<_> = kept.iter().filter(|r| r.message_id.as_deref() == Some("msg_01XyZ")).collect();
-    assert_eq!((xyz.len(), xyz[0].sidechain, xyz[0].usage.output), (1, false, 412));
-}
-
-#[test]
-fn old_lines_keep_their_reported_cost_and_get_stable_keys() {
-    let rows = parse("claude/projects/-home-dev-web/s-old.jsonl");
-    let keys: Vec<_> = rows.requests.iter().map(|r| r.dedupe_key.as_str()).collect();
-    let offset = std::fs::read(fixture("claude/projects/-home-dev-web/s-old.jsonl")).unwrap();
-    let third_offset = offset.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1).unwrap().0 + 1;
-    let ts = chrono::DateTime::parse_from_rfc3339("2025-06-01T10:06:00.000Z").unwrap().timestamp_millis();
+    let xyz: Vec<_> = kept
+        .iter()
+        .filter(|r| r.message_id.as_deref() == Some("msg_01XyZ"))
+        .collect();
     assert_eq!(
-        keys,
-        vec![
-            "cc:msg_01Old:req_01Old".to_owned(),
-            "cc:uuid:c3000000-0000-4000-8000-000000000002".to_owned(),
-            format!("cc:s-old:{ts}:{third_offset}"),
-        ]
+        (xyz.len(), xyz[0].sidechain, xyz[0].usage.output),
+        (1, false, 412)
     );
-    assert_eq!(rows.requests[0].cost.amount, Money::from_usd(0.0123));
-    assert_eq!(rows.requests[0].cost.source, CostSource::Reported);
-    assert_eq!(rows.requests[1].cost.amount, Money::from_usd(0.002));
-    assert_eq!(rows.requests[2].cost, prices().cost(Some("claude-3-5-haiku-20241022"), &rows.requests[2].usage, false));
-    assert!(rows.requests.iter().all(|r| r.project_id.as_deref() == Some("github.com/acme/web")));
-    assert!(rows.sessions.iter().all(|s| s.branch.is_none()), "an empty gitBranch is no branch");
-}
-
-#[test]
-fn bad_lines_are_skipped_with_reasons_and_never_echo_content() {
-    let rows = parse("claude/bad-lines.jsonl");
-    let skipped: Vec<_> = rows.skipped.iter().map(|s| (s.line, s.reason.clone())).collect();
-    assert_eq!(
-        skipped,
-        vec![
-            (2, SkipReason::MalformedJson),
-            (5, SkipReason::InvalidUtf8),
-            (7, SkipReason::MissingField("timestamp")),
-            (8, SkipReason::BadValue("timestamp")),
-            (9, SkipReason::MalformedJson),
-        ]
-    );
-    for skip in &rows.skipped {
-        let detail = skip.detail.as_deref().unwrap_or("column 0");
-        assert!(detail.strip_prefix("column ").is_some_and(|n| n.parse::<u32>().is_ok()), "{detail}");
-    }
-    let keys: Vec<_> = rows.requests.iter().map(|r| r.dedupe_key.as_str()).collect();
-    assert_eq!(keys, vec!["cc:msg_Ok1:req_msg_Ok1", "cc:msg_Ok9:req_msg_Ok9"]);
-}
-
-#[test]
-fn any_bytes_parse_without_panicking() {
-    for rel in [MAIN, SUBAGENT, "claude/bad-lines.jsonl", "claude/projects/-home-dev-web/s-old.jsonl"] {
-        assert_never_panics(FileFormat::ClaudeJsonl, &std::fs::read(fixture(rel)).unwrap());
-    }
-    let rows = parse_file(FileFormat::ClaudeJsonl, "claude/projects/-home-dev-api/agent-5e1d.jsonl");
-    assert_eq!(rows.requests.len(), 1);
 }

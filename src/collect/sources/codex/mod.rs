@@ -2,6 +2,7 @@
 //! and how `token_count` events become requests (sources.md §4). Tests run the recorded
 //! fixtures in `tests/fixtures/codex` and `tests/fixtures/peer/codex`.
 
+mod line;
 mod parser;
 pub mod paths;
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! and sessions (sources.md §4.2–4.4). Per-file state (session, model, previous cumulative
 //! totals, project, sub-agent replay phase) rides in the cursor as JSON.
 
+use super::line::{Info, Line, Payload, Totals};
 use super::paths::session_from_path;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
-use crate::collect::sources::json::{
-    Count, Loose, LooseStr, TextProbe, Ts, classify_error, label, require_ts, trim_line,
-};
+use crate::collect::sources::fields::{Ts, require_ts};
+use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::{
     Agent, DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord, SessionRecord,
@@ -22,121 +22,6 @@ pub const FALLBACK_MODEL: &str = "gpt-5";
 /// event) are one compaction.
 const COMPACTION_WINDOW_MS: i64 = 5_000;
 
-#[derive(Deserialize)]
-struct Line<'a> {
-    #[serde(default)]
-    timestamp: Option<Ts>,
-    #[serde(rename = "type", borrow, default)]
-    kind: LooseStr<'a>,
-    #[serde(borrow, default)]
-    payload: Loose<Payload<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Payload<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: LooseStr<'a>,
-    #[serde(borrow, default)]
-    id: LooseStr<'a>,
-    #[serde(borrow, default)]
-    cwd: LooseStr<'a>,
-    #[serde(borrow, default)]
-    originator: LooseStr<'a>,
-    #[serde(borrow, default)]
-    model: LooseStr<'a>,
-    #[serde(borrow, default)]
-    name: LooseStr<'a>,
-    #[serde(borrow, default)]
-    call_id: LooseStr<'a>,
-    #[serde(borrow, default)]
-    git: Loose<Git<'a>>,
-    #[serde(borrow, default)]
-    info: Loose<Info<'a>>,
-    #[serde(default)]
-    message: Option<TextProbe>,
-}
-
-#[derive(Deserialize)]
-struct Git<'a> {
-    #[serde(borrow, default)]
-    repository_url: LooseStr<'a>,
-    #[serde(borrow, default)]
-    branch: LooseStr<'a>,
-}
-
-#[derive(Deserialize)]
-struct Info<'a> {
-    #[serde(default)]
-    total_token_usage: Loose<RawUsage>,
-    #[serde(default)]
-    last_token_usage: Loose<RawUsage>,
-    #[serde(borrow, default)]
-    model: LooseStr<'a>,
-    #[serde(borrow, default)]
-    model_name: LooseStr<'a>,
-    #[serde(borrow, default)]
-    metadata: Loose<ModelMeta<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ModelMeta<'a> {
-    #[serde(borrow, default)]
-    model: LooseStr<'a>,
-}
-
-#[derive(Deserialize)]
-struct RawUsage {
-    #[serde(default)]
-    input_tokens: Count,
-    #[serde(default)]
-    cached_input_tokens: Option<Count>,
-    /// Legacy name of `cached_input_tokens`.
-    #[serde(default)]
-    cache_read_input_tokens: Option<Count>,
-    #[serde(default)]
-    output_tokens: Count,
-    #[serde(default)]
-    reasoning_output_tokens: Count,
-    #[serde(default)]
-    total_tokens: Count,
-}
-
-/// Codex's own token counting: `input` includes `cached`, `output` includes `reasoning`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Totals {
-    input: i64,
-    cached: i64,
-    output: i64,
-    reasoning: i64,
-    total: i64,
-}
-
-impl Totals {
-    fn from_raw(raw: &RawUsage) -> Totals {
-        let cached = raw.cached_input_tokens.or(raw.cache_read_input_tokens).map_or(0, |c| c.0);
-        let (input, output) = (raw.input_tokens.0, raw.output_tokens.0);
-        let total = if raw.total_tokens.0 > 0 { raw.total_tokens.0 } else { input.saturating_add(output) };
-        Totals { input, cached, output, reasoning: raw.reasoning_output_tokens.0, total }
-    }
-
-    /// `self − previous`, each field clamped at 0.
-    fn minus(self, prev: Option<Totals>) -> Totals {
-        let p = prev.unwrap_or_default();
-        let d = |a: i64, b: i64| a.saturating_sub(b).max(0);
-        Totals {
-            input: d(self.input, p.input),
-            cached: d(self.cached, p.cached),
-            output: d(self.output, p.output),
-            reasoning: d(self.reasoning, p.reasoning),
-            total: d(self.total, p.total),
-        }
-    }
-
-    fn is_zero(self) -> bool {
-        self.input == 0 && self.cached == 0 && self.output == 0 && self.reasoning == 0
-    }
-}
-
 /// Sub-agent files can open with `token_count` events replayed from the parent, all in
 /// the same second (sources.md §4.4 item 6). The first event is held back until the next
 /// line shows whether a second one shares its second.
@@ -144,8 +29,13 @@ impl Totals {
 enum Replay {
     #[default]
     Watching,
-    Pending { second: i64, request: Option<Box<RequestRecord>> },
-    Replaying { second: i64 },
+    Pending {
+        second: i64,
+        request: Option<Box<RequestRecord>>,
+    },
+    Replaying {
+        second: i64,
+    },
     Done,
 }
 
@@ -189,10 +79,18 @@ impl CodexParser {
     }
 
     fn session(&self) -> &str {
-        self.state.session_id.as_deref().unwrap_or(&self.path_session)
+        self.state
+            .session_id
+            .as_deref()
+            .unwrap_or(&self.path_session)
     }
 
-    fn session_record(&mut self, ts: i64, env: &ParseEnv<'_>, out: &mut ParsedRows) -> SessionRecord {
+    fn session_record(
+        &mut self,
+        ts: i64,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) -> SessionRecord {
         if !self.project_emitted
             && let Some(project) = &self.state.project
         {
@@ -212,7 +110,14 @@ impl CodexParser {
         }
     }
 
-    fn session_meta(&mut self, raw: &[u8], line: &Line<'_>, p: &Payload<'_>, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+    fn session_meta(
+        &mut self,
+        raw: &[u8],
+        line: &Line<'_>,
+        p: &Payload<'_>,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) {
         if self.state.session_id.is_none() {
             remember(&mut self.state.session_id, p.id.get());
         }
@@ -222,7 +127,7 @@ impl CodexParser {
         remember(&mut self.state.branch, git.and_then(|g| g.branch.get()));
         let cwd = self.state.cwd.as_deref().unwrap_or("");
         let project = match git.and_then(|g| g.repository_url.get()) {
-            Some(url) => Some(env.projects.from_remote(url, cwd)),
+            Some(url) => Some(env.projects.resolve_remote(url, cwd)),
             None => (!cwd.is_empty()).then(|| env.projects.resolve(cwd)),
         };
         if project.is_some() && project != self.state.project {
@@ -254,7 +159,8 @@ impl CodexParser {
         let Some(ts) = ts else { return };
         if let Replay::Pending { second, .. } = &self.state.replay
             && ts.div_euclid(1000) != *second
-            && let Replay::Pending { request, .. } = std::mem::replace(&mut self.state.replay, Replay::Done)
+            && let Replay::Pending { request, .. } =
+                std::mem::replace(&mut self.state.replay, Replay::Done)
             && let Some(request) = request
         {
             let record = self.session_record(request.ts, env, out);
@@ -263,8 +169,17 @@ impl CodexParser {
         }
     }
 
-    fn token_count(&mut self, line: &Line<'_>, p: &Payload<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
-        let Some(info) = p.info.0.as_ref() else { return };
+    fn token_count(
+        &mut self,
+        line: &Line<'_>,
+        p: &Payload<'_>,
+        loc: LineLoc,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) {
+        let Some(info) = p.info.0.as_ref() else {
+            return;
+        };
         let ts = match require_ts(line.timestamp) {
             Ok(ts) => ts,
             Err(reason) => {
@@ -281,10 +196,15 @@ impl CodexParser {
         if self.state.subagent {
             match &self.state.replay {
                 Replay::Watching => {
-                    self.state.replay = Replay::Pending { second, request: request.map(Box::new) };
+                    self.state.replay = Replay::Pending {
+                        second,
+                        request: request.map(Box::new),
+                    };
                     return;
                 }
-                Replay::Pending { second: first, .. } | Replay::Replaying { second: first } if *first == second => {
+                Replay::Pending { second: first, .. } | Replay::Replaying { second: first }
+                    if *first == second =>
+                {
                     self.state.replay = Replay::Replaying { second };
                     return;
                 }
@@ -299,7 +219,14 @@ impl CodexParser {
         }
     }
 
-    fn request(&mut self, info: &Info<'_>, p: &Payload<'_>, ts: i64, loc: LineLoc, env: &ParseEnv<'_>) -> Option<RequestRecord> {
+    fn request(
+        &mut self,
+        info: &Info<'_>,
+        p: &Payload<'_>,
+        ts: i64,
+        loc: LineLoc,
+        env: &ParseEnv<'_>,
+    ) -> Option<RequestRecord> {
         let total = info.total_token_usage.0.as_ref().map(Totals::from_raw);
         let delta = match info.last_token_usage.0.as_ref() {
             Some(last) => Some(Totals::from_raw(last)),
@@ -321,7 +248,10 @@ impl CodexParser {
         let model = match self.state.model.as_deref() {
             Some(model) => model.to_owned(),
             None => {
-                tracing::debug!(session = self.session(), "Codex rollout names no model; assuming {FALLBACK_MODEL}");
+                tracing::debug!(
+                    session = self.session(),
+                    "Codex rollout names no model; assuming {FALLBACK_MODEL}"
+                );
                 FALLBACK_MODEL.to_owned()
             }
         };
@@ -374,7 +304,11 @@ impl CodexParser {
             Err(reason) => return out.skip(loc, reason, None),
         };
         if kind == EventKind::Compaction {
-            if self.state.last_compaction_ts.is_some_and(|last| (ts - last).abs() <= COMPACTION_WINDOW_MS) {
+            if self
+                .state
+                .last_compaction_ts
+                .is_some_and(|last| ts.abs_diff(last) <= COMPACTION_WINDOW_MS.unsigned_abs())
+            {
                 return;
             }
             self.state.last_compaction_ts = Some(ts);
@@ -389,12 +323,9 @@ impl CodexParser {
 impl LineParser for CodexParser {
     fn parse_line(&mut self, raw: &[u8], loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let Some(bytes) = trim_line(raw) else { return };
-        let line: Line<'_> = match serde_json::from_slice(bytes) {
-            Ok(line) => line,
-            Err(err) => {
-                let (reason, detail) = classify_error(bytes, &err);
-                return out.skip(loc, reason, detail);
-            }
+        let line: Line<'_> = match parse_record(bytes) {
+            Ok(record) => record,
+            Err((reason, detail)) => return out.skip(loc, reason, detail),
         };
         if self.state.subagent {
             let ts = match line.timestamp {
@@ -403,7 +334,9 @@ impl LineParser for CodexParser {
             };
             self.settle_replay(ts, env, out);
         }
-        let Some(p) = line.payload.0.as_ref() else { return };
+        let Some(p) = line.payload.0.as_ref() else {
+            return;
+        };
         let sid = self.session().to_owned();
         match (line.kind.get(), p.kind.get()) {
             (Some("session_meta"), _) => self.session_meta(bytes, &line, p, env, out),
@@ -419,13 +352,21 @@ impl LineParser for CodexParser {
             (Some("event_msg"), Some(kind @ ("error" | "stream_error"))) => {
                 let key = |ts| format!("cx:{sid}:{kind}:{ts}");
                 let detail = label(Some(kind));
-                self.line_event(&line, EventKind::ApiError, loc, env, out, key, |e| e.detail = detail);
+                self.line_event(&line, EventKind::ApiError, loc, env, out, key, |e| {
+                    e.detail = detail
+                });
             }
             (Some("event_msg"), Some("context_compacted")) | (Some("compacted"), _) => {
                 let key = |ts| format!("cx:{sid}:compaction:{ts}");
                 self.line_event(&line, EventKind::Compaction, loc, env, out, key, |_| {});
             }
-            (Some("response_item"), Some(kind @ ("function_call" | "custom_tool_call" | "local_shell_call" | "web_search_call"))) => {
+            (
+                Some("response_item"),
+                Some(
+                    kind @ ("function_call" | "custom_tool_call" | "local_shell_call"
+                    | "web_search_call"),
+                ),
+            ) => {
                 let name = match kind {
                     "local_shell_call" => Some("local_shell"),
                     "web_search_call" => Some("web_search"),
@@ -437,7 +378,9 @@ impl LineParser for CodexParser {
                     Some(call) => format!("cx:{sid}:tool:{call}"),
                     None => format!("cx:{sid}:tool:{ts}:{}", loc.offset),
                 };
-                self.line_event(&line, EventKind::ToolUse, loc, env, out, key, |e| e.tool_name = name);
+                self.line_event(&line, EventKind::ToolUse, loc, env, out, key, |e| {
+                    e.tool_name = name
+                });
             }
             _ => {}
         }

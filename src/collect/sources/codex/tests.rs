@@ -17,28 +17,56 @@ fn parse(rel: &str) -> ParsedRows {
 }
 
 fn ms(iso: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(iso).unwrap().timestamp_millis()
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .unwrap()
+        .timestamp_millis()
 }
 
 fn usage(input: i64, cache_read: i64, output: i64, reasoning: i64) -> TokenUsage {
-    TokenUsage { input, cache_read, output, reasoning, ..TokenUsage::default() }
+    TokenUsage {
+        input,
+        cache_read,
+        output,
+        reasoning,
+        ..TokenUsage::default()
+    }
 }
 
 #[test]
 fn token_counts_become_requests_with_uncached_input() {
     let rows = parse(LIVE);
-    let got: Vec<_> = rows.requests.iter().map(|r| (r.dedupe_key.clone(), r.model.as_deref(), r.usage)).collect();
+    let got: Vec<_> = rows
+        .requests
+        .iter()
+        .map(|r| (r.dedupe_key.clone(), r.model.as_deref(), r.usage))
+        .collect();
     assert_eq!(
         got,
         vec![
             // last_token_usage: input 1000 of which 800 cached
-            (format!("cx:{SID}:{}:1200", ms("2026-04-01T14:00:12.500Z")), Some("gpt-5.2-codex"), usage(200, 800, 200, 50)),
+            (
+                format!("cx:{SID}:{}:1200", ms("2026-04-01T14:00:12.500Z")),
+                Some("gpt-5.2-codex"),
+                usage(200, 800, 200, 50)
+            ),
             // cumulative-only: delta of total_token_usage; the model switched via turn_context
-            (format!("cx:{SID}:{}:3500", ms("2026-04-01T14:01:30.000Z")), Some("gpt-5.3-codex"), usage(800, 1200, 300, 50)),
+            (
+                format!("cx:{SID}:{}:3500", ms("2026-04-01T14:01:30.000Z")),
+                Some("gpt-5.3-codex"),
+                usage(800, 1200, 300, 50)
+            ),
             // legacy cache_read_input_tokens
-            (format!("cx:{SID}:{}:3620", ms("2026-04-01T14:02:00.000Z")), Some("gpt-5.3-codex"), usage(50, 50, 20, 0)),
+            (
+                format!("cx:{SID}:{}:3620", ms("2026-04-01T14:02:00.000Z")),
+                Some("gpt-5.3-codex"),
+                usage(50, 50, 20, 0)
+            ),
             // cached (600) capped at input (500)
-            (format!("cx:{SID}:{}:4130", ms("2026-04-01T14:04:00.000Z")), Some("gpt-5.3-codex"), usage(0, 500, 10, 0)),
+            (
+                format!("cx:{SID}:{}:4130", ms("2026-04-01T14:04:00.000Z")),
+                Some("gpt-5.3-codex"),
+                usage(0, 500, 10, 0)
+            ),
         ]
     );
     let table = prices();
@@ -54,7 +82,11 @@ fn token_counts_become_requests_with_uncached_input() {
 #[test]
 fn rollout_events_sessions_and_project() {
     let rows = parse(LIVE);
-    let got: Vec<_> = rows.events.iter().map(|e| (e.kind, e.tool_name.as_deref(), e.detail.as_deref())).collect();
+    let got: Vec<_> = rows
+        .events
+        .iter()
+        .map(|e| (e.kind, e.tool_name.as_deref(), e.detail.as_deref()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -69,14 +101,28 @@ fn rollout_events_sessions_and_project() {
     );
     assert_eq!(rows.events[1].dedupe_key, format!("cx:{SID}:tool:call_1"));
     assert_eq!(rows.projects.len(), 1);
-    assert_eq!(rows.projects[0].id, "github.com/acme/api", "credentials in the remote are dropped");
+    assert_eq!(
+        rows.projects[0].id, "github.com/acme/api",
+        "credentials in the remote are dropped"
+    );
     assert_eq!(rows.sessions[0].started_at, ms("2026-04-01T14:00:00.000Z"));
     for s in &rows.sessions {
-        assert_eq!((s.session_key.as_str(), s.source.as_str()), (SID, "codex_files"));
+        assert_eq!(
+            (s.session_key.as_str(), s.source.as_str()),
+            (SID, "codex_files")
+        );
         assert_eq!(s.branch.as_deref(), Some("main"));
     }
     let dump = format!("{rows:?}");
-    for secret in ["fix the build", "cargo", "mismatched", "secret", "ghp_", "Update File", "summary of"] {
+    for secret in [
+        "fix the build",
+        "cargo",
+        "mismatched",
+        "secret",
+        "ghp_",
+        "Update File",
+        "summary of",
+    ] {
         assert!(!dump.contains(secret), "row data leaked {secret:?}");
     }
 }
@@ -95,12 +141,20 @@ fn an_archived_copy_does_not_double_count() {
 
 #[test]
 fn without_a_model_the_fallback_is_assumed() {
-    let rows = parse("codex/sessions/2026/04/02/rollout-2026-04-02T09-00-00-019dd000-0000-7000-8000-00000000abcd.jsonl");
+    let rows = parse(
+        "codex/sessions/2026/04/02/rollout-2026-04-02T09-00-00-019dd000-0000-7000-8000-00000000abcd.jsonl",
+    );
     let r = &rows.requests[0];
-    assert_eq!(r.session_key, "019dd000-0000-7000-8000-00000000abcd", "id from the file name");
+    assert_eq!(
+        r.session_key, "019dd000-0000-7000-8000-00000000abcd",
+        "id from the file name"
+    );
     assert_eq!(r.model.as_deref(), Some(super::FALLBACK_MODEL));
     assert_eq!(r.usage, usage(90, 10, 50, 0));
-    assert!(r.dedupe_key.ends_with(":0"), "no cumulative total: keyed by offset");
+    assert!(
+        r.dedupe_key.ends_with(":0"),
+        "no cumulative total: keyed by offset"
+    );
     // A model named on the event itself wins from then on.
     assert_eq!(rows.requests[1].model.as_deref(), Some("o4-mini"));
     assert_eq!(rows.requests[1].usage, usage(200, 0, 20, 5));
@@ -108,7 +162,9 @@ fn without_a_model_the_fallback_is_assumed() {
 
 #[test]
 fn subagent_replays_in_the_spawn_second_are_skipped() {
-    let rows = parse("codex/sessions/2026/04/03/rollout-2026-04-03T10-00-00-019dd111-1111-7111-8111-111111111111.jsonl");
+    let rows = parse(
+        "codex/sessions/2026/04/03/rollout-2026-04-03T10-00-00-019dd111-1111-7111-8111-111111111111.jsonl",
+    );
     assert_eq!(rows.requests.len(), 1);
     let r = &rows.requests[0];
     // Only the sub-agent's own work: the delta after the replayed totals.
@@ -120,29 +176,47 @@ fn subagent_replays_in_the_spawn_second_are_skipped() {
 #[test]
 fn a_subagent_first_event_that_is_real_is_emitted_once_the_next_second_arrives() {
     let bytes = concat!(
-        r#"{"timestamp":"2026-04-03T10:00:00.000Z","type":"session_meta","payload":{"id":"sub-1","source":{"subagent":{"thread_spawn":{"depth":1}}}}}"#, "\n",
-        r#"{"timestamp":"2026-04-03T10:00:30.000Z","type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{"input_tokens":10,"output_tokens":5}}}}"#, "\n",
-        r#"{"timestamp":"2026-04-03T10:00:31.000Z","type":"event_msg","payload":{"type":"agent_message","message":"done"}}"#, "\n",
+        r#"{"timestamp":"2026-04-03T10:00:00.000Z","type":"session_meta","payload":{"id":"sub-1","source":{"subagent":{"thread_spawn":{"depth":1}}}}}"#,
+        "\n",
+        r#"{"timestamp":"2026-04-03T10:00:30.000Z","type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{"input_tokens":10,"output_tokens":5}}}}"#,
+        "\n",
+        r#"{"timestamp":"2026-04-03T10:00:31.000Z","type":"event_msg","payload":{"type":"agent_message","message":"done"}}"#,
+        "\n",
     );
     let path = fixture("codex/sessions/sub-1.jsonl");
     let whole = parse_bytes_split(FileFormat::CodexJsonl, &path, bytes.as_bytes(), None);
     assert_eq!(whole.requests.len(), 1);
     assert_eq!(whole.requests[0].usage, usage(10, 0, 5, 0));
     for split in 1..3 {
-        let split_rows = parse_bytes_split(FileFormat::CodexJsonl, &path, bytes.as_bytes(), Some(split));
-        assert_eq!(split_rows.requests, whole.requests, "held-back event survives a saved state");
+        let split_rows =
+            parse_bytes_split(FileFormat::CodexJsonl, &path, bytes.as_bytes(), Some(split));
+        assert_eq!(
+            split_rows.requests, whole.requests,
+            "held-back event survives a saved state"
+        );
     }
 }
 
 #[test]
 fn peer_fixtures_match_ccusage() {
     let rows = parse("peer/codex/sessions/project-alpha/session-alpha.jsonl");
-    let got: Vec<_> = rows.requests.iter().map(|r| (r.model.as_deref(), r.usage)).collect();
+    let got: Vec<_> = rows
+        .requests
+        .iter()
+        .map(|r| (r.model.as_deref(), r.usage))
+        .collect();
     assert_eq!(
         got,
-        vec![(Some("gpt-5.2-codex"), usage(750, 250, 125, 75)), (Some("gpt-5.3-codex"), usage(1500, 500, 300, 100))]
+        vec![
+            (Some("gpt-5.2-codex"), usage(750, 250, 125, 75)),
+            (Some("gpt-5.3-codex"), usage(1500, 500, 300, 100))
+        ]
     );
-    assert!(rows.requests.iter().all(|r| r.session_key == "session-alpha"));
+    assert!(
+        rows.requests
+            .iter()
+            .all(|r| r.session_key == "session-alpha")
+    );
 
     // ccusage's all-agent fixture: gpt-5, input 100 (10 cached), output 50 → $0.00061375.
     let rows = parse("peer/all-agents/codex/sessions/codex-session.jsonl");
@@ -154,5 +228,8 @@ fn peer_fixtures_match_ccusage() {
 
 #[test]
 fn any_bytes_parse_without_panicking() {
-    assert_never_panics(FileFormat::CodexJsonl, &std::fs::read(fixture(LIVE)).unwrap());
+    assert_never_panics(
+        FileFormat::CodexJsonl,
+        &std::fs::read(fixture(LIVE)).unwrap(),
+    );
 }

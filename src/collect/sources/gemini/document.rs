@@ -4,7 +4,7 @@
 use super::parser::{Chat, ChatState};
 use super::record::Record;
 use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
-use crate::collect::sources::json::Ts;
+use crate::collect::sources::fields::Ts;
 use crate::domain::Agent;
 use std::path::Path;
 
@@ -13,8 +13,14 @@ use std::path::Path;
 /// `BadDocument` skip (line 0) with the JSON error's line and column.
 pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out: &mut ParsedRows) {
     let file = LineLoc { offset: 0, line: 0 };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let starts_as_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let doc: Record<'_> = match serde_json::from_slice(bytes) {
-        Ok(doc) => doc,
+        Ok(doc) if starts_as_object => doc,
+        Ok(_) => {
+            let detail = "not a JSON object".to_owned();
+            return out.skip(file, SkipReason::BadDocument, Some(detail));
+        }
         Err(err) => {
             let detail = format!("line {}, column {}", err.line(), err.column());
             return out.skip(file, SkipReason::BadDocument, Some(detail));
@@ -22,7 +28,8 @@ pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out:
     };
     let mut chat = Chat::new(path, ChatState::default());
     chat.metadata(&doc, env);
-    out.replace_sessions.push((Agent::Gemini, chat.session().to_owned()));
+    out.replace_sessions
+        .push((Agent::Gemini, chat.session().to_owned()));
     let millis = |ts: Option<Ts>| match ts {
         Some(Ts::Millis(ms)) => Some(ms),
         _ => None,
@@ -34,7 +41,10 @@ pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out:
     let messages = doc.messages.as_ref().map_or(&[][..], |m| &m.0[..]);
     for (index, msg) in messages.iter().enumerate() {
         let Some(msg) = msg.0.as_ref() else { continue };
-        let ord = msg.id.get().map_or(index as i64, |id| chat.ord_of(id, index as i64));
+        let ord = msg
+            .id
+            .get()
+            .map_or(index as i64, |id| chat.ord_of(id, index as i64));
         chat.message(msg, ord, file, start, env, out);
     }
 }

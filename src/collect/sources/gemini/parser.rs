@@ -5,7 +5,8 @@
 use super::paths::project_hash_from_path;
 use super::record::Record;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows, Rewind, SkipReason};
-use crate::collect::sources::json::{Ts, classify_error, trim_line};
+use crate::collect::sources::fields::Ts;
+use crate::collect::sources::json::{parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::{
     Agent, DedupePolicy, EventKind, ProjectRecord, RequestRecord, SessionRecord, TokenUsage,
@@ -43,7 +44,10 @@ pub(super) struct Chat {
 
 impl Chat {
     pub(super) fn new(path: &Path, state: ChatState) -> Chat {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("unknown");
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("unknown");
         Chat {
             state,
             path_session: stem.to_owned(),
@@ -53,7 +57,10 @@ impl Chat {
     }
 
     pub(super) fn session(&self) -> &str {
-        self.state.session_id.as_deref().unwrap_or(&self.path_session)
+        self.state
+            .session_id
+            .as_deref()
+            .unwrap_or(&self.path_session)
     }
 
     /// Session id, project and title from a metadata record (or a `$set`).
@@ -61,9 +68,16 @@ impl Chat {
         if self.state.session_id.is_none() {
             remember(&mut self.state.session_id, rec.session_id.get());
         }
-        let from_hash = self.state.project.as_ref().is_none_or(|p| p.id.starts_with("gemini:"));
+        let from_hash = self
+            .state
+            .project
+            .as_ref()
+            .is_none_or(|p| p.id.starts_with("gemini:"));
         let directory = rec.directories.0.iter().find_map(|d| d.get());
-        let project = match (directory, rec.project_hash.get().or(self.path_hash.as_deref())) {
+        let project = match (
+            directory,
+            rec.project_hash.get().or(self.path_hash.as_deref()),
+        ) {
             (Some(dir), _) if from_hash => Some(env.projects.resolve(dir)),
             (None, Some(hash)) if self.state.project.is_none() => Some(ProjectRecord {
                 id: format!("gemini:{hash}"),
@@ -133,8 +147,13 @@ impl Chat {
         remember(&mut self.state.model, rec.model.get());
         let kind = rec.msg_type.get();
         let tokens = rec.tokens.0.as_ref().filter(|_| kind == Some("gemini"));
-        let calls = if kind == Some("gemini") { &rec.tool_calls.0[..] } else { &[] };
-        let wanted = tokens.is_some() || !calls.is_empty() || matches!(kind, Some("user" | "error"));
+        let calls = if kind == Some("gemini") {
+            &rec.tool_calls.0[..]
+        } else {
+            &[]
+        };
+        let wanted =
+            tokens.is_some() || !calls.is_empty() || matches!(kind, Some("user" | "error"));
         if !wanted {
             return;
         }
@@ -152,8 +171,8 @@ impl Chat {
             if input != 0 || cached != 0 || output != 0 || thoughts != 0 || tool != 0 {
                 let cached = cached.min(input);
                 let usage = TokenUsage {
-                    input: input - cached + tool,
-                    output: output + thoughts,
+                    input: (input - cached).saturating_add(tool),
+                    output: output.saturating_add(thoughts),
                     cache_write_5m: 0,
                     cache_write_1h: 0,
                     cache_read: cached,
@@ -180,12 +199,19 @@ impl Chat {
             }
         }
         for (i, call) in calls.iter().enumerate() {
-            let name = call.0.as_ref().and_then(|c| c.name.get()).map(str::to_owned);
+            let name = call
+                .0
+                .as_ref()
+                .and_then(|c| c.name.get())
+                .map(str::to_owned);
             let key = match call.0.as_ref().and_then(|c| c.id.get()) {
                 Some(call_id) => format!("gm:{sid}:tool:{call_id}"),
                 None => format!("gm:{sid}:{id}:tool:{i}"),
             };
-            out.events.push(event(Agent::Gemini, &sid, key, ts, EventKind::ToolUse, ord).with(|e| e.tool_name = name));
+            out.events.push(
+                event(Agent::Gemini, &sid, key, ts, EventKind::ToolUse, ord)
+                    .with(|e| e.tool_name = name),
+            );
             produced = true;
         }
         match kind {
@@ -193,13 +219,19 @@ impl Chat {
                 let chars = rec.content.as_ref().map_or(0, |c| c.text.chars);
                 let key = format!("gm:{sid}:{id}:prompt");
                 let detail = Some(format!("chars={chars}"));
-                out.events.push(event(Agent::Gemini, &sid, key, ts, EventKind::Prompt, ord).with(|e| e.detail = detail));
+                out.events.push(
+                    event(Agent::Gemini, &sid, key, ts, EventKind::Prompt, ord)
+                        .with(|e| e.detail = detail),
+                );
                 produced = true;
             }
             Some("error") => {
                 let key = format!("gm:{sid}:{id}:error");
                 let detail = Some("error".to_owned());
-                out.events.push(event(Agent::Gemini, &sid, key, ts, EventKind::ApiError, ord).with(|e| e.detail = detail));
+                out.events.push(
+                    event(Agent::Gemini, &sid, key, ts, EventKind::ApiError, ord)
+                        .with(|e| e.detail = detail),
+                );
                 produced = true;
             }
             _ => {}
@@ -217,12 +249,18 @@ pub struct GeminiParser {
 
 impl GeminiParser {
     pub fn new(path: &Path, saved_state: Option<&str>) -> GeminiParser {
-        GeminiParser { chat: Chat::new(path, super::super::restore_state(path, saved_state)) }
+        GeminiParser {
+            chat: Chat::new(path, super::super::restore_state(path, saved_state)),
+        }
     }
 
     fn rewind(&mut self, target: &str, loc: LineLoc, out: &mut ParsedRows) {
         let Some(from_ord) = self.chat.state.ords.get(target).copied() else {
-            return out.skip(loc, SkipReason::BadValue("$rewindTo"), Some("unknown message id".to_owned()));
+            return out.skip(
+                loc,
+                SkipReason::BadValue("$rewindTo"),
+                Some("unknown message id".to_owned()),
+            );
         };
         self.chat.state.ords.retain(|_, o| *o < from_ord);
         self.push_rewind(from_ord, out);
@@ -232,10 +270,18 @@ impl GeminiParser {
     /// batch's rewinds before its rows (rows left in the batch come after the rewind).
     fn push_rewind(&self, from_ord: i64, out: &mut ParsedRows) {
         let session = self.chat.session();
-        let covered = |agent: Agent, key: &str, ord: i64| agent == Agent::Gemini && key == session && ord >= from_ord;
-        out.requests.retain(|r| !covered(r.agent, &r.session_key, r.ord));
-        out.events.retain(|e| !covered(e.agent, &e.session_key, e.ord));
-        out.rewinds.push(Rewind { agent: Agent::Gemini, session_key: session.to_owned(), from_ord });
+        let covered = |agent: Agent, key: &str, ord: i64| {
+            agent == Agent::Gemini && key == session && ord >= from_ord
+        };
+        out.requests
+            .retain(|r| !covered(r.agent, &r.session_key, r.ord));
+        out.events
+            .retain(|e| !covered(e.agent, &e.session_key, e.ord));
+        out.rewinds.push(Rewind {
+            agent: Agent::Gemini,
+            session_key: session.to_owned(),
+            from_ord,
+        });
     }
 
     fn set(&mut self, set: &Record<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
@@ -267,12 +313,9 @@ impl GeminiParser {
 impl LineParser for GeminiParser {
     fn parse_line(&mut self, raw: &[u8], loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let Some(bytes) = trim_line(raw) else { return };
-        let rec: Record<'_> = match serde_json::from_slice(bytes) {
-            Ok(rec) => rec,
-            Err(err) => {
-                let (reason, detail) = classify_error(bytes, &err);
-                return out.skip(loc, reason, detail);
-            }
+        let rec: Record<'_> = match parse_record(bytes) {
+            Ok(record) => record,
+            Err((reason, detail)) => return out.skip(loc, reason, detail),
         };
         if let Some(target) = rec.rewind_to.get() {
             self.rewind(target, loc, out);

@@ -9,7 +9,8 @@ pub fn default_roots(env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
     if let Some(list) = env("GEMINI_DATA_DIR").filter(|v| !v.trim().is_empty()) {
         return super::super::split_path_list(&list, home.as_deref());
     }
-    home.map(|h| vec![Path::new(&h).join(".gemini").join("tmp")]).unwrap_or_default()
+    home.map(|h| vec![Path::new(&h).join(".gemini").join("tmp")])
+        .unwrap_or_default()
 }
 
 /// The folder holding `<projectHash>/chats/` for a root given as `~/.gemini` or its `tmp/`.
@@ -18,7 +19,11 @@ pub fn tmp_dir(root: &Path) -> PathBuf {
         return root.to_path_buf();
     }
     let tmp = root.join("tmp");
-    if tmp.is_dir() { tmp } else { root.to_path_buf() }
+    if tmp.is_dir() {
+        tmp
+    } else {
+        root.to_path_buf()
+    }
 }
 
 /// The `<projectHash>` folder above `chats/` in a chat file's path.
@@ -46,8 +51,14 @@ mod tests {
         let p = Path::new("/h/.gemini/tmp/e3b0c442/chats/parent/child.jsonl");
         assert_eq!(project_hash_from_path(p).as_deref(), Some("e3b0c442"));
         assert_eq!(project_hash_from_path(Path::new("/x/y.jsonl")), None);
-        assert_eq!(tmp_dir(Path::new("/h/.gemini/tmp")), PathBuf::from("/h/.gemini/tmp"));
+        assert_eq!(
+            tmp_dir(Path::new("/h/.gemini/tmp")),
+            PathBuf::from("/h/.gemini/tmp")
+        );
         let env = |k: &str| (k == "GEMINI_DATA_DIR").then(|| "/a,/b".to_owned());
-        assert_eq!(default_roots(&env), vec![PathBuf::from("/a"), PathBuf::from("/b")]);
+        assert_eq!(
+            default_roots(&env),
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
     }
 }

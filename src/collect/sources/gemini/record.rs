@@ -1,7 +1,8 @@
 //! The serde shape of a Gemini chat record: session metadata, a message, a `$set`
 //! update or a `$rewindTo`. Content is never kept, only its size.
 
-use crate::collect::sources::json::{Content, Count, Loose, LooseStr, LooseVec, Ts};
+use crate::collect::sources::fields::{Content, Ts};
+use crate::collect::sources::json::{Count, Loose, LooseStr, LooseVec};
 use serde::Deserialize;
 
 /// Any Gemini record (JSONL line, `$set.messages` item, or a legacy document / message).
@@ -92,16 +93,31 @@ fn first(options: &[Option<Count>]) -> i64 {
 
 impl Tokens {
     pub fn input(&self) -> i64 {
-        first(&[self.input, self.prompt, self.input_tokens, self.prompt_tokens])
+        first(&[
+            self.input,
+            self.prompt,
+            self.input_tokens,
+            self.prompt_tokens,
+        ])
     }
     pub fn output(&self) -> i64 {
-        first(&[self.output, self.candidates, self.output_tokens, self.candidates_tokens])
+        first(&[
+            self.output,
+            self.candidates,
+            self.output_tokens,
+            self.candidates_tokens,
+        ])
     }
     pub fn cached(&self) -> i64 {
         first(&[self.cached, self.cached_tokens])
     }
     pub fn thoughts(&self) -> i64 {
-        first(&[self.thoughts, self.reasoning, self.thoughts_tokens, self.reasoning_tokens])
+        first(&[
+            self.thoughts,
+            self.reasoning,
+            self.thoughts_tokens,
+            self.reasoning_tokens,
+        ])
     }
     pub fn tool(&self) -> i64 {
         first(&[self.tool, self.tool_tokens])

@@ -3,8 +3,8 @@
 
 use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, Rewind, SkipReason};
 use crate::collect::sources::test_support::{
-    DEVELOPER, assert_never_panics, fixture, lines, parse_batches, parse_file_checked, prices, projects,
-    store_apply,
+    DEVELOPER, assert_never_panics, fixture, lines, parse_batches, parse_file_checked, prices,
+    projects, store_apply,
 };
 use crate::collect::sources::{FileFormat, parse_document};
 use crate::domain::{Agent, CostSource, DedupePolicy, EventKind, TokenUsage};
@@ -15,38 +15,87 @@ const LEGACY: &str = "gemini/tmp/9f86d081/chats/session-2025-11-20T08-15-1a2b3c4
 
 fn offset_of_line(rel: &str, line: u64) -> i64 {
     let bytes = std::fs::read(fixture(rel)).unwrap();
-    lines(&bytes).into_iter().find(|(_, loc)| loc.line == line).map(|(_, loc)| loc.offset as i64).unwrap()
+    lines(&bytes)
+        .into_iter()
+        .find(|(_, loc)| loc.line == line)
+        .map(|(_, loc)| loc.offset as i64)
+        .unwrap()
 }
 
 fn usage(input: i64, cache_read: i64, output: i64, reasoning: i64) -> TokenUsage {
-    TokenUsage { input, cache_read, output, reasoning, ..TokenUsage::default() }
+    TokenUsage {
+        input,
+        cache_read,
+        output,
+        reasoning,
+        ..TokenUsage::default()
+    }
 }
 
 #[test]
 fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
     let rows = parse_file_checked(FileFormat::GeminiJsonl, CHAT);
     let m2 = offset_of_line(CHAT, 3);
-    let got: Vec<_> = rows.requests.iter().map(|r| (r.dedupe_key.as_str(), r.ord, r.usage)).collect();
+    let got: Vec<_> = rows
+        .requests
+        .iter()
+        .map(|r| (r.dedupe_key.as_str(), r.ord, r.usage))
+        .collect();
     assert_eq!(
         got,
         vec![
             // input 12840 incl. 9000 cached; thoughts 512 are output (and reasoning)
-            ("gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m2", m2, usage(3840, 9000, 722, 512)),
+            (
+                "gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m2",
+                m2,
+                usage(3840, 9000, 722, 512)
+            ),
             // the same id re-appended with 40 tool tokens and more output: same key and ord
-            ("gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m2", m2, usage(3880, 9000, 772, 512)),
+            (
+                "gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m2",
+                m2,
+                usage(3880, 9000, 772, 512)
+            ),
             // m4 sat after m3 and went with the rewind; m6 is the model's next answer
-            ("gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m6", offset_of_line(CHAT, 11), usage(15000, 0, 400, 100)),
+            (
+                "gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m6",
+                offset_of_line(CHAT, 11),
+                usage(15000, 0, 400, 100)
+            ),
         ]
     );
-    assert!(rows.requests.iter().all(|r| r.policy == DedupePolicy::LastWins && r.session_key == SID));
-    assert_eq!(rows.requests[2].cost.source, CostSource::Unpriced, "an unknown model is unpriced");
-    assert_eq!(rows.requests[0].cost, prices().cost(Some("gemini-2.5-pro"), &rows.requests[0].usage, false));
+    assert!(
+        rows.requests
+            .iter()
+            .all(|r| r.policy == DedupePolicy::LastWins && r.session_key == SID)
+    );
+    assert_eq!(
+        rows.requests[2].cost.source,
+        CostSource::Unpriced,
+        "an unknown model is unpriced"
+    );
+    assert_eq!(
+        rows.requests[0].cost,
+        prices().cost(Some("gemini-2.5-pro"), &rows.requests[0].usage, false)
+    );
     assert_eq!(
         rows.rewinds,
-        vec![Rewind { agent: Agent::Gemini, session_key: SID.to_owned(), from_ord: offset_of_line(CHAT, 7) }]
+        vec![Rewind {
+            agent: Agent::Gemini,
+            session_key: SID.to_owned(),
+            from_ord: offset_of_line(CHAT, 7)
+        }]
     );
-    let (stored, _) = store_apply(&[rows.clone()]);
-    let stored: Vec<_> = stored.iter().map(|r| (r.dedupe_key.rsplit(':').next().unwrap().to_owned(), r.usage.output)).collect();
+    let (stored, _) = store_apply(std::slice::from_ref(&rows));
+    let stored: Vec<_> = stored
+        .iter()
+        .map(|r| {
+            (
+                r.dedupe_key.rsplit(':').next().unwrap().to_owned(),
+                r.usage.output,
+            )
+        })
+        .collect();
     assert_eq!(stored, vec![("m2".to_owned(), 772), ("m6".to_owned(), 400)]);
 }
 
@@ -56,17 +105,29 @@ fn a_rewind_in_a_later_run_removes_rows_stored_earlier() {
     let bytes = std::fs::read(&path).unwrap();
     // First run ends after m4 (line 8); the rewind arrives in the second run.
     let batches = parse_batches(FileFormat::GeminiJsonl, &path, &bytes, Some(8));
-    assert!(batches[0].requests.iter().any(|r| r.dedupe_key.ends_with(":m4")));
+    assert!(
+        batches[0]
+            .requests
+            .iter()
+            .any(|r| r.dedupe_key.ends_with(":m4"))
+    );
     assert_eq!(batches[1].rewinds.len(), 1);
     let (stored, events) = store_apply(&batches);
     assert!(stored.iter().all(|r| !r.dedupe_key.ends_with(":m4")));
-    assert!(events.iter().all(|e| !e.dedupe_key.contains(":m3:")), "the rewound prompt goes too");
+    assert!(
+        events.iter().all(|e| !e.dedupe_key.contains(":m3:")),
+        "the rewound prompt goes too"
+    );
 }
 
 #[test]
 fn chat_events_sessions_project_and_bad_lines() {
     let rows = parse_file_checked(FileFormat::GeminiJsonl, CHAT);
-    let got: Vec<_> = rows.events.iter().map(|e| (e.kind, e.tool_name.as_deref(), e.detail.as_deref())).collect();
+    let got: Vec<_> = rows
+        .events
+        .iter()
+        .map(|e| (e.kind, e.tool_name.as_deref(), e.detail.as_deref()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -77,19 +138,44 @@ fn chat_events_sessions_project_and_bad_lines() {
         ]
     );
     assert_eq!(rows.projects.len(), 1);
-    assert_eq!(rows.projects[0].id, "github.com/acme/api", "the first directory names the project");
-    assert!(rows.sessions.iter().all(|s| s.session_key == SID && s.source == "gemini_files"));
-    assert_eq!(rows.sessions.last().unwrap().title.as_deref(), Some("Fix failing tests"));
-    let skipped: Vec<_> = rows.skipped.iter().map(|s| (s.line, s.reason.clone(), s.detail.clone())).collect();
+    assert_eq!(
+        rows.projects[0].id, "github.com/acme/api",
+        "the first directory names the project"
+    );
+    assert!(
+        rows.sessions
+            .iter()
+            .all(|s| s.session_key == SID && s.source == "gemini_files")
+    );
+    assert_eq!(
+        rows.sessions.last().unwrap().title.as_deref(),
+        Some("Fix failing tests")
+    );
+    let skipped: Vec<_> = rows
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.reason.clone(), s.detail.clone()))
+        .collect();
     assert_eq!(
         skipped,
         vec![
             (15, SkipReason::MalformedJson, Some("column 84".to_owned())),
-            (17, SkipReason::BadValue("$rewindTo"), Some("unknown message id".to_owned())),
+            (
+                17,
+                SkipReason::BadValue("$rewindTo"),
+                Some("unknown message id".to_owned())
+            ),
         ]
     );
     let dump = format!("{rows:?}");
-    for secret in ["list the failing", "npm test", "2 failing", "Quota", "Running them", "run the tests"] {
+    for secret in [
+        "list the failing",
+        "npm test",
+        "2 failing",
+        "Quota",
+        "Running them",
+        "run the tests",
+    ] {
         assert!(!dump.contains(secret), "row data leaked {secret:?}");
     }
 }
@@ -97,42 +183,81 @@ fn chat_events_sessions_project_and_bad_lines() {
 #[test]
 fn a_set_of_messages_restates_the_session() {
     let bytes = concat!(
-        r#"{"sessionId":"s-set","projectHash":"abc","startTime":"2026-03-02T09:00:00.000Z"}"#, "\n",
-        r#"{"id":"a","timestamp":"2026-03-02T09:00:01.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":10,"output":1}}"#, "\n",
-        r#"{"$set":{"messages":[{"id":"b","timestamp":"2026-03-02T09:00:02.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":20,"output":2}}]}}"#, "\n",
+        r#"{"sessionId":"s-set","projectHash":"abc","startTime":"2026-03-02T09:00:00.000Z"}"#,
+        "\n",
+        r#"{"id":"a","timestamp":"2026-03-02T09:00:01.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":10,"output":1}}"#,
+        "\n",
+        r#"{"$set":{"messages":[{"id":"b","timestamp":"2026-03-02T09:00:02.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":20,"output":2}}]}}"#,
+        "\n",
     );
     let path = fixture("gemini/tmp/abc/chats/s-set.jsonl");
     let whole = parse_batches(FileFormat::GeminiJsonl, &path, bytes.as_bytes(), None);
     let (stored, _) = store_apply(&whole);
-    assert_eq!(stored.iter().map(|r| r.dedupe_key.as_str()).collect::<Vec<_>>(), vec!["gm:s-set:b"]);
+    assert_eq!(
+        stored
+            .iter()
+            .map(|r| r.dedupe_key.as_str())
+            .collect::<Vec<_>>(),
+        vec!["gm:s-set:b"]
+    );
     let split = parse_batches(FileFormat::GeminiJsonl, &path, bytes.as_bytes(), Some(2));
     assert_eq!(store_apply(&split).0, stored);
-    assert_eq!(whole[0].projects[0].id, "gemini:abc", "no directory: the project hash");
+    assert_eq!(
+        whole[0].projects[0].id, "gemini:abc",
+        "no directory: the project hash"
+    );
 }
 
 #[test]
 fn legacy_documents_restate_their_session() {
     let table = prices();
     let resolver = projects();
-    let env = ParseEnv { developer: DEVELOPER, prices: &table, projects: &resolver };
+    let env = ParseEnv {
+        developer: DEVELOPER,
+        prices: &table,
+        projects: &resolver,
+    };
     let path = fixture(LEGACY);
     let mut rows = ParsedRows::default();
-    parse_document(FileFormat::GeminiJson, &std::fs::read(&path).unwrap(), &path, &env, &mut rows);
+    parse_document(
+        FileFormat::GeminiJson,
+        &std::fs::read(&path).unwrap(),
+        &path,
+        &env,
+        &mut rows,
+    );
     let sid = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
     assert_eq!(rows.replace_sessions, vec![(Agent::Gemini, sid.to_owned())]);
-    let got: Vec<_> = rows.requests.iter().map(|r| (r.dedupe_key.as_str(), r.ord, r.usage)).collect();
-    let start = chrono::DateTime::parse_from_rfc3339("2025-11-20T08:15:00.000Z").unwrap().timestamp_millis();
+    let got: Vec<_> = rows
+        .requests
+        .iter()
+        .map(|r| (r.dedupe_key.as_str(), r.ord, r.usage))
+        .collect();
+    let start = chrono::DateTime::parse_from_rfc3339("2025-11-20T08:15:00.000Z")
+        .unwrap()
+        .timestamp_millis();
     assert_eq!(
         got,
         vec![
-            ("gm:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d:g1", 1, usage(4000, 1000, 600, 200)),
+            (
+                "gm:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d:g1",
+                1,
+                usage(4000, 1000, 600, 200)
+            ),
             // tolerant names (prompt/candidates/tool_tokens); no timestamp → the session start
-            ("gm:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d:g2", 2, usage(6025, 0, 100, 0)),
+            (
+                "gm:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d:g2",
+                2,
+                usage(6025, 0, 100, 0)
+            ),
         ]
     );
     assert_eq!(rows.requests[1].ts, start);
     assert_eq!(rows.events[0].detail.as_deref(), Some("chars=17"));
-    assert_eq!(rows.projects[0].id, "gemini:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    assert_eq!(
+        rows.projects[0].id,
+        "gemini:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    );
     assert_eq!(rows.projects[0].display_name, "gemini:9f86d081");
     assert_eq!(rows.sessions[0].started_at, start);
     assert!(rows.skipped.is_empty());
@@ -142,31 +267,70 @@ fn legacy_documents_restate_their_session() {
 fn a_broken_legacy_document_is_one_skip() {
     let table = prices();
     let resolver = projects();
-    let env = ParseEnv { developer: DEVELOPER, prices: &table, projects: &resolver };
+    let env = ParseEnv {
+        developer: DEVELOPER,
+        prices: &table,
+        projects: &resolver,
+    };
     let path = fixture("gemini/tmp/9f86d081/chats/session-2025-11-21T10-00-deadbeef.json");
     let mut rows = ParsedRows::default();
-    parse_document(FileFormat::GeminiJson, &std::fs::read(&path).unwrap(), &path, &env, &mut rows);
+    parse_document(
+        FileFormat::GeminiJson,
+        &std::fs::read(&path).unwrap(),
+        &path,
+        &env,
+        &mut rows,
+    );
     assert_eq!(rows.row_count(), 0);
-    assert!(rows.replace_sessions.is_empty(), "nothing is replaced by a document that did not parse");
+    assert!(
+        rows.replace_sessions.is_empty(),
+        "nothing is replaced by a document that did not parse"
+    );
     assert_eq!(rows.skipped.len(), 1);
-    assert_eq!((rows.skipped[0].line, rows.skipped[0].reason.clone()), (0, SkipReason::BadDocument));
-    assert!(rows.skipped[0].detail.as_deref().is_some_and(|d| d.starts_with("line ") && d.contains(", column ")));
+    assert_eq!(
+        (rows.skipped[0].line, rows.skipped[0].reason.clone()),
+        (0, SkipReason::BadDocument)
+    );
+    assert!(
+        rows.skipped[0]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("line ") && d.contains(", column "))
+    );
     // Line formats ignore parse_document, document formats ignore lines.
     let mut none = ParsedRows::default();
     parse_document(FileFormat::GeminiJsonl, b"{}", &path, &env, &mut none);
     let mut parser = FileFormat::GeminiJson.new_parser(&path, None);
-    parser.parse_line(b"{\"id\":\"x\"}", LineLoc { offset: 0, line: 1 }, &env, &mut none);
+    parser.parse_line(
+        b"{\"id\":\"x\"}",
+        LineLoc { offset: 0, line: 1 },
+        &env,
+        &mut none,
+    );
     assert_eq!(none, ParsedRows::default());
 }
 
 #[test]
 fn any_bytes_parse_without_panicking() {
-    assert_never_panics(FileFormat::GeminiJsonl, &std::fs::read(fixture(CHAT)).unwrap());
+    assert_never_panics(
+        FileFormat::GeminiJsonl,
+        &std::fs::read(fixture(CHAT)).unwrap(),
+    );
     let legacy = std::fs::read(fixture(LEGACY)).unwrap();
     let table = prices();
     let resolver = projects();
-    let env = ParseEnv { developer: DEVELOPER, prices: &table, projects: &resolver };
+    let env = ParseEnv {
+        developer: DEVELOPER,
+        prices: &table,
+        projects: &resolver,
+    };
     for cut in (0..legacy.len()).step_by(13) {
-        parse_document(FileFormat::GeminiJson, &legacy[..cut], &fixture(LEGACY), &env, &mut ParsedRows::default());
+        parse_document(
+            FileFormat::GeminiJson,
+            &legacy[..cut],
+            &fixture(LEGACY),
+            &env,
+            &mut ParsedRows::default(),
+        );
     }
 }
