@@ -1,0 +1,80 @@
+//! Where `agentdeck ingest` looks: the default locations under $HOME, CLAUDE_CONFIG_DIR
+//! lists, CODEX_HOME, and --*-dir flags given either the agent's root or its
+//! sessions/projects folder.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+fn claude_file(root: &Path, project: &str, session: &str, msg: &str) {
+    let dir = claude_project(root, project);
+    let l = assistant_line(session, msg, Some(&format!("req-{msg}")), "2026-01-09T10:00:00.000Z", 1, 1, 0);
+    std::fs::write(dir.join(format!("{session}.jsonl")), format!("{l}\n")).unwrap();
+}
+
+fn codex_file(codex_home: &Path, id: &str) {
+    let dir = codex_home.join("sessions/2026/04/01");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = [
+        format!(r#"{{"timestamp":"2026-04-01T14:00:00.000Z","type":"session_meta","payload":{{"id":"{id}","cwd":"/x"}}}}"#),
+        r#"{"timestamp":"2026-04-01T14:00:05.000Z","type":"turn_context","payload":{"model":"gpt-5.3-codex"}}"#.to_string(),
+        r#"{"timestamp":"2026-04-01T14:01:00.000Z","type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{"input_tokens":10,"cached_input_tokens":0,"output_tokens":1,"reasoning_output_tokens":0,"total_tokens":11},"total_token_usage":{"input_tokens":10,"cached_input_tokens":0,"output_tokens":1,"reasoning_output_tokens":0,"total_tokens":11}}}}"#.to_string(),
+    ];
+    std::fs::write(dir.join(format!("rollout-2026-04-01T14-00-00-{id}.jsonl")), lines.join("\n") + "\n").unwrap();
+}
+
+/// Input tokens per agent after one default ingest with the given environment.
+fn ingest_with(home: &Path, db: &Path, envs: &[(&str, String)], args: &[&str]) -> serde_json::Value {
+    let mut cmd = bin();
+    cmd.env("HOME", home).env_remove("XDG_CONFIG_HOME").env("XDG_CONFIG_HOME", home.join(".config"));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut all = vec!["--db", db.to_str().unwrap(), "report", "agent", "--json"];
+    all.extend(args);
+    let out = cmd.args(&all).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    json_of(&out)
+}
+
+fn inputs(doc: &serde_json::Value) -> Vec<(String, i64)> {
+    doc["agents"].as_array().unwrap().iter().map(|a| (a["agent"].as_str().unwrap().to_string(), a["input_tokens"].as_i64().unwrap())).collect()
+}
+
+#[test]
+fn default_locations_merge_dot_claude_and_xdg_config_and_codex_home() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    claude_file(&home.join(".claude"), "-a", "s1", "m1");
+    claude_file(&home.join(".config/claude"), "-b", "s2", "m2");
+    // The same transcript under both roots counts once.
+    claude_file(&home.join(".config/claude"), "-a", "s1", "m1");
+    codex_file(&home.join(".codex"), "019dc924-30bf-7182-a6a1-5b2f0c8e9d10");
+    let doc = ingest_with(&home, &tmp.path().join("a.db"), &[], &[]);
+    assert_eq!(inputs(&doc), vec![("claude_code".into(), 2), ("codex".into(), 10)]);
+}
+
+#[test]
+fn claude_config_dir_lists_replace_the_defaults_and_flags_take_either_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    claude_file(&home.join(".claude"), "-a", "s1", "m1");
+    let one = tmp.path().join("one");
+    let two = tmp.path().join("two");
+    claude_file(&one, "-x", "s3", "m3");
+    claude_file(&two, "-y", "s4", "m4");
+    claude_file(&two, "-y", "s5", "m5");
+    let list = format!("{},{}", one.display(), two.join("projects").display());
+    let doc = ingest_with(&home, &tmp.path().join("a.db"), &[("CLAUDE_CONFIG_DIR", list)], &[]);
+    assert_eq!(inputs(&doc), vec![("claude_code".into(), 3)], "~/.claude is ignored when CLAUDE_CONFIG_DIR is set");
+
+    // --claude-dir with the projects/ folder itself, and --codex-dir with sessions/.
+    let codex = tmp.path().join("codex");
+    codex_file(&codex, "019dc924-30bf-7182-a6a1-5b2f0c8e9d11");
+    let db = tmp.path().join("b.db");
+    let a = two.join("projects");
+    let b = codex.join("sessions");
+    let doc = ingest_with(&home, &db, &[], &["--claude-dir", a.to_str().unwrap(), "--codex-dir", b.to_str().unwrap()]);
+    assert_eq!(inputs(&doc), vec![("claude_code".into(), 2), ("codex".into(), 10)]);
+}
