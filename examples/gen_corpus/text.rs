@@ -248,13 +248,11 @@ pub fn utc_day(ts_ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn escaping_round_trips_through_serde_json() {
         let nasty = "a\"b\\c\nd\te\u{1}f\u{1b}[0m→日本🚀\r";
         let mut out = String::new();
-        push_json_str(&mut out, nasty);
+        super::push_json_str(&mut out, nasty);
         let back: String = serde_json::from_str(&out).unwrap();
         assert_eq!(back, nasty);
     }

@@ -123,7 +123,7 @@ pub fn ingest(
                     s.merge(file_summary);
                 }
             }
-            Err(IngestError::Store(e)) => {
+            Err(e) => {
                 if let Ok(mut f) = fatal.lock() {
                     f.get_or_insert(e);
                 }
@@ -139,16 +139,6 @@ pub fn ingest(
     Ok(summary)
 }
 
-enum IngestError {
-    Store(crate::store::StoreError),
-}
-
-impl From<crate::store::StoreError> for IngestError {
-    fn from(e: crate::store::StoreError) -> Self {
-        IngestError::Store(e)
-    }
-}
-
 fn ingest_lines(
     store: &Store,
     file: &DiscoveredFile,
@@ -156,7 +146,7 @@ fn ingest_lines(
     plan: Plan,
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
-) -> Result<IngestSummary, IngestError> {
+) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary {
         files_read: 1,
         ..Default::default()
@@ -239,7 +229,7 @@ fn ingest_lines(
         Ok(true)
     });
     if let Some(e) = store_error {
-        return Err(e.into());
+        return Err(e);
     }
     match read {
         Ok(end) => {
@@ -271,7 +261,7 @@ fn ingest_document(
     id: FileIdentity,
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
-) -> Result<IngestSummary, IngestError> {
+) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary {
         files_read: 1,
         ..Default::default()
