@@ -1,7 +1,7 @@
 //! One-shot measurement of the design.md §7 ingest and query budgets on a generated corpus:
 //!
 //! ```text
-//! cargo run --release --example measure -- --size 1GB [--seed N] [--corpus DIR] [--requests 1000000] [--keep DIR]
+//! cargo run --release --example measure -- --size 1GB [--seed N] [--corpus DIR] [--requests 1000000] [--keep DIR] [--db-dir DIR] [--query-runs N]
 //! ```
 //!
 //! Prints cold ingest MB/s (fresh store, files already in the page cache), warm refresh time
@@ -15,13 +15,16 @@ use agentdeck::pricing::PriceTable;
 use agentdeck::store::Store;
 use gen_corpus::corpus::{CorpusSpec, generate, parse_size};
 use gen_corpus::workload::{
-    fill_requests, ingest_corpus, peak_rss_bytes, report_daily, reset_peak_rss, store_bytes,
+    cpu_seconds, fill_requests, ingest_corpus, peak_rss_bytes, report_daily, reset_peak_rss,
+    store_bytes,
 };
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn usage() -> ! {
-    eprintln!("usage: measure [--size 1GB] [--seed N] [--corpus DIR] [--requests N] [--keep DIR]");
+    eprintln!(
+        "usage: measure [--size 1GB] [--seed N] [--corpus DIR] [--requests N] [--keep DIR] [--db-dir DIR] [--query-runs N]"
+    );
     std::process::exit(2)
 }
 
@@ -49,6 +52,8 @@ fn dir_bytes(dir: &std::path::Path) -> (u64, u64) {
 fn main() -> anyhow::Result<()> {
     let mut spec = CorpusSpec::new(1_000_000_000, 1);
     let (mut corpus, mut keep, mut requests) = (None::<PathBuf>, None::<PathBuf>, 1_000_000usize);
+    let mut query_runs = 7usize;
+    let mut db_dir = None::<PathBuf>;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_else(|| usage());
@@ -58,10 +63,15 @@ fn main() -> anyhow::Result<()> {
             "--corpus" => corpus = Some(PathBuf::from(value)),
             "--keep" => keep = Some(PathBuf::from(value)),
             "--requests" => requests = value.parse().unwrap_or_else(|_| usage()),
+            "--db-dir" => db_dir = Some(PathBuf::from(value)),
+            "--query-runs" => query_runs = value.parse().unwrap_or_else(|_| usage()),
             _ => usage(),
         }
     }
-    let scratch = tempfile::tempdir()?;
+    let scratch = match &db_dir {
+        Some(d) => tempfile::tempdir_in(d)?,
+        None => tempfile::tempdir()?,
+    };
     let corpus = match corpus {
         Some(c) => c,
         None => {
@@ -86,9 +96,11 @@ fn main() -> anyhow::Result<()> {
     let db = scratch.path().join("cold.db");
     let rss_reset = reset_peak_rss();
     let t = Instant::now();
+    let cpu_before = cpu_seconds();
     let store = Store::open(&db)?;
     let summary = ingest_corpus(&store, &corpus, &prices)?;
     let cold = t.elapsed();
+    let cold_cpu = cpu_seconds() - cpu_before;
     let peak = peak_rss_bytes().unwrap_or(0);
     println!(
         "cold ingest: {:.1} MB in {files} files in {:.2}s = {:.0} MB/s; {} requests added, {} replaced, {} duplicates, {} skipped lines",
@@ -99,6 +111,11 @@ fn main() -> anyhow::Result<()> {
         summary.outcome.requests_replaced,
         summary.outcome.requests_duplicate,
         summary.problems.len()
+    );
+    println!(
+        "cold ingest CPU: {cold_cpu:.2}s user+sys ({:.0} MB per CPU-second; wall/CPU = {:.2})",
+        corpus_bytes as f64 / 1e6 / cold_cpu,
+        cold.as_secs_f64() / cold_cpu
     );
     println!(
         "peak RSS during ingest: {:.1} MB{}",
@@ -153,19 +170,22 @@ fn main() -> anyhow::Result<()> {
         "filled {requests} synthetic requests through the writer in {:.1}s",
         t.elapsed().as_secs_f64()
     );
+    let rollup_rows: i64 =
+        rusqlite::Connection::open(&big)?
+            .query_row("SELECT count(*) FROM rollups", [], |r| r.get(0))?;
     let mut times = Vec::new();
     let mut days = 0;
-    for _ in 0..7 {
+    for _ in 0..query_runs.max(1) {
         let t = Instant::now();
         days = report_daily(&store)?.len();
         times.push(t.elapsed());
     }
     times.sort();
     println!(
-        "report daily: {:.1} ms median at {requests} requests ({days} days; min {:.1}, max {:.1})",
-        ms(times[3]),
+        "report daily: {:.1} ms median at {requests} requests, {rollup_rows} rollup rows ({days} days; min {:.1}, max {:.1})",
+        ms(times[times.len() / 2]),
         ms(times[0]),
-        ms(times[6])
+        ms(times[times.len() - 1])
     );
     Ok(())
 }

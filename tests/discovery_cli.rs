@@ -9,7 +9,15 @@ use std::path::Path;
 
 fn claude_file(root: &Path, project: &str, session: &str, msg: &str) {
     let dir = claude_project(root, project);
-    let l = assistant_line(session, msg, Some(&format!("req-{msg}")), "2026-01-09T10:00:00.000Z", 1, 1, 0);
+    let l = assistant_line(
+        session,
+        msg,
+        Some(&format!("req-{msg}")),
+        "2026-01-09T10:00:00.000Z",
+        1,
+        1,
+        0,
+    );
     std::fs::write(dir.join(format!("{session}.jsonl")), format!("{l}\n")).unwrap();
 }
 
@@ -21,25 +29,50 @@ fn codex_file(codex_home: &Path, id: &str) {
         r#"{"timestamp":"2026-04-01T14:00:05.000Z","type":"turn_context","payload":{"model":"gpt-5.3-codex"}}"#.to_string(),
         r#"{"timestamp":"2026-04-01T14:01:00.000Z","type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{"input_tokens":10,"cached_input_tokens":0,"output_tokens":1,"reasoning_output_tokens":0,"total_tokens":11},"total_token_usage":{"input_tokens":10,"cached_input_tokens":0,"output_tokens":1,"reasoning_output_tokens":0,"total_tokens":11}}}}"#.to_string(),
     ];
-    std::fs::write(dir.join(format!("rollout-2026-04-01T14-00-00-{id}.jsonl")), lines.join("\n") + "\n").unwrap();
+    std::fs::write(
+        dir.join(format!("rollout-2026-04-01T14-00-00-{id}.jsonl")),
+        lines.join("\n") + "\n",
+    )
+    .unwrap();
 }
 
 /// Input tokens per agent after one default ingest with the given environment.
-fn ingest_with(home: &Path, db: &Path, envs: &[(&str, String)], args: &[&str]) -> serde_json::Value {
+fn ingest_with(
+    home: &Path,
+    db: &Path,
+    envs: &[(&str, String)],
+    args: &[&str],
+) -> serde_json::Value {
     let mut cmd = bin();
-    cmd.env("HOME", home).env_remove("XDG_CONFIG_HOME").env("XDG_CONFIG_HOME", home.join(".config"));
+    cmd.env("HOME", home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env("XDG_CONFIG_HOME", home.join(".config"));
     for (k, v) in envs {
         cmd.env(k, v);
     }
     let mut all = vec!["--db", db.to_str().unwrap(), "report", "agent", "--json"];
     all.extend(args);
     let out = cmd.args(&all).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     json_of(&out)
 }
 
 fn inputs(doc: &serde_json::Value) -> Vec<(String, i64)> {
-    doc["agents"].as_array().unwrap().iter().map(|a| (a["agent"].as_str().unwrap().to_string(), a["input_tokens"].as_i64().unwrap())).collect()
+    doc["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["agent"].as_str().unwrap().to_string(),
+                a["input_tokens"].as_i64().unwrap(),
+            )
+        })
+        .collect()
 }
 
 #[test]
@@ -52,7 +85,10 @@ fn default_locations_merge_dot_claude_and_xdg_config_and_codex_home() {
     claude_file(&home.join(".config/claude"), "-a", "s1", "m1");
     codex_file(&home.join(".codex"), "019dc924-30bf-7182-a6a1-5b2f0c8e9d10");
     let doc = ingest_with(&home, &tmp.path().join("a.db"), &[], &[]);
-    assert_eq!(inputs(&doc), vec![("claude_code".into(), 2), ("codex".into(), 10)]);
+    assert_eq!(
+        inputs(&doc),
+        vec![("claude_code".into(), 2), ("codex".into(), 10)]
+    );
 }
 
 #[test]
@@ -66,8 +102,17 @@ fn claude_config_dir_lists_replace_the_defaults_and_flags_take_either_folder() {
     claude_file(&two, "-y", "s4", "m4");
     claude_file(&two, "-y", "s5", "m5");
     let list = format!("{},{}", one.display(), two.join("projects").display());
-    let doc = ingest_with(&home, &tmp.path().join("a.db"), &[("CLAUDE_CONFIG_DIR", list)], &[]);
-    assert_eq!(inputs(&doc), vec![("claude_code".into(), 3)], "~/.claude is ignored when CLAUDE_CONFIG_DIR is set");
+    let doc = ingest_with(
+        &home,
+        &tmp.path().join("a.db"),
+        &[("CLAUDE_CONFIG_DIR", list)],
+        &[],
+    );
+    assert_eq!(
+        inputs(&doc),
+        vec![("claude_code".into(), 3)],
+        "~/.claude is ignored when CLAUDE_CONFIG_DIR is set"
+    );
 
     // --claude-dir with the projects/ folder itself, and --codex-dir with sessions/.
     let codex = tmp.path().join("codex");
@@ -75,6 +120,19 @@ fn claude_config_dir_lists_replace_the_defaults_and_flags_take_either_folder() {
     let db = tmp.path().join("b.db");
     let a = two.join("projects");
     let b = codex.join("sessions");
-    let doc = ingest_with(&home, &db, &[], &["--claude-dir", a.to_str().unwrap(), "--codex-dir", b.to_str().unwrap()]);
-    assert_eq!(inputs(&doc), vec![("claude_code".into(), 2), ("codex".into(), 10)]);
+    let doc = ingest_with(
+        &home,
+        &db,
+        &[],
+        &[
+            "--claude-dir",
+            a.to_str().unwrap(),
+            "--codex-dir",
+            b.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        inputs(&doc),
+        vec![("claude_code".into(), 2), ("codex".into(), 10)]
+    );
 }

@@ -3,7 +3,7 @@
 //! a placeholder `output_tokens`), tool results with `toolUseResult`, summaries, compaction
 //! boundaries, file-history snapshots, and subagent files under `<session>/subagents/`.
 
-use super::corpus::{Expected, PROJECTS, Produced};
+use super::corpus::Expected;
 use super::text::{Rng, TextPool, iso_ms, push_json_str, utc_day};
 use std::fmt::Write as _;
 use std::fs::File;
@@ -20,8 +20,8 @@ pub struct ClaudeJob {
     pub subagent_bytes: Vec<u64>,
 }
 
-const VERSIONS: &[&str] = &["2.0.76", "2.1.12", "2.1.40", "2.1.234"];
-const BRANCHES: &[&str] = &[
+pub(super) const VERSIONS: &[&str] = &["2.0.76", "2.1.12", "2.1.40", "2.1.234"];
+pub(super) const BRANCHES: &[&str] = &[
     "main",
     "feat/retry-backoff",
     "fix/flaky-test",
@@ -48,15 +48,15 @@ pub fn encode_project(cwd: &str) -> String {
         .collect()
 }
 
-struct Out {
-    file: BufWriter<File>,
-    line: String,
-    bytes: u64,
-    lines: u64,
+pub(super) struct Out {
+    pub(super) file: BufWriter<File>,
+    pub(super) line: String,
+    pub(super) bytes: u64,
+    pub(super) lines: u64,
 }
 
 impl Out {
-    fn create(path: &Path) -> io::Result<Out> {
+    pub(super) fn create(path: &Path) -> io::Result<Out> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -68,7 +68,7 @@ impl Out {
         })
     }
 
-    fn flush_line(&mut self) -> io::Result<()> {
+    pub(super) fn flush_line(&mut self) -> io::Result<()> {
         self.line.push('\n');
         self.file.write_all(self.line.as_bytes())?;
         self.bytes += self.line.len() as u64;
@@ -79,29 +79,29 @@ impl Out {
 }
 
 /// One conversation thread (the main session or one subagent) being written.
-struct Conv<'a> {
-    rng: Rng,
-    pool: &'a TextPool,
-    out: Out,
-    session_id: &'a str,
-    cwd: &'a str,
-    branch: &'a str,
-    version: &'a str,
-    agent_id: Option<String>,
-    model: &'static str,
-    parent: Option<String>,
-    ts: i64,
-    context_tokens: u64,
-    one_hour_cache: bool,
-    cache_object: bool,
-    fast: bool,
-    expected: Expected,
+pub(super) struct Conv<'a> {
+    pub(super) rng: Rng,
+    pub(super) pool: &'a TextPool,
+    pub(super) out: Out,
+    pub(super) session_id: &'a str,
+    pub(super) cwd: &'a str,
+    pub(super) branch: &'a str,
+    pub(super) version: &'a str,
+    pub(super) agent_id: Option<String>,
+    pub(super) model: &'static str,
+    pub(super) parent: Option<String>,
+    pub(super) ts: i64,
+    pub(super) context_tokens: u64,
+    pub(super) one_hour_cache: bool,
+    pub(super) cache_object: bool,
+    pub(super) fast: bool,
+    pub(super) expected: Expected,
     /// (message id, model, usage JSON) of the last response, for subagent replays.
-    last_response: Option<(String, &'static str, String)>,
+    pub(super) last_response: Option<(String, &'static str, String)>,
 }
 
 impl Conv<'_> {
-    fn begin(&mut self, kind: &str) {
+    pub(super) fn begin(&mut self, kind: &str) {
         let sidechain = self.agent_id.is_some();
         let l = &mut self.out.line;
         l.push_str("{\"parentUuid\":");
@@ -126,7 +126,7 @@ impl Conv<'_> {
         let _ = write!(l, ",\"type\":\"{kind}\"");
     }
 
-    fn end(&mut self) -> io::Result<()> {
+    pub(super) fn end(&mut self) -> io::Result<()> {
         let uuid = self.rng.uuid();
         let _ = write!(
             self.out.line,
@@ -137,11 +137,11 @@ impl Conv<'_> {
         self.out.flush_line()
     }
 
-    fn advance(&mut self, lo_ms: u64, hi_ms: u64) {
+    pub(super) fn advance(&mut self, lo_ms: u64, hi_ms: u64) {
         self.ts += self.rng.range(lo_ms, hi_ms) as i64;
     }
 
-    fn summary(&mut self) -> io::Result<()> {
+    pub(super) fn summary(&mut self) -> io::Result<()> {
         let l = &mut self.out.line;
         l.push_str("{\"type\":\"summary\",\"summary\":");
         let title = self
@@ -362,132 +362,8 @@ impl Conv<'_> {
         Ok(calls)
     }
 
-    fn tool_use(&mut self, id: &str, name: &str, task_agent: Option<&str>) -> String {
-        let mut b =
-            format!("{{\"type\":\"tool_use\",\"id\":\"{id}\",\"name\":\"{name}\",\"input\":{{");
-        let path = format!("{}/src/module_{}.rs", self.cwd, self.rng.below(40));
-        match name {
-            "Bash" => {
-                b.push_str("\"command\":");
-                let len = self.rng.range(20, 200) as usize;
-                push_json_str(&mut b, self.pool.slice(&mut self.rng, len));
-                b.push_str(",\"description\":\"Run the tests\"");
-            }
-            "Edit" | "Write" => {
-                b.push_str("\"file_path\":");
-                push_json_str(&mut b, &path);
-                let key = if name == "Edit" { "old_string" } else { "content" };
-                let _ = write!(b, ",\"{key}\":");
-                let len = self.rng.log_range(100, if name == "Edit" { 2_000 } else { 8_000 }) as usize;
-                push_json_str(&mut b, self.pool.slice(&mut self.rng, len));
-                if name == "Edit" {
-                    b.push_str(",\"new_string\":");
-                    let len = self.rng.log_range(100, 2_000) as usize;
-                    push_json_str(&mut b, self.pool.slice(&mut self.rng, len));
-                }
-            }
-            "Grep" => b.push_str("\"pattern\":\"fn\\\\s+parse_\\\\w+\",\"path\":\"src\",\"output_mode\":\"content\""),
-            "Glob" => b.push_str("\"pattern\":\"**/*.rs\""),
-            "TodoWrite" => b.push_str("\"todos\":[{\"content\":\"Fix the retry test\",\"status\":\"in_progress\",\"activeForm\":\"Fixing the retry test\"},{\"content\":\"Run the suite\",\"status\":\"pending\",\"activeForm\":\"Running the suite\"}]"),
-            "Task" => {
-                let _ = write!(b, "\"description\":\"Survey call sites\",\"subagent_type\":\"general-purpose\",\"prompt\":");
-                let len = self.rng.range(200, 1_500) as usize;
-                push_json_str(&mut b, self.pool.slice(&mut self.rng, len));
-                let _ = task_agent;
-            }
-            _ => {
-                b.push_str("\"file_path\":");
-                push_json_str(&mut b, &path);
-            }
-        }
-        b.push_str("}}");
-        b
-    }
-
-    /// The user line that carries a tool's result back to the model.
-    fn tool_result(&mut self, id: &str, name: &str, task_agent: Option<&str>) -> io::Result<()> {
-        let size = match self.rng.below(1000) {
-            0..=599 => self.rng.range(200, 3_000),
-            600..=899 => self.rng.range(3_000, 20_000),
-            900..=989 => self.rng.range(20_000, 60_000),
-            _ => self.rng.range(200_000, 400_000),
-        } as usize;
-        let error = self.rng.chance(0.03);
-        let text = if error {
-            "<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>"
-        } else {
-            self.pool.slice(&mut self.rng, size)
-        };
-        self.begin("user");
-        let l = &mut self.out.line;
-        let _ = write!(
-            l,
-            ",\"message\":{{\"role\":\"user\",\"content\":[{{\"tool_use_id\":\"{id}\",\"type\":\"tool_result\",\"content\":"
-        );
-        push_json_str(l, text);
-        let _ = write!(l, ",\"is_error\":{error}}}]}},\"toolUseResult\":");
-        if error {
-            push_json_str(
-                l,
-                "Error: File has not been read yet. Read it first before writing to it.",
-            );
-        } else {
-            match name {
-                "Bash" => {
-                    l.push_str("{\"stdout\":");
-                    push_json_str(l, text);
-                    l.push_str(",\"stderr\":\"\",\"interrupted\":false,\"isImage\":false}");
-                }
-                "Read" => {
-                    let lines = text.lines().count();
-                    let _ = write!(
-                        l,
-                        "{{\"type\":\"text\",\"file\":{{\"filePath\":\"{}/src/lib.rs\",\"content\":",
-                        self.cwd.replace('"', "")
-                    );
-                    push_json_str(l, text);
-                    let _ = write!(
-                        l,
-                        ",\"numLines\":{lines},\"startLine\":1,\"totalLines\":{lines}}}}}"
-                    );
-                }
-                "Edit" | "Write" => {
-                    l.push_str("{\"filePath\":\"src/lib.rs\",\"oldString\":\"let x = 1;\",\"newString\":\"let x = 2;\",\"originalFile\":");
-                    push_json_str(l, text);
-                    l.push_str(",\"structuredPatch\":[{\"oldStart\":12,\"oldLines\":7,\"newStart\":12,\"newLines\":9,\"lines\":[\" fn main() {\",\"-    let x = 1;\",\"+    let x = 2;\"]}],\"userModified\":false,\"replaceAll\":false}");
-                }
-                "Task" => {
-                    let agent = task_agent.unwrap_or("0");
-                    l.push_str(
-                        "{\"status\":\"completed\",\"prompt\":\"Survey call sites\",\"agentId\":",
-                    );
-                    push_json_str(l, agent);
-                    l.push_str(",\"content\":[{\"type\":\"text\",\"text\":");
-                    push_json_str(l, text);
-                    let _ = write!(
-                        l,
-                        "}}],\"totalDurationMs\":{},\"totalTokens\":{},\"totalToolUseCount\":{},\"usage\":{{\"input_tokens\":9,\"cache_creation_input_tokens\":3120,\"cache_read_input_tokens\":48211,\"output_tokens\":1733,\"service_tier\":\"standard\"}}}}",
-                        self.rng.range(5_000, 200_000),
-                        self.rng.range(10_000, 300_000),
-                        self.rng.range(1, 40)
-                    );
-                }
-                _ => {
-                    l.push_str(
-                        "{\"mode\":\"content\",\"numFiles\":3,\"filenames\":[],\"content\":",
-                    );
-                    push_json_str(l, text);
-                    let _ = write!(l, ",\"numLines\":{}}}", text.lines().count());
-                }
-            }
-        }
-        self.end()?;
-        self.context_tokens += (size / 4) as u64;
-        Ok(())
-    }
-
     /// One user prompt and the agentic loop that answers it.
-    fn turn(
+    pub(super) fn turn(
         &mut self,
         pending_tasks: &mut Vec<String>,
         spawned: &mut Vec<(String, i64)>,
@@ -532,159 +408,4 @@ impl Conv<'_> {
         self.response(false, None)?;
         Ok(())
     }
-}
-
-fn open_conv<'a>(
-    path: &Path,
-    rng: Rng,
-    pool: &'a TextPool,
-    session_id: &'a str,
-    cwd: &'a str,
-    start_ms: i64,
-) -> io::Result<Conv<'a>> {
-    Ok(Conv {
-        rng,
-        pool,
-        out: Out::create(path)?,
-        session_id,
-        cwd,
-        branch: "main",
-        version: VERSIONS[0],
-        agent_id: None,
-        model: "claude-sonnet-4-5-20250929",
-        parent: None,
-        ts: start_ms,
-        context_tokens: 0,
-        one_hour_cache: false,
-        cache_object: true,
-        fast: false,
-        expected: Expected::default(),
-        last_response: None,
-    })
-}
-
-/// Writes `projects/<encoded cwd>/<session>.jsonl` and its subagent files.
-pub fn write_session(
-    root: &Path,
-    job: &ClaudeJob,
-    seed: u64,
-    pool: &TextPool,
-) -> io::Result<Produced> {
-    let (cwd, _) = PROJECTS[job.project];
-    let dir = root
-        .join("claude")
-        .join("projects")
-        .join(encode_project(cwd));
-    let mut rng = Rng::fork(seed, 1_000_000 + job.index);
-    let branch = if PROJECTS[job.project].1.is_empty() {
-        ""
-    } else {
-        rng.pick(BRANCHES)
-    };
-    let mut conv = open_conv(
-        &dir.join(format!("{}.jsonl", job.session_id)),
-        rng.clone(),
-        pool,
-        &job.session_id,
-        cwd,
-        job.start_ms,
-    )?;
-    conv.rng = Rng::fork(seed, 2_000_000 + job.index);
-    conv.branch = branch;
-    let old_client = rng.chance(0.05);
-    conv.version = if old_client {
-        "1.0.65"
-    } else {
-        rng.pick(VERSIONS)
-    };
-    conv.cache_object = !old_client;
-    conv.one_hour_cache = rng.chance(0.25);
-    conv.model = match rng.below(10) {
-        0..=5 => "claude-sonnet-4-5-20250929",
-        6..=8 => "claude-opus-4-7",
-        _ => "claude-haiku-4-5-20251001",
-    };
-    conv.fast = conv.model == "claude-opus-4-7" && rng.chance(0.05);
-
-    let mut pending: Vec<String> = (0..job.subagent_bytes.len()).map(|_| rng.hex(17)).collect();
-    let mut spawned: Vec<(String, i64)> = Vec::new();
-    if rng.chance(0.3) {
-        conv.summary()?;
-    }
-    while conv.out.bytes < job.target_bytes || !pending.is_empty() {
-        conv.turn(&mut pending, &mut spawned, job.target_bytes)?;
-        conv.advance(20_000, 1_200_000);
-        if rng.chance(0.03) {
-            conv.advance(2 * 3_600_000, 20 * 3_600_000);
-        }
-    }
-    conv.out.file.flush()?;
-    let mut produced = Produced {
-        bytes: conv.out.bytes,
-        files: 1,
-        lines: conv.out.lines,
-        claude_files: 1,
-        ..Produced::default()
-    };
-    let parent_response = conv.last_response.clone();
-    let version = conv.version;
-    let mut expected = std::mem::take(&mut conv.expected);
-    drop(conv);
-
-    for (i, ((agent, spawned_at), target)) in spawned.iter().zip(&job.subagent_bytes).enumerate() {
-        let path = dir
-            .join(&job.session_id)
-            .join("subagents")
-            .join(format!("agent-{agent}.jsonl"));
-        let mut sub = open_conv(
-            &path,
-            Rng::fork(seed, 3_000_000 + job.index * 8 + i as u64),
-            pool,
-            &job.session_id,
-            cwd,
-            spawned_at + 500,
-        )?;
-        sub.branch = branch;
-        sub.version = version;
-        sub.agent_id = Some(agent.clone());
-        sub.model = if sub.rng.chance(0.5) {
-            "claude-haiku-4-5-20251001"
-        } else {
-            "claude-sonnet-4-5-20250929"
-        };
-        // A side thread that replays the parent's last response (same message.id, new
-        // requestId): ccusage drops it because the parent copy exists (sources.md §1.6).
-        if let Some((message_id, model, usage)) =
-            parent_response.as_ref().filter(|_| sub.rng.chance(0.1))
-        {
-            sub.begin("assistant");
-            let request_id = sub.rng.base62("req_011C", 20);
-            let _ = write!(
-                sub.out.line,
-                ",\"requestId\":\"{request_id}\",\"message\":{{\"id\":\"{message_id}\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"{model}\",\"content\":[{{\"type\":\"text\",\"text\":\"(replayed)\"}}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,\"usage\":{usage}}}"
-            );
-            sub.end()?;
-        }
-        let mut none = Vec::new();
-        let mut ignored = Vec::new();
-        while sub.out.bytes < *target {
-            sub.turn(&mut none, &mut ignored, *target)?;
-        }
-        sub.out.file.flush()?;
-        produced.bytes += sub.out.bytes;
-        produced.lines += sub.out.lines;
-        produced.files += 1;
-        produced.claude_files += 1;
-        let e = std::mem::take(&mut sub.expected);
-        for (day, t) in e.claude {
-            let d = expected.claude.entry(day).or_default();
-            d.requests += t.requests;
-            d.input += t.input;
-            d.output += t.output;
-            d.cache_creation += t.cache_creation;
-            d.cache_read += t.cache_read;
-        }
-    }
-    produced.expected = expected;
-    Ok(produced)
 }

@@ -157,7 +157,8 @@ impl Rollout<'_> {
         args.push_str("],\"workdir\":");
         push_json_str(&mut args, cwd);
         args.push_str(",\"timeout_ms\":120000}");
-        let mut body = format!("{{\"type\":\"function_call\",\"name\":\"shell\",\"arguments\":");
+        let mut body =
+            String::from("{\"type\":\"function_call\",\"name\":\"shell\",\"arguments\":");
         push_json_str(&mut body, &args);
         let _ = write!(body, ",\"call_id\":\"{call_id}\"}}");
         self.item(&body)?;

@@ -2,7 +2,8 @@
 //! Every file has its own RNG forked from the seed, so the output is identical per seed no
 //! matter how the work is scheduled. Also keeps the exact per-day token totals it wrote.
 
-use super::claude::{self, ClaudeJob};
+use super::claude::ClaudeJob;
+use super::claude_session;
 use super::codex::{self, CodexJob};
 use super::text::{Rng, TextPool};
 use rayon::prelude::*;
@@ -249,7 +250,7 @@ pub fn generate(out: &Path, spec: &CorpusSpec) -> io::Result<Produced> {
     let results: Vec<io::Result<Produced>> = jobs
         .par_iter()
         .map(|job| match job {
-            Job::Claude(j) => claude::write_session(out, j, spec.seed, &pool),
+            Job::Claude(j) => claude_session::write_session(out, j, spec.seed, &pool),
             Job::Codex(j) => codex::write_rollout(out, j, spec.seed, &pool),
         })
         .collect();

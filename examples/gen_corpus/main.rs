@@ -13,6 +13,8 @@
 #![allow(dead_code)]
 
 pub mod claude;
+pub mod claude_session;
+pub mod claude_tools;
 pub mod codex;
 pub mod corpus;
 pub mod text;

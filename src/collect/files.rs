@@ -102,13 +102,22 @@ pub fn read_lines(
     let mut line_no = start_line;
     // When skipping an over-long line: where it started and how much we dropped.
     let mut skipping: Option<(u64, u64)> = None;
-    let mut chunk = vec![0u8; READ_CHUNK];
     loop {
-        let n = file.read(&mut chunk)?;
+        // Read straight into the line buffer's spare capacity.
+        let filled = buf.len();
+        buf.resize(filled + READ_CHUNK, 0);
+        let n = match file.read(&mut buf[filled..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                buf.truncate(filled);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        buf.truncate(filled + n);
         if n == 0 {
             break;
         }
-        buf.extend_from_slice(&chunk[..n]);
         let mut pos = 0usize;
         while let Some(nl) = memchr(b'\n', &buf[pos..]) {
             let end = pos + nl;

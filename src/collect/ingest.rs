@@ -4,6 +4,7 @@
 
 use super::files::{self, FileIdentity, Piece, Plan};
 use super::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
+use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::{FileProblem, IngestSummary};
 use crate::store::{FileCursor, Store, Truncate, WriteBatch};
@@ -106,6 +107,7 @@ pub fn ingest(
         .sum();
     progress.start(total);
 
+    let sink = Sink::new(store);
     let shared = Mutex::new(summary);
     let fatal: Mutex<Option<crate::store::StoreError>> = Mutex::new(None);
     work.into_par_iter().for_each(|(file, id, plan)| {
@@ -113,9 +115,9 @@ pub fn ingest(
             return;
         }
         let result = if file.format.is_document() {
-            ingest_document(store, &file, id, env, progress)
+            ingest_document(&sink, &file, id, env, progress)
         } else {
-            ingest_lines(store, &file, id, plan, env, progress)
+            ingest_lines(&sink, &file, id, plan, env, progress)
         };
         match result {
             Ok(file_summary) => {
@@ -130,17 +132,19 @@ pub fn ingest(
             }
         }
     });
+    let last = sink.finish();
     progress.finish();
     if let Some(e) = fatal.into_inner().ok().flatten() {
         return Err(e);
     }
     let mut summary = shared.into_inner().unwrap_or_default();
+    summary.outcome += last?;
     summary.sort();
     Ok(summary)
 }
 
 fn ingest_lines(
-    store: &Store,
+    sink: &Sink<'_>,
     file: &DiscoveredFile,
     id: FileIdentity,
     plan: Plan,
@@ -215,7 +219,14 @@ fn ingest_lines(
         if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
             // `after` is the offset just past this line: exactly where a resume starts.
             let cursor = cursor_at(after, current_line, parser.save_state());
-            match flush(store, &mut rows, &file.path, cursor, &mut summary) {
+            match flush(
+                sink,
+                &mut rows,
+                &file.path,
+                cursor,
+                after - batch_start,
+                &mut summary,
+            ) {
                 Ok(()) => {
                     progress.advance(after - batch_start);
                     batch_start = after;
@@ -233,13 +244,9 @@ fn ingest_lines(
     }
     match read {
         Ok(end) => {
-            flush(
-                store,
-                &mut rows,
-                &file.path,
-                cursor_at(end.offset, end.line, parser.save_state()),
-                &mut summary,
-            )?;
+            let cursor = cursor_at(end.offset, end.line, parser.save_state());
+            let bytes = end.offset.saturating_sub(batch_start);
+            flush(sink, &mut rows, &file.path, cursor, bytes, &mut summary)?;
             progress.advance(end.offset.saturating_sub(batch_start));
             if end.pending_tail > 0 {
                 summary.pending_tails.push((path_str, end.pending_tail));
@@ -248,7 +255,7 @@ fn ingest_lines(
         Err(e) => {
             // Rows parsed before the error are still good: keep them, but leave the cursor
             // where the last flush put it, so the unread part is read next time.
-            flush_rows_only(store, &mut rows, &file.path, &mut summary)?;
+            flush_rows_only(sink, &mut rows, &file.path, &mut summary)?;
             summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
         }
     }
@@ -256,7 +263,7 @@ fn ingest_lines(
 }
 
 fn ingest_document(
-    store: &Store,
+    sink: &Sink<'_>,
     file: &DiscoveredFile,
     id: FileIdentity,
     env: &ParseEnv<'_>,
@@ -299,7 +306,7 @@ fn ingest_document(
         mtime_ns: id.mtime_ns,
         state: None,
     };
-    flush(store, &mut rows, &file.path, cursor, &mut summary)?;
+    flush(sink, &mut rows, &file.path, cursor, id.size, &mut summary)?;
     progress.advance(id.size);
     Ok(summary)
 }
@@ -327,17 +334,17 @@ fn into_batch(rows: &mut ParsedRows) -> WriteBatch {
 
 /// Sends the rows and the cursor that covers them as one transaction.
 fn flush(
-    store: &Store,
+    sink: &Sink<'_>,
     rows: &mut ParsedRows,
     path: &Path,
     cursor: FileCursor,
+    input_bytes: u64,
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
     let skipped = std::mem::take(&mut rows.skipped);
     let mut batch = into_batch(rows);
     batch.cursors.push(cursor);
-    let outcome = store.writer().apply_blocking(batch)?;
-    summary.outcome += outcome;
+    summary.outcome += sink.push(batch, input_bytes)?;
     for s in skipped {
         summary.problem(path, s.line, s.reason, s.detail);
     }
@@ -345,7 +352,7 @@ fn flush(
 }
 
 fn flush_rows_only(
-    store: &Store,
+    sink: &Sink<'_>,
     rows: &mut ParsedRows,
     path: &Path,
     summary: &mut IngestSummary,
@@ -353,7 +360,7 @@ fn flush_rows_only(
     let skipped = std::mem::take(&mut rows.skipped);
     let batch = into_batch(rows);
     if !batch.is_empty() {
-        summary.outcome += store.writer().apply_blocking(batch)?;
+        summary.outcome += sink.push(batch, 0)?;
     }
     for s in skipped {
         summary.problem(path, s.line, s.reason, s.detail);

@@ -5,5 +5,6 @@ pub mod files;
 pub mod ingest;
 pub mod parse;
 pub mod project;
+mod sink;
 pub mod sources;
 pub mod summary;

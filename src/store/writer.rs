@@ -14,6 +14,11 @@ use tokio::sync::{oneshot, watch};
 /// re-queries a view only when a topic it depends on moved.
 pub type ChangeCounters = BTreeMap<String, u64>;
 
+/// Batches that may wait for the writer (backpressure beyond this), and how many queued
+/// batches one transaction may take.
+const QUEUE_DEPTH: usize = 16;
+const MAX_GROUP: usize = 64;
+
 enum Job {
     Batch(Box<WriteBatch>, oneshot::Sender<Result<WriteOutcome>>),
     Maintain(Maintenance, oneshot::Sender<Result<u64>>),
@@ -29,7 +34,7 @@ impl Writer {
     /// Starts the writer thread on an already-migrated connection.
     pub(super) fn spawn(conn: Connection, changes: watch::Sender<ChangeCounters>) -> Writer {
         // A small bound gives backpressure: parsers wait instead of piling batches in memory.
-        let (jobs, rx) = mpsc::sync_channel::<Job>(4);
+        let (jobs, rx) = mpsc::sync_channel::<Job>(QUEUE_DEPTH);
         std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || run(conn, rx, changes))
@@ -45,6 +50,15 @@ impl Writer {
             .send(Job::Batch(Box::new(batch), tx))
             .map_err(|_| StoreError::WriterGone)?;
         rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Queues a batch and returns a ticket to wait on. Batches commit in submission order.
+    pub fn submit(&self, batch: WriteBatch) -> Result<Ticket> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Batch(Box::new(batch), tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(Ticket(rx))
     }
 
     /// Applies a batch from an async task.
@@ -68,16 +82,70 @@ impl Writer {
     }
 }
 
+/// A submitted batch; `wait` blocks until it is committed (or failed).
+pub struct Ticket(oneshot::Receiver<Result<WriteOutcome>>);
+
+impl Ticket {
+    pub fn wait(self) -> Result<WriteOutcome> {
+        self.0.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+}
+
 fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<ChangeCounters>) {
-    while let Ok(job) = jobs.recv() {
+    let mut pending: Option<Job> = None;
+    loop {
+        let job = match pending.take() {
+            Some(job) => job,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
         let now_ms = chrono::Utc::now().timestamp_millis();
         match job {
             Job::Batch(batch, reply) => {
-                let result = commit(&mut conn, |tx| apply_batch(tx, &batch, now_ms));
-                let _ = reply.send(result.map(|(outcome, topics)| {
-                    publish(&conn, &changes, &topics);
-                    outcome
-                }));
+                // Group commit: batches already queued join this transaction, so a pass over
+                // many small files does not pay one commit (and one WAL append of every
+                // touched index page) per file.
+                let mut group = vec![(batch, reply)];
+                while group.len() < MAX_GROUP {
+                    match jobs.try_recv() {
+                        Ok(Job::Batch(b, r)) => group.push((b, r)),
+                        Ok(other) => {
+                            pending = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let result = commit(&mut conn, |tx| {
+                    let mut outcomes = Vec::with_capacity(group.len());
+                    let mut topics = Topics::new();
+                    for (batch, _) in &group {
+                        let (outcome, t) = apply_batch(tx, batch, now_ms)?;
+                        outcomes.push(outcome);
+                        topics.extend(t);
+                    }
+                    Ok((outcomes, topics))
+                });
+                match result {
+                    Ok((outcomes, topics)) => {
+                        publish(&conn, &changes, &topics);
+                        for ((_, reply), outcome) in group.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(
+                            "write batch failed, {} batch(es) rolled back: {e}",
+                            group.len()
+                        );
+                        let message = e.to_string();
+                        for (_, reply) in group {
+                            let _ = reply.send(Err(StoreError::Batch(message.clone())));
+                        }
+                    }
+                }
             }
             Job::Maintain(job, reply) => {
                 let result = commit(&mut conn, |tx| maintenance::run(tx, &job, now_ms));
