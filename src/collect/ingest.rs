@@ -6,7 +6,7 @@ use super::files::{self, FileIdentity, Piece, Plan};
 use super::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
-use super::summary::{FileProblem, IngestSummary};
+use super::summary::IngestSummary;
 use crate::store::{FileCursor, Store, Truncate, WriteBatch};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -44,12 +44,12 @@ pub fn ingest(
     let mut summary = IngestSummary::default();
     let (found, problems) = sources::discover(roots);
     for p in problems {
-        summary.problems.push(FileProblem {
-            path: p.path.display().to_string(),
-            line: 0,
-            reason: SkipReason::NotAFile,
-            detail: Some(p.message),
-        });
+        let reason = if p.message.starts_with("expected") {
+            SkipReason::NotAFile
+        } else {
+            SkipReason::Unreadable
+        };
+        summary.problem(&p.path, 0, reason, Some(p.message));
     }
     let reader = store.reader()?;
     let mut cursors: HashMap<&'static str, HashMap<String, FileCursor>> = HashMap::new();
@@ -68,23 +68,7 @@ pub fn ingest(
     let mut work: Vec<(DiscoveredFile, FileIdentity, Plan)> = Vec::new();
     for file in found {
         summary.files_seen += 1;
-        let meta = match std::fs::metadata(&file.path) {
-            Ok(m) if m.is_file() => m,
-            Ok(_) => {
-                summary.problem(
-                    &file.path,
-                    0,
-                    SkipReason::NotAFile,
-                    Some("expected a file, found a directory".into()),
-                );
-                continue;
-            }
-            Err(e) => {
-                summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
-                continue;
-            }
-        };
-        let id = FileIdentity::of(&meta);
+        let id = file.identity;
         let key = file.path.display().to_string();
         let cursor = cursors.get(file.format.source()).and_then(|m| m.get(&key));
         let plan = files::plan(cursor, &id);

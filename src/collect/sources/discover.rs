@@ -3,9 +3,11 @@
 //! at most once each (so loops end), and returns files sorted and de-duplicated.
 
 use super::{FileFormat, Roots, claude_code, codex, gemini};
+use crate::collect::files::FileIdentity;
 use std::collections::HashSet;
 use std::fs;
 use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Deeper than any agent's layout; guards against pathological trees.
@@ -15,6 +17,8 @@ const MAX_DEPTH: usize = 24;
 pub struct DiscoveredFile {
     pub path: PathBuf,
     pub format: FileFormat,
+    /// Identity, size and mtime as seen during the walk (one `stat` per file per pass).
+    pub identity: FileIdentity,
 }
 
 /// Something under a root that should have been readable but was not (never fatal).
@@ -86,7 +90,8 @@ pub fn discover(roots: &Roots) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
 struct Walker {
     files: Vec<DiscoveredFile>,
     problems: Vec<DiscoveryProblem>,
-    visited: HashSet<PathBuf>,
+    /// Folders already walked, by (device, inode).
+    visited: HashSet<(u64, u64)>,
 }
 
 impl Walker {
@@ -145,15 +150,14 @@ impl Walker {
                 format!("more than {MAX_DEPTH} folders deep; not descending"),
             );
         }
-        match fs::metadata(dir) {
-            Ok(meta) if meta.is_dir() => {}
+        let dir_meta = match fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => meta,
             Ok(_) => return self.problem(dir, "expected a directory, found a file"),
             Err(err) if err.kind() == ErrorKind::NotFound => return,
             Err(err) => return self.problem(dir, format!("cannot read: {err}")),
-        }
+        };
         // A folder reached twice (symlink loop, overlapping roots) is walked once.
-        let canonical = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if !self.visited.insert(canonical) {
+        if !self.visited.insert((dir_meta.dev(), dir_meta.ino())) {
             return;
         }
         let entries = match fs::read_dir(dir) {
@@ -183,7 +187,14 @@ impl Walker {
                 }
             };
             match format {
-                Some(format) if meta.is_file() => self.files.push(DiscoveredFile { path, format }),
+                Some(format) if meta.is_file() => {
+                    let identity = FileIdentity::of(&meta);
+                    self.files.push(DiscoveredFile {
+                        path,
+                        format,
+                        identity,
+                    })
+                }
                 Some(_) if meta.is_dir() => {
                     self.problem(&path, "expected a file, found a directory")
                 }
@@ -201,9 +212,10 @@ impl Walker {
 
     fn finish(mut self) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        // The same file reached by two paths (links, overlapping roots) is read once.
         let mut seen = HashSet::new();
         self.files
-            .retain(|f| seen.insert(fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+            .retain(|f| seen.insert((f.identity.device, f.identity.inode)));
         // A legacy Gemini `.json` already migrated to `.jsonl` next to it is stale.
         let jsonl: HashSet<PathBuf> = self
             .files
