@@ -321,10 +321,11 @@ mod tests {
         let before = t.len();
         t.set_override("claude-opus-4-8", ModelPrice::new(1e-6, 1e-6));
         let s = t.merge_litellm(LITELLM.as_bytes()).expect("valid file");
-        // claude-opus-4-8 and gemini-2.5-pro differ from the built-in rows (no cache prices
-        // and a fast multiplier; no cache-read and output tier); the dated Sonnet key is equal.
+        // claude-opus-4-8, gemini-2.5-pro and the dated Sonnet key differ from the built-in
+        // rows (no cache prices and a fast multiplier; no cache-read and output tier; no
+        // long-context tier in this sample).
         assert_eq!(s.models_added, 1, "{s:?}"); // llama3
-        assert_eq!(s.models_updated, 2, "{s:?}"); // claude-opus-4-8, gemini-2.5-pro
+        assert_eq!(s.models_updated, 3, "{s:?}");
         assert_eq!(t.len(), before + 1);
         assert_eq!(
             t.lookup("claude-opus-4-8").map(|(_, p)| p.input),
