@@ -79,7 +79,7 @@ pub fn ingest(store: &Store, roots: &Roots, env: &ParseEnv<'_>, progress: &dyn P
     let total: u64 = work
         .iter()
         .map(|(_, id, plan)| match plan {
-            Plan::Resume { offset, .. } => id.size.saturating_sub(offset),
+            Plan::Resume { offset, .. } => id.size.saturating_sub(*offset),
             _ => id.size,
         })
         .sum();

@@ -111,7 +111,7 @@ mod tests {
             at("2026-01-09T12:30:00Z"),
             at("2026-01-10T09:15:00Z"),
         ];
-        let blocks = identify(&entries, 0);
+        let blocks = identify(&entries, entries[2].ts + 10 * BLOCK_MS);
         assert_eq!(blocks.len(), 3);
         assert_eq!(blocks[0].start, at("2026-01-09T10:00:00Z").ts);
         assert_eq!(blocks[0].entries, 2);

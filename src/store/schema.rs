@@ -56,13 +56,23 @@ pub fn open_reader(path: &Path) -> Result<Connection> {
 }
 
 fn configure(conn: &Connection, path: &Path) -> Result<()> {
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -16_000)?; // 16 MB page cache per connection
-    // Touch the header: a file that is not a database fails here, not later mid-ingest.
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|e| corrupt(path, e))?;
-    Ok(())
+    let setup = || -> rusqlite::Result<()> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Touch the header: a file that is not a database fails here, not mid-ingest.
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -16_000) // 16 MB page cache per connection
+    };
+    setup().map_err(|e| classify(path, e))
+}
+
+/// A corrupt or non-database file becomes [`StoreError::Corrupt`]; anything else stays SQL.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e.sqlite_error_code() {
+        Some(NotADatabase | DatabaseCorrupt) => corrupt(path, e),
+        _ => StoreError::Sql(e),
+    }
 }
 
 fn user_version(conn: &Connection, path: &Path) -> Result<i64> {
