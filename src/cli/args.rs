@@ -54,6 +54,11 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Usage and cost reports (table, JSON or CSV)
     Report(ReportArgs),
+    /// Console themes: list, show one, check a file
+    Themes {
+        #[command(subcommand)]
+        action: Option<ThemesCommand>,
+    },
     /// The model price table
     Pricing {
         #[command(subcommand)]
@@ -149,4 +154,14 @@ pub enum PricingCommand {
     Show { model: String },
     /// Replace the table with a LiteLLM model_prices_and_context_window.json
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemesCommand {
+    /// Built-in and user themes
+    List,
+    /// Print a theme's TOML
+    Show { name: String },
+    /// Validate a theme file (errors name line and column)
+    Check { file: PathBuf },
 }

@@ -33,8 +33,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ingest(args)) => commands::ingest::run(&ctx, args),
         Some(Command::Report(args)) => commands::report::run(&ctx, args),
         Some(Command::Pricing { action }) => commands::pricing::run(&ctx, action.as_ref()),
-        None => anyhow::bail!(
-            "the console is not built yet in this version; use `agentdeck ingest` and `agentdeck report daily`"
-        ),
+        Some(Command::Themes { action }) => commands::themes::run(&ctx, action.as_ref()),
+        None => commands::console::run(&ctx),
     }
 }

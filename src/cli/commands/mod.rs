@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod console;
 pub mod ingest;
 pub mod pricing;
 pub mod report;
+pub mod themes;
 mod report_render;

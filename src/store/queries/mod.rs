@@ -5,3 +5,8 @@ pub mod alerts_admin;
 pub mod sessions;
 pub mod source_status;
 pub mod usage;
+pub mod view_adoption;
+pub mod view_costs;
+pub mod view_live;
+pub mod view_overview;
+pub mod view_quality;
