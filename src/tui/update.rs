@@ -622,7 +622,7 @@ fn on_mouse(state: &mut State, m: MouseEvent, clock: &dyn Clock) -> Vec<Effect> 
         }
         MouseEventKind::Down(MouseButton::Left) => {
             if m.row == 0 {
-                if let Some((view, ..)) = chrome::tabs()
+                if let Some((view, ..)) = chrome::tabs(state.size.0)
                     .into_iter()
                     .find(|(_, _, x0, x1)| m.column >= *x0 && m.column < *x1)
                 {

@@ -31,13 +31,25 @@ pub fn body_area(size: Rect) -> Rect {
     rows[1]
 }
 
-/// Tab label and its x range on the first row.
-pub fn tabs() -> Vec<(ViewId, String, u16, u16)> {
-    let mut x = BRAND.chars().count() as u16 + 1;
+/// Below this width the brand is left out and tabs are packed tighter.
+const WIDE: u16 = 96;
+
+/// Tab label and its x range on the first row, for a terminal `width` wide.
+pub fn tabs(width: u16) -> Vec<(ViewId, String, u16, u16)> {
+    let wide = width >= WIDE;
+    let mut x = if wide {
+        BRAND.chars().count() as u16 + 1
+    } else {
+        0
+    };
     ViewId::ALL
         .into_iter()
         .map(|v| {
-            let label = format!(" {} {} ", v.number(), v.title());
+            let label = if wide {
+                format!(" {} {} ", v.number(), v.title())
+            } else {
+                format!(" {} {}", v.number(), v.title())
+            };
             let w = label.chars().count() as u16;
             let out = (v, label, x, x + w);
             x += w;
@@ -60,8 +72,12 @@ pub fn draw_frame(f: &mut Frame, ctx: &DrawCtx) -> Rect {
     ])
     .split(area);
 
-    let mut tab_spans = vec![Span::styled(BRAND, t.title), Span::raw(" ")];
-    for (v, label, _, _) in tabs() {
+    let mut tab_spans = if area.width >= WIDE {
+        vec![Span::styled(BRAND, t.title), Span::raw(" ")]
+    } else {
+        vec![]
+    };
+    for (v, label, _, _) in tabs(area.width) {
         let style = if v == st.view() {
             t.tab_active
         } else {

@@ -122,9 +122,17 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<OverviewModel> {
     })
 }
 
-pub fn table_area(body: Rect) -> Rect {
+fn split(body: Rect) -> [Rect; 4] {
     let rows = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).split(body);
-    Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).split(rows[1])[1]
+    let top =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).split(rows[0]);
+    let bottom =
+        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).split(rows[1]);
+    [top[0], top[1], bottom[0], bottom[1]]
+}
+
+pub fn table_area(body: Rect) -> Rect {
+    split(body)[3]
 }
 
 pub fn severity_tag(severity: &str, state: AlertState) -> String {
@@ -152,11 +160,7 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let fig = &m.figures;
-    let rows = Layout::vertical([Constraint::Length(7), Constraint::Min(3)]).split(area);
-    let top =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).split(rows[0]);
-    let bottom =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).split(rows[1]);
+    let [today_area, spend_area, mix_area, alerts_area] = split(area);
     let block = |title: &str| {
         Block::default()
             .borders(Borders::ALL)
@@ -165,7 +169,7 @@ pub fn draw(
     };
     let kv = |k: &str, v: String, note: &str| {
         Line::from(vec![
-            Span::styled(format!("{k:<14}"), t.muted),
+            Span::styled(format!("{k:<15}"), t.muted),
             Span::styled(v, t.text),
             Span::styled(format!(" {note}"), t.muted),
         ])
@@ -174,22 +178,22 @@ pub fn draw(
         kv(
             "sessions",
             fig.sessions_today.to_string(),
-            &format!("({} running)", fig.running_sessions),
+            &format!("{} running", fig.running_sessions),
         ),
-        kv("avg length", m.avg_session.clone(), "per session"),
+        kv("avg length", m.avg_session.clone(), ""),
         kv(
             "tokens",
             format::count(fig.tokens_today),
-            &format!("({} output)", format::count(fig.output_tokens_today)),
+            &format!("{} out", format::count(fig.output_tokens_today)),
         ),
         kv(
             "acceptance",
             format::ratio_percent(m.acceptance),
-            "7d, vendor-reported",
+            "7d, vendor",
         ),
         kv("lines accepted", format::count(fig.lines_accepted_7d), "7d"),
     ];
-    f.render_widget(Paragraph::new(today).block(block("Today")), top[0]);
+    f.render_widget(Paragraph::new(today).block(block("Today")), today_area);
 
     let budget = match fig.budget_month {
         Some(b) => format!("of {} budget", format::money(b)),
@@ -201,14 +205,14 @@ pub fn draw(
         .map(|b| m.forecast.micro_usd() as f64 / b.micro_usd() as f64);
     let forecast_note = match ratio {
         Some(r) if r > 1.0 => format!("forecast ⚠ {:.0}% of budget", r * 100.0),
-        Some(r) => format!("forecast ({:.0}% of budget)", r * 100.0),
+        Some(r) => format!("forecast, {:.0}% of budget", r * 100.0),
         None => "forecast".into(),
     };
     let spend = vec![
         kv("today", format::money(fig.spend_today), "computed"),
         kv("month-to-date", format::money(fig.spend_month), &budget),
         Line::from(vec![
-            Span::styled(format!("{:<14}", "month-end"), t.muted),
+            Span::styled(format!("{:<15}", "month-end"), t.muted),
             Span::styled(format::money(m.forecast), t.text),
             Span::styled(
                 format!(" {forecast_note}"),
@@ -220,14 +224,14 @@ pub fn draw(
             ),
         ]),
         Line::from(vec![
-            Span::styled(format!("{:<14}", "30 days"), t.muted),
+            Span::styled(format!("{:<15}", "30 days"), t.muted),
             Span::styled(spark(&m.daily_spend), t.series(0)),
         ]),
     ];
-    f.render_widget(Paragraph::new(spend).block(block("Spend")), top[1]);
+    f.render_widget(Paragraph::new(spend).block(block("Spend")), spend_area);
 
     let total: i64 = fig.sessions_by_agent.iter().map(|(_, n)| n).sum();
-    let width = bottom[0].width.saturating_sub(26).max(4) as usize;
+    let width = mix_area.width.saturating_sub(26).max(4) as usize;
     let mix: Vec<Line> = if fig.sessions_by_agent.is_empty() {
         vec![Line::from(Span::styled("no sessions today yet", t.muted))]
     } else {
@@ -246,10 +250,11 @@ pub fn draw(
     };
     f.render_widget(
         Paragraph::new(mix).block(block("Agent mix (sessions today)")),
-        bottom[0],
+        mix_area,
     );
 
     let selected = super::selection(screen, visible);
+    let wide = alerts_area.width >= 70;
     let rows = visible
         .iter()
         .map(|&i| {
@@ -259,26 +264,45 @@ pub fn draw(
             } else {
                 t.text
             };
-            vec![
-                Line::from(Span::styled(severity_tag(&a.severity, a.state), style)),
-                Line::from(a.rule.clone()),
-                Line::from(a.subject.clone()),
-                Line::from(Span::styled(a.since.clone(), t.muted)),
-            ]
+            let mut cells = vec![Line::from(Span::styled(
+                severity_tag(&a.severity, a.state),
+                style,
+            ))];
+            if wide {
+                cells.push(Line::from(a.rule.clone()));
+            }
+            cells.push(Line::from(a.subject.clone()));
+            cells.push(Line::from(Span::styled(a.since.clone(), t.muted)));
+            cells
         })
         .collect();
+    let (header, widths) = if wide {
+        (
+            vec!["state", "rule", "subject", "fired"],
+            vec![
+                Constraint::Length(16),
+                Constraint::Length(17),
+                Constraint::Min(10),
+                Constraint::Length(11),
+            ],
+        )
+    } else {
+        (
+            vec!["state", "subject", "fired"],
+            vec![
+                Constraint::Length(16),
+                Constraint::Min(10),
+                Constraint::Length(11),
+            ],
+        )
+    };
     table::draw(
         f,
-        bottom[1],
+        alerts_area,
         table::TableSpec {
             title: " Open alerts (⏎ opens Alerts) ".into(),
-            header: vec!["state", "rule", "subject", "fired"],
-            widths: vec![
-                Constraint::Length(18),
-                Constraint::Length(18),
-                Constraint::Min(10),
-                Constraint::Length(10),
-            ],
+            header,
+            widths,
             rows,
             selected,
             offset: screen.offset,

@@ -172,8 +172,8 @@ pub fn draw(
             ],
             widths: vec![
                 Constraint::Length(10),
-                Constraint::Min(16),
-                Constraint::Length(8),
+                Constraint::Length(18),
+                Constraint::Length(10),
                 Constraint::Length(19),
                 Constraint::Length(7),
                 Constraint::Min(10),
