@@ -64,7 +64,11 @@ const SESSIONS: [(&str, Agent, &str, &str, i64, i64, &str); 12] = [
 ];
 
 pub fn seed(store: &Store) {
-    let now = now_ms();
+    seed_at(store, now_ms());
+}
+
+/// The same organisation, ending at `now` (tmux scenarios use the real clock).
+pub fn seed_at(store: &Store, now: i64) {
     let mut b = WriteBatch {
         teams: vec![
             TeamRow { name: "platform".into(), budget_micro_usd_month: Some(50_000_000) },
