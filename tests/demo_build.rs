@@ -15,7 +15,11 @@ fn now() -> chrono::DateTime<Utc> {
 fn totals(store: &Store) -> Vec<(String, i64, i64, i64)> {
     let reader = store.reader().unwrap();
     let mut rows: Vec<_> = reader
-        .usage_by(&UsageFilter::default(), UsageGroup::Developer, chrono_tz::UTC)
+        .usage_by(
+            &UsageFilter::default(),
+            UsageGroup::Developer,
+            chrono_tz::UTC,
+        )
         .unwrap()
         .into_iter()
         .map(|r| (r.key, r.requests, r.usage.total(), r.cost.micro_usd()))
@@ -35,13 +39,22 @@ fn same_seed_and_clock_give_the_same_company() {
     assert_eq!(stats_a, stats_b);
     assert_eq!(totals(&store_a), totals(&store_b));
     let alerts = |s: &Store| {
-        s.reader().unwrap().alerts(&[]).unwrap().into_iter().map(|a| a.row).collect::<Vec<_>>()
+        s.reader()
+            .unwrap()
+            .alerts(&[])
+            .unwrap()
+            .into_iter()
+            .map(|a| a.row)
+            .collect::<Vec<_>>()
     };
     assert_eq!(alerts(&store_a), alerts(&store_b));
 
     let (_c, store_c) = demo::temp_store().unwrap();
     let stats_c = demo::build(&store_c, now(), 7).unwrap();
-    assert_ne!(stats_a.cost_micro_usd, stats_c.cost_micro_usd, "another seed, another company");
+    assert_ne!(
+        stats_a.cost_micro_usd, stats_c.cost_micro_usd,
+        "another seed, another company"
+    );
 }
 
 #[test]
@@ -52,7 +65,10 @@ fn the_demo_covers_every_agent_and_every_alert_state() {
     assert!((35..=45).contains(&stats.developers), "{stats:?}");
     assert_eq!(stats.projects, 12);
     assert!(stats.sessions > 500 && stats.requests > 10_000, "{stats:?}");
-    assert!(stats.commits > 100 && stats.pull_requests > 50 && stats.deploys > 50, "{stats:?}");
+    assert!(
+        stats.commits > 100 && stats.pull_requests > 50 && stats.deploys > 50,
+        "{stats:?}"
+    );
     assert!(stats.incidents >= 2 && stats.reverts >= 1, "{stats:?}");
     assert!(stats.daily_usage_rows > 100, "{stats:?}");
 
@@ -64,14 +80,25 @@ fn the_demo_covers_every_agent_and_every_alert_state() {
         .map(|r| r.key)
         .collect();
     for agent in Agent::ALL {
-        assert!(agents.contains(&agent.as_str().to_string()), "{agent} missing from {agents:?}");
+        assert!(
+            agents.contains(&agent.as_str().to_string()),
+            "{agent} missing from {agents:?}"
+        );
     }
     let alerts = reader.alerts(&[]).unwrap();
     for state in AlertState::ALL {
-        assert!(alerts.iter().any(|a| a.row.state == state), "no {state:?} alert in {alerts:#?}");
+        assert!(
+            alerts.iter().any(|a| a.row.state == state),
+            "no {state:?} alert in {alerts:#?}"
+        );
     }
-    let acked = alerts.iter().find(|a| a.row.state == AlertState::Acked).unwrap();
-    assert!(acked.row.acked_by.is_some() && acked.row.note.is_some() && acked.row.acked_at.is_some());
+    let acked = alerts
+        .iter()
+        .find(|a| a.row.state == AlertState::Acked)
+        .unwrap();
+    assert!(
+        acked.row.acked_by.is_some() && acked.row.note.is_some() && acked.row.acked_at.is_some()
+    );
     let sources = reader.source_status().unwrap();
     assert!(sources.len() >= 8);
     assert!(sources.iter().any(|s| s.is_failing()));

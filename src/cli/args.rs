@@ -64,6 +64,48 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<PricingCommand>,
     },
+    /// Alerts: list them, acknowledge, snooze, resolve, show the rules
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsCommand>,
+        /// JSON document on stdout (when no subcommand is given: the list)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every source: kind, last success, last error, lag, rows
+    Sources {
+        /// JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Alerts, newest first (default: every state)
+    List {
+        /// Only this state: firing, acked, snoozed, resolved, or open (all but resolved)
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge an alert (recorded with your identity and the time)
+    Ack {
+        id: i64,
+        /// Why, for whoever looks next
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Silence an alert for a while (2h, 30m, 1day)
+    Snooze { id: i64, duration: String },
+    /// Mark an alert resolved
+    Resolve { id: i64 },
+    /// The rules and when they fire
+    Rules {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Default, Args)]

@@ -34,6 +34,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Report(args)) => commands::report::run(&ctx, args),
         Some(Command::Pricing { action }) => commands::pricing::run(&ctx, action.as_ref()),
         Some(Command::Themes { action }) => commands::themes::run(&ctx, action.as_ref()),
+        Some(Command::Alerts { action, json }) => commands::alerts::run(&ctx, action.as_ref(), *json),
+        Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
         None => commands::console::run(&ctx),
     }
 }

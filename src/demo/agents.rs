@@ -30,28 +30,69 @@ pub fn key_prefix(agent: Agent) -> &'static str {
 pub fn tools(agent: Agent) -> &'static [(&'static str, f64)] {
     match agent {
         Agent::ClaudeCode => &[
-            ("Read", 0.30), ("Edit", 0.20), ("Bash", 0.20), ("Grep", 0.10), ("Glob", 0.05),
-            ("Write", 0.05), ("TodoWrite", 0.05), ("Task", 0.03), ("WebFetch", 0.02),
+            ("Read", 0.30),
+            ("Edit", 0.20),
+            ("Bash", 0.20),
+            ("Grep", 0.10),
+            ("Glob", 0.05),
+            ("Write", 0.05),
+            ("TodoWrite", 0.05),
+            ("Task", 0.03),
+            ("WebFetch", 0.02),
         ],
-        Agent::Codex => &[("shell", 0.55), ("apply_patch", 0.30), ("update_plan", 0.12), ("view_image", 0.03)],
+        Agent::Codex => &[
+            ("shell", 0.55),
+            ("apply_patch", 0.30),
+            ("update_plan", 0.12),
+            ("view_image", 0.03),
+        ],
         Agent::Gemini => &[
-            ("read_file", 0.30), ("replace", 0.20), ("run_shell_command", 0.20), ("search_file_content", 0.12),
-            ("glob", 0.08), ("write_file", 0.06), ("google_web_search", 0.04),
+            ("read_file", 0.30),
+            ("replace", 0.20),
+            ("run_shell_command", 0.20),
+            ("search_file_content", 0.12),
+            ("glob", 0.08),
+            ("write_file", 0.06),
+            ("google_web_search", 0.04),
         ],
-        Agent::Cursor => &[("read_file", 0.30), ("edit_file", 0.30), ("run_terminal_cmd", 0.15), ("codebase_search", 0.15), ("grep_search", 0.10)],
-        Agent::Copilot => &[("read_file", 0.35), ("insert_edit_into_file", 0.30), ("run_in_terminal", 0.15), ("semantic_search", 0.12), ("file_search", 0.08)],
+        Agent::Cursor => &[
+            ("read_file", 0.30),
+            ("edit_file", 0.30),
+            ("run_terminal_cmd", 0.15),
+            ("codebase_search", 0.15),
+            ("grep_search", 0.10),
+        ],
+        Agent::Copilot => &[
+            ("read_file", 0.35),
+            ("insert_edit_into_file", 0.30),
+            ("run_in_terminal", 0.15),
+            ("semantic_search", 0.12),
+            ("file_search", 0.08),
+        ],
     }
 }
 
 pub fn pick_tool(agent: Agent, rng: &mut Rng) -> &'static str {
     let t = tools(agent);
     let weights: Vec<f64> = t.iter().map(|(_, w)| *w).collect();
-    rng.weighted(&weights).and_then(|i| t.get(i)).map(|(n, _)| *n).unwrap_or("Read")
+    rng.weighted(&weights)
+        .and_then(|i| t.get(i))
+        .map(|(n, _)| *n)
+        .unwrap_or("Read")
 }
 
 /// Whether a tool edits files (edits ask for a decision in Claude Code).
 pub fn is_edit(tool: &str) -> bool {
-    matches!(tool, "Edit" | "Write" | "apply_patch" | "replace" | "write_file" | "edit_file" | "insert_edit_into_file")
+    matches!(
+        tool,
+        "Edit"
+            | "Write"
+            | "apply_patch"
+            | "replace"
+            | "write_file"
+            | "edit_file"
+            | "insert_edit_into_file"
+    )
 }
 
 /// The main model of a session.
@@ -59,7 +100,11 @@ pub fn session_model(agent: Agent, dev: &Developer, rng: &mut Rng) -> &'static s
     match agent {
         Agent::ClaudeCode => {
             if rng.chance(dev.opus_share) {
-                if rng.chance(0.7) { "claude-opus-4-6" } else { "claude-opus-4-5-20251101" }
+                if rng.chance(0.7) {
+                    "claude-opus-4-6"
+                } else {
+                    "claude-opus-4-5-20251101"
+                }
             } else if rng.chance(0.85) {
                 "claude-sonnet-4-5-20250929"
             } else {
@@ -71,7 +116,13 @@ pub fn session_model(agent: Agent, dev: &Developer, rng: &mut Rng) -> &'static s
             Some(1) => "gpt-5.1-codex",
             _ => "gpt-5.1-codex-mini",
         },
-        Agent::Gemini => if rng.chance(0.6) { "gemini-2.5-pro" } else { "gemini-2.5-flash" },
+        Agent::Gemini => {
+            if rng.chance(0.6) {
+                "gemini-2.5-pro"
+            } else {
+                "gemini-2.5-flash"
+            }
+        }
         // Cursor's "auto" has no public price: it shows up as unpriced, as it would for real.
         Agent::Cursor => match rng.weighted(&[0.55, 0.30, 0.15]) {
             Some(0) => "claude-sonnet-4-5",
@@ -116,7 +167,11 @@ impl Context {
             Agent::Gemini => rng.range(9_000, 16_000),
             Agent::Cursor | Agent::Copilot => rng.range(3_000, 8_000),
         };
-        Context { tokens: base, requests: 0, long_cache: agent == Agent::ClaudeCode && rng.chance(0.1) }
+        Context {
+            tokens: base,
+            requests: 0,
+            long_cache: agent == Agent::ClaudeCode && rng.chance(0.1),
+        }
     }
 }
 
@@ -138,17 +193,33 @@ pub fn next_usage(agent: Agent, ctx: &mut Context, rng: &mut Rng) -> (TokenUsage
     let mut u = TokenUsage::default();
     match agent {
         Agent::ClaudeCode => {
-            let new = if first { ctx.tokens } else { rng.skewed(400, 14_000, 2) };
+            let new = if first {
+                ctx.tokens
+            } else {
+                rng.skewed(400, 14_000, 2)
+            };
             u.input = rng.range(3, 60);
             u.cache_read = if first { 0 } else { ctx.tokens };
-            if ctx.long_cache { u.cache_write_1h = new } else { u.cache_write_5m = new }
+            if ctx.long_cache {
+                u.cache_write_1h = new
+            } else {
+                u.cache_write_5m = new
+            }
             u.output = output;
             ctx.tokens += if first { 0 } else { new } + output;
         }
         Agent::Codex | Agent::Gemini => {
             let new = rng.skewed(400, 9_000, 2);
-            let cached_share = if agent == Agent::Codex { 0.85 } else { rng.unit() * 0.6 };
-            let cached = if first { 0 } else { (ctx.tokens as f64 * cached_share) as i64 };
+            let cached_share = if agent == Agent::Codex {
+                0.85
+            } else {
+                rng.unit() * 0.6
+            };
+            let cached = if first {
+                0
+            } else {
+                (ctx.tokens as f64 * cached_share) as i64
+            };
             u.cache_read = cached;
             u.input = ctx.tokens + new - cached;
             u.output = output;
@@ -174,10 +245,34 @@ pub fn next_usage(agent: Agent, ctx: &mut Context, rng: &mut Rng) -> (TokenUsage
 /// `None` for the label means the commit carries no marker and only telemetry links it.
 pub fn attribution(agent: Agent, rng: &mut Rng) -> &'static str {
     match agent {
-        Agent::ClaudeCode => if rng.chance(0.9) { "trailer" } else { "telemetry" },
-        Agent::Codex => if rng.chance(0.6) { "trailer" } else { "telemetry" },
-        Agent::Cursor => if rng.chance(0.2) { "author" } else { "trailer" },
-        Agent::Copilot => if rng.chance(0.5) { "author" } else { "trailer" },
+        Agent::ClaudeCode => {
+            if rng.chance(0.9) {
+                "trailer"
+            } else {
+                "telemetry"
+            }
+        }
+        Agent::Codex => {
+            if rng.chance(0.6) {
+                "trailer"
+            } else {
+                "telemetry"
+            }
+        }
+        Agent::Cursor => {
+            if rng.chance(0.2) {
+                "author"
+            } else {
+                "trailer"
+            }
+        }
+        Agent::Copilot => {
+            if rng.chance(0.5) {
+                "author"
+            } else {
+                "trailer"
+            }
+        }
         Agent::Gemini => "telemetry",
     }
 }

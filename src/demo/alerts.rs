@@ -21,25 +21,46 @@ const NOTES: &[&str] = &[
 ];
 
 /// Alert rows for the demo, oldest first.
-pub fn derive(org: &Org, h: &History, recent: &RecentAcceptance, day0: UnixMillis, now: UnixMillis, seed: u64) -> Vec<AlertRow> {
+pub fn derive(
+    org: &Org,
+    h: &History,
+    recent: &RecentAcceptance,
+    day0: UnixMillis,
+    now: UnixMillis,
+    seed: u64,
+) -> Vec<AlertRow> {
     let mut rng = Rng::new(seed).fork(5);
     let t = Thresholds::default();
     let today = (now - day0).div_euclid(DAY_MS);
     let mut found: Vec<(UnixMillis, Finding, usize)> = Vec::new();
 
     for (di, dev) in org.developers.iter().enumerate() {
-        let daily: Vec<Money> = (0..=today).map(|d| h.spend.get(&(di, d)).copied().unwrap_or_default()).collect();
+        let daily: Vec<Money> = (0..=today)
+            .map(|d| h.spend.get(&(di, d)).copied().unwrap_or_default())
+            .collect();
         for day in (today - 30).max(1)..=today {
             let start = day0 + day * DAY_MS;
             let trailing = &daily[..day as usize];
-            if let Some(f) = alerts::spend_spike(&format!("developer:{}", dev.id), daily[day as usize], trailing, &t) {
-                let at = if day == today { now - 20 * 60_000 } else { start + 17 * 3_600_000 };
+            if let Some(f) = alerts::spend_spike(
+                &format!("developer:{}", dev.id),
+                daily[day as usize],
+                trailing,
+                &t,
+            ) {
+                let at = if day == today {
+                    now - 20 * 60_000
+                } else {
+                    start + 17 * 3_600_000
+                };
                 found.push((at, f, dev.team));
             }
         }
         let mut by_day: std::collections::BTreeMap<i64, Vec<UnixMillis>> = Default::default();
         for ts in h.rate_limited.get(&di).into_iter().flatten() {
-            by_day.entry((ts - day0).div_euclid(DAY_MS)).or_default().push(*ts);
+            by_day
+                .entry((ts - day0).div_euclid(DAY_MS))
+                .or_default()
+                .push(*ts);
         }
         for ts in by_day.values() {
             if let Some(f) = alerts::rate_limit_storm(&format!("developer:{}", dev.id), ts, &t) {
@@ -56,16 +77,21 @@ pub fn derive(org: &Org, h: &History, recent: &RecentAcceptance, day0: UnixMilli
 
     // Budgets: month-to-date (UTC month) and the linear month-end forecast.
     if let Some(now_dt) = DateTime::from_timestamp_millis(now) {
-        let month_start = now - (now_dt.day() as i64 - 1) * DAY_MS - (now - day0).rem_euclid(DAY_MS);
+        let month_start =
+            now - (now_dt.day() as i64 - 1) * DAY_MS - (now - day0).rem_euclid(DAY_MS);
         for (ti, team) in org.teams.iter().enumerate() {
             let mtd: Money = h
                 .spend
                 .iter()
-                .filter(|((di, d), _)| org.developers[*di].team == ti && day0 + d * DAY_MS >= month_start)
+                .filter(|((di, d), _)| {
+                    org.developers[*di].team == ti && day0 + d * DAY_MS >= month_start
+                })
                 .map(|(_, m)| *m)
                 .sum();
             let f = forecast::month_end(mtd, now_dt.naive_utc());
-            if let Some(finding) = alerts::budget(team.name, mtd, f.month_end, Some(team.budget), &t) {
+            if let Some(finding) =
+                alerts::budget(team.name, mtd, f.month_end, Some(team.budget), &t)
+            {
                 found.push(((now - 2 * 3_600_000).max(month_start), finding, ti));
             }
         }
@@ -107,7 +133,9 @@ pub fn derive(org: &Org, h: &History, recent: &RecentAcceptance, day0: UnixMilli
             row.state = AlertState::Snoozed;
             row.acked_by = Some(lead);
             row.snoozed_until = Some(now + 20 * 3_600_000);
-        } else if f.rule == alerts::Rule::SpendSpike && spike_day.is_some_and(|d| (at - day0).div_euclid(DAY_MS) == d) {
+        } else if f.rule == alerts::Rule::SpendSpike
+            && spike_day.is_some_and(|d| (at - day0).div_euclid(DAY_MS) == d)
+        {
             ack(&mut row, &lead, &mut rng);
         }
         out.push(row);
@@ -144,7 +172,11 @@ fn ensure_every_state(out: &mut Vec<AlertRow>, now: UnixMillis) {
             resolved_at: None,
         });
     }
-    for (state, pick_from) in [(AlertState::Acked, AlertState::Firing), (AlertState::Snoozed, AlertState::Firing), (AlertState::Resolved, AlertState::Firing)] {
+    for (state, pick_from) in [
+        (AlertState::Acked, AlertState::Firing),
+        (AlertState::Snoozed, AlertState::Firing),
+        (AlertState::Resolved, AlertState::Firing),
+    ] {
         if has(out, state) || out.iter().filter(|a| a.state == pick_from).count() < 2 {
             continue;
         }

@@ -41,7 +41,8 @@ pub struct History {
 
 /// Relative session starts per UTC hour on a workday.
 const HOURS: [f64; 24] = [
-    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.2, 0.5, 1.5, 3.0, 4.0, 3.5, 2.0, 2.5, 3.5, 3.5, 3.0, 2.0, 1.2, 0.8, 0.6, 0.4, 0.2, 0.1,
+    0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.2, 0.5, 1.5, 3.0, 4.0, 3.5, 2.0, 2.5, 3.5, 3.5, 3.0, 2.0, 1.2,
+    0.8, 0.6, 0.4, 0.2, 0.1,
 ];
 
 fn sessions_on(habit: Habit, weekend: bool, rng: &mut Rng) -> i64 {
@@ -54,22 +55,41 @@ fn sessions_on(habit: Habit, weekend: bool, rng: &mut Rng) -> i64 {
         (Habit::Low, true) => (0.0, 0, 0),
         (Habit::Blocked, _) => (0.0, 0, 0),
     };
-    if rng.chance(p_active) { rng.range(lo, hi) } else { 0 }
+    if rng.chance(p_active) {
+        rng.range(lo, hi)
+    } else {
+        0
+    }
 }
 
 /// Ticket prefixes per team index.
 pub const TICKETS: [&str; 5] = ["PLAT", "PAY", "MOB", "DATA", "SEC"];
 
 /// Generates and writes the history. `day0` is 00:00 UTC of the first day.
-pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices: &PriceTable, sink: &mut Sink<'_>) -> anyhow::Result<History> {
+pub fn generate(
+    org: &Org,
+    day0: UnixMillis,
+    now: UnixMillis,
+    seed: u64,
+    prices: &PriceTable,
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<History> {
     let root = Rng::new(seed).fork(2);
     let mut h = History::default();
     let today = (now - day0).div_euclid(DAY_MS);
     // The spike: yesterday, a payments power user (or any power user) on Opus all day.
-    let spike_dev = org.developers.iter().position(|d| d.team == 1 && d.habit == Habit::Power).or_else(|| org.developers.iter().position(|d| d.habit == Habit::Power));
+    let spike_dev = org
+        .developers
+        .iter()
+        .position(|d| d.team == 1 && d.habit == Habit::Power)
+        .or_else(|| org.developers.iter().position(|d| d.habit == Habit::Power));
     h.spike = spike_dev.map(|d| (d, today - 1));
     // The storm: 40 minutes ago, a data-team developer hits the rate limit.
-    let storm_dev = org.developers.iter().position(|d| d.team == 3 && d.habit != Habit::Low).unwrap_or(0);
+    let storm_dev = org
+        .developers
+        .iter()
+        .position(|d| d.team == 3 && d.habit != Habit::Low)
+        .unwrap_or(0);
     let storm_at = now - 40 * 60_000;
     let mut storm_pending = true;
     for day in 0..=today {
@@ -94,7 +114,11 @@ pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices:
                 let hour = rng.weighted(&HOURS).unwrap_or(10) as i64;
                 let mut ts = (day_start + hour * 3_600_000 + rng.range(0, 3_599_999)).max(cursor);
                 let force_storm = storming && s == 0;
-                let agent = if spiking || force_storm { Agent::ClaudeCode } else { Org::agent_of(dev, &mut rng) };
+                let agent = if spiking || force_storm {
+                    Agent::ClaudeCode
+                } else {
+                    Org::agent_of(dev, &mut rng)
+                };
                 if force_storm {
                     ts = storm_at - rng.range(10, 25) * 60_000;
                 }
@@ -103,7 +127,8 @@ pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices:
                 }
                 let ticket = format!("{}-{}", TICKETS[dev.team.min(4)], 100 + rng.range(0, 900));
                 let project = org.project_for(dev, &mut rng);
-                let mut sim = SimSession::start(dev, agent, project, ticket, ts, rng.uuid(), &mut rng);
+                let mut sim =
+                    SimSession::start(dev, agent, project, ticket, ts, rng.uuid(), &mut rng);
                 if spiking {
                     sim.model = "claude-opus-4-6";
                     sim.remaining *= 3;
@@ -113,7 +138,12 @@ pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices:
                 }
                 let mut storm_done = !force_storm;
                 // Now and then a provider throttles a whole burst of requests.
-                let mut storm_step = if agent != Agent::Copilot && agent != Agent::Cursor && rng.chance(0.006) { rng.range(3, 20) } else { -1 };
+                let mut storm_step =
+                    if agent != Agent::Copilot && agent != Agent::Cursor && rng.chance(0.006) {
+                        rng.range(3, 20)
+                    } else {
+                        -1
+                    };
                 while !sim.is_done() && ts < now {
                     storm_step -= 1;
                     let storm = if !storm_done && ts >= storm_at {
@@ -135,7 +165,10 @@ pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices:
                         *h.spend.entry((di, day)).or_default() += r.cost.amount;
                         h.per_agent_day.entry((di, day, agent)).or_default().1 += r.cost.amount;
                     }
-                    h.rate_limited.entry(di).or_default().extend(&step.rate_limited);
+                    h.rate_limited
+                        .entry(di)
+                        .or_default()
+                        .extend(&step.rate_limited);
                     let turn_ended = step.turn_ended;
                     sink.request(step.request);
                     for e in step.events {
@@ -153,7 +186,11 @@ pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices:
                     Agent::Gemini => 0.3,
                     Agent::Copilot => 0.25,
                 };
-                if sim.is_done() && sim.branch != "main" && sim.last_ts + 120_000 < now && rng.chance(p_commit) {
+                if sim.is_done()
+                    && sim.branch != "main"
+                    && sim.last_ts + 120_000 < now
+                    && rng.chance(p_commit)
+                {
                     let mut shas = Vec::new();
                     for k in 0..rng.range(1, 3) {
                         let sha = rng.hex(40);
@@ -163,7 +200,14 @@ pub fn generate(org: &Org, day0: UnixMillis, now: UnixMillis, seed: u64, prices:
                         shas.push(sha);
                     }
                     sim.last_ts += 20_000 + shas.len() as i64 * 45_000;
-                    h.work.push(WorkItem { dev: di, agent: Some(agent), project: sim.project.clone(), ticket: sim.ticket.clone(), ts: sim.last_ts, shas });
+                    h.work.push(WorkItem {
+                        dev: di,
+                        agent: Some(agent),
+                        project: sim.project.clone(),
+                        ticket: sim.ticket.clone(),
+                        ts: sim.last_ts,
+                        shas,
+                    });
                 }
                 sink.session(sim.record());
                 sink.maybe_flush()?;

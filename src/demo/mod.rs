@@ -110,7 +110,10 @@ fn build_here(store: &Store, now: DateTime<Utc>, seed: u64) -> anyhow::Result<De
 /// A fresh store in a temporary directory, for `--demo`. Keep the `TempDir` alive as long as
 /// the store is used; dropping it deletes the files.
 pub fn temp_store() -> anyhow::Result<(tempfile::TempDir, Store)> {
-    let dir = tempfile::Builder::new().prefix("agentdeck-demo-").tempdir().context("creating a temporary directory for the demo store")?;
+    let dir = tempfile::Builder::new()
+        .prefix("agentdeck-demo-")
+        .tempdir()
+        .context("creating a temporary directory for the demo store")?;
     let store = Store::open(&dir.path().join("demo.db")).context("opening the demo store")?;
     Ok((dir, store))
 }

@@ -54,22 +54,73 @@ const ORG: &str = "github.com/acme";
 fn teams() -> Vec<Team> {
     // Agent mix order: claude_code, codex, gemini, cursor, copilot.
     vec![
-        Team { name: "platform", budget: Money::from_usd(9_000.0), agent_mix: [0.50, 0.25, 0.05, 0.10, 0.10], projects: &["api-gateway", "infra-terraform", "k8s-operators"], size: 10 },
-        Team { name: "payments", budget: Money::from_usd(7_000.0), agent_mix: [0.45, 0.10, 0.05, 0.30, 0.10], projects: &["payments-service", "ledger", "checkout-web"], size: 8 },
-        Team { name: "mobile", budget: Money::from_usd(3_000.0), agent_mix: [0.15, 0.05, 0.05, 0.45, 0.30], projects: &["ios-app", "android-app"], size: 8 },
-        Team { name: "data", budget: Money::from_usd(5_000.0), agent_mix: [0.30, 0.35, 0.25, 0.05, 0.05], projects: &["data-pipeline", "ml-features"], size: 8 },
-        Team { name: "security", budget: Money::from_usd(500.0), agent_mix: [0.05, 0.0, 0.0, 0.0, 0.95], projects: &["auth-service", "secrets-scanner"], size: 6 },
+        Team {
+            name: "platform",
+            budget: Money::from_usd(1_200.0),
+            agent_mix: [0.50, 0.25, 0.05, 0.10, 0.10],
+            projects: &["api-gateway", "infra-terraform", "k8s-operators"],
+            size: 10,
+        },
+        Team {
+            name: "payments",
+            budget: Money::from_usd(900.0),
+            agent_mix: [0.45, 0.10, 0.05, 0.30, 0.10],
+            projects: &["payments-service", "ledger", "checkout-web"],
+            size: 8,
+        },
+        Team {
+            name: "mobile",
+            budget: Money::from_usd(750.0),
+            agent_mix: [0.15, 0.05, 0.05, 0.45, 0.30],
+            projects: &["ios-app", "android-app"],
+            size: 8,
+        },
+        Team {
+            name: "data",
+            budget: Money::from_usd(1_000.0),
+            agent_mix: [0.30, 0.35, 0.25, 0.05, 0.05],
+            projects: &["data-pipeline", "ml-features"],
+            size: 8,
+        },
+        Team {
+            name: "security",
+            budget: Money::from_usd(150.0),
+            agent_mix: [0.05, 0.0, 0.0, 0.0, 0.95],
+            projects: &["auth-service", "secrets-scanner"],
+            size: 6,
+        },
     ]
 }
 
 const FIRST: &[&str] = &[
-    "ana", "ben", "chloe", "diego", "elif", "farah", "gus", "hana", "ivan", "jade", "kofi", "lena", "mateo", "nadia",
-    "omar", "priya", "quinn", "rosa", "sami", "tara", "umar", "vera", "wen", "xavi", "yara", "zoe", "arjun", "bea",
-    "carlos", "dana", "emeka", "fiona", "goran", "hugo", "ines", "jonas", "kira", "liam", "mei", "noah",
+    "ana", "ben", "chloe", "diego", "elif", "farah", "gus", "hana", "ivan", "jade", "kofi", "lena",
+    "mateo", "nadia", "omar", "priya", "quinn", "rosa", "sami", "tara", "umar", "vera", "wen",
+    "xavi", "yara", "zoe", "arjun", "bea", "carlos", "dana", "emeka", "fiona", "goran", "hugo",
+    "ines", "jonas", "kira", "liam", "mei", "noah",
 ];
 const LAST: &[&str] = &[
-    "silva", "okafor", "nguyen", "muller", "kowalski", "haddad", "tanaka", "rossi", "petrov", "garcia", "jensen",
-    "adeyemi", "dubois", "lindqvist", "moreau", "novak", "park", "costa", "schmidt", "weber", "yilmaz", "zhang",
+    "silva",
+    "okafor",
+    "nguyen",
+    "muller",
+    "kowalski",
+    "haddad",
+    "tanaka",
+    "rossi",
+    "petrov",
+    "garcia",
+    "jensen",
+    "adeyemi",
+    "dubois",
+    "lindqvist",
+    "moreau",
+    "novak",
+    "park",
+    "costa",
+    "schmidt",
+    "weber",
+    "yilmaz",
+    "zhang",
 ];
 
 /// Builds the organisation for `seed`.
@@ -106,7 +157,11 @@ pub fn build(seed: u64) -> Org {
                 team: ti,
                 habit,
                 agent_mix: mix,
-                opus_share: if habit == Habit::Power { 0.25 + rng.unit() * 0.35 } else { rng.unit() * 0.12 },
+                opus_share: if habit == Habit::Power {
+                    0.25 + rng.unit() * 0.35
+                } else {
+                    rng.unit() * 0.12
+                },
                 acceptance: 0.27 + rng.unit() * 0.15,
                 lead: k == 0,
             });
@@ -122,19 +177,28 @@ pub fn build(seed: u64) -> Org {
         .enumerate()
         .flat_map(|(ti, t)| t.projects.iter().map(move |p| (format!("{ORG}/{p}"), ti)))
         .collect();
-    Org { teams, developers, projects }
+    Org {
+        teams,
+        developers,
+        projects,
+    }
 }
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 impl Org {
     pub fn team_rows(&self) -> Vec<TeamRow> {
         self.teams
             .iter()
-            .map(|t| TeamRow { name: t.name.to_string(), budget_micro_usd_month: Some(t.budget.micro_usd()) })
+            .map(|t| TeamRow {
+                name: t.name.to_string(),
+                budget_micro_usd_month: Some(t.budget.micro_usd()),
+            })
             .collect()
     }
 
@@ -157,23 +221,41 @@ impl Org {
     pub fn project_records(&self) -> Vec<ProjectRecord> {
         self.projects
             .iter()
-            .map(|(id, _)| ProjectRecord { id: id.clone(), display_name: id.rsplit('/').next().unwrap_or(id).to_string() })
+            .map(|(id, _)| ProjectRecord {
+                id: id.clone(),
+                display_name: id.rsplit('/').next().unwrap_or(id).to_string(),
+            })
             .collect()
     }
 
     /// A project for one of `dev`'s sessions: mostly their team's, sometimes another's.
     pub fn project_for(&self, dev: &Developer, rng: &mut Rng) -> String {
-        let own: Vec<&String> = self.projects.iter().filter(|(_, t)| *t == dev.team).map(|(p, _)| p).collect();
-        let pool: Vec<&String> = if rng.chance(0.12) || own.is_empty() { self.projects.iter().map(|(p, _)| p).collect() } else { own };
+        let own: Vec<&String> = self
+            .projects
+            .iter()
+            .filter(|(_, t)| *t == dev.team)
+            .map(|(p, _)| p)
+            .collect();
+        let pool: Vec<&String> = if rng.chance(0.12) || own.is_empty() {
+            self.projects.iter().map(|(p, _)| p).collect()
+        } else {
+            own
+        };
         rng.pick(&pool).map(|p| (*p).clone()).unwrap_or_default()
     }
 
     /// The team lead of `team` (who acknowledges that team's alerts).
     pub fn lead_of(&self, team: usize) -> &str {
-        self.developers.iter().find(|d| d.team == team && d.lead).map(|d| d.id.as_str()).unwrap_or("admin@acme.dev")
+        self.developers
+            .iter()
+            .find(|d| d.team == team && d.lead)
+            .map(|d| d.id.as_str())
+            .unwrap_or("admin@acme.dev")
     }
 
     pub fn agent_of(dev: &Developer, rng: &mut Rng) -> Agent {
-        rng.weighted(&dev.agent_mix).and_then(|i| Agent::ALL.get(i).copied()).unwrap_or(Agent::Copilot)
+        rng.weighted(&dev.agent_mix)
+            .and_then(|i| Agent::ALL.get(i).copied())
+            .unwrap_or(Agent::Copilot)
     }
 }

@@ -30,7 +30,11 @@ fn human_work(org: &Org, day0: UnixMillis, now: UnixMillis, rng: &mut Rng) -> Ve
             continue;
         }
         for (di, dev) in org.developers.iter().enumerate() {
-            let p = if matches!(dev.habit, Habit::Low | Habit::Blocked) { 0.55 } else { 0.3 };
+            let p = if matches!(dev.habit, Habit::Low | Habit::Blocked) {
+                0.55
+            } else {
+                0.3
+            };
             if !rng.chance(p) {
                 continue;
             }
@@ -40,7 +44,14 @@ fn human_work(org: &Org, day0: UnixMillis, now: UnixMillis, rng: &mut Rng) -> Ve
             }
             let ticket = format!("{}-{}", TICKETS[dev.team.min(4)], 100 + rng.range(0, 900));
             let shas = (0..rng.range(1, 3)).map(|_| rng.hex(40)).collect();
-            out.push(WorkItem { dev: di, agent: None, project: org.project_for(dev, rng), ticket, ts, shas });
+            out.push(WorkItem {
+                dev: di,
+                agent: None,
+                project: org.project_for(dev, rng),
+                ticket,
+                ts,
+                shas,
+            });
         }
     }
     out
@@ -64,7 +75,14 @@ const INCIDENT_TITLES: &[&str] = &[
     "Gateway timeouts on upload",
 ];
 
-pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMillis, seed: u64, sink: &mut Sink<'_>) -> anyhow::Result<OutcomeStats> {
+pub fn generate(
+    org: &Org,
+    ai_work: &[WorkItem],
+    day0: UnixMillis,
+    now: UnixMillis,
+    seed: u64,
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<OutcomeStats> {
     let mut rng = Rng::new(seed).fork(3);
     let mut work: Vec<WorkItem> = ai_work.to_vec();
     work.extend(human_work(org, day0, now, &mut rng));
@@ -77,7 +95,12 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
 
     for item in &work {
         let dev = &org.developers[item.dev];
-        let label = item.agent.map(|a| (a.as_str().to_string(), agents::attribution(a, &mut rng).to_string()));
+        let label = item.agent.map(|a| {
+            (
+                a.as_str().to_string(),
+                agents::attribution(a, &mut rng).to_string(),
+            )
+        });
         let mut commits = Vec::new();
         for (k, sha) in item.shas.iter().enumerate() {
             let big = if label.is_some() { 700 } else { 300 };
@@ -100,8 +123,13 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
             *number += 1;
             let opened = item.ts + rng.range(5, 60) * 60_000;
             let first_review = opened + rng.skewed(15, 26 * 60, 2) * 60_000;
-            let rounds = if label.is_some() { rng.bell(0, 4) } else { rng.bell(0, 3) };
-            let merge_at = first_review + rounds * rng.range(1, 8) * 3_600_000 + rng.range(5, 90) * 60_000;
+            let rounds = if label.is_some() {
+                rng.bell(0, 4)
+            } else {
+                rng.bell(0, 3)
+            };
+            let merge_at =
+                first_review + rounds * rng.range(1, 8) * 3_600_000 + rng.range(5, 90) * 60_000;
             let abandoned = rng.chance(0.07);
             let (merged_at, closed_at) = match (abandoned, merge_at < now) {
                 (true, true) => (None, Some(merge_at)),
@@ -116,7 +144,13 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
                 merged_at,
                 closed_at,
                 ai_agent: label.as_ref().map(|l| l.0.clone()),
-                ai_detected_by: label.as_ref().map(|l| if l.0 == "claude_code" { "pr_body".to_string() } else { l.1.clone() }),
+                ai_detected_by: label.as_ref().map(|l| {
+                    if l.0 == "claude_code" {
+                        "pr_body".to_string()
+                    } else {
+                        l.1.clone()
+                    }
+                }),
                 review_rounds: if first_review < now { rounds } else { 0 },
                 first_review_at: (first_review < now).then_some(first_review),
                 reverted: false,
@@ -134,13 +168,22 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
             }
             let p_revert = if label.is_some() { 0.014 } else { 0.006 };
             let revert_at = at + rng.range(2, 40) * 3_600_000;
-            if let Some(p) = pr.as_mut().filter(|_| rng.chance(p_revert) && revert_at < now) {
+            if let Some(p) = pr
+                .as_mut()
+                .filter(|_| rng.chance(p_revert) && revert_at < now)
+            {
                 let revert_sha = rng.hex(40);
                 p.reverted = true;
                 for c in commits.iter_mut() {
                     c.reverted_by = Some(revert_sha.clone());
                 }
-                reverted.push(Revert { pr: p.clone(), merged_at: at, at: revert_at, sha: revert_sha, caused_by: commits.first().map(|c| c.sha.clone()) });
+                reverted.push(Revert {
+                    pr: p.clone(),
+                    merged_at: at,
+                    at: revert_at,
+                    sha: revert_sha,
+                    caused_by: commits.first().map(|c| c.sha.clone()),
+                });
             }
         }
         for c in commits {
@@ -156,7 +199,14 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
 
     // Reverts, and the incidents some of them answered.
     let mut incident_no = 0;
-    for Revert { pr, merged_at, at: revert_at, sha: revert_sha, caused_by } in reverted {
+    for Revert {
+        pr,
+        merged_at,
+        at: revert_at,
+        sha: revert_sha,
+        caused_by,
+    } in reverted
+    {
         sink.op(Op::UpsertCommit(CommitRow {
             repo: pr.repo.clone(),
             sha: revert_sha,
@@ -200,7 +250,14 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
             severity: "sev3".into(),
             caused_by_sha: None,
             ai_linked: false,
-            title: Some(if k == 0 { "Upstream provider outage" } else { "Certificate expiry on staging" }.into()),
+            title: Some(
+                if k == 0 {
+                    "Upstream provider outage"
+                } else {
+                    "Certificate expiry on staging"
+                }
+                .into(),
+            ),
         }));
         stats.incidents += 1;
     }
@@ -219,13 +276,23 @@ pub fn generate(org: &Org, ai_work: &[WorkItem], day0: UnixMillis, now: UnixMill
                 if ts >= now {
                     continue;
                 }
-                let sha = list.iter().rev().find(|(at, _)| *at <= ts).map(|(_, s)| s.clone());
+                let sha = list
+                    .iter()
+                    .rev()
+                    .find(|(at, _)| *at <= ts)
+                    .map(|(_, s)| s.clone());
                 let status = match rng.weighted(&[0.93, 0.04, 0.03]) {
                     Some(0) => "success",
                     Some(1) => "failed",
                     _ => "rolled_back",
                 };
-                sink.op(Op::UpsertDeploy(DeployRow { repo: repo.clone(), id: format!("d-{day:02}{n}-{}", rng.hex(6)), ts, sha, status: status.into() }));
+                sink.op(Op::UpsertDeploy(DeployRow {
+                    repo: repo.clone(),
+                    id: format!("d-{day:02}{n}-{}", rng.hex(6)),
+                    ts,
+                    sha,
+                    status: status.into(),
+                }));
                 stats.deploys += 1;
             }
         }

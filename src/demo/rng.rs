@@ -9,13 +9,17 @@ pub struct Rng {
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        Rng { state: seed ^ 0x5DEE_CE66_D1CE_4E5B }
+        Rng {
+            state: seed ^ 0x5DEE_CE66_D1CE_4E5B,
+        }
     }
 
     /// An independent stream for one purpose (`salt` names it), so adding draws in one part
     /// of the generator does not shift every other part.
     pub fn fork(&self, salt: u64) -> Rng {
-        let mut r = Rng { state: self.state ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) };
+        let mut r = Rng {
+            state: self.state ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        };
         r.next_u64();
         r
     }
@@ -99,7 +103,14 @@ impl Rng {
     /// A UUID-shaped id (version 4 layout) for session keys.
     pub fn uuid(&mut self) -> String {
         let h = self.hex(32);
-        format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+        format!(
+            "{}-{}-4{}-a{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[13..16],
+            &h[17..20],
+            &h[20..32]
+        )
     }
 }
 
@@ -119,8 +130,14 @@ mod tests {
             assert!((10..=100).contains(&s));
             b.skewed(10, 100, 3);
         }
-        assert_eq!(Rng::new(1).fork(2).next_u64(), Rng::new(1).fork(2).next_u64());
-        assert_ne!(Rng::new(1).fork(2).next_u64(), Rng::new(1).fork(3).next_u64());
+        assert_eq!(
+            Rng::new(1).fork(2).next_u64(),
+            Rng::new(1).fork(2).next_u64()
+        );
+        assert_ne!(
+            Rng::new(1).fork(2).next_u64(),
+            Rng::new(1).fork(3).next_u64()
+        );
         assert_eq!(Rng::new(9).uuid().len(), 36);
         assert_eq!(Rng::new(9).weighted(&[0.0, 0.0]), None);
         assert_eq!(Rng::new(9).weighted(&[0.0, 1.0]), Some(1));

@@ -6,7 +6,10 @@
 use super::agents::{self, Context};
 use super::org::Developer;
 use super::rng::Rng;
-use crate::domain::{Agent, Cost, DedupePolicy, EventKind, EventRecord, RequestRecord, SessionRecord, TokenUsage, UnixMillis};
+use crate::domain::{
+    Agent, Cost, DedupePolicy, EventKind, EventRecord, RequestRecord, SessionRecord, TokenUsage,
+    UnixMillis,
+};
 use crate::pricing::PriceTable;
 
 #[derive(Debug, Clone)]
@@ -40,9 +43,23 @@ pub struct Step {
 
 impl SimSession {
     /// A new session of `dev` with `agent` at `ts`; `key` must be unique.
-    pub fn start(dev: &Developer, agent: Agent, project: String, ticket: String, ts: UnixMillis, key: String, rng: &mut Rng) -> SimSession {
-        let kind = *rng.pick(&["feat", "feat", "fix", "chore", "refactor"]).unwrap_or(&"feat");
-        let branch = if rng.chance(0.08) { "main".to_string() } else { format!("{kind}/{}", ticket.to_ascii_lowercase()) };
+    pub fn start(
+        dev: &Developer,
+        agent: Agent,
+        project: String,
+        ticket: String,
+        ts: UnixMillis,
+        key: String,
+        rng: &mut Rng,
+    ) -> SimSession {
+        let kind = *rng
+            .pick(&["feat", "feat", "fix", "chore", "refactor"])
+            .unwrap_or(&"feat");
+        let branch = if rng.chance(0.08) {
+            "main".to_string()
+        } else {
+            format!("{kind}/{}", ticket.to_ascii_lowercase())
+        };
         let habit = dev.habit;
         SimSession {
             agent,
@@ -105,7 +122,13 @@ impl SimSession {
     }
 
     /// `storm` > 0 adds that many 429 errors spread over the 50 s before the request.
-    pub fn step(&mut self, ts: UnixMillis, prices: &PriceTable, rng: &mut Rng, storm: usize) -> Step {
+    pub fn step(
+        &mut self,
+        ts: UnixMillis,
+        prices: &PriceTable,
+        rng: &mut Rng,
+        storm: usize,
+    ) -> Step {
         let mut events = Vec::new();
         let mut rate_limited = Vec::new();
         if self.turn_left <= 0 {
@@ -116,7 +139,9 @@ impl SimSession {
         } else {
             let tool = agents::pick_tool(self.agent, rng);
             let duration = rng.skewed(40, 45_000, 3);
-            if agents::is_edit(tool) && matches!(self.agent, Agent::ClaudeCode | Agent::Gemini | Agent::Codex) {
+            if agents::is_edit(tool)
+                && matches!(self.agent, Agent::ClaudeCode | Agent::Gemini | Agent::Codex)
+            {
                 let mut d = self.event(ts - duration - 900, EventKind::ToolDecision);
                 d.tool_name = Some(tool.to_string());
                 d.decision = Some(if rng.chance(0.06) { "reject" } else { "accept" }.to_string());
@@ -128,7 +153,13 @@ impl SimSession {
             events.push(e);
         }
         let api_agent = matches!(self.agent, Agent::ClaudeCode | Agent::Codex | Agent::Gemini);
-        let errors = if storm > 0 { storm } else if api_agent && rng.chance(0.012) { 1 } else { 0 };
+        let errors = if storm > 0 {
+            storm
+        } else if api_agent && rng.chance(0.012) {
+            1
+        } else {
+            0
+        };
         for i in 0..errors {
             let at = ts - 50_000 + (i as i64 * 50_000) / errors.max(1) as i64;
             let mut e = self.event(at, EventKind::ApiError);
@@ -146,7 +177,13 @@ impl SimSession {
         }
         let sidechain = self.agent == Agent::ClaudeCode && rng.chance(0.08);
         let (usage, model) = if sidechain {
-            let u = TokenUsage { input: rng.range(5, 40), output: rng.skewed(50, 1_200, 2), cache_read: rng.range(4_000, 20_000), cache_write_5m: rng.range(200, 3_000), ..Default::default() };
+            let u = TokenUsage {
+                input: rng.range(5, 40),
+                output: rng.skewed(50, 1_200, 2),
+                cache_read: rng.range(4_000, 20_000),
+                cache_write_5m: rng.range(200, 3_000),
+                ..Default::default()
+            };
             (u, "claude-haiku-4-5-20251001")
         } else {
             let (u, compacted) = agents::next_usage(self.agent, &mut self.ctx, rng);
@@ -163,7 +200,12 @@ impl SimSession {
         self.last_ts = self.last_ts.max(ts);
         let cost: Cost = prices.cost(Some(model), &usage, false);
         let request = RequestRecord {
-            dedupe_key: format!("demo:{}:{}:{}", agents::key_prefix(self.agent), self.key, self.ord),
+            dedupe_key: format!(
+                "demo:{}:{}:{}",
+                agents::key_prefix(self.agent),
+                self.key,
+                self.ord
+            ),
             policy: DedupePolicy::FirstWins,
             agent: self.agent,
             session_key: self.key.clone(),
@@ -178,11 +220,20 @@ impl SimSession {
             fast: false,
             ord: self.ord,
         };
-        Step { request, events, rate_limited, turn_ended: self.turn_left <= 0 }
+        Step {
+            request,
+            events,
+            rate_limited,
+            turn_ended: self.turn_left <= 0,
+        }
     }
 
     /// Pause before the next request, in milliseconds.
     pub fn gap(&self, turn_ended: bool, rng: &mut Rng) -> i64 {
-        if turn_ended { rng.skewed(30_000, 600_000, 2) } else { rng.skewed(3_000, 70_000, 2) }
+        if turn_ended {
+            rng.skewed(30_000, 600_000, 2)
+        } else {
+            rng.skewed(3_000, 70_000, 2)
+        }
     }
 }

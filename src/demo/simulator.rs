@@ -41,8 +41,12 @@ pub fn spawn_simulator(store: Store, seed: u64) -> tokio::task::JoinHandle<()> {
 
 /// Old simulator alerts still firing → resolved (read off the async thread).
 fn resolvable(store: &Store, now: i64) -> Vec<Op> {
-    let Ok(reader) = store.reader() else { return Vec::new() };
-    let Ok(firing) = reader.alerts(&[AlertState::Firing]) else { return Vec::new() };
+    let Ok(reader) = store.reader() else {
+        return Vec::new();
+    };
+    let Ok(firing) = reader.alerts(&[AlertState::Firing]) else {
+        return Vec::new();
+    };
     firing
         .into_iter()
         .filter(|a| a.row.message.ends_with("(live)") && a.row.fired_at < now - RESOLVE_AFTER_MS)
@@ -61,7 +65,14 @@ struct Simulator {
 
 impl Simulator {
     fn new(seed: u64) -> Simulator {
-        Simulator { org: super::org::build(seed), prices: PriceTable::builtin(), rng: Rng::new(seed).fork(9), live: Vec::new(), ticks: 0, requests: 0 }
+        Simulator {
+            org: super::org::build(seed),
+            prices: PriceTable::builtin(),
+            rng: Rng::new(seed).fork(9),
+            live: Vec::new(),
+            ticks: 0,
+            requests: 0,
+        }
     }
 
     fn start_session(&mut self, now: i64) {
@@ -76,11 +87,17 @@ impl Simulator {
                 Habit::Blocked => 0.0,
             })
             .collect();
-        let Some(di) = self.rng.weighted(&weights) else { return };
+        let Some(di) = self.rng.weighted(&weights) else {
+            return;
+        };
         let dev = &self.org.developers[di];
         let agent = Org::agent_of(dev, &mut self.rng);
         let project = self.org.project_for(dev, &mut self.rng);
-        let ticket = format!("{}-{}", super::history::TICKETS[dev.team.min(4)], 100 + self.rng.range(0, 900));
+        let ticket = format!(
+            "{}-{}",
+            super::history::TICKETS[dev.team.min(4)],
+            100 + self.rng.range(0, 900)
+        );
         let key = format!("live-{}", self.rng.uuid());
         let s = SimSession::start(dev, agent, project, ticket, now, key, &mut self.rng);
         self.live.push(s);
@@ -95,16 +112,29 @@ impl Simulator {
         }
         let storm_now = self.ticks % 120 == 60;
         let spike_now = self.ticks % 120 == 0;
-        let storm_target = if storm_now { self.rng.range(0, self.live.len() as i64 - 1) as usize } else { usize::MAX };
+        let storm_target = if storm_now {
+            self.rng.range(0, self.live.len() as i64 - 1) as usize
+        } else {
+            usize::MAX
+        };
         let mut fired = Vec::new();
         for (i, s) in self.live.iter_mut().enumerate() {
             let storm = if i == storm_target { 12 } else { 0 };
             if storm == 0 && !self.rng.chance(0.3) {
                 continue;
             }
-            let step = s.step(now - self.rng.range(0, 900), &self.prices, &mut self.rng, storm);
+            let step = s.step(
+                now - self.rng.range(0, 900),
+                &self.prices,
+                &mut self.rng,
+                storm,
+            );
             if storm > 0
-                && let Some(f) = alerts::rate_limit_storm(&format!("developer:{}", s.developer), &step.rate_limited, &Thresholds::default())
+                && let Some(f) = alerts::rate_limit_storm(
+                    &format!("developer:{}", s.developer),
+                    &step.rate_limited,
+                    &Thresholds::default(),
+                )
             {
                 fired.push(f);
             }
@@ -112,14 +142,21 @@ impl Simulator {
             batch.requests.push(step.request);
             batch.events.extend(step.events);
             if s.is_done() && self.rng.chance(0.5) {
-                batch.events.push(s.marker(now, EventKind::Commit, self.rng.hex(12)));
+                batch
+                    .events
+                    .push(s.marker(now, EventKind::Commit, self.rng.hex(12)));
             }
             batch.sessions.push(s.record());
         }
         if spike_now && let Some(s) = self.live.first() {
             let today = Money::from_usd(60.0 + self.rng.range(0, 140) as f64);
             let trailing = vec![Money::from_usd(12.0 + self.rng.range(0, 8) as f64); 14];
-            if let Some(f) = alerts::spend_spike(&format!("developer:{}", s.developer), today, &trailing, &Thresholds::default()) {
+            if let Some(f) = alerts::spend_spike(
+                &format!("developer:{}", s.developer),
+                today,
+                &trailing,
+                &Thresholds::default(),
+            ) {
                 fired.push(f);
             }
         }
@@ -144,7 +181,13 @@ impl Simulator {
             batch.ops.push(Op::WakeSnoozed { now });
         }
         if self.ticks % 5 == 0 {
-            batch.source_health.push(SourceHealthRow { source: "otlp".into(), kind: "telemetry".into(), success_at: Some(now), error: None, rows_added: std::mem::take(&mut self.requests) });
+            batch.source_health.push(SourceHealthRow {
+                source: "otlp".into(),
+                kind: "telemetry".into(),
+                success_at: Some(now),
+                error: None,
+                rows_added: std::mem::take(&mut self.requests),
+            });
         }
         self.live.retain(|s| !s.is_done());
         batch
@@ -163,8 +206,16 @@ mod tests {
         for t in 0..240 {
             let b = sim.tick(start + t * 1_000);
             requests += b.requests.len();
-            alerts += b.ops.iter().filter(|o| matches!(o, Op::FireAlert(_))).count();
-            errors += b.events.iter().filter(|e| e.kind == EventKind::ApiError).count();
+            alerts += b
+                .ops
+                .iter()
+                .filter(|o| matches!(o, Op::FireAlert(_)))
+                .count();
+            errors += b
+                .events
+                .iter()
+                .filter(|e| e.kind == EventKind::ApiError)
+                .count();
             assert!(b.requests.iter().all(|r| r.ts <= start + t * 1_000));
         }
         assert!(requests > 100, "{requests}");

@@ -21,7 +21,15 @@ pub struct Sink<'a> {
 
 impl<'a> Sink<'a> {
     pub fn new(store: &'a Store) -> Sink<'a> {
-        Sink { store, batch: WriteBatch::default(), rows: 0, requests: 0, events: 0, sessions: 0, ops: 0 }
+        Sink {
+            store,
+            batch: WriteBatch::default(),
+            rows: 0,
+            requests: 0,
+            events: 0,
+            sessions: 0,
+            ops: 0,
+        }
     }
 
     pub fn batch(&mut self) -> &mut WriteBatch {
@@ -54,7 +62,11 @@ impl<'a> Sink<'a> {
 
     /// Writes the batch when it is full. Call between sessions, never inside one.
     pub fn maybe_flush(&mut self) -> anyhow::Result<()> {
-        if self.rows >= BATCH_ROWS { self.flush() } else { Ok(()) }
+        if self.rows >= BATCH_ROWS {
+            self.flush()
+        } else {
+            Ok(())
+        }
     }
 
     pub fn flush(&mut self) -> anyhow::Result<()> {
@@ -63,7 +75,10 @@ impl<'a> Sink<'a> {
         }
         let batch = std::mem::take(&mut self.batch);
         self.rows = 0;
-        self.store.writer().apply_blocking(batch).context("writing the demo organisation to the store")?;
+        self.store
+            .writer()
+            .apply_blocking(batch)
+            .context("writing the demo organisation to the store")?;
         Ok(())
     }
 }

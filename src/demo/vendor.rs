@@ -13,14 +13,23 @@ use chrono::DateTime;
 use std::collections::BTreeMap;
 
 pub fn day_string(ms: UnixMillis) -> String {
-    DateTime::from_timestamp_millis(ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }
 
 /// Suggestions and acceptances per developer over the last seven reported days.
 pub type RecentAcceptance = BTreeMap<usize, (i64, i64)>;
 
 /// Writes Cursor and Copilot daily usage up to yesterday (vendors report whole days, late).
-pub fn daily_usage(org: &Org, history: &History, day0: UnixMillis, now: UnixMillis, seed: u64, sink: &mut Sink<'_>) -> anyhow::Result<(u64, RecentAcceptance)> {
+pub fn daily_usage(
+    org: &Org,
+    history: &History,
+    day0: UnixMillis,
+    now: UnixMillis,
+    seed: u64,
+    sink: &mut Sink<'_>,
+) -> anyhow::Result<(u64, RecentAcceptance)> {
     let mut rng = Rng::new(seed).fork(4);
     let mut rows = 0;
     let mut recent = RecentAcceptance::new();
@@ -31,7 +40,11 @@ pub fn daily_usage(org: &Org, history: &History, day0: UnixMillis, now: UnixMill
         for (di, dev) in org.developers.iter().enumerate() {
             for (source, agent) in [("cursor", Agent::Cursor), ("copilot", Agent::Copilot)] {
                 let share = dev.agent_mix[if agent == Agent::Cursor { 3 } else { 4 }];
-                let (sessions, spend) = history.per_agent_day.get(&(di, day, agent)).copied().unwrap_or_default();
+                let (sessions, spend) = history
+                    .per_agent_day
+                    .get(&(di, day, agent))
+                    .copied()
+                    .unwrap_or_default();
                 // Completions run whenever the editor is open: more days than agent sessions.
                 let p_open = match dev.habit {
                     Habit::Power => 0.9,
@@ -62,7 +75,11 @@ pub fn daily_usage(org: &Org, history: &History, day0: UnixMillis, now: UnixMill
                     lines_accepted: acceptances * lines_per,
                     requests: sessions * rng.range(6, 20),
                     // Copilot is a seat licence; Cursor bills usage-based requests.
-                    spend_micro_usd: if agent == Agent::Cursor { spend.micro_usd() } else { 0 },
+                    spend_micro_usd: if agent == Agent::Cursor {
+                        spend.micro_usd()
+                    } else {
+                        0
+                    },
                 }));
                 rows += 1;
             }
@@ -84,26 +101,54 @@ pub fn source_health(history: &History, now: UnixMillis, rows: u64) -> Vec<Sourc
         error: None,
         rows_added: rows,
     };
-    let per_agent = |a: Agent| history.per_agent_day.iter().filter(|((_, _, x), _)| *x == a).map(|(_, v)| v.0).sum::<i64>();
+    let per_agent = |a: Agent| {
+        history
+            .per_agent_day
+            .iter()
+            .filter(|((_, _, x), _)| *x == a)
+            .map(|(_, v)| v.0)
+            .sum::<i64>()
+    };
     vec![
-        ok("otlp", "telemetry", 2_000, per_agent(Agent::ClaudeCode) + per_agent(Agent::Codex) + per_agent(Agent::Gemini)),
-        ok("claude_code_files", "files", 45_000, per_agent(Agent::ClaudeCode) / 40),
+        ok(
+            "otlp",
+            "telemetry",
+            2_000,
+            per_agent(Agent::ClaudeCode) + per_agent(Agent::Codex) + per_agent(Agent::Gemini),
+        ),
+        ok(
+            "claude_code_files",
+            "files",
+            45_000,
+            per_agent(Agent::ClaudeCode) / 40,
+        ),
         ok("codex_files", "files", 45_000, per_agent(Agent::Codex) / 40),
         ok("gemini_files", "files", 45_000, 0),
         ok("anthropic_admin", "vendor_api", 52 * 60_000, n(rows) / 4),
-        ok("cursor_api", "vendor_api", 38 * 60_000, per_agent(Agent::Cursor)),
+        ok(
+            "cursor_api",
+            "vendor_api",
+            38 * 60_000,
+            per_agent(Agent::Cursor),
+        ),
         SourceHealthRow {
             source: "copilot_api".into(),
             kind: "vendor_api".into(),
             success_at: Some(now - 3 * 3_600_000 - 12 * 60_000),
-            error: Some((now - 4 * 60_000, "HTTP 429 from api.github.com: secondary rate limit; retrying in 60 s".into())),
+            error: Some((
+                now - 4 * 60_000,
+                "HTTP 429 from api.github.com: secondary rate limit; retrying in 60 s".into(),
+            )),
             rows_added: per_agent(Agent::Copilot),
         },
         SourceHealthRow {
             source: "openai_admin".into(),
             kind: "vendor_api".into(),
             success_at: None,
-            error: Some((now - 9 * 60_000, "HTTP 401 from api.openai.com: invalid admin key (set OPENAI_ADMIN_KEY)".into())),
+            error: Some((
+                now - 9 * 60_000,
+                "HTTP 401 from api.openai.com: invalid admin key (set OPENAI_ADMIN_KEY)".into(),
+            )),
             rows_added: 0,
         },
         ok("github", "git_host", 6 * 60_000, n(rows)),

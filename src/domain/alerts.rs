@@ -16,7 +16,12 @@ pub enum AlertState {
 }
 
 impl AlertState {
-    pub const ALL: [AlertState; 4] = [AlertState::Firing, AlertState::Acked, AlertState::Snoozed, AlertState::Resolved];
+    pub const ALL: [AlertState; 4] = [
+        AlertState::Firing,
+        AlertState::Acked,
+        AlertState::Snoozed,
+        AlertState::Resolved,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,7 +54,9 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Option<Severity> {
-        [Severity::Critical, Severity::Warning, Severity::Info].into_iter().find(|v| v.as_str() == s)
+        [Severity::Critical, Severity::Warning, Severity::Info]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -64,7 +71,13 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] = [Rule::SpendSpike, Rule::RateLimitStorm, Rule::LowAcceptance, Rule::BudgetBreach, Rule::BudgetForecast];
+    pub const ALL: [Rule; 5] = [
+        Rule::SpendSpike,
+        Rule::RateLimitStorm,
+        Rule::LowAcceptance,
+        Rule::BudgetBreach,
+        Rule::BudgetForecast,
+    ];
 
     /// Stable identifier stored in `alerts.rule`.
     pub fn as_str(self) -> &'static str {
@@ -88,7 +101,10 @@ impl Rule {
                 "a subject's spend today ≥ {:.1}× its trailing {}-day daily average (and ≥ {})",
                 t.spike_factor, t.spike_window_days, t.spike_min_today
             ),
-            Rule::RateLimitStorm => format!("≥ {} API errors with status 429 within one minute", t.storm_per_minute),
+            Rule::RateLimitStorm => format!(
+                "≥ {} API errors with status 429 within one minute",
+                t.storm_per_minute
+            ),
             Rule::LowAcceptance => format!(
                 "suggestion acceptance < {:.0}% over ≥ {} suggestions (Cursor, Copilot daily usage)",
                 t.acceptance_min_ratio * 100.0,
@@ -157,7 +173,12 @@ pub struct Finding {
 
 /// Spend today against the average of the trailing days (oldest first; days without spend
 /// count as zero). Needs at least three trailing days to judge.
-pub fn spend_spike(subject: &str, today: Money, trailing: &[Money], t: &Thresholds) -> Option<Finding> {
+pub fn spend_spike(
+    subject: &str,
+    today: Money,
+    trailing: &[Money],
+    t: &Thresholds,
+) -> Option<Finding> {
     let window = &trailing[trailing.len().saturating_sub(t.spike_window_days)..];
     if window.len() < 3 || today < t.spike_min_today {
         return None;
@@ -170,13 +191,21 @@ pub fn spend_spike(subject: &str, today: Money, trailing: &[Money], t: &Threshol
         severity: Rule::SpendSpike.severity(),
         value: today.as_usd(),
         threshold: limit,
-        message: format!("spend today {today} is {:.1}× the {}-day average ${average:.2}", today.as_usd() / average.max(0.01), window.len()),
+        message: format!(
+            "spend today {today} is {:.1}× the {}-day average ${average:.2}",
+            today.as_usd() / average.max(0.01),
+            window.len()
+        ),
     })
 }
 
 /// Timestamps of API errors with status 429: fires when one UTC minute holds at least
 /// `storm_per_minute` of them. The value is the worst minute's count.
-pub fn rate_limit_storm(subject: &str, error_429_ts: &[UnixMillis], t: &Thresholds) -> Option<Finding> {
+pub fn rate_limit_storm(
+    subject: &str,
+    error_429_ts: &[UnixMillis],
+    t: &Thresholds,
+) -> Option<Finding> {
     let mut per_minute: BTreeMap<i64, usize> = BTreeMap::new();
     for ts in error_429_ts {
         *per_minute.entry(ts.div_euclid(60_000)).or_default() += 1;
@@ -188,12 +217,22 @@ pub fn rate_limit_storm(subject: &str, error_429_ts: &[UnixMillis], t: &Threshol
         severity: Rule::RateLimitStorm.severity(),
         value: worst as f64,
         threshold: t.storm_per_minute as f64,
-        message: format!("{worst} rate-limited requests (429) in the minute starting at {}", minute * 60_000),
+        message: format!(
+            "{worst} rate-limited requests (429) in the minute from {}",
+            chrono::DateTime::from_timestamp_millis(minute * 60_000)
+                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        ),
     })
 }
 
 /// Acceptance of vendor suggestions (daily_usage sums over a period).
-pub fn low_acceptance(subject: &str, suggestions: i64, acceptances: i64, t: &Thresholds) -> Option<Finding> {
+pub fn low_acceptance(
+    subject: &str,
+    suggestions: i64,
+    acceptances: i64,
+    t: &Thresholds,
+) -> Option<Finding> {
     if suggestions < t.acceptance_min_suggestions || suggestions <= 0 {
         return None;
     }
@@ -204,13 +243,22 @@ pub fn low_acceptance(subject: &str, suggestions: i64, acceptances: i64, t: &Thr
         severity: Rule::LowAcceptance.severity(),
         value: ratio,
         threshold: t.acceptance_min_ratio,
-        message: format!("{acceptances} of {suggestions} suggestions accepted ({:.0}%)", ratio * 100.0),
+        message: format!(
+            "{acceptances} of {suggestions} suggestions accepted ({:.0}%)",
+            ratio * 100.0
+        ),
     })
 }
 
 /// A team's budget: a breach when month-to-date spend reaches it, else a forecast breach when
 /// the month-end forecast reaches `forecast_ratio` of it. No budget, no finding.
-pub fn budget(team: &str, month_to_date: Money, forecast: Money, budget: Option<Money>, t: &Thresholds) -> Option<Finding> {
+pub fn budget(
+    team: &str,
+    month_to_date: Money,
+    forecast: Money,
+    budget: Option<Money>,
+    t: &Thresholds,
+) -> Option<Finding> {
     let budget = budget.filter(|b| b.micro_usd() > 0)?;
     let subject = format!("team:{team}");
     if month_to_date >= budget {
@@ -220,7 +268,9 @@ pub fn budget(team: &str, month_to_date: Money, forecast: Money, budget: Option<
             severity: Rule::BudgetBreach.severity(),
             value: month_to_date.as_usd(),
             threshold: budget.as_usd(),
-            message: format!("month-to-date spend {month_to_date} has reached the {budget} monthly budget"),
+            message: format!(
+                "month-to-date spend {month_to_date} has reached the {budget} monthly budget"
+            ),
         });
     }
     let limit = budget.as_usd() * t.forecast_ratio;
@@ -250,12 +300,31 @@ mod tests {
             ("3x average fires", usd(30.0), &flat, true),
             ("just under 3x", usd(29.0), &flat, false),
             ("below the minimum", usd(15.0), &[usd(1.0); 14], false),
-            ("too little history", usd(90.0), &[usd(10.0), usd(10.0)], false),
-            ("quiet days count as zero", usd(25.0), &[usd(0.0), usd(0.0), usd(0.0), usd(20.0)], true),
-            ("only the window counts", usd(40.0), &[[usd(1000.0)].as_slice(), &flat].concat(), true),
+            (
+                "too little history",
+                usd(90.0),
+                &[usd(10.0), usd(10.0)],
+                false,
+            ),
+            (
+                "quiet days count as zero",
+                usd(25.0),
+                &[usd(0.0), usd(0.0), usd(0.0), usd(20.0)],
+                true,
+            ),
+            (
+                "only the window counts",
+                usd(40.0),
+                &[[usd(1000.0)].as_slice(), &flat].concat(),
+                true,
+            ),
         ];
         for (name, today, trailing, fires) in cases {
-            assert_eq!(spend_spike("team:x", today, trailing, &t).is_some(), fires, "{name}");
+            assert_eq!(
+                spend_spike("team:x", today, trailing, &t).is_some(),
+                fires,
+                "{name}"
+            );
         }
     }
 
@@ -264,19 +333,35 @@ mod tests {
         let t = Thresholds::default();
         let burst: Vec<i64> = (0..12).map(|i| 120_000 + i * 4_000).collect(); // 48 s, same minute
         let spread: Vec<i64> = (0..30).map(|i| i * 20_000).collect(); // 3 per minute
-        let cases: [(&str, &[i64], Option<f64>); 3] =
-            [("burst", &burst, Some(12.0)), ("spread", &spread, None), ("none", &[], None)];
+        let cases: [(&str, &[i64], Option<f64>); 3] = [
+            ("burst", &burst, Some(12.0)),
+            ("spread", &spread, None),
+            ("none", &[], None),
+        ];
         for (name, ts, want) in cases {
-            assert_eq!(rate_limit_storm("source:claude_code", ts, &t).map(|f| f.value), want, "{name}");
+            assert_eq!(
+                rate_limit_storm("source:claude_code", ts, &t).map(|f| f.value),
+                want,
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn low_acceptance_table() {
         let t = Thresholds::default();
-        let cases = [(1000, 150, true), (1000, 200, false), (100, 0, false), (0, 0, false)];
+        let cases = [
+            (1000, 150, true),
+            (1000, 200, false),
+            (100, 0, false),
+            (0, 0, false),
+        ];
         for (suggestions, accepted, fires) in cases {
-            assert_eq!(low_acceptance("developer:a", suggestions, accepted, &t).is_some(), fires, "{suggestions}/{accepted}");
+            assert_eq!(
+                low_acceptance("developer:a", suggestions, accepted, &t).is_some(),
+                fires,
+                "{suggestions}/{accepted}"
+            );
         }
     }
 
@@ -284,14 +369,28 @@ mod tests {
     fn budget_table() {
         let t = Thresholds::default();
         let cases = [
-            (usd(1200.0), usd(2000.0), Some(usd(1000.0)), Some(Rule::BudgetBreach)),
-            (usd(600.0), usd(1100.0), Some(usd(1000.0)), Some(Rule::BudgetForecast)),
+            (
+                usd(1200.0),
+                usd(2000.0),
+                Some(usd(1000.0)),
+                Some(Rule::BudgetBreach),
+            ),
+            (
+                usd(600.0),
+                usd(1100.0),
+                Some(usd(1000.0)),
+                Some(Rule::BudgetForecast),
+            ),
             (usd(400.0), usd(800.0), Some(usd(1000.0)), None),
             (usd(9000.0), usd(9000.0), None, None),
             (usd(10.0), usd(10.0), Some(Money::ZERO), None),
         ];
         for (mtd, forecast, b, want) in cases {
-            assert_eq!(budget("platform", mtd, forecast, b, &t).map(|f| f.rule), want, "{mtd} {forecast} {b:?}");
+            assert_eq!(
+                budget("platform", mtd, forecast, b, &t).map(|f| f.rule),
+                want,
+                "{mtd} {forecast} {b:?}"
+            );
         }
     }
 

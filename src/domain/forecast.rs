@@ -19,14 +19,19 @@ pub struct Forecast {
 impl Forecast {
     /// The share of `budget` the projection uses (1.0 = exactly on budget).
     pub fn budget_ratio(&self, budget: Money) -> Option<f64> {
-        (budget.micro_usd() > 0).then(|| self.month_end.micro_usd() as f64 / budget.micro_usd() as f64)
+        (budget.micro_usd() > 0)
+            .then(|| self.month_end.micro_usd() as f64 / budget.micro_usd() as f64)
     }
 }
 
 /// Days in the month that contains `day`.
 pub fn days_in_month(day: NaiveDate) -> u32 {
     let (y, m) = (day.year(), day.month());
-    let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) };
+    let next = if m == 12 {
+        NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
     let first = NaiveDate::from_ymd_opt(y, m, 1);
     match (first, next) {
         (Some(a), Some(b)) => (b - a).num_days() as u32,
@@ -56,24 +61,31 @@ mod tests {
     use super::*;
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
     }
 
     #[test]
     fn projects_linearly_by_elapsed_days() {
         let cases = [
             // (mtd $, now, expected month-end $, days in month)
-            (100.0, at(2026, 11, 11, 0), 300.0, 30),   // 10 days elapsed of 30
+            (100.0, at(2026, 11, 11, 0), 300.0, 30), // 10 days elapsed of 30
             (100.0, at(2026, 11, 11, 12), 285.714286, 30), // 10.5 days
-            (50.0, at(2026, 2, 15, 0), 100.0, 28),     // 14 of 28
-            (31.0, at(2026, 1, 31, 0), 32.0, 31),      // 30 of 31
-            (5.0, at(2026, 3, 1, 6), 155.0, 31),       // floored at one day
+            (50.0, at(2026, 2, 15, 0), 100.0, 28),   // 14 of 28
+            (31.0, at(2026, 1, 31, 0), 32.0, 31),    // 30 of 31
+            (5.0, at(2026, 3, 1, 6), 155.0, 31),     // floored at one day
             (0.0, at(2026, 3, 20, 0), 0.0, 31),
         ];
         for (mtd, now, want, days) in cases {
             let f = month_end(Money::from_usd(mtd), now);
             assert_eq!(f.days_in_month, days, "{now}");
-            assert!((f.month_end.as_usd() - want).abs() < 0.01, "{now}: {} vs {want}", f.month_end.as_usd());
+            assert!(
+                (f.month_end.as_usd() - want).abs() < 0.01,
+                "{now}: {} vs {want}",
+                f.month_end.as_usd()
+            );
         }
     }
 
@@ -88,7 +100,13 @@ mod tests {
         let f = month_end(Money::from_usd(100.0), at(2026, 11, 11, 0));
         assert_eq!(f.budget_ratio(Money::ZERO), None);
         assert!((f.budget_ratio(Money::from_usd(200.0)).unwrap() - 1.5).abs() < 1e-9);
-        assert_eq!(days_in_month(NaiveDate::from_ymd_opt(2028, 2, 3).unwrap()), 29);
-        assert_eq!(days_in_month(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()), 31);
+        assert_eq!(
+            days_in_month(NaiveDate::from_ymd_opt(2028, 2, 3).unwrap()),
+            29
+        );
+        assert_eq!(
+            days_in_month(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()),
+            31
+        );
     }
 }

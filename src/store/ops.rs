@@ -112,13 +112,27 @@ pub enum Op {
     /// Inserts the alert, or keeps the stored one when (rule, subject, fired_at) exists.
     FireAlert(AlertRow),
     /// Firing, acked or snoozed → acked, recording who, when and why.
-    AckAlert { id: i64, by: String, note: String, at: UnixMillis },
+    AckAlert {
+        id: i64,
+        by: String,
+        note: String,
+        at: UnixMillis,
+    },
     /// Firing, acked or snoozed → snoozed until `until`; `by` is kept in `acked_by`.
-    SnoozeAlert { id: i64, until: UnixMillis, by: String },
+    SnoozeAlert {
+        id: i64,
+        until: UnixMillis,
+        by: String,
+    },
     /// → resolved at `at` (an already-resolved alert keeps its first resolution time).
-    ResolveAlert { id: i64, at: UnixMillis },
+    ResolveAlert {
+        id: i64,
+        at: UnixMillis,
+    },
     /// Snoozed alerts whose `snoozed_until` is before `now` fire again.
-    WakeSnoozed { now: UnixMillis },
+    WakeSnoozed {
+        now: UnixMillis,
+    },
 }
 
 /// Why an alert operation was refused. Travels inside the store error; see [`op_rejection`].
@@ -133,7 +147,9 @@ pub enum OpError {
 /// The refusal inside a failed batch, if that is why it failed.
 pub fn op_rejection(err: &StoreError) -> Option<&OpError> {
     match err {
-        StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(inner)) => inner.downcast_ref::<OpError>(),
+        StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(inner)) => {
+            inner.downcast_ref::<OpError>()
+        }
         _ => None,
     }
 }
@@ -143,7 +159,10 @@ fn refuse(e: OpError) -> rusqlite::Error {
 }
 
 /// Applies `ops` in order; returns the topics they touched.
-pub(super) fn apply_ops(tx: &Transaction<'_>, ops: &[Op]) -> rusqlite::Result<BTreeSet<&'static str>> {
+pub(super) fn apply_ops(
+    tx: &Transaction<'_>,
+    ops: &[Op],
+) -> rusqlite::Result<BTreeSet<&'static str>> {
     let mut topics = BTreeSet::new();
     for op in ops {
         topics.insert(apply_one(tx, op)?);
@@ -166,8 +185,16 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
                      ticket_key = coalesce(excluded.ticket_key, ticket_key)",
             )?
             .execute(params![
-                c.repo, c.sha, c.author, c.ts, c.ai_agent, c.ai_detected_by, c.lines_added,
-                c.lines_removed, c.reverted_by, c.ticket_key
+                c.repo,
+                c.sha,
+                c.author,
+                c.ts,
+                c.ai_agent,
+                c.ai_detected_by,
+                c.lines_added,
+                c.lines_removed,
+                c.reverted_by,
+                c.ticket_key
             ])?;
             Ok("commits")
         }
