@@ -92,6 +92,13 @@ fn the_demo_covers_every_agent_and_every_alert_state() {
             "no {state:?} alert in {alerts:#?}"
         );
     }
+    for rule in ["spend_spike", "rate_limit_storm", "low_acceptance"] {
+        assert!(alerts.iter().any(|a| a.row.rule == rule), "no {rule} alert");
+    }
+    assert!(
+        alerts.iter().any(|a| a.row.rule.starts_with("budget_") && a.row.state == AlertState::Firing),
+        "no firing budget alert in {alerts:#?}"
+    );
     let acked = alerts
         .iter()
         .find(|a| a.row.state == AlertState::Acked)

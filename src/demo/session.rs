@@ -161,7 +161,9 @@ impl SimSession {
             0
         };
         for i in 0..errors {
-            let at = ts - 50_000 + (i as i64 * 50_000) / errors.max(1) as i64;
+            // A burst inside one clock minute (and never after the request itself).
+            let base = (ts - 50_000).max(ts.div_euclid(60_000) * 60_000);
+            let at = base + ((ts - base) * i as i64) / errors.max(1) as i64;
             let mut e = self.event(at, EventKind::ApiError);
             e.status_code = Some(429);
             e.detail = Some("rate_limit".into());

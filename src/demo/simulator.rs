@@ -28,7 +28,9 @@ pub fn spawn_simulator(store: Store, seed: u64) -> tokio::task::JoinHandle<()> {
             let now = chrono::Utc::now().timestamp_millis();
             let mut batch = sim.tick(now);
             if sim.ticks % 60 == 30 {
-                batch.ops.extend(resolvable(&store, now));
+                let reading = store.clone();
+                let ops = tokio::task::spawn_blocking(move || resolvable(&reading, now)).await;
+                batch.ops.extend(ops.unwrap_or_default());
             }
             match store.writer().apply(batch).await {
                 Ok(_) => {}
@@ -39,7 +41,7 @@ pub fn spawn_simulator(store: Store, seed: u64) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Old simulator alerts still firing → resolved (read off the async thread).
+/// Old simulator alerts still firing → resolved (blocking read; run off the async threads).
 fn resolvable(store: &Store, now: i64) -> Vec<Op> {
     let Ok(reader) = store.reader() else {
         return Vec::new();
@@ -107,7 +109,8 @@ impl Simulator {
         self.ticks += 1;
         let mut batch = WriteBatch::default();
         let target = 4 + (self.ticks / 97 % 4) as usize;
-        if self.live.len() < target && (self.live.is_empty() || self.rng.chance(0.25)) {
+        let fresh = self.live.len();
+        if self.live.len() < target && (self.live.len() < 2 || self.rng.chance(0.25)) {
             self.start_session(now);
         }
         let storm_now = self.ticks % 120 == 60;
@@ -120,7 +123,8 @@ impl Simulator {
         let mut fired = Vec::new();
         for (i, s) in self.live.iter_mut().enumerate() {
             let storm = if i == storm_target { 12 } else { 0 };
-            if storm == 0 && !self.rng.chance(0.3) {
+            // A session that just started makes its first request at once.
+            if storm == 0 && i < fresh && !self.rng.chance(0.3) {
                 continue;
             }
             let step = s.step(
