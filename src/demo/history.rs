@@ -22,6 +22,8 @@ pub struct WorkItem {
     pub ticket: String,
     pub ts: UnixMillis,
     pub shas: Vec<String>,
+    /// The session the work came from (AI work only).
+    pub session_key: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -33,6 +35,8 @@ pub struct History {
     pub per_agent_day: BTreeMap<(usize, i64, Agent), (i64, Money)>,
     /// 429 timestamps per developer.
     pub rate_limited: BTreeMap<usize, Vec<UnixMillis>>,
+    /// Requests written per agent.
+    pub requests_by_agent: BTreeMap<Agent, i64>,
     pub cost: Money,
     /// (developer, day) of the injected spike and the time of the injected storm.
     pub spike: Option<(usize, i64)>,
@@ -169,6 +173,7 @@ pub fn generate(
                         .entry(di)
                         .or_default()
                         .extend(&step.rate_limited);
+                    *h.requests_by_agent.entry(agent).or_default() += 1;
                     let turn_ended = step.turn_ended;
                     sink.request(step.request);
                     for e in step.events {
@@ -207,6 +212,7 @@ pub fn generate(
                         ticket: sim.ticket.clone(),
                         ts: sim.last_ts,
                         shas,
+                        session_key: Some(sim.key.clone()),
                     });
                 }
                 sink.session(sim.record());

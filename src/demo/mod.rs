@@ -89,7 +89,8 @@ fn build_here(store: &Store, now: DateTime<Utc>, seed: u64) -> anyhow::Result<De
     for a in alert_rows {
         sink.op(Op::FireAlert(a));
     }
-    let health = vendor::source_health(&h, now_ms, sink.requests);
+    let outcome_rows = (out.commits + out.pull_requests + out.deploys + out.incidents) as i64;
+    let health = vendor::source_health(&h, now_ms, outcome_rows, daily_rows as i64);
     stats.sources = health.len() as u64;
     sink.batch().source_health = health;
     sink.flush()?;

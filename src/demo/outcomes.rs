@@ -7,7 +7,7 @@ use super::history::{DAY_MS, TICKETS, WorkItem};
 use super::org::{Habit, Org};
 use super::rng::Rng;
 use super::sink::Sink;
-use crate::domain::UnixMillis;
+use crate::domain::{EventKind, EventRecord, UnixMillis};
 use crate::store::ops::{CommitRow, DeployRow, IncidentRow, Op, PullRequestRow};
 use std::collections::BTreeMap;
 
@@ -51,6 +51,7 @@ fn human_work(org: &Org, day0: UnixMillis, now: UnixMillis, rng: &mut Rng) -> Ve
                 ticket,
                 ts,
                 shas,
+                session_key: None,
             });
         }
     }
@@ -191,6 +192,26 @@ pub fn generate(
             stats.commits += 1;
         }
         if let Some(p) = pr {
+            // The session that did the work gets a `pr` event on its timeline.
+            if let (Some(agent), Some(key)) = (item.agent, &item.session_key) {
+                sink.event(EventRecord {
+                    dedupe_key: format!("demo:pr:{}#{}", p.repo, p.number),
+                    agent,
+                    session_key: key.clone(),
+                    ts: p.opened_at,
+                    kind: EventKind::PullRequest,
+                    tool_name: None,
+                    decision: None,
+                    status_code: None,
+                    duration_ms: None,
+                    detail: Some(format!(
+                        "{}#{}",
+                        p.repo.rsplit('/').next().unwrap_or(&p.repo),
+                        p.number
+                    )),
+                    ord: 1_000_000 + p.number,
+                });
+            }
             sink.op(Op::UpsertPullRequest(p));
             stats.pull_requests += 1;
         }

@@ -80,7 +80,9 @@ impl Rng {
     /// A skewed draw in [lo, hi]: most values near `lo`, a long tail toward `hi`
     /// (`skew` ≥ 1; larger means more mass near `lo`). Uses an integer power only.
     pub fn skewed(&mut self, lo: i64, hi: i64, skew: i32) -> i64 {
-        let u = self.unit().powi(skew.max(1));
+        let x = self.unit();
+        // Repeated multiplication, not `powi`, whose result may differ across platforms.
+        let u = (1..skew.max(1)).fold(x, |acc, _| acc * x);
         lo + ((hi - lo) as f64 * u).round() as i64
     }
 

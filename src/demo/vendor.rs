@@ -92,8 +92,12 @@ pub fn daily_usage(
 
 /// One health row per source a team deployment would have; `copilot_api` is failing with a
 /// rate limit and `openai_admin` has never worked (a key to configure next).
-pub fn source_health(history: &History, now: UnixMillis, rows: u64) -> Vec<SourceHealthRow> {
-    let n = |v: u64| v as i64;
+pub fn source_health(
+    history: &History,
+    now: UnixMillis,
+    outcome_rows: i64,
+    daily_rows: i64,
+) -> Vec<SourceHealthRow> {
     let ok = |source: &str, kind: &str, lag_ms: i64, rows: i64| SourceHealthRow {
         source: source.into(),
         kind: kind.into(),
@@ -101,35 +105,35 @@ pub fn source_health(history: &History, now: UnixMillis, rows: u64) -> Vec<Sourc
         error: None,
         rows_added: rows,
     };
-    let per_agent = |a: Agent| {
-        history
-            .per_agent_day
-            .iter()
-            .filter(|((_, _, x), _)| *x == a)
-            .map(|(_, v)| v.0)
-            .sum::<i64>()
-    };
+    let req = |a: Agent| history.requests_by_agent.get(&a).copied().unwrap_or(0);
+    let days = history
+        .per_agent_day
+        .keys()
+        .map(|k| k.1)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as i64;
     vec![
         ok(
             "otlp",
             "telemetry",
             2_000,
-            per_agent(Agent::ClaudeCode) + per_agent(Agent::Codex) + per_agent(Agent::Gemini),
+            req(Agent::ClaudeCode) + req(Agent::Codex) + req(Agent::Gemini),
         ),
+        // The local collectors see only this machine's developer.
         ok(
             "claude_code_files",
             "files",
             45_000,
-            per_agent(Agent::ClaudeCode) / 40,
+            req(Agent::ClaudeCode) / 30,
         ),
-        ok("codex_files", "files", 45_000, per_agent(Agent::Codex) / 40),
+        ok("codex_files", "files", 45_000, req(Agent::Codex) / 30),
         ok("gemini_files", "files", 45_000, 0),
-        ok("anthropic_admin", "vendor_api", 52 * 60_000, n(rows) / 4),
+        ok("anthropic_admin", "vendor_api", 52 * 60_000, days * 5),
         ok(
             "cursor_api",
             "vendor_api",
             38 * 60_000,
-            per_agent(Agent::Cursor),
+            req(Agent::Cursor) + daily_rows / 2,
         ),
         SourceHealthRow {
             source: "copilot_api".into(),
@@ -139,7 +143,7 @@ pub fn source_health(history: &History, now: UnixMillis, rows: u64) -> Vec<Sourc
                 now - 4 * 60_000,
                 "HTTP 429 from api.github.com: secondary rate limit; retrying in 60 s".into(),
             )),
-            rows_added: per_agent(Agent::Copilot),
+            rows_added: req(Agent::Copilot) + daily_rows / 2,
         },
         SourceHealthRow {
             source: "openai_admin".into(),
@@ -151,7 +155,7 @@ pub fn source_health(history: &History, now: UnixMillis, rows: u64) -> Vec<Sourc
             )),
             rows_added: 0,
         },
-        ok("github", "git_host", 6 * 60_000, n(rows)),
-        ok("git", "git", 90_000, n(rows) / 3),
+        ok("github", "git_host", 6 * 60_000, outcome_rows),
+        ok("git", "git", 90_000, outcome_rows / 3),
     ]
 }
