@@ -151,48 +151,58 @@ fn ack(row: &mut AlertRow, by: &str, rng: &mut Rng) {
     row.note = rng.pick(NOTES).map(|n| n.to_string());
 }
 
-/// The rules found what they found; make sure the Alerts view still shows all four states.
+/// The rules found what they found; make sure the Alerts view still shows all four states
+/// (another seed or an unlucky clock might not produce them all).
 fn ensure_every_state(out: &mut Vec<AlertRow>, now: UnixMillis) {
-    let has = |out: &[AlertRow], s: AlertState| out.iter().any(|a| a.state == s);
     let mut rng = Rng::new(now as u64);
-    if !has(out, AlertState::Firing) || out.len() < 4 {
-        out.push(AlertRow {
+    for (k, state) in AlertState::ALL.into_iter().enumerate() {
+        if out.iter().any(|a| a.state == state) {
+            continue;
+        }
+        let fired_at = now - (k as i64 + 1) * 3 * 3_600_000;
+        let mut row = AlertRow {
             rule: alerts::Rule::SpendSpike.as_str().into(),
             subject: "team:platform".into(),
             severity: alerts::Severity::Warning,
-            state: AlertState::Firing,
+            state,
             value: Some(412.0),
-            threshold: Some(120.0),
+            threshold: Some(360.0),
             message: "spend today $412.00 is 3.4× the 14-day average $120.00".into(),
-            fired_at: now - 35 * 60_000,
+            fired_at,
             acked_at: None,
             acked_by: None,
             note: None,
             snoozed_until: None,
             resolved_at: None,
-        });
-    }
-    for (state, pick_from) in [
-        (AlertState::Acked, AlertState::Firing),
-        (AlertState::Snoozed, AlertState::Firing),
-        (AlertState::Resolved, AlertState::Firing),
-    ] {
-        if has(out, state) || out.iter().filter(|a| a.state == pick_from).count() < 2 {
-            continue;
-        }
-        if let Some(a) = out.iter_mut().find(|a| a.state == pick_from) {
-            match state {
-                AlertState::Acked => ack(a, "admin@acme.dev", &mut rng),
-                AlertState::Snoozed => {
-                    a.state = AlertState::Snoozed;
-                    a.acked_by = Some("admin@acme.dev".into());
-                    a.snoozed_until = Some(now + 4 * 3_600_000);
-                }
-                _ => {
-                    a.state = AlertState::Resolved;
-                    a.resolved_at = Some(now - 60_000);
-                }
+        };
+        match state {
+            AlertState::Firing => {}
+            AlertState::Acked => ack(&mut row, "admin@acme.dev", &mut rng),
+            AlertState::Snoozed => {
+                row.acked_by = Some("admin@acme.dev".into());
+                row.snoozed_until = Some(now + 4 * 3_600_000);
             }
+            AlertState::Resolved => row.resolved_at = Some(fired_at + 3_600_000),
         }
+        out.push(row);
+    }
+    out.sort_by_key(|a| a.fired_at);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_is_present_even_when_the_rules_found_nothing() {
+        let mut rows = Vec::new();
+        ensure_every_state(&mut rows, 1_790_000_000_000);
+        for state in AlertState::ALL {
+            assert_eq!(rows.iter().filter(|a| a.state == state).count(), 1, "{state:?}");
+        }
+        let acked = rows.iter().find(|a| a.state == AlertState::Acked).unwrap();
+        assert!(acked.note.is_some() && acked.acked_by.is_some());
+        ensure_every_state(&mut rows, 1_790_000_000_000);
+        assert_eq!(rows.len(), 4, "nothing added when every state is there");
     }
 }
