@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -35,7 +37,11 @@ fn the_console_does_not_import_sql_or_http_crates() {
         let text = std::fs::read_to_string(&f).unwrap();
         for line in code_lines(&text) {
             for banned in ["rusqlite", "reqwest", "axum"] {
-                assert!(!line.contains(banned), "{} uses `{banned}`: {line}", f.display());
+                assert!(
+                    !line.contains(banned),
+                    "{} uses `{banned}`: {line}",
+                    f.display()
+                );
             }
         }
     }
@@ -45,13 +51,31 @@ fn the_console_does_not_import_sql_or_http_crates() {
 fn the_domain_depends_only_on_std_serde_chrono_thiserror() {
     let files = rust_files(&src("domain"));
     // Sibling modules re-exported from domain/mod.rs (`pub use agent::Agent;`).
-    let siblings: Vec<String> = files.iter().filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
-    let mut allowed: Vec<&str> = vec!["std", "core", "alloc", "serde", "serde_json", "chrono", "chrono_tz", "thiserror", "crate", "super", "self"];
+    let siblings: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let mut allowed: Vec<&str> = vec![
+        "std",
+        "core",
+        "alloc",
+        "serde",
+        "serde_json",
+        "chrono",
+        "chrono_tz",
+        "thiserror",
+        "crate",
+        "super",
+        "self",
+    ];
     allowed.extend(siblings.iter().map(String::as_str));
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         for line in code_lines(&text) {
-            let path = if let Some(rest) = line.strip_prefix("use ").or_else(|| line.strip_prefix("pub use ")) {
+            let path = if let Some(rest) = line
+                .strip_prefix("use ")
+                .or_else(|| line.strip_prefix("pub use "))
+            {
                 rest
             } else if let Some(rest) = line.strip_prefix("extern crate ") {
                 rest
@@ -59,10 +83,18 @@ fn the_domain_depends_only_on_std_serde_chrono_thiserror() {
                 continue;
             };
             let root = path.split([':', ';', ' ', '{']).next().unwrap_or_default();
-            assert!(allowed.contains(&root), "{} imports `{root}`: {line}", f.display());
+            assert!(
+                allowed.contains(&root),
+                "{} imports `{root}`: {line}",
+                f.display()
+            );
             if root == "crate" {
                 let inner = path.trim_start_matches("crate::");
-                assert!(inner.starts_with("domain"), "{} reaches outside domain: {line}", f.display());
+                assert!(
+                    inner.starts_with("domain"),
+                    "{} reaches outside domain: {line}",
+                    f.display()
+                );
             }
         }
     }
@@ -77,7 +109,11 @@ fn colours_are_named_only_in_the_theme_module() {
         }
         let text = std::fs::read_to_string(&f).unwrap();
         for line in code_lines(&text) {
-            assert!(!line.contains("Color::"), "{} names a colour: {line}", f.display());
+            assert!(
+                !line.contains("Color::"),
+                "{} names a colour: {line}",
+                f.display()
+            );
         }
     }
 }

@@ -54,9 +54,16 @@ fn acknowledge_with_note_and_snooze_are_written_to_the_store() {
     h.press("a");
     h.type_text("rolling back");
     h.press("enter");
-    assert!(h.effects.iter().any(|e| matches!(e, Effect::AckAlert { note, .. } if note == "rolling back")));
+    assert!(
+        h.effects
+            .iter()
+            .any(|e| matches!(e, Effect::AckAlert { note, .. } if note == "rolling back"))
+    );
     let alerts = store.reader().unwrap().alerts(&[]).unwrap();
-    let a = alerts.iter().find(|a| a.row.rule == "budget_forecast").unwrap();
+    let a = alerts
+        .iter()
+        .find(|a| a.row.rule == "budget_forecast")
+        .unwrap();
     assert_eq!(a.row.state, AlertState::Acked);
     assert_eq!(a.row.note.as_deref(), Some("rolling back"));
     assert_eq!(a.row.acked_by.as_deref(), Some("tester"));
@@ -65,7 +72,11 @@ fn acknowledge_with_note_and_snooze_are_written_to_the_store() {
     assert!(frame.contains("acknowledged by tester"), "{frame}");
     // Snooze the acknowledged alert (now first in the list: acked sorts before snoozed).
     h.press("s");
-    let alerts = store.reader().unwrap().alerts(&[AlertState::Snoozed]).unwrap();
+    let alerts = store
+        .reader()
+        .unwrap()
+        .alerts(&[AlertState::Snoozed])
+        .unwrap();
     assert_eq!(alerts.len(), 2);
 }
 
@@ -77,7 +88,15 @@ fn read_only_console_never_writes() {
     h.press("a");
     h.press("s");
     assert!(h.effects.is_empty());
-    assert!(store.reader().unwrap().alerts(&[AlertState::Firing]).unwrap().len() == 1);
+    assert!(
+        store
+            .reader()
+            .unwrap()
+            .alerts(&[AlertState::Firing])
+            .unwrap()
+            .len()
+            == 1
+    );
     assert!(h.render(120, 40).contains("read-only"));
 }
 
@@ -115,10 +134,22 @@ fn mouse_selects_rows_and_tabs() {
     let mut h = harness(&store);
     h.render(120, 40);
     h.press("2");
-    let click = |column, row| Msg::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column, row, modifiers: KeyModifiers::NONE });
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
     h.send(click(10, 7));
     assert_eq!(h.state.top().selected, 2);
-    h.send(Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollDown, column: 10, row: 10, modifiers: KeyModifiers::NONE }));
+    h.send(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    }));
     assert_eq!(h.state.top().selected, 5);
     // Tab bar: the Sources tab is the last one on the first row.
     let tabs = agentdeck::tui::views::chrome::tabs(120);
@@ -134,4 +165,16 @@ fn quit_is_an_effect() {
     h.press("q");
     assert!(h.state.quit);
     assert!(h.effects.contains(&Effect::Quit));
+}
+
+#[test]
+fn row_counts_match_the_filterable_rows_in_every_view() {
+    let (_d, store) = seeded_store();
+    let mut h = harness(&store);
+    for view in ViewId::ALL {
+        h.press(&view.number().to_string());
+        let model = h.state.model.as_ref().unwrap();
+        assert_eq!(model.row_count(), model.row_texts().len(), "{view:?}");
+        assert_eq!(model.visible("").len(), model.row_count());
+    }
 }

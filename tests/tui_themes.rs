@@ -14,16 +14,31 @@ fn every_builtin_theme_loads() {
         assert!(!t.heatmap_ramp.is_empty());
     }
     let names: Vec<String> = c.names().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["default", "mono", "high-contrast", "dusk", "daylight"]);
+    assert_eq!(
+        names,
+        ["default", "mono", "high-contrast", "dusk", "daylight"]
+    );
 }
 
 #[test]
 fn default_uses_only_ansi_colours_and_truecolor_themes_do_not() {
     let c = ThemeCatalog::builtin();
-    assert!(colours(&c.load("default").unwrap()).into_iter().all(is_ansi16));
-    assert!(colours(&c.load("high-contrast").unwrap()).into_iter().all(is_ansi16));
+    assert!(
+        colours(&c.load("default").unwrap())
+            .into_iter()
+            .all(is_ansi16)
+    );
+    assert!(
+        colours(&c.load("high-contrast").unwrap())
+            .into_iter()
+            .all(is_ansi16)
+    );
     assert!(!colours(&c.load("dusk").unwrap()).into_iter().all(is_ansi16));
-    assert!(!colours(&c.load("daylight").unwrap()).into_iter().all(is_ansi16));
+    assert!(
+        !colours(&c.load("daylight").unwrap())
+            .into_iter()
+            .all(is_ansi16)
+    );
 }
 
 #[test]
@@ -32,9 +47,15 @@ fn mono_has_no_colour_and_matches_the_code_fallback() {
     assert!(colours(&mono).is_empty());
     assert!(mono.selection.add_modifier.contains(Modifier::REVERSED));
     assert_eq!(mono.critical, Theme::mono().critical);
-    let stripped = ThemeCatalog::builtin().load("dusk").unwrap().without_colour();
+    let stripped = ThemeCatalog::builtin()
+        .load("dusk")
+        .unwrap()
+        .without_colour();
     assert!(colours(&stripped).is_empty());
-    assert!(stripped.title.add_modifier.contains(Modifier::BOLD), "stripping colour keeps bold");
+    assert!(
+        stripped.title.add_modifier.contains(Modifier::BOLD),
+        "stripping colour keeps bold"
+    );
 }
 
 #[test]
@@ -48,20 +69,41 @@ fn roles_fall_back_and_extends_inherits() {
     let def = c.load("default").unwrap();
     assert_ne!(hc.title, def.title);
     assert_eq!(hc.key_hint.add_modifier, def.key_hint.add_modifier);
-    let t = c.parse("x.toml", "name = \"x\"\n[roles]\ntitle = { fg = \"red\" }\n").unwrap();
-    assert_eq!(t.border_focused, t.title, "border_focused falls back to title");
+    let t = c
+        .parse(
+            "x.toml",
+            "name = \"x\"\n[roles]\ntitle = { fg = \"red\" }\n",
+        )
+        .unwrap();
+    assert_eq!(
+        t.border_focused, t.title,
+        "border_focused falls back to title"
+    );
 }
 
 #[test]
 fn broken_theme_names_file_line_and_column() {
     let c = ThemeCatalog::builtin();
-    let e = c.parse("/cfg/themes/bad.toml", "name = \"bad\"\n[roles]\ntitle = { fg = \"chartreuse-ish\" }\n").unwrap_err();
-    assert_eq!((e.file.as_str(), e.line), ("/cfg/themes/bad.toml", 3), "{e}");
+    let e = c
+        .parse(
+            "/cfg/themes/bad.toml",
+            "name = \"bad\"\n[roles]\ntitle = { fg = \"chartreuse-ish\" }\n",
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.file.as_str(), e.line),
+        ("/cfg/themes/bad.toml", 3),
+        "{e}"
+    );
     assert!(e.column > 1);
     assert!(e.to_string().starts_with("/cfg/themes/bad.toml:3:"), "{e}");
-    let e = c.parse("syntax.toml", "name = \"s\"\n[roles\n").unwrap_err();
+    let e = c
+        .parse("syntax.toml", "name = \"s\"\n[roles\n")
+        .unwrap_err();
     assert_eq!(e.line, 2, "{e}");
-    let e = c.parse("role.toml", "[roles]\ntitel = \"red\"\n").unwrap_err();
+    let e = c
+        .parse("role.toml", "[roles]\ntitel = \"red\"\n")
+        .unwrap_err();
     assert!(e.message.contains("unknown role `titel`"), "{e}");
     assert_eq!(e.line, 2);
 }
@@ -69,7 +111,11 @@ fn broken_theme_names_file_line_and_column() {
 #[test]
 fn user_themes_shadow_builtins() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("default.toml"), "name = \"default\"\ndescription = \"mine\"\nextends = \"mono\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("default.toml"),
+        "name = \"default\"\ndescription = \"mine\"\nextends = \"mono\"\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("ocean.toml"), "name = \"ocean\"\n[palette]\nsea = \"#0077be\"\n[roles]\ntitle = { fg = \"sea\", bold = true }\n").unwrap();
     let c = ThemeCatalog::with_user_dir(dir.path());
     let t = c.load("default").unwrap();

@@ -13,13 +13,23 @@ use std::time::{Duration, Instant};
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 fn have_tmux() -> bool {
-    let ok = || Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let ok = || {
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if ok() {
         return true;
     }
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if root {
-        let _ = Command::new("apt-get").args(["install", "-y", "tmux"]).status();
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "tmux"])
+            .status();
     }
     ok()
 }
@@ -37,7 +47,11 @@ impl Tmux {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let socket = format!("agentdeck-e2e-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
+        let socket = format!(
+            "agentdeck-e2e-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
         let home = dir.path();
         let mut cmd = format!(
             "env HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state TERM=xterm-256color {bin}",
@@ -53,7 +67,17 @@ impl Tmux {
         }
         cmd.push_str("; echo __EXIT_$?__; sleep 600");
         let status = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-x", "120", "-y", "40", &cmd])
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &cmd,
+            ])
             .status()
             .unwrap();
         assert!(status.success(), "tmux new-session failed");
@@ -61,7 +85,12 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().unwrap();
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -116,19 +145,27 @@ fn live_store() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn starts_on_overview_and_quits_restoring_the_terminal() {
     let (_d, db) = live_store();
-    let Some(t) = Tmux::start(Some(&db), &[]) else { return };
+    let Some(t) = Tmux::start(Some(&db), &[]) else {
+        return;
+    };
     t.wait_for("Open alerts");
     t.wait_for("budget_forecast");
     t.keys(&["q"]);
     t.wait_for("__EXIT_0__");
-    assert_eq!(t.tmux(&["display-message", "-p", "#{alternate_on}"]).trim(), "0", "still in the alternate screen");
+    assert_eq!(
+        t.tmux(&["display-message", "-p", "#{alternate_on}"]).trim(),
+        "0",
+        "still in the alternate screen"
+    );
     let _ = t.home();
 }
 
 #[test]
 fn costs_command_drill_down_and_back() {
     let (_d, db) = live_store();
-    let Some(t) = Tmux::start(Some(&db), &[]) else { return };
+    let Some(t) = Tmux::start(Some(&db), &[]) else {
+        return;
+    };
     t.wait_for("Open alerts");
     t.keys(&[":"]);
     t.type_text("costs since=30d");
@@ -147,7 +184,9 @@ fn costs_command_drill_down_and_back() {
 #[test]
 fn acknowledging_an_alert_with_a_note_is_persisted() {
     let (_d, db) = live_store();
-    let Some(t) = Tmux::start(Some(&db), &[]) else { return };
+    let Some(t) = Tmux::start(Some(&db), &[]) else {
+        return;
+    };
     t.wait_for("Open alerts");
     t.keys(&["7"]);
     t.wait_for("1 firing");
@@ -161,8 +200,14 @@ fn acknowledging_an_alert_with_a_note_is_persisted() {
     t.wait_for("__EXIT_0__");
     let store = agentdeck::store::Store::open(&db).unwrap();
     let alerts = store.reader().unwrap().alerts(&[]).unwrap();
-    let acked = alerts.iter().find(|a| a.row.rule == "budget_forecast").unwrap();
-    assert_eq!(acked.row.state, agentdeck::domain::alerts::AlertState::Acked);
+    let acked = alerts
+        .iter()
+        .find(|a| a.row.rule == "budget_forecast")
+        .unwrap();
+    assert_eq!(
+        acked.row.state,
+        agentdeck::domain::alerts::AlertState::Acked
+    );
     assert_eq!(acked.row.note.as_deref(), Some("rolling back the deploy"));
     assert!(acked.row.acked_by.as_deref().is_some_and(|b| !b.is_empty()));
     assert!(acked.row.acked_at.is_some());
@@ -171,7 +216,9 @@ fn acknowledging_an_alert_with_a_note_is_persisted() {
 #[test]
 fn filter_on_live_narrows_the_table() {
     let (_d, db) = live_store();
-    let Some(t) = Tmux::start(Some(&db), &[]) else { return };
+    let Some(t) = Tmux::start(Some(&db), &[]) else {
+        return;
+    };
     t.wait_for("Open alerts");
     t.keys(&["2"]);
     t.wait_for("ana@acme.dev");
@@ -191,7 +238,9 @@ fn filter_on_live_narrows_the_table() {
 #[test]
 fn read_only_refuses_to_acknowledge() {
     let (_d, db) = live_store();
-    let Some(t) = Tmux::start(Some(&db), &["--read-only"]) else { return };
+    let Some(t) = Tmux::start(Some(&db), &["--read-only"]) else {
+        return;
+    };
     t.wait_for("read-only");
     t.keys(&["7"]);
     t.wait_for("acknowledging and snoozing are disabled");
@@ -204,7 +253,9 @@ fn read_only_refuses_to_acknowledge() {
 
 #[test]
 fn demo_is_alive_on_a_fresh_machine() {
-    let Some(t) = Tmux::start(None, &["--demo"]) else { return };
+    let Some(t) = Tmux::start(None, &["--demo"]) else {
+        return;
+    };
     t.wait_for("Open alerts");
     t.keys(&["2"]);
     t.wait_for("● running");
@@ -217,16 +268,31 @@ fn demo_is_alive_on_a_fresh_machine() {
 #[test]
 fn sigterm_restores_the_terminal() {
     let (_d, db) = live_store();
-    let Some(t) = Tmux::start(Some(&db), &[]) else { return };
+    let Some(t) = Tmux::start(Some(&db), &[]) else {
+        return;
+    };
     t.wait_for("Open alerts");
     let pid = t.tmux(&["display-message", "-p", "#{pane_pid}"]);
     // The pane runs `sh -c "env … agentdeck …"`: signal the console (the shell's child).
-    let children = Command::new("pgrep").args(["-P", pid.trim()]).output().unwrap();
-    let child = String::from_utf8_lossy(&children.stdout).lines().next().unwrap_or_default().to_string();
+    let children = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let child = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     if child.is_empty() {
         return;
     }
-    Command::new("kill").args(["-TERM", &child]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child])
+        .status()
+        .unwrap();
     t.wait_for("__EXIT_0__");
-    assert_eq!(t.tmux(&["display-message", "-p", "#{alternate_on}"]).trim(), "0");
+    assert_eq!(
+        t.tmux(&["display-message", "-p", "#{alternate_on}"]).trim(),
+        "0"
+    );
 }

@@ -11,11 +11,20 @@ use chrono::TimeZone;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn clock() -> FixedClock {
-    FixedClock(chrono::Utc.with_ymd_and_hms(2026, 1, 15, 14, 30, 0).unwrap())
+    FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 1, 15, 14, 30, 0)
+            .unwrap(),
+    )
 }
 
 fn state(read_only: bool) -> State {
-    State::new(Keymap::default_map(read_only), read_only, vec!["default".into(), "mono".into()], 0)
+    State::new(
+        Keymap::default_map(read_only),
+        read_only,
+        vec!["default".into(), "mono".into()],
+        0,
+    )
 }
 
 fn key(c: char) -> Msg {
@@ -41,7 +50,11 @@ fn start_loads_overview_and_status() {
     let mut s = state(false);
     let effects = start(&mut s, &clock());
     assert_eq!(queries(&effects), vec![&ScreenKind::Overview]);
-    assert!(effects.iter().any(|e| matches!(e, Effect::QueryStatus { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::QueryStatus { .. }))
+    );
     assert!(s.loading);
 }
 
@@ -49,7 +62,11 @@ fn start_loads_overview_and_status() {
 fn digits_jump_to_views_and_query_them() {
     let mut s = state(false);
     for view in ViewId::ALL {
-        let effects = update(&mut s, key(char::from(b'0' + view.number() as u8)), &clock());
+        let effects = update(
+            &mut s,
+            key(char::from(b'0' + view.number() as u8)),
+            &clock(),
+        );
         assert_eq!(s.view(), view);
         assert_eq!(queries(&effects), vec![&ScreenKind::root(view)]);
         assert_eq!(s.stack.len(), 1);
@@ -62,11 +79,28 @@ fn older_query_results_are_dropped() {
     update(&mut s, key('8'), &clock());
     let first = s.generation;
     update(&mut s, key('r'), &clock());
-    let model = Model::Sources(SourcesModel { lines: vec![], next: vec![] });
-    update(&mut s, Msg::Loaded { generation: first, result: Ok(Box::new(model.clone())) }, &clock());
+    let model = Model::Sources(SourcesModel {
+        lines: vec![],
+        next: vec![],
+    });
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation: first,
+            result: Ok(Box::new(model.clone())),
+        },
+        &clock(),
+    );
     assert!(s.model.is_none(), "a superseded answer must not be shown");
     let latest = s.generation;
-    update(&mut s, Msg::Loaded { generation: latest, result: Ok(Box::new(model)) }, &clock());
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation: latest,
+            result: Ok(Box::new(model)),
+        },
+        &clock(),
+    );
     assert!(s.model.is_some());
     assert!(!s.loading);
 }
@@ -82,7 +116,10 @@ fn command_mode_opens_costs_with_arguments_and_breadcrumbs() {
     let effects = update(&mut s, code(KeyCode::Enter), &clock());
     assert!(s.overlay.is_none());
     assert_eq!(s.period, Period::Days7);
-    assert_eq!(s.stack.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(), vec!["Costs", "platform"]);
+    assert_eq!(
+        s.stack.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(),
+        vec!["Costs", "platform"]
+    );
     assert_eq!(queries(&effects).len(), 1);
     // Esc goes back one level.
     update(&mut s, code(KeyCode::Esc), &clock());
@@ -124,8 +161,17 @@ fn read_only_unbinds_writing_actions() {
     let effects = update(&mut s, key('a'), &clock());
     assert!(effects.is_empty());
     assert!(s.overlay.is_none());
-    assert!(s.keymap.keys_for(agentdeck::tui::action::Action::Acknowledge).is_empty());
-    assert!(s.keymap.help_lines().iter().any(|(k, d, _)| k == "(read-only)" && d.contains("acknowledge")));
+    assert!(
+        s.keymap
+            .keys_for(agentdeck::tui::action::Action::Acknowledge)
+            .is_empty()
+    );
+    assert!(
+        s.keymap
+            .help_lines()
+            .iter()
+            .any(|(k, d, _)| k == "(read-only)" && d.contains("acknowledge"))
+    );
 }
 
 #[test]
@@ -164,14 +210,19 @@ fn help_is_generated_from_the_keymap() {
     update(&mut s, key('?'), &clock());
     assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
     let lines = s.keymap.help_lines();
-    assert!(lines.iter().any(|(k, d, w)| k.contains('a') && d.contains("acknowledge") && *w));
+    assert!(
+        lines
+            .iter()
+            .any(|(k, d, w)| k.contains('a') && d.contains("acknowledge") && *w)
+    );
     update(&mut s, code(KeyCode::Esc), &clock());
     assert!(s.overlay.is_none());
 }
 
 #[test]
 fn user_keymap_overrides_defaults() {
-    let file: agentdeck::tui::keymap::KeymapFile = toml::from_str("[bindings]\nquit = [\"x\"]\nnope = \"z\"\n").unwrap();
+    let file: agentdeck::tui::keymap::KeymapFile =
+        toml::from_str("[bindings]\nquit = [\"x\"]\nnope = \"z\"\n").unwrap();
     let (map, warnings) = Keymap::build(&file, false);
     let mut s = State::new(map, false, vec![], 0);
     assert_eq!(warnings.len(), 1);

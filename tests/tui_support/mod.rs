@@ -4,7 +4,8 @@
 
 use agentdeck::domain::alerts::{AlertState, Severity};
 use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord, SessionRecord, TokenUsage,
+    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
+    SessionRecord, TokenUsage,
 };
 use agentdeck::store::ops::{AlertRow, CommitRow, DailyUsageRow, IncidentRow, Op, PullRequestRow};
 use agentdeck::store::{DeveloperRow, SourceHealthRow, Store, TeamRow, WriteBatch};
@@ -49,18 +50,114 @@ fn dev(id: &str, name: &str, team: &str) -> DeveloperRow {
 
 /// (developer, agent, project, branch, start offset from now in ms, requests, model)
 const SESSIONS: [(&str, Agent, &str, &str, i64, i64, &str); 12] = [
-    ("ana@acme.dev", Agent::ClaudeCode, "github.com/acme/api", "feat/retry", -40 * MIN, 12, "claude-sonnet-4-5"),
-    ("ana@acme.dev", Agent::Codex, "github.com/acme/api", "feat/retry", -25 * MIN, 6, "gpt-5-codex"),
-    ("bo@acme.dev", Agent::ClaudeCode, "github.com/acme/web", "main", -3 * HOUR, 20, "claude-opus-4-5"),
-    ("cy@acme.dev", Agent::Gemini, "github.com/acme/web", "fix/css", -1 * MIN, 4, "gemini-2.5-pro"),
-    ("dee@acme.dev", Agent::Codex, "github.com/acme/infra", "main", -2 * DAY, 8, "gpt-5-codex"),
-    ("eli@acme.dev", Agent::ClaudeCode, "github.com/acme/infra", "chore/tf", -5 * DAY, 30, "claude-opus-4-5"),
-    ("ana@acme.dev", Agent::ClaudeCode, "github.com/acme/api", "main", -8 * DAY, 10, "claude-sonnet-4-5"),
-    ("bo@acme.dev", Agent::Codex, "github.com/acme/web", "feat/cart", -1 * DAY, 5, "gpt-5-codex"),
-    ("fay@acme.dev", Agent::ClaudeCode, "github.com/acme/api", "feat/auth", -6 * HOUR, 9, "claude-sonnet-4-5"),
-    ("cy@acme.dev", Agent::ClaudeCode, "github.com/acme/web", "fix/css", -12 * DAY, 3, "claude-haiku-4-5"),
-    ("dee@acme.dev", Agent::Gemini, "github.com/acme/infra", "main", -20 * DAY, 7, "mystery-model"),
-    ("eli@acme.dev", Agent::Codex, "github.com/acme/infra", "chore/tf", -3 * DAY, 4, "gpt-5-codex"),
+    (
+        "ana@acme.dev",
+        Agent::ClaudeCode,
+        "github.com/acme/api",
+        "feat/retry",
+        -40 * MIN,
+        12,
+        "claude-sonnet-4-5",
+    ),
+    (
+        "ana@acme.dev",
+        Agent::Codex,
+        "github.com/acme/api",
+        "feat/retry",
+        -25 * MIN,
+        6,
+        "gpt-5-codex",
+    ),
+    (
+        "bo@acme.dev",
+        Agent::ClaudeCode,
+        "github.com/acme/web",
+        "main",
+        -3 * HOUR,
+        20,
+        "claude-opus-4-5",
+    ),
+    (
+        "cy@acme.dev",
+        Agent::Gemini,
+        "github.com/acme/web",
+        "fix/css",
+        -1 * MIN,
+        4,
+        "gemini-2.5-pro",
+    ),
+    (
+        "dee@acme.dev",
+        Agent::Codex,
+        "github.com/acme/infra",
+        "main",
+        -2 * DAY,
+        8,
+        "gpt-5-codex",
+    ),
+    (
+        "eli@acme.dev",
+        Agent::ClaudeCode,
+        "github.com/acme/infra",
+        "chore/tf",
+        -5 * DAY,
+        30,
+        "claude-opus-4-5",
+    ),
+    (
+        "ana@acme.dev",
+        Agent::ClaudeCode,
+        "github.com/acme/api",
+        "main",
+        -8 * DAY,
+        10,
+        "claude-sonnet-4-5",
+    ),
+    (
+        "bo@acme.dev",
+        Agent::Codex,
+        "github.com/acme/web",
+        "feat/cart",
+        -1 * DAY,
+        5,
+        "gpt-5-codex",
+    ),
+    (
+        "fay@acme.dev",
+        Agent::ClaudeCode,
+        "github.com/acme/api",
+        "feat/auth",
+        -6 * HOUR,
+        9,
+        "claude-sonnet-4-5",
+    ),
+    (
+        "cy@acme.dev",
+        Agent::ClaudeCode,
+        "github.com/acme/web",
+        "fix/css",
+        -12 * DAY,
+        3,
+        "claude-haiku-4-5",
+    ),
+    (
+        "dee@acme.dev",
+        Agent::Gemini,
+        "github.com/acme/infra",
+        "main",
+        -20 * DAY,
+        7,
+        "mystery-model",
+    ),
+    (
+        "eli@acme.dev",
+        Agent::Codex,
+        "github.com/acme/infra",
+        "chore/tf",
+        -3 * DAY,
+        4,
+        "gpt-5-codex",
+    ),
 ];
 
 pub fn seed(store: &Store) {
@@ -71,9 +168,18 @@ pub fn seed(store: &Store) {
 pub fn seed_at(store: &Store, now: i64) {
     let mut b = WriteBatch {
         teams: vec![
-            TeamRow { name: "platform".into(), budget_micro_usd_month: Some(50_000_000) },
-            TeamRow { name: "web".into(), budget_micro_usd_month: Some(400_000_000) },
-            TeamRow { name: "security".into(), budget_micro_usd_month: None },
+            TeamRow {
+                name: "platform".into(),
+                budget_micro_usd_month: Some(50_000_000),
+            },
+            TeamRow {
+                name: "web".into(),
+                budget_micro_usd_month: Some(400_000_000),
+            },
+            TeamRow {
+                name: "security".into(),
+                budget_micro_usd_month: None,
+            },
         ],
         developers: vec![
             dev("ana@acme.dev", "Ana Ruiz", "platform"),
@@ -86,7 +192,10 @@ pub fn seed_at(store: &Store, now: i64) {
         ],
         projects: ["api", "web", "infra"]
             .iter()
-            .map(|p| ProjectRecord { id: format!("github.com/acme/{p}"), display_name: (*p).into() })
+            .map(|p| ProjectRecord {
+                id: format!("github.com/acme/{p}"),
+                display_name: (*p).into(),
+            })
             .collect(),
         ..Default::default()
     };
@@ -106,8 +215,19 @@ pub fn seed_at(store: &Store, now: i64) {
             title: None,
         });
         for r in 0..*n {
-            let usage = TokenUsage { input: 1_000 + 100 * r, output: 400 + 10 * i as i64, cache_write_5m: 0, cache_write_1h: 0, cache_read: 20_000, reasoning: 0 };
-            let cost = if *model == "mystery-model" { Cost::unpriced() } else { Cost::computed(Money::from_micro_usd(10_000 * (i as i64 + 1) + 1_000 * r)) };
+            let usage = TokenUsage {
+                input: 1_000 + 100 * r,
+                output: 400 + 10 * i as i64,
+                cache_write_5m: 0,
+                cache_write_1h: 0,
+                cache_read: 20_000,
+                reasoning: 0,
+            };
+            let cost = if *model == "mystery-model" {
+                Cost::unpriced()
+            } else {
+                Cost::computed(Money::from_micro_usd(10_000 * (i as i64 + 1) + 1_000 * r))
+            };
             b.requests.push(RequestRecord {
                 dedupe_key: format!("fx:{key}:{r}"),
                 policy: DedupePolicy::FirstWins,
@@ -124,7 +244,11 @@ pub fn seed_at(store: &Store, now: i64) {
                 fast: false,
                 ord: r,
             });
-            let kind = [EventKind::Prompt, EventKind::ToolUse, EventKind::ToolDecision][r as usize % 3];
+            let kind = [
+                EventKind::Prompt,
+                EventKind::ToolUse,
+                EventKind::ToolDecision,
+            ][r as usize % 3];
             b.events.push(EventRecord {
                 dedupe_key: format!("fx:{key}:e{r}"),
                 agent: *agent,
@@ -153,9 +277,18 @@ pub fn seed_at(store: &Store, now: i64) {
         detail: Some("rate_limit".into()),
         ord: 2000,
     });
-    let day = |offset: i64| DateTime::<Utc>::from_timestamp_millis(now - offset * DAY).unwrap().format("%Y-%m-%d").to_string();
+    let day = |offset: i64| {
+        DateTime::<Utc>::from_timestamp_millis(now - offset * DAY)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
     for d in 0..7 {
-        for (developer, sugg, acc) in [("bo@acme.dev", 200, 70), ("cy@acme.dev", 150, 15), ("gus@acme.dev", 0, 0)] {
+        for (developer, sugg, acc) in [
+            ("bo@acme.dev", 200, 70),
+            ("cy@acme.dev", 150, 15),
+            ("gus@acme.dev", 0, 0),
+        ] {
             b.ops.push(Op::UpsertDailyUsage(DailyUsageRow {
                 source: "copilot".into(),
                 day: day(d),
@@ -229,14 +362,50 @@ pub fn seed_at(store: &Store, now: i64) {
         resolved_at: (state == AlertState::Resolved).then_some(now - fired + 3 * HOUR),
     };
     b.ops.extend([
-        Op::FireAlert(alert("budget_forecast", "team:platform", Severity::Critical, AlertState::Firing, 2 * HOUR)),
-        Op::FireAlert(alert("rate_limit_storm", "developer:ana@acme.dev", Severity::Warning, AlertState::Acked, 5 * HOUR)),
-        Op::FireAlert(alert("low_acceptance", "developer:cy@acme.dev", Severity::Info, AlertState::Snoozed, DAY)),
-        Op::FireAlert(alert("spend_spike", "developer:eli@acme.dev", Severity::Warning, AlertState::Resolved, 4 * DAY)),
+        Op::FireAlert(alert(
+            "budget_forecast",
+            "team:platform",
+            Severity::Critical,
+            AlertState::Firing,
+            2 * HOUR,
+        )),
+        Op::FireAlert(alert(
+            "rate_limit_storm",
+            "developer:ana@acme.dev",
+            Severity::Warning,
+            AlertState::Acked,
+            5 * HOUR,
+        )),
+        Op::FireAlert(alert(
+            "low_acceptance",
+            "developer:cy@acme.dev",
+            Severity::Info,
+            AlertState::Snoozed,
+            DAY,
+        )),
+        Op::FireAlert(alert(
+            "spend_spike",
+            "developer:eli@acme.dev",
+            Severity::Warning,
+            AlertState::Resolved,
+            4 * DAY,
+        )),
     ]);
     b.source_health = vec![
-        SourceHealthRow { source: "claude_code_files".into(), kind: "files".into(), success_at: Some(now - 4_000), error: None, rows_added: 120 },
-        SourceHealthRow { source: "codex_files".into(), kind: "files".into(), success_at: Some(now - 2 * HOUR), error: None, rows_added: 40 },
+        SourceHealthRow {
+            source: "claude_code_files".into(),
+            kind: "files".into(),
+            success_at: Some(now - 4_000),
+            error: None,
+            rows_added: 120,
+        },
+        SourceHealthRow {
+            source: "codex_files".into(),
+            kind: "files".into(),
+            success_at: Some(now - 2 * HOUR),
+            error: None,
+            rows_added: 40,
+        },
         SourceHealthRow {
             source: "copilot".into(),
             kind: "api".into(),

@@ -23,6 +23,7 @@ pub fn run(ctx: &Context, action: Option<&ThemesCommand>) -> anyhow::Result<()> 
                     Err(e) => ("broken".to_string(), e.to_string()),
                 };
                 let depth = match catalog.load(&name) {
+                    Ok(t) if colours(&t).is_empty() => "no colour",
                     Ok(t) if colours(&t).into_iter().all(is_ansi16) => "16 colours",
                     Ok(_) => "truecolor",
                     Err(_) => "",

@@ -101,18 +101,17 @@ impl Reader {
         Ok(f)
     }
 
-    /// Commits (repo-less count) and merged PRs by `author` in `[since, until)`; for Replay.
-    pub fn outcomes_of(&self, author: &str, since_ms: i64, until_ms: i64) -> Result<(i64, i64)> {
-        let commits = self
-            .conn
-            .prepare_cached(
-                "SELECT count(*) FROM commits WHERE author = ?1 AND ts >= ?2 AND ts < ?3",
-            )?
-            .query_row(rusqlite::params![author, since_ms, until_ms], |r| r.get(0))?;
-        let prs = self.conn.prepare_cached(
-            "SELECT count(*) FROM pull_requests WHERE author = ?1 AND merged_at >= ?2 AND merged_at < ?3",
-        )?
-        .query_row(rusqlite::params![author, since_ms, until_ms], |r| r.get(0))?;
-        Ok((commits, prs))
+    /// Every commit (`false`) and merged PR (`true`) in `[since, until)` as (author, ts),
+    /// for Replay's per-work-session outcomes.
+    pub fn outcome_times(&self, since_ms: i64, until_ms: i64) -> Result<Vec<(String, i64, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT author, ts, 0 FROM commits WHERE ts >= ?1 AND ts < ?2
+             UNION ALL
+             SELECT author, merged_at, 1 FROM pull_requests WHERE merged_at >= ?1 AND merged_at < ?2",
+        )?;
+        let rows = stmt.query_map([since_ms, until_ms], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -319,7 +319,7 @@ pub fn draw(
         agent_area,
     );
 
-    let rows = visible
+    let rows = table::window(visible, screen.offset, low_area)
         .iter()
         .map(|&i| {
             let l = &m.low[i];
@@ -347,6 +347,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![Line::from("✓ everyone uses an agent on most working days")],
         },

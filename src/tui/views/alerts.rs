@@ -155,7 +155,7 @@ pub fn draw(
     let t = ctx.theme;
     let (top, bottom) = split(area);
     let wide = area.width >= 120;
-    let rows = visible
+    let rows = table::window(visible, screen.offset, top)
         .iter()
         .map(|&i| {
             let it = &m.items[i];
@@ -219,6 +219,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![
                 Line::from(

@@ -272,7 +272,7 @@ pub fn draw(
     ]);
     f.render_widget(Paragraph::new(line), parts[0]);
     let wide = area.width >= 120;
-    let rows = visible
+    let rows = table::window(visible, screen.offset, parts[1])
         .iter()
         .map(|&i| {
             let r = &m.rows[i];
@@ -377,6 +377,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![
                 Line::from(format!("No spend in this period ({}).", m.period.label())),

@@ -50,8 +50,26 @@ impl Model {
         }
     }
 
+    /// Number of selectable rows.
+    pub fn row_count(&self) -> usize {
+        match self {
+            Model::Overview(m) => m.alerts.len(),
+            Model::Live(m) => m.rows.len(),
+            Model::Timeline(m) => m.lines.len(),
+            Model::Costs(m) => m.rows.len(),
+            Model::Adoption(m) => m.low.len(),
+            Model::Quality(m) => m.facts.by_agent.len(),
+            Model::Replay(m) => m.sessions.len(),
+            Model::Alerts(m) => m.items.len(),
+            Model::Sources(m) => m.lines.len(),
+        }
+    }
+
     /// Indices of rows matching `filter` (case-insensitive; every word must match).
     pub fn visible(&self, filter: &str) -> Vec<usize> {
+        if filter.trim().is_empty() {
+            return (0..self.row_count()).collect();
+        }
         let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
         self.row_texts()
             .iter()

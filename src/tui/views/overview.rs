@@ -255,7 +255,7 @@ pub fn draw(
 
     let selected = super::selection(screen, visible);
     let wide = alerts_area.width >= 70;
-    let rows = visible
+    let rows = table::window(visible, screen.offset, alerts_area)
         .iter()
         .map(|&i| {
             let a = &m.alerts[i];
@@ -306,6 +306,7 @@ pub fn draw(
             rows,
             selected,
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![Line::from(
                 "✓ nothing open. Alert rules: `agentdeck alerts rules`.",

@@ -201,7 +201,7 @@ pub fn draw(
         left,
     );
 
-    let rows = visible
+    let rows = table::window(visible, screen.offset, agents_area)
         .iter()
         .map(|&i| {
             let (agent, prs, merged, reverted) = &m.facts.by_agent[i];
@@ -228,6 +228,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![Line::from("no AI-attributed PRs in 30 days")],
         },

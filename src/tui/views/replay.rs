@@ -114,9 +114,29 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<ReplayModel> {
             }
         }
     }
+    let outcomes = reader.outcome_times(now_ms - WINDOW_MS, now_ms + MAX_GAP_MS)?;
+    let mut by_author: std::collections::HashMap<&str, Vec<(i64, bool)>> =
+        std::collections::HashMap::new();
+    for (author, ts, pr) in &outcomes {
+        by_author
+            .entry(author.as_str())
+            .or_default()
+            .push((*ts, *pr));
+    }
     for w in &mut out {
-        (w.commits, w.merged_prs) =
-            reader.outcomes_of(&w.developer, w.start_ms, w.end_ms + MAX_GAP_MS)?;
+        for (ts, pr) in by_author
+            .get(w.developer.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if *ts >= w.start_ms && *ts < w.end_ms + MAX_GAP_MS {
+                if *pr {
+                    w.merged_prs += 1;
+                } else {
+                    w.commits += 1;
+                }
+            }
+        }
     }
     out.sort_by(|a, b| {
         b.start_ms
@@ -141,7 +161,7 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let wide = area.width >= 120;
-    let rows = visible
+    let rows = table::window(visible, screen.offset, area)
         .iter()
         .map(|&i| {
             let w = &m.sessions[i];
@@ -230,6 +250,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![
                 Line::from("No sessions in the last 7 days."),

@@ -137,7 +137,7 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let (top, bottom) = split(area);
-    let rows = visible
+    let rows = table::window(visible, screen.offset, top)
         .iter()
         .map(|&i| {
             let l = &m.lines[i];
@@ -181,6 +181,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![
                 Line::from("No source has reported yet."),

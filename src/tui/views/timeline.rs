@@ -169,7 +169,7 @@ pub fn draw(
         ]),
     ];
     f.render_widget(Paragraph::new(header), parts[0]);
-    let rows = visible
+    let rows = table::window(visible, screen.offset, parts[1])
         .iter()
         .map(|&i| {
             let l = &m.lines[i];
@@ -234,6 +234,7 @@ pub fn draw(
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
+            total: visible.len(),
             focused: true,
             empty: vec![Line::from(
                 "No requests or events recorded for this session yet.",

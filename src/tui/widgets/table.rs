@@ -11,13 +11,24 @@ pub struct TableSpec<'a> {
     pub title: String,
     pub header: Vec<&'a str>,
     pub widths: Vec<Constraint>,
-    /// Rows to show, already filtered; each cell a styled line.
+    /// The rows in view (see [`window`]), starting at filtered row `offset`; each cell a
+    /// styled line.
     pub rows: Vec<Vec<Line<'a>>>,
     pub selected: Option<usize>,
     pub offset: usize,
+    /// Filtered rows in all (for the position indicator).
+    pub total: usize,
     pub focused: bool,
     /// Shown instead of rows when there are none.
     pub empty: Vec<Line<'a>>,
+}
+
+/// The slice of `visible` a table drawn in `area` shows from `offset` on, so views format
+/// only the rows on screen.
+pub fn window(visible: &[usize], offset: usize, area: Rect) -> &[usize] {
+    let start = offset.min(visible.len());
+    let end = (start + visible_rows(area)).min(visible.len());
+    &visible[start..end]
 }
 
 /// Rows that fit in a table drawn in `area` (borders and header taken off).
@@ -45,14 +56,15 @@ pub fn draw(f: &mut Frame, area: Rect, spec: TableSpec<'_>, theme: &Theme) {
             .iter()
             .map(|h| Cell::from(Span::styled(h.to_string(), theme.header))),
     );
-    let total = spec.rows.len();
+    let total = spec.total.max(spec.rows.len());
+    let offset = spec.offset;
     let rows: Vec<Row> = spec
         .rows
         .into_iter()
-        .enumerate()
-        .skip(spec.offset)
         .take(height)
-        .map(|(i, cells)| {
+        .enumerate()
+        .map(|(j, cells)| {
+            let i = j + offset;
             let marker = if Some(i) == spec.selected { "▶" } else { " " };
             let mut all = vec![Cell::from(marker)];
             all.extend(cells.into_iter().map(Cell::from));
