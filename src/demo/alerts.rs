@@ -198,7 +198,11 @@ mod tests {
         let mut rows = Vec::new();
         ensure_every_state(&mut rows, 1_790_000_000_000);
         for state in AlertState::ALL {
-            assert_eq!(rows.iter().filter(|a| a.state == state).count(), 1, "{state:?}");
+            assert_eq!(
+                rows.iter().filter(|a| a.state == state).count(),
+                1,
+                "{state:?}"
+            );
         }
         let acked = rows.iter().find(|a| a.state == AlertState::Acked).unwrap();
         assert!(acked.note.is_some() && acked.acked_by.is_some());

@@ -76,7 +76,7 @@ pub fn generate(
     now: UnixMillis,
     seed: u64,
     prices: &PriceTable,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink,
 ) -> anyhow::Result<History> {
     let root = Rng::new(seed).fork(2);
     let mut h = History::default();

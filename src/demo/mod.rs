@@ -79,7 +79,7 @@ fn build_here(store: &Store, now: DateTime<Utc>, seed: u64) -> anyhow::Result<De
         })
         .context("writing the demo organisation")?;
 
-    let mut sink = sink::Sink::new(store);
+    let mut sink = sink::Sink::new(store)?;
     let h = history::generate(&org, day0, now_ms, seed, &prices, &mut sink)?;
     sink.flush()?;
     let out = outcomes::generate(&org, &h.work, day0, now_ms, seed, &mut sink)?;
@@ -93,7 +93,7 @@ fn build_here(store: &Store, now: DateTime<Utc>, seed: u64) -> anyhow::Result<De
     let health = vendor::source_health(&h, now_ms, outcome_rows, daily_rows as i64);
     stats.sources = health.len() as u64;
     sink.batch().source_health = health;
-    sink.flush()?;
+    sink.finish()?;
 
     stats.sessions = sink.sessions;
     stats.requests = sink.requests;

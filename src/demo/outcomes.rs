@@ -82,7 +82,7 @@ pub fn generate(
     day0: UnixMillis,
     now: UnixMillis,
     seed: u64,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink,
 ) -> anyhow::Result<OutcomeStats> {
     let mut rng = Rng::new(seed).fork(3);
     let mut work: Vec<WorkItem> = ai_work.to_vec();

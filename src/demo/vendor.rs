@@ -28,7 +28,7 @@ pub fn daily_usage(
     day0: UnixMillis,
     now: UnixMillis,
     seed: u64,
-    sink: &mut Sink<'_>,
+    sink: &mut Sink,
 ) -> anyhow::Result<(u64, RecentAcceptance)> {
     let mut rng = Rng::new(seed).fork(4);
     let mut rows = 0;
