@@ -114,7 +114,7 @@ impl Simulator {
             self.start_session(now);
         }
         let storm_now = self.ticks % 120 == 60;
-        let spike_now = self.ticks % 120 == 0;
+        let spike_now = self.ticks.is_multiple_of(120);
         let storm_target = if storm_now {
             self.rng.range(0, self.live.len() as i64 - 1) as usize
         } else {
@@ -181,10 +181,10 @@ impl Simulator {
                 resolved_at: None,
             }));
         }
-        if self.ticks % 60 == 0 {
+        if self.ticks.is_multiple_of(60) {
             batch.ops.push(Op::WakeSnoozed { now });
         }
-        if self.ticks % 5 == 0 {
+        if self.ticks.is_multiple_of(5) {
             batch.source_health.push(SourceHealthRow {
                 source: "otlp".into(),
                 kind: "telemetry".into(),
