@@ -124,11 +124,9 @@ pub fn generate(
             *number += 1;
             let opened = item.ts + rng.range(5, 60) * 60_000;
             let first_review = opened + rng.skewed(15, 26 * 60, 2) * 60_000;
-            let rounds = if label.is_some() {
-                rng.bell(0, 4)
-            } else {
-                rng.bell(0, 3)
-            };
+            // AI-assisted PRs need another review round a little more often.
+            let extra = i64::from(label.is_some() && rng.chance(0.25));
+            let rounds = rng.bell(0, 3) + extra;
             let merge_at =
                 first_review + rounds * rng.range(1, 8) * 3_600_000 + rng.range(5, 90) * 60_000;
             let abandoned = rng.chance(0.07);

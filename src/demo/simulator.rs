@@ -82,11 +82,16 @@ impl Simulator {
             .org
             .developers
             .iter()
-            .map(|d| match d.habit {
-                Habit::Power => 4.0,
-                Habit::Normal => 1.5,
-                Habit::Low => 0.2,
-                Habit::Blocked => 0.0,
+            .map(|d| {
+                // People rarely run two agents at once: busy developers are mostly skipped.
+                let busy = self.live.iter().filter(|s| s.developer == d.id).count() as f64;
+                let habit = match d.habit {
+                    Habit::Power => 3.0,
+                    Habit::Normal => 1.5,
+                    Habit::Low => 0.2,
+                    Habit::Blocked => 0.0,
+                };
+                habit / (1.0 + 8.0 * busy)
             })
             .collect();
         let Some(di) = self.rng.weighted(&weights) else {
