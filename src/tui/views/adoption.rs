@@ -234,6 +234,13 @@ pub fn draw(
             .title(Span::styled(title, t.title))
     };
     let weeks = ctx.state.weeks;
+    let columns = if weeks { m.week_labels.len() } else { 7 } as u16;
+    // Six cells ("▓ 72%") when they fit, else five ("▓ 72", the title says "%").
+    let cell: usize = if heat_area.width >= 14 + 6 * columns {
+        6
+    } else {
+        5
+    };
     let labels: Vec<String> = if weeks {
         m.week_labels.clone()
     } else {
@@ -244,7 +251,7 @@ pub fn draw(
             .chain(
                 labels
                     .iter()
-                    .map(|l| Span::styled(format!("{l:>6}"), t.header)),
+                    .map(|l| Span::styled(format!("{l:>cell$}"), t.header)),
             )
             .collect::<Vec<_>>(),
     )];
@@ -260,7 +267,11 @@ pub fn draw(
         )];
         for v in values {
             spans.push(Span::styled(
-                format!(" {}{:>3.0}%", shade(v), v * 100.0),
+                if cell == 6 {
+                    format!(" {}{:>3.0}%", shade(v), v * 100.0)
+                } else {
+                    format!(" {}{:>3.0}", shade(v), v * 100.0)
+                },
                 t.heat(v),
             ));
         }
@@ -289,9 +300,9 @@ pub fn draw(
         )));
     }
     let title = if weeks {
-        format!(" Active developers per week (last {WEEKS}) ")
+        format!(" % of team active per week (last {WEEKS}) ")
     } else {
-        format!(" Active developers by weekday (last {WINDOW_DAYS} days) ")
+        format!(" % of team active by weekday (last {WINDOW_DAYS} days) ")
     };
     f.render_widget(Paragraph::new(lines).block(block(title)), heat_area);
 
@@ -315,7 +326,7 @@ pub fn draw(
             .collect()
     };
     f.render_widget(
-        Paragraph::new(agent_lines).block(block(" Agent reach (developers, 7d) ".into())),
+        Paragraph::new(agent_lines).block(block(" Agent reach, 7d ".into())),
         agent_area,
     );
 
@@ -326,7 +337,7 @@ pub fn draw(
             vec![
                 Line::from(l.developer.clone()),
                 Line::from(l.team.clone()),
-                Line::from(format!("{}/{} days", l.active_days, l.working_days)).right_aligned(),
+                Line::from(format!("{}/{}d", l.active_days, l.working_days)).right_aligned(),
             ]
         })
         .collect();
@@ -341,8 +352,8 @@ pub fn draw(
             header: vec!["developer", "team", "active"],
             widths: vec![
                 Constraint::Min(10),
-                Constraint::Length(10),
-                Constraint::Length(11),
+                Constraint::Length(9),
+                Constraint::Length(6),
             ],
             rows,
             selected: super::selection(screen, visible),

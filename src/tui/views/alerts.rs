@@ -125,6 +125,12 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
                 }
                 AlertState::Firing => {}
             }
+            detail = format!(
+                "#{} · {} · value {} · {detail}",
+                a.id,
+                r.subject,
+                value_vs(r.value, r.threshold)
+            );
             AlertItem {
                 fired: format::ago(r.fired_at, now_ms),
                 detail,
@@ -155,6 +161,7 @@ pub fn draw(
     let t = ctx.theme;
     let (top, bottom) = split(area);
     let wide = area.width >= 120;
+    let narrow = area.width < 100;
     let rows = table::window(visible, screen.offset, top)
         .iter()
         .map(|&i| {
@@ -166,17 +173,19 @@ pub fn draw(
                 (AlertState::Resolved, _) => t.muted,
                 _ => t.text,
             };
-            let mut cells = vec![
-                Line::from(Span::styled(
-                    severity_tag(r.severity.as_str(), r.state),
-                    style,
-                )),
-                Line::from(format!("#{}", it.alert.id)),
-                Line::from(r.rule.clone()),
-                Line::from(r.subject.clone()),
-                Line::from(Span::styled(it.fired.clone(), t.muted)),
-                Line::from(value_vs(r.value, r.threshold)).right_aligned(),
-            ];
+            let mut cells = vec![Line::from(Span::styled(
+                severity_tag(r.severity.as_str(), r.state),
+                style,
+            ))];
+            if !narrow {
+                cells.push(Line::from(format!("#{}", it.alert.id)));
+            }
+            cells.push(Line::from(r.rule.clone()));
+            cells.push(Line::from(r.subject.clone()));
+            cells.push(Line::from(Span::styled(it.fired.clone(), t.muted)));
+            if !narrow {
+                cells.push(Line::from(value_vs(r.value, r.threshold)).right_aligned());
+            }
             if wide {
                 cells.push(Line::from(Span::styled(
                     r.note.clone().unwrap_or_default(),
@@ -186,22 +195,36 @@ pub fn draw(
             cells
         })
         .collect();
-    let mut header = vec![
-        "state",
-        "id",
-        "rule",
-        "subject",
-        "fired",
-        "value / threshold",
-    ];
-    let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(5),
-        Constraint::Length(17),
-        Constraint::Min(14),
-        Constraint::Length(10),
-        Constraint::Length(17),
-    ];
+    let (mut header, mut widths) = if narrow {
+        (
+            vec!["state", "rule", "subject", "fired"],
+            vec![
+                Constraint::Length(17),
+                Constraint::Length(16),
+                Constraint::Min(14),
+                Constraint::Length(10),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "state",
+                "id",
+                "rule",
+                "subject",
+                "fired",
+                "value / threshold",
+            ],
+            vec![
+                Constraint::Length(18),
+                Constraint::Length(5),
+                Constraint::Length(17),
+                Constraint::Min(14),
+                Constraint::Length(10),
+                Constraint::Length(17),
+            ],
+        )
+    };
     if wide {
         header.push("note");
         widths.push(Constraint::Min(12));

@@ -243,7 +243,7 @@ pub fn draw_overlay(f: &mut Frame, ctx: &DrawCtx) {
     let t = ctx.theme;
     match &ctx.state.overlay {
         Some(Overlay::Help { scroll }) => {
-            let area = centered(f.area(), 72, f.area().height.saturating_sub(4));
+            let area = centered(f.area(), 90, f.area().height.saturating_sub(4));
             let mut lines = vec![Line::from(Span::styled(
                 "Keys (from the keymap; ~/.config/agentdeck/keymap.toml overrides)",
                 t.muted,
@@ -259,17 +259,24 @@ pub fn draw_overlay(f: &mut Frame, ctx: &DrawCtx) {
                 lines.push(Line::from(spans));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                "Commands: :overview :live :costs team=T project=P since=7d by=agent :alerts :theme NAME :q",
-                t.muted,
-            )));
+            for text in [
+                "Commands: :overview :live :costs team=T project=P developer=D since=7d by=agent",
+                "          :alerts firing  :live ana  :theme NAME  :q   (words after a view filter it)",
+                "Mouse: the wheel scrolls, a click selects a row or a tab.",
+                "Glyphs: ▲ CRIT △ WARN · INFO  ✓ acked ◷ snoozed ✔ resolved  ● running ◐ idle ○ ended",
+            ] {
+                lines.push(Line::from(Span::styled(text, t.muted)));
+            }
             let block = Block::default()
                 .borders(Borders::ALL)
                 .border_style(t.border_focused)
                 .title(Span::styled(" Help — esc closes ", t.title));
             f.render_widget(Clear, area);
             f.render_widget(
-                Paragraph::new(lines).block(block).scroll((*scroll, 0)),
+                Paragraph::new(lines)
+                    .block(block)
+                    .wrap(Wrap { trim: false })
+                    .scroll((*scroll, 0)),
                 area,
             );
         }

@@ -17,6 +17,7 @@ use super::DrawCtx;
 use crate::domain::Money;
 use crate::domain::alerts::AlertState;
 use crate::domain::period::{local_date, local_day_start_ms};
+use crate::store::queries::view_costs::{CostDim, CostQuery};
 use crate::store::queries::view_overview::{OverviewBounds, OverviewFigures};
 use crate::store::{Reader, Result};
 use crate::tui::format;
@@ -48,6 +49,8 @@ pub struct OverviewModel {
     /// Spend per local day, oldest first (30 days).
     pub daily_spend: Vec<i64>,
     pub alerts: Vec<AlertLine>,
+    /// Today's biggest spenders (developer, computed spend), at most eight.
+    pub top_spenders: Vec<(String, Money)>,
 }
 
 impl OverviewModel {
@@ -111,7 +114,20 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<OverviewModel> {
             a.severity != "warning",
         )
     });
+    let today_q = CostQuery {
+        since_ms: bounds.today_start_ms,
+        until_ms: now_ms + 86_400_000,
+        filters: Vec::new(),
+    };
+    let mut spenders: std::collections::BTreeMap<String, Money> = Default::default();
+    for c in reader.cost_cells(&today_q, CostDim::Developer)? {
+        *spenders.entry(c.key).or_default() += c.cost;
+    }
+    let mut top_spenders: Vec<(String, Money)> = spenders.into_iter().collect();
+    top_spenders.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top_spenders.truncate(8);
     Ok(OverviewModel {
+        top_spenders,
         avg_session: format::duration(figures.avg_session_ms),
         acceptance: (figures.suggestions_7d > 0)
             .then(|| figures.acceptances_7d as f64 / figures.suggestions_7d as f64),
@@ -178,20 +194,24 @@ pub fn draw(
         kv(
             "sessions",
             fig.sessions_today.to_string(),
-            &format!("{} running", fig.running_sessions),
+            &format!("· {} running now", fig.running_sessions),
         ),
         kv("avg length", m.avg_session.clone(), ""),
         kv(
             "tokens",
             format::count(fig.tokens_today),
-            &format!("{} out", format::count(fig.output_tokens_today)),
+            &format!("· {} output", format::count(fig.output_tokens_today)),
         ),
         kv(
             "acceptance",
             format::ratio_percent(m.acceptance),
-            "7d, vendor",
+            "last 7 days, vendor-reported",
         ),
-        kv("lines accepted", format::count(fig.lines_accepted_7d), "7d"),
+        kv(
+            "lines accepted",
+            format::count(fig.lines_accepted_7d),
+            "last 7 days",
+        ),
     ];
     f.render_widget(Paragraph::new(today).block(block("Today")), today_area);
 
@@ -248,10 +268,40 @@ pub fn draw(
             })
             .collect()
     };
+    let mix_height = (mix.len() as u16 + 2).min(mix_area.height);
+    let [mix_area, spenders_area] =
+        Layout::vertical([Constraint::Length(mix_height), Constraint::Min(0)]).areas(mix_area);
     f.render_widget(
         Paragraph::new(mix).block(block("Agent mix (sessions today)")),
         mix_area,
     );
+    if spenders_area.height >= 3 {
+        let max = m
+            .top_spenders
+            .first()
+            .map(|(_, c)| c.micro_usd())
+            .unwrap_or(0)
+            .max(1);
+        let w = spenders_area.width.saturating_sub(34).max(3) as usize;
+        let lines: Vec<Line> = if m.top_spenders.is_empty() {
+            vec![Line::from(Span::styled("no spend today yet", t.muted))]
+        } else {
+            m.top_spenders
+                .iter()
+                .map(|(dev, cost)| {
+                    Line::from(vec![
+                        Span::styled(format!("{:<20}", format::fit(dev, 19)), t.text),
+                        Span::styled(bar(cost.micro_usd() as f64 / max as f64, w), t.series(1)),
+                        Span::styled(format!(" {:>9}", format::money(*cost)), t.muted),
+                    ])
+                })
+                .collect()
+        };
+        f.render_widget(
+            Paragraph::new(lines).block(block("Top spend today (computed)")),
+            spenders_area,
+        );
+    }
 
     let selected = super::selection(screen, visible);
     let wide = alerts_area.width >= 70;

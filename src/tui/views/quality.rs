@@ -107,21 +107,22 @@ pub fn draw(
     };
     let (ai, human): (&OutcomeSide, &OutcomeSide) = (&m.facts.ai, &m.facts.human);
     let all_prs = ai.prs + human.prs;
+    let vw = (left.width.saturating_sub(24) / 2).clamp(12, 16) as usize;
     let row = |label: &str, a: String, h: String| {
         Line::from(vec![
-            Span::styled(format!("{label:<24}"), t.muted),
-            Span::styled(format!("{a:<16}"), t.text),
+            Span::styled(format!("{label:<22}"), t.muted),
+            Span::styled(format!("{a:<vw$}"), t.text),
             Span::styled(h, t.text),
         ])
     };
     let hours = |h: Option<f64>| h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "–".into());
     let cov = |c: Option<f64>| {
         c.map(|c| format!("{c:+.1} pt"))
-            .unwrap_or_else(|| "not provided".into())
+            .unwrap_or_else(|| "n/a".into())
     };
     let mut lines = vec![
         Line::from(vec![Span::styled(
-            format!("{:<24}{:<16}{}", "", "AI-assisted", "human"),
+            format!("{:<22}{:<vw$}{}", "", "AI-assisted", "human"),
             t.header,
         )]),
         row(
@@ -175,7 +176,7 @@ pub fn draw(
         ),
         Line::from(""),
         Line::from(vec![
-            Span::styled(format!("{:<24}", "incidents (30d)"), t.muted),
+            Span::styled(format!("{:<22}", "incidents (30d)"), t.muted),
             Span::styled(
                 format!(
                     "{} total, {} AI-linked",

@@ -168,6 +168,7 @@ pub fn draw(
             let outcome = match (w.commits, w.merged_prs) {
                 (0, 0) => Span::styled("no commit yet", t.muted),
                 (c, 0) => Span::styled(format!("✓ {c} commit(s)"), t.ok),
+                (0, p) => Span::styled(format!("✓ {p} PR merged"), t.ok),
                 (c, p) => Span::styled(format!("✓ {c} commit(s), {p} PR merged"), t.ok),
             };
             let agents = if w.agents.len() > 1 {

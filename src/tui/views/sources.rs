@@ -137,6 +137,7 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let (top, bottom) = split(area);
+    let narrow = area.width < 100;
     let rows = table::window(visible, screen.offset, top)
         .iter()
         .map(|&i| {
@@ -147,14 +148,17 @@ pub fn draw(
                 "✓ ok" => t.ok,
                 _ => t.muted,
             };
-            vec![
+            let mut cells = vec![
                 Line::from(Span::styled(l.state, style)),
                 Line::from(l.status.source.clone()),
-                Line::from(l.status.kind.clone()),
-                Line::from(l.last_success.clone()),
-                Line::from(format::count(l.status.rows)).right_aligned(),
-                Line::from(Span::styled(l.last_error.clone(), t.muted)),
-            ]
+            ];
+            if !narrow {
+                cells.push(Line::from(l.status.kind.clone()));
+            }
+            cells.push(Line::from(l.last_success.clone()));
+            cells.push(Line::from(format::count(l.status.rows)).right_aligned());
+            cells.push(Line::from(Span::styled(l.last_error.clone(), t.muted)));
+            cells
         })
         .collect();
     table::draw(
@@ -162,22 +166,36 @@ pub fn draw(
         top,
         table::TableSpec {
             title: " Sources ".into(),
-            header: vec![
-                "state",
-                "source",
-                "kind",
-                "last success (lag)",
-                "rows",
-                "last error",
-            ],
-            widths: vec![
-                Constraint::Length(10),
-                Constraint::Length(18),
-                Constraint::Length(10),
-                Constraint::Length(19),
-                Constraint::Length(7),
-                Constraint::Min(10),
-            ],
+            header: if narrow {
+                vec!["state", "source", "last success", "rows", "last error"]
+            } else {
+                vec![
+                    "state",
+                    "source",
+                    "kind",
+                    "last success (lag)",
+                    "rows",
+                    "last error",
+                ]
+            },
+            widths: if narrow {
+                vec![
+                    Constraint::Length(10),
+                    Constraint::Length(18),
+                    Constraint::Length(12),
+                    Constraint::Length(6),
+                    Constraint::Min(10),
+                ]
+            } else {
+                vec![
+                    Constraint::Length(10),
+                    Constraint::Length(18),
+                    Constraint::Length(10),
+                    Constraint::Length(19),
+                    Constraint::Length(7),
+                    Constraint::Min(10),
+                ]
+            },
             rows,
             selected: super::selection(screen, visible),
             offset: screen.offset,
