@@ -229,3 +229,52 @@ fn user_keymap_overrides_defaults() {
     assert!(update(&mut s, key('q'), &clock()).is_empty());
     assert_eq!(update(&mut s, key('x'), &clock()), vec![Effect::Quit]);
 }
+
+#[test]
+fn selection_follows_its_row_when_a_refresh_reorders_the_table() {
+    use agentdeck::store::queries::source_status::SourceStatus;
+    use agentdeck::tui::views::sources::SourceLine;
+    let line = |name: &str| SourceLine {
+        status: SourceStatus {
+            source: name.into(),
+            kind: "files".into(),
+            last_success: None,
+            last_error_at: None,
+            last_error: None,
+            rows: 0,
+        },
+        state: "✓ ok",
+        last_success: String::new(),
+        last_error: String::new(),
+    };
+    let model = |names: &[&str]| {
+        Box::new(Model::Sources(SourcesModel {
+            lines: names.iter().map(|n| line(n)).collect(),
+            next: vec![],
+        }))
+    };
+    let mut s = state(false);
+    update(&mut s, key('8'), &clock());
+    let g = s.generation;
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation: g,
+            result: Ok(model(&["a", "b", "c"])),
+        },
+        &clock(),
+    );
+    update(&mut s, code(KeyCode::Down), &clock());
+    assert_eq!(s.top().selected, 1);
+    update(&mut s, key('r'), &clock());
+    let g = s.generation;
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation: g,
+            result: Ok(model(&["new", "a", "c", "b"])),
+        },
+        &clock(),
+    );
+    assert_eq!(s.top().selected, 3, "still on `b`");
+}

@@ -76,7 +76,23 @@ pub fn update(state: &mut State, msg: Msg, clock: &dyn Clock) -> Vec<Effect> {
                     if state.cache.len() > CACHE_SCREENS {
                         state.cache.remove(0);
                     }
+                    // Keep the same row selected when live data reorders the table.
+                    let previous = state.model.as_ref().and_then(|old| {
+                        let visible = old.visible(&state.top().filter);
+                        visible
+                            .get(state.top().selected)
+                            .and_then(|&i| old.row_key(i))
+                    });
                     state.model = Some(*model);
+                    if let (Some(key), Some(m)) = (previous, state.model.as_ref()) {
+                        let visible = m.visible(&state.top().filter);
+                        if let Some(pos) = visible
+                            .iter()
+                            .position(|&i| m.row_key(i).as_ref() == Some(&key))
+                        {
+                            state.top_mut().selected = pos;
+                        }
+                    }
                     if state.follow && matches!(state.model, Some(Model::Timeline(_))) {
                         select_last(state);
                     }

@@ -105,8 +105,8 @@ pub fn draw_frame(f: &mut Frame, ctx: &DrawCtx) -> Rect {
             t.accent,
         ));
     }
-    if st.loading {
-        crumbs.push(Span::styled("   ⟳ updating", t.muted));
+    if st.loading && st.model.is_none() {
+        crumbs.push(Span::styled("   loading…", t.muted));
     }
     f.render_widget(Paragraph::new(Line::from(crumbs)), rows[1]);
 

@@ -65,6 +65,32 @@ impl Model {
         }
     }
 
+    /// A stable identity for row `i` (session id, alert id, group key…), so a selection
+    /// survives a refresh that reorders rows. Keys of different screens never match.
+    pub fn row_key(&self, i: usize) -> Option<String> {
+        match self {
+            Model::Overview(m) => m.alerts.get(i).map(|a| format!("overview:{}", a.id)),
+            Model::Live(m) => m.rows.get(i).map(|r| format!("live:{}", r.session.id)),
+            Model::Timeline(m) => m
+                .lines
+                .get(i)
+                .map(|l| format!("line:{}:{}:{}", l.row.session_id, l.row.ts, l.row.kind)),
+            Model::Costs(m) => m.rows.get(i).map(|r| format!("costs:{}", r.key)),
+            Model::Adoption(m) => m.low.get(i).map(|l| format!("low:{}", l.developer)),
+            Model::Quality(m) => m.facts.by_agent.get(i).map(|a| format!("agent:{}", a.0)),
+            Model::Replay(m) => m
+                .sessions
+                .get(i)
+                .and_then(|w| w.ids.first())
+                .map(|id| format!("work:{id}")),
+            Model::Alerts(m) => m.items.get(i).map(|a| format!("alert:{}", a.alert.id)),
+            Model::Sources(m) => m
+                .lines
+                .get(i)
+                .map(|l| format!("source:{}", l.status.source)),
+        }
+    }
+
     /// Indices of rows matching `filter` (case-insensitive; every word must match).
     pub fn visible(&self, filter: &str) -> Vec<usize> {
         if filter.trim().is_empty() {
