@@ -161,3 +161,36 @@ fn sources_table_and_json() {
         "{table}"
     );
 }
+
+#[test]
+fn alerts_check_fires_new_findings_once() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    let count = || {
+        let store = agentdeck::store::Store::open(&dir.path().join("demo.db")).unwrap();
+        store.reader().unwrap().alerts(&[]).unwrap().len()
+    };
+    let before = count();
+    let out = agentdeck(dir.path(), &["--read-only", "alerts", "check", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "the demo has something to find");
+    assert!(findings.iter().all(|f| f["recorded"] == false));
+    assert_eq!(count(), before, "--read-only records nothing");
+
+    let out = agentdeck(dir.path(), &["alerts", "check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after_first = count();
+    let out = agentdeck(dir.path(), &["alerts", "check", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["new"] == false),
+        "{doc:#}"
+    );
+    assert_eq!(count(), after_first, "a second check fires nothing new");
+}

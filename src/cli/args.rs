@@ -101,6 +101,11 @@ pub enum AlertsCommand {
     Snooze { id: i64, duration: String },
     /// Mark an alert resolved
     Resolve { id: i64 },
+    /// Evaluate the rules over the store now and fire alerts for new findings
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
     /// The rules and when they fire
     Rules {
         #[arg(long)]

@@ -22,6 +22,9 @@ pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow:
             json: list_json,
         } => list(ctx, state.as_deref(), json || *list_json),
         AlertsCommand::Rules { json: rules_json } => rules(json || *rules_json),
+        AlertsCommand::Check { json: check_json } => {
+            super::alerts_check::run(ctx, json || *check_json)
+        }
         AlertsCommand::Ack { id, note } => {
             let by = ctx.developer();
             let note = note.clone().unwrap_or_default();
