@@ -171,6 +171,23 @@ pub struct Finding {
     pub message: String,
 }
 
+fn finding(
+    rule: Rule,
+    subject: impl Into<String>,
+    value: f64,
+    threshold: f64,
+    message: String,
+) -> Finding {
+    Finding {
+        rule,
+        subject: subject.into(),
+        severity: rule.severity(),
+        value,
+        threshold,
+        message,
+    }
+}
+
 /// Spend today against the average of the trailing days (oldest first; days without spend
 /// count as zero). Needs at least three trailing days to judge.
 pub fn spend_spike(
@@ -185,17 +202,18 @@ pub fn spend_spike(
     }
     let average = window.iter().copied().sum::<Money>().as_usd() / window.len() as f64;
     let limit = average * t.spike_factor;
-    (today.as_usd() >= limit).then(|| Finding {
-        rule: Rule::SpendSpike,
-        subject: subject.to_string(),
-        severity: Rule::SpendSpike.severity(),
-        value: today.as_usd(),
-        threshold: limit,
-        message: format!(
-            "spend today {today} is {:.1}× the {}-day average ${average:.2}",
-            today.as_usd() / average.max(0.01),
-            window.len()
-        ),
+    (today.as_usd() >= limit).then(|| {
+        finding(
+            Rule::SpendSpike,
+            subject.to_string(),
+            today.as_usd(),
+            limit,
+            format!(
+                "spend today {today} is {:.1}× the {}-day average ${average:.2}",
+                today.as_usd() / average.max(0.01),
+                window.len()
+            ),
+        )
     })
 }
 
@@ -211,18 +229,19 @@ pub fn rate_limit_storm(
         *per_minute.entry(ts.div_euclid(60_000)).or_default() += 1;
     }
     let (minute, worst) = per_minute.into_iter().max_by_key(|&(m, n)| (n, -m))?;
-    (worst >= t.storm_per_minute).then(|| Finding {
-        rule: Rule::RateLimitStorm,
-        subject: subject.to_string(),
-        severity: Rule::RateLimitStorm.severity(),
-        value: worst as f64,
-        threshold: t.storm_per_minute as f64,
-        message: format!(
-            "{worst} rate-limited requests (429) in the minute from {}",
-            chrono::DateTime::from_timestamp_millis(minute * 60_000)
-                .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default()
-        ),
+    (worst >= t.storm_per_minute).then(|| {
+        finding(
+            Rule::RateLimitStorm,
+            subject.to_string(),
+            worst as f64,
+            t.storm_per_minute as f64,
+            format!(
+                "{worst} rate-limited requests (429) in the minute from {}",
+                chrono::DateTime::from_timestamp_millis(minute * 60_000)
+                    .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default()
+            ),
+        )
     })
 }
 
@@ -237,16 +256,17 @@ pub fn low_acceptance(
         return None;
     }
     let ratio = acceptances as f64 / suggestions as f64;
-    (ratio < t.acceptance_min_ratio).then(|| Finding {
-        rule: Rule::LowAcceptance,
-        subject: subject.to_string(),
-        severity: Rule::LowAcceptance.severity(),
-        value: ratio,
-        threshold: t.acceptance_min_ratio,
-        message: format!(
-            "{acceptances} of {suggestions} suggestions accepted ({:.0}%)",
-            ratio * 100.0
-        ),
+    (ratio < t.acceptance_min_ratio).then(|| {
+        finding(
+            Rule::LowAcceptance,
+            subject.to_string(),
+            ratio,
+            t.acceptance_min_ratio,
+            format!(
+                "{acceptances} of {suggestions} suggestions accepted ({:.0}%)",
+                ratio * 100.0
+            ),
+        )
     })
 }
 
@@ -262,147 +282,26 @@ pub fn budget(
     let budget = budget.filter(|b| b.micro_usd() > 0)?;
     let subject = format!("team:{team}");
     if month_to_date >= budget {
-        return Some(Finding {
-            rule: Rule::BudgetBreach,
+        return Some(finding(
+            Rule::BudgetBreach,
             subject,
-            severity: Rule::BudgetBreach.severity(),
-            value: month_to_date.as_usd(),
-            threshold: budget.as_usd(),
-            message: format!(
-                "month-to-date spend {month_to_date} has reached the {budget} monthly budget"
-            ),
-        });
+            month_to_date.as_usd(),
+            budget.as_usd(),
+            format!("month-to-date spend {month_to_date} has reached the {budget} monthly budget"),
+        ));
     }
     let limit = budget.as_usd() * t.forecast_ratio;
-    (forecast.as_usd() >= limit).then(|| Finding {
-        rule: Rule::BudgetForecast,
-        subject,
-        severity: Rule::BudgetForecast.severity(),
-        value: forecast.as_usd(),
-        threshold: limit,
-        message: format!("month-end forecast {forecast} (estimate) exceeds the {budget} budget"),
+    (forecast.as_usd() >= limit).then(|| {
+        finding(
+            Rule::BudgetForecast,
+            subject,
+            forecast.as_usd(),
+            limit,
+            format!("month-end forecast {forecast} (estimate) exceeds the {budget} budget"),
+        )
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn usd(v: f64) -> Money {
-        Money::from_usd(v)
-    }
-
-    #[test]
-    fn spend_spike_table() {
-        let t = Thresholds::default();
-        let flat = [usd(10.0); 14];
-        let cases: [(&str, Money, &[Money], bool); 6] = [
-            ("3x average fires", usd(30.0), &flat, true),
-            ("just under 3x", usd(29.0), &flat, false),
-            ("below the minimum", usd(15.0), &[usd(1.0); 14], false),
-            (
-                "too little history",
-                usd(90.0),
-                &[usd(10.0), usd(10.0)],
-                false,
-            ),
-            (
-                "quiet days count as zero",
-                usd(25.0),
-                &[usd(0.0), usd(0.0), usd(0.0), usd(20.0)],
-                true,
-            ),
-            (
-                "only the window counts",
-                usd(40.0),
-                &[[usd(1000.0)].as_slice(), &flat].concat(),
-                true,
-            ),
-        ];
-        for (name, today, trailing, fires) in cases {
-            assert_eq!(
-                spend_spike("team:x", today, trailing, &t).is_some(),
-                fires,
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn rate_limit_storm_counts_per_minute() {
-        let t = Thresholds::default();
-        let burst: Vec<i64> = (0..12).map(|i| 120_000 + i * 4_000).collect(); // 48 s, same minute
-        let spread: Vec<i64> = (0..30).map(|i| i * 20_000).collect(); // 3 per minute
-        let cases: [(&str, &[i64], Option<f64>); 3] = [
-            ("burst", &burst, Some(12.0)),
-            ("spread", &spread, None),
-            ("none", &[], None),
-        ];
-        for (name, ts, want) in cases {
-            assert_eq!(
-                rate_limit_storm("source:claude_code", ts, &t).map(|f| f.value),
-                want,
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn low_acceptance_table() {
-        let t = Thresholds::default();
-        let cases = [
-            (1000, 150, true),
-            (1000, 200, false),
-            (100, 0, false),
-            (0, 0, false),
-        ];
-        for (suggestions, accepted, fires) in cases {
-            assert_eq!(
-                low_acceptance("developer:a", suggestions, accepted, &t).is_some(),
-                fires,
-                "{suggestions}/{accepted}"
-            );
-        }
-    }
-
-    #[test]
-    fn budget_table() {
-        let t = Thresholds::default();
-        let cases = [
-            (
-                usd(1200.0),
-                usd(2000.0),
-                Some(usd(1000.0)),
-                Some(Rule::BudgetBreach),
-            ),
-            (
-                usd(600.0),
-                usd(1100.0),
-                Some(usd(1000.0)),
-                Some(Rule::BudgetForecast),
-            ),
-            (usd(400.0), usd(800.0), Some(usd(1000.0)), None),
-            (usd(9000.0), usd(9000.0), None, None),
-            (usd(10.0), usd(10.0), Some(Money::ZERO), None),
-        ];
-        for (mtd, forecast, b, want) in cases {
-            assert_eq!(
-                budget("platform", mtd, forecast, b, &t).map(|f| f.rule),
-                want,
-                "{mtd} {forecast} {b:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for r in Rule::ALL {
-            assert_eq!(Rule::parse(r.as_str()), Some(r));
-            assert!(!r.condition(&Thresholds::default()).is_empty());
-        }
-        for s in AlertState::ALL {
-            assert_eq!(AlertState::parse(s.as_str()), Some(s));
-        }
-        assert_eq!(Severity::parse("warning"), Some(Severity::Warning));
-    }
-}
+#[path = "alerts_tests.rs"]
+mod tests;
