@@ -124,3 +124,32 @@ fn user_themes_shadow_builtins() {
     assert!(c.load("ocean").is_ok());
     assert_eq!(c.names().len(), 6);
 }
+
+fn context(args: &[&str]) -> agentdeck::cli::context::Context {
+    use clap::Parser;
+    let mut argv = vec!["agentdeck"];
+    argv.extend_from_slice(args);
+    let cli = agentdeck::cli::args::Cli::try_parse_from(argv).unwrap();
+    agentdeck::cli::context::Context::new(cli.global).unwrap()
+}
+
+#[test]
+fn color_never_selects_mono_and_strips_every_theme() {
+    let ctx = context(&["--color", "never", "--tz", "UTC"]);
+    let (themes, index, warnings) = agentdeck::cli::commands::console::resolve_themes(&ctx);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(themes[index].name, "mono");
+    assert!(themes.iter().all(|t| colours(t).is_empty()));
+}
+
+#[test]
+fn a_broken_theme_file_falls_back_to_default_with_a_located_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"bad\"\n[roles]\ntitle = { fg = 12.5 }\n").unwrap();
+    let ctx = context(&["--color", "always", "--tz", "UTC", "--theme", bad.to_str().unwrap()]);
+    let (themes, index, warnings) = agentdeck::cli::commands::console::resolve_themes(&ctx);
+    assert_eq!(themes[index].name, "default");
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains(&format!("{}:3:", bad.display())), "{warnings:?}");
+}
