@@ -122,17 +122,39 @@ fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     if s.sources.is_empty() {
         spans.push(Span::styled("no sources yet", t.muted));
     }
-    for (i, src) in s.sources.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(" · ", t.muted));
+    let full: usize = s
+        .sources
+        .iter()
+        .map(|x| x.name.chars().count() + x.age.chars().count() + 5)
+        .sum();
+    if full + 40 <= area.width as usize {
+        for (i, src) in s.sources.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" · ", t.muted));
+            }
+            let (glyph, style) = if src.failing {
+                ("✗", t.critical)
+            } else {
+                ("✓", t.ok)
+            };
+            spans.push(Span::styled(format!("{glyph} {}", src.name), style));
+            spans.push(Span::styled(format!(" {}", src.age), t.status_bar));
         }
-        let (glyph, style) = if src.failing {
-            ("✗", t.critical)
-        } else {
-            ("✓", t.ok)
-        };
-        spans.push(Span::styled(format!("{glyph} {}", src.name), style));
-        spans.push(Span::styled(format!(" {}", src.age), t.status_bar));
+    } else if !s.sources.is_empty() {
+        let failing: Vec<&str> = s
+            .sources
+            .iter()
+            .filter(|x| x.failing)
+            .map(|x| x.name.as_str())
+            .collect();
+        let ok = s.sources.len() - failing.len();
+        spans.push(Span::styled(format!("✓ {ok} sources ok"), t.ok));
+        if !failing.is_empty() {
+            spans.push(Span::styled(
+                format!(" · ✗ {} failing: {}", failing.len(), failing.join(", ")),
+                t.critical,
+            ));
+        }
     }
     spans.push(Span::styled(" │ ", t.muted));
     spans.push(Span::styled(format!("data {}", s.data_age), t.status_bar));

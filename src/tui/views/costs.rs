@@ -26,8 +26,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::collections::BTreeMap;
 
-/// A developer spending more than this multiple of the median in scope is flagged.
+/// A developer spending, inside one group, more than this multiple of the median
+/// (developer, group) spend in scope is flagged — when above `HIGH_SPEND_FLOOR`.
 pub const HIGH_SPEND_FACTOR: f64 = 3.0;
+pub const HIGH_SPEND_FLOOR: Money = Money(1_000_000);
 /// Vendor acceptance below this share is flagged.
 pub const LOW_ACCEPTANCE: f64 = 0.20;
 const TREND_DAYS: i64 = 14;
@@ -142,11 +144,12 @@ pub fn load(
     let local_now = now.with_timezone(&tz).naive_local();
     let forecast_of = |m: Money| crate::domain::forecast::month_end(m, local_now).month_end;
     // Per-developer spend across the whole scope, for the outlier rule.
-    let mut per_dev: BTreeMap<&str, i64> = BTreeMap::new();
-    for c in &cells {
-        *per_dev.entry(c.developer.as_str()).or_default() += c.cost.micro_usd();
-    }
-    let mut spends: Vec<i64> = per_dev.values().copied().filter(|v| *v > 0).collect();
+    // A developer's spend inside one group, against the median of all such spends in scope.
+    let mut spends: Vec<i64> = cells
+        .iter()
+        .map(|c| c.cost.micro_usd())
+        .filter(|v| *v > 0)
+        .collect();
     spends.sort_unstable();
     let median = spends.get(spends.len() / 2).copied().unwrap_or(0);
     let total: Money = cells.iter().map(|c| c.cost).sum();
@@ -171,9 +174,10 @@ pub fn load(
             let high = cs
                 .iter()
                 .filter(|c| {
+                    let spend = c.cost.micro_usd();
                     median > 0
-                        && per_dev.get(c.developer.as_str()).copied().unwrap_or(0) as f64
-                            > HIGH_SPEND_FACTOR * median as f64
+                        && spend >= HIGH_SPEND_FLOOR.micro_usd()
+                        && spend as f64 > HIGH_SPEND_FACTOR * median as f64
                 })
                 .count();
             let low = devs
