@@ -241,8 +241,9 @@ pub fn next_usage(agent: Agent, ctx: &mut Context, rng: &mut Rng) -> (TokenUsage
     (u, compacted)
 }
 
-/// What an agent-made commit looks like in git (sources.md §8): `(agent label, detected by)`.
-/// `None` for the label means the commit carries no marker and only telemetry links it.
+/// How an agent-made commit is recognised (sources.md §8): `trailer` (Co-authored-by),
+/// `author` (the agent's own git identity: Cursor Agent, copilot-swe-agent[bot]) or
+/// `telemetry` (no marker in git; the session's commit event links it).
 pub fn attribution(agent: Agent, rng: &mut Rng) -> &'static str {
     match agent {
         Agent::ClaudeCode => {
