@@ -32,6 +32,9 @@ pub fn spawn_simulator(store: Store, seed: u64) -> tokio::task::JoinHandle<()> {
                 let ops = tokio::task::spawn_blocking(move || resolvable(&reading, now)).await;
                 batch.ops.extend(ops.unwrap_or_default());
             }
+            if batch.is_empty() {
+                continue;
+            }
             match store.writer().apply(batch).await {
                 Ok(_) => {}
                 Err(StoreError::WriterGone) => break,
