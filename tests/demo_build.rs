@@ -96,7 +96,9 @@ fn the_demo_covers_every_agent_and_every_alert_state() {
         assert!(alerts.iter().any(|a| a.row.rule == rule), "no {rule} alert");
     }
     assert!(
-        alerts.iter().any(|a| a.row.rule.starts_with("budget_") && a.row.state == AlertState::Firing),
+        alerts
+            .iter()
+            .any(|a| a.row.rule.starts_with("budget_") && a.row.state == AlertState::Firing),
         "no firing budget alert in {alerts:#?}"
     );
     let acked = alerts
