@@ -34,6 +34,31 @@ fn every_view_populated() {
 }
 
 #[test]
+fn query_errors_are_shown_with_the_last_data() {
+    let (_dir, store) = seeded_store();
+    let mut h = Harness::new(&store, now(), chrono_tz::UTC, false).unwrap();
+    h.press("8");
+    h.press("r");
+    // The refresh's answer fails (as a locked or corrupt store would).
+    let generation = h.state.generation;
+    h.send(agentdeck::tui::msg::Msg::Loaded {
+        generation,
+        result: Err("database is locked".into()),
+    });
+    insta::assert_snapshot!("sources_error_80x24", h.render(80, 24));
+    let (_dir2, empty) = empty_store();
+    let mut h = Harness::new(&empty, now(), chrono_tz::UTC, false).unwrap();
+    h.press("3");
+    h.state.model = None;
+    let g = h.state.generation;
+    h.send(agentdeck::tui::msg::Msg::Loaded {
+        generation: g,
+        result: Err("no such table: rollups".into()),
+    });
+    insta::assert_snapshot!("costs_error_no_data_80x24", h.render(80, 24));
+}
+
+#[test]
 fn drill_downs_and_overlays() {
     let (_dir, store) = seeded_store();
     let mut h = Harness::new(&store, now(), chrono_tz::UTC, false).unwrap();

@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(money(Money::from_usd(1234.4)), "$1,234");
         assert_eq!(money(Money::from_usd(12.345)), "$12.35");
         assert_eq!(count(12_345), "12.3k");
-        assert_eq!(duration(3 * 3600_000 + 5 * 60_000), "3h 05m");
+        assert_eq!(duration(3 * 3_600_000 + 5 * 60_000), "3h 05m");
         assert_eq!(ago(0, 90_000), "1m ago");
         assert_eq!(percent(1, 4), "25%");
         assert_eq!(percent(1, 0), "–");

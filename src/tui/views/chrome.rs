@@ -105,6 +105,12 @@ pub fn draw_frame(f: &mut Frame, ctx: &DrawCtx) -> Rect {
             t.accent,
         ));
     }
+    if let (Some(e), Some(_)) = (&st.error, &st.model) {
+        crumbs.push(Span::styled(
+            format!("   ✗ query failed: {e} (showing the last data)"),
+            t.critical,
+        ));
+    }
     if st.loading && st.model.is_none() {
         crumbs.push(Span::styled("   loading…", t.muted));
     }

@@ -287,14 +287,14 @@ pub fn draw(
             if r.low_acceptance > 0 {
                 flags.push(format!("⚠ {} low accept", r.low_acceptance));
             }
-            if let Some((b, fc)) = r.budget {
-                if fc > b {
-                    flags.push(format!(
-                        "⚠ forecast {} > budget {}",
-                        format::money(fc),
-                        format::money(b)
-                    ));
-                }
+            if let Some((b, fc)) = r.budget
+                && fc > b
+            {
+                flags.push(format!(
+                    "⚠ forecast {} > budget {}",
+                    format::money(fc),
+                    format::money(b)
+                ));
             }
             if r.unpriced_requests > 0 {
                 flags.push(format!("{} unpriced", r.unpriced_requests));

@@ -60,7 +60,7 @@ pub struct SourceLine {
     pub last_error: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourcesModel {
     pub lines: Vec<SourceLine>,
     /// Hints for known sources that have never reported.

@@ -181,10 +181,10 @@ pub fn draw(
                 _ => t.muted,
             };
             let mut detail = r.name.clone().unwrap_or_default();
-            if let Some(d) = &r.detail {
-                if r.kind != "request" || d == "unpriced" {
-                    detail.push_str(&format!(" {d}"));
-                }
+            if let Some(d) = &r.detail
+                && (r.kind != "request" || d == "unpriced")
+            {
+                detail.push_str(&format!(" {d}"));
             }
             if let Some(code) = r.status_code {
                 detail.push_str(&format!(" HTTP {code}"));

@@ -26,7 +26,7 @@ pub fn bar(share: f64, width: usize) -> String {
     const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
     let eighths = (share.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
     let mut s: String = "█".repeat(eighths / 8);
-    if eighths % 8 != 0 && s.chars().count() < width {
+    if !eighths.is_multiple_of(8) && s.chars().count() < width {
         s.push(PARTS[eighths % 8]);
     }
     while s.chars().count() < width {
