@@ -66,6 +66,7 @@ fn drill_downs_and_overlays() {
     h.press("enter");
     insta::assert_snapshot!("live_session_timeline_120x40", h.render(120, 40));
     h.press("6");
+    h.press("j"); // ana's work session: Claude Code, then Codex
     h.press("enter");
     insta::assert_snapshot!("replay_work_session_120x40", h.render(120, 40));
     h.press("3");
