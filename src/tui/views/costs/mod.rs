@@ -1,14 +1,6 @@
 //! Costs: a drillable tree (team → project → developer; `g` regroups by agent or model),
 //! with a period selector, share, per-developer spend, a 14-day trend, month-end forecast
-//! against budget, and ⚠ flags for high per-developer spend and low acceptance.
-//!
-//! ```text
-//!  period 7d (p) · by team (g) · $1,234 computed · month $3,400 → forecast $5,100 of $6,000
-//! ┌ Teams — ⏎ drills into projects ────────────────────────────────────────────┐
-//! │  team       spend    share  ▇▇▇▇     devs  per dev  14d trend      flags  │
-//! │▶ platform   $812.10  66%    █████▌   9     $90.23   ▁▂▃▅▇▆▅▃▂▁     ⚠ 2 high│
-//! └───────────────────────────────────────────────────────────────────────────┘
-//! ```
+//! against budget, and ⚠ flags. This file builds the view model; `render.rs` draws it.
 
 use super::DrawCtx;
 use crate::domain::Money;
@@ -23,7 +15,7 @@ use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 use std::collections::BTreeMap;
 
 /// A developer spending, inside one group, more than this multiple of the median
@@ -87,6 +79,8 @@ pub struct CostsModel {
     pub forecast: Money,
     pub budget: Option<Money>,
     pub rows: Vec<CostRow>,
+    /// `MM-DD` labels of the trend's days, oldest first.
+    pub trend_days: Vec<String>,
 }
 
 impl CostsModel {
@@ -224,7 +218,15 @@ pub fn load(
         None if path.is_empty() && !budgets.is_empty() => Some(budgets.values().copied().sum()),
         None => None,
     };
+    let trend_days = (0..TREND_DAYS)
+        .map(|i| {
+            (trend_first + Duration::days(i))
+                .format("%m-%d")
+                .to_string()
+        })
+        .collect();
     Ok(CostsModel {
+        trend_days,
         dim,
         period,
         group,
@@ -236,169 +238,5 @@ pub fn load(
     })
 }
 
-pub fn table_area(body: Rect) -> Rect {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).split(body)[1]
-}
-
-pub fn draw(
-    f: &mut Frame,
-    area: Rect,
-    m: &CostsModel,
-    screen: &Screen,
-    visible: &[usize],
-    ctx: &DrawCtx,
-) {
-    let t = ctx.theme;
-    let parts = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).split(area);
-    let over = m.budget.is_some_and(|b| m.forecast > b);
-    let budget = match m.budget {
-        Some(b) => format!(
-            " of {} budget{}",
-            format::money(b),
-            if over { " ⚠ over" } else { "" }
-        ),
-        None => String::new(),
-    };
-    let line = Line::from(vec![
-        Span::styled(format!(" period {} ", m.period.label()), t.accent),
-        Span::styled("(p) · ", t.muted),
-        Span::styled(format!("by {} ", m.group.label()), t.accent),
-        Span::styled("(g) · ", t.muted),
-        Span::styled(format!("{} computed", format::money(m.total)), t.text),
-        Span::styled(
-            format!(" · month {} → ", format::money(m.month_to_date)),
-            t.muted,
-        ),
-        Span::styled(
-            format!("{} forecast{budget}", format::money(m.forecast)),
-            if over { t.warning } else { t.text },
-        ),
-    ]);
-    f.render_widget(Paragraph::new(line), parts[0]);
-    let wide = area.width >= 120;
-    let rows = table::window(visible, screen.offset, parts[1])
-        .iter()
-        .map(|&i| {
-            let r = &m.rows[i];
-            let mut flags = Vec::new();
-            if r.high_spenders > 0 {
-                flags.push(format!("⚠ {} high spend", r.high_spenders));
-            }
-            if r.low_acceptance > 0 {
-                flags.push(format!("⚠ {} low accept", r.low_acceptance));
-            }
-            if let Some((b, fc)) = r.budget
-                && fc > b
-            {
-                flags.push(format!(
-                    "⚠ forecast {} > budget {}",
-                    format::money(fc),
-                    format::money(b)
-                ));
-            }
-            if r.unpriced_requests > 0 {
-                flags.push(format!("{} unpriced", r.unpriced_requests));
-            }
-            let flag_style = if flags.iter().any(|f| f.starts_with('⚠')) {
-                t.warning
-            } else {
-                t.muted
-            };
-            let mut cells = vec![
-                Line::from(r.key.clone()),
-                Line::from(format::money(r.cost)).right_aligned(),
-                Line::from(format!("{:.0}%", r.share * 100.0)).right_aligned(),
-            ];
-            if wide {
-                cells.push(Line::from(Span::styled(bar(r.share, 10), t.series(0))));
-                cells.push(Line::from(format::count(r.tokens)).right_aligned());
-            }
-            cells.push(Line::from(r.developers.to_string()).right_aligned());
-            cells.push(Line::from(format::money(r.per_developer)).right_aligned());
-            cells.push(Line::from(Span::styled(spark(&r.trend), t.series(1))));
-            cells.push(Line::from(Span::styled(flags.join(" · "), flag_style)));
-            cells
-        })
-        .collect();
-    let dim = dim_label(m.dim);
-    let (header, widths) = if wide {
-        (
-            vec![
-                dim,
-                "spend",
-                "share",
-                "",
-                "tokens",
-                "devs",
-                "per dev",
-                "14d trend",
-                "flags",
-            ],
-            vec![
-                Constraint::Min(16),
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(10),
-                Constraint::Length(7),
-                Constraint::Length(4),
-                Constraint::Length(9),
-                Constraint::Length(14),
-                Constraint::Min(20),
-            ],
-        )
-    } else {
-        (
-            vec![
-                dim,
-                "spend",
-                "share",
-                "devs",
-                "per dev",
-                "14d trend",
-                "flags",
-            ],
-            vec![
-                Constraint::Min(12),
-                Constraint::Length(9),
-                Constraint::Length(5),
-                Constraint::Length(4),
-                Constraint::Length(8),
-                Constraint::Length(14),
-                Constraint::Min(8),
-            ],
-        )
-    };
-    let next = next_dim(m.group, &screen_path(screen, m.dim))
-        .map(|_| " — ⏎ drills down")
-        .unwrap_or("");
-    table::draw(
-        f,
-        parts[1],
-        table::TableSpec {
-            title: format!(" Spend by {dim}{next} "),
-            header,
-            widths,
-            rows,
-            selected: super::selection(screen, visible),
-            offset: screen.offset,
-            total: visible.len(),
-            focused: true,
-            empty: vec![
-                Line::from(format!("No spend in this period ({}).", m.period.label())),
-                Line::from("Press p for a longer period, or collect usage: `agentdeck ingest`."),
-                Line::from("Team budgets come from [[team]] budget_usd_month in config.toml."),
-            ],
-        },
-        t,
-    );
-}
-
-/// The path one level below the rows shown (to tell whether ⏎ can drill further).
-fn screen_path(screen: &Screen, dim: CostDim) -> Vec<(CostDim, String)> {
-    let mut p = match &screen.kind {
-        crate::tui::state::ScreenKind::Costs { path } => path.clone(),
-        _ => Vec::new(),
-    };
-    p.push((dim, String::new()));
-    p
-}
+mod render;
+pub use render::{draw, table_area};
