@@ -43,6 +43,9 @@ pub struct TimelineModel {
     pub tokens: i64,
     pub cost: Money,
     pub span: String,
+    /// Commits and merged PRs by the developer during the span (and 30 minutes after).
+    pub commits: usize,
+    pub merged_prs: usize,
 }
 
 impl TimelineModel {
@@ -93,7 +96,19 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
         .max()
         .unwrap_or(0);
     let first = sessions.iter().map(|s| s.started_at).min().unwrap_or(0);
+    let developer = sessions
+        .first()
+        .map(|s| s.developer.clone())
+        .unwrap_or_default();
+    let after = super::replay::MAX_GAP_MS;
+    let outcomes: Vec<(String, i64, bool)> = reader
+        .outcome_times(first, last + after)?
+        .into_iter()
+        .filter(|(author, _, _)| *author == developer)
+        .collect();
     Ok(TimelineModel {
+        commits: outcomes.iter().filter(|o| !o.2).count(),
+        merged_prs: outcomes.iter().filter(|o| o.2).count(),
         tokens: sessions.iter().map(|s| s.usage.total()).sum(),
         cost: sessions.iter().map(|s| s.cost).sum(),
         state: SessionState::of(last, now_ms),
@@ -150,6 +165,17 @@ pub fn draw(
             Span::styled(
                 format!(" · {} · {}", agents.join(" → "), m.state.label()),
                 t.text,
+            ),
+            Span::styled(
+                match (m.commits, m.merged_prs) {
+                    (0, 0) => " · outcome: no commit yet".to_string(),
+                    (c, p) => format!(" · outcome: ✓ {c} commit(s), {p} PR(s) merged"),
+                },
+                if m.commits + m.merged_prs > 0 {
+                    t.ok
+                } else {
+                    t.muted
+                },
             ),
         ]),
         Line::from(vec![
