@@ -296,3 +296,36 @@ fn sigterm_restores_the_terminal() {
         "0"
     );
 }
+
+#[test]
+fn a_closed_terminal_ends_the_console_instead_of_spinning() {
+    let (_d, db) = live_store();
+    let Some(t) = Tmux::start(Some(&db), &[]) else {
+        return;
+    };
+    t.wait_for("Open alerts");
+    let pid = t.tmux(&["display-message", "-p", "#{pane_pid}"]);
+    let children = Command::new("pgrep")
+        .args(["-P", pid.trim()])
+        .output()
+        .unwrap();
+    let child = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if child.is_empty() {
+        return;
+    }
+    // Closing the server closes the pty under the console, like a dropped SSH session.
+    t.tmux(&["kill-server"]);
+    let proc_dir = PathBuf::from(format!("/proc/{child}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while proc_dir.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if proc_dir.exists() {
+        let _ = Command::new("kill").args(["-9", &child]).status();
+        panic!("the console kept running after its terminal closed");
+    }
+}

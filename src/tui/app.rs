@@ -12,7 +12,6 @@ use super::{load, terminal, update, views};
 use crate::store::ops::Op;
 use crate::store::{Reader, Store, WriteBatch};
 use chrono_tz::Tz;
-use crossterm::event::Event;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -197,24 +196,7 @@ impl Runner {
 }
 
 fn spawn_event_sources(tx: &UnboundedSender<Msg>, store: &Store, tick: Duration) {
-    let keys = tx.clone();
-    // Blocking reads: the thread sleeps in the kernel until input arrives (no polling).
-    let _ = std::thread::Builder::new()
-        .name("console-input".into())
-        .spawn(move || {
-            loop {
-                let msg = match crossterm::event::read() {
-                    Ok(Event::Key(k)) => Msg::Key(k),
-                    Ok(Event::Mouse(m)) => Msg::Mouse(m),
-                    Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                    Ok(_) => continue,
-                    Err(_) => break,
-                };
-                if keys.send(msg).is_err() {
-                    break;
-                }
-            }
-        });
+    super::events::spawn_input(tx.clone());
     let mut changes = store.changes();
     let t = tx.clone();
     tokio::spawn(async move {
@@ -239,6 +221,18 @@ fn spawn_event_sources(tx: &UnboundedSender<Msg>, store: &Store, tick: Duration)
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
+        let t = tx.clone();
+        if let Ok(mut winch) = signal(SignalKind::window_change()) {
+            tokio::spawn(async move {
+                while winch.recv().await.is_some() {
+                    if let Ok((w, h)) = crossterm::terminal::size()
+                        && t.send(Msg::Resize(w, h)).is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
         for kind in [
             SignalKind::terminate(),
             SignalKind::hangup(),
@@ -297,7 +291,11 @@ pub async fn run(cfg: ConsoleConfig) -> anyhow::Result<()> {
     for e in update::start(&mut state, &clock) {
         runner.run(e);
     }
-    draw(&mut guard.terminal, &state, &cfg.themes)?;
+    if let Err(e) = draw(&mut guard.terminal, &state, &cfg.themes) {
+        // The terminal went away (closed pty, dropped SSH): nothing left to show or report to.
+        tracing::warn!("terminal unavailable, closing the console: {e}");
+        return Ok(());
+    }
     let mut last_frame = Instant::now();
     while let Some(first) = rx.recv().await {
         let mut msg = Some(first);
@@ -316,7 +314,10 @@ pub async fn run(cfg: ConsoleConfig) -> anyhow::Result<()> {
         if since < FRAME {
             tokio::time::sleep(FRAME - since).await;
         }
-        draw(&mut guard.terminal, &state, &cfg.themes)?;
+        if let Err(e) = draw(&mut guard.terminal, &state, &cfg.themes) {
+            tracing::warn!("terminal unavailable, closing the console: {e}");
+            break;
+        }
         last_frame = Instant::now();
     }
     drop(guard);

@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod clock;
 pub mod command;
+pub mod events;
 pub mod format;
 pub mod harness;
 pub mod input;

@@ -9,13 +9,18 @@ use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, stdout};
+use std::mem::ManuallyDrop;
 use std::sync::Once;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// The terminal in console mode; dropping it restores the user's terminal.
+///
+/// The ratatui `Terminal` is deliberately never dropped: its `Drop` re-shows the cursor and
+/// `eprintln!`s on failure, which panics when the terminal is already gone (closed pty).
+/// `restore` does the same work without printing, and the process is about to exit.
 pub struct TerminalGuard {
-    pub terminal: Term,
+    pub terminal: ManuallyDrop<Term>,
 }
 
 /// Puts the terminal back as we found it. Safe to call more than once.
@@ -34,6 +39,10 @@ fn install_panic_hook() {
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            tracing::error!(
+                "panic: {info}\n{}",
+                std::backtrace::Backtrace::force_capture()
+            );
             restore();
             previous(info);
         }));
@@ -49,7 +58,9 @@ pub fn enter() -> std::io::Result<TerminalGuard> {
         return Err(e);
     }
     match Terminal::new(CrosstermBackend::new(out)) {
-        Ok(terminal) => Ok(TerminalGuard { terminal }),
+        Ok(terminal) => Ok(TerminalGuard {
+            terminal: ManuallyDrop::new(terminal),
+        }),
         Err(e) => {
             restore();
             Err(e)

@@ -72,17 +72,26 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
                 }
             });
         }
+        // Stops the refresher however the console ends, panics included.
+        let _stop_on_exit = StopOnDrop(&stop);
         let result = runtime.block_on(async {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
             app::run(config).await
         });
-        stop.store(true, Ordering::Relaxed);
         result
     })?;
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(())
+}
+
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Whether colour is off: `--color=never`, or `auto` with `NO_COLOR` set (non-empty).
