@@ -178,3 +178,22 @@ fn row_counts_match_the_filterable_rows_in_every_view() {
         assert_eq!(model.visible("").len(), model.row_count());
     }
 }
+
+#[test]
+fn overview_alerts_can_be_acknowledged_in_place() {
+    let (_d, store) = seeded_store();
+    let mut h = harness(&store);
+    h.press("a");
+    h.type_text("paging the owner");
+    h.press("enter");
+    let a = store
+        .reader()
+        .unwrap()
+        .alerts(&[AlertState::Acked])
+        .unwrap();
+    assert!(
+        a.iter()
+            .any(|a| a.row.note.as_deref() == Some("paging the owner"))
+    );
+    assert!(h.render(120, 40).contains("acknowledged by tester"));
+}

@@ -93,21 +93,24 @@ pub(super) fn alert_action(state: &mut State, action: Action, clock: &dyn Clock)
         );
     }
     let row = selected_row(state);
-    let Some(Model::Alerts(m)) = state.model.as_ref() else {
+    // Alerts can be acted on from the Alerts view and from Overview's open-alerts table.
+    let selected = match (state.model.as_ref(), row) {
+        (Some(Model::Alerts(m)), Some(r)) => m
+            .items
+            .get(r)
+            .map(|i| (i.alert.id, i.alert.row.subject.clone(), i.alert.row.state)),
+        (Some(Model::Overview(m)), Some(r)) => {
+            m.alerts.get(r).map(|a| (a.id, a.subject.clone(), a.state))
+        }
+        _ => None,
+    };
+    let Some((id, subject, alert_state)) = selected else {
         return flash(
             state,
-            "select an alert in Alerts (7) first",
+            "select an alert (Alerts, 7) first",
             FlashLevel::Error,
         );
     };
-    let Some(item) = row.and_then(|r| m.items.get(r)) else {
-        return vec![];
-    };
-    let (id, subject, alert_state) = (
-        item.alert.id,
-        item.alert.row.subject.clone(),
-        item.alert.row.state,
-    );
     if alert_state == AlertState::Resolved {
         return flash(state, format!("alert #{id} is resolved"), FlashLevel::Error);
     }

@@ -214,7 +214,7 @@ fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         ViewId::Live => vec![Action::Follow],
         ViewId::Costs => vec![Action::Period, Action::GroupBy],
         ViewId::Adoption => vec![Action::ToggleWeeks],
-        ViewId::Alerts => vec![Action::Acknowledge, Action::Snooze],
+        ViewId::Alerts | ViewId::Overview => vec![Action::Acknowledge, Action::Snooze],
         _ => vec![],
     });
     actions.push(Action::Quit);
