@@ -74,13 +74,12 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         }
         // Stops the refresher however the console ends, panics included.
         let _stop_on_exit = StopOnDrop(&stop);
-        let result = runtime.block_on(async {
+        runtime.block_on(async {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
             app::run(config).await
-        });
-        result
+        })
     })?;
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(())
