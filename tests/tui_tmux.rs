@@ -99,14 +99,19 @@ impl Tmux {
     }
 
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text))
+    }
+
+    /// Polls the screen until `ready` holds, or fails after a minute showing the screen.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if ready(&screen) {
                 return screen;
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {text:?}; screen:\n{screen}");
+                panic!("timed out waiting for {what:?}; screen:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -171,12 +176,18 @@ fn costs_command_drill_down_and_back() {
     t.type_text("costs since=30d");
     t.keys(&["Enter"]);
     t.wait_for("Spend by team");
-    t.wait_for("platform");
+    // Select the platform row whatever its rank, then drill into it.
+    t.keys(&["/"]);
+    t.type_text("platform");
+    t.keys(&["Enter"]);
+    t.wait_for("filter /platform");
     t.keys(&["Enter"]);
     t.wait_for("Costs › platform");
     t.wait_for("Spend by project");
     t.keys(&["Escape"]);
     t.wait_for("Spend by team");
+    t.keys(&["Escape"]);
+    t.wait_for("security"); // the filter is cleared: every team is back
     t.keys(&["q"]);
     t.wait_for("__EXIT_0__");
 }
@@ -189,13 +200,14 @@ fn acknowledging_an_alert_with_a_note_is_persisted() {
     };
     t.wait_for("Open alerts");
     t.keys(&["7"]);
-    t.wait_for("1 firing");
+    // The table title, not the status bar's "▲ 1 firing" (visible before Alerts has loaded).
+    t.wait_for("Alerts — 1 firing");
     t.keys(&["a"]);
     t.wait_for("Acknowledge alert #");
     t.type_text("rolling back the deploy");
     t.keys(&["Enter"]);
     t.wait_for("acknowledged by");
-    t.wait_for("0 firing");
+    t.wait_for("Alerts — 0 firing");
     t.keys(&["q"]);
     t.wait_for("__EXIT_0__");
     let store = agentdeck::store::Store::open(&db).unwrap();
@@ -221,14 +233,18 @@ fn filter_on_live_narrows_the_table() {
     };
     t.wait_for("Open alerts");
     t.keys(&["2"]);
+    t.wait_for("Sessions — ⏎ tails one");
     t.wait_for("ana@acme.dev");
     t.keys(&["/"]);
     t.type_text("bo@");
     t.keys(&["Enter"]);
-    let screen = t.wait_for("filter /bo@");
-    let table: String = screen.lines().skip(3).collect::<Vec<_>>().join("\n");
-    assert!(table.contains("bo@acme.dev"), "{screen}");
-    assert!(!table.contains("ana@acme.dev"), "{screen}");
+    // A capture can catch a frame mid-write, so wait for the whole condition to hold.
+    t.wait_until("only bo@'s sessions listed", |screen| {
+        let table: String = screen.lines().skip(3).collect::<Vec<_>>().join("\n");
+        screen.contains("filter /bo@")
+            && table.contains("bo@acme.dev")
+            && !table.contains("ana@acme.dev")
+    });
     t.keys(&["Escape"]);
     t.wait_for("ana@acme.dev");
     t.keys(&["q"]);
