@@ -197,3 +197,33 @@ fn overview_alerts_can_be_acknowledged_in_place() {
     );
     assert!(h.render(120, 40).contains("acknowledged by tester"));
 }
+
+#[test]
+fn tiny_and_odd_terminal_sizes_never_panic() {
+    let (_d, store) = seeded_store();
+    let mut h = harness(&store);
+    for view in ViewId::ALL {
+        h.press(&view.number().to_string());
+        for (w, hh) in [
+            (1, 1),
+            (10, 3),
+            (20, 5),
+            (40, 10),
+            (59, 17),
+            (300, 5),
+            (15, 80),
+        ] {
+            h.render(w, hh);
+        }
+        h.press("enter");
+        h.render(30, 8);
+        h.press("?");
+        h.render(12, 6);
+        h.press("esc");
+    }
+    h.press("7");
+    h.press("a");
+    h.render(20, 5);
+    h.render(1, 1);
+    h.press("esc");
+}
