@@ -8,10 +8,14 @@
 //!   one query module per question. Depends on domain.
 //! - [`collect`]: sources that read agent files (and later APIs) into write batches.
 //!   Depends on domain, pricing and the store's writer handle.
+//! - [`demo`]: the demo organisation and its live simulator; writes through the store.
+//! - [`tui`]: the console: keymap, update, views, themes. Depends on domain and store.
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
 pub mod cli;
 pub mod collect;
+pub mod demo;
 pub mod domain;
 pub mod pricing;
 pub mod store;
+pub mod tui;

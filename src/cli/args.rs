@@ -58,10 +58,62 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Usage and cost reports (table, JSON or CSV)
     Report(ReportArgs),
+    /// Console themes: list, show one, check a file
+    Themes {
+        #[command(subcommand)]
+        action: Option<ThemesCommand>,
+    },
     /// The model price table
     Pricing {
         #[command(subcommand)]
         action: Option<PricingCommand>,
+    },
+    /// Alerts: list them, acknowledge, snooze, resolve, show the rules
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertsCommand>,
+        /// JSON document on stdout (when no subcommand is given: the list)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every source: kind, last success, last error, lag, rows
+    Sources {
+        /// JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// Alerts, newest first (default: every state)
+    List {
+        /// Only this state: firing, acked, snoozed, resolved, or open (all but resolved)
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Acknowledge an alert (recorded with your identity and the time)
+    Ack {
+        id: i64,
+        /// Why, for whoever looks next
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Silence an alert for a while (2h, 30m, 1day)
+    Snooze { id: i64, duration: String },
+    /// Mark an alert resolved
+    Resolve { id: i64 },
+    /// Evaluate the rules over the store now and fire alerts for new findings
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The rules and when they fire
+    Rules {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -153,4 +205,14 @@ pub enum PricingCommand {
     Show { model: String },
     /// Replace the table with a LiteLLM model_prices_and_context_window.json
     Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThemesCommand {
+    /// Built-in and user themes
+    List,
+    /// Print a theme's TOML
+    Show { name: String },
+    /// Validate a theme file (errors name line and column)
+    Check { file: PathBuf },
 }

@@ -33,8 +33,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ingest(args)) => commands::ingest::run(&ctx, args),
         Some(Command::Report(args)) => commands::report::run(&ctx, args),
         Some(Command::Pricing { action }) => commands::pricing::run(&ctx, action.as_ref()),
-        None => anyhow::bail!(
-            "the console is not built yet in this version; use `agentdeck ingest` and `agentdeck report daily`"
-        ),
+        Some(Command::Themes { action }) => commands::themes::run(&ctx, action.as_ref()),
+        Some(Command::Alerts { action, json }) => {
+            commands::alerts::run(&ctx, action.as_ref(), *json)
+        }
+        Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
+        None => commands::console::run(&ctx),
     }
 }

@@ -2,9 +2,11 @@
 //! async, no UI and no SQL live here, so everything is testable with plain values.
 
 pub mod agent;
+pub mod alerts;
 pub mod blocks;
 pub mod cost;
 pub mod dedupe;
+pub mod forecast;
 pub mod money;
 pub mod period;
 pub mod records;

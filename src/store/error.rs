@@ -32,8 +32,6 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
-    #[error("a write to the store failed and was rolled back: {0}")]
-    Batch(String),
     #[error(
         "the store's writer has stopped (an earlier error closed it); see the log for the cause"
     )]

@@ -135,14 +135,24 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                             let _ = reply.send(Ok(outcome));
                         }
                     }
+                    Err(e) if group.len() == 1 => {
+                        if let Some((_, reply)) = group.pop() {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
                     Err(e) => {
-                        tracing::error!(
-                            "write batch failed, {} batch(es) rolled back: {e}",
+                        // One batch spoiled the group: apply each alone, so only that one
+                        // fails (with its own error) and the others still commit.
+                        tracing::warn!(
+                            "a group of {} batches failed ({e}); applying them one by one",
                             group.len()
                         );
-                        let message = e.to_string();
-                        for (_, reply) in group {
-                            let _ = reply.send(Err(StoreError::Batch(message.clone())));
+                        for (batch, reply) in group {
+                            let result = commit(&mut conn, |tx| apply_batch(tx, &batch, now_ms));
+                            let _ = reply.send(result.map(|(outcome, topics)| {
+                                publish(&conn, &changes, &topics);
+                                outcome
+                            }));
                         }
                     }
                 }

@@ -1,6 +1,11 @@
 //! One module per subcommand.
 
+pub mod alerts;
+mod alerts_check;
+pub mod console;
 pub mod ingest;
 pub mod pricing;
 pub mod report;
 mod report_render;
+pub mod sources;
+pub mod themes;

@@ -1,0 +1,303 @@
+//! `agentdeck alerts [list|ack ID [--note T]|snooze ID DURATION|resolve ID|rules]`: the alert
+//! list as a table or a JSON document, and the state changes, recorded with who and when.
+//! `--read-only` refuses every change with a message saying so.
+
+use crate::cli::args::AlertsCommand;
+use crate::cli::context::Context;
+use crate::domain::alerts::{AlertState, Rule, Thresholds};
+use crate::store::ops::{Op, op_rejection};
+use crate::store::queries::alerts_admin::StoredAlert;
+use crate::store::{Store, WriteBatch};
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+use std::io::Write;
+
+pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow::Result<()> {
+    let default = AlertsCommand::List { state: None, json };
+    match action.unwrap_or(&default) {
+        AlertsCommand::List {
+            state,
+            json: list_json,
+        } => list(ctx, state.as_deref(), json || *list_json),
+        AlertsCommand::Rules { json: rules_json } => rules(json || *rules_json),
+        AlertsCommand::Check { json: check_json } => {
+            super::alerts_check::run(ctx, json || *check_json)
+        }
+        AlertsCommand::Ack { id, note } => {
+            let by = ctx.developer();
+            let note = note.clone().unwrap_or_default();
+            change(
+                ctx,
+                *id,
+                "acknowledge",
+                Op::AckAlert {
+                    id: *id,
+                    by: by.clone(),
+                    note,
+                    at: now_ms(),
+                },
+            )?;
+            println!("alert {id} acknowledged by {by}");
+            Ok(())
+        }
+        AlertsCommand::Snooze { id, duration } => {
+            let span = humantime::parse_duration(duration).map_err(|e| {
+                anyhow::anyhow!("snooze duration `{duration}`: {e} (use e.g. 30m, 2h, 1day)")
+            })?;
+            anyhow::ensure!(!span.is_zero(), "snooze duration must be longer than zero");
+            let span_ms = i64::try_from(span.as_millis())
+                .unwrap_or(i64::MAX / 2)
+                .min(366 * 86_400_000);
+            let until = now_ms() + span_ms;
+            change(
+                ctx,
+                *id,
+                "snooze",
+                Op::SnoozeAlert {
+                    id: *id,
+                    until,
+                    by: ctx.developer(),
+                },
+            )?;
+            println!("alert {id} snoozed until {}", when(until, ctx.tz));
+            Ok(())
+        }
+        AlertsCommand::Resolve { id } => {
+            change(
+                ctx,
+                *id,
+                "resolve",
+                Op::ResolveAlert {
+                    id: *id,
+                    at: now_ms(),
+                },
+            )?;
+            println!("alert {id} resolved");
+            Ok(())
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// Applies one alert operation, turning a refusal into a plain message.
+fn change(ctx: &Context, id: i64, verb: &str, op: Op) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !ctx.global.read_only,
+        "refusing to {verb} alert {id}: --read-only is set (run without it to change alerts)"
+    );
+    let store: Store = ctx.open_store()?;
+    match store.writer().apply_blocking(WriteBatch {
+        ops: vec![op],
+        ..WriteBatch::default()
+    }) {
+        Ok(_) => Ok(()),
+        Err(e) => match op_rejection(&e) {
+            Some(refusal) => Err(anyhow::anyhow!("cannot {verb} alert {id}: {refusal}")),
+            None => Err(e).with_context(|| format!("recording the {verb} of alert {id}")),
+        },
+    }
+}
+
+fn parse_states(filter: Option<&str>) -> anyhow::Result<Vec<AlertState>> {
+    match filter.map(str::trim) {
+        None | Some("all") => Ok(Vec::new()),
+        Some("open") => Ok(vec![
+            AlertState::Firing,
+            AlertState::Acked,
+            AlertState::Snoozed,
+        ]),
+        Some(s) => AlertState::parse(s).map(|st| vec![st]).ok_or_else(|| {
+            anyhow::anyhow!("--state `{s}`: expected firing, acked, snoozed, resolved, open or all")
+        }),
+    }
+}
+
+/// A snooze that has run out shows as firing again.
+fn effective(a: &StoredAlert, now: i64) -> AlertState {
+    match (a.row.state, a.row.snoozed_until) {
+        (AlertState::Snoozed, Some(until)) if until <= now => AlertState::Firing,
+        (s, _) => s,
+    }
+}
+
+fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let states = parse_states(state)?;
+    let store = ctx.open_store()?;
+    let now = now_ms();
+    let alerts: Vec<StoredAlert> = store
+        .reader()?
+        .alerts(&[])
+        .context("reading alerts")?
+        .into_iter()
+        .filter(|a| states.is_empty() || states.contains(&effective(a, now)))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<Value> = alerts.iter().map(|a| alert_json(a, now)).collect();
+        serde_json::to_writer_pretty(&mut out, &json!({ "alerts": rows }))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if alerts.is_empty() {
+        writeln!(
+            out,
+            "no alerts{}",
+            state.map(|s| format!(" in state {s}")).unwrap_or_default()
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:>5}  {:<10} {:<8} {:<17} {:<36} {:>6}  {:>19}  DETAIL",
+        "ID", "STATE", "SEVERITY", "RULE", "SUBJECT", "AGE", "VALUE / THRESHOLD"
+    )?;
+    for a in &alerts {
+        let r = &a.row;
+        let state = effective(a, now);
+        let glyph = match state {
+            AlertState::Firing => "▲ firing",
+            AlertState::Acked => "✓ acked",
+            AlertState::Snoozed => "z snoozed",
+            AlertState::Resolved => "· resolved",
+        };
+        let value = match (r.value, r.threshold) {
+            (Some(v), Some(t)) => format!("{} / {}", number(v), number(t)),
+            _ => String::new(),
+        };
+        let detail = match state {
+            AlertState::Acked => format!(
+                "by {}: {}",
+                r.acked_by.as_deref().unwrap_or("?"),
+                r.note.as_deref().unwrap_or("")
+            ),
+            AlertState::Snoozed => format!(
+                "until {} by {}",
+                r.snoozed_until.map(|u| when(u, ctx.tz)).unwrap_or_default(),
+                r.acked_by.as_deref().unwrap_or("?")
+            ),
+            AlertState::Resolved => format!(
+                "resolved {}",
+                r.resolved_at.map(|u| when(u, ctx.tz)).unwrap_or_default()
+            ),
+            AlertState::Firing => r.message.clone(),
+        };
+        writeln!(
+            out,
+            "{:>5}  {:<10} {:<8} {:<17} {:<36} {:>6}  {:>19}  {}",
+            a.id,
+            glyph,
+            r.severity.as_str(),
+            r.rule,
+            clip(&r.subject, 36),
+            age(now - r.fired_at),
+            value,
+            detail
+        )?;
+    }
+    Ok(())
+}
+
+fn alert_json(a: &StoredAlert, now: i64) -> Value {
+    let r = &a.row;
+    let ts = |v: Option<i64>| {
+        v.and_then(DateTime::from_timestamp_millis)
+            .map(|d| d.to_rfc3339())
+    };
+    json!({
+        "id": a.id,
+        "rule": r.rule,
+        "subject": r.subject,
+        "severity": r.severity.as_str(),
+        "state": effective(a, now).as_str(),
+        "value": r.value,
+        "threshold": r.threshold,
+        "message": r.message,
+        "fired_at": ts(Some(r.fired_at)),
+        "acked_at": ts(r.acked_at),
+        "acked_by": r.acked_by,
+        "note": r.note,
+        "snoozed_until": ts(r.snoozed_until),
+        "resolved_at": ts(r.resolved_at),
+    })
+}
+
+fn rules(json: bool) -> anyhow::Result<()> {
+    let t = Thresholds::default();
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<Value> = Rule::ALL
+            .iter()
+            .map(|r| json!({ "rule": r.as_str(), "severity": r.severity().as_str(), "condition": r.condition(&t) }))
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &json!({ "rules": rows }))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{:<17} {:<8} WHEN IT FIRES", "RULE", "SEVERITY")?;
+    for r in Rule::ALL {
+        writeln!(
+            out,
+            "{:<17} {:<8} {}",
+            r.as_str(),
+            r.severity().as_str(),
+            r.condition(&t)
+        )?;
+    }
+    Ok(())
+}
+
+/// `3s`, `12m`, `5h`, `4d` for a span in milliseconds (negative spans read as `0s`).
+pub fn age(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3_600 => format!("{}m", s / 60),
+        3_600..172_800 => format!("{}h", s / 3_600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Local date and time in the user's zone.
+pub fn when(ms: i64, tz: Tz) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
+fn number(v: f64) -> String {
+    if v.abs() < 1.0 {
+        format!("{:.0}%", v * 100.0)
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_and_states() {
+        assert_eq!(age(5_000), "5s");
+        assert_eq!(age(120_000), "2m");
+        assert_eq!(age(7_200_000), "2h");
+        assert_eq!(age(5 * 86_400_000), "5d");
+        assert_eq!(parse_states(Some("open")).unwrap().len(), 3);
+        assert!(parse_states(Some("bogus")).is_err());
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
+}

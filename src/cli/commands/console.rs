@@ -1,0 +1,153 @@
+//! `agentdeck` (no subcommand) and `agentdeck --demo`: resolves theme, keymap and store,
+//! starts the background work (local collectors every second, or the demo simulator) and
+//! runs the console until the user quits.
+
+use crate::cli::args::{ColorChoice, SourceDirs};
+use crate::cli::context::Context;
+use crate::tui::app::{self, ConsoleConfig};
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::{Theme, ThemeCatalog};
+use anyhow::Context as _;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How often local agent files are re-read while the console runs.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+pub fn run(ctx: &Context) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the console needs a terminal; for scripts use `agentdeck report` or `agentdeck alerts`"
+        );
+    }
+    let (themes, theme_index, mut warnings) = resolve_themes(ctx);
+    let (keymap, keymap_warnings) = Keymap::load(
+        &ctx.paths.config_dir.join("keymap.toml"),
+        ctx.global.read_only,
+    );
+    warnings.extend(keymap_warnings);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let stop = AtomicBool::new(false);
+    let (_demo_dir, store) = if ctx.global.demo {
+        let (dir, store) = crate::demo::temp_store()?;
+        eprintln!("agentdeck: building the demo organisation…");
+        crate::demo::build(&store, chrono::Utc::now(), crate::demo::DEFAULT_SEED)?;
+        (Some(dir), store)
+    } else {
+        (None, ctx.open_store()?)
+    };
+    let config = ConsoleConfig {
+        store: store.clone(),
+        tz: ctx.tz,
+        read_only: ctx.global.read_only,
+        themes,
+        theme_index,
+        keymap,
+        who: ctx.developer(),
+        warnings,
+        tick: Duration::from_secs(15),
+    };
+    std::thread::scope(|scope| {
+        if !ctx.global.demo {
+            let store = store.clone();
+            let stop = &stop;
+            scope.spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Err(e) = crate::cli::commands::ingest::refresh(
+                        ctx,
+                        &store,
+                        &SourceDirs::default(),
+                        false,
+                    ) {
+                        tracing::warn!("background refresh failed: {e:#}");
+                    }
+                    std::thread::sleep(REFRESH_INTERVAL);
+                }
+            });
+        }
+        // Stops the refresher however the console ends, panics included.
+        let _stop_on_exit = StopOnDrop(&stop);
+        runtime.block_on(async {
+            if ctx.global.demo {
+                let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
+            }
+            app::run(config).await
+        })
+    })?;
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(())
+}
+
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether colour is off: `--color=never`, or `auto` with `NO_COLOR` set (non-empty).
+pub fn colour_off(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Never => true,
+        ColorChoice::Always => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    }
+}
+
+/// Every loadable theme, the index to start with, and warnings for broken files.
+pub fn resolve_themes(ctx: &Context) -> (Vec<Theme>, usize, Vec<String>) {
+    let catalog = ThemeCatalog::with_user_dir(&ctx.paths.config_dir.join("themes"));
+    let mut warnings = Vec::new();
+    let mut themes = Vec::new();
+    for (name, _) in catalog.names() {
+        match catalog.load(&name) {
+            Ok(t) => themes.push(t),
+            Err(e) => warnings.push(format!("theme {e}; using the built-in default")),
+        }
+    }
+    if !themes.iter().any(|t| t.name == "mono") {
+        themes.push(Theme::mono());
+    }
+    let off = colour_off(ctx.global.color);
+    let mut wanted = if off {
+        "mono".to_string()
+    } else {
+        "default".to_string()
+    };
+    if let Some(choice) = ctx.global.theme.as_deref().filter(|_| !off) {
+        let path = std::path::Path::new(choice);
+        if choice.ends_with(".toml") || path.is_file() {
+            match catalog.load_file(path) {
+                Ok(t) => {
+                    wanted = t.name.clone();
+                    themes.retain(|x| x.name != t.name);
+                    themes.push(t);
+                }
+                Err(e) => warnings.push(format!("theme {e}; using the built-in default")),
+            }
+        } else if themes.iter().any(|t| t.name == choice) {
+            wanted = choice.to_string();
+        } else {
+            warnings.push(format!(
+                "no theme named `{choice}` (agentdeck themes list); using default"
+            ));
+        }
+    }
+    if off {
+        themes = themes.into_iter().map(Theme::without_colour).collect();
+    }
+    let index = themes
+        .iter()
+        .position(|t| t.name == wanted)
+        .or_else(|| themes.iter().position(|t| t.name == "default"))
+        .unwrap_or(0);
+    (themes, index, warnings)
+}

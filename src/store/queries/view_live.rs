@@ -1,0 +1,191 @@
+//! The console's Live question: the newest sessions with their running totals (kept on the
+//! `sessions` row by the writer), and one session's timeline of requests and events.
+
+use crate::domain::{Money, TokenUsage};
+use crate::store::Reader;
+use crate::store::error::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSessionRow {
+    pub id: i64,
+    pub agent: String,
+    pub session_key: String,
+    pub developer: String,
+    pub project: Option<String>,
+    pub branch: Option<String>,
+    /// The model of the newest request, if any.
+    pub model: Option<String>,
+    pub started_at: i64,
+    pub last_activity_at: i64,
+    pub requests: i64,
+    pub usage: TokenUsage,
+    pub cost: Money,
+    pub unpriced_tokens: i64,
+}
+
+/// One line of a session timeline: a model request or a metadata event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineRow {
+    pub ts: i64,
+    pub session_id: i64,
+    /// `request`, or an event kind (`prompt`, `tool_use`, `api_error`, …).
+    pub kind: String,
+    /// Model for requests; tool name for tool events.
+    pub name: Option<String>,
+    pub detail: Option<String>,
+    pub status_code: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub tokens: i64,
+    pub cost: Money,
+}
+
+impl Reader {
+    /// Sessions by newest activity, at most `limit`.
+    pub fn live_sessions(&self, limit: usize) -> Result<Vec<LiveSessionRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.agent, s.session_key, s.developer, coalesce(p.display_name, s.project_id), s.branch,
+                    (SELECT q.model FROM requests q WHERE q.session_id = s.id ORDER BY q.ts DESC LIMIT 1),
+                    s.started_at, s.last_activity_at, s.requests, s.input_tokens, s.output_tokens,
+                    s.cache_write_5m, s.cache_write_1h, s.cache_read, s.reasoning_tokens,
+                    s.cost_micro_usd, s.unpriced_tokens
+             FROM sessions s LEFT JOIN projects p ON p.id = s.project_id
+             ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(LiveSessionRow {
+                id: r.get(0)?,
+                agent: r.get(1)?,
+                session_key: r.get(2)?,
+                developer: r.get(3)?,
+                project: r.get(4)?,
+                branch: r.get(5)?,
+                model: r.get(6)?,
+                started_at: r.get(7)?,
+                last_activity_at: r.get(8)?,
+                requests: r.get(9)?,
+                usage: TokenUsage {
+                    input: r.get(10)?,
+                    output: r.get(11)?,
+                    cache_write_5m: r.get(12)?,
+                    cache_write_1h: r.get(13)?,
+                    cache_read: r.get(14)?,
+                    reasoning: r.get(15)?,
+                },
+                cost: Money::from_micro_usd(r.get(16)?),
+                unpriced_tokens: r.get(17)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One session by id (for the header of its timeline).
+    pub fn live_session(&self, id: i64) -> Result<Option<LiveSessionRow>> {
+        let all = self.live_sessions_by_ids(&[id])?;
+        Ok(all.into_iter().next())
+    }
+
+    /// Sessions by id, oldest start first.
+    pub fn live_sessions_by_ids(&self, ids: &[i64]) -> Result<Vec<LiveSessionRow>> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.agent, s.session_key, s.developer, coalesce(p.display_name, s.project_id), s.branch,
+                    (SELECT q.model FROM requests q WHERE q.session_id = s.id ORDER BY q.ts DESC LIMIT 1),
+                    s.started_at, s.last_activity_at, s.requests, s.input_tokens, s.output_tokens,
+                    s.cache_write_5m, s.cache_write_1h, s.cache_read, s.reasoning_tokens,
+                    s.cost_micro_usd, s.unpriced_tokens
+             FROM sessions s LEFT JOIN projects p ON p.id = s.project_id WHERE s.id = ?1",
+        )?;
+        for id in ids {
+            let mut rows = stmt.query([id])?;
+            if let Some(r) = rows.next()? {
+                out.push(LiveSessionRow {
+                    id: r.get(0)?,
+                    agent: r.get(1)?,
+                    session_key: r.get(2)?,
+                    developer: r.get(3)?,
+                    project: r.get(4)?,
+                    branch: r.get(5)?,
+                    model: r.get(6)?,
+                    started_at: r.get(7)?,
+                    last_activity_at: r.get(8)?,
+                    requests: r.get(9)?,
+                    usage: TokenUsage {
+                        input: r.get(10)?,
+                        output: r.get(11)?,
+                        cache_write_5m: r.get(12)?,
+                        cache_write_1h: r.get(13)?,
+                        cache_read: r.get(14)?,
+                        reasoning: r.get(15)?,
+                    },
+                    cost: Money::from_micro_usd(r.get(16)?),
+                    unpriced_tokens: r.get(17)?,
+                });
+            }
+        }
+        out.sort_by_key(|s| (s.started_at, s.id));
+        Ok(out)
+    }
+
+    /// The newest `limit` timeline lines of the given sessions, oldest first.
+    pub fn session_timeline(&self, session_ids: &[i64], limit: usize) -> Result<Vec<TimelineRow>> {
+        let mut out = Vec::new();
+        let mut req = self.conn.prepare_cached(
+            "SELECT ts, model, input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read,
+                    CASE WHEN cost_source = 'unpriced' THEN 0 ELSE cost_micro_usd END, cost_source
+             FROM requests WHERE session_id = ?1 ORDER BY ts DESC LIMIT ?2",
+        )?;
+        let mut ev = self.conn.prepare_cached(
+            "SELECT ts, kind, tool_name, coalesce(decision, detail), status_code, duration_ms
+             FROM events WHERE session_id = ?1 ORDER BY ts DESC LIMIT ?2",
+        )?;
+        for &sid in session_ids {
+            let rows = req.query_map(rusqlite::params![sid, limit as i64], |r| {
+                Ok(TimelineRow {
+                    ts: r.get(0)?,
+                    session_id: sid,
+                    kind: "request".into(),
+                    name: r.get(1)?,
+                    detail: r.get(4)?,
+                    status_code: None,
+                    duration_ms: None,
+                    tokens: r.get(2)?,
+                    cost: Money::from_micro_usd(r.get(3)?),
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+            let rows = ev.query_map(rusqlite::params![sid, limit as i64], |r| {
+                Ok(TimelineRow {
+                    ts: r.get(0)?,
+                    session_id: sid,
+                    kind: r.get(1)?,
+                    name: r.get(2)?,
+                    detail: r.get(3)?,
+                    status_code: r.get(4)?,
+                    duration_ms: r.get(5)?,
+                    tokens: 0,
+                    cost: Money::ZERO,
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        out.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.kind.cmp(&b.kind)));
+        let skip = out.len().saturating_sub(limit);
+        Ok(out.split_off(skip))
+    }
+
+    /// Sessions active in `[since, until)`, for work-session grouping (Replay).
+    pub fn sessions_between(&self, since_ms: i64, until_ms: i64) -> Result<Vec<LiveSessionRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id FROM sessions s WHERE s.last_activity_at >= ?1 AND s.started_at < ?2
+             ORDER BY s.started_at LIMIT 5000",
+        )?;
+        let ids: Vec<i64> = stmt
+            .query_map([since_ms, until_ms], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        self.live_sessions_by_ids(&ids)
+    }
+}

@@ -1,0 +1,108 @@
+//! Compact, labelled number formats shared by every view: money, token counts, ages,
+//! durations and percentages. Pure functions of their inputs (the caller passes "now").
+
+use crate::domain::Money;
+
+/// `$1,234` above $1000, `$12.34` below, `$0.004` under a cent.
+pub fn money(m: Money) -> String {
+    let usd = m.as_usd();
+    if usd.abs() >= 100_000.0 {
+        format!("${:.0}k", usd / 1000.0)
+    } else if usd.abs() >= 1000.0 {
+        let whole = usd.round() as i64;
+        format!("${},{:03}", whole / 1000, (whole % 1000).abs())
+    } else {
+        m.to_string()
+    }
+}
+
+/// `950`, `12.3k`, `4.5M`, `1.2B`.
+pub fn count(n: i64) -> String {
+    let f = n as f64;
+    match n.abs() {
+        0..=999 => n.to_string(),
+        1000..=999_999 => format!("{:.1}k", f / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1}M", f / 1e6),
+        _ => format!("{:.1}B", f / 1e9),
+    }
+}
+
+/// A duration in milliseconds as `45s`, `12m`, `3h 05m`, `4d`.
+pub fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 86_400 {
+        format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d", s / 86_400)
+    }
+}
+
+/// How long ago `ts_ms` was, relative to `now_ms`: `12s ago`, `3h 05m ago`.
+pub fn ago(ts_ms: i64, now_ms: i64) -> String {
+    if ts_ms > now_ms {
+        return "just now".into();
+    }
+    format!("{} ago", duration(now_ms - ts_ms))
+}
+
+/// `42%` (or `–` when the denominator is zero).
+pub fn percent(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        "–".into()
+    } else {
+        format!("{:.0}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+pub fn ratio_percent(r: Option<f64>) -> String {
+    r.map(|r| format!("{:.0}%", r * 100.0))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// Local time of day `14:05` in `tz`.
+pub fn clock_time(ts_ms: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(ts_ms)
+        .map(|t| t.with_timezone(&tz).format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Local date and time `01-15 14:05` in `tz`.
+pub fn date_time(ts_ms: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(ts_ms)
+        .map(|t| t.with_timezone(&tz).format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// Truncates to `width` characters with an ellipsis.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_compact_and_labelled() {
+        assert_eq!(money(Money::from_usd(1234.4)), "$1,234");
+        assert_eq!(money(Money::from_usd(12.345)), "$12.35");
+        assert_eq!(count(12_345), "12.3k");
+        assert_eq!(duration(3 * 3_600_000 + 5 * 60_000), "3h 05m");
+        assert_eq!(ago(0, 90_000), "1m ago");
+        assert_eq!(percent(1, 4), "25%");
+        assert_eq!(percent(1, 0), "–");
+        assert_eq!(fit("abcdef", 4), "abc…");
+    }
+}

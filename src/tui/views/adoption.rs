@@ -1,0 +1,367 @@
+//! Adoption: how many of each team's developers use an agent on each weekday (or in each
+//! of the last weeks, `w`), per-agent reach, low adopters (< 30% of working days) and the
+//! teams that need enablement.
+//!
+//! ```text
+//! ┌ Active developers by weekday (last 4 weeks) ──┐┌ Agent reach (7d) ─────────┐
+//! │ team       Mon   Tue   Wed   Thu   Fri  Sat …  ││ claude_code ████  62%     │
+//! │ platform   ▓ 78% █ 91% ▓ 80% ▒ 60% ░ 30% · 0%  │└───────────────────────────┘
+//! └────────────────────────────────────────────────┘┌ Low adopters ─────────────┐
+//!                                                   │▶ bob  security  1/20 days │
+//!                                                   └───────────────────────────┘
+//! ```
+
+use super::DrawCtx;
+use crate::domain::period::{local_date, local_day_start_ms};
+use crate::store::{Reader, Result};
+use crate::tui::state::Screen;
+use crate::tui::widgets::{bar, shade, table};
+use chrono::{Datelike, Duration, NaiveDate};
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use std::collections::{BTreeMap, BTreeSet};
+
+const WINDOW_DAYS: i64 = 28;
+const WEEKS: usize = 8;
+/// A developer active on fewer than this share of working days is a low adopter.
+pub const LOW_ADOPTION: f64 = 0.30;
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamHeat {
+    pub team: String,
+    pub size: usize,
+    /// Share of the team active, per weekday (Mon..Sun), averaged over the window.
+    pub weekdays: [f64; 7],
+    /// Share of the team active at least once, per week, oldest first.
+    pub weeks: Vec<f64>,
+    pub share_30d: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LowAdopter {
+    pub developer: String,
+    pub team: String,
+    pub active_days: usize,
+    pub working_days: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdoptionModel {
+    pub teams: Vec<TeamHeat>,
+    /// (agent, developers using it in the last 7 days, share of all developers).
+    pub agents: Vec<(String, usize, f64)>,
+    pub low: Vec<LowAdopter>,
+    pub needs_enablement: Vec<String>,
+    pub week_labels: Vec<String>,
+}
+
+impl AdoptionModel {
+    pub fn row_texts(&self) -> Vec<String> {
+        self.low
+            .iter()
+            .map(|l| format!("{} {}", l.developer, l.team))
+            .collect()
+    }
+}
+
+pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
+    let today = local_date(now_ms, tz);
+    let first = today - Duration::days((WEEKS * 7) as i64 - 1);
+    let facts = reader.activity_facts(
+        local_day_start_ms(first, tz),
+        &first.format("%Y-%m-%d").to_string(),
+    )?;
+    let mut active: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
+    let mut agent_devs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (dev, agent, hour) in &facts.agent_hours {
+        let day = local_date(*hour, tz);
+        active.insert((dev.clone(), day));
+        if (today - day).num_days() < 7 {
+            agent_devs
+                .entry(agent.clone())
+                .or_default()
+                .insert(dev.clone());
+        }
+    }
+    for (dev, source, day) in &facts.vendor_days {
+        if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            active.insert((dev.clone(), d));
+            if (today - d).num_days() < 7 {
+                agent_devs
+                    .entry(source.clone())
+                    .or_default()
+                    .insert(dev.clone());
+            }
+        }
+    }
+    let mut teams: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for (id, label, team) in &facts.developers {
+        teams
+            .entry(team.clone())
+            .or_default()
+            .push((id.clone(), label.clone()));
+    }
+    let window_first = today - Duration::days(WINDOW_DAYS - 1);
+    let days: Vec<NaiveDate> = (0..WINDOW_DAYS)
+        .map(|i| window_first + Duration::days(i))
+        .collect();
+    let working: Vec<NaiveDate> = days
+        .iter()
+        .copied()
+        .filter(|d| d.weekday().num_days_from_monday() < 5)
+        .collect();
+    let mut heat = Vec::new();
+    let mut low = Vec::new();
+    for (team, members) in &teams {
+        let n = members.len().max(1) as f64;
+        let mut weekdays = [0.0; 7];
+        for (wd, slot) in weekdays.iter_mut().enumerate() {
+            let these: Vec<&NaiveDate> = days
+                .iter()
+                .filter(|d| d.weekday().num_days_from_monday() as usize == wd)
+                .collect();
+            let hits: usize = these
+                .iter()
+                .map(|d| {
+                    members
+                        .iter()
+                        .filter(|(id, _)| active.contains(&(id.clone(), **d)))
+                        .count()
+                })
+                .sum();
+            *slot = hits as f64 / (n * these.len().max(1) as f64);
+        }
+        let weeks = (0..WEEKS)
+            .map(|w| {
+                let start = first + Duration::days((w * 7) as i64);
+                let users = members
+                    .iter()
+                    .filter(|(id, _)| {
+                        (0..7).any(|d| active.contains(&(id.clone(), start + Duration::days(d))))
+                    })
+                    .count();
+                users as f64 / n
+            })
+            .collect();
+        let mut used = 0;
+        for (id, label) in members {
+            let active_days = working
+                .iter()
+                .filter(|d| active.contains(&(id.clone(), **d)))
+                .count();
+            if active_days > 0 {
+                used += 1;
+            }
+            if (active_days as f64) < LOW_ADOPTION * working.len() as f64 {
+                low.push(LowAdopter {
+                    developer: label.clone(),
+                    team: team.clone(),
+                    active_days,
+                    working_days: working.len(),
+                });
+            }
+        }
+        heat.push(TeamHeat {
+            team: team.clone(),
+            size: members.len(),
+            weekdays,
+            weeks,
+            share_30d: used as f64 / n,
+        });
+    }
+    low.sort_by(|a, b| {
+        a.active_days
+            .cmp(&b.active_days)
+            .then_with(|| a.team.cmp(&b.team))
+            .then_with(|| a.developer.cmp(&b.developer))
+    });
+    let total_devs = facts.developers.len().max(1) as f64;
+    let mut agents: Vec<(String, usize, f64)> = agent_devs
+        .into_iter()
+        .map(|(a, d)| (a, d.len(), d.len() as f64 / total_devs))
+        .collect();
+    agents.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let needs_enablement = heat
+        .iter()
+        .filter(|h| h.weekdays[..5].iter().sum::<f64>() / 5.0 < 0.4)
+        .map(|h| h.team.clone())
+        .collect();
+    let week_labels = (0..WEEKS)
+        .map(|w| {
+            (first + Duration::days((w * 7) as i64))
+                .format("%m-%d")
+                .to_string()
+        })
+        .collect();
+    Ok(AdoptionModel {
+        teams: heat,
+        agents,
+        low,
+        needs_enablement,
+        week_labels,
+    })
+}
+
+fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let cols =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).split(body);
+    let right = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).split(cols[1]);
+    (cols[0], right[0], right[1])
+}
+
+pub fn table_area(body: Rect) -> Rect {
+    split(body).2
+}
+
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    m: &AdoptionModel,
+    screen: &Screen,
+    visible: &[usize],
+    ctx: &DrawCtx,
+) {
+    let t = ctx.theme;
+    let (heat_area, agent_area, low_area) = split(area);
+    let block = |title: String| {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border)
+            .title(Span::styled(title, t.title))
+    };
+    let weeks = ctx.state.weeks;
+    let columns = if weeks { m.week_labels.len() } else { 7 } as u16;
+    // Six cells ("▓ 72%") when they fit, else five ("▓ 72", the title says "%").
+    let cell: usize = if heat_area.width >= 14 + 6 * columns {
+        6
+    } else {
+        5
+    };
+    let labels: Vec<String> = if weeks {
+        m.week_labels.clone()
+    } else {
+        WEEKDAYS.iter().map(|s| s.to_string()).collect()
+    };
+    let mut lines = vec![Line::from(
+        std::iter::once(Span::styled(format!("{:<12}", "team"), t.header))
+            .chain(
+                labels
+                    .iter()
+                    .map(|l| Span::styled(format!("{l:>cell$}"), t.header)),
+            )
+            .collect::<Vec<_>>(),
+    )];
+    for h in &m.teams {
+        let values: Vec<f64> = if weeks {
+            h.weeks.clone()
+        } else {
+            h.weekdays.to_vec()
+        };
+        let mut spans = vec![Span::styled(
+            format!("{:<12}", crate::tui::format::fit(&h.team, 11)),
+            t.text,
+        )];
+        for v in values {
+            spans.push(Span::styled(
+                if cell == 6 {
+                    format!(" {}{:>3.0}%", shade(v), v * 100.0)
+                } else {
+                    format!(" {}{:>3.0}", shade(v), v * 100.0)
+                },
+                t.heat(v),
+            ));
+        }
+        spans.push(Span::styled(format!("  {} devs", h.size), t.muted));
+        lines.push(Line::from(spans));
+    }
+    if m.teams.is_empty() {
+        lines = vec![
+            Line::from("No developers or teams known yet."),
+            Line::from("Declare [[team]] tables (name, members) in config.toml, or import"),
+            Line::from("a CSV / GitHub teams; vendor APIs (Copilot, Cursor) add their users."),
+        ];
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "shade ·░▒▓█ = share of the team active; w: weekdays/weeks",
+        t.muted,
+    )));
+    if !m.needs_enablement.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "⚠ needs enablement (< 40% on workdays): {}",
+                m.needs_enablement.join(", ")
+            ),
+            t.warning,
+        )));
+    }
+    let title = if weeks {
+        format!(" % of team active per week (last {WEEKS}) ")
+    } else {
+        format!(" % of team active by weekday (last {WINDOW_DAYS} days) ")
+    };
+    f.render_widget(Paragraph::new(lines).block(block(title)), heat_area);
+
+    let w = agent_area.width.saturating_sub(26).max(4) as usize;
+    let agent_lines: Vec<Line> = if m.agents.is_empty() {
+        vec![Line::from(Span::styled(
+            "no agent activity in 7 days",
+            t.muted,
+        ))]
+    } else {
+        m.agents
+            .iter()
+            .enumerate()
+            .map(|(i, (a, n, share))| {
+                Line::from(vec![
+                    Span::styled(format!("{:<12}", crate::tui::format::fit(a, 12)), t.text),
+                    Span::styled(bar(*share, w), t.series(i)),
+                    Span::styled(format!(" {n:>3} {:>3.0}%", share * 100.0), t.muted),
+                ])
+            })
+            .collect()
+    };
+    f.render_widget(
+        Paragraph::new(agent_lines).block(block(" Agent reach, 7d ".into())),
+        agent_area,
+    );
+
+    let rows = table::window(visible, screen.offset, low_area)
+        .iter()
+        .map(|&i| {
+            let l = &m.low[i];
+            vec![
+                Line::from(l.developer.clone()),
+                Line::from(l.team.clone()),
+                Line::from(format!("{}/{}d", l.active_days, l.working_days)).right_aligned(),
+            ]
+        })
+        .collect();
+    table::draw(
+        f,
+        low_area,
+        table::TableSpec {
+            title: format!(
+                " Low adopters (< {:.0}% of workdays) ",
+                LOW_ADOPTION * 100.0
+            ),
+            header: vec!["developer", "team", "active"],
+            widths: vec![
+                Constraint::Min(10),
+                Constraint::Length(9),
+                Constraint::Length(6),
+            ],
+            rows,
+            selected: super::selection(screen, visible),
+            offset: screen.offset,
+            total: visible.len(),
+            focused: true,
+            empty: vec![Line::from("✓ everyone uses an agent on most working days")],
+        },
+        t,
+    );
+}

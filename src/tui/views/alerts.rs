@@ -1,0 +1,278 @@
+//! Alerts: every alert in every state (firing, acknowledged, snoozed, resolved) with rule,
+//! subject, age and value against threshold; `a` acknowledges with a note, `s` snoozes,
+//! ⏎ opens the subject's view. The selected alert's details sit below the table.
+//!
+//! ```text
+//! ┌ Alerts — 2 firing · 1 acked · 1 snoozed · 5 resolved ──────────────────┐
+//! │  state               rule            subject          fired   value    │
+//! │▶ ▲ CRIT firing       budget_breach   team:platform    2h ago  112%/100%│
+//! │  △ WARN ✓ acked      low_acceptance  developer:bob    1d ago  12%/20%  │
+//! └────────────────────────────────────────────────────────────────────────┘
+//!  message · acked by ana 10m ago: "on it, rate-limited the batch job"
+//! ```
+
+use super::DrawCtx;
+use super::overview::severity_tag;
+use crate::domain::alerts::AlertState;
+use crate::store::queries::alerts_admin::StoredAlert;
+use crate::store::{Reader, Result};
+use crate::tui::format;
+use crate::tui::state::Screen;
+use crate::tui::widgets::table;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertItem {
+    pub alert: StoredAlert,
+    pub fired: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertsModel {
+    pub items: Vec<AlertItem>,
+    /// Counts per state: firing, acked, snoozed, resolved.
+    pub counts: [usize; 4],
+}
+
+impl AlertsModel {
+    pub fn row_texts(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .map(|i| {
+                let r = &i.alert.row;
+                format!(
+                    "{} {} {} {} {}",
+                    r.severity.as_str(),
+                    r.state.as_str(),
+                    r.rule,
+                    r.subject,
+                    r.message
+                )
+            })
+            .collect()
+    }
+}
+
+fn state_rank(s: AlertState) -> u8 {
+    match s {
+        AlertState::Firing => 0,
+        AlertState::Acked => 1,
+        AlertState::Snoozed => 2,
+        AlertState::Resolved => 3,
+    }
+}
+
+fn value_vs(v: Option<f64>, th: Option<f64>) -> String {
+    let f = |x: f64| {
+        if x.abs() >= 100.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.2}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        }
+    };
+    match (v, th) {
+        (Some(v), Some(t)) => format!("{} / {}", f(v), f(t)),
+        (Some(v), None) => f(v),
+        _ => "–".into(),
+    }
+}
+
+pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
+    let mut all = reader.alerts(&[])?;
+    all.sort_by(|a, b| {
+        state_rank(a.row.state)
+            .cmp(&state_rank(b.row.state))
+            .then_with(|| b.row.fired_at.cmp(&a.row.fired_at))
+    });
+    let mut counts = [0usize; 4];
+    let items = all
+        .into_iter()
+        .map(|a| {
+            counts[state_rank(a.row.state) as usize] += 1;
+            let r = &a.row;
+            let mut detail = r.message.clone();
+            match r.state {
+                AlertState::Acked => {
+                    let by = r.acked_by.clone().unwrap_or_else(|| "someone".into());
+                    let when = r
+                        .acked_at
+                        .map(|t| format::ago(t, now_ms))
+                        .unwrap_or_default();
+                    detail.push_str(&format!(" · ✓ acked by {by} {when}"));
+                    if let Some(n) = r.note.as_ref().filter(|n| !n.is_empty()) {
+                        detail.push_str(&format!(": \"{n}\""));
+                    }
+                }
+                AlertState::Snoozed => {
+                    if let Some(u) = r.snoozed_until {
+                        detail.push_str(&format!(
+                            " · ◷ snoozed for {} more",
+                            format::duration(u - now_ms)
+                        ));
+                    }
+                }
+                AlertState::Resolved => {
+                    if let Some(t) = r.resolved_at {
+                        detail.push_str(&format!(" · ✔ resolved {}", format::ago(t, now_ms)));
+                    }
+                }
+                AlertState::Firing => {}
+            }
+            detail = format!(
+                "#{} · {} · value {} · {detail}",
+                a.id,
+                r.subject,
+                value_vs(r.value, r.threshold)
+            );
+            AlertItem {
+                fired: format::ago(r.fired_at, now_ms),
+                detail,
+                alert: a,
+            }
+        })
+        .collect();
+    Ok(AlertsModel { items, counts })
+}
+
+fn split(body: Rect) -> (Rect, Rect) {
+    let parts = Layout::vertical([Constraint::Min(4), Constraint::Length(4)]).split(body);
+    (parts[0], parts[1])
+}
+
+pub fn table_area(body: Rect) -> Rect {
+    split(body).0
+}
+
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    m: &AlertsModel,
+    screen: &Screen,
+    visible: &[usize],
+    ctx: &DrawCtx,
+) {
+    let t = ctx.theme;
+    let (top, bottom) = split(area);
+    let wide = area.width >= 120;
+    let narrow = area.width < 100;
+    let rows = table::window(visible, screen.offset, top)
+        .iter()
+        .map(|&i| {
+            let it = &m.items[i];
+            let r = &it.alert.row;
+            let style = match (r.state, r.severity.as_str()) {
+                (AlertState::Firing, "critical") => t.critical,
+                (AlertState::Firing, _) => t.warning,
+                (AlertState::Resolved, _) => t.muted,
+                _ => t.text,
+            };
+            let mut cells = vec![Line::from(Span::styled(
+                severity_tag(r.severity.as_str(), r.state),
+                style,
+            ))];
+            if !narrow {
+                cells.push(Line::from(format!("#{}", it.alert.id)));
+            }
+            cells.push(Line::from(r.rule.clone()));
+            cells.push(Line::from(r.subject.clone()));
+            cells.push(Line::from(Span::styled(it.fired.clone(), t.muted)));
+            if !narrow {
+                cells.push(Line::from(value_vs(r.value, r.threshold)).right_aligned());
+            }
+            if wide {
+                cells.push(Line::from(Span::styled(
+                    r.note.clone().unwrap_or_default(),
+                    t.muted,
+                )));
+            }
+            cells
+        })
+        .collect();
+    let (mut header, mut widths) = if narrow {
+        (
+            vec!["state", "rule", "subject", "fired"],
+            vec![
+                Constraint::Length(17),
+                Constraint::Length(16),
+                Constraint::Min(14),
+                Constraint::Length(10),
+            ],
+        )
+    } else {
+        (
+            vec![
+                "state",
+                "id",
+                "rule",
+                "subject",
+                "fired",
+                "value / threshold",
+            ],
+            vec![
+                Constraint::Length(18),
+                Constraint::Length(5),
+                Constraint::Length(17),
+                Constraint::Min(14),
+                Constraint::Length(10),
+                Constraint::Length(17),
+            ],
+        )
+    };
+    if wide {
+        header.push("note");
+        widths.push(Constraint::Min(12));
+    }
+    let [firing, acked, snoozed, resolved] = m.counts;
+    table::draw(
+        f,
+        top,
+        table::TableSpec {
+            title: format!(
+                " Alerts — {firing} firing · {acked} acked · {snoozed} snoozed · {resolved} resolved "
+            ),
+            header,
+            widths,
+            rows,
+            selected: super::selection(screen, visible),
+            offset: screen.offset,
+            total: visible.len(),
+            focused: true,
+            empty: vec![
+                Line::from(
+                    "No alerts. Rules (spend spike, 429 storm, low acceptance, budget) run on",
+                ),
+                Line::from(
+                    "collected data; team budgets come from [[team]] budget_usd_month in config.toml.",
+                ),
+            ],
+        },
+        t,
+    );
+    let detail = super::selection(screen, visible)
+        .and_then(|s| visible.get(s))
+        .and_then(|&i| m.items.get(i))
+        .map(|it| it.detail.clone())
+        .unwrap_or_default();
+    let keys = if ctx.state.read_only {
+        "read-only: acknowledging and snoozing are disabled"
+    } else {
+        "a acknowledge with note · s snooze 1h · ⏎ open subject"
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(t.border)
+        .title(Span::styled(format!(" {keys} "), t.muted));
+    f.render_widget(
+        Paragraph::new(Span::styled(detail, t.text))
+            .wrap(Wrap { trim: true })
+            .block(block),
+        bottom,
+    );
+}

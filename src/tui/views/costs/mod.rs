@@ -1,0 +1,242 @@
+//! Costs: a drillable tree (team → project → developer; `g` regroups by agent or model),
+//! with a period selector, share, per-developer spend, a 14-day trend, month-end forecast
+//! against budget, and ⚠ flags. This file builds the view model; `render.rs` draws it.
+
+use super::DrawCtx;
+use crate::domain::Money;
+use crate::domain::period::{local_date, local_day_start_ms};
+use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
+use crate::store::{Reader, Result};
+use crate::tui::format;
+use crate::tui::state::{CostGroup, Period, Screen};
+use crate::tui::widgets::{bar, spark, table};
+use chrono::{Datelike, Duration};
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
+use std::collections::BTreeMap;
+
+/// A developer spending, inside one group, more than this multiple of the median
+/// (developer, group) spend in scope is flagged — when above `HIGH_SPEND_FLOOR`.
+pub const HIGH_SPEND_FACTOR: f64 = 3.0;
+pub const HIGH_SPEND_FLOOR: Money = Money(1_000_000);
+/// Vendor acceptance below this share is flagged.
+pub const LOW_ACCEPTANCE: f64 = 0.20;
+const TREND_DAYS: i64 = 14;
+
+pub fn dim_label(d: CostDim) -> &'static str {
+    match d {
+        CostDim::Team => "team",
+        CostDim::Project => "project",
+        CostDim::Developer => "developer",
+        CostDim::Agent => "agent",
+        CostDim::Model => "model",
+    }
+}
+
+/// The dimension shown below `path` in this grouping (`None` once every one is used).
+pub fn next_dim(group: CostGroup, path: &[(CostDim, String)]) -> Option<CostDim> {
+    let extras = [
+        CostDim::Project,
+        CostDim::Model,
+        CostDim::Agent,
+        CostDim::Team,
+        CostDim::Developer,
+    ];
+    group
+        .hierarchy()
+        .into_iter()
+        .chain(extras)
+        .find(|d| !path.iter().any(|(p, _)| p == d))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostRow {
+    pub key: String,
+    pub cost: Money,
+    pub tokens: i64,
+    pub requests: i64,
+    pub unpriced_requests: i64,
+    pub share: f64,
+    pub developers: usize,
+    pub per_developer: Money,
+    pub trend: Vec<i64>,
+    pub high_spenders: usize,
+    pub low_acceptance: usize,
+    /// (budget, forecast) for team rows that have a budget.
+    pub budget: Option<(Money, Money)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostsModel {
+    pub dim: CostDim,
+    pub period: Period,
+    pub group: CostGroup,
+    pub total: Money,
+    pub month_to_date: Money,
+    pub forecast: Money,
+    pub budget: Option<Money>,
+    pub rows: Vec<CostRow>,
+    /// `MM-DD` labels of the trend's days, oldest first.
+    pub trend_days: Vec<String>,
+}
+
+impl CostsModel {
+    pub fn row_texts(&self) -> Vec<String> {
+        self.rows.iter().map(|r| r.key.clone()).collect()
+    }
+}
+
+fn fold(cells: &[CostCell]) -> BTreeMap<&str, Vec<&CostCell>> {
+    let mut m: BTreeMap<&str, Vec<&CostCell>> = BTreeMap::new();
+    for c in cells {
+        m.entry(c.key.as_str()).or_default().push(c);
+    }
+    m
+}
+
+pub fn load(
+    reader: &Reader,
+    path: &[(CostDim, String)],
+    group: CostGroup,
+    period: Period,
+    now_ms: i64,
+    tz: Tz,
+) -> Result<CostsModel> {
+    let dim = next_dim(group, path).unwrap_or(CostDim::Developer);
+    let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
+    let (since_ms, until_ms) = period.range_ms(now, tz);
+    let q = CostQuery {
+        since_ms,
+        until_ms,
+        filters: path.to_vec(),
+    };
+    let cells = reader.cost_cells(&q, dim)?;
+    let today = local_date(now_ms, tz);
+    let month_q = CostQuery {
+        since_ms: local_day_start_ms(today.with_day(1).unwrap_or(today), tz),
+        ..q.clone()
+    };
+    let month_cells = reader.cost_cells(&month_q, dim)?;
+    let trend_first = today - Duration::days(TREND_DAYS - 1);
+    let trend_q = CostQuery {
+        since_ms: local_day_start_ms(trend_first, tz),
+        ..q.clone()
+    };
+    let hours = reader.cost_hours(&trend_q, dim)?;
+    let budgets: BTreeMap<String, Money> = reader.team_budgets()?.into_iter().collect();
+    let since_day = (today - Duration::days(29)).format("%Y-%m-%d").to_string();
+    let acceptance: BTreeMap<String, f64> = reader
+        .acceptance_by_developer(&since_day)?
+        .into_iter()
+        .filter(|(_, s, _)| *s >= 20)
+        .map(|(d, s, a)| (d, a as f64 / s as f64))
+        .collect();
+
+    let local_now = now.with_timezone(&tz).naive_local();
+    let forecast_of = |m: Money| crate::domain::forecast::month_end(m, local_now).month_end;
+    // Per-developer spend across the whole scope, for the outlier rule.
+    // A developer's spend inside one group, against the median of all such spends in scope.
+    let mut spends: Vec<i64> = cells
+        .iter()
+        .map(|c| c.cost.micro_usd())
+        .filter(|v| *v > 0)
+        .collect();
+    spends.sort_unstable();
+    let median = spends.get(spends.len() / 2).copied().unwrap_or(0);
+    let total: Money = cells.iter().map(|c| c.cost).sum();
+    let month_by_key: BTreeMap<&str, Money> = fold(&month_cells)
+        .into_iter()
+        .map(|(k, v)| (k, v.iter().map(|c| c.cost).sum()))
+        .collect();
+    let mut trend_by_key: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (key, hour, cost) in &hours {
+        let i = (local_date(*hour, tz) - trend_first).num_days();
+        if (0..TREND_DAYS).contains(&i) {
+            trend_by_key
+                .entry(key.as_str())
+                .or_insert_with(|| vec![0; TREND_DAYS as usize])[i as usize] += cost.micro_usd();
+        }
+    }
+    let mut rows: Vec<CostRow> = fold(&cells)
+        .into_iter()
+        .map(|(key, cs)| {
+            let cost: Money = cs.iter().map(|c| c.cost).sum();
+            let devs: Vec<&str> = cs.iter().map(|c| c.developer.as_str()).collect();
+            let high = cs
+                .iter()
+                .filter(|c| {
+                    let spend = c.cost.micro_usd();
+                    median > 0
+                        && spend >= HIGH_SPEND_FLOOR.micro_usd()
+                        && spend as f64 > HIGH_SPEND_FACTOR * median as f64
+                })
+                .count();
+            let low = devs
+                .iter()
+                .filter(|d| acceptance.get(**d).is_some_and(|a| *a < LOW_ACCEPTANCE))
+                .count();
+            let budget = (dim == CostDim::Team)
+                .then(|| {
+                    budgets.get(key).map(|b| {
+                        (
+                            *b,
+                            forecast_of(month_by_key.get(key).copied().unwrap_or_default()),
+                        )
+                    })
+                })
+                .flatten();
+            CostRow {
+                key: key.to_string(),
+                cost,
+                tokens: cs.iter().map(|c| c.tokens).sum(),
+                requests: cs.iter().map(|c| c.requests).sum(),
+                unpriced_requests: cs.iter().map(|c| c.unpriced_requests).sum(),
+                share: if total.micro_usd() > 0 {
+                    cost.micro_usd() as f64 / total.micro_usd() as f64
+                } else {
+                    0.0
+                },
+                developers: devs.len(),
+                per_developer: Money::from_micro_usd(cost.micro_usd() / devs.len().max(1) as i64),
+                trend: trend_by_key
+                    .get(key)
+                    .cloned()
+                    .unwrap_or_else(|| vec![0; TREND_DAYS as usize]),
+                high_spenders: high,
+                low_acceptance: low,
+                budget,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key)));
+    let month_to_date: Money = month_cells.iter().map(|c| c.cost).sum();
+    let budget = match path.iter().find(|(d, _)| *d == CostDim::Team) {
+        Some((_, team)) => budgets.get(team).copied(),
+        None if path.is_empty() && !budgets.is_empty() => Some(budgets.values().copied().sum()),
+        None => None,
+    };
+    let trend_days = (0..TREND_DAYS)
+        .map(|i| {
+            (trend_first + Duration::days(i))
+                .format("%m-%d")
+                .to_string()
+        })
+        .collect();
+    Ok(CostsModel {
+        trend_days,
+        dim,
+        period,
+        group,
+        total,
+        month_to_date,
+        forecast: forecast_of(month_to_date),
+        budget,
+        rows,
+    })
+}
+
+mod render;
+pub use render::{draw, table_area};

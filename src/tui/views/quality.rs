@@ -1,0 +1,259 @@
+//! Quality: AI-assisted versus human outcomes over 30 days — PR share, merged on first
+//! review, reverts, review turnaround, coverage delta, AI-linked incidents — and per agent.
+//!
+//! ```text
+//! ┌ Outcomes, last 30 days ─────────────────────────┐┌ AI-assisted PRs by agent ───┐
+//! │                       AI-assisted     human      ││▶ claude_code  41  38  1     │
+//! │ pull requests         64 (58%)        46         │└─────────────────────────────┘
+//! │ merged on 1st review  71%             64%        │┌ Incidents (30d) ────────────┐
+//! │ reverted              3.1%            2.2%       ││ INC-7 sev2 ⚙ AI-linked …    │
+//! └──────────────────────────────────────────────────┘└─────────────────────────────┘
+//! ```
+
+use super::DrawCtx;
+use crate::domain::period::local_date;
+use crate::store::queries::view_quality::{OutcomeSide, QualityFacts};
+use crate::store::{Reader, Result};
+use crate::tui::format;
+use crate::tui::state::Screen;
+use crate::tui::widgets::table;
+use chrono_tz::Tz;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+pub const WINDOW_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualityModel {
+    pub facts: QualityFacts,
+    /// (id, severity, title, ai_linked, opened date) of recent incidents.
+    pub incidents: Vec<(String, String, String, bool, String)>,
+}
+
+impl QualityModel {
+    pub fn row_texts(&self) -> Vec<String> {
+        self.facts
+            .by_agent
+            .iter()
+            .map(|(a, ..)| a.clone())
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.facts.ai.prs + self.facts.human.prs + self.facts.ai.commits + self.facts.human.commits
+            == 0
+    }
+}
+
+pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<QualityModel> {
+    let facts = reader.quality_facts(now_ms - WINDOW_DAYS * 86_400_000)?;
+    let incidents = facts
+        .recent_incidents
+        .iter()
+        .map(|(id, sev, title, ai, at)| {
+            (
+                id.clone(),
+                sev.clone(),
+                title.clone(),
+                *ai,
+                local_date(*at, tz).format("%m-%d").to_string(),
+            )
+        })
+        .collect();
+    Ok(QualityModel { facts, incidents })
+}
+
+fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let cols =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).split(body);
+    let right =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).split(cols[1]);
+    (cols[0], right[0], right[1])
+}
+
+pub fn table_area(body: Rect) -> Rect {
+    split(body).1
+}
+
+fn pct(part: i64, whole: i64) -> String {
+    format::percent(part, whole)
+}
+
+fn rate(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        "–".into()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+pub fn draw(
+    f: &mut Frame,
+    area: Rect,
+    m: &QualityModel,
+    screen: &Screen,
+    visible: &[usize],
+    ctx: &DrawCtx,
+) {
+    let t = ctx.theme;
+    let (left, agents_area, incidents_area) = split(area);
+    let block = |title: &str| {
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border)
+            .title(Span::styled(format!(" {title} "), t.title))
+    };
+    let (ai, human): (&OutcomeSide, &OutcomeSide) = (&m.facts.ai, &m.facts.human);
+    let all_prs = ai.prs + human.prs;
+    let vw = (left.width.saturating_sub(24) / 2).clamp(12, 16) as usize;
+    let row = |label: &str, a: String, h: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<22}"), t.muted),
+            Span::styled(format!("{a:<vw$}"), t.text),
+            Span::styled(h, t.text),
+        ])
+    };
+    let hours = |h: Option<f64>| h.map(|h| format!("{h:.1} h")).unwrap_or_else(|| "–".into());
+    let cov = |c: Option<f64>| {
+        c.map(|c| format!("{c:+.1} pt"))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    let mut lines = vec![
+        Line::from(vec![Span::styled(
+            format!("{:<22}{:<vw$}{}", "", "AI-assisted", "human"),
+            t.header,
+        )]),
+        row(
+            "pull requests",
+            format!("{} ({})", ai.prs, pct(ai.prs, all_prs)),
+            human.prs.to_string(),
+        ),
+        row(
+            "merged",
+            pct(ai.merged, ai.prs),
+            pct(human.merged, human.prs),
+        ),
+        row(
+            "merged on 1st review",
+            pct(ai.merged_first_review, ai.merged),
+            pct(human.merged_first_review, human.merged),
+        ),
+        row(
+            "PRs reverted",
+            rate(ai.reverted_prs, ai.merged),
+            rate(human.reverted_prs, human.merged),
+        ),
+        row(
+            "review turnaround",
+            hours(ai.review_turnaround_h),
+            hours(human.review_turnaround_h),
+        ),
+        row(
+            "coverage delta",
+            cov(ai.coverage_delta),
+            cov(human.coverage_delta),
+        ),
+        row(
+            "commits",
+            format!(
+                "{} ({})",
+                ai.commits,
+                pct(ai.commits, ai.commits + human.commits)
+            ),
+            human.commits.to_string(),
+        ),
+        row(
+            "commits reverted",
+            rate(ai.reverted_commits, ai.commits),
+            rate(human.reverted_commits, human.commits),
+        ),
+        row(
+            "lines added",
+            format::count(ai.lines_added),
+            format::count(human.lines_added),
+        ),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled(format!("{:<22}", "incidents (30d)"), t.muted),
+            Span::styled(
+                format!(
+                    "{} total, {} AI-linked",
+                    m.facts.incidents, m.facts.ai_incidents
+                ),
+                if m.facts.ai_incidents > 0 {
+                    t.warning
+                } else {
+                    t.text
+                },
+            ),
+        ]),
+    ];
+    if m.is_empty() {
+        lines = vec![
+            Line::from("No commits or pull requests collected yet."),
+            Line::from("Enable the git / GitHub sources in config.toml ([sources.github] org,"),
+            Line::from("token_env) so agentdeck can read AI co-author trailers and PR outcomes."),
+        ];
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block(&format!("Outcomes, last {WINDOW_DAYS} days"))),
+        left,
+    );
+
+    let rows = table::window(visible, screen.offset, agents_area)
+        .iter()
+        .map(|&i| {
+            let (agent, prs, merged, reverted) = &m.facts.by_agent[i];
+            vec![
+                Line::from(agent.clone()),
+                Line::from(prs.to_string()).right_aligned(),
+                Line::from(merged.to_string()).right_aligned(),
+                Line::from(reverted.to_string()).right_aligned(),
+            ]
+        })
+        .collect();
+    table::draw(
+        f,
+        agents_area,
+        table::TableSpec {
+            title: " AI-assisted PRs by agent ".into(),
+            header: vec!["agent", "PRs", "merged", "reverted"],
+            widths: vec![
+                Constraint::Min(10),
+                Constraint::Length(5),
+                Constraint::Length(6),
+                Constraint::Length(8),
+            ],
+            rows,
+            selected: super::selection(screen, visible),
+            offset: screen.offset,
+            total: visible.len(),
+            focused: true,
+            empty: vec![Line::from("no AI-attributed PRs in 30 days")],
+        },
+        t,
+    );
+    let inc: Vec<Line> = if m.incidents.is_empty() {
+        vec![Line::from(Span::styled(
+            "✓ no incidents in 30 days",
+            t.muted,
+        ))]
+    } else {
+        m.incidents
+            .iter()
+            .map(|(id, sev, title, ai, day)| {
+                Line::from(vec![
+                    Span::styled(format!("{day} {id} {sev} "), t.muted),
+                    Span::styled(if *ai { "AI-linked " } else { "" }, t.warning),
+                    Span::styled(title.clone(), t.text),
+                ])
+            })
+            .collect()
+    };
+    f.render_widget(
+        Paragraph::new(inc).block(block("Incidents (30d)")),
+        incidents_area,
+    );
+}

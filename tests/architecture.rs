@@ -1,0 +1,119 @@
+//! Keeps the module arrows honest (style.md): the console never speaks SQL or HTTP, the
+//! domain depends on nothing but std, serde, chrono and thiserror, and colours are named
+//! only inside the theme module.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn src(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(sub)
+}
+
+/// Code lines only (comments dropped), so prose may name crates.
+fn code_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.starts_with("//"))
+}
+
+#[test]
+fn the_console_does_not_import_sql_or_http_crates() {
+    let files = rust_files(&src("tui"));
+    assert!(!files.is_empty());
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in code_lines(&text) {
+            for banned in ["rusqlite", "reqwest", "axum"] {
+                assert!(
+                    !line.contains(banned),
+                    "{} uses `{banned}`: {line}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_domain_depends_only_on_std_serde_chrono_thiserror() {
+    let files = rust_files(&src("domain"));
+    // Sibling modules re-exported from domain/mod.rs (`pub use agent::Agent;`).
+    let siblings: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let mut allowed: Vec<&str> = vec![
+        "std",
+        "core",
+        "alloc",
+        "serde",
+        "serde_json",
+        "chrono",
+        "chrono_tz",
+        "thiserror",
+        "crate",
+        "super",
+        "self",
+    ];
+    allowed.extend(siblings.iter().map(String::as_str));
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for line in code_lines(&text) {
+            let path = if let Some(rest) = line
+                .strip_prefix("use ")
+                .or_else(|| line.strip_prefix("pub use "))
+            {
+                rest
+            } else if let Some(rest) = line.strip_prefix("extern crate ") {
+                rest
+            } else {
+                continue;
+            };
+            let root = path.split([':', ';', ' ', '{']).next().unwrap_or_default();
+            assert!(
+                allowed.contains(&root),
+                "{} imports `{root}`: {line}",
+                f.display()
+            );
+            if root == "crate" {
+                let inner = path.trim_start_matches("crate::");
+                assert!(
+                    inner.starts_with("domain"),
+                    "{} reaches outside domain: {line}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn colours_are_named_only_in_the_theme_module() {
+    let theme_dir = src("tui").join("theme");
+    for f in rust_files(&src("tui")) {
+        if f.starts_with(&theme_dir) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in code_lines(&text) {
+            assert!(
+                !line.contains("Color::"),
+                "{} names a colour: {line}",
+                f.display()
+            );
+        }
+    }
+}

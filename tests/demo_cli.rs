@@ -1,0 +1,196 @@
+//! `agentdeck alerts` and `agentdeck sources` through the real binary, on a demo store in a
+//! temp dir: list (table and JSON), ack with a note recorded under the configured identity,
+//! clear errors for bad ids and for --read-only.
+
+use agentdeck::domain::alerts::AlertState;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn agentdeck(dir: &Path, args: &[&str]) -> Output {
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[identity]\ndeveloper = \"oncall@acme.dev\"\n").unwrap();
+    Command::new(env!("CARGO_BIN_EXE_agentdeck"))
+        .arg("--db")
+        .arg(dir.join("demo.db"))
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn demo_db(dir: &Path) {
+    let store = agentdeck::store::Store::open(&dir.join("demo.db")).unwrap();
+    let now = chrono::Utc::now();
+    agentdeck::demo::build(&store, now, agentdeck::demo::DEFAULT_SEED).unwrap();
+}
+
+#[test]
+fn alerts_list_ack_and_errors_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+
+    let out = agentdeck(dir.path(), &["alerts", "list", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let alerts = doc["alerts"].as_array().unwrap();
+    let firing = alerts
+        .iter()
+        .find(|a| a["state"] == "firing")
+        .expect("a firing alert");
+    let id = firing["id"].as_i64().unwrap();
+
+    let table = agentdeck(dir.path(), &["alerts"]);
+    assert!(table.status.success());
+    assert!(
+        text(&table.stdout).contains("▲ firing"),
+        "{}",
+        text(&table.stdout)
+    );
+
+    // --read-only refuses, and nothing changes.
+    let out = agentdeck(
+        dir.path(),
+        &["--read-only", "alerts", "ack", &id.to_string()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--read-only"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = agentdeck(
+        dir.path(),
+        &[
+            "alerts",
+            "ack",
+            &id.to_string(),
+            "--note",
+            "looking into it",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("oncall@acme.dev"));
+
+    let store = agentdeck::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let a = store.reader().unwrap().alert(id).unwrap().unwrap();
+    assert_eq!(a.row.state, AlertState::Acked);
+    assert_eq!(a.row.acked_by.as_deref(), Some("oncall@acme.dev"));
+    assert_eq!(a.row.note.as_deref(), Some("looking into it"));
+    let acked_at = a.row.acked_at.unwrap();
+    assert!((chrono::Utc::now().timestamp_millis() - acked_at).abs() < 120_000);
+
+    let out = agentdeck(dir.path(), &["alerts", "ack", "987654"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no alert with id 987654"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let resolved = alerts.iter().find(|a| a["state"] == "resolved").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let out = agentdeck(dir.path(), &["alerts", "ack", &resolved.to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already resolved"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = agentdeck(dir.path(), &["alerts", "snooze", &id.to_string(), "2h"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let a = store.reader().unwrap().alert(id).unwrap().unwrap();
+    assert_eq!(a.row.state, AlertState::Snoozed);
+    let out = agentdeck(dir.path(), &["alerts", "snooze", &id.to_string(), "soon"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("snooze duration `soon`"));
+
+    let out = agentdeck(
+        dir.path(),
+        &["alerts", "list", "--state", "snoozed", "--json"],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id)
+    );
+
+    let out = agentdeck(dir.path(), &["alerts", "rules", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["rules"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn sources_table_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = agentdeck(dir.path(), &["sources"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("no source has reported yet"));
+
+    demo_db(dir.path());
+    let out = agentdeck(dir.path(), &["sources", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = doc["sources"].as_array().unwrap();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s["source"] == "otlp" && s["state"] == "ok")
+    );
+    assert!(
+        sources
+            .iter()
+            .any(|s| s["source"] == "openai_admin" && s["state"] == "never")
+    );
+    let table = text(&agentdeck(dir.path(), &["sources"]).stdout);
+    assert!(
+        table.contains("LAST ERROR") && table.contains("copilot_api"),
+        "{table}"
+    );
+}
+
+#[test]
+fn alerts_check_fires_new_findings_once() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    let count = || {
+        let store = agentdeck::store::Store::open(&dir.path().join("demo.db")).unwrap();
+        store.reader().unwrap().alerts(&[]).unwrap().len()
+    };
+    let before = count();
+    let out = agentdeck(dir.path(), &["--read-only", "alerts", "check", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "the demo has something to find");
+    assert!(findings.iter().all(|f| f["recorded"] == false));
+    assert_eq!(count(), before, "--read-only records nothing");
+
+    let out = agentdeck(dir.path(), &["alerts", "check"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after_first = count();
+    let out = agentdeck(dir.path(), &["alerts", "check", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["new"] == false),
+        "{doc:#}"
+    );
+    assert_eq!(count(), after_first, "a second check fires nothing new");
+}
