@@ -8,10 +8,13 @@
 //!   one query module per question. Depends on domain.
 //! - [`collect`]: sources that read agent files (and later APIs) into write batches.
 //!   Depends on domain, pricing and the store's writer handle.
+//! - [`server`]: `agentdeck serve`: OTLP/HTTP receiver, push/sync API, tokens and roles.
+//!   Depends on domain, pricing and store.
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
 pub mod cli;
 pub mod collect;
 pub mod domain;
 pub mod pricing;
+pub mod server;
 pub mod store;

@@ -2,4 +2,5 @@
 //! and returns plain structs; nothing outside the store sees SQL.
 
 pub mod sessions;
+pub mod sync;
 pub mod usage;
