@@ -33,6 +33,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Ingest(args)) => commands::ingest::run(&ctx, args),
         Some(Command::Report(args)) => commands::report::run(&ctx, args),
         Some(Command::Pricing { action }) => commands::pricing::run(&ctx, action.as_ref()),
+        Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
+        Some(Command::Push(args)) => commands::push::run(&ctx, args),
         None => anyhow::bail!(
             "the console is not built yet in this version; use `agentdeck ingest` and `agentdeck report daily`"
         ),

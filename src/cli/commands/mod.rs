@@ -2,5 +2,7 @@
 
 pub mod ingest;
 pub mod pricing;
+pub mod push;
 pub mod report;
+pub mod serve;
 mod report_render;

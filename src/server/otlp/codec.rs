@@ -135,13 +135,26 @@ where
 {
     let body = match encoding {
         Encoding::Protobuf => message.encode_to_vec(),
-        Encoding::Json => serde_json::to_vec(message).unwrap_or_else(|_| b"{}".to_vec()),
+        Encoding::Json => serde_json::to_value(message)
+            .map(without_nulls)
+            .and_then(|v| serde_json::to_vec(&v))
+            .unwrap_or_else(|_| b"{}".to_vec()),
     };
     let mut response = (status, body).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(encoding.content_type()));
     response
+}
+
+/// Unset optional fields are left out (`{}` is full success), not sent as `null`.
+fn without_nulls(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect()
+        }
+        other => other,
+    }
 }
 
 /// A failure answer: `google.rpc.Status` in the request's encoding.
