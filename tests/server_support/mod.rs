@@ -154,7 +154,7 @@ pub fn metrics(resource: Vec<KeyValue>, metrics: Vec<Metric>) -> ExportMetricsSe
 
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     enc.write_all(data).unwrap();
     enc.finish().unwrap()
 }
