@@ -88,7 +88,9 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
         return error(StatusCode::FORBIDDEN, "events must be pushed together with their session");
     }
     let accepted = PushAccepted { sessions: batch.sessions.len(), requests: batch.requests.len(), events: batch.events.len() };
-    let identities = developers.map(|d| Identity { developer: d.clone(), email: d.contains('@').then(|| d.clone()), team: None }).collect();
+    let team_of = |d: &String| principal.as_ref().filter(|p| &p.developer == d).and_then(|p| p.team.clone());
+    let identities =
+        developers.map(|d| Identity { developer: d.clone(), email: d.contains('@').then(|| d.clone()), team: team_of(d) }).collect();
     let mapped = Mapped {
         received: accepted.sessions + accepted.requests + accepted.events,
         sessions: batch.sessions,

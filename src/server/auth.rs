@@ -2,6 +2,7 @@
 //! a SHA-256 hash; `admin` sees everything, `manager` their team, `member` their own rows
 //! (and member tokens pin telemetry to their developer). Tokens are never logged.
 
+use super::otlp::identity::Identity;
 use crate::store::queries::sync::{RowFilter, ServerDb, TokenRow};
 use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};
@@ -45,9 +46,13 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// A member's telemetry and pushes are always theirs.
-    pub fn pinned_developer(&self) -> Option<&str> {
-        (self.role == Role::Member).then_some(self.developer.as_str())
+    /// A member's telemetry is always theirs (and their token's team's).
+    pub fn pinned_identity(&self) -> Option<Identity> {
+        (self.role == Role::Member).then(|| Identity {
+            developer: self.developer.clone(),
+            email: self.developer.contains('@').then(|| self.developer.clone()),
+            team: self.team.clone(),
+        })
     }
 
     pub fn row_filter(&self) -> RowFilter {

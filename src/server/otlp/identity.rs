@@ -15,10 +15,11 @@ pub struct Identity {
 /// Records with no identity at all are kept under this developer (visible, never dropped).
 pub const UNKNOWN_DEVELOPER: &str = "unknown";
 
-pub fn identify(attrs: &Attrs<'_>, pinned_developer: Option<&str>) -> Identity {
+/// `pinned`: the identity of a member token, which wins over what the record says.
+pub fn identify(attrs: &Attrs<'_>, pinned: Option<&Identity>) -> Identity {
     let team = attrs.first_str(&["team", "department", "team.name"]);
-    if let Some(dev) = pinned_developer {
-        return Identity { developer: dev.to_string(), email: dev.contains('@').then(|| dev.to_string()), team };
+    if let Some(p) = pinned {
+        return Identity { team: p.team.clone().or(team), ..p.clone() };
     }
     let email = attrs.str("user.email").map(|e| e.trim().to_ascii_lowercase());
     let developer = email

@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
 /// Maps a whole export; `pinned` is the developer of a member token, if any.
-pub fn map_logs(mut request: ExportLogsServiceRequest, prices: &PriceTable, pinned: Option<&str>) -> Mapped {
+pub fn map_logs(mut request: ExportLogsServiceRequest, prices: &PriceTable, pinned: Option<&Identity>) -> Mapped {
     let mut out = Mapped::default();
     for rl in &mut request.resource_logs {
         let mut resource = rl.resource.take().map(|r| r.attributes).unwrap_or_default();
@@ -79,7 +79,7 @@ struct Ctx<'a> {
     who: Identity,
 }
 
-fn map_record(record: &LogRecord, resource: &[KeyValue], scope: &str, prices: &PriceTable, pinned: Option<&str>, out: &mut Mapped) {
+fn map_record(record: &LogRecord, resource: &[KeyValue], scope: &str, prices: &PriceTable, pinned: Option<&Identity>, out: &mut Mapped) {
     let attrs = Attrs { own: &record.attributes, resource };
     let Some((agent, name)) = classify(record, &attrs, scope) else {
         out.ignored += 1;

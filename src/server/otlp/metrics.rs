@@ -3,7 +3,7 @@
 //! cumulative points become differences per series, reset when `startTimeUnixNano` changes.
 
 use super::attrs::{Attrs, drop_content, series_key};
-use super::identity::identify;
+use super::identity::{Identity, identify};
 use super::Mapped;
 use crate::domain::{Agent, EventKind, EventRecord};
 use crate::store::queries::sync::TelemetryCounter;
@@ -67,7 +67,7 @@ fn point_value(p: &NumberDataPoint) -> Option<f64> {
 pub fn map_metrics(
     mut request: ExportMetricsServiceRequest,
     state: &mut CumulativeState,
-    pinned: Option<&str>,
+    pinned: Option<&Identity>,
 ) -> Mapped {
     let mut out = Mapped::default();
     for rm in &mut request.resource_metrics {
@@ -118,7 +118,7 @@ fn map_point(
     attrs: &Attrs<'_>,
     p: &NumberDataPoint,
     increment: f64,
-    pinned: Option<&str>,
+    pinned: Option<&Identity>,
     out: &mut Mapped,
 ) {
     let units = increment.round() as i64;

@@ -114,8 +114,8 @@ pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: 
             Ok(v) => v,
             Err(r) => return r,
         };
-    let pinned = principal.as_ref().and_then(Principal::pinned_developer);
-    let mapped = logs::map_logs(request, &state.prices, pinned);
+    let pinned = principal.as_ref().and_then(Principal::pinned_identity);
+    let mapped = logs::map_logs(request, &state.prices, pinned.as_ref());
     let (rejected, message) = (mapped.rejected as i64, mapped.error_message());
     if let Some(throttled) = store(&state, mapped, encoding, "logs").await {
         return throttled;
@@ -130,9 +130,9 @@ pub async fn post_metrics(State(state): State<AppState>, headers: HeaderMap, bod
             Ok(v) => v,
             Err(r) => return r,
         };
-    let pinned = principal.as_ref().and_then(Principal::pinned_developer);
+    let pinned = principal.as_ref().and_then(Principal::pinned_identity);
     let mapped = match state.cumulative.lock() {
-        Ok(mut cumulative) => metrics::map_metrics(request, &mut cumulative, pinned),
+        Ok(mut cumulative) => metrics::map_metrics(request, &mut cumulative, pinned.as_ref()),
         Err(_) => return status_response(encoding, StatusCode::INTERNAL_SERVER_ERROR, "internal state poisoned"),
     };
     let (rejected, message) = (mapped.rejected as i64, mapped.error_message());
