@@ -259,3 +259,17 @@ async fn failure_bodies_are_google_rpc_status_in_the_request_encoding() {
     assert!(body["message"].as_str().unwrap().contains("JSON"));
     t.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn json_envelopes_posted_to_the_base_url_are_routed_by_signal() {
+    let t = TestServer::start().await;
+    let export = logs(claude_resource(), vec![claude_api_request("root", "req_root", 1, "r@x.io")]);
+    let r = post(&t.url("/"), JSON, gzip(&serde_json::to_vec(&export).unwrap()), true).await;
+    assert_eq!(r.status(), 200);
+    let m = metrics(claude_resource(), vec![sum_metric("claude_code.commit.count", 1, vec![(1, T0_NANOS, 1, vec![s("session.id", "root")])])]);
+    assert_eq!(post(&t.url("/"), JSON, serde_json::to_vec(&m).unwrap(), false).await.status(), 200);
+    assert_eq!(post(&t.url("/"), PB, export.encode_to_vec(), false).await.status(), 404);
+    assert_eq!(t.sql_i64("SELECT count(*) FROM requests"), 1);
+    assert_eq!(t.sql_i64("SELECT count(*) FROM events WHERE kind = 'commit'"), 1);
+    t.server.shutdown().await.unwrap();
+}

@@ -47,6 +47,7 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
+#[allow(clippy::result_large_err)] // the error is the finished answer
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
     state.auth.authenticate(headers).map_err(|e| error(e.status(), &e.to_string()))
 }

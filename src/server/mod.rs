@@ -123,6 +123,7 @@ pub async fn start(
 fn router(state: AppState) -> Router {
     let limits = state.limits;
     Router::new()
+        .route("/", post(otlp::post_root))
         .route("/v1/logs", post(otlp::post_logs))
         .route("/v1/metrics", post(otlp::post_metrics))
         .route("/v1/traces", post(otlp::post_traces))

@@ -58,6 +58,7 @@ impl Mapped {
 }
 
 /// The start shared by the three handlers: auth, encoding, size cap, decompression, decode.
+#[allow(clippy::result_large_err)] // the error is the finished answer
 fn decode_request<T>(
     state: &AppState,
     headers: &HeaderMap,
@@ -120,7 +121,7 @@ pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: 
     if let Some(throttled) = store(&state, mapped, encoding, "logs").await {
         return throttled;
     }
-    let partial_success = (rejected > 0).then(|| ExportLogsPartialSuccess { rejected_log_records: rejected, error_message: message });
+    let partial_success = (rejected > 0).then_some(ExportLogsPartialSuccess { rejected_log_records: rejected, error_message: message });
     message_response(encoding, StatusCode::OK, &ExportLogsServiceResponse { partial_success })
 }
 
@@ -140,7 +141,7 @@ pub async fn post_metrics(State(state): State<AppState>, headers: HeaderMap, bod
         return throttled;
     }
     let partial_success =
-        (rejected > 0).then(|| ExportMetricsPartialSuccess { rejected_data_points: rejected, error_message: message });
+        (rejected > 0).then_some(ExportMetricsPartialSuccess { rejected_data_points: rejected, error_message: message });
     message_response(encoding, StatusCode::OK, &ExportMetricsServiceResponse { partial_success })
 }
 
@@ -155,4 +156,42 @@ pub async fn post_traces(State(state): State<AppState>, headers: HeaderMap, body
     let spans: usize = request.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
     state.stats.record_received("traces", spans as u64, 0);
     message_response(encoding, StatusCode::OK, &ExportTraceServiceResponse { partial_success: None })
+}
+
+/// `POST /`: some exporters (Gemini CLI's HTTP exporter, per third-party notes) post OTLP
+/// JSON to the base URL. The signal is told by the envelope's top-level key.
+pub async fn post_root(State(state): State<AppState>, mut headers: HeaderMap, body: Bytes) -> Response {
+    if Encoding::from_headers(&headers) != Some(Encoding::Json) {
+        return status_response(
+            Encoding::Json,
+            StatusCode::NOT_FOUND,
+            "post OTLP to /v1/logs, /v1/metrics or /v1/traces (JSON envelopes are also accepted at /)",
+        );
+    }
+    let plain = match codec::decompress(&headers, &body, state.limits.max_decompressed_bytes) {
+        Ok(p) => p,
+        Err(e) => return status_response(Encoding::Json, e.status(), e.to_string()),
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Envelope {
+        resource_logs: Option<serde::de::IgnoredAny>,
+        resource_metrics: Option<serde::de::IgnoredAny>,
+        resource_spans: Option<serde::de::IgnoredAny>,
+    }
+    let envelope = match serde_json::from_slice::<Envelope>(&plain) {
+        Ok(e) => e,
+        Err(e) => return status_response(Encoding::Json, StatusCode::BAD_REQUEST, format!("the JSON body is not an OTLP envelope: {e}")),
+    };
+    headers.remove(axum::http::header::CONTENT_ENCODING);
+    let plain = Bytes::from(plain);
+    if envelope.resource_logs.is_some() {
+        post_logs(State(state), headers, plain).await
+    } else if envelope.resource_metrics.is_some() {
+        post_metrics(State(state), headers, plain).await
+    } else if envelope.resource_spans.is_some() {
+        post_traces(State(state), headers, plain).await
+    } else {
+        message_response(Encoding::Json, StatusCode::OK, &ExportLogsServiceResponse { partial_success: None })
+    }
 }
