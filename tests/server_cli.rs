@@ -33,15 +33,35 @@ fn logs_of(home: &Path) -> String {
 fn tokens_are_printed_once_listed_without_secret_and_revocable() {
     let home = tempfile::tempdir().unwrap();
     let out = agentdeck(home.path())
-        .args(["serve", "tokens", "create", "--role", "manager", "--developer", "boss@x.io", "--team", "platform"])
+        .args([
+            "serve",
+            "tokens",
+            "create",
+            "--role",
+            "manager",
+            "--developer",
+            "boss@x.io",
+            "--team",
+            "platform",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(token.starts_with("adk_"), "stdout holds only the token: {token:?}");
+    assert!(
+        token.starts_with("adk_"),
+        "stdout holds only the token: {token:?}"
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains(&token));
 
-    let list = agentdeck(home.path()).args(["serve", "tokens", "list", "--json"]).output().unwrap();
+    let list = agentdeck(home.path())
+        .args(["serve", "tokens", "list", "--json"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(list.stdout).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["tokens"][0]["role"], "manager");
@@ -49,21 +69,42 @@ fn tokens_are_printed_once_listed_without_secret_and_revocable() {
     assert!(!text.contains(&token) && !text.contains("token_hash"));
 
     let id = doc["tokens"][0]["id"].to_string();
-    assert!(agentdeck(home.path()).args(["serve", "tokens", "revoke", &id]).status().unwrap().success());
-    let again = agentdeck(home.path()).args(["serve", "tokens", "revoke", &id]).output().unwrap();
+    assert!(
+        agentdeck(home.path())
+            .args(["serve", "tokens", "revoke", &id])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let again = agentdeck(home.path())
+        .args(["serve", "tokens", "revoke", &id])
+        .output()
+        .unwrap();
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("no live token"));
-    assert!(!logs_of(home.path()).contains(&token), "a token reached the log");
+    assert!(
+        !logs_of(home.path()).contains(&token),
+        "a token reached the log"
+    );
 }
 
 #[test]
 fn non_loopback_listen_without_tokens_is_refused_with_a_hint() {
     let home = tempfile::tempdir().unwrap();
-    let out = agentdeck(home.path()).args(["serve", "--listen", "0.0.0.0:0"]).output().unwrap();
+    let out = agentdeck(home.path())
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("without tokens") && err.contains("agentdeck serve tokens create"), "{err}");
-    let pg = agentdeck(home.path()).args(["serve", "--database", "postgres://localhost/x"]).output().unwrap();
+    assert!(
+        err.contains("without tokens") && err.contains("agentdeck serve tokens create"),
+        "{err}"
+    );
+    let pg = agentdeck(home.path())
+        .args(["serve", "--database", "postgres://localhost/x"])
+        .output()
+        .unwrap();
     assert_eq!(pg.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&pg.stderr).contains("PostgreSQL backend is not available"));
 }
@@ -85,7 +126,8 @@ fn serve_answers_and_stops_on_sigterm() {
     let healthy = loop {
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::{Read, Write};
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
             let mut r = String::new();
             let _ = s.read_to_string(&mut r);
             break r.starts_with("HTTP/1.1 200");
@@ -95,7 +137,13 @@ fn serve_answers_and_stops_on_sigterm() {
     };
     assert!(healthy);
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -17,7 +17,13 @@ fn transcript_copy(request_id: &str) -> RequestRecord {
         session_key: "sess-x".into(),
         ts: 1_767_952_803_120,
         model: Some("claude-sonnet-4-5-20250929".into()),
-        usage: TokenUsage { input: 4, output: 412, cache_write_5m: 2_241, cache_read: 113_676, ..TokenUsage::default() },
+        usage: TokenUsage {
+            input: 4,
+            output: 412,
+            cache_write_5m: 2_241,
+            cache_read: 113_676,
+            ..TokenUsage::default()
+        },
         cost: Cost::computed(Money::from_micro_usd(48_000)),
         developer: "dev@example.com".into(),
         project_id: Some("github.com/acme/api".into()),
@@ -29,7 +35,15 @@ fn transcript_copy(request_id: &str) -> RequestRecord {
 }
 
 async fn send_telemetry(t: &TestServer, request_id: &str) {
-    let export = logs(claude_resource(), vec![claude_api_request("sess-x", request_id, 1, "dev@example.com")]);
+    let export = logs(
+        claude_resource(),
+        vec![claude_api_request(
+            "sess-x",
+            request_id,
+            1,
+            "dev@example.com",
+        )],
+    );
     let r = reqwest::Client::new()
         .post(t.url("/v1/logs"))
         .header("content-type", "application/x-protobuf")
@@ -46,14 +60,24 @@ async fn transcript_first_then_telemetry_counts_once() {
     let db = dir.path().join("team.db");
     {
         let store = Store::open(&db).unwrap();
-        let out = store.writer().apply(WriteBatch { requests: vec![transcript_copy("req_A")], ..WriteBatch::default() }).await.unwrap();
+        let out = store
+            .writer()
+            .apply(WriteBatch {
+                requests: vec![transcript_copy("req_A")],
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(out.requests_added, 1);
     }
     let t = TestServer::on(dir, db, Default::default()).await;
     send_telemetry(&t, "req_A").await;
     send_telemetry(&t, "req_A").await;
     assert_eq!(t.sql_i64("SELECT count(*) FROM requests"), 1);
-    assert_eq!(t.sql_str("SELECT dedupe_key FROM requests"), "cc:msg_01XYZ:req_A");
+    assert_eq!(
+        t.sql_str("SELECT dedupe_key FROM requests"),
+        "cc:msg_01XYZ:req_A"
+    );
     assert_eq!(t.sql_i64("SELECT sum(requests) FROM rollups"), 1);
     assert_eq!(t.sql_i64("SELECT sum(cost_micro_usd) FROM rollups"), 48_000);
     t.server.shutdown().await.unwrap();
@@ -68,9 +92,23 @@ async fn telemetry_first_then_transcript_replaces_it() {
     t.server.shutdown().await.unwrap();
 
     let store = Store::open(&db).unwrap();
-    let out = store.writer().apply(WriteBatch { requests: vec![transcript_copy("req_B")], ..WriteBatch::default() }).await.unwrap();
+    let out = store
+        .writer()
+        .apply(WriteBatch {
+            requests: vec![transcript_copy("req_B")],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(out.requests_removed, 1, "the telemetry copy gave way");
-    let again = store.writer().apply(WriteBatch { requests: vec![transcript_copy("req_B")], ..WriteBatch::default() }).await.unwrap();
+    let again = store
+        .writer()
+        .apply(WriteBatch {
+            requests: vec![transcript_copy("req_B")],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(again.requests_added, 0);
     let conn = rusqlite::Connection::open(&db).unwrap();
     let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
@@ -86,7 +124,14 @@ async fn different_request_ids_are_different_requests() {
     let db = dir.path().join("team.db");
     {
         let store = Store::open(&db).unwrap();
-        store.writer().apply(WriteBatch { requests: vec![transcript_copy("req_C")], ..WriteBatch::default() }).await.unwrap();
+        store
+            .writer()
+            .apply(WriteBatch {
+                requests: vec![transcript_copy("req_C")],
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
     }
     let t = TestServer::on(dir, db, Default::default()).await;
     send_telemetry(&t, "req_D").await;

@@ -49,7 +49,10 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 #[allow(clippy::result_large_err)] // the error is the finished answer
 fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
-    state.auth.authenticate(headers).map_err(|e| error(e.status(), &e.to_string()))
+    state
+        .auth
+        .authenticate(headers)
+        .map_err(|e| error(e.status(), &e.to_string()))
 }
 
 /// May this caller write rows of `developer`?
@@ -72,26 +75,67 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
     };
     let batch: PushBatch = match serde_json::from_slice(&body) {
         Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("the push body is not a JSON batch: {e}")),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("the push body is not a JSON batch: {e}"),
+            );
+        }
     };
     if batch.rows() > MAX_PUSH_ROWS {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, &format!("at most {MAX_PUSH_ROWS} rows per push"));
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("at most {MAX_PUSH_ROWS} rows per push"),
+        );
     }
-    let developers = batch.sessions.iter().map(|s| &s.developer).chain(batch.requests.iter().map(|r| &r.developer));
-    if let Some(d) = developers.clone().find(|d| !may_write(&state, principal.as_ref(), d)) {
-        return error(StatusCode::FORBIDDEN, &format!("this token may not push rows of developer {d}"));
-    }
-    let announced: HashSet<(crate::domain::Agent, &str)> =
-        batch.sessions.iter().map(|s| (s.agent, s.session_key.as_str())).collect();
-    if principal.as_ref().is_some_and(|p| p.role != Role::Admin)
-        && batch.events.iter().any(|e| !announced.contains(&(e.agent, e.session_key.as_str())))
+    let developers = batch
+        .sessions
+        .iter()
+        .map(|s| &s.developer)
+        .chain(batch.requests.iter().map(|r| &r.developer));
+    if let Some(d) = developers
+        .clone()
+        .find(|d| !may_write(&state, principal.as_ref(), d))
     {
-        return error(StatusCode::FORBIDDEN, "events must be pushed together with their session");
+        return error(
+            StatusCode::FORBIDDEN,
+            &format!("this token may not push rows of developer {d}"),
+        );
     }
-    let accepted = PushAccepted { sessions: batch.sessions.len(), requests: batch.requests.len(), events: batch.events.len() };
-    let team_of = |d: &String| principal.as_ref().filter(|p| &p.developer == d).and_then(|p| p.team.clone());
-    let identities =
-        developers.map(|d| Identity { developer: d.clone(), email: d.contains('@').then(|| d.clone()), team: team_of(d) }).collect();
+    let announced: HashSet<(crate::domain::Agent, &str)> = batch
+        .sessions
+        .iter()
+        .map(|s| (s.agent, s.session_key.as_str()))
+        .collect();
+    if principal.as_ref().is_some_and(|p| p.role != Role::Admin)
+        && batch
+            .events
+            .iter()
+            .any(|e| !announced.contains(&(e.agent, e.session_key.as_str())))
+    {
+        return error(
+            StatusCode::FORBIDDEN,
+            "events must be pushed together with their session",
+        );
+    }
+    let accepted = PushAccepted {
+        sessions: batch.sessions.len(),
+        requests: batch.requests.len(),
+        events: batch.events.len(),
+    };
+    let team_of = |d: &String| {
+        principal
+            .as_ref()
+            .filter(|p| &p.developer == d)
+            .and_then(|p| p.team.clone())
+    };
+    let identities = developers
+        .map(|d| Identity {
+            developer: d.clone(),
+            email: d.contains('@').then(|| d.clone()),
+            team: team_of(d),
+        })
+        .collect();
     let mapped = Mapped {
         received: accepted.sessions + accepted.requests + accepted.events,
         sessions: batch.sessions,
@@ -100,19 +144,35 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
         identities,
         ..Mapped::default()
     };
-    state.stats.record_received("push", mapped.received as u64, 0);
-    match state.queue.submit(IngestJob::from_mapped(mapped, &state)).await {
+    state
+        .stats
+        .record_received("push", mapped.received as u64, 0);
+    match state
+        .queue
+        .submit(IngestJob::from_mapped(mapped, &state))
+        .await
+    {
         Enqueued::Stored => Json(accepted).into_response(),
         Enqueued::Full => {
-            let mut r = error(StatusCode::TOO_MANY_REQUESTS, "agentdeck is busy; retry later");
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "agentdeck is busy; retry later",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             r
         }
         Enqueued::Failed(e) => {
             tracing::error!("storing a push failed: {e}");
-            error(StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; retry later")
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; retry later",
+            )
         }
-        Enqueued::Closed => error(StatusCode::SERVICE_UNAVAILABLE, "agentdeck is shutting down"),
+        Enqueued::Closed => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "agentdeck is shutting down",
+        ),
     }
 }
 
@@ -125,20 +185,31 @@ pub struct SyncQuery {
     pub limit: Option<usize>,
 }
 
-pub async fn get_sync(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<SyncQuery>) -> Response {
+pub async fn get_sync(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SyncQuery>,
+) -> Response {
     let principal = match authenticate(&state, &headers) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let filter = principal.as_ref().map_or(RowFilter::All, Principal::row_filter);
+    let filter = principal
+        .as_ref()
+        .map_or(RowFilter::All, Principal::row_filter);
     let db = state.db.clone();
     let limit = q.limit.unwrap_or(1_000);
-    let page = tokio::task::spawn_blocking(move || db.sync_page(&filter, q.cursor, q.event_cursor, limit)).await;
+    let page =
+        tokio::task::spawn_blocking(move || db.sync_page(&filter, q.cursor, q.event_cursor, limit))
+            .await;
     match page {
         Ok(Ok(page)) => Json(page).into_response(),
         Ok(Err(e)) => {
             tracing::error!("sync query failed: {e}");
-            error(StatusCode::SERVICE_UNAVAILABLE, "the store is unavailable; retry later")
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; retry later",
+            )
         }
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "sync task failed"),
     }

@@ -58,7 +58,10 @@ impl Principal {
     pub fn row_filter(&self) -> RowFilter {
         match self.role {
             Role::Admin => RowFilter::All,
-            Role::Manager => RowFilter::Teams { teams: self.team.iter().cloned().collect(), developer: self.developer.clone() },
+            Role::Manager => RowFilter::Teams {
+                teams: self.team.iter().cloned().collect(),
+                developer: self.developer.clone(),
+            },
             Role::Member => RowFilter::Developer(self.developer.clone()),
         }
     }
@@ -108,7 +111,11 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(db: ServerDb, always_required: bool) -> Auth {
-        Auth { db, always_required, cache: Mutex::new(None) }
+        Auth {
+            db,
+            always_required,
+            cache: Mutex::new(None),
+        }
     }
 
     fn tokens(&self) -> Result<TokenMap, AuthError> {
@@ -132,12 +139,20 @@ impl Auth {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().strip_prefix("Bearer ").or_else(|| v.trim().strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.trim()
+                    .strip_prefix("Bearer ")
+                    .or_else(|| v.trim().strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty());
         let tokens = self.tokens()?;
         match given {
-            Some(token) => tokens.get(&hash_token(token)).cloned().map(Some).ok_or(AuthError::Invalid),
+            Some(token) => tokens
+                .get(&hash_token(token))
+                .cloned()
+                .map(Some)
+                .ok_or(AuthError::Invalid),
             None if self.always_required || !tokens.is_empty() => Err(AuthError::Missing),
             None => Ok(None),
         }
@@ -146,7 +161,15 @@ impl Auth {
 
 fn principal_of(row: TokenRow) -> Option<(String, Principal)> {
     let role = Role::parse(&row.role)?;
-    Some((row.token_hash, Principal { token_id: row.id, role, developer: row.developer, team: row.team }))
+    Some((
+        row.token_hash,
+        Principal {
+            token_id: row.id,
+            role,
+            developer: row.developer,
+            team: row.team,
+        },
+    ))
 }
 
 #[cfg(test)]

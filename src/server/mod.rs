@@ -44,7 +44,10 @@ pub enum ServerError {
     )]
     NonLoopbackWithoutTokens(SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("the server stopped with an error: {0}")]
@@ -98,8 +101,14 @@ pub async fn start(
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| ServerError::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| ServerError::Bind { addr: config.listen, source })?;
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let (shutdown, mut on_shutdown) = tokio::sync::watch::channel(false);
     let signal = async move {
         tokio::select! {
@@ -109,15 +118,24 @@ pub async fn start(
         tracing::info!("shutting down: finishing accepted requests");
     };
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(signal).await;
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(signal)
+            .await;
         // Every handler is gone: the queue closes once drained into the store.
-        if tokio::time::timeout(Duration::from_secs(30), drain).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(30), drain)
+            .await
+            .is_err()
+        {
             tracing::warn!("the ingest queue did not drain within 30 s");
         }
         served.map_err(ServerError::Serve)
     });
     tracing::info!(%addr, "agentdeck serve listening");
-    Ok(RunningServer { addr, shutdown, task })
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+    })
 }
 
 fn router(state: AppState) -> Router {
@@ -132,7 +150,10 @@ fn router(state: AppState) -> Router {
         .route("/metrics", get(prometheus))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(middleware::from_fn_with_state(limits.request_timeout, timeout))
+        .layer(middleware::from_fn_with_state(
+            limits.request_timeout,
+            timeout,
+        ))
         .with_state(state)
 }
 

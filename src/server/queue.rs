@@ -40,7 +40,10 @@ impl IngestJob {
                 });
             }
         }
-        IngestJob { batch, counters: mapped.counters }
+        IngestJob {
+            batch,
+            counters: mapped.counters,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -49,7 +52,11 @@ impl IngestJob {
 
     fn rows(&self) -> usize {
         let b = &self.batch;
-        b.sessions.len() + b.requests.len() + b.events.len() + b.developers.len() + self.counters.len()
+        b.sessions.len()
+            + b.requests.len()
+            + b.events.len()
+            + b.developers.len()
+            + self.counters.len()
     }
 }
 
@@ -75,7 +82,11 @@ const MAX_ROWS_PER_COMMIT: usize = 50_000;
 
 impl IngestQueue {
     /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
-    pub fn start(store: Store, db: ServerDb, capacity: usize) -> (IngestQueue, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        db: ServerDb,
+        capacity: usize,
+    ) -> (IngestQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let depth = Arc::new(AtomicUsize::new(0));
         let task = tokio::spawn(drain(rx, store, db, depth.clone()));
@@ -100,7 +111,12 @@ impl IngestQueue {
     }
 }
 
-async fn drain(mut rx: mpsc::Receiver<Pending>, store: Store, db: ServerDb, depth: Arc<AtomicUsize>) {
+async fn drain(
+    mut rx: mpsc::Receiver<Pending>,
+    store: Store,
+    db: ServerDb,
+    depth: Arc<AtomicUsize>,
+) {
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         let mut rows = group[0].0.rows();
@@ -134,7 +150,12 @@ async fn drain(mut rx: mpsc::Receiver<Pending>, store: Store, db: ServerDb, dept
     }
 }
 
-async fn commit(store: &Store, db: &ServerDb, batch: WriteBatch, counters: Vec<TelemetryCounter>) -> Enqueued {
+async fn commit(
+    store: &Store,
+    db: &ServerDb,
+    batch: WriteBatch,
+    counters: Vec<TelemetryCounter>,
+) -> Enqueued {
     if !batch.is_empty()
         && let Err(e) = store.writer().apply(batch).await
     {

@@ -50,7 +50,10 @@ pub struct AppState {
 impl AppState {
     /// True the first time a developer id is seen (it then gets a `developers` row).
     pub fn first_sighting(&self, developer: &str) -> bool {
-        let mut known = self.known_developers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut known = self
+            .known_developers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         known.insert(developer.to_string())
     }
 }

@@ -36,29 +36,70 @@ impl Stats {
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self, queue_depth: usize) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP agentdeck_records_received_total Records received, by source.");
+        let _ = writeln!(
+            out,
+            "# HELP agentdeck_records_received_total Records received, by source."
+        );
         let _ = writeln!(out, "# TYPE agentdeck_records_received_total counter");
         for (name, c) in self.sources() {
-            let _ = writeln!(out, "agentdeck_records_received_total{{source=\"{name}\"}} {}", c.received.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "agentdeck_records_received_total{{source=\"{name}\"}} {}",
+                c.received.load(Ordering::Relaxed)
+            );
         }
-        let _ = writeln!(out, "# HELP agentdeck_records_rejected_total Records rejected (partial success), by source.");
+        let _ = writeln!(
+            out,
+            "# HELP agentdeck_records_rejected_total Records rejected (partial success), by source."
+        );
         let _ = writeln!(out, "# TYPE agentdeck_records_rejected_total counter");
         for (name, c) in self.sources() {
-            let _ = writeln!(out, "agentdeck_records_rejected_total{{source=\"{name}\"}} {}", c.rejected.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "agentdeck_records_rejected_total{{source=\"{name}\"}} {}",
+                c.rejected.load(Ordering::Relaxed)
+            );
         }
         for (name, help, value) in [
-            ("agentdeck_bad_requests_total", "Requests answered 400/413/415.", &self.bad_requests),
-            ("agentdeck_throttled_total", "Requests answered 429 because the queue was full.", &self.throttled),
-            ("agentdeck_store_errors_total", "Batches the store failed to commit.", &self.store_errors),
+            (
+                "agentdeck_bad_requests_total",
+                "Requests answered 400/413/415.",
+                &self.bad_requests,
+            ),
+            (
+                "agentdeck_throttled_total",
+                "Requests answered 429 because the queue was full.",
+                &self.throttled,
+            ),
+            (
+                "agentdeck_store_errors_total",
+                "Batches the store failed to commit.",
+                &self.store_errors,
+            ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                value.load(Ordering::Relaxed)
+            );
         }
-        let _ = writeln!(out, "# HELP agentdeck_queue_depth Jobs waiting for the store writer.");
-        let _ = writeln!(out, "# TYPE agentdeck_queue_depth gauge\nagentdeck_queue_depth {queue_depth}");
+        let _ = writeln!(
+            out,
+            "# HELP agentdeck_queue_depth Jobs waiting for the store writer."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE agentdeck_queue_depth gauge\nagentdeck_queue_depth {queue_depth}"
+        );
         out
     }
 
     fn sources(&self) -> [(&'static str, &SignalCounters); 4] {
-        [("logs", &self.logs), ("metrics", &self.metrics), ("traces", &self.traces), ("push", &self.push)]
+        [
+            ("logs", &self.logs),
+            ("metrics", &self.metrics),
+            ("traces", &self.traces),
+            ("push", &self.push),
+        ]
     }
 }

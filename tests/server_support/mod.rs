@@ -7,7 +7,9 @@ use agentdeck::server::state::Limits;
 use agentdeck::server::{RunningServer, ServerConfig, start};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value::Value};
+use opentelemetry_proto::tonic::common::v1::{
+    AnyValue, InstrumentationScope, KeyValue, any_value::Value,
+};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::metrics::v1::{
     Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric::Data, number_data_point,
@@ -34,8 +36,14 @@ impl TestServer {
     }
 
     pub async fn on(dir: tempfile::TempDir, db: PathBuf, limits: Limits) -> TestServer {
-        let config = ServerConfig { listen: "127.0.0.1:0".parse().unwrap(), db_path: db.clone(), limits };
-        let server = start(config, PriceTable::builtin(), std::future::pending()).await.unwrap();
+        let config = ServerConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            db_path: db.clone(),
+            limits,
+        };
+        let server = start(config, PriceTable::builtin(), std::future::pending())
+            .await
+            .unwrap();
         TestServer { server, dir, db }
     }
 
@@ -55,15 +63,33 @@ impl TestServer {
 }
 
 pub fn s(key: &str, v: &str) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(Value::StringValue(v.into())) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue {
+            value: Some(Value::StringValue(v.into())),
+        }),
+        ..Default::default()
+    }
 }
 
 pub fn i(key: &str, v: i64) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(Value::IntValue(v)) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue {
+            value: Some(Value::IntValue(v)),
+        }),
+        ..Default::default()
+    }
 }
 
 pub fn d(key: &str, v: f64) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(Value::DoubleValue(v)) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue {
+            value: Some(Value::DoubleValue(v)),
+        }),
+        ..Default::default()
+    }
 }
 
 pub const T0_NANOS: u64 = 1_767_952_803_120_000_000;
@@ -73,7 +99,9 @@ pub fn record(body: &str, time_nanos: u64, attributes: Vec<KeyValue>) -> LogReco
     LogRecord {
         time_unix_nano: time_nanos,
         observed_time_unix_nano: time_nanos,
-        body: Some(AnyValue { value: Some(Value::StringValue(body.into())) }),
+        body: Some(AnyValue {
+            value: Some(Value::StringValue(body.into())),
+        }),
         attributes,
         ..Default::default()
     }
@@ -82,9 +110,15 @@ pub fn record(body: &str, time_nanos: u64, attributes: Vec<KeyValue>) -> LogReco
 pub fn logs(resource: Vec<KeyValue>, records: Vec<LogRecord>) -> ExportLogsServiceRequest {
     ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
-            resource: Some(Resource { attributes: resource, ..Default::default() }),
+            resource: Some(Resource {
+                attributes: resource,
+                ..Default::default()
+            }),
             scope_logs: vec![ScopeLogs {
-                scope: Some(InstrumentationScope { name: "com.anthropic.claude_code".into(), ..Default::default() }),
+                scope: Some(InstrumentationScope {
+                    name: "com.anthropic.claude_code".into(),
+                    ..Default::default()
+                }),
                 log_records: records,
                 ..Default::default()
             }],
@@ -94,7 +128,11 @@ pub fn logs(resource: Vec<KeyValue>, records: Vec<LogRecord>) -> ExportLogsServi
 }
 
 pub fn claude_resource() -> Vec<KeyValue> {
-    vec![s("service.name", "claude-code"), s("service.version", "2.1.220"), s("department", "platform")]
+    vec![
+        s("service.name", "claude-code"),
+        s("service.version", "2.1.220"),
+        s("department", "platform"),
+    ]
 }
 
 /// A Claude Code `api_request` event as the CLI exports it.
@@ -121,7 +159,11 @@ pub fn claude_api_request(session: &str, request_id: &str, seq: i64, email: &str
     )
 }
 
-pub fn sum_metric(name: &str, temporality: i32, points: Vec<(u64, u64, i64, Vec<KeyValue>)>) -> Metric {
+pub fn sum_metric(
+    name: &str,
+    temporality: i32,
+    points: Vec<(u64, u64, i64, Vec<KeyValue>)>,
+) -> Metric {
     Metric {
         name: name.into(),
         data: Some(Data::Sum(Sum {
@@ -145,8 +187,14 @@ pub fn sum_metric(name: &str, temporality: i32, points: Vec<(u64, u64, i64, Vec<
 pub fn metrics(resource: Vec<KeyValue>, metrics: Vec<Metric>) -> ExportMetricsServiceRequest {
     ExportMetricsServiceRequest {
         resource_metrics: vec![ResourceMetrics {
-            resource: Some(Resource { attributes: resource, ..Default::default() }),
-            scope_metrics: vec![ScopeMetrics { metrics, ..Default::default() }],
+            resource: Some(Resource {
+                attributes: resource,
+                ..Default::default()
+            }),
+            scope_metrics: vec![ScopeMetrics {
+                metrics,
+                ..Default::default()
+            }],
             ..Default::default()
         }],
     }
@@ -160,14 +208,23 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 /// Sends a request over a raw socket with a chunked body; returns (status, body).
-pub async fn post_chunked(addr: std::net::SocketAddr, path: &str, content_type: &str, body: &[u8], chunk: usize) -> (u16, Vec<u8>) {
+pub async fn post_chunked(
+    addr: std::net::SocketAddr,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+    chunk: usize,
+) -> (u16, Vec<u8>) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     for part in body.chunks(chunk.max(1)) {
-        stream.write_all(format!("{:x}\r\n", part.len()).as_bytes()).await.unwrap();
+        stream
+            .write_all(format!("{:x}\r\n", part.len()).as_bytes())
+            .await
+            .unwrap();
         stream.write_all(part).await.unwrap();
         stream.write_all(b"\r\n").await.unwrap();
     }
@@ -179,7 +236,15 @@ pub async fn post_chunked(addr: std::net::SocketAddr, path: &str, content_type: 
 
 pub fn parse_response(raw: &[u8]) -> (u16, Vec<u8>) {
     let text = String::from_utf8_lossy(raw);
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body_at = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or(raw.len());
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body_at = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4)
+        .unwrap_or(raw.len());
     (status, raw[body_at..].to_vec())
 }

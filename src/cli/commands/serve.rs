@@ -30,13 +30,19 @@ fn database_path(ctx: &Context, url: Option<&str>) -> anyhow::Result<PathBuf> {
              use a SQLite path (--database sqlite:/var/lib/agentdeck/team.db)"
         );
     }
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     Ok(PathBuf::from(path))
 }
 
 fn serve(ctx: &Context, args: &ServeArgs, db_path: PathBuf) -> anyhow::Result<()> {
     let prices = ctx.price_table()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async move {
         let config = ServerConfig { listen: args.listen, db_path: db_path.clone(), limits: Limits::default() };
         let server = start(config, prices, shutdown_signal()).await?;
@@ -74,14 +80,29 @@ async fn shutdown_signal() {
 }
 
 fn tokens(db_path: &std::path::Path, action: &TokensCommand) -> anyhow::Result<()> {
-    let db = ServerDb::open(db_path).with_context(|| format!("opening the store at {}", db_path.display()))?;
+    let db = ServerDb::open(db_path)
+        .with_context(|| format!("opening the store at {}", db_path.display()))?;
     let now = chrono::Utc::now().timestamp_millis();
     let mut out = std::io::stdout().lock();
     match action {
-        TokensCommand::Create { role, developer, team } => {
-            let token = generate_token().map_err(|e| anyhow::anyhow!("no OS randomness for a token: {e}"))?;
-            let id = db.create_token(&hash_token(&token), role.as_str(), developer.trim(), team.as_deref(), now)?;
-            eprintln!("token {id} ({}, {developer}) created; it is shown once, store it now:", role.as_str());
+        TokensCommand::Create {
+            role,
+            developer,
+            team,
+        } => {
+            let token = generate_token()
+                .map_err(|e| anyhow::anyhow!("no OS randomness for a token: {e}"))?;
+            let id = db.create_token(
+                &hash_token(&token),
+                role.as_str(),
+                developer.trim(),
+                team.as_deref(),
+                now,
+            )?;
+            eprintln!(
+                "token {id} ({}, {developer}) created; it is shown once, store it now:",
+                role.as_str()
+            );
             writeln!(out, "{token}")?;
         }
         TokensCommand::List { all, json } => {
@@ -90,13 +111,29 @@ fn tokens(db_path: &std::path::Path, action: &TokensCommand) -> anyhow::Result<(
                 serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "tokens": rows }))?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "{:>4}  {:<8} {:<32} {:<16} {:<20} state", "id", "role", "developer", "team", "created (UTC)")?;
+                writeln!(
+                    out,
+                    "{:>4}  {:<8} {:<32} {:<16} {:<20} state",
+                    "id", "role", "developer", "team", "created (UTC)"
+                )?;
                 for t in rows {
                     let created = chrono::DateTime::from_timestamp_millis(t.created_at)
                         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
                         .unwrap_or_default();
-                    let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
-                    writeln!(out, "{:>4}  {:<8} {:<32} {:<16} {:<20} {state}", t.id, t.role, t.developer, t.team.unwrap_or_default(), created)?;
+                    let state = if t.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "live"
+                    };
+                    writeln!(
+                        out,
+                        "{:>4}  {:<8} {:<32} {:<16} {:<20} {state}",
+                        t.id,
+                        t.role,
+                        t.developer,
+                        t.team.unwrap_or_default(),
+                        created
+                    )?;
                 }
             }
         }

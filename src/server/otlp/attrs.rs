@@ -33,7 +33,9 @@ pub fn drop_content(attributes: &mut Vec<KeyValue>) -> usize {
 }
 
 fn is_content_key(key: &str) -> bool {
-    CONTENT_KEYS.contains(&key) || key.starts_with("gen_ai.prompt") || key.starts_with("gen_ai.completion")
+    CONTENT_KEYS.contains(&key)
+        || key.starts_with("gen_ai.prompt")
+        || key.starts_with("gen_ai.completion")
 }
 
 /// A view over a record's attributes with its resource's as fallback.
@@ -45,7 +47,11 @@ pub struct Attrs<'a> {
 
 impl<'a> Attrs<'a> {
     pub fn get(&self, key: &str) -> Option<&'a AnyValue> {
-        let find = |list: &'a [KeyValue]| list.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.as_ref());
+        let find = |list: &'a [KeyValue]| {
+            list.iter()
+                .find(|kv| kv.key == key)
+                .and_then(|kv| kv.value.as_ref())
+        };
         find(self.own).or_else(|| find(self.resource))
     }
 
@@ -98,7 +104,12 @@ pub fn any_to_i64(v: &AnyValue) -> Option<i64> {
         Value::DoubleValue(d) if d.is_finite() => Some(d.round() as i64),
         Value::StringValue(s) => {
             let s = s.trim();
-            s.parse::<i64>().ok().or_else(|| s.parse::<f64>().ok().filter(|d| d.is_finite()).map(|d| d.round() as i64))
+            s.parse::<i64>().ok().or_else(|| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|d| d.is_finite())
+                    .map(|d| d.round() as i64)
+            })
         }
         _ => None,
     }
@@ -119,11 +130,23 @@ pub fn series_key(lists: &[&[KeyValue]]) -> String {
     let mut pairs: Vec<(String, String)> = lists
         .iter()
         .flat_map(|l| l.iter())
-        .map(|kv| (kv.key.clone(), kv.value.as_ref().and_then(any_to_string).unwrap_or_default()))
+        .map(|kv| {
+            (
+                kv.key.clone(),
+                kv.value
+                    .as_ref()
+                    .and_then(any_to_string)
+                    .unwrap_or_default(),
+            )
+        })
         .collect();
     pairs.sort();
     pairs.dedup();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]
@@ -131,7 +154,11 @@ mod tests {
     use super::*;
 
     fn kv(key: &str, value: Value) -> KeyValue {
-        KeyValue { key: key.into(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -142,8 +169,14 @@ mod tests {
             kv("c", Value::StringValue("7".into())),
             kv("d", Value::StringValue("x".into())),
         ];
-        let attrs = Attrs { own: &own, resource: &[] };
-        assert_eq!([attrs.int("a"), attrs.int("b"), attrs.int("c")], [Some(7); 3]);
+        let attrs = Attrs {
+            own: &own,
+            resource: &[],
+        };
+        assert_eq!(
+            [attrs.int("a"), attrs.int("b"), attrs.int("c")],
+            [Some(7); 3]
+        );
         assert_eq!(attrs.int("d"), None);
         assert_eq!(attrs.float("c"), Some(7.0));
     }
@@ -162,8 +195,14 @@ mod tests {
     #[test]
     fn record_attributes_win_over_resource_ones() {
         let own = vec![kv("team", Value::StringValue("a".into()))];
-        let res = vec![kv("team", Value::StringValue("b".into())), kv("x", Value::BoolValue(true))];
-        let attrs = Attrs { own: &own, resource: &res };
+        let res = vec![
+            kv("team", Value::StringValue("b".into())),
+            kv("x", Value::BoolValue(true)),
+        ];
+        let attrs = Attrs {
+            own: &own,
+            resource: &res,
+        };
         assert_eq!(attrs.str("team").as_deref(), Some("a"));
         assert_eq!(attrs.bool("x"), Some(true));
     }

@@ -19,12 +19,28 @@ pub const UNKNOWN_DEVELOPER: &str = "unknown";
 pub fn identify(attrs: &Attrs<'_>, pinned: Option<&Identity>) -> Identity {
     let team = attrs.first_str(&["team", "department", "team.name"]);
     if let Some(p) = pinned {
-        return Identity { team: p.team.clone().or(team), ..p.clone() };
+        return Identity {
+            team: p.team.clone().or(team),
+            ..p.clone()
+        };
     }
-    let email = attrs.str("user.email").map(|e| e.trim().to_ascii_lowercase());
+    let email = attrs
+        .str("user.email")
+        .map(|e| e.trim().to_ascii_lowercase());
     let developer = email
         .clone()
-        .or_else(|| attrs.first_str(&["user.account_uuid", "user.account_id", "user.id", "installation.id"]))
+        .or_else(|| {
+            attrs.first_str(&[
+                "user.account_uuid",
+                "user.account_id",
+                "user.id",
+                "installation.id",
+            ])
+        })
         .unwrap_or_else(|| UNKNOWN_DEVELOPER.to_string());
-    Identity { developer, email, team }
+    Identity {
+        developer,
+        email,
+        team,
+    }
 }

@@ -2,13 +2,15 @@
 //! per unit), lines-of-code counters become telemetry counters. Delta points are increments;
 //! cumulative points become differences per series, reset when `startTimeUnixNano` changes.
 
+use super::Mapped;
 use super::attrs::{Attrs, drop_content, series_key};
 use super::identity::{Identity, identify};
-use super::Mapped;
 use crate::domain::{Agent, EventKind, EventRecord};
 use crate::store::queries::sync::TelemetryCounter;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::metrics::v1::{NumberDataPoint, metric::Data, number_data_point::Value};
+use opentelemetry_proto::tonic::metrics::v1::{
+    NumberDataPoint, metric::Data, number_data_point::Value,
+};
 use std::collections::HashMap;
 
 const CUMULATIVE: i32 = 2;
@@ -49,7 +51,9 @@ enum Target {
 fn target(name: &str) -> Option<(Agent, Target)> {
     Some(match name {
         "claude_code.commit.count" => (Agent::ClaudeCode, Target::Event(EventKind::Commit)),
-        "claude_code.pull_request.count" => (Agent::ClaudeCode, Target::Event(EventKind::PullRequest)),
+        "claude_code.pull_request.count" => {
+            (Agent::ClaudeCode, Target::Event(EventKind::PullRequest))
+        }
         "claude_code.lines_of_code.count" => (Agent::ClaudeCode, Target::Counter("lines_of_code")),
         "gemini_cli.lines.changed" => (Agent::Gemini, Target::Counter("lines_of_code")),
         _ => return None,
@@ -96,13 +100,29 @@ pub fn map_metrics(
                         continue;
                     };
                     let increment = if temporality == CUMULATIVE {
-                        let series = format!("{}|{}", metric.name, series_key(&[&resource, &p.attributes]));
+                        let series = format!(
+                            "{}|{}",
+                            metric.name,
+                            series_key(&[&resource, &p.attributes])
+                        );
                         state.increment(series, p.start_time_unix_nano, value)
                     } else {
                         value
                     };
-                    let attrs = Attrs { own: &p.attributes, resource: &resource };
-                    map_point(&metric.name, agent, &target, &attrs, p, increment, pinned, &mut out);
+                    let attrs = Attrs {
+                        own: &p.attributes,
+                        resource: &resource,
+                    };
+                    map_point(
+                        &metric.name,
+                        agent,
+                        &target,
+                        &attrs,
+                        p,
+                        increment,
+                        pinned,
+                        &mut out,
+                    );
                 }
             }
         }
@@ -126,7 +146,9 @@ fn map_point(
         return;
     }
     let who = identify(attrs, pinned);
-    let session = attrs.str("session.id").unwrap_or_else(|| format!("otel-metrics:{}", who.developer));
+    let session = attrs
+        .str("session.id")
+        .unwrap_or_else(|| format!("otel-metrics:{}", who.developer));
     let ts = i64::try_from(p.time_unix_nano / 1_000_000).unwrap_or(0);
     let series = series_key(&[&p.attributes]);
     let point_id = format!("{name}|{}|{series}|{}", who.developer, p.time_unix_nano);
@@ -184,9 +206,21 @@ mod tests {
         let mut s = CumulativeState::default();
         assert_eq!(s.increment("a".into(), 10, 3.0), 3.0);
         assert_eq!(s.increment("a".into(), 10, 5.0), 2.0);
-        assert_eq!(s.increment("a".into(), 10, 5.0), 0.0, "a re-sent export adds nothing");
-        assert_eq!(s.increment("a".into(), 20, 1.0), 1.0, "a new start time is a reset");
+        assert_eq!(
+            s.increment("a".into(), 10, 5.0),
+            0.0,
+            "a re-sent export adds nothing"
+        );
+        assert_eq!(
+            s.increment("a".into(), 20, 1.0),
+            1.0,
+            "a new start time is a reset"
+        );
         assert_eq!(s.increment("b".into(), 10, 4.0), 4.0);
-        assert_eq!(s.increment("a".into(), 20, 0.0), 0.0, "a value that went down is a reset");
+        assert_eq!(
+            s.increment("a".into(), 20, 0.0),
+            0.0,
+            "a value that went down is a reset"
+        );
     }
 }

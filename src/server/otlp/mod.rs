@@ -19,11 +19,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use codec::{Encoding, message_response, retry_later, status_response};
 use identity::Identity;
-use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use std::sync::atomic::Ordering;
 
 /// What one export turned into.
@@ -53,7 +57,11 @@ impl Mapped {
         if self.rejected == 0 {
             return String::new();
         }
-        format!("{} records were rejected: {}", self.rejected, self.reject_reasons.join("; "))
+        format!(
+            "{} records were rejected: {}",
+            self.rejected,
+            self.reject_reasons.join("; ")
+        )
     }
 }
 
@@ -69,7 +77,10 @@ where
     T: prost::Message + Default + serde::de::DeserializeOwned,
 {
     let fallback = Encoding::from_headers(headers).unwrap_or(Encoding::Json);
-    let principal = state.auth.authenticate(headers).map_err(|e| status_response(fallback, e.status(), e.to_string()))?;
+    let principal = state
+        .auth
+        .authenticate(headers)
+        .map_err(|e| status_response(fallback, e.status(), e.to_string()))?;
     let Some(encoding) = Encoding::from_headers(headers) else {
         return Err(status_response(
             Encoding::Json,
@@ -81,13 +92,19 @@ where
         state.stats.bad_requests.fetch_add(1, Ordering::Relaxed);
         status_response(encoding, e.status(), e.to_string())
     };
-    let plain = codec::decompress(headers, body, state.limits.max_decompressed_bytes).map_err(reject)?;
+    let plain =
+        codec::decompress(headers, body, state.limits.max_decompressed_bytes).map_err(reject)?;
     let message = codec::decode::<T>(encoding, &plain, what).map_err(reject)?;
     Ok((message, encoding, principal))
 }
 
 /// Queues the rows; `None` when they are stored, else the throttling answer.
-async fn store(state: &AppState, mapped: Mapped, encoding: Encoding, source: &'static str) -> Option<Response> {
+async fn store(
+    state: &AppState,
+    mapped: Mapped,
+    encoding: Encoding,
+    source: &'static str,
+) -> Option<Response> {
     let stats = &state.stats;
     stats.record_received(source, mapped.received as u64, mapped.rejected as u64);
     let job = IngestJob::from_mapped(mapped, state);
@@ -98,69 +115,138 @@ async fn store(state: &AppState, mapped: Mapped, encoding: Encoding, source: &'s
         Enqueued::Stored => None,
         Enqueued::Full => {
             stats.throttled.fetch_add(1, Ordering::Relaxed);
-            Some(retry_later(encoding, StatusCode::TOO_MANY_REQUESTS, 1, "agentdeck is busy; retry later"))
+            Some(retry_later(
+                encoding,
+                StatusCode::TOO_MANY_REQUESTS,
+                1,
+                "agentdeck is busy; retry later",
+            ))
         }
         Enqueued::Failed(message) => {
             stats.store_errors.fetch_add(1, Ordering::Relaxed);
             tracing::error!("storing an OTLP export failed: {message}");
-            Some(retry_later(encoding, StatusCode::SERVICE_UNAVAILABLE, 5, "the store is unavailable; retry later"))
+            Some(retry_later(
+                encoding,
+                StatusCode::SERVICE_UNAVAILABLE,
+                5,
+                "the store is unavailable; retry later",
+            ))
         }
-        Enqueued::Closed => Some(retry_later(encoding, StatusCode::SERVICE_UNAVAILABLE, 5, "agentdeck is shutting down")),
+        Enqueued::Closed => Some(retry_later(
+            encoding,
+            StatusCode::SERVICE_UNAVAILABLE,
+            5,
+            "agentdeck is shutting down",
+        )),
     }
 }
 
 pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (request, encoding, principal) =
-        match decode_request::<ExportLogsServiceRequest>(&state, &headers, &body, "ExportLogsServiceRequest") {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let (request, encoding, principal) = match decode_request::<ExportLogsServiceRequest>(
+        &state,
+        &headers,
+        &body,
+        "ExportLogsServiceRequest",
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let pinned = principal.as_ref().and_then(Principal::pinned_identity);
     let mapped = logs::map_logs(request, &state.prices, pinned.as_ref());
     let (rejected, message) = (mapped.rejected as i64, mapped.error_message());
     if let Some(throttled) = store(&state, mapped, encoding, "logs").await {
         return throttled;
     }
-    let partial_success = (rejected > 0).then_some(ExportLogsPartialSuccess { rejected_log_records: rejected, error_message: message });
-    message_response(encoding, StatusCode::OK, &ExportLogsServiceResponse { partial_success })
+    let partial_success = (rejected > 0).then_some(ExportLogsPartialSuccess {
+        rejected_log_records: rejected,
+        error_message: message,
+    });
+    message_response(
+        encoding,
+        StatusCode::OK,
+        &ExportLogsServiceResponse { partial_success },
+    )
 }
 
-pub async fn post_metrics(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (request, encoding, principal) =
-        match decode_request::<ExportMetricsServiceRequest>(&state, &headers, &body, "ExportMetricsServiceRequest") {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+pub async fn post_metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (request, encoding, principal) = match decode_request::<ExportMetricsServiceRequest>(
+        &state,
+        &headers,
+        &body,
+        "ExportMetricsServiceRequest",
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
     let pinned = principal.as_ref().and_then(Principal::pinned_identity);
     let mapped = match state.cumulative.lock() {
         Ok(mut cumulative) => metrics::map_metrics(request, &mut cumulative, pinned.as_ref()),
-        Err(_) => return status_response(encoding, StatusCode::INTERNAL_SERVER_ERROR, "internal state poisoned"),
+        Err(_) => {
+            return status_response(
+                encoding,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal state poisoned",
+            );
+        }
     };
     let (rejected, message) = (mapped.rejected as i64, mapped.error_message());
     if let Some(throttled) = store(&state, mapped, encoding, "metrics").await {
         return throttled;
     }
-    let partial_success =
-        (rejected > 0).then_some(ExportMetricsPartialSuccess { rejected_data_points: rejected, error_message: message });
-    message_response(encoding, StatusCode::OK, &ExportMetricsServiceResponse { partial_success })
+    let partial_success = (rejected > 0).then_some(ExportMetricsPartialSuccess {
+        rejected_data_points: rejected,
+        error_message: message,
+    });
+    message_response(
+        encoding,
+        StatusCode::OK,
+        &ExportMetricsServiceResponse { partial_success },
+    )
 }
 
 /// Traces are accepted (so exporters configured for them do not fail) and counted, not
 /// stored: logs and metrics carry everything the console shows.
-pub async fn post_traces(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (request, encoding, _) =
-        match decode_request::<ExportTraceServiceRequest>(&state, &headers, &body, "ExportTraceServiceRequest") {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
-    let spans: usize = request.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+pub async fn post_traces(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (request, encoding, _) = match decode_request::<ExportTraceServiceRequest>(
+        &state,
+        &headers,
+        &body,
+        "ExportTraceServiceRequest",
+    ) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let spans: usize = request
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .map(|s| s.spans.len())
+        .sum();
     state.stats.record_received("traces", spans as u64, 0);
-    message_response(encoding, StatusCode::OK, &ExportTraceServiceResponse { partial_success: None })
+    message_response(
+        encoding,
+        StatusCode::OK,
+        &ExportTraceServiceResponse {
+            partial_success: None,
+        },
+    )
 }
 
 /// `POST /`: some exporters (Gemini CLI's HTTP exporter, per third-party notes) post OTLP
 /// JSON to the base URL. The signal is told by the envelope's top-level key.
-pub async fn post_root(State(state): State<AppState>, mut headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post_root(
+    State(state): State<AppState>,
+    mut headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if Encoding::from_headers(&headers) != Some(Encoding::Json) {
         return status_response(
             Encoding::Json,
@@ -181,7 +267,13 @@ pub async fn post_root(State(state): State<AppState>, mut headers: HeaderMap, bo
     }
     let envelope = match serde_json::from_slice::<Envelope>(&plain) {
         Ok(e) => e,
-        Err(e) => return status_response(Encoding::Json, StatusCode::BAD_REQUEST, format!("the JSON body is not an OTLP envelope: {e}")),
+        Err(e) => {
+            return status_response(
+                Encoding::Json,
+                StatusCode::BAD_REQUEST,
+                format!("the JSON body is not an OTLP envelope: {e}"),
+            );
+        }
     };
     headers.remove(axum::http::header::CONTENT_ENCODING);
     let plain = Bytes::from(plain);
@@ -192,6 +284,12 @@ pub async fn post_root(State(state): State<AppState>, mut headers: HeaderMap, bo
     } else if envelope.resource_spans.is_some() {
         post_traces(State(state), headers, plain).await
     } else {
-        message_response(Encoding::Json, StatusCode::OK, &ExportLogsServiceResponse { partial_success: None })
+        message_response(
+            Encoding::Json,
+            StatusCode::OK,
+            &ExportLogsServiceResponse {
+                partial_success: None,
+            },
+        )
     }
 }

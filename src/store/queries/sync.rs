@@ -2,7 +2,10 @@
 //! known, and the sync feed (rows after a cursor, filtered by the caller's role). Uses its
 //! own connection; requests, sessions and events are still written only by the writer.
 
-use crate::domain::{Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, SessionRecord, TokenUsage};
+use crate::domain::{
+    Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord,
+    SessionRecord, TokenUsage,
+};
 use crate::store::error::Result;
 use crate::store::schema;
 use rusqlite::types::Value;
@@ -42,7 +45,10 @@ pub struct TokenRow {
 pub enum RowFilter {
     All,
     /// A manager: developers of these teams, and their own rows.
-    Teams { teams: Vec<String>, developer: String },
+    Teams {
+        teams: Vec<String>,
+        developer: String,
+    },
     /// A member: their own rows only.
     Developer(String),
 }
@@ -64,8 +70,14 @@ impl RowFilter {
                     args.push(Value::Text(t.clone()));
                     marks.push(format!("?{}", args.len()));
                 }
-                let in_teams = if marks.is_empty() { "NULL".to_string() } else { marks.join(", ") };
-                format!("({column} = ?{own} OR {column} IN (SELECT id FROM developers WHERE team IN ({in_teams})))")
+                let in_teams = if marks.is_empty() {
+                    "NULL".to_string()
+                } else {
+                    marks.join(", ")
+                };
+                format!(
+                    "({column} = ?{own} OR {column} IN (SELECT id FROM developers WHERE team IN ({in_teams})))"
+                )
             }
         }
     }
@@ -101,14 +113,25 @@ pub struct ServerDb {
 impl ServerDb {
     /// Opens (creating and migrating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<ServerDb> {
-        Ok(ServerDb { conn: Arc::new(Mutex::new(schema::open_writer(path)?)) })
+        Ok(ServerDb {
+            conn: Arc::new(Mutex::new(schema::open_writer(path)?)),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn create_token(&self, token_hash: &str, role: &str, developer: &str, team: Option<&str>, now_ms: i64) -> Result<i64> {
+    pub fn create_token(
+        &self,
+        token_hash: &str,
+        role: &str,
+        developer: &str,
+        team: Option<&str>,
+        now_ms: i64,
+    ) -> Result<i64> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO api_tokens (token_hash, role, developer, team, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -156,7 +179,11 @@ impl ServerDb {
     pub fn team_of(&self, developer: &str) -> Result<Option<String>> {
         Ok(self
             .conn()
-            .query_row("SELECT team FROM developers WHERE id = ?1", [developer], |r| r.get(0))
+            .query_row(
+                "SELECT team FROM developers WHERE id = ?1",
+                [developer],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -171,7 +198,15 @@ impl ServerDb {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (dedupe_key) DO NOTHING",
             )?;
             for c in counters {
-                added += stmt.execute(params![c.dedupe_key, c.ts, c.developer, c.agent, c.session_key, c.metric, c.value])?;
+                added += stmt.execute(params![
+                    c.dedupe_key,
+                    c.ts,
+                    c.developer,
+                    c.agent,
+                    c.session_key,
+                    c.metric,
+                    c.value
+                ])?;
             }
         }
         tx.commit()?;
@@ -189,9 +224,19 @@ impl ServerDb {
 
     /// The next page of rows the filter allows, after `cursor` (requests) and
     /// `event_cursor` (events), at most `limit` of each.
-    pub fn sync_page(&self, filter: &RowFilter, cursor: i64, event_cursor: i64, limit: usize) -> Result<SyncPage> {
+    pub fn sync_page(
+        &self,
+        filter: &RowFilter,
+        cursor: i64,
+        event_cursor: i64,
+        limit: usize,
+    ) -> Result<SyncPage> {
         let conn = self.conn();
-        let mut page = SyncPage { next_cursor: cursor, next_event_cursor: event_cursor, ..SyncPage::default() };
+        let mut page = SyncPage {
+            next_cursor: cursor,
+            next_event_cursor: event_cursor,
+            ..SyncPage::default()
+        };
         let limit = limit.clamp(1, 10_000) as i64;
 
         let mut args = vec![Value::Integer(cursor), Value::Integer(limit)];
@@ -204,7 +249,9 @@ impl ServerDb {
              WHERE q.id > ?1 AND {cond} ORDER BY q.id LIMIT ?2"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get::<_, i64>(0)?, request_from_row(r)?)))?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok((r.get::<_, i64>(0)?, request_from_row(r)?))
+        })?;
         for row in rows {
             let (id, request) = row?;
             page.next_cursor = id;
@@ -220,7 +267,9 @@ impl ServerDb {
              WHERE e.id > ?1 AND {cond} ORDER BY e.id LIMIT ?2"
         );
         let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), |r| Ok((r.get::<_, i64>(0)?, event_from_row(r)?)))?;
+        let rows = stmt.query_map(params_from_iter(args), |r| {
+            Ok((r.get::<_, i64>(0)?, event_from_row(r)?))
+        })?;
         for row in rows {
             let (id, event) = row?;
             page.next_event_cursor = id;
@@ -233,7 +282,11 @@ impl ServerDb {
             .requests
             .iter()
             .map(|r| (r.agent.as_str().to_string(), r.session_key.clone()))
-            .chain(page.events.iter().map(|e| (e.agent.as_str().to_string(), e.session_key.clone())))
+            .chain(
+                page.events
+                    .iter()
+                    .map(|e| (e.agent.as_str().to_string(), e.session_key.clone())),
+            )
             .collect();
         keys.sort();
         keys.dedup();
@@ -242,7 +295,11 @@ impl ServerDb {
              FROM sessions WHERE agent = ?1 AND session_key = ?2",
         )?;
         for (agent, key) in keys {
-            if let Some(s) = stmt.query_row(params![agent, key], session_from_row).optional()?.flatten() {
+            if let Some(s) = stmt
+                .query_row(params![agent, key], session_from_row)
+                .optional()?
+                .flatten()
+            {
                 page.sessions.push(s);
             }
         }
@@ -254,7 +311,13 @@ impl ServerDb {
              FROM rollups GROUP BY day, agent ORDER BY day DESC, agent LIMIT 400",
         )?;
         let days = stmt.query_map([], |r| {
-            Ok(OrgDay { day_start_ms: r.get(0)?, agent: r.get(1)?, requests: r.get(2)?, total_tokens: r.get(3)?, cost_micro_usd: r.get(4)? })
+            Ok(OrgDay {
+                day_start_ms: r.get(0)?,
+                agent: r.get(1)?,
+                requests: r.get(2)?,
+                total_tokens: r.get(3)?,
+                cost_micro_usd: r.get(4)?,
+            })
         })?;
         page.org_daily = days.collect::<rusqlite::Result<_>>()?;
         Ok(page)
@@ -290,7 +353,10 @@ fn request_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRecord> {
             cache_read: r.get(12)?,
             reasoning: r.get(13)?,
         },
-        cost: Cost { amount: Money::from_micro_usd(r.get(14)?), source: CostSource::parse(&source).unwrap_or(CostSource::Computed) },
+        cost: Cost {
+            amount: Money::from_micro_usd(r.get(14)?),
+            source: CostSource::parse(&source).unwrap_or(CostSource::Computed),
+        },
         developer: r.get(6)?,
         project_id: r.get(7)?,
         sidechain: r.get(16)?,
