@@ -17,7 +17,11 @@ use prost::Message;
 use std::time::{Duration, Instant};
 
 fn kv(key: &str, value: Value) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    }
 }
 
 fn export(batch_no: usize, size: usize) -> Vec<u8> {
@@ -27,13 +31,21 @@ fn export(batch_no: usize, size: usize) -> Vec<u8> {
             let n = batch_no * size + k;
             LogRecord {
                 time_unix_nano: base_nanos + n as u64 * 1_000_000,
-                body: Some(AnyValue { value: Some(Value::StringValue("claude_code.api_request".into())) }),
+                body: Some(AnyValue {
+                    value: Some(Value::StringValue("claude_code.api_request".into())),
+                }),
                 attributes: vec![
                     kv("event.name", Value::StringValue("api_request".into())),
                     kv("event.sequence", Value::IntValue(n as i64)),
                     kv("session.id", Value::StringValue(format!("load-{}", n % 50))),
-                    kv("user.email", Value::StringValue(format!("dev{}@example.com", n % 40))),
-                    kv("model", Value::StringValue("claude-sonnet-4-5-20250929".into())),
+                    kv(
+                        "user.email",
+                        Value::StringValue(format!("dev{}@example.com", n % 40)),
+                    ),
+                    kv(
+                        "model",
+                        Value::StringValue("claude-sonnet-4-5-20250929".into()),
+                    ),
                     kv("input_tokens", Value::IntValue(4)),
                     kv("output_tokens", Value::IntValue(412)),
                     kv("cache_read_tokens", Value::IntValue(113_676)),
@@ -52,7 +64,10 @@ fn export(batch_no: usize, size: usize) -> Vec<u8> {
                 attributes: vec![kv("service.name", Value::StringValue("claude-code".into()))],
                 ..Default::default()
             }),
-            scope_logs: vec![ScopeLogs { log_records: records, ..Default::default() }],
+            scope_logs: vec![ScopeLogs {
+                log_records: records,
+                ..Default::default()
+            }],
             ..Default::default()
         }],
     }
@@ -60,7 +75,11 @@ fn export(batch_no: usize, size: usize) -> Vec<u8> {
 }
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 #[tokio::main]
@@ -69,12 +88,20 @@ async fn main() -> anyhow::Result<()> {
     let records = arg(&args, "--records", 200_000);
     let batch = arg(&args, "--batch", 500).max(1);
     let concurrency = arg(&args, "--concurrency", 8).max(1);
-    let given_url = args.iter().position(|a| a == "--url").and_then(|i| args.get(i + 1)).cloned();
+    let given_url = args
+        .iter()
+        .position(|a| a == "--url")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
 
     let dir = tempfile::tempdir()?;
     let (url, server) = match given_url {
         Some(url) => {
-            let host = url.trim_start_matches("http://").split(['/', ':']).next().unwrap_or("");
+            let host = url
+                .trim_start_matches("http://")
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("");
             anyhow::ensure!(
                 ["127.0.0.1", "localhost", "[::1]"].contains(&host) || host.starts_with("127."),
                 "the load generator only targets loopback"
@@ -84,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
         None => {
             let config = ServerConfig {
                 listen: "127.0.0.1:0".parse()?,
-                db_path: dir.path().join("load.db"),
+                database: agentdeck::server::backend::Database::Sqlite(dir.path().join("load.db")),
                 limits: Limits::default(),
             };
             let server = start(config, PriceTable::builtin(), std::future::pending()).await?;
@@ -94,14 +121,21 @@ async fn main() -> anyhow::Result<()> {
 
     let batches = records.div_ceil(batch);
     let bodies: Vec<Vec<u8>> = (0..batches).map(|b| export(b, batch)).collect();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     let endpoint = format!("{url}/v1/logs");
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let bodies = std::sync::Arc::new(bodies);
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (client, endpoint, next, bodies) = (client.clone(), endpoint.clone(), next.clone(), bodies.clone());
+        let (client, endpoint, next, bodies) = (
+            client.clone(),
+            endpoint.clone(),
+            next.clone(),
+            bodies.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut throttled = 0usize;
@@ -144,7 +178,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "{} records in {} requests of {batch} over {concurrency} connections: {:.0} records/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {throttled} throttled (429/503) and retried",
         batches * batch,

@@ -195,7 +195,7 @@ async fn non_loopback_without_tokens_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let config = ServerConfig {
         listen: "0.0.0.0:0".parse().unwrap(),
-        db_path: dir.path().join("team.db"),
+        database: agentdeck::server::backend::Database::Sqlite(dir.path().join("team.db")),
         limits: Default::default(),
     };
     let err = start(config, PriceTable::builtin(), std::future::pending())

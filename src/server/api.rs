@@ -48,28 +48,33 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 #[allow(clippy::result_large_err)] // the error is the finished answer
-fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Response> {
     state
         .auth
         .authenticate(headers)
+        .await
         .map_err(|e| error(e.status(), &e.to_string()))
 }
 
 /// May this caller write rows of `developer`?
-fn may_write(state: &AppState, principal: Option<&Principal>, developer: &str) -> bool {
+async fn may_write(state: &AppState, principal: Option<&Principal>, developer: &str) -> bool {
     let Some(p) = principal else { return true };
     match p.role {
         Role::Admin => true,
         Role::Member => p.developer == developer,
         Role::Manager => {
             p.developer == developer
-                || (p.team.is_some() && state.db.team_of(developer).ok().flatten() == p.team)
+                || (p.team.is_some()
+                    && state.backend.team_of(developer).await.ok().flatten() == p.team)
         }
     }
 }
 
 pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let principal = match authenticate(&state, &headers) {
+    let principal = match authenticate(&state, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -93,14 +98,14 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
         .iter()
         .map(|s| &s.developer)
         .chain(batch.requests.iter().map(|r| &r.developer));
-    if let Some(d) = developers
-        .clone()
-        .find(|d| !may_write(&state, principal.as_ref(), d))
-    {
-        return error(
-            StatusCode::FORBIDDEN,
-            &format!("this token may not push rows of developer {d}"),
-        );
+    let distinct: std::collections::BTreeSet<&String> = developers.clone().collect();
+    for d in distinct {
+        if !may_write(&state, principal.as_ref(), d).await {
+            return error(
+                StatusCode::FORBIDDEN,
+                &format!("this token may not push rows of developer {d}"),
+            );
+        }
     }
     let announced: HashSet<(crate::domain::Agent, &str)> = batch
         .sessions
@@ -190,27 +195,26 @@ pub async fn get_sync(
     headers: HeaderMap,
     Query(q): Query<SyncQuery>,
 ) -> Response {
-    let principal = match authenticate(&state, &headers) {
+    let principal = match authenticate(&state, &headers).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let filter = principal
         .as_ref()
         .map_or(RowFilter::All, Principal::row_filter);
-    let db = state.db.clone();
     let limit = q.limit.unwrap_or(1_000);
-    let page =
-        tokio::task::spawn_blocking(move || db.sync_page(&filter, q.cursor, q.event_cursor, limit))
-            .await;
+    let page = state
+        .backend
+        .sync_page(filter, q.cursor, q.event_cursor, limit)
+        .await;
     match page {
-        Ok(Ok(page)) => Json(page).into_response(),
-        Ok(Err(e)) => {
+        Ok(page) => Json(page).into_response(),
+        Err(e) => {
             tracing::error!("sync query failed: {e}");
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the store is unavailable; retry later",
             )
         }
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "sync task failed"),
     }
 }

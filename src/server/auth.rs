@@ -3,11 +3,12 @@
 //! (and member tokens pin telemetry to their developer). Tokens are never logged.
 
 use super::otlp::identity::Identity;
-use crate::store::queries::sync::{RowFilter, ServerDb, TokenRow};
+use super::backend::Backend;
+use crate::store::queries::sync::{RowFilter, TokenRow};
 use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -100,42 +101,44 @@ pub fn hash_token(token: &str) -> String {
 /// How long a token list is trusted before it is re-read (revocations apply within this).
 const REFRESH: Duration = Duration::from_secs(2);
 
-type TokenMap = HashMap<String, Principal>;
+type TokenMap = Arc<HashMap<String, Principal>>;
 
 pub struct Auth {
-    db: ServerDb,
+    backend: Backend,
     /// Set when the server listens beyond loopback: no request goes without a token.
     always_required: bool,
     cache: Mutex<Option<(Instant, TokenMap)>>,
 }
 
 impl Auth {
-    pub fn new(db: ServerDb, always_required: bool) -> Auth {
+    pub fn new(backend: Backend, always_required: bool) -> Auth {
         Auth {
-            db,
+            backend,
             always_required,
             cache: Mutex::new(None),
         }
     }
 
-    fn tokens(&self) -> Result<TokenMap, AuthError> {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, map)) = cache.as_ref()
-            && at.elapsed() < REFRESH
+    async fn tokens(&self) -> Result<TokenMap, AuthError> {
         {
-            return Ok(map.clone());
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, map)) = cache.as_ref()
+                && at.elapsed() < REFRESH
+            {
+                return Ok(map.clone());
+            }
         }
-        let rows = self.db.tokens(false).map_err(|e| {
+        let rows = self.backend.tokens(false).await.map_err(|e| {
             tracing::error!("cannot read tokens: {e}");
             AuthError::Store
         })?;
-        let map: TokenMap = rows.into_iter().filter_map(principal_of).collect();
-        *cache = Some((Instant::now(), map.clone()));
+        let map: TokenMap = Arc::new(rows.into_iter().filter_map(principal_of).collect());
+        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), map.clone()));
         Ok(map)
     }
 
     /// `Ok(None)`: no token needed (loopback and no token exists) and none given.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, AuthError> {
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, AuthError> {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -146,7 +149,7 @@ impl Auth {
             })
             .map(str::trim)
             .filter(|t| !t.is_empty());
-        let tokens = self.tokens()?;
+        let tokens = self.tokens().await?;
         match given {
             Some(token) => tokens
                 .get(&hash_token(token))

@@ -4,14 +4,15 @@
 
 pub mod api;
 pub mod auth;
+pub mod backend;
 pub mod otlp;
+pub mod pg;
 pub mod queue;
 pub mod state;
 pub mod stats;
 
 use crate::pricing::PriceTable;
-use crate::store::queries::sync::ServerDb;
-use crate::store::{Store, StoreError};
+use backend::{Backend, BackendError, Database};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -21,7 +22,6 @@ use axum::routing::{get, post};
 use state::{AppState, Limits};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,8 +30,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4318";
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
-    /// The SQLite store the server writes.
-    pub db_path: PathBuf,
+    /// The SQLite store (default) or a PostgreSQL database.
+    pub database: Database,
     pub limits: Limits,
 }
 
@@ -49,7 +49,7 @@ pub enum ServerError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Backend(#[from] BackendError),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }
@@ -80,18 +80,17 @@ pub async fn start(
     prices: PriceTable,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, ServerError> {
-    let store = Store::open(&config.db_path)?;
-    let db = ServerDb::open(&config.db_path)?;
+    let backend = Backend::open(&config.database).await?;
     let loopback = config.listen.ip().is_loopback();
-    if !loopback && db.tokens(false)?.is_empty() {
+    if !loopback && backend.tokens(false).await?.is_empty() {
         return Err(ServerError::NonLoopbackWithoutTokens(config.listen));
     }
-    let known = db.known_developers()?;
-    let (queue, drain) = queue::IngestQueue::start(store, db.clone(), config.limits.queue_capacity);
+    let known = backend.known_developers().await?;
+    let (queue, drain) = queue::IngestQueue::start(backend.clone(), config.limits.queue_capacity);
     let state = AppState {
         queue,
-        auth: Arc::new(auth::Auth::new(db.clone(), !loopback)),
-        db,
+        auth: Arc::new(auth::Auth::new(backend.clone(), !loopback)),
+        backend,
         prices: Arc::new(prices),
         limits: config.limits,
         stats: Arc::new(stats::Stats::default()),
@@ -166,7 +165,7 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
 }
 
 async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(e) = state.auth.authenticate(&headers) {
+    if let Err(e) = state.auth.authenticate(&headers).await {
         return (e.status(), e.to_string()).into_response();
     }
     let body = state.stats.render(state.queue.depth());

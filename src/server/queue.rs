@@ -4,8 +4,9 @@
 
 use super::otlp::Mapped;
 use super::state::AppState;
-use crate::store::queries::sync::{ServerDb, TelemetryCounter};
-use crate::store::{DeveloperRow, Store, WriteBatch};
+use super::backend::Backend;
+use crate::store::queries::sync::TelemetryCounter;
+use crate::store::{DeveloperRow, WriteBatch};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,13 +84,12 @@ const MAX_ROWS_PER_COMMIT: usize = 50_000;
 impl IngestQueue {
     /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
     pub fn start(
-        store: Store,
-        db: ServerDb,
+        backend: Backend,
         capacity: usize,
     ) -> (IngestQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let depth = Arc::new(AtomicUsize::new(0));
-        let task = tokio::spawn(drain(rx, store, db, depth.clone()));
+        let task = tokio::spawn(drain(rx, backend, depth.clone()));
         (IngestQueue { tx, depth }, task)
     }
 
@@ -111,12 +111,7 @@ impl IngestQueue {
     }
 }
 
-async fn drain(
-    mut rx: mpsc::Receiver<Pending>,
-    store: Store,
-    db: ServerDb,
-    depth: Arc<AtomicUsize>,
-) {
+async fn drain(mut rx: mpsc::Receiver<Pending>, backend: Backend, depth: Arc<AtomicUsize>) {
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         let mut rows = group[0].0.rows();
@@ -143,31 +138,12 @@ async fn drain(
             counters.extend(job.counters);
             replies.push(reply);
         }
-        let outcome = commit(&store, &db, batch, counters).await;
+        let outcome = match backend.commit(batch, counters).await {
+            Ok(()) => Enqueued::Stored,
+            Err(e) => Enqueued::Failed(e.to_string()),
+        };
         for reply in replies {
             let _ = reply.send(outcome.clone());
         }
-    }
-}
-
-async fn commit(
-    store: &Store,
-    db: &ServerDb,
-    batch: WriteBatch,
-    counters: Vec<TelemetryCounter>,
-) -> Enqueued {
-    if !batch.is_empty()
-        && let Err(e) = store.writer().apply(batch).await
-    {
-        return Enqueued::Failed(e.to_string());
-    }
-    if counters.is_empty() {
-        return Enqueued::Stored;
-    }
-    let db = db.clone();
-    match tokio::task::spawn_blocking(move || db.insert_counters(&counters)).await {
-        Ok(Ok(_)) => Enqueued::Stored,
-        Ok(Err(e)) => Enqueued::Failed(e.to_string()),
-        Err(e) => Enqueued::Failed(e.to_string()),
     }
 }

@@ -6,7 +6,7 @@ use super::otlp::metrics::CumulativeState;
 use super::queue::IngestQueue;
 use super::stats::Stats;
 use crate::pricing::PriceTable;
-use crate::store::queries::sync::ServerDb;
+use super::backend::Backend;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,7 +39,7 @@ impl Default for Limits {
 pub struct AppState {
     pub queue: IngestQueue,
     pub auth: Arc<Auth>,
-    pub db: ServerDb,
+    pub backend: Backend,
     pub prices: Arc<PriceTable>,
     pub limits: Limits,
     pub stats: Arc<Stats>,

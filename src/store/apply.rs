@@ -3,6 +3,7 @@
 //! events and cursors, and reports which topics changed.
 
 use super::batch::{WriteBatch, WriteOutcome};
+use super::queries::sync::cross_source_request_id;
 use super::rollup::{Deltas, model_name};
 use crate::domain::dedupe::{Resolution, is_replay_pair, resolve_replay, resolve_same_key};
 use crate::domain::{
@@ -393,17 +394,6 @@ fn remove_requests(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, from_ord
         delete_request(tx, deltas, kept)?;
     }
     Ok(doomed.len() as u64)
-}
-
-/// The provider request id inside a Claude Code dedupe key: `ccreq:{request_id}` (telemetry)
-/// or `cc:{message.id}:{request_id}` (transcripts). Mirrors the generated `request_id`
-/// column of migration 0002.
-pub fn cross_source_request_id(dedupe_key: &str) -> Option<&str> {
-    if let Some(id) = dedupe_key.strip_prefix("ccreq:") {
-        return Some(id).filter(|id| !id.is_empty());
-    }
-    let (_message, request) = dedupe_key.strip_prefix("cc:")?.split_once(':')?;
-    Some(request).filter(|id| !id.is_empty())
 }
 
 /// One request seen by a transcript and by telemetry counts once: the transcript copy

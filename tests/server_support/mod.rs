@@ -38,7 +38,7 @@ impl TestServer {
     pub async fn on(dir: tempfile::TempDir, db: PathBuf, limits: Limits) -> TestServer {
         let config = ServerConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
-            db_path: db.clone(),
+            database: agentdeck::server::backend::Database::Sqlite(db.clone()),
             limits,
         };
         let server = start(config, PriceTable::builtin(), std::future::pending())

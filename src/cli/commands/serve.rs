@@ -6,55 +6,39 @@ use crate::cli::context::Context;
 use crate::server::auth::{generate_token, hash_token};
 use crate::server::state::Limits;
 use crate::server::{ServerConfig, start};
-use crate::store::queries::sync::ServerDb;
+use crate::server::backend::{Backend, Database};
 use anyhow::Context as _;
 use std::io::Write;
-use std::path::PathBuf;
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
-    let db_path = database_path(ctx, args.database.as_deref())?;
-    match &args.action {
-        Some(ServeCommand::Tokens { action }) => tokens(&db_path, action),
-        None => serve(ctx, args, db_path),
-    }
-}
-
-/// `--database`: a SQLite path (`sqlite:PATH`, `sqlite://PATH` or a plain path).
-fn database_path(ctx: &Context, url: Option<&str>) -> anyhow::Result<PathBuf> {
-    let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
-        return Ok(ctx.db_path.clone());
+    let database = match args.database.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => Database::parse(url),
+        None => Database::Sqlite(ctx.db_path.clone()),
     };
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        anyhow::bail!(
-            "the PostgreSQL backend is not available in this version of agentdeck; \
-             use a SQLite path (--database sqlite:/var/lib/agentdeck/team.db)"
-        );
-    }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    Ok(PathBuf::from(path))
-}
-
-fn serve(ctx: &Context, args: &ServeArgs, db_path: PathBuf) -> anyhow::Result<()> {
-    let prices = ctx.price_table()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let config = ServerConfig { listen: args.listen, db_path: db_path.clone(), limits: Limits::default() };
-        let server = start(config, prices, shutdown_signal()).await?;
-        eprintln!(
-            "agentdeck serve: listening on http://{} (store {}); OTLP at /v1/logs, /v1/metrics, /v1/traces",
-            server.addr,
-            db_path.display()
-        );
-        server.wait().await?;
-        eprintln!("agentdeck serve: stopped");
-        Ok(())
-    })
+    match &args.action {
+        Some(ServeCommand::Tokens { action }) => runtime.block_on(tokens(&database, action)),
+        None => {
+            let prices = ctx.price_table()?;
+            runtime.block_on(serve(args, database, prices))
+        }
+    }
+}
+
+async fn serve(args: &ServeArgs, database: Database, prices: crate::pricing::PriceTable) -> anyhow::Result<()> {
+    let described = database.describe();
+    let config = ServerConfig { listen: args.listen, database, limits: Limits::default() };
+    let server = start(config, prices, shutdown_signal()).await?;
+    eprintln!(
+        "agentdeck serve: listening on http://{} (store {described}); OTLP at /v1/logs, /v1/metrics, /v1/traces",
+        server.addr
+    );
+    server.wait().await?;
+    eprintln!("agentdeck serve: stopped");
+    Ok(())
 }
 
 /// SIGTERM or ctrl-c.
@@ -79,9 +63,10 @@ async fn shutdown_signal() {
     }
 }
 
-fn tokens(db_path: &std::path::Path, action: &TokensCommand) -> anyhow::Result<()> {
-    let db = ServerDb::open(db_path)
-        .with_context(|| format!("opening the store at {}", db_path.display()))?;
+async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<()> {
+    let db = Backend::open(database)
+        .await
+        .with_context(|| format!("opening the database {}", database.describe()))?;
     let now = chrono::Utc::now().timestamp_millis();
     let mut out = std::io::stdout().lock();
     match action {
@@ -92,13 +77,15 @@ fn tokens(db_path: &std::path::Path, action: &TokensCommand) -> anyhow::Result<(
         } => {
             let token = generate_token()
                 .map_err(|e| anyhow::anyhow!("no OS randomness for a token: {e}"))?;
-            let id = db.create_token(
-                &hash_token(&token),
-                role.as_str(),
-                developer.trim(),
-                team.as_deref(),
-                now,
-            )?;
+            let id = db
+                .create_token(
+                    hash_token(&token),
+                    role.as_str(),
+                    developer.trim().to_string(),
+                    team.clone(),
+                    now,
+                )
+                .await?;
             eprintln!(
                 "token {id} ({}, {developer}) created; it is shown once, store it now:",
                 role.as_str()
@@ -106,7 +93,7 @@ fn tokens(db_path: &std::path::Path, action: &TokensCommand) -> anyhow::Result<(
             writeln!(out, "{token}")?;
         }
         TokensCommand::List { all, json } => {
-            let rows = db.tokens(*all)?;
+            let rows = db.tokens(*all).await?;
             if *json {
                 serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "tokens": rows }))?;
                 writeln!(out)?;
@@ -138,7 +125,7 @@ fn tokens(db_path: &std::path::Path, action: &TokensCommand) -> anyhow::Result<(
             }
         }
         TokensCommand::Revoke { id } => {
-            if !db.revoke_token(*id, now)? {
+            if !db.revoke_token(*id, now).await? {
                 anyhow::bail!("no live token with id {id} (see `agentdeck serve tokens list`)");
             }
             eprintln!("token {id} revoked");

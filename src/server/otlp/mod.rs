@@ -67,7 +67,7 @@ impl Mapped {
 
 /// The start shared by the three handlers: auth, encoding, size cap, decompression, decode.
 #[allow(clippy::result_large_err)] // the error is the finished answer
-fn decode_request<T>(
+async fn decode_request<T>(
     state: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
@@ -80,6 +80,7 @@ where
     let principal = state
         .auth
         .authenticate(headers)
+        .await
         .map_err(|e| status_response(fallback, e.status(), e.to_string()))?;
     let Some(encoding) = Encoding::from_headers(headers) else {
         return Err(status_response(
@@ -147,7 +148,7 @@ pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: 
         &headers,
         &body,
         "ExportLogsServiceRequest",
-    ) {
+    ).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -178,7 +179,7 @@ pub async fn post_metrics(
         &headers,
         &body,
         "ExportMetricsServiceRequest",
-    ) {
+    ).await {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -220,7 +221,7 @@ pub async fn post_traces(
         &headers,
         &body,
         "ExportTraceServiceRequest",
-    ) {
+    ).await {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -15,6 +15,17 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+/// The provider request id inside a Claude Code dedupe key: `ccreq:{request_id}` (telemetry)
+/// or `cc:{message.id}:{request_id}` (transcripts). Mirrors the generated `request_id`
+/// column of migration 0002; the writer uses it so one request counts once across sources.
+pub fn cross_source_request_id(dedupe_key: &str) -> Option<&str> {
+    if let Some(id) = dedupe_key.strip_prefix("ccreq:") {
+        return Some(id).filter(|id| !id.is_empty());
+    }
+    let (_message, request) = dedupe_key.strip_prefix("cc:")?.split_once(':')?;
+    Some(request).filter(|id| !id.is_empty())
+}
+
 /// One increment of a telemetry counter (lines of code added/removed, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TelemetryCounter {
