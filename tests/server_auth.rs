@@ -232,7 +232,12 @@ async fn shutdown_finishes_accepted_requests() {
     // Shut down while exports are in flight: once the server has started reading them.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let m = reqwest::get(t.url("/metrics")).await.unwrap().text().await.unwrap();
+        let m = reqwest::get(t.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         if !m.contains("agentdeck_records_received_total{source=\"logs\"} 0") {
             break;
         }

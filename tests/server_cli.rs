@@ -102,13 +102,20 @@ fn non_loopback_listen_without_tokens_is_refused_with_a_hint() {
         "{err}"
     );
     let pg = agentdeck(home.path())
-        .args(["serve", "--database", "postgres://agent:s3cret@127.0.0.1:1/agentdeck"])
+        .args([
+            "serve",
+            "--database",
+            "postgres://agent:s3cret@127.0.0.1:1/agentdeck",
+        ])
         .output()
         .unwrap();
     assert_eq!(pg.status.code(), Some(1));
     let err = String::from_utf8_lossy(&pg.stderr);
     assert!(err.contains("cannot connect to PostgreSQL"), "{err}");
-    assert!(!err.contains("s3cret"), "a password reached the terminal: {err}");
+    assert!(
+        !err.contains("s3cret"),
+        "a password reached the terminal: {err}"
+    );
 }
 
 #[test]

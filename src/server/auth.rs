@@ -2,8 +2,8 @@
 //! a SHA-256 hash; `admin` sees everything, `manager` their team, `member` their own rows
 //! (and member tokens pin telemetry to their developer). Tokens are never logged.
 
-use super::otlp::identity::Identity;
 use super::backend::Backend;
+use super::otlp::identity::Identity;
 use crate::store::queries::sync::{RowFilter, TokenRow};
 use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};

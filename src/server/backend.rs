@@ -22,7 +22,10 @@ impl Database {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Database::Postgres(url.to_string());
         }
-        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
         Database::Sqlite(PathBuf::from(path))
     }
 
@@ -60,8 +63,13 @@ pub enum Backend {
 impl Backend {
     pub async fn open(database: &Database) -> Result<Backend, BackendError> {
         match database {
-            Database::Sqlite(path) => Ok(Backend::Sqlite { store: Store::open(path)?, db: ServerDb::open(path)? }),
-            Database::Postgres(url) => Ok(Backend::Postgres(Arc::new(PgStore::connect(url).await?))),
+            Database::Sqlite(path) => Ok(Backend::Sqlite {
+                store: Store::open(path)?,
+                db: ServerDb::open(path)?,
+            }),
+            Database::Postgres(url) => {
+                Ok(Backend::Postgres(Arc::new(PgStore::connect(url).await?)))
+            }
         }
     }
 
@@ -71,12 +79,18 @@ impl Backend {
         work: impl FnOnce(&ServerDb) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, BackendError> {
         let db = db.clone();
-        Ok(tokio::task::spawn_blocking(move || work(&db)).await.map_err(|_| BackendError::Task)??)
+        Ok(tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|_| BackendError::Task)??)
     }
 
     /// Stores a batch and counter increments (SQLite: the batch in one transaction on the
     /// writer thread, then the counters; PostgreSQL: both in one transaction).
-    pub async fn commit(&self, batch: WriteBatch, counters: Vec<TelemetryCounter>) -> Result<(), BackendError> {
+    pub async fn commit(
+        &self,
+        batch: WriteBatch,
+        counters: Vec<TelemetryCounter>,
+    ) -> Result<(), BackendError> {
         match self {
             Backend::Sqlite { store, db } => {
                 if !batch.is_empty() {
@@ -93,23 +107,39 @@ impl Backend {
 
     pub async fn tokens(&self, include_revoked: bool) -> Result<Vec<TokenRow>, BackendError> {
         match self {
-            Backend::Sqlite { db, .. } => Self::blocking(db, move |db| db.tokens(include_revoked)).await,
+            Backend::Sqlite { db, .. } => {
+                Self::blocking(db, move |db| db.tokens(include_revoked)).await
+            }
             Backend::Postgres(pg) => Ok(pg.tokens(include_revoked).await?),
         }
     }
 
-    pub async fn create_token(&self, hash: String, role: &'static str, developer: String, team: Option<String>, now: i64) -> Result<i64, BackendError> {
+    pub async fn create_token(
+        &self,
+        hash: String,
+        role: &'static str,
+        developer: String,
+        team: Option<String>,
+        now: i64,
+    ) -> Result<i64, BackendError> {
         match self {
             Backend::Sqlite { db, .. } => {
-                Self::blocking(db, move |db| db.create_token(&hash, role, &developer, team.as_deref(), now)).await
+                Self::blocking(db, move |db| {
+                    db.create_token(&hash, role, &developer, team.as_deref(), now)
+                })
+                .await
             }
-            Backend::Postgres(pg) => Ok(pg.create_token(&hash, role, &developer, team.as_deref(), now).await?),
+            Backend::Postgres(pg) => Ok(pg
+                .create_token(&hash, role, &developer, team.as_deref(), now)
+                .await?),
         }
     }
 
     pub async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, BackendError> {
         match self {
-            Backend::Sqlite { db, .. } => Self::blocking(db, move |db| db.revoke_token(id, now)).await,
+            Backend::Sqlite { db, .. } => {
+                Self::blocking(db, move |db| db.revoke_token(id, now)).await
+            }
             Backend::Postgres(pg) => Ok(pg.revoke_token(id, now).await?),
         }
     }
@@ -131,10 +161,19 @@ impl Backend {
         }
     }
 
-    pub async fn sync_page(&self, filter: RowFilter, cursor: i64, event_cursor: i64, limit: usize) -> Result<SyncPage, BackendError> {
+    pub async fn sync_page(
+        &self,
+        filter: RowFilter,
+        cursor: i64,
+        event_cursor: i64,
+        limit: usize,
+    ) -> Result<SyncPage, BackendError> {
         match self {
             Backend::Sqlite { db, .. } => {
-                Self::blocking(db, move |db| db.sync_page(&filter, cursor, event_cursor, limit)).await
+                Self::blocking(db, move |db| {
+                    db.sync_page(&filter, cursor, event_cursor, limit)
+                })
+                .await
             }
             Backend::Postgres(pg) => Ok(pg.sync_page(&filter, cursor, event_cursor, limit).await?),
         }
@@ -147,11 +186,23 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        assert_eq!(Database::parse("sqlite:/a/b.db"), Database::Sqlite("/a/b.db".into()));
-        assert_eq!(Database::parse("sqlite:///a/b.db"), Database::Sqlite("/a/b.db".into()));
-        assert_eq!(Database::parse("team.db"), Database::Sqlite("team.db".into()));
+        assert_eq!(
+            Database::parse("sqlite:/a/b.db"),
+            Database::Sqlite("/a/b.db".into())
+        );
+        assert_eq!(
+            Database::parse("sqlite:///a/b.db"),
+            Database::Sqlite("/a/b.db".into())
+        );
+        assert_eq!(
+            Database::parse("team.db"),
+            Database::Sqlite("team.db".into())
+        );
         let pg = Database::parse("postgres://agent:s3cret@db:5432/agentdeck");
-        assert_eq!(pg, Database::Postgres("postgres://agent:s3cret@db:5432/agentdeck".into()));
+        assert_eq!(
+            pg,
+            Database::Postgres("postgres://agent:s3cret@db:5432/agentdeck".into())
+        );
         assert_eq!(pg.describe(), "postgres://agent@db:5432/agentdeck");
     }
 }

@@ -12,13 +12,13 @@ pub mod state;
 pub mod stats;
 
 use crate::pricing::PriceTable;
-use backend::{Backend, BackendError, Database};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use backend::{Backend, BackendError, Database};
 use state::{AppState, Limits};
 use std::future::Future;
 use std::net::SocketAddr;

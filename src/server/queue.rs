@@ -2,9 +2,9 @@
 //! and wait for its commit; a full queue answers at once (429). One task drains the queue,
 //! merging waiting jobs into one write batch (one transaction) so throughput stays high.
 
+use super::backend::Backend;
 use super::otlp::Mapped;
 use super::state::AppState;
-use super::backend::Backend;
 use crate::store::queries::sync::TelemetryCounter;
 use crate::store::{DeveloperRow, WriteBatch};
 use std::collections::HashSet;
@@ -83,10 +83,7 @@ const MAX_ROWS_PER_COMMIT: usize = 50_000;
 
 impl IngestQueue {
     /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
-    pub fn start(
-        backend: Backend,
-        capacity: usize,
-    ) -> (IngestQueue, tokio::task::JoinHandle<()>) {
+    pub fn start(backend: Backend, capacity: usize) -> (IngestQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let depth = Arc::new(AtomicUsize::new(0));
         let task = tokio::spawn(drain(rx, backend, depth.clone()));

@@ -2,11 +2,11 @@
 //! the small in-memory state (developers already known, cumulative metric series).
 
 use super::auth::Auth;
+use super::backend::Backend;
 use super::otlp::metrics::CumulativeState;
 use super::queue::IngestQueue;
 use super::stats::Stats;
 use crate::pricing::PriceTable;
-use super::backend::Backend;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

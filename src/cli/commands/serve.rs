@@ -4,14 +4,19 @@
 use crate::cli::args::{ServeArgs, ServeCommand, TokensCommand};
 use crate::cli::context::Context;
 use crate::server::auth::{generate_token, hash_token};
+use crate::server::backend::{Backend, Database};
 use crate::server::state::Limits;
 use crate::server::{ServerConfig, start};
-use crate::server::backend::{Backend, Database};
 use anyhow::Context as _;
 use std::io::Write;
 
 pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
-    let database = match args.database.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    let database = match args
+        .database
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         Some(url) => Database::parse(url),
         None => Database::Sqlite(ctx.db_path.clone()),
     };
@@ -28,9 +33,17 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn serve(args: &ServeArgs, database: Database, prices: crate::pricing::PriceTable) -> anyhow::Result<()> {
+async fn serve(
+    args: &ServeArgs,
+    database: Database,
+    prices: crate::pricing::PriceTable,
+) -> anyhow::Result<()> {
     let described = database.describe();
-    let config = ServerConfig { listen: args.listen, database, limits: Limits::default() };
+    let config = ServerConfig {
+        listen: args.listen,
+        database,
+        limits: Limits::default(),
+    };
     let server = start(config, prices, shutdown_signal()).await?;
     eprintln!(
         "agentdeck serve: listening on http://{} (store {described}); OTLP at /v1/logs, /v1/metrics, /v1/traces",

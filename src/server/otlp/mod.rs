@@ -148,7 +148,9 @@ pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: 
         &headers,
         &body,
         "ExportLogsServiceRequest",
-    ).await {
+    )
+    .await
+    {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -179,7 +181,9 @@ pub async fn post_metrics(
         &headers,
         &body,
         "ExportMetricsServiceRequest",
-    ).await {
+    )
+    .await
+    {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -221,7 +225,9 @@ pub async fn post_traces(
         &headers,
         &body,
         "ExportTraceServiceRequest",
-    ).await {
+    )
+    .await
+    {
         Ok(v) => v,
         Err(r) => return r,
     };

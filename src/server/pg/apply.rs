@@ -4,7 +4,9 @@
 
 use super::{LOCK_KEY, PgError, PgStore};
 use crate::domain::dedupe::{Resolution, resolve_same_key};
-use crate::domain::{Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage};
+use crate::domain::{
+    Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
+};
 use crate::store::WriteBatch;
 use crate::store::queries::sync::{TelemetryCounter, cross_source_request_id};
 use crate::store::rollup::{bucket_of, model_name};
@@ -69,7 +71,8 @@ impl Deltas {
     }
 }
 
-const COLUMNS: &str = "id, session_id, dedupe_key, agent, ts, model, developer, project_id, input_tokens,
+const COLUMNS: &str =
+    "id, session_id, dedupe_key, agent, ts, model, developer, project_id, input_tokens,
     output_tokens, cache_write_5m, cache_write_1h, cache_read, reasoning_tokens, cost_micro_usd,
     cost_source, sidechain, fast, message_id, ord";
 
@@ -116,15 +119,28 @@ fn stored(row: &Row, policy: DedupePolicy) -> Stored {
 
 impl PgStore {
     /// Applies a batch and counter increments in one transaction.
-    pub async fn apply(&self, batch: &WriteBatch, counters: &[TelemetryCounter]) -> Result<(), PgError> {
+    pub async fn apply(
+        &self,
+        batch: &WriteBatch,
+        counters: &[TelemetryCounter],
+    ) -> Result<(), PgError> {
         let mut client = self.write.lock().await;
         let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+            .await?;
         for d in &batch.developers {
             tx.execute(
                 "INSERT INTO developers (id, email, handle, display_name, team, role, started_on)
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-                &[&d.id, &d.email, &d.handle, &d.display_name, &d.team, &d.role, &d.started_on],
+                &[
+                    &d.id,
+                    &d.email,
+                    &d.handle,
+                    &d.display_name,
+                    &d.team,
+                    &d.role,
+                    &d.started_on,
+                ],
             )
             .await?;
         }
@@ -155,7 +171,15 @@ impl PgStore {
             }
         }
         for r in kept {
-            let sid = session_for(&tx, &mut sessions, r.agent, &r.session_key, r.ts, &r.developer).await?;
+            let sid = session_for(
+                &tx,
+                &mut sessions,
+                r.agent,
+                &r.session_key,
+                r.ts,
+                &r.developer,
+            )
+            .await?;
             store_request(&tx, &mut deltas, sid, r).await?;
         }
         for e in &batch.events {
@@ -236,9 +260,17 @@ async fn session_for(
     Ok(id)
 }
 
-async fn store_request(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &RequestRecord) -> Result<(), PgError> {
+async fn store_request(
+    tx: &Transaction<'_>,
+    deltas: &mut Deltas,
+    sid: i64,
+    r: &RequestRecord,
+) -> Result<(), PgError> {
     let same_key = tx
-        .query_opt(&format!("SELECT {COLUMNS} FROM requests WHERE dedupe_key = $1"), &[&r.dedupe_key])
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM requests WHERE dedupe_key = $1"),
+            &[&r.dedupe_key],
+        )
         .await?;
     if let Some(row) = same_key {
         let kept = stored(&row, r.policy);
@@ -253,7 +285,9 @@ async fn store_request(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &
     if let Some(request_id) = cross_source_request_id(&r.dedupe_key) {
         let copies = tx
             .query(
-                &format!("SELECT {COLUMNS} FROM requests WHERE request_id = $1 AND dedupe_key <> $2"),
+                &format!(
+                    "SELECT {COLUMNS} FROM requests WHERE request_id = $1 AND dedupe_key <> $2"
+                ),
                 &[&request_id, &r.dedupe_key],
             )
             .await?;
@@ -270,7 +304,12 @@ async fn store_request(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &
     insert(tx, deltas, sid, r).await
 }
 
-async fn insert(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &RequestRecord) -> Result<(), PgError> {
+async fn insert(
+    tx: &Transaction<'_>,
+    deltas: &mut Deltas,
+    sid: i64,
+    r: &RequestRecord,
+) -> Result<(), PgError> {
     let u = &r.usage;
     let request_id = cross_source_request_id(&r.dedupe_key);
     tx.execute(
@@ -291,7 +330,8 @@ async fn insert(tx: &Transaction<'_>, deltas: &mut Deltas, sid: i64, r: &Request
 }
 
 async fn delete(tx: &Transaction<'_>, deltas: &mut Deltas, kept: &Stored) -> Result<(), PgError> {
-    tx.execute("DELETE FROM requests WHERE id = $1", &[&kept.id]).await?;
+    tx.execute("DELETE FROM requests WHERE id = $1", &[&kept.id])
+        .await?;
     deltas.add(kept.session_id, &kept.record, -1);
     Ok(())
 }
@@ -332,7 +372,17 @@ async fn flush(tx: &Transaction<'_>, deltas: Deltas) -> Result<(), PgError> {
                  cache_write_1h = cache_write_1h + $6, cache_read = cache_read + $7,
                  reasoning_tokens = reasoning_tokens + $8, cost_micro_usd = cost_micro_usd + $9
              WHERE id = $1",
-            &[&sid, &s.requests, &u.input, &u.output, &u.cache_write_5m, &u.cache_write_1h, &u.cache_read, &u.reasoning, &s.cost],
+            &[
+                &sid,
+                &s.requests,
+                &u.input,
+                &u.output,
+                &u.cache_write_5m,
+                &u.cache_write_1h,
+                &u.cache_read,
+                &u.reasoning,
+                &s.cost,
+            ],
         )
         .await?;
     }

@@ -22,7 +22,10 @@ pub enum PgError {
     )]
     NewerSchema { found: i32, supported: i32 },
     #[error("migration to PostgreSQL schema version {version} failed: {source}")]
-    Migration { version: i32, source: tokio_postgres::Error },
+    Migration {
+        version: i32,
+        source: tokio_postgres::Error,
+    },
     #[error("PostgreSQL error: {0}")]
     Sql(#[from] tokio_postgres::Error),
 }
@@ -34,7 +37,9 @@ pub struct PgStore {
 }
 
 async fn connect_one(url: &str) -> Result<Client, PgError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(PgError::Connect)?;
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(PgError::Connect)?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::error!("PostgreSQL connection closed: {e}");
@@ -49,30 +54,45 @@ impl PgStore {
         let mut write = connect_one(url).await?;
         migrate(&mut write).await?;
         let read = connect_one(url).await?;
-        Ok(PgStore { write: tokio::sync::Mutex::new(write), read })
+        Ok(PgStore {
+            write: tokio::sync::Mutex::new(write),
+            read,
+        })
     }
 }
 
 async fn migrate(client: &mut Client) -> Result<(), PgError> {
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY]).await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+        .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS agentdeck_schema (version INT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     )
     .await?;
     let current: i32 = tx
-        .query_one("SELECT coalesce(max(version), 0) FROM agentdeck_schema", &[])
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM agentdeck_schema",
+            &[],
+        )
         .await?
         .get(0);
     let supported = MIGRATIONS[MIGRATIONS.len() - 1].0;
     if current > supported {
-        return Err(PgError::NewerSchema { found: current, supported });
+        return Err(PgError::NewerSchema {
+            found: current,
+            supported,
+        });
     }
     let now = chrono::Utc::now().timestamp_millis();
     for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-        tx.batch_execute(sql).await.map_err(|source| PgError::Migration { version, source })?;
-        tx.execute("INSERT INTO agentdeck_schema (version, applied_at) VALUES ($1, $2)", &[&version, &now])
-            .await?;
+        tx.batch_execute(sql)
+            .await
+            .map_err(|source| PgError::Migration { version, source })?;
+        tx.execute(
+            "INSERT INTO agentdeck_schema (version, applied_at) VALUES ($1, $2)",
+            &[&version, &now],
+        )
+        .await?;
         tracing::info!(version, "applied PostgreSQL migration");
     }
     tx.commit().await?;

@@ -3,7 +3,8 @@
 
 use super::{PgError, PgStore};
 use crate::domain::{
-    Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, SessionRecord, TokenUsage,
+    Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord,
+    SessionRecord, TokenUsage,
 };
 use crate::store::queries::sync::{OrgDay, RowFilter, SyncPage, TokenRow};
 use std::collections::HashSet;
@@ -25,7 +26,12 @@ fn condition(filter: &RowFilter, column: &str, first: usize) -> (String, Vec<Str
 }
 
 /// Parameters: the cursor and limit, then the filter's (team lists travel as arrays).
-fn params<'a>(cursor: &'a i64, limit: &'a i64, filter: &'a [String], teams: &'a Vec<String>) -> Vec<&'a (dyn ToSql + Sync)> {
+fn params<'a>(
+    cursor: &'a i64,
+    limit: &'a i64,
+    filter: &'a [String],
+    teams: &'a Vec<String>,
+) -> Vec<&'a (dyn ToSql + Sync)> {
     let mut out: Vec<&(dyn ToSql + Sync)> = vec![cursor, limit];
     match filter.len() {
         0 => {}
@@ -43,7 +49,14 @@ fn agent_of(text: &str) -> Agent {
 }
 
 impl PgStore {
-    pub async fn create_token(&self, hash: &str, role: &str, developer: &str, team: Option<&str>, now: i64) -> Result<i64, PgError> {
+    pub async fn create_token(
+        &self,
+        hash: &str,
+        role: &str,
+        developer: &str,
+        team: Option<&str>,
+        now: i64,
+    ) -> Result<i64, PgError> {
         let row = self
             .read
             .query_one(
@@ -80,7 +93,10 @@ impl PgStore {
     pub async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, PgError> {
         let n = self
             .read
-            .execute("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL", &[&id, &now])
+            .execute(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&id, &now],
+            )
             .await?;
         Ok(n > 0)
     }
@@ -91,13 +107,26 @@ impl PgStore {
     }
 
     pub async fn team_of(&self, developer: &str) -> Result<Option<String>, PgError> {
-        let row = self.read.query_opt("SELECT team FROM developers WHERE id = $1", &[&developer]).await?;
+        let row = self
+            .read
+            .query_opt("SELECT team FROM developers WHERE id = $1", &[&developer])
+            .await?;
         Ok(row.map(|r| r.get(0)))
     }
 
-    pub async fn sync_page(&self, filter: &RowFilter, cursor: i64, event_cursor: i64, limit: usize) -> Result<SyncPage, PgError> {
+    pub async fn sync_page(
+        &self,
+        filter: &RowFilter,
+        cursor: i64,
+        event_cursor: i64,
+        limit: usize,
+    ) -> Result<SyncPage, PgError> {
         let limit = limit.clamp(1, 10_000) as i64;
-        let mut page = SyncPage { next_cursor: cursor, next_event_cursor: event_cursor, ..SyncPage::default() };
+        let mut page = SyncPage {
+            next_cursor: cursor,
+            next_event_cursor: event_cursor,
+            ..SyncPage::default()
+        };
         let teams = match filter {
             RowFilter::Teams { teams, .. } => teams.clone(),
             _ => vec![],
@@ -111,7 +140,11 @@ impl PgStore {
              FROM requests q JOIN sessions s ON s.id = q.session_id
              WHERE q.id > $1 AND {cond} ORDER BY q.id LIMIT $2"
         );
-        for r in self.read.query(&sql, &params(&cursor, &limit, &args, &teams)).await? {
+        for r in self
+            .read
+            .query(&sql, &params(&cursor, &limit, &args, &teams))
+            .await?
+        {
             page.next_cursor = r.get(0);
             let dedupe_key: String = r.get(1);
             let agent = agent_of(&r.get::<_, String>(2));
@@ -156,9 +189,15 @@ impl PgStore {
              FROM events e JOIN sessions s ON s.id = e.session_id
              WHERE e.id > $1 AND {cond} ORDER BY e.id LIMIT $2"
         );
-        for r in self.read.query(&sql, &params(&event_cursor, &limit, &args, &teams)).await? {
+        for r in self
+            .read
+            .query(&sql, &params(&event_cursor, &limit, &args, &teams))
+            .await?
+        {
             page.next_event_cursor = r.get(0);
-            let Some(kind) = EventKind::parse(&r.get::<_, String>(5)) else { continue };
+            let Some(kind) = EventKind::parse(&r.get::<_, String>(5)) else {
+                continue;
+            };
             page.events.push(EventRecord {
                 dedupe_key: r.get(1),
                 agent: agent_of(&r.get::<_, String>(2)),
@@ -178,7 +217,11 @@ impl PgStore {
             .requests
             .iter()
             .map(|r| (r.agent.as_str().to_string(), r.session_key.clone()))
-            .chain(page.events.iter().map(|e| (e.agent.as_str().to_string(), e.session_key.clone())))
+            .chain(
+                page.events
+                    .iter()
+                    .map(|e| (e.agent.as_str().to_string(), e.session_key.clone())),
+            )
             .collect();
         keys.sort();
         keys.dedup();
