@@ -181,6 +181,31 @@ async fn a_slow_client_is_cut_off_with_408() {
 }
 
 #[tokio::test]
+async fn a_client_trickling_its_headers_is_disconnected() {
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let t = TestServer::with_limits(limits).await;
+    let mut stream = tokio::net::TcpStream::connect(t.server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/logs HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    let closed =
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut response)).await;
+    assert!(closed.is_ok(), "the connection stayed open");
+    healthy(&t).await;
+    // A stop does not wait for such a connection either.
+    let _idle = tokio::net::TcpStream::connect(t.server.addr).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), t.server.shutdown())
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
 async fn overload_answers_429_with_retry_after_and_loses_nothing_accepted() {
     let limits = Limits {
         queue_capacity: 1,

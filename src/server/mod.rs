@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod backend;
+mod http;
 pub mod otlp;
 pub mod pg;
 pub mod queue;
@@ -50,8 +51,6 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Backend(#[from] BackendError),
-    #[error("the server stopped with an error: {0}")]
-    Serve(std::io::Error),
 }
 
 /// A server started in the background (used by `serve` and by tests).
@@ -116,10 +115,9 @@ pub async fn start(
         }
         tracing::info!("shutting down: finishing accepted requests");
     };
+    let header_timeout = config.limits.header_read_timeout;
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await;
+        http::serve(listener, app, header_timeout, signal).await;
         // Every handler is gone: the queue closes once drained into the store.
         if tokio::time::timeout(Duration::from_secs(30), drain)
             .await
@@ -127,7 +125,7 @@ pub async fn start(
         {
             tracing::warn!("the ingest queue did not drain within 30 s");
         }
-        served.map_err(ServerError::Serve)
+        Ok(())
     });
     tracing::info!(%addr, "agentdeck serve listening");
     Ok(RunningServer {

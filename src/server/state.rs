@@ -20,6 +20,8 @@ pub struct Limits {
     pub max_decompressed_bytes: usize,
     /// A request that has not been fully read and answered by then gets 408.
     pub request_timeout: Duration,
+    /// A connection that has not sent a request's headers by then is closed.
+    pub header_read_timeout: Duration,
     /// Jobs that may wait for the store writer before handlers answer 429.
     pub queue_capacity: usize,
 }
@@ -30,6 +32,7 @@ impl Default for Limits {
             max_body_bytes: 16 * 1024 * 1024,
             max_decompressed_bytes: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
             queue_capacity: 256,
         }
     }
