@@ -10,34 +10,30 @@ use crate::store::queries::sync::{OrgDay, RowFilter, SyncPage, TokenRow};
 use std::collections::HashSet;
 use tokio_postgres::types::ToSql;
 
-/// The filter as SQL on `column`, its parameters numbered from `first`.
-fn condition(filter: &RowFilter, column: &str, first: usize) -> (String, Vec<String>) {
+/// `WHERE id > $1 AND <condition> … LIMIT $2`: the filter's condition on `column`; its
+/// parameters are `$3` (the developer) and `$4` (the manager's teams, as an array).
+fn condition(filter: &RowFilter, column: &str) -> String {
     match filter {
-        RowFilter::All => ("TRUE".into(), vec![]),
-        RowFilter::Developer(d) => (format!("{column} = ${first}"), vec![d.clone()]),
-        RowFilter::Teams { teams, developer } => (
-            format!(
-                "({column} = ${first} OR {column} IN (SELECT id FROM developers WHERE team = ANY(${})))",
-                first + 1
-            ),
-            vec![developer.clone(), teams.join("\u{1f}")],
+        RowFilter::All => "TRUE".into(),
+        RowFilter::Developer(_) => format!("{column} = $3"),
+        RowFilter::Teams { .. } => format!(
+            "({column} = $3 OR {column} IN (SELECT id FROM developers WHERE team = ANY($4)))"
         ),
     }
 }
 
-/// Parameters: the cursor and limit, then the filter's (team lists travel as arrays).
+/// The parameters that go with [`condition`], after the cursor and the limit.
 fn params<'a>(
+    filter: &'a RowFilter,
     cursor: &'a i64,
     limit: &'a i64,
-    filter: &'a [String],
-    teams: &'a Vec<String>,
 ) -> Vec<&'a (dyn ToSql + Sync)> {
     let mut out: Vec<&(dyn ToSql + Sync)> = vec![cursor, limit];
-    match filter.len() {
-        0 => {}
-        1 => out.push(&filter[0]),
-        _ => {
-            out.push(&filter[0]);
+    match filter {
+        RowFilter::All => {}
+        RowFilter::Developer(d) => out.push(d),
+        RowFilter::Teams { teams, developer } => {
+            out.push(developer);
             out.push(teams);
         }
     }
@@ -127,12 +123,8 @@ impl PgStore {
             next_event_cursor: event_cursor,
             ..SyncPage::default()
         };
-        let teams = match filter {
-            RowFilter::Teams { teams, .. } => teams.clone(),
-            _ => vec![],
-        };
 
-        let (cond, args) = condition(filter, "q.developer", 3);
+        let cond = condition(filter, "q.developer");
         let sql = format!(
             "SELECT q.id, q.dedupe_key, q.agent, s.session_key, q.ts, q.model, q.developer, q.project_id,
                  q.input_tokens, q.output_tokens, q.cache_write_5m, q.cache_write_1h, q.cache_read,
@@ -142,7 +134,7 @@ impl PgStore {
         );
         for r in self
             .read
-            .query(&sql, &params(&cursor, &limit, &args, &teams))
+            .query(&sql, &params(filter, &cursor, &limit))
             .await?
         {
             page.next_cursor = r.get(0);
@@ -182,7 +174,7 @@ impl PgStore {
             });
         }
 
-        let (cond, args) = condition(filter, "s.developer", 3);
+        let cond = condition(filter, "s.developer");
         let sql = format!(
             "SELECT e.id, e.dedupe_key, s.agent, s.session_key, e.ts, e.kind, e.tool_name, e.decision,
                  e.status_code, e.duration_ms, e.detail, e.ord
@@ -191,7 +183,7 @@ impl PgStore {
         );
         for r in self
             .read
-            .query(&sql, &params(&event_cursor, &limit, &args, &teams))
+            .query(&sql, &params(filter, &event_cursor, &limit))
             .await?
         {
             page.next_event_cursor = r.get(0);
