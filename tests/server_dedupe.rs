@@ -138,3 +138,22 @@ async fn different_request_ids_are_different_requests() {
     assert_eq!(t.sql_i64("SELECT count(*) FROM requests"), 2);
     t.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn both_copies_in_one_batch_count_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    let mut telemetry = transcript_copy("req_E");
+    telemetry.dedupe_key = "ccreq:req_E".into();
+    telemetry.policy = DedupePolicy::FirstWins;
+    telemetry.cost = Cost::reported(Money::from_micro_usd(99_999));
+    let batch = WriteBatch {
+        requests: vec![telemetry.clone(), transcript_copy("req_E"), telemetry],
+        ..WriteBatch::default()
+    };
+    store.writer().apply(batch).await.unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("a.db")).unwrap();
+    let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(one("SELECT count(*) FROM requests"), 1);
+    assert_eq!(one("SELECT sum(cost_micro_usd) FROM rollups"), 48_000);
+}

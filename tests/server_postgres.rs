@@ -165,22 +165,36 @@ async fn transcript_and_telemetry_copies_count_once_in_either_order() {
         .commit(batch(transcript("req_second")), vec![])
         .await
         .unwrap();
-    assert_eq!(query_i64(&url, "SELECT count(*) FROM requests").await, 2);
+    // Both copies in one batch, telemetry first: the transcript copy is the one counted.
+    let mut telemetry = transcript("req_third");
+    telemetry.dedupe_key = "ccreq:req_third".into();
+    telemetry.policy = DedupePolicy::FirstWins;
+    telemetry.cost = Cost::reported(Money::from_micro_usd(99_999));
+    let both = agentdeck::store::WriteBatch {
+        requests: vec![telemetry, transcript("req_third")],
+        ..Default::default()
+    };
+    backend.commit(both, vec![]).await.unwrap();
+    assert_eq!(
+        query_i64(&url, "SELECT sum(requests)::BIGINT FROM sessions").await,
+        3
+    );
+    assert_eq!(query_i64(&url, "SELECT count(*) FROM requests").await, 3);
     assert_eq!(
         query_i64(
             &url,
             "SELECT count(*) FROM requests WHERE dedupe_key LIKE 'cc:%'"
         )
         .await,
-        2
+        3
     );
     assert_eq!(
         query_i64(&url, "SELECT sum(requests)::BIGINT FROM rollups").await,
-        2
+        3
     );
     assert_eq!(
         query_i64(&url, "SELECT sum(cost_micro_usd)::BIGINT FROM rollups").await,
-        2 * 48_000
+        3 * 48_000
     );
     server.shutdown().await.unwrap();
 }

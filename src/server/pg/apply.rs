@@ -5,7 +5,8 @@
 use super::{LOCK_KEY, PgError, PgStore};
 use crate::domain::dedupe::{Resolution, resolve_same_key};
 use crate::domain::{
-    Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
+    Agent, Cost, CostSource, DedupePolicy, EventRecord, Money, RequestRecord, SessionRecord,
+    TokenUsage,
 };
 use crate::store::WriteBatch;
 use crate::store::queries::sync::{TelemetryCounter, cross_source_request_id};
@@ -153,8 +154,8 @@ impl PgStore {
             .await?;
         }
         let mut sessions: HashMap<(Agent, String), i64> = HashMap::new();
-        for s in &batch.sessions {
-            let id = upsert_session(&tx, s).await?;
+        for s in coalesce_sessions(&batch.sessions) {
+            let id = upsert_session(&tx, &s).await?;
             sessions.insert((s.agent, s.session_key.clone()), id);
         }
         let mut deltas = Deltas::default();
@@ -170,6 +171,7 @@ impl PgStore {
                 }
             }
         }
+        let mut located = Vec::with_capacity(kept.len());
         for r in kept {
             let sid = session_for(
                 &tx,
@@ -180,21 +182,15 @@ impl PgStore {
                 &r.developer,
             )
             .await?;
-            store_request(&tx, &mut deltas, sid, r).await?;
+            located.push((sid, r));
         }
+        store_requests(&tx, &mut deltas, &located).await?;
+        let mut event_sids = Vec::with_capacity(batch.events.len());
         for e in &batch.events {
-            let sid = session_for(&tx, &mut sessions, e.agent, &e.session_key, e.ts, "").await?;
-            tx.execute(
-                "INSERT INTO events (dedupe_key, session_id, ts, kind, tool_name, decision, status_code,
-                     duration_ms, detail, ord)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (dedupe_key) DO NOTHING",
-                &[
-                    &e.dedupe_key, &sid, &e.ts, &e.kind.as_str(), &e.tool_name, &e.decision,
-                    &e.status_code, &e.duration_ms, &e.detail, &e.ord,
-                ],
-            )
-            .await?;
+            event_sids
+                .push(session_for(&tx, &mut sessions, e.agent, &e.session_key, e.ts, "").await?);
         }
+        insert_events(&tx, &batch.events, &event_sids).await?;
         flush(&tx, deltas).await?;
         for c in counters {
             tx.execute(
@@ -260,79 +256,221 @@ async fn session_for(
     Ok(id)
 }
 
-async fn store_request(
-    tx: &Transaction<'_>,
-    deltas: &mut Deltas,
-    sid: i64,
-    r: &RequestRecord,
-) -> Result<(), PgError> {
-    let same_key = tx
-        .query_opt(
-            &format!("SELECT {COLUMNS} FROM requests WHERE dedupe_key = $1"),
-            &[&r.dedupe_key],
-        )
-        .await?;
-    if let Some(row) = same_key {
-        let kept = stored(&row, r.policy);
-        let mut kept_cmp = kept.record.clone();
-        kept_cmp.session_key.clone_from(&r.session_key);
-        if resolve_same_key(&kept_cmp, r) == Resolution::Replace {
-            delete(tx, deltas, &kept).await?;
-            insert(tx, deltas, sid, r).await?;
-        }
-        return Ok(());
-    }
-    if let Some(request_id) = cross_source_request_id(&r.dedupe_key) {
-        let copies = tx
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM requests WHERE request_id = $1 AND dedupe_key <> $2"
-                ),
-                &[&request_id, &r.dedupe_key],
-            )
-            .await?;
-        if r.dedupe_key.starts_with("ccreq:") && !copies.is_empty() {
-            return Ok(()); // a transcript copy is already counted
-        }
-        for row in &copies {
-            let kept = stored(row, r.policy);
-            if kept.record.dedupe_key.starts_with("ccreq:") {
-                delete(tx, deltas, &kept).await?;
+/// Merges the many records a batch carries for one session (one per request) into one.
+fn coalesce_sessions(records: &[SessionRecord]) -> Vec<SessionRecord> {
+    let mut merged: Vec<SessionRecord> = Vec::new();
+    let mut index: HashMap<(Agent, &str), usize> = HashMap::new();
+    for s in records {
+        match index.get(&(s.agent, s.session_key.as_str())) {
+            Some(&i) => {
+                let m = &mut merged[i];
+                m.started_at = m.started_at.min(s.started_at);
+                m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
+                if m.developer.is_empty() {
+                    m.developer.clone_from(&s.developer);
+                }
+                if m.project_id.is_none() {
+                    m.project_id.clone_from(&s.project_id);
+                }
+                if m.branch.is_none() {
+                    m.branch.clone_from(&s.branch);
+                }
+                if s.title.is_some() {
+                    m.title.clone_from(&s.title);
+                }
+            }
+            None => {
+                index.insert((s.agent, s.session_key.as_str()), merged.len());
+                merged.push(s.clone());
             }
         }
     }
-    insert(tx, deltas, sid, r).await
+    merged
 }
 
-async fn insert(
+/// Stored rows whose `column` is one of `values`.
+async fn fetch(
+    tx: &Transaction<'_>,
+    column: &str,
+    values: &[&str],
+) -> Result<Vec<(Stored, Option<String>)>, PgError> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = tx
+        .query(
+            &format!("SELECT {COLUMNS}, request_id FROM requests WHERE {column} = ANY($1)"),
+            &[&values],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| (stored(row, DedupePolicy::FirstWins), row.get(20)))
+        .collect())
+}
+
+/// Decides each request against the stored copies (same key by policy; across sources the
+/// transcript copy wins), then deletes and inserts in bulk.
+async fn store_requests(
     tx: &Transaction<'_>,
     deltas: &mut Deltas,
-    sid: i64,
-    r: &RequestRecord,
+    located: &[(i64, &RequestRecord)],
 ) -> Result<(), PgError> {
-    let u = &r.usage;
-    let request_id = cross_source_request_id(&r.dedupe_key);
+    let keys: Vec<&str> = located.iter().map(|(_, r)| r.dedupe_key.as_str()).collect();
+    let same: HashMap<String, Stored> = fetch(tx, "dedupe_key", &keys)
+        .await?
+        .into_iter()
+        .map(|(s, _)| (s.record.dedupe_key.clone(), s))
+        .collect();
+    let ids: Vec<&str> = located
+        .iter()
+        .filter_map(|(_, r)| cross_source_request_id(&r.dedupe_key))
+        .collect();
+    let mut copies: HashMap<String, Vec<Stored>> = HashMap::new();
+    for (s, request_id) in fetch(tx, "request_id", &ids).await? {
+        if let Some(id) = request_id {
+            copies.entry(id).or_default().push(s);
+        }
+    }
+    let mut deletes: Vec<i64> = Vec::new();
+    let mut deleted = std::collections::HashSet::new();
+    let mut inserts: Vec<Option<(i64, &RequestRecord)>> = Vec::new();
+    let mut pending: HashMap<&str, usize> = HashMap::new();
+    for &(sid, r) in located {
+        if let Some(kept) = same.get(&r.dedupe_key) {
+            let mut kept_cmp = kept.record.clone();
+            kept_cmp.session_key.clone_from(&r.session_key);
+            if resolve_same_key(&kept_cmp, r) == Resolution::Keep {
+                continue;
+            }
+            if deleted.insert(kept.id) {
+                deletes.push(kept.id);
+                deltas.add(kept.session_id, &kept.record, -1);
+            }
+        } else if let Some(id) = cross_source_request_id(&r.dedupe_key) {
+            let stored = copies.remove(id).unwrap_or_default();
+            if r.dedupe_key.starts_with("ccreq:") {
+                if !stored.is_empty() || pending.contains_key(id) {
+                    continue; // another copy of this request is already counted
+                }
+            } else {
+                for k in stored
+                    .iter()
+                    .filter(|k| k.record.dedupe_key.starts_with("ccreq:"))
+                {
+                    if deleted.insert(k.id) {
+                        deletes.push(k.id);
+                        deltas.add(k.session_id, &k.record, -1);
+                    }
+                }
+                if let Some(&i) = pending.get(id)
+                    && let Some((psid, p)) = inserts[i]
+                    && p.dedupe_key.starts_with("ccreq:")
+                {
+                    inserts[i] = None;
+                    deltas.add(psid, p, -1);
+                }
+            }
+            pending.insert(id, inserts.len());
+        }
+        deltas.add(sid, r, 1);
+        inserts.push(Some((sid, r)));
+    }
+    if !deletes.is_empty() {
+        tx.execute("DELETE FROM requests WHERE id = ANY($1)", &[&deletes])
+            .await?;
+    }
+    let rows: Vec<(i64, &RequestRecord)> = inserts.into_iter().flatten().collect();
+    for chunk in rows.chunks(1_000) {
+        insert_requests(tx, chunk).await?;
+    }
+    Ok(())
+}
+
+async fn insert_requests(
+    tx: &Transaction<'_>,
+    rows: &[(i64, &RequestRecord)],
+) -> Result<(), PgError> {
+    let col =
+        |f: &dyn Fn(&RequestRecord) -> i64| rows.iter().map(|(_, r)| f(r)).collect::<Vec<i64>>();
+    let text = |f: &dyn Fn(&RequestRecord) -> String| {
+        rows.iter().map(|(_, r)| f(r)).collect::<Vec<String>>()
+    };
+    let opt = |f: &dyn Fn(&RequestRecord) -> Option<String>| {
+        rows.iter()
+            .map(|(_, r)| f(r))
+            .collect::<Vec<Option<String>>>()
+    };
+    let flag =
+        |f: &dyn Fn(&RequestRecord) -> bool| rows.iter().map(|(_, r)| f(r)).collect::<Vec<bool>>();
+    let sids: Vec<i64> = rows.iter().map(|(sid, _)| *sid).collect();
     tx.execute(
         "INSERT INTO requests (dedupe_key, request_id, session_id, ts, agent, model, developer, project_id,
              input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read, reasoning_tokens,
              cost_micro_usd, cost_source, sidechain, fast, message_id, ord)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+             $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[],
+             $14::bigint[], $15::bigint[], $16::text[], $17::bool[], $18::bool[], $19::text[], $20::bigint[])",
         &[
-            &r.dedupe_key, &request_id, &sid, &r.ts, &r.agent.as_str(), &model_name(r), &r.developer,
-            &r.project_id, &u.input, &u.output, &u.cache_write_5m, &u.cache_write_1h, &u.cache_read,
-            &u.reasoning, &r.cost.amount.micro_usd(), &r.cost.source.as_str(), &r.sidechain, &r.fast,
-            &r.message_id, &r.ord,
+            &text(&|r| r.dedupe_key.clone()),
+            &opt(&|r| cross_source_request_id(&r.dedupe_key).map(str::to_string)),
+            &sids,
+            &col(&|r| r.ts),
+            &text(&|r| r.agent.as_str().to_string()),
+            &text(&|r| model_name(r).to_string()),
+            &text(&|r| r.developer.clone()),
+            &opt(&|r| r.project_id.clone()),
+            &col(&|r| r.usage.input),
+            &col(&|r| r.usage.output),
+            &col(&|r| r.usage.cache_write_5m),
+            &col(&|r| r.usage.cache_write_1h),
+            &col(&|r| r.usage.cache_read),
+            &col(&|r| r.usage.reasoning),
+            &col(&|r| r.cost.amount.micro_usd()),
+            &text(&|r| r.cost.source.as_str().to_string()),
+            &flag(&|r| r.sidechain),
+            &flag(&|r| r.fast),
+            &opt(&|r| r.message_id.clone()),
+            &col(&|r| r.ord),
         ],
     )
     .await?;
-    deltas.add(sid, r, 1);
     Ok(())
 }
 
-async fn delete(tx: &Transaction<'_>, deltas: &mut Deltas, kept: &Stored) -> Result<(), PgError> {
-    tx.execute("DELETE FROM requests WHERE id = $1", &[&kept.id])
+async fn insert_events(
+    tx: &Transaction<'_>,
+    events: &[EventRecord],
+    sids: &[i64],
+) -> Result<(), PgError> {
+    for (chunk, sids) in events.chunks(1_000).zip(sids.chunks(1_000)) {
+        let text = |f: &dyn Fn(&EventRecord) -> Option<String>| {
+            chunk.iter().map(f).collect::<Vec<Option<String>>>()
+        };
+        let num = |f: &dyn Fn(&EventRecord) -> Option<i64>| {
+            chunk.iter().map(f).collect::<Vec<Option<i64>>>()
+        };
+        tx.execute(
+            "INSERT INTO events (dedupe_key, session_id, ts, kind, tool_name, decision, status_code,
+                 duration_ms, detail, ord)
+             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                 $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])
+             ON CONFLICT (dedupe_key) DO NOTHING",
+            &[
+                &text(&|e| Some(e.dedupe_key.clone())),
+                &sids.to_vec(),
+                &num(&|e| Some(e.ts)),
+                &text(&|e| Some(e.kind.as_str().to_string())),
+                &text(&|e| e.tool_name.clone()),
+                &text(&|e| e.decision.clone()),
+                &num(&|e| e.status_code),
+                &num(&|e| e.duration_ms),
+                &text(&|e| e.detail.clone()),
+                &num(&|e| Some(e.ord)),
+            ],
+        )
         .await?;
-    deltas.add(kept.session_id, &kept.record, -1);
+    }
     Ok(())
 }
 
