@@ -307,3 +307,49 @@ async fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn the_server_reconnects_after_its_connections_are_cut() {
+    let Some(url) = fresh_database().await else {
+        return;
+    };
+    let server = serve(&url).await;
+    let export = |id: &str| {
+        logs(
+            claude_resource(),
+            vec![claude_api_request("rc", id, 1, "rc@x.io")],
+        )
+        .encode_to_vec()
+    };
+    assert_eq!(send(server.addr, export("req_before"), None).await, 200);
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let cut: i64 = client
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(cut >= 2, "the server's connections were cut ({cut})");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut answers = Vec::new();
+    for attempt in 0..3 {
+        let status = send(server.addr, export("req_after"), None).await;
+        answers.push(status);
+        if status == 200 {
+            break;
+        }
+        assert_eq!(
+            status, 503,
+            "attempt {attempt}: a cut connection is a retryable 503"
+        );
+    }
+    assert_eq!(answers.last(), Some(&200), "{answers:?}");
+    assert_eq!(query_i64(&url, "SELECT count(*) FROM requests").await, 2);
+    server.shutdown().await.unwrap();
+}

@@ -125,7 +125,7 @@ impl PgStore {
         batch: &WriteBatch,
         counters: &[TelemetryCounter],
     ) -> Result<(), PgError> {
-        let mut client = self.write.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
             .await?;

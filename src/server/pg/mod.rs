@@ -5,6 +5,7 @@
 mod apply;
 mod queries;
 
+use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls};
 
 /// (version, SQL). Append only; never edit a released migration.
@@ -30,10 +31,12 @@ pub enum PgError {
     Sql(#[from] tokio_postgres::Error),
 }
 
-/// Connections to the team database: one for writes (one transaction per batch), one for reads.
+/// Connections to the team database: one for writes (one transaction per batch), one for
+/// reads. A connection found closed (database restart, network cut) is opened again.
 pub struct PgStore {
-    write: tokio::sync::Mutex<Client>,
-    read: Client,
+    url: String,
+    write: Mutex<Client>,
+    read: Mutex<Client>,
 }
 
 async fn connect_one(url: &str) -> Result<Client, PgError> {
@@ -55,9 +58,27 @@ impl PgStore {
         migrate(&mut write).await?;
         let read = connect_one(url).await?;
         Ok(PgStore {
-            write: tokio::sync::Mutex::new(write),
-            read,
+            url: url.to_string(),
+            write: Mutex::new(write),
+            read: Mutex::new(read),
         })
+    }
+
+    async fn live<'a>(&self, slot: &'a Mutex<Client>) -> Result<MutexGuard<'a, Client>, PgError> {
+        let mut client = slot.lock().await;
+        if client.is_closed() {
+            *client = connect_one(&self.url).await?;
+            tracing::warn!("reconnected to PostgreSQL");
+        }
+        Ok(client)
+    }
+
+    pub(super) async fn reader(&self) -> Result<MutexGuard<'_, Client>, PgError> {
+        self.live(&self.read).await
+    }
+
+    pub(super) async fn writer(&self) -> Result<MutexGuard<'_, Client>, PgError> {
+        self.live(&self.write).await
     }
 }
 

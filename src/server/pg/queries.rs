@@ -53,8 +53,7 @@ impl PgStore {
         team: Option<&str>,
         now: i64,
     ) -> Result<i64, PgError> {
-        let row = self
-            .read
+        let row = self.reader().await?
             .query_one(
                 "INSERT INTO api_tokens (token_hash, role, developer, team, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 &[&hash, &role, &developer, &team, &now],
@@ -64,8 +63,7 @@ impl PgStore {
     }
 
     pub async fn tokens(&self, include_revoked: bool) -> Result<Vec<TokenRow>, PgError> {
-        let rows = self
-            .read
+        let rows = self.reader().await?
             .query(
                 "SELECT id, token_hash, role, developer, team, created_at, revoked_at FROM api_tokens
                  WHERE $1 OR revoked_at IS NULL ORDER BY id",
@@ -88,7 +86,8 @@ impl PgStore {
 
     pub async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, PgError> {
         let n = self
-            .read
+            .reader()
+            .await?
             .execute(
                 "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
                 &[&id, &now],
@@ -98,13 +97,18 @@ impl PgStore {
     }
 
     pub async fn known_developers(&self) -> Result<HashSet<String>, PgError> {
-        let rows = self.read.query("SELECT id FROM developers", &[]).await?;
+        let rows = self
+            .reader()
+            .await?
+            .query("SELECT id FROM developers", &[])
+            .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     pub async fn team_of(&self, developer: &str) -> Result<Option<String>, PgError> {
         let row = self
-            .read
+            .reader()
+            .await?
             .query_opt("SELECT team FROM developers WHERE id = $1", &[&developer])
             .await?;
         Ok(row.map(|r| r.get(0)))
@@ -133,7 +137,8 @@ impl PgStore {
              WHERE q.id > $1 AND {cond} ORDER BY q.id LIMIT $2"
         );
         for r in self
-            .read
+            .reader()
+            .await?
             .query(&sql, &params(filter, &cursor, &limit))
             .await?
         {
@@ -182,7 +187,8 @@ impl PgStore {
              WHERE e.id > $1 AND {cond} ORDER BY e.id LIMIT $2"
         );
         for r in self
-            .read
+            .reader()
+            .await?
             .query(&sql, &params(filter, &event_cursor, &limit))
             .await?
         {
@@ -218,8 +224,7 @@ impl PgStore {
         keys.sort();
         keys.dedup();
         for (agent, key) in keys {
-            let row = self
-                .read
+            let row = self.reader().await?
                 .query_opt(
                     "SELECT agent, session_key, source, developer, project_id, branch, started_at, last_activity_at, title
                      FROM sessions WHERE agent = $1 AND session_key = $2",
@@ -241,8 +246,7 @@ impl PgStore {
             }
         }
 
-        let days = self
-            .read
+        let days = self.reader().await?
             .query(
                 "SELECT (bucket_start / 86400000) * 86400000 AS day, agent, sum(requests)::BIGINT,
                      sum(input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read)::BIGINT,
