@@ -24,7 +24,8 @@ fn kv(key: &str, value: Value) -> KeyValue {
     }
 }
 
-fn export(batch_no: usize, size: usize) -> Vec<u8> {
+/// `run` makes request ids unique per run, so repeated runs against one server are new rows.
+fn export(run: &str, batch_no: usize, size: usize) -> Vec<u8> {
     let base_nanos: u64 = 1_767_952_803_000_000_000;
     let records = (0..size)
         .map(|k| {
@@ -52,7 +53,10 @@ fn export(batch_no: usize, size: usize) -> Vec<u8> {
                     kv("cache_creation_tokens", Value::IntValue(2_241)),
                     kv("cost_usd", Value::DoubleValue(0.0487)),
                     kv("duration_ms", Value::IntValue(3120)),
-                    kv("request_id", Value::StringValue(format!("req_load_{n}"))),
+                    kv(
+                        "request_id",
+                        Value::StringValue(format!("req_load_{run}_{n}")),
+                    ),
                 ],
                 ..Default::default()
             }
@@ -120,7 +124,12 @@ async fn main() -> anyhow::Result<()> {
     };
 
     let batches = records.div_ceil(batch);
-    let bodies: Vec<Vec<u8>> = (0..batches).map(|b| export(b, batch)).collect();
+    let run = format!(
+        "{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    );
+    let bodies: Vec<Vec<u8>> = (0..batches).map(|b| export(&run, b, batch)).collect();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;

@@ -2,75 +2,16 @@
 //! several servers write one at a time: the store's dedupe rules (same key by policy,
 //! transcript over telemetry across sources), rollups and session totals kept in step.
 
+use super::bulk::{Deltas, flush, insert_events, insert_requests, upsert_sessions};
 use super::{LOCK_KEY, PgError, PgStore};
 use crate::domain::dedupe::{Resolution, resolve_same_key};
 use crate::domain::{
-    Agent, Cost, CostSource, DedupePolicy, EventRecord, Money, RequestRecord, SessionRecord,
-    TokenUsage,
+    Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
 };
 use crate::store::WriteBatch;
 use crate::store::queries::sync::{TelemetryCounter, cross_source_request_id};
-use crate::store::rollup::{bucket_of, model_name};
 use std::collections::HashMap;
 use tokio_postgres::{Row, Transaction};
-
-/// Running sums added to a rollup bucket or a session.
-#[derive(Debug, Default, Clone, Copy)]
-struct Sums {
-    requests: i64,
-    usage: TokenUsage,
-    cost: i64,
-    reported: i64,
-    unpriced_requests: i64,
-    unpriced_tokens: i64,
-}
-
-impl Sums {
-    fn add(&mut self, r: &RequestRecord, sign: i64) {
-        let u = &r.usage;
-        self.requests += sign;
-        self.usage.input += sign * u.input;
-        self.usage.output += sign * u.output;
-        self.usage.cache_write_5m += sign * u.cache_write_5m;
-        self.usage.cache_write_1h += sign * u.cache_write_1h;
-        self.usage.cache_read += sign * u.cache_read;
-        self.usage.reasoning += sign * u.reasoning;
-        let amount = r.cost.amount.micro_usd();
-        match r.cost.source {
-            CostSource::Unpriced => {
-                self.unpriced_requests += sign;
-                self.unpriced_tokens += sign * u.total();
-            }
-            CostSource::Reported => {
-                self.cost += sign * amount;
-                self.reported += sign * amount;
-            }
-            CostSource::Computed => self.cost += sign * amount,
-        }
-    }
-}
-
-type RollupKey = (i64, String, String, String, String);
-
-#[derive(Default)]
-struct Deltas {
-    rollups: HashMap<RollupKey, Sums>,
-    sessions: HashMap<i64, Sums>,
-}
-
-impl Deltas {
-    fn add(&mut self, session_id: i64, r: &RequestRecord, sign: i64) {
-        let key = (
-            bucket_of(r.ts),
-            r.developer.clone(),
-            r.project_id.clone().unwrap_or_default(),
-            r.agent.as_str().to_string(),
-            model_name(r).to_string(),
-        );
-        self.rollups.entry(key).or_default().add(r, sign);
-        self.sessions.entry(session_id).or_default().add(r, sign);
-    }
-}
 
 const COLUMNS: &str =
     "id, session_id, dedupe_key, agent, ts, model, developer, project_id, input_tokens,
@@ -154,9 +95,8 @@ impl PgStore {
             .await?;
         }
         let mut sessions: HashMap<(Agent, String), i64> = HashMap::new();
-        for s in coalesce_sessions(&batch.sessions) {
-            let id = upsert_session(&tx, &s).await?;
-            sessions.insert((s.agent, s.session_key.clone()), id);
+        for chunk in coalesce_sessions(&batch.sessions).chunks(1_000) {
+            upsert_sessions(&tx, chunk, &mut sessions).await?;
         }
         let mut deltas = Deltas::default();
         let mut kept: Vec<&RequestRecord> = Vec::new();
@@ -383,146 +323,6 @@ async fn store_requests(
     let rows: Vec<(i64, &RequestRecord)> = inserts.into_iter().flatten().collect();
     for chunk in rows.chunks(1_000) {
         insert_requests(tx, chunk).await?;
-    }
-    Ok(())
-}
-
-async fn insert_requests(
-    tx: &Transaction<'_>,
-    rows: &[(i64, &RequestRecord)],
-) -> Result<(), PgError> {
-    let col =
-        |f: &dyn Fn(&RequestRecord) -> i64| rows.iter().map(|(_, r)| f(r)).collect::<Vec<i64>>();
-    let text = |f: &dyn Fn(&RequestRecord) -> String| {
-        rows.iter().map(|(_, r)| f(r)).collect::<Vec<String>>()
-    };
-    let opt = |f: &dyn Fn(&RequestRecord) -> Option<String>| {
-        rows.iter()
-            .map(|(_, r)| f(r))
-            .collect::<Vec<Option<String>>>()
-    };
-    let flag =
-        |f: &dyn Fn(&RequestRecord) -> bool| rows.iter().map(|(_, r)| f(r)).collect::<Vec<bool>>();
-    let sids: Vec<i64> = rows.iter().map(|(sid, _)| *sid).collect();
-    tx.execute(
-        "INSERT INTO requests (dedupe_key, request_id, session_id, ts, agent, model, developer, project_id,
-             input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read, reasoning_tokens,
-             cost_micro_usd, cost_source, sidechain, fast, message_id, ord)
-         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-             $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[],
-             $14::bigint[], $15::bigint[], $16::text[], $17::bool[], $18::bool[], $19::text[], $20::bigint[])",
-        &[
-            &text(&|r| r.dedupe_key.clone()),
-            &opt(&|r| cross_source_request_id(&r.dedupe_key).map(str::to_string)),
-            &sids,
-            &col(&|r| r.ts),
-            &text(&|r| r.agent.as_str().to_string()),
-            &text(&|r| model_name(r).to_string()),
-            &text(&|r| r.developer.clone()),
-            &opt(&|r| r.project_id.clone()),
-            &col(&|r| r.usage.input),
-            &col(&|r| r.usage.output),
-            &col(&|r| r.usage.cache_write_5m),
-            &col(&|r| r.usage.cache_write_1h),
-            &col(&|r| r.usage.cache_read),
-            &col(&|r| r.usage.reasoning),
-            &col(&|r| r.cost.amount.micro_usd()),
-            &text(&|r| r.cost.source.as_str().to_string()),
-            &flag(&|r| r.sidechain),
-            &flag(&|r| r.fast),
-            &opt(&|r| r.message_id.clone()),
-            &col(&|r| r.ord),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-async fn insert_events(
-    tx: &Transaction<'_>,
-    events: &[EventRecord],
-    sids: &[i64],
-) -> Result<(), PgError> {
-    for (chunk, sids) in events.chunks(1_000).zip(sids.chunks(1_000)) {
-        let text = |f: &dyn Fn(&EventRecord) -> Option<String>| {
-            chunk.iter().map(f).collect::<Vec<Option<String>>>()
-        };
-        let num = |f: &dyn Fn(&EventRecord) -> Option<i64>| {
-            chunk.iter().map(f).collect::<Vec<Option<i64>>>()
-        };
-        tx.execute(
-            "INSERT INTO events (dedupe_key, session_id, ts, kind, tool_name, decision, status_code,
-                 duration_ms, detail, ord)
-             SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                 $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])
-             ON CONFLICT (dedupe_key) DO NOTHING",
-            &[
-                &text(&|e| Some(e.dedupe_key.clone())),
-                &sids.to_vec(),
-                &num(&|e| Some(e.ts)),
-                &text(&|e| Some(e.kind.as_str().to_string())),
-                &text(&|e| e.tool_name.clone()),
-                &text(&|e| e.decision.clone()),
-                &num(&|e| e.status_code),
-                &num(&|e| e.duration_ms),
-                &text(&|e| e.detail.clone()),
-                &num(&|e| Some(e.ord)),
-            ],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-async fn flush(tx: &Transaction<'_>, deltas: Deltas) -> Result<(), PgError> {
-    for ((bucket, developer, project, agent, model), s) in deltas.rollups {
-        let u = s.usage;
-        tx.execute(
-            "INSERT INTO rollups (bucket_start, developer, project_id, agent, model, requests, input_tokens,
-                 output_tokens, cache_write_5m, cache_write_1h, cache_read, reasoning_tokens, cost_micro_usd,
-                 reported_micro_usd, unpriced_requests, unpriced_tokens)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-             ON CONFLICT (bucket_start, developer, project_id, agent, model) DO UPDATE SET
-                 requests = rollups.requests + excluded.requests,
-                 input_tokens = rollups.input_tokens + excluded.input_tokens,
-                 output_tokens = rollups.output_tokens + excluded.output_tokens,
-                 cache_write_5m = rollups.cache_write_5m + excluded.cache_write_5m,
-                 cache_write_1h = rollups.cache_write_1h + excluded.cache_write_1h,
-                 cache_read = rollups.cache_read + excluded.cache_read,
-                 reasoning_tokens = rollups.reasoning_tokens + excluded.reasoning_tokens,
-                 cost_micro_usd = rollups.cost_micro_usd + excluded.cost_micro_usd,
-                 reported_micro_usd = rollups.reported_micro_usd + excluded.reported_micro_usd,
-                 unpriced_requests = rollups.unpriced_requests + excluded.unpriced_requests,
-                 unpriced_tokens = rollups.unpriced_tokens + excluded.unpriced_tokens",
-            &[
-                &bucket, &developer, &project, &agent, &model, &s.requests, &u.input, &u.output,
-                &u.cache_write_5m, &u.cache_write_1h, &u.cache_read, &u.reasoning, &s.cost, &s.reported,
-                &s.unpriced_requests, &s.unpriced_tokens,
-            ],
-        )
-        .await?;
-    }
-    for (sid, s) in deltas.sessions {
-        let u = s.usage;
-        tx.execute(
-            "UPDATE sessions SET requests = requests + $2, input_tokens = input_tokens + $3,
-                 output_tokens = output_tokens + $4, cache_write_5m = cache_write_5m + $5,
-                 cache_write_1h = cache_write_1h + $6, cache_read = cache_read + $7,
-                 reasoning_tokens = reasoning_tokens + $8, cost_micro_usd = cost_micro_usd + $9
-             WHERE id = $1",
-            &[
-                &sid,
-                &s.requests,
-                &u.input,
-                &u.output,
-                &u.cache_write_5m,
-                &u.cache_write_1h,
-                &u.cache_read,
-                &u.reasoning,
-                &s.cost,
-            ],
-        )
-        .await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! application with the store's dedupe rules (apply), tokens and sync reads (queries).
 
 mod apply;
+mod bulk;
 mod queries;
 
 use tokio::sync::{Mutex, MutexGuard};
