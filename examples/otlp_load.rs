@@ -193,7 +193,10 @@ async fn main() -> anyhow::Result<()> {
             .copied()
             .unwrap_or_default()
     };
-    println!(
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "{} records in {} requests of {batch} over {concurrency} connections: {:.0} records/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {throttled} throttled (429/503) and retried",
         batches * batch,
         latencies.len(),
@@ -206,7 +209,7 @@ async fn main() -> anyhow::Result<()> {
         server.shutdown().await?;
         let conn = rusqlite::Connection::open(dir.path().join("load.db"))?;
         let stored: i64 = conn.query_row("SELECT count(*) FROM requests", [], |r| r.get(0))?;
-        println!("stored requests: {stored}");
+        let _ = writeln!(out, "stored requests: {stored}");
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ fn local_rows(developer: &str, n: usize) -> WriteBatch {
         branch: Some("main".into()),
         started_at: 1_767_952_000_000,
         last_activity_at: 1_767_953_000_000,
-        title: None,
+        title: Some("SECRET summary of the conversation".into()),
     };
     let requests = (0..n)
         .map(|k| RequestRecord {
@@ -108,6 +108,11 @@ async fn push_sends_local_rows_once_and_member_tokens_are_confined() {
     assert_eq!(
         t.sql_str("SELECT team FROM developers WHERE id = 'me@x.io'"),
         "api"
+    );
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM sessions WHERE title IS NOT NULL"),
+        0,
+        "session titles are not taken from pushes"
     );
 
     let again = push_once(&store, &db, &server, Some(&member))

@@ -141,9 +141,14 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
             team: team_of(d),
         })
         .collect();
+    // Session titles can be derived from conversation text: metadata only on the server.
+    let mut sessions = batch.sessions;
+    for s in &mut sessions {
+        s.title = None;
+    }
     let mapped = Mapped {
         received: accepted.sessions + accepted.requests + accepted.events,
-        sessions: batch.sessions,
+        sessions,
         requests: batch.requests,
         events: batch.events,
         identities,

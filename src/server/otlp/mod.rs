@@ -254,6 +254,10 @@ pub async fn post_root(
     mut headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Authenticate before any work on the body (the signal handlers check again, cheaply).
+    if let Err(e) = state.auth.authenticate(&headers).await {
+        return status_response(Encoding::Json, e.status(), e.to_string());
+    }
     if Encoding::from_headers(&headers) != Some(Encoding::Json) {
         return status_response(
             Encoding::Json,
