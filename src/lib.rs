@@ -10,6 +10,8 @@
 //!   Depends on domain, pricing and the store's writer handle.
 //! - [`demo`]: the demo organisation and its live simulator; writes through the store.
 //! - [`tui`]: the console: keymap, update, views, themes. Depends on domain and store.
+//! - [`server`]: `agentdeck serve`: OTLP/HTTP receiver, push/sync API, tokens and roles.
+//!   Depends on domain, pricing and store.
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
 pub mod cli;
@@ -17,5 +19,6 @@ pub mod collect;
 pub mod demo;
 pub mod domain;
 pub mod pricing;
+pub mod server;
 pub mod store;
 pub mod tui;

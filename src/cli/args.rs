@@ -82,6 +82,72 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Team server: OTLP/HTTP receiver, push and sync API, /metrics, /healthz
+    Serve(ServeArgs),
+    /// Send this machine's collected rows (metadata only) to a team server
+    Push(PushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but loopback requires tokens
+    #[arg(long, default_value = crate::server::DEFAULT_LISTEN, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Database: a SQLite path or sqlite:PATH (default: the local store, --db)
+    #[arg(long, env = "AGENTDECK_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub action: Option<ServeCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeCommand {
+    /// Bearer tokens for the server (stored hashed; shown once at creation)
+    Tokens {
+        #[command(subcommand)]
+        action: TokensCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create a token and print it once
+    Create {
+        #[arg(long, value_enum)]
+        role: crate::server::auth::Role,
+        /// The developer (email) the token belongs to
+        #[arg(long, value_name = "EMAIL")]
+        developer: String,
+        /// The team a manager sees (and a member belongs to)
+        #[arg(long, value_name = "TEAM")]
+        team: Option<String>,
+    },
+    /// Every live token (never the token itself)
+    List {
+        /// Include revoked tokens
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The team server, e.g. http://agentdeck.internal:4318
+    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL")]
+    pub server: String,
+    /// Bearer token (prefer the environment variable over the command line)
+    #[arg(long, env = "AGENTDECK_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Keep going: push new rows every --interval
+    #[arg(long)]
+    pub watch: bool,
+    /// Pause between pushes with --watch
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub interval: humantime::Duration,
 }
 
 #[derive(Debug, Subcommand)]

@@ -38,6 +38,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             commands::alerts::run(&ctx, action.as_ref(), *json)
         }
         Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
+        Some(Command::Push(args)) => commands::push::run(&ctx, args),
         None => commands::console::run(&ctx),
     }
 }

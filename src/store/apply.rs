@@ -3,6 +3,7 @@
 //! events and cursors, and reports which topics changed.
 
 use super::batch::{WriteBatch, WriteOutcome};
+use super::queries::sync::cross_source_request_id;
 use super::rollup::{Deltas, model_name};
 use crate::domain::dedupe::{Resolution, is_replay_pair, resolve_replay, resolve_same_key};
 use crate::domain::{
@@ -372,6 +373,9 @@ fn store_request(
         }
         return Ok(());
     }
+    if resolve_cross_source(tx, deltas, out, r)? {
+        return Ok(());
+    }
     if let Some(message_id) = &r.message_id {
         let replays: Vec<Stored> = tx
             .prepare_cached(&format!(
@@ -455,4 +459,36 @@ fn remove_requests(
         delete_request(tx, deltas, kept)?;
     }
     Ok(doomed.len() as u64)
+}
+
+/// One request seen by a transcript and by telemetry counts once: the transcript copy
+/// (`cc:`, richer: message id, sidechain, cache-write split) beats the telemetry copy
+/// (`ccreq:`) whichever arrives first. Returns true when `r` lost and must not be stored.
+fn resolve_cross_source(
+    tx: &Transaction<'_>,
+    deltas: &mut Deltas,
+    out: &mut WriteOutcome,
+    r: &RequestRecord,
+) -> rusqlite::Result<bool> {
+    let Some(request_id) = cross_source_request_id(&r.dedupe_key) else {
+        return Ok(false);
+    };
+    let copies: Vec<Stored> = tx
+        .prepare_cached(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE request_id = ?1 AND dedupe_key <> ?2"
+        ))?
+        .query_map(params![request_id, r.dedupe_key], |row| stored_from_row(row, r.policy))?
+        .collect::<rusqlite::Result<_>>()?;
+    if r.dedupe_key.starts_with("ccreq:") {
+        if copies.is_empty() {
+            return Ok(false);
+        }
+        out.requests_duplicate += 1;
+        return Ok(true);
+    }
+    for kept in copies.iter().filter(|k| k.record.dedupe_key.starts_with("ccreq:")) {
+        delete_request(tx, deltas, kept)?;
+        out.requests_removed += 1;
+    }
+    Ok(false)
 }

@@ -4,6 +4,7 @@
 pub mod alerts_admin;
 pub mod sessions;
 pub mod source_status;
+pub mod sync;
 pub mod usage;
 pub mod view_adoption;
 pub mod view_costs;

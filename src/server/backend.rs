@@ -1,0 +1,208 @@
+//! Where the server keeps its rows: the SQLite store (default; the single writer thread plus
+//! the server's own connection) or PostgreSQL (`pg/`). Handlers see only this enum.
+
+use super::pg::{PgError, PgStore};
+use crate::store::queries::sync::{RowFilter, ServerDb, SyncPage, TelemetryCounter, TokenRow};
+use crate::store::{Store, StoreError, WriteBatch};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// `--database`: a SQLite path (`sqlite:PATH`, `sqlite://PATH`, a plain path) or a
+/// `postgres://` / `postgresql://` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    pub fn parse(url: &str) -> Database {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Database::Postgres(url.to_string());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Database::Sqlite(PathBuf::from(path))
+    }
+
+    /// For messages: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let user_end = url[scheme + 3..at].find(':').map_or(at, |c| scheme + 3 + c);
+                    format!("{}{}", &url[..user_end], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    #[error("a background database task failed")]
+    Task,
+}
+
+#[derive(Clone)]
+pub enum Backend {
+    Sqlite { store: Store, db: ServerDb },
+    Postgres(Arc<PgStore>),
+}
+
+impl Backend {
+    pub async fn open(database: &Database) -> Result<Backend, BackendError> {
+        match database {
+            Database::Sqlite(path) => Ok(Backend::Sqlite {
+                store: Store::open(path)?,
+                db: ServerDb::open(path)?,
+            }),
+            Database::Postgres(url) => {
+                Ok(Backend::Postgres(Arc::new(PgStore::connect(url).await?)))
+            }
+        }
+    }
+
+    /// Runs `work` on the SQLite server connection off the async threads.
+    async fn blocking<T: Send + 'static>(
+        db: &ServerDb,
+        work: impl FnOnce(&ServerDb) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, BackendError> {
+        let db = db.clone();
+        Ok(tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(|_| BackendError::Task)??)
+    }
+
+    /// Stores a batch and counter increments (SQLite: the batch in one transaction on the
+    /// writer thread, then the counters; PostgreSQL: both in one transaction).
+    pub async fn commit(
+        &self,
+        batch: WriteBatch,
+        counters: Vec<TelemetryCounter>,
+    ) -> Result<(), BackendError> {
+        match self {
+            Backend::Sqlite { store, db } => {
+                if !batch.is_empty() {
+                    store.writer().apply(batch).await?;
+                }
+                if !counters.is_empty() {
+                    Self::blocking(db, move |db| db.insert_counters(&counters)).await?;
+                }
+                Ok(())
+            }
+            Backend::Postgres(pg) => Ok(pg.apply(&batch, &counters).await?),
+        }
+    }
+
+    pub async fn tokens(&self, include_revoked: bool) -> Result<Vec<TokenRow>, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => {
+                Self::blocking(db, move |db| db.tokens(include_revoked)).await
+            }
+            Backend::Postgres(pg) => Ok(pg.tokens(include_revoked).await?),
+        }
+    }
+
+    pub async fn create_token(
+        &self,
+        hash: String,
+        role: &'static str,
+        developer: String,
+        team: Option<String>,
+        now: i64,
+    ) -> Result<i64, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => {
+                Self::blocking(db, move |db| {
+                    db.create_token(&hash, role, &developer, team.as_deref(), now)
+                })
+                .await
+            }
+            Backend::Postgres(pg) => Ok(pg
+                .create_token(&hash, role, &developer, team.as_deref(), now)
+                .await?),
+        }
+    }
+
+    pub async fn revoke_token(&self, id: i64, now: i64) -> Result<bool, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => {
+                Self::blocking(db, move |db| db.revoke_token(id, now)).await
+            }
+            Backend::Postgres(pg) => Ok(pg.revoke_token(id, now).await?),
+        }
+    }
+
+    pub async fn known_developers(&self) -> Result<HashSet<String>, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => Self::blocking(db, |db| db.known_developers()).await,
+            Backend::Postgres(pg) => Ok(pg.known_developers().await?),
+        }
+    }
+
+    pub async fn team_of(&self, developer: &str) -> Result<Option<String>, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => {
+                let developer = developer.to_string();
+                Self::blocking(db, move |db| db.team_of(&developer)).await
+            }
+            Backend::Postgres(pg) => Ok(pg.team_of(developer).await?),
+        }
+    }
+
+    pub async fn sync_page(
+        &self,
+        filter: RowFilter,
+        cursor: i64,
+        event_cursor: i64,
+        limit: usize,
+    ) -> Result<SyncPage, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => {
+                Self::blocking(db, move |db| {
+                    db.sync_page(&filter, cursor, event_cursor, limit)
+                })
+                .await
+            }
+            Backend::Postgres(pg) => Ok(pg.sync_page(&filter, cursor, event_cursor, limit).await?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            Database::parse("sqlite:/a/b.db"),
+            Database::Sqlite("/a/b.db".into())
+        );
+        assert_eq!(
+            Database::parse("sqlite:///a/b.db"),
+            Database::Sqlite("/a/b.db".into())
+        );
+        assert_eq!(
+            Database::parse("team.db"),
+            Database::Sqlite("team.db".into())
+        );
+        let pg = Database::parse("postgres://agent:s3cret@db:5432/agentdeck");
+        assert_eq!(
+            pg,
+            Database::Postgres("postgres://agent:s3cret@db:5432/agentdeck".into())
+        );
+        assert_eq!(pg.describe(), "postgres://agent@db:5432/agentdeck");
+    }
+}

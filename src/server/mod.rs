@@ -1,0 +1,171 @@
+//! `agentdeck serve`: the team server. OTLP/HTTP receiver (otlp/), push and sync API
+//! (api), bearer tokens and roles (auth), the bounded queue to the store writer (queue),
+//! Prometheus self-metrics (stats). Depends on domain, pricing and store.
+
+pub mod api;
+pub mod auth;
+pub mod backend;
+mod http;
+pub mod otlp;
+pub mod pg;
+pub mod queue;
+pub mod state;
+pub mod stats;
+
+use crate::pricing::PriceTable;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use backend::{Backend, BackendError, Database};
+use state::{AppState, Limits};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4318";
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The SQLite store (default) or a PostgreSQL database.
+    pub database: Database,
+    pub limits: Limits,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(
+        "refusing to listen on {0} without tokens: beyond loopback every request needs a bearer token. \
+         Create one first with `agentdeck serve tokens create --role admin --developer you@example.com`, \
+         or listen on 127.0.0.1"
+    )]
+    NonLoopbackWithoutTokens(SocketAddr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// A server started in the background (used by `serve` and by tests).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, finishes accepted requests, drains the queue into the store.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.shutdown.send(true);
+        self.task.await.unwrap_or(Ok(()))
+    }
+
+    /// Waits until the server stops by itself (after `shutdown_on` fired).
+    pub async fn wait(self) -> Result<(), ServerError> {
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+/// Opens the store, binds, and serves until `stop` completes or `shutdown` is called.
+pub async fn start(
+    config: ServerConfig,
+    prices: PriceTable,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<RunningServer, ServerError> {
+    let backend = Backend::open(&config.database).await?;
+    let loopback = config.listen.ip().is_loopback();
+    if !loopback && backend.tokens(false).await?.is_empty() {
+        return Err(ServerError::NonLoopbackWithoutTokens(config.listen));
+    }
+    let known = backend.known_developers().await?;
+    let (queue, drain) = queue::IngestQueue::start(backend.clone(), config.limits.queue_capacity);
+    let state = AppState {
+        queue,
+        auth: Arc::new(auth::Auth::new(backend.clone(), !loopback)),
+        backend,
+        prices: Arc::new(prices),
+        limits: config.limits,
+        stats: Arc::new(stats::Stats::default()),
+        cumulative: Arc::new(Mutex::new(otlp::metrics::CumulativeState::default())),
+        known_developers: Arc::new(Mutex::new(known)),
+    };
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let (shutdown, mut on_shutdown) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        tokio::select! {
+            _ = stop => {}
+            _ = on_shutdown.wait_for(|stop| *stop) => {}
+        }
+        tracing::info!("shutting down: finishing accepted requests");
+    };
+    let header_timeout = config.limits.header_read_timeout;
+    let task = tokio::spawn(async move {
+        http::serve(listener, app, header_timeout, signal).await;
+        // Every handler is gone: the queue closes once drained into the store.
+        if tokio::time::timeout(Duration::from_secs(30), drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the ingest queue did not drain within 30 s");
+        }
+        Ok(())
+    });
+    tracing::info!(%addr, "agentdeck serve listening");
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+fn router(state: AppState) -> Router {
+    let limits = state.limits;
+    Router::new()
+        .route("/", post(otlp::post_root))
+        .route("/v1/logs", post(otlp::post_logs))
+        .route("/v1/metrics", post(otlp::post_metrics))
+        .route("/v1/traces", post(otlp::post_traces))
+        .route("/api/v1/push", post(api::post_push))
+        .route("/api/v1/sync", get(api::get_sync))
+        .route("/metrics", get(prometheus))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            limits.request_timeout,
+            timeout,
+        ))
+        .with_state(state)
+}
+
+/// A request (reading its body included) that takes longer than the limit gets 408.
+async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::REQUEST_TIMEOUT, "request timed out\n").into_response(),
+    }
+}
+
+async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(e) = state.auth.authenticate(&headers).await {
+        return (e.status(), e.to_string()).into_response();
+    }
+    let body = state.stats.render(state.queue.depth());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,122 @@
+//! The PostgreSQL backend (`serve --database postgres://…`): several `serve` instances can
+//! share one database. Versioned migrations under an advisory lock (migrations/), batch
+//! application with the store's dedupe rules (apply), tokens and sync reads (queries).
+
+mod apply;
+mod bulk;
+mod queries;
+
+use tokio::sync::{Mutex, MutexGuard};
+use tokio_postgres::{Client, NoTls};
+
+/// (version, SQL). Append only; never edit a released migration.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+/// Serialises migrations and batch writes across every `serve` sharing the database.
+const LOCK_KEY: i64 = 0x4167_446b;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(#[source] tokio_postgres::Error),
+    #[error(
+        "the PostgreSQL database has agentdeck schema version {found}, newer than this agentdeck understands (up to {supported}); upgrade agentdeck"
+    )]
+    NewerSchema { found: i32, supported: i32 },
+    #[error("migration to PostgreSQL schema version {version} failed: {source}")]
+    Migration {
+        version: i32,
+        source: tokio_postgres::Error,
+    },
+    #[error("PostgreSQL error: {0}")]
+    Sql(#[from] tokio_postgres::Error),
+}
+
+/// Connections to the team database: one for writes (one transaction per batch), one for
+/// reads. A connection found closed (database restart, network cut) is opened again.
+pub struct PgStore {
+    url: String,
+    write: Mutex<Client>,
+    read: Mutex<Client>,
+}
+
+async fn connect_one(url: &str) -> Result<Client, PgError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(PgError::Connect)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::error!("PostgreSQL connection closed: {e}");
+        }
+    });
+    Ok(client)
+}
+
+impl PgStore {
+    /// Connects and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<PgStore, PgError> {
+        let mut write = connect_one(url).await?;
+        migrate(&mut write).await?;
+        let read = connect_one(url).await?;
+        Ok(PgStore {
+            url: url.to_string(),
+            write: Mutex::new(write),
+            read: Mutex::new(read),
+        })
+    }
+
+    async fn live<'a>(&self, slot: &'a Mutex<Client>) -> Result<MutexGuard<'a, Client>, PgError> {
+        let mut client = slot.lock().await;
+        if client.is_closed() {
+            *client = connect_one(&self.url).await?;
+            tracing::warn!("reconnected to PostgreSQL");
+        }
+        Ok(client)
+    }
+
+    pub(super) async fn reader(&self) -> Result<MutexGuard<'_, Client>, PgError> {
+        self.live(&self.read).await
+    }
+
+    pub(super) async fn writer(&self) -> Result<MutexGuard<'_, Client>, PgError> {
+        self.live(&self.write).await
+    }
+}
+
+async fn migrate(client: &mut Client) -> Result<(), PgError> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS agentdeck_schema (version INT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .await?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM agentdeck_schema",
+            &[],
+        )
+        .await?
+        .get(0);
+    let supported = MIGRATIONS[MIGRATIONS.len() - 1].0;
+    if current > supported {
+        return Err(PgError::NewerSchema {
+            found: current,
+            supported,
+        });
+    }
+    let now = chrono::Utc::now().timestamp_millis();
+    for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql)
+            .await
+            .map_err(|source| PgError::Migration { version, source })?;
+        tx.execute(
+            "INSERT INTO agentdeck_schema (version, applied_at) VALUES ($1, $2)",
+            &[&version, &now],
+        )
+        .await?;
+        tracing::info!(version, "applied PostgreSQL migration");
+    }
+    tx.commit().await?;
+    Ok(())
+}

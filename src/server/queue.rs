@@ -1,0 +1,146 @@
+//! The bounded queue between the HTTP handlers and the store writer. Handlers submit a job
+//! and wait for its commit; a full queue answers at once (429). One task drains the queue,
+//! merging waiting jobs into one write batch (one transaction) so throughput stays high.
+
+use super::backend::Backend;
+use super::otlp::Mapped;
+use super::state::AppState;
+use crate::store::queries::sync::TelemetryCounter;
+use crate::store::{DeveloperRow, WriteBatch};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{mpsc, oneshot};
+
+/// Rows ready for the store, plus the developers seen for the first time.
+#[derive(Debug, Default)]
+pub struct IngestJob {
+    pub batch: WriteBatch,
+    pub counters: Vec<TelemetryCounter>,
+}
+
+impl IngestJob {
+    pub fn from_mapped(mapped: Mapped, state: &AppState) -> IngestJob {
+        let mut batch = WriteBatch {
+            sessions: mapped.sessions,
+            requests: mapped.requests,
+            events: mapped.events,
+            ..WriteBatch::default()
+        };
+        let mut seen = HashSet::new();
+        for who in mapped.identities {
+            if seen.insert(who.developer.clone()) && state.first_sighting(&who.developer) {
+                batch.developers.push(DeveloperRow {
+                    id: who.developer.clone(),
+                    email: who.email.clone(),
+                    handle: None,
+                    display_name: None,
+                    team: who.team.clone().unwrap_or_else(|| "unassigned".into()),
+                    role: None,
+                    started_on: None,
+                });
+            }
+        }
+        IngestJob {
+            batch,
+            counters: mapped.counters,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty() && self.counters.is_empty()
+    }
+
+    fn rows(&self) -> usize {
+        let b = &self.batch;
+        b.sessions.len()
+            + b.requests.len()
+            + b.events.len()
+            + b.developers.len()
+            + self.counters.len()
+    }
+}
+
+/// What became of a submitted job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    Stored,
+    Full,
+    Failed(String),
+    Closed,
+}
+
+type Pending = (IngestJob, oneshot::Sender<Enqueued>);
+
+#[derive(Clone)]
+pub struct IngestQueue {
+    tx: mpsc::Sender<Pending>,
+    depth: Arc<AtomicUsize>,
+}
+
+/// Merge at most this many rows into one transaction.
+const MAX_ROWS_PER_COMMIT: usize = 50_000;
+
+impl IngestQueue {
+    /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
+    pub fn start(backend: Backend, capacity: usize) -> (IngestQueue, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let depth = Arc::new(AtomicUsize::new(0));
+        let task = tokio::spawn(drain(rx, backend, depth.clone()));
+        (IngestQueue { tx, depth }, task)
+    }
+
+    /// Jobs waiting for the writer.
+    pub fn depth(&self) -> usize {
+        self.depth.load(Ordering::Relaxed)
+    }
+
+    pub async fn submit(&self, job: IngestJob) -> Enqueued {
+        let (reply, answer) = oneshot::channel();
+        match self.tx.try_send((job, reply)) {
+            Ok(()) => {
+                self.depth.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => return Enqueued::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => return Enqueued::Closed,
+        }
+        answer.await.unwrap_or(Enqueued::Closed)
+    }
+}
+
+async fn drain(mut rx: mpsc::Receiver<Pending>, backend: Backend, depth: Arc<AtomicUsize>) {
+    while let Some(first) = rx.recv().await {
+        let mut group = vec![first];
+        let mut rows = group[0].0.rows();
+        while rows < MAX_ROWS_PER_COMMIT {
+            match rx.try_recv() {
+                Ok(next) => {
+                    rows += next.0.rows();
+                    group.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        depth.fetch_sub(group.len(), Ordering::Relaxed);
+        let mut batch = WriteBatch::default();
+        let mut counters = Vec::new();
+        let mut replies = Vec::with_capacity(group.len());
+        for (job, reply) in group {
+            let b = job.batch;
+            batch.sessions.extend(b.sessions);
+            batch.requests.extend(b.requests);
+            batch.events.extend(b.events);
+            batch.developers.extend(b.developers);
+            batch.ops.extend(b.ops);
+            counters.extend(job.counters);
+            replies.push(reply);
+        }
+        let outcome = match backend.commit(batch, counters).await {
+            Ok(()) => Enqueued::Stored,
+            Err(e) => Enqueued::Failed(e.to_string()),
+        };
+        for reply in replies {
+            let _ = reply.send(outcome.clone());
+        }
+    }
+}
