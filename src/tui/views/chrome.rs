@@ -247,9 +247,20 @@ fn short(a: Action) -> &'static str {
 }
 
 fn draw_input(f: &mut Frame, area: Rect, prompt: char, text: &str, cursor: usize, ctx: &DrawCtx) {
+    let hint = match (prompt, text.split_whitespace().next()) {
+        (':', None) => {
+            "   overview live costs adoption quality replay alerts sources · theme NAME · q"
+        }
+        (':', Some(w)) if w.starts_with("co") => {
+            "   team=… project=… developer=… agent=… model=… since=today|7d|30d|month by=team|agent|model"
+        }
+        (':', _) => "   ⏎ run · esc cancel · words after a view filter it",
+        _ => "   ⏎ keep · esc clear · every word must match",
+    };
     let line = Line::from(vec![
         Span::styled(format!("{prompt}"), ctx.theme.key_hint),
         Span::styled(text.to_string(), ctx.theme.text),
+        Span::styled(hint, ctx.theme.muted),
     ]);
     f.render_widget(Paragraph::new(line), area);
     f.set_cursor_position((area.x + 1 + cursor as u16, area.y));

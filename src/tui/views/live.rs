@@ -58,7 +58,10 @@ impl SessionState {
 pub struct LiveRow {
     pub session: LiveSessionRow,
     pub state: SessionState,
+    /// Time since the last activity.
     pub age: String,
+    /// Time from start to last activity.
+    pub length: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +98,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
         .map(|s| LiveRow {
             state: SessionState::of(s.last_activity_at, now_ms),
             age: format::duration(now_ms - s.last_activity_at),
+            length: format::duration(s.last_activity_at - s.started_at),
             session: s,
         })
         .collect();
@@ -164,6 +168,9 @@ pub fn draw(
                     s.model.clone().unwrap_or_else(|| "unknown".into()),
                 ));
             }
+            if wide {
+                cells.push(Line::from(r.length.clone()).right_aligned());
+            }
             cells.push(Line::from(r.age.clone()).right_aligned());
             cells.push(Line::from(format::count(s.usage.total())).right_aligned());
             let cost = if s.cost.micro_usd() == 0 && s.unpriced_tokens > 0 {
@@ -184,6 +191,7 @@ pub fn draw(
                 "project",
                 "branch",
                 "model",
+                "length",
                 "idle",
                 "tokens",
                 "cost",
@@ -195,6 +203,7 @@ pub fn draw(
                 Constraint::Min(10),
                 Constraint::Min(10),
                 Constraint::Min(12),
+                Constraint::Length(8),
                 Constraint::Length(8),
                 Constraint::Length(7),
                 Constraint::Length(9),

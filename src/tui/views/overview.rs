@@ -190,22 +190,31 @@ pub fn draw(
             Span::styled(format!(" {note}"), t.muted),
         ])
     };
+    let roomy = today_area.width >= 48;
     let today = vec![
         kv(
             "sessions",
             fig.sessions_today.to_string(),
-            &format!("· {} running now", fig.running_sessions),
+            &format!("· {} running", fig.running_sessions),
         ),
         kv("avg length", m.avg_session.clone(), ""),
         kv(
             "tokens",
             format::count(fig.tokens_today),
-            &format!("· {} output", format::count(fig.output_tokens_today)),
+            &format!(
+                "· {} {}",
+                format::count(fig.output_tokens_today),
+                if roomy { "output" } else { "out" }
+            ),
         ),
         kv(
             "acceptance",
             format::ratio_percent(m.acceptance),
-            "last 7 days, vendor-reported",
+            if roomy {
+                "last 7 days, vendor-reported"
+            } else {
+                "7d, vendor"
+            },
         ),
         kv(
             "lines accepted",
