@@ -140,7 +140,12 @@ pub struct PushArgs {
     #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL")]
     pub server: String,
     /// Bearer token (prefer the environment variable over the command line)
-    #[arg(long, env = "AGENTDECK_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "AGENTDECK_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
     /// Keep going: push new rows every --interval
     #[arg(long)]

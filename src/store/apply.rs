@@ -477,7 +477,9 @@ fn resolve_cross_source(
         .prepare_cached(&format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE request_id = ?1 AND dedupe_key <> ?2"
         ))?
-        .query_map(params![request_id, r.dedupe_key], |row| stored_from_row(row, r.policy))?
+        .query_map(params![request_id, r.dedupe_key], |row| {
+            stored_from_row(row, r.policy)
+        })?
         .collect::<rusqlite::Result<_>>()?;
     if r.dedupe_key.starts_with("ccreq:") {
         if copies.is_empty() {
@@ -486,7 +488,10 @@ fn resolve_cross_source(
         out.requests_duplicate += 1;
         return Ok(true);
     }
-    for kept in copies.iter().filter(|k| k.record.dedupe_key.starts_with("ccreq:")) {
+    for kept in copies
+        .iter()
+        .filter(|k| k.record.dedupe_key.starts_with("ccreq:"))
+    {
         delete_request(tx, deltas, kept)?;
         out.requests_removed += 1;
     }

@@ -7,7 +7,7 @@ pub mod ingest;
 pub mod pricing;
 pub mod push;
 pub mod report;
-pub mod serve;
 mod report_render;
+pub mod serve;
 pub mod sources;
 pub mod themes;
