@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod ops;
 pub mod queries;
 mod reader;
+mod requests;
 pub mod rollup;
 mod schema;
 mod writer;
