@@ -557,3 +557,49 @@ fn codex_archived_copies_do_not_double_count_and_cumulative_only_events_use_delt
     assert_eq!(t["requests"], 2);
     assert_eq!(t["models"], json!(["gpt-5.3-codex"]));
 }
+
+#[test]
+fn config_teams_attribute_local_usage_and_carry_budgets() {
+    let e = env();
+    write(
+        &e.root.join("projects/-p/s.jsonl"),
+        &[asst(
+            "s",
+            "m1",
+            Some("r1"),
+            "2026-01-09T10:00:00.000Z",
+            SONNET,
+            usage(7, 1),
+            false,
+        )],
+    );
+    let config = e.root.parent().unwrap().join("config.toml");
+    std::fs::write(
+        &config,
+        "[identity]\ndeveloper = \"ana@example.com\"\n[[team]]\nname = \"platform\"\nbudget_usd_month = 500\nmembers = [\"ana@example.com\"]\n",
+    )
+    .unwrap();
+    let out = run_ok(&[
+        "--db",
+        e.db.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "report",
+        "team",
+        "--json",
+        "--claude-dir",
+        e.root.to_str().unwrap(),
+    ]);
+    let doc = json_of(&out);
+    assert_eq!(doc["teams"][0]["team"], "platform", "{doc}");
+    assert_eq!(doc["teams"][0]["input_tokens"], 7);
+    let conn = rusqlite::Connection::open(&e.db).unwrap();
+    let budget: i64 = conn
+        .query_row(
+            "SELECT budget_micro_usd_month FROM teams WHERE name = 'platform'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(budget, 500_000_000);
+}

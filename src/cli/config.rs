@@ -57,6 +57,34 @@ pub struct TeamConfig {
 }
 
 impl Config {
+    /// Teams (with budgets) and their members as store rows; `None` when none are configured.
+    pub fn identity_batch(&self) -> Option<crate::store::WriteBatch> {
+        if self.teams.is_empty() {
+            return None;
+        }
+        let mut batch = crate::store::WriteBatch::default();
+        for team in &self.teams {
+            batch.teams.push(crate::store::TeamRow {
+                name: team.name.clone(),
+                budget_micro_usd_month: team
+                    .budget_usd_month
+                    .map(|usd| crate::domain::Money::from_usd(usd).micro_usd()),
+            });
+            for member in &team.members {
+                batch.developers.push(crate::store::DeveloperRow {
+                    id: member.clone(),
+                    email: member.contains('@').then(|| member.clone()),
+                    handle: None,
+                    display_name: None,
+                    team: team.name.clone(),
+                    role: None,
+                    started_on: None,
+                });
+            }
+        }
+        Some(batch)
+    }
+
     /// Reads `path`; a missing file is the default config unless it was named explicitly.
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Config> {
         let text = match std::fs::read_to_string(path) {

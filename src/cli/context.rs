@@ -38,9 +38,17 @@ impl Context {
         })
     }
 
+    /// Opens the store and records the config's teams (budgets) and their members.
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Store::open(&self.db_path)
-            .with_context(|| format!("opening the store at {}", self.db_path.display()))
+        let store = Store::open(&self.db_path)
+            .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
+        if let Some(batch) = self.config.identity_batch() {
+            store
+                .writer()
+                .apply_blocking(batch)
+                .context("recording the config's teams")?;
+        }
+        Ok(store)
     }
 
     /// Where an imported LiteLLM table is kept: next to the store, `<db name>.prices.json`.

@@ -18,6 +18,20 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
+    if summary.files_seen == 0 && !args.json {
+        let roots = ctx.roots(&args.dirs);
+        let searched: Vec<String> = roots
+            .claude
+            .iter()
+            .chain(&roots.codex)
+            .chain(&roots.gemini)
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "note: no agent files found under {}; set CLAUDE_CONFIG_DIR / CODEX_HOME / GEMINI_DATA_DIR or pass --claude-dir / --codex-dir / --gemini-dir",
+            searched.join(", ")
+        );
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &to_json(&summary))?;
