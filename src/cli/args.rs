@@ -86,6 +86,18 @@ pub enum Command {
     Serve(ServeArgs),
     /// Send this machine's collected rows (metadata only) to a team server
     Push(PushArgs),
+    /// One pass of pulling rows from the team server ([server] in config) into the local store
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The team server (default: [server] url in the config file)
+    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

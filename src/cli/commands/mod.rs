@@ -10,4 +10,5 @@ pub mod report;
 mod report_render;
 pub mod serve;
 pub mod sources;
+pub mod sync;
 pub mod themes;
