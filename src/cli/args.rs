@@ -108,6 +108,12 @@ pub struct ServeArgs {
     /// Database: a SQLite path or sqlite:PATH (default: the local store, --db)
     #[arg(long, env = "AGENTDECK_DATABASE", value_name = "URL")]
     pub database: Option<String>,
+    /// Serve HTTPS: the certificate chain (PEM, leaf first); needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key for --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: Option<ServeCommand>,
 }

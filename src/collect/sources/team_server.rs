@@ -84,9 +84,7 @@ impl std::fmt::Debug for TeamServer {
 
 impl TeamServer {
     pub fn new(url: &str, token: Option<String>) -> Result<TeamServer, SyncError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
+        let client = crate::collect::http::client_builder(Duration::from_secs(60))
             .build()
             .map_err(|e| SyncError::Client(e.to_string()))?;
         Ok(TeamServer {
