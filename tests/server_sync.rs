@@ -1,8 +1,8 @@
 //! The sync client against a real server on loopback: developers push, a manager's store
 //! syncs and sees its team's rows only, a member sees only their own, a re-sync adds
-//! nothing, a bad token or a dead server is a clear error recorded in source_health, the
-//! console's poller picks up new rows within seconds, and `agentdeck sync` (the binary)
-//! reads `[server]` from the config and refuses a world-readable token file.
+//! nothing; a bad token, a dead server, a 429 (Retry-After) or a 5xx is a clear error
+//! recorded in source_health; the console's poller picks up new rows within seconds; and
+//! `agentdeck sync` (the binary) reads `[server]` and refuses a world-readable token file.
 
 mod server_support;
 
@@ -332,4 +332,53 @@ async fn the_sync_command_reads_server_config_and_refuses_a_world_readable_token
     );
     assert!(!stdout.contains(&admin) && !stderr.contains(&admin));
     t.server.shutdown().await.unwrap();
+}
+
+/// A stand-in server answering every request with `status` (and a Retry-After).
+async fn answering(status: u16) -> String {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move || async move {
+        let mut r = (
+            StatusCode::from_u16(status).unwrap(),
+            axum::Json(serde_json::json!({ "error": "the store is unavailable" })),
+        )
+            .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
+        r
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_told_apart() {
+    let dirs = tempfile::tempdir().unwrap();
+    let (store, path) = local_store(dirs.path(), "console");
+    let err = TeamServer::new(&answering(429).await, None)
+        .unwrap()
+        .sync_once(&store)
+        .await
+        .unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)), "{err:?}");
+    let err = TeamServer::new(&answering(503).await, None)
+        .unwrap()
+        .sync_once(&store)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, SyncError::Server { .. })
+            && text.contains("503")
+            && text.contains("the store is unavailable"),
+        "{text}"
+    );
+    assert_eq!(
+        local_i64(&path, "SELECT count(*) FROM requests"),
+        0,
+        "nothing is written from an error"
+    );
 }
