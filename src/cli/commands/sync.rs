@@ -6,6 +6,10 @@ use crate::cli::args::SyncArgs;
 use crate::cli::context::Context;
 
 pub fn run(ctx: &Context, args: &SyncArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !ctx.global.offline,
+        "--offline: agentdeck sync needs the network"
+    );
     let Some(server) = ctx.team_server(args.server.as_deref())? else {
         anyhow::bail!(
             "no team server configured: add [server] url = \"https://…\" to {} or pass --server URL",
