@@ -117,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
                 listen: "127.0.0.1:0".parse()?,
                 database: agentdeck::server::backend::Database::Sqlite(dir.path().join("load.db")),
                 limits: Limits::default(),
+                tls: None,
             };
             let server = start(config, PriceTable::builtin(), std::future::pending()).await?;
             (format!("http://{}", server.addr), Some(server))
@@ -130,9 +131,7 @@ async fn main() -> anyhow::Result<()> {
         chrono::Utc::now().timestamp_millis()
     );
     let bodies: Vec<Vec<u8>> = (0..batches).map(|b| export(&run, b, batch)).collect();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
+    let client = agentdeck::collect::http::client_builder(Duration::from_secs(30)).build()?;
     let endpoint = format!("{url}/v1/logs");
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let bodies = std::sync::Arc::new(bodies);

@@ -197,6 +197,7 @@ async fn non_loopback_without_tokens_is_refused_at_start() {
         listen: "0.0.0.0:0".parse().unwrap(),
         database: agentdeck::server::backend::Database::Sqlite(dir.path().join("team.db")),
         limits: Default::default(),
+        tls: None,
     };
     let err = start(config, PriceTable::builtin(), std::future::pending())
         .await

@@ -46,6 +46,7 @@ async fn serve(url: &str) -> RunningServer {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: Database::Postgres(url.to_string()),
         limits: Default::default(),
+        tls: None,
     };
     start(config, PriceTable::builtin(), std::future::pending())
         .await

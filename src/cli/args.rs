@@ -86,6 +86,18 @@ pub enum Command {
     Serve(ServeArgs),
     /// Send this machine's collected rows (metadata only) to a team server
     Push(PushArgs),
+    /// One pass of pulling rows from the team server ([server] in config) into the local store
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The team server (default: [server] url in the config file)
+    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +108,12 @@ pub struct ServeArgs {
     /// Database: a SQLite path or sqlite:PATH (default: the local store, --db)
     #[arg(long, env = "AGENTDECK_DATABASE", value_name = "URL")]
     pub database: Option<String>,
+    /// Serve HTTPS: the certificate chain (PEM, leaf first); needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key for --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub action: Option<ServeCommand>,
 }

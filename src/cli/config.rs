@@ -1,5 +1,6 @@
-//! The config file (TOML): identity, extra source folders, price overrides and teams. A
-//! missing file means defaults; a broken one is an error naming line and column.
+//! The config file (TOML): identity, extra source folders, price overrides, teams and the
+//! team server to sync from. A missing file means defaults; a broken one is an error naming
+//! line and column; a world-readable file holding a token is refused.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -13,6 +14,29 @@ pub struct Config {
     pub pricing: PricingConfig,
     #[serde(rename = "team")]
     pub teams: Vec<TeamConfig>,
+    pub server: ServerSection,
+}
+
+/// `[server]`: the team server consoles and `report` sync from.
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    /// e.g. `https://agentdeck.internal:4318`
+    pub url: Option<String>,
+    /// A file holding the bearer token (must not be readable by others).
+    pub token_file: Option<PathBuf>,
+    /// The token itself (the config file must then not be readable by others).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ServerSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSection")
+            .field("url", &self.url)
+            .field("token_file", &self.token_file)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,8 +118,33 @@ impl Config {
             }
             Err(e) => anyhow::bail!("cannot read config {}: {e}", path.display()),
         };
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))
+        let config: Config =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        if config.server.token.is_some() {
+            refuse_if_world_readable(path, "a config file holding a token")?;
+        }
+        Ok(config)
     }
+}
+
+/// Errors when `path` can be read by users other than its owner and group (mode `o+r`).
+pub fn refuse_if_world_readable(path: &Path, what: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        if meta.permissions().mode() & 0o004 != 0 {
+            anyhow::bail!(
+                "{} is {what} and is readable by every user; run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -118,5 +167,29 @@ mod tests {
         assert!(err.contains("line 2"), "{err}");
         assert!(Config::load(&dir.path().join("none.toml"), false).is_ok());
         assert!(Config::load(&dir.path().join("none.toml"), true).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_world_readable_config_holding_a_token_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "[server]\nurl = \"http://h:1\"\ntoken = \"adk_x\"\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Config::load(&p, true).unwrap_err().to_string();
+        assert!(err.contains("chmod 600") && !err.contains("adk_x"), "{err}");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let c = Config::load(&p, true).unwrap();
+        assert!(
+            !format!("{c:?}").contains("adk_x"),
+            "Debug never shows the token"
+        );
+        std::fs::write(&p, "[server]\nurl = \"http://h:1\"\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(
+            Config::load(&p, true).is_ok(),
+            "no token, no secret to protect"
+        );
     }
 }

@@ -1,20 +1,23 @@
 //! What every command needs, resolved once: paths, config, the store, the price table,
-//! the local identity and time zone.
+//! the local identity and time zone, and the team server to sync from.
 
 use super::args::{GlobalArgs, SourceDirs};
-use super::config::Config;
+use super::config::{Config, refuse_if_world_readable};
 use super::paths::Paths;
 use crate::collect::sources::Roots;
+use crate::collect::sources::team_server::TeamServer;
 use crate::pricing::{ModelPrice, PriceTable};
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono_tz::Tz;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub struct Context {
     pub paths: Paths,
     pub config: Config,
     pub db_path: PathBuf,
+    /// The config file read (or that would have been read).
+    pub config_path: PathBuf,
     pub tz: Tz,
     pub global: GlobalArgs,
 }
@@ -33,6 +36,7 @@ impl Context {
             paths,
             config,
             db_path,
+            config_path,
             tz,
             global,
         })
@@ -112,6 +116,50 @@ impl Context {
                 .unwrap_or_else(|_| "localhost".into());
             format!("{user}@{host}")
         })
+    }
+
+    /// The team server from `[server] url` (or `url_override`), with its token from
+    /// `AGENTDECK_TOKEN`, else `token_file`, else `token`. None when no server is configured
+    /// or `--offline` is set (unless a URL is given explicitly).
+    pub fn team_server(&self, url_override: Option<&str>) -> anyhow::Result<Option<TeamServer>> {
+        let section = &self.config.server;
+        let url = match url_override {
+            Some(u) => u,
+            None if self.global.offline => return Ok(None),
+            None => match section.url.as_deref().filter(|u| !u.trim().is_empty()) {
+                Some(u) => u,
+                None => return Ok(None),
+            },
+        };
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "team server URL `{url}` must start with http:// or https://"
+        );
+        let token = match std::env::var("AGENTDECK_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            _ => match &section.token_file {
+                Some(file) => Some(self.read_token_file(file)?),
+                None => section.token.clone(),
+            },
+        };
+        Ok(Some(TeamServer::new(url, token)?))
+    }
+
+    fn read_token_file(&self, file: &Path) -> anyhow::Result<String> {
+        let path = match self.config_path.parent() {
+            Some(dir) if file.is_relative() => dir.join(file),
+            _ => file.to_path_buf(),
+        };
+        refuse_if_world_readable(&path, "the team server token file")?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the token file {}", path.display()))?;
+        let token = text.trim();
+        anyhow::ensure!(
+            !token.is_empty(),
+            "the token file {} is empty",
+            path.display()
+        );
+        Ok(token.to_string())
     }
 
     /// Folders to read: those on the command line, else config, else the defaults.

@@ -40,6 +40,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
+        Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         None => commands::console::run(&ctx),
     }
 }

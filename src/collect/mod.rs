@@ -2,6 +2,7 @@
 //! under `sources/`, the incremental file pipeline, and project identity.
 
 pub mod files;
+pub mod http;
 pub mod ingest;
 pub mod parse;
 pub mod project;

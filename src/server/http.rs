@@ -1,6 +1,7 @@
 //! The accept loop: HTTP/1.1 connections served by hyper with a header-read timeout (a
 //! client that trickles its headers is dropped), and a graceful stop that lets accepted
-//! requests finish before the listener's connections close.
+//! requests finish before the listener's connections close. With TLS, each connection's
+//! handshake runs in its own task (bounded by the header-read timeout) before hyper sees it.
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -9,6 +10,7 @@ use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 /// How long accepted requests may take to finish once a stop was asked for.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -17,6 +19,7 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     header_read_timeout: Duration,
+    tls: Option<TlsAcceptor>,
     stop: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -40,10 +43,34 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(app.clone());
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let result = match tls {
+                None => {
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection).await
+                }
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(header_read_timeout, acceptor.accept(stream)).await;
+                    let stream = match handshake {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            tracing::debug!("TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection).await
+                }
+            };
+            if let Err(e) = result {
                 tracing::debug!("connection ended: {e}");
             }
         });

@@ -1,6 +1,6 @@
 //! `agentdeck serve`: the team server. OTLP/HTTP receiver (otlp/), push and sync API
 //! (api), bearer tokens and roles (auth), the bounded queue to the store writer (queue),
-//! Prometheus self-metrics (stats). Depends on domain, pricing and store.
+//! Prometheus self-metrics (stats), optional TLS (tls). Depends on domain, pricing and store.
 
 pub mod api;
 pub mod auth;
@@ -11,6 +11,7 @@ pub mod pg;
 pub mod queue;
 pub mod state;
 pub mod stats;
+pub mod tls;
 
 use crate::pricing::PriceTable;
 use axum::Router;
@@ -34,6 +35,8 @@ pub struct ServerConfig {
     /// The SQLite store (default) or a PostgreSQL database.
     pub database: Database,
     pub limits: Limits,
+    /// Serve HTTPS with this certificate and key (PEM) instead of plain HTTP.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +54,8 @@ pub enum ServerError {
     },
     #[error(transparent)]
     Backend(#[from] BackendError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A server started in the background (used by `serve` and by tests).
@@ -79,6 +84,9 @@ pub async fn start(
     prices: PriceTable,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, ServerError> {
+    let tls = config.tls.as_ref().map(tls::acceptor).transpose()?;
+    // HTTP clients in the same process (tests, tools) need a process-wide TLS provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let backend = Backend::open(&config.database).await?;
     let loopback = config.listen.ip().is_loopback();
     if !loopback && backend.tokens(false).await?.is_empty() {
@@ -117,7 +125,7 @@ pub async fn start(
     };
     let header_timeout = config.limits.header_read_timeout;
     let task = tokio::spawn(async move {
-        http::serve(listener, app, header_timeout, signal).await;
+        http::serve(listener, app, header_timeout, tls, signal).await;
         // Every handler is gone: the queue closes once drained into the store.
         if tokio::time::timeout(Duration::from_secs(30), drain)
             .await

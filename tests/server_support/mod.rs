@@ -40,6 +40,7 @@ impl TestServer {
             listen: "127.0.0.1:0".parse().unwrap(),
             database: agentdeck::server::backend::Database::Sqlite(db.clone()),
             limits,
+            tls: None,
         };
         let server = start(config, PriceTable::builtin(), std::future::pending())
             .await

@@ -1,6 +1,7 @@
 //! `agentdeck` (no subcommand) and `agentdeck --demo`: resolves theme, keymap and store,
-//! starts the background work (local collectors every second, or the demo simulator) and
-//! runs the console until the user quits.
+//! starts the background work (local collectors every second, the team server sync every
+//! two seconds when `[server]` is configured, or the demo simulator) and runs the console
+//! until the user quits.
 
 use crate::cli::args::{ColorChoice, SourceDirs};
 use crate::cli::context::Context;
@@ -14,6 +15,8 @@ use std::time::Duration;
 
 /// How often local agent files are re-read while the console runs.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the team server is asked for new rows while the console runs.
+const SYNC_INTERVAL: Duration = Duration::from_secs(2);
 
 pub fn run(ctx: &Context) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
@@ -42,6 +45,16 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         (Some(dir), store)
     } else {
         (None, ctx.open_store()?)
+    };
+    // A broken [server] setup is a warning in the console, never a reason not to open it.
+    let team_server = if ctx.global.demo {
+        None
+    } else {
+        ctx.team_server(None).unwrap_or_else(|e| {
+            tracing::warn!("team server: {e:#}");
+            warnings.push(format!("team server sync is off: {e:#}"));
+            None
+        })
     };
     let config = ConsoleConfig {
         store: store.clone(),
@@ -78,7 +91,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
-            app::run(config).await
+            let sync =
+                team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
+            let result = app::run(config).await;
+            if let Some(task) = sync {
+                task.abort();
+            }
+            result
         })
     })?;
     runtime.shutdown_timeout(Duration::from_millis(200));

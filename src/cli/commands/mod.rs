@@ -11,4 +11,5 @@ mod report_render;
 mod report_table;
 pub mod serve;
 pub mod sources;
+pub mod sync;
 pub mod themes;

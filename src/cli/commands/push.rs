@@ -46,9 +46,7 @@ pub async fn push_once(
     token: Option<&str>,
 ) -> anyhow::Result<PushAccepted> {
     let url = format!("{}/api/v1/push", server.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()?;
+    let client = crate::collect::http::client_builder(Duration::from_secs(60)).build()?;
     let mut cursor = store
         .reader()?
         .file_cursors(SOURCE)?

@@ -21,6 +21,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
                 summary.problems.len()
             );
         }
+        if let Some(server) = ctx.team_server(None)?
+            && let Err(e) = server.sync_blocking(&store)
+        {
+            eprintln!("warning: {e}; reporting from the local cache");
+        }
     }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
     let since = args

@@ -1,4 +1,4 @@
-//! `agentdeck serve [--listen ADDR] [--database URL]` and `serve tokens create|list|revoke`.
+//! `agentdeck serve [--listen ADDR] [--database URL] [--tls-cert FILE --tls-key FILE]` and `serve tokens create|list|revoke`.
 //! Runs the team server until SIGTERM or ctrl-c, then finishes accepted requests.
 
 use crate::cli::args::{ServeArgs, ServeCommand, TokensCommand};
@@ -6,6 +6,7 @@ use crate::cli::context::Context;
 use crate::server::auth::{generate_token, hash_token};
 use crate::server::backend::{Backend, Database};
 use crate::server::state::Limits;
+use crate::server::tls::TlsFiles;
 use crate::server::{ServerConfig, start};
 use anyhow::Context as _;
 use std::io::Write;
@@ -43,10 +44,22 @@ async fn serve(
         listen: args.listen,
         database,
         limits: Limits::default(),
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        },
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     let server = start(config, prices, shutdown_signal()).await?;
     eprintln!(
-        "agentdeck serve: listening on http://{} (store {described}); OTLP at /v1/logs, /v1/metrics, /v1/traces",
+        "agentdeck serve: listening on {scheme}://{} (store {described}); OTLP at /v1/logs, /v1/metrics, /v1/traces",
         server.addr
     );
     server.wait().await?;
