@@ -5,6 +5,8 @@
 
 use crate::cli::args::{ColorChoice, SourceDirs};
 use crate::cli::context::Context;
+use crate::collect::parse::ParseEnv;
+use crate::collect::project::GitProjectResolver;
 use crate::tui::app::{self, ConsoleConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{Theme, ThemeCatalog};
@@ -71,14 +73,28 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         if !ctx.global.demo {
             let store = store.clone();
             let stop = &stop;
+            let developer = config.who.clone();
             scope.spawn(move || {
+                // Built once: `ctx.developer()` runs `git config` and the price table is read
+                // from disk; the resolver keeps its cache of git remotes between passes.
+                let prices = match ctx.price_table() {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::warn!("background refresh disabled: {e:#}");
+                        return;
+                    }
+                };
+                let resolver = GitProjectResolver::default();
+                let env = ParseEnv {
+                    developer: &developer,
+                    prices: &prices,
+                    projects: &resolver,
+                };
+                let roots = ctx.roots(&SourceDirs::default());
                 while !stop.load(Ordering::Relaxed) {
-                    if let Err(e) = crate::cli::commands::ingest::refresh(
-                        ctx,
-                        &store,
-                        &SourceDirs::default(),
-                        false,
-                    ) {
+                    if let Err(e) =
+                        crate::cli::commands::ingest::refresh_with(&store, &roots, &env, false)
+                    {
                         tracing::warn!("background refresh failed: {e:#}");
                     }
                     std::thread::sleep(REFRESH_INTERVAL);

@@ -6,6 +6,7 @@ use crate::cli::context::Context;
 use crate::collect::ingest::{NoProgress, Progress, ingest};
 use crate::collect::parse::ParseEnv;
 use crate::collect::project::GitProjectResolver;
+use crate::collect::sources::Roots;
 use crate::collect::summary::IngestSummary;
 use crate::store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -57,11 +58,22 @@ pub fn refresh(
         prices: &prices,
         projects: &resolver,
     };
-    let roots = ctx.roots(dirs);
+    refresh_with(store, &ctx.roots(dirs), &env, show_progress)
+}
+
+/// One incremental pass with prebuilt inputs, for callers that refresh repeatedly (the
+/// console's background refresher builds developer, price table and project resolver once
+/// instead of running `git config` and re-reading prices every second).
+pub fn refresh_with(
+    store: &Store,
+    roots: &Roots,
+    env: &ParseEnv<'_>,
+    show_progress: bool,
+) -> anyhow::Result<IngestSummary> {
     let summary = if show_progress {
-        ingest(store, &roots, &env, &BarProgress::new())?
+        ingest(store, roots, env, &BarProgress::new())?
     } else {
-        ingest(store, &roots, &env, &NoProgress)?
+        ingest(store, roots, env, &NoProgress)?
     };
     tracing::info!(
         files = summary.files_seen,
