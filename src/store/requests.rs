@@ -5,9 +5,10 @@
 
 use super::batch::WriteOutcome;
 use super::queries::sync::cross_source_request_id;
+use super::queries::usage_at;
 use super::rollup::{Deltas, model_name};
 use crate::domain::dedupe::{Resolution, is_replay_pair, resolve_replay, resolve_same_key};
-use crate::domain::{Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord, TokenUsage};
+use crate::domain::{Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 const REQUEST_COLUMNS: &str = "id, session_id, dedupe_key, agent, ts, model, developer, project_id,
@@ -36,14 +37,7 @@ fn stored_from_row(row: &Row<'_>, policy: DedupePolicy) -> rusqlite::Result<Stor
             session_key: String::new(),
             ts: row.get(4)?,
             model: (model != "unknown").then_some(model),
-            usage: TokenUsage {
-                input: row.get(8)?,
-                output: row.get(9)?,
-                cache_write_5m: row.get(10)?,
-                cache_write_1h: row.get(11)?,
-                cache_read: row.get(12)?,
-                reasoning: row.get(13)?,
-            },
+            usage: usage_at(row, 8)?,
             cost: Cost {
                 amount,
                 source: CostSource::parse(&cost_source).unwrap_or(CostSource::Computed),

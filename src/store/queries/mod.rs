@@ -11,3 +11,18 @@ pub mod view_costs;
 pub mod view_live;
 pub mod view_overview;
 pub mod view_quality;
+
+use crate::domain::TokenUsage;
+
+/// Reads the six token columns in store order (input, output, cache write 5m, cache write
+/// 1h, cache read, reasoning) starting at column `first`.
+pub(crate) fn usage_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<TokenUsage> {
+    Ok(TokenUsage {
+        input: row.get(first)?,
+        output: row.get(first + 1)?,
+        cache_write_5m: row.get(first + 2)?,
+        cache_write_1h: row.get(first + 3)?,
+        cache_read: row.get(first + 4)?,
+        reasoning: row.get(first + 5)?,
+    })
+}

@@ -2,6 +2,7 @@
 //! timeline that 5-hour blocks are computed from.
 
 use super::usage::UsageFilter;
+use super::usage_at;
 use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -103,14 +104,7 @@ impl Reader {
                 started_at: r.get(7)?,
                 last_activity_at: r.get(8)?,
                 requests: r.get(9)?,
-                usage: TokenUsage {
-                    input: r.get(10)?,
-                    output: r.get(11)?,
-                    cache_write_5m: r.get(12)?,
-                    cache_write_1h: r.get(13)?,
-                    cache_read: r.get(14)?,
-                    reasoning: r.get(15)?,
-                },
+                usage: usage_at(r, 10)?,
                 cost: Money::from_micro_usd(r.get(16)?),
                 unpriced_tokens: r.get(17)?,
                 models: models
@@ -139,14 +133,7 @@ impl Reader {
             let unpriced: bool = r.get(8)?;
             Ok(TimedUsage {
                 ts: r.get(0)?,
-                usage: TokenUsage {
-                    input: r.get(1)?,
-                    output: r.get(2)?,
-                    cache_write_5m: r.get(3)?,
-                    cache_write_1h: r.get(4)?,
-                    cache_read: r.get(5)?,
-                    reasoning: r.get(6)?,
-                },
+                usage: usage_at(r, 1)?,
                 cost: Money::from_micro_usd(if unpriced { 0 } else { r.get(7)? }),
                 unpriced,
             })

@@ -2,9 +2,10 @@
 //! known, and the sync feed (rows after a cursor, filtered by the caller's role). Uses its
 //! own connection; requests, sessions and events are still written only by the writer.
 
+use super::usage_at;
 use crate::domain::{
     Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord,
-    SessionRecord, TokenUsage,
+    SessionRecord,
 };
 use crate::store::error::Result;
 use crate::store::schema;
@@ -356,14 +357,7 @@ fn request_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRecord> {
         session_key: r.get(3)?,
         ts: r.get(4)?,
         model: (model != "unknown").then_some(model),
-        usage: TokenUsage {
-            input: r.get(8)?,
-            output: r.get(9)?,
-            cache_write_5m: r.get(10)?,
-            cache_write_1h: r.get(11)?,
-            cache_read: r.get(12)?,
-            reasoning: r.get(13)?,
-        },
+        usage: usage_at(r, 8)?,
         cost: Cost {
             amount: Money::from_micro_usd(r.get(14)?),
             source: CostSource::parse(&source).unwrap_or(CostSource::Computed),

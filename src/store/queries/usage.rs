@@ -1,6 +1,7 @@
 //! Usage and cost grouped by period, agent, model, project, developer or team, read from
 //! the 15-minute rollups so the answer stays fast at millions of requests.
 
+use super::usage_at;
 use crate::domain::period::{Granularity, local_date, period_label};
 use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
@@ -177,14 +178,7 @@ impl Reader {
                 key: key.clone(),
                 label,
                 requests: r.get(7)?,
-                usage: TokenUsage {
-                    input: r.get(8)?,
-                    output: r.get(9)?,
-                    cache_write_5m: r.get(10)?,
-                    cache_write_1h: r.get(11)?,
-                    cache_read: r.get(12)?,
-                    reasoning: r.get(13)?,
-                },
+                usage: usage_at(r, 8)?,
                 cost: Money::from_micro_usd(r.get(14)?),
                 reported_cost: Money::from_micro_usd(r.get(15)?),
                 unpriced_requests: r.get(16)?,

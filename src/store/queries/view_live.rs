@@ -1,6 +1,7 @@
 //! The console's Live question: the newest sessions with their running totals (kept on the
 //! `sessions` row by the writer), and one session's timeline of requests and events.
 
+use super::usage_at;
 use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -51,30 +52,7 @@ impl Reader {
              FROM sessions s LEFT JOIN projects p ON p.id = s.project_id
              ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok(LiveSessionRow {
-                id: r.get(0)?,
-                agent: r.get(1)?,
-                session_key: r.get(2)?,
-                developer: r.get(3)?,
-                project: r.get(4)?,
-                branch: r.get(5)?,
-                model: r.get(6)?,
-                started_at: r.get(7)?,
-                last_activity_at: r.get(8)?,
-                requests: r.get(9)?,
-                usage: TokenUsage {
-                    input: r.get(10)?,
-                    output: r.get(11)?,
-                    cache_write_5m: r.get(12)?,
-                    cache_write_1h: r.get(13)?,
-                    cache_read: r.get(14)?,
-                    reasoning: r.get(15)?,
-                },
-                cost: Money::from_micro_usd(r.get(16)?),
-                unpriced_tokens: r.get(17)?,
-            })
-        })?;
+        let rows = stmt.query_map([limit as i64], live_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -98,28 +76,7 @@ impl Reader {
         for id in ids {
             let mut rows = stmt.query([id])?;
             if let Some(r) = rows.next()? {
-                out.push(LiveSessionRow {
-                    id: r.get(0)?,
-                    agent: r.get(1)?,
-                    session_key: r.get(2)?,
-                    developer: r.get(3)?,
-                    project: r.get(4)?,
-                    branch: r.get(5)?,
-                    model: r.get(6)?,
-                    started_at: r.get(7)?,
-                    last_activity_at: r.get(8)?,
-                    requests: r.get(9)?,
-                    usage: TokenUsage {
-                        input: r.get(10)?,
-                        output: r.get(11)?,
-                        cache_write_5m: r.get(12)?,
-                        cache_write_1h: r.get(13)?,
-                        cache_read: r.get(14)?,
-                        reasoning: r.get(15)?,
-                    },
-                    cost: Money::from_micro_usd(r.get(16)?),
-                    unpriced_tokens: r.get(17)?,
-                });
+                out.push(live_row(r)?);
             }
         }
         out.sort_by_key(|s| (s.started_at, s.id));
@@ -188,4 +145,23 @@ impl Reader {
             .collect::<rusqlite::Result<_>>()?;
         self.live_sessions_by_ids(&ids)
     }
+}
+
+/// One `sessions` row as Live shows it (columns as selected above).
+fn live_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LiveSessionRow> {
+    Ok(LiveSessionRow {
+        id: r.get(0)?,
+        agent: r.get(1)?,
+        session_key: r.get(2)?,
+        developer: r.get(3)?,
+        project: r.get(4)?,
+        branch: r.get(5)?,
+        model: r.get(6)?,
+        started_at: r.get(7)?,
+        last_activity_at: r.get(8)?,
+        requests: r.get(9)?,
+        usage: usage_at(r, 10)?,
+        cost: Money::from_micro_usd(r.get(16)?),
+        unpriced_tokens: r.get(17)?,
+    })
 }
