@@ -258,6 +258,10 @@ async fn overload_answers_429_with_retry_after_and_loses_nothing_accepted() {
         "{metrics}"
     );
     assert!(metrics.contains("agentdeck_queue_depth 0"));
+    assert!(
+        metrics.contains("# TYPE agentdeck_ingest_lag_seconds gauge"),
+        "{metrics}"
+    );
     t.server.shutdown().await.unwrap();
 }
 

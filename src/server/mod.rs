@@ -174,6 +174,8 @@ async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> Respon
     if let Err(e) = state.auth.authenticate(&headers).await {
         return (e.status(), e.to_string()).into_response();
     }
-    let body = state.stats.render(state.queue.depth());
+    let body = state
+        .stats
+        .render(state.queue.depth(), state.queue.lag_seconds());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

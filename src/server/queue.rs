@@ -9,7 +9,7 @@ use crate::store::queries::sync::TelemetryCounter;
 use crate::store::{DeveloperRow, WriteBatch};
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// Rows ready for the store, plus the developers seen for the first time.
@@ -70,12 +70,14 @@ pub enum Enqueued {
     Closed,
 }
 
-type Pending = (IngestJob, oneshot::Sender<Enqueued>);
+type Pending = (IngestJob, oneshot::Sender<Enqueued>, std::time::Instant);
 
 #[derive(Clone)]
 pub struct IngestQueue {
     tx: mpsc::Sender<Pending>,
     depth: Arc<AtomicUsize>,
+    /// How long the last committed group's oldest export waited for its commit, in ms.
+    lag_ms: Arc<AtomicU64>,
 }
 
 /// Merge at most this many rows into one transaction.
@@ -86,8 +88,9 @@ impl IngestQueue {
     pub fn start(backend: Backend, capacity: usize) -> (IngestQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let depth = Arc::new(AtomicUsize::new(0));
-        let task = tokio::spawn(drain(rx, backend, depth.clone()));
-        (IngestQueue { tx, depth }, task)
+        let lag_ms = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(drain(rx, backend, depth.clone(), lag_ms.clone()));
+        (IngestQueue { tx, depth, lag_ms }, task)
     }
 
     /// Jobs waiting for the writer.
@@ -95,9 +98,15 @@ impl IngestQueue {
         self.depth.load(Ordering::Relaxed)
     }
 
+    /// Seconds between accepting an export and committing it, for the last commit: how far
+    /// the store lags behind what the server has accepted.
+    pub fn lag_seconds(&self) -> f64 {
+        self.lag_ms.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
     pub async fn submit(&self, job: IngestJob) -> Enqueued {
         let (reply, answer) = oneshot::channel();
-        match self.tx.try_send((job, reply)) {
+        match self.tx.try_send((job, reply, std::time::Instant::now())) {
             Ok(()) => {
                 self.depth.fetch_add(1, Ordering::Relaxed);
             }
@@ -108,7 +117,12 @@ impl IngestQueue {
     }
 }
 
-async fn drain(mut rx: mpsc::Receiver<Pending>, backend: Backend, depth: Arc<AtomicUsize>) {
+async fn drain(
+    mut rx: mpsc::Receiver<Pending>,
+    backend: Backend,
+    depth: Arc<AtomicUsize>,
+    lag_ms: Arc<AtomicU64>,
+) {
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         let mut rows = group[0].0.rows();
@@ -125,7 +139,8 @@ async fn drain(mut rx: mpsc::Receiver<Pending>, backend: Backend, depth: Arc<Ato
         let mut batch = WriteBatch::default();
         let mut counters = Vec::new();
         let mut replies = Vec::with_capacity(group.len());
-        for (job, reply) in group {
+        let oldest = group.iter().map(|p| p.2).min();
+        for (job, reply, _) in group {
             let b = job.batch;
             batch.sessions.extend(b.sessions);
             batch.requests.extend(b.requests);
@@ -139,6 +154,9 @@ async fn drain(mut rx: mpsc::Receiver<Pending>, backend: Backend, depth: Arc<Ato
             Ok(()) => Enqueued::Stored,
             Err(e) => Enqueued::Failed(e.to_string()),
         };
+        if let Some(oldest) = oldest {
+            lag_ms.store(oldest.elapsed().as_millis() as u64, Ordering::Relaxed);
+        }
         for reply in replies {
             let _ = reply.send(outcome.clone());
         }

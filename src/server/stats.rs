@@ -1,5 +1,6 @@
 //! Counters the server keeps about itself, served as Prometheus text on `/metrics`:
-//! records received and rejected per signal, throttled requests, queue depth.
+//! records received and rejected per signal, throttled requests, queue depth, and the lag
+//! between accepting an export and committing it.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,7 +35,7 @@ impl Stats {
     }
 
     /// Prometheus text exposition format 0.0.4.
-    pub fn render(&self, queue_depth: usize) -> String {
+    pub fn render(&self, queue_depth: usize, lag_seconds: f64) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -90,6 +91,10 @@ impl Stats {
         let _ = writeln!(
             out,
             "# TYPE agentdeck_queue_depth gauge\nagentdeck_queue_depth {queue_depth}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP agentdeck_ingest_lag_seconds Time the last committed export waited between acceptance and commit.\n# TYPE agentdeck_ingest_lag_seconds gauge\nagentdeck_ingest_lag_seconds {lag_seconds:.3}"
         );
         out
     }
