@@ -25,6 +25,43 @@ pub struct SessionRecord {
     pub title: Option<String>,
 }
 
+impl SessionRecord {
+    /// Merges the many records a batch carries for one session (one per parsed line or
+    /// request) into one per (agent, session key): earliest start, latest activity, the
+    /// first non-empty developer/project/branch, the latest title. Order is kept.
+    pub fn coalesce(records: &[SessionRecord]) -> Vec<SessionRecord> {
+        let mut merged: Vec<SessionRecord> = Vec::new();
+        let mut index: std::collections::HashMap<(Agent, &str), usize> =
+            std::collections::HashMap::new();
+        for s in records {
+            match index.get(&(s.agent, s.session_key.as_str())) {
+                Some(&i) => {
+                    let m = &mut merged[i];
+                    m.started_at = m.started_at.min(s.started_at);
+                    m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
+                    if m.developer.is_empty() {
+                        m.developer.clone_from(&s.developer);
+                    }
+                    if m.project_id.is_none() {
+                        m.project_id.clone_from(&s.project_id);
+                    }
+                    if m.branch.is_none() {
+                        m.branch.clone_from(&s.branch);
+                    }
+                    if s.title.is_some() {
+                        m.title.clone_from(&s.title);
+                    }
+                }
+                None => {
+                    index.insert((s.agent, s.session_key.as_str()), merged.len());
+                    merged.push(s.clone());
+                }
+            }
+        }
+        merged
+    }
+}
+
 /// How the store resolves two rows with the same dedupe key (design.md §4, sources.md §1.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DedupePolicy {
@@ -128,4 +165,39 @@ pub struct ProjectRecord {
     /// Canonical id: `github.com/acme/api` from the git remote, else the absolute path.
     pub id: String,
     pub display_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(key: &str, start: i64, dev: &str, title: Option<&str>) -> SessionRecord {
+        SessionRecord {
+            agent: Agent::ClaudeCode,
+            session_key: key.into(),
+            source: "t".into(),
+            developer: dev.into(),
+            project_id: None,
+            branch: None,
+            started_at: start,
+            last_activity_at: start,
+            title: title.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn coalesce_merges_per_session_and_keeps_order() {
+        let merged = SessionRecord::coalesce(&[
+            rec("a", 5, "", None),
+            rec("b", 1, "x", None),
+            rec("a", 2, "dev", Some("t1")),
+            rec("a", 9, "other", Some("t2")),
+        ]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].session_key, "a");
+        assert_eq!((merged[0].started_at, merged[0].last_activity_at), (2, 9));
+        assert_eq!(merged[0].developer, "dev");
+        assert_eq!(merged[0].title.as_deref(), Some("t2"));
+        assert_eq!(merged[1].session_key, "b");
+    }
 }

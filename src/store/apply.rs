@@ -59,7 +59,7 @@ pub fn apply_batch(
         topics.insert("developers");
     }
 
-    for s in coalesce_sessions(&batch.sessions) {
+    for s in SessionRecord::coalesce(&batch.sessions) {
         let id = upsert_session(tx, &s)?;
         session_ids.insert((s.agent, s.session_key.clone()), id);
         out.sessions_touched += 1;
@@ -167,35 +167,6 @@ pub fn apply_batch(
         topics.insert("sources");
     }
     Ok((out, topics))
-}
-
-/// Merges the many records a parser emits for one session into one.
-fn coalesce_sessions(records: &[SessionRecord]) -> Vec<SessionRecord> {
-    let mut merged: Vec<SessionRecord> = Vec::new();
-    let mut index: HashMap<(Agent, &str), usize> = HashMap::new();
-    for s in records {
-        match index.get(&(s.agent, s.session_key.as_str())) {
-            Some(&i) => {
-                let m = &mut merged[i];
-                m.started_at = m.started_at.min(s.started_at);
-                m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
-                if m.project_id.is_none() {
-                    m.project_id.clone_from(&s.project_id);
-                }
-                if m.branch.is_none() {
-                    m.branch.clone_from(&s.branch);
-                }
-                if s.title.is_some() {
-                    m.title.clone_from(&s.title);
-                }
-            }
-            None => {
-                index.insert((s.agent, s.session_key.as_str()), merged.len());
-                merged.push(s.clone());
-            }
-        }
-    }
-    merged
 }
 
 /// Resolves copies inside the batch first, so the database sees each key once.

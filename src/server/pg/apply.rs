@@ -95,7 +95,7 @@ impl PgStore {
             .await?;
         }
         let mut sessions: HashMap<(Agent, String), i64> = HashMap::new();
-        for chunk in coalesce_sessions(&batch.sessions).chunks(1_000) {
+        for chunk in SessionRecord::coalesce(&batch.sessions).chunks(1_000) {
             upsert_sessions(&tx, chunk, &mut sessions).await?;
         }
         let mut deltas = Deltas::default();
@@ -194,38 +194,6 @@ async fn session_for(
     let id = upsert_session(tx, &minimal).await?;
     cache.insert((agent, key.to_string()), id);
     Ok(id)
-}
-
-/// Merges the many records a batch carries for one session (one per request) into one.
-fn coalesce_sessions(records: &[SessionRecord]) -> Vec<SessionRecord> {
-    let mut merged: Vec<SessionRecord> = Vec::new();
-    let mut index: HashMap<(Agent, &str), usize> = HashMap::new();
-    for s in records {
-        match index.get(&(s.agent, s.session_key.as_str())) {
-            Some(&i) => {
-                let m = &mut merged[i];
-                m.started_at = m.started_at.min(s.started_at);
-                m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
-                if m.developer.is_empty() {
-                    m.developer.clone_from(&s.developer);
-                }
-                if m.project_id.is_none() {
-                    m.project_id.clone_from(&s.project_id);
-                }
-                if m.branch.is_none() {
-                    m.branch.clone_from(&s.branch);
-                }
-                if s.title.is_some() {
-                    m.title.clone_from(&s.title);
-                }
-            }
-            None => {
-                index.insert((s.agent, s.session_key.as_str()), merged.len());
-                merged.push(s.clone());
-            }
-        }
-    }
-    merged
 }
 
 /// Stored rows whose `column` is one of `values`.
