@@ -37,6 +37,14 @@ pub fn period_label(date: NaiveDate, granularity: Granularity) -> String {
 
 /// UTC milliseconds of local midnight starting `date` (the first valid instant of the day
 /// when midnight falls in a DST gap).
+/// The starts of `days` consecutive local days from `first`, plus the start of the day after:
+/// bin edges for a per-day series.
+pub fn local_day_edges(first: NaiveDate, days: i64, tz: Tz) -> Vec<i64> {
+    (0..=days)
+        .map(|i| local_day_start_ms(first + Duration::days(i), tz))
+        .collect()
+}
+
 pub fn local_day_start_ms(date: NaiveDate, tz: Tz) -> i64 {
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
     let mut probe = midnight;

@@ -1,5 +1,5 @@
 //! Whole-store jobs that run on the writer thread: re-pricing after a price-table change
-//! (rollups and session totals are rebuilt from `requests` in the same transaction).
+//! (rollup tiers and session totals are rebuilt from `requests` in the same transaction).
 
 use crate::domain::{Cost, TokenUsage};
 use rusqlite::{Transaction, params};
@@ -89,5 +89,6 @@ fn rebuild_aggregates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
                          THEN input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read
                          ELSE 0 END), 0)
               FROM requests WHERE requests.session_id = sessions.id);",
-    )
+    )?;
+    tx.execute_batch(&super::rollup::refill_coarse_tiers_sql())
 }

@@ -1,5 +1,6 @@
-//! Running aggregates kept in the same transaction as `requests`: the 15-minute `rollups`
-//! and the per-session totals. Deltas are summed in memory and flushed once per batch.
+//! Running aggregates kept in the same transaction as `requests`: the rollup tiers
+//! (15-minute `rollups`, `rollups_hour`, `rollups_day`) and the per-session totals. Deltas
+//! are summed in memory per 15-minute bucket and flushed once per batch into every tier.
 
 use crate::domain::{CostSource, RequestRecord, TokenUsage};
 use rusqlite::{Transaction, params};
@@ -10,6 +11,59 @@ pub const BUCKET_MS: i64 = 15 * 60 * 1000;
 
 pub fn bucket_of(ts: i64) -> i64 {
     ts.div_euclid(BUCKET_MS) * BUCKET_MS
+}
+
+/// One rollup table: the same key and measures, buckets `width_ms` wide (UTC-aligned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tier {
+    pub table: &'static str,
+    pub width_ms: i64,
+}
+
+pub const QUARTER: Tier = Tier {
+    table: "rollups",
+    width_ms: BUCKET_MS,
+};
+pub const HOUR: Tier = Tier {
+    table: "rollups_hour",
+    width_ms: 3_600_000,
+};
+pub const DAY: Tier = Tier {
+    table: "rollups_day",
+    width_ms: 86_400_000,
+};
+
+/// Finest first; each width divides the next.
+pub const TIERS: [Tier; 3] = [QUARTER, HOUR, DAY];
+
+impl Tier {
+    pub fn floor(self, ts: i64) -> i64 {
+        ts.div_euclid(self.width_ms) * self.width_ms
+    }
+
+    pub fn ceil(self, ts: i64) -> i64 {
+        self.floor(ts + self.width_ms - 1)
+    }
+}
+
+/// SQL that recomputes the coarser tiers from the 15-minute rows (after a rebuild).
+pub fn refill_coarse_tiers_sql() -> String {
+    let mut sql = String::new();
+    let mut from = QUARTER.table;
+    for tier in &TIERS[1..] {
+        let (t, w) = (tier.table, tier.width_ms);
+        sql.push_str(&format!(
+            "DELETE FROM {t};
+             INSERT INTO {t} SELECT bucket_start - ((bucket_start % {w}) + {w}) % {w},
+                 developer, project_id, agent, model, sum(requests), sum(input_tokens),
+                 sum(output_tokens), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read),
+                 sum(reasoning_tokens), sum(cost_micro_usd), sum(reported_micro_usd),
+                 sum(unpriced_requests), sum(unpriced_tokens)
+             FROM {from} GROUP BY 1, 2, 3, 4, 5;\n"
+        ));
+        from = tier.table;
+    }
+    sql
 }
 
 /// The stored name of a request's model.
@@ -41,6 +95,15 @@ pub struct Totals {
 }
 
 impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.requests += other.requests;
+        self.usage += other.usage;
+        self.cost_micro_usd += other.cost_micro_usd;
+        self.reported_micro_usd += other.reported_micro_usd;
+        self.unpriced_requests += other.unpriced_requests;
+        self.unpriced_tokens += other.unpriced_tokens;
+    }
+
     fn apply(&mut self, r: &RequestRecord, sign: i64) {
         self.requests += sign;
         let mut u = r.usage;
@@ -100,56 +163,22 @@ impl Deltas {
     }
 
     pub fn flush(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO rollups (bucket_start, developer, project_id, agent, model, requests,
-                 input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
-                 reasoning_tokens, cost_micro_usd, reported_micro_usd, unpriced_requests, unpriced_tokens)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-             ON CONFLICT (bucket_start, developer, project_id, agent, model) DO UPDATE SET
-                 requests = requests + excluded.requests,
-                 input_tokens = input_tokens + excluded.input_tokens,
-                 output_tokens = output_tokens + excluded.output_tokens,
-                 cache_write_5m = cache_write_5m + excluded.cache_write_5m,
-                 cache_write_1h = cache_write_1h + excluded.cache_write_1h,
-                 cache_read = cache_read + excluded.cache_read,
-                 reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-                 cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
-                 reported_micro_usd = reported_micro_usd + excluded.reported_micro_usd,
-                 unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-                 unpriced_tokens = unpriced_tokens + excluded.unpriced_tokens",
-        )?;
-        for ((bucket, developer, project, agent, model), t) in &self.rollups {
-            if *t == Totals::default() {
-                continue;
-            }
-            let u = &t.usage;
-            upsert.execute(params![
-                bucket,
-                developer,
-                project,
-                agent,
-                model,
-                t.requests,
-                u.input,
-                u.output,
-                u.cache_write_5m,
-                u.cache_write_1h,
-                u.cache_read,
-                u.reasoning,
-                t.cost_micro_usd,
-                t.reported_micro_usd,
-                t.unpriced_requests,
-                t.unpriced_tokens
-            ])?;
-        }
-        // Buckets emptied by removals (rewinds, replaced copies) disappear.
-        let mut prune = tx.prepare_cached(
-            "DELETE FROM rollups WHERE bucket_start = ?1 AND developer = ?2 AND project_id = ?3
-               AND agent = ?4 AND model = ?5 AND requests = 0",
-        )?;
-        for ((bucket, developer, project, agent, model), t) in &self.rollups {
-            if t.requests < 0 {
-                prune.execute(params![bucket, developer, project, agent, model])?;
+        for tier in TIERS {
+            if tier == QUARTER {
+                flush_tier(tx, tier, &self.rollups)?;
+            } else {
+                let mut folded: HashMap<RollupKey, Totals> = HashMap::new();
+                for ((bucket, developer, project, agent, model), t) in &self.rollups {
+                    let key = (
+                        tier.floor(*bucket),
+                        developer.clone(),
+                        project.clone(),
+                        *agent,
+                        model.clone(),
+                    );
+                    folded.entry(key).or_default().add(t);
+                }
+                flush_tier(tx, tier, &folded)?;
             }
         }
         let mut session = tx.prepare_cached(
@@ -177,6 +206,67 @@ impl Deltas {
         }
         Ok(())
     }
+}
+
+fn flush_tier(
+    tx: &Transaction<'_>,
+    tier: Tier,
+    deltas: &HashMap<RollupKey, Totals>,
+) -> rusqlite::Result<()> {
+    let table = tier.table;
+    let mut upsert = tx.prepare_cached(&format!(
+        "INSERT INTO {table} (bucket_start, developer, project_id, agent, model, requests,
+             input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
+             reasoning_tokens, cost_micro_usd, reported_micro_usd, unpriced_requests, unpriced_tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (bucket_start, developer, project_id, agent, model) DO UPDATE SET
+             requests = requests + excluded.requests,
+             input_tokens = input_tokens + excluded.input_tokens,
+             output_tokens = output_tokens + excluded.output_tokens,
+             cache_write_5m = cache_write_5m + excluded.cache_write_5m,
+             cache_write_1h = cache_write_1h + excluded.cache_write_1h,
+             cache_read = cache_read + excluded.cache_read,
+             reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+             cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
+             reported_micro_usd = reported_micro_usd + excluded.reported_micro_usd,
+             unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+             unpriced_tokens = unpriced_tokens + excluded.unpriced_tokens"
+    ))?;
+    for ((bucket, developer, project, agent, model), t) in deltas {
+        if *t == Totals::default() {
+            continue;
+        }
+        let u = &t.usage;
+        upsert.execute(params![
+            bucket,
+            developer,
+            project,
+            agent,
+            model,
+            t.requests,
+            u.input,
+            u.output,
+            u.cache_write_5m,
+            u.cache_write_1h,
+            u.cache_read,
+            u.reasoning,
+            t.cost_micro_usd,
+            t.reported_micro_usd,
+            t.unpriced_requests,
+            t.unpriced_tokens
+        ])?;
+    }
+    // Buckets emptied by removals (rewinds, replaced copies) disappear.
+    let mut prune = tx.prepare_cached(&format!(
+        "DELETE FROM {table} WHERE bucket_start = ?1 AND developer = ?2 AND project_id = ?3
+           AND agent = ?4 AND model = ?5 AND requests = 0"
+    ))?;
+    for ((bucket, developer, project, agent, model), t) in deltas {
+        if t.requests < 0 {
+            prune.execute(params![bucket, developer, project, agent, model])?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ const APPLICATION_ID: i64 = 0x4167_446b;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_server.sql")),
+    (3, include_str!("migrations/0003_rollup_tiers.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

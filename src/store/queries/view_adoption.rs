@@ -1,13 +1,16 @@
 //! The console's Adoption question: which developers were active on which local days
-//! (from hourly rollups and vendor day rows), and who belongs to which team.
+//! (from the rollup tiers and vendor day rows), and who belongs to which team.
 
+use super::rollup_scan::{Bins, Grain};
 use crate::store::Reader;
 use crate::store::error::Result;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActivityFacts {
-    /// (developer, agent, hour start ms) with at least one request.
-    pub agent_hours: Vec<(String, String, i64)>,
+    /// (developer, agent, day index) with at least one request, indices into the caller's
+    /// day edges.
+    pub agent_days: Vec<(String, String, usize)>,
     /// (developer, source, `YYYY-MM-DD`) vendor days with any suggestions or requests.
     pub vendor_days: Vec<(String, String, String)>,
     /// (developer id, display label, team).
@@ -15,14 +18,29 @@ pub struct ActivityFacts {
 }
 
 impl Reader {
-    pub fn activity_facts(&self, since_ms: i64, since_day: &str) -> Result<ActivityFacts> {
+    /// `day_edges` are the local day starts (plus the next day's); `since_day` is the first
+    /// day as `YYYY-MM-DD`, for vendor day rows.
+    pub fn activity_facts(&self, day_edges: &[i64], since_day: &str) -> Result<ActivityFacts> {
         let mut f = ActivityFacts::default();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT developer, agent, (bucket_start / 3600000) * 3600000 FROM rollups
-             WHERE bucket_start >= ?1 AND requests > 0 GROUP BY 1, 2, 3",
-        )?;
-        let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        f.agent_hours = rows.collect::<rusqlite::Result<_>>()?;
+        let mut requests: HashMap<(String, String), Vec<i64>> = HashMap::new();
+        let bins = Bins::new(day_edges.iter().copied());
+        let grain = Grain {
+            developer: true,
+            agent: true,
+            ..Grain::default()
+        };
+        self.scan_rollups(&bins, grain, |bin, row, sign| {
+            let key = (row.developer.to_string(), row.agent.to_string());
+            requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin] += sign * row.requests;
+        })?;
+        for ((developer, agent), days) in requests {
+            for (i, n) in days.into_iter().enumerate() {
+                if n > 0 {
+                    f.agent_days.push((developer.clone(), agent.clone(), i));
+                }
+            }
+        }
+        f.agent_days.sort();
         let mut stmt = self.conn.prepare_cached(
             "SELECT developer, source, day FROM daily_usage
              WHERE day >= ?1 AND developer <> '' AND (suggestions > 0 OR requests > 0)",

@@ -1,11 +1,13 @@
 //! The console's Costs question: spend per group (team, project, developer, agent or model)
-//! inside a filter, split per developer so the console can flag outliers, plus hourly spend
-//! per group for trend sparklines and vendor acceptance per developer. Reads `rollups` only.
+//! inside a filter, split per developer so the console can flag outliers, plus spend per
+//! group per local day for trend sparklines and vendor acceptance per developer. Reads the
+//! rollup tiers through [`Reader::scan_rollups`]; team and project names are mapped in Rust.
 
+use super::rollup_scan::{Bins, Grain, RollupRow};
 use crate::domain::Money;
 use crate::store::Reader;
 use crate::store::error::Result;
-use rusqlite::types::Value;
+use std::collections::HashMap;
 
 /// A dimension of the cost tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,17 +19,67 @@ pub enum CostDim {
     Model,
 }
 
-impl CostDim {
-    fn column(self) -> &'static str {
-        match self {
-            CostDim::Team => "coalesce(d.team, 'unassigned')",
-            CostDim::Project => {
-                "coalesce(p.display_name, nullif(r.project_id, ''), '(no project)')"
-            }
-            CostDim::Developer => "r.developer",
-            CostDim::Agent => "r.agent",
-            CostDim::Model => "r.model",
+/// Names the cost tree shows for a rollup row: a developer's team and a project's display
+/// name (two small tables, read once per query).
+struct DimNames {
+    teams: HashMap<String, String>,
+    projects: HashMap<String, String>,
+}
+
+impl DimNames {
+    fn load(reader: &Reader) -> Result<DimNames> {
+        let mut stmt = reader
+            .conn
+            .prepare_cached("SELECT id, team FROM developers WHERE team IS NOT NULL")?;
+        let teams = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = reader.conn.prepare_cached(
+            "SELECT id, display_name FROM projects WHERE display_name IS NOT NULL",
+        )?;
+        let projects = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(DimNames { teams, projects })
+    }
+
+    /// The row's value on one dimension.
+    fn key<'a>(&'a self, dim: CostDim, row: &RollupRow<'a>) -> &'a str {
+        match dim {
+            CostDim::Team => self
+                .teams
+                .get(row.developer)
+                .map_or("unassigned", String::as_str),
+            CostDim::Project => match self.projects.get(row.project_id) {
+                Some(name) => name,
+                None if row.project_id.is_empty() => "(no project)",
+                None => row.project_id,
+            },
+            CostDim::Developer => row.developer,
+            CostDim::Agent => row.agent,
+            CostDim::Model => row.model,
         }
+    }
+
+    /// The key columns a scan needs to group by `group` under `filters`.
+    fn grain(group: CostDim, filters: &[(CostDim, String)], developer: bool) -> Grain {
+        let mut g = Grain {
+            developer,
+            ..Grain::default()
+        };
+        for dim in filters.iter().map(|(d, _)| *d).chain([group]) {
+            match dim {
+                CostDim::Team | CostDim::Developer => g.developer = true,
+                CostDim::Project => g.project = true,
+                CostDim::Agent => g.agent = true,
+                CostDim::Model => g.model = true,
+            }
+        }
+        g
+    }
+
+    fn matches(&self, filters: &[(CostDim, String)], row: &RollupRow<'_>) -> bool {
+        filters.iter().all(|(dim, v)| self.key(*dim, row) == v)
     }
 }
 
@@ -50,59 +102,86 @@ pub struct CostCell {
     pub unpriced_requests: i64,
 }
 
-fn where_clause(q: &CostQuery, args: &mut Vec<Value>) -> String {
-    let mut sql = String::from(" WHERE r.bucket_start >= ? AND r.bucket_start < ?");
-    args.push(Value::Integer(q.since_ms));
-    args.push(Value::Integer(q.until_ms));
-    for (dim, value) in &q.filters {
-        sql.push_str(&format!(" AND {} = ?", dim.column()));
-        args.push(Value::Text(value.clone()));
-    }
-    sql
-}
-
-const FROM: &str = " FROM rollups r LEFT JOIN developers d ON d.id = r.developer LEFT JOIN projects p ON p.id = r.project_id";
-
 impl Reader {
-    /// Spend per (group key, developer) in the query's range and filters.
+    /// Spend per (group key, developer) in the query's range and filters, by key then
+    /// developer.
     pub fn cost_cells(&self, q: &CostQuery, group: CostDim) -> Result<Vec<CostCell>> {
-        let mut args = Vec::new();
-        let sql = format!(
-            "SELECT {k}, r.developer, sum(r.requests),
-                    sum(r.input_tokens + r.output_tokens + r.cache_write_5m + r.cache_write_1h + r.cache_read),
-                    sum(r.cost_micro_usd), sum(r.unpriced_requests)
-             {FROM}{w} GROUP BY 1, 2",
-            k = group.column(),
-            w = where_clause(q, &mut args),
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok(CostCell {
-                key: r.get(0)?,
-                developer: r.get(1)?,
-                requests: r.get(2)?,
-                tokens: r.get(3)?,
-                cost: Money::from_micro_usd(r.get(4)?),
-                unpriced_requests: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let names = DimNames::load(self)?;
+        let mut by_key: HashMap<String, HashMap<String, CostCell>> = HashMap::new();
+        let grain = DimNames::grain(group, &q.filters, true);
+        self.scan_rollups(
+            &Bins::range(q.since_ms, q.until_ms),
+            grain,
+            |_, row, sign| {
+                if !names.matches(&q.filters, row) {
+                    return;
+                }
+                let key = names.key(group, row);
+                let devs = match by_key.get_mut(key) {
+                    Some(devs) => devs,
+                    None => by_key.entry(key.to_string()).or_default(),
+                };
+                let cell = match devs.get_mut(row.developer) {
+                    Some(cell) => cell,
+                    None => devs
+                        .entry(row.developer.to_string())
+                        .or_insert_with(|| CostCell {
+                            key: key.to_string(),
+                            developer: row.developer.to_string(),
+                            requests: 0,
+                            tokens: 0,
+                            cost: Money::ZERO,
+                            unpriced_requests: 0,
+                        }),
+                };
+                cell.requests += sign * row.requests;
+                cell.tokens += sign * row.tokens;
+                cell.cost += Money::from_micro_usd(sign * row.cost_micro_usd);
+                cell.unpriced_requests += sign * row.unpriced_requests;
+            },
+        )?;
+        let mut cells: Vec<CostCell> = by_key
+            .into_values()
+            .flat_map(HashMap::into_values)
+            .filter(|c| c.requests != 0)
+            .collect();
+        cells.sort_by(|a, b| (&a.key, &a.developer).cmp(&(&b.key, &b.developer)));
+        Ok(cells)
     }
 
-    /// Spend per (group key, hour start) in the range; the caller folds hours into local days.
-    pub fn cost_hours(&self, q: &CostQuery, group: CostDim) -> Result<Vec<(String, i64, Money)>> {
-        let mut args = Vec::new();
-        let sql = format!(
-            "SELECT {k}, (r.bucket_start / 3600000) * 3600000, sum(r.cost_micro_usd)
-             {FROM}{w} GROUP BY 1, 2",
-            k = group.column(),
-            w = where_clause(q, &mut args),
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((r.get(0)?, r.get(1)?, Money::from_micro_usd(r.get(2)?)))
+    /// Spend per group key in each bin `[edges[i], edges[i + 1])` (e.g. local days), by key.
+    /// Keys without requests in any bin are left out.
+    pub fn cost_series(
+        &self,
+        filters: &[(CostDim, String)],
+        group: CostDim,
+        edges: &[i64],
+    ) -> Result<Vec<(String, Vec<Money>)>> {
+        let names = DimNames::load(self)?;
+        let bins = Bins::new(edges.iter().copied());
+        let mut by_key: HashMap<String, (i64, Vec<i64>)> = HashMap::new();
+        let grain = DimNames::grain(group, filters, false);
+        self.scan_rollups(&bins, grain, |bin, row, sign| {
+            if !names.matches(filters, row) {
+                return;
+            }
+            let key = names.key(group, row);
+            let (requests, series) = match by_key.get_mut(key) {
+                Some(v) => v,
+                None => by_key
+                    .entry(key.to_string())
+                    .or_insert_with(|| (0, vec![0; bins.len()])),
+            };
+            *requests += sign * row.requests;
+            series[bin] += sign * row.cost_micro_usd;
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut out: Vec<(String, Vec<Money>)> = by_key
+            .into_iter()
+            .filter(|(_, (requests, _))| *requests != 0)
+            .map(|(k, (_, s))| (k, s.into_iter().map(Money::from_micro_usd).collect()))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
     }
 
     /// Team monthly budgets (teams without one are left out).

@@ -134,16 +134,24 @@ impl Reader {
         Ok(out.split_off(skip))
     }
 
-    /// Sessions active in `[since, until)`, for work-session grouping (Replay).
+    /// Sessions active in `[since, until)` (the newest 5,000 starts), oldest start first, for
+    /// work-session grouping (Replay). One statement; `model` is left `None` (looking up
+    /// each session's newest request would cost a `requests` probe per session).
     pub fn sessions_between(&self, since_ms: i64, until_ms: i64) -> Result<Vec<LiveSessionRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT s.id FROM sessions s WHERE s.last_activity_at >= ?1 AND s.started_at < ?2
-             ORDER BY s.started_at LIMIT 5000",
+            "SELECT s.id, s.agent, s.session_key, s.developer, coalesce(p.display_name, s.project_id), s.branch,
+                    NULL, s.started_at, s.last_activity_at, s.requests, s.input_tokens, s.output_tokens,
+                    s.cache_write_5m, s.cache_write_1h, s.cache_read, s.reasoning_tokens,
+                    s.cost_micro_usd, s.unpriced_tokens
+             FROM sessions s LEFT JOIN projects p ON p.id = s.project_id
+             WHERE s.last_activity_at >= ?1 AND s.started_at < ?2
+             ORDER BY s.started_at DESC, s.id DESC LIMIT 5000",
         )?;
-        let ids: Vec<i64> = stmt
-            .query_map([since_ms, until_ms], |r| r.get(0))?
+        let mut out: Vec<LiveSessionRow> = stmt
+            .query_map([since_ms, until_ms], live_row)?
             .collect::<rusqlite::Result<_>>()?;
-        self.live_sessions_by_ids(&ids)
+        out.reverse();
+        Ok(out)
     }
 }
 

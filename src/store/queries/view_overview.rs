@@ -1,10 +1,12 @@
 //! The console's Overview question: today's sessions and agent mix, tokens, acceptance,
 //! spend today / month-to-date against budgets, and daily spend for the sparkline.
-//! Aggregates come from `rollups` and `sessions`, never from raw requests.
+//! Aggregates come from the rollup tiers and `sessions`, never from raw requests.
 
+use super::rollup_scan::{Bins, Grain};
 use crate::domain::Money;
 use crate::store::Reader;
 use crate::store::error::Result;
+use std::collections::HashMap;
 
 /// Raw figures for the Overview; the console formats and derives (forecast, shares).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,17 +28,30 @@ pub struct OverviewFigures {
     pub suggestions_7d: i64,
     pub acceptances_7d: i64,
     pub lines_accepted_7d: i64,
-    /// Spend per 15-minute bucket start since `since` (folded into days by the caller).
-    pub spend_buckets: Vec<(i64, Money)>,
+    /// Spend per local day of [`OverviewBounds::day_edges`], oldest first.
+    pub spend_by_day: Vec<Money>,
+    /// Today's spend per developer (developers with requests today).
+    pub spend_today_by_developer: Vec<(String, Money)>,
 }
 
 /// UTC millisecond bounds the Overview needs (computed by the caller in its time zone).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverviewBounds {
     pub now_ms: i64,
-    pub today_start_ms: i64,
+    /// Local day starts, oldest first, ending with tomorrow's: the last day is today. They
+    /// reach back at least to the start of the month.
+    pub day_edges: Vec<i64>,
     pub month_start_ms: i64,
-    pub trend_start_ms: i64,
+}
+
+impl OverviewBounds {
+    fn today_start_ms(&self) -> i64 {
+        let n = self.day_edges.len();
+        self.day_edges
+            .get(n.saturating_sub(2))
+            .copied()
+            .unwrap_or(self.now_ms)
+    }
 }
 
 impl Reader {
@@ -48,12 +63,15 @@ impl Reader {
     ) -> Result<OverviewFigures> {
         let mut f = OverviewFigures::default();
         {
+            // Named index: without statistics the planner would walk every session in agent
+            // order to avoid a sort, instead of today's few hundred by activity.
             let mut stmt = self.conn.prepare_cached(
                 "SELECT agent, count(*), coalesce(sum(last_activity_at - started_at), 0)
-                 FROM sessions WHERE last_activity_at >= ?1 GROUP BY agent ORDER BY count(*) DESC, agent",
+                 FROM sessions INDEXED BY sessions_by_activity WHERE last_activity_at >= ?1
+                 GROUP BY agent ORDER BY count(*) DESC, agent",
             )?;
             let mut total_ms = 0i64;
-            let rows = stmt.query_map([b.today_start_ms], |r| {
+            let rows = stmt.query_map([b.today_start_ms()], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)?,
@@ -74,22 +92,7 @@ impl Reader {
             .conn
             .prepare_cached("SELECT count(*) FROM sessions WHERE last_activity_at >= ?1")?
             .query_row([b.now_ms - 5 * 60_000], |r| r.get(0))?;
-        let (tokens, output, spend_today): (i64, i64, i64) = self.conn.prepare_cached(
-            "SELECT coalesce(sum(input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read), 0),
-                    coalesce(sum(output_tokens), 0), coalesce(sum(cost_micro_usd), 0)
-             FROM rollups WHERE bucket_start >= ?1",
-        )?
-        .query_row([b.today_start_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        f.tokens_today = tokens;
-        f.output_tokens_today = output;
-        f.spend_today = Money::from_micro_usd(spend_today);
-        f.spend_month = Money::from_micro_usd(
-            self.conn
-                .prepare_cached(
-                    "SELECT coalesce(sum(cost_micro_usd), 0) FROM rollups WHERE bucket_start >= ?1",
-                )?
-                .query_row([b.month_start_ms], |r| r.get(0))?,
-        );
+        self.overview_spend(b, &mut f)?;
         let budget: Option<i64> = self
             .conn
             .prepare_cached("SELECT sum(budget_micro_usd_month) FROM teams")?
@@ -101,15 +104,52 @@ impl Reader {
         )?
         .query_row([week_ago_day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         (f.suggestions_7d, f.acceptances_7d, f.lines_accepted_7d) = (s, a, l);
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT bucket_start, sum(cost_micro_usd) FROM rollups WHERE bucket_start >= ?1
-             GROUP BY bucket_start ORDER BY bucket_start",
-        )?;
-        let rows = stmt.query_map([b.trend_start_ms], |r| {
-            Ok((r.get::<_, i64>(0)?, Money::from_micro_usd(r.get(1)?)))
-        })?;
-        f.spend_buckets = rows.collect::<rusqlite::Result<_>>()?;
         Ok(f)
+    }
+
+    /// Spend per local day, today's tokens and spend per developer, month to date: one scan
+    /// of the rollup tiers over the days of `b`.
+    fn overview_spend(&self, b: &OverviewBounds, f: &mut OverviewFigures) -> Result<()> {
+        let bins = Bins::new(b.day_edges.iter().copied());
+        let today = bins.len().checked_sub(1);
+        let mut by_day = vec![0i64; bins.len()];
+        let mut today_devs: HashMap<String, (i64, i64)> = HashMap::new();
+        let (mut tokens, mut output) = (0i64, 0i64);
+        let grain = Grain {
+            developer: true,
+            ..Grain::default()
+        };
+        self.scan_rollups(&bins, grain, |bin, row, sign| {
+            by_day[bin] += sign * row.cost_micro_usd;
+            if Some(bin) == today {
+                tokens += sign * row.tokens;
+                output += sign * row.output_tokens;
+                let dev = match today_devs.get_mut(row.developer) {
+                    Some(d) => d,
+                    None => today_devs.entry(row.developer.to_string()).or_default(),
+                };
+                dev.0 += sign * row.requests;
+                dev.1 += sign * row.cost_micro_usd;
+            }
+        })?;
+        f.tokens_today = tokens;
+        f.output_tokens_today = output;
+        f.spend_today = Money::from_micro_usd(today.map_or(0, |i| by_day[i]));
+        f.spend_month = Money::from_micro_usd(
+            by_day
+                .iter()
+                .zip(&b.day_edges)
+                .filter(|(_, start)| **start >= b.month_start_ms)
+                .map(|(v, _)| v)
+                .sum(),
+        );
+        f.spend_by_day = by_day.into_iter().map(Money::from_micro_usd).collect();
+        f.spend_today_by_developer = today_devs
+            .into_iter()
+            .filter(|(_, (requests, _))| *requests != 0)
+            .map(|(dev, (_, cost))| (dev, Money::from_micro_usd(cost)))
+            .collect();
+        Ok(())
     }
 
     /// The newest activity anywhere in the store (for the status bar's data age).

@@ -12,7 +12,7 @@
 //! ```
 
 use super::DrawCtx;
-use crate::domain::period::{local_date, local_day_start_ms};
+use crate::domain::period::{local_date, local_day_edges};
 use crate::store::{Reader, Result};
 use crate::tui::state::Screen;
 use crate::tui::widgets::{bar, shade, table};
@@ -72,13 +72,13 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
     let today = local_date(now_ms, tz);
     let first = today - Duration::days((WEEKS * 7) as i64 - 1);
     let facts = reader.activity_facts(
-        local_day_start_ms(first, tz),
+        &local_day_edges(first, (WEEKS * 7) as i64, tz),
         &first.format("%Y-%m-%d").to_string(),
     )?;
     let mut active: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
     let mut agent_devs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (dev, agent, hour) in &facts.agent_hours {
-        let day = local_date(*hour, tz);
+    for (dev, agent, i) in &facts.agent_days {
+        let day = first + Duration::days(*i as i64);
         active.insert((dev.clone(), day));
         if (today - day).num_days() < 7 {
             agent_devs

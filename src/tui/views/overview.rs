@@ -16,8 +16,7 @@
 use super::DrawCtx;
 use crate::domain::Money;
 use crate::domain::alerts::AlertState;
-use crate::domain::period::{local_date, local_day_start_ms};
-use crate::store::queries::view_costs::{CostDim, CostQuery};
+use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::view_overview::{OverviewBounds, OverviewFigures};
 use crate::store::{Reader, Result};
 use crate::tui::format;
@@ -74,22 +73,22 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<OverviewModel> {
     let today = local_date(now_ms, tz);
     let month_first = today.with_day(1).unwrap_or(today);
     let trend_first = today - Duration::days(29);
+    let first = trend_first.min(month_first);
     let bounds = OverviewBounds {
         now_ms,
-        today_start_ms: local_day_start_ms(today, tz),
+        day_edges: local_day_edges(first, (today - first).num_days() + 1, tz),
         month_start_ms: local_day_start_ms(month_first, tz),
-        trend_start_ms: local_day_start_ms(trend_first, tz),
     };
     let week_ago = (today - Duration::days(6)).format("%Y-%m-%d").to_string();
     let figures = reader.overview_figures(&bounds, &week_ago)?;
-    let mut daily_spend = vec![0i64; 30];
-    for (bucket, cost) in &figures.spend_buckets {
-        let day = local_date(*bucket, tz);
-        let i = (day - trend_first).num_days();
-        if (0..30).contains(&i) {
-            daily_spend[i as usize] += cost.micro_usd();
-        }
-    }
+    let skip = (trend_first - first).num_days() as usize;
+    let mut daily_spend: Vec<i64> = figures
+        .spend_by_day
+        .iter()
+        .skip(skip)
+        .map(|m| m.micro_usd())
+        .collect();
+    daily_spend.resize(30, 0);
     let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
         .unwrap_or_default()
         .with_timezone(&tz)
@@ -114,16 +113,7 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<OverviewModel> {
             a.severity != "warning",
         )
     });
-    let today_q = CostQuery {
-        since_ms: bounds.today_start_ms,
-        until_ms: now_ms + 86_400_000,
-        filters: Vec::new(),
-    };
-    let mut spenders: std::collections::BTreeMap<String, Money> = Default::default();
-    for c in reader.cost_cells(&today_q, CostDim::Developer)? {
-        *spenders.entry(c.key).or_default() += c.cost;
-    }
-    let mut top_spenders: Vec<(String, Money)> = spenders.into_iter().collect();
+    let mut top_spenders: Vec<(String, Money)> = figures.spend_today_by_developer.clone();
     top_spenders.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top_spenders.truncate(8);
     Ok(OverviewModel {

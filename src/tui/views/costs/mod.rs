@@ -4,7 +4,7 @@
 
 use super::DrawCtx;
 use crate::domain::Money;
-use crate::domain::period::{local_date, local_day_start_ms};
+use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
 use crate::store::{Reader, Result};
 use crate::tui::format;
@@ -119,13 +119,17 @@ pub fn load(
         since_ms: local_day_start_ms(today.with_day(1).unwrap_or(today), tz),
         ..q.clone()
     };
-    let month_cells = reader.cost_cells(&month_q, dim)?;
-    let trend_first = today - Duration::days(TREND_DAYS - 1);
-    let trend_q = CostQuery {
-        since_ms: local_day_start_ms(trend_first, tz),
-        ..q.clone()
+    let month_cells = if month_q == q {
+        cells.clone()
+    } else {
+        reader.cost_cells(&month_q, dim)?
     };
-    let hours = reader.cost_hours(&trend_q, dim)?;
+    let trend_first = today - Duration::days(TREND_DAYS - 1);
+    let trend_edges: Vec<i64> = local_day_edges(trend_first, TREND_DAYS, tz)
+        .into_iter()
+        .map(|e| e.min(until_ms))
+        .collect();
+    let trends = reader.cost_series(path, dim, &trend_edges)?;
     let budgets: BTreeMap<String, Money> = reader.team_budgets()?.into_iter().collect();
     let since_day = (today - Duration::days(29)).format("%Y-%m-%d").to_string();
     let acceptance: BTreeMap<String, f64> = reader
@@ -151,15 +155,14 @@ pub fn load(
         .into_iter()
         .map(|(k, v)| (k, v.iter().map(|c| c.cost).sum()))
         .collect();
-    let mut trend_by_key: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
-    for (key, hour, cost) in &hours {
-        let i = (local_date(*hour, tz) - trend_first).num_days();
-        if (0..TREND_DAYS).contains(&i) {
-            trend_by_key
-                .entry(key.as_str())
-                .or_insert_with(|| vec![0; TREND_DAYS as usize])[i as usize] += cost.micro_usd();
-        }
-    }
+    let trend_by_key: BTreeMap<&str, Vec<i64>> = trends
+        .iter()
+        .map(|(key, days)| {
+            let mut v: Vec<i64> = days.iter().map(|m| m.micro_usd()).collect();
+            v.resize(TREND_DAYS as usize, 0);
+            (key.as_str(), v)
+        })
+        .collect();
     let mut rows: Vec<CostRow> = fold(&cells)
         .into_iter()
         .map(|(key, cs)| {
