@@ -5,7 +5,8 @@
 //!
 //! The store is built once into `$CARGO_TARGET_DIR/bench-10m.db` (several minutes) and reused
 //! by later runs; the instant it was built for sits next to it in `bench-10m.db.now`.
-//! `BENCH_REQUESTS=N` builds a smaller store instead (to a different file).
+//! `BENCH_REQUESTS=N` builds a smaller store instead (to a different file). `BENCH_TZ=<IANA
+//! zone>` runs the views in that zone (default UTC; other offsets read more finer-tier rows).
 
 use agentdeck::domain::{
     Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, TokenUsage,
@@ -256,6 +257,12 @@ fn bench(c: &mut Criterion) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(if benchmarking { 10_000_000 } else { 20_000 });
+    let tz: chrono_tz::Tz = match std::env::var("BENCH_TZ") {
+        Ok(name) => name
+            .parse()
+            .expect("BENCH_TZ: an IANA zone such as Asia/Kolkata"),
+        Err(_) => chrono_tz::UTC,
+    };
     let (store, now) = big_store(requests);
     let reader = store.reader().expect("reader");
 
@@ -273,12 +280,12 @@ fn bench(c: &mut Criterion) {
             now_ms: now.timestamp_millis(),
         };
         queries.bench_function(view.name(), |b| {
-            b.iter(|| load::load(&reader, black_box(&req), chrono_tz::UTC).map(|_| ()))
+            b.iter(|| load::load(&reader, black_box(&req), tz).map(|_| ()))
         });
     }
     queries.finish();
 
-    let mut h = Harness::new(&store, now, chrono_tz::UTC, false).expect("harness");
+    let mut h = Harness::new(&store, now, tz, false).expect("harness");
     let Ok(mut term) = Terminal::new(TestBackend::new(200, 60));
     let mut frames = c.benchmark_group("frame_200x60_10M");
     frames

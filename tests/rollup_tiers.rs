@@ -1,12 +1,16 @@
 //! The rollup tiers (15-minute, hourly, daily UTC) stay equal through additions, replaced
-//! copies and rebuilds, and reading them over local days in any time zone gives exactly the
-//! per-request sums — checked against an oracle computed from the requests themselves, in
+//! copies and rebuilds, and reading them over local days, weeks and months in any time zone
+//! (console series, Adoption's active days, `report` periods) gives exactly the per-request
+//! sums — checked against an oracle computed from the requests themselves, in
 //! zones with whole-hour, half-hour, 45-minute and DST offsets.
 
-use agentdeck::domain::period::local_day_edges;
+use agentdeck::domain::period::{
+    Granularity, local_date, local_day_edges, local_day_start_ms, period_label,
+};
 use agentdeck::domain::{
     Agent, Cost, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
 };
+use agentdeck::store::queries::usage::{UsageFilter, UsageGroup};
 use agentdeck::store::queries::view_costs::{CostDim, CostQuery};
 use agentdeck::store::{Maintenance, Store, WriteBatch};
 use chrono::NaiveDate;
@@ -227,6 +231,51 @@ fn local_day_series_are_exact_in_every_kind_of_time_zone() {
             })
             .collect();
         assert_eq!(got, want, "active days in {name}");
+    }
+}
+
+#[test]
+fn reports_by_day_week_and_month_match_the_requests_in_each_zone() {
+    let (_dir, store, requests) = populated();
+    let reader = store.reader().unwrap();
+    for name in [
+        "UTC",
+        "America/New_York",
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+    ] {
+        let tz: Tz = name.parse().unwrap();
+        for g in [Granularity::Day, Granularity::Week, Granularity::Month] {
+            let since = local_day_start_ms(NaiveDate::from_ymd_opt(2026, 3, 5).unwrap(), tz);
+            let filter = UsageFilter {
+                since_ms: Some(since),
+                agent: Some("claude_code".into()),
+                ..UsageFilter::default()
+            };
+            let mut want: BTreeMap<String, (i64, i64, i64, BTreeSet<String>)> = BTreeMap::new();
+            for r in requests
+                .iter()
+                .filter(|r| r.agent == Agent::ClaudeCode && bucket(r.ts) >= since)
+            {
+                let e = want
+                    .entry(period_label(local_date(bucket(r.ts), tz), g))
+                    .or_default();
+                e.0 += 1;
+                e.1 += r.usage.input;
+                e.2 += r.cost.amount.micro_usd();
+                e.3.insert(r.model.clone().unwrap());
+            }
+            let got: BTreeMap<String, (i64, i64, i64, BTreeSet<String>)> = reader
+                .usage_by(&filter, UsageGroup::Period(g), tz)
+                .unwrap()
+                .into_iter()
+                .map(|u| {
+                    let v = (u.requests, u.usage.input, u.cost.micro_usd(), u.models);
+                    (u.key, v)
+                })
+                .collect();
+            assert_eq!(got, want, "{g:?} report in {name}");
+        }
     }
 }
 

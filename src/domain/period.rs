@@ -57,6 +57,34 @@ pub fn local_day_start_ms(date: NaiveDate, tz: Tz) -> i64 {
     Utc.from_utc_datetime(&midnight).timestamp_millis()
 }
 
+/// The first local date of the period after the one starting at `start`.
+pub fn next_period_start(start: NaiveDate, granularity: Granularity) -> NaiveDate {
+    match granularity {
+        Granularity::Day => start + Duration::days(1),
+        Granularity::Week => start + Duration::days(7),
+        Granularity::Month => start
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(start + Duration::days(31)),
+    }
+}
+
+/// Bin edges for `[since, until)` split at local period starts: `since`, every period start
+/// strictly inside, `until`.
+pub fn period_edges(since_ms: i64, until_ms: i64, granularity: Granularity, tz: Tz) -> Vec<i64> {
+    let mut edges = vec![since_ms];
+    let mut start = period_start(local_date(since_ms, tz), granularity);
+    loop {
+        start = next_period_start(start, granularity);
+        let ms = local_day_start_ms(start, tz);
+        if ms >= until_ms {
+            break;
+        }
+        edges.push(ms);
+    }
+    edges.push(until_ms);
+    edges
+}
+
 /// UTC range `[start, end)` covering local dates `since..=until`; either side may be open.
 pub fn local_range_ms(
     since: Option<NaiveDate>,

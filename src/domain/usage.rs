@@ -28,6 +28,18 @@ impl TokenUsage {
     pub fn is_zero(&self) -> bool {
         self.total() == 0 && self.reasoning == 0
     }
+
+    /// Every count multiplied by `k` (−1 for a removal).
+    pub fn scaled(&self, k: i64) -> TokenUsage {
+        TokenUsage {
+            input: k * self.input,
+            output: k * self.output,
+            cache_write_5m: k * self.cache_write_5m,
+            cache_write_1h: k * self.cache_write_1h,
+            cache_read: k * self.cache_read,
+            reasoning: k * self.reasoning,
+        }
+    }
 }
 
 impl AddAssign for TokenUsage {

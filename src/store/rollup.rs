@@ -96,28 +96,22 @@ pub struct Totals {
 
 impl Totals {
     fn add(&mut self, other: &Totals) {
-        self.requests += other.requests;
-        self.usage += other.usage;
-        self.cost_micro_usd += other.cost_micro_usd;
-        self.reported_micro_usd += other.reported_micro_usd;
-        self.unpriced_requests += other.unpriced_requests;
-        self.unpriced_tokens += other.unpriced_tokens;
+        self.add_scaled(other, 1);
+    }
+
+    /// Adds `k × other` (k = −1 subtracts).
+    pub fn add_scaled(&mut self, other: &Totals, k: i64) {
+        self.requests += k * other.requests;
+        self.usage += other.usage.scaled(k);
+        self.cost_micro_usd += k * other.cost_micro_usd;
+        self.reported_micro_usd += k * other.reported_micro_usd;
+        self.unpriced_requests += k * other.unpriced_requests;
+        self.unpriced_tokens += k * other.unpriced_tokens;
     }
 
     fn apply(&mut self, r: &RequestRecord, sign: i64) {
         self.requests += sign;
-        let mut u = r.usage;
-        for v in [
-            &mut u.input,
-            &mut u.output,
-            &mut u.cache_write_5m,
-            &mut u.cache_write_1h,
-            &mut u.cache_read,
-            &mut u.reasoning,
-        ] {
-            *v *= sign;
-        }
-        self.usage += u;
+        self.usage += r.usage.scaled(sign);
         match r.cost.source {
             CostSource::Unpriced => {
                 self.unpriced_requests += sign;

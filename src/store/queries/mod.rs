@@ -2,6 +2,7 @@
 //! and returns plain structs; nothing outside the store sees SQL.
 
 pub mod alerts_admin;
+mod names;
 pub mod rollup_scan;
 pub mod sessions;
 pub mod source_status;

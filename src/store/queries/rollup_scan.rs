@@ -9,7 +9,8 @@
 
 use crate::store::Reader;
 use crate::store::error::Result;
-use crate::store::rollup::{DAY, HOUR, QUARTER, Tier};
+use crate::store::queries::usage_at;
+use crate::store::rollup::{DAY, HOUR, QUARTER, Tier, Totals};
 
 /// Consecutive half-open bins `[edges[i], edges[i + 1])` in UTC milliseconds. A 15-minute
 /// bucket belongs to the bin holding its start, so edges are rounded up to the grid.
@@ -46,6 +47,11 @@ impl Bins {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The start of bin `i` (`i < len()`).
+    pub fn start(&self, i: usize) -> i64 {
+        self.edges[i]
     }
 
     /// The bin holding `ts`, if any.
@@ -115,13 +121,25 @@ impl Grain {
     }
 }
 
-/// One rollup row as read: borrowed key columns and the measures the console sums.
+/// One rollup row as read: borrowed key columns and its measures.
 #[derive(Debug)]
-pub struct RollupRow<'a> {
+pub struct RollupRow<'a, M = Spend> {
     pub developer: &'a str,
     pub project_id: &'a str,
     pub agent: &'a str,
     pub model: &'a str,
+    pub m: M,
+}
+
+/// What a scan sums per row: SQL expressions over one rollup row, and how to read them back.
+pub trait Measures: Sized {
+    const COLUMNS: &'static [&'static str];
+    fn read(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self>;
+}
+
+/// The measures the console shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spend {
     pub requests: i64,
     /// Input + output + cache writes + cache reads (reasoning is inside output).
     pub tokens: i64,
@@ -131,14 +149,53 @@ pub struct RollupRow<'a> {
     pub unpriced_requests: i64,
 }
 
-/// The measures, as SQL over one row (`sum` wraps each when aggregating).
-const MEASURES: [&str; 5] = [
-    "requests",
-    "input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read",
-    "output_tokens",
-    "cost_micro_usd",
-    "unpriced_requests",
-];
+impl Measures for Spend {
+    const COLUMNS: &'static [&'static str] = &[
+        "requests",
+        "input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read",
+        "output_tokens",
+        "cost_micro_usd",
+        "unpriced_requests",
+    ];
+
+    fn read(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Spend> {
+        Ok(Spend {
+            requests: r.get(i)?,
+            tokens: r.get(i + 1)?,
+            output_tokens: r.get(i + 2)?,
+            cost_micro_usd: r.get(i + 3)?,
+            unpriced_requests: r.get(i + 4)?,
+        })
+    }
+}
+
+/// Every measure a rollup row has (reports).
+impl Measures for Totals {
+    const COLUMNS: &'static [&'static str] = &[
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "cache_write_5m",
+        "cache_write_1h",
+        "cache_read",
+        "reasoning_tokens",
+        "cost_micro_usd",
+        "reported_micro_usd",
+        "unpriced_requests",
+        "unpriced_tokens",
+    ];
+
+    fn read(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Totals> {
+        Ok(Totals {
+            requests: r.get(i)?,
+            usage: usage_at(r, i + 1)?,
+            cost_micro_usd: r.get(i + 7)?,
+            reported_micro_usd: r.get(i + 8)?,
+            unpriced_requests: r.get(i + 9)?,
+            unpriced_tokens: r.get(i + 10)?,
+        })
+    }
+}
 
 /// Which rows to read for a set of bins.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -209,11 +266,11 @@ impl Reader {
     /// Calls `visit(bin, row, sign)` for every rollup contribution to `bins`; summing
     /// `sign × measures` per bin (and key) gives the exact totals. A key whose summed
     /// `requests` is zero had no requests in that bin.
-    pub fn scan_rollups(
+    pub fn scan_rollups<M: Measures>(
         &self,
         bins: &Bins,
         grain: Grain,
-        mut visit: impl FnMut(usize, &RollupRow<'_>, i64),
+        mut visit: impl FnMut(usize, &RollupRow<'_, M>, i64),
     ) -> Result<()> {
         let plan = plan(bins);
         if let Some((first, owners)) = &plan.days {
@@ -238,13 +295,13 @@ impl Reader {
         Ok(())
     }
 
-    fn read_tier(
+    fn read_tier<M: Measures>(
         &self,
         tier: Tier,
         grain: Grain,
         lo: i64,
         hi: i64,
-        mut f: impl FnMut(i64, &RollupRow<'_>),
+        mut f: impl FnMut(i64, &RollupRow<'_, M>),
     ) -> Result<()> {
         let table = tier.table;
         let sql = if grain == Grain::ALL {
@@ -252,14 +309,18 @@ impl Reader {
                 "SELECT bucket_start, {}, {} FROM {table}
                  WHERE bucket_start >= ?1 AND bucket_start < ?2",
                 grain.select(),
-                MEASURES.join(", ")
+                M::COLUMNS.join(", ")
             )
         } else {
             format!(
                 "SELECT bucket_start, {}, {} FROM {table}
                  WHERE bucket_start >= ?1 AND bucket_start < ?2 GROUP BY {}",
                 grain.select(),
-                MEASURES.map(|m| format!("sum({m})")).join(", "),
+                M::COLUMNS
+                    .iter()
+                    .map(|m| format!("sum({m})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 grain.group_by()
             )
         };
@@ -271,11 +332,7 @@ impl Reader {
                 project_id: text(r, 2)?,
                 agent: text(r, 3)?,
                 model: text(r, 4)?,
-                requests: r.get(5)?,
-                tokens: r.get(6)?,
-                output_tokens: r.get(7)?,
-                cost_micro_usd: r.get(8)?,
-                unpriced_requests: r.get(9)?,
+                m: M::read(r, 5)?,
             };
             f(r.get(0)?, &row);
         }

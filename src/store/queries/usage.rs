@@ -1,13 +1,14 @@
 //! Usage and cost grouped by period, agent, model, project, developer or team, read from
-//! the 15-minute rollups so the answer stays fast at millions of requests.
+//! the rollup tiers (see `rollup_scan.rs`) so the answer stays fast at millions of requests.
 
-use super::usage_at;
-use crate::domain::period::{Granularity, local_date, period_label};
+use super::names::Names;
+use super::rollup_scan::{Bins, Grain, RollupRow};
+use crate::domain::period::{Granularity, local_date, period_edges, period_label};
 use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
 use crate::store::error::Result;
+use crate::store::rollup::{BUCKET_MS, Totals};
 use chrono_tz::Tz;
-use rusqlite::types::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,143 +60,118 @@ impl UsageRow {
     }
 }
 
+/// Whether a rollup row passes the report's filters.
+fn keeps(names: &Names, f: &UsageFilter, row: &RollupRow<'_, Totals>) -> bool {
+    f.agent.as_deref().is_none_or(|a| row.agent == a)
+        && f.project
+            .as_deref()
+            .is_none_or(|p| names.is_project(row.project_id, p))
+        && f.developer
+            .as_deref()
+            .is_none_or(|d| names.is_developer(row.developer, d))
+        && f.team
+            .as_deref()
+            .is_none_or(|t| names.team(row.developer) == t)
+}
+
+/// The row's group key and its label.
+fn key(
+    names: &Names,
+    group: UsageGroup,
+    bin_label: &str,
+    row: &RollupRow<'_, Totals>,
+) -> (String, String) {
+    let dup = |s: &str| (s.to_string(), s.to_string());
+    match group {
+        UsageGroup::Period(_) => dup(bin_label),
+        UsageGroup::Agent => dup(row.agent),
+        UsageGroup::Model => dup(row.model),
+        UsageGroup::Project => (
+            row.project_id.to_string(),
+            names.project_label(row.project_id).to_string(),
+        ),
+        UsageGroup::Developer => dup(row.developer),
+        UsageGroup::Team => dup(names.team(row.developer)),
+    }
+}
+
 impl Reader {
-    /// Rows sorted by key (periods chronologically), never including empty groups.
+    /// Rows sorted by key (periods chronologically), never including empty groups. Reads
+    /// the rollup tiers: whole UTC days from the daily rows, period edges exact in `tz`.
     pub fn usage_by(
         &self,
         filter: &UsageFilter,
         group: UsageGroup,
         tz: Tz,
     ) -> Result<Vec<UsageRow>> {
-        // Join only what the grouping or a filter needs: at a million requests the joins
-        // are most of the query's time.
-        let needs_developers =
-            group == UsageGroup::Team || filter.team.is_some() || filter.developer.is_some();
-        let needs_projects = group == UsageGroup::Project || filter.project.is_some();
-        let project_name = if needs_projects {
-            "coalesce(p.display_name, r.project_id)"
-        } else {
-            "r.project_id"
+        let Some((first, last)) = self.rollup_extent()? else {
+            return Ok(Vec::new());
         };
-        let team = if needs_developers {
-            "coalesce(d.team, 'unassigned')"
-        } else {
-            "'unassigned'"
+        let since = filter.since_ms.unwrap_or(first);
+        let until = filter.until_ms.unwrap_or(last + BUCKET_MS);
+        if since >= until {
+            return Ok(Vec::new());
+        }
+        let edges = match group {
+            UsageGroup::Period(g) => period_edges(since, until, g, tz),
+            _ => vec![since, until],
         };
-        let mut sql = format!(
-            "SELECT r.bucket_start, r.agent, r.model, r.project_id, {project_name},
-                    r.developer, {team},
-                    sum(r.requests), sum(r.input_tokens), sum(r.output_tokens), sum(r.cache_write_5m),
-                    sum(r.cache_write_1h), sum(r.cache_read), sum(r.reasoning_tokens),
-                    sum(r.cost_micro_usd), sum(r.reported_micro_usd), sum(r.unpriced_requests),
-                    sum(r.unpriced_tokens)
-             FROM rollups r"
-        );
-        if needs_developers {
-            sql.push_str(" LEFT JOIN developers d ON d.id = r.developer");
-        }
-        if needs_projects {
-            sql.push_str(" LEFT JOIN projects p ON p.id = r.project_id");
-        }
-        sql.push_str(" WHERE 1 = 1");
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(since) = filter.since_ms {
-            sql.push_str(" AND r.bucket_start >= ?");
-            args.push(Value::Integer(since));
-        }
-        if let Some(until) = filter.until_ms {
-            sql.push_str(" AND r.bucket_start < ?");
-            args.push(Value::Integer(until));
-        }
-        if let Some(agent) = &filter.agent {
-            sql.push_str(" AND r.agent = ?");
-            args.push(Value::Text(agent.clone()));
-        }
-        if let Some(project) = &filter.project {
-            sql.push_str(" AND (r.project_id = ? OR p.display_name = ?)");
-            args.push(Value::Text(project.clone()));
-            args.push(Value::Text(project.clone()));
-        }
-        if let Some(developer) = &filter.developer {
-            sql.push_str(" AND (r.developer = ? OR d.handle = ? OR d.email = ?)");
-            for _ in 0..3 {
-                args.push(Value::Text(developer.clone()));
+        let bins = Bins::new(edges);
+        let labels: Vec<String> = match group {
+            UsageGroup::Period(g) => (0..bins.len())
+                .map(|i| period_label(local_date(bins.start(i), tz), g))
+                .collect(),
+            _ => vec![String::new(); bins.len()],
+        };
+        let names = Names::load(self)?;
+        let grain = Grain {
+            developer: matches!(group, UsageGroup::Developer | UsageGroup::Team)
+                || filter.developer.is_some()
+                || filter.team.is_some(),
+            agent: group == UsageGroup::Agent || filter.agent.is_some(),
+            project: group == UsageGroup::Project || filter.project.is_some(),
+            model: true,
+        };
+        // (key, model) → (label, totals), signed sums; a model is listed under a key only if
+        // it has requests there.
+        let mut sums: BTreeMap<(String, String), (String, Totals)> = BTreeMap::new();
+        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<'_, Totals>, sign| {
+            if !keeps(&names, filter, row) {
+                return;
             }
-        }
-        if let Some(team) = &filter.team {
-            sql.push_str(" AND coalesce(d.team, 'unassigned') = ?");
-            args.push(Value::Text(team.clone()));
-        }
-        // Group by everything that can be a key; the fold below picks the key.
-        let key_cols = match group {
-            UsageGroup::Period(_) => "r.bucket_start, r.model",
-            UsageGroup::Agent => "r.agent, r.model",
-            UsageGroup::Model => "r.model",
-            UsageGroup::Project => "r.project_id, r.model",
-            UsageGroup::Developer => "r.developer, r.model",
-            UsageGroup::Team => "coalesce(d.team, 'unassigned'), r.model",
-        };
-        sql.push_str(" GROUP BY ");
-        sql.push_str(key_cols);
-
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+            let (key, label) = key(&names, group, &labels[bin], row);
+            sums.entry((key, row.model.to_string()))
+                .or_insert_with(|| (label, Totals::default()))
+                .1
+                .add_scaled(&row.m, sign);
+        })?;
         let mut folded: BTreeMap<String, UsageRow> = BTreeMap::new();
-        let mut last_label: Option<(i64, String)> = None;
-        while let Some(r) = rows.next()? {
-            let bucket: i64 = r.get(0)?;
-            let model: String = r.get(2)?;
-            let (key, label) = match group {
-                UsageGroup::Period(g) => {
-                    // Rows arrive ordered by bucket: compute each bucket's label once.
-                    if last_label.as_ref().is_none_or(|(b, _)| *b != bucket) {
-                        last_label = Some((bucket, period_label(local_date(bucket, tz), g)));
-                    }
-                    let label = last_label
-                        .as_ref()
-                        .map(|(_, l)| l.clone())
-                        .unwrap_or_default();
-                    (label.clone(), label)
-                }
-                UsageGroup::Agent => dup(r.get(1)?),
-                UsageGroup::Model => dup(model.clone()),
-                UsageGroup::Project => {
-                    let id: String = r.get(3)?;
-                    let name: Option<String> = r.get(4)?;
-                    let label = name.filter(|n| !n.is_empty()).unwrap_or_else(|| {
-                        if id.is_empty() {
-                            "(no project)".into()
-                        } else {
-                            id.clone()
-                        }
-                    });
-                    (id, label)
-                }
-                UsageGroup::Developer => dup(r.get(5)?),
-                UsageGroup::Team => dup(r.get(6)?),
-            };
-            let row = UsageRow {
-                key: key.clone(),
-                label,
-                requests: r.get(7)?,
-                usage: usage_at(r, 8)?,
-                cost: Money::from_micro_usd(r.get(14)?),
-                reported_cost: Money::from_micro_usd(r.get(15)?),
-                unpriced_requests: r.get(16)?,
-                unpriced_tokens: r.get(17)?,
-                models: BTreeSet::from([model]),
-            };
-            match folded.get_mut(&key) {
-                Some(existing) => existing.absorb(&row),
-                None => {
-                    folded.insert(key, row);
-                }
+        for ((key, model), (label, t)) in sums {
+            if t.requests == 0 {
+                continue;
             }
+            let row = folded.entry(key.clone()).or_insert_with(|| UsageRow {
+                key,
+                label,
+                ..UsageRow::default()
+            });
+            row.requests += t.requests;
+            row.usage += t.usage;
+            row.cost += Money::from_micro_usd(t.cost_micro_usd);
+            row.reported_cost += Money::from_micro_usd(t.reported_micro_usd);
+            row.unpriced_requests += t.unpriced_requests;
+            row.unpriced_tokens += t.unpriced_tokens;
+            row.models.insert(model);
         }
-        Ok(folded.into_values().filter(|r| r.requests != 0).collect())
+        Ok(folded.into_values().collect())
     }
-}
 
-fn dup(s: String) -> (String, String) {
-    (s.clone(), s)
+    /// The first and last 15-minute bucket with any rollup, if any.
+    fn rollup_extent(&self) -> Result<Option<(i64, i64)>> {
+        let (first, last): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached("SELECT min(bucket_start), max(bucket_start) FROM rollups")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(first.zip(last))
+    }
 }

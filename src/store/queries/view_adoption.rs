@@ -1,7 +1,7 @@
 //! The console's Adoption question: which developers were active on which local days
 //! (from the rollup tiers and vendor day rows), and who belongs to which team.
 
-use super::rollup_scan::{Bins, Grain};
+use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::store::Reader;
 use crate::store::error::Result;
 use std::collections::HashMap;
@@ -29,9 +29,10 @@ impl Reader {
             agent: true,
             ..Grain::default()
         };
-        self.scan_rollups(&bins, grain, |bin, row, sign| {
+        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
             let key = (row.developer.to_string(), row.agent.to_string());
-            requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin] += sign * row.requests;
+            requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin] +=
+                sign * row.m.requests;
         })?;
         for ((developer, agent), days) in requests {
             for (i, n) in days.into_iter().enumerate() {

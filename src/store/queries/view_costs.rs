@@ -3,7 +3,8 @@
 //! group per local day for trend sparklines and vendor acceptance per developer. Reads the
 //! rollup tiers through [`Reader::scan_rollups`]; team and project names are mapped in Rust.
 
-use super::rollup_scan::{Bins, Grain, RollupRow};
+use super::names::Names;
+use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::domain::Money;
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -19,42 +20,19 @@ pub enum CostDim {
     Model,
 }
 
-/// Names the cost tree shows for a rollup row: a developer's team and a project's display
-/// name (two small tables, read once per query).
-struct DimNames {
-    teams: HashMap<String, String>,
-    projects: HashMap<String, String>,
-}
+/// Names the cost tree shows for a rollup row: a developer's team, a project's display name.
+struct DimNames(Names);
 
 impl DimNames {
     fn load(reader: &Reader) -> Result<DimNames> {
-        let mut stmt = reader
-            .conn
-            .prepare_cached("SELECT id, team FROM developers WHERE team IS NOT NULL")?;
-        let teams = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = reader.conn.prepare_cached(
-            "SELECT id, display_name FROM projects WHERE display_name IS NOT NULL",
-        )?;
-        let projects = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(DimNames { teams, projects })
+        Ok(DimNames(Names::load(reader)?))
     }
 
     /// The row's value on one dimension.
-    fn key<'a>(&'a self, dim: CostDim, row: &RollupRow<'a>) -> &'a str {
+    fn key<'a>(&'a self, dim: CostDim, row: &RollupRow<'a, Spend>) -> &'a str {
         match dim {
-            CostDim::Team => self
-                .teams
-                .get(row.developer)
-                .map_or("unassigned", String::as_str),
-            CostDim::Project => match self.projects.get(row.project_id) {
-                Some(name) => name,
-                None if row.project_id.is_empty() => "(no project)",
-                None => row.project_id,
-            },
+            CostDim::Team => self.0.team(row.developer),
+            CostDim::Project => self.0.project_label(row.project_id),
             CostDim::Developer => row.developer,
             CostDim::Agent => row.agent,
             CostDim::Model => row.model,
@@ -78,7 +56,7 @@ impl DimNames {
         g
     }
 
-    fn matches(&self, filters: &[(CostDim, String)], row: &RollupRow<'_>) -> bool {
+    fn matches(&self, filters: &[(CostDim, String)], row: &RollupRow<'_, Spend>) -> bool {
         filters.iter().all(|(dim, v)| self.key(*dim, row) == v)
     }
 }
@@ -112,7 +90,7 @@ impl Reader {
         self.scan_rollups(
             &Bins::range(q.since_ms, q.until_ms),
             grain,
-            |_, row, sign| {
+            |_, row: &RollupRow<Spend>, sign| {
                 if !names.matches(&q.filters, row) {
                     return;
                 }
@@ -134,10 +112,10 @@ impl Reader {
                             unpriced_requests: 0,
                         }),
                 };
-                cell.requests += sign * row.requests;
-                cell.tokens += sign * row.tokens;
-                cell.cost += Money::from_micro_usd(sign * row.cost_micro_usd);
-                cell.unpriced_requests += sign * row.unpriced_requests;
+                cell.requests += sign * row.m.requests;
+                cell.tokens += sign * row.m.tokens;
+                cell.cost += Money::from_micro_usd(sign * row.m.cost_micro_usd);
+                cell.unpriced_requests += sign * row.m.unpriced_requests;
             },
         )?;
         let mut cells: Vec<CostCell> = by_key
@@ -161,7 +139,7 @@ impl Reader {
         let bins = Bins::new(edges.iter().copied());
         let mut by_key: HashMap<String, (i64, Vec<i64>)> = HashMap::new();
         let grain = DimNames::grain(group, filters, false);
-        self.scan_rollups(&bins, grain, |bin, row, sign| {
+        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
             if !names.matches(filters, row) {
                 return;
             }
@@ -172,8 +150,8 @@ impl Reader {
                     .entry(key.to_string())
                     .or_insert_with(|| (0, vec![0; bins.len()])),
             };
-            *requests += sign * row.requests;
-            series[bin] += sign * row.cost_micro_usd;
+            *requests += sign * row.m.requests;
+            series[bin] += sign * row.m.cost_micro_usd;
         })?;
         let mut out: Vec<(String, Vec<Money>)> = by_key
             .into_iter()

@@ -2,7 +2,7 @@
 //! spend today / month-to-date against budgets, and daily spend for the sparkline.
 //! Aggregates come from the rollup tiers and `sessions`, never from raw requests.
 
-use super::rollup_scan::{Bins, Grain};
+use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::domain::Money;
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -119,17 +119,17 @@ impl Reader {
             developer: true,
             ..Grain::default()
         };
-        self.scan_rollups(&bins, grain, |bin, row, sign| {
-            by_day[bin] += sign * row.cost_micro_usd;
+        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
+            by_day[bin] += sign * row.m.cost_micro_usd;
             if Some(bin) == today {
-                tokens += sign * row.tokens;
-                output += sign * row.output_tokens;
+                tokens += sign * row.m.tokens;
+                output += sign * row.m.output_tokens;
                 let dev = match today_devs.get_mut(row.developer) {
                     Some(d) => d,
                     None => today_devs.entry(row.developer.to_string()).or_default(),
                 };
-                dev.0 += sign * row.requests;
-                dev.1 += sign * row.cost_micro_usd;
+                dev.0 += sign * row.m.requests;
+                dev.1 += sign * row.m.cost_micro_usd;
             }
         })?;
         f.tokens_today = tokens;
