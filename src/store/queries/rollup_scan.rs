@@ -169,6 +169,18 @@ impl Measures for Spend {
     }
 }
 
+/// Just the request count (activity).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Requests(pub i64);
+
+impl Measures for Requests {
+    const COLUMNS: &'static [&'static str] = &["requests"];
+
+    fn read(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Requests> {
+        Ok(Requests(r.get(i)?))
+    }
+}
+
 /// Every measure a rollup row has (reports).
 impl Measures for Totals {
     const COLUMNS: &'static [&'static str] = &[

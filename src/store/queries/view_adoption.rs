@@ -1,7 +1,7 @@
 //! The console's Adoption question: which developers were active on which local days
 //! (from the rollup tiers and vendor day rows), and who belongs to which team.
 
-use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
+use super::rollup_scan::{Bins, Grain, Requests, RollupRow};
 use crate::store::Reader;
 use crate::store::error::Result;
 use std::collections::HashMap;
@@ -29,10 +29,9 @@ impl Reader {
             agent: true,
             ..Grain::default()
         };
-        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
+        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Requests>, sign| {
             let key = (row.developer.to_string(), row.agent.to_string());
-            requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin] +=
-                sign * row.m.requests;
+            requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin] += sign * row.m.0;
         })?;
         for ((developer, agent), days) in requests {
             for (i, n) in days.into_iter().enumerate() {
