@@ -19,7 +19,7 @@ pub struct Bins {
     edges: Vec<i64>,
 }
 
-/// Edges are clamped to this span (±69 years around 1970 and 2040) so "all time" stays cheap.
+/// Edges are clamped to about 1900–2109, so an open range stays a bounded walk over days.
 const EARLIEST_MS: i64 = -(1 << 41);
 const LATEST_MS: i64 = 1 << 42;
 

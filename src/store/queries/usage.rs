@@ -48,18 +48,6 @@ pub struct UsageRow {
     pub models: BTreeSet<String>,
 }
 
-impl UsageRow {
-    pub fn absorb(&mut self, other: &UsageRow) {
-        self.requests += other.requests;
-        self.usage += other.usage;
-        self.cost += other.cost;
-        self.reported_cost += other.reported_cost;
-        self.unpriced_requests += other.unpriced_requests;
-        self.unpriced_tokens += other.unpriced_tokens;
-        self.models.extend(other.models.iter().cloned());
-    }
-}
-
 /// Whether a rollup row passes the report's filters.
 fn keeps(names: &Names, f: &UsageFilter, row: &RollupRow<'_, Totals>) -> bool {
     f.agent.as_deref().is_none_or(|a| row.agent == a)
