@@ -263,14 +263,40 @@ async fn members_read_only_their_rows_from_postgres() {
                 .map(|r| r["developer"].as_str().unwrap().to_string())
                 .collect();
             devs.sort();
-            devs
+            // Each developer of the page comes with the team the server knows.
+            let teams: Vec<String> = page["developers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {}",
+                        d["id"].as_str().unwrap(),
+                        d["team"].as_str().unwrap()
+                    )
+                })
+                .collect();
+            (devs, teams)
         }
     };
-    assert_eq!(sync(tokens[1].clone()).await, vec!["ann@x.io"]);
-    assert_eq!(sync(tokens[2].clone()).await, vec!["ann@x.io", "bob@x.io"]);
+    assert_eq!(
+        sync(tokens[1].clone()).await,
+        (vec!["ann@x.io".into()], vec!["ann@x.io platform".into()])
+    );
+    assert_eq!(
+        sync(tokens[2].clone()).await.1,
+        vec!["ann@x.io platform", "bob@x.io platform"]
+    );
     assert_eq!(
         sync(tokens[0].clone()).await,
-        vec!["ann@x.io", "bob@x.io", "eve@y.io"]
+        (
+            vec!["ann@x.io".into(), "bob@x.io".into(), "eve@y.io".into()],
+            vec![
+                "ann@x.io platform".into(),
+                "bob@x.io platform".into(),
+                "eve@y.io unassigned".into()
+            ]
+        )
     );
     let id = backend.tokens(false).await.unwrap()[1].id;
     assert!(backend.revoke_token(id, 1).await.unwrap());

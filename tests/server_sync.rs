@@ -14,7 +14,8 @@ use agentdeck::domain::{
 };
 use agentdeck::server::auth::{generate_token, hash_token};
 use agentdeck::store::queries::sync::ServerDb;
-use agentdeck::store::{Store, WriteBatch};
+use agentdeck::store::queries::usage::{UsageFilter, UsageGroup};
+use agentdeck::store::{DeveloperRow, Store, WriteBatch};
 use server_support::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -158,6 +159,15 @@ async fn a_manager_syncs_the_team_a_member_only_themselves_and_resync_adds_nothi
         local_i64(&path, "SELECT sum(cost_micro_usd) FROM rollups"),
         900
     );
+    // Each synced developer comes with the server's team, so Costs and `report team` group
+    // by it.
+    let teams = store
+        .reader()
+        .unwrap()
+        .usage_by(&UsageFilter::default(), UsageGroup::Team, chrono_tz::UTC)
+        .unwrap();
+    let teams: Vec<(&str, i64)> = teams.iter().map(|r| (r.key.as_str(), r.requests)).collect();
+    assert_eq!(teams, vec![("api", 3)]);
     assert_eq!(
         local_i64(
             &path,
@@ -166,6 +176,24 @@ async fn a_manager_syncs_the_team_a_member_only_themselves_and_resync_adds_nothi
         1,
         "the cursor is kept in the local store"
     );
+
+    // A team set locally (config) is kept over the server's, even when the rows come again.
+    store
+        .writer()
+        .apply(WriteBatch {
+            developers: vec![DeveloperRow {
+                id: "ana@x.io".into(),
+                email: None,
+                handle: None,
+                display_name: None,
+                team: "mobile".into(),
+                role: None,
+                started_on: None,
+            }],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
 
     // Again: nothing new; forgetting the cursor re-reads everything and still counts once.
     let again = sync.sync_once(&store).await.unwrap();
@@ -179,6 +207,13 @@ async fn a_manager_syncs_the_team_a_member_only_themselves_and_resync_adds_nothi
     assert_eq!(local_i64(&path, "SELECT count(*) FROM requests"), 3);
     assert_eq!(local_i64(&path, "SELECT count(*) FROM events"), 1);
     assert_eq!(local_i64(&path, "SELECT sum(requests) FROM rollups"), 3);
+    assert_eq!(
+        local_i64(
+            &path,
+            "SELECT count(*) FROM developers WHERE id = 'ana@x.io' AND team = 'mobile'"
+        ),
+        1
+    );
 
     // A member receives their own rows only.
     let (member_store, member_path) = local_store(dirs.path(), "bo-console");

@@ -133,6 +133,14 @@ pub enum Op {
     WakeSnoozed {
         now: UnixMillis,
     },
+    /// A developer's team as the team server knows it: creates the developer, or updates a
+    /// row that is `unassigned` or was itself learned from the server; a team set locally
+    /// (config, demo) is kept.
+    LearnDeveloper {
+        id: String,
+        display_name: Option<String>,
+        team: String,
+    },
 }
 
 /// Why an alert operation was refused. Travels inside the store error; see [`op_rejection`].
@@ -172,6 +180,21 @@ pub(super) fn apply_ops(
 
 fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
     match op {
+        Op::LearnDeveloper {
+            id,
+            display_name,
+            team,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO developers (id, display_name, team, team_from_server)
+                 VALUES (?1, ?2, ?3, 1)
+                 ON CONFLICT (id) DO UPDATE SET team = excluded.team, team_from_server = 1,
+                     display_name = coalesce(developers.display_name, excluded.display_name)
+                 WHERE developers.team_from_server = 1 OR developers.team = 'unassigned'",
+            )?
+            .execute(params![id, display_name, team])?;
+            Ok("developers")
+        }
         Op::UpsertCommit(c) => {
             tx.prepare_cached(
                 "INSERT INTO commits (repo, sha, author, ts, ai_agent, ai_detected_by, lines_added,

@@ -4,6 +4,7 @@
 //! nothing. The server filters by the token's role; the client never sees more. Outcomes,
 //! good or bad, are recorded in `source_health`. The token is never logged or printed.
 
+use crate::store::ops::Op;
 use crate::store::queries::sync::SyncPage;
 use crate::store::{FileCursor, SourceHealthRow, Store, StoreError, WriteBatch};
 use reqwest::StatusCode;
@@ -205,7 +206,17 @@ impl TeamServer {
 
     /// A page as one write batch, with the cursors it advances to.
     fn batch(&self, page: SyncPage) -> WriteBatch {
+        let ops = page
+            .developers
+            .into_iter()
+            .map(|d| Op::LearnDeveloper {
+                id: d.id,
+                display_name: d.display_name,
+                team: d.team,
+            })
+            .collect();
         WriteBatch {
+            ops,
             sessions: page.sessions,
             requests: page.requests,
             events: page.events,

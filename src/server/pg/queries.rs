@@ -6,7 +6,7 @@ use crate::domain::{
     Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord,
     SessionRecord, TokenUsage,
 };
-use crate::store::queries::sync::{OrgDay, RowFilter, SyncPage, TokenRow};
+use crate::store::queries::sync::{OrgDay, RowFilter, SyncDeveloper, SyncPage, TokenRow};
 use std::collections::HashSet;
 use tokio_postgres::types::ToSql;
 
@@ -242,6 +242,24 @@ impl PgStore {
                     started_at: r.get(6),
                     last_activity_at: r.get(7),
                     title: r.get(8),
+                });
+            }
+        }
+
+        for id in page.session_developers() {
+            let row = self
+                .reader()
+                .await?
+                .query_opt(
+                    "SELECT display_name, team FROM developers WHERE id = $1",
+                    &[&id],
+                )
+                .await?;
+            if let Some(r) = row {
+                page.developers.push(SyncDeveloper {
+                    id,
+                    display_name: r.get(0),
+                    team: r.get(1),
                 });
             }
         }

@@ -105,6 +105,28 @@ pub struct SyncPage {
     pub next_event_cursor: i64,
     /// Org-wide daily totals (no developer): every role may see these.
     pub org_daily: Vec<OrgDay>,
+    /// The team (and display name) of each developer of the page's sessions, so a synced
+    /// console groups spend by the server's teams. Absent from older servers' pages.
+    #[serde(default)]
+    pub developers: Vec<SyncDeveloper>,
+}
+
+/// A developer as the team server knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncDeveloper {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub team: String,
+}
+
+impl SyncPage {
+    /// The distinct developers of the page's sessions, sorted.
+    pub fn session_developers(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.sessions.iter().map(|s| s.developer.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -313,6 +335,21 @@ impl ServerDb {
                 .flatten()
             {
                 page.sessions.push(s);
+            }
+        }
+
+        let mut stmt =
+            conn.prepare_cached("SELECT display_name, team FROM developers WHERE id = ?1")?;
+        for id in page.session_developers() {
+            let known = stmt
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            if let Some((display_name, team)) = known {
+                page.developers.push(SyncDeveloper {
+                    id,
+                    display_name,
+                    team,
+                });
             }
         }
 
