@@ -603,3 +603,81 @@ fn config_teams_attribute_local_usage_and_carry_budgets() {
         .unwrap();
     assert_eq!(budget, 500_000_000);
 }
+
+#[test]
+fn codex_requests_without_a_model_are_priced_as_gpt_5_and_the_ingest_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let codex = tmp.path().join("codex");
+    let usage = |input: i64, output: i64| json!({"input_tokens": input, "cached_input_tokens": 0, "output_tokens": output, "reasoning_output_tokens": 0, "total_tokens": input + output});
+    let rollout = codex
+        .join("sessions/2026/04/02")
+        .join("rollout-2026-04-02T09-00-00-019dc924-30bf-7182-a6a1-5b2f0c8e9d11.jsonl");
+    write(
+        &rollout,
+        &[
+            line(
+                json!({"timestamp": "2026-04-02T09:00:00.000Z", "type": "session_meta", "payload": {"id": "019dc924-30bf-7182-a6a1-5b2f0c8e9d11", "cwd": "/nonexistent/api"}}),
+            ),
+            line(
+                json!({"timestamp": "2026-04-02T09:01:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(1000, 100)}}}),
+            ),
+            line(
+                json!({"timestamp": "2026-04-02T09:02:00.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": {"total_token_usage": usage(3000, 300)}}}),
+            ),
+        ],
+    );
+    let db = tmp.path().join("c.db");
+    let ingest = |json: bool| {
+        let mut args = vec![
+            "--db",
+            db.to_str().unwrap(),
+            "ingest",
+            "--codex-dir",
+            codex.to_str().unwrap(),
+        ];
+        if json {
+            args.push("--json");
+        }
+        run_ok(&args)
+    };
+    let doc = json_of(&ingest(true));
+    let what = "Codex request with no model named in its rollout: priced as gpt-5";
+    assert_eq!(doc["assumed_by_kind"][what], 2, "{doc}");
+    let lines: Vec<i64> = doc["assumed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2, 3], "{doc}");
+    assert!(
+        doc["assumed"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with(".jsonl")
+    );
+
+    // Rows already stored are not re-read, so a second pass has nothing to say; a fresh
+    // store read in text mode names the assumption and where.
+    let again = json_of(&ingest(true));
+    assert_eq!(again["assumed"], json!([]), "{again}");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let text = String::from_utf8(ingest(false).stdout).unwrap();
+    assert!(text.contains(&format!("assumed: 2 × {what}")), "{text}");
+    assert!(text.contains(".jsonl:2"), "{text}");
+
+    let doc = json_of(&run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--json",
+        "--tz",
+        "UTC",
+        "--no-refresh",
+    ]));
+    assert_eq!(doc["totals"]["models"], json!(["gpt-5"]), "{doc}");
+    assert_eq!(doc["totals"]["requests"], 2);
+}

@@ -3,7 +3,7 @@
 //! the store's single writer. Returns a summary of what was read, added and skipped.
 
 use super::files::{self, FileIdentity, Piece, Plan};
-use super::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
+use super::parse::{Assumption, LineLoc, ParseEnv, ParsedRows, Skip, SkipReason};
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::IngestSummary;
@@ -326,12 +326,11 @@ fn flush(
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
     let skipped = std::mem::take(&mut rows.skipped);
+    let assumed = std::mem::take(&mut rows.assumed);
     let mut batch = into_batch(rows);
     batch.cursors.push(cursor);
     summary.outcome += sink.push(batch, input_bytes)?;
-    for s in skipped {
-        summary.problem(path, s.line, s.reason, s.detail);
-    }
+    report(summary, path, skipped, assumed);
     Ok(())
 }
 
@@ -342,12 +341,21 @@ fn flush_rows_only(
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
     let skipped = std::mem::take(&mut rows.skipped);
+    let assumed = std::mem::take(&mut rows.assumed);
     let batch = into_batch(rows);
     if !batch.is_empty() {
         summary.outcome += sink.push(batch, 0)?;
     }
+    report(summary, path, skipped, assumed);
+    Ok(())
+}
+
+/// Skipped lines and assumptions of rows just sent, into the summary.
+fn report(summary: &mut IngestSummary, path: &Path, skipped: Vec<Skip>, assumed: Vec<Assumption>) {
     for s in skipped {
         summary.problem(path, s.line, s.reason, s.detail);
     }
-    Ok(())
+    for a in assumed {
+        summary.assumption(path, a.line, a.what);
+    }
 }

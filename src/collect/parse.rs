@@ -71,6 +71,14 @@ pub struct Skip {
     pub detail: Option<String>,
 }
 
+/// A row kept on an assumption the user should know about (e.g. a model the log never
+/// names, priced as a default). `what` is fixed text, never content from the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assumption {
+    pub line: u64,
+    pub what: &'static str,
+}
+
 /// Gemini `$rewindTo`: drop the session's requests and events at or after `from_ord`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewind {
@@ -90,11 +98,19 @@ pub struct ParsedRows {
     /// Gemini legacy `.json`: the whole session is re-stated, so earlier rows go first.
     pub replace_sessions: Vec<(Agent, String)>,
     pub skipped: Vec<Skip>,
+    pub assumed: Vec<Assumption>,
 }
 
 impl ParsedRows {
     pub fn row_count(&self) -> usize {
         self.sessions.len() + self.requests.len() + self.events.len()
+    }
+
+    pub fn assume(&mut self, loc: LineLoc, what: &'static str) {
+        self.assumed.push(Assumption {
+            line: loc.line,
+            what,
+        });
     }
 
     pub fn skip(&mut self, loc: LineLoc, reason: SkipReason, detail: Option<String>) {

@@ -35,6 +35,14 @@ impl std::fmt::Display for FileProblem {
     }
 }
 
+/// A row kept on an assumption (see [`super::parse::Assumption`]), with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileAssumption {
+    pub path: String,
+    pub line: u64,
+    pub what: &'static str,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct IngestSummary {
     pub files_seen: u64,
@@ -45,6 +53,8 @@ pub struct IngestSummary {
     pub problems: Vec<FileProblem>,
     /// Files whose last bytes have no newline yet (path, bytes waiting).
     pub pending_tails: Vec<(String, u64)>,
+    /// Rows stored on an assumption, in path and line order.
+    pub assumed: Vec<FileAssumption>,
 }
 
 impl IngestSummary {
@@ -66,12 +76,32 @@ impl IngestSummary {
         self.outcome += other.outcome;
         self.problems.extend(other.problems);
         self.pending_tails.extend(other.pending_tails);
+        self.assumed.extend(other.assumed);
+    }
+
+    pub fn assumption(&mut self, path: &Path, line: u64, what: &'static str) {
+        self.assumed.push(FileAssumption {
+            path: path.display().to_string(),
+            line,
+            what,
+        });
+    }
+
+    /// Assumed rows counted by what was assumed.
+    pub fn assumed_by_kind(&self) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        for a in &self.assumed {
+            *out.entry(a.what).or_insert(0) += 1;
+        }
+        out
     }
 
     pub fn sort(&mut self) {
         self.problems
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         self.pending_tails.sort();
+        self.assumed
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     }
 
     /// Skipped lines (and files) counted by reason label.

@@ -156,6 +156,21 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
             }
         }
     }
+    for (what, count) in s.assumed_by_kind() {
+        writeln!(out, "assumed: {count} × {what}")?;
+        for a in s
+            .assumed
+            .iter()
+            .filter(|a| a.what == what)
+            .take(if verbose {
+                usize::MAX
+            } else {
+                EXAMPLES_PER_REASON
+            })
+        {
+            writeln!(out, "  {}:{}", a.path, a.line)?;
+        }
+    }
     if !s.pending_tails.is_empty() {
         writeln!(
             out,
@@ -185,6 +200,8 @@ fn to_json(s: &IngestSummary) -> serde_json::Value {
         "sessions_touched": o.sessions_touched,
         "skipped_by_reason": s.skipped_by_reason(),
         "skipped": s.problems,
+        "assumed_by_kind": s.assumed_by_kind(),
+        "assumed": s.assumed,
         "pending_tails": s.pending_tails.iter().map(|(p, b)| serde_json::json!({"path": p, "bytes": b})).collect::<Vec<_>>(),
     })
 }

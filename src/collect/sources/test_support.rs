@@ -85,6 +85,7 @@ pub fn parse_bytes_split(
         all.rewinds.extend(b.rewinds);
         all.replace_sessions.extend(b.replace_sessions);
         all.skipped.extend(b.skipped);
+        all.assumed.extend(b.assumed);
     }
     all
 }
@@ -117,6 +118,10 @@ pub fn parse_file_checked(format: FileFormat, rel: &str) -> ParsedRows {
         assert_eq!(
             joined.skipped, whole.skipped,
             "{rel}: split after line {split} changed skips"
+        );
+        assert_eq!(
+            joined.assumed, whole.assumed,
+            "{rel}: split after line {split} changed assumptions"
         );
     }
     whole

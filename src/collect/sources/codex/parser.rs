@@ -18,6 +18,8 @@ use std::path::Path;
 pub const SOURCE: &str = "codex_files";
 /// The model assumed when a rollout never names one (ccusage does the same).
 pub const FALLBACK_MODEL: &str = "gpt-5";
+/// How the ingest summary tells the user about it.
+const FALLBACK_NOTE: &str = "Codex request with no model named in its rollout: priced as gpt-5";
 /// Two compaction signals this close together (`compacted` item + `context_compacted`
 /// event) are one compaction.
 const COMPACTION_WINDOW_MS: i64 = 5_000;
@@ -213,6 +215,9 @@ impl CodexParser {
             }
         }
         if let Some(request) = request {
+            if self.state.model.is_none() {
+                out.assume(loc, FALLBACK_NOTE);
+            }
             let record = self.session_record(ts, env, out);
             out.requests.push(request);
             out.sessions.push(record);

@@ -158,6 +158,11 @@ fn without_a_model_the_fallback_is_assumed() {
     // A model named on the event itself wins from then on.
     assert_eq!(rows.requests[1].model.as_deref(), Some("o4-mini"));
     assert_eq!(rows.requests[1].usage, usage(200, 0, 20, 5));
+    // Only the first request is priced on an assumption, and the ingest summary says where.
+    let assumed: Vec<u64> = rows.assumed.iter().map(|a| a.line).collect();
+    assert_eq!(assumed.len(), 1, "{:?}", rows.assumed);
+    let named = parse("peer/all-agents/codex/sessions/codex-session.jsonl");
+    assert!(named.assumed.is_empty(), "{:?}", named.assumed);
 }
 
 #[test]
