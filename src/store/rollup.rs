@@ -10,7 +10,7 @@ use std::collections::HashMap;
 pub const BUCKET_MS: i64 = 15 * 60 * 1000;
 
 pub fn bucket_of(ts: i64) -> i64 {
-    ts.div_euclid(BUCKET_MS) * BUCKET_MS
+    QUARTER.floor(ts)
 }
 
 /// One rollup table: the same key and measures, buckets `width_ms` wide (UTC-aligned).
