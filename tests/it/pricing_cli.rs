@@ -1,7 +1,7 @@
 //! `agentdeck pricing list|show|import`, including re-pricing stored requests after an
 //! import and per-model overrides from the config file.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -3,7 +3,7 @@
 //! waits for text on the screen (polling capture-pane with a timeout), never a fixed sleep.
 //! tmux is installed when missing and we are root (see also .ci/test); otherwise skipped.
 
-mod tui_support;
+use crate::tui_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! → `report --json`. Parser-level rules are tested next to the parsers; these prove the
 //! store resolves copies across lines, files and separate ingest passes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

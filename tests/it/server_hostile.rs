@@ -2,7 +2,7 @@
 //! JSON, wrong content types, slow clients, overload. Every answer is a status, never a panic,
 //! and content attributes never reach the database file.
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::server::state::Limits;
 use prost::Message;

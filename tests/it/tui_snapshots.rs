@@ -2,7 +2,7 @@
 //! 200×60}, plus drill-downs and overlays, drawn with the `mono` theme on a TestBackend
 //! from a seeded store at a fixed instant.
 
-mod tui_support;
+use crate::tui_support;
 
 use agentdeck::tui::harness::Harness;
 use agentdeck::tui::state::ViewId;

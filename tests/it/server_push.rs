@@ -1,7 +1,7 @@
 //! `agentdeck push` against a real server: local rows arrive once, a second push sends
 //! nothing new, a re-sent batch counts once, and a member cannot push someone else's rows.
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::cli::commands::push::push_once;
 use agentdeck::domain::{

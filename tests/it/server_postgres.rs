@@ -3,7 +3,7 @@
 //! gets its own database. Same behaviour as SQLite: idempotent exports, cross-source
 //! dedupe, roles on sync, versioned migrations, two servers sharing one database.
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::domain::{Agent, Cost, DedupePolicy, Money, RequestRecord, TokenUsage};
 use agentdeck::pricing::PriceTable;

@@ -1,7 +1,7 @@
 //! Bad input never panics and never loses what is valid around it; re-ingesting changes
 //! nothing; a process killed mid-ingest and re-run gives the same totals as a clean run.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! their own rows through every endpoint, a manager sees their team, an admin everything;
 //! a non-loopback listen without tokens is refused; shutdown finishes accepted requests.
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::auth::{generate_token, hash_token};

@@ -2,7 +2,7 @@
 //! server acknowledged is stored, every one it did not is retried by the client after the
 //! restart, and nothing is counted twice.
 
-mod server_support;
+use crate::server_support;
 
 use server_support::*;
 use std::io::{Read, Write};

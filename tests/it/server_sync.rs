@@ -4,7 +4,7 @@
 //! recorded in source_health; the console's poller picks up new rows within seconds; and
 //! `agentdeck sync` (the binary) reads `[server]` and refuses a world-readable token file.
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::cli::commands::push::push_once;
 use agentdeck::collect::sources::team_server::{SyncError, TeamServer};

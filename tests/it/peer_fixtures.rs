@@ -2,7 +2,7 @@
 //! content) must give the expected numbers listed in sources.md §1.11 and §4.4, through
 //! the real binary: ingest, then `report daily|session|blocks --json`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The OTLP/HTTP receiver over real HTTP on loopback: protobuf and JSON, gzip and chunked
 //! bodies, what lands in the store, idempotency, partial success.
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::server::otlp::codec::RpcStatus;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;

@@ -2,7 +2,7 @@
 //! lists, CODEX_HOME, and --*-dir flags given either the agent's root or its
 //! sessions/projects folder.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::path::Path;

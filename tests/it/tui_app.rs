@@ -1,7 +1,7 @@
 //! The whole console without a terminal: a seeded store, a fixed clock, keys in, frames and
 //! store rows out (the real `update`, loaders and writer).
 
-mod tui_support;
+use crate::tui_support;
 
 use agentdeck::domain::alerts::AlertState;
 use agentdeck::tui::harness::Harness;

@@ -1,7 +1,7 @@
 //! How each agent's telemetry maps into the store, over real HTTP on loopback: Codex and
 //! Gemini CLI usage, Claude Code timeline events, commit/PR/lines metrics (delta and cumulative).
 
-mod server_support;
+use crate::server_support;
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
 use prost::Message;

@@ -2,7 +2,7 @@
 //! telemetry (`ccreq:{request_id}`) counts once, whichever arrives first; the transcript
 //! copy is the one kept (migration 0002's `request_id` column, store/apply.rs).
 
-mod server_support;
+use crate::server_support;
 
 use agentdeck::domain::{Agent, Cost, DedupePolicy, Money, RequestRecord, TokenUsage};
 use agentdeck::store::{Store, WriteBatch};
