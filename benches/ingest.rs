@@ -8,6 +8,9 @@
 //!
 //! Small sample counts and flat sampling keep a full run to a couple of minutes.
 
+// Setup failures in tests, benchmarks and examples may panic; the library and binary may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../examples/gen_corpus/main.rs"]
 mod gen_corpus;
 

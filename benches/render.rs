@@ -8,6 +8,9 @@
 //! `BENCH_REQUESTS=N` builds a smaller store instead (to a different file). `BENCH_TZ=<IANA
 //! zone>` runs the views in that zone (default UTC; other offsets read more finer-tier rows).
 
+// Setup failures in tests, benchmarks and examples may panic; the library and binary may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use agentdeck::domain::{
     Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, TokenUsage,
 };

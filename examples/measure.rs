@@ -8,6 +8,9 @@
 //! over all files, `report daily` time at N requests, peak RSS of the ingest and store size
 //! as a share of the corpus. `--corpus` reuses an existing `gen_corpus` output.
 
+// Setup failures in tests, benchmarks and examples may panic; the library and binary may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "gen_corpus/main.rs"]
 mod gen_corpus;
 

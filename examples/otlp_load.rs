@@ -6,6 +6,9 @@
 //!
 //! Without --url it starts its own server on 127.0.0.1 over a temporary store.
 
+// Setup failures in tests, benchmarks and examples may panic; the library and binary may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::state::Limits;
 use agentdeck::server::{ServerConfig, start};
