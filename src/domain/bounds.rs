@@ -1,0 +1,200 @@
+//! The limits every number, timestamp and string is checked against where it enters
+//! agentdeck: file parsers, OTLP, push, vendor APIs. A value outside them is refused with the
+//! field named — never clamped or zeroed silently. docs/accounting.md ("Bounds") gives the
+//! reasons for each limit.
+
+use super::UnixMillis;
+use std::fmt;
+
+/// Largest token count one request may carry in any single field (10^12). The biggest
+/// context windows are ~10^6 tokens, so anything near this is corrupt input; summing 10^7
+/// such requests still fits an i128 and the store's split sums.
+pub const MAX_TOKENS_PER_REQUEST: i64 = 1_000_000_000_000;
+
+/// Largest cost one request may state, in USD ($100,000). A single model call costing more
+/// than this is corrupt input.
+pub const MAX_COST_USD_PER_REQUEST: f64 = 100_000.0;
+
+/// Earliest accepted timestamp: 2020-01-01T00:00:00Z (no coding agent logged before it).
+pub const EARLIEST_TS: UnixMillis = 1_577_836_800_000;
+
+/// How far ahead of the receiving machine's clock a timestamp may be (clock skew): 1 day.
+pub const MAX_FUTURE_SKEW_MS: i64 = 86_400_000;
+
+/// Longest identifier accepted (session, message and request ids, emails, model names,
+/// branch names, project ids), in bytes. Longer values are refused, not truncated.
+pub const MAX_ID_BYTES: usize = 512;
+
+/// Most attributes one telemetry record may carry.
+pub const MAX_ATTRIBUTES_PER_RECORD: usize = 256;
+
+/// Why a value was refused: which field, and what was wrong with it. Never carries the
+/// value itself when it could be content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfBounds {
+    pub field: &'static str,
+    pub why: Violation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    Negative,
+    TooLarge,
+    NotANumber,
+    NotFinite,
+    TooEarly,
+    TooLate,
+    TooLong,
+}
+
+impl fmt::Display for OutOfBounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = self.field;
+        match self.why {
+            Violation::Negative => write!(f, "`{field}` is negative"),
+            Violation::TooLarge => write!(f, "`{field}` is larger than agentdeck accepts"),
+            Violation::NotANumber => write!(f, "`{field}` is not a number"),
+            Violation::NotFinite => write!(f, "`{field}` is not a finite number"),
+            Violation::TooEarly => write!(f, "`{field}` is before 2020-01-01"),
+            Violation::TooLate => write!(f, "`{field}` is more than a day in the future"),
+            Violation::TooLong => write!(f, "`{field}` is longer than {MAX_ID_BYTES} bytes"),
+        }
+    }
+}
+
+impl std::error::Error for OutOfBounds {}
+
+fn refuse<T>(field: &'static str, why: Violation) -> Result<T, OutOfBounds> {
+    Err(OutOfBounds { field, why })
+}
+
+/// A token count as an integer in `0..=MAX_TOKENS_PER_REQUEST`.
+pub fn tokens(field: &'static str, n: i64) -> Result<i64, OutOfBounds> {
+    if n < 0 {
+        refuse(field, Violation::Negative)
+    } else if n > MAX_TOKENS_PER_REQUEST {
+        refuse(field, Violation::TooLarge)
+    } else {
+        Ok(n)
+    }
+}
+
+/// A token count that arrived as a float (JSON `1e3`, OTLP doubles): must be a whole,
+/// finite number within bounds.
+pub fn tokens_f64(field: &'static str, x: f64) -> Result<i64, OutOfBounds> {
+    if !x.is_finite() {
+        return refuse(field, Violation::NotFinite);
+    }
+    if x < 0.0 {
+        return refuse(field, Violation::Negative);
+    }
+    if x > MAX_TOKENS_PER_REQUEST as f64 {
+        return refuse(field, Violation::TooLarge);
+    }
+    if x.fract() != 0.0 {
+        return refuse(field, Violation::NotANumber);
+    }
+    Ok(x as i64)
+}
+
+/// A stated cost in USD: finite, `>= 0`, at most [`MAX_COST_USD_PER_REQUEST`].
+pub fn cost_usd(field: &'static str, usd: f64) -> Result<f64, OutOfBounds> {
+    if !usd.is_finite() {
+        refuse(field, Violation::NotFinite)
+    } else if usd < 0.0 {
+        refuse(field, Violation::Negative)
+    } else if usd > MAX_COST_USD_PER_REQUEST {
+        refuse(field, Violation::TooLarge)
+    } else {
+        Ok(usd)
+    }
+}
+
+/// A timestamp between [`EARLIEST_TS`] and `now + MAX_FUTURE_SKEW_MS`.
+pub fn timestamp(
+    field: &'static str,
+    ts: UnixMillis,
+    now: UnixMillis,
+) -> Result<UnixMillis, OutOfBounds> {
+    if ts < EARLIEST_TS {
+        refuse(field, Violation::TooEarly)
+    } else if ts > now.saturating_add(MAX_FUTURE_SKEW_MS) {
+        refuse(field, Violation::TooLate)
+    } else {
+        Ok(ts)
+    }
+}
+
+/// An identifier of at most [`MAX_ID_BYTES`] bytes.
+pub fn id<'a>(field: &'static str, s: &'a str) -> Result<&'a str, OutOfBounds> {
+    if s.len() > MAX_ID_BYTES {
+        refuse(field, Violation::TooLong)
+    } else {
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_accept_the_range_and_name_the_field_outside_it() {
+        assert_eq!(tokens("input_tokens", 0), Ok(0));
+        assert_eq!(
+            tokens("input_tokens", MAX_TOKENS_PER_REQUEST),
+            Ok(MAX_TOKENS_PER_REQUEST)
+        );
+        let err = tokens("input_tokens", -1).unwrap_err();
+        assert_eq!(err.why, Violation::Negative);
+        assert_eq!(err.to_string(), "`input_tokens` is negative");
+        assert_eq!(
+            tokens("output_tokens", i64::MAX).unwrap_err().why,
+            Violation::TooLarge
+        );
+    }
+
+    #[test]
+    fn float_tokens_must_be_whole_finite_and_in_range() {
+        assert_eq!(tokens_f64("t", 1e3), Ok(1000));
+        assert_eq!(tokens_f64("t", 1e300).unwrap_err().why, Violation::TooLarge);
+        assert_eq!(
+            tokens_f64("t", f64::NAN).unwrap_err().why,
+            Violation::NotFinite
+        );
+        assert_eq!(tokens_f64("t", 1.5).unwrap_err().why, Violation::NotANumber);
+        assert_eq!(tokens_f64("t", -2.0).unwrap_err().why, Violation::Negative);
+    }
+
+    #[test]
+    fn costs_and_timestamps_and_ids() {
+        assert_eq!(cost_usd("costUSD", 0.25), Ok(0.25));
+        assert_eq!(
+            cost_usd("costUSD", 1e13).unwrap_err().why,
+            Violation::TooLarge
+        );
+        assert_eq!(
+            cost_usd("costUSD", -0.1).unwrap_err().why,
+            Violation::Negative
+        );
+        let now = 1_800_000_000_000;
+        assert!(timestamp("timestamp", now, now).is_ok());
+        assert_eq!(
+            timestamp("timestamp", 0, now).unwrap_err().why,
+            Violation::TooEarly
+        );
+        assert_eq!(
+            timestamp("timestamp", now + MAX_FUTURE_SKEW_MS + 1, now)
+                .unwrap_err()
+                .why,
+            Violation::TooLate
+        );
+        assert!(id("session.id", "abc").is_ok());
+        assert_eq!(
+            id("session.id", &"x".repeat(MAX_ID_BYTES + 1))
+                .unwrap_err()
+                .why,
+            Violation::TooLong
+        );
+    }
+}
