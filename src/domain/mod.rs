@@ -1,6 +1,7 @@
 //! Pure types and rules: ids, money, token usage, records, accounting rules. No IO, no
 //! async, no UI and no SQL live here, so everything is testable with plain values.
 
+pub mod agent;
 pub mod alerts;
 pub mod blocks;
 pub mod bounds;
