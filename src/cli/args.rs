@@ -8,7 +8,8 @@ use std::path::PathBuf;
 #[command(
     name = "agentdeck",
     version,
-    about = "One terminal console over every AI coding agent your team runs"
+    about = "One terminal console over every AI coding agent your team runs",
+    after_help = "Exit codes: 0 ok, 1 error, 2 bad usage (unknown flag or value)."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -252,15 +253,20 @@ pub enum ReportKind {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Exit codes: 0 ok, 1 error, 2 bad usage (unknown flag or value).")]
 pub struct ReportArgs {
     #[arg(value_enum)]
     pub kind: ReportKind,
-    /// First day included (YYYY-MM-DD, YYYYMMDD, or a span back from today: 7d, 2w, 3m)
-    #[arg(long, value_name = "DATE")]
+    /// First day included: a date (YYYY-MM-DD, YYYYMMDD) or a console period (7d, 90d =
+    /// the last 90 days with today; this-month, last-month, 2026-09)
+    #[arg(long, value_name = "DATE|PERIOD")]
     pub since: Option<String>,
-    /// Last day included (YYYY-MM-DD or YYYYMMDD)
-    #[arg(long, value_name = "DATE")]
+    /// Last day included (YYYY-MM-DD, YYYYMMDD, or a period: last-month ends it)
+    #[arg(long, value_name = "DATE|PERIOD")]
     pub until: Option<String>,
+    /// The previous calendar month or week, or the last N days: month, week, 90d
+    #[arg(long, value_name = "PERIOD", conflicts_with_all = ["since", "until"])]
+    pub last: Option<String>,
     /// JSON document on stdout
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,

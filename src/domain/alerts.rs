@@ -2,6 +2,7 @@
 //! a storm of 429s per minute, low suggestion acceptance, budget breach and forecast breach.
 //! Each returns a `Finding` (rule, subject, value vs threshold) or `None`; the store keeps state.
 
+use super::budget::BudgetLevel;
 use super::{Money, UnixMillis};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -270,8 +271,9 @@ pub fn low_acceptance(
     })
 }
 
-/// A team's budget: a breach when month-to-date spend reaches it, else a forecast breach when
-/// the month-end forecast reaches `forecast_ratio` of it. No budget, no finding.
+/// A team's budget (the one rule in [`super::budget`]): a breach when month-to-date spend
+/// reaches it, else a forecast breach when the month-end forecast reaches `forecast_ratio` of
+/// it. No budget, no finding.
 pub fn budget(
     team: &str,
     month_to_date: Money,
@@ -279,27 +281,25 @@ pub fn budget(
     budget: Option<Money>,
     t: &Thresholds,
 ) -> Option<Finding> {
-    let budget = budget.filter(|b| b.micro_usd() > 0)?;
-    let subject = format!("team:{team}");
-    if month_to_date >= budget {
-        return Some(finding(
+    let state = super::budget::assess(month_to_date, forecast, budget, t.forecast_ratio)?;
+    let (budget, subject) = (state.budget, format!("team:{team}"));
+    match state.level {
+        BudgetLevel::Over => Some(finding(
             Rule::BudgetBreach,
             subject,
             month_to_date.as_usd(),
             budget.as_usd(),
             format!("month-to-date spend {month_to_date} has reached the {budget} monthly budget"),
-        ));
-    }
-    let limit = budget.as_usd() * t.forecast_ratio;
-    (forecast.as_usd() >= limit).then(|| {
-        finding(
+        )),
+        BudgetLevel::ForecastOver => Some(finding(
             Rule::BudgetForecast,
             subject,
             forecast.as_usd(),
-            limit,
+            budget.as_usd() * t.forecast_ratio,
             format!("month-end forecast {forecast} (estimate) exceeds the {budget} budget"),
-        )
-    })
+        )),
+        BudgetLevel::Within => None,
+    }
 }
 
 #[cfg(test)]

@@ -5,12 +5,15 @@ pub mod agent;
 pub mod alerts;
 pub mod blocks;
 pub mod bounds;
+pub mod budget;
 pub mod cost;
 pub mod dedupe;
 pub mod forecast;
 pub mod money;
 pub mod period;
 pub mod records;
+pub mod session_state;
+pub mod span;
 pub mod usage;
 
 pub use agent::Agent;

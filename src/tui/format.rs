@@ -77,16 +77,19 @@ pub fn date_time(ts_ms: i64, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Truncates to `width` characters with an ellipsis.
+/// Truncates to `width` display cells with an ellipsis.
 pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
+    crate::tui::widgets::columns::fit(s, width)
+}
+
+/// Spend that may include unpriced requests: never `$0.00` when nothing was priced.
+/// `unpriced` alone, or the priced part as usual (the count of unpriced requests is shown
+/// next to it by the caller).
+pub fn spend(m: Money, unpriced_requests: i64) -> String {
+    if m.micro_usd() == 0 && unpriced_requests > 0 {
+        "unpriced".to_string()
     } else {
-        let mut out: String = s.chars().take(width - 1).collect();
-        out.push('…');
-        out
+        money(m)
     }
 }
 
@@ -104,5 +107,8 @@ mod tests {
         assert_eq!(percent(1, 4), "25%");
         assert_eq!(percent(1, 0), "–");
         assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(spend(Money::ZERO, 9), "unpriced");
+        assert_eq!(spend(Money::ZERO, 0), "$0.00");
+        assert_eq!(spend(Money::from_usd(2.5), 9), "$2.50");
     }
 }

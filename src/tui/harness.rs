@@ -33,12 +33,13 @@ impl Harness {
         tz: Tz,
         read_only: bool,
     ) -> crate::store::Result<Harness> {
-        let state = State::new(
+        let mut state = State::new(
             Keymap::default_map(read_only),
             read_only,
             vec!["mono".into()],
             0,
         );
+        state.tz = tz;
         let mut h = Harness {
             state,
             clock: FixedClock(now),
@@ -89,15 +90,37 @@ impl Harness {
                     self.write(op, format!("alert #{id} acknowledged by tester"));
                     self.effects.push(e);
                 }
-                Effect::SnoozeAlert { id, until_ms } => {
+                Effect::SnoozeAlert {
+                    id,
+                    until_ms,
+                    ref span,
+                } => {
                     self.write(
                         Op::SnoozeAlert {
                             id,
                             until: until_ms,
                             by: "tester".into(),
                         },
-                        format!("alert #{id} snoozed for 1h"),
+                        format!("alert #{id} snoozed for {span}"),
                     );
+                    self.effects.push(e);
+                }
+                Effect::ResolveAlert { id, at_ms } => {
+                    self.write(
+                        Op::ResolveAlert { id, at: at_ms },
+                        format!("alert #{id} resolved"),
+                    );
+                    self.effects.push(e);
+                }
+                Effect::Export {
+                    ref path,
+                    replace,
+                    ref table,
+                } => {
+                    let done = super::export::write(path, replace, table)
+                        .map(|n| format!("exported {n} rows to {}", path.display()))
+                        .map_err(|e| e.to_string());
+                    self.send(Msg::WriteDone(done));
                     self.effects.push(e);
                 }
                 Effect::Quit => self.effects.push(e),

@@ -219,7 +219,9 @@ fn local_day_series_are_exact_in_every_kind_of_time_zone() {
         assert_eq!(got, expected, "per-day spend in {name}");
 
         // Active days per developer and agent, as Adoption reads them.
-        let facts = reader.activity_facts(&edges, "2026-03-02").unwrap();
+        let facts = reader
+            .activity_facts(&edges, "2026-03-02", "2100-01-01")
+            .unwrap();
         let got: BTreeSet<(String, String, usize)> = facts.agent_days.into_iter().collect();
         let want: BTreeSet<(String, String, usize)> = requests
             .iter()

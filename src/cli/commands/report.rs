@@ -7,9 +7,10 @@ use crate::cli::args::{ReportArgs, ReportKind};
 use crate::cli::context::Context;
 use crate::domain::blocks::{self, Entry};
 use crate::domain::period::{Granularity, local_range_ms};
+use crate::domain::span::Period;
 use crate::store::queries::usage::{UsageFilter, UsageGroup};
 use anyhow::Context as _;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
@@ -28,16 +29,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         }
     }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
-    let since = args
-        .since
-        .as_deref()
-        .map(|s| parse_day(s, today, "--since"))
-        .transpose()?;
-    let until = args
-        .until
-        .as_deref()
-        .map(|s| parse_day(s, today, "--until"))
-        .transpose()?;
+    let (since, until) = report_days(args, today)?;
     if let (Some(s), Some(u)) = (since, until) {
         anyhow::ensure!(s <= u, "--since {s} is after --until {u}");
     }
@@ -61,7 +53,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     };
     let reader = store.reader()?;
     let doc = match args.kind {
-        ReportKind::Session => Document::sessions(reader.session_usage(&filter)?, ctx.tz),
+        ReportKind::Session => Document::sessions(
+                reader.session_usage(&filter)?,
+                ctx.tz,
+                Utc::now().timestamp_millis(),
+            ),
         ReportKind::Blocks => {
             let entries: Vec<Entry> = reader
                 .request_timeline(&filter)?
@@ -103,28 +99,53 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `2026-01-09`, `20260109`, or a span back from today: `7d`, `2w`, `3m`.
+/// The local days a report covers, from `--since`, `--until` and `--last`: the same period
+/// words as the console (`--since 90d` is the last 90 days, today included, as the console's
+/// `90d`; `--last month` the previous calendar month). See docs/console.md#periods.
+pub fn report_days(
+    args: &crate::cli::args::ReportArgs,
+    today: NaiveDate,
+) -> anyhow::Result<(Option<NaiveDate>, Option<NaiveDate>)> {
+    if let Some(last) = args.last.as_deref() {
+        let span = Period::parse_last(last, today)
+            .map_err(|e| anyhow::anyhow!("--last {e}"))?
+            .span(today);
+        return Ok((Some(span.first), Some(span.last)));
+    }
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| parse_day(s, today, "--since"))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|s| {
+            // A period word ends where its period ends (`--until last-month`).
+            Period::parse(s, today)
+                .map(|p| match p {
+                    Period::Since(d) => d,
+                    p => p.span(today).last,
+                })
+                .or_else(|_| {
+                    crate::domain::span::parse_date(s.trim())
+                        .ok_or_else(|| anyhow::anyhow!("--until `{s}` is not a date"))
+                })
+        })
+        .transpose()?;
+    Ok((since, until))
+}
+
+/// The first day of a period word (`2026-01-09`, `20260109`, `7d`, `90d`, `last-month`,
+/// `2026-09`): the console's periods (`7d` is today and the six days before).
 pub fn parse_day(s: &str, today: NaiveDate, flag: &str) -> anyhow::Result<NaiveDate> {
-    let s = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    // A date is taken as given, even one in the future (an empty report, not an error).
+    if let Some(d) = crate::domain::span::parse_date(s.trim()) {
         return Ok(d);
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y%m%d") {
-        return Ok(d);
-    }
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    if let Ok(n) = num.parse::<i64>() {
-        let days = match unit {
-            "d" => Some(n),
-            "w" => Some(n * 7),
-            "m" => Some(n * 30),
-            _ => None,
-        };
-        if let Some(days) = days.filter(|d| *d < 100_000) {
-            return Ok(today - Duration::days(days));
-        }
-    }
-    anyhow::bail!("{flag} `{s}` is not a date (use YYYY-MM-DD, YYYYMMDD, or 7d / 2w / 3m)")
+    Period::parse(s, today)
+        .map(|p| p.span(today).first)
+        .map_err(|e| anyhow::anyhow!("{flag} {e}"))
 }
 
 #[cfg(test)]
@@ -144,17 +165,28 @@ mod tests {
             parse_day("20260109", today, "--since").unwrap().to_string(),
             "2026-01-09"
         );
+        // Spans mean what the console's periods mean: `7d` is today and the six days before.
         assert_eq!(
             parse_day("7d", today, "--since").unwrap().to_string(),
-            "2026-01-13"
+            "2026-01-14"
         );
         assert_eq!(
             parse_day("2w", today, "--since").unwrap().to_string(),
-            "2026-01-06"
+            "2026-01-07"
         );
-        let err = parse_day("yesterday", today, "--since")
+        assert_eq!(
+            parse_day("90d", today, "--since").unwrap().to_string(),
+            "2025-10-23"
+        );
+        assert_eq!(
+            parse_day("last-month", today, "--since")
+                .unwrap()
+                .to_string(),
+            "2025-12-01"
+        );
+        let err = parse_day("forever", today, "--since")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("--since `yesterday`"), "{err}");
+        assert!(err.contains("--since `forever`") && err.contains("90d"), "{err}");
     }
 }

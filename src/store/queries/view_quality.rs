@@ -33,16 +33,17 @@ pub struct QualityFacts {
 }
 
 impl Reader {
-    pub fn quality_facts(&self, since_ms: i64) -> Result<QualityFacts> {
+    /// Outcomes opened (PRs, incidents) or made (commits) in `[since, until)`.
+    pub fn quality_facts(&self, since_ms: i64, until_ms: i64) -> Result<QualityFacts> {
         let mut f = QualityFacts::default();
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent IS NOT NULL, count(*), count(merged_at),
                     sum(merged_at IS NOT NULL AND review_rounds <= 1), sum(reverted),
                     avg(CASE WHEN first_review_at IS NOT NULL THEN (first_review_at - opened_at) / 3600000.0 END),
                     avg(coverage_delta)
-             FROM pull_requests WHERE opened_at >= ?1 GROUP BY 1",
+             FROM pull_requests WHERE opened_at >= ?1 AND opened_at < ?2 GROUP BY 1",
         )?;
-        let mut rows = stmt.query([since_ms])?;
+        let mut rows = stmt.query([since_ms, until_ms])?;
         while let Some(r) = rows.next()? {
             let side = if r.get::<_, bool>(0)? {
                 &mut f.ai
@@ -58,9 +59,9 @@ impl Reader {
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent IS NOT NULL, count(*), count(reverted_by), sum(lines_added)
-             FROM commits WHERE ts >= ?1 GROUP BY 1",
+             FROM commits WHERE ts >= ?1 AND ts < ?2 GROUP BY 1",
         )?;
-        let mut rows = stmt.query([since_ms])?;
+        let mut rows = stmt.query([since_ms, until_ms])?;
         while let Some(r) = rows.next()? {
             let side = if r.get::<_, bool>(0)? {
                 &mut f.ai
@@ -73,9 +74,9 @@ impl Reader {
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent, count(*), count(merged_at), sum(reverted) FROM pull_requests
-             WHERE opened_at >= ?1 AND ai_agent IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+             WHERE opened_at >= ?1 AND opened_at < ?2 AND ai_agent IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
         )?;
-        let rows = stmt.query_map([since_ms], |r| {
+        let rows = stmt.query_map([since_ms, until_ms], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -87,14 +88,14 @@ impl Reader {
         (f.incidents, f.ai_incidents) = self
             .conn
             .prepare_cached(
-                "SELECT count(*), coalesce(sum(ai_linked), 0) FROM incidents WHERE opened_at >= ?1",
+                "SELECT count(*), coalesce(sum(ai_linked), 0) FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2",
             )?
-            .query_row([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .query_row([since_ms, until_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, severity, coalesce(title, ''), ai_linked, opened_at FROM incidents
-             WHERE opened_at >= ?1 ORDER BY opened_at DESC LIMIT 20",
+             WHERE opened_at >= ?1 AND opened_at < ?2 ORDER BY opened_at DESC LIMIT 20",
         )?;
-        let rows = stmt.query_map([since_ms], |r| {
+        let rows = stmt.query_map([since_ms, until_ms], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
         f.recent_incidents = rows.collect::<rusqlite::Result<_>>()?;

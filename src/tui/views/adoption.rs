@@ -1,6 +1,7 @@
-//! Adoption: how many of each team's developers use an agent on each weekday (or in each
-//! of the last weeks, `w`), per-agent reach, low adopters (< 30% of working days) and the
-//! teams that need enablement.
+//! Adoption over the period (`p`, `[`, `]`): how many of each team's developers use an
+//! agent on each weekday (or in each of the 8 weeks to the period's end, `w`), per-agent
+//! reach in the period's last 7 days, low adopters (< 30% of the period's working days) and
+//! the teams that need enablement.
 //!
 //! ```text
 //! ┌ Active developers by weekday (last 4 weeks) ──┐┌ Agent reach (7d) ─────────┐
@@ -12,9 +13,13 @@
 //! ```
 
 use super::DrawCtx;
+use super::detail::DetailModel;
 use crate::domain::period::{local_date, local_day_edges};
+use crate::domain::span::Period;
 use crate::store::{Reader, Result};
 use crate::tui::state::Screen;
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::table::{Cell, TableData, Value};
 use crate::tui::widgets::{bar, shade, table};
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
@@ -24,7 +29,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::{BTreeMap, BTreeSet};
 
-const WINDOW_DAYS: i64 = 28;
 const WEEKS: usize = 8;
 /// A developer active on fewer than this share of working days is a low adopter.
 pub const LOW_ADOPTION: f64 = 0.30;
@@ -57,30 +61,80 @@ pub struct AdoptionModel {
     pub low: Vec<LowAdopter>,
     pub needs_enablement: Vec<String>,
     pub week_labels: Vec<String>,
+    pub period: Period,
+    /// Days of the period up to today (the heatmap's window).
+    pub window_days: i64,
+    pub table: TableData,
 }
 
-impl AdoptionModel {
-    pub fn row_texts(&self) -> Vec<String> {
-        self.low
-            .iter()
-            .map(|l| format!("{} {}", l.developer, l.team))
-            .collect()
-    }
+fn low_table(low: &[LowAdopter]) -> TableData {
+    let rows = low
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::new(l.developer.clone()),
+                Cell::new(l.team.clone()),
+                Cell::new(format!("{}/{}d", l.active_days, l.working_days))
+                    .with(Value::Int(l.active_days as i64)),
+            ]
+        })
+        .collect();
+    TableData::new(
+        vec![
+            Column::text("developer", 0, 8),
+            Column::text("team", 1, 6),
+            Column::number("active", 0),
+        ],
+        rows,
+    )
 }
 
-pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
+pub fn detail(l: &LowAdopter) -> DetailModel {
+    DetailModel::new(
+        format!("low adopter {}", l.developer),
+        vec![
+            ("developer".into(), l.developer.clone()),
+            ("team".into(), l.team.clone()),
+            (
+                "active".into(),
+                format!(
+                    "{} of {} working days in the period used an agent ({})",
+                    l.active_days,
+                    l.working_days,
+                    crate::tui::format::percent(l.active_days as i64, l.working_days as i64)
+                ),
+            ),
+            (
+                "rule".into(),
+                format!(
+                    "low adopter: active on fewer than {:.0}% of working days",
+                    LOW_ADOPTION * 100.0
+                ),
+            ),
+        ],
+    )
+}
+
+pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
     let today = local_date(now_ms, tz);
-    let first = today - Duration::days((WEEKS * 7) as i64 - 1);
+    let span = period.span(today);
+    // The window ends with the period, never after today (future days have no activity).
+    let last = span.last.min(today);
+    let window_first = span.first.min(last);
+    let weeks_first = last - Duration::days((WEEKS * 7) as i64 - 1);
+    let first = window_first.min(weeks_first);
+    let n_days = (last - first).num_days() + 1;
     let facts = reader.activity_facts(
-        &local_day_edges(first, (WEEKS * 7) as i64, tz),
+        &local_day_edges(first, n_days, tz),
         &first.format("%Y-%m-%d").to_string(),
+        &last.format("%Y-%m-%d").to_string(),
     )?;
     let mut active: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
     let mut agent_devs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (dev, agent, i) in &facts.agent_days {
         let day = first + Duration::days(*i as i64);
         active.insert((dev.clone(), day));
-        if (today - day).num_days() < 7 {
+        if (last - day).num_days() < 7 {
             agent_devs
                 .entry(agent.clone())
                 .or_default()
@@ -90,7 +144,7 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
     for (dev, source, day) in &facts.vendor_days {
         if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             active.insert((dev.clone(), d));
-            if (today - d).num_days() < 7 {
+            if (last - d).num_days() < 7 {
                 agent_devs
                     .entry(source.clone())
                     .or_default()
@@ -105,8 +159,8 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
             .or_default()
             .push((id.clone(), label.clone()));
     }
-    let window_first = today - Duration::days(WINDOW_DAYS - 1);
-    let days: Vec<NaiveDate> = (0..WINDOW_DAYS)
+    let window_days = (last - window_first).num_days() + 1;
+    let days: Vec<NaiveDate> = (0..window_days)
         .map(|i| window_first + Duration::days(i))
         .collect();
     let working: Vec<NaiveDate> = days
@@ -137,7 +191,7 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
         }
         let weeks = (0..WEEKS)
             .map(|w| {
-                let start = first + Duration::days((w * 7) as i64);
+                let start = weeks_first + Duration::days((w * 7) as i64);
                 let users = members
                     .iter()
                     .filter(|(id, _)| {
@@ -156,7 +210,7 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
             if active_days > 0 {
                 used += 1;
             }
-            if (active_days as f64) < LOW_ADOPTION * working.len() as f64 {
+            if !working.is_empty() && (active_days as f64) < LOW_ADOPTION * working.len() as f64 {
                 low.push(LowAdopter {
                     developer: label.clone(),
                     team: team.clone(),
@@ -192,12 +246,15 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
         .collect();
     let week_labels = (0..WEEKS)
         .map(|w| {
-            (first + Duration::days((w * 7) as i64))
+            (weeks_first + Duration::days((w * 7) as i64))
                 .format("%m-%d")
                 .to_string()
         })
         .collect();
     Ok(AdoptionModel {
+        table: low_table(&low),
+        period,
+        window_days,
         teams: heat,
         agents,
         low,
@@ -227,11 +284,11 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let (heat_area, agent_area, low_area) = split(area);
-    let block = |title: String| {
+    let block = |title: String, area: Rect| {
         Block::default()
             .borders(Borders::ALL)
             .border_style(t.border)
-            .title(Span::styled(title, t.title))
+            .title(Span::styled(crate::tui::widgets::title(&title, area.width), t.title))
     };
     let weeks = ctx.state.weeks;
     let columns = if weeks { m.week_labels.len() } else { 7 } as u16;
@@ -286,30 +343,34 @@ pub fn draw(
         ];
     }
     lines.push(Line::from(""));
+    let inner = heat_area.width.saturating_sub(2) as usize;
     lines.push(Line::from(Span::styled(
-        "shade ·░▒▓█ = share of the team active; w: weekdays/weeks",
+        crate::tui::format::fit("shade ·░▒▓█ = % of the team active; w: weekdays/weeks", inner),
         t.muted,
     )));
     if !m.needs_enablement.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!(
-                "⚠ needs enablement (< 40% on workdays): {}",
-                m.needs_enablement.join(", ")
+            crate::tui::format::fit(
+                &format!(
+                    "⚠ needs enablement (< 40% on workdays): {}",
+                    m.needs_enablement.join(", ")
+                ),
+                inner,
             ),
             t.warning,
         )));
     }
     let title = if weeks {
-        format!(" % of team active per week (last {WEEKS}) ")
+        format!(" Active per week ({WEEKS} weeks to the period's end) ")
     } else {
-        format!(" % of team active by weekday (last {WINDOW_DAYS} days) ")
+        format!(" Active by weekday, {} ({}d) ", m.period, m.window_days)
     };
-    f.render_widget(Paragraph::new(lines).block(block(title)), heat_area);
+    f.render_widget(Paragraph::new(lines).block(block(title, heat_area)), heat_area);
 
     let w = agent_area.width.saturating_sub(26).max(4) as usize;
     let agent_lines: Vec<Line> = if m.agents.is_empty() {
         vec![Line::from(Span::styled(
-            "no agent activity in 7 days",
+            "no agent activity in the period's last 7 days",
             t.muted,
         ))]
     } else {
@@ -326,41 +387,32 @@ pub fn draw(
             .collect()
     };
     f.render_widget(
-        Paragraph::new(agent_lines).block(block(" Agent reach, 7d ".into())),
+        Paragraph::new(agent_lines).block(block(" Agent reach, 7d to period end ".into(), agent_area)),
         agent_area,
     );
 
-    let rows = table::window(visible, screen.offset, low_area)
-        .iter()
-        .map(|&i| {
-            let l = &m.low[i];
-            vec![
-                Line::from(l.developer.clone()),
-                Line::from(l.team.clone()),
-                Line::from(format!("{}/{}d", l.active_days, l.working_days)).right_aligned(),
-            ]
-        })
-        .collect();
     table::draw(
         f,
         low_area,
-        table::TableSpec {
+        table::TableView {
             title: format!(
                 " Low adopters (< {:.0}% of workdays) ",
                 LOW_ADOPTION * 100.0
             ),
-            header: vec!["developer", "team", "active"],
-            widths: vec![
-                Constraint::Min(10),
-                Constraint::Length(9),
-                Constraint::Length(6),
-            ],
-            rows,
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![Line::from("✓ everyone uses an agent on most working days")],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.low.len(),
+                vec![Line::from(
+                    "✓ everyone uses an agent on most working days",
+                )],
+            ),
         },
         t,
     );

@@ -1,21 +1,17 @@
 //! Costs: a drillable tree (team → project → developer; `g` regroups by agent or model),
-//! with a period selector, share, per-developer spend, a 14-day trend, month-end forecast
-//! against budget, and ⚠ flags. This file builds the view model; `render.rs` draws it.
+//! for any period (`p`, `[`, `]`, `:since`), with share, per-developer spend, a 14-day
+//! trend, month-end forecast against the budget of the scope's own (`domain::budget`), and
+//! ⚠ flags. This file builds the view model; `table.rs` its table, `render.rs` draws it.
 
-use super::DrawCtx;
 use crate::domain::Money;
+use crate::domain::budget::{self, BudgetState};
 use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
 use crate::store::{Reader, Result};
-use crate::tui::format;
-use crate::tui::state::{CostGroup, Period, Screen};
-use crate::tui::widgets::{bar, spark, table};
+use crate::tui::state::{CostGroup, Period};
+use crate::tui::widgets::table::TableData;
 use chrono::{Datelike, Duration};
 use chrono_tz::Tz;
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 use std::collections::BTreeMap;
 
 /// A developer spending, inside one group, more than this multiple of the median
@@ -65,8 +61,9 @@ pub struct CostRow {
     pub trend: Vec<i64>,
     pub high_spenders: usize,
     pub low_acceptance: usize,
-    /// (budget, forecast) for team rows that have a budget.
-    pub budget: Option<(Money, Money)>,
+    /// The row's budget position, only when the row is a team at the top of the tree (a
+    /// row's own scope; a project under a team has no budget of its own).
+    pub budget: Option<BudgetState>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,18 +72,18 @@ pub struct CostsModel {
     pub period: Period,
     pub group: CostGroup,
     pub total: Money,
+    pub unpriced_requests: i64,
     pub month_to_date: Money,
     pub forecast: Money,
-    pub budget: Option<Money>,
+    /// The scope's budget position: a team's against its budget, the whole organisation's
+    /// (budgeted teams only) at the top; `None` below a team or without budgets.
+    pub budget: Option<BudgetState>,
+    /// What `budget` covers (`team platform`, `4 budgeted teams`).
+    pub budget_scope: String,
     pub rows: Vec<CostRow>,
     /// `MM-DD` labels of the trend's days, oldest first.
     pub trend_days: Vec<String>,
-}
-
-impl CostsModel {
-    pub fn row_texts(&self) -> Vec<String> {
-        self.rows.iter().map(|r| r.key.clone()).collect()
-    }
+    pub table: TableData,
 }
 
 fn fold(cells: &[CostCell]) -> BTreeMap<&str, Vec<&CostCell>> {
@@ -107,16 +104,18 @@ pub fn load(
 ) -> Result<CostsModel> {
     let dim = next_dim(group, path).unwrap_or(CostDim::Developer);
     let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
-    let (since_ms, until_ms) = period.range_ms(now, tz);
+    let today = local_date(now_ms, tz);
+    let span = period.span(today);
+    let (since_ms, until_ms) = span.range_ms(tz);
     let q = CostQuery {
         since_ms,
         until_ms,
         filters: path.to_vec(),
     };
     let cells = reader.cost_cells(&q, dim)?;
-    let today = local_date(now_ms, tz);
     let month_q = CostQuery {
         since_ms: local_day_start_ms(today.with_day(1).unwrap_or(today), tz),
+        until_ms: local_day_start_ms(today + Duration::days(1), tz),
         ..q.clone()
     };
     let month_cells = if month_q == q {
@@ -124,14 +123,18 @@ pub fn load(
     } else {
         reader.cost_cells(&month_q, dim)?
     };
-    let trend_first = today - Duration::days(TREND_DAYS - 1);
+    // The trend ends with the period (today at the latest).
+    let trend_last = span.last.min(today);
+    let trend_first = trend_last - Duration::days(TREND_DAYS - 1);
     let trend_edges: Vec<i64> = local_day_edges(trend_first, TREND_DAYS, tz)
         .into_iter()
         .map(|e| e.min(until_ms))
         .collect();
     let trends = reader.cost_series(path, dim, &trend_edges)?;
     let budgets: BTreeMap<String, Money> = reader.team_budgets()?.into_iter().collect();
-    let since_day = (today - Duration::days(29)).format("%Y-%m-%d").to_string();
+    let since_day = (trend_last - Duration::days(29))
+        .format("%Y-%m-%d")
+        .to_string();
     let acceptance: BTreeMap<String, f64> = reader
         .acceptance_by_developer(&since_day)?
         .into_iter()
@@ -181,16 +184,17 @@ pub fn load(
                 .iter()
                 .filter(|d| acceptance.get(**d).is_some_and(|a| *a < LOW_ACCEPTANCE))
                 .count();
-            let budget = (dim == CostDim::Team)
-                .then(|| {
-                    budgets.get(key).map(|b| {
-                        (
-                            *b,
-                            forecast_of(month_by_key.get(key).copied().unwrap_or_default()),
-                        )
-                    })
-                })
-                .flatten();
+            let budget = if dim == CostDim::Team && path.is_empty() {
+                let spent = month_by_key.get(key).copied().unwrap_or_default();
+                budget::assess(
+                    spent,
+                    forecast_of(spent),
+                    budgets.get(key).copied(),
+                    budget::DEFAULT_FORECAST_RATIO,
+                )
+            } else {
+                None
+            };
             CostRow {
                 key: key.to_string(),
                 cost,
@@ -216,10 +220,43 @@ pub fn load(
         .collect();
     rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key)));
     let month_to_date: Money = month_cells.iter().map(|c| c.cost).sum();
-    let budget = match path.iter().find(|(d, _)| *d == CostDim::Team) {
-        Some((_, team)) => budgets.get(team).copied(),
-        None if path.is_empty() && !budgets.is_empty() => Some(budgets.values().copied().sum()),
-        None => None,
+    // The scope's own budget: a team's when the scope is exactly that team, the budgeted
+    // teams' together at the top, none below a team (a project has no budget of its own).
+    let (budget, budget_scope) = match path {
+        [(CostDim::Team, team)] => (
+            budget::assess(
+                month_to_date,
+                forecast_of(month_to_date),
+                budgets.get(team).copied(),
+                budget::DEFAULT_FORECAST_RATIO,
+            ),
+            format!("team {team}"),
+        ),
+        [] if !budgets.is_empty() => {
+            let by_team: BTreeMap<String, Money> = if dim == CostDim::Team {
+                month_by_key.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+            } else {
+                fold(&reader.cost_cells(&month_q, CostDim::Team)?)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.iter().map(|c| c.cost).sum()))
+                    .collect()
+            };
+            let spent: Money = by_team
+                .iter()
+                .filter(|(t, _)| budgets.contains_key(*t))
+                .map(|(_, m)| *m)
+                .sum();
+            (
+                budget::assess(
+                    spent,
+                    forecast_of(spent),
+                    Some(budgets.values().copied().sum()),
+                    budget::DEFAULT_FORECAST_RATIO,
+                ),
+                format!("{} budgeted team(s)", budgets.len()),
+            )
+        }
+        _ => (None, String::new()),
     };
     let trend_days = (0..TREND_DAYS)
         .map(|i| {
@@ -229,17 +266,22 @@ pub fn load(
         })
         .collect();
     Ok(CostsModel {
+        table: table::build(&rows, dim),
         trend_days,
         dim,
         period,
         group,
         total,
+        unpriced_requests: cells.iter().map(|c| c.unpriced_requests).sum(),
         month_to_date,
         forecast: forecast_of(month_to_date),
         budget,
+        budget_scope,
         rows,
     })
 }
 
 mod render;
+mod table;
 pub use render::{draw, table_area};
+pub use table::detail;
