@@ -226,12 +226,13 @@ impl Period {
         }
     }
 
-    /// `:until D`: the same period ending at `last` (a start it already has is kept).
+    /// `:until D`: the period ending at `last`. A period with a start of its own (a date, a
+    /// range, a month) keeps it; the last N days stay N days long.
     pub fn until(self, last: NaiveDate, today: NaiveDate) -> Result<Period, PeriodError> {
         let span = self.span(today);
         let first = match self {
-            Period::Since(first) | Period::Range(first, _) => first,
-            _ => last - Duration::days(span.days() - 1),
+            Period::Today | Period::LastDays(_) => last - Duration::days(span.days() - 1),
+            _ => span.first,
         };
         if first > last {
             return Err(PeriodError {

@@ -88,6 +88,8 @@ fn until_keeps_a_start_or_the_length() {
     assert_eq!(p, Period::Range(d("2026-09-01"), d("2026-09-30")));
     let p = Period::LastDays(30).until(d("2026-09-30"), today()).unwrap();
     assert_eq!(span(p), ("2026-09-01".into(), "2026-09-30".into()));
+    let p = Period::ThisMonth.until(d("2026-11-10"), today()).unwrap();
+    assert_eq!(span(p), ("2026-11-01".into(), "2026-11-10".into()));
     assert!(
         Period::Since(d("2026-10-01"))
             .until(d("2026-09-30"), today())

@@ -179,8 +179,12 @@ impl Harness {
         let mut out = String::new();
         for y in 0..h {
             let mut line = String::new();
-            for x in 0..w {
-                line.push_str(buf[(x, y)].symbol());
+            let mut x = 0;
+            while x < w {
+                // A wide character fills two cells; the second holds nothing of its own.
+                let sym = buf[(x, y)].symbol();
+                line.push_str(sym);
+                x += super::widgets::columns::width(sym).max(1) as u16;
             }
             out.push_str(line.trim_end());
             out.push('\n');

@@ -256,7 +256,10 @@ pub fn draw(
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(t.border)
-        .title(Span::styled(format!(" {keys} "), t.muted));
+        .title(Span::styled(
+            crate::tui::widgets::title(&format!(" {keys} "), bottom.width + 2),
+            t.muted,
+        ));
     f.render_widget(
         Paragraph::new(Span::styled(detail, t.text))
             .wrap(Wrap { trim: true })

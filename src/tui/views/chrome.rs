@@ -135,29 +135,53 @@ pub fn draw_frame(f: &mut Frame, ctx: &DrawCtx) -> Rect {
 fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     let t = ctx.theme;
     let s = &ctx.state.status;
-    let mut spans = vec![Span::raw(" ")];
-    if s.sources.is_empty() {
-        spans.push(Span::styled("no sources yet", t.muted));
+    // What matters most first: firing alerts and read-only never give way to source names.
+    let mut chunks: Vec<Vec<Span>> = Vec::new();
+    if s.firing > 0 {
+        chunks.push(vec![
+            Span::raw(" "),
+            Span::styled(format!("▲ {} firing", s.firing), t.critical),
+            Span::styled(" │", t.muted),
+        ]);
     }
+    if ctx.state.read_only {
+        chunks.push(vec![
+            Span::raw(" "),
+            Span::styled("read-only", t.warning),
+            Span::styled(" │", t.muted),
+        ]);
+    }
+    chunks.push(vec![
+        Span::raw(" "),
+        Span::styled(format!("data {}", s.data_age), t.status_bar),
+        Span::styled(" │", t.muted),
+    ]);
     let full: usize = s
         .sources
         .iter()
         .map(|x| width(&x.name) + width(&x.age) + 5)
         .sum();
-    if full + 40 <= area.width as usize {
+    let used: usize = chunks
+        .iter()
+        .flatten()
+        .map(|x| width(&x.content))
+        .sum();
+    if s.sources.is_empty() {
+        chunks.push(vec![Span::styled(" no sources yet", t.muted)]);
+    } else if full + used <= area.width as usize {
         for (i, src) in s.sources.iter().enumerate() {
-            if i > 0 {
-                spans.push(Span::styled(" · ", t.muted));
-            }
             let (glyph, style) = if src.failing {
                 ("✗", t.critical)
             } else {
                 ("✓", t.ok)
             };
-            spans.push(Span::styled(format!("{glyph} {}", src.name), style));
-            spans.push(Span::styled(format!(" {}", src.age), t.status_bar));
+            chunks.push(vec![
+                Span::styled(if i > 0 { " · " } else { " " }, t.muted),
+                Span::styled(format!("{glyph} {}", src.name), style),
+                Span::styled(format!(" {}", src.age), t.status_bar),
+            ]);
         }
-    } else if !s.sources.is_empty() {
+    } else {
         let failing: Vec<&str> = s
             .sources
             .iter()
@@ -165,25 +189,17 @@ fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
             .map(|x| x.name.as_str())
             .collect();
         let ok = s.sources.len() - failing.len();
-        spans.push(Span::styled(format!("✓ {ok} sources ok"), t.ok));
         if !failing.is_empty() {
-            spans.push(Span::styled(
-                format!(" · ✗ {} failing: {}", failing.len(), failing.join(", ")),
+            chunks.push(vec![Span::styled(
+                format!(" ✗ {} failing", failing.len()),
                 t.critical,
-            ));
+            )]);
+            chunks.push(vec![Span::styled(format!(": {}", failing.join(", ")), t.critical)]);
         }
+        chunks.push(vec![Span::styled(format!(" · ✓ {ok} ok"), t.ok)]);
     }
-    spans.push(Span::styled(" │ ", t.muted));
-    spans.push(Span::styled(format!("data {}", s.data_age), t.status_bar));
-    if s.firing > 0 {
-        spans.push(Span::styled(" │ ", t.muted));
-        spans.push(Span::styled(format!("▲ {} firing", s.firing), t.critical));
-    }
-    if ctx.state.read_only {
-        spans.push(Span::styled(" │ ", t.muted));
-        spans.push(Span::styled("read-only", t.warning));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    let lines = crate::tui::widgets::pack(chunks, area.width as usize, 1);
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {

@@ -209,21 +209,20 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let parts = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).split(area);
-    let summary = Line::from(vec![
-        Span::styled(format!(" {} running", m.running), t.ok),
-        Span::styled(
-            format!(
-                " · {} idle · {} ended",
-                m.idle,
-                m.rows.len() - m.running - m.idle
-            ),
-            t.muted,
-        ),
-        Span::styled(
-            format!("   (newest {LIVE_LIMIT}; cost computed from list prices)"),
-            t.muted,
-        ),
-    ]);
+    let summary = crate::tui::widgets::pack(
+        vec![
+            vec![Span::styled(format!(" {} running", m.running), t.ok)],
+            vec![Span::styled(format!(" · {} idle", m.idle), t.muted)],
+            vec![Span::styled(
+                format!(" · {} ended", m.rows.len() - m.running - m.idle),
+                t.muted,
+            )],
+            vec![Span::styled(format!("   (newest {LIVE_LIMIT};"), t.muted)],
+            vec![Span::styled(" cost computed from list prices)", t.muted)],
+        ],
+        area.width as usize,
+        1,
+    );
     f.render_widget(Paragraph::new(summary), parts[0]);
     table::draw(
         f,

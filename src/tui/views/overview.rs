@@ -31,7 +31,7 @@ use crate::tui::format;
 use crate::tui::state::{Screen, ScreenKind};
 use crate::tui::widgets::columns::{self, Column};
 use crate::tui::widgets::table::{self, Cell, Role, TableData};
-use crate::tui::widgets::{bar, resample, spark};
+use crate::tui::widgets::{bar, pack, resample, spark};
 use chrono::{Datelike, Duration};
 use chrono_tz::Tz;
 use ratatui::Frame;
@@ -295,27 +295,35 @@ fn draw_compact(f: &mut Frame, area: Rect, m: &OverviewModel, ctx: &DrawCtx) {
     let t = ctx.theme;
     let fig = &m.figures;
     let (value, note, warn) = budget_line(m);
-    let mut spans = vec![
-        Span::styled(" today ", t.muted),
-        Span::styled(format::spend(fig.spend_today, fig.unpriced_today), t.text),
-        Span::styled(" · month ", t.muted),
-        Span::styled(format::money(fig.spend_month), t.text),
-        Span::styled(format!(" · {} ", m.period), t.muted),
-        Span::styled(format::money(m.period_total), t.text),
-        Span::styled(" · ", t.muted),
-        Span::styled(format!("{} running", fig.running_sessions), t.ok),
+    let mut chunks = vec![
+        vec![
+            Span::styled(" today ", t.muted),
+            Span::styled(format::spend(fig.spend_today, fig.unpriced_today), t.text),
+        ],
+        vec![
+            Span::styled(" · month ", t.muted),
+            Span::styled(format::money(fig.spend_month), t.text),
+        ],
+        vec![
+            Span::styled(format!(" · {} ", m.period), t.muted),
+            Span::styled(format::spend(m.period_total, fig.period_unpriced), t.text),
+        ],
+        vec![
+            Span::styled(" · ", t.muted),
+            Span::styled(format!("{} running", fig.running_sessions), t.ok),
+        ],
     ];
     if m.budget.is_some() {
-        spans.push(Span::styled(" · budget ", t.muted));
-        spans.push(Span::styled(value, t.text));
+        chunks.push(vec![
+            Span::styled(" · budget ", t.muted),
+            Span::styled(value, t.text),
+        ]);
         if warn {
-            spans.push(Span::styled(format!(" {note}"), t.warning));
+            chunks.push(vec![Span::styled(format!(" {note}"), t.warning)]);
         }
     }
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }),
-        area,
-    );
+    let lines = pack(chunks, area.width as usize, area.height as usize);
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 pub fn draw(
@@ -361,11 +369,14 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     let t = ctx.theme;
     let fig = &m.figures;
     let [today_area, spend_area, mix_area] = areas;
-    let block = |title: String| {
+    let block = |title: String, area: Rect| {
         Block::default()
             .borders(Borders::ALL)
             .border_style(t.border)
-            .title(Span::styled(format!(" {title} "), t.title))
+            .title(Span::styled(
+                crate::tui::widgets::title(&format!(" {title} "), area.width),
+                t.title,
+            ))
     };
     let plain = (t.muted, t.text, t.muted);
     let w = today_area.width.saturating_sub(2) as usize;
@@ -409,7 +420,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
             plain,
         ),
     ];
-    f.render_widget(Paragraph::new(today).block(block("Today".into())), today_area);
+    f.render_widget(Paragraph::new(today).block(block("Today".into(), today_area)), today_area);
 
     let w = spend_area.width.saturating_sub(2) as usize;
     let (bvalue, bnote, bwarn) = budget_line(m);
@@ -452,7 +463,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         ]),
     ];
     f.render_widget(
-        Paragraph::new(spend).block(block("Spend (p, [ ] period)".into())),
+        Paragraph::new(spend).block(block("Spend (p, [ ] period)".into(), spend_area)),
         spend_area,
     );
 
@@ -479,7 +490,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     let [mix_area, spenders_area] =
         Layout::vertical([Constraint::Length(mix_height), Constraint::Min(0)]).areas(mix_area);
     f.render_widget(
-        Paragraph::new(mix).block(block("Agent mix (sessions today)".into())),
+        Paragraph::new(mix).block(block("Agent mix (sessions today)".into(), mix_area)),
         mix_area,
     );
     if spenders_area.height >= 3 {
@@ -524,7 +535,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         f.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: true })
-                .block(block(format!("Top spend, {}", m.period))),
+                .block(block(format!("Top spend, {}", m.period), spenders_area)),
             spenders_area,
         );
     }

@@ -5,6 +5,7 @@
 pub mod columns;
 pub mod table;
 
+use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthChar;
 
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -29,6 +30,32 @@ pub fn spark(values: &[i64]) -> String {
 /// without a mark (the border's corners and one cell each side are left free).
 pub fn title(text: &str, box_width: u16) -> String {
     columns::fit(text, (box_width as usize).saturating_sub(4))
+}
+
+/// Whole `chunks` (each a few spans that belong together, such as a label and its
+/// number) laid out on at most `max_lines` lines of `width` cells, in order; a chunk that
+/// does not fit on the lines left is left out whole, never cut in the middle of a number.
+pub fn pack<'a>(chunks: Vec<Vec<Span<'a>>>, width: usize, max_lines: usize) -> Vec<Line<'a>> {
+    let mut lines: Vec<Vec<Span<'a>>> = vec![Vec::new()];
+    let mut used = 0;
+    for chunk in chunks {
+        let w: usize = chunk.iter().map(|s| columns::width(&s.content)).sum();
+        if used + w > width && used > 0 {
+            if lines.len() >= max_lines {
+                continue;
+            }
+            lines.push(Vec::new());
+            used = 0;
+        }
+        if w > width {
+            continue;
+        }
+        used += w;
+        if let Some(l) = lines.last_mut() {
+            l.extend(chunk);
+        }
+    }
+    lines.into_iter().map(Line::from).collect()
 }
 
 /// `values` in `cells` columns: consecutive values summed per column when there are more
@@ -103,6 +130,20 @@ mod tests {
         assert_eq!(bar(0.5, 4), "██  ");
         assert_eq!(shade(1.0), '█');
         assert_eq!(shade(0.0), '·');
+    }
+
+    #[test]
+    fn packing_keeps_chunks_whole() {
+        let chunk = |t: &'static str| vec![Span::raw(t)];
+        let lines = pack(
+            vec![chunk("today $2.12"), chunk(" · month $6.73"), chunk(" · budget $5.88 of $450.00")],
+            26,
+            2,
+        );
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(text, vec!["today $2.12 · month $6.73", " · budget $5.88 of $450.00"]);
+        let lines = pack(vec![chunk("aaaa"), chunk("bbbb"), chunk("cc")], 5, 1);
+        assert_eq!(lines[0].to_string(), "aaaa");
     }
 
     #[test]

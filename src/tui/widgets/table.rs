@@ -3,7 +3,7 @@
 //! sorted indices, offset, selection marker) with columns sized by [`super::columns`], so
 //! a frame costs the same at 10 rows or 10,000 and no number is ever cut.
 
-use super::columns::{self, Align, Column, Fit};
+use super::columns::{self, Column, Fit};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -323,10 +323,168 @@ pub fn draw(f: &mut Frame, area: Rect, v: TableView<'_>, theme: &Theme) {
     f.render_widget(table, area);
 }
 
-/// Header labels and alignment of the columns, for tests and export.
-pub fn headers(data: &TableData) -> Vec<(&str, Align)> {
-    data.columns
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn data() -> TableData {
+        let columns = vec![
+            Column::text("name", 0, 6),
+            Column::number("spend", 0),
+            Column::number("share", 2),
+            Column::text("flags", 1, 8),
+            Column::number("tokens", 3),
+        ];
+        let rows = [
+            ("emeka.kowalski@acme.dev", "$1,317", "62%", "⚠ 1 low accept · 309 unpriced", "12.3M"),
+            ("日本語のプロジェクト", "$0.0042", "0%", "", "950"),
+            ("bo", "unpriced", "38%", "9 unpriced", "1.2k"),
+        ]
         .iter()
-        .map(|c| (c.header.as_str(), c.align))
-        .collect()
+        .map(|(a, b, c, d, e)| {
+            vec![
+                Cell::new(*a),
+                Cell::new(*b).with(Value::Micros(1)),
+                Cell::new(*c),
+                Cell::new(*d),
+                Cell::new(*e),
+            ]
+        })
+        .collect();
+        TableData::new(columns, rows)
+    }
+
+    fn render(width: u16, sort: Option<Sort>) -> Vec<String> {
+        let d = data();
+        let visible: Vec<usize> = (0..d.len()).collect();
+        let mut term = Terminal::new(TestBackend::new(width, 8)).unwrap();
+        term.draw(|f| {
+            draw(
+                f,
+                f.area(),
+                TableView {
+                    title: " t ".into(),
+                    data: &d,
+                    visible: &visible,
+                    selected: Some(0),
+                    offset: 0,
+                    sort,
+                    focused: true,
+                    empty: vec![],
+                },
+                &Theme::mono(),
+            )
+        })
+        .unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..8)
+            .map(|y| {
+                // A wide character fills two cells; the second holds nothing of its own.
+                let mut line = String::new();
+                let mut x = 0;
+                while x < width {
+                    let sym = buf[(x, y)].symbol();
+                    line.push_str(sym);
+                    x += columns::width(sym).max(1) as u16;
+                }
+                line
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numbers_are_never_cut_at_any_width_and_text_is_cut_with_an_ellipsis() {
+        let d = data();
+        for width in 12..=120u16 {
+            let lines = render(width, None);
+            let header = &lines[1];
+            for (c, col) in d.columns.iter().enumerate() {
+                let shown = header.contains(col.header.as_str());
+                for (r, row) in d.rows.iter().enumerate() {
+                    let line = &lines[2 + r];
+                    let text = &row[c].text;
+                    if col.fit == Fit::Whole && shown {
+                        assert!(line.contains(text.as_str()), "{text} cut at {width}: {line}");
+                    }
+                    if col.fit != Fit::Whole && shown && !line.contains(text.as_str()) {
+                        assert!(line.contains('…'), "{text} cut without … at {width}: {line}");
+                    }
+                }
+            }
+            // The money column is there whenever it can be.
+            if width >= 24 {
+                assert!(header.contains("spend"), "spend dropped at {width}");
+            }
+        }
+    }
+
+    #[test]
+    fn headers_sit_over_their_values_and_show_the_sort() {
+        let lines = render(100, Some(Sort { column: 1, dir: Dir::Desc }));
+        let header = &lines[1];
+        let row = &lines[2];
+        // Right-aligned: the header's last cell is the value's last cell.
+        let header_end = columns::width(&header[..header.find("spend ▼").unwrap()]) + 7;
+        let value_end = columns::width(&row[..row.find("$1,317").unwrap()]) + 6;
+        assert_eq!(header_end, value_end, "{header}\n{row}");
+        // Wide characters keep the right border in place.
+        for l in &lines[2..5] {
+            assert_eq!(columns::width(l), 100, "{l}");
+        }
+    }
+
+    #[test]
+    fn sorting_by_numbers_and_text() {
+        let d = TableData::new(
+            vec![Column::text("k", 0, 4), Column::number("n", 0)],
+            vec![
+                vec![Cell::new("b"), Cell::new("2").with(Value::Int(2))],
+                vec![Cell::new("a"), Cell::new("–")],
+                vec![Cell::new("C"), Cell::new("10").with(Value::Int(10))],
+            ],
+        );
+        let mut rows = vec![0, 1, 2];
+        d.sort(&mut rows, Sort { column: 1, dir: Dir::Desc });
+        assert_eq!(rows, vec![2, 0, 1], "empty values last");
+        d.sort(&mut rows, Sort { column: 0, dir: Dir::Asc });
+        assert_eq!(rows, vec![1, 0, 2], "case-insensitive text");
+        assert_eq!(d.default_dir(1), Dir::Desc);
+        assert_eq!(d.default_dir(0), Dir::Asc);
+    }
+
+    #[test]
+    fn rows_that_do_not_fit_are_counted_not_hidden() {
+        let d = data();
+        let visible: Vec<usize> = (0..d.len()).collect();
+        let mut term = Terminal::new(TestBackend::new(40, 3)).unwrap();
+        term.draw(|f| {
+            draw(
+                f,
+                f.area(),
+                TableView {
+                    title: " Open alerts ".into(),
+                    data: &d,
+                    visible: &visible,
+                    selected: Some(0),
+                    offset: 0,
+                    sort: None,
+                    focused: true,
+                    empty: vec![Line::from("✓ nothing open")],
+                },
+                &Theme::mono(),
+            )
+        })
+        .unwrap();
+        let text: String = term
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(text.contains("3 more ↓"), "{text}");
+        assert!(!text.contains("nothing open"), "{text}");
+    }
 }

@@ -26,7 +26,7 @@ use crate::tui::widgets::table;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 
 /// Body taller than this gets a daily-spend chart of the selected row under the table.
 const CHART_MIN_BODY: u16 = 30;
@@ -121,29 +121,35 @@ pub fn draw(
     } else {
         String::new()
     };
-    let line = Line::from(vec![
-        Span::styled(
+    let chunks = vec![
+        vec![Span::styled(
             format!(
                 " {} computed{unpriced}",
                 format::spend(m.total, m.unpriced_requests)
             ),
             t.text,
-        ),
-        Span::styled(format!(" in {} ", m.period), t.accent),
-        Span::styled("(p [ ]) · ", t.muted),
-        Span::styled(format!("by {} ", m.group.label()), t.accent),
-        Span::styled("(g) · ", t.muted),
-        Span::styled(
+        )],
+        vec![
+            Span::styled(format!(" in {} ", m.period), t.accent),
+            Span::styled("(p [ ])", t.muted),
+        ],
+        vec![
+            Span::styled(" · ", t.muted),
+            Span::styled(format!("by {} ", m.group.label()), t.accent),
+            Span::styled("(g)", t.muted),
+        ],
+        vec![Span::styled(
             format!(
-                "month-to-date {} → {} forecast",
+                " · month-to-date {} → {} forecast",
                 format::money(m.month_to_date),
                 format::money(m.forecast)
             ),
             t.muted,
-        ),
-        Span::styled(budget, if warn { t.warning } else { t.muted }),
-    ]);
-    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), parts[0]);
+        )],
+        vec![Span::styled(budget, if warn { t.warning } else { t.muted })],
+    ];
+    let lines = crate::tui::widgets::pack(chunks, area.width as usize, parts[0].height as usize);
+    f.render_widget(Paragraph::new(lines), parts[0]);
     let dim = dim_label(m.dim);
     let mut below = screen_path(screen);
     below.push((m.dim, String::new()));
