@@ -10,6 +10,7 @@ mod tui_support;
 
 mod accounting;
 mod architecture;
+mod collect_live;
 mod demo_build;
 mod demo_cli;
 mod demo_live;
@@ -30,6 +31,7 @@ mod server_postgres;
 mod server_push;
 mod server_sync;
 mod server_tls;
+mod store_size;
 mod store_writer;
 mod tui_app;
 mod tui_snapshots;
