@@ -1,4 +1,4 @@
-//! The command-line contract (design.md §2), as clap types. Each subcommand's behaviour
+//! The command-line contract (README.md), as clap types. Each subcommand's behaviour
 //! lives in `commands/<name>.rs`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -83,10 +83,13 @@ pub enum Command {
         json: bool,
     },
     /// Team server: OTLP/HTTP receiver, push and sync API, /metrics, /healthz
+    #[cfg(feature = "server")]
     Serve(ServeArgs),
     /// Send this machine's collected rows (metadata only) to a team server
+    #[cfg(all(feature = "sync", feature = "server"))]
     Push(PushArgs),
     /// One pass of pulling rows from the team server ([server] in config) into the local store
+    #[cfg(feature = "sync")]
     Sync(SyncArgs),
 }
 
@@ -100,6 +103,7 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on; anything but loopback requires tokens
@@ -118,6 +122,7 @@ pub struct ServeArgs {
     pub action: Option<ServeCommand>,
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
     /// Bearer tokens for the server (stored hashed; shown once at creation)
@@ -127,6 +132,7 @@ pub enum ServeCommand {
     },
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
     /// Create a token and print it once

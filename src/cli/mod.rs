@@ -12,7 +12,7 @@ use args::{Cli, Command};
 use clap::Parser;
 use context::Context;
 
-/// Exit codes (design.md §2): 0 ok, 1 error, 2 bad usage (clap exits with 2 itself).
+/// Exit codes (README.md#reports): 0 ok, 1 error, 2 bad usage (clap exits with 2 itself).
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let paths = paths::Paths::discover();
@@ -38,8 +38,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             commands::alerts::run(&ctx, action.as_ref(), *json)
         }
         Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
+        #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
+        #[cfg(all(feature = "sync", feature = "server"))]
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
+        #[cfg(feature = "sync")]
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         None => commands::console::run(&ctx),
     }

@@ -10,7 +10,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-/// Longest line we parse (design.md §8); longer lines are reported and skipped.
+/// Longest line we parse (docs/formats.md); longer lines are reported and skipped.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 const READ_CHUNK: usize = 1024 * 1024;
 

@@ -3,6 +3,7 @@
 //! files (`watch`), and project identity.
 
 pub mod files;
+#[cfg(feature = "sync")]
 pub mod http;
 pub mod ingest;
 mod netfs;

@@ -16,6 +16,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+#[cfg(feature = "sync")]
 /// How often the team server is asked for new rows while the console runs.
 const SYNC_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -48,6 +49,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         (None, ctx.open_store()?)
     };
     // A broken [server] setup is a warning in the console, never a reason not to open it.
+    #[cfg(feature = "sync")]
     let team_server = if ctx.global.demo {
         None
     } else {
@@ -106,9 +108,11 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
+            #[cfg(feature = "sync")]
             let sync =
                 team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
             let result = app::run(config).await;
+            #[cfg(feature = "sync")]
             if let Some(task) = sync {
                 task.abort();
             }

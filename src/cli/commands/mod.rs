@@ -5,11 +5,14 @@ mod alerts_check;
 pub mod console;
 pub mod ingest;
 pub mod pricing;
+#[cfg(all(feature = "sync", feature = "server"))]
 pub mod push;
 pub mod report;
 mod report_render;
 mod report_table;
+#[cfg(feature = "server")]
 pub mod serve;
 pub mod sources;
+#[cfg(feature = "sync")]
 pub mod sync;
 pub mod themes;

@@ -21,6 +21,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
                 summary.problems.len()
             );
         }
+        #[cfg(feature = "sync")]
         if let Some(server) = ctx.team_server(None)?
             && let Err(e) = server.sync_blocking(&store)
         {

@@ -1,4 +1,4 @@
-//! Turning report rows into a document: a terminal table, JSON (design.md §2 shape, snake
+//! Turning report rows into a document: a terminal table, JSON (README.md#reports shape, snake
 //! case, `totals`), or CSV. Unpriced usage is always shown as such, never as $0.
 
 use crate::cli::args::ReportKind;

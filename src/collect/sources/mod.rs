@@ -9,6 +9,7 @@ mod fields;
 pub mod gemini;
 pub(crate) mod json;
 mod rows;
+#[cfg(feature = "sync")]
 pub mod team_server;
 #[cfg(test)]
 pub(crate) mod test_support;
