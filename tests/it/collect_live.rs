@@ -60,6 +60,14 @@ fn append(path: &Path, text: &str) {
     f.write_all(text.as_bytes()).unwrap();
 }
 
+/// A temp folder with `claude/projects/-home-dev-api/s1.jsonl` holding one request.
+fn one_transcript() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let transcript = claude_project(&dir.path().join("claude"), "-home-dev-api").join("s1.jsonl");
+    append(&transcript, &line(0));
+    (dir, transcript)
+}
+
 /// Runs the live tail over `claude_root` while `body` runs, then stops it.
 fn with_tail(claude_root: &Path, db: &Path, config: LiveConfig, body: impl FnOnce(&LiveStats)) {
     let store = Store::open(db).unwrap();
@@ -88,11 +96,8 @@ fn with_tail(claude_root: &Path, db: &Path, config: LiveConfig, body: impl FnOnc
 
 #[test]
 fn an_appended_line_arrives_by_notification_without_a_sweep() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("claude");
-    let transcript = claude_project(&root, "-home-dev-api").join("s1.jsonl");
-    append(&transcript, &line(0));
-    let db = dir.path().join("s.db");
+    let (dir, transcript) = one_transcript();
+    let (root, db) = (dir.path().join("claude"), dir.path().join("s.db"));
     let config = LiveConfig {
         sweep_interval: NEVER,
         ..LiveConfig::default()
@@ -117,11 +122,8 @@ fn an_appended_line_arrives_by_notification_without_a_sweep() {
 
 #[test]
 fn polling_delivers_where_notifications_are_off() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("claude");
-    let transcript = claude_project(&root, "-home-dev-api").join("s1.jsonl");
-    append(&transcript, &line(0));
-    let db = dir.path().join("s.db");
+    let (dir, transcript) = one_transcript();
+    let (root, db) = (dir.path().join("claude"), dir.path().join("s.db"));
     let config = LiveConfig {
         sweep_interval: NEVER,
         poll_interval: Duration::from_millis(100),
