@@ -30,13 +30,13 @@ pub const MAX_ATTRIBUTES_PER_RECORD: usize = 256;
 
 /// Why a value was refused: which field, and what was wrong with it. Never carries the
 /// value itself when it could be content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OutOfBounds {
     pub field: &'static str,
     pub why: Violation,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Violation {
     Negative,
     TooLarge,
@@ -45,6 +45,19 @@ pub enum Violation {
     TooEarly,
     TooLate,
     TooLong,
+}
+
+impl Violation {
+    /// A stable short label for summaries that count refusals by kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            Violation::Negative => "negative_value",
+            Violation::TooLarge => "value_too_large",
+            Violation::NotANumber | Violation::NotFinite => "not_a_number",
+            Violation::TooEarly | Violation::TooLate => "timestamp_out_of_range",
+            Violation::TooLong => "id_too_long",
+        }
+    }
 }
 
 impl fmt::Display for OutOfBounds {

@@ -15,6 +15,7 @@ mod demo_cli;
 mod demo_live;
 mod demo_ops;
 mod discovery_cli;
+mod ingest_hostile;
 mod ingest_robustness;
 mod peer_fixtures;
 mod pricing_cli;
