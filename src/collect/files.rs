@@ -318,14 +318,20 @@ mod tests {
         let mut lines = Vec::new();
         let end = read_lines(path, from, 0, idle, |p, _| {
             match p {
-                Piece::Skimmed { bytes, line, .. } => {
-                    lines.push((format!("<skimmed> {}", String::from_utf8_lossy(&bytes)), 0, line))
-                }
+                Piece::Skimmed { bytes, line, .. } => lines.push((
+                    format!("<skimmed> {}", String::from_utf8_lossy(&bytes)),
+                    0,
+                    line,
+                )),
                 Piece::IdleTail {
                     bytes,
                     offset,
                     line,
-                } => lines.push((format!("<tail> {}", String::from_utf8_lossy(bytes)), offset, line)),
+                } => lines.push((
+                    format!("<tail> {}", String::from_utf8_lossy(bytes)),
+                    offset,
+                    line,
+                )),
                 Piece::Line {
                     bytes,
                     offset,
@@ -396,7 +402,10 @@ mod tests {
         let (lines, end) = collect(&path, 0);
         let skimmed = r#"<skimmed> {"text":"","usage":{"input_tokens":987654321}}"#;
         assert_eq!(
-            lines.iter().map(|l| (l.0.as_str(), l.2)).collect::<Vec<_>>(),
+            lines
+                .iter()
+                .map(|l| (l.0.as_str(), l.2))
+                .collect::<Vec<_>>(),
             vec![("{}", 1), (skimmed, 2), (skimmed, 3), (r#"{"n":1}"#, 4)]
         );
         assert_eq!(end.pending_tail, 0);
@@ -439,8 +448,13 @@ mod tests {
         assert!(matches!(resume, Plan::Resume { offset: 16, .. }));
         assert_eq!(verify_resume(resume.clone(), &path, Some(&cursor)), resume);
         // Same inode, truncated and written again, longer.
-        let f = std::fs::OpenOptions::new().write(true).truncate(true).open(&path).unwrap();
-        (&f).write_all(b"{\"c\":3}\n{\"d\":4}\n{\"e\":5}\n").unwrap();
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        (&f).write_all(b"{\"c\":3}\n{\"d\":4}\n{\"e\":5}\n")
+            .unwrap();
         drop(f);
         let id2 = FileIdentity::of(&std::fs::metadata(&path).unwrap());
         assert_eq!(id2.inode, id.inode);
@@ -474,7 +488,10 @@ mod tests {
         };
         assert_eq!(plan(Some(&waiting), &id, false), Plan::Unchanged);
         assert!(
-            matches!(plan(Some(&waiting), &id, true), Plan::Resume { offset: 90, .. }),
+            matches!(
+                plan(Some(&waiting), &id, true),
+                Plan::Resume { offset: 90, .. }
+            ),
             "an idle file's waiting tail is looked at again"
         );
         let grown = FileIdentity {

@@ -49,8 +49,7 @@ pub fn enforce(rows: &mut ParsedRows, marks: Marks, loc: LineLoc, now_ms: i64) {
     let mut i = 0;
     rows.events.retain(|e| {
         i += 1;
-        i <= from
-            || bounds::timestamp("timestamp", e.ts, now_ms).map_or_else(&mut note, |_| true)
+        i <= from || bounds::timestamp("timestamp", e.ts, now_ms).map_or_else(&mut note, |_| true)
     });
     let from = marks.sessions.min(rows.sessions.len());
     let mut i = 0;

@@ -170,11 +170,14 @@ fn parse_piece(
     if simdutf8::basic::from_utf8(bytes).is_ok() {
         parser.parse_line(bytes, loc, env, rows);
     } else {
-        let valid_up_to = std::str::from_utf8(bytes).err().map_or(0, |e| e.valid_up_to());
+        let valid_up_to = std::str::from_utf8(bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
         let repaired = String::from_utf8_lossy(bytes);
         parser.parse_line(repaired.as_bytes(), loc, env, rows);
         if !marks.skipped_since(rows) {
-            let detail = format!("at byte {valid_up_to}; replaced by U+FFFD, the line's usage kept");
+            let detail =
+                format!("at byte {valid_up_to}; replaced by U+FFFD, the line's usage kept");
             rows.repair(loc, REPAIRED_UTF8, Some(detail));
         }
     }
@@ -228,73 +231,81 @@ fn ingest_lines(
     };
 
     let idle = id.is_idle(now.ns);
-    let read = files::read_lines(&file.path, start_offset, start_line, idle, |piece, after| {
-        match piece {
-            Piece::Line {
-                bytes,
-                offset,
-                line,
-            } => {
-                current_line = line;
-                let loc = LineLoc { offset, line };
-                parse_piece(parser.as_mut(), bytes, loc, env, now, &mut rows);
-            }
-            Piece::IdleTail {
-                bytes,
-                offset,
-                line,
-            } => {
-                current_line = line;
-                let loc = LineLoc { offset, line };
-                parse_piece(parser.as_mut(), bytes, loc, env, now, &mut rows);
-                let minutes = files::TAIL_IDLE.as_secs() / 60;
-                let detail = format!("no final newline; read after the file was idle {minutes} min");
-                rows.repair(loc, REPAIRED_IDLE_TAIL, Some(detail));
-            }
-            Piece::Skimmed {
-                bytes,
-                offset,
-                line,
-                original_bytes,
-            } => {
-                current_line = line;
-                let loc = LineLoc { offset, line };
-                parse_piece(parser.as_mut(), &bytes, loc, env, now, &mut rows);
-                let detail = format!("{original_bytes} bytes; long text values dropped, usage kept");
-                rows.repair(loc, REPAIRED_LONG_LINE, Some(detail));
-            }
-            Piece::TooLong { line, bytes, .. } => {
-                current_line = line;
-                rows.skip(
-                    LineLoc { offset: 0, line },
-                    SkipReason::LineTooLong,
-                    Some(format!("{bytes} bytes")),
-                );
-            }
-        }
-        if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
-            // `after` is the offset just past this line: exactly where a resume starts.
-            let cursor = cursor_at(after, current_line, parser.save_state());
-            match flush(
-                sink,
-                &mut rows,
-                &file.path,
-                cursor,
-                after - batch_start,
-                &mut summary,
-            ) {
-                Ok(()) => {
-                    progress.advance(after - batch_start);
-                    batch_start = after;
+    let read = files::read_lines(
+        &file.path,
+        start_offset,
+        start_line,
+        idle,
+        |piece, after| {
+            match piece {
+                Piece::Line {
+                    bytes,
+                    offset,
+                    line,
+                } => {
+                    current_line = line;
+                    let loc = LineLoc { offset, line };
+                    parse_piece(parser.as_mut(), bytes, loc, env, now, &mut rows);
                 }
-                Err(e) => {
-                    store_error = Some(e);
-                    return Ok(false);
+                Piece::IdleTail {
+                    bytes,
+                    offset,
+                    line,
+                } => {
+                    current_line = line;
+                    let loc = LineLoc { offset, line };
+                    parse_piece(parser.as_mut(), bytes, loc, env, now, &mut rows);
+                    let minutes = files::TAIL_IDLE.as_secs() / 60;
+                    let detail =
+                        format!("no final newline; read after the file was idle {minutes} min");
+                    rows.repair(loc, REPAIRED_IDLE_TAIL, Some(detail));
+                }
+                Piece::Skimmed {
+                    bytes,
+                    offset,
+                    line,
+                    original_bytes,
+                } => {
+                    current_line = line;
+                    let loc = LineLoc { offset, line };
+                    parse_piece(parser.as_mut(), &bytes, loc, env, now, &mut rows);
+                    let detail =
+                        format!("{original_bytes} bytes; long text values dropped, usage kept");
+                    rows.repair(loc, REPAIRED_LONG_LINE, Some(detail));
+                }
+                Piece::TooLong { line, bytes, .. } => {
+                    current_line = line;
+                    rows.skip(
+                        LineLoc { offset: 0, line },
+                        SkipReason::LineTooLong,
+                        Some(format!("{bytes} bytes")),
+                    );
                 }
             }
-        }
-        Ok(true)
-    });
+            if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
+                // `after` is the offset just past this line: exactly where a resume starts.
+                let cursor = cursor_at(after, current_line, parser.save_state());
+                match flush(
+                    sink,
+                    &mut rows,
+                    &file.path,
+                    cursor,
+                    after - batch_start,
+                    &mut summary,
+                ) {
+                    Ok(()) => {
+                        progress.advance(after - batch_start);
+                        batch_start = after;
+                    }
+                    Err(e) => {
+                        store_error = Some(e);
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        },
+    );
     if let Some(e) = store_error {
         return Err(e);
     }

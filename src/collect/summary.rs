@@ -55,7 +55,13 @@ pub struct FileRepair {
 
 impl std::fmt::Display for FileRepair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.path, self.line, self.what.replace('_', " "))?;
+        write!(
+            f,
+            "{}:{}: {}",
+            self.path,
+            self.line,
+            self.what.replace('_', " ")
+        )?;
         if let Some(d) = &self.detail {
             write!(f, " ({d})")?;
         }

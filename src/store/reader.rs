@@ -18,6 +18,14 @@ impl Reader {
         })
     }
 
+    /// A reader on an existing store without a writer or migrations, and without creating
+    /// anything next to the file when the medium is read-only (`agentdeck --read-only`).
+    pub fn open_read_only(path: &Path) -> Result<Reader> {
+        Ok(Reader {
+            conn: schema::open_read_only(path)?,
+        })
+    }
+
     /// Every file cursor of one source, keyed by path.
     pub fn file_cursors(&self, source: &str) -> Result<HashMap<String, FileCursor>> {
         let mut stmt = self.conn.prepare(

@@ -84,10 +84,7 @@ fn invalid_utf8_in_text_or_cwd_keeps_the_line_usage() {
     let mut bytes = format!("{text_bad}\n{cwd_bad}\n").into_bytes();
     // U+FFFF is three bytes (EF BF BF); make each an invalid sequence: FF FE FD.
     let mut at = 0;
-    while let Some(i) = bytes[at..]
-        .windows(3)
-        .position(|w| w == [0xEF, 0xBF, 0xBF])
-    {
+    while let Some(i) = bytes[at..].windows(3).position(|w| w == [0xEF, 0xBF, 0xBF]) {
         bytes[at + i..at + i + 3].copy_from_slice(&[0xFF, 0xFE, 0xFD]);
         at += i + 3;
     }
@@ -125,7 +122,10 @@ fn a_gemini_legacy_document_with_one_bad_byte_keeps_its_session() {
     let bad_line = 1 + bytes[..i].iter().filter(|b| **b == b'\n').count();
     std::fs::write(chats.join("session-1.json"), &bytes).unwrap();
     let db = tmp.path().join("a.db");
-    let summary = ingest_json(&db, &["--gemini-dir", tmp.path().join("gemini").to_str().unwrap()]);
+    let summary = ingest_json(
+        &db,
+        &["--gemini-dir", tmp.path().join("gemini").to_str().unwrap()],
+    );
     assert_eq!(summary["skipped"], json!([]), "{summary:#}");
     assert_eq!(summary["repaired"][0]["what"], "invalid_utf8_replaced");
     assert_eq!(summary["repaired"][0]["line"], bad_line, "{summary:#}");
@@ -139,7 +139,11 @@ fn an_idle_last_line_without_newline_is_counted_once() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("claude");
     let path = claude_project(&root, "-p").join("s.jsonl");
-    std::fs::write(&path, format!("{}\n{}", line("m1", 0, 3), line("m2", 1, 40))).unwrap();
+    std::fs::write(
+        &path,
+        format!("{}\n{}", line("m1", 0, 3), line("m2", 1, 40)),
+    )
+    .unwrap();
     let db = tmp.path().join("a.db");
     let dir = ["--claude-dir", root.to_str().unwrap()];
     // Fresh: the tail waits for its newline.
@@ -268,7 +272,9 @@ fn timestamps_outside_the_window_are_refused_and_reports_agree() {
         summary["skipped_by_reason"]["timestamp_out_of_range"], 3,
         "{summary:#}"
     );
-    for kind in ["daily", "weekly", "monthly", "session", "blocks", "model", "agent"] {
+    for kind in [
+        "daily", "weekly", "monthly", "session", "blocks", "model", "agent",
+    ] {
         assert_eq!(total_input(&report(&db, kind)), 5, "report {kind}");
     }
 }

@@ -3,6 +3,7 @@
 pub mod alerts;
 mod alerts_check;
 pub mod console;
+pub mod doctor;
 pub mod ingest;
 pub mod pricing;
 pub mod push;

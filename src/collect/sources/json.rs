@@ -394,7 +394,10 @@ mod tests {
         let p: Probe = serde_json::from_str(r#"{"n":null}"#).unwrap();
         assert_eq!(p.n.checked("n"), Ok(0));
         let p: Probe = serde_json::from_str(r#"{"n":18446744073709551615}"#).unwrap();
-        assert_eq!(p.n.checked("n").unwrap_err().to_string(), "`n` is larger than agentdeck accepts");
+        assert_eq!(
+            p.n.checked("n").unwrap_err().to_string(),
+            "`n` is larger than agentdeck accepts"
+        );
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! totals, project, sub-agent replay phase) rides in the cursor as JSON.
 
 use super::line::{Info, LAST_USAGE, Line, Payload, TOTAL_USAGE, Totals};
-use crate::domain::bounds::OutOfBounds;
 use super::paths::session_from_path;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
 use crate::collect::sources::fields::{Ts, require_ts};
 use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
+use crate::domain::bounds::OutOfBounds;
 use crate::domain::{
     Agent, DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord, SessionRecord,
     TokenUsage,

@@ -172,8 +172,10 @@ impl Chat {
                 None
             }
         };
-        if let Some((input, cached, output, thoughts, tool)) = counts {
-            if input != 0 || cached != 0 || output != 0 || thoughts != 0 || tool != 0 {
+        if let Some((input, cached, output, thoughts, tool)) = counts
+            && (input != 0 || cached != 0 || output != 0 || thoughts != 0 || tool != 0)
+        {
+            {
                 let cached = cached.min(input);
                 let usage = TokenUsage {
                     input: (input - cached).saturating_add(tool),
