@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 /// An IANA time zone name (`Europe/Berlin`, `UTC`).
 pub fn time_zone(s: &str) -> Result<String, String> {
-    s.parse::<Tz>().map(|_| s.to_string()).map_err(|_| {
-        format!("`{s}` is not a time zone (use an IANA name such as Europe/Berlin or UTC)")
-    })
+    s.parse::<Tz>()
+        .map(|_| s.to_string())
+        .map_err(|_| "not a time zone (use an IANA name such as Europe/Berlin or UTC)".to_string())
 }
 
 /// An agent name as `report --agent` takes it.
@@ -43,9 +43,7 @@ pub fn day(s: &str, today: NaiveDate) -> Result<NaiveDate, String> {
             return Ok(today - Duration::days(days));
         }
     }
-    Err(format!(
-        "`{s}` is not a date (use YYYY-MM-DD, YYYYMMDD, or 7d / 2w / 3m)"
-    ))
+    Err("not a date (use YYYY-MM-DD, YYYYMMDD, or 7d / 2w / 3m)".to_string())
 }
 
 /// A date flag's text, checked now and resolved later against the report's `today`.
@@ -59,8 +57,8 @@ pub fn existing_dir(s: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(s);
     match std::fs::metadata(&path) {
         Ok(m) if m.is_dir() => Ok(path),
-        Ok(_) => Err(format!("`{s}` is a file, not a folder")),
-        Err(e) => Err(format!("`{s}`: {e}")),
+        Ok(_) => Err("a file, not a folder".to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -72,14 +70,14 @@ pub fn listen_addr(s: &str) -> Result<SocketAddr, String> {
     }
     let addrs: Vec<SocketAddr> = s
         .to_socket_addrs()
-        .map_err(|e| format!("`{s}` is not HOST:PORT ({e})"))?
+        .map_err(|e| format!("not HOST:PORT ({e})"))?
         .collect();
     addrs
         .iter()
         .find(|a| a.is_ipv4())
         .or(addrs.first())
         .copied()
-        .ok_or_else(|| format!("`{s}` resolves to no address"))
+        .ok_or_else(|| "resolves to no address".to_string())
 }
 
 /// A team server's base URL: `https://host:port`, `http://…`, or `host:port` (taken as
@@ -129,7 +127,7 @@ mod tests {
         assert_eq!(day("20260109", today).unwrap().to_string(), "2026-01-09");
         assert_eq!(day("7d", today).unwrap().to_string(), "2026-01-13");
         assert_eq!(day("2w", today).unwrap().to_string(), "2026-01-06");
-        assert!(day_spec("bogus").unwrap_err().contains("`bogus`"));
+        assert!(day_spec("bogus").unwrap_err().contains("not a date"));
         assert!(time_zone("Mars/Base").is_err());
         assert_eq!(time_zone("UTC").unwrap(), "UTC");
         assert!(agent("foo").is_err());

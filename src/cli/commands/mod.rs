@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod ingest;
 pub mod pricing;
 pub mod push;
+mod push_retry;
 pub mod report;
 mod report_render;
 mod report_table;

@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
     let day = |s: &Option<String>| -> anyhow::Result<Option<NaiveDate>> {
         s.as_deref()
-            .map(|s| values::day(s, today).map_err(|e| BadUsage(e).into()))
+            .map(|s| values::day(s, today).map_err(|e| BadUsage(format!("`{s}`: {e}")).into()))
             .transpose()
     };
     let (since, until) = (day(&args.period.since)?, day(&args.period.until)?);
