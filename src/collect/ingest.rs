@@ -155,12 +155,12 @@ impl Clock {
 /// Parses one line: invalid UTF-8 is replaced by U+FFFD first (so bad bytes in text or
 /// paths never cost the line its usage; the numbers are ASCII and stay exact), and the
 /// rows it produced are held against the bounds.
-fn parse_piece(
+pub(crate) fn parse_piece(
     parser: &mut dyn LineParser,
     bytes: &[u8],
     loc: LineLoc,
     env: &ParseEnv<'_>,
-    now: Clock,
+    now_ms: i64,
     rows: &mut ParsedRows,
 ) {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -181,7 +181,7 @@ fn parse_piece(
             rows.repair(loc, REPAIRED_UTF8, Some(detail));
         }
     }
-    guard::enforce(rows, marks, loc, now.ms);
+    guard::enforce(rows, marks, loc, now_ms);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -245,7 +245,7 @@ fn ingest_lines(
                 } => {
                     current_line = line;
                     let loc = LineLoc { offset, line };
-                    parse_piece(parser.as_mut(), bytes, loc, env, now, &mut rows);
+                    parse_piece(parser.as_mut(), bytes, loc, env, now.ms, &mut rows);
                 }
                 Piece::IdleTail {
                     bytes,
@@ -254,7 +254,7 @@ fn ingest_lines(
                 } => {
                     current_line = line;
                     let loc = LineLoc { offset, line };
-                    parse_piece(parser.as_mut(), bytes, loc, env, now, &mut rows);
+                    parse_piece(parser.as_mut(), bytes, loc, env, now.ms, &mut rows);
                     let minutes = files::TAIL_IDLE.as_secs() / 60;
                     let detail =
                         format!("no final newline; read after the file was idle {minutes} min");
@@ -268,7 +268,7 @@ fn ingest_lines(
                 } => {
                     current_line = line;
                     let loc = LineLoc { offset, line };
-                    parse_piece(parser.as_mut(), &bytes, loc, env, now, &mut rows);
+                    parse_piece(parser.as_mut(), &bytes, loc, env, now.ms, &mut rows);
                     let detail =
                         format!("{original_bytes} bytes; long text values dropped, usage kept");
                     rows.repair(loc, REPAIRED_LONG_LINE, Some(detail));
