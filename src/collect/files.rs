@@ -5,6 +5,7 @@
 //! partial last line waits for its newline until the file has been idle for
 //! [`TAIL_IDLE`]; a line over 16 MiB is skimmed (see `skim.rs`) rather than dropped.
 
+use super::parse::{LineLoc, REPAIRED_IDLE_TAIL, REPAIRED_LONG_LINE};
 use super::skim::Skimmer;
 use crate::store::FileCursor;
 use memchr::memchr;
@@ -141,6 +142,61 @@ pub enum Piece<'a> {
     },
     /// A line over [`MAX_LINE_BYTES`] that stays too large even skimmed.
     TooLong { offset: u64, line: u64, bytes: u64 },
+}
+
+impl Piece<'_> {
+    /// The bytes to parse and where they sit (every piece but `TooLong`).
+    pub fn input(&self) -> Option<(&[u8], LineLoc)> {
+        match self {
+            Piece::Line {
+                bytes,
+                offset,
+                line,
+            }
+            | Piece::IdleTail {
+                bytes,
+                offset,
+                line,
+            } => Some((
+                bytes,
+                LineLoc {
+                    offset: *offset,
+                    line: *line,
+                },
+            )),
+            Piece::Skimmed {
+                bytes,
+                offset,
+                line,
+                ..
+            } => Some((
+                bytes,
+                LineLoc {
+                    offset: *offset,
+                    line: *line,
+                },
+            )),
+            Piece::TooLong { .. } => None,
+        }
+    }
+
+    /// What was done to the line to read it, for the summary (label, detail).
+    pub fn repair(&self) -> Option<(&'static str, String)> {
+        match self {
+            Piece::IdleTail { .. } => Some((
+                REPAIRED_IDLE_TAIL,
+                format!(
+                    "no final newline; read after the file was idle {} min",
+                    TAIL_IDLE.as_secs() / 60
+                ),
+            )),
+            Piece::Skimmed { original_bytes, .. } => Some((
+                REPAIRED_LONG_LINE,
+                format!("{original_bytes} bytes; long text values dropped, usage kept"),
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Where reading stopped: the offset after the last complete line, and its line number.

@@ -5,8 +5,7 @@
 use super::files::{self, FileIdentity, Piece, Plan};
 use super::guard::{self, Marks};
 use super::parse::{
-    Assumption, LineLoc, LineParser, ParseEnv, ParsedRows, REPAIRED_IDLE_TAIL, REPAIRED_LONG_LINE,
-    REPAIRED_UTF8, Repair, Skip, SkipReason,
+    Assumption, LineLoc, LineParser, ParseEnv, ParsedRows, REPAIRED_UTF8, Repair, Skip, SkipReason,
 };
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
@@ -237,49 +236,18 @@ fn ingest_lines(
         start_line,
         idle,
         |piece, after| {
-            match piece {
-                Piece::Line {
-                    bytes,
-                    offset,
-                    line,
-                } => {
-                    current_line = line;
-                    let loc = LineLoc { offset, line };
-                    parse_piece(parser.as_mut(), bytes, loc, env, now.ms, &mut rows);
-                }
-                Piece::IdleTail {
-                    bytes,
-                    offset,
-                    line,
-                } => {
-                    current_line = line;
-                    let loc = LineLoc { offset, line };
-                    parse_piece(parser.as_mut(), bytes, loc, env, now.ms, &mut rows);
-                    let minutes = files::TAIL_IDLE.as_secs() / 60;
-                    let detail =
-                        format!("no final newline; read after the file was idle {minutes} min");
-                    rows.repair(loc, REPAIRED_IDLE_TAIL, Some(detail));
-                }
-                Piece::Skimmed {
-                    bytes,
-                    offset,
-                    line,
-                    original_bytes,
-                } => {
-                    current_line = line;
-                    let loc = LineLoc { offset, line };
-                    parse_piece(parser.as_mut(), &bytes, loc, env, now.ms, &mut rows);
-                    let detail =
-                        format!("{original_bytes} bytes; long text values dropped, usage kept");
-                    rows.repair(loc, REPAIRED_LONG_LINE, Some(detail));
-                }
-                Piece::TooLong { line, bytes, .. } => {
-                    current_line = line;
-                    rows.skip(
-                        LineLoc { offset: 0, line },
-                        SkipReason::LineTooLong,
-                        Some(format!("{bytes} bytes")),
-                    );
+            if let Piece::TooLong { line, bytes, .. } = piece {
+                current_line = line;
+                rows.skip(
+                    LineLoc { offset: 0, line },
+                    SkipReason::LineTooLong,
+                    Some(format!("{bytes} bytes")),
+                );
+            } else if let Some((bytes, loc)) = piece.input() {
+                current_line = loc.line;
+                parse_piece(parser.as_mut(), bytes, loc, env, now.ms, &mut rows);
+                if let Some((what, detail)) = piece.repair() {
+                    rows.repair(loc, what, Some(detail));
                 }
             }
             if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {

@@ -18,6 +18,11 @@ pub const MAX_COST_USD_PER_REQUEST: f64 = 100_000.0;
 /// Earliest accepted timestamp: 2020-01-01T00:00:00Z (no coding agent logged before it).
 pub const EARLIEST_TS: UnixMillis = 1_577_836_800_000;
 
+/// The calendar day of [`EARLIEST_TS`] (reports start their default window there).
+pub fn earliest_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default()
+}
+
 /// How far ahead of the receiving machine's clock a timestamp may be (clock skew): 1 day.
 pub const MAX_FUTURE_SKEW_MS: i64 = 86_400_000;
 

@@ -13,7 +13,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     #[error(
-        "the database {path} is damaged or not a SQLite file ({detail}); run `agentdeck doctor` to check it and `agentdeck doctor --rebuild` to repair it (what can still be read is kept), or use another --db"
+        "the database {path} is corrupt or not a SQLite file ({detail}); run `agentdeck doctor` to check it and `agentdeck doctor --rebuild` to repair it (what can still be read is kept), or use another --db"
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(

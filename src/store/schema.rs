@@ -299,7 +299,8 @@ mod tests {
         std::fs::write(&path, vec![0x5a; 8192]).unwrap();
         let err = open_writer(&path).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-        assert!(err.to_string().contains("corrupt"));
+        assert!(err.to_string().contains("corrupt"), "{err}");
+        assert!(err.to_string().contains("agentdeck doctor"), "{err}");
     }
 
     #[test]

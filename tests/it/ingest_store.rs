@@ -199,10 +199,16 @@ fn a_store_on_read_only_media_is_read_with_read_only() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("claude");
     write_corpus(&root, 2);
+    let db = tmp.path().join("a.db");
+    let clean = daily(&db, &root);
+    // The database file alone, as a user copies it onto read-only media (no -wal, no -shm).
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
     let media = tmp.path().join("media");
     std::fs::create_dir_all(&media).unwrap();
-    let db = media.join("a.db");
-    let clean = daily(&db, &root);
+    std::fs::copy(&db, media.join("a.db")).unwrap();
     // A private mount namespace with the folder bind-mounted read-only (needs root; skipped
     // with a note elsewhere).
     let probe = std::process::Command::new("unshare")
@@ -214,7 +220,7 @@ fn a_store_on_read_only_media_is_read_with_read_only() {
     }
     let script = format!(
         "mount --bind {m} {m} && mount -o remount,bind,ro {m} && touch {m}/probe 2>/dev/null && exit 9; \
-         exec \"$0\" --db {m}/a.db --read-only report daily --json --tz UTC",
+         exec \"$0\" --db {m}/a.db --read-only report daily --json --tz UTC --no-refresh",
         m = media.display()
     );
     let out = std::process::Command::new("unshare")

@@ -39,12 +39,18 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         store.reader()?
     };
     // Every kind reads the same window: rows outside the accepted timestamps (possible only
-    // in stores written before the bounds existed) are left out of all of them alike.
-    let now_ms = Utc::now().timestamp_millis();
-    let (since_ms, until_ms) = local_range_ms(since, until, ctx.tz);
+    // in stores written before the bounds existed) are left out of all of them alike. The
+    // window is whole local days, so day, week and month edges fall on local midnights.
+    let first_day = bounds::earliest_day();
+    let last_day = today.succ_opt().unwrap_or(today);
+    let (since_ms, until_ms) = local_range_ms(
+        Some(since.unwrap_or(first_day).max(first_day)),
+        Some(until.unwrap_or(last_day).min(last_day)),
+        ctx.tz,
+    );
     let filter = UsageFilter {
-        since_ms: Some(since_ms.unwrap_or(bounds::EARLIEST_TS)),
-        until_ms: Some(until_ms.unwrap_or(now_ms + bounds::MAX_FUTURE_SKEW_MS)),
+        since_ms,
+        until_ms,
         agent: args.filters.agent.clone(),
         project: args.filters.project.clone(),
         developer: args.filters.developer.clone(),
@@ -67,8 +73,9 @@ fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> any
     let summary = super::ingest::refresh(ctx, store, &args.dirs, false)?;
     if !summary.problems.is_empty() && !args.output.json && !args.output.csv {
         eprintln!(
-            "note: {} line(s) skipped while refreshing; `agentdeck ingest --verbose` lists what it reads now, the log lists them all",
-            summary.problems.len()
+            "note: {} line(s) skipped while refreshing; each is logged with file, line and reason in {}",
+            summary.problems.len(),
+            ctx.paths.log_dir().display()
         );
     }
     if let Some(server) = ctx.team_server(None)?

@@ -1,5 +1,5 @@
-//! Turning report rows into a document: a terminal table, JSON (design.md §2 shape, snake
-//! case, `totals`), or CSV. Unpriced usage is always shown as such, never as $0.
+//! Turning report rows into a document: a terminal table, JSON (the shape README "Reports"
+//! shows: snake case, `totals`), or CSV. Unpriced usage is always shown as such, never as $0.
 
 use crate::cli::args::ReportKind;
 use crate::domain::blocks::Block;

@@ -4,10 +4,9 @@
 //! always counted, token for token. A fixed number of cases keeps them inside `cargo test`.
 
 use super::FileFormat;
-use super::test_support::{DEVELOPER, projects};
+use super::test_support::with_env;
 use crate::collect::ingest::parse_piece;
-use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows};
-use crate::pricing::PriceTable;
+use crate::collect::parse::{LineLoc, ParsedRows};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -146,25 +145,30 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Parses lines through the same path as `ingest` (invalid UTF-8 repaired, bounds held).
 fn parse_lines(format: FileFormat, path: &str, lines: &[Vec<u8>]) -> ParsedRows {
-    let prices = PriceTable::builtin();
-    let projects = projects();
-    let env = ParseEnv {
-        developer: DEVELOPER,
-        prices: &prices,
-        projects: &projects,
-    };
-    let mut parser = format.new_parser(Path::new(path), None);
-    let mut out = ParsedRows::default();
-    let mut offset = 0u64;
-    for (i, line) in lines.iter().enumerate() {
-        let loc = LineLoc {
-            offset,
-            line: i as u64 + 1,
-        };
-        parse_piece(parser.as_mut(), line, loc, &env, NOW_MS, &mut out);
-        offset += line.len() as u64 + 1;
-    }
-    out
+    with_env(|env| {
+        let mut parser = format.new_parser(Path::new(path), None);
+        let mut out = ParsedRows::default();
+        let mut offset = 0u64;
+        for (i, line) in lines.iter().enumerate() {
+            let loc = LineLoc {
+                offset,
+                line: i as u64 + 1,
+            };
+            parse_piece(parser.as_mut(), line, loc, env, NOW_MS, &mut out);
+            offset += line.len() as u64 + 1;
+        }
+        out
+    })
+}
+
+/// Parses a Gemini legacy document as `ingest` does.
+fn parse_document(bytes: &[u8]) -> ParsedRows {
+    with_env(|env| {
+        let mut out = ParsedRows::default();
+        let path = Path::new("/x/.gemini/tmp/abc/chats/s.json");
+        super::parse_document(FileFormat::GeminiJson, bytes, path, env, &mut out);
+        out
+    })
 }
 
 fn counts() -> impl Strategy<Value = (i64, i64, i64, i64)> {
@@ -186,11 +190,7 @@ proptest! {
         for format in [FileFormat::ClaudeJsonl, FileFormat::CodexJsonl, FileFormat::GeminiJsonl] {
             let _ = parse_lines(format, "/x/chats/s.jsonl", &lines);
         }
-        let prices = PriceTable::builtin();
-        let projects = projects();
-        let env = ParseEnv { developer: DEVELOPER, prices: &prices, projects: &projects };
-        let mut out = ParsedRows::default();
-        super::parse_document(FileFormat::GeminiJson, &lines.concat(), Path::new("/x/chats/s.json"), &env, &mut out);
+        let _ = parse_document(&lines.concat());
     }
 
     #[test]
@@ -294,11 +294,7 @@ proptest! {
         doc.insert("startTime".into(), json!("2026-01-09T10:00:00.000Z"));
         doc.insert("messages".into(), Value::Array(messages));
         let bytes = corrupt_text(serde_json::to_string_pretty(&Value::Object(doc)).unwrap(), corrupt);
-        let prices = PriceTable::builtin();
-        let projects = projects();
-        let env = ParseEnv { developer: DEVELOPER, prices: &prices, projects: &projects };
-        let mut rows = ParsedRows::default();
-        super::parse_document(FileFormat::GeminiJson, &bytes, Path::new("/x/.gemini/tmp/abc/chats/s.json"), &env, &mut rows);
+        let rows = parse_document(&bytes);
         expect(&rows)?;
     }
 }

