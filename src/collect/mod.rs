@@ -3,6 +3,7 @@
 //! files (`watch`), and project identity.
 
 pub mod files;
+mod guard;
 #[cfg(feature = "sync")]
 pub mod http;
 pub mod ingest;
@@ -10,6 +11,7 @@ mod netfs;
 pub mod parse;
 pub mod project;
 mod sink;
+pub mod skim;
 pub mod sources;
 pub mod summary;
 pub mod watch;
