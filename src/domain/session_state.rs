@@ -62,10 +62,19 @@ mod tests {
         let now = 10 * IDLE_MS;
         assert_eq!(SessionState::of(now, now), SessionState::Running);
         assert_eq!(SessionState::of(now + 5_000, now), SessionState::Running);
-        assert_eq!(SessionState::of(now - RUNNING_MS, now), SessionState::Running);
-        assert_eq!(SessionState::of(now - RUNNING_MS - 1, now), SessionState::Idle);
+        assert_eq!(
+            SessionState::of(now - RUNNING_MS, now),
+            SessionState::Running
+        );
+        assert_eq!(
+            SessionState::of(now - RUNNING_MS - 1, now),
+            SessionState::Idle
+        );
         assert_eq!(SessionState::of(now - IDLE_MS, now), SessionState::Idle);
-        assert_eq!(SessionState::of(now - IDLE_MS - 1, now), SessionState::Ended);
+        assert_eq!(
+            SessionState::of(now - IDLE_MS - 1, now),
+            SessionState::Ended
+        );
         // The query bound agrees with the rule.
         let since = SessionState::running_since_ms(now);
         assert_eq!(SessionState::of(since, now), SessionState::Running);

@@ -282,7 +282,8 @@ impl Period {
                 }
             }
             Period::Range(first, last)
-                if first == add_months(this_month, -1) && last == this_month - Duration::days(1) =>
+                if first == add_months(this_month, -1)
+                    && last == this_month - Duration::days(1) =>
             {
                 Period::LastMonth
             }

@@ -49,7 +49,14 @@ fn every_word_covers_the_expected_dates() {
 
 #[test]
 fn bad_words_say_what_is_accepted() {
-    for word in ["forever", "0d", "9999d", "2026-13-01", "2026-12-01", "2026-10-02..2026-10-01"] {
+    for word in [
+        "forever",
+        "0d",
+        "9999d",
+        "2026-13-01",
+        "2026-12-01",
+        "2026-10-02..2026-10-01",
+    ] {
         let e = Period::parse(word, today()).unwrap_err().to_string();
         assert!(e.contains(word) && e.contains("90d"), "{word}: {e}");
     }
@@ -86,7 +93,9 @@ fn until_keeps_a_start_or_the_length() {
         .until(d("2026-09-30"), today())
         .unwrap();
     assert_eq!(p, Period::Range(d("2026-09-01"), d("2026-09-30")));
-    let p = Period::LastDays(30).until(d("2026-09-30"), today()).unwrap();
+    let p = Period::LastDays(30)
+        .until(d("2026-09-30"), today())
+        .unwrap();
     assert_eq!(span(p), ("2026-09-01".into(), "2026-09-30".into()));
     let p = Period::ThisMonth.until(d("2026-11-10"), today()).unwrap();
     assert_eq!(span(p), ("2026-11-01".into(), "2026-11-10".into()));
@@ -130,7 +139,9 @@ fn the_cycle_and_utc_ranges() {
     let (a, b) = Period::Today.range_ms(today(), chrono_tz::Europe::Berlin);
     assert_eq!(b - a, 86_400_000);
     assert_eq!(
-        chrono::DateTime::from_timestamp_millis(a).unwrap().to_rfc3339(),
+        chrono::DateTime::from_timestamp_millis(a)
+            .unwrap()
+            .to_rfc3339(),
         "2026-11-11T23:00:00+00:00"
     );
 }

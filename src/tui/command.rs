@@ -56,8 +56,8 @@ pub enum Command {
 /// The first words the command line knows, for help and Tab completion.
 pub const COMMANDS: [&str; 22] = [
     "overview", "live", "costs", "adoption", "quality", "replay", "alerts", "sources", "since",
-    "until", "range", "period", "last", "export", "export!", "snooze", "resolve", "ack",
-    "sort", "theme", "help", "quit",
+    "until", "range", "period", "last", "export", "export!", "snooze", "resolve", "ack", "sort",
+    "theme", "help", "quit",
 ];
 
 /// Arguments understood by the Costs view.
@@ -197,15 +197,13 @@ mod tests {
         assert_eq!(a.period.as_deref(), Some("7d"));
         assert_eq!(parse("q").unwrap(), Command::Quit);
         assert!(parse("nope").is_err());
-        assert!(
-            matches!(
-                parse("3").unwrap(),
-                Command::Go {
-                    view: ViewId::Costs,
-                    ..
-                }
-            )
-        );
+        assert!(matches!(
+            parse("3").unwrap(),
+            Command::Go {
+                view: ViewId::Costs,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -143,7 +143,8 @@ pub fn write(path: &Path, replace: bool, table: &ExportTable) -> Result<usize, E
         let fail = |e: csv::Error| std::io::Error::other(e);
         w.write_record(&table.columns).map_err(|e| io(fail(e)))?;
         for r in &table.rows {
-            w.write_record(r.iter().map(text)).map_err(|e| io(fail(e)))?;
+            w.write_record(r.iter().map(text))
+                .map_err(|e| io(fail(e)))?;
         }
         w.flush().map_err(io)?;
     }

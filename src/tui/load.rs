@@ -28,9 +28,7 @@ fn load_screen(reader: &Reader, screen: &ScreenKind, req: &QueryRequest, tz: Tz)
         ScreenKind::Costs { path } => Model::Costs(views::costs::load(
             reader, path, req.group, period, now, tz,
         )?),
-        ScreenKind::Adoption => {
-            Model::Adoption(views::adoption::load(reader, period, now, tz)?)
-        }
+        ScreenKind::Adoption => Model::Adoption(views::adoption::load(reader, period, now, tz)?),
         ScreenKind::Quality => Model::Quality(views::quality::load(reader, period, now, tz)?),
         ScreenKind::Replay => Model::Replay(views::replay::load(reader, period, now, tz)?),
         ScreenKind::Alerts => Model::Alerts(views::alerts::load(reader, now)?),

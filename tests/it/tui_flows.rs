@@ -107,7 +107,11 @@ fn the_console_and_report_agree_on_a_90_day_period() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let report = (json["totals"]["cost_usd"].as_f64().unwrap() * 1e6).round() as i64;
     assert_eq!(report, console, "report and console differ");
@@ -152,7 +156,9 @@ fn unpriced_spend_is_never_shown_as_zero_dollars() {
     assert!(row.contains("unpriced"), "{row}");
     h.press("6");
     let frame = h.render(200, 60);
-    let row = frame.lines().find(|l| l.contains("dee@acme.dev") && l.contains("gemini"));
+    let row = frame
+        .lines()
+        .find(|l| l.contains("dee@acme.dev") && l.contains("gemini"));
     if let Some(row) = row {
         assert!(!row.contains("$0.00"), "{row}");
     }
@@ -162,7 +168,13 @@ fn unpriced_spend_is_never_shown_as_zero_dollars() {
 fn overview_and_live_count_running_sessions_the_same_way() {
     let (_d, store) = seeded_store();
     // Quiet for four minutes: idle by the one rule (Overview once said running up to 5).
-    tui_support::spend_at(&store, "gus@acme.dev", "github.com/acme/web", 1_000, now_ms() - 4 * 60_000);
+    tui_support::spend_at(
+        &store,
+        "gus@acme.dev",
+        "github.com/acme/web",
+        1_000,
+        now_ms() - 4 * 60_000,
+    );
     let mut h = harness(&store);
     // cy's Gemini session is the only one active in the last two minutes.
     let overview = match h.state.model.as_ref() {
@@ -192,7 +204,10 @@ fn a_team_over_budget_is_flagged_over_and_a_project_is_not_held_to_the_team_budg
         .unwrap_or_else(|| panic!("{frame}"));
     assert!(row.contains("⚠ over budget"), "{row}");
     assert!(row.contains("of $50.00"), "{row}");
-    assert!(!row.contains("forecast"), "spent over is not only a forecast: {row}");
+    assert!(
+        !row.contains("forecast"),
+        "spent over is not only a forecast: {row}"
+    );
     // One level down: projects under platform carry no budget flag of their own.
     h.press("enter");
     let frame = h.render(200, 60);
@@ -227,7 +242,10 @@ fn money_is_never_cut_at_small_sizes() {
     for (w, hh) in [(40, 12), (80, 24), (120, 40), (200, 60)] {
         let frame = h.render(w, hh);
         for team in ["platform", "web", "security"] {
-            let row = frame.lines().find(|l| l.contains(team)).unwrap_or_else(|| panic!("{frame}"));
+            let row = frame
+                .lines()
+                .find(|l| l.contains(team))
+                .unwrap_or_else(|| panic!("{frame}"));
             let spend = match h.state.model.as_ref() {
                 Some(Model::Costs(m)) => m.rows.iter().find(|r| r.key == team).unwrap().cost,
                 _ => unreachable!(),
@@ -291,7 +309,11 @@ fn a_failing_source_shows_its_error_in_full() {
     h.press("enter");
     let frame = h.render(80, 24);
     let joined: String = frame.split_whitespace().collect::<Vec<_>>().join(" ");
-    let inner: String = joined.replace("│", " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    let inner: String = joined
+        .replace("│", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(inner.contains("this token used all of them"), "{frame}");
 }
 
@@ -359,7 +381,10 @@ fn sorting_by_column_shows_the_arrow_and_keeps_the_row() {
     command(&mut h, "sort cost");
     let frame = h.render(200, 60);
     assert!(frame.contains("cost ▼"), "{frame}");
-    let first = frame.lines().find(|l| l.contains('▶') || l.contains("○ ended")).unwrap();
+    let first = frame
+        .lines()
+        .find(|l| l.contains('▶') || l.contains("○ ended"))
+        .unwrap();
     let _ = first;
     let m = h.state.model.as_ref().unwrap();
     let order = m.visible("", h.state.top().sort);
@@ -416,7 +441,12 @@ fn snooze_for_a_chosen_time_resolve_and_a_multi_line_note() {
     assert!(h.render(120, 40).contains("snoozed for 4h"));
     // Resolve from the console.
     h.press("R");
-    let resolved = store.reader().unwrap().alert(h_alert_id(&h)).unwrap().unwrap();
+    let resolved = store
+        .reader()
+        .unwrap()
+        .alert(h_alert_id(&h))
+        .unwrap()
+        .unwrap();
     assert_eq!(resolved.row.state, AlertState::Resolved);
     // A note on two lines keeps its line break and is shown with it.
     let (_d2, store2) = seeded_store();
@@ -433,9 +463,16 @@ fn snooze_for_a_chosen_time_resolve_and_a_multi_line_note() {
     assert_eq!(a.row.note.as_deref(), Some("rolled back\npaging the owner"));
     h.press("enter");
     let frame = h.render(120, 40);
-    let note = frame.lines().position(|l| l.contains("rolled back")).unwrap();
+    let note = frame
+        .lines()
+        .position(|l| l.contains("rolled back"))
+        .unwrap();
     assert!(
-        frame.lines().nth(note + 1).unwrap().contains("paging the owner"),
+        frame
+            .lines()
+            .nth(note + 1)
+            .unwrap()
+            .contains("paging the owner"),
         "{frame}"
     );
 }
@@ -444,7 +481,12 @@ fn snooze_for_a_chosen_time_resolve_and_a_multi_line_note() {
 fn h_alert_id(h: &Harness) -> i64 {
     match h.state.model.as_ref() {
         Some(Model::Alerts(m)) => {
-            let order = h.state.model.as_ref().unwrap().visible("", h.state.top().sort);
+            let order = h
+                .state
+                .model
+                .as_ref()
+                .unwrap()
+                .visible("", h.state.top().sort);
             m.items[order[h.state.top().selected]].alert.id
         }
         other => panic!("{other:?}"),
@@ -463,6 +505,9 @@ fn read_only_write_keys_answer_with_a_message() {
         assert!(frame.contains("--read-only"), "{key}: {frame}");
     }
     command(&mut h, "snooze 4h");
-    assert!(h.render(120, 40).contains("read-only: snoozing is disabled"));
+    assert!(
+        h.render(120, 40)
+            .contains("read-only: snoozing is disabled")
+    );
     assert!(h.effects.is_empty());
 }

@@ -19,13 +19,21 @@ fn the_first_key_after_a_resize_is_not_swallowed() {
     t.wait_for("Open alerts");
     t.keys(&["2"]);
     t.wait_for("Sessions —");
-    for (i, (w, h)) in [(120u16, 40u16), (80, 24), (160, 48)].into_iter().enumerate() {
+    for (i, (w, h)) in [(120u16, 40u16), (80, 24), (160, 48)]
+        .into_iter()
+        .enumerate()
+    {
         t.resize(w, h);
         // The console has redrawn at the new size before the key goes in.
         t.wait_until("the redraw at the new size", |s| {
-            s.lines().count() >= h as usize - 1 && s.lines().next().is_some_and(|l| l.len() <= w as usize + 8)
+            s.lines().count() >= h as usize - 1
+                && s.lines().next().is_some_and(|l| l.len() <= w as usize + 8)
         });
-        let (key, want) = [("3", "Spend by team"), ("4", "Low adopters"), ("2", "Sessions —")][i];
+        let (key, want) = [
+            ("3", "Spend by team"),
+            ("4", "Low adopters"),
+            ("2", "Sessions —"),
+        ][i];
         t.keys(&[key]);
         t.wait_within(PROMPT, want, |s| s.contains(want));
     }
@@ -38,7 +46,10 @@ fn the_first_key_after_a_resize_is_not_swallowed() {
 #[test]
 fn a_90_day_period_shows_data_from_two_months_ago() {
     let (dir, store) = tui_support::empty_store();
-    tui_support::seed_at(&store, chrono::Utc::now().timestamp_millis() - 60 * 86_400_000);
+    tui_support::seed_at(
+        &store,
+        chrono::Utc::now().timestamp_millis() - 60 * 86_400_000,
+    );
     let db = store.path().to_path_buf();
     drop(store);
     let Some(t) = Tmux::start(Some(&db), &[]) else {

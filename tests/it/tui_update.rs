@@ -295,7 +295,11 @@ fn brackets_step_the_period_and_requery_views_that_show_it() {
     let effects = update(&mut s, key('['), &clock());
     assert_eq!(s.period, Period::LastMonth);
     assert_eq!(queries(&effects).len(), 1);
-    assert!(flash(&s).contains("2025-12-01 – 2025-12-31"), "{}", flash(&s));
+    assert!(
+        flash(&s).contains("2025-12-01 – 2025-12-31"),
+        "{}",
+        flash(&s)
+    );
     update(&mut s, key('['), &clock());
     assert_eq!(s.period.to_string(), "2025-11");
     update(&mut s, key(']'), &clock());
@@ -329,7 +333,11 @@ fn period_commands_cover_spans_dates_ranges_and_last() {
     let effects = command(&mut s, "since forever");
     assert!(queries(&effects).is_empty());
     assert!(flash(&s).contains("`forever`"), "{}", flash(&s));
-    assert_eq!(s.period, Period::LastDays(30), "a bad period changes nothing");
+    assert_eq!(
+        s.period,
+        Period::LastDays(30),
+        "a bad period changes nothing"
+    );
     command(&mut s, "since 2026-09-01");
     assert!(flash(&s).contains("future"), "{}", flash(&s));
     command(&mut s, "costs since=90d");
@@ -424,9 +432,21 @@ fn sort_keys_cycle_columns_and_reverse() {
         &clock(),
     );
     update(&mut s, key('>'), &clock());
-    assert_eq!(s.top().sort, Some(Sort { column: 0, dir: Dir::Asc }));
+    assert_eq!(
+        s.top().sort,
+        Some(Sort {
+            column: 0,
+            dir: Dir::Asc
+        })
+    );
     update(&mut s, key('>'), &clock());
-    assert_eq!(s.top().sort, Some(Sort { column: 1, dir: Dir::Asc }));
+    assert_eq!(
+        s.top().sort,
+        Some(Sort {
+            column: 1,
+            dir: Dir::Asc
+        })
+    );
     let m = s.model.clone().unwrap();
     assert_eq!(m.visible("", s.top().sort), vec![1, 0, 2]);
     update(&mut s, key('I'), &clock());
@@ -435,7 +455,13 @@ fn sort_keys_cycle_columns_and_reverse() {
     for _ in 0..3 {
         update(&mut s, key('>'), &clock());
     }
-    assert_eq!(s.top().sort, Some(Sort { column: 4, dir: Dir::Desc }));
+    assert_eq!(
+        s.top().sort,
+        Some(Sort {
+            column: 4,
+            dir: Dir::Desc
+        })
+    );
     assert_eq!(m.visible("", s.top().sort), vec![1, 0, 2]);
     assert!(flash(&s).contains("rows ▼"), "{}", flash(&s));
     update(&mut s, key('<'), &clock());

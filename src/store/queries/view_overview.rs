@@ -121,11 +121,17 @@ impl Reader {
 
     /// Today's tokens and spend, month to date in all and per team: one scan of this month's
     /// days.
-    fn overview_month(&self, b: &OverviewBounds, names: &Names, f: &mut OverviewFigures) -> Result<()> {
+    fn overview_month(
+        &self,
+        b: &OverviewBounds,
+        names: &Names,
+        f: &mut OverviewFigures,
+    ) -> Result<()> {
         let bins = Bins::new(b.month_day_edges.iter().copied());
         let today = bins.len().checked_sub(1);
         let mut teams: HashMap<&str, i64> = HashMap::new();
-        let (mut tokens, mut output, mut spend_today, mut unpriced_today) = (0i64, 0i64, 0i64, 0i64);
+        let (mut tokens, mut output, mut spend_today, mut unpriced_today) =
+            (0i64, 0i64, 0i64, 0i64);
         let mut month = 0i64;
         let grain = Grain {
             developer: true,

@@ -9,7 +9,12 @@ use crate::tui::export::{self, ExportTable};
 use crate::tui::widgets::table::{Dir, Sort};
 
 /// The period a `:` command asks for.
-fn period_of(state: &State, how: PeriodCmd, arg: &str, clock: &dyn Clock) -> Result<Period, String> {
+fn period_of(
+    state: &State,
+    how: PeriodCmd,
+    arg: &str,
+    clock: &dyn Clock,
+) -> Result<Period, String> {
     let today = state.today(clock.now_ms());
     let bad = |e: crate::domain::span::PeriodError| e.to_string();
     match how {
@@ -19,7 +24,9 @@ fn period_of(state: &State, how: PeriodCmd, arg: &str, clock: &dyn Clock) -> Res
             if arg.contains("..") {
                 Period::parse(arg, today).map_err(bad)
             } else {
-                Err(format!("`{arg}`: a range is A..B, e.g. 2026-09-01..2026-09-30"))
+                Err(format!(
+                    "`{arg}`: a range is A..B, e.g. 2026-09-01..2026-09-30"
+                ))
             }
         }
         PeriodCmd::Until => {

@@ -49,8 +49,11 @@ pub(super) fn on_overlay_key(
             mut note,
         } => {
             let newline = (key.code == KeyCode::Enter
-                && key.modifiers.intersects(KeyModifiers::ALT | KeyModifiers::SHIFT))
-                || (key.code == KeyCode::Char('j') && key.modifiers.contains(KeyModifiers::CONTROL));
+                && key
+                    .modifiers
+                    .intersects(KeyModifiers::ALT | KeyModifiers::SHIFT))
+                || (key.code == KeyCode::Char('j')
+                    && key.modifiers.contains(KeyModifiers::CONTROL));
             match key.code {
                 KeyCode::Esc => flash(state, "acknowledgement cancelled", FlashLevel::Info),
                 KeyCode::Enter if !newline => {
@@ -193,7 +196,10 @@ pub(super) fn alert_action(
     match action {
         Action::Snooze => {
             let (ms, span) = snooze.unwrap_or((SNOOZE_MS, "1h".to_string()));
-            state.flash = Some((format!("snoozing alert #{id} for {span}…"), FlashLevel::Info));
+            state.flash = Some((
+                format!("snoozing alert #{id} for {span}…"),
+                FlashLevel::Info,
+            ));
             vec![Effect::SnoozeAlert {
                 id,
                 until_ms: clock.now_ms() + ms,

@@ -66,7 +66,10 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     state.top_mut().sort = next;
     if let (Some(key), Some(m)) = (key, state.model.as_ref()) {
         let order = m.visible(&state.top().filter, next);
-        if let Some(pos) = order.iter().position(|&i| m.row_key(i).as_ref() == Some(&key)) {
+        if let Some(pos) = order
+            .iter()
+            .position(|&i| m.row_key(i).as_ref() == Some(&key))
+        {
             state.top_mut().selected = pos;
         }
     }

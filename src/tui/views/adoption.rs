@@ -288,7 +288,10 @@ pub fn draw(
         Block::default()
             .borders(Borders::ALL)
             .border_style(t.border)
-            .title(Span::styled(crate::tui::widgets::title(&title, area.width), t.title))
+            .title(Span::styled(
+                crate::tui::widgets::title(&title, area.width),
+                t.title,
+            ))
     };
     let weeks = ctx.state.weeks;
     let columns = if weeks { m.week_labels.len() } else { 7 } as u16;
@@ -345,7 +348,10 @@ pub fn draw(
     lines.push(Line::from(""));
     let inner = heat_area.width.saturating_sub(2) as usize;
     lines.push(Line::from(Span::styled(
-        crate::tui::format::fit("shade ·░▒▓█ = % of the team active; w: weekdays/weeks", inner),
+        crate::tui::format::fit(
+            "shade ·░▒▓█ = % of the team active; w: weekdays/weeks",
+            inner,
+        ),
         t.muted,
     )));
     if !m.needs_enablement.is_empty() {
@@ -365,7 +371,10 @@ pub fn draw(
     } else {
         format!(" Active by weekday, {} ({}d) ", m.period, m.window_days)
     };
-    f.render_widget(Paragraph::new(lines).block(block(title, heat_area)), heat_area);
+    f.render_widget(
+        Paragraph::new(lines).block(block(title, heat_area)),
+        heat_area,
+    );
 
     let w = agent_area.width.saturating_sub(26).max(4) as usize;
     let agent_lines: Vec<Line> = if m.agents.is_empty() {
@@ -387,7 +396,8 @@ pub fn draw(
             .collect()
     };
     f.render_widget(
-        Paragraph::new(agent_lines).block(block(" Agent reach, 7d to period end ".into(), agent_area)),
+        Paragraph::new(agent_lines)
+            .block(block(" Agent reach, 7d to period end ".into(), agent_area)),
         agent_area,
     );
 
@@ -409,9 +419,7 @@ pub fn draw(
                 ctx,
                 screen,
                 m.low.len(),
-                vec![Line::from(
-                    "✓ everyone uses an agent on most working days",
-                )],
+                vec![Line::from("✓ everyone uses an agent on most working days")],
             ),
         },
         t,

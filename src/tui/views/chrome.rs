@@ -38,11 +38,7 @@ const WIDE: u16 = 96;
 /// Tab label and its x range on the first row, for a terminal `width` wide.
 pub fn tabs(term_width: u16) -> Vec<(ViewId, String, u16, u16)> {
     let wide = term_width >= WIDE;
-    let mut x = if wide {
-        width(BRAND) as u16 + 1
-    } else {
-        0
-    };
+    let mut x = if wide { width(BRAND) as u16 + 1 } else { 0 };
     ViewId::ALL
         .into_iter()
         .map(|v| {
@@ -161,11 +157,7 @@ fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         .iter()
         .map(|x| width(&x.name) + width(&x.age) + 5)
         .sum();
-    let used: usize = chunks
-        .iter()
-        .flatten()
-        .map(|x| width(&x.content))
-        .sum();
+    let used: usize = chunks.iter().flatten().map(|x| width(&x.content)).sum();
     if s.sources.is_empty() {
         chunks.push(vec![Span::styled(" no sources yet", t.muted)]);
     } else if full + used <= area.width as usize {
@@ -194,7 +186,10 @@ fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
                 format!(" ✗ {} failing", failing.len()),
                 t.critical,
             )]);
-            chunks.push(vec![Span::styled(format!(": {}", failing.join(", ")), t.critical)]);
+            chunks.push(vec![Span::styled(
+                format!(": {}", failing.join(", ")),
+                t.critical,
+            )]);
         }
         chunks.push(vec![Span::styled(format!(" · ✓ {ok} ok"), t.ok)]);
     }
@@ -321,7 +316,9 @@ fn draw_input(
         (':', Some(w)) if w.starts_with("co") => {
             "   team=… project=… developer=… agent=… model=… since=7d|90d|last-month by=team|agent|model"
         }
-        (':', Some("since" | "period")) => "   today 7d 30d 90d 1y this-month last-month 2026-09 2026-09-01",
+        (':', Some("since" | "period")) => {
+            "   today 7d 30d 90d 1y this-month last-month 2026-09 2026-09-01"
+        }
         (':', _) => "   ⏎ run · esc cancel · tab completes · ↑↓ history",
         _ => "   ⏎ keep · esc clear · every word must match",
     };

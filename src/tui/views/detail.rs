@@ -92,7 +92,11 @@ impl When {
     /// `2026-01-15 14:05 (2h 05m ago)`.
     pub fn at(&self, ts_ms: i64) -> String {
         let local = chrono::DateTime::from_timestamp_millis(ts_ms)
-            .map(|t| t.with_timezone(&self.tz).format("%Y-%m-%d %H:%M").to_string())
+            .map(|t| {
+                t.with_timezone(&self.tz)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
             .unwrap_or_default();
         format!("{local} ({})", format::ago(ts_ms, self.now_ms))
     }
@@ -237,7 +241,11 @@ pub fn draw(f: &mut Frame, area: Rect, m: &DetailModel, screen: &Screen, ctx: &D
     let mut lines = Vec::new();
     for (i, (k, v)) in m.fields.iter().enumerate().skip(screen.offset) {
         for (j, (label, value)) in field_lines(k, v, label_w, value_w).into_iter().enumerate() {
-            let marker = if i == selected && j == 0 { "▶ " } else { "  " };
+            let marker = if i == selected && j == 0 {
+                "▶ "
+            } else {
+                "  "
+            };
             let style = if i == selected { t.selection } else { t.text };
             lines.push(Line::from(vec![
                 Span::styled(marker, style),

@@ -33,7 +33,9 @@ pub fn lines<'a>(
 pub fn no_data_at_all<'a>() -> Vec<Line<'a>> {
     vec![
         Line::from("No data at all yet."),
-        Line::from("Run `agentdeck ingest` to read this machine's Claude Code, Codex and Gemini CLI"),
+        Line::from(
+            "Run `agentdeck ingest` to read this machine's Claude Code, Codex and Gemini CLI",
+        ),
         Line::from("logs, configure vendor APIs or a team server in config.toml, or try"),
         Line::from("`agentdeck --demo`."),
     ]

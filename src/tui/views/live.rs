@@ -81,15 +81,13 @@ fn table(rows: &[LiveRow], now_ms: i64) -> TableData {
         .map(|r| {
             let s = &r.session;
             vec![
-                Cell::styled(r.state.label(), state_role(r.state))
-                    .with(Value::Int(r.state as i64)),
+                Cell::styled(r.state.label(), state_role(r.state)).with(Value::Int(r.state as i64)),
                 Cell::new(s.developer.clone()),
                 Cell::new(s.agent.clone()),
                 Cell::new(s.project.clone().unwrap_or_else(|| "–".into())),
                 Cell::new(s.branch.clone().unwrap_or_else(|| "–".into())),
                 Cell::new(s.model.clone().unwrap_or_else(|| "unknown".into())),
-                Cell::new(r.length.clone())
-                    .with(Value::Int(s.last_activity_at - s.started_at)),
+                Cell::new(r.length.clone()).with(Value::Int(s.last_activity_at - s.started_at)),
                 Cell::new(r.age.clone()).with(Value::Int(now_ms - s.last_activity_at)),
                 Cell::new(format::count(s.usage.total())).with(Value::Int(s.usage.total())),
                 session_cost(s),

@@ -109,11 +109,7 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Over
     };
     let week_ago = (today - Duration::days(6)).format("%Y-%m-%d").to_string();
     let figures = reader.overview_figures(&bounds, &week_ago)?;
-    let daily_spend: Vec<i64> = figures
-        .spend_by_day
-        .iter()
-        .map(|m| m.micro_usd())
-        .collect();
+    let daily_spend: Vec<i64> = figures.spend_by_day.iter().map(|m| m.micro_usd()).collect();
     let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
         .unwrap_or_default()
         .with_timezone(&tz)
@@ -272,7 +268,11 @@ fn kv<'a>(
 /// The budget line: the budgeted teams' spend against their budgets.
 fn budget_line(m: &OverviewModel) -> (String, String, bool) {
     let Some(b) = m.budget else {
-        return ("–".into(), "no budget set ([[team]] budget_usd_month)".into(), false);
+        return (
+            "–".into(),
+            "no budget set ([[team]] budget_usd_month)".into(),
+            false,
+        );
     };
     let partial = if m.unbudgeted_teams > 0 {
         format!(" (+{} team(s) without a budget)", m.unbudgeted_teams)
@@ -282,10 +282,9 @@ fn budget_line(m: &OverviewModel) -> (String, String, bool) {
     let value = format!("{} of {}", format::money(b.spent), format::money(b.budget));
     let note = match b.level {
         BudgetLevel::Over => format!("⚠ over budget ({:.0}%){partial}", b.spent_ratio() * 100.0),
-        BudgetLevel::ForecastOver => format!(
-            "⚠ forecast {} > budget{partial}",
-            format::money(b.forecast)
-        ),
+        BudgetLevel::ForecastOver => {
+            format!("⚠ forecast {} > budget{partial}", format::money(b.forecast))
+        }
         BudgetLevel::Within => format!("within budget{partial}"),
     };
     (value, note, b.is_warning())
@@ -420,12 +419,18 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
             plain,
         ),
     ];
-    f.render_widget(Paragraph::new(today).block(block("Today".into(), today_area)), today_area);
+    f.render_widget(
+        Paragraph::new(today).block(block("Today".into(), today_area)),
+        today_area,
+    );
 
     let w = spend_area.width.saturating_sub(2) as usize;
     let (bvalue, bnote, bwarn) = budget_line(m);
     let forecast_note = match m.budget {
-        Some(b) => format!("forecast (estimate), {:.0}% of budget", b.forecast_ratio() * 100.0),
+        Some(b) => format!(
+            "forecast (estimate), {:.0}% of budget",
+            b.forecast_ratio() * 100.0
+        ),
         None => "forecast (estimate)".into(),
     };
     let unpriced_note = if fig.unpriced_today > 0 {
@@ -435,7 +440,8 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     };
     let period_label = m.period.to_string();
     let total = format::spend(m.period_total, fig.period_unpriced);
-    let spark_w = w.saturating_sub(columns::width(&period_label).max(6) + columns::width(&total) + 3);
+    let spark_w =
+        w.saturating_sub(columns::width(&period_label).max(6) + columns::width(&total) + 3);
     let spend = vec![
         kv(
             "today",
@@ -444,7 +450,13 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
             w,
             plain,
         ),
-        kv("month-to-date", format::money(fig.spend_month), "", w, plain),
+        kv(
+            "month-to-date",
+            format::money(fig.spend_month),
+            "",
+            w,
+            plain,
+        ),
         kv(
             "budget",
             bvalue,
@@ -452,14 +464,17 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
             w,
             (t.muted, t.text, if bwarn { t.warning } else { t.muted }),
         ),
-        kv("month-end", format::money(m.forecast), &forecast_note, w, plain),
+        kv(
+            "month-end",
+            format::money(m.forecast),
+            &forecast_note,
+            w,
+            plain,
+        ),
         Line::from(vec![
             Span::styled(format!("{:<6} ", period_label), t.accent),
             Span::styled(format!("{total} "), t.text),
-            Span::styled(
-                spark(&resample(&m.daily_spend, spark_w)),
-                t.series(0),
-            ),
+            Span::styled(spark(&resample(&m.daily_spend, spark_w)), t.series(0)),
         ]),
     ];
     f.render_widget(
@@ -523,7 +538,10 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
                 .map(|((dev, cost, _), amount)| {
                     Line::from(vec![
                         Span::styled(columns::pad(dev, name_w, columns::Align::Left), t.text),
-                        Span::styled(bar(cost.micro_usd() as f64 / max as f64, bar_w), t.series(1)),
+                        Span::styled(
+                            bar(cost.micro_usd() as f64 / max as f64, bar_w),
+                            t.series(1),
+                        ),
                         Span::styled(
                             format!(" {}", columns::pad(amount, money_w, columns::Align::Right)),
                             t.muted,
@@ -540,4 +558,3 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         );
     }
 }
-

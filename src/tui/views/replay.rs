@@ -277,7 +277,8 @@ pub fn draw(
             sort: screen.sort,
             focused: true,
             empty: super::empty::lines(ctx, screen, m.sessions.len(), {
-                let mut l = super::empty::nothing_in_period("agent sessions", &m.period.to_string());
+                let mut l =
+                    super::empty::nothing_in_period("agent sessions", &m.period.to_string());
                 l.push(Line::from(
                     "Replay joins agent sessions that share developer, repository and branch.",
                 ));

@@ -131,7 +131,10 @@ pub fn detail(l: &TimelineLine, when: When) -> DetailModel {
             if r.kind == "request" { "model" } else { "tool" }.into(),
             r.name.clone().unwrap_or_else(|| "–".into()),
         ),
-        ("detail".into(), r.detail.clone().unwrap_or_else(|| "–".into())),
+        (
+            "detail".into(),
+            r.detail.clone().unwrap_or_else(|| "–".into()),
+        ),
     ];
     if let Some(code) = r.status_code {
         fields.push(("HTTP status".into(), code.to_string()));

@@ -112,7 +112,12 @@ fn min_width(col: &Column, natural: u16) -> u16 {
 /// natural width (spare room stays at the right instead of padding names). A column is
 /// dropped rather than have a more important one cut: while some column is narrower than
 /// its content, any column of lower priority goes first.
-pub fn layout(columns: &[Column], natural: &[u16], available: u16, spacing: u16) -> Vec<Option<u16>> {
+pub fn layout(
+    columns: &[Column],
+    natural: &[u16],
+    available: u16,
+    spacing: u16,
+) -> Vec<Option<u16>> {
     let n = columns.len();
     let mut kept: Vec<bool> = vec![true; n];
     loop {
@@ -223,7 +228,10 @@ mod tests {
         let w = layout(&cols(), &[12, 7, 5, 30], 14, 1);
         assert_eq!(w, vec![Some(6), Some(7), None, None]);
         for avail in 0..60u16 {
-            for (i, x) in layout(&cols(), &[12, 7, 5, 30], avail, 1).iter().enumerate() {
+            for (i, x) in layout(&cols(), &[12, 7, 5, 30], avail, 1)
+                .iter()
+                .enumerate()
+            {
                 if let (Some(x), Fit::Whole) = (x, cols()[i].fit)
                     && avail >= 13
                 {

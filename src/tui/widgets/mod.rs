@@ -136,19 +136,29 @@ mod tests {
     fn packing_keeps_chunks_whole() {
         let chunk = |t: &'static str| vec![Span::raw(t)];
         let lines = pack(
-            vec![chunk("today $2.12"), chunk(" · month $6.73"), chunk(" · budget $5.88 of $450.00")],
+            vec![
+                chunk("today $2.12"),
+                chunk(" · month $6.73"),
+                chunk(" · budget $5.88 of $450.00"),
+            ],
             26,
             2,
         );
         let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-        assert_eq!(text, vec!["today $2.12 · month $6.73", " · budget $5.88 of $450.00"]);
+        assert_eq!(
+            text,
+            vec!["today $2.12 · month $6.73", " · budget $5.88 of $450.00"]
+        );
         let lines = pack(vec![chunk("aaaa"), chunk("bbbb"), chunk("cc")], 5, 1);
         assert_eq!(lines[0].to_string(), "aaaa");
     }
 
     #[test]
     fn wrapping_and_resampling() {
-        assert_eq!(wrap("the quick brown fox", 9), vec!["the quick", "brown fox"]);
+        assert_eq!(
+            wrap("the quick brown fox", 9),
+            vec!["the quick", "brown fox"]
+        );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 4), vec![""]);
         assert_eq!(wrap("日本語テキスト", 6), vec!["日本語", "テキス", "ト"]);

@@ -165,7 +165,10 @@ impl TableData {
         let value = |i: usize| self.rows.get(i).and_then(|r| r.get(sort.column));
         indices.sort_by(|&a, &b| {
             let (x, y) = (value(a), value(b));
-            let ord = match (x.and_then(|c| c.value.rank()), y.and_then(|c| c.value.rank())) {
+            let ord = match (
+                x.and_then(|c| c.value.rank()),
+                y.and_then(|c| c.value.rank()),
+            ) {
                 (Some(p), Some(q)) => p.partial_cmp(&q).unwrap_or(Ordering::Equal),
                 (Some(_), None) => return Ordering::Less,
                 (None, Some(_)) => return Ordering::Greater,
@@ -251,7 +254,10 @@ pub fn draw(f: &mut Frame, area: Rect, v: TableView<'_>, theme: &Theme) {
         } else {
             theme.border
         })
-        .title(Span::styled(super::title(&v.title, area.width), theme.title))
+        .title(Span::styled(
+            super::title(&v.title, area.width),
+            theme.title,
+        ))
         .title_bottom(Line::from(Span::styled(position, theme.muted)).right_aligned());
     if total == 0 {
         f.render_widget(
@@ -338,7 +344,13 @@ mod tests {
             Column::number("tokens", 3),
         ];
         let rows = [
-            ("emeka.kowalski@acme.dev", "$1,317", "62%", "⚠ 1 low accept · 309 unpriced", "12.3M"),
+            (
+                "emeka.kowalski@acme.dev",
+                "$1,317",
+                "62%",
+                "⚠ 1 low accept · 309 unpriced",
+                "12.3M",
+            ),
             ("日本語のプロジェクト", "$0.0042", "0%", "", "950"),
             ("bo", "unpriced", "38%", "9 unpriced", "1.2k"),
         ]
@@ -406,10 +418,16 @@ mod tests {
                     let line = &lines[2 + r];
                     let text = &row[c].text;
                     if col.fit == Fit::Whole && shown {
-                        assert!(line.contains(text.as_str()), "{text} cut at {width}: {line}");
+                        assert!(
+                            line.contains(text.as_str()),
+                            "{text} cut at {width}: {line}"
+                        );
                     }
                     if col.fit != Fit::Whole && shown && !line.contains(text.as_str()) {
-                        assert!(line.contains('…'), "{text} cut without … at {width}: {line}");
+                        assert!(
+                            line.contains('…'),
+                            "{text} cut without … at {width}: {line}"
+                        );
                     }
                 }
             }
@@ -422,7 +440,13 @@ mod tests {
 
     #[test]
     fn headers_sit_over_their_values_and_show_the_sort() {
-        let lines = render(100, Some(Sort { column: 1, dir: Dir::Desc }));
+        let lines = render(
+            100,
+            Some(Sort {
+                column: 1,
+                dir: Dir::Desc,
+            }),
+        );
         let header = &lines[1];
         let row = &lines[2];
         // Right-aligned: the header's last cell is the value's last cell.
@@ -446,9 +470,21 @@ mod tests {
             ],
         );
         let mut rows = vec![0, 1, 2];
-        d.sort(&mut rows, Sort { column: 1, dir: Dir::Desc });
+        d.sort(
+            &mut rows,
+            Sort {
+                column: 1,
+                dir: Dir::Desc,
+            },
+        );
         assert_eq!(rows, vec![2, 0, 1], "empty values last");
-        d.sort(&mut rows, Sort { column: 0, dir: Dir::Asc });
+        d.sort(
+            &mut rows,
+            Sort {
+                column: 0,
+                dir: Dir::Asc,
+            },
+        );
         assert_eq!(rows, vec![1, 0, 2], "case-insensitive text");
         assert_eq!(d.default_dir(1), Dir::Desc);
         assert_eq!(d.default_dir(0), Dir::Asc);

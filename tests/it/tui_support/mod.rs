@@ -422,7 +422,13 @@ pub fn seed_at(store: &Store, now: i64) {
 /// One priced Claude Code request of `cost_micro_usd` by `developer` on `project`, ten
 /// minutes before the fixed "now" (a new session each call).
 pub fn spend(store: &Store, developer: &str, project: &str, cost_micro_usd: i64) {
-    spend_at(store, developer, project, cost_micro_usd, now_ms() - 10 * MIN);
+    spend_at(
+        store,
+        developer,
+        project,
+        cost_micro_usd,
+        now_ms() - 10 * MIN,
+    );
 }
 
 /// The same, as a session whose only activity is at `ts`.

@@ -166,4 +166,3 @@ pub fn live_store() -> (tempfile::TempDir, PathBuf) {
     drop(store);
     (dir, path)
 }
-

@@ -234,7 +234,10 @@ pub fn load(
         ),
         [] if !budgets.is_empty() => {
             let by_team: BTreeMap<String, Money> = if dim == CostDim::Team {
-                month_by_key.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+                month_by_key
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect()
             } else {
                 fold(&reader.cost_cells(&month_q, CostDim::Team)?)
                     .into_iter()

@@ -167,21 +167,14 @@ pub fn draw(
             offset: screen.offset,
             sort: screen.sort,
             focused: true,
-            empty: crate::tui::views::empty::lines(
-                ctx,
-                screen,
-                m.rows.len(),
-                {
-                    let mut l = crate::tui::views::empty::nothing_in_period(
-                        "spend",
-                        &m.period.to_string(),
-                    );
-                    l.push(Line::from(
-                        "Team budgets come from [[team]] budget_usd_month in config.toml.",
-                    ));
-                    l
-                },
-            ),
+            empty: crate::tui::views::empty::lines(ctx, screen, m.rows.len(), {
+                let mut l =
+                    crate::tui::views::empty::nothing_in_period("spend", &m.period.to_string());
+                l.push(Line::from(
+                    "Team budgets come from [[team]] budget_usd_month in config.toml.",
+                ));
+                l
+            }),
         },
         t,
     );

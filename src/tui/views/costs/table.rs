@@ -96,7 +96,10 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
             "spend".into(),
             format!("{} computed", format::spend(r.cost, r.unpriced_requests)),
         ),
-        ("share".into(), format!("{:.1}% of {}", r.share * 100.0, format::money(m.total))),
+        (
+            "share".into(),
+            format!("{:.1}% of {}", r.share * 100.0, format::money(m.total)),
+        ),
         ("requests".into(), r.requests.to_string()),
         ("unpriced requests".into(), r.unpriced_requests.to_string()),
         ("tokens".into(), format::count(r.tokens)),
@@ -107,7 +110,12 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
             r.trend
                 .iter()
                 .zip(&m.trend_days)
-                .map(|(v, d)| format!("{d} {}", format::money(crate::domain::Money::from_micro_usd(*v))))
+                .map(|(v, d)| {
+                    format!(
+                        "{d} {}",
+                        format::money(crate::domain::Money::from_micro_usd(*v))
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
@@ -120,7 +128,9 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
                 format::money(b.spent),
                 format::money(b.budget),
                 format::money(b.forecast),
-                budget_flag(&b).map(|f| format!(" — {f}")).unwrap_or_default()
+                budget_flag(&b)
+                    .map(|f| format!(" — {f}"))
+                    .unwrap_or_default()
             ),
         ));
     }
