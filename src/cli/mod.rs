@@ -4,6 +4,7 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod config_outcomes;
 pub mod context;
 pub mod logging;
 pub mod paths;

@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod alerts;
+pub mod attribution;
 pub mod blocks;
 pub mod bounds;
 pub mod cost;

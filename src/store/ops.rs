@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
 /// A commit; `ai_agent` is the agent id (`claude_code`, …) or another tool's name (`aider`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitRow {
     pub repo: String,
     pub sha: String,
@@ -23,6 +23,10 @@ pub struct CommitRow {
     /// The sha of the commit that reverted this one.
     pub reverted_by: Option<String>,
     pub ticket_key: Option<String>,
+    /// The branch the commit was first found on (the default branch wins).
+    pub branch: Option<String>,
+    /// Merge commits carry no line counts of their own.
+    pub is_merge: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +109,14 @@ pub struct AlertRow {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     UpsertCommit(CommitRow),
+    /// A later commit names `sha_prefix` (an abbreviated or full id) in `repo`: it reverted
+    /// it, or it fixed it. Unknown targets change nothing.
+    LinkCommit {
+        repo: String,
+        sha_prefix: String,
+        reverted_by: Option<String>,
+        fixed_by: Option<String>,
+    },
     UpsertPullRequest(PullRequestRow),
     UpsertDeploy(DeployRow),
     UpsertIncident(IncidentRow),
@@ -198,14 +210,15 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::UpsertCommit(c) => {
             tx.prepare_cached(
                 "INSERT INTO commits (repo, sha, author, ts, ai_agent, ai_detected_by, lines_added,
-                     lines_removed, reverted_by, ticket_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     lines_removed, reverted_by, ticket_key, branch, is_merge)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (repo, sha) DO UPDATE SET author = excluded.author, ts = excluded.ts,
                      ai_agent = coalesce(excluded.ai_agent, ai_agent),
                      ai_detected_by = coalesce(excluded.ai_detected_by, ai_detected_by),
                      lines_added = excluded.lines_added, lines_removed = excluded.lines_removed,
                      reverted_by = coalesce(excluded.reverted_by, reverted_by),
-                     ticket_key = coalesce(excluded.ticket_key, ticket_key)",
+                     ticket_key = coalesce(excluded.ticket_key, ticket_key),
+                     branch = coalesce(branch, excluded.branch), is_merge = excluded.is_merge",
             )?
             .execute(params![
                 c.repo,
@@ -217,8 +230,26 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
                 c.lines_added,
                 c.lines_removed,
                 c.reverted_by,
-                c.ticket_key
+                c.ticket_key,
+                c.branch,
+                c.is_merge
             ])?;
+            Ok("commits")
+        }
+        Op::LinkCommit {
+            repo,
+            sha_prefix,
+            reverted_by,
+            fixed_by,
+        } => {
+            let prefix = sha_prefix.to_ascii_lowercase();
+            // A range over the primary key: every sha that starts with the prefix.
+            tx.prepare_cached(
+                "UPDATE commits SET reverted_by = coalesce(reverted_by, ?3),
+                     fixed_by = coalesce(fixed_by, ?4)
+                 WHERE repo = ?1 AND sha >= ?2 AND sha < ?2 || 'g' AND sha <> coalesce(?3, ?4)",
+            )?
+            .execute(params![repo, prefix, reverted_by, fixed_by])?;
             Ok("commits")
         }
         Op::UpsertPullRequest(p) => {

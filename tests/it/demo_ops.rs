@@ -201,6 +201,8 @@ fn outcome_and_vendor_rows_upsert() {
         lines_removed: 2,
         reverted_by: None,
         ticket_key: Some("PLAT-1".into()),
+        branch: None,
+        is_merge: false,
     };
     let pr = PullRequestRow {
         repo: commit.repo.clone(),

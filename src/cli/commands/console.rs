@@ -17,6 +17,8 @@ use std::time::Duration;
 
 /// How often local agent files are re-read while the console runs.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+/// The `[git]` repositories are re-read every this many refresh passes (30 s).
+const GIT_EVERY_PASSES: u64 = 30;
 /// How often the team server is asked for new rows while the console runs.
 const SYNC_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -91,12 +93,19 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
                     projects: &resolver,
                 };
                 let roots = ctx.roots(&SourceDirs::default());
+                let mut passes: u64 = 0;
                 while !stop.load(Ordering::Relaxed) {
                     if let Err(e) =
                         crate::cli::commands::ingest::refresh_with(&store, &roots, &env, false)
                     {
                         tracing::warn!("background refresh failed: {e:#}");
                     }
+                    if passes.is_multiple_of(GIT_EVERY_PASSES)
+                        && let Err(e) = super::outcomes::refresh_git(ctx, &store)
+                    {
+                        tracing::warn!("git refresh failed: {e:#}");
+                    }
+                    passes += 1;
                     std::thread::sleep(REFRESH_INTERVAL);
                 }
             });

@@ -4,6 +4,7 @@ pub mod alerts;
 mod alerts_check;
 pub mod console;
 pub mod ingest;
+pub mod outcomes;
 pub mod pricing;
 pub mod push;
 pub mod report;

@@ -15,6 +15,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
     if !args.no_refresh {
         let summary = super::ingest::refresh(ctx, &store, &args.dirs, false)?;
+        super::outcomes::refresh_git(ctx, &store)?;
         if !summary.problems.is_empty() && !args.json && !args.csv {
             eprintln!(
                 "note: {} line(s) skipped while refreshing; `agentdeck ingest` lists them",

@@ -7,6 +7,7 @@ pub mod codex;
 mod discover;
 mod fields;
 pub mod gemini;
+pub mod git;
 pub(crate) mod json;
 mod rows;
 pub mod team_server;

@@ -317,6 +317,8 @@ pub fn seed_at(store: &Store, now: i64) {
             lines_removed: 5,
             reverted_by: (i == 4).then(|| "c999".to_string()),
             ticket_key: None,
+            branch: None,
+            is_merge: false,
         }));
         b.ops.push(Op::UpsertPullRequest(PullRequestRow {
             repo: "github.com/acme/api".into(),
