@@ -14,6 +14,7 @@
 //!   Depends on domain, pricing and store.
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
+pub mod alerting;
 pub mod cli;
 pub mod collect;
 pub mod demo;

@@ -192,9 +192,21 @@ pub enum AlertsCommand {
     },
     /// Silence an alert for a while (2h, 30m, 1day)
     Snooze { id: i64, duration: String },
-    /// Mark an alert resolved
-    Resolve { id: i64 },
-    /// Evaluate the rules over the store now and fire alerts for new findings
+    /// Mark an alert resolved (recorded with your identity)
+    Resolve {
+        id: i64,
+        /// Why, for whoever looks next
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Webhook notifications: pending, delivered, or dead (gave up after every retry)
+    Deliveries {
+        #[arg(long, default_value = "dead", value_name = "STATE")]
+        state: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate the rules now (fire, resolve, notify); exit 0 none firing, 3 firing, 4 critical
     Check {
         #[arg(long)]
         json: bool,

@@ -20,6 +20,7 @@ pub struct Config {
     pub github: super::config_outcomes::CodeHostSection,
     pub gitlab: super::config_outcomes::CodeHostSection,
     pub policy: super::config_outcomes::PolicySection,
+    pub alerting: super::config_outcomes::AlertingSection,
     #[serde(rename = "alert")]
     pub alerts: Vec<super::config_outcomes::AlertRuleConfig>,
     #[serde(rename = "webhook")]

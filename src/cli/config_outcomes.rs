@@ -30,50 +30,18 @@ pub struct CodeHostSection {
     pub since_days: Option<u32>,
 }
 
-/// `[policy]`: what is approved; anything else in use fires `unapproved_agent`.
-#[derive(Debug, Default, Deserialize)]
+/// `[alerting]`: whether this process evaluates the rules in the background (the console
+/// without a team server, and `serve`). `alerts check` always evaluates.
+#[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct PolicySection {
-    /// Agent ids (`claude_code`, `codex`, …); empty = every agent is approved.
-    pub approved_agents: Vec<String>,
-    /// Model names or prefixes ending in `*` (`claude-sonnet-*`); empty = every model.
-    pub approved_models: Vec<String>,
+pub struct AlertingSection {
+    pub enabled: bool,
 }
 
-/// `[[alert]]`: a rule, or an override of a built-in one with the same `name`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AlertRuleConfig {
-    pub name: String,
-    pub metric: Option<String>,
-    pub scope: Option<String>,
-    /// `above` or `below`.
-    pub comparison: Option<String>,
-    /// `1h`, `1d`, `7d`, …
-    pub window: Option<String>,
-    pub threshold: Option<f64>,
-    /// Fire when the value is this many times its trailing baseline (e.g. 1.5 = 50 % above).
-    pub anomaly_factor: Option<f64>,
-    /// The trailing baseline's length (`7d`).
-    pub baseline: Option<String>,
-    /// Ignore subjects whose value (or volume, for rates) is below this.
-    pub min_volume: Option<f64>,
-    pub severity: Option<String>,
-    pub cooldown: Option<String>,
-    pub enabled: Option<bool>,
+impl Default for AlertingSection {
+    fn default() -> AlertingSection {
+        AlertingSection { enabled: true }
+    }
 }
 
-/// `[[webhook]]`: where notifications go.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WebhookConfig {
-    pub name: String,
-    /// The environment variable holding the URL (webhook URLs are secrets).
-    pub url_env: Option<String>,
-    /// The URL itself (the config file must then not be readable by others).
-    pub url: Option<String>,
-    /// `slack` (Slack-compatible `{"text": …}`) or `json` (the alert as a document).
-    pub format: Option<String>,
-    /// `info`, `warning` or `critical`: notify from this severity up (default warning).
-    pub min_severity: Option<String>,
-}
+pub use crate::alerting::config::{AlertRuleConfig, PolicySection, WebhookConfig};

@@ -13,13 +13,21 @@ use args::{Cli, Command};
 use clap::Parser;
 use context::Context;
 
-/// Exit codes (design.md §2): 0 ok, 1 error, 2 bad usage (clap exits with 2 itself).
+/// Exit codes (design.md §2): 0 ok, 1 error, 2 bad usage (clap exits with 2 itself);
+/// `alerts check` adds 3 (an alert is firing) and 4 (a critical one is).
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let paths = paths::Paths::discover();
     let _log_guard = logging::init(&paths.log_dir());
     match dispatch(cli) {
         Ok(()) => 0,
+        Err(e)
+            if e.downcast_ref::<commands::alerts_check::ExitStatus>()
+                .is_some() =>
+        {
+            e.downcast_ref::<commands::alerts_check::ExitStatus>()
+                .map_or(1, |s| s.0)
+        }
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("agentdeck: {e:#}");

@@ -2,10 +2,12 @@
 //! async, no UI and no SQL live here, so everything is testable with plain values.
 
 pub mod agent;
+pub mod alert_rules;
 pub mod alerts;
 pub mod attribution;
 pub mod blocks;
 pub mod bounds;
+pub mod budget;
 pub mod cost;
 pub mod dedupe;
 pub mod forecast;

@@ -4,6 +4,7 @@
 
 use super::error::StoreError;
 use crate::domain::UnixMillis;
+use crate::domain::alert_rules::{Finding, Unit};
 use crate::domain::alerts::{AlertState, Severity};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
@@ -89,7 +90,7 @@ pub struct DailyUsageRow {
 }
 
 /// An alert instance as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertRow {
     pub rule: String,
     pub subject: String,
@@ -104,6 +105,29 @@ pub struct AlertRow {
     pub note: Option<String>,
     pub snoozed_until: Option<UnixMillis>,
     pub resolved_at: Option<UnixMillis>,
+    /// How `value` and `threshold` are shown (money, %, counts, per minute).
+    pub unit: Option<Unit>,
+    /// Who resolved it (`agentdeck` when the condition cleared) and why.
+    pub resolved_by: Option<String>,
+    pub resolve_note: Option<String>,
+}
+
+impl AlertRow {
+    /// A new firing alert for a finding: the one conversion from rule output to a row.
+    pub fn firing(f: &Finding, fired_at: UnixMillis) -> AlertRow {
+        AlertRow {
+            rule: f.rule.clone(),
+            subject: f.subject.clone(),
+            severity: f.severity,
+            state: AlertState::Firing,
+            value: Some(f.value),
+            threshold: Some(f.threshold),
+            message: f.message.clone(),
+            fired_at,
+            unit: Some(f.unit),
+            ..AlertRow::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -136,9 +160,36 @@ pub enum Op {
         until: UnixMillis,
         by: String,
     },
-    /// → resolved at `at` (an already-resolved alert keeps its first resolution time).
+    /// → resolved at `at` by `by` (an already-resolved alert keeps its first resolution).
     ResolveAlert {
         id: i64,
+        at: UnixMillis,
+        by: Option<String>,
+        note: Option<String>,
+    },
+    /// The condition still holds: refresh an open alert's value and message.
+    UpdateAlert {
+        id: i64,
+        value: f64,
+        threshold: f64,
+        message: String,
+        at: UnixMillis,
+    },
+    /// Queue webhook notifications for the alert (rule, subject, fired_at), one per target.
+    QueueDeliveries {
+        rule: String,
+        subject: String,
+        fired_at: UnixMillis,
+        event: String,
+        targets: Vec<String>,
+        at: UnixMillis,
+    },
+    /// The outcome of delivery attempts (`delivered`, `pending` or `dead`).
+    RecordDelivery {
+        id: i64,
+        state: String,
+        attempts: i64,
+        error: Option<String>,
         at: UnixMillis,
     },
     /// Snoozed alerts whose `snoozed_until` is before `now` fire again.
@@ -315,13 +366,15 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::FireAlert(a) => {
             tx.prepare_cached(
                 "INSERT INTO alerts (rule, subject, severity, state, value, threshold, message, fired_at,
-                     acked_at, acked_by, note, snoozed_until, resolved_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     acked_at, acked_by, note, snoozed_until, resolved_at, unit, resolved_by,
+                     resolve_note, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?8)
                  ON CONFLICT (rule, subject, fired_at) DO NOTHING",
             )?
             .execute(params![
                 a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value, a.threshold, a.message,
-                a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until, a.resolved_at
+                a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until, a.resolved_at,
+                a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note
             ])?;
             Ok("alerts")
         }
@@ -329,25 +382,81 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             open_alert(tx, *id, "acknowledged")?;
             tx.prepare_cached(
                 "UPDATE alerts SET state = 'acked', acked_at = ?2, acked_by = ?3, note = ?4,
-                     snoozed_until = NULL WHERE id = ?1",
+                     snoozed_until = NULL, updated_at = ?2 WHERE id = ?1",
             )?
             .execute(params![id, at, by, (!note.is_empty()).then_some(note)])?;
             Ok("alerts")
         }
         Op::SnoozeAlert { id, until, by } => {
             open_alert(tx, *id, "snoozed")?;
-            tx.prepare_cached("UPDATE alerts SET state = 'snoozed', snoozed_until = ?2, acked_by = ?3 WHERE id = ?1")?
-                .execute(params![id, until, by])?;
+            tx.prepare_cached(
+                "UPDATE alerts SET state = 'snoozed', snoozed_until = ?2, acked_by = ?3,
+                     updated_at = max(updated_at + 1, ?4) WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                until,
+                by,
+                chrono::Utc::now().timestamp_millis()
+            ])?;
             Ok("alerts")
         }
-        Op::ResolveAlert { id, at } => {
+        Op::ResolveAlert { id, at, by, note } => {
             state_of(tx, *id)?.ok_or_else(|| refuse(OpError::UnknownAlert(*id)))?;
             tx.prepare_cached(
                 "UPDATE alerts SET state = 'resolved', resolved_at = coalesce(resolved_at, ?2),
-                     snoozed_until = NULL WHERE id = ?1",
+                     resolved_by = coalesce(resolved_by, ?3), resolve_note = coalesce(resolve_note, ?4),
+                     snoozed_until = NULL, updated_at = max(updated_at + 1, ?2) WHERE id = ?1",
             )?
-            .execute(params![id, at])?;
+            .execute(params![id, at, by, note])?;
             Ok("alerts")
+        }
+        Op::UpdateAlert {
+            id,
+            value,
+            threshold,
+            message,
+            at,
+        } => {
+            tx.prepare_cached(
+                "UPDATE alerts SET value = ?2, threshold = ?3, message = ?4, updated_at = ?5
+                 WHERE id = ?1 AND state <> 'resolved'",
+            )?
+            .execute(params![id, value, threshold, message, at])?;
+            Ok("alerts")
+        }
+        Op::QueueDeliveries {
+            rule,
+            subject,
+            fired_at,
+            event,
+            targets,
+            at,
+        } => {
+            for target in targets {
+                tx.prepare_cached(
+                    "INSERT INTO alert_deliveries (alert_id, target, event, state, created_at, updated_at)
+                     SELECT id, ?4, ?5, 'pending', ?6, ?6 FROM alerts
+                     WHERE rule = ?1 AND subject = ?2 AND fired_at = ?3
+                     ON CONFLICT (alert_id, target, event) DO NOTHING",
+                )?
+                .execute(params![rule, subject, fired_at, target, event, at])?;
+            }
+            Ok("alert_deliveries")
+        }
+        Op::RecordDelivery {
+            id,
+            state,
+            attempts,
+            error,
+            at,
+        } => {
+            tx.prepare_cached(
+                "UPDATE alert_deliveries SET state = ?2, attempts = ?3, last_error = ?4, updated_at = ?5
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, state, attempts, error, at])?;
+            Ok("alert_deliveries")
         }
         Op::WakeSnoozed { now } => {
             tx.prepare_cached(

@@ -16,6 +16,7 @@ mod demo_live;
 mod demo_ops;
 mod discovery_cli;
 mod ingest_robustness;
+mod outcomes_alerts;
 mod outcomes_git;
 mod peer_fixtures;
 mod pricing_cli;

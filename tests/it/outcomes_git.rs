@@ -64,7 +64,13 @@ impl Repo {
 const ANA: (&str, &str) = ("Ana Lima", "ana@example.com");
 
 /// (message, author, committer, expected agent, expected detection).
-type Case<'a> = (String, (&'a str, &'a str), (&'a str, &'a str), &'a str, &'a str);
+type Case<'a> = (
+    String,
+    (&'a str, &'a str),
+    (&'a str, &'a str),
+    &'a str,
+    &'a str,
+);
 
 #[test]
 fn every_agent_is_attributed_and_links_reverts_fixes_and_tickets() {

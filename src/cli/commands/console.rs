@@ -60,6 +60,23 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             None
         })
     };
+    // Without a team server this console evaluates the alert rules itself; with one, the
+    // server does and alerts arrive by sync.
+    let alerting = if ctx.global.demo
+        || team_server.is_some()
+        || ctx.global.read_only
+        || !ctx.config.alerting.enabled
+    {
+        None
+    } else {
+        match super::alerts_check::engine(ctx) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                warnings.push(format!("alert rules are off: {e:#}"));
+                None
+            }
+        }
+    };
     let config = ConsoleConfig {
         store: store.clone(),
         tz: ctx.tz,
@@ -118,7 +135,12 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             }
             let sync =
                 team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
+            let engine = alerting
+                .map(|(engine, hooks)| crate::alerting::task::spawn(engine, store.clone(), hooks));
             let result = app::run(config).await;
+            if let Some(task) = engine {
+                task.abort();
+            }
             if let Some(task) = sync {
                 task.abort();
             }

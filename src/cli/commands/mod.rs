@@ -1,7 +1,7 @@
 //! One module per subcommand.
 
 pub mod alerts;
-mod alerts_check;
+pub mod alerts_check;
 pub mod console;
 pub mod ingest;
 pub mod outcomes;

@@ -362,6 +362,7 @@ pub fn seed_at(store: &Store, now: i64) {
         note: (state == AlertState::Acked).then(|| "rolling back the batch job".to_string()),
         snoozed_until: (state == AlertState::Snoozed).then_some(now + 2 * HOUR),
         resolved_at: (state == AlertState::Resolved).then_some(now - fired + 3 * HOUR),
+        ..Default::default()
     };
     b.ops.extend([
         Op::FireAlert(alert(

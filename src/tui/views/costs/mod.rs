@@ -22,8 +22,6 @@ use std::collections::BTreeMap;
 /// (developer, group) spend in scope is flagged — when above `HIGH_SPEND_FLOOR`.
 pub const HIGH_SPEND_FACTOR: f64 = 3.0;
 pub const HIGH_SPEND_FLOOR: Money = Money(1_000_000);
-/// Vendor acceptance below this share is flagged.
-pub const LOW_ACCEPTANCE: f64 = 0.20;
 const TREND_DAYS: i64 = 14;
 
 pub fn dim_label(d: CostDim) -> &'static str {
@@ -131,12 +129,19 @@ pub fn load(
         .collect();
     let trends = reader.cost_series(path, dim, &trend_edges)?;
     let budgets: BTreeMap<String, Money> = reader.team_budgets()?.into_iter().collect();
-    let since_day = (today - Duration::days(29)).format("%Y-%m-%d").to_string();
-    let acceptance: BTreeMap<String, f64> = reader
+    // Flagged exactly as the `low_acceptance` alert rule fires: same window and thresholds.
+    let rules = crate::domain::alerts::default_rules();
+    let window_days =
+        crate::domain::alerts::rule_named(&rules, crate::domain::alerts::names::LOW_ACCEPTANCE)
+            .map_or(7, |r| (r.window_ms / 86_400_000).max(1));
+    let since_day = (today - Duration::days(window_days - 1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let low_acceptance: std::collections::BTreeSet<String> = reader
         .acceptance_by_developer(&since_day)?
         .into_iter()
-        .filter(|(_, s, _)| *s >= 20)
-        .map(|(d, s, a)| (d, a as f64 / s as f64))
+        .filter(|(_, s, a)| crate::domain::alerts::low_acceptance_flag(&rules, *s, *a))
+        .map(|(d, _, _)| d)
         .collect();
 
     let local_now = now.with_timezone(&tz).naive_local();
@@ -177,10 +182,7 @@ pub fn load(
                         && spend as f64 > HIGH_SPEND_FACTOR * median as f64
                 })
                 .count();
-            let low = devs
-                .iter()
-                .filter(|d| acceptance.get(**d).is_some_and(|a| *a < LOW_ACCEPTANCE))
-                .count();
+            let low = devs.iter().filter(|d| low_acceptance.contains(**d)).count();
             let budget = (dim == CostDim::Team)
                 .then(|| {
                     budgets.get(key).map(|b| {
