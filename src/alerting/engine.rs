@@ -6,12 +6,9 @@
 use super::config::PolicySection;
 use crate::domain::alert_rules::{Finding, RuleSpec, evaluate};
 use crate::domain::alerts::{AlertState, OpenAlert, Severity, Step, step};
-use crate::domain::forecast::HISTORY_DAYS;
-use crate::domain::period::{local_date, local_day_start_ms};
 use crate::store::ops::{AlertRow, Op};
 use crate::store::queries::alert_inputs::InputClock;
 use crate::store::{Store, StoreError, WriteBatch};
-use chrono::{Datelike, Duration};
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -47,21 +44,10 @@ pub struct Engine {
 
 impl Engine {
     fn clock(&self, now_ms: i64) -> InputClock {
-        let today = local_date(now_ms, self.tz);
-        let day_starts = (0..=HISTORY_DAYS)
-            .rev()
-            .map(|back| local_day_start_ms(today - Duration::days(back), self.tz))
-            .collect();
-        let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
-            .map(|d| d.with_timezone(&self.tz).naive_local())
-            .unwrap_or_default();
         InputClock {
-            now_ms,
-            day_starts,
-            month_start_ms: local_day_start_ms(today.with_day(1).unwrap_or(today), self.tz),
-            local_now,
             approved_agents: self.policy.approved_agents.clone(),
             approved_models: self.policy.approved_models.clone(),
+            ..InputClock::at(now_ms, self.tz)
         }
     }
 

@@ -12,19 +12,31 @@ use crate::store::error::Result;
 use std::collections::BTreeMap;
 
 /// Times and policy the measurements need.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InputClock {
     pub now_ms: i64,
-    /// Local midnight of each of the last `forecast::HISTORY_DAYS` days, then today's
-    /// (ascending; the last edge is today's start).
-    pub day_starts: Vec<i64>,
     /// Local start of the month.
     pub month_start_ms: i64,
-    /// Wall-clock time in the user's zone, for the forecast.
-    pub local_now: chrono::NaiveDateTime,
+    /// The user's zone (month edges, forecast weekdays).
+    pub tz: chrono_tz::Tz,
     /// `[policy]`: approved agent ids and model patterns (empty: all approved).
     pub approved_agents: Vec<String>,
     pub approved_models: Vec<String>,
+}
+
+impl InputClock {
+    /// The clock at `now_ms` in zone `tz`, with no policy.
+    pub fn at(now_ms: i64, tz: chrono_tz::Tz) -> InputClock {
+        let today = crate::domain::period::local_date(now_ms, tz);
+        let first = chrono::Datelike::with_day(&today, 1).unwrap_or(today);
+        InputClock {
+            now_ms,
+            month_start_ms: crate::domain::period::local_day_start_ms(first, tz),
+            tz,
+            approved_agents: Vec::new(),
+            approved_models: Vec::new(),
+        }
+    }
 }
 
 fn subject(scope: Scope, key: &str) -> String {
@@ -288,72 +300,48 @@ impl Reader {
         Ok(out)
     }
 
-    /// Daily spend of one scope key over `edges` (ascending local day starts; the spend
-    /// after the last edge is today's, returned separately): (full days, today so far).
-    pub fn daily_spend_of(
+    /// The seasonal month-end forecast of one scope key (`None`: everything in scope)
+    /// from up to `forecast::HISTORY_DAYS` whole UTC days of history before today (the
+    /// daily rollup tier: a few rows per day) and the exact `month_to_date`.
+    pub fn seasonal_forecast(
         &self,
         scope: Scope,
         key: Option<&str>,
-        edges: &[i64],
+        month_to_date: Money,
         now_ms: i64,
-    ) -> Result<(Vec<Money>, Money)> {
-        let Some(&first) = edges.first() else {
-            return Ok((Vec::new(), Money::ZERO));
-        };
+        tz: chrono_tz::Tz,
+    ) -> Result<forecast::Forecast> {
+        let today_utc = now_ms - now_ms.rem_euclid(86_400_000);
+        let first = today_utc - forecast::HISTORY_DAYS * 86_400_000;
         let filter = match (scope, key) {
-            (Scope::Org, _) | (_, None) => "1 = 1".to_string(),
+            (Scope::Org, _) | (_, None) => "?3 IS NULL OR 1 = 1".to_string(),
             (s, Some(_)) => format!("{} = ?3", key_sql(s)),
         };
         let sql = format!(
-            "SELECT x.bucket_start, sum(x.cost_micro_usd) FROM rollups_hour x
+            "SELECT x.bucket_start, sum(x.cost_micro_usd) FROM rollups_day x
              LEFT JOIN developers d ON d.id = x.developer
-             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 AND {filter} GROUP BY 1"
+             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 AND ({filter}) GROUP BY 1"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut days = vec![Money::ZERO; edges.len()];
-        let mut add = |bucket: i64, micro: i64| {
-            let i = edges.partition_point(|&s| s <= bucket).saturating_sub(1);
-            days[i] += Money::from_micro_usd(micro);
-        };
-        let map = |r: &rusqlite::Row<'_>| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?));
-        match (scope, key) {
-            (Scope::Org, _) | (_, None) => {
-                for row in stmt.query_map(rusqlite::params![first, now_ms], map)? {
-                    let (b, m) = row?;
-                    add(b, m);
-                }
-            }
-            (_, Some(k)) => {
-                for row in stmt.query_map(rusqlite::params![first, now_ms, k], map)? {
-                    let (b, m) = row?;
-                    add(b, m);
-                }
+        let mut days = vec![Money::ZERO; forecast::HISTORY_DAYS as usize];
+        let mut oldest: Option<usize> = None;
+        for row in stmt.query_map(rusqlite::params![first, today_utc, key], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (bucket, micro) = row?;
+            let i = ((bucket - first) / 86_400_000) as usize;
+            if let Some(d) = days.get_mut(i) {
+                *d += Money::from_micro_usd(micro);
+                oldest = Some(oldest.map_or(i, |o| o.min(i)));
             }
         }
-        let today = days.pop().unwrap_or_default();
-        Ok((days, today))
-    }
-
-    /// The seasonal month-end forecast of one scope key (see `forecast::seasonal`).
-    pub fn spend_forecast(
-        &self,
-        scope: Scope,
-        key: Option<&str>,
-        clock: &InputClock,
-    ) -> Result<forecast::Forecast> {
-        let (history, today) = self.daily_spend_of(scope, key, &clock.day_starts, clock.now_ms)?;
-        let month_days = clock
-            .day_starts
-            .iter()
-            .filter(|&&s| s >= clock.month_start_ms)
-            .count()
-            .saturating_sub(1);
-        let mtd: Money = history[history.len().saturating_sub(month_days)..]
-            .iter()
-            .copied()
-            .sum::<Money>()
-            + today;
-        Ok(forecast::seasonal(&history, mtd, clock.local_now))
+        // History starts with the first day that has any spend (a new team is not judged
+        // on weeks of zeros it never had).
+        let history = &days[oldest.unwrap_or(days.len())..];
+        let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
+            .map(|d| d.with_timezone(&tz).naive_local())
+            .unwrap_or_default();
+        Ok(forecast::seasonal(history, month_to_date, local_now))
     }
 
     fn budget_observations(&self, rule: &RuleSpec, clock: &InputClock) -> Result<Vec<Observation>> {
@@ -361,8 +349,11 @@ impl Reader {
             return Ok(Vec::new()); // budgets exist per team (config [[team]] budget_usd_month)
         }
         let mut out = Vec::new();
+        let month = self.spend_by(Scope::Team, clock.month_start_ms, clock.now_ms)?;
         for (team, budget) in self.team_budgets()? {
-            let f = self.spend_forecast(Scope::Team, Some(&team), clock)?;
+            let mtd = month.get(&team).copied().unwrap_or_default();
+            let f =
+                self.seasonal_forecast(Scope::Team, Some(&team), mtd, clock.now_ms, clock.tz)?;
             let value = if rule.metric == Metric::BudgetSpent {
                 f.month_to_date
             } else {

@@ -4,6 +4,8 @@
 
 use super::DrawCtx;
 use crate::domain::Money;
+use crate::domain::alert_rules::Scope;
+use crate::domain::budget::BudgetState;
 use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
 use crate::store::{Reader, Result};
@@ -63,8 +65,8 @@ pub struct CostRow {
     pub trend: Vec<i64>,
     pub high_spenders: usize,
     pub low_acceptance: usize,
-    /// (budget, forecast) for team rows that have a budget.
-    pub budget: Option<(Money, Money)>,
+    /// Team rows that have a budget: month-to-date and forecast against it.
+    pub budget: Option<BudgetState>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,15 +186,16 @@ pub fn load(
                 .count();
             let low = devs.iter().filter(|d| low_acceptance.contains(**d)).count();
             let budget = (dim == CostDim::Team)
-                .then(|| {
-                    budgets.get(key).map(|b| {
-                        (
-                            *b,
-                            forecast_of(month_by_key.get(key).copied().unwrap_or_default()),
-                        )
-                    })
-                })
-                .flatten();
+                .then(|| budgets.get(key).copied())
+                .flatten()
+                .map(|b| {
+                    let mtd = month_by_key.get(key).copied().unwrap_or_default();
+                    let forecast = reader
+                        .seasonal_forecast(Scope::Team, Some(key), mtd, now_ms, tz)
+                        .map(|f| f.month_end)
+                        .unwrap_or_else(|_| forecast_of(mtd));
+                    BudgetState::assess(mtd, forecast, Some(b))
+                });
             CostRow {
                 key: key.to_string(),
                 cost,
@@ -237,7 +240,19 @@ pub fn load(
         group,
         total,
         month_to_date,
-        forecast: forecast_of(month_to_date),
+        forecast: match path.iter().find(|(d, _)| *d == CostDim::Team) {
+            Some((_, team)) if path.len() == 1 => {
+                reader
+                    .seasonal_forecast(Scope::Team, Some(team), month_to_date, now_ms, tz)?
+                    .month_end
+            }
+            None if path.is_empty() => {
+                reader
+                    .seasonal_forecast(Scope::Org, None, month_to_date, now_ms, tz)?
+                    .month_end
+            }
+            _ => forecast_of(month_to_date),
+        },
         budget,
         rows,
     })
