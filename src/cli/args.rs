@@ -261,6 +261,10 @@ pub enum ReportKind {
     Developer,
     Model,
     Agent,
+    /// AI-assisted vs human outcomes (PRs, commits, incidents) with denominators
+    Quality,
+    /// Commits, pull requests, sessions and cost per ticket key
+    Ticket,
 }
 
 #[derive(Debug, Args)]

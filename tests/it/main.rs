@@ -18,6 +18,7 @@ mod discovery_cli;
 mod ingest_robustness;
 mod outcomes_alerts;
 mod outcomes_git;
+mod outcomes_quality;
 mod peer_fixtures;
 mod pricing_cli;
 mod rollup_tiers;

@@ -8,6 +8,7 @@ pub mod outcomes;
 pub mod pricing;
 pub mod push;
 pub mod report;
+mod report_quality;
 mod report_render;
 mod report_table;
 pub mod serve;

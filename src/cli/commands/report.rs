@@ -48,6 +48,16 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--agent: {e}"))?;
     }
     let (since_ms, until_ms) = local_range_ms(since, until, ctx.tz);
+    if super::report_quality::is_outcome(args.kind) {
+        let start = since.unwrap_or(today - Duration::days(super::report_quality::DEFAULT_DAYS));
+        let from =
+            since_ms.unwrap_or_else(|| crate::domain::period::local_day_start_ms(start, ctx.tz));
+        let reader = store.reader()?;
+        return match args.kind {
+            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from),
+            _ => super::report_quality::quality(&reader, args, from, &start.to_string()),
+        };
+    }
     let filter = UsageFilter {
         since_ms,
         until_ms,
