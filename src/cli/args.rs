@@ -88,6 +88,60 @@ pub enum Command {
     Push(PushArgs),
     /// One pass of pulling rows from the team server ([server] in config) into the local store
     Sync(SyncArgs),
+    /// Record a deploy or an incident (from CI/CD or a paging tool)
+    Event {
+        #[command(subcommand)]
+        action: EventCommand,
+        /// Send it to this team server instead of the local store (default: [server] url)
+        #[arg(long, global = true, env = "AGENTDECK_SERVER", value_name = "URL")]
+        server: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// A deploy of a commit to an environment
+    Deploy {
+        /// The deploy's id in your CI/CD tool
+        #[arg(long)]
+        id: String,
+        /// Repository identity, e.g. github.com/acme/api
+        #[arg(long)]
+        repo: String,
+        /// The commit deployed
+        #[arg(long)]
+        sha: Option<String>,
+        /// success, failed or rolled_back
+        #[arg(long, default_value = "success")]
+        status: String,
+        #[arg(long)]
+        environment: Option<String>,
+        /// When (RFC 3339; default now)
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// An incident, linked to the commit that caused it when known
+    Incident {
+        /// The incident's id in your paging tool
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        repo: Option<String>,
+        /// sev1, sev2, sev3 or sev4
+        #[arg(long, default_value = "sev3")]
+        severity: String,
+        /// The commit that caused it (links AI-attributed commits to the incident)
+        #[arg(long, value_name = "SHA")]
+        caused_by: Option<String>,
+        /// A short label (at most 200 characters)
+        #[arg(long)]
+        title: Option<String>,
+        /// When it opened (RFC 3339; default now)
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_name = "TIME")]
+        resolved_at: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
+        Some(Command::Event { action, server }) => {
+            commands::event::run(&ctx, action, server.as_deref())
+        }
         None => commands::console::run(&ctx),
     }
 }

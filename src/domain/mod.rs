@@ -12,6 +12,7 @@ pub mod cost;
 pub mod dedupe;
 pub mod forecast;
 pub mod money;
+pub mod outcome_event;
 pub mod period;
 pub mod records;
 pub mod usage;

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod backend;
+pub mod events;
 mod http;
 pub mod otlp;
 pub mod pg;
@@ -152,6 +153,7 @@ fn router(state: AppState) -> Router {
         .route("/v1/traces", post(otlp::post_traces))
         .route("/api/v1/push", post(api::post_push))
         .route("/api/v1/sync", get(api::get_sync))
+        .route("/api/v1/events", post(events::post_events))
         .route("/metrics", get(prometheus))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))

@@ -145,6 +145,14 @@ pub enum Op {
     UpsertDeploy(DeployRow),
     UpsertIncident(IncidentRow),
     UpsertDailyUsage(DailyUsageRow),
+    /// A deploy or incident reported by a CI/CD or paging tool (`source` says which
+    /// channel: `cli`, `api:<developer>`). An incident naming a commit is AI-linked when
+    /// that commit is AI-attributed.
+    RecordOutcomeEvent {
+        event: crate::domain::outcome_event::OutcomeEvent,
+        source: String,
+        received_at: UnixMillis,
+    },
     /// Inserts the alert, or keeps the stored one when (rule, subject, fired_at) exists.
     FireAlert(AlertRow),
     /// Firing, acked or snoozed → acked, recording who, when and why.
@@ -346,6 +354,63 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             )?
             .execute(params![i.id, i.repo, i.opened_at, i.resolved_at, i.severity, i.caused_by_sha, i.ai_linked, i.title])?;
             Ok("incidents")
+        }
+        Op::RecordOutcomeEvent {
+            event,
+            source,
+            received_at,
+        } => {
+            use crate::domain::outcome_event::OutcomeKind;
+            let ts = event.ts_ms.unwrap_or(*received_at);
+            let sha = event.sha.as_deref().map(str::to_ascii_lowercase);
+            match event.kind {
+                OutcomeKind::Deploy => {
+                    tx.prepare_cached(
+                        "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
+                             status = excluded.status, environment = excluded.environment,
+                             source = excluded.source",
+                    )?
+                    .execute(params![
+                        event.repo.as_deref().unwrap_or_default(),
+                        event.id.trim(),
+                        ts,
+                        sha,
+                        event.status.as_deref().unwrap_or("success"),
+                        event.environment,
+                        source
+                    ])?;
+                    Ok("deploys")
+                }
+                OutcomeKind::Incident => {
+                    tx.prepare_cached(
+                        "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
+                             ai_linked, title, source)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                             EXISTS (SELECT 1 FROM commits WHERE ?6 IS NOT NULL AND ai_agent IS NOT NULL
+                                 AND sha >= ?6 AND sha < ?6 || 'g'), ?7, ?8)
+                         ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, repo),
+                             opened_at = excluded.opened_at,
+                             resolved_at = coalesce(excluded.resolved_at, resolved_at),
+                             severity = excluded.severity,
+                             caused_by_sha = coalesce(excluded.caused_by_sha, caused_by_sha),
+                             ai_linked = excluded.ai_linked OR ai_linked,
+                             title = coalesce(excluded.title, title), source = excluded.source",
+                    )?
+                    .execute(params![
+                        event.id.trim(),
+                        event.repo,
+                        ts,
+                        event.resolved_at_ms,
+                        event.severity.as_deref().unwrap_or("sev3"),
+                        sha,
+                        event.title,
+                        source
+                    ])?;
+                    Ok("incidents")
+                }
+            }
         }
         Op::UpsertDailyUsage(d) => {
             tx.prepare_cached(

@@ -17,6 +17,7 @@ mod demo_ops;
 mod discovery_cli;
 mod ingest_robustness;
 mod outcomes_alerts;
+mod outcomes_events;
 mod outcomes_git;
 mod outcomes_quality;
 mod peer_fixtures;

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod alerts_check;
 pub mod console;
+pub mod event;
 pub mod ingest;
 pub mod outcomes;
 pub mod pricing;

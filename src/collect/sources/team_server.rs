@@ -231,6 +231,42 @@ impl TeamServer {
         }
     }
 
+    /// POSTs a JSON document to `path` on the server; an error status is an error with the
+    /// server's message.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, SyncError> {
+        let mut request = self.client.post(format!("{}{path}", self.url)).json(body);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| SyncError::Unreachable {
+            url: self.url.clone(),
+            reason: describe(&e),
+        })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null));
+        }
+        let url = self.url.clone();
+        let message = server_message(&text);
+        Err(match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SyncError::Unauthorized {
+                url,
+                status,
+                message,
+            },
+            _ => SyncError::Server {
+                url,
+                status,
+                message,
+            },
+        })
+    }
+
     async fn page(&self, cursor: i64, event_cursor: i64) -> Result<SyncPage, SyncError> {
         let url = format!(
             "{}/api/v1/sync?cursor={cursor}&event_cursor={event_cursor}&limit={PAGE_ROWS}",
