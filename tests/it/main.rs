@@ -19,6 +19,7 @@ mod ingest_robustness;
 mod outcomes_alerts;
 mod outcomes_events;
 mod outcomes_git;
+mod outcomes_hosts;
 mod outcomes_quality;
 mod peer_fixtures;
 mod pricing_cli;

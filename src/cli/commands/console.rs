@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// How often local agent files are re-read while the console runs.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
-/// The `[git]` repositories are re-read every this many refresh passes (30 s).
+/// The `[git]` repositories and code hosts are re-read every this many passes (30 s).
 const GIT_EVERY_PASSES: u64 = 30;
 /// How often the team server is asked for new rows while the console runs.
 const SYNC_INTERVAL: Duration = Duration::from_secs(2);
@@ -117,10 +117,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
                     {
                         tracing::warn!("background refresh failed: {e:#}");
                     }
-                    if passes.is_multiple_of(GIT_EVERY_PASSES)
-                        && let Err(e) = super::outcomes::refresh_git(ctx, &store)
-                    {
-                        tracing::warn!("git refresh failed: {e:#}");
+                    if passes.is_multiple_of(GIT_EVERY_PASSES) {
+                        if let Err(e) = super::outcomes::refresh_git(ctx, &store) {
+                            tracing::warn!("git refresh failed: {e:#}");
+                        }
+                        if let Err(e) = super::outcomes::refresh_hosts(ctx, &store) {
+                            tracing::warn!("code host refresh failed: {e:#}");
+                        }
                     }
                     passes += 1;
                     std::thread::sleep(REFRESH_INTERVAL);

@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
     let git = super::outcomes::refresh_git(ctx, &store)?;
+    let hosts = super::outcomes::refresh_hosts(ctx, &store)?;
     if summary.files_seen == 0 && !args.json && git.is_none() {
         let roots = ctx.roots(&args.dirs);
         let searched: Vec<String> = roots
@@ -42,6 +43,9 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
         print_summary(&mut out, &summary, args.verbose)?;
         if let Some(git) = &git {
             super::outcomes::print_git(&mut out, git)?;
+        }
+        for (name, summary) in &hosts {
+            super::outcomes::print_host(&mut out, name, summary)?;
         }
     }
     Ok(())

@@ -16,6 +16,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     if !args.no_refresh {
         let summary = super::ingest::refresh(ctx, &store, &args.dirs, false)?;
         super::outcomes::refresh_git(ctx, &store)?;
+        if let Err(e) = super::outcomes::refresh_hosts(ctx, &store) {
+            eprintln!("warning: {e:#}; reporting from the local cache");
+        }
         if !summary.problems.is_empty() && !args.json && !args.csv {
             eprintln!(
                 "note: {} line(s) skipped while refreshing; `agentdeck ingest` lists them",

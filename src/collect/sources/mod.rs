@@ -3,11 +3,14 @@
 //! `discover` for files and `FileFormat::new_parser` for a parser per file.
 
 pub mod claude_code;
+pub mod code_host;
 pub mod codex;
 mod discover;
 mod fields;
 pub mod gemini;
 pub mod git;
+pub mod github;
+pub mod gitlab;
 pub(crate) mod json;
 mod rows;
 pub mod team_server;
