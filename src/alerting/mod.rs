@@ -5,8 +5,10 @@
 
 pub mod config;
 pub mod engine;
+pub mod sync;
 pub mod task;
 pub mod webhook;
+pub mod wire;
 
 pub use engine::{Engine, Evaluation, Target};
 pub use webhook::{DeliveryReport, Format, RetryPolicy, Webhook};

@@ -175,6 +175,18 @@ pub enum Op {
         by: Option<String>,
         note: Option<String>,
     },
+    /// An alert as the team server holds it (`origin` = server URL, `remote_id` = its id):
+    /// the server's state replaces the local copy.
+    UpsertRemoteAlert {
+        origin: String,
+        remote_id: i64,
+        row: AlertRow,
+        updated_at: UnixMillis,
+    },
+    /// An alert action has been delivered to (or refused by) the team server.
+    ClearOutbox {
+        id: i64,
+    },
     /// The condition still holds: refresh an open alert's value and message.
     UpdateAlert {
         id: i64,
@@ -447,9 +459,10 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             open_alert(tx, *id, "acknowledged")?;
             tx.prepare_cached(
                 "UPDATE alerts SET state = 'acked', acked_at = ?2, acked_by = ?3, note = ?4,
-                     snoozed_until = NULL, updated_at = ?2 WHERE id = ?1",
+                     snoozed_until = NULL, updated_at = max(updated_at + 1, ?2) WHERE id = ?1",
             )?
             .execute(params![id, at, by, (!note.is_empty()).then_some(note)])?;
+            outbox(tx, *id, "ack", Some(note.as_str()), None, *at)?;
             Ok("alerts")
         }
         Op::SnoozeAlert { id, until, by } => {
@@ -464,6 +477,14 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
                 by,
                 chrono::Utc::now().timestamp_millis()
             ])?;
+            outbox(
+                tx,
+                *id,
+                "snooze",
+                None,
+                Some(*until),
+                chrono::Utc::now().timestamp_millis(),
+            )?;
             Ok("alerts")
         }
         Op::ResolveAlert { id, at, by, note } => {
@@ -474,7 +495,47 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
                      snoozed_until = NULL, updated_at = max(updated_at + 1, ?2) WHERE id = ?1",
             )?
             .execute(params![id, at, by, note])?;
+            outbox(tx, *id, "resolve", note.as_deref(), None, *at)?;
             Ok("alerts")
+        }
+        Op::UpsertRemoteAlert {
+            origin,
+            remote_id,
+            row: a,
+            updated_at,
+        } => {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE alerts SET rule = ?3, subject = ?4, severity = ?5, state = ?6, value = ?7,
+                         threshold = ?8, message = ?9, fired_at = ?10, acked_at = ?11, acked_by = ?12,
+                         note = ?13, snoozed_until = ?14, resolved_at = ?15, unit = ?16,
+                         resolved_by = ?17, resolve_note = ?18, updated_at = ?19
+                     WHERE origin = ?1 AND remote_id = ?2",
+                )?
+                .execute(params![
+                    origin, remote_id, a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value,
+                    a.threshold, a.message, a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until,
+                    a.resolved_at, a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note, updated_at
+                ])?;
+            if changed == 0 {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO alerts (origin, remote_id, rule, subject, severity, state, value,
+                         threshold, message, fired_at, acked_at, acked_by, note, snoozed_until, resolved_at,
+                         unit, resolved_by, resolve_note, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                )?
+                .execute(params![
+                    origin, remote_id, a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value,
+                    a.threshold, a.message, a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until,
+                    a.resolved_at, a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note, updated_at
+                ])?;
+            }
+            Ok("alerts")
+        }
+        Op::ClearOutbox { id } => {
+            tx.prepare_cached("DELETE FROM alert_outbox WHERE id = ?1")?
+                .execute([id])?;
+            Ok("alert_outbox")
         }
         Op::UpdateAlert {
             id,
@@ -532,6 +593,23 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             Ok("alerts")
         }
     }
+}
+
+/// Queues an action taken here on an alert owned by a team server, to be sent to it.
+fn outbox(
+    tx: &Transaction<'_>,
+    id: i64,
+    action: &str,
+    note: Option<&str>,
+    until: Option<UnixMillis>,
+    at: UnixMillis,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO alert_outbox (origin, remote_id, action, note, until_ms, created_at)
+         SELECT origin, remote_id, ?2, ?3, ?4, ?5 FROM alerts WHERE id = ?1 AND remote_id IS NOT NULL",
+    )?
+    .execute(params![id, action, note.filter(|n| !n.is_empty()), until, at])?;
+    Ok(())
 }
 
 fn state_of(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<Option<String>> {

@@ -16,6 +16,7 @@ mod demo_live;
 mod demo_ops;
 mod discovery_cli;
 mod ingest_robustness;
+mod outcomes_alert_sync;
 mod outcomes_alerts;
 mod outcomes_events;
 mod outcomes_git;

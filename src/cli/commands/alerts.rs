@@ -92,6 +92,26 @@ fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+/// With a team server: sends actions taken here and pulls the server's alert state (the
+/// server owns alerts; what it refuses is an error naming why).
+fn sync_with_server(ctx: &Context, store: &Store) -> anyhow::Result<()> {
+    let Some(server) = ctx.team_server(None)? else {
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime
+        .block_on(crate::alerting::sync::sync_once(&server, store))
+        .with_context(|| format!("syncing alerts with {}", server.url()))?;
+    anyhow::ensure!(
+        report.refused.is_empty(),
+        "the team server refused: {}",
+        report.refused.join("; ")
+    );
+    Ok(())
+}
+
 /// Applies one alert operation, turning a refusal into a plain message.
 fn change(ctx: &Context, id: i64, verb: &str, op: Op) -> anyhow::Result<()> {
     anyhow::ensure!(
@@ -103,7 +123,7 @@ fn change(ctx: &Context, id: i64, verb: &str, op: Op) -> anyhow::Result<()> {
         ops: vec![op],
         ..WriteBatch::default()
     }) {
-        Ok(_) => Ok(()),
+        Ok(_) => sync_with_server(ctx, &store),
         Err(e) => match op_rejection(&e) {
             Some(refusal) => Err(anyhow::anyhow!("cannot {verb} alert {id}: {refusal}")),
             None => Err(e).with_context(|| format!("recording the {verb} of alert {id}")),
@@ -136,6 +156,9 @@ fn effective(a: &StoredAlert, now: i64) -> AlertState {
 fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
     let states = parse_states(state)?;
     let store = ctx.open_store()?;
+    if let Err(e) = sync_with_server(ctx, &store) {
+        eprintln!("warning: {e:#}; listing the local copy");
+    }
     let now = now_ms();
     let alerts: Vec<StoredAlert> = store
         .reader()?

@@ -136,12 +136,22 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
+            let alert_sync = team_server.clone().map(|server| {
+                tokio::spawn(crate::alerting::sync::poll(
+                    server,
+                    store.clone(),
+                    SYNC_INTERVAL,
+                ))
+            });
             let sync =
                 team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
             let engine = alerting
                 .map(|(engine, hooks)| crate::alerting::task::spawn(engine, store.clone(), hooks));
             let result = app::run(config).await;
             if let Some(task) = engine {
+                task.abort();
+            }
+            if let Some(task) = alert_sync {
                 task.abort();
             }
             if let Some(task) = sync {

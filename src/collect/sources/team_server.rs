@@ -231,6 +231,41 @@ impl TeamServer {
         }
     }
 
+    /// GETs `path` (with its query) as JSON; an error status is an error with the server's
+    /// message.
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, SyncError> {
+        let mut request = self.client.get(format!("{}{path}", self.url));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| SyncError::Unreachable {
+            url: self.url.clone(),
+            reason: describe(&e),
+        })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|e| SyncError::BadPage {
+                url: self.url.clone(),
+                reason: e.to_string(),
+            });
+        }
+        let url = self.url.clone();
+        let message = server_message(&text);
+        Err(match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SyncError::Unauthorized {
+                url,
+                status,
+                message,
+            },
+            _ => SyncError::Server {
+                url,
+                status,
+                message,
+            },
+        })
+    }
+
     /// POSTs a JSON document to `path` on the server; an error status is an error with the
     /// server's message.
     pub async fn post_json(

@@ -123,3 +123,51 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+
+/// An alert action waiting to be sent to the team server that owns the alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub origin: String,
+    pub remote_id: i64,
+    pub action: String,
+    pub note: Option<String>,
+    pub until_ms: Option<i64>,
+}
+
+impl Reader {
+    /// Alerts changed at or after `since` (by `updated_at`), oldest change first.
+    pub fn alerts_changed_since(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<(StoredAlert, i64)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, updated_at FROM alerts WHERE updated_at >= ?1 AND origin = 'local'
+             ORDER BY updated_at, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params![since, limit as i64], |r| {
+            Ok((stored(r)?, r.get(17)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Actions waiting for `origin`, oldest first.
+    pub fn outbox(&self, origin: &str) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, origin, remote_id, action, note, until_ms FROM alert_outbox
+             WHERE origin = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([origin], |r| {
+            Ok(OutboxItem {
+                id: r.get(0)?,
+                origin: r.get(1)?,
+                remote_id: r.get(2)?,
+                action: r.get(3)?,
+                note: r.get(4)?,
+                until_ms: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
