@@ -118,8 +118,8 @@ fn rule(
 
 /// The built-in rules. Views flag with these same thresholds (`rule_named`).
 pub fn default_rules() -> Vec<RuleSpec> {
-    use Comparison::{Above, Below};
-    use Severity::{Critical, Info, Warning};
+    use self::Severity::{Critical, Info, Warning};
+    use super::alert_rules::Comparison::{Above, Below};
     vec![
         // Spend over the last day at least twice the trailing 7-day daily average.
         rule(

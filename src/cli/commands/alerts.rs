@@ -94,7 +94,7 @@ fn now_ms() -> i64 {
 
 /// With a team server: sends actions taken here and pulls the server's alert state (the
 /// server owns alerts; what it refuses is an error naming why).
-fn sync_with_server(ctx: &Context, store: &Store) -> anyhow::Result<()> {
+pub fn sync_with_server(ctx: &Context, store: &Store) -> anyhow::Result<()> {
     let Some(server) = ctx.team_server(None)? else {
         return Ok(());
     };

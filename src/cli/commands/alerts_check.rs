@@ -73,6 +73,11 @@ pub fn engine(ctx: &Context) -> anyhow::Result<(Engine, Vec<Webhook>)> {
 pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     let (engine, hooks) = engine(ctx)?;
     let store = ctx.open_store()?;
+    if ctx.team_server(None)?.is_some() {
+        // The team server evaluates and owns alert state: report its firing alerts.
+        super::alerts::sync_with_server(ctx, &store)?;
+        return exit_for_firing(&store, json);
+    }
     let now = chrono::Utc::now().timestamp_millis();
     let record = !ctx.global.read_only;
     let ev = engine
@@ -93,12 +98,7 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     } else {
         None
     };
-    let firing: Vec<_> = store
-        .reader()?
-        .alerts(&[AlertState::Firing])?
-        .into_iter()
-        .filter(|a| a.row.resolved_at.is_none())
-        .collect();
+    let firing = firing(&store)?;
     let worst = firing.iter().map(|a| a.row.severity.rank()).max();
     let mut out = std::io::stdout().lock();
     if json {
@@ -166,9 +166,58 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
         }
     }
     out.flush()?;
+    exit_code(worst)
+}
+
+fn firing(
+    store: &crate::store::Store,
+) -> anyhow::Result<Vec<crate::store::queries::alerts_admin::StoredAlert>> {
+    Ok(store
+        .reader()?
+        .alerts(&[AlertState::Firing])?
+        .into_iter()
+        .filter(|a| a.row.resolved_at.is_none())
+        .collect())
+}
+
+fn exit_code(worst: Option<u8>) -> anyhow::Result<()> {
     match worst {
         Some(r) if r >= Severity::Critical.rank() => Err(ExitStatus(EXIT_CRITICAL).into()),
         Some(_) => Err(ExitStatus(EXIT_FIRING).into()),
         None => Ok(()),
     }
+}
+
+/// The firing alerts (as synced from the team server) and the matching exit code.
+fn exit_for_firing(store: &crate::store::Store, json: bool) -> anyhow::Result<()> {
+    let firing = firing(store)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<_> = firing
+            .iter()
+            .map(|a| {
+                json!({ "id": a.id, "rule": a.row.rule, "subject": a.row.subject,
+                             "severity": a.row.severity.as_str(), "message": a.row.message })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &json!({ "firing": rows, "evaluated_by": "team server" }),
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{} alert(s) firing on the team server", firing.len())?;
+        for a in &firing {
+            writeln!(
+                out,
+                "{:<22} {:<8} {:<32} {}",
+                a.row.rule,
+                a.row.severity.as_str(),
+                a.row.subject,
+                a.row.message
+            )?;
+        }
+    }
+    out.flush()?;
+    exit_code(firing.iter().map(|a| a.row.severity.rank()).max())
 }

@@ -77,6 +77,18 @@ pub trait CodeHost: Send + Sync {
     fn next_page(&self, headers: &reqwest::header::HeaderMap, current: &str) -> Option<String>;
 }
 
+/// The lower-cased host (and port) of an API base URL: `https://api.github.com/x` →
+/// `api.github.com`.
+pub fn host_of(api_url: &str) -> String {
+    api_url
+        .split_once("://")
+        .map_or(api_url, |(_, r)| r)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
 /// RFC 3339 → unix ms.
 pub fn ms(v: &serde_json::Value) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(v.as_str()?)

@@ -2,7 +2,7 @@
 //! reviews, a pull's commits, deployments and their statuses; `Link: rel="next"` paging;
 //! `Authorization: Bearer`. GitHub Enterprise works through `api_url`.
 
-use super::code_host::{CodeHost, CommitFacts, DeployFacts, PullFacts, ReviewFacts, ms};
+use super::code_host::{CodeHost, CommitFacts, DeployFacts, PullFacts, ReviewFacts, host_of, ms};
 use serde_json::Value;
 
 pub struct GitHub {
@@ -21,14 +21,7 @@ impl GitHub {
     }
 
     fn web_host(&self) -> String {
-        let host = self
-            .api_url
-            .split_once("://")
-            .map_or(self.api_url.as_str(), |(_, r)| r)
-            .split('/')
-            .next()
-            .unwrap_or("github.com")
-            .to_ascii_lowercase();
+        let host = host_of(&self.api_url);
         match host.strip_prefix("api.") {
             Some(h) if h == "github.com" => h.to_string(),
             _ => host,

@@ -3,7 +3,7 @@
 //! saying "requested changes" ends a round), an MR's commits, deployments with their
 //! status; `x-next-page` paging; `PRIVATE-TOKEN`. Self-managed GitLab through `api_url`.
 
-use super::code_host::{CodeHost, CommitFacts, DeployFacts, PullFacts, ReviewFacts, ms};
+use super::code_host::{CodeHost, CommitFacts, DeployFacts, PullFacts, ReviewFacts, host_of, ms};
 use serde_json::Value;
 
 pub struct GitLab {
@@ -39,15 +39,7 @@ impl CodeHost for GitLab {
     }
 
     fn repo_id(&self, repo: &str) -> String {
-        let host = self
-            .api_url
-            .split_once("://")
-            .map_or(self.api_url.as_str(), |(_, r)| r)
-            .split('/')
-            .next()
-            .unwrap_or("gitlab.com")
-            .to_ascii_lowercase();
-        format!("{host}/{}", repo.trim_matches('/'))
+        format!("{}/{}", host_of(&self.api_url), repo.trim_matches('/'))
     }
 
     fn auth_header(&self, token: &str) -> (&'static str, String) {
