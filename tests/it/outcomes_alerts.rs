@@ -410,3 +410,71 @@ fn alerts_check_exit_codes_and_units_for_cron() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("cooling down"));
 }
+
+/// The Costs view's "low accept" flag and the `low_acceptance` alert use one threshold: a
+/// developer with 100 suggestions (under the rule's 200 minimum) is neither flagged nor
+/// alerted; one with 300 at 3 % is both. (The view used to flag from 20 suggestions over
+/// 30 days while the alert needed 200.)
+#[test]
+fn the_costs_view_flags_exactly_what_the_low_acceptance_rule_fires_on() {
+    use agentdeck::store::ops::DailyUsageRow;
+    use agentdeck::tui::state::{CostGroup, Period};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let usage = |dev: &str, s: i64, a: i64| {
+        Op::UpsertDailyUsage(DailyUsageRow {
+            source: "cursor".into(),
+            day: today.clone(),
+            developer: dev.into(),
+            suggestions: s,
+            acceptances: a,
+            ..DailyUsageRow::default()
+        })
+    };
+    store
+        .writer()
+        .apply_blocking(WriteBatch {
+            sessions: vec![
+                session("few@x.dev", now - 120_000, now),
+                session("many@x.dev", now - 120_000, now),
+            ],
+            requests: vec![
+                spend("few@x.dev", now - 60_000, 1.0, "a"),
+                spend("many@x.dev", now - 60_000, 1.0, "b"),
+            ],
+            ops: vec![usage("few@x.dev", 100, 5), usage("many@x.dev", 300, 9)],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    let reader = store.reader().unwrap();
+    let path = vec![];
+    let model = agentdeck::tui::views::costs::load(
+        &reader,
+        &path,
+        CostGroup::Team,
+        Period::Today,
+        now,
+        chrono_tz::UTC,
+    )
+    .unwrap();
+    let flagged: usize = model.rows.iter().map(|r| r.low_acceptance).sum();
+    assert_eq!(
+        flagged, 1,
+        "only the developer the rule fires on: {:?}",
+        model.rows
+    );
+    let engine = Engine {
+        rules: default_rules()
+            .into_iter()
+            .filter(|r| r.name == names::LOW_ACCEPTANCE)
+            .collect(),
+        policy: Default::default(),
+        targets: vec![],
+        tz: chrono_tz::UTC,
+    };
+    let ev = engine.evaluate_once(&store, now, false).unwrap();
+    let subjects: Vec<&str> = ev.findings.iter().map(|f| f.subject.as_str()).collect();
+    assert_eq!(subjects, vec!["developer:many@x.dev"]);
+}
