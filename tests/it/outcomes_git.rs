@@ -331,3 +331,57 @@ fn ingest_reads_the_configured_repositories() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("git: 1 repository, 0 new commits"), "{text}");
 }
+
+/// Claude Code telemetry names the commit its Bash tool made inside `tool_parameters`
+/// (content, dropped): the id alone is kept, as a `commit` event that links the session.
+#[tokio::test(flavor = "multi_thread")]
+async fn telemetry_commit_ids_become_commit_events_and_nothing_else_is_kept() {
+    use crate::server_support::*;
+    use prost::Message;
+    let t = TestServer::start().await;
+    let sha = "0123abcd4567ef890123abcd4567ef8901234567";
+    let tool_result = record(
+        "claude_code.tool_result",
+        T0_NANOS,
+        vec![
+            s("event.name", "tool_result"),
+            s("event.timestamp", "2026-01-09T10:00:03.120Z"),
+            i("event.sequence", 7),
+            s("session.id", "sess-otel"),
+            s("user.email", "ana@x.dev"),
+            s("tool_name", "Bash"),
+            s("success", "true"),
+            s(
+                "tool_parameters",
+                &format!(r#"{{"command":"git commit -m 'secret plan'","git_commit_id":"{sha}"}}"#),
+            ),
+        ],
+    );
+    let body = logs(claude_resource(), vec![tool_result]).encode_to_vec();
+    let r = reqwest::Client::new()
+        .post(t.url("/v1/logs"))
+        .header("content-type", "application/x-protobuf")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while t.sql_i64("SELECT count(*) FROM events WHERE kind = 'commit'") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no commit event stored"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        t.sql_str("SELECT detail FROM events WHERE kind = 'commit'"),
+        sha
+    );
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'tool_use'"),
+        1
+    );
+    let everything = t.sql_str("SELECT group_concat(coalesce(detail, ''), '|') FROM events");
+    assert!(!everything.contains("secret plan"), "{everything}");
+}

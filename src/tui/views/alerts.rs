@@ -283,10 +283,25 @@ mod tests {
     #[test]
     fn values_carry_their_units() {
         let cases = [
-            (Some(1317.0), Some(1200.0), Some(Unit::Usd), "$1,317 / $1,200"),
-            (Some(0.0021), Some(0.0010), Some(Unit::Usd), "$0.0021 / $0.0010"),
+            (
+                Some(1317.0),
+                Some(1200.0),
+                Some(Unit::Usd),
+                "$1,317 / $1,200",
+            ),
+            (
+                Some(0.0021),
+                Some(0.0010),
+                Some(Unit::Usd),
+                "$0.0021 / $0.0010",
+            ),
             (Some(0.12), Some(0.2), Some(Unit::Ratio), "12% / 20%"),
-            (Some(14.0), Some(10.0), Some(Unit::PerMinute), "14/min / 10/min"),
+            (
+                Some(14.0),
+                Some(10.0),
+                Some(Unit::PerMinute),
+                "14/min / 10/min",
+            ),
             (Some(3.0), None, None, "3"),
             (None, None, None, "–"),
         ];
