@@ -3,11 +3,13 @@
 pub mod alerts;
 pub mod alerts_check;
 pub mod console;
+pub mod doctor;
 pub mod event;
 pub mod ingest;
 pub mod outcomes;
 pub mod pricing;
 pub mod push;
+mod push_retry;
 pub mod report;
 mod report_quality;
 mod report_render;

@@ -113,7 +113,7 @@ pub fn quality(
     let mut out = std::io::stdout().lock();
     let side =
         |v: &(Option<f64>, i64, i64)| json!({ "value": v.0, "numerator": v.1, "denominator": v.2 });
-    if args.json {
+    if args.output.json {
         let list: Vec<Value> = rows
             .iter()
             .map(|r| json!({ "metric": r.metric, "unit": r.unit.as_str(), "ai_assisted": side(&r.ai), "human": side(&r.human) }))
@@ -129,7 +129,7 @@ pub fn quality(
                      "incidents": facts.incidents, "ai_incidents": facts.ai_incidents }),
         )?;
         writeln!(out)?;
-    } else if args.csv {
+    } else if args.output.csv {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "metric",
@@ -188,7 +188,7 @@ pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Resu
     let tickets = reader.ticket_outcomes(since_ms, |b| branch_ticket_keys(b).into_iter().next())?;
     let mut out = std::io::stdout().lock();
     let cost = |m: i64| Money::from_micro_usd(m).as_usd();
-    if args.json {
+    if args.output.json {
         let list: Vec<Value> = tickets
             .iter()
             .map(|t| json!({ "ticket": t.ticket, "commits": t.commits, "ai_commits": t.ai_commits,
@@ -197,7 +197,7 @@ pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Resu
             .collect();
         serde_json::to_writer_pretty(&mut out, &json!({ "tickets": list }))?;
         writeln!(out)?;
-    } else if args.csv {
+    } else if args.output.csv {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "ticket",

@@ -7,6 +7,8 @@ pub mod code_host;
 pub mod codex;
 mod discover;
 mod fields;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod gemini;
 pub mod git;
 pub mod github;

@@ -1,4 +1,4 @@
--- agentdeck store, schema version 5: outcomes from git and code hosts, the alert engine.
+-- agentdeck store, schema version 6: outcomes from git and code hosts, the alert engine.
 -- Commits learn the branch they were found on, the commit that fixed them, and the
 -- session that made them (OTel git_commit_id, else repository + branch + time).
 ALTER TABLE commits ADD COLUMN branch TEXT;
