@@ -162,6 +162,7 @@ pub enum EventCommand {
         /// success, failed or rolled_back
         #[arg(long, default_value = "success")]
         status: String,
+        /// Where it went (production, staging, …)
         #[arg(long)]
         environment: Option<String>,
         /// When (RFC 3339; default now)
@@ -173,6 +174,7 @@ pub enum EventCommand {
         /// The incident's id in your paging tool
         #[arg(long)]
         id: String,
+        /// Repository identity, e.g. github.com/acme/api
         #[arg(long)]
         repo: Option<String>,
         /// sev1, sev2, sev3 or sev4
@@ -187,6 +189,7 @@ pub enum EventCommand {
         /// When it opened (RFC 3339; default now)
         #[arg(long)]
         at: Option<String>,
+        /// When it was resolved (RFC 3339)
         #[arg(long, value_name = "TIME")]
         resolved_at: Option<String>,
     },
@@ -339,8 +342,10 @@ pub enum AlertsCommand {
     },
     /// Webhook notifications: pending, delivered, or dead (gave up after every retry)
     Deliveries {
+        /// pending, delivered or dead
         #[arg(long, default_value = "dead", value_name = "STATE")]
         state: String,
+        /// JSON document on stdout
         #[arg(long)]
         json: bool,
     },

@@ -160,6 +160,9 @@ fn quality_and_ticket_reports_show_their_denominators() {
     );
     assert_eq!(frac(&metric("commit_defect_rate"), "human"), (0, 2));
     assert_eq!(frac(&metric("incidents_ai_linked"), "ai_assisted"), (1, 1));
+    let merge = metric("time_to_merge_hours");
+    assert_eq!(merge["ai_assisted"]["denominator"], 2);
+    assert!((merge["ai_assisted"]["value"].as_f64().unwrap() - 9.0).abs() < 1e-6);
     let cost = metric("agent_cost_per_merged_pr");
     assert_eq!(cost["ai_assisted"]["denominator"], 3);
     assert!((cost["ai_assisted"]["value"].as_f64().unwrap() - 1.5).abs() < 1e-9);

@@ -68,6 +68,12 @@ fn figures(f: &QualityFacts) -> Vec<Figure> {
             human: (h.review_turnaround_h, h.reviewed_prs, h.reviewed_prs),
         },
         Figure {
+            metric: "time_to_merge_hours",
+            unit: Unit::Count,
+            ai: (a.time_to_merge_h, a.merged, a.merged),
+            human: (h.time_to_merge_h, h.merged, h.merged),
+        },
+        Figure {
             metric: "coverage_delta_points",
             unit: Unit::Count,
             ai: (a.coverage_delta, a.coverage_prs, a.coverage_prs),
@@ -95,7 +101,9 @@ fn figures(f: &QualityFacts) -> Vec<Figure> {
 fn show(unit: Unit, v: (Option<f64>, i64, i64), metric: &str) -> String {
     match (v.0, metric) {
         (None, _) => "–".into(),
-        (Some(x), "review_turnaround_hours") => format!("{x:.1} h (n={})", v.2),
+        (Some(x), "review_turnaround_hours" | "time_to_merge_hours") => {
+            format!("{x:.1} h (n={})", v.2)
+        }
         (Some(x), "coverage_delta_points") => format!("{x:+.1} pt (n={})", v.2),
         (Some(x), "agent_cost_per_merged_pr") => format!("{} ({} merged)", unit.format(x), v.2),
         (Some(x), _) => format!("{} ({}/{})", unit.format(x), v.1, v.2),

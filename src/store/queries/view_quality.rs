@@ -20,6 +20,8 @@ pub struct OutcomeSide {
     pub coverage_prs: i64,
     /// PRs that had a first review (the denominator of `review_turnaround_h`).
     pub reviewed_prs: i64,
+    /// Mean hours from open to merge, over merged PRs.
+    pub time_to_merge_h: Option<f64>,
     pub commits: i64,
     pub reverted_commits: i64,
     /// Commits a later commit names as fixing them.
@@ -50,7 +52,8 @@ impl Reader {
             "SELECT ai_agent IS NOT NULL, count(*), count(merged_at),
                     sum(merged_at IS NOT NULL AND review_rounds <= 1), sum(reverted),
                     avg(CASE WHEN first_review_at IS NOT NULL THEN (first_review_at - opened_at) / 3600000.0 END),
-                    avg(coverage_delta), count(coverage_delta), count(first_review_at)
+                    avg(coverage_delta), count(coverage_delta), count(first_review_at),
+                    avg(CASE WHEN merged_at IS NOT NULL THEN (merged_at - opened_at) / 3600000.0 END)
              FROM pull_requests WHERE opened_at >= ?1 GROUP BY 1",
         )?;
         let mut rows = stmt.query([since_ms])?;
@@ -68,6 +71,7 @@ impl Reader {
             side.coverage_delta = r.get(6)?;
             side.coverage_prs = r.get(7)?;
             side.reviewed_prs = r.get(8)?;
+            side.time_to_merge_h = r.get(9)?;
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent IS NOT NULL, count(*), count(reverted_by), sum(lines_added),

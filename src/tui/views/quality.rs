@@ -164,6 +164,11 @@ pub fn draw(
             hours(human.review_turnaround_h),
         ),
         row(
+            "time to merge",
+            hours(ai.time_to_merge_h),
+            hours(human.time_to_merge_h),
+        ),
+        row(
             "coverage delta",
             cov(ai.coverage_delta),
             cov(human.coverage_delta),
