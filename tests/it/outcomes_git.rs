@@ -311,7 +311,8 @@ fn ingest_reads_the_configured_repositories() {
     )
     .unwrap();
     let db = dir.path().join("s.db");
-    let none = dir.path().join("none");
+    let none = dir.path().join("no-agent-files");
+    std::fs::create_dir(&none).unwrap();
     let args = [
         "--db",
         db.to_str().unwrap(),
