@@ -15,6 +15,16 @@ pub struct Config {
     #[serde(rename = "team")]
     pub teams: Vec<TeamConfig>,
     pub server: ServerSection,
+    // Outcomes and alerts (config_outcomes.rs).
+    pub git: super::config_outcomes::GitSection,
+    pub github: super::config_outcomes::CodeHostSection,
+    pub gitlab: super::config_outcomes::CodeHostSection,
+    pub policy: super::config_outcomes::PolicySection,
+    pub alerting: super::config_outcomes::AlertingSection,
+    #[serde(rename = "alert")]
+    pub alerts: Vec<super::config_outcomes::AlertRuleConfig>,
+    #[serde(rename = "webhook")]
+    pub webhooks: Vec<super::config_outcomes::WebhookConfig>,
 }
 
 /// `[server]`: the team server consoles and `report` sync from.
@@ -120,7 +130,7 @@ impl Config {
         };
         let config: Config =
             toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
-        if config.server.token.is_some() {
+        if config.server.token.is_some() || config.webhooks.iter().any(|w| w.url.is_some()) {
             refuse_if_world_readable(path, "a config file holding a token")?;
         }
         Ok(config)

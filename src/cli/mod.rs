@@ -5,6 +5,7 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod config_outcomes;
 pub mod context;
 pub mod logging;
 pub mod paths;
@@ -19,6 +20,7 @@ use context::Context;
 #[error("{0}")]
 pub struct BadUsage(pub String);
 
+/// `alerts check` exits 3 when an alert is firing and 4 when a critical one is.
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let paths = paths::Paths::discover();
@@ -26,6 +28,13 @@ pub fn run() -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) if is_broken_pipe(&e) => 0,
+        Err(e)
+            if e.downcast_ref::<commands::alerts_check::ExitStatus>()
+                .is_some() =>
+        {
+            e.downcast_ref::<commands::alerts_check::ExitStatus>()
+                .map_or(1, |s| s.0)
+        }
         Err(e) => {
             let message = one_cause_each(&e);
             tracing::error!("{message}");
@@ -59,10 +68,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Doctor(args)) => commands::doctor::run(&ctx, args),
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
-        #[cfg(all(feature = "sync", feature = "server"))]
+        #[cfg(feature = "server")]
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
-        #[cfg(feature = "sync")]
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
+        Some(Command::Event { action, server }) => {
+            commands::event::run(&ctx, action, server.as_deref())
+        }
         Some(Command::Completions { .. } | Command::Man) => Ok(()),
         None => commands::console::run(&ctx),
     }

@@ -4,7 +4,6 @@
 
 pub mod files;
 mod guard;
-#[cfg(feature = "sync")]
 pub mod http;
 pub mod ingest;
 mod netfs;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_rollup_tiers.sql")),
     (4, include_str!("migrations/0004_developer_team_source.sql")),
     (5, include_str!("migrations/0005_cursor_fingerprint.sql")),
+    (6, include_str!("migrations/0006_outcomes.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -19,7 +19,9 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
-    if summary.files_seen == 0 && !args.json {
+    let git = super::outcomes::refresh_git(ctx, &store)?;
+    let hosts = super::outcomes::refresh_hosts(ctx, &store)?;
+    if summary.files_seen == 0 && !args.json && git.is_none() {
         let roots = ctx.roots(&args.dirs);
         let searched: Vec<String> = roots
             .claude
@@ -39,6 +41,12 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
         writeln!(out)?;
     } else {
         print_summary(&mut out, &summary, args.verbose)?;
+        if let Some(git) = &git {
+            super::outcomes::print_git(&mut out, git)?;
+        }
+        for (name, summary) in &hosts {
+            super::outcomes::print_host(&mut out, name, summary)?;
+        }
     }
     Ok(())
 }

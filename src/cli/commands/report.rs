@@ -38,6 +38,15 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         }
         store.reader()?
     };
+    if super::report_quality::is_outcome(args.kind) {
+        let start =
+            since.unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS));
+        let from = crate::domain::period::local_day_start_ms(start, ctx.tz);
+        return match args.kind {
+            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from),
+            _ => super::report_quality::quality(&reader, args, from, &start.to_string()),
+        };
+    }
     // Every kind reads the same window: rows outside the accepted timestamps (possible only
     // in stores written before the bounds existed) are left out of all of them alike. The
     // window is whole local days, so day, week and month edges fall on local midnights.
@@ -71,6 +80,10 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
 /// Reads the agents' files (and syncs from the team server) before reporting.
 fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> anyhow::Result<()> {
     let summary = super::ingest::refresh(ctx, store, &args.dirs, false)?;
+    super::outcomes::refresh_git(ctx, store)?;
+    if let Err(e) = super::outcomes::refresh_hosts(ctx, store) {
+        eprintln!("warning: {e:#}; reporting from the local cache");
+    }
     if !summary.problems.is_empty() && !args.output.json && !args.output.csv {
         eprintln!(
             "note: {} line(s) skipped while refreshing; each is logged with file, line and reason in {}",
@@ -78,7 +91,6 @@ fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> any
             ctx.paths.log_dir().display()
         );
     }
-    #[cfg(feature = "sync")]
     if let Some(server) = ctx.team_server(None)?
         && let Err(e) = server.sync_blocking(store)
     {

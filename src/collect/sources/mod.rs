@@ -3,15 +3,18 @@
 //! `discover` for files and `FileFormat::new_parser` for a parser per file.
 
 pub mod claude_code;
+pub mod code_host;
 pub mod codex;
 mod discover;
 mod fields;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod gemini;
+pub mod git;
+pub mod github;
+pub mod gitlab;
 pub(crate) mod json;
 mod rows;
-#[cfg(feature = "sync")]
 pub mod team_server;
 #[cfg(test)]
 pub(crate) mod test_support;

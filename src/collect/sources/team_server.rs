@@ -231,6 +231,63 @@ impl TeamServer {
         }
     }
 
+    /// GETs `path` (with its query) as JSON; an error status is an error with the server's
+    /// message.
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, SyncError> {
+        self.send_json(self.client.get(format!("{}{path}", self.url)))
+            .await
+    }
+
+    /// POSTs a JSON document to `path` on the server (an empty answer reads as null).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, SyncError> {
+        let request = self.client.post(format!("{}{path}", self.url)).json(body);
+        match self.send_json(request).await {
+            Err(SyncError::BadPage { .. }) => Ok(serde_json::Value::Null),
+            other => other,
+        }
+    }
+
+    /// Sends with the token; a success is read as JSON, an error status becomes an error
+    /// carrying the server's message.
+    async fn send_json(
+        &self,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<serde_json::Value, SyncError> {
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| SyncError::Unreachable {
+            url: self.url.clone(),
+            reason: describe(&e),
+        })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|e| SyncError::BadPage {
+                url: self.url.clone(),
+                reason: e.to_string(),
+            });
+        }
+        let url = self.url.clone();
+        let message = server_message(&text);
+        Err(match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SyncError::Unauthorized {
+                url,
+                status,
+                message,
+            },
+            _ => SyncError::Server {
+                url,
+                status,
+                message,
+            },
+        })
+    }
+
     async fn page(&self, cursor: i64, event_cursor: i64) -> Result<SyncPage, SyncError> {
         let url = format!(
             "{}/api/v1/sync?cursor={cursor}&event_cursor={event_cursor}&limit={PAGE_ROWS}",

@@ -87,7 +87,9 @@ pub fn draw(
     {
         draw_chart(f, parts[2], m, row, ctx);
     }
-    let over = m.budget.is_some_and(|b| m.forecast > b);
+    let over = crate::domain::budget::BudgetState::assess(m.month_to_date, m.forecast, m.budget)
+        .status
+        >= crate::domain::budget::BudgetStatus::ForecastOver;
     let budget = match m.budget {
         Some(b) => format!(
             " of {} budget{}",
@@ -124,14 +126,8 @@ pub fn draw(
             if r.low_acceptance > 0 {
                 flags.push(format!("⚠ {} low accept", r.low_acceptance));
             }
-            if let Some((b, fc)) = r.budget
-                && fc > b
-            {
-                flags.push(format!(
-                    "⚠ forecast {} > budget {}",
-                    format::money(fc),
-                    format::money(b)
-                ));
+            if let Some(flag) = r.budget.and_then(|b| b.flag()) {
+                flags.push(flag);
             }
             if r.unpriced_requests > 0 {
                 flags.push(format!("{} unpriced", r.unpriced_requests));
