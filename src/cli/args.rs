@@ -294,6 +294,12 @@ pub enum PricingCommand {
     Show { model: String },
     /// Replace the table with a LiteLLM model_prices_and_context_window.json
     Import { file: PathBuf },
+    /// Recompute every stored cost from its tokens and the current table (overrides
+    /// included); agentdeck also does this by itself whenever the table changes
+    Reprice {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

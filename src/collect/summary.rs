@@ -3,6 +3,7 @@
 
 use super::parse::SkipReason;
 use crate::store::WriteOutcome;
+use crate::store::queries::pricing_state::PricingState;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -55,6 +56,8 @@ pub struct IngestSummary {
     pub pending_tails: Vec<(String, u64)>,
     /// Rows stored on an assumption, in path and line order.
     pub assumed: Vec<FileAssumption>,
+    /// Set when stored costs were re-priced first because the price table changed.
+    pub repriced: Option<PricingState>,
 }
 
 impl IngestSummary {

@@ -256,16 +256,16 @@ mod tests {
             // sources.md §4.4 Codex: 90×1.25e-6 + 10×0.125e-6 + 50×10e-6 = $0.00061375;
             // f64 gives 613.7499…, rounded once → 614 micro-USD.
             ("gpt-5", usage(90, 50, 0, 0, 10), false, 614),
-            // gemini-2.5-pro input 300k: 200k × 1.25/M + 100k × 2.50/M = $0.50.
-            ("gemini-2.5-pro", usage(300_000, 0, 0, 0, 0), false, 500_000),
+            // gemini-2.5-pro, a 300k prompt: every token at the long rate, 300k × 2.50/M.
+            ("gemini-2.5-pro", usage(300_000, 0, 0, 0, 0), false, 750_000),
             // Exactly 200k stays in the base tier.
             ("gemini-2.5-pro", usage(200_000, 0, 0, 0, 0), false, 250_000),
-            // Sonnet 4 has an explicit 5m-write upper tier (7.50/M): 200k×3.75 + 50k×7.5.
+            // Sonnet 4 has an explicit 5m-write long rate (7.50/M): 250k × 7.5.
             (
                 "claude-sonnet-4-20250514",
                 usage(0, 0, 250_000, 0, 0),
                 false,
-                1_125_000,
+                1_875_000,
             ),
             // Fast: Opus 4.6, 1,000 output × 25/M × 6 = $0.15.
             ("claude-opus-4-6", usage(0, 1_000, 0, 0, 0), true, 150_000),

@@ -70,11 +70,14 @@ pub fn refresh_with(
     env: &ParseEnv<'_>,
     show_progress: bool,
 ) -> anyhow::Result<IngestSummary> {
-    let summary = if show_progress {
+    // Costs are a view of tokens × prices: bring stored costs up to the current table first.
+    let repriced = super::pricing::reprice_if_stale(store, env.prices)?;
+    let mut summary = if show_progress {
         ingest(store, roots, env, &BarProgress::new())?
     } else {
         ingest(store, roots, env, &NoProgress)?
     };
+    summary.repriced = repriced;
     tracing::info!(
         files = summary.files_seen,
         read = summary.files_read,
@@ -116,6 +119,13 @@ impl Progress for BarProgress {
 
 fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std::io::Result<()> {
     let o = &s.outcome;
+    if let Some(state) = &s.repriced {
+        writeln!(
+            out,
+            "{} (the price table changed since the last run)",
+            super::pricing::repriced_text(state)
+        )?;
+    }
     writeln!(
         out,
         "files: {} found, {} read, {} unchanged",
@@ -123,8 +133,8 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
     )?;
     writeln!(
         out,
-        "requests: {} added, {} replaced by a fuller copy, {} duplicates ignored, {} removed by rewinds",
-        o.requests_added, o.requests_replaced, o.requests_duplicate, o.requests_removed
+        "requests: {} added, {} replaced by a fuller copy, {} duplicates ignored",
+        o.requests_added, o.requests_replaced, o.requests_duplicate
     )?;
     writeln!(
         out,
@@ -197,6 +207,7 @@ fn to_json(s: &IngestSummary) -> serde_json::Value {
             "duplicates": o.requests_duplicate, "removed": o.requests_removed
         },
         "events_added": o.events_added,
+        "repriced": s.repriced.as_ref().map(super::pricing::repriced_json),
         "sessions_touched": o.sessions_touched,
         "skipped_by_reason": s.skipped_by_reason(),
         "skipped": s.problems,

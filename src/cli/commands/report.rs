@@ -13,8 +13,18 @@ use chrono::{Duration, NaiveDate, Utc};
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
+    if args.no_refresh && !ctx.global.read_only {
+        // No source is read, but stored costs still follow the current price table.
+        let prices = ctx.price_table()?;
+        if let Some(state) = super::pricing::reprice_if_stale(&store, &prices)? {
+            eprintln!("note: {}", super::pricing::repriced_text(&state));
+        }
+    }
     if !args.no_refresh {
         let summary = super::ingest::refresh(ctx, &store, &args.dirs, false)?;
+        if let Some(state) = &summary.repriced {
+            eprintln!("note: {}", super::pricing::repriced_text(state));
+        }
         if !summary.problems.is_empty() && !args.json && !args.csv {
             eprintln!(
                 "note: {} line(s) skipped while refreshing; `agentdeck ingest` lists them",

@@ -3,6 +3,7 @@
 
 pub mod alerts_admin;
 mod names;
+pub mod pricing_state;
 pub mod rollup_scan;
 pub mod sessions;
 pub mod source_status;
