@@ -1,7 +1,7 @@
 //! The contract between the file pipeline and the per-agent parsers. Parsers are pure:
 //! bytes in, rows and skip reasons out. The pipeline owns files, cursors and batching.
 
-use crate::domain::{Agent, EventRecord, ProjectRecord, RequestRecord, SessionRecord};
+use crate::domain::{EventRecord, ProjectRecord, RequestRecord, SessionRecord};
 use crate::pricing::PriceTable;
 use std::fmt;
 
@@ -79,14 +79,6 @@ pub struct Assumption {
     pub what: &'static str,
 }
 
-/// Gemini `$rewindTo`: drop the session's requests and events at or after `from_ord`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rewind {
-    pub agent: Agent,
-    pub session_key: String,
-    pub from_ord: i64,
-}
-
 /// Everything parsers emit for a run of lines.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ParsedRows {
@@ -94,9 +86,6 @@ pub struct ParsedRows {
     pub requests: Vec<RequestRecord>,
     pub events: Vec<EventRecord>,
     pub projects: Vec<ProjectRecord>,
-    pub rewinds: Vec<Rewind>,
-    /// Gemini legacy `.json`: the whole session is re-stated, so earlier rows go first.
-    pub replace_sessions: Vec<(Agent, String)>,
     pub skipped: Vec<Skip>,
     pub assumed: Vec<Assumption>,
 }
