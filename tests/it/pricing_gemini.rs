@@ -452,3 +452,27 @@ fn replay_gets_a_rewind_marker_and_the_rewound_replies_stay() {
         .unwrap();
     assert!(g4_ord >= from, "{g4_ord} >= {from}");
 }
+
+#[test]
+fn a_store_from_before_gets_back_the_replies_older_rules_removed() {
+    let t = build();
+    let day2 = day("2026-03-03", 25_000, 80_000, 1_700, 58_250);
+    assert_eq!(t.days(), vec![day1(), day2.clone()]);
+    // What an older agentdeck left after a checkpoint dropped g3 (schema version 4).
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute("DELETE FROM requests WHERE dedupe_key LIKE '%:g3'", [])
+        .unwrap();
+    drop(conn);
+    let store = agentdeck::store::Store::open(&t.db).unwrap();
+    store
+        .writer()
+        .maintain_blocking(agentdeck::store::Maintenance::RebuildAggregates)
+        .unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&t.db).unwrap();
+    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 4;")
+        .unwrap();
+    drop(conn);
+    // Upgrading reads the Gemini chats again from the start: g3 is back, nothing doubles.
+    assert_eq!(t.days(), vec![day1(), day2]);
+}

@@ -9,3 +9,8 @@ CREATE TABLE pricing_state (
     cost_before_micro_usd INTEGER NOT NULL,
     cost_after_micro_usd  INTEGER NOT NULL
 );
+
+-- Older versions removed Gemini CLI replies on `$rewindTo` and `$set.messages`; those
+-- replies were billed. Reading every Gemini chat again from its start restores the ones
+-- still on disk (rows are upserted by message id, so nothing counts twice).
+DELETE FROM cursors WHERE source = 'gemini_files';
