@@ -18,11 +18,18 @@ pub fn write_tree(root: &Path, days: u32, rng: &mut Rng, oracle: &mut Oracle) ->
                 _ => "claude-haiku-4-5-20251001",
             };
             let sid = rng.id();
-            let dir = root.join("projects").join(format!("-home-dev-src-app{}", s % 3));
+            let dir = root
+                .join("projects")
+                .join(format!("-home-dev-src-app{}", s % 3));
             std::fs::create_dir_all(&dir).unwrap();
-            let mut ts = start + Duration::days(day) + Duration::minutes(rng.range(8 * 60, 17 * 60));
+            let mut ts =
+                start + Duration::days(day) + Duration::minutes(rng.range(8 * 60, 17 * 60));
             let mut context = rng.range(15_000, 30_000);
-            let window = if model.contains("haiku") { 190_000 } else { rng.range(250_000, 800_000) };
+            let window = if model.contains("haiku") {
+                190_000
+            } else {
+                rng.range(250_000, 800_000)
+            };
             let mut lines = Vec::new();
             for _ in 0..rng.range(20, 120) {
                 ts += Duration::seconds(rng.range(5, 120));
@@ -30,7 +37,11 @@ pub fn write_tree(root: &Path, days: u32, rng: &mut Rng, oracle: &mut Oracle) ->
                 let write = rng.range(500, 12_000);
                 let read = context;
                 let output = rng.range(100, 3_000);
-                let (w5, w1h) = if rng.chance(0.2) { (0, write) } else { (write, 0) };
+                let (w5, w1h) = if rng.chance(0.2) {
+                    (0, write)
+                } else {
+                    (write, 0)
+                };
                 let t = ts.to_rfc3339_opts(SecondsFormat::Millis, true);
                 let usage = json!({"input_tokens": input, "output_tokens": output,
                     "cache_creation_input_tokens": write, "cache_read_input_tokens": read,
@@ -40,7 +51,17 @@ pub fn write_tree(root: &Path, days: u32, rng: &mut Rng, oracle: &mut Oracle) ->
                     "version": "2.0.76", "isSidechain": false, "uuid": rng.id(),
                     "message": {"id": format!("msg_{}", rng.id()), "model": model, "role": "assistant",
                                 "content": [{"type": "text", "text": "output"}], "usage": usage}}).to_string());
-                oracle.bill(&t, model, Billed { input, output, write_5m: w5, write_1h: w1h, read });
+                oracle.bill(
+                    &t,
+                    model,
+                    Billed {
+                        input,
+                        output,
+                        write_5m: w5,
+                        write_1h: w1h,
+                        read,
+                    },
+                );
                 requests += 1;
                 context += input + write + output / 2;
                 if context > window {

@@ -95,7 +95,11 @@ impl Chat {
         let pro = self.model != "gemini-2.5-flash";
         let output = rng.range(80, 2_500);
         let thoughts = if pro { rng.range(0, 1_500) } else { 0 };
-        let tool = if rng.chance(0.1) { rng.range(10, 300) } else { 0 };
+        let tool = if rng.chance(0.1) {
+            rng.range(10, 300)
+        } else {
+            0
+        };
         let tokens = json!({"input": input, "output": output, "cached": cached,
                             "thoughts": thoughts, "tool": tool,
                             "total": input + output + thoughts + tool});
@@ -181,7 +185,11 @@ impl Chat {
 }
 
 fn file_name(ts: DateTime<Utc>, sid: &str, ext: &str) -> String {
-    format!("session-{}-{}.{ext}", ts.format("%Y-%m-%dT%H-%M"), &sid[..8])
+    format!(
+        "session-{}-{}.{ext}",
+        ts.format("%Y-%m-%dT%H-%M"),
+        &sid[..8]
+    )
 }
 
 pub fn write_tree(root: &Path, days: u32, rng: &mut Rng, oracle: &mut Oracle) -> Stats {

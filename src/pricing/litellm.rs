@@ -1,6 +1,7 @@
-//! Import of LiteLLM's `model_prices_and_context_window.json` (sources.md §7): one entry per
-//! model key, prices in USD per token. Bad entries are skipped with a reason; only a file
-//! that is not JSON (or not an object) fails the import.
+//! Import of LiteLLM's `model_prices_and_context_window.json`
+//! (docs/accounting.md#prices-and-tiers): one entry per model key, prices in USD per token.
+//! Bad entries are skipped with a reason; only a file that is not JSON (or not an object)
+//! fails the import.
 
 use super::matching::{import_rank, normalize_model_name};
 use super::table::{Entry, PriceTable, message_without_location};

@@ -181,10 +181,10 @@ impl ModelPrice {
     /// Cost of one request in USD, before rounding. `model_key` is the matched table key:
     /// it decides the cache-read fallback and the fast-multiplier override.
     ///
-    /// The rates are chosen once for the whole request: when its prompt (uncached input
-    /// + cache writes + cache reads) is above a long-context threshold, every token type
-    /// — output included — is priced at that tier's rates. Reasoning tokens are inside
-    /// `output` and are not priced again.
+    /// The rates are chosen once for the whole request: when its prompt (uncached input,
+    /// cache writes and cache reads together) is above a long-context threshold, every
+    /// token type, output included, is priced at that tier's rates. Reasoning tokens are
+    /// inside `output` and are not priced again.
     pub fn cost_usd(&self, model_key: &str, usage: &TokenUsage, fast: bool) -> f64 {
         let r = self.rates_for(model_key, prompt_tokens(usage));
         let total = usage.input as f64 * r.input
