@@ -19,6 +19,7 @@ mod ingest_robustness;
 mod peer_fixtures;
 mod pricing_cli;
 mod pricing_gemini;
+mod pricing_gemini_tree;
 mod pricing_reprice;
 mod pricing_tiers;
 mod rollup_tiers;
