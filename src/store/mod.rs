@@ -4,6 +4,7 @@
 
 mod apply;
 pub mod batch;
+pub mod doctor;
 pub mod error;
 pub mod maintenance;
 pub mod ops;

@@ -162,7 +162,7 @@ fn a_store_from_before_gets_back_the_replies_older_rules_removed() {
     let t = build();
     let day2 = day("2026-03-03", 25_000, 80_000, 1_700, 58_250);
     assert_eq!(t.days(), vec![day1(), day2.clone()]);
-    // What an older agentdeck left after a checkpoint dropped g3 (schema version 4).
+    // What an older agentdeck left after a checkpoint dropped g3 (schema version 5).
     let conn = rusqlite::Connection::open(&t.db).unwrap();
     conn.execute("DELETE FROM requests WHERE dedupe_key LIKE '%:g3'", [])
         .unwrap();
@@ -174,7 +174,7 @@ fn a_store_from_before_gets_back_the_replies_older_rules_removed() {
         .unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&t.db).unwrap();
-    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 4;")
+    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 5;")
         .unwrap();
     drop(conn);
     // Upgrading reads the Gemini chats again from the start: g3 is back, nothing doubles.

@@ -116,7 +116,7 @@ fn an_override_reprices_stored_rows_and_removing_it_prices_them_back() {
 }
 
 /// Turns a current store into one written by agentdeck before costs were fingerprinted
-/// (schema version 4), with `cost_micro_usd` as the old per-token-type tier rule left it.
+/// (schema version 5), with `cost_micro_usd` as the old per-token-type tier rule left it.
 fn make_pre_fingerprint_store(db: &Path, old_cost_micro_usd: i64) {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute(
@@ -132,7 +132,7 @@ fn make_pre_fingerprint_store(db: &Path, old_cost_micro_usd: i64) {
         .unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 4;")
+    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 5;")
         .unwrap();
 }
 

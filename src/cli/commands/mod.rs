@@ -3,9 +3,11 @@
 pub mod alerts;
 mod alerts_check;
 pub mod console;
+pub mod doctor;
 pub mod ingest;
 pub mod pricing;
 pub mod push;
+mod push_retry;
 pub mod report;
 mod report_render;
 mod report_table;

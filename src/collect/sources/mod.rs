@@ -6,6 +6,8 @@ pub mod claude_code;
 pub mod codex;
 mod discover;
 mod fields;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod gemini;
 pub(crate) mod json;
 mod rows;

@@ -1,6 +1,6 @@
--- Schema version 5: the price table stored costs were computed with (a fingerprint of
+-- Schema version 6: the price table stored costs were computed with (a fingerprint of
 -- table + overrides + cost rules) and what the last reprice changed. A store without a
--- row here (every store built before version 5) is repriced on its next use.
+-- row here (every store built before version 6) is repriced on its next use.
 CREATE TABLE pricing_state (
     id                    INTEGER PRIMARY KEY CHECK (id = 1),
     fingerprint           TEXT NOT NULL,
