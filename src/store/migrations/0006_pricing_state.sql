@@ -1,7 +1,7 @@
 -- Schema version 6: the price table stored costs were computed with (a fingerprint of
 -- table + overrides + cost rules) and what the last reprice changed. A store without a
 -- row here (every store built before version 6) is repriced on its next use.
-CREATE TABLE pricing_state (
+CREATE TABLE IF NOT EXISTS pricing_state (
     id                    INTEGER PRIMARY KEY CHECK (id = 1),
     fingerprint           TEXT NOT NULL,
     repriced_at           INTEGER NOT NULL,
