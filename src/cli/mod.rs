@@ -57,8 +57,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
         Some(Command::Doctor(args)) => commands::doctor::run(&ctx, args),
+        #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
+        #[cfg(all(feature = "sync", feature = "server"))]
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
+        #[cfg(feature = "sync")]
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         Some(Command::Completions { .. } | Command::Man) => Ok(()),
         None => commands::console::run(&ctx),

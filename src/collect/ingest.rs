@@ -44,8 +44,20 @@ pub fn ingest(
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
-    let mut summary = IngestSummary::default();
     let (found, problems) = sources::discover(roots);
+    ingest_found(store, found, problems, env, progress)
+}
+
+/// Runs one pass over files already found (by `discover`, or by the live watcher, which
+/// passes only the files that changed). Unchanged files still cost only their cursor check.
+pub fn ingest_found(
+    store: &Store,
+    found: Vec<DiscoveredFile>,
+    problems: Vec<sources::DiscoveryProblem>,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+) -> crate::store::Result<IngestSummary> {
+    let mut summary = IngestSummary::default();
     for p in problems {
         let reason = if p.message.starts_with("expected") {
             SkipReason::NotAFile

@@ -87,6 +87,7 @@ fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> any
             ctx.paths.log_dir().display()
         );
     }
+    #[cfg(feature = "sync")]
     if let Some(server) = ctx.team_server(None)?
         && let Err(e) = server.sync_blocking(store)
     {
