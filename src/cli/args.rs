@@ -510,6 +510,13 @@ pub enum PricingCommand {
         /// The LiteLLM JSON file
         file: PathBuf,
     },
+    /// Recompute every stored cost from its tokens and the current table (overrides
+    /// included); agentdeck also does this by itself whenever the table changes
+    Reprice {
+        /// JSON document on stdout (requests changed, total cost before and after)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ use super::parse::{
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::IngestSummary;
-use crate::store::{FileCursor, Store, Truncate, WriteBatch};
+use crate::store::{FileCursor, Store, WriteBatch};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -367,16 +367,6 @@ fn into_batch(rows: &mut ParsedRows) -> WriteBatch {
     WriteBatch {
         projects: rows.projects,
         sessions: rows.sessions,
-        replace_sessions: rows.replace_sessions,
-        truncations: rows
-            .rewinds
-            .into_iter()
-            .map(|r| Truncate {
-                agent: r.agent,
-                session_key: r.session_key,
-                from_ord: r.from_ord,
-            })
-            .collect(),
         requests: rows.requests,
         events: rows.events,
         ..WriteBatch::default()

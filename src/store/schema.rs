@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_developer_team_source.sql")),
     (5, include_str!("migrations/0005_cursor_fingerprint.sql")),
     (6, include_str!("migrations/0006_outcomes.sql")),
+    (7, include_str!("migrations/0007_pricing_state.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

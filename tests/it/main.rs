@@ -33,6 +33,10 @@ mod outcomes_hosts;
 mod outcomes_quality;
 mod peer_fixtures;
 mod pricing_cli;
+mod pricing_gemini;
+mod pricing_gemini_tree;
+mod pricing_reprice;
+mod pricing_tiers;
 mod rollup_tiers;
 #[cfg(feature = "server")]
 mod server_auth;

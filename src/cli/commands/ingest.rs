@@ -93,11 +93,14 @@ pub fn refresh_with(
     env: &ParseEnv<'_>,
     show_progress: bool,
 ) -> anyhow::Result<IngestSummary> {
-    let summary = if show_progress {
+    // Costs are a view of tokens × prices: bring stored costs up to the current table first.
+    let repriced = super::pricing::reprice_if_stale(store, env.prices)?;
+    let mut summary = if show_progress {
         ingest(store, roots, env, &BarProgress::new())?
     } else {
         ingest(store, roots, env, &NoProgress)?
     };
+    summary.repriced = repriced;
     tracing::info!(
         files = summary.files_seen,
         read = summary.files_read,
@@ -139,6 +142,13 @@ impl Progress for BarProgress {
 
 fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std::io::Result<()> {
     let o = &s.outcome;
+    if let Some(state) = &s.repriced {
+        writeln!(
+            out,
+            "{} (the price table changed since the last run)",
+            super::pricing::repriced_text(state)
+        )?;
+    }
     writeln!(
         out,
         "files: {} found, {} read, {} unchanged",
@@ -146,11 +156,10 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
     )?;
     writeln!(
         out,
-        "requests: {} added, {} replaced by a fuller copy, {} duplicate copies ignored, {} removed by rewinds",
+        "requests: {} added, {} replaced by a fuller copy, {} duplicate copies ignored",
         o.requests_added,
         o.requests_replaced,
-        s.duplicates(),
-        o.requests_removed
+        s.duplicates()
     )?;
     writeln!(
         out,
@@ -239,6 +248,7 @@ fn to_json(s: &IngestSummary) -> serde_json::Value {
             "duplicates": s.duplicates(), "removed": o.requests_removed
         },
         "events_added": o.events_added,
+        "repriced": s.repriced.as_ref().map(super::pricing::repriced_json),
         "sessions_touched": s.sessions.len(),
         "repaired_by_kind": s.repaired_by_kind(),
         "repaired": s.repaired,

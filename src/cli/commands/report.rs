@@ -33,7 +33,13 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         ctx.read_only_reader()?
     } else {
         let store = ctx.open_store()?;
-        if !args.no_refresh {
+        if args.no_refresh {
+            // No source is read, but stored costs still follow the current price table.
+            let prices = ctx.price_table()?;
+            if let Some(state) = super::pricing::reprice_if_stale(&store, &prices)? {
+                eprintln!("note: {}", super::pricing::repriced_text(&state));
+            }
+        } else {
             refresh(ctx, &store, args)?;
         }
         store.reader()?
@@ -80,6 +86,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
 /// Reads the agents' files (and syncs from the team server) before reporting.
 fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> anyhow::Result<()> {
     let summary = super::ingest::refresh(ctx, store, &args.dirs, false)?;
+    if let Some(state) = &summary.repriced {
+        eprintln!("note: {}", super::pricing::repriced_text(state));
+    }
     super::outcomes::refresh_git(ctx, store)?;
     if let Err(e) = super::outcomes::refresh_hosts(ctx, store) {
         eprintln!("warning: {e:#}; reporting from the local cache");

@@ -5,6 +5,7 @@ pub mod alert_inputs;
 pub mod alerts_admin;
 mod names;
 pub mod outcomes;
+pub mod pricing_state;
 pub mod rollup_scan;
 pub mod sessions;
 pub mod source_status;
