@@ -4,9 +4,13 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod config_check;
+pub mod config_sources;
 pub mod context;
+pub mod directory;
 pub mod logging;
 pub mod paths;
+pub mod source_specs;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -28,6 +32,10 @@ pub fn run() -> i32 {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    // `config check` must work on a config that does not load.
+    if let Some(Command::Config { action }) = &cli.command {
+        return commands::config::run(&cli.global, action);
+    }
     let ctx = Context::new(cli.global)?;
     match &cli.command {
         Some(Command::Ingest(args)) => commands::ingest::run(&ctx, args),
@@ -37,7 +45,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Alerts { action, json }) => {
             commands::alerts::run(&ctx, action.as_ref(), *json)
         }
-        Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Sources { action: None, json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Sources {
+            action: Some(args::SourcesCommand::Poll { name, json }),
+            ..
+        }) => commands::sources_poll::run(&ctx, name.as_deref(), *json),
+        Some(Command::Config { .. }) => Ok(()),
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),

@@ -43,6 +43,7 @@ pub fn ingest(
 ) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let (found, problems) = sources::discover(roots);
+    let mut health = super::health::FilesPass::begin(store, roots, &found);
     for p in problems {
         let reason = if p.message.starts_with("expected") {
             SkipReason::NotAFile
@@ -57,6 +58,7 @@ pub fn ingest(
         FileFormat::ClaudeJsonl,
         FileFormat::CodexJsonl,
         FileFormat::GeminiJsonl,
+        FileFormat::CopilotJsonl,
     ] {
         cursors
             .entry(format.source())
@@ -82,6 +84,7 @@ pub fn ingest(
             _ => work.push((file, id, plan)),
         }
     }
+    health.to_read(work.iter().map(|(f, _, _)| f.format));
     let total: u64 = work
         .iter()
         .map(|(_, id, plan)| match plan {
@@ -124,6 +127,7 @@ pub fn ingest(
     let mut summary = shared.into_inner().unwrap_or_default();
     summary.outcome += last?;
     summary.sort();
+    health.finish(store, &summary);
     Ok(summary)
 }
 
@@ -239,7 +243,7 @@ fn ingest_lines(
         Err(e) => {
             // Rows parsed before the error are still good: keep them, but leave the cursor
             // where the last flush put it, so the unread part is read next time.
-            flush_rows_only(sink, &mut rows, &file.path, &mut summary)?;
+            flush_rows_only(sink, &mut rows, file, &mut summary)?;
             summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
         }
     }
@@ -328,6 +332,11 @@ fn flush(
     let skipped = std::mem::take(&mut rows.skipped);
     let assumed = std::mem::take(&mut rows.assumed);
     let mut batch = into_batch(rows);
+    batch.ops.extend(super::health::skipped_lines_op(
+        &cursor,
+        input_bytes,
+        &skipped,
+    ));
     batch.cursors.push(cursor);
     summary.outcome += sink.push(batch, input_bytes)?;
     report(summary, path, skipped, assumed);
@@ -337,12 +346,19 @@ fn flush(
 fn flush_rows_only(
     sink: &Sink<'_>,
     rows: &mut ParsedRows,
-    path: &Path,
+    file: &DiscoveredFile,
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
+    let path = file.path.as_path();
     let skipped = std::mem::take(&mut rows.skipped);
     let assumed = std::mem::take(&mut rows.assumed);
-    let batch = into_batch(rows);
+    let mut batch = into_batch(rows);
+    batch.ops.extend(super::health::skipped_op(
+        file.format.source(),
+        &path.display().to_string(),
+        false,
+        &skipped,
+    ));
     if !batch.is_empty() {
         summary.outcome += sink.push(batch, 0)?;
     }

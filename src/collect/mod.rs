@@ -1,11 +1,15 @@
 //! Sources that turn agents' files (and later APIs) into write batches: per-agent parsers
 //! under `sources/`, the incremental file pipeline, and project identity.
 
+pub mod directory;
 pub mod files;
+pub mod health;
 pub mod http;
 pub mod ingest;
 pub mod parse;
+pub mod pollers;
 pub mod project;
+pub mod scheduler;
 mod sink;
 pub mod sources;
 pub mod summary;

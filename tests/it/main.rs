@@ -30,6 +30,7 @@ mod server_postgres;
 mod server_push;
 mod server_sync;
 mod server_tls;
+mod sources_health;
 mod store_writer;
 mod tui_app;
 mod tui_snapshots;

@@ -2,14 +2,17 @@
 
 pub mod alerts;
 mod alerts_check;
+pub mod config;
 pub mod console;
 pub mod ingest;
 pub mod pricing;
 pub mod push;
+pub mod reconcile;
 pub mod report;
 mod report_render;
 mod report_table;
 pub mod serve;
 pub mod sources;
+pub mod sources_poll;
 pub mod sync;
 pub mod themes;

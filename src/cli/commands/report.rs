@@ -12,12 +12,15 @@ use anyhow::Context as _;
 use chrono::{Duration, NaiveDate, Utc};
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
+    if args.kind == ReportKind::Reconcile {
+        return super::reconcile::run(ctx, args);
+    }
     let store = ctx.open_store()?;
     if !args.no_refresh {
         let summary = super::ingest::refresh(ctx, &store, &args.dirs, false)?;
         if !summary.problems.is_empty() && !args.json && !args.csv {
             eprintln!(
-                "note: {} line(s) skipped while refreshing; `agentdeck ingest` lists them",
+                "note: {} line(s) skipped while refreshing; `agentdeck sources` (and `agentdeck ingest`) list them",
                 summary.problems.len()
             );
         }

@@ -7,7 +7,7 @@
 //! │▶ ✓ ok       claude_code_files   files   4s ago        4s    12k         │
 //! │  ✗ failing  cursor              api     3h ago        3h    880   429 … │
 //! └─────────────────────────────────────────────────────────────────────────┘
-//!  Next: set [sources.cursor] api_key_env to add Cursor usage
+//!  Next: Cursor usage, spend and requests: set [sources.cursor] api_key_env
 //! ```
 
 use super::DrawCtx;
@@ -24,8 +24,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// A source whose last success is older than this is shown as stale.
 pub const STALE_MS: i64 = 60 * 60_000;
 
-/// Sources agentdeck knows how to collect, with the hint to enable each.
-const KNOWN: [(&str, &str); 6] = [
+/// Sources agentdeck knows how to collect, with the hint to enable each (settings named
+/// here exist: README "Configuration" lists them).
+const KNOWN: [(&str, &str); 8] = [
     (
         "claude_code_files",
         "Claude Code logs are read from ~/.claude/projects (or [sources] claude_dirs)",
@@ -39,16 +40,24 @@ const KNOWN: [(&str, &str); 6] = [
         "Gemini CLI chats are read from ~/.gemini/tmp (or [sources] gemini_dirs)",
     ),
     (
+        "copilot_cli_files",
+        "Copilot CLI sessions are read from ~/.copilot/session-state (or [sources] copilot_dirs)",
+    ),
+    (
+        "anthropic_admin",
+        "Anthropic usage, bill and Claude Code analytics: set [sources.anthropic_admin] api_key_env",
+    ),
+    (
         "cursor",
-        "Cursor usage: set [sources.cursor] api_key_env in config.toml",
+        "Cursor usage, spend and requests: set [sources.cursor] api_key_env",
     ),
     (
         "copilot",
-        "Copilot metrics: set [sources.copilot] org and token_env in config.toml",
+        "Copilot metrics and seats: set [sources.copilot] org and api_key_env",
     ),
     (
-        "github",
-        "PR outcomes: set [sources.github] org and token_env in config.toml",
+        "openai_admin",
+        "OpenAI usage and costs: set [sources.openai_admin] api_key_env",
     ),
 ];
 

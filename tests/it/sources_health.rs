@@ -1,0 +1,197 @@
+//! Source health written by real runs and read back through `agentdeck sources --json`:
+//! file collectors record files read, rows added and the skipped lines with file:line,
+//! which stay listed (by `sources` and by the next `ingest`) until the file is rewritten.
+
+use crate::common::*;
+use serde_json::Value;
+use std::io::Write;
+
+fn source<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == name)
+        .unwrap_or_else(|| panic!("no source {name} in {doc:#}"))
+}
+
+#[test]
+fn ingest_records_health_and_skipped_lines_stay_listed_until_the_file_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("s.db");
+    let db = db.to_str().unwrap();
+    let root = tmp.path().join("claude");
+    let proj = claude_project(&root, "-home-dev-api");
+    let path = proj.join("s1.jsonl");
+    let good =
+        |msg: &str, req: &str, ts: &str| assistant_line("s1", msg, Some(req), ts, 10, 1, 100);
+    let mut f = std::fs::File::create(&path).unwrap();
+    writeln!(f, "{}", good("m1", "r1", "2026-01-09T10:00:00.000Z")).unwrap(); // 1
+    writeln!(f, "{{\"type\":\"assistant\", broken").unwrap(); // 2
+    f.write_all(b"{\"type\":\"user\",\"x\":\"\xff\xfe\"}\n")
+        .unwrap(); // 3
+    writeln!(f, "{}", good("m2", "r2", "2026-01-09T10:01:00.000Z")).unwrap(); // 4
+    drop(f);
+    let copilot = tmp.path().join("copilot");
+    let session = copilot.join("session-state/abc");
+    std::fs::create_dir_all(&session).unwrap();
+    std::fs::write(
+        session.join("events.jsonl"),
+        "{\"type\":\"session.shutdown\",\"id\":\"e1\",\"timestamp\":\"2026-01-09T11:00:00.000Z\",\"data\":{\"modelMetrics\":{\"gpt-5\":{\"requests\":{\"count\":1},\"usage\":{\"inputTokens\":100,\"outputTokens\":10}}}}}\n",
+    )
+    .unwrap();
+    let dirs = [
+        "--claude-dir",
+        root.to_str().unwrap(),
+        "--copilot-dir",
+        copilot.to_str().unwrap(),
+    ];
+    let ingest = |extra: &[&str]| {
+        let mut args = vec!["--db", db, "ingest"];
+        args.extend_from_slice(&dirs);
+        args.extend_from_slice(extra);
+        run_ok(&args)
+    };
+    ingest(&[]);
+    let doc = json_of(&run_ok(&["--db", db, "sources", "--json"]));
+    let claude = source(&doc, "claude_code_files");
+    assert_eq!(claude["state"], "ok");
+    assert_eq!(claude["kind"], "files");
+    assert_eq!(claude["last_run_read"]["count"], 1);
+    assert_eq!(claude["last_run_rows_added"], 2);
+    assert_eq!(claude["skipped_total"], 2);
+    assert_eq!(claude["skipped_by_reason"]["malformed_json"], 1);
+    assert_eq!(claude["skipped_by_reason"]["invalid_utf8"], 1);
+    let first: Vec<(String, u64)> = claude["skipped_first"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["path"].as_str().unwrap().to_string(),
+                l["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let p = path.display().to_string();
+    assert_eq!(first, vec![(p.clone(), 2), (p.clone(), 3)]);
+    assert!(claude["last_run"].is_string() && claude["last_success"].is_string());
+    assert!(
+        claude["settings"]["roots"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("claude")
+    );
+    let cp = source(&doc, "copilot_cli_files");
+    assert_eq!(cp["last_run_rows_added"], 1, "{cp:#}");
+
+    // The next pass reads nothing new, yet still lists the lines skipped before.
+    let text = String::from_utf8(ingest(&[]).stdout).unwrap();
+    assert!(text.contains("skipped: none"), "{text}");
+    assert!(
+        text.contains("skipped by earlier passes")
+            && text.contains(&format!("{p}:2: malformed_json")),
+        "{text}"
+    );
+    let table = String::from_utf8(run_ok(&["--db", db, "sources"]).stdout).unwrap();
+    assert!(table.contains(&format!("{p}:3: invalid_utf8")), "{table}");
+
+    // Rewritten without the bad lines: read again from the start, nothing on record.
+    std::fs::write(
+        &path,
+        format!("{}\n", good("m1", "r1", "2026-01-09T10:00:00.000Z")),
+    )
+    .unwrap();
+    ingest(&[]);
+    let doc = json_of(&run_ok(&["--db", db, "sources", "--json"]));
+    assert_eq!(source(&doc, "claude_code_files")["skipped_total"], 0);
+}
+
+#[test]
+fn unknown_config_keys_are_refused_with_line_and_suggestion_and_config_check_runs_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[identity]\ndeveloper = \"a@b.c\"\n\n[sources.cursor]\napi_kye_env = \"CURSOR_KEY\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let out = bin()
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "sources",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:5: unknown key `sources.cursor.api_kye_env` (did you mean `api_key_env`?)",
+            cfg.display()
+        )),
+        "{err}"
+    );
+    let check = bin()
+        .args(["config", "check", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("did you mean `api_key_env`"));
+    assert!(!db.exists(), "config check opened no store");
+
+    std::fs::write(
+        &cfg,
+        "[sources.cursor]\napi_key_env = \"AGENTDECK_TEST_CURSOR_KEY\"\n",
+    )
+    .unwrap();
+    let check = bin()
+        .env("AGENTDECK_TEST_CURSOR_KEY", "key_secret_value")
+        .args(["config", "check", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        stdout.contains("env AGENTDECK_TEST_CURSOR_KEY (set)")
+            && !stdout.contains("key_secret_value"),
+        "{stdout}"
+    );
+    let unset = bin()
+        .args(["config", "check", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(unset.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("AGENTDECK_TEST_CURSOR_KEY"));
+}
+
+#[cfg(unix)]
+#[test]
+fn key_files_readable_by_others_are_refused_and_sources_never_show_keys() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("cursor.key");
+    std::fs::write(&key, "key_topsecret\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(&cfg, "[sources.cursor]\napi_key_file = \"cursor.key\"\n").unwrap();
+    let db = tmp.path().join("x.db");
+    let (db, cfg) = (db.to_str().unwrap(), cfg.to_str().unwrap());
+    let doc = json_of(&run_ok(&["--db", db, "--config", cfg, "sources", "--json"]));
+    let cursor = source(&doc, "cursor");
+    let problem = cursor["settings"]["problem"].as_str().unwrap();
+    assert!(problem.contains("chmod 600"), "{problem}");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run_ok(&["--db", db, "--config", cfg, "sources", "--json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("topsecret"), "{text}");
+    assert!(text.contains("(readable)"), "{text}");
+}
