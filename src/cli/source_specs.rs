@@ -154,6 +154,7 @@ fn resolve(ctx: &Context, s: Section<'_>) -> ApiSpec {
             .unwrap_or(DEFAULT_BACKFILL_DAYS)
             .clamp(1, 365),
         org: s.org.map(str::to_string),
+        retry: Default::default(),
     }
 }
 

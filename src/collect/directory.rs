@@ -44,6 +44,17 @@ pub async fn all_pages(
     path: &str,
     pages: &mut i64,
 ) -> Result<Vec<Value>, FetchError> {
+    all_pages_in(api, path, "", pages).await
+}
+
+/// The same where each page is an object holding the list under `key` (`seats`); an
+/// empty `key` means the page is the list.
+pub async fn all_pages_in(
+    api: &ApiClient,
+    path: &str,
+    key: &str,
+    pages: &mut i64,
+) -> Result<Vec<Value>, FetchError> {
     let mut out = Vec::new();
     let mut guard = PageGuard::new(path);
     let mut next: Option<String> = None;
@@ -56,15 +67,26 @@ pub async fn all_pages(
             Some(url) => api.get_linked(url, &[]).await?,
         };
         *pages += 1;
-        let items = body
-            .as_array()
+        let list = if key.is_empty() {
+            Some(&body)
+        } else {
+            body.get(key)
+        };
+        let items = list
+            .and_then(Value::as_array)
             .cloned()
             .ok_or_else(|| FetchError::BadBody {
                 endpoint: path.to_string(),
-                reason: "expected a JSON array".into(),
+                reason: if key.is_empty() {
+                    "expected a JSON array".into()
+                } else {
+                    format!("no `{key}` array")
+                },
             })?;
+        let empty = items.is_empty();
         out.extend(items);
-        match guard.next(link.as_deref())? {
+        // An empty page ends the list even if a `next` link is (wrongly) still there.
+        match guard.next(link.as_deref().filter(|_| !empty))? {
             Some(url) => next = Some(url),
             None => return Ok(out),
         }

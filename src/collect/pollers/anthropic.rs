@@ -3,8 +3,11 @@
 //! cents as decimal strings) and Claude Code analytics (one day per call; per developer:
 //! sessions, lines, commits, PRs, tool decisions, tokens and the vendor's estimated cost).
 
-use super::stream::{PageGuard, Stream, StreamState, settled_through};
-use super::{ApiSpec, PollError, PollReport, cents_to_micro, count, day_of, decimal, write_page};
+use super::buckets::{BucketQuery, bucketed};
+use super::stream::{PageGuard, Stream, settled_through};
+use super::{
+    ApiSpec, Pass, PollError, PollReport, cents_to_micro, count, day_of, decimal, write_page,
+};
 use crate::collect::http::{ApiClient, Auth, Secret};
 use crate::domain::{TokenUsage, UnixMillis};
 use crate::store::Store;
@@ -38,7 +41,8 @@ pub async fn poll(
     store: &Store,
     now: UnixMillis,
 ) -> Result<PollReport, PollError> {
-    let api = client(spec, key)?;
+    let mut api = client(spec, key)?;
+    api.retry = spec.retry;
     let pass = Pass {
         api: &api,
         spec,
@@ -54,15 +58,6 @@ pub async fn poll(
     Ok(report)
 }
 
-/// What every request of one pass shares.
-struct Pass<'a> {
-    api: &'a ApiClient,
-    spec: &'a ApiSpec,
-    store: &'a Store,
-    today: NaiveDate,
-    now: UnixMillis,
-}
-
 pub(super) fn today(now: UnixMillis) -> NaiveDate {
     DateTime::from_timestamp_millis(now)
         .unwrap_or_default()
@@ -73,83 +68,6 @@ fn rfc3339(d: NaiveDate) -> String {
     format!("{d}T00:00:00Z")
 }
 
-/// Reads a bucketed report (`{data:[{starting_at, results:[…]}], has_more, next_page}`)
-/// page by page; `map` turns one bucket's results into ops.
-async fn bucketed(
-    p: &Pass<'_>,
-    stream_name: &'static str,
-    endpoint: &'static str,
-    extra: &[(&str, &str)],
-    report: &mut PollReport,
-    mut map: impl FnMut(&str, &Value, &mut PollReport) -> Vec<Op>,
-) -> Result<(), PollError> {
-    let (api, store, today, now) = (p.api, p.store, p.today, p.now);
-    let stream = Stream::load(store, SOURCE, stream_name)?;
-    let (from, to) = stream.range(today, p.spec.backfill_days);
-    let mut page = stream
-        .state
-        .resume
-        .as_ref()
-        .filter(|r| r.from == from)
-        .map(|r| r.page.clone());
-    let mut guard = PageGuard::new(endpoint);
-    loop {
-        let mut query: Vec<(String, String)> = vec![
-            ("starting_at".into(), rfc3339(from)),
-            ("ending_at".into(), rfc3339(to + Duration::days(1))),
-            ("limit".into(), "31".into()),
-        ];
-        query.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        if let Some(p) = &page {
-            query.push(("page".into(), p.clone()));
-        }
-        let body = api.get(endpoint, &query).await?;
-        let buckets = body
-            .get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad_body(endpoint, "no `data` array"))?;
-        let mut ops = Vec::new();
-        for bucket in buckets {
-            let Some(day) = bucket.get("starting_at").and_then(day_of) else {
-                report.problems.add("bad_value", || {
-                    format!("{endpoint}: a bucket without `starting_at`")
-                });
-                continue;
-            };
-            let results = bucket.get("results").and_then(Value::as_array);
-            for r in results.into_iter().flatten() {
-                ops.extend(map(&day, r, report));
-            }
-        }
-        let more = body
-            .get("has_more")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        let next = if more {
-            guard.next(body.get("next_page").and_then(Value::as_str))?
-        } else {
-            guard.next(None)?
-        };
-        let state = StreamState {
-            complete_through: match &next {
-                Some(_) => stream.state.complete_through,
-                None => Some(settled_through(today)).max(stream.state.complete_through),
-            },
-            resume: next.as_ref().map(|p| super::stream::Resume {
-                from,
-                page: p.clone(),
-            }),
-        };
-        report.rows_added +=
-            write_page(store, ops, vec![], vec![], stream.cursor(&state, now)).await?;
-        report.pages += 1;
-        match next {
-            Some(p) => page = Some(p),
-            None => return Ok(()),
-        }
-    }
-}
-
 async fn usage(
     p: &Pass<'_>,
     prices: &crate::pricing::PriceTable,
@@ -158,9 +76,7 @@ async fn usage(
     let extra = [("bucket_width", "1d"), ("group_by[]", "model")];
     bucketed(
         p,
-        "usage_report/messages",
-        USAGE,
-        &extra,
+        bucket_query("usage_report/messages", USAGE, &extra),
         report,
         |day, r, report| {
             let model = r
@@ -216,31 +132,36 @@ async fn cost(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollError> {
     let extra = [("group_by[]", "description")];
     // Amounts of one day and model arrive split by token type: sum them per page-day.
     let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
-    bucketed(p, "cost_report", COST, &extra, report, |day, r, report| {
-        let Some(cents) = r.get("amount").and_then(decimal) else {
-            report.problems.add("bad_value", || {
-                format!("{COST} {day}: `amount` is not a decimal amount")
-            });
-            return vec![];
-        };
-        let model = r
-            .get("model")
-            .and_then(Value::as_str)
-            .or_else(|| r.get("cost_type").and_then(Value::as_str))
-            .or_else(|| r.get("description").and_then(Value::as_str))
-            .unwrap_or("")
-            .to_string();
-        let total = sums.entry((day.to_string(), model.clone())).or_insert(0.0);
-        *total += cents;
-        vec![Op::UpsertVendorUsage(VendorUsageRow {
-            source: SOURCE.into(),
-            day: day.to_string(),
-            developer: String::new(),
-            model,
-            billed_micro_usd: cents_to_micro(*total),
-            ..VendorUsageRow::default()
-        })]
-    })
+    bucketed(
+        p,
+        bucket_query("cost_report", COST, &extra),
+        report,
+        |day, r, report| {
+            let Some(cents) = r.get("amount").and_then(decimal) else {
+                report.problems.add("bad_value", || {
+                    format!("{COST} {day}: `amount` is not a decimal amount")
+                });
+                return vec![];
+            };
+            let model = r
+                .get("model")
+                .and_then(Value::as_str)
+                .or_else(|| r.get("cost_type").and_then(Value::as_str))
+                .or_else(|| r.get("description").and_then(Value::as_str))
+                .unwrap_or("")
+                .to_string();
+            let total = sums.entry((day.to_string(), model.clone())).or_insert(0.0);
+            *total += cents;
+            vec![Op::UpsertVendorUsage(VendorUsageRow {
+                source: SOURCE.into(),
+                day: day.to_string(),
+                developer: String::new(),
+                model,
+                billed_micro_usd: cents_to_micro(*total),
+                ..VendorUsageRow::default()
+            })]
+        },
+    )
     .await
 }
 
@@ -408,6 +329,28 @@ fn claude_code_record(r: &Value, day: NaiveDate, report: &mut PollReport) -> Vec
         }
     }
     ops
+}
+
+/// Anthropic's ranges are RFC 3339 instants; its cursor parameter is `page`.
+fn bucket_query(
+    stream: &'static str,
+    endpoint: &'static str,
+    extra: &[(&str, &str)],
+) -> BucketQuery {
+    let mut params: Vec<(String, String)> = vec![("limit".into(), "31".into())];
+    params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    BucketQuery {
+        source: SOURCE,
+        stream,
+        endpoint,
+        params,
+        range: |from, to| {
+            vec![
+                ("starting_at".into(), rfc3339(from)),
+                ("ending_at".into(), rfc3339(to + Duration::days(1))),
+            ]
+        },
+    }
 }
 
 pub(super) fn bad_body(endpoint: &str, reason: &str) -> PollError {

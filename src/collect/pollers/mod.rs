@@ -4,6 +4,7 @@
 //! loops on the scheduler until stopped.
 
 pub mod anthropic;
+pub mod buckets;
 pub mod copilot;
 pub mod cursor;
 pub mod openai;
@@ -68,6 +69,8 @@ pub struct ApiSpec {
     pub backfill_days: u32,
     /// GitHub organisation (Copilot).
     pub org: Option<String>,
+    /// Retry rules inside one run (tests shorten the delays).
+    pub retry: crate::collect::http::RetryPolicy,
 }
 
 impl ApiSpec {
@@ -83,6 +86,15 @@ impl ApiSpec {
         })
         .to_string()
     }
+}
+
+/// What every request of one pass shares.
+pub struct Pass<'a> {
+    pub api: &'a crate::collect::http::ApiClient,
+    pub spec: &'a ApiSpec,
+    pub store: &'a Store,
+    pub today: chrono::NaiveDate,
+    pub now: UnixMillis,
 }
 
 /// What one run did.
