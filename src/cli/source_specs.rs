@@ -195,3 +195,42 @@ pub fn declare_configured(ctx: &Context, store: &Store) {
         tracing::warn!("declaring the configured sources failed: {e}");
     }
 }
+
+/// Starts every runnable configured API (and the GitHub directory) as a background task on
+/// the current runtime, each until `stop` flips. Sources that cannot run are declared with
+/// their problem so the Sources view says what to fix.
+pub fn spawn_pollers(ctx: &Context, store: &Store, stop: tokio::sync::watch::Receiver<bool>) {
+    declare_configured(ctx, store);
+    for spec in api_specs(ctx) {
+        if spec.problem.is_some() {
+            continue;
+        }
+        tokio::spawn(crate::collect::pollers::run(
+            spec,
+            store.clone(),
+            stop.clone(),
+        ));
+    }
+    match super::directory::github_teams(ctx) {
+        Ok(Some(teams)) => {
+            let store = store.clone();
+            tokio::spawn(crate::collect::scheduler::run_until_stopped(
+                stop,
+                move || {
+                    let (teams, store) = (teams.clone(), store.clone());
+                    async move {
+                        if let Err(e) = teams.sync(&store).await {
+                            tracing::warn!("GitHub teams: {e}");
+                        }
+                        DIRECTORY_INTERVAL
+                    }
+                },
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!("GitHub teams are off: {e:#}"),
+    }
+}
+
+/// How often the GitHub organisation's teams are read again.
+const DIRECTORY_INTERVAL: Duration = Duration::from_secs(6 * 3_600);

@@ -240,10 +240,12 @@ impl ApiClient {
 
     /// Waits before the next attempt when the error is worth retrying; else returns it.
     async fn pause_or_fail(&self, e: FetchError, attempt: u32) -> Result<(), FetchError> {
-        let retryable = matches!(
-            e,
-            FetchError::Throttled { .. } | FetchError::Server { .. } | FetchError::Transport { .. }
-        );
+        // A 4xx other than 429 will not change by asking again.
+        let retryable = match &e {
+            FetchError::Throttled { .. } | FetchError::Transport { .. } => true,
+            FetchError::Server { status, .. } => *status >= 500,
+            _ => false,
+        };
         if !retryable || attempt >= self.retry.attempts {
             return Err(e);
         }

@@ -195,3 +195,96 @@ fn key_files_readable_by_others_are_refused_and_sources_never_show_keys() {
     assert!(!text.contains("topsecret"), "{text}");
     assert!(text.contains("(readable)"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_poll_records_each_api_and_sources_shows_state_next_run_and_settings() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let empty = serde_json::json!({"data": [], "has_more": false, "next_page": null});
+    for p in [
+        "/v1/organizations/usage_report/messages",
+        "/v1/organizations/cost_report",
+        "/v1/organizations/usage_report/claude_code",
+    ] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty.clone()))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(path("/v1/organization/usage/completions"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                serde_json::json!({"error": {"message": "Incorrect API key provided"}}),
+            ),
+        )
+        .mount(&server)
+        .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_ANTHROPIC\"\nbase_url = \"{0}\"\nbackfill_days = 2\n\n[sources.openai_admin]\napi_key_env = \"AGENTDECK_TEST_OPENAI\"\nbase_url = \"{0}\"\n\n[sources.cursor]\napi_key_env = \"AGENTDECK_TEST_UNSET_CURSOR\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let db = tmp.path().join("s.db");
+    let (db, cfg) = (
+        db.to_str().unwrap().to_string(),
+        cfg.to_str().unwrap().to_string(),
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        let poll = bin()
+            .env("AGENTDECK_TEST_ANTHROPIC", "sk-ant-admin-test")
+            .env("AGENTDECK_TEST_OPENAI", "sk-admin-test")
+            .args(["--db", &db, "--config", &cfg, "sources", "poll"])
+            .output()
+            .unwrap();
+        let sources = bin()
+            .env("AGENTDECK_TEST_ANTHROPIC", "sk-ant-admin-test")
+            .args(["--db", &db, "--config", &cfg, "sources", "--json"])
+            .output()
+            .unwrap();
+        (poll, sources)
+    })
+    .await
+    .unwrap();
+    let (poll, sources) = out;
+    let text = String::from_utf8_lossy(&poll.stdout);
+    assert_eq!(poll.status.code(), Some(1), "one source failed: {text}");
+    assert!(text.contains("anthropic_admin: ok, 5 page(s)"), "{text}");
+    assert!(text.contains("openai_admin: failed: /v1/organization/usage/completions refused the key (401): Incorrect API key provided"), "{text}");
+    assert!(
+        text.contains("cursor: failed: the environment variable AGENTDECK_TEST_UNSET_CURSOR"),
+        "{text}"
+    );
+    let doc = json_of(&sources);
+    let all = doc.to_string();
+    assert!(
+        !all.contains("sk-ant-admin-test") && !all.contains("sk-admin-test"),
+        "keys never shown"
+    );
+    let a = source(&doc, "anthropic_admin");
+    assert_eq!(a["state"], "ok");
+    assert_eq!(
+        a["last_run_read"],
+        serde_json::json!({"count": 5, "unit": "pages"})
+    );
+    assert!(a["next_run"].is_string());
+    assert_eq!(a["settings"]["key"], "env AGENTDECK_TEST_ANTHROPIC (set)");
+    let o = source(&doc, "openai_admin");
+    assert_eq!(o["state"], "never");
+    assert!(
+        o["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("Incorrect API key provided")
+    );
+    let c = source(&doc, "cursor");
+    assert_eq!(
+        c["settings"]["key"],
+        "env AGENTDECK_TEST_UNSET_CURSOR (not set)"
+    );
+}

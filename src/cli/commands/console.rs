@@ -109,7 +109,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             }
             let sync =
                 team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
+            // Vendor APIs and the GitHub directory, each on its own schedule.
+            let (stop_pollers, stopped) = tokio::sync::watch::channel(false);
+            if !ctx.global.demo && !ctx.global.offline {
+                crate::cli::source_specs::spawn_pollers(ctx, &store, stopped);
+            }
             let result = app::run(config).await;
+            let _ = stop_pollers.send(true);
             if let Some(task) = sync {
                 task.abort();
             }

@@ -47,7 +47,7 @@ async fn seats(
     org: &str,
     store: &Store,
     now: UnixMillis,
-    developer: &dyn Fn(&str) -> String,
+    developer: &(dyn Fn(&str) -> String + Sync),
     report: &mut PollReport,
 ) -> Result<(), PollError> {
     let path = format!("/orgs/{org}/copilot/billing/seats");
@@ -106,7 +106,7 @@ async fn reports(
     org: &str,
     store: &Store,
     now: UnixMillis,
-    developer: &dyn Fn(&str) -> String,
+    developer: &(dyn Fn(&str) -> String + Sync),
     report: &mut PollReport,
 ) -> Result<(), PollError> {
     let path = format!("/orgs/{org}/copilot/metrics/reports/users-1-day");
@@ -139,7 +139,7 @@ async fn day_rows(
     path: &str,
     body: &Value,
     day: NaiveDate,
-    developer: &dyn Fn(&str) -> String,
+    developer: &(dyn Fn(&str) -> String + Sync),
     report: &mut PollReport,
 ) -> Result<Vec<Op>, PollError> {
     let links = body
@@ -199,7 +199,7 @@ async fn day_rows(
 fn user_row(
     r: &Value,
     day: NaiveDate,
-    developer: &dyn Fn(&str) -> String,
+    developer: &(dyn Fn(&str) -> String + Sync),
 ) -> Result<Option<DailyUsageRow>, String> {
     let Some(login) = r.get("user_login").and_then(Value::as_str) else {
         return Ok(None);

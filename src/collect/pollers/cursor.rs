@@ -371,7 +371,7 @@ fn event_request(
         // What Cursor charged: the bill.
         Some(micro) if chargeable => Cost::reported(Money::from_micro_usd(micro)),
         // Included in the plan: our estimate from the price table.
-        _ => prices.cost(Some(model.as_str()), &usage, false),
+        _ => prices.cost(Some(price_name(&model).as_str()), &usage, false),
     };
     let conversation = e
         .get("conversationId")
@@ -431,4 +431,33 @@ fn event_request(
         },
         session,
     ))
+}
+
+/// The price-table name of a Cursor model: Cursor writes Claude as `claude-<version>-<family>`
+/// (`claude-4.5-sonnet`, `claude-4.5-sonnet-thinking`); the table has `claude-sonnet-4-5`.
+pub fn price_name(model: &str) -> String {
+    let base = model.trim_end_matches("-thinking").trim_end_matches("-max");
+    let parts: Vec<&str> = base.split('-').collect();
+    match parts.as_slice() {
+        ["claude", version, family]
+            if version.chars().next().is_some_and(|c| c.is_ascii_digit()) =>
+        {
+            format!("claude-{family}-{}", version.replace('.', "-"))
+        }
+        _ => base.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cursor_claude_names_map_to_table_names() {
+        assert_eq!(super::price_name("claude-4.5-sonnet"), "claude-sonnet-4-5");
+        assert_eq!(
+            super::price_name("claude-4.5-sonnet-thinking"),
+            "claude-sonnet-4-5"
+        );
+        assert_eq!(super::price_name("claude-4-opus"), "claude-opus-4");
+        assert_eq!(super::price_name("gpt-5"), "gpt-5");
+    }
 }
