@@ -10,6 +10,7 @@ pub mod dedupe;
 pub mod forecast;
 pub mod money;
 pub mod period;
+pub mod reconcile;
 pub mod records;
 pub mod usage;
 

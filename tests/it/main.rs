@@ -35,6 +35,7 @@ mod sources_copilot;
 mod sources_cursor;
 mod sources_health;
 mod sources_openai;
+mod sources_reconcile;
 mod sources_support;
 mod store_writer;
 mod tui_app;

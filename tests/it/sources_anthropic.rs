@@ -154,7 +154,7 @@ async fn usage_cost_and_claude_code_land_and_repolling_changes_nothing() {
     assert_eq!(daily.len(), 4);
     assert_eq!(
         daily[0],
-        "anthropic_cc|2026-03-07|dev@example.com|28|26|310|4"
+        "claude_code|2026-03-07|dev@example.com|28|26|310|4"
     );
 
     // The cursor remembers the last settled day; the next pass re-reads only from there.

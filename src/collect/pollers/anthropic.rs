@@ -20,8 +20,9 @@ use std::collections::BTreeMap;
 pub const SOURCE: &str = "anthropic_admin";
 /// `vendor_usage.source` of Claude Code analytics rows (per developer).
 pub const CLAUDE_CODE_SOURCE: &str = "anthropic_claude_code";
-/// `daily_usage.source` of Claude Code acceptance rows.
-pub const CLAUDE_CODE_DAILY: &str = "anthropic_cc";
+/// `daily_usage.source` of Claude Code acceptance rows: the agent they measure, so the
+/// Adoption view counts them with the same agent's local sessions.
+pub const CLAUDE_CODE_DAILY: &str = "claude_code";
 
 const USAGE: &str = "/v1/organizations/usage_report/messages";
 const COST: &str = "/v1/organizations/cost_report";
@@ -268,6 +269,11 @@ fn claude_code_record(r: &Value, day: NaiveDate, report: &mut PollReport) -> Vec
         }
     };
     let mut ops = vec![
+        Op::UpsertMember(crate::store::directory::MemberRow {
+            id: developer.clone(),
+            email: developer.contains('@').then(|| developer.clone()),
+            ..Default::default()
+        }),
         Op::UpsertVendorUsage(VendorUsageRow {
             source: CLAUDE_CODE_SOURCE.into(),
             day: day.clone(),

@@ -67,6 +67,12 @@ async fn seats(
             });
             continue;
         };
+        // Known by login at least, so Adoption lists the seat holder.
+        ops.push(Op::UpsertMember(crate::store::directory::MemberRow {
+            id: developer(login),
+            handle: Some(login.to_ascii_lowercase()),
+            ..Default::default()
+        }));
         ops.push(Op::UpsertSeat(SeatRow {
             source: SOURCE.into(),
             developer: developer(login),

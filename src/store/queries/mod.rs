@@ -3,6 +3,7 @@
 
 pub mod alerts_admin;
 mod names;
+pub mod reconcile;
 pub mod rollup_scan;
 pub mod sessions;
 pub mod source_status;
