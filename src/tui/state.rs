@@ -95,6 +95,10 @@ pub enum ScreenKind {
     },
     Alerts,
     Sources,
+    /// One source's health in full (drilled from Sources).
+    SourceDetail {
+        source: String,
+    },
 }
 
 impl ScreenKind {
@@ -120,7 +124,7 @@ impl ScreenKind {
             ScreenKind::Quality => ViewId::Quality,
             ScreenKind::Replay | ScreenKind::WorkSession { .. } => ViewId::Replay,
             ScreenKind::Alerts => ViewId::Alerts,
-            ScreenKind::Sources => ViewId::Sources,
+            ScreenKind::Sources | ScreenKind::SourceDetail { .. } => ViewId::Sources,
         }
     }
 }

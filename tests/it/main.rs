@@ -31,6 +31,7 @@ mod server_push;
 mod server_sync;
 mod server_tls;
 mod sources_anthropic;
+mod sources_console;
 mod sources_copilot;
 mod sources_cursor;
 mod sources_health;
