@@ -288,3 +288,41 @@ async fn sources_poll_records_each_api_and_sources_shows_state_next_run_and_sett
         "env AGENTDECK_TEST_UNSET_CURSOR (not set)"
     );
 }
+
+#[test]
+fn a_failed_push_is_recorded_in_sources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("s.db");
+    let db = db.to_str().unwrap();
+    // A loopback port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = format!("http://127.0.0.1:{port}");
+    let root = tmp.path().join("claude");
+    let proj = claude_project(&root, "-home-dev-api");
+    std::fs::write(
+        proj.join("s.jsonl"),
+        format!(
+            "{}\n",
+            assistant_line("s", "m1", Some("r1"), "2026-01-09T10:00:00.000Z", 1, 1, 1)
+        ),
+    )
+    .unwrap();
+    run_ok(&["--db", db, "ingest", "--claude-dir", root.to_str().unwrap()]);
+    let out = bin()
+        .args(["--db", db, "push", "--server", &server])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&run_ok(&["--db", db, "sources", "--json"]));
+    let push = source(&doc, "push");
+    assert_eq!(push["state"], "never");
+    assert!(
+        push["last_error"].as_str().unwrap().contains(&server),
+        "{push:#}"
+    );
+    assert_eq!(push["settings"]["server"], server.as_str());
+}

@@ -22,7 +22,22 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         loop {
-            let sent = push_once(&store, &db, &args.server, args.token.as_deref()).await?;
+            let result = push_once(&store, &db, &args.server, args.token.as_deref()).await;
+            let next = args.watch.then(|| {
+                chrono::Utc::now().timestamp_millis()
+                    + Duration::from(args.interval).as_millis() as i64
+            });
+            let outcome = match &result {
+                Ok(s) => Ok((s.requests + s.events) as i64),
+                Err(e) => Err(format!("{e:#}")),
+            };
+            let health_store = store.clone();
+            let server = args.server.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::collect::health::record_push(&health_store, &server, outcome, next)
+            })
+            .await?;
+            let sent = result?;
             eprintln!(
                 "agentdeck push: sent {} sessions, {} requests, {} events to {}",
                 sent.sessions, sent.requests, sent.events, args.server
