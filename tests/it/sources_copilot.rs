@@ -192,3 +192,55 @@ async fn a_secondary_rate_limit_is_a_throttle_and_a_plain_403_is_not_retried() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn github_organisation_teams_fill_the_directory() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    Mock::given(path("/orgs/acme/teams"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"slug": "web", "name": "Web"}])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/orgs/acme/teams"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "link",
+                    format!("<{uri}/orgs/acme/teams?page=2>; rel=\"next\"").as_str(),
+                )
+                .set_body_json(json!([{"slug": "platform", "name": "Platform"}])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/orgs/acme/teams/platform/members"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"login": "Octo-Dev"}])))
+        .mount(&server)
+        .await;
+    Mock::given(path("/orgs/acme/teams/web/members"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{"login": "newbie"}])))
+        .mount(&server)
+        .await;
+    let t = store();
+    {
+        let conn = rusqlite::Connection::open(&t.path).unwrap();
+        conn.execute("INSERT INTO developers (id, email, handle) VALUES ('octo@example.com', 'octo@example.com', 'octo-dev')", []).unwrap();
+    }
+    let teams = agentdeck::collect::directory::GithubTeams {
+        base_url: uri.clone(),
+        org: "acme".into(),
+        key: agentdeck::collect::http::Secret::new("ghp_test"),
+    };
+    assert_eq!(teams.sync(&t.store).await.unwrap(), 2);
+    assert_eq!(
+        rows(&t, "SELECT id, handle, team FROM developers ORDER BY id"),
+        vec!["newbie|newbie|web", "octo@example.com|octo-dev|platform"]
+    );
+    let health = rows(
+        &t,
+        "SELECT items_read, last_rows, last_error FROM source_health WHERE source = 'github_teams'",
+    );
+    assert_eq!(health, vec!["4|2|NULL"]);
+}

@@ -326,3 +326,59 @@ fn a_failed_push_is_recorded_in_sources() {
     );
     assert_eq!(push["settings"]["server"], server.as_str());
 }
+
+#[test]
+fn the_directory_csv_sets_team_role_and_start_date_and_others_stay_unassigned() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("team.csv"),
+        "email,team,role,started_on\nana@acme.dev,platform,staff engineer,2024-03-01\nbad-row,web,,\nbo@acme.dev,web,,2025-12-01\n",
+    )
+    .unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(&cfg, "[directory]\ncsv = \"team.csv\"\n").unwrap();
+    let db = tmp.path().join("s.db");
+    let (db, cfg) = (db.to_str().unwrap(), cfg.to_str().unwrap());
+    let doc = json_of(&run_ok(&["--db", db, "--config", cfg, "sources", "--json"]));
+    let dir = source(&doc, "directory");
+    assert_eq!(dir["last_run_rows_added"], 2);
+    assert_eq!(dir["last_run_problems"]["by_kind"]["bad_row"], 1);
+    assert!(
+        dir["last_run_problems"]["first"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("team.csv:3: `email` \"bad-row\" is not an email address"),
+        "{dir:#}"
+    );
+    let store = agentdeck::store::Store::open(std::path::Path::new(db)).unwrap();
+    let entries = store.reader().unwrap().directory().unwrap();
+    let ana = entries.iter().find(|e| e.id == "ana@acme.dev").unwrap();
+    assert_eq!(
+        (ana.team.as_str(), ana.role.as_deref()),
+        ("platform", Some("staff engineer"))
+    );
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    assert_eq!(ana.tenure_days(today), Some(730));
+    // Telemetry or files from someone the directory does not know: unassigned, visible.
+    store
+        .writer()
+        .apply_blocking(agentdeck::store::WriteBatch {
+            ops: vec![agentdeck::store::ops::Op::UpsertMember(
+                agentdeck::store::directory::MemberRow {
+                    id: "stranger@acme.dev".into(),
+                    ..Default::default()
+                },
+            )],
+            ..Default::default()
+        })
+        .unwrap();
+    let entries = store.reader().unwrap().directory().unwrap();
+    assert_eq!(
+        entries
+            .iter()
+            .find(|e| e.id == "stranger@acme.dev")
+            .unwrap()
+            .team,
+        "unassigned"
+    );
+}

@@ -2,6 +2,7 @@
 //! and returns plain structs; nothing outside the store sees SQL.
 
 pub mod alerts_admin;
+pub mod directory;
 mod names;
 pub mod reconcile;
 pub mod rollup_scan;
