@@ -161,7 +161,11 @@ pub fn skipped_op(
             path: path.to_string(),
             line: s.line,
             reason: s.reason.label().to_string(),
-            detail: s.detail.clone(),
+            // The reason as the ingest summary words it (field names included).
+            detail: Some(match &s.detail {
+                Some(d) => format!("{} ({d})", s.reason),
+                None => s.reason.to_string(),
+            }),
         })
         .collect();
     (restart || !lines.is_empty()).then(|| Op::SkippedLines {

@@ -58,16 +58,16 @@ pub struct SkippedLine {
     pub line: u64,
     /// Stable label (`malformed_json`, `invalid_utf8`, …).
     pub reason: String,
+    /// The reason in words with its detail (`malformed JSON (column 22)`), never content.
     pub detail: Option<String>,
 }
 
 impl std::fmt::Display for SkippedLine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.path, self.line, self.reason)?;
-        if let Some(d) = &self.detail {
-            write!(f, " ({d})")?;
+        match &self.detail {
+            Some(d) => write!(f, "{}:{}: {d}", self.path, self.line),
+            None => write!(f, "{}:{}: {}", self.path, self.line, self.reason),
         }
-        Ok(())
     }
 }
 

@@ -46,7 +46,7 @@ fn enter_on_a_source_shows_its_error_skipped_lines_and_settings() {
                         path: "/home/dev/.gemini/tmp/abc/chats/session-1.jsonl".into(),
                         line: 17,
                         reason: "malformed_json".into(),
-                        detail: Some("column 40".into()),
+                        detail: Some("malformed JSON (column 40)".into()),
                     }],
                     at: now_ms(),
                 },
@@ -92,7 +92,7 @@ fn enter_on_a_source_shows_its_error_skipped_lines_and_settings() {
     let detail = h.render(160, 40);
     assert!(
         detail.contains(
-            "/home/dev/.gemini/tmp/abc/chats/session-1.jsonl:17: malformed_json (column 40)"
+            "/home/dev/.gemini/tmp/abc/chats/session-1.jsonl:17: malformed JSON (column 40)"
         ),
         "{detail}"
     );

@@ -90,11 +90,11 @@ fn ingest_records_health_and_skipped_lines_stay_listed_until_the_file_changes() 
     assert!(text.contains("skipped: none"), "{text}");
     assert!(
         text.contains("skipped by earlier passes")
-            && text.contains(&format!("{p}:2: malformed_json")),
+            && text.contains(&format!("{p}:2: malformed JSON (column 22)")),
         "{text}"
     );
     let table = String::from_utf8(run_ok(&["--db", db, "sources"]).stdout).unwrap();
-    assert!(table.contains(&format!("{p}:3: invalid_utf8")), "{table}");
+    assert!(table.contains(&format!("{p}:3: invalid UTF-8")), "{table}");
 
     // Rewritten without the bad lines: read again from the start, nothing on record.
     std::fs::write(
