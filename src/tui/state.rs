@@ -300,6 +300,8 @@ pub struct State {
     pub flash: Option<(String, FlashLevel)>,
     pub period: Period,
     pub group: CostGroup,
+    /// Costs shows billed amounts instead of estimates (`b`).
+    pub billed: bool,
     pub follow: bool,
     pub weeks: bool,
     pub read_only: bool,
@@ -330,6 +332,7 @@ impl State {
             flash: None,
             period: Period::Month,
             group: CostGroup::Team,
+            billed: false,
             follow: true,
             weeks: false,
             read_only,

@@ -99,3 +99,47 @@ fn enter_on_a_source_shows_its_error_skipped_lines_and_settings() {
     h.press("esc");
     assert!(h.render(160, 40).contains("What to configure next"));
 }
+
+#[test]
+fn costs_switch_between_estimated_and_billed_and_show_both() {
+    use agentdeck::store::vendor::VendorUsageRow;
+    let (_dir, store) = seeded_store();
+    let today = chrono::DateTime::from_timestamp_millis(now_ms())
+        .unwrap()
+        .date_naive()
+        .to_string();
+    store
+        .writer()
+        .apply_blocking(WriteBatch {
+            ops: vec![Op::UpsertVendorUsage(VendorUsageRow {
+                source: "anthropic_admin".into(),
+                day: today,
+                model: "claude-sonnet-4-5".into(),
+                billed_micro_usd: Some(123_450_000),
+                ..VendorUsageRow::default()
+            })],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    let mut h = Harness::new(&store, now(), chrono_tz::UTC, false).unwrap();
+    h.press("3");
+    let estimated = h.render(160, 40);
+    assert!(
+        estimated.contains("computed · $123.45 billed (b)"),
+        "{estimated}"
+    );
+    assert!(estimated.contains("spend"), "{estimated}");
+    h.press("b");
+    let billed = h.render(160, 40);
+    assert!(billed.contains("$123.45 billed (b) · "), "{billed}");
+    assert!(
+        billed.contains("team") && billed.contains(" billed     share"),
+        "{billed}"
+    );
+    assert!(
+        billed.contains("costs: billed"),
+        "the switch is announced: {billed}"
+    );
+    h.press("b");
+    assert!(h.render(160, 40).contains("computed · $123.45 billed (b)"));
+}

@@ -161,3 +161,25 @@ fn split(list: Option<String>) -> Vec<String> {
     list.map(|l| l.split(',').map(str::to_string).collect())
         .unwrap_or_default()
 }
+
+impl Reader {
+    /// The vendors' organisation-wide bills (`vendor_usage.billed_micro_usd`, cycle spend
+    /// excluded) over the UTC days that overlap `[since_ms, until_ms)`.
+    pub fn vendor_billed(&self, since_ms: i64, until_ms: i64) -> Result<crate::domain::Money> {
+        let day = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .map(|d| d.date_naive().to_string())
+                .unwrap_or_default()
+        };
+        let micro: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT sum(billed_micro_usd) FROM vendor_usage
+                 WHERE day >= ?1 AND day <= ?2 AND model <> '(billing cycle)'",
+            )?
+            .query_row([day(since_ms), day(until_ms.saturating_sub(1))], |r| {
+                r.get(0)
+            })?;
+        Ok(crate::domain::Money::from_micro_usd(micro.unwrap_or(0)))
+    }
+}
