@@ -3,9 +3,7 @@
 //! one, or one with keys nothing reads, is an error naming line (and the nearest valid key);
 //! a world-readable file holding a token is refused.
 
-pub use super::config_sources::{
-    AnthropicAdminConfig, CopilotConfig, CursorConfig, DirectoryConfig, OpenAiAdminConfig,
-};
+pub use super::config_sources::{ApiSourceConfig, CopilotConfig, DirectoryConfig};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,10 +56,10 @@ pub struct SourcesConfig {
     pub codex_dirs: Vec<PathBuf>,
     pub gemini_dirs: Vec<PathBuf>,
     pub copilot_dirs: Vec<PathBuf>,
-    pub anthropic_admin: Option<AnthropicAdminConfig>,
-    pub cursor: Option<CursorConfig>,
+    pub anthropic_admin: Option<ApiSourceConfig>,
+    pub cursor: Option<ApiSourceConfig>,
     pub copilot: Option<CopilotConfig>,
-    pub openai_admin: Option<OpenAiAdminConfig>,
+    pub openai_admin: Option<ApiSourceConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]

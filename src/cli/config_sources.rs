@@ -5,21 +5,12 @@
 use serde::Deserialize;
 use std::path::PathBuf;
 
-/// `[sources.anthropic_admin]`: Anthropic Admin API (usage, cost, Claude Code analytics).
+/// `[sources.anthropic_admin]` (usage, cost, Claude Code analytics), `[sources.cursor]`
+/// (members, daily usage, spend, usage events) and `[sources.openai_admin]` (completions
+/// usage, costs): one shape, one API each.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub struct AnthropicAdminConfig {
-    pub api_key_env: Option<String>,
-    pub api_key_file: Option<PathBuf>,
-    pub interval: Option<String>,
-    pub base_url: Option<String>,
-    pub backfill_days: Option<u32>,
-}
-
-/// `[sources.cursor]`: Cursor Admin API (members, daily usage, spend, usage events).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CursorConfig {
+pub struct ApiSourceConfig {
     pub api_key_env: Option<String>,
     pub api_key_file: Option<PathBuf>,
     pub interval: Option<String>,
@@ -32,17 +23,6 @@ pub struct CursorConfig {
 #[serde(default)]
 pub struct CopilotConfig {
     pub org: Option<String>,
-    pub api_key_env: Option<String>,
-    pub api_key_file: Option<PathBuf>,
-    pub interval: Option<String>,
-    pub base_url: Option<String>,
-    pub backfill_days: Option<u32>,
-}
-
-/// `[sources.openai_admin]`: OpenAI Admin API (completions usage, costs).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct OpenAiAdminConfig {
     pub api_key_env: Option<String>,
     pub api_key_file: Option<PathBuf>,
     pub interval: Option<String>,

@@ -4,7 +4,7 @@
 //! health so `agentdeck sources` and the console list it before its first run.
 
 use super::config::refuse_if_world_readable;
-use super::config::{AnthropicAdminConfig, CopilotConfig, CursorConfig, OpenAiAdminConfig};
+use super::config::{ApiSourceConfig, CopilotConfig};
 use super::context::Context;
 use crate::collect::http::Secret;
 use crate::collect::pollers::{ApiKind, ApiSpec};
@@ -32,10 +32,10 @@ pub fn api_specs(ctx: &Context) -> Vec<ApiSpec> {
     let s = &ctx.config.sources;
     let mut out = Vec::new();
     if let Some(c) = &s.anthropic_admin {
-        out.push(resolve(ctx, anthropic(c)));
+        out.push(resolve(ctx, section(ApiKind::AnthropicAdmin, c)));
     }
     if let Some(c) = &s.cursor {
-        out.push(resolve(ctx, cursor(c)));
+        out.push(resolve(ctx, section(ApiKind::Cursor, c)));
     }
     if let Some(c) = &s.copilot {
         let mut spec = resolve(ctx, copilot(c));
@@ -45,26 +45,14 @@ pub fn api_specs(ctx: &Context) -> Vec<ApiSpec> {
         out.push(spec);
     }
     if let Some(c) = &s.openai_admin {
-        out.push(resolve(ctx, openai(c)));
+        out.push(resolve(ctx, section(ApiKind::OpenAiAdmin, c)));
     }
     out
 }
 
-fn anthropic(c: &AnthropicAdminConfig) -> Section<'_> {
+fn section(kind: ApiKind, c: &ApiSourceConfig) -> Section<'_> {
     Section {
-        kind: ApiKind::AnthropicAdmin,
-        api_key_env: c.api_key_env.as_deref(),
-        api_key_file: c.api_key_file.as_deref(),
-        interval: c.interval.as_deref(),
-        base_url: c.base_url.as_deref(),
-        backfill_days: c.backfill_days,
-        org: None,
-    }
-}
-
-fn cursor(c: &CursorConfig) -> Section<'_> {
-    Section {
-        kind: ApiKind::Cursor,
+        kind,
         api_key_env: c.api_key_env.as_deref(),
         api_key_file: c.api_key_file.as_deref(),
         interval: c.interval.as_deref(),
@@ -83,18 +71,6 @@ fn copilot(c: &CopilotConfig) -> Section<'_> {
         base_url: c.base_url.as_deref(),
         backfill_days: c.backfill_days,
         org: c.org.as_deref(),
-    }
-}
-
-fn openai(c: &OpenAiAdminConfig) -> Section<'_> {
-    Section {
-        kind: ApiKind::OpenAiAdmin,
-        api_key_env: c.api_key_env.as_deref(),
-        api_key_file: c.api_key_file.as_deref(),
-        interval: c.interval.as_deref(),
-        base_url: c.base_url.as_deref(),
-        backfill_days: c.backfill_days,
-        org: None,
     }
 }
 

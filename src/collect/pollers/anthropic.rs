@@ -104,26 +104,9 @@ async fn usage(
                     return vec![];
                 }
             };
-            let estimate = prices.cost(
-                Some(model.as_str()).filter(|m| !m.is_empty()),
-                &tokens,
-                false,
-            );
-            vec![Op::UpsertVendorUsage(VendorUsageRow {
-                source: SOURCE.into(),
-                day: day.to_string(),
-                developer: String::new(),
-                model,
-                tokens: Some(VendorTokens {
-                    input: tokens.input,
-                    output: tokens.output,
-                    cache_write: tokens.cache_creation(),
-                    cache_read: tokens.cache_read,
-                    requests: 0,
-                }),
-                estimated_micro_usd: estimate.is_priced().then(|| estimate.amount.micro_usd()),
-                ..VendorUsageRow::default()
-            })]
+            vec![super::estimated_usage(
+                SOURCE, day, model, &tokens, 0, prices,
+            )]
         },
     )
     .await

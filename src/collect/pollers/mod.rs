@@ -283,3 +283,35 @@ pub fn day_of(v: &serde_json::Value) -> Option<String> {
         .ok()
         .map(|d| d.to_string())
 }
+
+/// A vendor's token aggregate for one day and model, with our estimate of its cost from the
+/// price table (never a bill).
+pub fn estimated_usage(
+    source: &str,
+    day: &str,
+    model: String,
+    tokens: &crate::domain::TokenUsage,
+    requests: i64,
+    prices: &crate::pricing::PriceTable,
+) -> Op {
+    let estimate = prices.cost(
+        Some(model.as_str()).filter(|m| !m.is_empty()),
+        tokens,
+        false,
+    );
+    Op::UpsertVendorUsage(crate::store::vendor::VendorUsageRow {
+        source: source.into(),
+        day: day.to_string(),
+        developer: String::new(),
+        model,
+        tokens: Some(crate::store::vendor::VendorTokens {
+            input: tokens.input,
+            output: tokens.output,
+            cache_write: tokens.cache_creation(),
+            cache_read: tokens.cache_read,
+            requests,
+        }),
+        estimated_micro_usd: estimate.is_priced().then(|| estimate.amount.micro_usd()),
+        ..Default::default()
+    })
+}

@@ -8,7 +8,7 @@ use crate::collect::http::{ApiClient, Auth, Secret};
 use crate::domain::{TokenUsage, UnixMillis};
 use crate::store::Store;
 use crate::store::ops::Op;
-use crate::store::vendor::{VendorTokens, VendorUsageRow};
+use crate::store::vendor::VendorUsageRow;
 use chrono::{Duration, NaiveDate};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -133,24 +133,7 @@ fn usage_row(
             return vec![];
         }
     };
-    let estimate = prices.cost(
-        Some(model.as_str()).filter(|m| !m.is_empty()),
-        &tokens,
-        false,
-    );
-    vec![Op::UpsertVendorUsage(VendorUsageRow {
-        source: SOURCE.into(),
-        day: day.to_string(),
-        developer: String::new(),
-        model,
-        tokens: Some(VendorTokens {
-            input: tokens.input,
-            output: tokens.output,
-            cache_write: 0,
-            cache_read: tokens.cache_read,
-            requests,
-        }),
-        estimated_micro_usd: estimate.is_priced().then(|| estimate.amount.micro_usd()),
-        ..VendorUsageRow::default()
-    })]
+    vec![super::estimated_usage(
+        SOURCE, day, model, &tokens, requests, prices,
+    )]
 }
