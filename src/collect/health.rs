@@ -82,10 +82,11 @@ impl FilesPass {
         for (source, agent, roots) in file_sources(&self.roots) {
             let tally = self.tallies.get(source);
             let mut problems = RunProblems::default();
+            // Whole-file problems; skipped lines are kept (and listed) in `skipped_lines`.
             for p in summary
                 .problems
                 .iter()
-                .filter(|p| source_of(&self.roots, &p.path) == Some(source))
+                .filter(|p| p.line == 0 && source_of(&self.roots, &p.path) == Some(source))
             {
                 problems.add(p.reason.label(), || p.to_string());
             }

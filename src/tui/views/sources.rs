@@ -188,7 +188,14 @@ pub fn detail_lines(d: &SourceDetail, now_ms: i64) -> Vec<String> {
         ),
         format!(
             "last run read {} {}, added {} row(s); {} row(s) in all",
-            d.items_read, d.item_unit, d.last_rows, s.rows
+            d.items_read,
+            if d.items_read == 1 {
+                d.item_unit.trim_end_matches('s')
+            } else {
+                &d.item_unit
+            },
+            d.last_rows,
+            s.rows
         ),
         String::new(),
     ];
