@@ -185,6 +185,33 @@ async fn members_daily_usage_spend_and_events_land_once() {
         (requests, daily, spend, devs, seats),
         "re-polling changes nothing"
     );
+
+    // Cursor now stands next to the other agents in the reports (and so in Costs/Replay).
+    let db = t.path.to_str().unwrap().to_string();
+    let doc = tokio::task::spawn_blocking(move || {
+        crate::common::json_of(&crate::common::run_ok(&[
+            "--db",
+            &db,
+            "report",
+            "agent",
+            "--json",
+            "--no-refresh",
+            "--since",
+            "2026-03-01",
+            "--until",
+            "2026-03-11",
+        ]))
+    })
+    .await
+    .unwrap();
+    let cursor = doc["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["agent"] == "cursor")
+        .unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(cursor["requests"], 3);
+    assert!(cursor["cost_usd"].as_f64().unwrap() > 0.35, "{cursor:#}");
 }
 
 #[tokio::test]
