@@ -32,6 +32,15 @@ impl Context {
         let config = Config::load(&config_path, explicit)?;
         let db_path = global.db.clone().unwrap_or_else(|| paths.default_db());
         let tz = resolve_tz(global.tz.as_deref())?;
+        if let Some(db) = &global.db
+            && db.is_dir()
+        {
+            return Err(crate::cli::BadUsage(format!(
+                "--db {} is a folder; give the path of a database file",
+                db.display()
+            ))
+            .into());
+        }
         Ok(Context {
             paths,
             config,
@@ -42,8 +51,11 @@ impl Context {
         })
     }
 
-    /// Opens the store and records the config's teams (budgets) and their members.
+    /// Opens the store and records the config's teams (budgets) and their members. The
+    /// default data folder is created; a `--db` whose folder does not exist is an error (a
+    /// typo must not silently create a folder chain).
     pub fn open_store(&self) -> anyhow::Result<Store> {
+        self.ensure_db_folder()?;
         let store = Store::open(&self.db_path)
             .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
         if let Some(batch) = self.config.identity_batch() {
@@ -54,6 +66,32 @@ impl Context {
         }
         super::directory::apply_csv(self, &store);
         Ok(store)
+    }
+
+    fn ensure_db_folder(&self) -> anyhow::Result<()> {
+        let Some(dir) = self.db_path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        if self.db_path == self.paths.default_db() {
+            return std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data folder {}", dir.display()));
+        }
+        if !dir.is_dir() {
+            return Err(crate::cli::BadUsage(format!(
+                "--db {}: the folder {} does not exist (create it first, or pick another path)",
+                self.db_path.display(),
+                dir.display()
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A reader on the existing store, opened read-only (no writer, no migration, nothing
+    /// created next to it), for `--read-only`.
+    pub fn read_only_reader(&self) -> anyhow::Result<crate::store::Reader> {
+        crate::store::Reader::open_read_only(&self.db_path)
+            .with_context(|| format!("opening the store at {} read-only", self.db_path.display()))
     }
 
     /// Where an imported LiteLLM table is kept: next to the store, `<db name>.prices.json`.

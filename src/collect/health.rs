@@ -182,32 +182,20 @@ fn now_ms() -> UnixMillis {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Records one `agentdeck push` to `server` in source health (source `push`).
-pub fn record_push(
-    store: &Store,
-    server: &str,
-    outcome: Result<i64, String>,
-    next_run: Option<UnixMillis>,
-) {
+/// One `agentdeck push` to `server` as a source run (source `name`).
+pub fn push_run(name: &str, server: &str, outcome: Result<i64, String>) -> SourceRun {
     let (rows, error) = match outcome {
         Ok(rows) => (rows, None),
         Err(e) => (0, Some(e)),
     };
-    let run = SourceRun {
-        source: "push".into(),
+    SourceRun {
+        source: name.into(),
         kind: "push".into(),
         finished_at: now_ms(),
         error,
         item_unit: "pages".into(),
         rows_added: rows,
-        next_run,
         settings: Some(serde_json::json!({ "server": server }).to_string()),
         ..SourceRun::default()
-    };
-    if let Err(e) = store.writer().apply_blocking(WriteBatch {
-        ops: vec![Op::RecordRun(run)],
-        ..WriteBatch::default()
-    }) {
-        tracing::warn!("recording the push's health failed: {e}");
     }
 }

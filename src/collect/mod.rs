@@ -3,6 +3,7 @@
 
 pub mod directory;
 pub mod files;
+mod guard;
 pub mod health;
 pub mod http;
 pub mod ingest;
@@ -11,5 +12,6 @@ pub mod pollers;
 pub mod project;
 pub mod scheduler;
 mod sink;
+pub mod skim;
 pub mod sources;
 pub mod summary;

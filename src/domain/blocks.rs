@@ -74,7 +74,7 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
             b.entries += 1;
             b.usage += e.usage;
             if e.unpriced {
-                b.unpriced_tokens += e.usage.total();
+                b.unpriced_tokens = b.unpriced_tokens.saturating_add(e.usage.total());
             } else {
                 b.cost += e.cost;
             }

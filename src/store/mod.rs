@@ -5,6 +5,7 @@
 mod apply;
 pub mod batch;
 pub mod directory;
+pub mod doctor;
 pub mod error;
 pub mod maintenance;
 pub mod ops;

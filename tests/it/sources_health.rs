@@ -318,7 +318,7 @@ fn a_failed_push_is_recorded_in_sources() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc = json_of(&run_ok(&["--db", db, "sources", "--json"]));
-    let push = source(&doc, "push");
+    let push = source(&doc, &format!("push {server}"));
     assert_eq!(push["state"], "never");
     assert!(
         push["last_error"].as_str().unwrap().contains(&server),

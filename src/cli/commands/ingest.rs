@@ -147,13 +147,17 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
     )?;
     writeln!(
         out,
-        "requests: {} added, {} replaced by a fuller copy, {} duplicates ignored, {} removed by rewinds",
-        o.requests_added, o.requests_replaced, o.requests_duplicate, o.requests_removed
+        "requests: {} added, {} replaced by a fuller copy, {} duplicate copies ignored, {} removed by rewinds",
+        o.requests_added,
+        o.requests_replaced,
+        s.duplicates(),
+        o.requests_removed
     )?;
     writeln!(
         out,
         "events: {} added; sessions touched: {}",
-        o.events_added, o.sessions_touched
+        o.events_added,
+        s.sessions.len()
     )?;
     let by_reason = s.skipped_by_reason();
     if by_reason.is_empty() {
@@ -195,6 +199,21 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
             writeln!(out, "  {}:{}", a.path, a.line)?;
         }
     }
+    let limit = if verbose {
+        usize::MAX
+    } else {
+        EXAMPLES_PER_REASON
+    };
+    let by_kind = s.repaired_by_kind();
+    if !by_kind.is_empty() {
+        let parts: Vec<String> = by_kind.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        writeln!(out, "kept after repair: {}", parts.join(", "))?;
+        for what in by_kind.keys() {
+            for r in s.repaired.iter().filter(|r| r.what == *what).take(limit) {
+                writeln!(out, "  {r}")?;
+            }
+        }
+    }
     if !s.pending_tails.is_empty() {
         writeln!(
             out,
@@ -218,10 +237,12 @@ fn to_json(s: &IngestSummary) -> serde_json::Value {
         "files": { "found": s.files_seen, "read": s.files_read, "unchanged": s.files_unchanged },
         "requests": {
             "added": o.requests_added, "replaced": o.requests_replaced,
-            "duplicates": o.requests_duplicate, "removed": o.requests_removed
+            "duplicates": s.duplicates(), "removed": o.requests_removed
         },
         "events_added": o.events_added,
-        "sessions_touched": o.sessions_touched,
+        "sessions_touched": s.sessions.len(),
+        "repaired_by_kind": s.repaired_by_kind(),
+        "repaired": s.repaired,
         "skipped_by_reason": s.skipped_by_reason(),
         "skipped": s.problems,
         "assumed_by_kind": s.assumed_by_kind(),

@@ -2,6 +2,7 @@
 //! (metadata only) to a team server in JSON batches. Rows are keyed by dedupe key, so a
 //! re-sent batch counts once; the position pushed so far is kept as a cursor in the store.
 
+use super::push_retry::{self, PushFailure, Retry};
 use crate::cli::args::PushArgs;
 use crate::cli::context::Context;
 use crate::server::api::{PushAccepted, PushBatch};
@@ -20,37 +21,100 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async {
-        loop {
-            let result = push_once(&store, &db, &args.server, args.token.as_deref()).await;
-            let next = args.watch.then(|| {
-                chrono::Utc::now().timestamp_millis()
-                    + Duration::from(args.interval).as_millis() as i64
-            });
-            let outcome = match &result {
-                Ok(s) => Ok((s.requests + s.events) as i64),
-                Err(e) => Err(format!("{e:#}")),
-            };
-            let health_store = store.clone();
-            let server = args.server.clone();
-            tokio::task::spawn_blocking(move || {
-                crate::collect::health::record_push(&health_store, &server, outcome, next)
-            })
-            .await?;
-            let sent = result?;
-            eprintln!(
-                "agentdeck push: sent {} sessions, {} requests, {} events to {}",
-                sent.sessions, sent.requests, sent.events, args.server
-            );
-            if !args.watch {
-                return Ok(());
+    // Registered now, so a SIGTERM during a pass is not the default (fatal) action.
+    let term = {
+        let _in_runtime = runtime.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+    };
+    let mut stop = Box::pin(shutdown(term));
+    let mut failures = 0u32;
+    loop {
+        // New transcript lines first (on this thread: the pass blocks on the store's
+        // writer), so each push carries what the agents wrote since the last one.
+        let outcome = match super::ingest::refresh(ctx, &store, &args.dirs, false) {
+            Ok(_) => runtime.block_on(push_once(&store, &db, &args.server, args.token.as_deref())),
+            Err(e) => Err(e.context("reading the agents' files before pushing")),
+        };
+        runtime.block_on(record_health(&store, &args.server, &outcome));
+        let pause = match outcome {
+            Ok(sent) => {
+                failures = 0;
+                eprintln!(
+                    "agentdeck push: sent {} sessions, {} requests, {} events to {}",
+                    sent.sessions, sent.requests, sent.events, args.server
+                );
+                if !args.watch {
+                    return Ok(());
+                }
+                Duration::from(args.interval)
             }
+            Err(e) if !args.watch => return Err(e),
+            Err(e) => {
+                let retry = e
+                    .downcast_ref::<PushFailure>()
+                    .map_or(Retry::NextInterval, |f| f.retry);
+                let pause = match retry {
+                    Retry::Backoff => {
+                        failures = failures.saturating_add(1);
+                        push_retry::backoff(failures)
+                    }
+                    Retry::After(wait) => wait,
+                    Retry::NextInterval => Duration::from(args.interval),
+                };
+                eprintln!(
+                    "agentdeck push: {}; trying again in {}",
+                    crate::cli::one_cause_each(&e),
+                    humantime::format_duration(Duration::from_secs(pause.as_secs().max(1)))
+                );
+                pause
+            }
+        };
+        let stopped = runtime.block_on(async {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from(args.interval)) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = tokio::time::sleep(pause) => false,
+                _ = &mut stop => true,
             }
+        });
+        if stopped {
+            return Ok(());
         }
-    })
+    }
+}
+
+/// Ctrl-C or SIGTERM (`systemctl stop`): finish quietly.
+async fn shutdown(term: Option<tokio::signal::unix::Signal>) {
+    let term = async {
+        match term {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// The push's state in `source_health`, so `agentdeck sources` shows it (`push <server>`),
+/// with the server as the setting in effect (the token never).
+async fn record_health(store: &Store, server: &str, outcome: &anyhow::Result<PushAccepted>) {
+    let run = crate::collect::health::push_run(
+        &format!("{SOURCE} {server}"),
+        server,
+        match outcome {
+            Ok(sent) => Ok((sent.requests + sent.events) as i64),
+            Err(e) => Err(crate::cli::one_cause_each(e)),
+        },
+    );
+    let batch = WriteBatch {
+        ops: vec![crate::store::ops::Op::RecordRun(run)],
+        ..WriteBatch::default()
+    };
+    if let Err(e) = store.writer().apply(batch).await {
+        tracing::warn!("recording the push's health failed: {e}");
+    }
 }
 
 /// Pushes every row after the stored cursor for `server`; returns what was sent.
@@ -89,17 +153,27 @@ pub async fn push_once(
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("sending to {url}"))?;
+        let response = request.send().await.map_err(|e| PushFailure {
+            // Connection refused, reset, timed out: the server may be restarting.
+            retry: Retry::Backoff,
+            message: format!("sending to {url}: {}", without_url(e)),
+        })?;
         let status = response.status();
         if !status.is_success() {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let text = response.text().await.unwrap_or_default();
-            anyhow::bail!(
-                "{url} answered {status}: {}",
-                text.chars().take(300).collect::<String>()
-            );
+            return Err(PushFailure {
+                retry: push_retry::for_status(status.as_u16(), retry_after.as_deref()),
+                message: format!(
+                    "{url} answered {status}: {}",
+                    text.chars().take(300).collect::<String>()
+                ),
+            }
+            .into());
         }
         total.sessions += batch.sessions.len();
         total.requests += batch.requests.len();
@@ -119,4 +193,20 @@ pub async fn push_once(
             })
             .await?;
     }
+}
+
+/// A reqwest error's cause without the URL (the message already names it once).
+fn without_url(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

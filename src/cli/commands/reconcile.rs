@@ -5,6 +5,7 @@
 use crate::cli::args::ReportArgs;
 use crate::cli::context::Context;
 use crate::domain::reconcile::{Reconciled, reconcile};
+use crate::store::queries::reconcile::VENDORS;
 use anyhow::Context as _;
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::json;
@@ -21,11 +22,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
             .or_else(|_| NaiveDate::parse_from_str(s, "%Y%m%d"))
             .map_err(|_| anyhow::anyhow!("{flag} {s:?}: expected YYYY-MM-DD"))
     };
-    let last = match &args.until {
+    let last = match &args.period.until {
         Some(u) => day(u, "--until")?,
         None => today,
     };
-    let first = match &args.since {
+    let first = match &args.period.since {
         Some(s) => day(s, "--since")?,
         None => last - Duration::days(DEFAULT_DAYS - 1),
     };
@@ -34,13 +35,20 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         .reconcile_facts(&first.to_string(), &last.to_string())
         .context("reading vendor and local spend")?
         .iter()
-        .filter(|f| args.agent.as_deref().is_none_or(|a| f.vendor == a))
+        .filter(|f| {
+            // `--agent` picks the vendor whose bill is compared with that agent's spend.
+            args.filters.agent.as_deref().is_none_or(|a| {
+                VENDORS
+                    .iter()
+                    .any(|(vendor, _, agent)| *vendor == f.vendor && *agent == a)
+            })
+        })
         .map(reconcile)
         .collect();
     let seats = reader.idle_seats(&first.to_string())?;
     let usd = |m: Option<i64>| m.map(|v| v as f64 / 1e6);
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if args.output.json {
         let doc = json!({
             "since": first.to_string(), "until": last.to_string(),
             "reconcile": rows.iter().map(|r| json!({
@@ -61,7 +69,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         m.map(|v| format!("{:.2}", v as f64 / 1e6))
             .unwrap_or_default()
     };
-    if args.csv {
+    if args.output.csv {
         writeln!(
             out,
             "day,vendor,billed_usd,vendor_estimated_usd,local_computed_usd,gap_usd,gaps"

@@ -186,8 +186,11 @@ impl Walker {
                 }
             };
             let path = entry.path();
+            // A name that is not UTF-8 is classified by its readable part and read all the
+            // same (the path itself stays exact; only the cursor key and messages are lossy).
             let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
+            let name = name.to_string_lossy();
+            let name = name.as_ref();
             let format = classify(name);
             // `fs::metadata` follows symlinks, so a linked file or folder counts as what it points to.
             let meta = match fs::metadata(&path) {

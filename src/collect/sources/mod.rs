@@ -7,6 +7,8 @@ pub mod codex;
 pub mod copilot_cli;
 mod discover;
 mod fields;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod gemini;
 pub(crate) mod json;
 mod rows;

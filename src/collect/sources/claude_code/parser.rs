@@ -8,6 +8,7 @@ use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
 use crate::collect::sources::fields::{Ts, require_ts};
 use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
+use crate::domain::bounds::OutOfBounds;
 use crate::domain::{
     Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
     SessionRecord, TokenUsage, UnixMillis,
@@ -176,8 +177,10 @@ impl ClaudeParser {
                 }),
             );
         } else if let Some(u) = usage {
-            out.requests
-                .push(self.request(line, msg, u, &ctx, ts, loc, env));
+            match self.request(line, msg, u, &ctx, ts, loc, env) {
+                Ok(request) => out.requests.push(request),
+                Err(why) => out.refuse(loc, why),
+            }
         }
         for (i, tool) in tools.iter().enumerate() {
             let key = match tool.id.get() {
@@ -202,25 +205,33 @@ impl ClaudeParser {
         ts: i64,
         loc: LineLoc,
         env: &ParseEnv<'_>,
-    ) -> RequestRecord {
+    ) -> Result<RequestRecord, OutOfBounds> {
         let (write_5m, write_1h) = match &u.cache_creation.0 {
             Some(cc) => (
-                cc.ephemeral_5m_input_tokens.0,
-                cc.ephemeral_1h_input_tokens.0,
+                cc.ephemeral_5m_input_tokens
+                    .checked("message.usage.cache_creation.ephemeral_5m_input_tokens")?,
+                cc.ephemeral_1h_input_tokens
+                    .checked("message.usage.cache_creation.ephemeral_1h_input_tokens")?,
             ),
-            None => (u.cache_creation_input_tokens.0, 0),
+            None => (
+                u.cache_creation_input_tokens
+                    .checked("message.usage.cache_creation_input_tokens")?,
+                0,
+            ),
         };
         let usage = TokenUsage {
-            input: u.input_tokens.0,
-            output: u.output_tokens.0,
+            input: u.input_tokens.checked("message.usage.input_tokens")?,
+            output: u.output_tokens.checked("message.usage.output_tokens")?,
             cache_write_5m: write_5m,
             cache_write_1h: write_1h,
-            cache_read: u.cache_read_input_tokens.0,
+            cache_read: u
+                .cache_read_input_tokens
+                .checked("message.usage.cache_read_input_tokens")?,
             reasoning: 0,
         };
         let model = msg.model.get();
         let fast = u.speed.get() == Some("fast");
-        let cost = match line.cost_usd.0.filter(|c| c.is_finite() && *c >= 0.0) {
+        let cost = match line.cost_usd.checked("costUSD").transpose()? {
             Some(usd) => Cost::reported(Money::from_usd(usd)),
             None => env.prices.cost(model, &usage, fast),
         };
@@ -231,7 +242,7 @@ impl ClaudeParser {
             (None, _, Some(uuid)) => format!("cc:uuid:{uuid}"),
             (None, _, None) => format!("cc:{}:{ts}:{}", ctx.session, loc.offset),
         };
-        RequestRecord {
+        Ok(RequestRecord {
             dedupe_key,
             policy: DedupePolicy::LargestCopy,
             agent: Agent::ClaudeCode,
@@ -246,7 +257,7 @@ impl ClaudeParser {
             message_id: message_id.map(str::to_owned),
             fast,
             ord: ord(loc),
-        }
+        })
     }
 
     fn user(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
