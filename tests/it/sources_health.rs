@@ -28,8 +28,11 @@ fn ingest_records_health_and_skipped_lines_stay_listed_until_the_file_changes() 
     let mut f = std::fs::File::create(&path).unwrap();
     writeln!(f, "{}", good("m1", "r1", "2026-01-09T10:00:00.000Z")).unwrap(); // 1
     writeln!(f, "{{\"type\":\"assistant\", broken").unwrap(); // 2
-    f.write_all(b"{\"type\":\"user\",\"x\":\"\xff\xfe\"}\n")
-        .unwrap(); // 3
+    // 3: a negative token count, refused with the field named
+    let mut negative: serde_json::Value =
+        serde_json::from_str(&good("m3", "r3", "2026-01-09T10:02:00.000Z")).unwrap();
+    negative["message"]["usage"]["input_tokens"] = serde_json::json!(-5);
+    writeln!(f, "{negative}").unwrap();
     writeln!(f, "{}", good("m2", "r2", "2026-01-09T10:01:00.000Z")).unwrap(); // 4
     drop(f);
     let copilot = tmp.path().join("copilot");
@@ -61,7 +64,7 @@ fn ingest_records_health_and_skipped_lines_stay_listed_until_the_file_changes() 
     assert_eq!(claude["last_run_rows_added"], 2);
     assert_eq!(claude["skipped_total"], 2);
     assert_eq!(claude["skipped_by_reason"]["malformed_json"], 1);
-    assert_eq!(claude["skipped_by_reason"]["invalid_utf8"], 1);
+    assert_eq!(claude["skipped_by_reason"]["negative_value"], 1);
     let first: Vec<(String, u64)> = claude["skipped_first"]
         .as_array()
         .unwrap()
@@ -94,7 +97,10 @@ fn ingest_records_health_and_skipped_lines_stay_listed_until_the_file_changes() 
         "{text}"
     );
     let table = String::from_utf8(run_ok(&["--db", db, "sources"]).stdout).unwrap();
-    assert!(table.contains(&format!("{p}:3: invalid UTF-8")), "{table}");
+    assert!(
+        table.contains(&format!("{p}:3: `message.usage.input_tokens` is negative")),
+        "{table}"
+    );
 
     // Rewritten without the bad lines: read again from the start, nothing on record.
     std::fs::write(
