@@ -1,6 +1,6 @@
 //! agentdeck: a terminal operations console for teams that use AI coding agents.
 //!
-//! The module tree is the architecture; dependencies point inward (style.md):
+//! The module tree is the architecture; dependencies point inward (docs/architecture.md):
 //!
 //! - [`domain`]: pure types and rules (money, usage, records, dedupe). No IO.
 //! - [`pricing`]: the price table and the cost of a usage. Depends on domain.
@@ -11,7 +11,7 @@
 //! - [`demo`]: the demo organisation and its live simulator; writes through the store.
 //! - [`tui`]: the console: keymap, update, views, themes. Depends on domain and store.
 //! - [`server`]: `agentdeck serve`: OTLP/HTTP receiver, push/sync API, tokens and roles.
-//!   Depends on domain, pricing and store.
+//!   Depends on domain, pricing and store. Only with the `server` feature (on by default).
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
 pub mod cli;
@@ -19,6 +19,7 @@ pub mod collect;
 pub mod demo;
 pub mod domain;
 pub mod pricing;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod store;
 pub mod tui;

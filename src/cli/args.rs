@@ -139,10 +139,13 @@ pub enum Command {
     #[command(after_help = "Example:\n  agentdeck man > ~/.local/share/man/man1/agentdeck.1")]
     Man,
     /// Team server: OTLP/HTTP receiver, push and sync API, /metrics, /healthz
+    #[cfg(feature = "server")]
     Serve(ServeArgs),
     /// Send this machine's collected rows (metadata only) to a team server
+    #[cfg(all(feature = "sync", feature = "server"))]
     Push(PushArgs),
     /// One pass of pulling rows from the team server ([server] in config) into the local store
+    #[cfg(feature = "sync")]
     Sync(SyncArgs),
 }
 
@@ -168,6 +171,7 @@ pub enum ConfigCommand {
     },
 }
 
+#[cfg(feature = "sync")]
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The team server, URL or HOST:PORT (default: [server] url in the config file)
@@ -178,6 +182,7 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (IP:PORT or HOST:PORT, e.g. localhost:4318); anything but
@@ -197,6 +202,7 @@ pub struct ServeArgs {
     pub action: Option<ServeCommand>,
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
     /// Bearer tokens for the server (stored hashed; shown once at creation)
@@ -206,6 +212,7 @@ pub enum ServeCommand {
     },
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
     /// Create a token and print it once
@@ -236,6 +243,7 @@ pub enum TokensCommand {
     },
 }
 
+#[cfg(all(feature = "sync", feature = "server"))]
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  agentdeck push --server https://agentdeck.internal:4318\n  AGENTDECK_TOKEN=adk_… agentdeck push --server host:4318 --watch --interval 1m"

@@ -2,15 +2,16 @@
 //! the local identity and time zone, and the team server to sync from.
 
 use super::args::{GlobalArgs, SourceDirs};
-use super::config::{Config, refuse_if_world_readable};
+use super::config::Config;
 use super::paths::Paths;
 use crate::collect::sources::Roots;
+#[cfg(feature = "sync")]
 use crate::collect::sources::team_server::TeamServer;
 use crate::pricing::{ModelPrice, PriceTable};
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono_tz::Tz;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub struct Context {
     pub paths: Paths,
@@ -160,6 +161,7 @@ impl Context {
     /// The team server from `[server] url` (or `url_override`), with its token from
     /// `AGENTDECK_TOKEN`, else `token_file`, else `token`. None when no server is configured
     /// or `--offline` is set (unless a URL is given explicitly).
+    #[cfg(feature = "sync")]
     pub fn team_server(&self, url_override: Option<&str>) -> anyhow::Result<Option<TeamServer>> {
         let section = &self.config.server;
         let url = match url_override {
@@ -184,12 +186,13 @@ impl Context {
         Ok(Some(TeamServer::new(url, token)?))
     }
 
-    fn read_token_file(&self, file: &Path) -> anyhow::Result<String> {
+    #[cfg(feature = "sync")]
+    fn read_token_file(&self, file: &std::path::Path) -> anyhow::Result<String> {
         let path = match self.config_path.parent() {
             Some(dir) if file.is_relative() => dir.join(file),
             _ => file.to_path_buf(),
         };
-        refuse_if_world_readable(&path, "the team server token file")?;
+        super::config::refuse_if_world_readable(&path, "the team server token file")?;
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading the token file {}", path.display()))?;
         let token = text.trim();

@@ -3,8 +3,6 @@
 //! uses) applied on every start, and `[directory] github_org` polled with the APIs.
 
 use super::context::Context;
-use crate::collect::directory::GithubTeams;
-use crate::collect::http::Secret;
 use crate::store::directory::parse_members_csv;
 use crate::store::ops::Op;
 use crate::store::source_health::{RunProblems, SourceRun};
@@ -83,7 +81,12 @@ pub fn apply_csv(ctx: &Context, store: &Store) {
 }
 
 /// The GitHub organisation whose teams make the directory, when configured.
-pub fn github_teams(ctx: &Context) -> anyhow::Result<Option<GithubTeams>> {
+#[cfg(feature = "sync")]
+pub fn github_teams(
+    ctx: &Context,
+) -> anyhow::Result<Option<crate::collect::directory::GithubTeams>> {
+    use crate::collect::directory::GithubTeams;
+    use crate::collect::http::Secret;
     let d = &ctx.config.directory;
     let Some(org) = d.github_org.clone() else {
         return Ok(None);

@@ -11,6 +11,7 @@ pub mod context;
 pub mod directory;
 pub mod logging;
 pub mod paths;
+#[cfg(feature = "sync")]
 pub mod source_specs;
 pub mod values;
 
@@ -62,14 +63,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             commands::alerts::run(&ctx, action.as_ref(), *json)
         }
         Some(Command::Sources { action: None, json }) => commands::sources::run(&ctx, *json),
+        #[cfg(feature = "sync")]
         Some(Command::Sources {
             action: Some(args::SourcesCommand::Poll { name, json }),
             ..
         }) => commands::sources_poll::run(&ctx, name.as_deref(), *json),
+        #[cfg(not(feature = "sync"))]
+        Some(Command::Sources {
+            action: Some(args::SourcesCommand::Poll { .. }),
+            ..
+        }) => anyhow::bail!("this agentdeck was built without the `sync` feature: no API polling"),
         Some(Command::Config { .. }) => Ok(()),
         Some(Command::Doctor(args)) => commands::doctor::run(&ctx, args),
+        #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
+        #[cfg(all(feature = "sync", feature = "server"))]
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
+        #[cfg(feature = "sync")]
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         Some(Command::Completions { .. } | Command::Man) => Ok(()),
         None => commands::console::run(&ctx),

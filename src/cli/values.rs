@@ -80,6 +80,7 @@ pub fn listen_addr(s: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| "resolves to no address".to_string())
 }
 
+#[cfg(feature = "sync")]
 /// A team server's base URL: `https://host:port`, `http://…`, or `host:port` (taken as
 /// `http://host:port`, as for a server on a private network or loopback).
 pub fn server_url(s: &str) -> Result<String, String> {
@@ -107,13 +108,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_and_urls_take_the_usual_short_forms() {
+    fn listen_addresses_take_the_usual_short_forms() {
         assert_eq!(
             listen_addr("localhost:4318").unwrap().to_string(),
             "127.0.0.1:4318"
         );
         assert_eq!(listen_addr("[::1]:9").unwrap().to_string(), "[::1]:9");
         assert!(listen_addr("localhost").is_err());
+    }
+
+    #[cfg(feature = "sync")]
+    #[test]
+    fn server_urls_take_the_usual_short_forms() {
         assert_eq!(server_url("host:4318").unwrap(), "http://host:4318");
         assert_eq!(server_url("https://a.b/").unwrap(), "https://a.b");
         assert!(server_url("ftp://a.b").is_err());

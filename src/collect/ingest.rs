@@ -44,9 +44,36 @@ pub fn ingest(
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
-    let mut summary = IngestSummary::default();
     let (found, problems) = sources::discover(roots);
+    // Source health is recorded for whole passes over the roots (not the live tail's
+    // passes over changed files, which would report partial file counts).
     let mut health = super::health::FilesPass::begin(store, roots, &found);
+    let summary = pass(store, found, problems, env, progress, Some(&mut health))?;
+    health.finish(store, &summary);
+    Ok(summary)
+}
+
+/// Runs one pass over files already found (by `discover`, or by the live watcher, which
+/// passes only the files that changed). Unchanged files still cost only their cursor check.
+pub fn ingest_found(
+    store: &Store,
+    found: Vec<DiscoveredFile>,
+    problems: Vec<sources::DiscoveryProblem>,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+) -> crate::store::Result<IngestSummary> {
+    pass(store, found, problems, env, progress, None)
+}
+
+fn pass(
+    store: &Store,
+    found: Vec<DiscoveredFile>,
+    problems: Vec<sources::DiscoveryProblem>,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+    health: Option<&mut super::health::FilesPass>,
+) -> crate::store::Result<IngestSummary> {
+    let mut summary = IngestSummary::default();
     for p in problems {
         let reason = if p.message.starts_with("expected") {
             SkipReason::NotAFile
@@ -89,7 +116,9 @@ pub fn ingest(
             _ => work.push((file, id, plan)),
         }
     }
-    health.to_read(work.iter().map(|(f, _, _)| f.format));
+    if let Some(h) = health {
+        h.to_read(work.iter().map(|(f, _, _)| f.format));
+    }
     let total: u64 = work
         .iter()
         .map(|(_, id, plan)| match plan {
@@ -132,7 +161,6 @@ pub fn ingest(
     let mut summary = shared.into_inner().unwrap_or_default();
     summary.outcome += last?;
     summary.sort();
-    health.finish(store, &summary);
     Ok(summary)
 }
 

@@ -1,4 +1,4 @@
-//! Which copy of a request wins when the same request is seen twice (sources.md §1.8).
+//! Which copy of a request wins when the same request is seen twice (docs/accounting.md#dedupe).
 
 use super::records::{DedupePolicy, RequestRecord};
 

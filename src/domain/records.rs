@@ -62,7 +62,7 @@ impl SessionRecord {
     }
 }
 
-/// How the store resolves two rows with the same dedupe key (design.md §4, sources.md §1.8).
+/// How the store resolves two rows with the same dedupe key (docs/accounting.md#dedupe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DedupePolicy {
     /// Claude Code: keep the copy with the larger token total; a non-sidechain copy of a

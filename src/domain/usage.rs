@@ -1,4 +1,4 @@
-//! Token counts with one meaning for every agent (design.md §2): `input` is uncached input,
+//! Token counts with one meaning for every agent (README.md#reports): `input` is uncached input,
 //! `cache_read` the cached input, `cache_write_5m`/`cache_write_1h` cache writes, `output`
 //! includes reasoning (`reasoning` is the informational subset). Nothing is counted twice.
 //! Arithmetic saturates: counts are bounded at the edge (10^12 per field, see `bounds.rs`),

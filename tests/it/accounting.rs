@@ -1,4 +1,4 @@
-//! Accounting rules end to end (design.md §4): files on disk → `agentdeck ingest` → store
+//! Accounting rules end to end (docs/accounting.md): files on disk → `agentdeck ingest` → store
 //! → `report --json`. Parser-level rules are tested next to the parsers; these prove the
 //! store resolves copies across lines, files and separate ingest passes.
 

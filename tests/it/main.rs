@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_support;
 mod tui_support;
 
 mod accounting;
 mod architecture;
+mod collect_live;
 mod demo_build;
 mod demo_cli;
 mod demo_live;
@@ -23,25 +25,43 @@ mod ingest_store;
 mod peer_fixtures;
 mod pricing_cli;
 mod rollup_tiers;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_auth;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_cli;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_crash;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_dedupe;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_hostile;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_mapping;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_otlp;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_postgres;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_push;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_sync;
+#[cfg(all(feature = "server", feature = "sync"))]
 mod server_tls;
+#[cfg(feature = "sync")]
 mod sources_anthropic;
 mod sources_console;
+#[cfg(feature = "sync")]
 mod sources_copilot;
+#[cfg(feature = "sync")]
 mod sources_cursor;
 mod sources_health;
+#[cfg(feature = "sync")]
 mod sources_openai;
+#[cfg(feature = "sync")]
 mod sources_reconcile;
+#[cfg(feature = "sync")]
 mod sources_support;
+mod store_size;
 mod store_writer;
 mod tui_app;
 mod tui_snapshots;

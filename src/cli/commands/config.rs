@@ -31,6 +31,7 @@ pub fn run(global: &GlobalArgs, action: &ConfigCommand) -> anyhow::Result<()> {
     };
     let mut problems = Vec::new();
     let mut notes = Vec::new();
+    #[cfg(feature = "sync")]
     for spec in crate::cli::source_specs::api_specs(&ctx) {
         match &spec.problem {
             Some(p) => problems.push(format!("[sources.{}]: {p}", spec.kind.source())),

@@ -82,7 +82,22 @@ pub fn refresh(
         prices: &prices,
         projects: &resolver,
     };
-    refresh_with(store, &ctx.roots(dirs), &env, show_progress)
+    let summary = refresh_with(store, &ctx.roots(dirs), &env, show_progress)?;
+    if summary.files_read > 0 {
+        checkpoint(store);
+    }
+    Ok(summary)
+}
+
+/// Ends a pass that wrote: the WAL goes back into the database file and is cut to zero
+/// bytes, so what stays on disk after `ingest` exits is the database alone. A reader that
+/// holds the WAL open only delays this to a later checkpoint; it is never an error.
+fn checkpoint(store: &Store) {
+    match store.writer().checkpoint_blocking() {
+        Ok(c) if !c.complete => tracing::info!("WAL checkpoint postponed: a reader is active"),
+        Ok(c) => tracing::debug!(frames = c.frames_copied, "WAL checkpointed and truncated"),
+        Err(e) => tracing::warn!("WAL checkpoint failed: {e}"),
+    }
 }
 
 /// One incremental pass with prebuilt inputs, for callers that refresh repeatedly (the

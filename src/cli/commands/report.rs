@@ -80,6 +80,7 @@ fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> any
             summary.problems.len()
         );
     }
+    #[cfg(feature = "sync")]
     if let Some(server) = ctx.team_server(None)?
         && let Err(e) = server.sync_blocking(store)
     {

@@ -13,6 +13,7 @@ use std::io::Write;
 
 pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
+    #[cfg(feature = "sync")]
     crate::cli::source_specs::declare_configured(ctx, &store);
     let sources = store
         .reader()?

@@ -1,4 +1,4 @@
-//! Finding agent files under the configured roots (sources.md §1.1, §4.1, §5): a small
+//! Finding agent files under the configured roots (docs/formats.md): a small
 //! directory walker that reports problems instead of failing, follows symlinked folders
 //! at most once each (so loops end), and returns files sorted and de-duplicated.
 

@@ -12,6 +12,7 @@ mod fuzz_tests;
 pub mod gemini;
 pub(crate) mod json;
 mod rows;
+#[cfg(feature = "sync")]
 pub mod team_server;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -1,6 +1,6 @@
-//! OTLP log records → store rows. Claude Code, Codex and Gemini CLI events (sources.md
-//! §2.4–2.6) become requests (token usage, cost) and metadata-only timeline events; other
-//! events are accepted and ignored; records we cannot key are rejected (partial success).
+//! OTLP log records → store rows. Claude Code, Codex and Gemini CLI events (docs/formats.md)
+//! become requests (token usage, cost) and metadata-only timeline events; other events are
+//! accepted and ignored; records we cannot key are rejected (partial success).
 
 use super::Mapped;
 use super::attrs::{Attrs, drop_content};
@@ -244,7 +244,7 @@ fn codex_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> bool {
         reasoning: count(cx, "reasoning_token_count"),
         ..TokenUsage::default()
     };
-    // Codex emits each event twice (sources.md §2.5): both copies share this key.
+    // Codex emits each event twice (docs/formats.md, Codex CLI telemetry): both copies share this key.
     let when = cx
         .attrs
         .str("event.timestamp")

@@ -1,5 +1,5 @@
 //! Claude Code transcript lines → requests, metadata-only events and sessions
-//! (sources.md §1.2–1.10). One parser per file; the little it remembers between lines
+//! (docs/formats.md#claude-code-transcripts, docs/accounting.md#claude-code). One parser per file; the little it remembers between lines
 //! (session, cwd, branch, title, last timestamp) rides in the file's cursor as JSON.
 
 use super::line::{Line, Message, Usage};

@@ -1,5 +1,5 @@
 //! Codex rollout lines → requests (one per `token_count` with usage), metadata-only events
-//! and sessions (sources.md §4.2–4.4). Per-file state (session, model, previous cumulative
+//! and sessions (docs/formats.md#codex-cli-rollouts, docs/accounting.md#codex). Per-file state (session, model, previous cumulative
 //! totals, project, sub-agent replay phase) rides in the cursor as JSON.
 
 use super::line::{Info, LAST_USAGE, Line, Payload, TOTAL_USAGE, Totals};
@@ -26,7 +26,7 @@ const FALLBACK_NOTE: &str = "Codex request with no model named in its rollout: p
 const COMPACTION_WINDOW_MS: i64 = 5_000;
 
 /// Sub-agent files can open with `token_count` events replayed from the parent, all in
-/// the same second (sources.md §4.4 item 6). The first event is held back until the next
+/// the same second (docs/formats.md#codex-cli-rollouts). The first event is held back until the next
 /// line shows whether a second one shares its second.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 enum Replay {
