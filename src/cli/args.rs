@@ -110,11 +110,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Every source: kind, last success, last error, lag, rows
+    /// Every source: state, last run and success, what it read and added, skipped lines,
+    /// last error, next run, settings in effect (secrets only as set or missing)
     Sources {
+        #[command(subcommand)]
+        action: Option<SourcesCommand>,
         /// JSON document on stdout
         #[arg(long)]
         json: bool,
+    },
+    /// The config file: check it without running anything
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
     },
     /// Check the store's integrity and bounds; --rebuild repairs a damaged one
     Doctor(DoctorArgs),
@@ -194,6 +202,28 @@ pub enum EventCommand {
         /// When it was resolved (RFC 3339)
         #[arg(long, value_name = "TIME")]
         resolved_at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Poll the configured vendor APIs (and the GitHub directory) once now, and record it
+    Poll {
+        /// Only this source (anthropic_admin, cursor, copilot, openai_admin, directory)
+        name: Option<String>,
+        /// JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a config file (default: the one in use): syntax, unknown keys with the
+    /// nearest valid one, keys and files it names. Runs nothing.
+    Check {
+        /// The file to check (default: --config, else the standard location)
+        file: Option<PathBuf>,
     },
 }
 
@@ -380,11 +410,17 @@ pub struct SourceDirs {
     /// Gemini CLI home (~/.gemini) or its tmp/ folder (repeatable; must exist)
     #[arg(long = "gemini-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub gemini: Vec<PathBuf>,
+    /// GitHub Copilot CLI home (~/.copilot) or its session-state/ folder (repeatable)
+    #[arg(long = "copilot-dir", value_name = "DIR")]
+    pub copilot: Vec<PathBuf>,
 }
 
 impl SourceDirs {
     pub fn is_empty(&self) -> bool {
-        self.claude.is_empty() && self.codex.is_empty() && self.gemini.is_empty()
+        self.claude.is_empty()
+            && self.codex.is_empty()
+            && self.gemini.is_empty()
+            && self.copilot.is_empty()
     }
 }
 
@@ -429,6 +465,8 @@ pub enum ReportKind {
     Quality,
     /// Commits, pull requests, sessions and cost per ticket key
     Ticket,
+    /// Billed spend per day and vendor against spend computed from local data, with gaps
+    Reconcile,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,7 @@ impl Context {
                 .apply_blocking(batch)
                 .context("recording the config's teams")?;
         }
+        super::directory::apply_csv(self, &store);
         Ok(store)
     }
 
@@ -207,6 +208,7 @@ impl Context {
                 claude: dirs.claude.clone(),
                 codex: dirs.codex.clone(),
                 gemini: dirs.gemini.clone(),
+                copilot: dirs.copilot.clone(),
             };
         }
         let s = &self.config.sources;
@@ -214,6 +216,7 @@ impl Context {
         roots.claude.extend(s.claude_dirs.iter().cloned());
         roots.codex.extend(s.codex_dirs.iter().cloned());
         roots.gemini.extend(s.gemini_dirs.iter().cloned());
+        roots.copilot.extend(s.copilot_dirs.iter().cloned());
         roots
     }
 }

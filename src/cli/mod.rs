@@ -5,10 +5,14 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod config_check;
 pub mod config_outcomes;
+pub mod config_sources;
 pub mod context;
+pub mod directory;
 pub mod logging;
 pub mod paths;
+pub mod source_specs;
 pub mod values;
 
 use args::{Cli, Command};
@@ -53,6 +57,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
+        // `config check` must work on a config that does not load.
+        Some(Command::Config { action }) => return commands::config::run(&cli.global, action),
         _ => {}
     }
     let ctx = Context::new(cli.global)?;
@@ -64,7 +70,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Alerts { action, json }) => {
             commands::alerts::run(&ctx, action.as_ref(), *json)
         }
-        Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Sources { action: None, json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Sources {
+            action: Some(args::SourcesCommand::Poll { name, json }),
+            ..
+        }) => commands::sources_poll::run(&ctx, name.as_deref(), *json),
+        Some(Command::Config { .. }) => Ok(()),
         Some(Command::Doctor(args)) => commands::doctor::run(&ctx, args),
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),

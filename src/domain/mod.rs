@@ -14,6 +14,7 @@ pub mod forecast;
 pub mod money;
 pub mod outcome_event;
 pub mod period;
+pub mod reconcile;
 pub mod records;
 pub mod usage;
 

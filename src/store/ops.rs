@@ -224,6 +224,29 @@ pub enum Op {
         display_name: Option<String>,
         team: String,
     },
+    /// One run of a source (see `source_health.rs`).
+    RecordRun(super::source_health::SourceRun),
+    /// A configured source, before or between runs: its kind and settings (no secrets).
+    DeclareSource {
+        source: String,
+        kind: String,
+        settings: String,
+    },
+    /// Lines a file collector skipped in one file; `restart` forgets earlier ones first.
+    SkippedLines {
+        source: String,
+        path: String,
+        restart: bool,
+        lines: Vec<super::source_health::SkippedLine>,
+        at: UnixMillis,
+    },
+    /// A developer from the directory (config, CSV, GitHub teams, a vendor's member list):
+    /// sets team, role and start date where given, keeps what is not.
+    UpsertMember(super::directory::MemberRow),
+    /// A vendor's per-day usage, billed or estimated money, or activity (see `vendor.rs`).
+    UpsertVendorUsage(super::vendor::VendorUsageRow),
+    /// A paid seat as the vendor lists it.
+    UpsertSeat(super::vendor::SeatRow),
 }
 
 /// Why an alert operation was refused. Travels inside the store error; see [`op_rejection`].
@@ -262,7 +285,24 @@ pub(super) fn apply_ops(
 }
 
 fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
+    use super::source_health as health;
     match op {
+        Op::RecordRun(run) => health::record_run(tx, run).map(|()| "sources"),
+        Op::DeclareSource {
+            source,
+            kind,
+            settings,
+        } => health::declare(tx, source, kind, settings).map(|()| "sources"),
+        Op::SkippedLines {
+            source,
+            path,
+            restart,
+            lines,
+            at,
+        } => health::skipped_lines(tx, source, path, *restart, lines, *at).map(|()| "sources"),
+        Op::UpsertMember(m) => super::directory::upsert_member(tx, m).map(|()| "developers"),
+        Op::UpsertVendorUsage(r) => super::vendor::upsert_usage(tx, r).map(|()| "daily_usage"),
+        Op::UpsertSeat(r) => super::vendor::upsert_seat(tx, r).map(|()| "daily_usage"),
         Op::LearnDeveloper {
             id,
             display_name,

@@ -20,6 +20,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_cursor_fingerprint.sql")),
     (6, include_str!("migrations/0006_outcomes.sql")),
     (7, include_str!("migrations/0007_pricing_state.sql")),
+    (8, include_str!("migrations/0008_source_runs.sql")),
+    (9, include_str!("migrations/0009_vendor_usage.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -161,7 +161,7 @@ fn sources_table_and_json() {
     );
     let table = text(&agentdeck(dir.path(), &["sources"]).stdout);
     assert!(
-        table.contains("LAST ERROR") && table.contains("copilot_api"),
+        table.contains("LAST ERROR") && table.contains("copilot "),
         "{table}"
     );
 }

@@ -36,6 +36,7 @@ mod pricing_cli;
 mod pricing_gemini;
 mod pricing_gemini_tree;
 mod pricing_reprice;
+#[cfg(feature = "server")]
 mod pricing_tiers;
 mod rollup_tiers;
 #[cfg(feature = "server")]
@@ -60,6 +61,14 @@ mod server_push;
 mod server_sync;
 #[cfg(feature = "server")]
 mod server_tls;
+mod sources_anthropic;
+mod sources_console;
+mod sources_copilot;
+mod sources_cursor;
+mod sources_health;
+mod sources_openai;
+mod sources_reconcile;
+mod sources_support;
 mod store_size;
 mod store_writer;
 mod tui_app;

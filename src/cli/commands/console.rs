@@ -141,7 +141,13 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             });
             let engine = alerting
                 .map(|(engine, hooks)| crate::alerting::task::spawn(engine, store.clone(), hooks));
+            // Vendor APIs and the GitHub directory, each on its own schedule.
+            let (stop_pollers, stopped) = tokio::sync::watch::channel(false);
+            if !ctx.global.demo && !ctx.global.offline {
+                crate::cli::source_specs::spawn_pollers(ctx, &store, stopped);
+            }
             let result = app::run(config).await;
+            let _ = stop_pollers.send(true);
             if let Some(task) = engine {
                 task.abort();
             }

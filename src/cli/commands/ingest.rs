@@ -36,11 +36,35 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
         );
     }
     let mut out = std::io::stdout().lock();
+    let limit = if args.verbose || args.json {
+        usize::MAX
+    } else {
+        EXAMPLES_PER_REASON
+    };
+    let (earlier, listed) = super::sources::earlier_skips(&store, &summary, limit)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&summary))?;
+        let mut doc = to_json(&summary);
+        doc["skipped_earlier"] = serde_json::json!(listed);
+        serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
         print_summary(&mut out, &summary, args.verbose)?;
+        if earlier > 0 {
+            writeln!(
+                out,
+                "skipped by earlier passes (still on record until their files change): {earlier}"
+            )?;
+            for l in &listed {
+                writeln!(out, "  {l}")?;
+            }
+            if earlier > listed.len() as i64 {
+                writeln!(
+                    out,
+                    "  … {} more (use --verbose, or `agentdeck sources`)",
+                    earlier - listed.len() as i64
+                )?;
+            }
+        }
         if let Some(git) = &git {
             super::outcomes::print_git(&mut out, git)?;
         }

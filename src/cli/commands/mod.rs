@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod alerts_check;
+pub mod config;
 pub mod console;
 pub mod doctor;
 pub mod event;
@@ -12,6 +13,7 @@ pub mod pricing;
 pub mod push;
 #[cfg(feature = "server")]
 mod push_retry;
+pub mod reconcile;
 pub mod report;
 mod report_quality;
 mod report_render;
@@ -19,5 +21,6 @@ mod report_table;
 #[cfg(feature = "server")]
 pub mod serve;
 pub mod sources;
+pub mod sources_poll;
 pub mod sync;
 pub mod themes;

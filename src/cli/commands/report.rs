@@ -16,6 +16,9 @@ use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
+    if args.kind == ReportKind::Reconcile {
+        return super::reconcile::run(ctx, args);
+    }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
     let day = |s: &Option<String>| -> anyhow::Result<Option<NaiveDate>> {
         s.as_deref()
@@ -95,9 +98,8 @@ fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> any
     }
     if !summary.problems.is_empty() && !args.output.json && !args.output.csv {
         eprintln!(
-            "note: {} line(s) skipped while refreshing; each is logged with file, line and reason in {}",
-            summary.problems.len(),
-            ctx.paths.log_dir().display()
+            "note: {} line(s) skipped while refreshing; `agentdeck sources` lists them with file, line and reason",
+            summary.problems.len()
         );
     }
     if let Some(server) = ctx.team_server(None)?

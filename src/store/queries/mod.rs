@@ -3,9 +3,11 @@
 
 pub mod alert_inputs;
 pub mod alerts_admin;
+pub mod directory;
 mod names;
 pub mod outcomes;
 pub mod pricing_state;
+pub mod reconcile;
 pub mod rollup_scan;
 pub mod sessions;
 pub mod source_status;

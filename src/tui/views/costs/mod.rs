@@ -59,6 +59,8 @@ pub struct CostRow {
     pub tokens: i64,
     pub requests: i64,
     pub unpriced_requests: i64,
+    /// The billed part of `cost` (charges stated by a vendor or agent).
+    pub billed: Money,
     pub share: f64,
     pub developers: usize,
     pub per_developer: Money,
@@ -78,6 +80,9 @@ pub struct CostsModel {
     pub month_to_date: Money,
     pub forecast: Money,
     pub budget: Option<Money>,
+    /// Billed in the period: stated charges on requests, plus (at the top of the tree)
+    /// the vendors' organisation-wide bills; `None` when nothing was billed.
+    pub billed: Option<Money>,
     pub rows: Vec<CostRow>,
     /// `MM-DD` labels of the trend's days, oldest first.
     pub trend_days: Vec<String>,
@@ -202,6 +207,7 @@ pub fn load(
                 tokens: cs.iter().map(|c| c.tokens).sum(),
                 requests: cs.iter().map(|c| c.requests).sum(),
                 unpriced_requests: cs.iter().map(|c| c.unpriced_requests).sum(),
+                billed: cs.iter().map(|c| c.billed).sum(),
                 share: if total.micro_usd() > 0 {
                     cost.micro_usd() as f64 / total.micro_usd() as f64
                 } else {
@@ -233,7 +239,15 @@ pub fn load(
                 .to_string()
         })
         .collect();
+    let stated: Money = cells.iter().map(|c| c.billed).sum();
+    let vendor_bills = if path.is_empty() {
+        reader.vendor_billed(since_ms, until_ms)?
+    } else {
+        Money::ZERO
+    };
+    let billed = (stated + vendor_bills > Money::ZERO).then_some(stated + vendor_bills);
     Ok(CostsModel {
+        billed,
         trend_days,
         dim,
         period,

@@ -103,7 +103,23 @@ pub fn draw(
         Span::styled("(p) · ", t.muted),
         Span::styled(format!("by {} ", m.group.label()), t.accent),
         Span::styled("(g) · ", t.muted),
-        Span::styled(format!("{} computed", format::money(m.total)), t.text),
+        Span::styled(
+            match (ctx.state.billed, m.billed) {
+                (true, Some(b)) => format!(
+                    "{} billed (b) · {} computed",
+                    format::money(b),
+                    format::money(m.total)
+                ),
+                (true, None) => format!("nothing billed (b) · {} computed", format::money(m.total)),
+                (false, Some(b)) => format!(
+                    "{} computed · {} billed (b)",
+                    format::money(m.total),
+                    format::money(b)
+                ),
+                (false, None) => format!("{} computed", format::money(m.total)),
+            },
+            t.text,
+        ),
         Span::styled(
             format!(" · month {} → ", format::money(m.month_to_date)),
             t.muted,
@@ -139,7 +155,12 @@ pub fn draw(
             };
             let mut cells = vec![
                 Line::from(r.key.clone()),
-                Line::from(format::money(r.cost)).right_aligned(),
+                Line::from(format::money(if ctx.state.billed {
+                    r.billed
+                } else {
+                    r.cost
+                }))
+                .right_aligned(),
                 Line::from(format!("{:.0}%", r.share * 100.0)).right_aligned(),
             ];
             if wide {
@@ -158,7 +179,7 @@ pub fn draw(
         (
             vec![
                 dim,
-                "spend",
+                if ctx.state.billed { "billed" } else { "spend" },
                 "share",
                 "",
                 "tokens",
@@ -183,7 +204,7 @@ pub fn draw(
         (
             vec![
                 dim,
-                "spend",
+                if ctx.state.billed { "billed" } else { "spend" },
                 "share",
                 "devs",
                 "per dev",
