@@ -290,6 +290,7 @@ fn bench(c: &mut Criterion) {
             screen: ScreenKind::root(view),
             period: Period::ThisMonth,
             group: CostGroup::Team,
+            billed: false,
             now_ms: now.timestamp_millis(),
         };
         queries.bench_function(view.name(), |b| {
@@ -323,6 +324,7 @@ fn bench(c: &mut Criterion) {
                 screen: ScreenKind::root(view),
                 period,
                 group: CostGroup::Team,
+                billed: false,
                 now_ms: now.timestamp_millis(),
             };
             periods.bench_function(format!("{}/{label}", view.name()), |b| {

@@ -1,104 +1,114 @@
-//! A scope's monthly budget against its spend: **over** when month-to-date spend has reached
-//! the budget, **heading over** when the month-end forecast reaches `forecast_ratio` of it,
-//! else within. One rule for the console's flags and headers and the budget alerts, always
-//! applied to the budget of the scope's own (a team's spend against that team's budget).
+//! Budget state: the one definition of how a row's spend and forecast stand against a
+//! budget — always the budget of the row's own scope (a team row against its team's
+//! budget, never a sum or a parent's). Overview, Costs and the alert rules all use it.
 
 use super::Money;
 
-/// The forecast share of the budget that counts as heading over, unless configured.
-pub const DEFAULT_FORECAST_RATIO: f64 = 1.0;
-
-/// Worst first when sorted descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BudgetLevel {
-    Within,
-    /// The month-end forecast (an estimate) reaches the budget.
+/// Where a scope stands this month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BudgetStatus {
+    /// No budget for this scope: nothing to judge.
+    NoBudget,
+    /// Spent and forecast both under the budget.
+    OnTrack,
+    /// The month-end forecast reaches the budget.
     ForecastOver,
     /// Month-to-date spend has reached the budget.
-    Over,
+    Breached,
 }
 
-/// A scope's budget position this month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BudgetState {
+    pub status: BudgetStatus,
+    pub budget: Option<Money>,
     pub spent: Money,
     pub forecast: Money,
-    pub budget: Money,
-    pub level: BudgetLevel,
+    /// spent / budget and forecast / budget (None without a budget).
+    pub spent_ratio: Option<f64>,
+    pub forecast_ratio: Option<f64>,
 }
 
 impl BudgetState {
-    /// Month-to-date spend as a share of the budget.
-    pub fn spent_ratio(&self) -> f64 {
-        self.spent.micro_usd() as f64 / self.budget.micro_usd().max(1) as f64
+    /// Judges `spent` (month to date) and `forecast` (month end) against `budget`, the
+    /// monthly budget of the same scope. A zero or missing budget is no budget.
+    pub fn assess(spent: Money, forecast: Money, budget: Option<Money>) -> BudgetState {
+        let budget = budget.filter(|b| b.micro_usd() > 0);
+        let ratio = |m: Money| budget.map(|b| m.micro_usd() as f64 / b.micro_usd() as f64);
+        let status = match budget {
+            None => BudgetStatus::NoBudget,
+            Some(b) if spent >= b => BudgetStatus::Breached,
+            Some(b) if forecast >= b => BudgetStatus::ForecastOver,
+            Some(_) => BudgetStatus::OnTrack,
+        };
+        BudgetState {
+            status,
+            budget,
+            spent,
+            forecast,
+            spent_ratio: ratio(spent),
+            forecast_ratio: ratio(forecast),
+        }
     }
 
-    /// The month-end forecast as a share of the budget.
-    pub fn forecast_ratio(&self) -> f64 {
-        self.forecast.micro_usd() as f64 / self.budget.micro_usd().max(1) as f64
+    /// A short flag for tables (`⚠ over budget`, `⚠ forecast 112% of budget`), or `None`.
+    pub fn flag(&self) -> Option<String> {
+        match self.status {
+            BudgetStatus::Breached => Some(format!(
+                "⚠ over budget ({:.0}%)",
+                self.spent_ratio.unwrap_or(0.0) * 100.0
+            )),
+            BudgetStatus::ForecastOver => Some(format!(
+                "⚠ forecast {:.0}% of budget",
+                self.forecast_ratio.unwrap_or(0.0) * 100.0
+            )),
+            BudgetStatus::NoBudget | BudgetStatus::OnTrack => None,
+        }
     }
-
-    pub fn is_warning(&self) -> bool {
-        self.level != BudgetLevel::Within
-    }
-}
-
-/// The state of a scope that spent `spent` this month, forecast to reach `forecast`, against
-/// its own monthly `budget`. No budget (or a zero one): no state.
-pub fn assess(
-    spent: Money,
-    forecast: Money,
-    budget: Option<Money>,
-    forecast_ratio: f64,
-) -> Option<BudgetState> {
-    let budget = budget.filter(|b| b.micro_usd() > 0)?;
-    let level = if spent >= budget {
-        BudgetLevel::Over
-    } else if forecast.as_usd() >= budget.as_usd() * forecast_ratio {
-        BudgetLevel::ForecastOver
-    } else {
-        BudgetLevel::Within
-    };
-    Some(BudgetState {
-        spent,
-        forecast,
-        budget,
-        level,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn usd(x: f64) -> Money {
-        Money::from_usd(x)
+    fn usd(v: f64) -> Money {
+        Money::from_usd(v)
     }
 
     #[test]
-    fn spent_over_budget_is_over_not_only_a_forecast() {
-        // $1,317 of $1,200 spent: over, whatever the forecast says.
-        let s = assess(usd(1317.0), usd(2600.0), Some(usd(1200.0)), 1.0).unwrap();
-        assert_eq!(s.level, BudgetLevel::Over);
-        assert!(s.spent_ratio() > 1.09);
-        let s = assess(usd(1200.0), usd(1200.0), Some(usd(1200.0)), 1.0).unwrap();
-        assert_eq!(s.level, BudgetLevel::Over);
-    }
-
-    #[test]
-    fn forecast_over_and_within() {
-        let s = assess(usd(700.0), usd(1300.0), Some(usd(1200.0)), 1.0).unwrap();
-        assert_eq!(s.level, BudgetLevel::ForecastOver);
-        let s = assess(usd(700.0), usd(1000.0), Some(usd(1200.0)), 0.8).unwrap();
-        assert_eq!(s.level, BudgetLevel::ForecastOver);
-        let s = assess(usd(100.0), usd(300.0), Some(usd(1200.0)), 1.0).unwrap();
-        assert_eq!(s.level, BudgetLevel::Within);
-        assert!(!s.is_warning());
-    }
-
-    #[test]
-    fn no_budget_no_state() {
-        assert!(assess(usd(5.0), usd(9.0), None, 1.0).is_none());
-        assert!(assess(usd(5.0), usd(9.0), Some(Money::ZERO), 1.0).is_none());
+    fn states() {
+        let cases = [
+            (
+                usd(1200.0),
+                usd(1300.0),
+                Some(usd(1000.0)),
+                BudgetStatus::Breached,
+            ),
+            (
+                usd(600.0),
+                usd(1000.0),
+                Some(usd(1000.0)),
+                BudgetStatus::ForecastOver,
+            ),
+            (
+                usd(600.0),
+                usd(900.0),
+                Some(usd(1000.0)),
+                BudgetStatus::OnTrack,
+            ),
+            (usd(600.0), usd(900.0), None, BudgetStatus::NoBudget),
+            (
+                usd(600.0),
+                usd(900.0),
+                Some(Money::ZERO),
+                BudgetStatus::NoBudget,
+            ),
+        ];
+        for (spent, forecast, budget, want) in cases {
+            let s = BudgetState::assess(spent, forecast, budget);
+            assert_eq!(s.status, want, "{spent} {forecast} {budget:?}");
+            assert_eq!(s.flag().is_some(), want >= BudgetStatus::ForecastOver);
+        }
+        let s = BudgetState::assess(usd(600.0), usd(1120.0), Some(usd(1000.0)));
+        assert_eq!(s.flag().as_deref(), Some("⚠ forecast 112% of budget"));
     }
 }

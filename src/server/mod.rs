@@ -2,9 +2,11 @@
 //! (api), bearer tokens and roles (auth), the bounded queue to the store writer (queue),
 //! Prometheus self-metrics (stats), optional TLS (tls). Depends on domain, pricing and store.
 
+pub mod alerts_api;
 pub mod api;
 pub mod auth;
 pub mod backend;
+pub mod events;
 mod http;
 pub mod otlp;
 pub mod pg;
@@ -152,6 +154,12 @@ fn router(state: AppState) -> Router {
         .route("/v1/traces", post(otlp::post_traces))
         .route("/api/v1/push", post(api::post_push))
         .route("/api/v1/sync", get(api::get_sync))
+        .route("/api/v1/events", post(events::post_events))
+        .route("/api/v1/alerts", get(alerts_api::get_alerts))
+        .route(
+            "/api/v1/alerts/{id}/{action}",
+            post(alerts_api::post_action),
+        )
         .route("/metrics", get(prometheus))
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))

@@ -4,6 +4,7 @@
 
 mod apply;
 pub mod batch;
+pub mod directory;
 pub mod doctor;
 pub mod error;
 pub mod maintenance;
@@ -13,6 +14,8 @@ mod reader;
 mod requests;
 pub mod rollup;
 mod schema;
+pub mod source_health;
+pub mod vendor;
 mod writer;
 
 pub use batch::{

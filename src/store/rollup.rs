@@ -188,7 +188,13 @@ impl Deltas {
                     } else {
                         (project.clone(), model.clone())
                     };
-                    let key = (tier.floor(*bucket), developer.clone(), project, *agent, model);
+                    let key = (
+                        tier.floor(*bucket),
+                        developer.clone(),
+                        project,
+                        *agent,
+                        model,
+                    );
                     folded.entry(key).or_default().add(t);
                 }
                 flush_tier(tx, tier, &folded)?;

@@ -34,6 +34,7 @@ pub enum Action {
     Theme,
     Refresh,
     ToggleWeeks,
+    ToggleBilled,
 }
 
 impl Action {
@@ -69,6 +70,7 @@ impl Action {
             Action::SortInvert,
             Action::GroupBy,
             Action::ToggleWeeks,
+            Action::ToggleBilled,
             Action::Theme,
             Action::Refresh,
         ]);
@@ -107,6 +109,7 @@ impl Action {
             Action::Theme => "theme".into(),
             Action::Refresh => "refresh".into(),
             Action::ToggleWeeks => "weeks".into(),
+            Action::ToggleBilled => "billed".into(),
         }
     }
 
@@ -145,6 +148,7 @@ impl Action {
             Action::SortInvert => "reverse the sort".into(),
             Action::GroupBy => "group by team / agent / model".into(),
             Action::ToggleWeeks => "adoption: weekdays / weeks".into(),
+            Action::ToggleBilled => "costs: estimated / billed spend".into(),
             Action::Theme => "next theme".into(),
             Action::Refresh => "re-run the view's query".into(),
         }

@@ -117,7 +117,12 @@ impl Runner {
                 self.write(op, format!("alert #{id} snoozed for {span}"));
             }
             Effect::ResolveAlert { id, at_ms } => {
-                let op = Op::ResolveAlert { id, at: at_ms };
+                let op = Op::ResolveAlert {
+                    id,
+                    at: at_ms,
+                    by: Some(self.who.clone()),
+                    note: None,
+                };
                 self.write(op, format!("alert #{id} resolved"));
             }
             Effect::Export {

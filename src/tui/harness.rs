@@ -107,7 +107,12 @@ impl Harness {
                 }
                 Effect::ResolveAlert { id, at_ms } => {
                     self.write(
-                        Op::ResolveAlert { id, at: at_ms },
+                        Op::ResolveAlert {
+                            id,
+                            at: at_ms,
+                            by: Some("tester".into()),
+                            note: None,
+                        },
                         format!("alert #{id} resolved"),
                     );
                     self.effects.push(e);

@@ -158,6 +158,7 @@ fn defaults() -> Vec<(&'static str, Action)> {
         ("<", Action::SortPrev),
         ("I", Action::SortInvert),
         ("w", Action::ToggleWeeks),
+        ("b", Action::ToggleBilled),
         ("t", Action::Theme),
         ("r", Action::Refresh),
         ("ctrl-r", Action::Refresh),

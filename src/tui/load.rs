@@ -26,7 +26,7 @@ fn load_screen(reader: &Reader, screen: &ScreenKind, req: &QueryRequest, tz: Tz)
             Model::Timeline(views::timeline::load(reader, ids, now, tz)?)
         }
         ScreenKind::Costs { path } => Model::Costs(views::costs::load(
-            reader, path, req.group, period, now, tz,
+            reader, path, req.group, period, req.billed, now, tz,
         )?),
         ScreenKind::Adoption => Model::Adoption(views::adoption::load(reader, period, now, tz)?),
         ScreenKind::Quality => Model::Quality(views::quality::load(reader, period, now, tz)?),

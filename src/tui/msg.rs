@@ -34,6 +34,8 @@ pub struct QueryRequest {
     pub screen: ScreenKind,
     pub period: Period,
     pub group: CostGroup,
+    /// Costs shows billed amounts (`b`).
+    pub billed: bool,
     pub now_ms: i64,
 }
 

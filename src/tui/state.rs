@@ -275,6 +275,8 @@ pub struct State {
     pub flash: Option<(String, FlashLevel)>,
     pub period: Period,
     pub group: CostGroup,
+    /// Costs shows billed amounts instead of estimates (`b`).
+    pub billed: bool,
     pub follow: bool,
     pub weeks: bool,
     pub read_only: bool,
@@ -312,6 +314,7 @@ impl State {
             flash: None,
             period: Period::ThisMonth,
             group: CostGroup::Team,
+            billed: false,
             follow: true,
             weeks: false,
             read_only,

@@ -243,6 +243,7 @@ fn selection_follows_its_row_when_a_refresh_reorders_the_table() {
         state: "✓ ok",
         last_success: String::new(),
         last_error: String::new(),
+        full: Vec::new(),
     };
     let model = |names: &[&str]| {
         Box::new(Model::Sources(SourcesModel::new(
@@ -416,6 +417,7 @@ fn sort_keys_cycle_columns_and_reverse() {
         state: "✓ ok",
         last_success: String::new(),
         last_error: String::new(),
+        full: Vec::new(),
     };
     let mut s = state(false);
     update(&mut s, key('8'), &clock());

@@ -134,6 +134,7 @@ fn query(state: &mut State, clock: &dyn Clock) -> Effect {
             screen: state.top().kind.clone(),
             period: state.period,
             group: state.group,
+            billed: state.billed,
             now_ms: clock.now_ms(),
         },
     }
@@ -384,6 +385,20 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
         Action::ToggleWeeks => {
             state.weeks = !state.weeks;
             vec![]
+        }
+        Action::ToggleBilled => {
+            state.billed = !state.billed;
+            let what = if state.billed {
+                "costs: billed (charges vendors and agents stated)"
+            } else {
+                "costs: estimated (computed from tokens and prices)"
+            };
+            state.flash = Some((what.into(), FlashLevel::Info));
+            if state.view() == ViewId::Costs {
+                vec![query(state, clock)]
+            } else {
+                vec![]
+            }
         }
         Action::Theme => {
             if !state.theme_names.is_empty() {

@@ -240,7 +240,7 @@ fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     }
     actions.extend(match ctx.state.view() {
         ViewId::Live => vec![Action::Follow],
-        ViewId::Costs => vec![Action::GroupBy],
+        ViewId::Costs => vec![Action::GroupBy, Action::ToggleBilled],
         ViewId::Adoption => vec![Action::ToggleWeeks],
         ViewId::Alerts | ViewId::Overview => vec![
             Action::Acknowledge,
@@ -285,6 +285,7 @@ fn short(a: Action) -> &'static str {
         Action::PeriodBack => "step",
         Action::GroupBy => "group",
         Action::ToggleWeeks => "weeks",
+        Action::ToggleBilled => "billed",
         Action::Acknowledge => "ack",
         Action::Snooze => "snooze 1h",
         Action::Resolve => "resolve",

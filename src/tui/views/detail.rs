@@ -12,6 +12,7 @@
 
 use super::DrawCtx;
 use super::sources::SourceLine;
+use crate::domain::alert_rules::Unit;
 use crate::domain::alerts::AlertState;
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::tui::format;
@@ -102,8 +103,9 @@ impl When {
     }
 }
 
-fn value_text(v: Option<f64>) -> String {
-    v.map(|x| format!("{x}")).unwrap_or_else(|| "–".into())
+fn value_text(v: Option<f64>, unit: Option<Unit>) -> String {
+    let unit = unit.unwrap_or(Unit::Count);
+    v.map(|x| unit.format(x)).unwrap_or_else(|| "–".into())
 }
 
 /// An alert with its history: this instance's lifecycle and the earlier firings of the same
@@ -132,8 +134,8 @@ pub fn alert(a: &StoredAlert, earlier: &[&StoredAlert], when: When) -> DetailMod
         ("rule".into(), r.rule.clone()),
         ("subject".into(), r.subject.clone()),
         ("message".into(), r.message.clone()),
-        ("value".into(), value_text(r.value)),
-        ("threshold".into(), value_text(r.threshold)),
+        ("value".into(), value_text(r.value, r.unit)),
+        ("threshold".into(), value_text(r.threshold, r.unit)),
         ("history".into(), history.join("\n")),
         (
             "note".into(),
@@ -183,6 +185,7 @@ pub fn source(l: &SourceLine) -> DetailModel {
                 s.last_error.clone().unwrap_or_else(|| "–".into()),
             ),
             ("error seen".into(), l.last_error.clone()),
+            ("health".into(), l.full.join("\n")),
         ],
     )
 }

@@ -21,7 +21,7 @@ use super::DrawCtx;
 use super::detail::{DetailModel, Open};
 use crate::domain::Money;
 use crate::domain::alerts::AlertState;
-use crate::domain::budget::{self, BudgetLevel, BudgetState};
+use crate::domain::budget::{BudgetState, BudgetStatus};
 use crate::domain::period::{local_date, local_day_edges};
 use crate::domain::session_state::SessionState;
 use crate::domain::span::Period;
@@ -115,7 +115,16 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Over
         .with_timezone(&tz)
         .naive_local();
     let forecast_of = |m: Money| crate::domain::forecast::month_end(m, local_now).month_end;
-    let forecast = forecast_of(figures.spend_month);
+    // The seasonal forecast the budget alert rules use.
+    let forecast = reader
+        .seasonal_forecast(
+            crate::domain::alert_rules::Scope::Org,
+            None,
+            figures.spend_month,
+            now_ms,
+            tz,
+        )?
+        .month_end;
     // Budgets are per team: compare the teams that have one with the sum of theirs.
     let budgeted: Money = figures
         .team_month
@@ -124,12 +133,12 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Over
         .map(|(_, m)| *m)
         .sum();
     let total_budget: Money = figures.budgets.iter().map(|(_, b)| *b).sum();
-    let budget = budget::assess(
+    let budget = Some(BudgetState::assess(
         budgeted,
         forecast_of(budgeted),
         Some(total_budget),
-        budget::DEFAULT_FORECAST_RATIO,
-    );
+    ))
+    .filter(|b| b.status != BudgetStatus::NoBudget);
     let unbudgeted_teams = figures
         .team_month
         .iter()
@@ -279,15 +288,22 @@ fn budget_line(m: &OverviewModel) -> (String, String, bool) {
     } else {
         String::new()
     };
-    let value = format!("{} of {}", format::money(b.spent), format::money(b.budget));
-    let note = match b.level {
-        BudgetLevel::Over => format!("⚠ over budget ({:.0}%){partial}", b.spent_ratio() * 100.0),
-        BudgetLevel::ForecastOver => {
+    let value = format!(
+        "{} of {}",
+        format::money(b.spent),
+        format::money(b.budget.unwrap_or_default())
+    );
+    let note = match b.status {
+        BudgetStatus::Breached => format!(
+            "⚠ over budget ({:.0}%){partial}",
+            b.spent_ratio.unwrap_or(0.0) * 100.0
+        ),
+        BudgetStatus::ForecastOver => {
             format!("⚠ forecast {} > budget{partial}", format::money(b.forecast))
         }
-        BudgetLevel::Within => format!("within budget{partial}"),
+        BudgetStatus::NoBudget | BudgetStatus::OnTrack => format!("within budget{partial}"),
     };
-    (value, note, b.is_warning())
+    (value, note, b.status >= BudgetStatus::ForecastOver)
 }
 
 fn draw_compact(f: &mut Frame, area: Rect, m: &OverviewModel, ctx: &DrawCtx) {
@@ -429,7 +445,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     let forecast_note = match m.budget {
         Some(b) => format!(
             "forecast (estimate), {:.0}% of budget",
-            b.forecast_ratio() * 100.0
+            b.forecast_ratio.unwrap_or(0.0) * 100.0
         ),
         None => "forecast (estimate)".into(),
     };

@@ -17,7 +17,7 @@
 use super::table::budget_flag;
 use super::{CostRow, CostsModel, TREND_DAYS, dim_label, next_dim};
 use crate::domain::Money;
-use crate::domain::budget::BudgetLevel;
+use crate::domain::budget::BudgetStatus;
 use crate::store::queries::view_costs::CostDim;
 use crate::tui::format;
 use crate::tui::state::Screen;
@@ -102,7 +102,9 @@ pub fn draw(
     {
         draw_chart(f, parts[2], m, row, ctx);
     }
-    let warn = m.budget.is_some_and(|b| b.level != BudgetLevel::Within);
+    let warn = m
+        .budget
+        .is_some_and(|b| b.status >= BudgetStatus::ForecastOver);
     let budget = match &m.budget {
         Some(b) => match budget_flag(b) {
             Some(flag) => format!(" · {}: {flag}", m.budget_scope),
@@ -110,7 +112,7 @@ pub fn draw(
                 " · {}: {} of {} budget",
                 m.budget_scope,
                 format::money(b.spent),
-                format::money(b.budget)
+                format::money(b.budget.unwrap_or_default())
             ),
         },
         None if screen_path(screen).is_empty() => " · no team budgets set".into(),
@@ -123,10 +125,26 @@ pub fn draw(
     };
     let chunks = vec![
         vec![Span::styled(
-            format!(
-                " {} computed{unpriced}",
-                format::spend(m.total, m.unpriced_requests)
-            ),
+            match (ctx.state.billed, m.billed) {
+                (true, Some(b)) => format!(
+                    " {} billed (b) · {} computed{unpriced}",
+                    format::money(b),
+                    format::spend(m.total, m.unpriced_requests)
+                ),
+                (true, None) => format!(
+                    " nothing billed (b) · {} computed{unpriced}",
+                    format::spend(m.total, m.unpriced_requests)
+                ),
+                (false, Some(b)) => format!(
+                    " {} computed{unpriced} · {} billed (b)",
+                    format::spend(m.total, m.unpriced_requests),
+                    format::money(b)
+                ),
+                (false, None) => format!(
+                    " {} computed{unpriced}",
+                    format::spend(m.total, m.unpriced_requests)
+                ),
+            },
             t.text,
         )],
         vec![

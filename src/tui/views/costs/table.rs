@@ -1,8 +1,8 @@
 //! The Costs table (one row per group of the level on screen, with its flags) and the
 //! detail pane of a row.
 
-use super::{CostRow, CostsModel, HIGH_SPEND_FACTOR, LOW_ACCEPTANCE, dim_label};
-use crate::domain::budget::{BudgetLevel, BudgetState};
+use super::{CostRow, CostsModel, HIGH_SPEND_FACTOR, dim_label};
+use crate::domain::budget::{BudgetState, BudgetStatus};
 use crate::store::queries::view_costs::CostDim;
 use crate::tui::format;
 use crate::tui::views::detail::DetailModel;
@@ -12,18 +12,19 @@ use crate::tui::widgets::{bar, spark};
 
 /// `⚠ over budget $1,317 of $1,200` or `⚠ forecast $2,600 > budget $1,200`.
 pub fn budget_flag(b: &BudgetState) -> Option<String> {
-    match b.level {
-        BudgetLevel::Over => Some(format!(
+    let budget = b.budget?;
+    match b.status {
+        BudgetStatus::Breached => Some(format!(
             "⚠ over budget {} of {}",
             format::money(b.spent),
-            format::money(b.budget)
+            format::money(budget)
         )),
-        BudgetLevel::ForecastOver => Some(format!(
+        BudgetStatus::ForecastOver => Some(format!(
             "⚠ forecast {} > budget {}",
             format::money(b.forecast),
-            format::money(b.budget)
+            format::money(budget)
         )),
-        BudgetLevel::Within => None,
+        BudgetStatus::NoBudget | BudgetStatus::OnTrack => None,
     }
 }
 
@@ -45,10 +46,11 @@ pub fn flags(r: &CostRow) -> Vec<String> {
     flags
 }
 
-pub fn build(rows: &[CostRow], dim: CostDim) -> TableData {
+/// `billed`: the spend columns show billed amounts (`b`) instead of computed ones.
+pub fn build(rows: &[CostRow], dim: CostDim, billed: bool) -> TableData {
     let columns = vec![
         Column::text(dim_label(dim), 0, 8),
-        Column::number("spend", 0),
+        Column::number(if billed { "billed" } else { "spend" }, 0),
         Column::number("share", 1),
         Column::whole("", 5),
         Column::number("tokens", 4),
@@ -66,10 +68,15 @@ pub fn build(rows: &[CostRow], dim: CostDim) -> TableData {
             } else {
                 Role::Muted
             };
+            let shown = if billed {
+                Cell::new(format::money(r.billed)).with(Value::Micros(r.billed.micro_usd()))
+            } else {
+                Cell::new(format::spend(r.cost, r.unpriced_requests))
+                    .with(Value::Micros(r.cost.micro_usd()))
+            };
             vec![
                 Cell::new(r.key.clone()),
-                Cell::new(format::spend(r.cost, r.unpriced_requests))
-                    .with(Value::Micros(r.cost.micro_usd())),
+                shown,
                 Cell::new(format!("{:.0}%", r.share * 100.0)).with(Value::Float(r.share)),
                 Cell::styled(bar(r.share, 10), Role::Series(0)),
                 Cell::new(format::count(r.tokens)).with(Value::Int(r.tokens)),
@@ -78,7 +85,7 @@ pub fn build(rows: &[CostRow], dim: CostDim) -> TableData {
                     .with(Value::Micros(r.per_developer.micro_usd())),
                 Cell::styled(spark(&r.trend), Role::Series(1)),
                 Cell::styled(flags.join(" · "), role).with(Value::Int(
-                    r.budget.map_or(0, |b| b.level as i64 * 100)
+                    r.budget.map_or(0, |b| b.status as i64 * 100)
                         + (r.high_spenders + r.low_acceptance) as i64,
                 )),
             ]
@@ -96,6 +103,7 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
             "spend".into(),
             format!("{} computed", format::spend(r.cost, r.unpriced_requests)),
         ),
+        ("billed".into(), format::money(r.billed)),
         (
             "share".into(),
             format!("{:.1}% of {}", r.share * 100.0, format::money(m.total)),
@@ -126,7 +134,7 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
             format!(
                 "{} spent this month of {}; month-end forecast {} (estimate){}",
                 format::money(b.spent),
-                format::money(b.budget),
+                format::money(b.budget.unwrap_or_default()),
                 format::money(b.forecast),
                 budget_flag(&b)
                     .map(|f| format!(" — {f}"))
@@ -147,9 +155,8 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
         fields.push((
             "low acceptance".into(),
             format!(
-                "{} developer(s) accept under {:.0}% of vendor suggestions (30 days)",
-                r.low_acceptance,
-                LOW_ACCEPTANCE * 100.0
+                "{} developer(s) flagged by the low_acceptance rule (`agentdeck alerts rules`)",
+                r.low_acceptance
             ),
         ));
     }

@@ -4,7 +4,7 @@
 -- model summed away (stored as ''). The writer keeps it with the other tiers. Spend per
 -- team, developer or agent over a year (Overview, Costs at the top, Adoption) reads it: about
 -- a third of the rows of `rollups_day`.
-CREATE TABLE rollups_day_dev (
+CREATE TABLE IF NOT EXISTS rollups_day_dev (
     bucket_start     INTEGER NOT NULL,       -- unix ms, multiple of 86400000 (UTC midnight)
     developer        TEXT NOT NULL,
     project_id       TEXT NOT NULL,          -- always ''
@@ -24,7 +24,7 @@ CREATE TABLE rollups_day_dev (
     PRIMARY KEY (bucket_start, developer, agent, project_id, model)
 ) WITHOUT ROWID;
 
-INSERT INTO rollups_day_dev
+INSERT OR IGNORE INTO rollups_day_dev
 SELECT bucket_start, developer, '', agent, '',
        sum(requests), sum(input_tokens), sum(output_tokens), sum(cache_write_5m), sum(cache_write_1h),
        sum(cache_read), sum(reasoning_tokens), sum(cost_micro_usd), sum(reported_micro_usd),
@@ -32,4 +32,4 @@ SELECT bucket_start, developer, '', agent, '',
 FROM rollups_day GROUP BY bucket_start, developer, agent;
 
 -- Replay lists the newest work sessions of a period: by start, newest first.
-CREATE INDEX sessions_by_start ON sessions (started_at);
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_at);
