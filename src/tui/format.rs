@@ -50,6 +50,22 @@ pub fn ago(ts_ms: i64, now_ms: i64) -> String {
 }
 
 /// `42%` (or `–` when the denominator is zero).
+/// Time since a start date, short: `12d`, `5mo`, `2y 3mo`.
+pub fn tenure(days: i64) -> String {
+    let days = days.max(0);
+    if days < 60 {
+        format!("{days}d")
+    } else if days < 365 {
+        format!("{}mo", days * 12 / 365)
+    } else {
+        let months = days * 12 / 365;
+        match months % 12 {
+            0 => format!("{}y", months / 12),
+            m => format!("{}y {m}mo", months / 12),
+        }
+    }
+}
+
 pub fn percent(part: i64, whole: i64) -> String {
     if whole <= 0 {
         "–".into()
@@ -103,6 +119,11 @@ mod tests {
         assert_eq!(money(Money::from_usd(12.345)), "$12.35");
         assert_eq!(count(12_345), "12.3k");
         assert_eq!(duration(3 * 3_600_000 + 5 * 60_000), "3h 05m");
+        assert_eq!(tenure(0), "0d");
+        assert_eq!(tenure(59), "59d");
+        assert_eq!(tenure(200), "6mo");
+        assert_eq!(tenure(365), "1y");
+        assert_eq!(tenure(365 + 100), "1y 3mo");
         assert_eq!(ago(0, 90_000), "1m ago");
         assert_eq!(percent(1, 4), "25%");
         assert_eq!(percent(1, 0), "–");

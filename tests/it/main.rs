@@ -78,3 +78,4 @@ mod tui_themes;
 mod tui_tmux;
 mod tui_tmux_flows;
 mod tui_update;
+mod tui_vendor_directory;

@@ -31,7 +31,7 @@ fn the_first_key_after_a_resize_is_not_swallowed() {
         });
         let (key, want) = [
             ("3", "Spend by team"),
-            ("4", "Low adopters"),
+            ("4", "Developers: role"),
             ("2", "Sessions —"),
         ][i];
         t.keys(&[key]);

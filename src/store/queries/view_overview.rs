@@ -33,6 +33,9 @@ pub struct OverviewFigures {
     pub suggestions_7d: i64,
     pub acceptances_7d: i64,
     pub lines_accepted_7d: i64,
+    /// Vendor-reported use over the last 7 days per source (`copilot`, `cursor`, …; IDE use
+    /// that has no local session): (source, developers, suggestions, acceptances).
+    pub vendor_7d: Vec<(String, i64, i64, i64)>,
     /// Spend per local day of the period ([`OverviewBounds::period_edges`]), oldest first.
     pub spend_by_day: Vec<Money>,
     /// Requests in the period that had no price.
@@ -116,6 +119,16 @@ impl Reader {
         )?
         .query_row([week_ago_day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         (f.suggestions_7d, f.acceptances_7d, f.lines_accepted_7d) = (s, a, l);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, count(DISTINCT developer), sum(suggestions), sum(acceptances)
+             FROM daily_usage WHERE day >= ?1 AND developer <> ''
+               AND (suggestions > 0 OR requests > 0)
+             GROUP BY source ORDER BY 2 DESC, source",
+        )?;
+        let rows = stmt.query_map([week_ago_day], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        f.vendor_7d = rows.collect::<rusqlite::Result<_>>()?;
         Ok(f)
     }
 

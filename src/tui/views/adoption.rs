@@ -1,15 +1,17 @@
 //! Adoption over the period (`p`, `[`, `]`): how many of each team's developers use an
 //! agent on each weekday (or in each of the 8 weeks to the period's end, `w`), per-agent
-//! reach in the period's last 7 days, low adopters (< 30% of the period's working days) and
-//! the teams that need enablement.
+//! reach in the period's last 7 days (local sessions and vendor-reported days: Cursor,
+//! Copilot), and every developer with role and tenure from the directory, low adopters
+//! (< 30% of the period's working days) first.
 //!
 //! ```text
-//! ┌ Active developers by weekday (last 4 weeks) ──┐┌ Agent reach (7d) ─────────┐
+//! ┌ Active by weekday, 30d ───────────────────────┐┌ Agent reach, 7d ──────────┐
 //! │ team       Mon   Tue   Wed   Thu   Fri  Sat …  ││ claude_code ████  62%     │
-//! │ platform   ▓ 78% █ 91% ▓ 80% ▒ 60% ░ 30% · 0%  │└───────────────────────────┘
-//! └────────────────────────────────────────────────┘┌ Low adopters ─────────────┐
-//!                                                   │▶ bob  security  1/20 days │
-//!                                                   └───────────────────────────┘
+//! │ platform   ▓ 78% █ 91% ▓ 80% ▒ 60% ░ 30% · 0%  ││ copilot     ██    31%     │
+//! └────────────────────────────────────────────────┘└───────────────────────────┘
+//! ┌ Developers: role and tenure (directory), active workdays ─────────────────────┐
+//! │▶ bob   security  SRE       3mo   1/20d  copilot       ⚠ low                  │
+//! └───────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
 use super::DrawCtx;
@@ -17,9 +19,10 @@ use super::detail::DetailModel;
 use crate::domain::period::{local_date, local_day_edges};
 use crate::domain::span::Period;
 use crate::store::{Reader, Result};
+use crate::tui::format;
 use crate::tui::state::Screen;
 use crate::tui::widgets::columns::Column;
-use crate::tui::widgets::table::{Cell, TableData, Value};
+use crate::tui::widgets::table::{Cell, Role, TableData, Value};
 use crate::tui::widgets::{bar, shade, table};
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
@@ -45,12 +48,24 @@ pub struct TeamHeat {
     pub share_30d: f64,
 }
 
+/// One developer of the directory in the period: who they are (role and tenure from the
+/// directory) and how much they used an agent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LowAdopter {
+pub struct DevAdoption {
+    pub id: String,
     pub developer: String,
     pub team: String,
+    /// Free text from the directory (`[directory] csv`, config); `None` when not known.
+    pub role: Option<String>,
+    pub started_on: Option<NaiveDate>,
+    /// Whole days since `started_on`, counted to the period's last day.
+    pub tenure_days: Option<i64>,
     pub active_days: usize,
     pub working_days: usize,
+    /// Agents (and vendor sources: `cursor`, `copilot`) used in the period.
+    pub agents: Vec<String>,
+    /// Active on fewer than [`LOW_ADOPTION`] of the working days.
+    pub low: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +73,8 @@ pub struct AdoptionModel {
     pub teams: Vec<TeamHeat>,
     /// (agent, developers using it in the last 7 days, share of all developers).
     pub agents: Vec<(String, usize, f64)>,
-    pub low: Vec<LowAdopter>,
+    /// Every developer, low adopters first (fewest active days first).
+    pub developers: Vec<DevAdoption>,
     pub needs_enablement: Vec<String>,
     pub week_labels: Vec<String>,
     pub period: Period,
@@ -67,52 +83,96 @@ pub struct AdoptionModel {
     pub table: TableData,
 }
 
-fn low_table(low: &[LowAdopter]) -> TableData {
-    let rows = low
+impl AdoptionModel {
+    /// The low adopters, fewest active days first.
+    pub fn low(&self) -> impl Iterator<Item = &DevAdoption> {
+        self.developers.iter().filter(|d| d.low)
+    }
+}
+
+fn developers_table(devs: &[DevAdoption]) -> TableData {
+    let rows = devs
         .iter()
-        .map(|l| {
+        .map(|d| {
             vec![
-                Cell::new(l.developer.clone()),
-                Cell::new(l.team.clone()),
-                Cell::new(format!("{}/{}d", l.active_days, l.working_days))
-                    .with(Value::Int(l.active_days as i64)),
+                Cell::new(d.developer.clone()),
+                Cell::new(d.team.clone()),
+                Cell::new(d.role.clone().unwrap_or_else(|| "–".into())),
+                match d.tenure_days {
+                    Some(t) => Cell::new(format::tenure(t)).with(Value::Int(t)),
+                    None => Cell::styled("–", Role::Muted).with(Value::Int(-1)),
+                },
+                Cell::new(format!("{}/{}d", d.active_days, d.working_days))
+                    .with(Value::Int(d.active_days as i64)),
+                Cell::new(d.agents.join(" ")),
+                if d.low {
+                    Cell::styled("⚠ low", Role::Warning).with(Value::Int(1))
+                } else {
+                    Cell::new("").with(Value::Int(0))
+                },
             ]
         })
         .collect();
     TableData::new(
         vec![
             Column::text("developer", 0, 8),
-            Column::text("team", 1, 6),
+            Column::text("team", 2, 6),
+            Column::text("role", 1, 6),
+            Column::number("tenure", 1),
             Column::number("active", 0),
+            Column::text("agents", 3, 6),
+            Column::whole("", 0),
         ],
         rows,
     )
 }
 
-pub fn detail(l: &LowAdopter) -> DetailModel {
-    DetailModel::new(
-        format!("low adopter {}", l.developer),
-        vec![
-            ("developer".into(), l.developer.clone()),
-            ("team".into(), l.team.clone()),
-            (
-                "active".into(),
-                format!(
-                    "{} of {} working days in the period used an agent ({})",
-                    l.active_days,
-                    l.working_days,
-                    crate::tui::format::percent(l.active_days as i64, l.working_days as i64)
-                ),
+pub fn detail(d: &DevAdoption) -> DetailModel {
+    let mut fields = vec![
+        ("developer".into(), d.developer.clone()),
+        ("id".into(), d.id.clone()),
+        ("team".into(), d.team.clone()),
+        (
+            "role".into(),
+            d.role
+                .clone()
+                .unwrap_or_else(|| "– (not in the directory: [directory] csv)".into()),
+        ),
+        (
+            "tenure".into(),
+            match (d.started_on, d.tenure_days) {
+                (Some(on), Some(t)) => format!("{} (started {on})", format::tenure(t)),
+                _ => "– (no start date in the directory)".into(),
+            },
+        ),
+        (
+            "active".into(),
+            format!(
+                "{} of {} working days in the period used an agent ({})",
+                d.active_days,
+                d.working_days,
+                format::percent(d.active_days as i64, d.working_days as i64)
             ),
-            (
-                "rule".into(),
-                format!(
-                    "low adopter: active on fewer than {:.0}% of working days",
-                    LOW_ADOPTION * 100.0
-                ),
+        ),
+        (
+            "agents".into(),
+            if d.agents.is_empty() {
+                "none in the period".into()
+            } else {
+                d.agents.join(", ")
+            },
+        ),
+    ];
+    if d.low {
+        fields.push((
+            "flag".into(),
+            format!(
+                "⚠ low adopter: active on fewer than {:.0}% of working days",
+                LOW_ADOPTION * 100.0
             ),
-        ],
-    )
+        ));
+    }
+    DetailModel::new(format!("developer {}", d.developer), fields)
 }
 
 pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
@@ -131,9 +191,17 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
     )?;
     let mut active: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
     let mut agent_devs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Agents (and vendor sources) each developer used in the period.
+    let mut dev_agents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (dev, agent, i) in &facts.agent_days {
         let day = first + Duration::days(*i as i64);
         active.insert((dev.clone(), day));
+        if day >= window_first {
+            dev_agents
+                .entry(dev.clone())
+                .or_default()
+                .insert(agent.clone());
+        }
         if (last - day).num_days() < 7 {
             agent_devs
                 .entry(agent.clone())
@@ -144,6 +212,12 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
     for (dev, source, day) in &facts.vendor_days {
         if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             active.insert((dev.clone(), d));
+            if d >= window_first && d <= last {
+                dev_agents
+                    .entry(dev.clone())
+                    .or_default()
+                    .insert(source.clone());
+            }
             if (last - d).num_days() < 7 {
                 agent_devs
                     .entry(source.clone())
@@ -159,6 +233,24 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
             .or_default()
             .push((id.clone(), label.clone()));
     }
+    // Developers seen only in usage (a local identity, a vendor's user not in the
+    // directory) are in no team: `unassigned`, as the directory calls them.
+    let known: BTreeSet<&str> = facts
+        .developers
+        .iter()
+        .map(|(id, _, _)| id.as_str())
+        .collect();
+    let unknown: BTreeSet<&String> = active
+        .iter()
+        .map(|(dev, _)| dev)
+        .filter(|d| !known.contains(d.as_str()))
+        .collect();
+    for dev in unknown {
+        teams
+            .entry("unassigned".into())
+            .or_default()
+            .push((dev.clone(), dev.clone()));
+    }
     let window_days = (last - window_first).num_days() + 1;
     let days: Vec<NaiveDate> = (0..window_days)
         .map(|i| window_first + Duration::days(i))
@@ -168,8 +260,13 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
         .copied()
         .filter(|d| d.weekday().num_days_from_monday() < 5)
         .collect();
+    let directory: BTreeMap<String, crate::store::queries::directory::DirectoryEntry> = reader
+        .directory()?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
     let mut heat = Vec::new();
-    let mut low = Vec::new();
+    let mut developers = Vec::new();
     for (team, members) in &teams {
         let n = members.len().max(1) as f64;
         let mut weekdays = [0.0; 7];
@@ -210,14 +307,23 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
             if active_days > 0 {
                 used += 1;
             }
-            if !working.is_empty() && (active_days as f64) < LOW_ADOPTION * working.len() as f64 {
-                low.push(LowAdopter {
-                    developer: label.clone(),
-                    team: team.clone(),
-                    active_days,
-                    working_days: working.len(),
-                });
-            }
+            let entry = directory.get(id);
+            developers.push(DevAdoption {
+                id: id.clone(),
+                developer: label.clone(),
+                team: team.clone(),
+                role: entry.and_then(|e| e.role.clone()),
+                started_on: entry.and_then(|e| e.started_on),
+                tenure_days: entry.and_then(|e| e.tenure_days(last)),
+                active_days,
+                working_days: working.len(),
+                agents: dev_agents
+                    .get(id)
+                    .map(|a| a.iter().cloned().collect())
+                    .unwrap_or_default(),
+                low: !working.is_empty()
+                    && (active_days as f64) < LOW_ADOPTION * working.len() as f64,
+            });
         }
         heat.push(TeamHeat {
             team: team.clone(),
@@ -227,13 +333,14 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
             share_30d: used as f64 / n,
         });
     }
-    low.sort_by(|a, b| {
-        a.active_days
-            .cmp(&b.active_days)
+    developers.sort_by(|a, b| {
+        b.low
+            .cmp(&a.low)
+            .then_with(|| a.active_days.cmp(&b.active_days))
             .then_with(|| a.team.cmp(&b.team))
             .then_with(|| a.developer.cmp(&b.developer))
     });
-    let total_devs = facts.developers.len().max(1) as f64;
+    let total_devs = developers.len().max(1) as f64;
     let mut agents: Vec<(String, usize, f64)> = agent_devs
         .into_iter()
         .map(|(a, d)| (a, d.len(), d.len() as f64 / total_devs))
@@ -252,22 +359,24 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
         })
         .collect();
     Ok(AdoptionModel {
-        table: low_table(&low),
+        table: developers_table(&developers),
         period,
         window_days,
         teams: heat,
         agents,
-        low,
+        developers,
         needs_enablement,
         week_labels,
     })
 }
 
+/// The heatmap and agent reach side by side on top, every developer below.
 fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let top = (body.height / 2).min(13);
+    let rows = Layout::vertical([Constraint::Length(top), Constraint::Min(4)]).split(body);
     let cols =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).split(body);
-    let right = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).split(cols[1]);
-    (cols[0], right[0], right[1])
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).split(rows[0]);
+    (cols[0], cols[1], rows[1])
 }
 
 pub fn table_area(body: Rect) -> Rect {
@@ -406,7 +515,7 @@ pub fn draw(
         low_area,
         table::TableView {
             title: format!(
-                " Low adopters (< {:.0}% of workdays) ",
+                " Developers: role and tenure (directory), active workdays; ⚠ low < {:.0}%, listed first ",
                 LOW_ADOPTION * 100.0
             ),
             data: &m.table,
@@ -418,8 +527,13 @@ pub fn draw(
             empty: super::empty::lines(
                 ctx,
                 screen,
-                m.low.len(),
-                vec![Line::from("✓ everyone uses an agent on most working days")],
+                m.developers.len(),
+                vec![
+                    Line::from("No developers known yet."),
+                    Line::from(
+                        "Declare [[team]] members or a [directory] csv (email,team,role,started_on).",
+                    ),
+                ],
             ),
         },
         t,

@@ -96,7 +96,7 @@ impl Model {
                 .get(i)
                 .map(|l| format!("line:{}:{}:{}", l.row.session_id, l.row.ts, l.row.kind)),
             Model::Costs(m) => m.rows.get(i).map(|r| format!("costs:{}", r.key)),
-            Model::Adoption(m) => m.low.get(i).map(|l| format!("low:{}", l.developer)),
+            Model::Adoption(m) => m.developers.get(i).map(|d| format!("dev:{}", d.id)),
             Model::Quality(m) => m.facts.by_agent.get(i).map(|a| format!("agent:{}", a.0)),
             Model::Replay(m) => m
                 .sessions
@@ -124,7 +124,7 @@ impl Model {
             Model::Live(m) => m.rows.get(i).map(|r| live::detail(r, when)),
             Model::Timeline(m) => m.lines.get(i).map(|l| timeline::detail(l, when)),
             Model::Costs(m) => m.rows.get(i).map(|r| costs::detail(m, r)),
-            Model::Adoption(m) => m.low.get(i).map(adoption::detail),
+            Model::Adoption(m) => m.developers.get(i).map(adoption::detail),
             Model::Quality(m) => quality_detail(m, i),
             Model::Replay(m) => m.sessions.get(i).map(|w| replay::detail(w, when)),
             Model::Alerts(m) => alerts_detail(m, i, when),

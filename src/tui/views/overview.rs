@@ -501,7 +501,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     let total: i64 = fig.sessions_by_agent.iter().map(|(_, n)| n).sum();
     let inner = mix_area.width.saturating_sub(2) as usize;
     let bar_w = inner.saturating_sub(12 + 10).max(1);
-    let mix: Vec<Line> = if fig.sessions_by_agent.is_empty() {
+    let mut mix: Vec<Line> = if fig.sessions_by_agent.is_empty() {
         vec![Line::from(Span::styled("no sessions today yet", t.muted))]
     } else {
         fig.sessions_by_agent
@@ -517,11 +517,34 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
             })
             .collect()
     };
+    // IDE use the vendors report over 7 days (Copilot, Cursor day rows): no local session,
+    // so apart from the bars.
+    // They never push a top spender off the panel below.
+    let room = (mix_area.height as usize).saturating_sub(mix.len() + 2 + m.top_spenders.len() + 2);
+    let shown_vendor = fig.vendor_7d.len().min(room);
+    for (source, devs, suggestions, accepted) in &fig.vendor_7d[..shown_vendor] {
+        let name = columns::pad(source, 12, columns::Align::Left);
+        let what = format!(
+            "{devs} dev(s) · {} accepted",
+            format::percent(*accepted, *suggestions)
+        );
+        mix.push(Line::from(vec![
+            Span::styled(name, t.text),
+            Span::styled(format::fit(&what, inner.saturating_sub(12)), t.muted),
+        ]));
+    }
     let mix_height = (mix.len() as u16 + 2).min(mix_area.height);
     let [mix_area, spenders_area] =
         Layout::vertical([Constraint::Length(mix_height), Constraint::Min(0)]).areas(mix_area);
     f.render_widget(
-        Paragraph::new(mix).block(block("Agent mix (sessions today)".into(), mix_area)),
+        Paragraph::new(mix).block(block(
+            if shown_vendor == 0 {
+                "Agent mix (sessions today)".into()
+            } else {
+                "Agent mix: sessions today, IDE 7d".into()
+            },
+            mix_area,
+        )),
         mix_area,
     );
     if spenders_area.height >= 3 {

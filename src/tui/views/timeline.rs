@@ -48,6 +48,9 @@ pub struct TimelineModel {
     /// Commits and merged PRs by the developer during the span (and 30 minutes after).
     pub commits: usize,
     pub merged_prs: usize,
+    /// Gemini replies a later `$rewindTo` went back over (still counted in tokens and cost);
+    /// their prompts are marked on the timeline too.
+    pub rewound: usize,
     pub table: TableData,
 }
 
@@ -55,9 +58,19 @@ fn unpriced(r: &TimelineRow) -> bool {
     r.kind == "request" && r.detail.as_deref() == Some("unpriced")
 }
 
+/// What a rewound request or a rewind event says (docs/accounting.md#gemini-cli).
+const REWOUND: &str = "↶ rewound (still counted)";
+const REWIND: &str = "↶ went back: later replies marked rewound, still counted";
+
 /// The detail column: tool or model, decision or detail, HTTP status, duration.
 fn describe(r: &TimelineRow) -> String {
+    if r.kind == "rewind" {
+        return REWIND.into();
+    }
     let mut detail = r.name.clone().unwrap_or_default();
+    if r.rewound {
+        detail.push_str(&format!(" {REWOUND}"));
+    }
     if let Some(d) = &r.detail
         && (r.kind != "request" || d == "unpriced")
     {
@@ -88,6 +101,8 @@ fn table(lines: &[TimelineLine]) -> TableData {
             let kind_role = match r.kind.as_str() {
                 "api_error" => Role::Critical,
                 "commit" | "pr" => Role::Ok,
+                "rewind" => Role::Warning,
+                "request" if r.rewound => Role::Muted,
                 "request" => Role::Text,
                 _ => Role::Muted,
             };
@@ -133,9 +148,25 @@ pub fn detail(l: &TimelineLine, when: When) -> DetailModel {
         ),
         (
             "detail".into(),
-            r.detail.clone().unwrap_or_else(|| "–".into()),
+            if r.kind == "rewind" {
+                REWIND.into()
+            } else {
+                r.detail.clone().unwrap_or_else(|| "–".into())
+            },
         ),
     ];
+    if r.rewound {
+        fields.push((
+            "rewound".into(),
+            if r.kind == "request" {
+                "a later $rewindTo went back over this reply; it was answered and billed, so \
+                 its tokens and cost stay counted"
+            } else {
+                "a later $rewindTo went back over this turn"
+            }
+            .into(),
+        ));
+    }
     if let Some(code) = r.status_code {
         fields.push(("HTTP status".into(), code.to_string()));
     }
@@ -201,6 +232,10 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
         table: table(&lines),
         commits: outcomes.iter().filter(|o| !o.2).count(),
         merged_prs: outcomes.iter().filter(|o| o.2).count(),
+        rewound: lines
+            .iter()
+            .filter(|l| l.row.rewound && l.row.kind == "request")
+            .count(),
         tokens: sessions.iter().map(|s| s.usage.total()).sum(),
         cost: sessions.iter().map(|s| s.cost).sum(),
         state: SessionState::of(last, now_ms),
@@ -298,6 +333,14 @@ pub fn draw(
                     text
                 },
                 t.text,
+            ),
+            Span::styled(
+                if m.rewound > 0 {
+                    format!(" · {} rewound (counted)", m.rewound)
+                } else {
+                    String::new()
+                },
+                t.warning,
             ),
             Span::styled(format!("   {follow}"), t.accent),
         ]),

@@ -493,3 +493,65 @@ pub fn fail_source(store: &Store, source: &str, error: &str) {
         })
         .unwrap();
 }
+
+/// A Cursor usage event as the Cursor poller stores it: one request of agent `cursor` in the
+/// session of its conversation (no project, no branch), at `ts`.
+pub fn cursor_event(b: &mut WriteBatch, developer: &str, conversation: &str, ts: i64) {
+    b.sessions.push(SessionRecord {
+        agent: Agent::Cursor,
+        session_key: conversation.into(),
+        source: "cursor".into(),
+        developer: developer.into(),
+        project_id: None,
+        branch: None,
+        started_at: ts,
+        last_activity_at: ts,
+        title: None,
+    });
+    b.requests.push(RequestRecord {
+        dedupe_key: format!("cursor:{conversation}:{ts}"),
+        policy: DedupePolicy::FirstWins,
+        agent: Agent::Cursor,
+        session_key: conversation.into(),
+        ts,
+        model: Some("claude-4.5-sonnet".into()),
+        usage: TokenUsage {
+            input: 5_000,
+            output: 400,
+            ..TokenUsage::default()
+        },
+        cost: Cost::reported(Money::from_micro_usd(120_000)),
+        developer: developer.into(),
+        project_id: None,
+        sidechain: false,
+        message_id: None,
+        fast: false,
+        ord: 0,
+    });
+}
+
+/// A vendor's day row (`daily_usage`) for `developer` on the UTC day of `ts`.
+pub fn vendor_day(
+    b: &mut WriteBatch,
+    source: &str,
+    developer: &str,
+    ts: i64,
+    suggestions: i64,
+    acceptances: i64,
+) {
+    b.ops.push(Op::UpsertDailyUsage(DailyUsageRow {
+        source: source.into(),
+        day: DateTime::<Utc>::from_timestamp_millis(ts)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string(),
+        developer: developer.into(),
+        team: String::new(),
+        suggestions,
+        acceptances,
+        lines_suggested: suggestions * 3,
+        lines_accepted: acceptances * 3,
+        requests: 1,
+        spend_micro_usd: 0,
+    }));
+}
