@@ -81,35 +81,39 @@ fn adoption_lists_every_developer_with_role_and_tenure_from_the_directory_csv() 
     assert!(frame.contains("Staff engineer"), "{frame}");
 }
 
-/// Ingests `tests/fixtures/copilot` (Copilot CLI sessions of 2026-05-02 and 05-03) with the
-/// binary, next to empty folders for the other agents.
-fn copilot_cli_store() -> (tempfile::TempDir, std::path::PathBuf) {
+/// Ingests one agent's fixtures (`tests/fixtures/<fixture>`, read with `--<agent>-dir`) with
+/// the binary, next to empty folders for the other agents.
+fn ingested(agent: &str, fixture: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/copilot");
-    let e = empty.to_str().unwrap();
-    crate::common::run_ok(&[
-        "--db",
-        db.to_str().unwrap(),
-        "ingest",
-        "--claude-dir",
-        e,
-        "--codex-dir",
-        e,
-        "--gemini-dir",
-        e,
-        "--copilot-dir",
-        fixtures.to_str().unwrap(),
-        "--json",
-    ]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    let mut args = vec![
+        "--db".to_string(),
+        db.display().to_string(),
+        "ingest".into(),
+    ];
+    for a in ["claude", "codex", "gemini", "copilot"] {
+        args.push(format!("--{a}-dir"));
+        args.push(if a == agent {
+            fixtures.display().to_string()
+        } else {
+            empty.display().to_string()
+        });
+    }
+    args.push("--json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::common::run_ok(&args);
     (dir, db)
 }
 
 #[test]
 fn copilot_cli_sessions_show_in_overview_adoption_and_replay() {
-    let (_d, db) = copilot_cli_store();
+    // Copilot CLI sessions of 2026-05-02 and 05-03.
+    let (_d, db) = ingested("copilot", "copilot");
     let store = Store::open(&db).unwrap();
     let now: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 5, 3, 12, 0, 0).unwrap();
     let mut h = Harness::new(&store, now, chrono_tz::UTC, false).unwrap();
@@ -271,26 +275,7 @@ fn the_demo_org_shows_cursor_and_copilot_in_overview_adoption_and_replay() {
 
 #[test]
 fn replay_marks_gemini_replies_a_rewind_went_back_over_and_still_counts_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let empty = dir.path().join("empty");
-    std::fs::create_dir_all(&empty).unwrap();
-    let gemini = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gemini");
-    let e = empty.to_str().unwrap();
-    crate::common::run_ok(&[
-        "--db",
-        db.to_str().unwrap(),
-        "ingest",
-        "--claude-dir",
-        e,
-        "--codex-dir",
-        e,
-        "--copilot-dir",
-        e,
-        "--gemini-dir",
-        gemini.to_str().unwrap(),
-        "--json",
-    ]);
+    let (_d, db) = ingested("gemini", "gemini");
     let store = Store::open(&db).unwrap();
     let now: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
     let mut h = Harness::new(&store, now, chrono_tz::UTC, false).unwrap();
