@@ -525,7 +525,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     for (source, devs, suggestions, accepted) in &fig.vendor_7d[..shown_vendor] {
         let name = columns::pad(source, 12, columns::Align::Left);
         let what = format!(
-            "{devs} dev(s) · {} accepted",
+            "IDE {devs} dev(s) · {} accepted",
             format::percent(*accepted, *suggestions)
         );
         mix.push(Line::from(vec![
