@@ -83,6 +83,8 @@ pub mod names {
     pub const LOW_ACCEPTANCE: &str = "low_acceptance";
     pub const BUDGET_FORECAST: &str = "budget_forecast";
     pub const BUDGET_BREACH: &str = "budget_breach";
+    pub const PROJECT_BUDGET_FORECAST: &str = "budget_forecast_project";
+    pub const PROJECT_BUDGET_BREACH: &str = "budget_breach_project";
     pub const UNAPPROVED_AGENT: &str = "unapproved_agent";
     pub const PERMISSION_SKIP: &str = "permission_skip";
 }
@@ -201,6 +203,31 @@ pub fn default_rules() -> Vec<RuleSpec> {
             names::BUDGET_BREACH,
             Metric::BudgetSpent,
             Scope::Team,
+            Above,
+            31 * DAY_MS,
+            Some(1.0),
+            None,
+            0.0,
+            Critical,
+            DAY_MS,
+        ),
+        // The same two judgements for projects with a budget (`[[project]]`).
+        rule(
+            names::PROJECT_BUDGET_FORECAST,
+            Metric::BudgetForecast,
+            Scope::Project,
+            Above,
+            31 * DAY_MS,
+            Some(1.0),
+            None,
+            0.0,
+            Warning,
+            DAY_MS,
+        ),
+        rule(
+            names::PROJECT_BUDGET_BREACH,
+            Metric::BudgetSpent,
+            Scope::Project,
             Above,
             31 * DAY_MS,
             Some(1.0),
