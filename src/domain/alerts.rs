@@ -120,6 +120,22 @@ fn rule(
 
 /// The built-in rules. Views flag with these same thresholds (`rule_named`).
 pub fn default_rules() -> Vec<RuleSpec> {
+    let mut rules = team_and_developer_rules();
+    // The two budget judgements again for projects with a budget (`[[project]]`).
+    for (team_rule, name) in [
+        (names::BUDGET_FORECAST, names::PROJECT_BUDGET_FORECAST),
+        (names::BUDGET_BREACH, names::PROJECT_BUDGET_BREACH),
+    ] {
+        if let Some(mut r) = rules.iter().find(|r| r.name == team_rule).cloned() {
+            r.name = name.into();
+            r.scope = Scope::Project;
+            rules.push(r);
+        }
+    }
+    rules
+}
+
+fn team_and_developer_rules() -> Vec<RuleSpec> {
     use self::Severity::{Critical, Info, Warning};
     use super::alert_rules::Comparison::{Above, Below};
     vec![
@@ -203,31 +219,6 @@ pub fn default_rules() -> Vec<RuleSpec> {
             names::BUDGET_BREACH,
             Metric::BudgetSpent,
             Scope::Team,
-            Above,
-            31 * DAY_MS,
-            Some(1.0),
-            None,
-            0.0,
-            Critical,
-            DAY_MS,
-        ),
-        // The same two judgements for projects with a budget (`[[project]]`).
-        rule(
-            names::PROJECT_BUDGET_FORECAST,
-            Metric::BudgetForecast,
-            Scope::Project,
-            Above,
-            31 * DAY_MS,
-            Some(1.0),
-            None,
-            0.0,
-            Warning,
-            DAY_MS,
-        ),
-        rule(
-            names::PROJECT_BUDGET_BREACH,
-            Metric::BudgetSpent,
-            Scope::Project,
             Above,
             31 * DAY_MS,
             Some(1.0),
