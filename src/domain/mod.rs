@@ -18,6 +18,8 @@ pub mod outcome_event;
 pub mod period;
 pub mod reconcile;
 pub mod records;
+pub mod session_state;
+pub mod span;
 pub mod usage;
 
 pub use agent::Agent;

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_vendor_usage.sql")),
     (10, include_str!("migrations/0010_http_etags.sql")),
     (11, include_str!("migrations/0011_project_budgets.sql")),
+    (12, include_str!("migrations/0012_console_tiers.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
