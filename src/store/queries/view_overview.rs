@@ -4,6 +4,7 @@
 
 use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::domain::Money;
+use crate::domain::bounds::{add_to_total, sum_totals};
 use crate::store::Reader;
 use crate::store::error::Result;
 use std::collections::HashMap;
@@ -95,7 +96,10 @@ impl Reader {
         self.overview_spend(b, &mut f)?;
         let budget: Option<i64> = self
             .conn
-            .prepare_cached("SELECT sum(budget_micro_usd_month) FROM teams")?
+            .prepare_cached(&format!(
+                "SELECT {} FROM teams",
+                super::wide_sum::wide_sum("budget_micro_usd_month")
+            ))?
             .query_row([], |r| r.get(0))?;
         f.budget_month = budget.filter(|b| *b > 0).map(Money::from_micro_usd);
         let (s, a, l): (i64, i64, i64) = self.conn.prepare_cached(
@@ -120,29 +124,28 @@ impl Reader {
             ..Grain::default()
         };
         self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
-            by_day[bin] += sign * row.m.cost_micro_usd;
+            by_day[bin] = add_to_total(by_day[bin], sign * row.m.cost_micro_usd);
             if Some(bin) == today {
-                tokens += sign * row.m.tokens;
-                output += sign * row.m.output_tokens;
+                tokens = add_to_total(tokens, sign * row.m.tokens);
+                output = add_to_total(output, sign * row.m.output_tokens);
                 let dev = match today_devs.get_mut(row.developer) {
                     Some(d) => d,
                     None => today_devs.entry(row.developer.to_string()).or_default(),
                 };
-                dev.0 += sign * row.m.requests;
-                dev.1 += sign * row.m.cost_micro_usd;
+                dev.0 = add_to_total(dev.0, sign * row.m.requests);
+                dev.1 = add_to_total(dev.1, sign * row.m.cost_micro_usd);
             }
         })?;
         f.tokens_today = tokens;
         f.output_tokens_today = output;
         f.spend_today = Money::from_micro_usd(today.map_or(0, |i| by_day[i]));
-        f.spend_month = Money::from_micro_usd(
+        f.spend_month = Money::from_micro_usd(sum_totals(
             by_day
                 .iter()
                 .zip(&b.day_edges)
                 .filter(|(_, start)| **start >= b.month_start_ms)
-                .map(|(v, _)| v)
-                .sum(),
-        );
+                .map(|(v, _)| *v),
+        ));
         f.spend_by_day = by_day.into_iter().map(Money::from_micro_usd).collect();
         f.spend_today_by_developer = today_devs
             .into_iter()

@@ -107,7 +107,7 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<ReplayModel> {
         if let Some(w) = out.last_mut() {
             w.ids.push(s.id);
             w.end_ms = w.end_ms.max(s.last_activity_at);
-            w.tokens += s.usage.total();
+            w.tokens = crate::domain::bounds::add_to_total(w.tokens, s.usage.total());
             w.cost += s.cost;
             if w.agents.last() != Some(&s.agent) {
                 w.agents.push(s.agent.clone());

@@ -109,7 +109,7 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
     Ok(TimelineModel {
         commits: outcomes.iter().filter(|o| !o.2).count(),
         merged_prs: outcomes.iter().filter(|o| o.2).count(),
-        tokens: sessions.iter().map(|s| s.usage.total()).sum(),
+        tokens: crate::domain::bounds::sum_totals(sessions.iter().map(|s| s.usage.total())),
         cost: sessions.iter().map(|s| s.cost).sum(),
         state: SessionState::of(last, now_ms),
         span: format!(
