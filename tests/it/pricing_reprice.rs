@@ -116,7 +116,7 @@ fn an_override_reprices_stored_rows_and_removing_it_prices_them_back() {
 }
 
 /// Turns a current store into one written by agentdeck before costs were fingerprinted
-/// (before schema version 7), with `cost_micro_usd` as the old per-token-type tier rule left it.
+/// (schema version 5), with `cost_micro_usd` as the old per-token-type tier rule left it.
 fn make_pre_fingerprint_store(db: &Path, old_cost_micro_usd: i64) {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute(
@@ -131,10 +131,7 @@ fn make_pre_fingerprint_store(db: &Path, old_cost_micro_usd: i64) {
         .maintain_blocking(Maintenance::RebuildAggregates)
         .unwrap();
     drop(store);
-    // What migration 7 leaves in a store built before it: an empty `pricing_state` (the
-    // later migrations are not idempotent, so the version is not wound back).
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("DELETE FROM pricing_state;").unwrap();
+    common::downgrade::to_version(db, 6);
 }
 
 #[test]
