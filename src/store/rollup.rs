@@ -181,6 +181,10 @@ impl Deltas {
     }
 
     pub fn flush(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        // Nothing to add: skip preparing the (long, saturating) statements at all.
+        if self.rollups.is_empty() && self.sessions.is_empty() {
+            return Ok(());
+        }
         for tier in TIERS {
             if tier == QUARTER {
                 flush_tier(tx, tier, &self.rollups)?;
@@ -199,17 +203,10 @@ impl Deltas {
                 flush_tier(tx, tier, &folded)?;
             }
         }
-        let columns = [
-            "requests",
-            "input_tokens",
-            "output_tokens",
-            "cache_write_5m",
-            "cache_write_1h",
-            "cache_read",
-            "reasoning_tokens",
-            "cost_micro_usd",
-            "unpriced_tokens",
-        ];
+        // Sessions keep the rollup sums but the reported cost and unpriced request count.
+        let columns = SUMMED
+            .iter()
+            .filter(|c| !matches!(**c, "reported_micro_usd" | "unpriced_requests"));
         let sets: Vec<String> = (2..)
             .zip(columns)
             .map(|(i, c)| format!("{c} = {}", saturating_add(c, &format!("?{i}"))))
