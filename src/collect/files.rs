@@ -524,10 +524,10 @@ mod tests {
             .unwrap();
         let mut lines = Vec::new();
         let end = read_lines(&path, end.offset, end.line, false, |p, _| {
-            if let Piece::Line { bytes, line, .. } = p {
-                if !bytes.is_empty() {
-                    lines.push((String::from_utf8_lossy(bytes).into_owned(), line));
-                }
+            if let Piece::Line { bytes, line, .. } = p
+                && !bytes.is_empty()
+            {
+                lines.push((String::from_utf8_lossy(bytes).into_owned(), line));
             }
             Ok(true)
         })
