@@ -89,7 +89,8 @@ mod tests {
         };
         assert_eq!(add(2, 3), 5);
         assert_eq!(add(i64::MAX - 1, 5), i64::MAX);
-        assert_eq!(add(i64::MAX, -7), i64::MAX - 7);
+        assert_eq!(add(SATURATION - 10, 5), SATURATION - 5);
+        assert_eq!(add(i64::MAX, -7), i64::MAX, "past SATURATION");
         assert_eq!(add(-i64::MAX, -5), -i64::MAX);
         // The plain `+` really leaves the integers on the same values.
         let plain: rusqlite::types::Value = conn
