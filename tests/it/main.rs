@@ -26,11 +26,15 @@ mod ingest_totals;
 #[cfg(feature = "server")]
 mod outcomes_alert_sync;
 mod outcomes_alerts;
+mod outcomes_budgets;
+mod outcomes_coverage;
+mod outcomes_etags;
 #[cfg(feature = "server")]
 mod outcomes_events;
 #[cfg(feature = "server")]
 mod outcomes_git;
 mod outcomes_hosts;
+mod outcomes_permission;
 mod outcomes_quality;
 mod peer_fixtures;
 mod pricing_cli;
@@ -68,6 +72,7 @@ mod sources_console;
 mod sources_copilot;
 mod sources_cursor;
 mod sources_health;
+mod sources_identity;
 mod sources_openai;
 mod sources_reconcile;
 mod sources_support;

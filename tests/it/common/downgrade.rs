@@ -6,6 +6,8 @@ use std::path::Path;
 
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
+    (11, "DROP TABLE project_budgets;"),
+    (10, "DROP TABLE http_etags;"),
     (9, "DROP TABLE vendor_seats; DROP TABLE vendor_usage;"),
     (
         8,
