@@ -121,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
                 database: agentdeck::server::backend::Database::Sqlite(dir.path().join("load.db")),
                 limits: Limits::default(),
                 tls: None,
+                org_totals: Default::default(),
             };
             let server = start(config, PriceTable::builtin(), std::future::pending()).await?;
             (format!("http://{}", server.addr), Some(server))

@@ -4,11 +4,11 @@
 //! is preserved: batches are submitted to the single writer in the order they were sealed,
 //! and a batch that removes rows (Gemini rewinds) is never merged with earlier ones.
 
-use crate::store::{Store, WriteBatch, WriteOutcome};
+use crate::store::{MAX_ROWS_PER_TRANSACTION, Store, WriteBatch, WriteOutcome};
 use std::sync::Mutex;
 
 /// Seal the pending batch at this many rows or this many input bytes.
-const MAX_ROWS: usize = 20_000;
+const MAX_ROWS: usize = MAX_ROWS_PER_TRANSACTION;
 const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Default)]
@@ -34,7 +34,7 @@ impl<'a> Sink<'a> {
     /// Adds `batch` (rows plus the cursors that cover them, read from `input_bytes` bytes);
     /// returns the outcome of whatever this call committed.
     pub fn push(&self, batch: WriteBatch, input_bytes: u64) -> crate::store::Result<WriteOutcome> {
-        let removes_rows = !batch.truncations.is_empty() || !batch.replace_sessions.is_empty();
+        let removes_rows = batch.removes_rows();
         let mut tickets = Vec::new();
         {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
@@ -48,7 +48,7 @@ impl<'a> Sink<'a> {
             }
             pending.rows += batch.requests.len() + batch.events.len() + batch.sessions.len();
             pending.input_bytes += input_bytes;
-            append(&mut pending.batch, batch);
+            pending.batch.append(batch);
             if removes_rows || pending.rows >= MAX_ROWS || pending.input_bytes >= MAX_INPUT_BYTES {
                 tickets.push(
                     self.store
@@ -76,31 +76,4 @@ impl<'a> Sink<'a> {
         }
         self.store.writer().submit(batch)?.wait()
     }
-}
-
-fn append(into: &mut WriteBatch, b: WriteBatch) {
-    let WriteBatch {
-        projects,
-        sessions,
-        replace_sessions,
-        truncations,
-        requests,
-        events,
-        cursors,
-        teams,
-        developers,
-        source_health,
-        ops,
-    } = b;
-    into.projects.extend(projects);
-    into.sessions.extend(sessions);
-    into.replace_sessions.extend(replace_sessions);
-    into.truncations.extend(truncations);
-    into.requests.extend(requests);
-    into.events.extend(events);
-    into.cursors.extend(cursors);
-    into.teams.extend(teams);
-    into.developers.extend(developers);
-    into.source_health.extend(source_health);
-    into.ops.extend(ops);
 }

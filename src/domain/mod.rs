@@ -6,17 +6,22 @@ pub mod alerts;
 pub mod blocks;
 pub mod bounds;
 pub mod cost;
+pub mod counter;
 pub mod dedupe;
 pub mod forecast;
 pub mod money;
 pub mod period;
 pub mod records;
+pub mod request_key;
+pub mod tokens;
 pub mod usage;
 
 pub use agent::Agent;
 pub use cost::{Cost, CostSource};
 pub use money::Money;
 pub use records::{
-    DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis,
+    CounterRecord, DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord,
+    SessionRecord, UnixMillis,
 };
+pub use request_key::{KeyKind, RequestKey};
 pub use usage::TokenUsage;

@@ -1,6 +1,7 @@
 //! Token counts with one meaning for every agent (design.md §2): `input` is uncached input,
 //! `cache_read` the cached input, `cache_write_5m`/`cache_write_1h` cache writes, `output`
 //! includes reasoning (`reasoning` is the informational subset). Nothing is counted twice.
+//! Arithmetic saturates: no input can make a sum wrap or panic.
 
 use serde::{Deserialize, Serialize};
 use std::ops::{AddAssign, SubAssign};
@@ -17,50 +18,53 @@ pub struct TokenUsage {
 
 impl TokenUsage {
     pub fn cache_creation(&self) -> i64 {
-        self.cache_write_5m + self.cache_write_1h
+        self.cache_write_5m.saturating_add(self.cache_write_1h)
     }
 
     /// input + output + cache writes + cache reads (reasoning is inside output).
     pub fn total(&self) -> i64 {
-        self.input + self.output + self.cache_creation() + self.cache_read
+        self.input
+            .saturating_add(self.output)
+            .saturating_add(self.cache_creation())
+            .saturating_add(self.cache_read)
     }
 
     pub fn is_zero(&self) -> bool {
         self.total() == 0 && self.reasoning == 0
     }
 
-    /// Every count multiplied by `k` (−1 for a removal).
+    /// Every count multiplied by `k` (−1 for a removal), saturating at the i64 range.
     pub fn scaled(&self, k: i64) -> TokenUsage {
         TokenUsage {
-            input: k * self.input,
-            output: k * self.output,
-            cache_write_5m: k * self.cache_write_5m,
-            cache_write_1h: k * self.cache_write_1h,
-            cache_read: k * self.cache_read,
-            reasoning: k * self.reasoning,
+            input: k.saturating_mul(self.input),
+            output: k.saturating_mul(self.output),
+            cache_write_5m: k.saturating_mul(self.cache_write_5m),
+            cache_write_1h: k.saturating_mul(self.cache_write_1h),
+            cache_read: k.saturating_mul(self.cache_read),
+            reasoning: k.saturating_mul(self.reasoning),
         }
     }
 }
 
 impl AddAssign for TokenUsage {
     fn add_assign(&mut self, rhs: TokenUsage) {
-        self.input += rhs.input;
-        self.output += rhs.output;
-        self.cache_write_5m += rhs.cache_write_5m;
-        self.cache_write_1h += rhs.cache_write_1h;
-        self.cache_read += rhs.cache_read;
-        self.reasoning += rhs.reasoning;
+        self.input = self.input.saturating_add(rhs.input);
+        self.output = self.output.saturating_add(rhs.output);
+        self.cache_write_5m = self.cache_write_5m.saturating_add(rhs.cache_write_5m);
+        self.cache_write_1h = self.cache_write_1h.saturating_add(rhs.cache_write_1h);
+        self.cache_read = self.cache_read.saturating_add(rhs.cache_read);
+        self.reasoning = self.reasoning.saturating_add(rhs.reasoning);
     }
 }
 
 impl SubAssign for TokenUsage {
     fn sub_assign(&mut self, rhs: TokenUsage) {
-        self.input -= rhs.input;
-        self.output -= rhs.output;
-        self.cache_write_5m -= rhs.cache_write_5m;
-        self.cache_write_1h -= rhs.cache_write_1h;
-        self.cache_read -= rhs.cache_read;
-        self.reasoning -= rhs.reasoning;
+        self.input = self.input.saturating_sub(rhs.input);
+        self.output = self.output.saturating_sub(rhs.output);
+        self.cache_write_5m = self.cache_write_5m.saturating_sub(rhs.cache_write_5m);
+        self.cache_write_1h = self.cache_write_1h.saturating_sub(rhs.cache_write_1h);
+        self.cache_read = self.cache_read.saturating_sub(rhs.cache_read);
+        self.reasoning = self.reasoning.saturating_sub(rhs.reasoning);
     }
 }
 

@@ -2,62 +2,47 @@
 //! and wait for its commit; a full queue answers at once (429). One task drains the queue,
 //! merging waiting jobs into one write batch (one transaction) so throughput stays high.
 
+use super::auth::Principal;
 use super::backend::Backend;
 use super::otlp::Mapped;
+use super::owners::sighting;
 use super::state::AppState;
-use crate::store::queries::sync::TelemetryCounter;
-use crate::store::{DeveloperRow, WriteBatch};
+use crate::store::{MAX_ROWS_PER_TRANSACTION, WriteBatch};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
-/// Rows ready for the store, plus the developers seen for the first time.
+/// Rows ready for the store, with the developers seen for the first time.
 #[derive(Debug, Default)]
 pub struct IngestJob {
     pub batch: WriteBatch,
-    pub counters: Vec<TelemetryCounter>,
 }
 
 impl IngestJob {
-    pub fn from_mapped(mapped: Mapped, state: &AppState) -> IngestJob {
+    pub fn from_mapped(mapped: Mapped, caller: Option<&Principal>, state: &AppState) -> IngestJob {
         let mut batch = WriteBatch {
             sessions: mapped.sessions,
             requests: mapped.requests,
             events: mapped.events,
+            metric_points: mapped.metric_points,
             ..WriteBatch::default()
         };
         let mut seen = HashSet::new();
-        for who in mapped.identities {
-            if seen.insert(who.developer.clone()) && state.first_sighting(&who.developer) {
-                batch.developers.push(DeveloperRow {
-                    id: who.developer.clone(),
-                    email: who.email.clone(),
-                    handle: None,
-                    display_name: None,
-                    team: who.team.clone().unwrap_or_else(|| "unassigned".into()),
-                    role: None,
-                    started_on: None,
-                });
+        for owner in mapped.owners {
+            if seen.insert(owner.clone()) && state.first_sighting(&owner) {
+                batch.seen_developers.push(sighting(&owner, caller));
             }
         }
-        IngestJob {
-            batch,
-            counters: mapped.counters,
-        }
+        IngestJob { batch }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.batch.is_empty() && self.counters.is_empty()
+        self.batch.is_empty()
     }
 
     fn rows(&self) -> usize {
-        let b = &self.batch;
-        b.sessions.len()
-            + b.requests.len()
-            + b.events.len()
-            + b.developers.len()
-            + self.counters.len()
+        self.batch.rows()
     }
 }
 
@@ -79,9 +64,6 @@ pub struct IngestQueue {
     /// How long the last committed group's oldest export waited for its commit, in ms.
     lag_ms: Arc<AtomicU64>,
 }
-
-/// Merge at most this many rows into one transaction.
-const MAX_ROWS_PER_COMMIT: usize = 50_000;
 
 impl IngestQueue {
     /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
@@ -126,7 +108,7 @@ async fn drain(
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         let mut rows = group[0].0.rows();
-        while rows < MAX_ROWS_PER_COMMIT {
+        while rows < MAX_ROWS_PER_TRANSACTION {
             match rx.try_recv() {
                 Ok(next) => {
                     rows += next.0.rows();
@@ -137,20 +119,13 @@ async fn drain(
         }
         depth.fetch_sub(group.len(), Ordering::Relaxed);
         let mut batch = WriteBatch::default();
-        let mut counters = Vec::new();
         let mut replies = Vec::with_capacity(group.len());
         let oldest = group.iter().map(|p| p.2).min();
         for (job, reply, _) in group {
-            let b = job.batch;
-            batch.sessions.extend(b.sessions);
-            batch.requests.extend(b.requests);
-            batch.events.extend(b.events);
-            batch.developers.extend(b.developers);
-            batch.ops.extend(b.ops);
-            counters.extend(job.counters);
+            batch.append(job.batch);
             replies.push(reply);
         }
-        let outcome = match backend.commit(batch, counters).await {
+        let outcome = match backend.commit(batch).await {
             Ok(()) => Enqueued::Stored,
             Err(e) => Enqueued::Failed(e.to_string()),
         };

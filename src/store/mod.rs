@@ -7,15 +7,20 @@ pub mod batch;
 pub mod error;
 pub mod maintenance;
 pub mod ops;
+pub mod pipeline;
+pub mod plan;
 pub mod queries;
 mod reader;
-mod requests;
 pub mod rollup;
+pub mod row;
 mod schema;
+mod sqlite_rows;
+pub mod sums;
 mod writer;
 
 pub use batch::{
-    DeveloperRow, FileCursor, SourceHealthRow, TeamRow, Truncate, WriteBatch, WriteOutcome,
+    DeveloperRow, FileCursor, MAX_ROWS_PER_TRANSACTION, SourceHealthRow, TeamRow, Truncate,
+    WriteBatch, WriteOutcome,
 };
 pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;

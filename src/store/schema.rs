@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_server.sql")),
     (3, include_str!("migrations/0003_rollup_tiers.sql")),
     (4, include_str!("migrations/0004_developer_team_source.sql")),
+    (5, include_str!("migrations/0005_owner_scoped_keys.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

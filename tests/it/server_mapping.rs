@@ -239,9 +239,18 @@ async fn commit_pr_and_lines_metrics_with_both_temporalities() {
         );
     }
     assert_eq!(
-        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'commit'"),
+        t.sql_i64("SELECT sum(value) FROM telemetry_counters WHERE metric = 'commits'"),
         2,
         "a re-sent delta export counts once"
+    );
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'commit'"),
+        1,
+        "one point marks the timeline once, whatever its value"
+    );
+    assert_eq!(
+        t.sql_str("SELECT detail FROM events WHERE kind = 'commit'"),
+        "2"
     );
     assert_eq!(
         t.sql_i64("SELECT sum(value) FROM telemetry_counters WHERE metric = 'lines_of_code.added'"),
@@ -277,7 +286,7 @@ async fn commit_pr_and_lines_metrics_with_both_temporalities() {
         );
     }
     assert_eq!(
-        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'pr'"),
+        t.sql_i64("SELECT sum(value) FROM telemetry_counters WHERE metric = 'pull_requests'"),
         4
     );
     t.server.shutdown().await.unwrap();

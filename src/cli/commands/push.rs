@@ -1,11 +1,13 @@
-//! `agentdeck push --server URL [--token T] [--watch]`: sends this machine's collected rows
-//! (metadata only) to a team server in JSON batches. Rows are keyed by dedupe key, so a
-//! re-sent batch counts once; the position pushed so far is kept as a cursor in the store.
+//! `agentdeck push --server URL [--token T] [--watch]`: sends this machine's own collected
+//! rows (the local developer's; metadata only) to a team server in JSON batches. Rows are
+//! keyed per owner, so a re-sent batch counts once; the position pushed so far is kept as a
+//! cursor in the store. Rows the server refuses are named on stderr.
 
 use crate::cli::args::PushArgs;
 use crate::cli::context::Context;
-use crate::server::api::{PushAccepted, PushBatch};
-use crate::store::queries::sync::{RowFilter, ServerDb};
+use crate::protocol::{PushAnswer, PushBatch, SyncQuery};
+use crate::store::queries::server_db::ServerDb;
+use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
 use crate::store::{FileCursor, Store, WriteBatch};
 use anyhow::Context as _;
 use std::time::Duration;
@@ -22,7 +24,18 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         loop {
-            let sent = push_once(&store, &db, &args.server, args.token.as_deref()).await?;
+            let developer = ctx.developer();
+            let sent =
+                push_once(&store, &db, &args.server, args.token.as_deref(), &developer).await?;
+            for r in &sent.rejected {
+                eprintln!(
+                    "agentdeck push: the server refused {} {} ({}): {}",
+                    r.kind,
+                    r.index,
+                    r.key.as_deref().unwrap_or("no key"),
+                    r.reason
+                );
+            }
             eprintln!(
                 "agentdeck push: sent {} sessions, {} requests, {} events to {}",
                 sent.sessions, sent.requests, sent.events, args.server
@@ -38,13 +51,15 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Pushes every row after the stored cursor for `server`; returns what was sent.
+/// Pushes every row of `developer` after the stored cursor for `server` (rows synced from
+/// the server for other developers stay local); returns what was accepted.
 pub async fn push_once(
     store: &Store,
     db: &ServerDb,
     server: &str,
     token: Option<&str>,
-) -> anyhow::Result<PushAccepted> {
+    developer: &str,
+) -> anyhow::Result<PushAnswer> {
     let url = format!("{}/api/v1/push", server.trim_end_matches('/'));
     let client = crate::collect::http::client_builder(Duration::from_secs(60)).build()?;
     let mut cursor = store
@@ -52,13 +67,18 @@ pub async fn push_once(
         .file_cursors(SOURCE)?
         .remove(server)
         .unwrap_or_default();
-    let mut total = PushAccepted::default();
+    let mut total = PushAnswer::default();
+    let filter = RowFilter::Developer(developer.to_string());
     loop {
-        let (request_cursor, event_cursor) = (cursor.offset as i64, cursor.line as i64);
+        let query = SyncQuery {
+            cursor: cursor.offset as i64,
+            event_cursor: cursor.line as i64,
+            ..SyncQuery::default()
+        };
         let page = {
-            let db = db.clone();
+            let (db, filter) = (db.clone(), filter.clone());
             tokio::task::spawn_blocking(move || {
-                db.sync_page(&RowFilter::All, request_cursor, event_cursor, PAGE_ROWS)
+                db.sync_page(&filter, &query, PAGE_ROWS, OrgTotalsRule::default())
             })
             .await??
         };
@@ -86,9 +106,14 @@ pub async fn push_once(
                 text.chars().take(300).collect::<String>()
             );
         }
-        total.sessions += batch.sessions.len();
-        total.requests += batch.requests.len();
-        total.events += batch.events.len();
+        let answer: PushAnswer = response
+            .json()
+            .await
+            .with_context(|| format!("reading the answer of {url}"))?;
+        total.sessions += answer.sessions;
+        total.requests += answer.requests;
+        total.events += answer.events;
+        total.rejected.extend(answer.rejected);
         cursor = FileCursor {
             source: SOURCE.into(),
             path: server.to_string(),

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend (`serve --database postgres://…`): several `serve` instances can
-//! share one database. Versioned migrations under an advisory lock (migrations/), batch
-//! application with the store's dedupe rules (apply), tokens and sync reads (queries).
+//! share one database and each adds write capacity. Versioned migrations under an advisory
+//! lock (migrations/), the write pipeline's statements (apply, bulk), tokens, the directory
+//! and sync reads (queries).
 
 mod apply;
 mod bulk;
@@ -10,10 +11,14 @@ use tokio::sync::{Mutex, MutexGuard};
 use tokio_postgres::{Client, NoTls};
 
 /// (version, SQL). Append only; never edit a released migration.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_owner_scoped_keys.sql")),
+];
 
-/// Serialises migrations and batch writes across every `serve` sharing the database.
-const LOCK_KEY: i64 = 0x4167_446b;
+/// Serialises migrations across every `serve` sharing the database (batches take only
+/// per-identity locks).
+const MIGRATION_LOCK_KEY: i64 = 0x4167_446b;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
@@ -30,6 +35,10 @@ pub enum PgError {
     },
     #[error("PostgreSQL error: {0}")]
     Sql(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Row(#[from] crate::store::row::RowError),
+    #[error("PostgreSQL: {0}")]
+    Missing(&'static str),
 }
 
 /// Connections to the team database: one for writes (one transaction per batch), one for
@@ -85,7 +94,7 @@ impl PgStore {
 
 async fn migrate(client: &mut Client) -> Result<(), PgError> {
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
         .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS agentdeck_schema (version INT PRIMARY KEY, applied_at BIGINT NOT NULL)",

@@ -4,6 +4,7 @@
 pub mod alerts_admin;
 mod names;
 pub mod rollup_scan;
+pub mod server_db;
 pub mod sessions;
 pub mod source_status;
 pub mod sync;

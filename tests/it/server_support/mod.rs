@@ -41,6 +41,7 @@ impl TestServer {
             database: agentdeck::server::backend::Database::Sqlite(db.clone()),
             limits,
             tls: None,
+            org_totals: Default::default(),
         };
         let server = start(config, PriceTable::builtin(), std::future::pending())
             .await

@@ -4,7 +4,7 @@
 
 use agentdeck::domain::alerts::{AlertState, Severity};
 use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
+    Agent, Cost, EventKind, EventRecord, KeyKind, Money, ProjectRecord, RequestKey, RequestRecord,
     SessionRecord, TokenUsage,
 };
 use agentdeck::store::ops::{AlertRow, CommitRow, DailyUsageRow, IncidentRow, Op, PullRequestRow};
@@ -229,8 +229,11 @@ pub fn seed_at(store: &Store, now: i64) {
                 Cost::computed(Money::from_micro_usd(10_000 * (i as i64 + 1) + 1_000 * r))
             };
             b.requests.push(RequestRecord {
-                dedupe_key: format!("fx:{key}:{r}"),
-                policy: DedupePolicy::FirstWins,
+                dedupe_key: RequestKey::new(KeyKind::Demo {
+                    agent: *agent,
+                    session: key.clone(),
+                    n: r,
+                }),
                 agent: *agent,
                 session_key: key.clone(),
                 ts: started + r * step,
@@ -253,6 +256,7 @@ pub fn seed_at(store: &Store, now: i64) {
                 dedupe_key: format!("fx:{key}:e{r}"),
                 agent: *agent,
                 session_key: key.clone(),
+                developer: String::new(),
                 ts: started + r * step + 30_000,
                 kind,
                 tool_name: (kind != EventKind::Prompt).then(|| "Bash".to_string()),
@@ -268,6 +272,7 @@ pub fn seed_at(store: &Store, now: i64) {
         dedupe_key: "fx:s00:err".into(),
         agent: Agent::ClaudeCode,
         session_key: "s00".into(),
+        developer: String::new(),
         ts: now - 35 * MIN,
         kind: EventKind::ApiError,
         tool_name: None,

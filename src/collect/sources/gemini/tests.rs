@@ -67,7 +67,7 @@ fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
     assert!(
         rows.requests
             .iter()
-            .all(|r| r.policy == DedupePolicy::LastWins && r.session_key == SID)
+            .all(|r| r.policy() == DedupePolicy::LastWins && r.session_key == SID)
     );
     assert_eq!(
         rows.requests[2].cost.source,
