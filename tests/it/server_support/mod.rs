@@ -2,6 +2,8 @@
 //! build OTLP exports with the opentelemetry-proto types, send raw HTTP (chunked, slow).
 #![allow(dead_code)]
 
+pub mod team;
+
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::state::Limits;
 use agentdeck::server::{RunningServer, ServerConfig, start};
