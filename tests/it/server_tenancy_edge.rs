@@ -70,7 +70,13 @@ async fn overflowing_numbers_are_refused_by_name_and_sync_keeps_working() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| format!("{} {}", r["key"].as_str().unwrap(), r["reason"].as_str().unwrap()))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["key"].as_str().unwrap(),
+                    r["reason"].as_str().unwrap()
+                )
+            })
             .collect();
         assert_eq!(
             refused,
@@ -113,7 +119,12 @@ async fn a_metric_point_is_one_counter_whatever_its_value() {
             )],
         );
         assert_eq!(t.metrics("ana", &export).await.0, 200);
-        assert_eq!(t.scalar("SELECT count(*) FROM telemetry_counters").await, 1, "{}", t.label());
+        assert_eq!(
+            t.scalar("SELECT count(*) FROM telemetry_counters").await,
+            1,
+            "{}",
+            t.label()
+        );
         assert_eq!(
             t.scalar("SELECT value FROM telemetry_counters").await,
             1_000_000
@@ -121,7 +132,9 @@ async fn a_metric_point_is_one_counter_whatever_its_value() {
         assert_eq!(t.scalar("SELECT count(*) FROM events").await, 1);
         let mut huge = export.clone();
         if let Some(opentelemetry_proto::tonic::metrics::v1::metric::Data::Sum(sum)) =
-            huge.resource_metrics[0].scope_metrics[0].metrics[0].data.as_mut()
+            huge.resource_metrics[0].scope_metrics[0].metrics[0]
+                .data
+                .as_mut()
         {
             sum.data_points[0].value = Some(
                 opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsDouble(1e300),
@@ -152,7 +165,11 @@ async fn long_strings_are_refused_not_stored() {
         let partial = answer.partial_success.unwrap();
         assert_eq!(partial.rejected_log_records, 4, "{}", partial.error_message);
         for key in ["session.id", "user.email", "model", "request_id"] {
-            assert!(partial.error_message.contains(&format!("`{key}` is longer")));
+            assert!(
+                partial
+                    .error_message
+                    .contains(&format!("`{key}` is longer"))
+            );
         }
         assert_eq!(t.scalar("SELECT count(*) FROM requests").await, 0);
         let pushed = json!({"sessions": [{
@@ -212,7 +229,10 @@ async fn each_token_has_a_request_rate() {
         ..Limits::default()
     };
     for t in teams(limits).await {
-        let export = logs(claude_resource(), vec![claude_api_request("S-r", "req_r", 1, ANA)]);
+        let export = logs(
+            claude_resource(),
+            vec![claude_api_request("S-r", "req_r", 1, ANA)],
+        );
         let mut statuses = Vec::new();
         for _ in 0..8 {
             statuses.push(t.logs("ana", &export).await.0);
@@ -225,9 +245,17 @@ async fn each_token_has_a_request_rate() {
             .await
             .unwrap();
         assert_eq!(r.status(), 429);
-        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let wait: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=2).contains(&wait), "{wait}");
-        assert_eq!(t.logs("bob", &export).await.0, 200, "another token is not slowed");
+        assert_eq!(
+            t.logs("bob", &export).await.0,
+            200,
+            "another token is not slowed"
+        );
         t.stop().await;
     }
 }
@@ -253,11 +281,28 @@ async fn cumulative_counters_survive_a_restart_exactly() {
         assert_eq!(t.scalar(total).await, 10);
         t = t.restart().await;
         assert_eq!(t.metrics("ana", &point(start, T0_NANOS, 10)).await.0, 200);
-        assert_eq!(t.scalar(total).await, 10, "{}: a resend after a restart adds nothing", t.label());
-        assert_eq!(t.metrics("ana", &point(start, T0_NANOS + 60, 15)).await.0, 200);
-        assert_eq!(t.scalar(total).await, 15, "the difference, not the whole value");
+        assert_eq!(
+            t.scalar(total).await,
+            10,
+            "{}: a resend after a restart adds nothing",
+            t.label()
+        );
+        assert_eq!(
+            t.metrics("ana", &point(start, T0_NANOS + 60, 15)).await.0,
+            200
+        );
+        assert_eq!(
+            t.scalar(total).await,
+            15,
+            "the difference, not the whole value"
+        );
         t = t.restart().await;
-        assert_eq!(t.metrics("ana", &point(start + 500, T0_NANOS + 120, 4)).await.0, 200);
+        assert_eq!(
+            t.metrics("ana", &point(start + 500, T0_NANOS + 120, 4))
+                .await
+                .0,
+            200
+        );
         assert_eq!(t.scalar(total).await, 19, "a new start counts from zero");
         t.stop().await;
     }

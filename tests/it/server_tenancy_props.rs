@@ -20,20 +20,39 @@ const SENDERS: [(&str, &str); 3] = [("ana", ANA), ("bob", BOB), ("collector", CA
 
 #[derive(Debug, Clone)]
 enum Op {
-    Telemetry { sender: usize, session: u8, request: u8 },
-    Push { sender: usize, session: u8, message: u8 },
-    Prompt { sender: usize, session: u8 },
-    Commit { sender: usize, session: Option<u8> },
+    /// `claims`: whose email the record names (a member's rows stay the member's).
+    Telemetry {
+        sender: usize,
+        claims: usize,
+        session: u8,
+        request: u8,
+    },
+    Push {
+        sender: usize,
+        session: u8,
+        message: u8,
+    },
+    Prompt {
+        sender: usize,
+        session: u8,
+    },
+    Commit {
+        sender: usize,
+        session: Option<u8>,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let sender = 0..SENDERS.len();
     prop_oneof![
-        (sender.clone(), 0..3u8, 0..3u8).prop_map(|(sender, session, request)| Op::Telemetry {
-            sender,
-            session,
-            request
-        }),
+        (sender.clone(), 0..2usize, 0..3u8, 0..3u8).prop_map(
+            |(sender, claims, session, request)| Op::Telemetry {
+                sender,
+                claims,
+                session,
+                request
+            }
+        ),
         (sender.clone(), 0..3u8, 0..3u8).prop_map(|(sender, session, message)| Op::Push {
             sender,
             session,
@@ -52,17 +71,37 @@ async fn run(t: &Team, case: usize, ops: &[Op]) -> [BTreeSet<String>; 3] {
     let mut sent: [BTreeSet<String>; 3] = Default::default();
     for (n, op) in ops.iter().enumerate() {
         match op {
-            Op::Telemetry { sender, session, request } => {
-                let (token, email) = SENDERS[*sender];
+            Op::Telemetry {
+                sender,
+                claims,
+                session,
+                request,
+            } => {
+                let (token, own) = SENDERS[*sender];
+                // Members may claim to be anyone; the collector names its team's carol.
+                let email = if token == "collector" {
+                    own
+                } else {
+                    SENDERS[*claims].1
+                };
                 let id = format!("c{case}-r{request}");
                 let export = logs(
                     claude_resource(),
-                    vec![claude_api_request(&format!("S{session}"), &id, n as i64, email)],
+                    vec![claude_api_request(
+                        &format!("S{session}"),
+                        &id,
+                        n as i64,
+                        email,
+                    )],
                 );
                 assert_eq!(t.logs(token, &export).await.0, 200);
                 sent[*sender].insert(format!("ccreq:{id}"));
             }
-            Op::Push { sender, session, message } => {
+            Op::Push {
+                sender,
+                session,
+                message,
+            } => {
                 let (token, email) = SENDERS[*sender];
                 if token == "collector" {
                     continue; // collectors forward telemetry; pushes are a member's own rows
@@ -77,9 +116,17 @@ async fn run(t: &Team, case: usize, ops: &[Op]) -> [BTreeSet<String>; 3] {
                 let prompt = record(
                     "claude_code.user_prompt",
                     T0_NANOS + n as u64,
-                    vec![s("session.id", &format!("S{session}")), s("user.email", email)],
+                    vec![
+                        s("session.id", &format!("S{session}")),
+                        s("user.email", email),
+                    ],
                 );
-                assert_eq!(t.logs(token, &logs(claude_resource(), vec![prompt])).await.0, 200);
+                assert_eq!(
+                    t.logs(token, &logs(claude_resource(), vec![prompt]))
+                        .await
+                        .0,
+                    200
+                );
             }
             Op::Commit { sender, session } => {
                 let (token, email) = SENDERS[*sender];
@@ -90,7 +137,11 @@ async fn run(t: &Team, case: usize, ops: &[Op]) -> [BTreeSet<String>; 3] {
                 let time = T0_NANOS + (case * 1_000 + n) as u64;
                 let export = metrics(
                     claude_resource(),
-                    vec![sum_metric("claude_code.commit.count", 1, vec![(time - 1, time, 1, attrs)])],
+                    vec![sum_metric(
+                        "claude_code.commit.count",
+                        1,
+                        vec![(time - 1, time, 1, attrs)],
+                    )],
                 );
                 assert_eq!(t.metrics(token, &export).await.0, 200);
             }
@@ -142,7 +193,9 @@ fn no_interleaving_lets_an_owner_read_another_owners_row() {
                         let mine: BTreeSet<String> = page
                             .requests
                             .iter()
-                            .filter(|r| r.developer == *email && r.dedupe_key.contains(&format!("c{case}-")))
+                            .filter(|r| {
+                                r.developer == *email && r.dedupe_key.contains(&format!("c{case}-"))
+                            })
                             .map(|r| r.dedupe_key.to_string())
                             .collect();
                         prop_assert_eq!(&mine, &sent[i], "{}: {}'s own rows", t.label(), email);

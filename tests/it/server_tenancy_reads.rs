@@ -18,10 +18,10 @@ async fn seeded(org: OrgTotalsRule) -> Vec<Team> {
     for b in each_backend().await {
         let t = Team::start(b, Limits::default(), org).await;
         for (who, email, session) in [
-            ("ana", ANA, "S-a"),
-            ("bob", BOB, "S-b"),
-            ("collector", CAROL, "S-c"),
-            ("lead", LEAD, "S-l"),
+            ("ana", ANA, "S-shared"),
+            ("bob", BOB, "S-shared"),
+            ("collector", CAROL, "S-shared"),
+            ("lead", LEAD, "S-shared"),
         ] {
             let prompt = record(
                 "claude_code.user_prompt",
@@ -30,7 +30,10 @@ async fn seeded(org: OrgTotalsRule) -> Vec<Team> {
             );
             let export = logs(
                 claude_resource(),
-                vec![claude_api_request(session, &format!("req-{session}"), 1, email), prompt],
+                vec![
+                    claude_api_request(session, &format!("req-{who}"), 1, email),
+                    prompt,
+                ],
             );
             let (status, answer) = t.logs(who, &export).await;
             assert_eq!((status, answer.partial_success), (200, None), "{who}");
@@ -76,7 +79,10 @@ async fn scopes(t: &Team, table: impl Fn(&SyncPage) -> Vec<String>) {
 #[tokio::test]
 async fn requests_are_read_within_scope() {
     for t in seeded(OrgTotalsRule::default()).await {
-        scopes(&t, |p| p.requests.iter().map(|r| r.developer.clone()).collect()).await;
+        scopes(&t, |p| {
+            p.requests.iter().map(|r| r.developer.clone()).collect()
+        })
+        .await;
         t.stop().await;
     }
 }
@@ -84,7 +90,10 @@ async fn requests_are_read_within_scope() {
 #[tokio::test]
 async fn sessions_are_read_within_scope() {
     for t in seeded(OrgTotalsRule::default()).await {
-        scopes(&t, |p| p.sessions.iter().map(|s| s.developer.clone()).collect()).await;
+        scopes(&t, |p| {
+            p.sessions.iter().map(|s| s.developer.clone()).collect()
+        })
+        .await;
         t.stop().await;
     }
 }
@@ -92,7 +101,10 @@ async fn sessions_are_read_within_scope() {
 #[tokio::test]
 async fn events_are_read_within_scope() {
     for t in seeded(OrgTotalsRule::default()).await {
-        scopes(&t, |p| p.events.iter().map(|e| e.developer.clone()).collect()).await;
+        scopes(&t, |p| {
+            p.events.iter().map(|e| e.developer.clone()).collect()
+        })
+        .await;
         t.stop().await;
     }
 }
@@ -100,7 +112,10 @@ async fn events_are_read_within_scope() {
 #[tokio::test]
 async fn counters_are_read_within_scope() {
     for t in seeded(OrgTotalsRule::default()).await {
-        scopes(&t, |p| p.counters.iter().map(|c| c.developer.clone()).collect()).await;
+        scopes(&t, |p| {
+            p.counters.iter().map(|c| c.developer.clone()).collect()
+        })
+        .await;
         t.stop().await;
     }
 }

@@ -7,9 +7,9 @@
 use crate::server_support;
 
 use agentdeck::server::state::Limits;
+use serde_json::{Value, json};
 use server_support::team::*;
 use server_support::*;
-use serde_json::{Value, json};
 
 /// 2026-01-09, inside the accepted time window.
 pub const T0_MS: i64 = 1_767_952_803_120;
@@ -22,7 +22,13 @@ pub fn pushed_session(developer: &str, key: &str, project: &str, branch: &str) -
     })
 }
 
-pub fn pushed_request(developer: &str, key: &str, agent: &str, session: &str, output: i64) -> Value {
+pub fn pushed_request(
+    developer: &str,
+    key: &str,
+    agent: &str,
+    session: &str,
+    output: i64,
+) -> Value {
     json!({
         "dedupe_key": key, "agent": agent, "session_key": session, "ts": T0_MS,
         "model": "claude-sonnet-4-5-20250929",
@@ -80,7 +86,10 @@ async fn a_claimed_session_id_reveals_and_attaches_nothing() {
         let anas = t.sync("ana").await;
         assert_eq!(owners_in(&anas), vec![ANA], "{}", t.label());
         assert_eq!(anas.requests.len(), 1);
-        assert!(anas.events.is_empty(), "bob's event is not on ana's timeline");
+        assert!(
+            anas.events.is_empty(),
+            "bob's event is not on ana's timeline"
+        );
         assert_eq!(
             t.scalar(
                 "SELECT count(*) FROM sessions WHERE session_key = 'S-ana' AND developer = 'ana@x.io'
@@ -168,7 +177,10 @@ async fn foreign_keys_and_client_policies_replace_nothing() {
         let as_ana = json!({"requests": [pushed_request(ANA, "gm:S-g:m1", "gemini", "S-g", 5)]});
         let (status, body) = t.push("bob", &as_ana).await;
         assert_eq!(status, 403, "{}", t.label());
-        assert!(body["error"].as_str().unwrap().contains("gm:S-g:m1"), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("gm:S-g:m1"),
+            "{body}"
+        );
         // Under his own name, with the most aggressive policy a client could ask for.
         let mut own = pushed_request(BOB, "gm:S-g:m1", "gemini", "S-g", 5);
         own["policy"] = json!("LastWins");
@@ -203,7 +215,8 @@ async fn a_transcript_shaped_key_deletes_no_foreign_telemetry() {
             vec![claude_api_request("S-t", "req_T", 1, ANA)],
         );
         assert_eq!(t.logs("ana", &telemetry).await.0, 200);
-        let crafted = json!({"requests": [pushed_request(BOB, "cc:msg_x:req_T", "claude_code", "S-t", 1)]});
+        let crafted =
+            json!({"requests": [pushed_request(BOB, "cc:msg_x:req_T", "claude_code", "S-t", 1)]});
         assert_eq!(t.push("bob", &crafted).await.0, 200);
         assert_eq!(
             t.scalar("SELECT count(*) FROM requests WHERE developer = 'ana@x.io' AND dedupe_key = 'ccreq:req_T'")
@@ -244,22 +257,32 @@ async fn no_record_moves_a_developer_into_a_team() {
             1
         );
         // A manager pushing a team member's rows is refused: only collectors forward.
-        let rows = json!({"requests": [pushed_request(ANA, "ccreq:req_l", "claude_code", "S-l", 1)]});
+        let rows =
+            json!({"requests": [pushed_request(ANA, "ccreq:req_l", "claude_code", "S-l", 1)]});
         assert_eq!(t.push("lead", &rows).await.0, 403);
         // A collector manager forwards its team (per the directory) and no one else.
         let (status, answer) = t.logs("collector", &newbie("S-2", "req_n2")).await;
         assert_eq!(status, 200);
         let partial = answer.partial_success.expect("the record is refused");
         assert_eq!(partial.rejected_log_records, 1);
-        assert!(partial.error_message.contains("newbie@x.io"), "{}", partial.error_message);
-        let ana = logs(claude_resource(), vec![claude_api_request("S-3", "req_c", 1, ANA)]);
+        assert!(
+            partial.error_message.contains("newbie@x.io"),
+            "{}",
+            partial.error_message
+        );
+        let ana = logs(
+            claude_resource(),
+            vec![claude_api_request("S-3", "req_c", 1, ANA)],
+        );
         let (status, answer) = t.logs("collector", &ana).await;
         assert_eq!((status, answer.partial_success), (200, None));
         // An admin forwards anyone; the attributes still set no team.
         assert_eq!(t.logs("admin", &newbie("S-4", "req_n4")).await.0, 200);
         assert_eq!(
-            t.scalar("SELECT count(*) FROM developers WHERE id = 'newbie@x.io' AND team = 'unassigned'")
-                .await,
+            t.scalar(
+                "SELECT count(*) FROM developers WHERE id = 'newbie@x.io' AND team = 'unassigned'"
+            )
+            .await,
             1,
             "{}",
             t.label()

@@ -191,7 +191,10 @@ impl Team {
             .unwrap();
         let status = r.status().as_u16();
         let body = r.bytes().await.unwrap();
-        (status, ExportLogsServiceResponse::decode(body).unwrap_or_default())
+        (
+            status,
+            ExportLogsServiceResponse::decode(body).unwrap_or_default(),
+        )
     }
 
     pub async fn metrics(
@@ -209,7 +212,10 @@ impl Team {
             .unwrap();
         let status = r.status().as_u16();
         let body = r.bytes().await.unwrap();
-        (status, ExportMetricsServiceResponse::decode(body).unwrap_or_default())
+        (
+            status,
+            ExportMetricsServiceResponse::decode(body).unwrap_or_default(),
+        )
     }
 
     pub async fn push(&self, who: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
