@@ -186,7 +186,15 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
     }
 }
 
-async fn prometheus(State(state): State<AppState>, _caller: gate::Caller) -> Response {
+/// Server-wide counts are for admins (and loopback without tokens).
+async fn prometheus(State(state): State<AppState>, caller: gate::Caller) -> Response {
+    if caller
+        .0
+        .as_ref()
+        .is_some_and(|p| p.role != auth::Role::Admin)
+    {
+        return (StatusCode::FORBIDDEN, "/metrics needs an admin token\n").into_response();
+    }
     let body = state
         .stats
         .render(state.queue.depth(), state.queue.lag_seconds());

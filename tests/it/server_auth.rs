@@ -170,6 +170,13 @@ async fn roles_filter_every_read_and_pin_member_telemetry() {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 403, "server-wide counts are for admins");
+    let r = reqwest::Client::new()
+        .get(t.url("/metrics"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(
         r.text()
