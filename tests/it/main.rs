@@ -26,6 +26,7 @@ mod server_dedupe;
 mod server_hostile;
 mod server_mapping;
 mod server_otlp;
+mod server_parity;
 mod server_postgres;
 mod server_push;
 mod server_sync;

@@ -337,3 +337,26 @@ async fn cumulative_counters_survive_a_restart_exactly() {
         t.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_stored_row_of_an_unknown_agent_is_skipped_never_relabelled() {
+    for t in teams(Limits::default()).await {
+        let export = logs(
+            claude_resource(),
+            vec![claude_api_request("S-u", "req_u", 1, ANA)],
+        );
+        assert_eq!(t.logs("ana", &export).await.0, 200);
+        t.execute("UPDATE sessions SET agent = 'vim' WHERE session_key = 'S-u'")
+            .await;
+        t.execute("UPDATE requests SET agent = 'vim' WHERE dedupe_key = 'ccreq:req_u'")
+            .await;
+        let page = t.sync("admin").await; // 200 on every page
+        assert!(
+            page.requests.is_empty() && page.sessions.is_empty(),
+            "{}: not shown as Claude Code: {:?}",
+            t.label(),
+            page.requests
+        );
+        t.stop().await;
+    }
+}

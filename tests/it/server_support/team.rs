@@ -176,6 +176,25 @@ impl Team {
         }
     }
 
+    /// Runs a statement directly on the database (to plant rows no writer would write).
+    pub async fn execute(&self, sql: &str) {
+        match &self.database {
+            Database::Sqlite(path) => {
+                rusqlite::Connection::open(path)
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Database::Postgres(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                client.batch_execute(sql).await.unwrap();
+            }
+        }
+    }
+
     pub async fn logs(
         &self,
         who: &str,
