@@ -107,7 +107,7 @@ fn transcript(format: FileFormat, rel: &str, per_batch: usize) -> Vec<WriteBatch
         };
         parser.parse_line(&bytes[start..start + pos], loc, &env, &mut rows);
         start += pos + 1;
-        if line as usize % per_batch == 0 {
+        if (line as usize).is_multiple_of(per_batch) {
             out.push(as_batch(std::mem::take(&mut rows)));
         }
     }
