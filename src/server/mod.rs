@@ -100,7 +100,13 @@ pub async fn start(
         return Err(ServerError::NonLoopbackWithoutTokens(config.listen));
     }
     let known = backend.known_developers().await?;
-    let (queue, drain) = queue::IngestQueue::start(backend.clone(), config.limits.queue_capacity);
+    let writers = match backend {
+        // One writer thread does the SQLite work; two drains keep it fed.
+        Backend::Sqlite { .. } => 2,
+        Backend::Postgres(_) => pg::WRITE_CONNECTIONS,
+    };
+    let (queue, drain) =
+        queue::IngestQueue::start(backend.clone(), config.limits.queue_capacity, writers);
     let state = AppState {
         queue,
         auth: Arc::new(auth::Auth::new(backend.clone(), !loopback)),

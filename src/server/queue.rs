@@ -66,12 +66,33 @@ pub struct IngestQueue {
 }
 
 impl IngestQueue {
-    /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
-    pub fn start(backend: Backend, capacity: usize) -> (IngestQueue, tokio::task::JoinHandle<()>) {
+    /// Starts `workers` drain tasks (each commits its own batches, so several transactions
+    /// run at once); the returned task ends when every queue handle is dropped and the queue
+    /// is empty.
+    pub fn start(
+        backend: Backend,
+        capacity: usize,
+        workers: usize,
+    ) -> (IngestQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
         let depth = Arc::new(AtomicUsize::new(0));
         let lag_ms = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(drain(rx, backend, depth.clone(), lag_ms.clone()));
+        let drains: Vec<_> = (0..workers.max(1))
+            .map(|_| {
+                tokio::spawn(drain(
+                    rx.clone(),
+                    backend.clone(),
+                    depth.clone(),
+                    lag_ms.clone(),
+                ))
+            })
+            .collect();
+        let task = tokio::spawn(async move {
+            for d in drains {
+                let _ = d.await;
+            }
+        });
         (IngestQueue { tx, depth, lag_ms }, task)
     }
 
@@ -99,24 +120,31 @@ impl IngestQueue {
     }
 }
 
+/// One drain worker: takes the waiting jobs (up to a transaction's worth), commits them as
+/// one batch, answers each job.
 async fn drain(
-    mut rx: mpsc::Receiver<Pending>,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
     backend: Backend,
     depth: Arc<AtomicUsize>,
     lag_ms: Arc<AtomicU64>,
 ) {
-    while let Some(first) = rx.recv().await {
-        let mut group = vec![first];
-        let mut rows = group[0].0.rows();
-        while rows < MAX_ROWS_PER_TRANSACTION {
-            match rx.try_recv() {
-                Ok(next) => {
-                    rows += next.0.rows();
-                    group.push(next);
+    loop {
+        let group = {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            let mut group = vec![first];
+            let mut rows = group[0].0.rows();
+            while rows < MAX_ROWS_PER_TRANSACTION {
+                match rx.try_recv() {
+                    Ok(next) => {
+                        rows += next.0.rows();
+                        group.push(next);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
-        }
+            group
+        };
         depth.fetch_sub(group.len(), Ordering::Relaxed);
         let mut batch = WriteBatch::default();
         let mut replies = Vec::with_capacity(group.len());

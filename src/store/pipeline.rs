@@ -22,7 +22,7 @@ pub type SessionId<'a> = (&'a str, Agent, &'a str);
 #[allow(async_fn_in_trait)] // called with concrete backends only
 pub trait RowBackend {
     type Error: From<RowError>;
-    /// Holds these identity locks until the transaction ends (several writers); a single
+    /// Holds these owner locks until the transaction ends (several writers); a single
     /// writer needs none.
     async fn lock(&mut self, keys: &[i64]) -> Result<(), Self::Error>;
     /// Upserts distinct sessions (earliest start, latest activity, first project/branch,
@@ -182,22 +182,10 @@ pub async fn apply_rows<B: RowBackend>(
         }
     }
 
-    // Locks first (identities, then sessions, then rollups: one order for every writer).
+    // Every row this batch reads or writes belongs to one of its owners, and rows of one
+    // owner are only ever compared with each other: a lock per owner (taken in one order)
+    // isolates concurrent writers completely, and writers of different owners never wait.
     let probe = Probe::of(&batch.requests);
-    let mut locks: Vec<i64> = Vec::new();
-    locks.extend(probe.keys.iter().map(|(o, k)| lock_key(&["key", o, k])));
-    locks.extend(
-        probe
-            .cross_ids
-            .iter()
-            .map(|(o, k)| lock_key(&["xid", o, k])),
-    );
-    locks.extend(
-        probe
-            .message_ids
-            .iter()
-            .map(|(o, k)| lock_key(&["msg", o, k])),
-    );
     let series_keys: Vec<(String, String)> = {
         let mut k: Vec<_> = batch
             .metric_points
@@ -208,7 +196,17 @@ pub async fn apply_rows<B: RowBackend>(
         k.dedup();
         k
     };
-    locks.extend(series_keys.iter().map(|(o, s)| lock_key(&["series", o, s])));
+    let mut locks: Vec<i64> = batch
+        .sessions
+        .iter()
+        .map(|s| s.developer.as_str())
+        .chain(batch.requests.iter().map(|r| r.developer.as_str()))
+        .chain(events.iter().map(|(o, _)| *o))
+        .chain(batch.counters.iter().map(|c| c.developer.as_str()))
+        .chain(batch.metric_points.iter().map(|p| p.developer.as_str()))
+        .chain(batch.seen_developers.iter().map(|d| d.id.as_str()))
+        .map(|owner| lock_key(&["owner", owner]))
+        .collect();
     locks.sort_unstable();
     locks.dedup();
     if !locks.is_empty() {

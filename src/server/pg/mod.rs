@@ -41,11 +41,15 @@ pub enum PgError {
     Missing(&'static str),
 }
 
-/// Connections to the team database: one for writes (one transaction per batch), one for
-/// reads. A connection found closed (database restart, network cut) is opened again.
+/// Write connections per server: batches of different developers commit in parallel.
+pub const WRITE_CONNECTIONS: usize = 4;
+
+/// Connections to the team database: a few for writes (one transaction per batch each), one
+/// for reads. A connection found closed (database restart, network cut) is opened again.
 pub struct PgStore {
     url: String,
-    write: Mutex<Client>,
+    write: Vec<Mutex<Client>>,
+    next_write: std::sync::atomic::AtomicUsize,
     read: Mutex<Client>,
 }
 
@@ -64,12 +68,17 @@ async fn connect_one(url: &str) -> Result<Client, PgError> {
 impl PgStore {
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<PgStore, PgError> {
-        let mut write = connect_one(url).await?;
-        migrate(&mut write).await?;
+        let mut first = connect_one(url).await?;
+        migrate(&mut first).await?;
+        let mut write = vec![Mutex::new(first)];
+        for _ in 1..WRITE_CONNECTIONS {
+            write.push(Mutex::new(connect_one(url).await?));
+        }
         let read = connect_one(url).await?;
         Ok(PgStore {
             url: url.to_string(),
-            write: Mutex::new(write),
+            write,
+            next_write: std::sync::atomic::AtomicUsize::new(0),
             read: Mutex::new(read),
         })
     }
@@ -87,8 +96,21 @@ impl PgStore {
         self.live(&self.read).await
     }
 
+    /// A free write connection, else the next one in turn.
     pub(super) async fn writer(&self) -> Result<MutexGuard<'_, Client>, PgError> {
-        self.live(&self.write).await
+        for slot in &self.write {
+            if let Ok(mut client) = slot.try_lock() {
+                if client.is_closed() {
+                    *client = connect_one(&self.url).await?;
+                    tracing::warn!("reconnected to PostgreSQL");
+                }
+                return Ok(client);
+            }
+        }
+        let turn = self
+            .next_write
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.live(&self.write[turn % self.write.len()]).await
     }
 }
 

@@ -8,7 +8,7 @@ use crate::domain::CounterRecord;
 use crate::protocol::{MAX_SYNC_LIMIT, OrgDay, SyncDeveloper, SyncPage, SyncQuery};
 use crate::store::DeveloperRow;
 use crate::store::queries::server_db::{NewToken, TokenRow};
-use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
+use crate::store::queries::sync::{OrgTotalsRule, RowFilter, org_totals_since};
 use crate::store::row::{
     Columns, EVENT_COLUMNS, REQUEST_COLUMNS, SESSION_COLUMNS, agent, decode_event, decode_request,
     decode_session,
@@ -304,13 +304,18 @@ impl PgStore {
             "SELECT (bucket_start - ((bucket_start % 86400000) + 86400000) % 86400000) AS day, agent,
                  count(DISTINCT CASE WHEN NOT ({}) THEN developer END),
                  {}, {}, {}
-             FROM rollups GROUP BY day, agent ORDER BY day DESC, agent LIMIT 400",
+             FROM rollups WHERE bucket_start >= ${}
+             GROUP BY day, agent ORDER BY day DESC, agent",
             condition(filter, "developer", 1),
             pg_clamped_sum("requests"),
             pg_clamped_sum(&format!("({tokens})")),
             pg_clamped_sum("cost_micro_usd"),
+            scope.len() + 1,
         );
-        for r in client.query(&sql, &scope).await? {
+        let since = org_totals_since(chrono::Utc::now().timestamp_millis());
+        let mut params = scope.clone();
+        params.push(&since);
+        for r in client.query(&sql, &params).await? {
             let outside: i64 = r.get(2);
             if !org.allows(filter, outside) {
                 continue;

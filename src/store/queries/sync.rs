@@ -71,6 +71,14 @@ impl Default for OrgTotalsRule {
     }
 }
 
+/// Org-wide totals cover at most this many recent UTC days.
+pub const ORG_TOTAL_DAYS: i64 = 400;
+
+/// The first day (UTC midnight, ms) org-wide totals cover at `now_ms`.
+pub fn org_totals_since(now_ms: i64) -> i64 {
+    (now_ms.div_euclid(86_400_000) - ORG_TOTAL_DAYS) * 86_400_000
+}
+
 impl OrgTotalsRule {
     /// True when a row with `outside` contributors beyond the caller's scope may be sent.
     pub fn allows(self, filter: &RowFilter, outside: i64) -> bool {
@@ -253,6 +261,10 @@ fn org_daily(
 ) -> Result<Vec<OrgDay>> {
     let mut args = Vec::new();
     let inside = filter.sql("developer", &mut args);
+    args.push(Value::Integer(org_totals_since(
+        chrono::Utc::now().timestamp_millis(),
+    )));
+    let since = args.len();
     let sums = [
         "requests",
         "input_tokens",
@@ -266,7 +278,8 @@ fn org_daily(
     .join(", ");
     let sql = format!(
         "SELECT bucket_start, agent, count(DISTINCT CASE WHEN NOT ({inside}) THEN developer END), {sums}
-         FROM rollups_day GROUP BY bucket_start, agent ORDER BY bucket_start DESC, agent LIMIT 400"
+         FROM rollups_day WHERE bucket_start >= ?{since}
+         GROUP BY bucket_start, agent ORDER BY bucket_start DESC, agent"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(args))?;

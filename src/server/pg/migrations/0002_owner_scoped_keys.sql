@@ -13,7 +13,6 @@ ALTER TABLE requests ADD CONSTRAINT requests_owner_key UNIQUE (developer, dedupe
 DROP INDEX requests_by_request_id;
 CREATE INDEX requests_by_request_id ON requests (developer, request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX requests_by_message ON requests (developer, message_id) WHERE message_id IS NOT NULL;
-CREATE INDEX requests_by_session ON requests (session_id, ord);
 
 ALTER TABLE events DROP CONSTRAINT events_dedupe_key_key;
 ALTER TABLE events ADD CONSTRAINT events_session_key UNIQUE (session_id, dedupe_key);
@@ -33,3 +32,8 @@ CREATE TABLE metric_series (
 );
 
 ALTER TABLE api_tokens ADD COLUMN collector BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The write pipeline upserts every row's session in the same transaction and never deletes
+-- a session, so the per-row foreign-key checks only cost time.
+ALTER TABLE requests DROP CONSTRAINT requests_session_id_fkey;
+ALTER TABLE events DROP CONSTRAINT events_session_id_fkey;
