@@ -5,7 +5,7 @@
 //! owner, taken in one order), never on a global lock.
 
 use super::bulk;
-use super::{PgError, PgStore};
+use super::{PgError, PgStore, Tx};
 use crate::domain::counter::SeriesState;
 use crate::domain::{CounterRecord, EventRecord, SessionRecord};
 use crate::store::pipeline::{RowBackend, SessionId, apply_rows};
@@ -13,11 +13,10 @@ use crate::store::plan::{Probe, RequestPlan, StoredRequest};
 use crate::store::row::{Columns, REQUEST_COLUMNS, RowError, decode_request};
 use crate::store::{DeveloperRow, WriteBatch};
 use std::collections::HashMap;
-use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
 pub(super) struct PgRows<'t, 'c> {
-    pub tx: &'t Transaction<'c>,
+    pub tx: Tx<'t, 'c>,
 }
 
 /// A transaction PostgreSQL aborted because of another writer (deadlock victim,
@@ -49,18 +48,26 @@ impl PgStore {
     }
 
     async fn apply_once(&self, batch: &WriteBatch) -> Result<(), PgError> {
-        let mut client = self.writer().await?;
+        let mut conn = self.writer().await?;
+        let super::WriteConn { client, statements } = &mut *conn;
         let tx = client.transaction().await?;
-        bulk::insert_developers(&tx, &batch.developers, true).await?;
+        let mut rows = PgRows {
+            tx: Tx {
+                tx: &tx,
+                statements,
+            },
+        };
+        bulk::insert_developers(&mut rows.tx, &batch.developers, true).await?;
         for p in &batch.projects {
-            tx.execute(
-                "INSERT INTO projects (id, display_name) VALUES ($1, $2)
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name",
-                &[&p.id, &p.display_name],
-            )
-            .await?;
+            rows.tx
+                .execute(
+                    "INSERT INTO projects (id, display_name) VALUES ($1, $2)
+                     ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name",
+                    &[&p.id, &p.display_name],
+                )
+                .await?;
         }
-        apply_rows(&mut PgRows { tx: &tx }, batch).await?;
+        apply_rows(&mut rows, batch).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -93,7 +100,7 @@ impl Columns for tokio_postgres::Row {
 
 impl PgRows<'_, '_> {
     async fn requests(
-        &self,
+        &mut self,
         join: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<StoredRequest>, PgError> {
@@ -112,7 +119,7 @@ impl PgRows<'_, '_> {
     }
 
     async fn pairs(
-        &self,
+        &mut self,
         column: &str,
         pairs: &[(&str, &str)],
     ) -> Result<Vec<StoredRequest>, PgError> {
@@ -146,7 +153,7 @@ impl RowBackend for PgRows<'_, '_> {
     }
 
     async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> Result<Vec<i64>, PgError> {
-        bulk::upsert_sessions(self.tx, sessions).await
+        bulk::upsert_sessions(&mut self.tx, sessions).await
     }
 
     async fn find_session(
@@ -199,15 +206,15 @@ impl RowBackend for PgRows<'_, '_> {
                 .await?;
         }
         for chunk in plan.insert.chunks(2_000) {
-            bulk::insert_requests(self.tx, chunk).await?;
+            bulk::insert_requests(&mut self.tx, chunk).await?;
         }
-        bulk::flush(self.tx, &plan.deltas).await
+        bulk::flush(&mut self.tx, &plan.deltas).await
     }
 
     async fn insert_events(&mut self, events: &[(i64, &EventRecord)]) -> Result<u64, PgError> {
         let mut added = 0;
         for chunk in events.chunks(2_000) {
-            added += bulk::insert_events(self.tx, chunk).await?;
+            added += bulk::insert_events(&mut self.tx, chunk).await?;
         }
         Ok(added)
     }
@@ -268,10 +275,10 @@ impl RowBackend for PgRows<'_, '_> {
     }
 
     async fn insert_counters(&mut self, counters: &[CounterRecord]) -> Result<u64, PgError> {
-        bulk::insert_counters(self.tx, counters).await
+        bulk::insert_counters(&mut self.tx, counters).await
     }
 
     async fn insert_seen_developers(&mut self, rows: &[DeveloperRow]) -> Result<(), PgError> {
-        bulk::insert_developers(self.tx, rows, false).await
+        bulk::insert_developers(&mut self.tx, rows, false).await
     }
 }

@@ -3,12 +3,11 @@
 //! batch of thousands of rows costs a handful of round trips. Rows arrive sorted by key, so
 //! concurrent writers lock rows in one order.
 
-use super::PgError;
+use super::{PgError, Tx};
 use crate::domain::{CounterRecord, EventRecord, RequestRecord, SessionRecord};
 use crate::store::DeveloperRow;
 use crate::store::rollup::{Deltas, MEASURES, SESSION_MEASURES, model_name, saturating_add_sql};
 use std::collections::HashMap;
-use tokio_postgres::Transaction;
 
 fn col<'a, T, U: 'a>(rows: &'a [T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     rows.iter().map(f).collect()
@@ -20,7 +19,7 @@ fn pick<T: Copy>(values: &[T], at: &[usize]) -> Vec<T> {
 
 /// Upserts distinct sessions in one statement; returns their ids in input order.
 pub(super) async fn upsert_sessions(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     records: &[SessionRecord],
 ) -> Result<Vec<i64>, PgError> {
     let mut ids = Vec::with_capacity(records.len());
@@ -71,7 +70,7 @@ pub(super) async fn upsert_sessions(
 }
 
 pub(super) async fn insert_requests(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     rows: &[(i64, &RequestRecord)],
 ) -> Result<(), PgError> {
     tx.execute(
@@ -110,10 +109,10 @@ pub(super) async fn insert_requests(
 
 /// Inserts events (a key already in its session is kept); returns how many were new.
 pub(super) async fn insert_events(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     rows: &[(i64, &EventRecord)],
 ) -> Result<u64, PgError> {
-    Ok(tx
+    tx
         .execute(
             "INSERT INTO events (dedupe_key, session_id, ts, kind, tool_name, decision, status_code,
                  duration_ms, detail, ord)
@@ -133,14 +132,14 @@ pub(super) async fn insert_events(
                 &col(rows, |(_, e)| e.ord),
             ],
         )
-        .await?)
+        .await
 }
 
 pub(super) async fn insert_counters(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     rows: &[CounterRecord],
 ) -> Result<u64, PgError> {
-    Ok(tx
+    tx
         .execute(
             "INSERT INTO telemetry_counters (dedupe_key, ts, developer, agent, session_key, metric, value)
              SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -156,12 +155,12 @@ pub(super) async fn insert_counters(
                 &col(rows, |c| c.value),
             ],
         )
-        .await?)
+        .await
 }
 
 /// Developers: `replace` sets the directory's fields; otherwise only unknown ids are added.
 pub(super) async fn insert_developers(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_, '_>,
     rows: &[DeveloperRow],
     replace: bool,
 ) -> Result<(), PgError> {
@@ -199,7 +198,7 @@ pub(super) async fn insert_developers(
 
 /// Adds the plan's 15-minute rollup deltas and session totals (saturating), then drops
 /// rollup rows a removal emptied.
-pub(super) async fn flush(tx: &Transaction<'_>, deltas: &Deltas) -> Result<(), PgError> {
+pub(super) async fn flush(tx: &mut Tx<'_, '_>, deltas: &Deltas) -> Result<(), PgError> {
     let rows = deltas.quarter();
     if !rows.is_empty() {
         let updates: Vec<String> = MEASURES

@@ -7,8 +7,10 @@ mod apply;
 mod bulk;
 mod queries;
 
+use std::collections::HashMap;
 use tokio::sync::{Mutex, MutexGuard};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 
 /// (version, SQL). Append only; never edit a released migration.
 const MIGRATIONS: &[(i32, &str)] = &[
@@ -44,11 +46,62 @@ pub enum PgError {
 /// Write connections per server: batches of different developers commit in parallel.
 pub const WRITE_CONNECTIONS: usize = 4;
 
+/// A write connection with its prepared statements (the write path runs the same few
+/// statements over and over: prepared once, PostgreSQL parses and plans them once).
+pub(super) struct WriteConn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// A transaction on a write connection, preparing each statement once.
+pub(super) struct Tx<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    statements: &'t mut HashMap<String, Statement>,
+}
+
+impl Tx<'_, '_> {
+    async fn statement(&mut self, sql: &str) -> Result<Statement, PgError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).await?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    pub(super) async fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, PgError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.tx.query(&statement, params).await?)
+    }
+
+    pub(super) async fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, PgError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.tx.query_opt(&statement, params).await?)
+    }
+
+    pub(super) async fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, PgError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.tx.execute(&statement, params).await?)
+    }
+}
+
 /// Connections to the team database: a few for writes (one transaction per batch each), one
 /// for reads. A connection found closed (database restart, network cut) is opened again.
 pub struct PgStore {
     url: String,
-    write: Vec<Mutex<Client>>,
+    write: Vec<Mutex<WriteConn>>,
     next_write: std::sync::atomic::AtomicUsize,
     read: Mutex<Client>,
 }
@@ -70,9 +123,15 @@ impl PgStore {
     pub async fn connect(url: &str) -> Result<PgStore, PgError> {
         let mut first = connect_one(url).await?;
         migrate(&mut first).await?;
-        let mut write = vec![Mutex::new(first)];
+        let conn = |client| {
+            Mutex::new(WriteConn {
+                client,
+                statements: HashMap::new(),
+            })
+        };
+        let mut write = vec![conn(first)];
         for _ in 1..WRITE_CONNECTIONS {
-            write.push(Mutex::new(connect_one(url).await?));
+            write.push(conn(connect_one(url).await?));
         }
         let read = connect_one(url).await?;
         Ok(PgStore {
@@ -97,20 +156,22 @@ impl PgStore {
     }
 
     /// A free write connection, else the next one in turn.
-    pub(super) async fn writer(&self) -> Result<MutexGuard<'_, Client>, PgError> {
-        for slot in &self.write {
-            if let Ok(mut client) = slot.try_lock() {
-                if client.is_closed() {
-                    *client = connect_one(&self.url).await?;
-                    tracing::warn!("reconnected to PostgreSQL");
-                }
-                return Ok(client);
+    pub(super) async fn writer(&self) -> Result<MutexGuard<'_, WriteConn>, PgError> {
+        let mut conn = match self.write.iter().find_map(|slot| slot.try_lock().ok()) {
+            Some(free) => free,
+            None => {
+                let turn = self
+                    .next_write
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.write[turn % self.write.len()].lock().await
             }
+        };
+        if conn.client.is_closed() {
+            conn.client = connect_one(&self.url).await?;
+            conn.statements.clear();
+            tracing::warn!("reconnected to PostgreSQL");
         }
-        let turn = self
-            .next_write
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.live(&self.write[turn % self.write.len()]).await
+        Ok(conn)
     }
 }
 

@@ -145,9 +145,14 @@ impl PgStore {
     }
 
     pub async fn set_members(&self, rows: &[DeveloperRow]) -> Result<usize, PgError> {
-        let mut client = self.writer().await?;
+        let mut conn = self.writer().await?;
+        let super::WriteConn { client, statements } = &mut *conn;
         let tx = client.transaction().await?;
-        super::bulk::insert_developers(&tx, rows, true).await?;
+        let mut exec = super::Tx {
+            tx: &tx,
+            statements,
+        };
+        super::bulk::insert_developers(&mut exec, rows, true).await?;
         tx.commit().await?;
         Ok(rows.len())
     }
