@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod backend;
+mod dispatch;
 pub mod gate;
 mod http;
 pub mod members;
@@ -101,7 +102,7 @@ pub async fn start(
     }
     let known = backend.known_developers().await?;
     let writers = match backend {
-        // One writer thread does the SQLite work; two drains keep it fed.
+        // One writer thread does the SQLite work; two batches in flight keep it fed.
         Backend::Sqlite { .. } => 2,
         Backend::Postgres(_) => pg::WRITE_CONNECTIONS,
     };

@@ -108,6 +108,20 @@ impl WriteBatch {
             + self.ops.len()
     }
 
+    /// Every developer the batch's rows belong to. Rows of one developer are only ever
+    /// compared with each other, so writers of disjoint owner sets never conflict.
+    pub fn owners(&self) -> std::collections::BTreeSet<&str> {
+        self.sessions
+            .iter()
+            .map(|s| s.developer.as_str())
+            .chain(self.requests.iter().map(|r| r.developer.as_str()))
+            .chain(self.events.iter().map(|e| e.developer.as_str()))
+            .chain(self.counters.iter().map(|c| c.developer.as_str()))
+            .chain(self.metric_points.iter().map(|p| p.developer.as_str()))
+            .chain(self.seen_developers.iter().map(|d| d.id.as_str()))
+            .collect()
+    }
+
     /// True when the batch removes rows (a later batch must not be merged before it).
     pub fn removes_rows(&self) -> bool {
         !self.truncations.is_empty() || !self.replace_sessions.is_empty()

@@ -197,14 +197,9 @@ pub async fn apply_rows<B: RowBackend>(
         k
     };
     let mut locks: Vec<i64> = batch
-        .sessions
-        .iter()
-        .map(|s| s.developer.as_str())
-        .chain(batch.requests.iter().map(|r| r.developer.as_str()))
+        .owners()
+        .into_iter()
         .chain(events.iter().map(|(o, _)| *o))
-        .chain(batch.counters.iter().map(|c| c.developer.as_str()))
-        .chain(batch.metric_points.iter().map(|p| p.developer.as_str()))
-        .chain(batch.seen_developers.iter().map(|d| d.id.as_str()))
         .map(|owner| lock_key(&["owner", owner]))
         .collect();
     locks.sort_unstable();
