@@ -1,4 +1,4 @@
-//! Ingest and query benchmarks for the design.md §7 budgets (run: `cargo bench --bench ingest`):
+//! Ingest and query benchmarks for the budgets in docs/perf.md (run: `cargo bench --bench ingest`):
 //!
 //! - `ingest/cold_100MB`: fresh store + one ingest pass over a generated ~100 MB Claude Code +
 //!   Codex corpus (~150 files), reported as bytes/s. Files are in the page cache.
@@ -7,6 +7,8 @@
 //!   holding 1,000,000 requests written through the writer (`workload::fill_requests`).
 //!
 //! Small sample counts and flat sampling keep a full run to a couple of minutes.
+//! `cargo test --all-targets` runs each benchmark once without `--bench` (in the debug
+//! profile): then the inputs are tiny (a smoke test that the code paths still work).
 
 // Setup failures in tests, benchmarks and examples may panic; the library and binary may not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -26,6 +28,32 @@ use std::time::{Duration, Instant};
 
 const SEED: u64 = 7;
 
+/// Full-size inputs under `cargo bench`; tiny ones when run as a test.
+struct Sizes {
+    cold_bytes: u64,
+    warm_bytes: u64,
+    warm_files: usize,
+    requests: usize,
+}
+
+fn sizes() -> Sizes {
+    if std::env::args().any(|a| a == "--bench") {
+        Sizes {
+            cold_bytes: 100_000_000,
+            warm_bytes: 50_000_000,
+            warm_files: 1_500,
+            requests: 1_000_000,
+        }
+    } else {
+        Sizes {
+            cold_bytes: 1_000_000,
+            warm_bytes: 500_000,
+            warm_files: 30,
+            requests: 5_000,
+        }
+    }
+}
+
 fn make_corpus(dir: &Path, size_bytes: u64, files: Option<usize>) -> u64 {
     let mut spec = CorpusSpec::new(size_bytes, SEED);
     spec.files = files;
@@ -42,7 +70,8 @@ fn ingest_benches(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1));
 
     let cold_corpus = scratch.path().join("cold");
-    let cold_bytes = make_corpus(&cold_corpus, 100_000_000, None);
+    let size = sizes();
+    let cold_bytes = make_corpus(&cold_corpus, size.cold_bytes, None);
     group.throughput(Throughput::Bytes(cold_bytes));
     group.measurement_time(Duration::from_secs(12));
     group.bench_function(BenchmarkId::new("cold", "100MB"), |b| {
@@ -67,10 +96,10 @@ fn ingest_benches(c: &mut Criterion) {
     });
 
     let warm_corpus = scratch.path().join("warm");
-    make_corpus(&warm_corpus, 50_000_000, Some(1_500));
+    make_corpus(&warm_corpus, size.warm_bytes, Some(size.warm_files));
     let store = Store::open(&scratch.path().join("warm.db")).expect("open store");
     ingest_corpus(&store, &warm_corpus, &prices).expect("first pass");
-    group.throughput(Throughput::Elements(1_500));
+    group.throughput(Throughput::Elements(size.warm_files as u64));
     group.measurement_time(Duration::from_secs(5));
     group.bench_function(BenchmarkId::new("warm_refresh", "1500_files"), |b| {
         b.iter(|| {
@@ -85,7 +114,7 @@ fn query_benches(c: &mut Criterion) {
     let scratch = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&scratch.path().join("big.db")).expect("open store");
     let spec = CorpusSpec::new(0, SEED);
-    fill_requests(&store, 1_000_000, 90, spec.end_ms, SEED).expect("fill store");
+    fill_requests(&store, sizes().requests, 90, spec.end_ms, SEED).expect("fill store");
     let mut group = c.benchmark_group("query");
     group
         .sample_size(10)

@@ -1,7 +1,7 @@
-//! Console performance (design.md §7): one frame of each view at 200×60, and each view's
+//! Console performance (budgets in docs/perf.md): one frame of each view at 200×60, and each view's
 //! query + view-model build, on a store holding 10 M requests (the demo organisation plus
 //! synthetic traffic written straight through the writer in big batches).
-//! Run with `cargo bench --bench render`; numbers go in docs/console-perf.md.
+//! Run with `cargo bench --bench render`; numbers go in docs/perf.md (console at 10 M requests).
 //!
 //! The store is built once into `$CARGO_TARGET_DIR/bench-10m.db` (several minutes) and reused
 //! by later runs; the instant it was built for sits next to it in `bench-10m.db.now`.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Console RSS, idle CPU and append-to-visible latency on the real binary in tmux
-# (docs/console-perf.md). Usage: examples/console_perf.sh [DB]  (default target/bench-10m.db,
+# (docs/perf.md#console-at-10-m-requests; the live tail has its own
+# script, examples/live_tail_perf.sh). Usage: examples/console_perf.sh [DB]  (default target/bench-10m.db,
 # built by `cargo bench --bench render`). Needs tmux and target/release/agentdeck.
 set -euo pipefail
 DB=${1:-target/bench-10m.db}

@@ -1,4 +1,4 @@
-//! One-shot measurement of the design.md §7 ingest and query budgets on a generated corpus:
+//! One-shot measurement of the ingest and query budgets (docs/perf.md) on a generated corpus:
 //!
 //! ```text
 //! cargo run --release --example measure -- --size 1GB [--seed N] [--corpus DIR] [--requests 1000000] [--keep DIR] [--db-dir DIR] [--query-runs N]

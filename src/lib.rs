@@ -1,6 +1,6 @@
 //! agentdeck: a terminal operations console for teams that use AI coding agents.
 //!
-//! The module tree is the architecture; dependencies point inward (style.md):
+//! The module tree is the architecture; dependencies point inward (docs/architecture.md):
 //!
 //! - [`domain`]: pure types and rules (money, usage, records, dedupe). No IO.
 //! - [`protocol`]: the team server's push and sync wire types, shared by the server and its
@@ -13,7 +13,7 @@
 //! - [`demo`]: the demo organisation and its live simulator; writes through the store.
 //! - [`tui`]: the console: keymap, update, views, themes. Depends on domain and store.
 //! - [`server`]: `agentdeck serve`: OTLP/HTTP receiver, push/sync API, tokens and roles.
-//!   Depends on domain, pricing and store.
+//!   Depends on domain, pricing and store. Only with the `server` feature (on by default).
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
 pub mod cli;
@@ -22,6 +22,7 @@ pub mod demo;
 pub mod domain;
 pub mod pricing;
 pub mod protocol;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod store;
 pub mod tui;

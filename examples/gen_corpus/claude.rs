@@ -1,4 +1,4 @@
-//! Claude Code session files (sources.md §1): prompts, API responses split into one line per
+//! Claude Code session files (docs/formats.md#claude-code-transcripts): prompts, API responses split into one line per
 //! content block (shared `message.id`/`requestId`, usage repeated, early copies sometimes with
 //! a placeholder `output_tokens`), tool results with `toolUseResult`, summaries, compaction
 //! boundaries, file-history snapshots, and subagent files under `<session>/subagents/`.

@@ -128,7 +128,7 @@ pub fn write_session(
             "claude-sonnet-4-5-20250929"
         };
         // A side thread that replays the parent's last response (same message.id, new
-        // requestId): ccusage drops it because the parent copy exists (sources.md §1.6).
+        // requestId): ccusage drops it because the parent copy exists (docs/accounting.md#dedupe).
         if let Some((message_id, model, usage)) =
             parent_response.as_ref().filter(|_| sub.rng.chance(0.1))
         {

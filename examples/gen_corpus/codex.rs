@@ -1,4 +1,4 @@
-//! Codex CLI rollouts (sources.md §4): `sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl` with
+//! Codex CLI rollouts (docs/formats.md#codex-cli-rollouts): `sessions/YYYY/MM/DD/rollout-<time>-<uuid>.jsonl` with
 //! session_meta, turn_context (the model), response_items (reasoning, function_call with
 //! JSON-string arguments, function_call_output) and token_count events carrying both the
 //! last request's usage and the session's running total.

@@ -1,14 +1,44 @@
-//! The command-line contract (design.md §2), as clap types. Each subcommand's behaviour
-//! lives in `commands/<name>.rs`.
+//! The command-line contract (README "Reports", "Exit status"), as clap types. Each
+//! subcommand's behaviour lives in `commands/<name>.rs`; values are checked by
+//! `values.rs` as they are parsed, so bad usage exits 2.
 
+use super::values;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// `--version`: the crate version, the commit and the build date (set by build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("AGENTDECK_COMMIT"),
+    ", built ",
+    env!("AGENTDECK_BUILD_DATE"),
+    ")"
+);
+
+const EXAMPLES: &str = "\
+Examples:
+  agentdeck                                 the console on the local store
+  agentdeck --demo                          the console on a generated demo organisation
+  agentdeck ingest                          read new lines of the local agents' files
+  agentdeck report daily --since 7d         tokens and cost per day, last 7 days
+  agentdeck report session --json | jq .    per-session totals as JSON
+  agentdeck report model --csv > models.csv
+  agentdeck doctor                          check the store; --rebuild repairs it
+  agentdeck push --server host:4318 --watch keep a team server current
+  agentdeck completions bash > ~/.local/share/bash-completion/completions/agentdeck
+
+Exit status:
+  0  success
+  1  an error (a message on stderr says what and what to do)
+  2  bad usage: an unknown flag or a value that does not parse";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "agentdeck",
-    version,
-    about = "One terminal console over every AI coding agent your team runs"
+    version = VERSION,
+    about = "One terminal console over every AI coding agent your team runs",
+    after_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -25,20 +55,21 @@ pub struct GlobalArgs {
     /// Config file. Default: $XDG_CONFIG_HOME/agentdeck/config.toml
     #[arg(long, global = true, env = "AGENTDECK_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Console theme: a built-in name or a TOML file
-    #[arg(long, global = true, value_name = "NAME|PATH")]
+    /// Console theme: a built-in name or a TOML file (console only)
+    #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
-    /// When to use colour (NO_COLOR is honoured)
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    /// When the console uses colour (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Unbind every action that writes (acknowledge, snooze, …)
+    /// Never write: the console unbinds acknowledge/snooze; reports open the store read-only
+    /// (works on read-only media) and imply --no-refresh
     #[arg(long, global = true)]
     pub read_only: bool,
     /// Never touch the network (vendor APIs, team server)
     #[arg(long, global = true)]
     pub offline: bool,
     /// Time zone for days, weeks and months (IANA name). Default: the local zone
-    #[arg(long, global = true, value_name = "ZONE")]
+    #[arg(long, global = true, value_name = "ZONE", value_parser = values::time_zone)]
     pub tz: Option<String>,
     /// Open the console on a generated demo organisation with a live simulator
     #[arg(long)]
@@ -47,8 +78,11 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset
     Auto,
+    /// Always colour
     Always,
+    /// Never colour (the `mono` theme)
     Never,
 }
 
@@ -82,28 +116,48 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check the store's integrity and bounds; --rebuild repairs a damaged one
+    Doctor(DoctorArgs),
+    /// Shell completions on stdout: bash, zsh, fish, elvish or powershell
+    #[command(
+        after_help = "Examples:\n  agentdeck completions bash > ~/.local/share/bash-completion/completions/agentdeck\n  agentdeck completions zsh > ~/.zfunc/_agentdeck\n  agentdeck completions fish > ~/.config/fish/completions/agentdeck.fish"
+    )]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on stdout
+    #[command(after_help = "Example:\n  agentdeck man > ~/.local/share/man/man1/agentdeck.1")]
+    Man,
     /// Team server: OTLP/HTTP receiver, push and sync API, /metrics, /healthz
+    #[cfg(feature = "server")]
     Serve(ServeArgs),
     /// Send this machine's collected rows (metadata only) to a team server
+    #[cfg(all(feature = "sync", feature = "server"))]
     Push(PushArgs),
     /// One pass of pulling rows from the team server ([server] in config) into the local store
+    #[cfg(feature = "sync")]
     Sync(SyncArgs),
 }
 
+#[cfg(feature = "sync")]
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The team server (default: [server] url in the config file)
-    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL")]
+    /// The team server, URL or HOST:PORT (default: [server] url in the config file)
+    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL", value_parser = values::server_url)]
     pub server: Option<String>,
     /// JSON document on stdout
     #[arg(long)]
     pub json: bool,
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; anything but loopback requires tokens
-    #[arg(long, default_value = crate::server::DEFAULT_LISTEN, value_name = "ADDR")]
+    /// Address to listen on (IP:PORT or HOST:PORT, e.g. localhost:4318); anything but
+    /// loopback requires tokens
+    #[arg(long, default_value = crate::server::DEFAULT_LISTEN, value_name = "ADDR", value_parser = values::listen_addr)]
     pub listen: std::net::SocketAddr,
     /// Database: a SQLite path or sqlite:PATH (default: the local store, --db)
     #[arg(long, env = "AGENTDECK_DATABASE", value_name = "URL")]
@@ -125,6 +179,7 @@ pub struct ServeArgs {
     pub action: Option<ServeCommand>,
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 pub enum ServeCommand {
     /// Bearer tokens for the server (stored hashed; shown once at creation)
@@ -159,10 +214,12 @@ pub enum MembersCommand {
     },
 }
 
+#[cfg(feature = "server")]
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
     /// Create a token and print it once
     Create {
+        /// What the token may see and do
         #[arg(long, value_enum)]
         role: crate::server::auth::Role,
         /// The developer (email) the token belongs to
@@ -182,17 +239,25 @@ pub enum TokensCommand {
         /// Include revoked tokens
         #[arg(long)]
         all: bool,
+        /// JSON document on stdout
         #[arg(long)]
         json: bool,
     },
     /// Revoke a token by id
-    Revoke { id: i64 },
+    Revoke {
+        /// The token's id (from `tokens list`)
+        id: i64,
+    },
 }
 
+#[cfg(all(feature = "sync", feature = "server"))]
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  agentdeck push --server https://agentdeck.internal:4318\n  AGENTDECK_TOKEN=adk_… agentdeck push --server host:4318 --watch --interval 1m"
+)]
 pub struct PushArgs {
-    /// The team server, e.g. http://agentdeck.internal:4318
-    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL")]
+    /// The team server: a URL, or HOST:PORT for http://HOST:PORT
+    #[arg(long, env = "AGENTDECK_SERVER", value_name = "URL", value_parser = values::server_url)]
     pub server: String,
     /// Bearer token (prefer the environment variable over the command line)
     #[arg(
@@ -202,12 +267,31 @@ pub struct PushArgs {
         hide_env_values = true
     )]
     pub token: Option<String>,
-    /// Keep going: push new rows every --interval
+    /// Keep going: read new transcript lines and push every --interval, retrying
+    /// failures with backoff; state shows in `agentdeck sources`
     #[arg(long)]
     pub watch: bool,
     /// Pause between pushes with --watch
     #[arg(long, default_value = "30s", value_name = "DURATION")]
     pub interval: humantime::Duration,
+    /// Sources to read before each push with --watch (default: the standard locations)
+    #[command(flatten)]
+    pub dirs: SourceDirs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  agentdeck doctor\n  agentdeck doctor --rebuild")]
+pub struct DoctorArgs {
+    /// Repair a damaged store: move it aside, copy what can be read into a fresh one
+    /// (alerts, notes, synced and pushed rows included), then re-read the agents' files
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Sources to re-read with --rebuild (default: the standard locations)
+    #[command(flatten)]
+    pub dirs: SourceDirs,
+    /// JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,27 +301,39 @@ pub enum AlertsCommand {
         /// Only this state: firing, acked, snoozed, resolved, or open (all but resolved)
         #[arg(long, value_name = "STATE")]
         state: Option<String>,
+        /// JSON document on stdout
         #[arg(long)]
         json: bool,
     },
     /// Acknowledge an alert (recorded with your identity and the time)
     Ack {
+        /// The alert's id (from `alerts list`)
         id: i64,
         /// Why, for whoever looks next
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
     /// Silence an alert for a while (2h, 30m, 1day)
-    Snooze { id: i64, duration: String },
+    Snooze {
+        /// The alert's id (from `alerts list`)
+        id: i64,
+        /// How long: 2h, 30m, 1day
+        duration: String,
+    },
     /// Mark an alert resolved
-    Resolve { id: i64 },
+    Resolve {
+        /// The alert's id (from `alerts list`)
+        id: i64,
+    },
     /// Evaluate the rules over the store now and fire alerts for new findings
     Check {
+        /// JSON document on stdout
         #[arg(long)]
         json: bool,
     },
     /// The rules and when they fire
     Rules {
+        /// JSON document on stdout
         #[arg(long)]
         json: bool,
     },
@@ -245,14 +341,14 @@ pub enum AlertsCommand {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct SourceDirs {
-    /// Claude Code config root or its projects/ folder (repeatable)
-    #[arg(long = "claude-dir", value_name = "DIR")]
+    /// Claude Code config root or its projects/ folder (repeatable; must exist)
+    #[arg(long = "claude-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub claude: Vec<PathBuf>,
-    /// Codex home or its sessions/ folder (repeatable)
-    #[arg(long = "codex-dir", value_name = "DIR")]
+    /// Codex home or its sessions/ folder (repeatable; must exist)
+    #[arg(long = "codex-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub codex: Vec<PathBuf>,
-    /// Gemini CLI home (~/.gemini) or its tmp/ folder (repeatable)
-    #[arg(long = "gemini-dir", value_name = "DIR")]
+    /// Gemini CLI home (~/.gemini) or its tmp/ folder (repeatable; must exist)
+    #[arg(long = "gemini-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub gemini: Vec<PathBuf>,
 }
 
@@ -263,6 +359,9 @@ impl SourceDirs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  agentdeck ingest\n  agentdeck ingest --claude-dir /mnt/old-laptop/.claude --json"
+)]
 pub struct IngestArgs {
     #[command(flatten)]
     pub dirs: SourceDirs,
@@ -276,42 +375,42 @@ pub struct IngestArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportKind {
+    /// One row per day (in --tz)
     Daily,
+    /// One row per week, Monday first
     Weekly,
+    /// One row per month
     Monthly,
+    /// One row per agent session
     Session,
+    /// Five-hour billing blocks
     Blocks,
+    /// One row per team
     Team,
+    /// One row per project (repository)
     Project,
+    /// One row per developer
     Developer,
+    /// One row per model
     Model,
+    /// One row per agent
     Agent,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  agentdeck report daily\n  agentdeck report weekly --since 2026-01-01 --until 2026-03-31\n  agentdeck report session --agent codex --json\n  agentdeck report model --csv --no-refresh"
+)]
 pub struct ReportArgs {
+    /// What one row is
     #[arg(value_enum)]
     pub kind: ReportKind,
-    /// First day included (YYYY-MM-DD, YYYYMMDD, or a span back from today: 7d, 2w, 3m)
-    #[arg(long, value_name = "DATE")]
-    pub since: Option<String>,
-    /// Last day included (YYYY-MM-DD or YYYYMMDD)
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<String>,
-    /// JSON document on stdout
-    #[arg(long, conflicts_with = "csv")]
-    pub json: bool,
-    /// CSV on stdout
-    #[arg(long)]
-    pub csv: bool,
-    #[arg(long, value_name = "AGENT")]
-    pub agent: Option<String>,
-    #[arg(long, value_name = "TEAM")]
-    pub team: Option<String>,
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Option<String>,
-    #[arg(long, value_name = "DEVELOPER")]
-    pub developer: Option<String>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Do not refresh local sources first
     #[arg(long)]
     pub no_refresh: bool,
@@ -320,17 +419,63 @@ pub struct ReportArgs {
     pub dirs: SourceDirs,
 }
 
+/// Which days a report covers.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PeriodArgs {
+    /// First day included (YYYY-MM-DD, YYYYMMDD, or a span back from today: 7d, 2w, 3m)
+    #[arg(long, value_name = "DATE", value_parser = values::day_spec)]
+    pub since: Option<String>,
+    /// Last day included (YYYY-MM-DD or YYYYMMDD, or a span back from today)
+    #[arg(long, value_name = "DATE", value_parser = values::day_spec)]
+    pub until: Option<String>,
+}
+
+/// Which rows a report counts.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only this agent: claude_code, codex, gemini, cursor, copilot
+    #[arg(long, value_name = "AGENT", value_parser = values::agent)]
+    pub agent: Option<String>,
+    /// Only developers of this team (config [[team]] or the directory)
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// Only this project: its id (github.com/acme/api) or display name
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Only this developer: id, email or handle
+    #[arg(long, value_name = "DEVELOPER")]
+    pub developer: Option<String>,
+}
+
+/// How a report is printed (default: a table fitted to the terminal).
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// JSON document on stdout
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV on stdout (the same header with or without rows)
+    #[arg(long)]
+    pub csv: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PricingCommand {
     /// Every model with its prices ($ per million tokens)
     List {
+        /// JSON document on stdout
         #[arg(long)]
         json: bool,
     },
     /// How one model name resolves and what it costs
-    Show { model: String },
+    Show {
+        /// A model name as the agents log it
+        model: String,
+    },
     /// Replace the table with a LiteLLM model_prices_and_context_window.json
-    Import { file: PathBuf },
+    Import {
+        /// The LiteLLM JSON file
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -338,7 +483,13 @@ pub enum ThemesCommand {
     /// Built-in and user themes
     List,
     /// Print a theme's TOML
-    Show { name: String },
+    Show {
+        /// A built-in or user theme name
+        name: String,
+    },
     /// Validate a theme file (errors name line and column)
-    Check { file: PathBuf },
+    Check {
+        /// The theme's TOML file
+        file: PathBuf,
+    },
 }

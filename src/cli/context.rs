@@ -2,15 +2,16 @@
 //! the local identity and time zone, and the team server to sync from.
 
 use super::args::{GlobalArgs, SourceDirs};
-use super::config::{Config, refuse_if_world_readable};
+use super::config::Config;
 use super::paths::Paths;
 use crate::collect::sources::Roots;
+#[cfg(feature = "sync")]
 use crate::collect::sources::team_server::TeamServer;
 use crate::pricing::{ModelPrice, PriceTable};
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono_tz::Tz;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub struct Context {
     pub paths: Paths,
@@ -32,6 +33,15 @@ impl Context {
         let config = Config::load(&config_path, explicit)?;
         let db_path = global.db.clone().unwrap_or_else(|| paths.default_db());
         let tz = resolve_tz(global.tz.as_deref())?;
+        if let Some(db) = &global.db
+            && db.is_dir()
+        {
+            return Err(crate::cli::BadUsage(format!(
+                "--db {} is a folder; give the path of a database file",
+                db.display()
+            ))
+            .into());
+        }
         Ok(Context {
             paths,
             config,
@@ -42,8 +52,11 @@ impl Context {
         })
     }
 
-    /// Opens the store and records the config's teams (budgets) and their members.
+    /// Opens the store and records the config's teams (budgets) and their members. The
+    /// default data folder is created; a `--db` whose folder does not exist is an error (a
+    /// typo must not silently create a folder chain).
     pub fn open_store(&self) -> anyhow::Result<Store> {
+        self.ensure_db_folder()?;
         let store = Store::open(&self.db_path)
             .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
         if let Some(batch) = self.config.identity_batch() {
@@ -53,6 +66,32 @@ impl Context {
                 .context("recording the config's teams")?;
         }
         Ok(store)
+    }
+
+    fn ensure_db_folder(&self) -> anyhow::Result<()> {
+        let Some(dir) = self.db_path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        if self.db_path == self.paths.default_db() {
+            return std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data folder {}", dir.display()));
+        }
+        if !dir.is_dir() {
+            return Err(crate::cli::BadUsage(format!(
+                "--db {}: the folder {} does not exist (create it first, or pick another path)",
+                self.db_path.display(),
+                dir.display()
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A reader on the existing store, opened read-only (no writer, no migration, nothing
+    /// created next to it), for `--read-only`.
+    pub fn read_only_reader(&self) -> anyhow::Result<crate::store::Reader> {
+        crate::store::Reader::open_read_only(&self.db_path)
+            .with_context(|| format!("opening the store at {} read-only", self.db_path.display()))
     }
 
     /// Where an imported LiteLLM table is kept: next to the store, `<db name>.prices.json`.
@@ -121,6 +160,7 @@ impl Context {
     /// The team server from `[server] url` (or `url_override`), with its token from
     /// `AGENTDECK_TOKEN`, else `token_file`, else `token`. None when no server is configured
     /// or `--offline` is set (unless a URL is given explicitly).
+    #[cfg(feature = "sync")]
     pub fn team_server(&self, url_override: Option<&str>) -> anyhow::Result<Option<TeamServer>> {
         let section = &self.config.server;
         let url = match url_override {
@@ -145,12 +185,13 @@ impl Context {
         Ok(Some(TeamServer::new(url, token)?))
     }
 
-    fn read_token_file(&self, file: &Path) -> anyhow::Result<String> {
+    #[cfg(feature = "sync")]
+    fn read_token_file(&self, file: &std::path::Path) -> anyhow::Result<String> {
         let path = match self.config_path.parent() {
             Some(dir) if file.is_relative() => dir.join(file),
             _ => file.to_path_buf(),
         };
-        refuse_if_world_readable(&path, "the team server token file")?;
+        super::config::refuse_if_world_readable(&path, "the team server token file")?;
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading the token file {}", path.display()))?;
         let token = text.trim();

@@ -3,7 +3,10 @@
 //! the store's single writer. Returns a summary of what was read, added and skipped.
 
 use super::files::{self, FileIdentity, Piece, Plan};
-use super::parse::{Assumption, LineLoc, ParseEnv, ParsedRows, Skip, SkipReason};
+use super::guard::{self, Marks};
+use super::parse::{
+    Assumption, LineLoc, LineParser, ParseEnv, ParsedRows, REPAIRED_UTF8, Repair, Skip, SkipReason,
+};
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::IngestSummary;
@@ -41,8 +44,20 @@ pub fn ingest(
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
-    let mut summary = IngestSummary::default();
     let (found, problems) = sources::discover(roots);
+    ingest_found(store, found, problems, env, progress)
+}
+
+/// Runs one pass over files already found (by `discover`, or by the live watcher, which
+/// passes only the files that changed). Unchanged files still cost only their cursor check.
+pub fn ingest_found(
+    store: &Store,
+    found: Vec<DiscoveredFile>,
+    problems: Vec<sources::DiscoveryProblem>,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+) -> crate::store::Result<IngestSummary> {
+    let mut summary = IngestSummary::default();
     for p in problems {
         let reason = if p.message.starts_with("expected") {
             SkipReason::NotAFile
@@ -65,13 +80,15 @@ pub fn ingest(
     drop(reader);
 
     // Stat pass: unchanged files cost one stat each.
+    let now = Clock::now();
     let mut work: Vec<(DiscoveredFile, FileIdentity, Plan)> = Vec::new();
     for file in found {
         summary.files_seen += 1;
         let id = file.identity;
         let key = file.path.display().to_string();
         let cursor = cursors.get(file.format.source()).and_then(|m| m.get(&key));
-        let plan = files::plan(cursor, &id);
+        let idle = id.is_idle(now.ns) && !file.format.is_document();
+        let plan = files::verify_resume(files::plan(cursor, &id, idle), &file.path, cursor);
         match plan {
             Plan::Unchanged => {
                 summary.files_unchanged += 1;
@@ -99,9 +116,9 @@ pub fn ingest(
             return;
         }
         let result = if file.format.is_document() {
-            ingest_document(&sink, &file, id, env, progress)
+            ingest_document(&sink, &file, id, env, now, progress)
         } else {
-            ingest_lines(&sink, &file, id, plan, env, progress)
+            ingest_lines(&sink, &file, id, plan, env, now, progress)
         };
         match result {
             Ok(file_summary) => {
@@ -127,12 +144,65 @@ pub fn ingest(
     Ok(summary)
 }
 
+/// The pass's clock, read once: rows are held against `now + 1 day`, tails against idleness.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    ms: i64,
+    ns: i64,
+}
+
+impl Clock {
+    fn now() -> Clock {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Clock {
+            ms: i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX),
+            ns: i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// Parses one line: invalid UTF-8 is replaced by U+FFFD first (so bad bytes in text or
+/// paths never cost the line its usage; the numbers are ASCII and stay exact), and the
+/// rows it produced are held against the bounds.
+pub(crate) fn parse_piece(
+    parser: &mut dyn LineParser,
+    bytes: &[u8],
+    loc: LineLoc,
+    env: &ParseEnv<'_>,
+    now_ms: i64,
+    rows: &mut ParsedRows,
+) {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    let marks = Marks::of(rows);
+    if simdutf8::basic::from_utf8(bytes).is_ok() {
+        parser.parse_line(bytes, loc, env, rows);
+    } else {
+        let valid_up_to = std::str::from_utf8(bytes)
+            .err()
+            .map_or(0, |e| e.valid_up_to());
+        let repaired = String::from_utf8_lossy(bytes);
+        parser.parse_line(repaired.as_bytes(), loc, env, rows);
+        if !marks.skipped_since(rows) {
+            let detail =
+                format!("at byte {valid_up_to}; replaced by U+FFFD, the line's usage kept");
+            rows.repair(loc, REPAIRED_UTF8, Some(detail));
+        }
+    }
+    guard::enforce(rows, marks, loc, now_ms);
+}
+
+#[allow(clippy::too_many_arguments)]
 fn ingest_lines(
     sink: &Sink<'_>,
     file: &DiscoveredFile,
     id: FileIdentity,
     plan: Plan,
     env: &ParseEnv<'_>,
+    now: Clock,
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary {
@@ -154,6 +224,8 @@ fn ingest_lines(
     let mut current_line = start_line;
     let mut store_error: Option<crate::store::StoreError> = None;
 
+    // The fingerprint of what has been read, computed at each flush (two 4 KiB reads).
+    let fingerprint_file = std::fs::File::open(&file.path).ok();
     let cursor_at = |offset: u64, line: u64, state: Option<String>| FileCursor {
         source: file.format.source().to_string(),
         path: path_str.clone(),
@@ -164,65 +236,56 @@ fn ingest_lines(
         line,
         mtime_ns: id.mtime_ns,
         state,
+        fingerprint: fingerprint_file
+            .as_ref()
+            .and_then(|f| files::fingerprint(f, offset).ok()),
     };
 
-    let read = files::read_lines(&file.path, start_offset, start_line, |piece, after| {
-        match piece {
-            Piece::Line {
-                bytes,
-                offset,
-                line,
-            } => {
-                current_line = line;
-                if !bytes.iter().all(u8::is_ascii_whitespace) {
-                    let skips_before = rows.skipped.len();
-                    parser.parse_line(bytes, LineLoc { offset, line }, env, &mut rows);
-                    // Parsers skip fields they do not need without looking inside them, so
-                    // bad bytes there would pass unnoticed: report them, keep what parsed.
-                    if rows.skipped.len() == skips_before
-                        && let Err(e) = std::str::from_utf8(bytes)
-                    {
-                        let detail = format!("at byte {}; usable fields kept", e.valid_up_to());
-                        rows.skip(
-                            LineLoc { offset, line },
-                            SkipReason::InvalidUtf8,
-                            Some(detail),
-                        );
-                    }
-                }
-            }
-            Piece::TooLong { line, bytes, .. } => {
+    let idle = id.is_idle(now.ns);
+    let read = files::read_lines(
+        &file.path,
+        start_offset,
+        start_line,
+        idle,
+        |piece, after| {
+            if let Piece::TooLong { line, bytes, .. } = piece {
                 current_line = line;
                 rows.skip(
                     LineLoc { offset: 0, line },
                     SkipReason::LineTooLong,
                     Some(format!("{bytes} bytes")),
                 );
-            }
-        }
-        if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
-            // `after` is the offset just past this line: exactly where a resume starts.
-            let cursor = cursor_at(after, current_line, parser.save_state());
-            match flush(
-                sink,
-                &mut rows,
-                &file.path,
-                cursor,
-                after - batch_start,
-                &mut summary,
-            ) {
-                Ok(()) => {
-                    progress.advance(after - batch_start);
-                    batch_start = after;
-                }
-                Err(e) => {
-                    store_error = Some(e);
-                    return Ok(false);
+            } else if let Some((bytes, loc)) = piece.input() {
+                current_line = loc.line;
+                parse_piece(parser.as_mut(), bytes, loc, env, now.ms, &mut rows);
+                if let Some((what, detail)) = piece.repair() {
+                    rows.repair(loc, what, Some(detail));
                 }
             }
-        }
-        Ok(true)
-    });
+            if after - batch_start >= BATCH_BYTES || rows.row_count() >= BATCH_ROWS {
+                // `after` is the offset just past this line: exactly where a resume starts.
+                let cursor = cursor_at(after, current_line, parser.save_state());
+                match flush(
+                    sink,
+                    &mut rows,
+                    &file.path,
+                    cursor,
+                    after - batch_start,
+                    &mut summary,
+                ) {
+                    Ok(()) => {
+                        progress.advance(after - batch_start);
+                        batch_start = after;
+                    }
+                    Err(e) => {
+                        store_error = Some(e);
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        },
+    );
     if let Some(e) = store_error {
         return Err(e);
     }
@@ -251,6 +314,7 @@ fn ingest_document(
     file: &DiscoveredFile,
     id: FileIdentity,
     env: &ParseEnv<'_>,
+    now: Clock,
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary {
@@ -278,7 +342,9 @@ fn ingest_document(
         }
     };
     let mut rows = ParsedRows::default();
+    let marks = Marks::of(&rows);
     sources::parse_document(file.format, &bytes, &file.path, env, &mut rows);
+    guard::enforce(&mut rows, marks, LineLoc { offset: 0, line: 0 }, now.ms);
     let cursor = FileCursor {
         source: file.format.source().to_string(),
         path: file.path.display().to_string(),
@@ -289,6 +355,7 @@ fn ingest_document(
         line: 0,
         mtime_ns: id.mtime_ns,
         state: None,
+        fingerprint: None,
     };
     flush(sink, &mut rows, &file.path, cursor, id.size, &mut summary)?;
     progress.advance(id.size);
@@ -325,12 +392,12 @@ fn flush(
     input_bytes: u64,
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
-    let skipped = std::mem::take(&mut rows.skipped);
-    let assumed = std::mem::take(&mut rows.assumed);
+    let notes = Notes::take(rows);
+    summary.count_parsed(&rows.requests, &rows.sessions);
     let mut batch = into_batch(rows);
     batch.cursors.push(cursor);
     summary.outcome += sink.push(batch, input_bytes)?;
-    report(summary, path, skipped, assumed);
+    notes.report(summary, path);
     Ok(())
 }
 
@@ -340,22 +407,42 @@ fn flush_rows_only(
     path: &Path,
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
-    let skipped = std::mem::take(&mut rows.skipped);
-    let assumed = std::mem::take(&mut rows.assumed);
+    let notes = Notes::take(rows);
+    summary.count_parsed(&rows.requests, &rows.sessions);
     let batch = into_batch(rows);
     if !batch.is_empty() {
         summary.outcome += sink.push(batch, 0)?;
     }
-    report(summary, path, skipped, assumed);
+    notes.report(summary, path);
     Ok(())
 }
 
-/// Skipped lines and assumptions of rows just sent, into the summary.
-fn report(summary: &mut IngestSummary, path: &Path, skipped: Vec<Skip>, assumed: Vec<Assumption>) {
-    for s in skipped {
-        summary.problem(path, s.line, s.reason, s.detail);
+/// What the parsers said about the rows of a batch: skips, assumptions, repairs.
+struct Notes {
+    skipped: Vec<Skip>,
+    assumed: Vec<Assumption>,
+    repaired: Vec<Repair>,
+}
+
+impl Notes {
+    fn take(rows: &mut ParsedRows) -> Notes {
+        Notes {
+            skipped: std::mem::take(&mut rows.skipped),
+            assumed: std::mem::take(&mut rows.assumed),
+            repaired: std::mem::take(&mut rows.repaired),
+        }
     }
-    for a in assumed {
-        summary.assumption(path, a.line, a.what);
+
+    /// Into the summary, with the file they belong to.
+    fn report(self, summary: &mut IngestSummary, path: &Path) {
+        for s in self.skipped {
+            summary.problem(path, s.line, s.reason, s.detail);
+        }
+        for a in self.assumed {
+            summary.assumption(path, a.line, a.what);
+        }
+        for r in self.repaired {
+            summary.repair(path, r.line, r.what, r.detail);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The contract between the file pipeline and the per-agent parsers. Parsers are pure:
 //! bytes in, rows and skip reasons out. The pipeline owns files, cursors and batching.
 
+use crate::domain::bounds::OutOfBounds;
 use crate::domain::{Agent, EventRecord, ProjectRecord, RequestRecord, SessionRecord};
 use crate::pricing::PriceTable;
 use std::fmt;
@@ -29,6 +30,9 @@ pub enum SkipReason {
     NotAFile,
     /// A whole-document file (Gemini legacy `.json`) that does not parse.
     BadDocument,
+    /// A count, cost or timestamp outside `crate::domain::bounds` (or of the wrong type):
+    /// the record is refused, never clamped. Counted by the kind of violation.
+    OutOfBounds(OutOfBounds),
 }
 
 impl SkipReason {
@@ -43,6 +47,7 @@ impl SkipReason {
             SkipReason::Unreadable => "unreadable",
             SkipReason::NotAFile => "not_a_file",
             SkipReason::BadDocument => "bad_document",
+            SkipReason::OutOfBounds(e) => e.why.label(),
         }
     }
 }
@@ -58,6 +63,7 @@ impl fmt::Display for SkipReason {
             SkipReason::Unreadable => f.write_str("file unreadable"),
             SkipReason::NotAFile => f.write_str("not a regular file"),
             SkipReason::BadDocument => f.write_str("document does not parse"),
+            SkipReason::OutOfBounds(e) => write!(f, "{e}; record refused"),
         }
     }
 }
@@ -79,6 +85,23 @@ pub struct Assumption {
     pub what: &'static str,
 }
 
+/// A line kept after a repair the user should know about: invalid UTF-8 replaced by
+/// U+FFFD, or a line over 16 MiB read with its long text values dropped. `what` is a
+/// stable label; nothing from the line's content is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repair {
+    pub line: u64,
+    pub what: &'static str,
+    pub detail: Option<String>,
+}
+
+/// Label of a line whose invalid UTF-8 was replaced before parsing.
+pub const REPAIRED_UTF8: &str = "invalid_utf8_replaced";
+/// Label of a line over 16 MiB whose long strings were dropped before parsing.
+pub const REPAIRED_LONG_LINE: &str = "long_line_skimmed";
+/// Label of a last line without a newline, read once its file was idle.
+pub const REPAIRED_IDLE_TAIL: &str = "unterminated_last_line";
+
 /// Gemini `$rewindTo`: drop the session's requests and events at or after `from_ord`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewind {
@@ -99,6 +122,7 @@ pub struct ParsedRows {
     pub replace_sessions: Vec<(Agent, String)>,
     pub skipped: Vec<Skip>,
     pub assumed: Vec<Assumption>,
+    pub repaired: Vec<Repair>,
 }
 
 impl ParsedRows {
@@ -111,6 +135,19 @@ impl ParsedRows {
             line: loc.line,
             what,
         });
+    }
+
+    pub fn repair(&mut self, loc: LineLoc, what: &'static str, detail: Option<String>) {
+        self.repaired.push(Repair {
+            line: loc.line,
+            what,
+            detail,
+        });
+    }
+
+    /// A record refused because a value is outside the bounds.
+    pub fn refuse(&mut self, loc: LineLoc, why: OutOfBounds) {
+        self.skip(loc, SkipReason::OutOfBounds(why), None);
     }
 
     pub fn skip(&mut self, loc: LineLoc, reason: SkipReason, detail: Option<String>) {

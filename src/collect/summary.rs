@@ -2,9 +2,10 @@
 //! line number and reason, grouped for a readable summary and kept whole for `--json`.
 
 use super::parse::SkipReason;
+use crate::domain::{Agent, RequestRecord, SessionRecord};
 use crate::store::WriteOutcome;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,6 +44,31 @@ pub struct FileAssumption {
     pub what: &'static str,
 }
 
+/// A line kept after a repair (see [`super::parse::Repair`]), with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRepair {
+    pub path: String,
+    pub line: u64,
+    pub what: &'static str,
+    pub detail: Option<String>,
+}
+
+impl std::fmt::Display for FileRepair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}",
+            self.path,
+            self.line,
+            self.what.replace('_', " ")
+        )?;
+        if let Some(d) = &self.detail {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct IngestSummary {
     pub files_seen: u64,
@@ -55,6 +81,12 @@ pub struct IngestSummary {
     pub pending_tails: Vec<(String, u64)>,
     /// Rows stored on an assumption, in path and line order.
     pub assumed: Vec<FileAssumption>,
+    /// Lines kept after a repair, in path and line order.
+    pub repaired: Vec<FileRepair>,
+    /// Request rows the parsers produced (every copy, before dedupe).
+    pub requests_parsed: u64,
+    /// Distinct sessions the pass wrote to.
+    pub sessions: HashSet<(Agent, String)>,
 }
 
 impl IngestSummary {
@@ -69,6 +101,39 @@ impl IngestSummary {
         self.problems.push(problem);
     }
 
+    pub fn repair(&mut self, path: &Path, line: u64, what: &'static str, detail: Option<String>) {
+        let repair = FileRepair {
+            path: path.display().to_string(),
+            line,
+            what,
+            detail,
+        };
+        tracing::info!(path = %repair.path, line, what, "{repair}");
+        self.repaired.push(repair);
+    }
+
+    /// Counts the request copies and distinct sessions of rows about to be written.
+    pub fn count_parsed(&mut self, requests: &[RequestRecord], sessions: &[SessionRecord]) {
+        self.requests_parsed += requests.len() as u64;
+        for s in sessions {
+            if !self.sessions.contains(&(s.agent, s.session_key.clone())) {
+                self.sessions.insert((s.agent, s.session_key.clone()));
+            }
+        }
+        for r in requests {
+            if !self.sessions.contains(&(r.agent, r.session_key.clone())) {
+                self.sessions.insert((r.agent, r.session_key.clone()));
+            }
+        }
+    }
+
+    /// Copies that added nothing: the same request seen again (in this pass or stored),
+    /// smaller copies of a request already kept, replays of a parent's message.
+    pub fn duplicates(&self) -> u64 {
+        self.requests_parsed
+            .saturating_sub(self.outcome.requests_added + self.outcome.requests_replaced)
+    }
+
     pub fn merge(&mut self, other: IngestSummary) {
         self.files_seen += other.files_seen;
         self.files_read += other.files_read;
@@ -77,6 +142,9 @@ impl IngestSummary {
         self.problems.extend(other.problems);
         self.pending_tails.extend(other.pending_tails);
         self.assumed.extend(other.assumed);
+        self.repaired.extend(other.repaired);
+        self.requests_parsed += other.requests_parsed;
+        self.sessions.extend(other.sessions);
     }
 
     pub fn assumption(&mut self, path: &Path, line: u64, what: &'static str) {
@@ -102,6 +170,17 @@ impl IngestSummary {
         self.pending_tails.sort();
         self.assumed
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        self.repaired
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    }
+
+    /// Repaired lines counted by what was repaired.
+    pub fn repaired_by_kind(&self) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        for r in &self.repaired {
+            *out.entry(r.what).or_insert(0) += 1;
+        }
+        out
     }
 
     /// Skipped lines (and files) counted by reason label.

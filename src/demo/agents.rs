@@ -230,7 +230,7 @@ pub fn next_usage(agent: Agent, ctx: &mut Context, rng: &mut Rng) -> (TokenUsage
     (u, compacted)
 }
 
-/// How an agent-made commit is recognised (sources.md §8): `trailer` (Co-authored-by),
+/// How an agent-made commit is recognised (docs/outcomes.md): `trailer` (Co-authored-by),
 /// `author` (the agent's own git identity: Cursor Agent, copilot-swe-agent[bot]) or
 /// `telemetry` (no marker in git; the session's commit event links it).
 pub fn attribution(agent: Agent, rng: &mut Rng) -> &'static str {

@@ -1,4 +1,4 @@
-//! The demo organisation (design.md §6): a believable company generated from a seed, written
+//! The demo organisation (README.md#the-console): a believable company generated from a seed, written
 //! through the store's writer like any collector, and a live simulator that keeps appending
 //! sessions, requests and the occasional alert so the console moves on a fresh machine.
 

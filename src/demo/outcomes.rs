@@ -1,5 +1,5 @@
 //! What the demo's work turned into: commits (AI-attributed by trailer, author or telemetry as
-//! sources.md §8 describes, plus human commits), pull requests with review rounds and merges,
+//! docs/outcomes.md describes, plus human commits), pull requests with review rounds and merges,
 //! a few reverts and incidents tied to AI code, and deploys per repository.
 
 use super::agents;

@@ -1,5 +1,5 @@
 //! Vendor-side rows for the demo: Cursor and Copilot daily usage per developer (suggestions
-//! shown and accepted, lines, requests, spend; sources.md §6.b/§6.c shapes reduced to the
+//! shown and accepted, lines, requests, spend; the vendor API shapes (docs/vendor-apis.md) reduced to the
 //! `daily_usage` columns) and a health row for every source, one of them failing.
 
 use super::history::{DAY_MS, History};

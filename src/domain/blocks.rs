@@ -1,4 +1,4 @@
-//! Claude's 5-hour usage windows (sources.md §1.10): a block starts at the first request's
+//! Claude's 5-hour usage windows (docs/accounting.md#time): a block starts at the first request's
 //! time floored to the UTC hour and holds every request until 5 h after its start or a 5 h
 //! gap; gaps are reported as their own zero-usage blocks.
 
@@ -74,7 +74,7 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
             b.entries += 1;
             b.usage += e.usage;
             if e.unpriced {
-                b.unpriced_tokens += e.usage.total();
+                b.unpriced_tokens = b.unpriced_tokens.saturating_add(e.usage.total());
             } else {
                 b.cost += e.cost;
             }

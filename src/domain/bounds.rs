@@ -18,6 +18,11 @@ pub const MAX_COST_USD_PER_REQUEST: f64 = 100_000.0;
 /// Earliest accepted timestamp: 2020-01-01T00:00:00Z (no coding agent logged before it).
 pub const EARLIEST_TS: UnixMillis = 1_577_836_800_000;
 
+/// The calendar day of [`EARLIEST_TS`] (reports start their default window there).
+pub fn earliest_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default()
+}
+
 /// How far ahead of the receiving machine's clock a timestamp may be (clock skew): 1 day.
 pub const MAX_FUTURE_SKEW_MS: i64 = 86_400_000;
 
@@ -44,13 +49,13 @@ pub const MAX_STATUS_CODE: i64 = 999;
 
 /// Why a value was refused: which field, and what was wrong with it. Never carries the
 /// value itself when it could be content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OutOfBounds {
     pub field: &'static str,
     pub why: Violation,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Violation {
     Negative,
     TooLarge,
@@ -61,6 +66,20 @@ pub enum Violation {
     TooLong,
     /// A key whose kind belongs to another agent than the row says.
     WrongAgent,
+}
+
+impl Violation {
+    /// A stable short label for summaries that count refusals by kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            Violation::Negative => "negative_value",
+            Violation::TooLarge => "value_too_large",
+            Violation::NotANumber | Violation::NotFinite => "not_a_number",
+            Violation::TooEarly | Violation::TooLate => "timestamp_out_of_range",
+            Violation::TooLong => "id_too_long",
+            Violation::WrongAgent => "key_of_another_agent",
+        }
+    }
 }
 
 impl fmt::Display for OutOfBounds {

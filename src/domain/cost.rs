@@ -3,7 +3,7 @@
 use super::money::Money;
 use serde::{Deserialize, Serialize};
 
-/// Provenance of a cost (design.md §3): reported by the agent (`costUSD` in old Claude Code
+/// Provenance of a cost (docs/architecture.md#the-data-model): reported by the agent (`costUSD` in old Claude Code
 /// lines, `cost_usd` in telemetry), computed by us from the price table, or unpriced because
 /// the model has no known price. Unpriced is never shown as $0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

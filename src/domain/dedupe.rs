@@ -1,5 +1,5 @@
-//! Which copy of a request wins when the same request is seen twice. Rows are compared only
-//! with rows of the same owner; the policy follows from the key's kind.
+//! Which copy of a request wins when the same request is seen twice (docs/accounting.md#dedupe).
+//! Rows are compared only with rows of the same owner; the policy follows from the key's kind.
 
 use super::records::{DedupePolicy, RequestRecord};
 

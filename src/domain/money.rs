@@ -1,4 +1,7 @@
-//! Money as integer micro-US-dollars, so sums are exact and never drift.
+//! Money as integer micro-US-dollars, so sums are exact and never drift. Arithmetic
+//! saturates instead of wrapping: amounts are bounded at the edge (see `bounds.rs`), so a
+//! sum only reaches the limit (about $9.2 trillion) from corrupt data, and it must then
+//! neither panic nor turn negative.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -39,32 +42,32 @@ impl Money {
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {
-        Money(self.0 + rhs.0)
+        Money(self.0.saturating_add(rhs.0))
     }
 }
 
 impl AddAssign for Money {
     fn add_assign(&mut self, rhs: Money) {
-        self.0 += rhs.0;
+        self.0 = self.0.saturating_add(rhs.0);
     }
 }
 
 impl Sub for Money {
     type Output = Money;
     fn sub(self, rhs: Money) -> Money {
-        Money(self.0 - rhs.0)
+        Money(self.0.saturating_sub(rhs.0))
     }
 }
 
 impl SubAssign for Money {
     fn sub_assign(&mut self, rhs: Money) {
-        self.0 -= rhs.0;
+        self.0 = self.0.saturating_sub(rhs.0);
     }
 }
 
 impl Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.map(|m| m.0).sum())
+        iter.fold(Money::ZERO, |a, b| a + b)
     }
 }
 
@@ -91,5 +94,10 @@ mod tests {
         assert_eq!(Money(1_090_000).to_string(), "$1.09");
         assert_eq!(Money(4_200).to_string(), "$0.0042");
         assert_eq!([Money(1), Money(2)].into_iter().sum::<Money>(), Money(3));
+        assert_eq!(
+            Money(i64::MAX) + Money(5),
+            Money(i64::MAX),
+            "saturates, never wraps"
+        );
     }
 }

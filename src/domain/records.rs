@@ -65,8 +65,8 @@ impl SessionRecord {
     }
 }
 
-/// How the store resolves two rows with the same key; it follows from the key's kind
-/// ([`RequestKey::policy`]), never from what a client says.
+/// How the store resolves two rows with the same key (docs/accounting.md#dedupe); it follows
+/// from the key's kind ([`RequestKey::policy`]), never from what a client says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DedupePolicy {
     /// Claude Code: keep the copy with the larger token total; a non-sidechain copy of a
@@ -117,21 +117,34 @@ impl RequestRecord {
         bounds::opt_id("model", self.model.as_deref())?;
         bounds::opt_id("project_id", self.project_id.as_deref())?;
         bounds::opt_id("message_id", self.message_id.as_deref())?;
-        bounds::timestamp("ts", self.ts, now)?;
-        let u = &self.usage;
-        bounds::tokens("input_tokens", u.input)?;
-        bounds::tokens("output_tokens", u.output)?;
-        bounds::tokens("cache_write_5m", u.cache_write_5m)?;
-        bounds::tokens("cache_write_1h", u.cache_write_1h)?;
-        bounds::tokens("cache_read", u.cache_read)?;
-        bounds::tokens("reasoning_tokens", u.reasoning)?;
-        bounds::cost_micro_usd("cost_micro_usd", self.cost.amount.micro_usd())?;
+        self.check_numbers(now)?;
         if self.dedupe_key.agent() != self.agent {
             return Err(OutOfBounds {
                 field: "dedupe_key",
                 why: bounds::Violation::WrongAgent,
             });
         }
+        Ok(())
+    }
+}
+
+impl RequestRecord {
+    /// The timestamp, every token count and the cost within the bounds (what file parsers
+    /// and pushes are both held to).
+    pub fn check_numbers(&self, now: UnixMillis) -> Result<(), OutOfBounds> {
+        bounds::timestamp("timestamp", self.ts, now)?;
+        let u = &self.usage;
+        for (field, n) in [
+            ("input_tokens", u.input),
+            ("output_tokens", u.output),
+            ("cache_write_5m_tokens", u.cache_write_5m),
+            ("cache_write_1h_tokens", u.cache_write_1h),
+            ("cache_read_tokens", u.cache_read),
+            ("reasoning_tokens", u.reasoning),
+        ] {
+            bounds::tokens(field, n)?;
+        }
+        bounds::cost_micro_usd("cost", self.cost.amount.micro_usd())?;
         Ok(())
     }
 }

@@ -1,7 +1,8 @@
-//! Token counts with one meaning for every agent (design.md §2): `input` is uncached input,
+//! Token counts with one meaning for every agent (README.md#reports): `input` is uncached input,
 //! `cache_read` the cached input, `cache_write_5m`/`cache_write_1h` cache writes, `output`
 //! includes reasoning (`reasoning` is the informational subset). Nothing is counted twice.
-//! Arithmetic saturates: no input can make a sum wrap or panic.
+//! Arithmetic saturates: counts are bounded at the edge (10^12 per field, see `bounds.rs`),
+//! so only corrupt data reaches i64's limit, and it must neither panic nor wrap.
 
 use serde::{Deserialize, Serialize};
 use std::ops::{AddAssign, SubAssign};

@@ -1,4 +1,4 @@
-//! Proves the embedded table holds every row of sources.md §7 (and the old Claude ids that
+//! Proves the embedded table holds every row of the price list in docs/accounting.md#prices-and-tiers (and the old Claude ids that
 //! transcripts still contain) at the listed prices, and that real-world names resolve.
 
 use super::{ModelPrice, PriceTable};
@@ -24,7 +24,7 @@ const SOURCES_7: &[Row] = &[
     (&["claude-opus-4", "claude-opus-4-20250514", "claude-opus-4-1", "claude-opus-4-1-20250805"],
         15.0, 75.0, Some(18.75), None, Some(1.50), None, None),
     (&["claude-sonnet-4-6"], 3.0, 15.0, Some(3.75), Some(6.0), Some(0.30), None, None),
-    // Long-context prices as on the Bedrock key (sources.md §7); Anthropic bills >200k prompts
+    // Long-context prices as on the Bedrock key (docs/accounting.md#prices-and-tiers); Anthropic bills >200k prompts
     // at these rates, and the peer tools price them too.
     (&["claude-sonnet-4-5", "claude-sonnet-4-5-20250929"], 3.0, 15.0, Some(3.75), Some(6.0), Some(0.30), Some((6.0, 22.5, 0.60)), Some(7.5)),
     (&["claude-sonnet-4", "claude-sonnet-4-20250514"],

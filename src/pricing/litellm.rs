@@ -1,4 +1,4 @@
-//! Import of LiteLLM's `model_prices_and_context_window.json` (sources.md §7): one entry per
+//! Import of LiteLLM's `model_prices_and_context_window.json` (docs/accounting.md#prices-and-tiers): one entry per
 //! model key, prices in USD per token. Bad entries are skipped with a reason; only a file
 //! that is not JSON (or not an object) fails the import.
 

@@ -1,6 +1,6 @@
 //! Model prices and the cost of a usage: the embedded price table (`builtin_prices.json`),
 //! LiteLLM import, per-model overrides from config, and model-name matching. Rules follow
-//! sources.md §1.9 and §7; a model without a price is unpriced, never $0.
+//! docs/accounting.md#prices-and-tiers; a model without a price is unpriced, never $0.
 
 mod litellm;
 mod matching;

@@ -1,4 +1,4 @@
-//! One model's prices (USD per token) and the cost formula of sources.md §1.9: each token
+//! One model's prices (USD per token) and the cost formula of docs/accounting.md#prices-and-tiers: each token
 //! type tiered separately at 200k, derived cache prices when the table has none, the fast
 //! multiplier on the whole line. Computed in f64, rounded once by the caller.
 
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const TIER_THRESHOLD_TOKENS: i64 = 200_000;
 
 /// Fast-mode multipliers used when the price itself carries none
-/// (ccusage `fast-multiplier-overrides.json`, sources.md §1.9). Anything else is ×1.
+/// (ccusage `fast-multiplier-overrides.json`, docs/accounting.md#prices-and-tiers). Anything else is ×1.
 const FAST_MULTIPLIER_OVERRIDES: &[(&str, f64)] = &[
     ("claude-opus-4-6", 6.0),
     ("claude-opus-4-7", 6.0),
@@ -109,7 +109,7 @@ impl ModelPrice {
     /// Cost of one request in USD, before rounding. `model_key` is the matched table key:
     /// it decides the cache-read fallback and the fast-multiplier override.
     ///
-    /// Derived prices when the table has none (ccusage's defaults, sources.md §1.9/§4.4):
+    /// Derived prices when the table has none (ccusage's defaults, docs/accounting.md#prices-and-tiers):
     /// - 5-minute cache write: 1.25 × input;
     /// - 1-hour cache write: 2 × input;
     /// - cache read: 0.1 × input for Claude models; the full input price for every other

@@ -55,7 +55,7 @@ struct StoredPrice {
 
 impl PriceTable {
     /// The table embedded at build time (`src/pricing/builtin_prices.json`, facts from
-    /// sources.md §7). A unit test guarantees it parses; should it ever not, the table is
+    /// docs/accounting.md#prices-and-tiers). A unit test guarantees it parses; should it ever not, the table is
     /// empty (everything unpriced) rather than a crash.
     pub fn builtin() -> PriceTable {
         PriceTable::from_json(BUILTIN_PRICES_JSON).unwrap_or_else(|err| {
@@ -246,14 +246,14 @@ mod tests {
     fn worked_examples_from_sources() {
         let t = PriceTable::builtin();
         let cases: &[(&str, TokenUsage, bool, i64)] = &[
-            // sources.md §1.9: Sonnet 4.5, 0.003 + 0.0075 + 0.0075 + 0.003 = $0.0210.
+            // docs/accounting.md#prices-and-tiers: Sonnet 4.5, 0.003 + 0.0075 + 0.0075 + 0.003 = $0.0210.
             (
                 "claude-sonnet-4-5-20250929",
                 usage(1_000, 500, 2_000, 0, 10_000),
                 false,
                 21_000,
             ),
-            // sources.md §4.4 Codex: 90×1.25e-6 + 10×0.125e-6 + 50×10e-6 = $0.00061375;
+            // docs/accounting.md#codex: 90×1.25e-6 + 10×0.125e-6 + 50×10e-6 = $0.00061375;
             // f64 gives 613.7499…, rounded once → 614 micro-USD.
             ("gpt-5", usage(90, 50, 0, 0, 10), false, 614),
             // gemini-2.5-pro input 300k: 200k × 1.25/M + 100k × 2.50/M = $0.50.

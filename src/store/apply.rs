@@ -58,16 +58,16 @@ pub fn apply_batch(
 
     for c in &batch.cursors {
         tx.prepare_cached(
-            "INSERT INTO cursors (source, path, device, inode, size, offset, line, mtime_ns, state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            "INSERT INTO cursors (source, path, device, inode, size, offset, line, mtime_ns, state, updated_at, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (source, path) DO UPDATE SET device = excluded.device,
                  inode = excluded.inode, size = excluded.size, offset = excluded.offset,
                  line = excluded.line, mtime_ns = excluded.mtime_ns, state = excluded.state,
-                 updated_at = excluded.updated_at",
+                 updated_at = excluded.updated_at, fingerprint = excluded.fingerprint",
         )?
         .execute(params![
             c.source, c.path, c.device as i64, c.inode as i64, c.size as i64, c.offset as i64,
-            c.line as i64, c.mtime_ns, c.state, now_ms
+            c.line as i64, c.mtime_ns, c.state, now_ms, c.fingerprint
         ])?;
         topics.insert("cursors");
     }

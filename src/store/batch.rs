@@ -19,6 +19,9 @@ pub struct FileCursor {
     pub line: u64,
     pub mtime_ns: i64,
     pub state: Option<String>,
+    /// Hash of the first and last bytes read before `offset` (files only; see
+    /// `collect::files::fingerprint`), so a file rewritten in place is read again.
+    pub fingerprint: Option<String>,
 }
 
 /// Remove a session's requests and events from `from_ord` on (Gemini `$rewindTo`). The

@@ -4,6 +4,7 @@
 
 mod apply;
 pub mod batch;
+pub mod doctor;
 pub mod error;
 pub mod maintenance;
 pub mod ops;
@@ -26,7 +27,7 @@ pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;
 pub use reader::Reader;
 pub use schema::SCHEMA_VERSION;
-pub use writer::{ChangeCounters, Ticket, Writer};
+pub use writer::{ChangeCounters, Checkpoint, Ticket, Writer};
 
 use std::path::{Path, PathBuf};
 use tokio::sync::watch;

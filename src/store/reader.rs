@@ -18,10 +18,18 @@ impl Reader {
         })
     }
 
+    /// A reader on an existing store without a writer or migrations, and without creating
+    /// anything next to the file when the medium is read-only (`agentdeck --read-only`).
+    pub fn open_read_only(path: &Path) -> Result<Reader> {
+        Ok(Reader {
+            conn: schema::open_read_only(path)?,
+        })
+    }
+
     /// Every file cursor of one source, keyed by path.
     pub fn file_cursors(&self, source: &str) -> Result<HashMap<String, FileCursor>> {
         let mut stmt = self.conn.prepare(
-            "SELECT source, path, device, inode, size, offset, line, mtime_ns, state
+            "SELECT source, path, device, inode, size, offset, line, mtime_ns, state, fingerprint
              FROM cursors WHERE source = ?1",
         )?;
         let rows = stmt.query_map([source], |r| {
@@ -35,6 +43,7 @@ impl Reader {
                 line: r.get::<_, i64>(6)? as u64,
                 mtime_ns: r.get(7)?,
                 state: r.get(8)?,
+                fingerprint: r.get(9)?,
             })
         })?;
         let mut out = HashMap::new();

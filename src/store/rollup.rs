@@ -98,15 +98,16 @@ impl Totals {
         self.add_scaled(other, 1);
     }
 
-    /// Adds `k × other` (k = −1 subtracts), saturating.
+    /// Adds `k × other` (k = −1 subtracts), saturating: reports read stored sums through
+    /// here, and no stored value may make one panic or wrap.
     pub fn add_scaled(&mut self, other: &Totals, k: i64) {
-        let add = |a: &mut i64, b: i64| *a = a.saturating_add(k.saturating_mul(b));
-        add(&mut self.requests, other.requests);
+        let add = |a: i64, b: i64| a.saturating_add(k.saturating_mul(b));
+        self.requests = add(self.requests, other.requests);
         self.usage += other.usage.scaled(k);
-        add(&mut self.cost_micro_usd, other.cost_micro_usd);
-        add(&mut self.reported_micro_usd, other.reported_micro_usd);
-        add(&mut self.unpriced_requests, other.unpriced_requests);
-        add(&mut self.unpriced_tokens, other.unpriced_tokens);
+        self.cost_micro_usd = add(self.cost_micro_usd, other.cost_micro_usd);
+        self.reported_micro_usd = add(self.reported_micro_usd, other.reported_micro_usd);
+        self.unpriced_requests = add(self.unpriced_requests, other.unpriced_requests);
+        self.unpriced_tokens = add(self.unpriced_tokens, other.unpriced_tokens);
     }
 
     /// One request's contribution (sign −1 removes it).

@@ -1,8 +1,9 @@
 //! Opening connections and versioned migrations. A corrupt file, a foreign SQLite file and a
-//! newer schema are clear errors; nothing is ever reset silently.
+//! newer schema are clear errors; nothing is ever reset silently. Several processes may
+//! open a new store at once: the schema is migrated inside one exclusive transaction that
+//! re-reads the version, and a busy database is waited for, never called corrupt.
 
 use super::error::{Result, StoreError};
-use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
@@ -16,35 +17,91 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_server.sql")),
     (3, include_str!("migrations/0003_rollup_tiers.sql")),
     (4, include_str!("migrations/0004_developer_team_source.sql")),
-    (5, include_str!("migrations/0005_owner_scoped_keys.sql")),
+    (5, include_str!("migrations/0005_cursor_fingerprint.sql")),
+    (6, include_str!("migrations/0006_owner_scoped_keys.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// What the WAL may keep on disk between passes once its frames are checkpointed.
+const JOURNAL_SIZE_LIMIT_BYTES: i64 = 4 * 1024 * 1024;
+/// How long opening keeps retrying a database another process holds locked (switching to
+/// WAL and migrating need it alone for a moment; SQLite's busy handler does not cover every
+/// such case).
+const OPEN_RETRY_FOR: Duration = Duration::from_secs(30);
 
-/// Opens (creating if needed) the writer connection and brings the schema up to date.
+/// Opens (creating if needed) the writer connection and brings the schema up to date. The
+/// folder must exist (the caller creates the default data folder, never a typo'd one).
 pub fn open_writer(path: &Path) -> Result<Connection> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
-            path: path.to_path_buf(),
-            source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
-        })?;
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match try_open_writer(path) {
+            Err(e) if e.is_busy() && started.elapsed() < OPEN_RETRY_FOR => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(250));
+            }
+            other => return other,
+        }
     }
+}
+
+fn try_open_writer(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
     })?;
     configure(&conn, path)?;
     conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| corrupt(path, e))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    // The writer gets a larger page cache and checkpoints less often: pages rewritten by
-    // consecutive commits are then copied into the database once.
-    conn.pragma_update(None, "cache_size", -64_000)?;
-    conn.pragma_update(None, "wal_autocheckpoint", 8_000)?;
+        .map_err(|e| classify(path, e))?;
+    let setup = || -> rusqlite::Result<()> {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The writer gets a larger page cache and checkpoints less often: pages rewritten
+        // by consecutive commits are then copied into the database once.
+        conn.pragma_update(None, "cache_size", -64_000)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 8_000)?;
+        // After a checkpoint has been copied back, the WAL file is cut to this size instead
+        // of keeping the high-water mark of the largest pass on disk (docs/perf.md).
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)
+    };
+    setup().map_err(|e| classify(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// Opens an existing store read-only without writing anything next to it: first as usual
+/// (`mode=ro`), then, when the folder is read-only and SQLite cannot create its shared
+/// memory file, as an immutable file (changes still in a `-wal` file are then not seen).
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    match open_reader(path) {
+        Ok(conn) => Ok(conn),
+        Err(first) if path.exists() => {
+            let uri = format!("file:{}?immutable=1", uri_path(path));
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
+            let Ok(conn) = Connection::open_with_flags(&uri, flags) else {
+                return Err(first);
+            };
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map_err(|e| classify(path, e))?;
+            tracing::info!(path = %path.display(), "opened the store immutable (read-only media)");
+            Ok(conn)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A path as the path part of a `file:` URI.
+fn uri_path(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
 }
 
 /// Opens a read-only connection to an existing, current store.
@@ -76,41 +133,63 @@ fn configure(conn: &Connection, path: &Path) -> Result<()> {
             r.get::<_, i64>(0)
         })?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // The bundled SQLite (3.51.1) can deadlock when two connections to one WAL file
-        // close at once: the close that checkpoints and deletes the WAL takes the file's
-        // inode mutex and then the VFS mutex, a concurrent close or open the other way
-        // round (fixed in SQLite 3.51.2; seen here as a hung test). Without the close-time
-        // checkpoint that path is never taken; the writer's automatic checkpoints keep the
-        // WAL bounded, and the next open reads it as usual.
-        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         conn.pragma_update(None, "cache_size", -16_000) // 16 MB page cache per connection
     };
     setup().map_err(|e| classify(path, e))
 }
 
-/// A corrupt or non-database file becomes [`StoreError::Corrupt`]; anything else stays SQL.
+/// A corrupt or non-database file becomes [`StoreError::Corrupt`], a busy one
+/// [`StoreError::Busy`]; anything else stays SQL.
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
-    match e.sqlite_error_code() {
-        Some(NotADatabase | DatabaseCorrupt) => corrupt(path, e),
-        _ => StoreError::Sql(e),
-    }
+    StoreError::at(path, e)
 }
 
 fn user_version(conn: &Connection, path: &Path) -> Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| corrupt(path, e))
+        .map_err(|e| classify(path, e))
 }
 
-fn corrupt(path: &Path, e: rusqlite::Error) -> StoreError {
-    StoreError::Corrupt {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
+/// Brings the schema up to date inside one `BEGIN IMMEDIATE` transaction that reads the
+/// version again once it holds the write lock: a second process opening a new store at the
+/// same moment waits, then finds the work done.
+fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    // Cheap check first: an up-to-date store takes no write lock to open.
+    if user_version(conn, path)? == SCHEMA_VERSION {
+        return check_identity(conn, path, SCHEMA_VERSION);
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")
+        .map_err(|e| classify(path, e))?;
+    let result = migrate_locked(conn, path);
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT").map_err(|e| classify(path, e)),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
     }
 }
 
-fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+fn migrate_locked(conn: &Connection, path: &Path) -> Result<()> {
     let version = user_version(conn, path)?;
+    check_identity(conn, path, version)?;
+    for &(target, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
+        conn.execute_batch(sql)
+            .and_then(|_| conn.pragma_update(None, "application_id", APPLICATION_ID))
+            .and_then(|_| conn.pragma_update(None, "user_version", target))
+            .map_err(|source| match StoreError::at(path, source) {
+                StoreError::Sql(source) => StoreError::Migration {
+                    version: target,
+                    source,
+                },
+                other => other,
+            })?;
+        tracing::info!(version = target, "applied store migration");
+    }
+    Ok(())
+}
+
+/// A newer schema, or a database that is not ours, is refused.
+fn check_identity(conn: &Connection, path: &Path, version: i64) -> Result<()> {
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
@@ -118,13 +197,17 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
-    let app_id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(|e| classify(path, e))?;
     if version == 0 {
-        let tables: i64 = conn.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-            [],
-            |r| r.get(0),
-        )?;
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| classify(path, e))?;
         if tables > 0 {
             return Err(StoreError::Foreign {
                 path: path.to_path_buf(),
@@ -134,27 +217,6 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
         return Err(StoreError::Foreign {
             path: path.to_path_buf(),
         });
-    }
-    for &(target, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
-        let apply = || -> rusqlite::Result<()> {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            let result = conn
-                .execute_batch(sql)
-                .and_then(|_| conn.pragma_update(None, "application_id", APPLICATION_ID))
-                .and_then(|_| conn.pragma_update(None, "user_version", target));
-            match result {
-                Ok(()) => conn.execute_batch("COMMIT"),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e)
-                }
-            }
-        };
-        apply().map_err(|source| StoreError::Migration {
-            version: target,
-            source,
-        })?;
-        tracing::info!(version = target, "applied store migration");
     }
     Ok(())
 }
@@ -171,6 +233,46 @@ mod tests {
         let conn = open_writer(&path).unwrap();
         assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
         open_reader(&path).unwrap();
+    }
+
+    #[test]
+    fn many_processes_opening_a_new_store_at_once_all_succeed() {
+        // Threads with their own connections race exactly as processes do.
+        for round in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("race{round}.db"));
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    let (path, barrier) = (path.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        open_writer(&path).map(|_| ())
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap();
+            }
+            let conn = open_writer(&path).unwrap();
+            assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
+        }
+    }
+
+    #[test]
+    fn a_locked_store_is_busy_not_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        drop(open_writer(&path).unwrap());
+        let holder = Connection::open(&path).unwrap();
+        holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let other = Connection::open(&path).unwrap();
+        let e = other
+            .execute_batch("BEGIN IMMEDIATE; CREATE TABLE x(y); COMMIT")
+            .unwrap_err();
+        let err = StoreError::at(&path, e);
+        assert!(matches!(err, StoreError::Busy { .. }), "{err}");
+        assert!(!err.to_string().contains("corrupt"), "{err}");
     }
 
     #[test]
@@ -195,7 +297,8 @@ mod tests {
         std::fs::write(&path, vec![0x5a; 8192]).unwrap();
         let err = open_writer(&path).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-        assert!(err.to_string().contains("corrupt"));
+        assert!(err.to_string().contains("corrupt"), "{err}");
+        assert!(err.to_string().contains("agentdeck doctor"), "{err}");
     }
 
     #[test]

@@ -22,6 +22,17 @@ const MAX_GROUP: usize = 64;
 enum Job {
     Batch(Box<WriteBatch>, oneshot::Sender<Result<WriteOutcome>>),
     Maintain(Maintenance, oneshot::Sender<Result<u64>>),
+    Checkpoint(oneshot::Sender<Result<Checkpoint>>),
+}
+
+/// What `PRAGMA wal_checkpoint(TRUNCATE)` reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// False when a reader kept the checkpoint from finishing (the WAL then stays as it
+    /// is and is copied back by a later checkpoint; nothing is lost).
+    pub complete: bool,
+    /// WAL frames copied into the database file.
+    pub frames_copied: i64,
 }
 
 /// A cloneable handle to the writer thread.
@@ -70,6 +81,17 @@ impl Writer {
             .map_err(|_| StoreError::WriterGone)?
             .map_err(|_| StoreError::WriterGone)?;
         rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Copies the WAL back into the database file and truncates it to zero bytes, in order
+    /// with the batches submitted before. Bulk passes call this when they end, so the
+    /// store on disk is the database file alone (docs/perf.md, store size).
+    pub fn checkpoint_blocking(&self) -> Result<Checkpoint> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::Checkpoint(tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
     }
 
     /// Runs a maintenance job (re-pricing, alert state changes) on the writer thread.
@@ -156,6 +178,17 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                         }
                     }
                 }
+            }
+            Job::Checkpoint(reply) => {
+                let result = conn
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                        Ok(Checkpoint {
+                            complete: r.get::<_, i64>(0)? == 0,
+                            frames_copied: r.get(2)?,
+                        })
+                    })
+                    .map_err(StoreError::from);
+                let _ = reply.send(result);
             }
             Job::Maintain(job, reply) => {
                 let result = commit(&mut conn, |tx| maintenance::run(tx, &job, now_ms));

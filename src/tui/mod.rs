@@ -1,4 +1,4 @@
-//! The console (design.md §5): an Elm-style loop with one owner. Keys map to [`action::Action`]s
+//! The console (docs/architecture.md, the console's loop): an Elm-style loop with one owner. Keys map to [`action::Action`]s
 //! through the [`keymap`]; [`update::update`] turns messages into state changes and effects;
 //! [`app`] runs effects (queries off the UI task, writes through the store) and draws
 //! [`views`] — pure functions of view models, state and [`theme`] — only after a change.

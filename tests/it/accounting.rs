@@ -1,4 +1,4 @@
-//! Accounting rules end to end (design.md §4): files on disk → `agentdeck ingest` → store
+//! Accounting rules end to end (docs/accounting.md): files on disk → `agentdeck ingest` → store
 //! → `report --json`. Parser-level rules are tested next to the parsers; these prove the
 //! store resolves copies across lines, files and separate ingest passes.
 
@@ -436,8 +436,8 @@ fn days_follow_the_requested_time_zone_at_midnight() {
         ])
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown time zone"));
+    assert_eq!(bad.status.code(), Some(2), "an unknown zone is bad usage");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a time zone"));
 }
 
 #[test]

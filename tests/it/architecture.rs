@@ -1,4 +1,4 @@
-//! Keeps the module arrows honest (style.md): the console never speaks SQL or HTTP, the
+//! Keeps the module arrows honest (docs/architecture.md): the console never speaks SQL or HTTP, the
 //! domain depends on nothing but std, serde, chrono and thiserror, and colours are named
 //! only inside the theme module.
 
@@ -116,4 +116,58 @@ fn colours_are_named_only_in_the_theme_module() {
             );
         }
     }
+}
+
+/// Every file in the repository, except build output and git's own folder.
+fn repository_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name();
+        if name == "target" || name == ".git" {
+            continue;
+        }
+        if p.is_dir() {
+            repository_files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn the_repository_cites_only_documents_it_contains() {
+    // Spelled in pieces so that this file does not match itself.
+    let outside: Vec<String> = ["design", "sources", "style"]
+        .iter()
+        .map(|name| format!("{name}.md"))
+        .chain([
+            concat!("..", "/shared").to_string(),
+            concat!("/work", "/shared").to_string(),
+        ])
+        .collect();
+    let mut files = Vec::new();
+    repository_files(Path::new(env!("CARGO_MANIFEST_DIR")), &mut files);
+    assert!(files.len() > 50, "walked the repository");
+    let mut found = Vec::new();
+    for f in files {
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        for (i, line) in text.lines().enumerate() {
+            for o in &outside {
+                if line.contains(o.as_str()) {
+                    found.push(format!("{}:{}: {o}", f.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "documents outside the repository are cited (point at docs/ instead):\n{}",
+        found.join("\n")
+    );
 }

@@ -14,12 +14,23 @@ async fn the_simulator_appends_live_sessions() {
         .await
         .unwrap()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    // Wait (with a generous deadline) until the simulator has written a few live rows.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while one("SELECT count(*) FROM requests") < 2
+        || one("SELECT count(*) FROM sessions WHERE session_key LIKE 'live-%'") < 2
+        || one("SELECT count(*) FROM events WHERE kind = 'prompt'") < 1
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the simulator wrote too little"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     handle.abort();
     assert!(handle.await.unwrap_err().is_cancelled());
 
-    let conn = rusqlite::Connection::open(store.path()).unwrap();
-    let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     let requests = one("SELECT count(*) FROM requests");
     assert!(requests >= 2, "{requests} live requests");
     let oldest = one("SELECT min(ts) FROM requests");

@@ -1,5 +1,5 @@
 //! The public peer fixtures (ccusage's test transcripts, rewritten here with the same
-//! content) must give the expected numbers listed in sources.md §1.11 and §4.4, through
+//! content) must give the expected numbers listed in tests/fixtures/README.md (the peer's published outputs), through
 //! the real binary: ingest, then `report daily|session|blocks --json`.
 
 use crate::common;

@@ -311,7 +311,19 @@ async fn the_console_poller_shows_another_machines_rows_within_seconds() {
             .unwrap()
             .poll(store.clone(), Duration::from_millis(200)),
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The poller has made its first pass when it has recorded its health.
+    let start = Instant::now();
+    while local_i64(
+        &path,
+        "SELECT count(*) FROM source_health WHERE last_success IS NOT NULL",
+    ) < 1
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the poller never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     developer_pushes(
         dirs.path(),
         "remote",

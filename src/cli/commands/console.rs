@@ -1,12 +1,13 @@
 //! `agentdeck` (no subcommand) and `agentdeck --demo`: resolves theme, keymap and store,
-//! starts the background work (local collectors every second, the team server sync every
-//! two seconds when `[server]` is configured, or the demo simulator) and runs the console
-//! until the user quits.
+//! starts the background work (the live tail of local agent files, the team server sync
+//! every two seconds when `[server]` is configured, or the demo simulator) and runs the
+//! console until the user quits.
 
 use crate::cli::args::{ColorChoice, SourceDirs};
 use crate::cli::context::Context;
 use crate::collect::parse::ParseEnv;
 use crate::collect::project::GitProjectResolver;
+use crate::collect::watch::{LiveConfig, LiveStats};
 use crate::tui::app::{self, ConsoleConfig};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{Theme, ThemeCatalog};
@@ -15,8 +16,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// How often local agent files are re-read while the console runs.
-const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+#[cfg(feature = "sync")]
 /// How often the team server is asked for new rows while the console runs.
 const SYNC_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -49,6 +49,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         (None, ctx.open_store()?)
     };
     // A broken [server] setup is a warning in the console, never a reason not to open it.
+    #[cfg(feature = "sync")]
     let team_server = if ctx.global.demo {
         None
     } else {
@@ -91,14 +92,14 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
                     projects: &resolver,
                 };
                 let roots = ctx.roots(&SourceDirs::default());
-                while !stop.load(Ordering::Relaxed) {
-                    if let Err(e) =
-                        crate::cli::commands::ingest::refresh_with(&store, &roots, &env, false)
-                    {
-                        tracing::warn!("background refresh failed: {e:#}");
-                    }
-                    std::thread::sleep(REFRESH_INTERVAL);
-                }
+                crate::collect::watch::run(
+                    &store,
+                    &roots,
+                    &env,
+                    stop,
+                    &live_config(),
+                    &LiveStats::default(),
+                );
             });
         }
         // Stops the refresher however the console ends, panics included.
@@ -107,9 +108,11 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
+            #[cfg(feature = "sync")]
             let sync =
                 team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
             let result = app::run(config).await;
+            #[cfg(feature = "sync")]
             if let Some(task) = sync {
                 task.abort();
             }
@@ -118,6 +121,15 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
     })?;
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(())
+}
+
+/// The live tail's timings; `AGENTDECK_WATCH=poll` turns notifications off (for file
+/// systems that accept watches but never deliver them).
+fn live_config() -> LiveConfig {
+    LiveConfig {
+        force_poll: std::env::var("AGENTDECK_WATCH").is_ok_and(|v| v == "poll"),
+        ..LiveConfig::default()
+    }
 }
 
 struct StopOnDrop<'a>(&'a AtomicBool);

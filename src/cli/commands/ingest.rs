@@ -58,7 +58,22 @@ pub fn refresh(
         prices: &prices,
         projects: &resolver,
     };
-    refresh_with(store, &ctx.roots(dirs), &env, show_progress)
+    let summary = refresh_with(store, &ctx.roots(dirs), &env, show_progress)?;
+    if summary.files_read > 0 {
+        checkpoint(store);
+    }
+    Ok(summary)
+}
+
+/// Ends a pass that wrote: the WAL goes back into the database file and is cut to zero
+/// bytes, so what stays on disk after `ingest` exits is the database alone. A reader that
+/// holds the WAL open only delays this to a later checkpoint; it is never an error.
+fn checkpoint(store: &Store) {
+    match store.writer().checkpoint_blocking() {
+        Ok(c) if !c.complete => tracing::info!("WAL checkpoint postponed: a reader is active"),
+        Ok(c) => tracing::debug!(frames = c.frames_copied, "WAL checkpointed and truncated"),
+        Err(e) => tracing::warn!("WAL checkpoint failed: {e}"),
+    }
 }
 
 /// One incremental pass with prebuilt inputs, for callers that refresh repeatedly (the
@@ -123,13 +138,17 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
     )?;
     writeln!(
         out,
-        "requests: {} added, {} replaced by a fuller copy, {} duplicates ignored, {} removed by rewinds",
-        o.requests_added, o.requests_replaced, o.requests_duplicate, o.requests_removed
+        "requests: {} added, {} replaced by a fuller copy, {} duplicate copies ignored, {} removed by rewinds",
+        o.requests_added,
+        o.requests_replaced,
+        s.duplicates(),
+        o.requests_removed
     )?;
     writeln!(
         out,
         "events: {} added; sessions touched: {}",
-        o.events_added, o.sessions_touched
+        o.events_added,
+        s.sessions.len()
     )?;
     let by_reason = s.skipped_by_reason();
     if by_reason.is_empty() {
@@ -171,6 +190,21 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
             writeln!(out, "  {}:{}", a.path, a.line)?;
         }
     }
+    let limit = if verbose {
+        usize::MAX
+    } else {
+        EXAMPLES_PER_REASON
+    };
+    let by_kind = s.repaired_by_kind();
+    if !by_kind.is_empty() {
+        let parts: Vec<String> = by_kind.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        writeln!(out, "kept after repair: {}", parts.join(", "))?;
+        for what in by_kind.keys() {
+            for r in s.repaired.iter().filter(|r| r.what == *what).take(limit) {
+                writeln!(out, "  {r}")?;
+            }
+        }
+    }
     if !s.pending_tails.is_empty() {
         writeln!(
             out,
@@ -194,10 +228,12 @@ fn to_json(s: &IngestSummary) -> serde_json::Value {
         "files": { "found": s.files_seen, "read": s.files_read, "unchanged": s.files_unchanged },
         "requests": {
             "added": o.requests_added, "replaced": o.requests_replaced,
-            "duplicates": o.requests_duplicate, "removed": o.requests_removed
+            "duplicates": s.duplicates(), "removed": o.requests_removed
         },
         "events_added": o.events_added,
-        "sessions_touched": o.sessions_touched,
+        "sessions_touched": s.sessions.len(),
+        "repaired_by_kind": s.repaired_by_kind(),
+        "repaired": s.repaired,
         "skipped_by_reason": s.skipped_by_reason(),
         "skipped": s.problems,
         "assumed_by_kind": s.assumed_by_kind(),

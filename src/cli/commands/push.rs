@@ -3,12 +3,13 @@
 //! keyed per owner, so a re-sent batch counts once; the position pushed so far is kept as a
 //! cursor in the store. Rows the server refuses are named on stderr.
 
+use super::push_retry::{self, PushFailure, Retry};
 use crate::cli::args::PushArgs;
 use crate::cli::context::Context;
 use crate::protocol::{PushAnswer, PushBatch, SyncQuery};
 use crate::store::queries::server_db::ServerDb;
 use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
-use crate::store::{FileCursor, Store, WriteBatch};
+use crate::store::{FileCursor, SourceHealthRow, Store, WriteBatch};
 use anyhow::Context as _;
 use std::time::Duration;
 
@@ -22,37 +23,123 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(async {
-        loop {
-            let developer = ctx.developer();
-            let sent =
-                push_once(&store, &db, &args.server, args.token.as_deref(), &developer).await?;
-            for r in &sent.rejected {
+    // Registered now, so a SIGTERM during a pass is not the default (fatal) action.
+    let term = {
+        let _in_runtime = runtime.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+    };
+    let mut stop = Box::pin(shutdown(term));
+    let mut failures = 0u32;
+    let developer = ctx.developer();
+    loop {
+        // New transcript lines first (on this thread: the pass blocks on the store's
+        // writer), so each push carries what the agents wrote since the last one.
+        let outcome = match super::ingest::refresh(ctx, &store, &args.dirs, false) {
+            Ok(_) => runtime.block_on(push_once(
+                &store,
+                &db,
+                &args.server,
+                args.token.as_deref(),
+                &developer,
+            )),
+            Err(e) => Err(e.context("reading the agents' files before pushing")),
+        };
+        runtime.block_on(record_health(&store, &args.server, &outcome));
+        let pause = match outcome {
+            Ok(sent) => {
+                failures = 0;
+                for r in &sent.rejected {
+                    eprintln!(
+                        "agentdeck push: the server refused {} {} ({}): {}",
+                        r.kind,
+                        r.index,
+                        r.key.as_deref().unwrap_or("no key"),
+                        r.reason
+                    );
+                }
                 eprintln!(
-                    "agentdeck push: the server refused {} {} ({}): {}",
-                    r.kind,
-                    r.index,
-                    r.key.as_deref().unwrap_or("no key"),
-                    r.reason
+                    "agentdeck push: sent {} sessions, {} requests, {} events to {}",
+                    sent.sessions, sent.requests, sent.events, args.server
                 );
+                if !args.watch {
+                    return Ok(());
+                }
+                Duration::from(args.interval)
             }
-            eprintln!(
-                "agentdeck push: sent {} sessions, {} requests, {} events to {}",
-                sent.sessions, sent.requests, sent.events, args.server
-            );
-            if !args.watch {
-                return Ok(());
+            Err(e) if !args.watch => return Err(e),
+            Err(e) => {
+                let retry = e
+                    .downcast_ref::<PushFailure>()
+                    .map_or(Retry::NextInterval, |f| f.retry);
+                let pause = match retry {
+                    Retry::Backoff => {
+                        failures = failures.saturating_add(1);
+                        push_retry::backoff(failures)
+                    }
+                    Retry::After(wait) => wait,
+                    Retry::NextInterval => Duration::from(args.interval),
+                };
+                eprintln!(
+                    "agentdeck push: {}; trying again in {}",
+                    crate::cli::one_cause_each(&e),
+                    humantime::format_duration(Duration::from_secs(pause.as_secs().max(1)))
+                );
+                pause
             }
+        };
+        let stopped = runtime.block_on(async {
             tokio::select! {
-                _ = tokio::time::sleep(Duration::from(args.interval)) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = tokio::time::sleep(pause) => false,
+                _ = &mut stop => true,
             }
+        });
+        if stopped {
+            return Ok(());
         }
-    })
+    }
+}
+
+/// Ctrl-C or SIGTERM (`systemctl stop`): finish quietly.
+async fn shutdown(term: Option<tokio::signal::unix::Signal>) {
+    let term = async {
+        match term {
+            Some(mut s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// The push's state in `source_health`, so `agentdeck sources` shows it (`push <server>`).
+async fn record_health(store: &Store, server: &str, outcome: &anyhow::Result<PushAnswer>) {
+    let now = chrono::Utc::now().timestamp_millis();
+    let (success_at, error, rows_added) = match outcome {
+        Ok(sent) => (Some(now), None, (sent.requests + sent.events) as i64),
+        Err(e) => (None, Some((now, crate::cli::one_cause_each(e))), 0),
+    };
+    let health = SourceHealthRow {
+        source: format!("{SOURCE} {server}"),
+        kind: "push".into(),
+        success_at,
+        error,
+        rows_added,
+    };
+    let batch = WriteBatch {
+        source_health: vec![health],
+        ..WriteBatch::default()
+    };
+    if let Err(e) = store.writer().apply(batch).await {
+        tracing::warn!("recording the push's health failed: {e}");
+    }
 }
 
 /// Pushes every row of `developer` after the stored cursor for `server` (rows synced from
-/// the server for other developers stay local); returns what was accepted.
+/// the server for other developers stay local); returns what the server accepted.
 pub async fn push_once(
     store: &Store,
     db: &ServerDb,
@@ -94,17 +181,27 @@ pub async fn push_once(
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("sending to {url}"))?;
+        let response = request.send().await.map_err(|e| PushFailure {
+            // Connection refused, reset, timed out: the server may be restarting.
+            retry: Retry::Backoff,
+            message: format!("sending to {url}: {}", without_url(e)),
+        })?;
         let status = response.status();
         if !status.is_success() {
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let text = response.text().await.unwrap_or_default();
-            anyhow::bail!(
-                "{url} answered {status}: {}",
-                text.chars().take(300).collect::<String>()
-            );
+            return Err(PushFailure {
+                retry: push_retry::for_status(status.as_u16(), retry_after.as_deref()),
+                message: format!(
+                    "{url} answered {status}: {}",
+                    text.chars().take(300).collect::<String>()
+                ),
+            }
+            .into());
         }
         let answer: PushAnswer = response
             .json()
@@ -129,4 +226,20 @@ pub async fn push_once(
             })
             .await?;
     }
+}
+
+/// A reqwest error's cause without the URL (the message already names it once).
+fn without_url(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }

@@ -1,5 +1,5 @@
-//! Turning report rows into a document: a terminal table, JSON (design.md §2 shape, snake
-//! case, `totals`), or CSV. Unpriced usage is always shown as such, never as $0.
+//! Turning report rows into a document: a terminal table, JSON (the shape README "Reports"
+//! shows: snake case, `totals`), or CSV. Unpriced usage is always shown as such, never as $0.
 
 use crate::cli::args::ReportKind;
 use crate::domain::blocks::Block;
@@ -36,10 +36,10 @@ impl From<UsageRow> for Line {
 
 impl Line {
     fn absorb(&mut self, o: &Line) {
-        self.requests += o.requests;
+        self.requests = self.requests.saturating_add(o.requests);
         self.usage += o.usage;
         self.cost += o.cost;
-        self.unpriced_tokens += o.unpriced_tokens;
+        self.unpriced_tokens = self.unpriced_tokens.saturating_add(o.unpriced_tokens);
         self.models.extend(o.models.iter().cloned());
     }
 
@@ -92,6 +92,9 @@ pub struct Row {
 pub struct Document {
     /// Top-level key: `daily`, `sessions`, `blocks`, …
     pub name: &'static str,
+    /// The leading identity columns, fixed per kind (so a CSV header is the same with and
+    /// without rows).
+    pub columns: Vec<&'static str>,
     pub rows: Vec<Row>,
     pub totals: Line,
 }
@@ -108,6 +111,10 @@ impl Document {
             ReportKind::Model => ("models", "model"),
             _ => ("agents", "agent"),
         };
+        let mut columns = vec![key];
+        if kind == ReportKind::Project {
+            columns.push("name");
+        }
         let rows = rows
             .into_iter()
             .map(|r| {
@@ -121,7 +128,7 @@ impl Document {
                 }
             })
             .collect();
-        Document::new(name, rows)
+        Document::new(name, columns, rows)
     }
 
     pub fn sessions(rows: Vec<SessionRow>, tz: Tz) -> Document {
@@ -149,7 +156,16 @@ impl Document {
                 },
             })
             .collect();
-        Document::new("sessions", rows)
+        let columns = vec![
+            "session_id",
+            "agent",
+            "developer",
+            "project",
+            "branch",
+            "started_at",
+            "last_activity",
+        ];
+        Document::new("sessions", columns, rows)
     }
 
     pub fn blocks(blocks: Vec<Block>) -> Document {
@@ -181,15 +197,30 @@ impl Document {
                 },
             })
             .collect();
-        Document::new("blocks", rows)
+        let columns = vec![
+            "id",
+            "start_time",
+            "end_time",
+            "actual_end_time",
+            "is_active",
+            "is_gap",
+            "entries",
+        ];
+        Document::new("blocks", columns, rows)
     }
 
-    fn new(name: &'static str, rows: Vec<Row>) -> Document {
+    fn new(name: &'static str, columns: Vec<&'static str>, rows: Vec<Row>) -> Document {
         let mut totals = Line::default();
         for r in &rows {
+            debug_assert!(r.fields.iter().map(|f| f.0).eq(columns.iter().copied()));
             totals.absorb(&r.line);
         }
-        Document { name, rows, totals }
+        Document {
+            name,
+            columns,
+            rows,
+            totals,
+        }
     }
 
     pub fn write_json(&self, out: &mut impl Write) -> anyhow::Result<()> {
@@ -215,11 +246,7 @@ impl Document {
 
     pub fn write_csv(&self, out: &mut impl Write) -> anyhow::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        let mut header: Vec<&str> = self
-            .rows
-            .first()
-            .map(|r| r.fields.iter().map(|f| f.0).collect())
-            .unwrap_or_default();
+        let mut header: Vec<&str> = self.columns.clone();
         header.extend(TOKEN_HEADERS);
         w.write_record(&header)?;
         for r in &self.rows {
@@ -244,14 +271,31 @@ const TOKEN_HEADERS: [&str; 9] = [
     "models",
 ];
 
+/// Models listed per cell in the terminal table.
+const MODELS_IN_TABLE: usize = 3;
+
 pub(super) fn token_cells(l: &Line, human: bool) -> Vec<String> {
     let u = &l.usage;
-    let models = l
-        .models
-        .iter()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(if human { ", " } else { ";" });
+    let models = if human && l.models.len() > MODELS_IN_TABLE {
+        // The terminal shows a few; JSON and CSV list every model.
+        let first: Vec<&str> = l
+            .models
+            .iter()
+            .take(MODELS_IN_TABLE)
+            .map(String::as_str)
+            .collect();
+        format!(
+            "{} +{} more",
+            first.join(", "),
+            l.models.len() - MODELS_IN_TABLE
+        )
+    } else {
+        l.models
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(if human { ", " } else { ";" })
+    };
     if human {
         vec![
             thousands(u.input),

@@ -1,4 +1,4 @@
-//! Finding agent files under the configured roots (sources.md §1.1, §4.1, §5): a small
+//! Finding agent files under the configured roots (docs/formats.md): a small
 //! directory walker that reports problems instead of failing, follows symlinked folders
 //! at most once each (so loops end), and returns files sorted and de-duplicated.
 
@@ -173,8 +173,11 @@ impl Walker {
                 }
             };
             let path = entry.path();
+            // A name that is not UTF-8 is classified by its readable part and read all the
+            // same (the path itself stays exact; only the cursor key and messages are lossy).
             let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
+            let name = name.to_string_lossy();
+            let name = name.as_ref();
             let format = classify(name);
             // `fs::metadata` follows symlinks, so a linked file or folder counts as what it points to.
             let meta = match fs::metadata(&path) {

@@ -3,6 +3,7 @@
 //! never echo line content.
 
 use crate::collect::parse::SkipReason;
+use crate::domain::bounds::{self, OutOfBounds, Violation};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -159,20 +160,100 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for LooseVec<T> {
     }
 }
 
-/// A token count: any JSON number, clamped at 0 and truncated; anything else (null, a
-/// string, an object) reads as 0.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Count(pub i64);
+/// A token count as found in the log, checked against the bounds in
+/// `crate::domain::bounds` when the parser reads it with [`Count::checked`]: a string, a
+/// negative, fractional or absurd number is refused with the field named, never clamped or
+/// read as 0. An absent field or `null` is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub Result<i64, Violation>);
+
+impl Default for Count {
+    fn default() -> Self {
+        Count(Ok(0))
+    }
+}
+
+impl Count {
+    /// The count, or why `field` cannot be used.
+    pub fn checked(self, field: &'static str) -> Result<i64, OutOfBounds> {
+        self.0.map_err(|why| OutOfBounds { field, why })
+    }
+}
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NumVisitor)
-            .map(|n| Count(n.map_or(0, clamp_count)))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a token count")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
+                Ok(Count(bounds::tokens("", v).map_err(|e| e.why)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(match i64::try_from(v) {
+                    Ok(v) => bounds::tokens("", v).map_err(|e| e.why),
+                    Err(_) => Err(Violation::TooLarge),
+                }))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
+                Ok(Count(bounds::tokens_f64("", v).map_err(|e| e.why)))
+            }
+            skip!(null Count(Ok(0)));
+            skip!(bool Count(Err(Violation::NotANumber)));
+            skip!(str Count(Err(Violation::NotANumber)));
+            skip!(seq Count(Err(Violation::NotANumber)));
+            skip!(map Count(Err(Violation::NotANumber)));
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An amount of money stated by the agent (`costUSD`): absent, a number, or something
+/// unusable. [`StatedCost::checked`] applies the cost bounds.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct StatedCost(pub Option<Result<f64, Violation>>);
+
+impl StatedCost {
+    /// `None` when absent (or `null`); otherwise the amount in USD or why `field` is refused.
+    pub fn checked(self, field: &'static str) -> Option<Result<f64, OutOfBounds>> {
+        self.0.map(|r| {
+            r.and_then(|usd| bounds::cost_usd(field, usd).map_err(|e| e.why))
+                .map_err(|why| OutOfBounds { field, why })
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for StatedCost {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StatedCost;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an amount in USD")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatedCost, E> {
+                Ok(StatedCost(Some(Ok(v as f64))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatedCost, E> {
+                Ok(StatedCost(Some(Ok(v as f64))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<StatedCost, E> {
+                Ok(StatedCost(Some(Ok(v))))
+            }
+            skip!(null StatedCost(None));
+            skip!(bool StatedCost(Some(Err(Violation::NotANumber))));
+            skip!(str StatedCost(Some(Err(Violation::NotANumber))));
+            skip!(seq StatedCost(Some(Err(Violation::NotANumber))));
+            skip!(map StatedCost(Some(Err(Violation::NotANumber))));
+        }
+        d.deserialize_any(V)
     }
 }
 
 /// A number that may be absent or of the wrong type (`None` then). Used for status codes
-/// and reported costs.
+/// and retry counts, which are labels, not amounts.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct LooseNum(pub Option<f64>);
 
@@ -185,18 +266,6 @@ impl<'de> Deserialize<'de> for LooseNum {
 impl LooseNum {
     pub fn as_i64(self) -> Option<i64> {
         self.0.filter(|v| v.is_finite()).map(|v| v as i64)
-    }
-}
-
-/// No request carries anywhere near this many tokens; capping here keeps every sum of
-/// counts (usage totals, rollups) far from overflowing on a garbled line.
-pub const MAX_COUNT: i64 = 1_000_000_000_000_000;
-
-fn clamp_count(v: f64) -> i64 {
-    if v.is_finite() && v > 0.0 {
-        (v.trunc() as i64).min(MAX_COUNT)
-    } else {
-        0
     }
 }
 
@@ -311,15 +380,24 @@ mod tests {
     fn wrong_types_never_fail_the_line() {
         let p: Probe = serde_json::from_str(r#"{"s":{"x":[1]},"n":"12","t":true,"c":7}"#).unwrap();
         assert_eq!(p.s.get(), None);
-        assert_eq!(p.n, Count(0));
+        assert_eq!(p.n, Count(Err(Violation::NotANumber)));
         assert_eq!(p.t, Some(Ts::Bad));
         assert!(p.c.unwrap().tool_uses.is_empty());
         let p: Probe = serde_json::from_str(r#"{"s":"a\"b","n":-4,"t":1767952800}"#).unwrap();
         assert_eq!(p.s.get(), Some("a\"b"));
-        assert_eq!(p.n, Count(0));
+        assert_eq!(p.n, Count(Err(Violation::Negative)));
         assert_eq!(p.t, Some(Ts::Millis(1_767_952_800_000)));
         let p: Probe = serde_json::from_str(r#"{"n":1e300}"#).unwrap();
-        assert_eq!(p.n, Count(MAX_COUNT));
+        assert_eq!(p.n, Count(Err(Violation::TooLarge)));
+        let p: Probe = serde_json::from_str(r#"{"n":1e3,"s":null}"#).unwrap();
+        assert_eq!(p.n.checked("n"), Ok(1000));
+        let p: Probe = serde_json::from_str(r#"{"n":null}"#).unwrap();
+        assert_eq!(p.n.checked("n"), Ok(0));
+        let p: Probe = serde_json::from_str(r#"{"n":18446744073709551615}"#).unwrap();
+        assert_eq!(
+            p.n.checked("n").unwrap_err().to_string(),
+            "`n` is larger than agentdeck accepts"
+        );
     }
 
     #[test]

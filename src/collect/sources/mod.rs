@@ -6,9 +6,12 @@ pub mod claude_code;
 pub mod codex;
 mod discover;
 mod fields;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod gemini;
 pub(crate) mod json;
 mod rows;
+#[cfg(feature = "sync")]
 pub mod team_server;
 #[cfg(test)]
 pub(crate) mod test_support;

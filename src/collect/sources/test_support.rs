@@ -21,6 +21,18 @@ pub fn projects() -> FixedProjectResolver {
         .with("/home/dev/web", "github.com/acme/web", "web")
 }
 
+/// Runs `f` with the environment every parser test uses (fixed developer and projects,
+/// built-in prices).
+pub fn with_env<R>(f: impl FnOnce(&ParseEnv<'_>) -> R) -> R {
+    let prices = PriceTable::builtin();
+    let projects = projects();
+    f(&ParseEnv {
+        developer: DEVELOPER,
+        prices: &prices,
+        projects: &projects,
+    })
+}
+
 /// Splits bytes into complete lines with their locations (a trailing partial line is
 /// dropped, as the pipeline would wait for its newline).
 pub fn lines(bytes: &[u8]) -> Vec<(&[u8], LineLoc)> {

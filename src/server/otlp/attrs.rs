@@ -1,4 +1,4 @@
-//! Reading OTLP attributes the tolerant way (sources.md §2.4: numbers arrive as intValue,
+//! Reading OTLP attributes the tolerant way (docs/formats.md, OpenTelemetry: numbers arrive as intValue,
 //! doubleValue or even stringValue) and dropping content attributes (prompts, tool inputs,
 //! responses, raw API bodies) before anything else looks at a record.
 
@@ -6,7 +6,7 @@ use crate::domain::bounds::{self, OutOfBounds, Violation};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 
 /// Attributes that may carry prompt text, model output, tool inputs/outputs or code. They
-/// are removed on arrival and never stored (design.md §1, "Privacy first").
+/// are removed on arrival and never stored (docs/architecture.md: no content is ever stored).
 pub const CONTENT_KEYS: &[&str] = &[
     "prompt",
     "tool_parameters",

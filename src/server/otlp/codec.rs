@@ -1,4 +1,4 @@
-//! OTLP/HTTP wire rules (sources.md §3): pick the encoding from `Content-Type`, undo gzip
+//! OTLP/HTTP wire rules (docs/server.md): pick the encoding from `Content-Type`, undo gzip
 //! under a decompressed-size cap (gzip bombs stop at the cap), decode protobuf or JSON,
 //! and encode answers (success, partial success, `google.rpc.Status`) in the same encoding.
 

@@ -1,7 +1,8 @@
-//! OTLP log records → store rows. Claude Code, Codex and Gemini CLI events become requests
-//! (token usage through the agent's one normalisation, cost) and metadata-only timeline
-//! events; other events are accepted and ignored. A record that cannot be keyed, or whose
-//! numbers, times or ids fall outside the bounds, is refused and named (partial success).
+//! OTLP log records → store rows. Claude Code, Codex and Gemini CLI events (docs/formats.md)
+//! become requests (token usage through the agent's one normalisation, cost) and
+//! metadata-only timeline events; other events are accepted and ignored. A record that
+//! cannot be keyed, or whose numbers, times or ids fall outside the bounds, is refused and
+//! named (partial success).
 
 use super::Mapped;
 use super::attrs::{Attrs, drop_content};
@@ -282,7 +283,8 @@ fn codex_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> Result<
         output: tokens(cx, "output_token_count")?,
         reasoning: tokens(cx, "reasoning_token_count")?,
     });
-    // Codex emits each event twice: both copies share this key.
+    // Codex emits each event twice (docs/formats.md, Codex CLI telemetry): both copies
+    // share this key.
     let at = match cx.attrs.id("event.timestamp").map_err(|e| e.to_string())? {
         Some(t) => t,
         None => cx.nanos.clone(),

@@ -14,6 +14,7 @@ pub mod view_costs;
 pub mod view_live;
 pub mod view_overview;
 pub mod view_quality;
+pub mod wide_sum;
 
 use crate::domain::TokenUsage;
 

@@ -330,7 +330,7 @@ impl Reader {
                 grain.select(),
                 M::COLUMNS
                     .iter()
-                    .map(|m| format!("sum({m})"))
+                    .map(|m| super::wide_sum::wide_sum(m))
                     .collect::<Vec<_>>()
                     .join(", "),
                 grain.group_by()

@@ -3,6 +3,7 @@
 
 use super::usage::UsageFilter;
 use super::usage_at;
+use super::wide_sum::wide_sum;
 use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -71,21 +72,28 @@ impl Reader {
     /// Sessions with requests in the filter's range, newest activity first. Totals cover
     /// the requests inside the range.
     pub fn session_usage(&self, filter: &UsageFilter) -> Result<Vec<SessionRow>> {
-        let mut sql = String::from(
+        let mut sql = format!(
             "SELECT s.agent, s.session_key, s.developer, s.project_id, p.display_name, s.branch,
-                    s.title, s.started_at, s.last_activity_at, count(*),
-                    sum(q.input_tokens), sum(q.output_tokens), sum(q.cache_write_5m),
-                    sum(q.cache_write_1h), sum(q.cache_read), sum(q.reasoning_tokens),
-                    sum(CASE WHEN q.cost_source <> 'unpriced' THEN q.cost_micro_usd ELSE 0 END),
-                    sum(CASE WHEN q.cost_source = 'unpriced'
-                        THEN q.input_tokens + q.output_tokens + q.cache_write_5m + q.cache_write_1h + q.cache_read
-                        ELSE 0 END),
+                    s.title, s.started_at, s.last_activity_at, count(*), {}, {}, {}, {}, {}, {}, {}, {},
                     group_concat(DISTINCT CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END)
              FROM requests q
              JOIN sessions s ON s.id = q.session_id
              LEFT JOIN developers d ON d.id = q.developer
              LEFT JOIN projects p ON p.id = q.project_id
              WHERE 1 = 1",
+            // Overflow-free sums: no stored value can make this report fail.
+            wide_sum("q.input_tokens"),
+            wide_sum("q.output_tokens"),
+            wide_sum("q.cache_write_5m"),
+            wide_sum("q.cache_write_1h"),
+            wide_sum("q.cache_read"),
+            wide_sum("q.reasoning_tokens"),
+            wide_sum("CASE WHEN q.cost_source <> 'unpriced' THEN q.cost_micro_usd ELSE 0 END"),
+            wide_sum(
+                "CASE WHEN q.cost_source = 'unpriced'
+                 THEN q.input_tokens + q.output_tokens + q.cache_write_5m + q.cache_write_1h + q.cache_read
+                 ELSE 0 END"
+            ),
         );
         let mut args = Vec::new();
         request_filter(filter, &mut sql, &mut args);

@@ -143,12 +143,12 @@ impl Reader {
                 label,
                 ..UsageRow::default()
             });
-            row.requests += t.requests;
+            row.requests = row.requests.saturating_add(t.requests);
             row.usage += t.usage;
             row.cost += Money::from_micro_usd(t.cost_micro_usd);
             row.reported_cost += Money::from_micro_usd(t.reported_micro_usd);
-            row.unpriced_requests += t.unpriced_requests;
-            row.unpriced_tokens += t.unpriced_tokens;
+            row.unpriced_requests = row.unpriced_requests.saturating_add(t.unpriced_requests);
+            row.unpriced_tokens = row.unpriced_tokens.saturating_add(t.unpriced_tokens);
             row.models.insert(model);
         }
         Ok(folded.into_values().collect())

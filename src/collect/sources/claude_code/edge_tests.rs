@@ -42,7 +42,7 @@ fn peer_fixtures_give_ccusage_daily_and_session_totals() {
         add(sessions.entry(r.session_key.clone()).or_default(), r);
         add(&mut total, r);
     }
-    // sources.md §1.11 (ccusage daily-json / session-json at fa95686f).
+    // The peer's published numbers for its fixtures (tests/fixtures/README.md).
     assert_eq!(daily["2026-01-09"], (300, 125, 75, 30, 530, 460_000));
     assert_eq!(daily["2026-01-10"], (300, 125, 0, 40, 465, 560_000));
     assert_eq!(daily["2026-02-03"], (130, 60, 15, 40, 245, 70_000));

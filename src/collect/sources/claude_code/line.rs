@@ -3,7 +3,9 @@
 //! measured (see `fields::Content`), never kept.
 
 use crate::collect::sources::fields::{Content, Ts};
-use crate::collect::sources::json::{Count, Flag, Loose, LooseNum, LooseStr, label, skip};
+use crate::collect::sources::json::{
+    Count, Flag, Loose, LooseNum, LooseStr, StatedCost, label, skip,
+};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -37,7 +39,7 @@ pub(super) struct Line<'a> {
     #[serde(rename = "apiErrorStatus", default)]
     pub(super) api_error_status: LooseNum,
     #[serde(rename = "costUSD", default)]
-    pub(super) cost_usd: LooseNum,
+    pub(super) cost_usd: StatedCost,
     #[serde(default)]
     pub(super) error: ErrorField,
     #[serde(borrow, default)]

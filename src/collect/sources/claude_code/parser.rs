@@ -1,5 +1,5 @@
 //! Claude Code transcript lines → requests, metadata-only events and sessions
-//! (sources.md §1.2–1.10). One parser per file; the little it remembers between lines
+//! (docs/formats.md#claude-code-transcripts, docs/accounting.md#claude-code). One parser per file; the little it remembers between lines
 //! (session, cwd, branch, title, last timestamp) rides in the file's cursor as JSON.
 
 use super::line::{Line, Message, Usage};
@@ -8,6 +8,7 @@ use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
 use crate::collect::sources::fields::{Ts, require_ts};
 use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
+use crate::domain::bounds::OutOfBounds;
 use crate::domain::tokens::{ClaudeTokens, claude_usage};
 use crate::domain::{
     Agent, Cost, EventKind, EventRecord, KeyKind, Money, ProjectRecord, RequestKey, RequestRecord,
@@ -177,8 +178,10 @@ impl ClaudeParser {
                 }),
             );
         } else if let Some(u) = usage {
-            out.requests
-                .push(self.request(line, msg, u, &ctx, ts, loc, env));
+            match self.request(line, msg, u, &ctx, ts, loc, env) {
+                Ok(request) => out.requests.push(request),
+                Err(why) => out.refuse(loc, why),
+            }
         }
         for (i, tool) in tools.iter().enumerate() {
             let key = match tool.id.get() {
@@ -203,24 +206,32 @@ impl ClaudeParser {
         ts: i64,
         loc: LineLoc,
         env: &ParseEnv<'_>,
-    ) -> RequestRecord {
+    ) -> Result<RequestRecord, OutOfBounds> {
         let (write_5m, write_1h) = match &u.cache_creation.0 {
             Some(cc) => (
-                cc.ephemeral_5m_input_tokens.0,
-                cc.ephemeral_1h_input_tokens.0,
+                cc.ephemeral_5m_input_tokens
+                    .checked("message.usage.cache_creation.ephemeral_5m_input_tokens")?,
+                cc.ephemeral_1h_input_tokens
+                    .checked("message.usage.cache_creation.ephemeral_1h_input_tokens")?,
             ),
-            None => (u.cache_creation_input_tokens.0, 0),
+            None => (
+                u.cache_creation_input_tokens
+                    .checked("message.usage.cache_creation_input_tokens")?,
+                0,
+            ),
         };
         let usage = claude_usage(ClaudeTokens {
-            input: u.input_tokens.0,
-            output: u.output_tokens.0,
-            cache_read: u.cache_read_input_tokens.0,
+            input: u.input_tokens.checked("message.usage.input_tokens")?,
+            output: u.output_tokens.checked("message.usage.output_tokens")?,
+            cache_read: u
+                .cache_read_input_tokens
+                .checked("message.usage.cache_read_input_tokens")?,
             cache_write_5m: write_5m,
             cache_write_1h: write_1h,
         });
         let model = msg.model.get();
         let fast = u.speed.get() == Some("fast");
-        let cost = match line.cost_usd.0.filter(|c| c.is_finite() && *c >= 0.0) {
+        let cost = match line.cost_usd.checked("costUSD").transpose()? {
             Some(usd) => Cost::reported(Money::from_usd(usd)),
             None => env.prices.cost(model, &usage, fast),
         };
@@ -236,7 +247,7 @@ impl ClaudeParser {
                 offset: loc.offset,
             }),
         };
-        RequestRecord {
+        Ok(RequestRecord {
             dedupe_key,
             agent: Agent::ClaudeCode,
             session_key: ctx.session.clone(),
@@ -250,7 +261,7 @@ impl ClaudeParser {
             message_id: message_id.map(str::to_owned),
             fast,
             ord: ord(loc),
-        }
+        })
     }
 
     fn user(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {

@@ -1,4 +1,4 @@
-//! Where Claude Code keeps transcripts (sources.md §1.1) and what a transcript's path says
+//! Where Claude Code keeps transcripts (docs/formats.md#claude-code-transcripts) and what a transcript's path says
 //! about its session when the lines themselves do not.
 
 use std::path::{Path, PathBuf};

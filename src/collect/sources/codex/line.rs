@@ -3,6 +3,7 @@
 
 use crate::collect::sources::fields::{TextProbe, Ts};
 use crate::collect::sources::json::{Count, Loose, LooseStr};
+use crate::domain::bounds::OutOfBounds;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize)]
@@ -94,25 +95,55 @@ pub(super) struct Totals {
     pub(super) total: i64,
 }
 
+/// The field names of one usage object, for refusals (`OutOfBounds` names a static field).
+pub(super) struct UsageFields {
+    input: &'static str,
+    cached: &'static str,
+    legacy_cached: &'static str,
+    output: &'static str,
+    reasoning: &'static str,
+    total: &'static str,
+}
+
+macro_rules! usage_fields {
+    ($prefix:literal) => {
+        UsageFields {
+            input: concat!($prefix, ".input_tokens"),
+            cached: concat!($prefix, ".cached_input_tokens"),
+            legacy_cached: concat!($prefix, ".cache_read_input_tokens"),
+            output: concat!($prefix, ".output_tokens"),
+            reasoning: concat!($prefix, ".reasoning_output_tokens"),
+            total: concat!($prefix, ".total_tokens"),
+        }
+    };
+}
+
+pub(super) const LAST_USAGE: UsageFields = usage_fields!("payload.info.last_token_usage");
+pub(super) const TOTAL_USAGE: UsageFields = usage_fields!("payload.info.total_token_usage");
+
 impl Totals {
-    pub(super) fn from_raw(raw: &RawUsage) -> Totals {
-        let cached = raw
-            .cached_input_tokens
-            .or(raw.cache_read_input_tokens)
-            .map_or(0, |c| c.0);
-        let (input, output) = (raw.input_tokens.0, raw.output_tokens.0);
-        let total = if raw.total_tokens.0 > 0 {
-            raw.total_tokens.0
+    /// Codex's counts, each checked against the bounds (a refused field names itself).
+    pub(super) fn from_raw(raw: &RawUsage, f: &UsageFields) -> Result<Totals, OutOfBounds> {
+        let cached = match (raw.cached_input_tokens, raw.cache_read_input_tokens) {
+            (Some(c), _) => c.checked(f.cached)?,
+            (None, Some(c)) => c.checked(f.legacy_cached)?,
+            (None, None) => 0,
+        };
+        let input = raw.input_tokens.checked(f.input)?;
+        let output = raw.output_tokens.checked(f.output)?;
+        let stated_total = raw.total_tokens.checked(f.total)?;
+        let total = if stated_total > 0 {
+            stated_total
         } else {
             input.saturating_add(output)
         };
-        Totals {
+        Ok(Totals {
             input,
             cached,
             output,
-            reasoning: raw.reasoning_output_tokens.0,
+            reasoning: raw.reasoning_output_tokens.checked(f.reasoning)?,
             total,
-        }
+        })
     }
 
     /// `self − previous`, each field clamped at 0.

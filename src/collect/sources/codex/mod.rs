@@ -1,5 +1,5 @@
 //! Codex CLI rollouts (`~/.codex/sessions/**.jsonl`, `archived_sessions/`): where they live
-//! and how `token_count` events become requests (sources.md §4). Tests run the recorded
+//! and how `token_count` events become requests (docs/formats.md#codex-cli-rollouts, docs/accounting.md#codex). Tests run the recorded
 //! fixtures in `tests/fixtures/codex` and `tests/fixtures/peer/codex`.
 
 mod line;

@@ -1,13 +1,14 @@
 //! Codex rollout lines → requests (one per `token_count` with usage), metadata-only events
-//! and sessions (sources.md §4.2–4.4). Per-file state (session, model, previous cumulative
+//! and sessions (docs/formats.md#codex-cli-rollouts, docs/accounting.md#codex). Per-file state (session, model, previous cumulative
 //! totals, project, sub-agent replay phase) rides in the cursor as JSON.
 
-use super::line::{Info, Line, Payload, Totals};
+use super::line::{Info, LAST_USAGE, Line, Payload, TOTAL_USAGE, Totals};
 use super::paths::session_from_path;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
 use crate::collect::sources::fields::{Ts, require_ts};
 use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
+use crate::domain::bounds::OutOfBounds;
 use crate::domain::tokens::{CodexTokens, codex_usage};
 use crate::domain::{
     Agent, EventKind, EventRecord, KeyKind, ProjectRecord, RequestKey, RequestRecord, SessionRecord,
@@ -25,7 +26,7 @@ const FALLBACK_NOTE: &str = "Codex request with no model named in its rollout: p
 const COMPACTION_WINDOW_MS: i64 = 5_000;
 
 /// Sub-agent files can open with `token_count` events replayed from the parent, all in
-/// the same second (sources.md §4.4 item 6). The first event is held back until the next
+/// the same second (docs/formats.md#codex-cli-rollouts). The first event is held back until the next
 /// line shows whether a second one shares its second.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 enum Replay {
@@ -186,15 +187,23 @@ impl CodexParser {
             Ok(ts) => ts,
             Err(reason) => {
                 // Still advance the cumulative totals so later deltas stay right.
-                if let Some(total) = info.total_token_usage.0.as_ref() {
-                    self.state.prev_total = Some(Totals::from_raw(total));
+                if let Some(Ok(total)) = info
+                    .total_token_usage
+                    .0
+                    .as_ref()
+                    .map(|t| Totals::from_raw(t, &TOTAL_USAGE))
+                {
+                    self.state.prev_total = Some(total);
                 }
                 out.skip(loc, reason, None);
                 return;
             }
         };
         let second = ts.div_euclid(1000);
-        let request = self.request(info, p, ts, loc, env);
+        let request = match self.request(info, p, ts, loc, env) {
+            Ok(request) => request,
+            Err(why) => return out.refuse(loc, why),
+        };
         if self.state.subagent {
             match &self.state.replay {
                 Replay::Watching => {
@@ -231,10 +240,15 @@ impl CodexParser {
         ts: i64,
         loc: LineLoc,
         env: &ParseEnv<'_>,
-    ) -> Option<RequestRecord> {
-        let total = info.total_token_usage.0.as_ref().map(Totals::from_raw);
+    ) -> Result<Option<RequestRecord>, OutOfBounds> {
+        let total = info
+            .total_token_usage
+            .0
+            .as_ref()
+            .map(|t| Totals::from_raw(t, &TOTAL_USAGE))
+            .transpose()?;
         let delta = match info.last_token_usage.0.as_ref() {
-            Some(last) => Some(Totals::from_raw(last)),
+            Some(last) => Some(Totals::from_raw(last, &LAST_USAGE)?),
             None => total.map(|t| t.minus(self.state.prev_total)),
         };
         // The same cumulative total again is a re-sent event, not a new request.
@@ -242,7 +256,9 @@ impl CodexParser {
         if let Some(total) = total {
             self.state.prev_total = Some(total);
         }
-        let delta = delta.filter(|d| !repeat && !d.is_zero())?;
+        let Some(delta) = delta.filter(|d| !repeat && !d.is_zero()) else {
+            return Ok(None);
+        };
         let named = info
             .model
             .get()
@@ -270,7 +286,7 @@ impl CodexParser {
             Some(t) => t.total.to_string(),
             None => loc.offset.to_string(),
         };
-        Some(RequestRecord {
+        Ok(Some(RequestRecord {
             dedupe_key: RequestKey::new(KeyKind::CodexRollout {
                 session: self.session().to_owned(),
                 ts,
@@ -288,7 +304,7 @@ impl CodexParser {
             message_id: None,
             fast: false,
             ord: ord(loc),
-        })
+        }))
     }
 
     /// A metadata-only event for this line (prompt, tool call, error, compaction); `key`

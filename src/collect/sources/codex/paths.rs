@@ -1,4 +1,4 @@
-//! Where Codex CLI keeps rollouts (sources.md §4.1): `$CODEX_HOME/sessions/YYYY/MM/DD/*.jsonl`
+//! Where Codex CLI keeps rollouts (docs/formats.md#codex-cli-rollouts): `$CODEX_HOME/sessions/YYYY/MM/DD/*.jsonl`
 //! and `$CODEX_HOME/archived_sessions/*.jsonl`, and the session id a file name carries.
 
 use std::path::{Path, PathBuf};

@@ -3,17 +3,35 @@
 
 use super::parser::{Chat, ChatState};
 use super::record::Record;
-use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
+use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, REPAIRED_UTF8, SkipReason};
 use crate::collect::sources::fields::Ts;
 use crate::domain::Agent;
 use std::path::Path;
 
 /// Parses a whole legacy document. The session is re-stated from scratch, so its key goes
 /// into `replace_sessions` before any row. A document that does not parse is one
-/// `BadDocument` skip (line 0) with the JSON error's line and column.
+/// `BadDocument` skip (line 0) with the JSON error's line and column. Invalid UTF-8 is
+/// replaced by U+FFFD before parsing (noted with its line), so one bad byte in a message's
+/// text never costs the session its usage.
 pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out: &mut ParsedRows) {
     let file = LineLoc { offset: 0, line: 0 };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let repaired: String;
+    let bytes = match std::str::from_utf8(bytes) {
+        Ok(_) => bytes,
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = 1 + memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64;
+            let detail = format!("at byte {at}; replaced by U+FFFD, the document's usage kept");
+            let loc = LineLoc {
+                offset: at as u64,
+                line,
+            };
+            out.repair(loc, REPAIRED_UTF8, Some(detail));
+            repaired = String::from_utf8_lossy(bytes).into_owned();
+            repaired.as_bytes()
+        }
+    };
     let starts_as_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let doc: Record<'_> = match serde_json::from_slice(bytes) {
         Ok(doc) if starts_as_object => doc,

@@ -1,6 +1,6 @@
 //! Gemini CLI chats (`~/.gemini/tmp/<hash>/chats/`): JSONL sessions where the last record
 //! for a message id wins and `$rewindTo` drops what follows, plus legacy `.json`
-//! documents (sources.md §5). Tests run the fixtures in `tests/fixtures/gemini`.
+//! documents (docs/formats.md#gemini-cli-chats). Tests run the fixtures in `tests/fixtures/gemini`.
 
 mod document;
 mod parser;

@@ -166,10 +166,17 @@ impl Chat {
         self.ensure_project(env);
         let sid = self.session().to_owned();
         let mut produced = false;
-        if let Some(t) = tokens {
-            let (input, cached, thoughts) = (t.input(), t.cached(), t.thoughts());
-            let (output, tool) = (t.output(), t.tool());
-            if input != 0 || cached != 0 || output != 0 || thoughts != 0 || tool != 0 {
+        let counts = match tokens.map(|t| t.counts()).transpose() {
+            Ok(counts) => counts,
+            Err(why) => {
+                out.refuse(loc, why);
+                None
+            }
+        };
+        if let Some((input, cached, output, thoughts, tool)) = counts
+            && (input != 0 || cached != 0 || output != 0 || thoughts != 0 || tool != 0)
+        {
+            {
                 let usage = gemini_usage(GeminiTokens {
                     input,
                     cached,

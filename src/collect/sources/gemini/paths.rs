@@ -1,4 +1,4 @@
-//! Where Gemini CLI keeps chats (sources.md §5): `~/.gemini/tmp/<projectHash>/chats/`,
+//! Where Gemini CLI keeps chats (docs/formats.md#gemini-cli-chats): `~/.gemini/tmp/<projectHash>/chats/`,
 //! JSONL sessions and legacy `.json` documents.
 
 use std::path::{Component, Path, PathBuf};

@@ -3,6 +3,7 @@
 
 use crate::collect::sources::fields::{Content, Ts};
 use crate::collect::sources::json::{Count, Loose, LooseStr, LooseVec};
+use crate::domain::bounds::OutOfBounds;
 use serde::Deserialize;
 
 /// Any Gemini record (JSONL line, `$set.messages` item, or a legacy document / message).
@@ -87,39 +88,60 @@ pub struct Tokens {
     tool_tokens: Option<Count>,
 }
 
-fn first(options: &[Option<Count>]) -> i64 {
-    options.iter().find_map(|c| c.map(|c| c.0)).unwrap_or(0)
+/// The first of several alternative names that is present, checked against the bounds.
+fn first(options: &[(Option<Count>, &'static str)]) -> Result<i64, OutOfBounds> {
+    match options.iter().find_map(|(c, name)| c.map(|c| (c, *name))) {
+        Some((count, name)) => count.checked(name),
+        None => Ok(0),
+    }
 }
 
 impl Tokens {
-    pub fn input(&self) -> i64 {
+    pub fn input(&self) -> Result<i64, OutOfBounds> {
         first(&[
-            self.input,
-            self.prompt,
-            self.input_tokens,
-            self.prompt_tokens,
+            (self.input, "tokens.input"),
+            (self.prompt, "tokens.prompt"),
+            (self.input_tokens, "tokens.input_tokens"),
+            (self.prompt_tokens, "tokens.prompt_tokens"),
         ])
     }
-    pub fn output(&self) -> i64 {
+    pub fn output(&self) -> Result<i64, OutOfBounds> {
         first(&[
-            self.output,
-            self.candidates,
-            self.output_tokens,
-            self.candidates_tokens,
+            (self.output, "tokens.output"),
+            (self.candidates, "tokens.candidates"),
+            (self.output_tokens, "tokens.output_tokens"),
+            (self.candidates_tokens, "tokens.candidates_tokens"),
         ])
     }
-    pub fn cached(&self) -> i64 {
-        first(&[self.cached, self.cached_tokens])
-    }
-    pub fn thoughts(&self) -> i64 {
+    pub fn cached(&self) -> Result<i64, OutOfBounds> {
         first(&[
-            self.thoughts,
-            self.reasoning,
-            self.thoughts_tokens,
-            self.reasoning_tokens,
+            (self.cached, "tokens.cached"),
+            (self.cached_tokens, "tokens.cached_tokens"),
         ])
     }
-    pub fn tool(&self) -> i64 {
-        first(&[self.tool, self.tool_tokens])
+    pub fn thoughts(&self) -> Result<i64, OutOfBounds> {
+        first(&[
+            (self.thoughts, "tokens.thoughts"),
+            (self.reasoning, "tokens.reasoning"),
+            (self.thoughts_tokens, "tokens.thoughts_tokens"),
+            (self.reasoning_tokens, "tokens.reasoning_tokens"),
+        ])
+    }
+    pub fn tool(&self) -> Result<i64, OutOfBounds> {
+        first(&[
+            (self.tool, "tokens.tool"),
+            (self.tool_tokens, "tokens.tool_tokens"),
+        ])
+    }
+
+    /// (input, cached, output, thoughts, tool), or the first field refused by the bounds.
+    pub fn counts(&self) -> Result<(i64, i64, i64, i64, i64), OutOfBounds> {
+        Ok((
+            self.input()?,
+            self.cached()?,
+            self.output()?,
+            self.thoughts()?,
+            self.tool()?,
+        ))
     }
 }

@@ -1,0 +1,235 @@
+//! The store file under real-machine conditions: several processes creating it at once, a
+//! lock held by another process, a damaged page (found on read and on write, repaired by
+//! `agentdeck doctor --rebuild` without losing acks and notes), and read-only media.
+
+use crate::common::*;
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+fn write_corpus(root: &Path, sessions: usize) {
+    let proj = claude_project(root, "-p");
+    for s in 0..sessions {
+        let lines: Vec<String> = (0..50)
+            .map(|i| {
+                assistant_line(
+                    &format!("s{s}"),
+                    &format!("m{s}-{i}"),
+                    Some(&format!("r{s}-{i}")),
+                    &format!("2026-01-{:02}T10:{:02}:00.000Z", 1 + s % 27, i),
+                    100,
+                    10,
+                    1000,
+                )
+            })
+            .collect();
+        std::fs::write(proj.join(format!("s{s}.jsonl")), lines.join("\n") + "\n").unwrap();
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn several_processes_creating_a_new_store_at_once_all_succeed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 4);
+    for round in 0..3 {
+        let db = tmp.path().join(format!("new{round}.db"));
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                bin()
+                    .args(["--db", db.to_str().unwrap(), "ingest", "--json"])
+                    .args(["--claude-dir", root.to_str().unwrap()])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        }
+        let doc = daily(&db, &root);
+        assert_eq!(doc["totals"]["input_tokens"], 4 * 50 * 100, "{doc:#}");
+    }
+}
+
+#[test]
+fn a_store_locked_by_another_process_is_waited_for_not_called_corrupt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 1);
+    let db = tmp.path().join("a.db");
+    daily(&db, &root);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let child = bin()
+        .args(["--db", db.to_str().unwrap(), "report", "daily", "--json"])
+        .args(["--claude-dir", root.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    holder.execute_batch("COMMIT").unwrap();
+    drop(holder);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("corrupt"), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["totals"]["input_tokens"], 50 * 100);
+}
+
+/// Overwrites the pages of the store's largest index with garbage (the header and the
+/// schema stay readable, as in a real bad sector).
+fn damage(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    let root: i64 = conn
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'requests'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(db).unwrap();
+    let start = ((root - 1) * page_size) as usize;
+    for b in &mut bytes[start..start + page_size as usize] {
+        *b = 0xA5;
+    }
+    std::fs::write(db, bytes).unwrap();
+}
+
+#[test]
+fn a_damaged_store_is_found_on_read_and_write_and_doctor_rebuilds_it_keeping_acks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 3);
+    let db = tmp.path().join("a.db");
+    let dbs = db.to_str().unwrap();
+    let clean = daily(&db, &root);
+    // Something only the store holds: an alert acknowledged with a note.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute(
+            "INSERT INTO alerts (rule, subject, severity, state, fired_at, value, threshold,
+                                 acked_at, acked_by, note)
+             VALUES ('spend_spike', 'developer:ana', 'warn', 'acked', 1767952800000, 10, 5,
+                     1767952900000, 'li', 'known: load test')",
+            [],
+        )
+        .unwrap();
+    }
+    damage(&db);
+
+    let out = bin()
+        .args(["--db", dbs, "report", "session", "--no-refresh"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("malformed").count(), 1, "said once: {err}");
+    assert!(err.contains("agentdeck doctor"), "{err}");
+
+    // A write that meets the damage fails too (a new line must land in the damaged table).
+    let proj = root.join("projects/-p");
+    let line = assistant_line("s9", "m9", Some("r9"), "2026-01-20T10:00:00.000Z", 1, 1, 0);
+    std::fs::write(proj.join("s9.jsonl"), format!("{line}\n")).unwrap();
+    let out = bin()
+        .args([
+            "--db",
+            dbs,
+            "ingest",
+            "--claude-dir",
+            root.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("agentdeck doctor"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(proj.join("s9.jsonl")).unwrap();
+
+    let out = bin().args(["--db", dbs, "doctor"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("needs repair"));
+
+    run_ok(&[
+        "--db",
+        dbs,
+        "doctor",
+        "--rebuild",
+        "--claude-dir",
+        root.to_str().unwrap(),
+    ]);
+    let out = run_ok(&["--db", dbs, "doctor"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verdict: healthy"));
+    let after = daily(&db, &root);
+    assert_eq!(
+        after["totals"], clean["totals"],
+        "re-read from the agents' files"
+    );
+    let note: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT note FROM alerts WHERE acked_by = 'li'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(note, "known: load test");
+    let aside = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains(".damaged-"));
+    assert!(aside, "the damaged file is kept aside, not deleted");
+}
+
+#[test]
+fn a_store_on_read_only_media_is_read_with_read_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 2);
+    let db = tmp.path().join("a.db");
+    let clean = daily(&db, &root);
+    // The database file alone, as a user copies it onto read-only media (no -wal, no -shm).
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let media = tmp.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::copy(&db, media.join("a.db")).unwrap();
+    // A private mount namespace with the folder bind-mounted read-only (needs root; skipped
+    // with a note elsewhere).
+    let probe = std::process::Command::new("unshare")
+        .args(["-m", "true"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("note: cannot make a mount namespace here; read-only media not tested");
+        return;
+    }
+    let script = format!(
+        "mount --bind {m} {m} && mount -o remount,bind,ro {m} && touch {m}/probe 2>/dev/null && exit 9; \
+         exec \"$0\" --db {m}/a.db --read-only report daily --json --tz UTC --no-refresh",
+        m = media.display()
+    );
+    let out = std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script, env!("CARGO_BIN_EXE_agentdeck")])
+        .env("XDG_CONFIG_HOME", tmp.path().join("cfg"))
+        .env("XDG_STATE_HOME", tmp.path().join("state"))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(9), "the mount was not read-only");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["totals"], clean["totals"]);
+}
