@@ -10,12 +10,16 @@
 //!   one query module per question. Depends on domain (and protocol for sync pages).
 //! - [`collect`]: sources that read agent files (and later APIs) into write batches.
 //!   Depends on domain, pricing and the store's writer handle.
+//! - [`alerting`]: the alert engine (rules from config over the built-ins, evaluation on data
+//!   change, webhooks, alert sync with a team server). Depends on domain, store and collect.
 //! - [`demo`]: the demo organisation and its live simulator; writes through the store.
 //! - [`tui`]: the console: keymap, update, views, themes. Depends on domain and store.
-//! - [`server`]: `agentdeck serve`: OTLP/HTTP receiver, push/sync API, tokens and roles.
-//!   Depends on domain, pricing and store. Only with the `server` feature (on by default).
+//! - [`server`]: `agentdeck serve`: OTLP/HTTP receiver, push/sync API, tokens and roles,
+//!   events and alert state. Depends on domain, pricing, store and alerting (wire types).
+//!   Only with the `server` feature (on by default).
 //! - [`cli`]: argument parsing, config, paths, commands, logging. Depends on everything.
 
+pub mod alerting;
 pub mod cli;
 pub mod collect;
 pub mod demo;

@@ -21,7 +21,7 @@ pub fn roots(corpus: &Path) -> Roots {
     Roots {
         claude: vec![corpus.join("claude")],
         codex: vec![corpus.join("codex")],
-        gemini: Vec::new(),
+        ..Roots::default()
     }
 }
 

@@ -110,11 +110,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Every source: kind, last success, last error, lag, rows
+    /// Every source: state, last run and success, what it read and added, skipped lines,
+    /// last error, next run, settings in effect (secrets only as set or missing)
     Sources {
+        #[command(subcommand)]
+        action: Option<SourcesCommand>,
         /// JSON document on stdout
         #[arg(long)]
         json: bool,
+    },
+    /// The config file: check it without running anything
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
     },
     /// Check the store's integrity and bounds; --rebuild repairs a damaged one
     Doctor(DoctorArgs),
@@ -134,14 +142,91 @@ pub enum Command {
     #[cfg(feature = "server")]
     Serve(ServeArgs),
     /// Send this machine's collected rows (metadata only) to a team server
-    #[cfg(all(feature = "sync", feature = "server"))]
+    #[cfg(feature = "server")]
     Push(PushArgs),
     /// One pass of pulling rows from the team server ([server] in config) into the local store
-    #[cfg(feature = "sync")]
     Sync(SyncArgs),
+    /// Record a deploy or an incident (from CI/CD or a paging tool)
+    Event {
+        #[command(subcommand)]
+        action: EventCommand,
+        /// Send it to this team server instead of the local store (default: [server] url)
+        #[arg(long, global = true, env = "AGENTDECK_SERVER", value_name = "URL")]
+        server: Option<String>,
+    },
 }
 
-#[cfg(feature = "sync")]
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// A deploy of a commit to an environment
+    Deploy {
+        /// The deploy's id in your CI/CD tool
+        #[arg(long)]
+        id: String,
+        /// Repository identity, e.g. github.com/acme/api
+        #[arg(long)]
+        repo: String,
+        /// The commit deployed
+        #[arg(long)]
+        sha: Option<String>,
+        /// success, failed or rolled_back
+        #[arg(long, default_value = "success")]
+        status: String,
+        /// Where it went (production, staging, …)
+        #[arg(long)]
+        environment: Option<String>,
+        /// When (RFC 3339; default now)
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// An incident, linked to the commit that caused it when known
+    Incident {
+        /// The incident's id in your paging tool
+        #[arg(long)]
+        id: String,
+        /// Repository identity, e.g. github.com/acme/api
+        #[arg(long)]
+        repo: Option<String>,
+        /// sev1, sev2, sev3 or sev4
+        #[arg(long, default_value = "sev3")]
+        severity: String,
+        /// The commit that caused it (links AI-attributed commits to the incident)
+        #[arg(long, value_name = "SHA")]
+        caused_by: Option<String>,
+        /// A short label (at most 200 characters)
+        #[arg(long)]
+        title: Option<String>,
+        /// When it opened (RFC 3339; default now)
+        #[arg(long)]
+        at: Option<String>,
+        /// When it was resolved (RFC 3339)
+        #[arg(long, value_name = "TIME")]
+        resolved_at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Poll the configured vendor APIs (and the GitHub directory) once now, and record it
+    Poll {
+        /// Only this source (anthropic_admin, cursor, copilot, openai_admin, directory)
+        name: Option<String>,
+        /// JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a config file (default: the one in use): syntax, unknown keys with the
+    /// nearest valid one, keys and files it names. Runs nothing.
+    Check {
+        /// The file to check (default: --config, else the standard location)
+        file: Option<PathBuf>,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// The team server, URL or HOST:PORT (default: [server] url in the config file)
@@ -250,7 +335,7 @@ pub enum TokensCommand {
     },
 }
 
-#[cfg(all(feature = "sync", feature = "server"))]
+#[cfg(feature = "server")]
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  agentdeck push --server https://agentdeck.internal:4318\n  AGENTDECK_TOKEN=adk_… agentdeck push --server host:4318 --watch --interval 1m"
@@ -320,12 +405,24 @@ pub enum AlertsCommand {
         /// How long: 2h, 30m, 1day
         duration: String,
     },
-    /// Mark an alert resolved
+    /// Mark an alert resolved (recorded with your identity)
     Resolve {
         /// The alert's id (from `alerts list`)
         id: i64,
+        /// Why, for whoever looks next
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
-    /// Evaluate the rules over the store now and fire alerts for new findings
+    /// Webhook notifications: pending, delivered, or dead (gave up after every retry)
+    Deliveries {
+        /// pending, delivered or dead
+        #[arg(long, default_value = "dead", value_name = "STATE")]
+        state: String,
+        /// JSON document on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate the rules now (fire, resolve, notify); exit 0 none firing, 3 firing, 4 critical
     Check {
         /// JSON document on stdout
         #[arg(long)]
@@ -350,11 +447,17 @@ pub struct SourceDirs {
     /// Gemini CLI home (~/.gemini) or its tmp/ folder (repeatable; must exist)
     #[arg(long = "gemini-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub gemini: Vec<PathBuf>,
+    /// GitHub Copilot CLI home (~/.copilot) or its session-state/ folder (repeatable)
+    #[arg(long = "copilot-dir", value_name = "DIR")]
+    pub copilot: Vec<PathBuf>,
 }
 
 impl SourceDirs {
     pub fn is_empty(&self) -> bool {
-        self.claude.is_empty() && self.codex.is_empty() && self.gemini.is_empty()
+        self.claude.is_empty()
+            && self.codex.is_empty()
+            && self.gemini.is_empty()
+            && self.copilot.is_empty()
     }
 }
 
@@ -395,6 +498,12 @@ pub enum ReportKind {
     Model,
     /// One row per agent
     Agent,
+    /// AI-assisted vs human outcomes (PRs, commits, incidents) with denominators
+    Quality,
+    /// Commits, pull requests, sessions and cost per ticket key
+    Ticket,
+    /// Billed spend per day and vendor against spend computed from local data, with gaps
+    Reconcile,
 }
 
 #[derive(Debug, Args)]
@@ -475,6 +584,13 @@ pub enum PricingCommand {
     Import {
         /// The LiteLLM JSON file
         file: PathBuf,
+    },
+    /// Recompute every stored cost from its tokens and the current table (overrides
+    /// included); agentdeck also does this by itself whenever the table changes
+    Reprice {
+        /// JSON document on stdout (requests changed, total cost before and after)
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -1,7 +1,9 @@
-//! The config file (TOML): identity, extra source folders, price overrides, teams and the
-//! team server to sync from. A missing file means defaults; a broken one is an error naming
-//! line and column; a world-readable file holding a token is refused.
+//! The config file (TOML): identity, source folders and polled APIs, price overrides, teams,
+//! the directory and the team server to sync from. A missing file means defaults; a broken
+//! one, or one with keys nothing reads, is an error naming line (and the nearest valid key);
+//! a world-readable file holding a token is refused.
 
+pub use super::config_sources::{ApiSourceConfig, CopilotConfig, DirectoryConfig};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,11 +17,22 @@ pub struct Config {
     #[serde(rename = "team")]
     pub teams: Vec<TeamConfig>,
     pub server: ServerSection,
+    // Outcomes and alerts (config_outcomes.rs).
+    pub git: super::config_outcomes::GitSection,
+    pub github: super::config_outcomes::CodeHostSection,
+    pub gitlab: super::config_outcomes::CodeHostSection,
+    pub policy: super::config_outcomes::PolicySection,
+    pub alerting: super::config_outcomes::AlertingSection,
+    #[serde(rename = "alert")]
+    pub alerts: Vec<super::config_outcomes::AlertRuleConfig>,
+    #[serde(rename = "webhook")]
+    pub webhooks: Vec<super::config_outcomes::WebhookConfig>,
+    pub directory: DirectoryConfig,
 }
 
 /// `[server]`: the team server consoles and `report` sync from.
 #[derive(Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ServerSection {
     /// e.g. `https://agentdeck.internal:4318`
     pub url: Option<String>,
@@ -52,6 +65,11 @@ pub struct SourcesConfig {
     pub claude_dirs: Vec<PathBuf>,
     pub codex_dirs: Vec<PathBuf>,
     pub gemini_dirs: Vec<PathBuf>,
+    pub copilot_dirs: Vec<PathBuf>,
+    pub anthropic_admin: Option<ApiSourceConfig>,
+    pub cursor: Option<ApiSourceConfig>,
+    pub copilot: Option<CopilotConfig>,
+    pub openai_admin: Option<ApiSourceConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,7 +80,7 @@ pub struct PricingConfig {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+
 pub struct PriceOverride {
     pub input: f64,
     pub output: f64,
@@ -72,7 +90,7 @@ pub struct PriceOverride {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+
 pub struct TeamConfig {
     pub name: String,
     pub budget_usd_month: Option<f64>,
@@ -118,10 +136,27 @@ impl Config {
             }
             Err(e) => anyhow::bail!("cannot read config {}: {e}", path.display()),
         };
-        let config: Config =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
-        if config.server.token.is_some() {
+        let config = Config::parse(path, &text)?;
+        if config.server.token.is_some() || config.webhooks.iter().any(|w| w.url.is_some()) {
             refuse_if_world_readable(path, "a config file holding a token")?;
+        }
+        Ok(config)
+    }
+}
+
+impl Config {
+    /// Parses `text` (read from `path`), refusing keys that no section reads.
+    pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
+        let (config, unknown) = super::config_check::parse_collecting::<Config>(text)
+            .map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        if !unknown.is_empty() {
+            let lines: Vec<String> = unknown.iter().map(|u| u.describe(path)).collect();
+            anyhow::bail!(
+                "config {} has {} key(s) that nothing reads:\n  {}\n(`agentdeck config check` validates a file; README \"Configuration\" lists every key)",
+                path.display(),
+                unknown.len(),
+                lines.join("\n  ")
+            );
         }
         Ok(config)
     }

@@ -5,7 +5,6 @@ use super::args::{GlobalArgs, SourceDirs};
 use super::config::Config;
 use super::paths::Paths;
 use crate::collect::sources::Roots;
-#[cfg(feature = "sync")]
 use crate::collect::sources::team_server::TeamServer;
 use crate::pricing::{ModelPrice, PriceTable};
 use crate::store::Store;
@@ -65,6 +64,7 @@ impl Context {
                 .apply_blocking(batch)
                 .context("recording the config's teams")?;
         }
+        super::directory::apply_csv(self, &store);
         Ok(store)
     }
 
@@ -160,7 +160,6 @@ impl Context {
     /// The team server from `[server] url` (or `url_override`), with its token from
     /// `AGENTDECK_TOKEN`, else `token_file`, else `token`. None when no server is configured
     /// or `--offline` is set (unless a URL is given explicitly).
-    #[cfg(feature = "sync")]
     pub fn team_server(&self, url_override: Option<&str>) -> anyhow::Result<Option<TeamServer>> {
         let section = &self.config.server;
         let url = match url_override {
@@ -185,7 +184,6 @@ impl Context {
         Ok(Some(TeamServer::new(url, token)?))
     }
 
-    #[cfg(feature = "sync")]
     fn read_token_file(&self, file: &std::path::Path) -> anyhow::Result<String> {
         let path = match self.config_path.parent() {
             Some(dir) if file.is_relative() => dir.join(file),
@@ -210,6 +208,7 @@ impl Context {
                 claude: dirs.claude.clone(),
                 codex: dirs.codex.clone(),
                 gemini: dirs.gemini.clone(),
+                copilot: dirs.copilot.clone(),
             };
         }
         let s = &self.config.sources;
@@ -217,6 +216,7 @@ impl Context {
         roots.claude.extend(s.claude_dirs.iter().cloned());
         roots.codex.extend(s.codex_dirs.iter().cloned());
         roots.gemini.extend(s.gemini_dirs.iter().cloned());
+        roots.copilot.extend(s.copilot_dirs.iter().cloned());
         roots
     }
 }

@@ -5,9 +5,14 @@
 pub mod args;
 pub mod commands;
 pub mod config;
+pub mod config_check;
+pub mod config_outcomes;
+pub mod config_sources;
 pub mod context;
+pub mod directory;
 pub mod logging;
 pub mod paths;
+pub mod source_specs;
 pub mod values;
 
 use args::{Cli, Command};
@@ -19,6 +24,7 @@ use context::Context;
 #[error("{0}")]
 pub struct BadUsage(pub String);
 
+/// `alerts check` exits 3 when an alert is firing and 4 when a critical one is.
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let paths = paths::Paths::discover();
@@ -26,6 +32,13 @@ pub fn run() -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
         Err(e) if is_broken_pipe(&e) => 0,
+        Err(e)
+            if e.downcast_ref::<commands::alerts_check::ExitStatus>()
+                .is_some() =>
+        {
+            e.downcast_ref::<commands::alerts_check::ExitStatus>()
+                .map_or(1, |s| s.0)
+        }
         Err(e) => {
             let message = one_cause_each(&e);
             tracing::error!("{message}");
@@ -44,6 +57,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
+        // `config check` must work on a config that does not load.
+        Some(Command::Config { action }) => return commands::config::run(&cli.global, action),
         _ => {}
     }
     let ctx = Context::new(cli.global)?;
@@ -55,14 +70,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Alerts { action, json }) => {
             commands::alerts::run(&ctx, action.as_ref(), *json)
         }
-        Some(Command::Sources { json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Sources { action: None, json }) => commands::sources::run(&ctx, *json),
+        Some(Command::Sources {
+            action: Some(args::SourcesCommand::Poll { name, json }),
+            ..
+        }) => commands::sources_poll::run(&ctx, name.as_deref(), *json),
+        Some(Command::Config { .. }) => Ok(()),
         Some(Command::Doctor(args)) => commands::doctor::run(&ctx, args),
         #[cfg(feature = "server")]
         Some(Command::Serve(args)) => commands::serve::run(&ctx, args),
-        #[cfg(all(feature = "sync", feature = "server"))]
+        #[cfg(feature = "server")]
         Some(Command::Push(args)) => commands::push::run(&ctx, args),
-        #[cfg(feature = "sync")]
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
+        Some(Command::Event { action, server }) => {
+            commands::event::run(&ctx, action, server.as_deref())
+        }
         Some(Command::Completions { .. } | Command::Man) => Ok(()),
         None => commands::console::run(&ctx),
     }

@@ -80,7 +80,6 @@ pub fn listen_addr(s: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| "resolves to no address".to_string())
 }
 
-#[cfg(feature = "sync")]
 /// A team server's base URL: `https://host:port`, `http://…`, or `host:port` (taken as
 /// `http://host:port`, as for a server on a private network or loopback).
 pub fn server_url(s: &str) -> Result<String, String> {
@@ -117,7 +116,6 @@ mod tests {
         assert!(listen_addr("localhost").is_err());
     }
 
-    #[cfg(feature = "sync")]
     #[test]
     fn server_urls_take_the_usual_short_forms() {
         assert_eq!(server_url("host:4318").unwrap(), "http://host:4318");

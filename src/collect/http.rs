@@ -1,6 +1,10 @@
-//! The shared HTTP client setup: HTTPS through rustls with the `ring` provider (installed
-//! as the process default on first use, since reqwest is built without its own provider).
+//! The shared HTTP client for vendor APIs: HTTPS through rustls (`ring` provider), secrets
+//! that never print, and one request path with the retry rules every poller follows —
+//! 401/403 fail at once with a clear message (no retry storm), 429 waits for Retry-After
+//! (or backs off with jitter), 5xx and transport errors retry a few times, and a body that
+//! is not JSON is an error naming the endpoint.
 
+use serde_json::Value;
 use std::time::Duration;
 
 /// A client builder that can reach `https://` servers, with the given overall timeout.
@@ -14,4 +18,370 @@ pub fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
 /// Installs rustls's `ring` provider as the process default; harmless when one is set.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An API key or token. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How a vendor wants its key.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// `name: <key>` (Anthropic `x-api-key`).
+    Header(&'static str, Secret),
+    /// `Authorization: Bearer <key>` (OpenAI, GitHub).
+    Bearer(Secret),
+    /// HTTP Basic with the key as user name and no password (Cursor).
+    BasicUser(Secret),
+    /// No credentials (signed download links).
+    None,
+}
+
+/// Why a request failed, as the health entry shows it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("{endpoint} refused the key ({status}): {message}")]
+    Unauthorized {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{endpoint} is rate limited (429){}", retry_after.map(|d| format!("; retry after {}s", d.as_secs())).unwrap_or_default())]
+    Throttled {
+        endpoint: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("{endpoint} answered {status}: {message}")]
+    Server {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{endpoint} cannot be reached: {reason}")]
+    Transport { endpoint: String, reason: String },
+    #[error("{endpoint} sent a body that is not the expected JSON: {reason}")]
+    BadBody { endpoint: String, reason: String },
+    #[error(
+        "{endpoint}: the page cursor `{cursor}` came back again; stopping so the poll cannot loop"
+    )]
+    CursorLoop { endpoint: String, cursor: String },
+}
+
+impl FetchError {
+    /// How long the server asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Throttled { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Retry rules inside one run. Tests shorten the delays.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub base_delay: Duration,
+    /// A Retry-After longer than this is not waited out within the run: the run fails
+    /// and the scheduler comes back after it.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_secs(2),
+            max_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// A vendor API: base URL, credentials and retry rules.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    client: reqwest::Client,
+    base_url: String,
+    auth: Auth,
+    headers: Vec<(&'static str, &'static str)>,
+    pub retry: RetryPolicy,
+}
+
+impl ApiClient {
+    pub fn new(
+        base_url: &str,
+        auth: Auth,
+        headers: Vec<(&'static str, &'static str)>,
+    ) -> Result<ApiClient, FetchError> {
+        let client = client_builder(Duration::from_secs(60))
+            .user_agent(concat!("agentdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::Transport {
+                endpoint: base_url.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(ApiClient {
+            client,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            auth,
+            headers,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `GET base + path` with `query` pairs, as JSON.
+    pub async fn get(&self, path: &str, query: &[(String, String)]) -> Result<Value, FetchError> {
+        let url = format!("{}{path}", self.base_url);
+        self.send(path, || self.authed(self.client.get(&url).query(query)))
+            .await
+            .map(|(v, _)| v)
+    }
+
+    /// `GET` returning the `Link: rel="next"` URL too (GitHub pagination).
+    pub async fn get_linked(
+        &self,
+        path_or_url: &str,
+        query: &[(String, String)],
+    ) -> Result<(Value, Option<String>), FetchError> {
+        let url = if path_or_url.starts_with("http") {
+            path_or_url.to_string()
+        } else {
+            format!("{}{path_or_url}", self.base_url)
+        };
+        let endpoint = path_or_url.split('?').next().unwrap_or(path_or_url);
+        self.send(endpoint, || self.authed(self.client.get(&url).query(query)))
+            .await
+    }
+
+    /// `POST base + path` with a JSON body, as JSON.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, FetchError> {
+        let url = format!("{}{path}", self.base_url);
+        self.send(path, || self.authed(self.client.post(&url).json(body)))
+            .await
+            .map(|(v, _)| v)
+    }
+
+    /// `GET` an absolute URL WITHOUT credentials (signed download links), as text.
+    pub async fn download(&self, url: &str) -> Result<String, FetchError> {
+        let endpoint = "a report download link".to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.client.get(url).send().await;
+            match classify(&endpoint, result).await {
+                Ok(resp) => {
+                    return resp.text().await.map_err(|e| FetchError::Transport {
+                        endpoint,
+                        reason: e.to_string(),
+                    });
+                }
+                Err(e) => self.pause_or_fail(e, attempt).await?,
+            }
+        }
+    }
+
+    fn authed(&self, mut rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        for (k, v) in &self.headers {
+            rb = rb.header(*k, *v);
+        }
+        match &self.auth {
+            Auth::Header(name, key) => rb.header(*name, key.expose()),
+            Auth::Bearer(key) => rb.bearer_auth(key.expose()),
+            Auth::BasicUser(key) => rb.basic_auth(key.expose(), Some("")),
+            Auth::None => rb,
+        }
+    }
+
+    async fn send(
+        &self,
+        endpoint: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(Value, Option<String>), FetchError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match classify(endpoint, build().send().await).await {
+                Ok(resp) => {
+                    let next = next_link(resp.headers());
+                    let bytes = resp.bytes().await.map_err(|e| FetchError::Transport {
+                        endpoint: endpoint.to_string(),
+                        reason: e.to_string(),
+                    })?;
+                    let value =
+                        serde_json::from_slice(&bytes).map_err(|e| FetchError::BadBody {
+                            endpoint: endpoint.to_string(),
+                            reason: e.to_string(),
+                        })?;
+                    return Ok((value, next));
+                }
+                Err(e) => self.pause_or_fail(e, attempt).await?,
+            }
+        }
+    }
+
+    /// Waits before the next attempt when the error is worth retrying; else returns it.
+    async fn pause_or_fail(&self, e: FetchError, attempt: u32) -> Result<(), FetchError> {
+        // A 4xx other than 429 will not change by asking again.
+        let retryable = match &e {
+            FetchError::Throttled { .. } | FetchError::Transport { .. } => true,
+            FetchError::Server { status, .. } => *status >= 500,
+            _ => false,
+        };
+        if !retryable || attempt >= self.retry.attempts {
+            return Err(e);
+        }
+        let wait = match e.retry_after() {
+            Some(d) if d > self.retry.max_wait => return Err(e),
+            Some(d) => d,
+            None => jittered(self.retry.base_delay * 2u32.saturating_pow(attempt - 1)),
+        };
+        tracing::info!("{e}; retrying in {} ms", wait.as_millis());
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+}
+
+/// Sorts a response into success or a [`FetchError`].
+async fn classify(
+    endpoint: &str,
+    result: reqwest::Result<reqwest::Response>,
+) -> Result<reqwest::Response, FetchError> {
+    let resp = result.map_err(|e| FetchError::Transport {
+        endpoint: endpoint.to_string(),
+        reason: e.without_url().to_string(),
+    })?;
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let exhausted = resp
+        .headers()
+        .get("x-ratelimit-remaining")
+        .is_some_and(|v| v.as_bytes() == b"0");
+    let message = short_message(&resp.text().await.unwrap_or_default());
+    let endpoint = endpoint.to_string();
+    Err(match status.as_u16() {
+        429 => FetchError::Throttled {
+            endpoint,
+            retry_after,
+        },
+        // GitHub's secondary rate limits answer 403 with Retry-After or no quota left.
+        403 if retry_after.is_some() || exhausted => FetchError::Throttled {
+            endpoint,
+            retry_after,
+        },
+        s @ (401 | 403) => FetchError::Unauthorized {
+            endpoint,
+            status: s,
+            message,
+        },
+        s if s >= 500 => FetchError::Server {
+            endpoint,
+            status: s,
+            message,
+        },
+        s => FetchError::Server {
+            endpoint,
+            status: s,
+            message,
+        },
+    })
+}
+
+/// The vendor's error message (`error.message`, `message`), bounded; never the request.
+fn short_message(body: &str) -> String {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let text = parsed
+        .as_ref()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.get("message"))
+                .or_else(|| v.get("error"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.trim().to_string());
+    let text: String = text.chars().take(300).collect();
+    if text.is_empty() {
+        "no message".into()
+    } else {
+        text
+    }
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let link = headers.get("link")?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, rest) = part.split_once(';')?;
+        rest.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+/// `d` ± 20 %, so many clients do not retry in step.
+pub fn jittered(d: Duration) -> Duration {
+    let mut byte = [0u8; 1];
+    let spread = if getrandom::fill(&mut byte).is_ok() {
+        f64::from(byte[0]) / 255.0 * 0.4 - 0.2
+    } else {
+        0.0
+    };
+    d.mul_f64(1.0 + spread)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print_and_links_parse() {
+        assert_eq!(format!("{:?}", Secret::new("sk-ant-admin-1")), "<redacted>");
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "link",
+            "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/x?page=2")
+        );
+        let j = jittered(Duration::from_secs(10));
+        assert!(j >= Duration::from_secs(8) && j <= Duration::from_secs(12));
+        assert_eq!(
+            short_message("{\"error\":{\"message\":\"bad key\"}}"),
+            "bad key"
+        );
+    }
 }

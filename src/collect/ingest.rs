@@ -10,7 +10,7 @@ use super::parse::{
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::IngestSummary;
-use crate::store::{FileCursor, Store, Truncate, WriteBatch};
+use crate::store::{FileCursor, Store, WriteBatch};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -45,7 +45,12 @@ pub fn ingest(
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
     let (found, problems) = sources::discover(roots);
-    ingest_found(store, found, problems, env, progress)
+    // Source health is recorded for whole passes over the roots (not the live tail's
+    // passes over changed files, which would report partial file counts).
+    let mut health = super::health::FilesPass::begin(store, roots, &found);
+    let summary = pass(store, found, problems, env, progress, Some(&mut health))?;
+    health.finish(store, &summary);
+    Ok(summary)
 }
 
 /// Runs one pass over files already found (by `discover`, or by the live watcher, which
@@ -56,6 +61,17 @@ pub fn ingest_found(
     problems: Vec<sources::DiscoveryProblem>,
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
+) -> crate::store::Result<IngestSummary> {
+    pass(store, found, problems, env, progress, None)
+}
+
+fn pass(
+    store: &Store,
+    found: Vec<DiscoveredFile>,
+    problems: Vec<sources::DiscoveryProblem>,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+    health: Option<&mut super::health::FilesPass>,
 ) -> crate::store::Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     for p in problems {
@@ -72,6 +88,7 @@ pub fn ingest_found(
         FileFormat::ClaudeJsonl,
         FileFormat::CodexJsonl,
         FileFormat::GeminiJsonl,
+        FileFormat::CopilotJsonl,
     ] {
         cursors
             .entry(format.source())
@@ -98,6 +115,9 @@ pub fn ingest_found(
             }
             _ => work.push((file, id, plan)),
         }
+    }
+    if let Some(h) = health {
+        h.to_read(work.iter().map(|(f, _, _)| f.format));
     }
     let total: u64 = work
         .iter()
@@ -302,7 +322,7 @@ fn ingest_lines(
         Err(e) => {
             // Rows parsed before the error are still good: keep them, but leave the cursor
             // where the last flush put it, so the unread part is read next time.
-            flush_rows_only(sink, &mut rows, &file.path, &mut summary)?;
+            flush_rows_only(sink, &mut rows, file, &mut summary)?;
             summary.problem(&file.path, 0, SkipReason::Unreadable, Some(e.to_string()));
         }
     }
@@ -367,16 +387,6 @@ fn into_batch(rows: &mut ParsedRows) -> WriteBatch {
     WriteBatch {
         projects: rows.projects,
         sessions: rows.sessions,
-        replace_sessions: rows.replace_sessions,
-        truncations: rows
-            .rewinds
-            .into_iter()
-            .map(|r| Truncate {
-                agent: r.agent,
-                session_key: r.session_key,
-                from_ord: r.from_ord,
-            })
-            .collect(),
         requests: rows.requests,
         events: rows.events,
         ..WriteBatch::default()
@@ -395,6 +405,11 @@ fn flush(
     let notes = Notes::take(rows);
     summary.count_parsed(&rows.requests, &rows.sessions);
     let mut batch = into_batch(rows);
+    batch.ops.extend(super::health::skipped_lines_op(
+        &cursor,
+        input_bytes,
+        &notes.skipped,
+    ));
     batch.cursors.push(cursor);
     summary.outcome += sink.push(batch, input_bytes)?;
     notes.report(summary, path);
@@ -404,12 +419,19 @@ fn flush(
 fn flush_rows_only(
     sink: &Sink<'_>,
     rows: &mut ParsedRows,
-    path: &Path,
+    file: &DiscoveredFile,
     summary: &mut IngestSummary,
 ) -> crate::store::Result<()> {
+    let path = file.path.as_path();
     let notes = Notes::take(rows);
     summary.count_parsed(&rows.requests, &rows.sessions);
-    let batch = into_batch(rows);
+    let mut batch = into_batch(rows);
+    batch.ops.extend(super::health::skipped_op(
+        file.format.source(),
+        &path.display().to_string(),
+        false,
+        &notes.skipped,
+    ));
     if !batch.is_empty() {
         summary.outcome += sink.push(batch, 0)?;
     }

@@ -2,7 +2,7 @@
 //! bytes in, rows and skip reasons out. The pipeline owns files, cursors and batching.
 
 use crate::domain::bounds::OutOfBounds;
-use crate::domain::{Agent, EventRecord, ProjectRecord, RequestRecord, SessionRecord};
+use crate::domain::{EventRecord, ProjectRecord, RequestRecord, SessionRecord};
 use crate::pricing::PriceTable;
 use std::fmt;
 
@@ -102,14 +102,6 @@ pub const REPAIRED_LONG_LINE: &str = "long_line_skimmed";
 /// Label of a last line without a newline, read once its file was idle.
 pub const REPAIRED_IDLE_TAIL: &str = "unterminated_last_line";
 
-/// Gemini `$rewindTo`: drop the session's requests and events at or after `from_ord`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rewind {
-    pub agent: Agent,
-    pub session_key: String,
-    pub from_ord: i64,
-}
-
 /// Everything parsers emit for a run of lines.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct ParsedRows {
@@ -117,9 +109,6 @@ pub struct ParsedRows {
     pub requests: Vec<RequestRecord>,
     pub events: Vec<EventRecord>,
     pub projects: Vec<ProjectRecord>,
-    pub rewinds: Vec<Rewind>,
-    /// Gemini legacy `.json`: the whole session is re-stated, so earlier rows go first.
-    pub replace_sessions: Vec<(Agent, String)>,
     pub skipped: Vec<Skip>,
     pub assumed: Vec<Assumption>,
     pub repaired: Vec<Repair>,

@@ -4,6 +4,7 @@
 use super::parse::SkipReason;
 use crate::domain::{Agent, RequestRecord, SessionRecord};
 use crate::store::WriteOutcome;
+use crate::store::queries::pricing_state::PricingState;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -87,6 +88,8 @@ pub struct IngestSummary {
     pub requests_parsed: u64,
     /// Distinct sessions the pass wrote to.
     pub sessions: HashSet<(Agent, String)>,
+    /// Set when stored costs were re-priced first because the price table changed.
+    pub repriced: Option<PricingState>,
 }
 
 impl IngestSummary {

@@ -10,8 +10,8 @@ use crate::domain::{Agent, TokenUsage};
 pub fn source_of(agent: Agent) -> &'static str {
     match agent {
         Agent::ClaudeCode | Agent::Codex | Agent::Gemini => "otlp",
-        Agent::Cursor => "cursor_api",
-        Agent::Copilot => "copilot_api",
+        Agent::Cursor => "cursor",
+        Agent::Copilot => "copilot",
     }
 }
 

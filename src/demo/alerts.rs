@@ -6,7 +6,7 @@ use super::history::{DAY_MS, History};
 use super::org::Org;
 use super::rng::Rng;
 use super::vendor::RecentAcceptance;
-use crate::domain::alerts::{self, AlertState, Finding, Thresholds};
+use crate::domain::alerts::{self, AlertState, Finding, names};
 use crate::domain::forecast;
 use crate::domain::{Money, UnixMillis};
 use crate::store::ops::AlertRow;
@@ -30,7 +30,6 @@ pub fn derive(
     seed: u64,
 ) -> Vec<AlertRow> {
     let mut rng = Rng::new(seed).fork(5);
-    let t = Thresholds::default();
     let today = (now - day0).div_euclid(DAY_MS);
     let mut found: Vec<(UnixMillis, Finding, usize)> = Vec::new();
 
@@ -45,7 +44,6 @@ pub fn derive(
                 &format!("developer:{}", dev.id),
                 daily[day as usize],
                 trailing,
-                &t,
             ) {
                 let at = if day == today {
                     now - 20 * 60_000
@@ -63,13 +61,13 @@ pub fn derive(
                 .push(*ts);
         }
         for ts in by_day.values() {
-            if let Some(f) = alerts::rate_limit_storm(&format!("developer:{}", dev.id), ts, &t) {
+            if let Some(f) = alerts::rate_limit_storm(&format!("developer:{}", dev.id), ts) {
                 let at = ts.iter().max().copied().unwrap_or(now) + 60_000;
                 found.push((at.min(now), f, dev.team));
             }
         }
         if let Some((s, a)) = recent.get(&di)
-            && let Some(f) = alerts::low_acceptance(&format!("developer:{}", dev.id), *s, *a, &t)
+            && let Some(f) = alerts::low_acceptance(&format!("developer:{}", dev.id), *s, *a)
         {
             found.push((now - 26 * 3_600_000, f, dev.team));
         }
@@ -89,15 +87,18 @@ pub fn derive(
                 .map(|(_, m)| *m)
                 .sum();
             let f = forecast::month_end(mtd, now_dt.naive_utc());
-            if let Some(finding) =
-                alerts::budget(team.name, mtd, f.month_end, Some(team.budget), &t)
-            {
+            if let Some(finding) = alerts::budget(
+                &format!("team:{}", team.name),
+                mtd,
+                f.month_end,
+                Some(team.budget),
+            ) {
                 found.push(((now - 2 * 3_600_000).max(month_start), finding, ti));
             }
         }
     }
 
-    found.sort_by(|a, b| (a.0, &a.1.subject, a.1.rule).cmp(&(b.0, &b.1.subject, b.1.rule)));
+    found.sort_by(|a, b| (a.0, &a.1.subject, &a.1.rule).cmp(&(b.0, &b.1.subject, &b.1.rule)));
     let recent_cut = now - 2 * DAY_MS;
     let old: Vec<_> = found.iter().filter(|f| f.0 < recent_cut).collect();
     let keep_from = old.len().saturating_sub(30);
@@ -108,32 +109,18 @@ pub fn derive(
             continue;
         }
         let lead = org.lead_of(*team).to_string();
-        let mut row = AlertRow {
-            rule: f.rule.as_str().to_string(),
-            subject: f.subject.clone(),
-            severity: f.severity,
-            state: AlertState::Firing,
-            value: Some(f.value),
-            threshold: Some(f.threshold),
-            message: f.message.clone(),
-            fired_at: *at,
-            acked_at: None,
-            acked_by: None,
-            note: None,
-            snoozed_until: None,
-            resolved_at: None,
-        };
+        let mut row = AlertRow::firing(f, *at);
         if *at < recent_cut {
             if rng.chance(0.4) {
                 ack(&mut row, &lead, &mut rng);
             }
             row.state = AlertState::Resolved;
             row.resolved_at = Some((at + rng.range(4, 30) * 3_600_000).min(now - 3_600_000));
-        } else if f.rule == alerts::Rule::LowAcceptance {
+        } else if f.rule == names::LOW_ACCEPTANCE {
             row.state = AlertState::Snoozed;
             row.acked_by = Some(lead);
             row.snoozed_until = Some(now + 20 * 3_600_000);
-        } else if f.rule == alerts::Rule::SpendSpike
+        } else if f.rule == names::SPEND_SPIKE_DEVELOPER
             && spike_day.is_some_and(|d| (at - day0).div_euclid(DAY_MS) == d)
         {
             ack(&mut row, &lead, &mut rng);
@@ -161,19 +148,23 @@ fn ensure_every_state(out: &mut Vec<AlertRow>, now: UnixMillis) {
         }
         let fired_at = now - (k as i64 + 1) * 3 * 3_600_000;
         let mut row = AlertRow {
-            rule: alerts::Rule::SpendSpike.as_str().into(),
+            rule: names::SPEND_SPIKE_TEAM.into(),
             subject: "team:platform".into(),
             severity: alerts::Severity::Warning,
             state,
             value: Some(412.0),
-            threshold: Some(360.0),
-            message: "spend today $412.00 is 3.4× the 14-day average $120.00".into(),
+            threshold: Some(240.0),
+            message:
+                "team:platform spend is $412.00 ≥ ($240.00, 2.0× the trailing average $120.00)"
+                    .into(),
+            unit: Some(crate::domain::alert_rules::Unit::Usd),
             fired_at,
             acked_at: None,
             acked_by: None,
             note: None,
             snoozed_until: None,
             resolved_at: None,
+            ..Default::default()
         };
         match state {
             AlertState::Firing => {}

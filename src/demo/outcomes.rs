@@ -116,6 +116,8 @@ pub fn generate(
                 lines_removed: rng.skewed(0, big / 2, 3),
                 reverted_by: None,
                 ticket_key: Some(item.ticket.clone()),
+                branch: None,
+                is_merge: false,
             });
         }
         // Most work becomes a pull request; some lands directly (small fixes).
@@ -238,6 +240,8 @@ pub fn generate(
             lines_removed: rng.range(5, 400),
             reverted_by: None,
             ticket_key: pr.ticket_key.clone(),
+            branch: None,
+            is_merge: false,
         }));
         stats.commits += 1;
         stats.reverts += 1;

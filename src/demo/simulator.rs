@@ -5,7 +5,7 @@
 use super::org::{Habit, Org};
 use super::rng::Rng;
 use super::session::SimSession;
-use crate::domain::alerts::{self, AlertState, Thresholds};
+use crate::domain::alerts::{self, AlertState};
 use crate::domain::{EventKind, Money};
 use crate::pricing::PriceTable;
 use crate::store::ops::{AlertRow, Op};
@@ -55,7 +55,12 @@ fn resolvable(store: &Store, now: i64) -> Vec<Op> {
     firing
         .into_iter()
         .filter(|a| a.row.message.ends_with("(live)") && a.row.fired_at < now - RESOLVE_AFTER_MS)
-        .map(|a| Op::ResolveAlert { id: a.id, at: now })
+        .map(|a| Op::ResolveAlert {
+            id: a.id,
+            at: now,
+            by: Some("agentdeck".into()),
+            note: None,
+        })
         .collect()
 }
 
@@ -145,7 +150,6 @@ impl Simulator {
                 && let Some(f) = alerts::rate_limit_storm(
                     &format!("developer:{}", s.developer),
                     &step.rate_limited,
-                    &Thresholds::default(),
                 )
             {
                 fired.push(f);
@@ -163,30 +167,17 @@ impl Simulator {
         if spike_now && let Some(s) = self.live.first() {
             let today = Money::from_usd(60.0 + self.rng.range(0, 140) as f64);
             let trailing = vec![Money::from_usd(12.0 + self.rng.range(0, 8) as f64); 14];
-            if let Some(f) = alerts::spend_spike(
-                &format!("developer:{}", s.developer),
-                today,
-                &trailing,
-                &Thresholds::default(),
-            ) {
+            if let Some(f) =
+                alerts::spend_spike(&format!("developer:{}", s.developer), today, &trailing)
+            {
                 fired.push(f);
             }
         }
         for f in fired {
+            let row = AlertRow::firing(&f, now);
             batch.ops.push(Op::FireAlert(AlertRow {
-                rule: f.rule.as_str().to_string(),
-                subject: f.subject,
-                severity: f.severity,
-                state: AlertState::Firing,
-                value: Some(f.value),
-                threshold: Some(f.threshold),
                 message: format!("{} (live)", f.message),
-                fired_at: now,
-                acked_at: None,
-                acked_by: None,
-                note: None,
-                snoozed_until: None,
-                resolved_at: None,
+                ..row
             }));
         }
         if self.ticks.is_multiple_of(60) {

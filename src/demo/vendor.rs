@@ -90,7 +90,7 @@ pub fn daily_usage(
     Ok((rows, recent))
 }
 
-/// One health row per source a team deployment would have; `copilot_api` is failing with a
+/// One health row per source a team deployment would have; `copilot` is failing with a
 /// rate limit and `openai_admin` has never worked (a key to configure next).
 pub fn source_health(
     history: &History,
@@ -130,13 +130,13 @@ pub fn source_health(
         ok("gemini_files", "files", 45_000, 0),
         ok("anthropic_admin", "vendor_api", 52 * 60_000, days * 5),
         ok(
-            "cursor_api",
+            "cursor",
             "vendor_api",
             38 * 60_000,
             req(Agent::Cursor) + daily_rows / 2,
         ),
         SourceHealthRow {
-            source: "copilot_api".into(),
+            source: "copilot".into(),
             kind: "vendor_api".into(),
             success_at: Some(now - 3 * 3_600_000 - 12 * 60_000),
             error: Some((
@@ -151,7 +151,7 @@ pub fn source_health(
             success_at: None,
             error: Some((
                 now - 9 * 60_000,
-                "HTTP 401 from api.openai.com: invalid admin key (set OPENAI_ADMIN_KEY)".into(),
+                "HTTP 401 from api.openai.com: refused the key (401): invalid admin key; check [sources.openai_admin] api_key_env".into(),
             )),
             rows_added: 0,
         },

@@ -1,14 +1,18 @@
-//! Alert rules as pure functions over plain numbers: spend spike against a trailing average,
-//! a storm of 429s per minute, low suggestion acceptance, budget breach and forecast breach.
-//! Each returns a `Finding` (rule, subject, value vs threshold) or `None`; the store keeps state.
+//! Alerts: states and severities, the built-in rules (`default_rules`, the one threshold
+//! definition views and the engine share), helpers that judge the common cases from plain
+//! numbers, and the lifecycle step (fire, keep, resolve, cooldown) the engine applies.
 
+pub use super::alert_rules::Finding;
+use super::alert_rules::{
+    Comparison, DAY_MS, HOUR_MS, Metric, Observation, RuleSpec, Scope, evaluate,
+};
 use super::{Money, UnixMillis};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Lifecycle of a stored alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlertState {
+    #[default]
     Firing,
     Acked,
     Snoozed,
@@ -37,14 +41,24 @@ impl AlertState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     Critical,
+    #[default]
     Warning,
     Info,
 }
 
 impl Severity {
+    /// Ordered from least to most urgent, for `min_severity` comparisons.
+    pub fn rank(self) -> u8 {
+        match self {
+            Severity::Info => 0,
+            Severity::Warning => 1,
+            Severity::Critical => 2,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
@@ -60,246 +74,302 @@ impl Severity {
     }
 }
 
-/// The rules agentdeck evaluates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rule {
-    SpendSpike,
-    RateLimitStorm,
-    LowAcceptance,
-    BudgetBreach,
-    BudgetForecast,
+/// Names of the built-in rules.
+pub mod names {
+    pub const SPEND_SPIKE_TEAM: &str = "spend_spike_team";
+    pub const SPEND_SPIKE_DEVELOPER: &str = "spend_spike_developer";
+    pub const RATE_LIMIT_STORM: &str = "rate_limit_storm";
+    pub const API_ERROR_SPIKE: &str = "api_error_spike";
+    pub const LOW_ACCEPTANCE: &str = "low_acceptance";
+    pub const BUDGET_FORECAST: &str = "budget_forecast";
+    pub const BUDGET_BREACH: &str = "budget_breach";
+    pub const UNAPPROVED_AGENT: &str = "unapproved_agent";
+    pub const PERMISSION_SKIP: &str = "permission_skip";
 }
 
-impl Rule {
-    pub const ALL: [Rule; 5] = [
-        Rule::SpendSpike,
-        Rule::RateLimitStorm,
-        Rule::LowAcceptance,
-        Rule::BudgetBreach,
-        Rule::BudgetForecast,
-    ];
-
-    /// Stable identifier stored in `alerts.rule`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::SpendSpike => "spend_spike",
-            Rule::RateLimitStorm => "rate_limit_storm",
-            Rule::LowAcceptance => "low_acceptance",
-            Rule::BudgetBreach => "budget_breach",
-            Rule::BudgetForecast => "budget_forecast",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Rule> {
-        Rule::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// One line saying when the rule fires, with the default thresholds.
-    pub fn condition(self, t: &Thresholds) -> String {
-        match self {
-            Rule::SpendSpike => format!(
-                "a subject's spend today ≥ {:.1}× its trailing {}-day daily average (and ≥ {})",
-                t.spike_factor, t.spike_window_days, t.spike_min_today
-            ),
-            Rule::RateLimitStorm => format!(
-                "≥ {} API errors with status 429 within one minute",
-                t.storm_per_minute
-            ),
-            Rule::LowAcceptance => format!(
-                "suggestion acceptance < {:.0}% over ≥ {} suggestions (Cursor, Copilot daily usage)",
-                t.acceptance_min_ratio * 100.0,
-                t.acceptance_min_suggestions
-            ),
-            Rule::BudgetBreach => "a team's month-to-date spend ≥ its monthly budget".to_string(),
-            Rule::BudgetForecast => format!(
-                "a team's month-end forecast (linear, estimate) ≥ {:.0}% of its monthly budget",
-                t.forecast_ratio * 100.0
-            ),
-        }
-    }
-
-    pub fn severity(self) -> Severity {
-        match self {
-            Rule::BudgetBreach | Rule::RateLimitStorm => Severity::Critical,
-            Rule::SpendSpike | Rule::BudgetForecast => Severity::Warning,
-            Rule::LowAcceptance => Severity::Info,
-        }
-    }
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Rule parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Thresholds {
-    pub spike_factor: f64,
-    pub spike_window_days: usize,
-    pub spike_min_today: Money,
-    pub storm_per_minute: usize,
-    pub acceptance_min_ratio: f64,
-    pub acceptance_min_suggestions: i64,
-    pub forecast_ratio: f64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Thresholds {
-        Thresholds {
-            spike_factor: 3.0,
-            spike_window_days: 14,
-            spike_min_today: Money::from_micro_usd(20_000_000),
-            storm_per_minute: 10,
-            acceptance_min_ratio: 0.20,
-            acceptance_min_suggestions: 200,
-            forecast_ratio: 1.0,
-        }
-    }
-}
-
-/// What a rule found: enough to store an alert row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub rule: Rule,
-    /// `team:platform`, `developer:a@b`, `source:cursor`, …
-    pub subject: String,
-    pub severity: Severity,
-    pub value: f64,
-    pub threshold: f64,
-    pub message: String,
-}
-
-fn finding(
-    rule: Rule,
-    subject: impl Into<String>,
-    value: f64,
-    threshold: f64,
-    message: String,
-) -> Finding {
-    Finding {
-        rule,
-        subject: subject.into(),
-        severity: rule.severity(),
-        value,
+#[allow(clippy::too_many_arguments)]
+fn rule(
+    name: &str,
+    metric: Metric,
+    scope: Scope,
+    comparison: Comparison,
+    window_ms: i64,
+    threshold: Option<f64>,
+    anomaly_factor: Option<f64>,
+    min_volume: f64,
+    severity: Severity,
+    cooldown_ms: i64,
+) -> RuleSpec {
+    RuleSpec {
+        name: name.into(),
+        metric,
+        scope,
+        comparison,
+        window_ms,
         threshold,
-        message,
+        anomaly_factor,
+        baseline_ms: 7 * DAY_MS,
+        min_volume,
+        severity,
+        cooldown_ms,
+        enabled: true,
     }
 }
 
-/// Spend today against the average of the trailing days (oldest first; days without spend
-/// count as zero). Needs at least three trailing days to judge.
-pub fn spend_spike(
-    subject: &str,
-    today: Money,
-    trailing: &[Money],
-    t: &Thresholds,
-) -> Option<Finding> {
-    let window = &trailing[trailing.len().saturating_sub(t.spike_window_days)..];
-    if window.len() < 3 || today < t.spike_min_today {
-        return None;
-    }
-    let average = window.iter().copied().sum::<Money>().as_usd() / window.len() as f64;
-    let limit = average * t.spike_factor;
-    (today.as_usd() >= limit).then(|| {
-        finding(
-            Rule::SpendSpike,
-            subject.to_string(),
-            today.as_usd(),
-            limit,
-            format!(
-                "spend today {today} is {:.1}× the {}-day average ${average:.2}",
-                today.as_usd() / average.max(0.01),
-                window.len()
-            ),
-        )
-    })
+/// The built-in rules. Views flag with these same thresholds (`rule_named`).
+pub fn default_rules() -> Vec<RuleSpec> {
+    use self::Severity::{Critical, Info, Warning};
+    use super::alert_rules::Comparison::{Above, Below};
+    vec![
+        // Spend over the last day at least twice the trailing 7-day daily average.
+        rule(
+            names::SPEND_SPIKE_TEAM,
+            Metric::Spend,
+            Scope::Team,
+            Above,
+            DAY_MS,
+            None,
+            Some(2.0),
+            20.0,
+            Warning,
+            12 * HOUR_MS,
+        ),
+        rule(
+            names::SPEND_SPIKE_DEVELOPER,
+            Metric::Spend,
+            Scope::Developer,
+            Above,
+            DAY_MS,
+            None,
+            Some(2.0),
+            20.0,
+            Warning,
+            12 * HOUR_MS,
+        ),
+        // 10 or more 429s within one minute in the last hour.
+        rule(
+            names::RATE_LIMIT_STORM,
+            Metric::RateLimited,
+            Scope::Developer,
+            Above,
+            HOUR_MS,
+            Some(10.0),
+            None,
+            0.0,
+            Critical,
+            HOUR_MS,
+        ),
+        // An hour's API error rate at least 5 % and three times the trailing week's.
+        rule(
+            names::API_ERROR_SPIKE,
+            Metric::ApiErrorRate,
+            Scope::Org,
+            Above,
+            HOUR_MS,
+            Some(0.05),
+            Some(3.0),
+            50.0,
+            Warning,
+            2 * HOUR_MS,
+        ),
+        // Under 20 % of at least 200 suggestions accepted over 7 days.
+        rule(
+            names::LOW_ACCEPTANCE,
+            Metric::AcceptanceRate,
+            Scope::Developer,
+            Below,
+            7 * DAY_MS,
+            Some(0.20),
+            None,
+            200.0,
+            Info,
+            DAY_MS,
+        ),
+        rule(
+            names::BUDGET_FORECAST,
+            Metric::BudgetForecast,
+            Scope::Team,
+            Above,
+            31 * DAY_MS,
+            Some(1.0),
+            None,
+            0.0,
+            Warning,
+            DAY_MS,
+        ),
+        rule(
+            names::BUDGET_BREACH,
+            Metric::BudgetSpent,
+            Scope::Team,
+            Above,
+            31 * DAY_MS,
+            Some(1.0),
+            None,
+            0.0,
+            Critical,
+            DAY_MS,
+        ),
+        rule(
+            names::UNAPPROVED_AGENT,
+            Metric::UnapprovedUse,
+            Scope::Developer,
+            Above,
+            DAY_MS,
+            Some(0.0),
+            None,
+            0.0,
+            Warning,
+            DAY_MS,
+        ),
+        rule(
+            names::PERMISSION_SKIP,
+            Metric::PermissionSkip,
+            Scope::Developer,
+            Above,
+            DAY_MS,
+            Some(0.0),
+            None,
+            0.0,
+            Warning,
+            DAY_MS,
+        ),
+    ]
 }
 
-/// Timestamps of API errors with status 429: fires when one UTC minute holds at least
-/// `storm_per_minute` of them. The value is the worst minute's count.
-pub fn rate_limit_storm(
-    subject: &str,
-    error_429_ts: &[UnixMillis],
-    t: &Thresholds,
-) -> Option<Finding> {
+/// A built-in rule by name (always present for the names in [`names`]).
+pub fn rule_named(rules: &[RuleSpec], name: &str) -> Option<RuleSpec> {
+    rules.iter().find(|r| r.name == name).cloned()
+}
+
+fn builtin(name: &str) -> Option<RuleSpec> {
+    rule_named(&default_rules(), name)
+}
+
+/// Whether a developer's vendor acceptance is flagged low: exactly what `low_acceptance`
+/// fires on (the Costs view uses this; it reads the same 7-day window).
+pub fn low_acceptance_flag(rules: &[RuleSpec], suggestions: i64, acceptances: i64) -> bool {
+    rule_named(rules, names::LOW_ACCEPTANCE)
+        .filter(|_| suggestions > 0)
+        .and_then(|r| {
+            evaluate(
+                &r,
+                &Observation::new(
+                    "developer",
+                    acceptances as f64 / suggestions as f64,
+                    suggestions as f64,
+                ),
+            )
+        })
+        .is_some()
+}
+
+/// Spend of the last day against the average of the trailing days (oldest first; days
+/// without spend count as zero), judged by the built-in spend-spike rule of the subject's
+/// scope. Needs at least three trailing days to judge.
+pub fn spend_spike(subject: &str, today: Money, trailing: &[Money]) -> Option<Finding> {
+    let name = if subject.starts_with("team:") {
+        names::SPEND_SPIKE_TEAM
+    } else {
+        names::SPEND_SPIKE_DEVELOPER
+    };
+    let r = builtin(name)?;
+    let days = (r.baseline_ms / DAY_MS).max(1) as usize;
+    let window = &trailing[trailing.len().saturating_sub(days)..];
+    let mut obs = Observation::new(subject, today.as_usd(), today.as_usd());
+    if window.len() >= 3 {
+        obs.baseline = Some(window.iter().copied().sum::<Money>().as_usd() / window.len() as f64);
+    }
+    evaluate(&r, &obs)
+}
+
+/// The worst UTC minute's count of 429 errors among `error_429_ts`.
+pub fn worst_minute(error_429_ts: &[UnixMillis]) -> usize {
     let mut per_minute: BTreeMap<i64, usize> = BTreeMap::new();
     for ts in error_429_ts {
         *per_minute.entry(ts.div_euclid(60_000)).or_default() += 1;
     }
-    let (minute, worst) = per_minute.into_iter().max_by_key(|&(m, n)| (n, -m))?;
-    (worst >= t.storm_per_minute).then(|| {
-        finding(
-            Rule::RateLimitStorm,
-            subject.to_string(),
-            worst as f64,
-            t.storm_per_minute as f64,
-            format!(
-                "{worst} rate-limited requests (429) in the minute from {}",
-                chrono::DateTime::from_timestamp_millis(minute * 60_000)
-                    .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-                    .unwrap_or_default()
-            ),
-        )
-    })
+    per_minute.into_values().max().unwrap_or(0)
 }
 
-/// Acceptance of vendor suggestions (daily_usage sums over a period).
-pub fn low_acceptance(
-    subject: &str,
-    suggestions: i64,
-    acceptances: i64,
-    t: &Thresholds,
-) -> Option<Finding> {
-    if suggestions < t.acceptance_min_suggestions || suggestions <= 0 {
+/// A storm of 429s: the worst minute against the built-in rule.
+pub fn rate_limit_storm(subject: &str, error_429_ts: &[UnixMillis]) -> Option<Finding> {
+    let worst = worst_minute(error_429_ts) as f64;
+    evaluate(
+        &builtin(names::RATE_LIMIT_STORM)?,
+        &Observation::new(subject, worst, worst),
+    )
+}
+
+/// Acceptance of vendor suggestions (sums over the rule's window).
+pub fn low_acceptance(subject: &str, suggestions: i64, acceptances: i64) -> Option<Finding> {
+    if suggestions <= 0 {
         return None;
     }
-    let ratio = acceptances as f64 / suggestions as f64;
-    (ratio < t.acceptance_min_ratio).then(|| {
-        finding(
-            Rule::LowAcceptance,
-            subject.to_string(),
-            ratio,
-            t.acceptance_min_ratio,
-            format!(
-                "{acceptances} of {suggestions} suggestions accepted ({:.0}%)",
-                ratio * 100.0
-            ),
-        )
-    })
+    evaluate(
+        &builtin(names::LOW_ACCEPTANCE)?,
+        &Observation::new(
+            subject,
+            acceptances as f64 / suggestions as f64,
+            suggestions as f64,
+        ),
+    )
 }
 
-/// A team's budget: a breach when month-to-date spend reaches it, else a forecast breach when
-/// the month-end forecast reaches `forecast_ratio` of it. No budget, no finding.
+/// A subject's budget: a breach when month-to-date spend reaches it, else a forecast
+/// breach when the month-end forecast does. No budget, no finding.
 pub fn budget(
-    team: &str,
+    subject: &str,
     month_to_date: Money,
     forecast: Money,
     budget: Option<Money>,
-    t: &Thresholds,
 ) -> Option<Finding> {
-    let budget = budget.filter(|b| b.micro_usd() > 0)?;
-    let subject = format!("team:{team}");
-    if month_to_date >= budget {
-        return Some(finding(
-            Rule::BudgetBreach,
-            subject,
-            month_to_date.as_usd(),
-            budget.as_usd(),
-            format!("month-to-date spend {month_to_date} has reached the {budget} monthly budget"),
-        ));
+    let budget = budget.filter(|b| b.micro_usd() > 0)?.as_usd();
+    let judge = |name: &str, value: Money| {
+        let mut obs = Observation::new(subject, value.as_usd(), value.as_usd());
+        obs.budget = Some(budget);
+        evaluate(&builtin(name)?, &obs)
+    };
+    judge(names::BUDGET_BREACH, month_to_date).or_else(|| judge(names::BUDGET_FORECAST, forecast))
+}
+
+/// An open (not resolved) alert of one rule and subject, as the engine sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenAlert {
+    pub id: i64,
+    pub state: AlertState,
+}
+
+/// What the engine does for one (rule, subject) on an evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A new crossing: store a firing alert and notify once.
+    Fire,
+    /// Still crossing: refresh the open alert's value, no notification.
+    Update(i64),
+    /// No longer crossing: resolve the open alert (by agentdeck) and notify.
+    Resolve(i64),
+    /// Crossing again within the cooldown after a resolution: stay quiet.
+    CoolingDown,
+    Nothing,
+}
+
+/// The lifecycle rule: one notification per crossing, none while cooling down.
+pub fn step(
+    crossing: bool,
+    open: Option<OpenAlert>,
+    last_resolved_at: Option<UnixMillis>,
+    cooldown_ms: i64,
+    now: UnixMillis,
+) -> Step {
+    match (crossing, open) {
+        (true, Some(a)) => Step::Update(a.id),
+        (false, Some(a)) => Step::Resolve(a.id),
+        (true, None) if last_resolved_at.is_some_and(|at| now - at < cooldown_ms) => {
+            Step::CoolingDown
+        }
+        (true, None) => Step::Fire,
+        (false, None) => Step::Nothing,
     }
-    let limit = budget.as_usd() * t.forecast_ratio;
-    (forecast.as_usd() >= limit).then(|| {
-        finding(
-            Rule::BudgetForecast,
-            subject,
-            forecast.as_usd(),
-            limit,
-            format!("month-end forecast {forecast} (estimate) exceeds the {budget} budget"),
-        )
-    })
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@ pub struct Block {
     pub end: UnixMillis,
     /// Time of the last request in the block (None for gaps).
     pub actual_end: Option<UnixMillis>,
+    /// Time of the first request in the block (None for gaps).
+    pub first_entry: Option<UnixMillis>,
     pub is_gap: bool,
     pub is_active: bool,
     pub entries: usize,
@@ -49,6 +51,7 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
                     start: prev + BLOCK_MS,
                     end: e.ts,
                     actual_end: None,
+                    first_entry: None,
                     is_gap: true,
                     is_active: false,
                     entries: 0,
@@ -62,6 +65,7 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
                 start,
                 end: start + BLOCK_MS,
                 actual_end: None,
+                first_entry: Some(e.ts),
                 is_gap: false,
                 is_active: false,
                 entries: 0,
@@ -90,10 +94,79 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
     blocks
 }
 
+/// How fast the active block is being used and where it ends up at this pace.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BurnRate {
+    /// All tokens per minute between the block's first and last request.
+    pub tokens_per_minute: f64,
+    /// Priced cost per hour over the same span (USD).
+    pub usd_per_hour: f64,
+    /// Tokens and cost at the block's end if the pace holds.
+    pub projected_tokens: i64,
+    pub projected_cost: Money,
+    pub minutes_left: i64,
+    pub tokens: i64,
+    pub cost: Money,
+}
+
+/// The burn rate of an active block (sources' blocks rule: rate over first→last request,
+/// projection = so far + rate × minutes until the block ends). `None` for inactive blocks
+/// and for a block whose requests span less than a minute.
+pub fn burn(block: &Block, now: UnixMillis) -> Option<BurnRate> {
+    let (first, last) = (block.first_entry?, block.actual_end?);
+    if !block.is_active || last - first < 60_000 {
+        return None;
+    }
+    let minutes = (last - first) as f64 / 60_000.0;
+    let tokens = block.usage.total();
+    let tokens_per_minute = tokens as f64 / minutes;
+    let usd_per_hour = block.cost.as_usd() / minutes * 60.0;
+    let minutes_left = ((block.end - now).max(0) as f64 / 60_000.0).round() as i64;
+    Some(BurnRate {
+        tokens_per_minute,
+        usd_per_hour,
+        projected_tokens: tokens + (tokens_per_minute * minutes_left as f64).round() as i64,
+        projected_cost: block.cost + Money::from_usd(usd_per_hour / 60.0 * minutes_left as f64),
+        minutes_left,
+        tokens,
+        cost: block.cost,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::DateTime;
+
+    #[test]
+    fn burn_rate_projects_to_the_block_end() {
+        let e = |m: i64| Entry {
+            ts: DateTime::parse_from_rfc3339("2026-01-09T10:00:00Z")
+                .unwrap()
+                .timestamp_millis()
+                + m * 60_000,
+            usage: TokenUsage {
+                input: 1_000,
+                ..Default::default()
+            },
+            cost: Money::from_usd(0.5),
+            unpriced: false,
+        };
+        let entries = [e(0), e(30), e(60)]; // 3,000 tokens and $1.50 over 60 minutes
+        let now = entries[2].ts + 60_000;
+        let blocks = identify(&entries, now);
+        let b = burn(&blocks[0], now).unwrap();
+        assert_eq!(b.tokens_per_minute, 50.0);
+        assert!((b.usd_per_hour - 1.5).abs() < 1e-9);
+        assert_eq!(b.minutes_left, 239); // the block ends at 15:00, now is 11:01
+        assert_eq!(b.projected_tokens, 3_000 + 50 * 239);
+        assert!((b.projected_cost.as_usd() - (1.5 + 1.5 * 239.0 / 60.0)).abs() < 1e-5);
+        let after = blocks[0].end + 1;
+        assert!(
+            burn(&identify(&entries, after)[0], after).is_none(),
+            "an ended block has no pace"
+        );
+    }
 
     fn at(s: &str) -> Entry {
         Entry {

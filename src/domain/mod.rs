@@ -2,15 +2,20 @@
 //! async, no UI and no SQL live here, so everything is testable with plain values.
 
 pub mod agent;
+pub mod alert_rules;
 pub mod alerts;
+pub mod attribution;
 pub mod blocks;
 pub mod bounds;
+pub mod budget;
 pub mod cost;
 pub mod counter;
 pub mod dedupe;
 pub mod forecast;
 pub mod money;
+pub mod outcome_event;
 pub mod period;
+pub mod reconcile;
 pub mod records;
 pub mod request_key;
 pub mod tokens;

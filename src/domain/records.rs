@@ -98,7 +98,8 @@ pub struct RequestRecord {
     pub message_id: Option<String>,
     /// Fast mode (priced with a multiplier; shown as `<model>-fast`).
     pub fast: bool,
-    /// Position of the record in its source (byte offset), used by Gemini rewinds.
+    /// Position of the record in its source (byte offset): timeline order, and which
+    /// requests a Gemini `rewind` event marks as rewound.
     pub ord: i64,
 }
 
@@ -192,10 +193,12 @@ pub enum EventKind {
     Compaction,
     Commit,
     PullRequest,
+    /// Gemini `$rewindTo`: the conversation went back; what followed stays counted.
+    Rewind,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::Prompt,
         EventKind::ToolUse,
         EventKind::ToolDecision,
@@ -203,6 +206,7 @@ impl EventKind {
         EventKind::Compaction,
         EventKind::Commit,
         EventKind::PullRequest,
+        EventKind::Rewind,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -214,6 +218,7 @@ impl EventKind {
             EventKind::Compaction => "compaction",
             EventKind::Commit => "commit",
             EventKind::PullRequest => "pr",
+            EventKind::Rewind => "rewind",
         }
     }
 

@@ -46,6 +46,21 @@ pub enum KeyKind {
         prompt: String,
         at: String,
     },
+    /// Cursor's usage-events API: `cursor:{digest of the event}`.
+    CursorUsage { digest: String },
+    /// GitHub Copilot CLI usage event: `cpcli:{session}:{event id}:{model}`.
+    CopilotCli {
+        session: String,
+        event: String,
+        model: String,
+    },
+    /// GitHub Copilot CLI credit-only row (keyed on the amount, its event ids differ):
+    /// `cpcli-credit:{session}:{model}:{nano AIU}`.
+    CopilotCliCredit {
+        session: String,
+        model: String,
+        nano_aiu: i64,
+    },
     /// The demo organisation: `demo:{agent tag}:{session}:{n}`.
     Demo {
         agent: Agent,
@@ -170,6 +185,17 @@ impl KeyKind {
                 prompt,
                 at,
             } => parts("gmotel", &[session, prompt, at]),
+            KeyKind::CursorUsage { digest } => parts("cursor", &[digest]),
+            KeyKind::CopilotCli {
+                session,
+                event,
+                model,
+            } => parts("cpcli", &[session, event, model]),
+            KeyKind::CopilotCliCredit {
+                session,
+                model,
+                nano_aiu,
+            } => parts("cpcli-credit", &[session, model, &nano_aiu.to_string()]),
             KeyKind::Demo { agent, session, n } => {
                 parts("demo", &[agent_tag(*agent), session, &n.to_string()])
             }
@@ -249,6 +275,17 @@ impl RequestKey {
                 prompt: p.clone(),
                 at: at.clone(),
             },
+            ("cursor", [d]) => KeyKind::CursorUsage { digest: d.clone() },
+            ("cpcli", [s, e, m]) => KeyKind::CopilotCli {
+                session: s.clone(),
+                event: e.clone(),
+                model: m.clone(),
+            },
+            ("cpcli-credit", [s, m, n]) => KeyKind::CopilotCliCredit {
+                session: s.clone(),
+                model: m.clone(),
+                nano_aiu: int(n)?,
+            },
             ("demo", [a, s, n]) => KeyKind::Demo {
                 agent: tag_agent(a).ok_or_else(|| bad(text, "an unknown agent"))?,
                 session: s.clone(),
@@ -294,6 +331,8 @@ impl RequestKey {
             | KeyKind::ClaudeTelemetrySequence { .. } => Agent::ClaudeCode,
             KeyKind::CodexRollout { .. } | KeyKind::CodexTelemetry { .. } => Agent::Codex,
             KeyKind::GeminiMessage { .. } | KeyKind::GeminiTelemetry { .. } => Agent::Gemini,
+            KeyKind::CursorUsage { .. } => Agent::Cursor,
+            KeyKind::CopilotCli { .. } | KeyKind::CopilotCliCredit { .. } => Agent::Copilot,
             KeyKind::Demo { agent, .. } => *agent,
         }
     }
@@ -397,6 +436,9 @@ mod tests {
             "gm:6f1c:m2",
             "gmotel:s:p:1767952803120000000",
             "demo:cu:dev-7:12",
+            "cursor:0123456789abcdef0123456789abcdef",
+            "cpcli:s1:ev-9:claude-sonnet-4.5",
+            "cpcli-credit:s1:gpt-5:1500000",
         ];
         for text in keys {
             let escaped_time = text.replace("10:00:03", "10%3A00%3A03");

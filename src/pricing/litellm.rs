@@ -1,10 +1,11 @@
-//! Import of LiteLLM's `model_prices_and_context_window.json` (docs/accounting.md#prices-and-tiers): one entry per
-//! model key, prices in USD per token. Bad entries are skipped with a reason; only a file
-//! that is not JSON (or not an object) fails the import.
+//! Import of LiteLLM's `model_prices_and_context_window.json`
+//! (docs/accounting.md#prices-and-tiers): one entry per model key, prices in USD per token.
+//! Bad entries are skipped with a reason; only a file that is not JSON (or not an object)
+//! fails the import.
 
 use super::matching::{import_rank, normalize_model_name};
 use super::table::{Entry, PriceTable, message_without_location};
-use super::{ImportSummary, ModelPrice, PricingError};
+use super::{ImportSummary, LongContext, ModelPrice, PricingError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry as Slot;
@@ -28,8 +29,11 @@ impl PriceTable {
     ///
     /// Read fields: `input_cost_per_token`, `output_cost_per_token` (both required),
     /// `cache_creation_input_token_cost` (5m write), `cache_creation_input_token_cost_above_1hr`
-    /// (1h write), `cache_read_input_token_cost`, their `_above_200k_tokens` variants and
-    /// `provider_specific_entry.fast`. Batch, 128k-tier and per-character prices are ignored.
+    /// (1h write), `cache_read_input_token_cost`, their long-context variants
+    /// (`_above_200k_tokens`, `_above_272k_tokens`, any `_above_<N>k_tokens`: one tier per
+    /// threshold) and `provider_specific_entry.fast`. Batch, priority, flex and
+    /// per-character prices are ignored. An entry that states no tier keeps the tier of
+    /// the price it replaces (the vendor's published schedule in the built-in table).
     pub fn merge_litellm(&mut self, json: &[u8]) -> Result<ImportSummary, PricingError> {
         let root: Value =
             serde_json::from_slice(json).map_err(|e| PricingError::LiteLlmSyntax {
@@ -101,7 +105,7 @@ impl PriceTable {
         let Candidate {
             rank,
             raw_key,
-            price,
+            mut price,
         } = candidate;
         let Some(entry) = self.entries.get_mut(&key) else {
             let entry = Entry {
@@ -123,6 +127,11 @@ impl PriceTable {
                 format!("{key:?} keeps its price from {source}; this is a reseller's copy");
             summary.skipped.push((raw_key, reason));
             return;
+        }
+        if price.long_context.is_empty()
+            && let Some(base) = &entry.base
+        {
+            price.long_context = base.long_context.clone();
         }
         match &entry.base {
             Some(base) if *base == price => {}
@@ -162,15 +171,49 @@ fn parse_entry(value: &Value) -> Result<ModelPrice, String> {
         cache_write_5m: optional("cache_creation_input_token_cost")?,
         cache_write_1h: optional("cache_creation_input_token_cost_above_1hr")?,
         cache_read: optional("cache_read_input_token_cost")?,
-        input_above_200k: optional("input_cost_per_token_above_200k_tokens")?,
-        output_above_200k: optional("output_cost_per_token_above_200k_tokens")?,
-        cache_write_5m_above_200k: optional("cache_creation_input_token_cost_above_200k_tokens")?,
-        cache_write_1h_above_200k: optional(
-            "cache_creation_input_token_cost_above_1hr_above_200k_tokens",
-        )?,
-        cache_read_above_200k: optional("cache_read_input_token_cost_above_200k_tokens")?,
+        long_context: tiers(fields)?,
         fast_multiplier: fast,
     })
+}
+
+/// The long-context tiers an entry states: every `<rate>_above_<N>k_tokens` key whose
+/// rate is one we price, grouped by N (thresholds in tokens, sorted).
+fn tiers(fields: &Map<String, Value>) -> Result<Vec<LongContext>, String> {
+    let mut by_threshold: BTreeMap<i64, LongContext> = BTreeMap::new();
+    for name in fields.keys() {
+        let Some((rate, thousands)) = name
+            .strip_suffix("k_tokens")
+            .and_then(|rest| rest.rsplit_once("_above_"))
+        else {
+            continue;
+        };
+        let kind = match rate {
+            "input_cost_per_token" => 0,
+            "output_cost_per_token" => 1,
+            "cache_creation_input_token_cost" => 2,
+            "cache_creation_input_token_cost_above_1hr" => 3,
+            "cache_read_input_token_cost" => 4,
+            _ => continue,
+        };
+        let (Ok(thousands), Some(value)) = (thousands.parse::<i64>(), number(fields, name)?) else {
+            continue;
+        };
+        let tier = by_threshold
+            .entry(thousands.saturating_mul(1_000))
+            .or_insert_with_key(|above| LongContext::at(*above));
+        let slot = match kind {
+            0 => &mut tier.input,
+            1 => &mut tier.output,
+            2 => &mut tier.cache_write_5m,
+            3 => &mut tier.cache_write_1h,
+            _ => &mut tier.cache_read,
+        };
+        *slot = Some(value);
+    }
+    Ok(by_threshold
+        .into_values()
+        .filter(|t| !t.is_empty() && t.above_tokens > 0)
+        .collect())
 }
 
 /// A price field: absent or null → `None`; a number or numeric string → finite, ≥ 0.
@@ -291,7 +334,7 @@ mod tests {
         let (_, sonnet) = t.lookup("claude-sonnet-4-5-20250929").expect("sonnet");
         assert_eq!(sonnet.input, 3e-6);
         assert_eq!(sonnet.cache_write_1h, Some(6e-6));
-        assert_eq!(sonnet.input_above_200k, None);
+        assert!(sonnet.long_context.is_empty());
         // String price accepted; null means absent.
         let (_, gemini) = t.lookup("gemini/gemini-2.5-pro").expect("gemini");
         assert_eq!((gemini.input, gemini.cache_read), (1.25e-6, None));
@@ -321,11 +364,13 @@ mod tests {
         let before = t.len();
         t.set_override("claude-opus-4-8", ModelPrice::new(1e-6, 1e-6));
         let s = t.merge_litellm(LITELLM.as_bytes()).expect("valid file");
-        // claude-opus-4-8, gemini-2.5-pro and the dated Sonnet key differ from the built-in
-        // rows (no cache prices and a fast multiplier; no cache-read and output tier; no
-        // long-context tier in this sample).
+        // claude-opus-4-8 and gemini-2.5-pro differ from the built-in rows (no cache prices
+        // and a fast multiplier; no cache-read price and only an input tier). The dated
+        // Sonnet key states no tier, so it keeps the built-in one and is unchanged.
         assert_eq!(s.models_added, 1, "{s:?}"); // llama3
-        assert_eq!(s.models_updated, 3, "{s:?}");
+        assert_eq!(s.models_updated, 2, "{s:?}");
+        let (_, sonnet) = t.lookup("claude-sonnet-4-5-20250929").expect("sonnet");
+        assert_eq!(sonnet.long_context[0].above_tokens, 200_000);
         assert_eq!(t.len(), before + 1);
         assert_eq!(
             t.lookup("claude-opus-4-8").map(|(_, p)| p.input),
@@ -353,6 +398,48 @@ mod tests {
             .merge_litellm(LITELLM.as_bytes())
             .expect("valid file");
         assert_eq!((again.models_added, again.models_updated), (0, 0));
+    }
+
+    #[test]
+    fn long_context_keys_become_one_tier_per_threshold() {
+        let entry = serde_json::json!({
+            "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1.5e-05,
+            "cache_read_input_token_cost": 2.5e-07,
+            "input_cost_per_token_above_272k_tokens": 5e-06,
+            "output_cost_per_token_above_272k_tokens": 2.25e-05,
+            "cache_read_input_token_cost_above_272k_tokens": 5e-07,
+            "input_cost_per_token_above_272k_tokens_priority": 1e-05,
+            "input_cost_per_audio_token_above_200k_tokens": 9.0,
+            "cache_creation_input_token_cost_above_1hr_above_32k_tokens": 4e-06,
+            "output_cost_per_token_above_32k_tokens": 3e-05,
+            "input_cost_per_token_above_lots_tokens": 1.0
+        });
+        let price = parse_entry(&entry).expect("valid entry");
+        assert_eq!(
+            price.long_context,
+            vec![
+                LongContext {
+                    cache_write_1h: Some(4e-6),
+                    output: Some(3e-5),
+                    ..LongContext::at(32_000)
+                },
+                LongContext {
+                    input: Some(5e-6),
+                    output: Some(2.25e-5),
+                    cache_read: Some(5e-7),
+                    ..LongContext::at(272_000)
+                },
+            ]
+        );
+        let bad = serde_json::json!({
+            "input_cost_per_token": 1, "output_cost_per_token": 1,
+            "output_cost_per_token_above_200k_tokens": "lots"
+        });
+        let err = parse_entry(&bad).expect_err("garbage tier rate");
+        assert!(
+            err.starts_with("output_cost_per_token_above_200k_tokens"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,16 +1,23 @@
-//! Model prices and the cost of a usage: the embedded price table (`builtin_prices.json`),
-//! LiteLLM import, per-model overrides from config, and model-name matching. Rules follow
+//! Model prices and the cost of one request: the embedded price table
+//! (`builtin_prices.json`), LiteLLM import, per-model overrides from config, model-name
+//! matching, long-context tiers and the table's fingerprint. Rules:
 //! docs/accounting.md#prices-and-tiers; a model without a price is unpriced, never $0.
 
+mod fingerprint;
 mod litellm;
+mod long_context;
 mod matching;
 mod price;
 mod table;
 
 #[cfg(test)]
 mod builtin_tests;
+#[cfg(test)]
+mod tier_tests;
 
-pub use price::ModelPrice;
+pub use fingerprint::COST_RULES_VERSION;
+pub use long_context::{LongContext, Rates};
+pub use price::{ModelPrice, prompt_tokens};
 pub use table::PriceTable;
 
 /// What `PriceTable::merge_litellm` did. `models_updated` counts keys that already had a

@@ -54,9 +54,9 @@ struct StoredPrice {
 }
 
 impl PriceTable {
-    /// The table embedded at build time (`src/pricing/builtin_prices.json`, facts from
-    /// docs/accounting.md#prices-and-tiers). A unit test guarantees it parses; should it ever not, the table is
-    /// empty (everything unpriced) rather than a crash.
+    /// The table embedded at build time (`src/pricing/builtin_prices.json`, facts listed in
+    /// docs/accounting.md#prices-and-tiers). A unit test guarantees it parses; should it
+    /// ever not, the table is empty (everything unpriced) rather than a crash.
     pub fn builtin() -> PriceTable {
         PriceTable::from_json(BUILTIN_PRICES_JSON).unwrap_or_else(|err| {
             tracing::error!(%err, "embedded price table is invalid; every model is unpriced");
@@ -246,26 +246,26 @@ mod tests {
     fn worked_examples_from_sources() {
         let t = PriceTable::builtin();
         let cases: &[(&str, TokenUsage, bool, i64)] = &[
-            // docs/accounting.md#prices-and-tiers: Sonnet 4.5, 0.003 + 0.0075 + 0.0075 + 0.003 = $0.0210.
+            // ccusage worked example, Sonnet 4.5, 0.003 + 0.0075 + 0.0075 + 0.003 = $0.0210.
             (
                 "claude-sonnet-4-5-20250929",
                 usage(1_000, 500, 2_000, 0, 10_000),
                 false,
                 21_000,
             ),
-            // docs/accounting.md#codex: 90×1.25e-6 + 10×0.125e-6 + 50×10e-6 = $0.00061375;
+            // ccusage Codex oracle: 90×1.25e-6 + 10×0.125e-6 + 50×10e-6 = $0.00061375;
             // f64 gives 613.7499…, rounded once → 614 micro-USD.
             ("gpt-5", usage(90, 50, 0, 0, 10), false, 614),
-            // gemini-2.5-pro input 300k: 200k × 1.25/M + 100k × 2.50/M = $0.50.
-            ("gemini-2.5-pro", usage(300_000, 0, 0, 0, 0), false, 500_000),
+            // gemini-2.5-pro, a 300k prompt: every token at the long rate, 300k × 2.50/M.
+            ("gemini-2.5-pro", usage(300_000, 0, 0, 0, 0), false, 750_000),
             // Exactly 200k stays in the base tier.
             ("gemini-2.5-pro", usage(200_000, 0, 0, 0, 0), false, 250_000),
-            // Sonnet 4 has an explicit 5m-write upper tier (7.50/M): 200k×3.75 + 50k×7.5.
+            // Sonnet 4 has an explicit 5m-write long rate (7.50/M): 250k × 7.5.
             (
                 "claude-sonnet-4-20250514",
                 usage(0, 0, 250_000, 0, 0),
                 false,
-                1_125_000,
+                1_875_000,
             ),
             // Fast: Opus 4.6, 1,000 output × 25/M × 6 = $0.15.
             ("claude-opus-4-6", usage(0, 1_000, 0, 0, 0), true, 150_000),

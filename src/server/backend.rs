@@ -145,6 +145,22 @@ impl Backend {
             .collect())
     }
 
+    /// A developer's team in the directory (set by the server, never by a record).
+    pub async fn team_of(&self, developer: &str) -> Result<Option<String>, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => {
+                let developer = developer.to_string();
+                Self::blocking(db, move |db| db.team_of(&developer)).await
+            }
+            Backend::Postgres(_) => Ok(self
+                .members()
+                .await?
+                .into_iter()
+                .find(|d| d.id == developer)
+                .map(|d| d.team)),
+        }
+    }
+
     /// Sets directory entries (`serve members import|set`).
     pub async fn set_members(&self, rows: Vec<DeveloperRow>) -> Result<usize, BackendError> {
         match self {

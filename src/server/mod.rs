@@ -3,10 +3,12 @@
 //! read (gate), who owns written rows (owners), the bounded queue to the store (queue),
 //! Prometheus self-metrics (stats), optional TLS (tls). Depends on domain, pricing, store.
 
+pub mod alerts_api;
 pub mod api;
 pub mod auth;
 pub mod backend;
 mod dispatch;
+pub mod events;
 pub mod gate;
 mod http;
 pub mod members;
@@ -172,6 +174,12 @@ fn router(state: AppState) -> Router {
         .route("/v1/traces", post(otlp::post_traces))
         .route("/api/v1/push", post(api::post_push))
         .route("/api/v1/sync", get(api::get_sync))
+        .route("/api/v1/events", post(events::post_events))
+        .route("/api/v1/alerts", get(alerts_api::get_alerts))
+        .route(
+            "/api/v1/alerts/{id}/{action}",
+            post(alerts_api::post_action),
+        )
         .route("/metrics", get(prometheus))
         .route_layer(middleware::from_fn_with_state(state.clone(), gate::gate));
     Router::new()

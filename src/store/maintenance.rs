@@ -1,16 +1,22 @@
-//! Whole-store jobs that run on the writer thread: re-pricing after a price-table change
-//! (rollup tiers and session totals are rebuilt from `requests` in the same transaction).
+//! Whole-store jobs that run on the writer thread: re-pricing after the effective price
+//! table changed (costs are a view of tokens × prices, docs/accounting.md#reprice), and
+//! rebuilding rollup tiers and session totals from `requests` in the same transaction.
 
-use crate::domain::{Cost, TokenUsage};
+use crate::domain::{Cost, CostSource, TokenUsage};
 use rusqlite::{Transaction, params};
 use std::collections::BTreeSet;
 
 /// Prices one request: (model or None, usage, fast) → cost.
 pub type PriceFn = Box<dyn Fn(Option<&str>, &TokenUsage, bool) -> Cost + Send>;
 
+/// Requests read and re-priced per statement (bounded memory on large stores).
+const REPRICE_PAGE_ROWS: i64 = 50_000;
+
 pub enum Maintenance {
-    /// Recompute every cost that was not reported by the agent, then rebuild aggregates.
-    Reprice(PriceFn),
+    /// Recompute every cost the agent did not state itself (`reported` costs, such as
+    /// Claude Code's `costUSD`, are kept apart and never changed), rebuild aggregates, and
+    /// record `fingerprint` as the table the store's costs now follow.
+    Reprice { price: PriceFn, fingerprint: String },
     /// Rebuild rollups and session totals from `requests`.
     RebuildAggregates,
 }
@@ -18,17 +24,71 @@ pub enum Maintenance {
 pub(super) fn run(
     tx: &Transaction<'_>,
     job: &Maintenance,
-    _now_ms: i64,
+    now_ms: i64,
 ) -> rusqlite::Result<(u64, BTreeSet<&'static str>)> {
-    let mut changed = 0u64;
-    if let Maintenance::Reprice(price) = job {
-        let rows: Vec<(i64, String, TokenUsage, bool, i64, String)> = tx
-            .prepare(
-                "SELECT id, model, input_tokens, output_tokens, cache_write_5m, cache_write_1h,
-                        cache_read, reasoning_tokens, fast, cost_micro_usd, cost_source
-                 FROM requests WHERE cost_source <> 'reported'",
+    let mut topics = BTreeSet::from(["requests", "sessions"]);
+    let changed = match job {
+        Maintenance::Reprice { price, fingerprint } => {
+            let before = priced_total_micro_usd(tx)?;
+            let changed = reprice(tx, price)?;
+            if changed > 0 {
+                rebuild_aggregates(tx)?;
+            }
+            let after = priced_total_micro_usd(tx)?;
+            tx.prepare_cached(
+                "INSERT INTO pricing_state (id, fingerprint, repriced_at, requests_changed,
+                     cost_before_micro_usd, cost_after_micro_usd)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint,
+                     repriced_at = excluded.repriced_at,
+                     requests_changed = excluded.requests_changed,
+                     cost_before_micro_usd = excluded.cost_before_micro_usd,
+                     cost_after_micro_usd = excluded.cost_after_micro_usd",
             )?
-            .query_map([], |r| {
+            .execute(params![
+                fingerprint,
+                now_ms,
+                i64::try_from(changed).unwrap_or(i64::MAX),
+                before,
+                after
+            ])?;
+            topics.insert("pricing");
+            changed
+        }
+        Maintenance::RebuildAggregates => {
+            rebuild_aggregates(tx)?;
+            0
+        }
+    };
+    Ok((changed, topics))
+}
+
+/// Sum of every priced cost (computed and reported), saturating.
+fn priced_total_micro_usd(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
+    let total: f64 = tx.query_row(
+        "SELECT total(cost_micro_usd) FROM requests WHERE cost_source <> 'unpriced'",
+        [],
+        |r| r.get(0),
+    )?;
+    // `as` saturates at the i64 bounds; totals that large are already refused at the edge.
+    Ok(total.round() as i64)
+}
+
+/// Re-prices every non-reported request, one page of ids at a time; returns how many
+/// changed cost or provenance.
+fn reprice(tx: &Transaction<'_>, price: &PriceFn) -> rusqlite::Result<u64> {
+    let mut changed = 0u64;
+    let mut select = tx.prepare(
+        "SELECT id, model, input_tokens, output_tokens, cache_write_5m, cache_write_1h,
+                cache_read, reasoning_tokens, fast, cost_micro_usd, cost_source
+         FROM requests WHERE cost_source <> 'reported' AND id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let mut update =
+        tx.prepare("UPDATE requests SET cost_micro_usd = ?2, cost_source = ?3 WHERE id = ?1")?;
+    let mut after_id = i64::MIN;
+    loop {
+        let page: Vec<(i64, String, TokenUsage, bool, i64, String)> = select
+            .query_map(params![after_id, REPRICE_PAGE_ROWS], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -46,19 +106,19 @@ pub(super) fn run(
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let mut update =
-            tx.prepare("UPDATE requests SET cost_micro_usd = ?2, cost_source = ?3 WHERE id = ?1")?;
-        for (id, model, usage, fast, old_cost, old_source) in rows {
+        let Some(last) = page.last() else { break };
+        after_id = last.0;
+        for (id, model, usage, fast, old_cost, old_source) in page {
             let model = (model != "unknown").then_some(model.as_str());
             let cost = price(model, &usage, fast);
+            debug_assert!(cost.source != CostSource::Reported);
             if cost.amount.micro_usd() != old_cost || cost.source.as_str() != old_source {
                 update.execute(params![id, cost.amount.micro_usd(), cost.source.as_str()])?;
                 changed += 1;
             }
         }
     }
-    rebuild_aggregates(tx)?;
-    Ok((changed, BTreeSet::from(["requests", "sessions"])))
+    Ok(changed)
 }
 
 fn rebuild_aggregates(tx: &Transaction<'_>) -> rusqlite::Result<()> {

@@ -4,6 +4,7 @@
 
 mod apply;
 pub mod batch;
+pub mod directory;
 pub mod doctor;
 pub mod error;
 pub mod maintenance;
@@ -15,8 +16,10 @@ mod reader;
 pub mod rollup;
 pub mod row;
 mod schema;
+pub mod source_health;
 mod sqlite_rows;
 pub mod sums;
+pub mod vendor;
 mod writer;
 
 pub use batch::{

@@ -4,12 +4,13 @@
 
 use super::error::StoreError;
 use crate::domain::UnixMillis;
+use crate::domain::alert_rules::{Finding, Unit};
 use crate::domain::alerts::{AlertState, Severity};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::BTreeSet;
 
 /// A commit; `ai_agent` is the agent id (`claude_code`, …) or another tool's name (`aider`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommitRow {
     pub repo: String,
     pub sha: String,
@@ -23,6 +24,10 @@ pub struct CommitRow {
     /// The sha of the commit that reverted this one.
     pub reverted_by: Option<String>,
     pub ticket_key: Option<String>,
+    /// The branch the commit was first found on (the default branch wins).
+    pub branch: Option<String>,
+    /// Merge commits carry no line counts of their own.
+    pub is_merge: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +90,7 @@ pub struct DailyUsageRow {
 }
 
 /// An alert instance as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertRow {
     pub rule: String,
     pub subject: String,
@@ -100,15 +105,54 @@ pub struct AlertRow {
     pub note: Option<String>,
     pub snoozed_until: Option<UnixMillis>,
     pub resolved_at: Option<UnixMillis>,
+    /// How `value` and `threshold` are shown (money, %, counts, per minute).
+    pub unit: Option<Unit>,
+    /// Who resolved it (`agentdeck` when the condition cleared) and why.
+    pub resolved_by: Option<String>,
+    pub resolve_note: Option<String>,
+}
+
+impl AlertRow {
+    /// A new firing alert for a finding: the one conversion from rule output to a row.
+    pub fn firing(f: &Finding, fired_at: UnixMillis) -> AlertRow {
+        AlertRow {
+            rule: f.rule.clone(),
+            subject: f.subject.clone(),
+            severity: f.severity,
+            state: AlertState::Firing,
+            value: Some(f.value),
+            threshold: Some(f.threshold),
+            message: f.message.clone(),
+            fired_at,
+            unit: Some(f.unit),
+            ..AlertRow::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     UpsertCommit(CommitRow),
+    /// A later commit names `sha_prefix` (an abbreviated or full id) in `repo`: it reverted
+    /// it, or it fixed it. Unknown targets change nothing.
+    LinkCommit {
+        repo: String,
+        sha_prefix: String,
+        reverted_by: Option<String>,
+        fixed_by: Option<String>,
+    },
     UpsertPullRequest(PullRequestRow),
     UpsertDeploy(DeployRow),
     UpsertIncident(IncidentRow),
     UpsertDailyUsage(DailyUsageRow),
+    /// A deploy or incident reported by a CI/CD or paging tool (`source` says which
+    /// channel: `cli`, `api:<developer>`). An incident naming a commit is AI-linked when
+    /// that commit is AI-attributed.
+    RecordOutcomeEvent {
+        event: crate::domain::outcome_event::OutcomeEvent,
+        source: String,
+        received_at: UnixMillis,
+    },
     /// Inserts the alert, or keeps the stored one when (rule, subject, fired_at) exists.
     FireAlert(AlertRow),
     /// Firing, acked or snoozed → acked, recording who, when and why.
@@ -124,9 +168,48 @@ pub enum Op {
         until: UnixMillis,
         by: String,
     },
-    /// → resolved at `at` (an already-resolved alert keeps its first resolution time).
+    /// → resolved at `at` by `by` (an already-resolved alert keeps its first resolution).
     ResolveAlert {
         id: i64,
+        at: UnixMillis,
+        by: Option<String>,
+        note: Option<String>,
+    },
+    /// An alert as the team server holds it (`origin` = server URL, `remote_id` = its id):
+    /// the server's state replaces the local copy.
+    UpsertRemoteAlert {
+        origin: String,
+        remote_id: i64,
+        row: AlertRow,
+        updated_at: UnixMillis,
+    },
+    /// An alert action has been delivered to (or refused by) the team server.
+    ClearOutbox {
+        id: i64,
+    },
+    /// The condition still holds: refresh an open alert's value and message.
+    UpdateAlert {
+        id: i64,
+        value: f64,
+        threshold: f64,
+        message: String,
+        at: UnixMillis,
+    },
+    /// Queue webhook notifications for the alert (rule, subject, fired_at), one per target.
+    QueueDeliveries {
+        rule: String,
+        subject: String,
+        fired_at: UnixMillis,
+        event: String,
+        targets: Vec<String>,
+        at: UnixMillis,
+    },
+    /// The outcome of delivery attempts (`delivered`, `pending` or `dead`).
+    RecordDelivery {
+        id: i64,
+        state: String,
+        attempts: i64,
+        error: Option<String>,
         at: UnixMillis,
     },
     /// Snoozed alerts whose `snoozed_until` is before `now` fire again.
@@ -141,6 +224,29 @@ pub enum Op {
         display_name: Option<String>,
         team: String,
     },
+    /// One run of a source (see `source_health.rs`).
+    RecordRun(super::source_health::SourceRun),
+    /// A configured source, before or between runs: its kind and settings (no secrets).
+    DeclareSource {
+        source: String,
+        kind: String,
+        settings: String,
+    },
+    /// Lines a file collector skipped in one file; `restart` forgets earlier ones first.
+    SkippedLines {
+        source: String,
+        path: String,
+        restart: bool,
+        lines: Vec<super::source_health::SkippedLine>,
+        at: UnixMillis,
+    },
+    /// A developer from the directory (config, CSV, GitHub teams, a vendor's member list):
+    /// sets team, role and start date where given, keeps what is not.
+    UpsertMember(super::directory::MemberRow),
+    /// A vendor's per-day usage, billed or estimated money, or activity (see `vendor.rs`).
+    UpsertVendorUsage(super::vendor::VendorUsageRow),
+    /// A paid seat as the vendor lists it.
+    UpsertSeat(super::vendor::SeatRow),
 }
 
 /// Why an alert operation was refused. Travels inside the store error; see [`op_rejection`].
@@ -179,7 +285,24 @@ pub(super) fn apply_ops(
 }
 
 fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
+    use super::source_health as health;
     match op {
+        Op::RecordRun(run) => health::record_run(tx, run).map(|()| "sources"),
+        Op::DeclareSource {
+            source,
+            kind,
+            settings,
+        } => health::declare(tx, source, kind, settings).map(|()| "sources"),
+        Op::SkippedLines {
+            source,
+            path,
+            restart,
+            lines,
+            at,
+        } => health::skipped_lines(tx, source, path, *restart, lines, *at).map(|()| "sources"),
+        Op::UpsertMember(m) => super::directory::upsert_member(tx, m).map(|()| "developers"),
+        Op::UpsertVendorUsage(r) => super::vendor::upsert_usage(tx, r).map(|()| "daily_usage"),
+        Op::UpsertSeat(r) => super::vendor::upsert_seat(tx, r).map(|()| "daily_usage"),
         Op::LearnDeveloper {
             id,
             display_name,
@@ -198,14 +321,15 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::UpsertCommit(c) => {
             tx.prepare_cached(
                 "INSERT INTO commits (repo, sha, author, ts, ai_agent, ai_detected_by, lines_added,
-                     lines_removed, reverted_by, ticket_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     lines_removed, reverted_by, ticket_key, branch, is_merge)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (repo, sha) DO UPDATE SET author = excluded.author, ts = excluded.ts,
                      ai_agent = coalesce(excluded.ai_agent, ai_agent),
                      ai_detected_by = coalesce(excluded.ai_detected_by, ai_detected_by),
                      lines_added = excluded.lines_added, lines_removed = excluded.lines_removed,
                      reverted_by = coalesce(excluded.reverted_by, reverted_by),
-                     ticket_key = coalesce(excluded.ticket_key, ticket_key)",
+                     ticket_key = coalesce(excluded.ticket_key, ticket_key),
+                     branch = coalesce(branch, excluded.branch), is_merge = excluded.is_merge",
             )?
             .execute(params![
                 c.repo,
@@ -217,8 +341,26 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
                 c.lines_added,
                 c.lines_removed,
                 c.reverted_by,
-                c.ticket_key
+                c.ticket_key,
+                c.branch,
+                c.is_merge
             ])?;
+            Ok("commits")
+        }
+        Op::LinkCommit {
+            repo,
+            sha_prefix,
+            reverted_by,
+            fixed_by,
+        } => {
+            let prefix = sha_prefix.to_ascii_lowercase();
+            // A range over the primary key: every sha that starts with the prefix.
+            tx.prepare_cached(
+                "UPDATE commits SET reverted_by = coalesce(reverted_by, ?3),
+                     fixed_by = coalesce(fixed_by, ?4)
+                 WHERE repo = ?1 AND sha >= ?2 AND sha < ?2 || 'g' AND sha <> coalesce(?3, ?4)",
+            )?
+            .execute(params![repo, prefix, reverted_by, fixed_by])?;
             Ok("commits")
         }
         Op::UpsertPullRequest(p) => {
@@ -265,6 +407,63 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             .execute(params![i.id, i.repo, i.opened_at, i.resolved_at, i.severity, i.caused_by_sha, i.ai_linked, i.title])?;
             Ok("incidents")
         }
+        Op::RecordOutcomeEvent {
+            event,
+            source,
+            received_at,
+        } => {
+            use crate::domain::outcome_event::OutcomeKind;
+            let ts = event.ts_ms.unwrap_or(*received_at);
+            let sha = event.sha.as_deref().map(str::to_ascii_lowercase);
+            match event.kind {
+                OutcomeKind::Deploy => {
+                    tx.prepare_cached(
+                        "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                         ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
+                             status = excluded.status, environment = excluded.environment,
+                             source = excluded.source",
+                    )?
+                    .execute(params![
+                        event.repo.as_deref().unwrap_or_default(),
+                        event.id.trim(),
+                        ts,
+                        sha,
+                        event.status.as_deref().unwrap_or("success"),
+                        event.environment,
+                        source
+                    ])?;
+                    Ok("deploys")
+                }
+                OutcomeKind::Incident => {
+                    tx.prepare_cached(
+                        "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
+                             ai_linked, title, source)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                             EXISTS (SELECT 1 FROM commits WHERE ?6 IS NOT NULL AND ai_agent IS NOT NULL
+                                 AND sha >= ?6 AND sha < ?6 || 'g'), ?7, ?8)
+                         ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, repo),
+                             opened_at = excluded.opened_at,
+                             resolved_at = coalesce(excluded.resolved_at, resolved_at),
+                             severity = excluded.severity,
+                             caused_by_sha = coalesce(excluded.caused_by_sha, caused_by_sha),
+                             ai_linked = excluded.ai_linked OR ai_linked,
+                             title = coalesce(excluded.title, title), source = excluded.source",
+                    )?
+                    .execute(params![
+                        event.id.trim(),
+                        event.repo,
+                        ts,
+                        event.resolved_at_ms,
+                        event.severity.as_deref().unwrap_or("sev3"),
+                        sha,
+                        event.title,
+                        source
+                    ])?;
+                    Ok("incidents")
+                }
+            }
+        }
         Op::UpsertDailyUsage(d) => {
             tx.prepare_cached(
                 "INSERT INTO daily_usage (source, day, developer, team, suggestions, acceptances,
@@ -284,13 +483,15 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::FireAlert(a) => {
             tx.prepare_cached(
                 "INSERT INTO alerts (rule, subject, severity, state, value, threshold, message, fired_at,
-                     acked_at, acked_by, note, snoozed_until, resolved_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     acked_at, acked_by, note, snoozed_until, resolved_at, unit, resolved_by,
+                     resolve_note, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?8)
                  ON CONFLICT (rule, subject, fired_at) DO NOTHING",
             )?
             .execute(params![
                 a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value, a.threshold, a.message,
-                a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until, a.resolved_at
+                a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until, a.resolved_at,
+                a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note
             ])?;
             Ok("alerts")
         }
@@ -298,25 +499,130 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             open_alert(tx, *id, "acknowledged")?;
             tx.prepare_cached(
                 "UPDATE alerts SET state = 'acked', acked_at = ?2, acked_by = ?3, note = ?4,
-                     snoozed_until = NULL WHERE id = ?1",
+                     snoozed_until = NULL, updated_at = max(updated_at + 1, ?2) WHERE id = ?1",
             )?
             .execute(params![id, at, by, (!note.is_empty()).then_some(note)])?;
+            outbox(tx, *id, "ack", Some(note.as_str()), None, *at)?;
             Ok("alerts")
         }
         Op::SnoozeAlert { id, until, by } => {
             open_alert(tx, *id, "snoozed")?;
-            tx.prepare_cached("UPDATE alerts SET state = 'snoozed', snoozed_until = ?2, acked_by = ?3 WHERE id = ?1")?
-                .execute(params![id, until, by])?;
+            tx.prepare_cached(
+                "UPDATE alerts SET state = 'snoozed', snoozed_until = ?2, acked_by = ?3,
+                     updated_at = max(updated_at + 1, ?4) WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                until,
+                by,
+                chrono::Utc::now().timestamp_millis()
+            ])?;
+            outbox(
+                tx,
+                *id,
+                "snooze",
+                None,
+                Some(*until),
+                chrono::Utc::now().timestamp_millis(),
+            )?;
             Ok("alerts")
         }
-        Op::ResolveAlert { id, at } => {
+        Op::ResolveAlert { id, at, by, note } => {
             state_of(tx, *id)?.ok_or_else(|| refuse(OpError::UnknownAlert(*id)))?;
             tx.prepare_cached(
                 "UPDATE alerts SET state = 'resolved', resolved_at = coalesce(resolved_at, ?2),
-                     snoozed_until = NULL WHERE id = ?1",
+                     resolved_by = coalesce(resolved_by, ?3), resolve_note = coalesce(resolve_note, ?4),
+                     snoozed_until = NULL, updated_at = max(updated_at + 1, ?2) WHERE id = ?1",
             )?
-            .execute(params![id, at])?;
+            .execute(params![id, at, by, note])?;
+            outbox(tx, *id, "resolve", note.as_deref(), None, *at)?;
             Ok("alerts")
+        }
+        Op::UpsertRemoteAlert {
+            origin,
+            remote_id,
+            row: a,
+            updated_at,
+        } => {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE alerts SET rule = ?3, subject = ?4, severity = ?5, state = ?6, value = ?7,
+                         threshold = ?8, message = ?9, fired_at = ?10, acked_at = ?11, acked_by = ?12,
+                         note = ?13, snoozed_until = ?14, resolved_at = ?15, unit = ?16,
+                         resolved_by = ?17, resolve_note = ?18, updated_at = ?19
+                     WHERE origin = ?1 AND remote_id = ?2",
+                )?
+                .execute(params![
+                    origin, remote_id, a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value,
+                    a.threshold, a.message, a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until,
+                    a.resolved_at, a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note, updated_at
+                ])?;
+            if changed == 0 {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO alerts (origin, remote_id, rule, subject, severity, state, value,
+                         threshold, message, fired_at, acked_at, acked_by, note, snoozed_until, resolved_at,
+                         unit, resolved_by, resolve_note, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                )?
+                .execute(params![
+                    origin, remote_id, a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value,
+                    a.threshold, a.message, a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until,
+                    a.resolved_at, a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note, updated_at
+                ])?;
+            }
+            Ok("alerts")
+        }
+        Op::ClearOutbox { id } => {
+            tx.prepare_cached("DELETE FROM alert_outbox WHERE id = ?1")?
+                .execute([id])?;
+            Ok("alert_outbox")
+        }
+        Op::UpdateAlert {
+            id,
+            value,
+            threshold,
+            message,
+            at,
+        } => {
+            tx.prepare_cached(
+                "UPDATE alerts SET value = ?2, threshold = ?3, message = ?4, updated_at = ?5
+                 WHERE id = ?1 AND state <> 'resolved'",
+            )?
+            .execute(params![id, value, threshold, message, at])?;
+            Ok("alerts")
+        }
+        Op::QueueDeliveries {
+            rule,
+            subject,
+            fired_at,
+            event,
+            targets,
+            at,
+        } => {
+            for target in targets {
+                tx.prepare_cached(
+                    "INSERT INTO alert_deliveries (alert_id, target, event, state, created_at, updated_at)
+                     SELECT id, ?4, ?5, 'pending', ?6, ?6 FROM alerts
+                     WHERE rule = ?1 AND subject = ?2 AND fired_at = ?3
+                     ON CONFLICT (alert_id, target, event) DO NOTHING",
+                )?
+                .execute(params![rule, subject, fired_at, target, event, at])?;
+            }
+            Ok("alert_deliveries")
+        }
+        Op::RecordDelivery {
+            id,
+            state,
+            attempts,
+            error,
+            at,
+        } => {
+            tx.prepare_cached(
+                "UPDATE alert_deliveries SET state = ?2, attempts = ?3, last_error = ?4, updated_at = ?5
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, state, attempts, error, at])?;
+            Ok("alert_deliveries")
         }
         Op::WakeSnoozed { now } => {
             tx.prepare_cached(
@@ -327,6 +633,23 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             Ok("alerts")
         }
     }
+}
+
+/// Queues an action taken here on an alert owned by a team server, to be sent to it.
+fn outbox(
+    tx: &Transaction<'_>,
+    id: i64,
+    action: &str,
+    note: Option<&str>,
+    until: Option<UnixMillis>,
+    at: UnixMillis,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO alert_outbox (origin, remote_id, action, note, until_ms, created_at)
+         SELECT origin, remote_id, ?2, ?3, ?4, ?5 FROM alerts WHERE id = ?1 AND remote_id IS NOT NULL",
+    )?
+    .execute(params![id, action, note.filter(|n| !n.is_empty()), until, at])?;
+    Ok(())
 }
 
 fn state_of(tx: &Transaction<'_>, id: i64) -> rusqlite::Result<Option<String>> {

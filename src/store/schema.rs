@@ -18,7 +18,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_rollup_tiers.sql")),
     (4, include_str!("migrations/0004_developer_team_source.sql")),
     (5, include_str!("migrations/0005_cursor_fingerprint.sql")),
-    (6, include_str!("migrations/0006_owner_scoped_keys.sql")),
+    (6, include_str!("migrations/0006_outcomes.sql")),
+    (7, include_str!("migrations/0007_pricing_state.sql")),
+    (8, include_str!("migrations/0008_source_runs.sql")),
+    (9, include_str!("migrations/0009_vendor_usage.sql")),
+    (10, include_str!("migrations/0010_owner_scoped_keys.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

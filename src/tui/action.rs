@@ -26,6 +26,7 @@ pub enum Action {
     Theme,
     Refresh,
     ToggleWeeks,
+    ToggleBilled,
 }
 
 impl Action {
@@ -53,6 +54,7 @@ impl Action {
             Action::Period,
             Action::GroupBy,
             Action::ToggleWeeks,
+            Action::ToggleBilled,
             Action::Theme,
             Action::Refresh,
         ]);
@@ -83,6 +85,7 @@ impl Action {
             Action::Theme => "theme".into(),
             Action::Refresh => "refresh".into(),
             Action::ToggleWeeks => "weeks".into(),
+            Action::ToggleBilled => "billed".into(),
         }
     }
 
@@ -111,6 +114,7 @@ impl Action {
             Action::Period => "period: today / 7d / 30d / month".into(),
             Action::GroupBy => "group by team / agent / model".into(),
             Action::ToggleWeeks => "adoption: weekdays / weeks".into(),
+            Action::ToggleBilled => "costs: estimated / billed spend".into(),
             Action::Theme => "next theme".into(),
             Action::Refresh => "re-run the view's query".into(),
         }

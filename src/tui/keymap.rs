@@ -147,6 +147,7 @@ fn defaults() -> Vec<(&'static str, Action)> {
         ("f", Action::Follow),
         ("p", Action::Period),
         ("w", Action::ToggleWeeks),
+        ("b", Action::ToggleBilled),
         ("t", Action::Theme),
         ("r", Action::Refresh),
         ("ctrl-r", Action::Refresh),

@@ -26,5 +26,8 @@ pub fn load(reader: &Reader, req: &QueryRequest, tz: Tz) -> Result<Model> {
         ScreenKind::Replay => Model::Replay(views::replay::load(reader, now, tz)?),
         ScreenKind::Alerts => Model::Alerts(views::alerts::load(reader, now)?),
         ScreenKind::Sources => Model::Sources(views::sources::load(reader, now)?),
+        ScreenKind::SourceDetail { source } => {
+            Model::Sources(views::sources::load_detail(reader, now, source)?)
+        }
     })
 }

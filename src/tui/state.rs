@@ -95,6 +95,10 @@ pub enum ScreenKind {
     },
     Alerts,
     Sources,
+    /// One source's health in full (drilled from Sources).
+    SourceDetail {
+        source: String,
+    },
 }
 
 impl ScreenKind {
@@ -120,7 +124,7 @@ impl ScreenKind {
             ScreenKind::Quality => ViewId::Quality,
             ScreenKind::Replay | ScreenKind::WorkSession { .. } => ViewId::Replay,
             ScreenKind::Alerts => ViewId::Alerts,
-            ScreenKind::Sources => ViewId::Sources,
+            ScreenKind::Sources | ScreenKind::SourceDetail { .. } => ViewId::Sources,
         }
     }
 }
@@ -296,6 +300,8 @@ pub struct State {
     pub flash: Option<(String, FlashLevel)>,
     pub period: Period,
     pub group: CostGroup,
+    /// Costs shows billed amounts instead of estimates (`b`).
+    pub billed: bool,
     pub follow: bool,
     pub weeks: bool,
     pub read_only: bool,
@@ -326,6 +332,7 @@ impl State {
             flash: None,
             period: Period::Month,
             group: CostGroup::Team,
+            billed: false,
             follow: true,
             weeks: false,
             read_only,

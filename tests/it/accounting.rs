@@ -324,7 +324,9 @@ fn one_hour_cache_writes_and_long_context_tiers_are_priced() {
     write(
         &e.root.join("projects/-p/s.jsonl"),
         &[
-            // Sonnet 4.5: 1h writes at $6/M, 5m at $3.75/M; the flat field is ignored when the split is present.
+            // Sonnet 4.5: the flat field is ignored when the split is present. 200k 5m + 200k 1h
+            // writes are a 400k prompt, so both are at the long-context rates: 200k × $7.50/M +
+            // 200k × $12/M = $3.90 (below 200k they would be $3.75 and $6 per million).
             asst(
                 "s",
                 "m1",
@@ -335,7 +337,7 @@ fn one_hour_cache_writes_and_long_context_tiers_are_priced() {
             "cache_creation_input_tokens": 999_999, "cache_creation": {"ephemeral_5m_input_tokens": 200_000, "ephemeral_1h_input_tokens": 200_000}}),
                 false,
             ),
-            // Sonnet 4 (>200k tier: $6/M input above 200k): 300k input = 200k×3 + 100k×6 = $1.20.
+            // Sonnet 4, a 300k prompt: every input token at the long-context $6/M = $1.80.
             asst(
                 "s",
                 "m2",
@@ -348,9 +350,9 @@ fn one_hour_cache_writes_and_long_context_tiers_are_priced() {
         ],
     );
     let doc = daily(&e.db, &e.root);
-    assert_eq!(doc["daily"][0]["cost_usd"], json!(1.95), "{doc}");
+    assert_eq!(doc["daily"][0]["cost_usd"], json!(3.9), "{doc}");
     assert_eq!(doc["daily"][0]["cache_creation_tokens"], 400_000);
-    assert_eq!(doc["daily"][1]["cost_usd"], json!(1.2), "{doc}");
+    assert_eq!(doc["daily"][1]["cost_usd"], json!(1.8), "{doc}");
 }
 
 #[test]
@@ -441,7 +443,7 @@ fn days_follow_the_requested_time_zone_at_midnight() {
 }
 
 #[test]
-fn gemini_last_record_wins_and_a_later_rewind_removes_stored_rows() {
+fn gemini_last_record_wins_and_a_later_rewind_keeps_stored_rows() {
     let tmp = tempfile::tempdir().unwrap();
     let gemini = tmp.path().join("gemini");
     let chat = gemini.join("tmp/e3b0c442/chats/session-2026-03-02T09-00-6f1c9a2b.jsonl");
@@ -486,7 +488,8 @@ fn gemini_last_record_wins_and_a_later_rewind_removes_stored_rows() {
         ),
         (Some(3840 + 100), Some(9000), Some(722 + 10))
     );
-    // A later pass: the user rewinds to m2 (dropping it) and the conversation continues.
+    // A later pass: the user rewinds to m2 and the conversation continues. m2 was answered
+    // and billed, so it stays counted (docs/accounting.md#gemini-cli).
     append(
         &chat,
         &[
@@ -497,7 +500,7 @@ fn gemini_last_record_wins_and_a_later_rewind_removes_stored_rows() {
     let t = report(&db)["totals"].clone();
     assert_eq!(
         (t["input_tokens"].as_i64(), t["output_tokens"].as_i64()),
-        (Some(3840 + 50), Some(722 + 5)),
+        (Some(3840 + 100 + 50), Some(722 + 10 + 5)),
         "{t}"
     );
     assert_eq!(report(&db)["totals"], t, "stable across passes");

@@ -130,7 +130,11 @@ fn alerts_list_ack_and_errors_through_the_binary() {
 
     let out = agentdeck(dir.path(), &["alerts", "rules", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["rules"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        doc["rules"].as_array().unwrap().len(),
+        9,
+        "the built-in rules"
+    );
 }
 
 #[test]
@@ -157,7 +161,7 @@ fn sources_table_and_json() {
     );
     let table = text(&agentdeck(dir.path(), &["sources"]).stdout);
     assert!(
-        table.contains("LAST ERROR") && table.contains("copilot_api"),
+        table.contains("LAST ERROR") && table.contains("copilot "),
         "{table}"
     );
 }
@@ -171,8 +175,10 @@ fn alerts_check_fires_new_findings_once() {
         store.reader().unwrap().alerts(&[]).unwrap().len()
     };
     let before = count();
+    // Exit 3 (firing) or 4 (critical firing): the demo has open alerts.
+    let firing = |out: &std::process::Output| matches!(out.status.code(), Some(3 | 4));
     let out = agentdeck(dir.path(), &["--read-only", "alerts", "check", "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(firing(&out), "{}", text(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = doc["findings"].as_array().unwrap();
     assert!(!findings.is_empty(), "the demo has something to find");
@@ -180,7 +186,7 @@ fn alerts_check_fires_new_findings_once() {
     assert_eq!(count(), before, "--read-only records nothing");
 
     let out = agentdeck(dir.path(), &["alerts", "check"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(firing(&out), "{}", text(&out.stderr));
     let after_first = count();
     let out = agentdeck(dir.path(), &["alerts", "check", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

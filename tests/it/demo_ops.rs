@@ -39,6 +39,7 @@ fn alert(subject: &str, fired_at: i64) -> AlertRow {
         note: None,
         snoozed_until: None,
         resolved_at: None,
+        ..Default::default()
     }
 }
 
@@ -121,8 +122,26 @@ fn firing_is_idempotent_and_ack_persists_who_when_and_why() {
         AlertState::Firing
     );
 
-    apply(&store, vec![Op::ResolveAlert { id, at: 10_000 }]).unwrap();
-    apply(&store, vec![Op::ResolveAlert { id, at: 20_000 }]).unwrap();
+    apply(
+        &store,
+        vec![Op::ResolveAlert {
+            id,
+            at: 10_000,
+            by: None,
+            note: None,
+        }],
+    )
+    .unwrap();
+    apply(
+        &store,
+        vec![Op::ResolveAlert {
+            id,
+            at: 20_000,
+            by: None,
+            note: None,
+        }],
+    )
+    .unwrap();
     let a = store.reader().unwrap().alert(id).unwrap().unwrap();
     assert_eq!(
         (a.row.state, a.row.resolved_at),
@@ -166,12 +185,30 @@ fn bad_alert_ids_and_resolved_alerts_are_errors_and_roll_back_the_batch() {
     )
     .unwrap_err();
     assert_eq!(op_rejection(&err), Some(&OpError::UnknownAlert(7)));
-    let err = apply(&store, vec![Op::ResolveAlert { id: 7, at: 1 }]).unwrap_err();
+    let err = apply(
+        &store,
+        vec![Op::ResolveAlert {
+            id: 7,
+            at: 1,
+            by: None,
+            note: None,
+        }],
+    )
+    .unwrap_err();
     assert_eq!(op_rejection(&err), Some(&OpError::UnknownAlert(7)));
 
     apply(&store, vec![Op::FireAlert(alert("team:b", 1))]).unwrap();
     let id = store.reader().unwrap().alerts(&[]).unwrap()[0].id;
-    apply(&store, vec![Op::ResolveAlert { id, at: 2 }]).unwrap();
+    apply(
+        &store,
+        vec![Op::ResolveAlert {
+            id,
+            at: 2,
+            by: None,
+            note: None,
+        }],
+    )
+    .unwrap();
     let err = apply(&store, vec![ack(id)]).unwrap_err();
     assert!(
         matches!(op_rejection(&err), Some(OpError::AlertResolved(i, _)) if *i == id),
@@ -201,6 +238,8 @@ fn outcome_and_vendor_rows_upsert() {
         lines_removed: 2,
         reverted_by: None,
         ticket_key: Some("PLAT-1".into()),
+        branch: None,
+        is_merge: false,
     };
     let pr = PullRequestRow {
         repo: commit.repo.clone(),

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_support;
 mod tui_support;
 
@@ -22,41 +22,63 @@ mod ingest_hostile;
 mod ingest_push_watch;
 mod ingest_robustness;
 mod ingest_store;
+#[cfg(feature = "server")]
+mod outcomes_alert_sync;
+mod outcomes_alerts;
+#[cfg(feature = "server")]
+mod outcomes_events;
+#[cfg(feature = "server")]
+mod outcomes_git;
+mod outcomes_hosts;
+mod outcomes_quality;
 mod peer_fixtures;
 mod pricing_cli;
+mod pricing_gemini;
+mod pricing_gemini_tree;
+mod pricing_reprice;
+#[cfg(feature = "server")]
+mod pricing_tiers;
 mod rollup_tiers;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_auth;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_cli;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_crash;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_dedupe;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_hostile;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_mapping;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_otlp;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_parity;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_postgres;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_push;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_sync;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_tenancy_edge;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_tenancy_props;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_tenancy_reads;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_tenancy_writes;
-#[cfg(all(feature = "server", feature = "sync"))]
+#[cfg(feature = "server")]
 mod server_tls;
+mod sources_anthropic;
+mod sources_console;
+mod sources_copilot;
+mod sources_cursor;
+mod sources_health;
+mod sources_openai;
+mod sources_reconcile;
+mod sources_support;
 mod store_size;
 mod store_writer;
 mod tui_app;

@@ -13,7 +13,7 @@ use agentdeck::collect::sources::{FileFormat, parse_document};
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::backend::{Backend, Database};
 use agentdeck::server::state::Limits;
-use agentdeck::store::{Truncate, WriteBatch};
+use agentdeck::store::WriteBatch;
 use serde_json::json;
 use server_support::team::*;
 use server_support::*;
@@ -59,16 +59,6 @@ fn as_batch(rows: ParsedRows) -> WriteBatch {
     WriteBatch {
         projects: rows.projects,
         sessions: rows.sessions,
-        replace_sessions: rows.replace_sessions,
-        truncations: rows
-            .rewinds
-            .into_iter()
-            .map(|r| Truncate {
-                agent: r.agent,
-                session_key: r.session_key,
-                from_ord: r.from_ord,
-            })
-            .collect(),
         requests: rows.requests,
         events: rows.events,
         ..WriteBatch::default()

@@ -53,6 +53,13 @@ impl Tmux {
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
         let home = dir.path();
+        // The scenarios drive seeded alerts by hand: no background rule evaluation.
+        std::fs::create_dir_all(home.join("config/agentdeck")).unwrap();
+        std::fs::write(
+            home.join("config/agentdeck/config.toml"),
+            "[alerting]\nenabled = false\n",
+        )
+        .unwrap();
         let mut cmd = format!(
             "env HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state TERM=xterm-256color {bin}",
             h = home.display(),

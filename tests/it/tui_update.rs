@@ -79,10 +79,7 @@ fn older_query_results_are_dropped() {
     update(&mut s, key('8'), &clock());
     let first = s.generation;
     update(&mut s, key('r'), &clock());
-    let model = Model::Sources(SourcesModel {
-        lines: vec![],
-        next: vec![],
-    });
+    let model = Model::Sources(SourcesModel::default());
     update(
         &mut s,
         Msg::Loaded {
@@ -251,6 +248,7 @@ fn selection_follows_its_row_when_a_refresh_reorders_the_table() {
         Box::new(Model::Sources(SourcesModel {
             lines: names.iter().map(|n| line(n)).collect(),
             next: vec![],
+            ..Default::default()
         }))
     };
     let mut s = state(false);

@@ -4,7 +4,8 @@
 
 use crate::cli::args::AlertsCommand;
 use crate::cli::context::Context;
-use crate::domain::alerts::{AlertState, Rule, Thresholds};
+use crate::domain::alert_rules::Unit;
+use crate::domain::alerts::AlertState;
 use crate::store::ops::{Op, op_rejection};
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::{Store, WriteBatch};
@@ -21,7 +22,11 @@ pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow:
             state,
             json: list_json,
         } => list(ctx, state.as_deref(), json || *list_json),
-        AlertsCommand::Rules { json: rules_json } => rules(json || *rules_json),
+        AlertsCommand::Rules { json: rules_json } => rules(ctx, json || *rules_json),
+        AlertsCommand::Deliveries {
+            state,
+            json: deliveries_json,
+        } => deliveries(ctx, state, json || *deliveries_json),
         AlertsCommand::Check { json: check_json } => {
             super::alerts_check::run(ctx, json || *check_json)
         }
@@ -64,7 +69,8 @@ pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow:
             println!("alert {id} snoozed until {}", when(until, ctx.tz));
             Ok(())
         }
-        AlertsCommand::Resolve { id } => {
+        AlertsCommand::Resolve { id, note } => {
+            let by = ctx.developer();
             change(
                 ctx,
                 *id,
@@ -72,9 +78,11 @@ pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow:
                 Op::ResolveAlert {
                     id: *id,
                     at: now_ms(),
+                    by: Some(by.clone()),
+                    note: note.clone().filter(|n| !n.trim().is_empty()),
                 },
             )?;
-            println!("alert {id} resolved");
+            println!("alert {id} resolved by {by}");
             Ok(())
         }
     }
@@ -82,6 +90,26 @@ pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow:
 
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
+}
+
+/// With a team server: sends actions taken here and pulls the server's alert state (the
+/// server owns alerts; what it refuses is an error naming why).
+pub fn sync_with_server(ctx: &Context, store: &Store) -> anyhow::Result<()> {
+    let Some(server) = ctx.team_server(None)? else {
+        return Ok(());
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime
+        .block_on(crate::alerting::sync::sync_once(&server, store))
+        .with_context(|| format!("syncing alerts with {}", server.url()))?;
+    anyhow::ensure!(
+        report.refused.is_empty(),
+        "the team server refused: {}",
+        report.refused.join("; ")
+    );
+    Ok(())
 }
 
 /// Applies one alert operation, turning a refusal into a plain message.
@@ -95,7 +123,7 @@ fn change(ctx: &Context, id: i64, verb: &str, op: Op) -> anyhow::Result<()> {
         ops: vec![op],
         ..WriteBatch::default()
     }) {
-        Ok(_) => Ok(()),
+        Ok(_) => sync_with_server(ctx, &store),
         Err(e) => match op_rejection(&e) {
             Some(refusal) => Err(anyhow::anyhow!("cannot {verb} alert {id}: {refusal}")),
             None => Err(e).with_context(|| format!("recording the {verb} of alert {id}")),
@@ -128,6 +156,9 @@ fn effective(a: &StoredAlert, now: i64) -> AlertState {
 fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
     let states = parse_states(state)?;
     let store = ctx.open_store()?;
+    if let Err(e) = sync_with_server(ctx, &store) {
+        eprintln!("warning: {e:#}; listing the local copy");
+    }
     let now = now_ms();
     let alerts: Vec<StoredAlert> = store
         .reader()?
@@ -153,7 +184,7 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "{:>5}  {:<10} {:<8} {:<17} {:<36} {:>6}  {:>19}  DETAIL",
+        "{:>5}  {:<10} {:<8} {:<22} {:<36} {:>6}  {:>21}  DETAIL",
         "ID", "STATE", "SEVERITY", "RULE", "SUBJECT", "AGE", "VALUE / THRESHOLD"
     )?;
     for a in &alerts {
@@ -165,10 +196,7 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
             AlertState::Snoozed => "z snoozed",
             AlertState::Resolved => "· resolved",
         };
-        let value = match (r.value, r.threshold) {
-            (Some(v), Some(t)) => format!("{} / {}", number(v), number(t)),
-            _ => String::new(),
-        };
+        let value = value_vs(r.value, r.threshold, r.unit);
         let detail = match state {
             AlertState::Acked => format!(
                 "by {}: {}",
@@ -181,14 +209,19 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
                 r.acked_by.as_deref().unwrap_or("?")
             ),
             AlertState::Resolved => format!(
-                "resolved {}",
-                r.resolved_at.map(|u| when(u, ctx.tz)).unwrap_or_default()
+                "resolved {} by {}{}",
+                r.resolved_at.map(|u| when(u, ctx.tz)).unwrap_or_default(),
+                r.resolved_by.as_deref().unwrap_or("?"),
+                r.resolve_note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
             ),
             AlertState::Firing => r.message.clone(),
         };
         writeln!(
             out,
-            "{:>5}  {:<10} {:<8} {:<17} {:<36} {:>6}  {:>19}  {}",
+            "{:>5}  {:<10} {:<8} {:<22} {:<36} {:>6}  {:>21}  {}",
             a.id,
             glyph,
             r.severity.as_str(),
@@ -216,6 +249,11 @@ fn alert_json(a: &StoredAlert, now: i64) -> Value {
         "state": effective(a, now).as_str(),
         "value": r.value,
         "threshold": r.threshold,
+        "unit": r.unit.map(Unit::as_str),
+        "value_text": r.value.map(|v| r.unit.unwrap_or(Unit::Count).format(v)),
+        "threshold_text": r.threshold.map(|v| r.unit.unwrap_or(Unit::Count).format(v)),
+        "resolved_by": r.resolved_by,
+        "resolve_note": r.resolve_note,
         "message": r.message,
         "fired_at": ts(Some(r.fired_at)),
         "acked_at": ts(r.acked_at),
@@ -226,26 +264,112 @@ fn alert_json(a: &StoredAlert, now: i64) -> Value {
     })
 }
 
-fn rules(json: bool) -> anyhow::Result<()> {
-    let t = Thresholds::default();
+fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let (engine, _) = super::alerts_check::engine(ctx)?;
     let mut out = std::io::stdout().lock();
+    let span = |ms: i64| {
+        humantime::format_duration(std::time::Duration::from_millis(ms.max(0) as u64)).to_string()
+    };
     if json {
-        let rows: Vec<Value> = Rule::ALL
+        let rows: Vec<Value> = engine
+            .rules
             .iter()
-            .map(|r| json!({ "rule": r.as_str(), "severity": r.severity().as_str(), "condition": r.condition(&t) }))
+            .map(|r| {
+                json!({ "name": r.name, "metric": r.metric.as_str(), "scope": r.scope.as_str(),
+                        "comparison": r.comparison.as_str(), "window": span(r.window_ms),
+                        "threshold": r.threshold, "anomaly_factor": r.anomaly_factor,
+                        "baseline": span(r.baseline_ms), "min_volume": r.min_volume,
+                        "unit": r.metric.unit().as_str(), "severity": r.severity.as_str(),
+                        "cooldown": span(r.cooldown_ms), "enabled": r.enabled })
+            })
             .collect();
         serde_json::to_writer_pretty(&mut out, &json!({ "rules": rows }))?;
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{:<17} {:<8} WHEN IT FIRES", "RULE", "SEVERITY")?;
-    for r in Rule::ALL {
+    writeln!(
+        out,
+        "{:<22} {:<8} {:<9} WHEN IT FIRES",
+        "RULE", "SEVERITY", "SCOPE"
+    )?;
+    for r in &engine.rules {
+        let unit = r.metric.unit();
+        let mut when = format!("{} over {}", r.metric.as_str(), span(r.window_ms));
+        let cmp = if r.comparison == crate::domain::alert_rules::Comparison::Above {
+            "≥"
+        } else {
+            "<"
+        };
+        if r.metric.relative_to_budget() {
+            when.push_str(&format!(
+                " {cmp} {} of the monthly budget",
+                Unit::Ratio.format(r.threshold.unwrap_or(1.0))
+            ));
+        } else if let Some(t) = r.threshold {
+            when.push_str(&format!(" {cmp} {}", unit.format(t)));
+        }
+        if let Some(f) = r.anomaly_factor {
+            when.push_str(&format!(
+                " {cmp} {f}× its trailing {} average",
+                span(r.baseline_ms)
+            ));
+        }
+        if r.min_volume > 0.0 {
+            when.push_str(&format!(" (min volume {})", r.min_volume));
+        }
+        when.push_str(&format!("; cooldown {}", span(r.cooldown_ms)));
+        if !r.enabled {
+            when.push_str(" [disabled]");
+        }
         writeln!(
             out,
-            "{:<17} {:<8} {}",
-            r.as_str(),
-            r.severity().as_str(),
-            r.condition(&t)
+            "{:<22} {:<8} {:<9} {when}",
+            r.name,
+            r.severity.as_str(),
+            r.scope.as_str()
+        )?;
+    }
+    Ok(())
+}
+
+fn deliveries(ctx: &Context, state: &str, json: bool) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        matches!(state, "pending" | "delivered" | "dead"),
+        "--state `{state}`: expected pending, delivered or dead"
+    );
+    let rows = ctx.open_store()?.reader()?.deliveries(state)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<Value> = rows
+            .iter()
+            .map(|d| {
+                json!({ "id": d.id, "alert_id": d.alert.id, "rule": d.alert.row.rule,
+                             "subject": d.alert.row.subject, "target": d.target, "event": d.event,
+                             "state": d.state, "attempts": d.attempts, "last_error": d.last_error })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &json!({ "deliveries": rows }))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(out, "no {state} webhook notifications")?;
+    }
+    for d in &rows {
+        writeln!(
+            out,
+            "#{:<5} alert {:<5} {:<22} {:<28} → {:<12} {:<9} {} attempt(s){}",
+            d.id,
+            d.alert.id,
+            d.alert.row.rule,
+            clip(&d.alert.row.subject, 28),
+            d.target,
+            d.event,
+            d.attempts,
+            d.last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         )?;
     }
     Ok(())
@@ -269,11 +393,13 @@ pub fn when(ms: i64, tz: Tz) -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-fn number(v: f64) -> String {
-    if v.abs() < 1.0 {
-        format!("{:.0}%", v * 100.0)
-    } else {
-        format!("{v:.1}")
+/// `$1,317 / $1,200`, `12% / 20%`, `14/min / 10/min` (a count when no unit is stored).
+fn value_vs(v: Option<f64>, t: Option<f64>, unit: Option<Unit>) -> String {
+    let unit = unit.unwrap_or(Unit::Count);
+    match (v, t) {
+        (Some(v), Some(t)) => format!("{} / {}", unit.format(v), unit.format(t)),
+        (Some(v), None) => unit.format(v),
+        _ => String::new(),
     }
 }
 

@@ -1,199 +1,223 @@
-//! `agentdeck alerts check`: reads what the rules need from the store, runs the pure rules of
-//! `domain::alerts` at the current time, and fires an alert for each finding whose rule and
-//! subject have no open alert yet. `--read-only` evaluates and prints without recording.
+//! `agentdeck alerts check` and the engine's settings: builds the engine from the config
+//! (`[[alert]]` over the built-in rules, `[policy]`, `[[webhook]]`), runs one evaluation,
+//! sends what is owed to the webhooks, prints the findings, and exits 0 when nothing is
+//! firing, 3 when something is, 4 when something critical is (for cron and CI).
 
+use crate::alerting::config::effective_rules;
+use crate::alerting::{Engine, Format, RetryPolicy, Target, Webhook};
 use crate::cli::context::Context;
-use crate::domain::alerts::{self, AlertState, Finding, Thresholds};
-use crate::domain::forecast;
-use crate::domain::period::local_day_start_ms;
-use crate::store::WriteBatch;
-use crate::store::ops::{AlertRow, Op};
-use crate::store::queries::alerts_admin::RuleInputs;
+use crate::domain::alerts::{AlertState, Severity};
 use anyhow::Context as _;
-use chrono::{Datelike, Duration, Utc};
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::io::Write;
 
-/// Findings for `inputs`; `now_local` is the wall-clock time in the user's zone.
-pub fn evaluate(
-    inputs: &RuleInputs,
-    now_local: chrono::NaiveDateTime,
-    t: &Thresholds,
-) -> Vec<Finding> {
-    let mut found = Vec::new();
-    for (developer, days) in &inputs.developer_daily_spend {
-        if let Some((today, trailing)) = days.split_last()
-            && let Some(f) =
-                alerts::spend_spike(&format!("developer:{developer}"), *today, trailing, t)
-        {
-            found.push(f);
-        }
+/// A command that finished and wants a particular exit code (no message printed).
+#[derive(Debug, thiserror::Error)]
+#[error("exit status {0}")]
+pub struct ExitStatus(pub i32);
+
+pub const EXIT_FIRING: i32 = 3;
+pub const EXIT_CRITICAL: i32 = 4;
+
+/// The engine and webhooks the config describes.
+pub fn engine(ctx: &Context) -> anyhow::Result<(Engine, Vec<Webhook>)> {
+    let rules = effective_rules(&ctx.config.alerts)?;
+    let mut hooks = Vec::new();
+    for w in &ctx.config.webhooks {
+        anyhow::ensure!(!w.name.trim().is_empty(), "every [[webhook]] needs a name");
+        let url = match (&w.url_env, &w.url) {
+            (Some(var), _) => std::env::var(var).with_context(|| {
+                format!(
+                    "[[webhook]] `{}`: the environment variable {var} is not set",
+                    w.name
+                )
+            })?,
+            (None, Some(url)) => url.clone(),
+            (None, None) => anyhow::bail!("[[webhook]] `{}` needs url_env (or url)", w.name),
+        };
+        let format = match w.format.as_deref().unwrap_or("slack") {
+            "slack" => Format::Slack,
+            "json" => Format::Json,
+            other => anyhow::bail!(
+                "[[webhook]] `{}`: format `{other}`: expected slack or json",
+                w.name
+            ),
+        };
+        let min = w.min_severity.as_deref().unwrap_or("warning");
+        let min_severity = Severity::parse(min).with_context(|| {
+            format!(
+                "[[webhook]] `{}`: min_severity `{min}`: expected info, warning or critical",
+                w.name
+            )
+        })?;
+        hooks.push(Webhook::new(&w.name, &url, format, min_severity));
     }
-    for (developer, ts) in &inputs.rate_limited {
-        found.extend(alerts::rate_limit_storm(
-            &format!("developer:{developer}"),
-            ts,
-            t,
-        ));
-    }
-    for (developer, (suggestions, accepted)) in &inputs.acceptance {
-        found.extend(alerts::low_acceptance(
-            &format!("developer:{developer}"),
-            *suggestions,
-            *accepted,
-            t,
-        ));
-    }
-    for (team, spent, budget) in &inputs.team_month_spend {
-        let f = forecast::month_end(*spent, now_local);
-        found.extend(alerts::budget(team, *spent, f.month_end, *budget, t));
-    }
-    found
+    let targets = hooks
+        .iter()
+        .map(|h| Target {
+            name: h.name.clone(),
+            min_severity: h.min_severity,
+        })
+        .collect();
+    Ok((
+        Engine {
+            rules,
+            policy: ctx.config.policy.clone(),
+            targets,
+            tz: ctx.tz,
+        },
+        hooks,
+    ))
 }
 
 pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let (engine, hooks) = engine(ctx)?;
     let store = ctx.open_store()?;
-    let reader = store.reader()?;
-    let now = Utc::now();
-    let now_ms = now.timestamp_millis();
-    let local = now.with_timezone(&ctx.tz);
-    let today = local.date_naive();
-    let t = Thresholds::default();
-    let day_starts: Vec<i64> = (0..=t.spike_window_days as i64)
-        .rev()
-        .map(|back| local_day_start_ms(today - Duration::days(back), ctx.tz))
-        .collect();
-    let month_first = today.with_day(1).unwrap_or(today);
-    let inputs = reader
-        .rule_inputs(
-            &day_starts,
-            now_ms - 3_600_000,
-            &(today - Duration::days(7)).to_string(),
-            local_day_start_ms(month_first, ctx.tz),
-        )
-        .context("reading what the alert rules need")?;
-    let open: BTreeSet<(String, String)> = reader
-        .alerts(&[AlertState::Firing, AlertState::Acked, AlertState::Snoozed])?
-        .into_iter()
-        .map(|a| (a.row.rule, a.row.subject))
-        .collect();
-    let findings = evaluate(&inputs, local.naive_local(), &t);
-    let new: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| !open.contains(&(f.rule.as_str().to_string(), f.subject.clone())))
-        .collect();
-    let record = !ctx.global.read_only && !new.is_empty();
-    if record {
-        let ops = new
-            .iter()
-            .map(|f| {
-                Op::FireAlert(AlertRow {
-                    rule: f.rule.as_str().to_string(),
-                    subject: f.subject.clone(),
-                    severity: f.severity,
-                    state: AlertState::Firing,
-                    value: Some(f.value),
-                    threshold: Some(f.threshold),
-                    message: f.message.clone(),
-                    fired_at: now_ms,
-                    acked_at: None,
-                    acked_by: None,
-                    note: None,
-                    snoozed_until: None,
-                    resolved_at: None,
-                })
-            })
-            .collect();
-        store
-            .writer()
-            .apply_blocking(WriteBatch {
-                ops,
-                ..WriteBatch::default()
-            })
-            .context("recording new alerts")?;
+    if ctx.team_server(None)?.is_some() {
+        // The team server evaluates and owns alert state: report its firing alerts.
+        super::alerts::sync_with_server(ctx, &store)?;
+        return exit_for_firing(&store, json);
     }
+    let now = chrono::Utc::now().timestamp_millis();
+    let record = !ctx.global.read_only;
+    let ev = engine
+        .evaluate_once(&store, now, record)
+        .context("evaluating the alert rules")?;
+    let delivery = if record && !hooks.is_empty() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let client =
+            crate::collect::http::client_builder(std::time::Duration::from_secs(15)).build()?;
+        Some(runtime.block_on(crate::alerting::webhook::deliver_pending(
+            &store,
+            &hooks,
+            &client,
+            RetryPolicy::default(),
+        ))?)
+    } else {
+        None
+    };
+    let firing = firing(&store)?;
+    let worst = firing.iter().map(|a| a.row.severity.rank()).max();
     let mut out = std::io::stdout().lock();
     if json {
-        let rows: Vec<_> = findings
+        let rows: Vec<_> = ev
+            .findings
             .iter()
             .map(|f| {
-                let is_new = new.iter().any(|n| std::ptr::eq(*n, f));
-                json!({ "rule": f.rule.as_str(), "subject": f.subject, "severity": f.severity.as_str(),
-                        "value": f.value, "threshold": f.threshold, "message": f.message,
-                        "new": is_new, "recorded": is_new && record })
+                let key = (f.rule.clone(), f.subject.clone());
+                json!({ "rule": f.rule, "subject": f.subject, "severity": f.severity.as_str(),
+                        "value": f.value, "threshold": f.threshold, "unit": f.unit.as_str(),
+                        "value_text": f.unit.format(f.value), "threshold_text": f.unit.format(f.threshold),
+                        "message": f.message, "new": ev.fired.contains(&key),
+                        "cooling_down": ev.cooling_down.contains(&key), "recorded": record })
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &json!({ "findings": rows }))?;
+        let resolved: Vec<_> = ev
+            .resolved
+            .iter()
+            .map(|(r, s)| json!({"rule": r, "subject": s}))
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &json!({ "findings": rows, "resolved": resolved, "firing": firing.len(),
+                     "problems": ev.problems,
+                     "webhooks": delivery.map(|d| json!({"delivered": d.delivered, "dead": d.dead})) }),
+        )?;
         writeln!(out)?;
-        return Ok(());
+    } else {
+        if ev.findings.is_empty() {
+            writeln!(
+                out,
+                "no rule fires right now ({} rules checked)",
+                engine.rules.iter().filter(|r| r.enabled).count()
+            )?;
+        }
+        for f in &ev.findings {
+            let key = (f.rule.clone(), f.subject.clone());
+            let tag = if ev.cooling_down.contains(&key) {
+                "cooling down"
+            } else if !ev.fired.contains(&key) {
+                "already open"
+            } else if record {
+                "fired"
+            } else {
+                "new (read-only: not recorded)"
+            };
+            writeln!(
+                out,
+                "{:<22} {:<8} {:<32} {} / {}  [{tag}]",
+                f.rule,
+                f.severity.as_str(),
+                f.subject,
+                f.unit.format(f.value),
+                f.unit.format(f.threshold)
+            )?;
+        }
+        for (r, s) in &ev.resolved {
+            writeln!(out, "{r:<22} resolved {s}")?;
+        }
+        for p in &ev.problems {
+            writeln!(out, "problem: {p}")?;
+        }
+        if let Some(d) = delivery {
+            writeln!(out, "webhooks: {} delivered, {} dead", d.delivered, d.dead)?;
+        }
     }
-    if findings.is_empty() {
-        writeln!(
-            out,
-            "no rule fires right now ({} rules checked)",
-            alerts::Rule::ALL.len()
-        )?;
-        return Ok(());
-    }
-    for f in &findings {
-        let is_new = new.iter().any(|n| std::ptr::eq(*n, f));
-        let tag = match (is_new, record) {
-            (true, true) => "fired",
-            (true, false) => "new (read-only: not recorded)",
-            (false, _) => "already open",
-        };
-        writeln!(
-            out,
-            "{:<17} {:<36} {}  [{tag}]",
-            f.rule.as_str(),
-            f.subject,
-            f.message
-        )?;
-    }
-    Ok(())
+    out.flush()?;
+    exit_code(worst)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Money;
-    use chrono::NaiveDate;
+fn firing(
+    store: &crate::store::Store,
+) -> anyhow::Result<Vec<crate::store::queries::alerts_admin::StoredAlert>> {
+    Ok(store
+        .reader()?
+        .alerts(&[AlertState::Firing])?
+        .into_iter()
+        .filter(|a| a.row.resolved_at.is_none())
+        .collect())
+}
 
-    #[test]
-    fn evaluates_every_rule_from_store_inputs() {
-        let mut inputs = RuleInputs::default();
-        let mut days = vec![Money::from_usd(10.0); 14];
-        days.push(Money::from_usd(45.0));
-        inputs.developer_daily_spend.insert("a@x".into(), days);
-        inputs
-            .rate_limited
-            .insert("b@x".into(), (0..11).map(|i| 60_000 + i * 1_000).collect());
-        inputs.acceptance.insert("c@x".into(), (1_000, 90));
-        inputs.team_month_spend.push((
-            "platform".into(),
-            Money::from_usd(700.0),
-            Some(Money::from_usd(1_000.0)),
-        ));
-        inputs
-            .team_month_spend
-            .push(("unassigned".into(), Money::from_usd(700.0), None));
-        let now = NaiveDate::from_ymd_opt(2026, 11, 16)
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap();
-        let rules: Vec<&str> = evaluate(&inputs, now, &Thresholds::default())
-            .iter()
-            .map(|f| f.rule.as_str())
-            .collect();
-        assert_eq!(
-            rules,
-            [
-                "spend_spike",
-                "rate_limit_storm",
-                "low_acceptance",
-                "budget_forecast"
-            ]
-        );
+fn exit_code(worst: Option<u8>) -> anyhow::Result<()> {
+    match worst {
+        Some(r) if r >= Severity::Critical.rank() => Err(ExitStatus(EXIT_CRITICAL).into()),
+        Some(_) => Err(ExitStatus(EXIT_FIRING).into()),
+        None => Ok(()),
     }
+}
+
+/// The firing alerts (as synced from the team server) and the matching exit code.
+fn exit_for_firing(store: &crate::store::Store, json: bool) -> anyhow::Result<()> {
+    let firing = firing(store)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<_> = firing
+            .iter()
+            .map(|a| {
+                json!({ "id": a.id, "rule": a.row.rule, "subject": a.row.subject,
+                             "severity": a.row.severity.as_str(), "message": a.row.message })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &json!({ "firing": rows, "evaluated_by": "team server" }),
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{} alert(s) firing on the team server", firing.len())?;
+        for a in &firing {
+            writeln!(
+                out,
+                "{:<22} {:<8} {:<32} {}",
+                a.row.rule,
+                a.row.severity.as_str(),
+                a.row.subject,
+                a.row.message
+            )?;
+        }
+    }
+    out.flush()?;
+    exit_code(firing.iter().map(|a| a.row.severity.rank()).max())
 }

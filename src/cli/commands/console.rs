@@ -16,7 +16,8 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-#[cfg(feature = "sync")]
+/// How often the `[git]` repositories and code hosts are re-read while the console runs.
+const GIT_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 /// How often the team server is asked for new rows while the console runs.
 const SYNC_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -49,7 +50,6 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         (None, ctx.open_store()?)
     };
     // A broken [server] setup is a warning in the console, never a reason not to open it.
-    #[cfg(feature = "sync")]
     let team_server = if ctx.global.demo {
         None
     } else {
@@ -58,6 +58,24 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             warnings.push(format!("team server sync is off: {e:#}"));
             None
         })
+    };
+    // Without a team server this console evaluates the alert rules itself; with one, the
+    // server does and alerts arrive by sync.
+    let has_team_server = team_server.is_some();
+    let alerting = if ctx.global.demo
+        || has_team_server
+        || ctx.global.read_only
+        || !ctx.config.alerting.enabled
+    {
+        None
+    } else {
+        match super::alerts_check::engine(ctx) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                warnings.push(format!("alert rules are off: {e:#}"));
+                None
+            }
+        }
     };
     let config = ConsoleConfig {
         store: store.clone(),
@@ -72,6 +90,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
     };
     std::thread::scope(|scope| {
         if !ctx.global.demo {
+            let outcomes_store = store.clone();
             let store = store.clone();
             let stop = &stop;
             let developer = config.who.clone();
@@ -101,6 +120,8 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
                     &LiveStats::default(),
                 );
             });
+            let outcomes_store = outcomes_store.clone();
+            scope.spawn(move || refresh_outcomes(ctx, &outcomes_store, stop));
         }
         // Stops the refresher however the console ends, panics included.
         let _stop_on_exit = StopOnDrop(&stop);
@@ -108,12 +129,29 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
-            #[cfg(feature = "sync")]
-            let sync =
-                team_server.map(|server| tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)));
+            let synced = team_server.map(|server| {
+                [
+                    tokio::spawn(crate::alerting::sync::poll(
+                        server.clone(),
+                        store.clone(),
+                        SYNC_INTERVAL,
+                    )),
+                    tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)),
+                ]
+            });
+            let engine = alerting
+                .map(|(engine, hooks)| crate::alerting::task::spawn(engine, store.clone(), hooks));
+            // Vendor APIs and the GitHub directory, each on its own schedule.
+            let (stop_pollers, stopped) = tokio::sync::watch::channel(false);
+            if !ctx.global.demo && !ctx.global.offline {
+                crate::cli::source_specs::spawn_pollers(ctx, &store, stopped);
+            }
             let result = app::run(config).await;
-            #[cfg(feature = "sync")]
-            if let Some(task) = sync {
+            let _ = stop_pollers.send(true);
+            if let Some(task) = engine {
+                task.abort();
+            }
+            for task in synced.into_iter().flatten() {
                 task.abort();
             }
             result
@@ -121,6 +159,23 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
     })?;
     runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(())
+}
+
+/// Re-reads the `[git]` repositories and code hosts every [`GIT_REFRESH_INTERVAL`] until
+/// the console stops (checking for the stop every 200 ms so quitting never waits).
+fn refresh_outcomes(ctx: &Context, store: &crate::store::Store, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        if let Err(e) = super::outcomes::refresh_git(ctx, store) {
+            tracing::warn!("git refresh failed: {e:#}");
+        }
+        if let Err(e) = super::outcomes::refresh_hosts(ctx, store) {
+            tracing::warn!("code host refresh failed: {e:#}");
+        }
+        let next = std::time::Instant::now() + GIT_REFRESH_INTERVAL;
+        while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < next {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
 }
 
 /// The live tail's timings; `AGENTDECK_WATCH=poll` turns notifications off (for file

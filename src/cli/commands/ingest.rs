@@ -19,7 +19,9 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
     let store = ctx.open_store()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
-    if summary.files_seen == 0 && !args.json {
+    let git = super::outcomes::refresh_git(ctx, &store)?;
+    let hosts = super::outcomes::refresh_hosts(ctx, &store)?;
+    if summary.files_seen == 0 && !args.json && git.is_none() {
         let roots = ctx.roots(&args.dirs);
         let searched: Vec<String> = roots
             .claude
@@ -34,11 +36,41 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
         );
     }
     let mut out = std::io::stdout().lock();
+    let limit = if args.verbose || args.json {
+        usize::MAX
+    } else {
+        EXAMPLES_PER_REASON
+    };
+    let (earlier, listed) = super::sources::earlier_skips(&store, &summary, limit)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&summary))?;
+        let mut doc = to_json(&summary);
+        doc["skipped_earlier"] = serde_json::json!(listed);
+        serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
     } else {
         print_summary(&mut out, &summary, args.verbose)?;
+        if earlier > 0 {
+            writeln!(
+                out,
+                "skipped by earlier passes (still on record until their files change): {earlier}"
+            )?;
+            for l in &listed {
+                writeln!(out, "  {l}")?;
+            }
+            if earlier > listed.len() as i64 {
+                writeln!(
+                    out,
+                    "  … {} more (use --verbose, or `agentdeck sources`)",
+                    earlier - listed.len() as i64
+                )?;
+            }
+        }
+        if let Some(git) = &git {
+            super::outcomes::print_git(&mut out, git)?;
+        }
+        for (name, summary) in &hosts {
+            super::outcomes::print_host(&mut out, name, summary)?;
+        }
     }
     Ok(())
 }
@@ -85,11 +117,14 @@ pub fn refresh_with(
     env: &ParseEnv<'_>,
     show_progress: bool,
 ) -> anyhow::Result<IngestSummary> {
-    let summary = if show_progress {
+    // Costs are a view of tokens × prices: bring stored costs up to the current table first.
+    let repriced = super::pricing::reprice_if_stale(store, env.prices)?;
+    let mut summary = if show_progress {
         ingest(store, roots, env, &BarProgress::new())?
     } else {
         ingest(store, roots, env, &NoProgress)?
     };
+    summary.repriced = repriced;
     tracing::info!(
         files = summary.files_seen,
         read = summary.files_read,
@@ -131,6 +166,13 @@ impl Progress for BarProgress {
 
 fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std::io::Result<()> {
     let o = &s.outcome;
+    if let Some(state) = &s.repriced {
+        writeln!(
+            out,
+            "{} (the price table changed since the last run)",
+            super::pricing::repriced_text(state)
+        )?;
+    }
     writeln!(
         out,
         "files: {} found, {} read, {} unchanged",
@@ -138,11 +180,10 @@ fn print_summary(out: &mut impl Write, s: &IngestSummary, verbose: bool) -> std:
     )?;
     writeln!(
         out,
-        "requests: {} added, {} replaced by a fuller copy, {} duplicate copies ignored, {} removed by rewinds",
+        "requests: {} added, {} replaced by a fuller copy, {} duplicate copies ignored",
         o.requests_added,
         o.requests_replaced,
-        s.duplicates(),
-        o.requests_removed
+        s.duplicates()
     )?;
     writeln!(
         out,
@@ -231,6 +272,7 @@ fn to_json(s: &IngestSummary) -> serde_json::Value {
             "duplicates": s.duplicates(), "removed": o.requests_removed
         },
         "events_added": o.events_added,
+        "repriced": s.repriced.as_ref().map(super::pricing::repriced_json),
         "sessions_touched": s.sessions.len(),
         "repaired_by_kind": s.repaired_by_kind(),
         "repaired": s.repaired,

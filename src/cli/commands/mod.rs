@@ -1,21 +1,26 @@
 //! One module per subcommand.
 
 pub mod alerts;
-mod alerts_check;
+pub mod alerts_check;
+pub mod config;
 pub mod console;
 pub mod doctor;
+pub mod event;
 pub mod ingest;
+pub mod outcomes;
 pub mod pricing;
-#[cfg(all(feature = "sync", feature = "server"))]
+#[cfg(feature = "server")]
 pub mod push;
-#[cfg(all(feature = "sync", feature = "server"))]
+#[cfg(feature = "server")]
 mod push_retry;
+pub mod reconcile;
 pub mod report;
+mod report_quality;
 mod report_render;
 mod report_table;
 #[cfg(feature = "server")]
 pub mod serve;
 pub mod sources;
-#[cfg(feature = "sync")]
+pub mod sources_poll;
 pub mod sync;
 pub mod themes;

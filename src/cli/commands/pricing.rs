@@ -1,11 +1,14 @@
-//! `agentdeck pricing list|show|import`: the price table in $ per million tokens, how a
-//! model name resolves, and importing LiteLLM's public price file (then re-pricing).
+//! `agentdeck pricing list|show|import|reprice`: the price table in $ per million tokens,
+//! how a model name resolves, importing LiteLLM's public price file, and re-pricing stored
+//! requests whenever the effective table changes (docs/accounting.md#reprice).
 
 use crate::cli::args::PricingCommand;
 use crate::cli::context::Context;
-use crate::domain::TokenUsage;
-use crate::pricing::{ModelPrice, PriceTable};
+use crate::domain::{Money, TokenUsage};
+use crate::pricing::{LongContext, ModelPrice, PriceTable};
 use crate::store::Maintenance;
+use crate::store::Store;
+use crate::store::queries::pricing_state::PricingState;
 use anyhow::Context as _;
 use serde_json::json;
 use std::io::Write;
@@ -22,7 +25,7 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
             } else {
                 writeln!(
                     out,
-                    "{:<36} {:>8} {:>8} {:>8} {:>8} {:>8}  >200k (in/out)",
+                    "{:<36} {:>8} {:>8} {:>8} {:>8} {:>8}  long context (prompt > N: in/out)",
                     "model ($ per 1M tokens)", "input", "output", "5m write", "1h write", "read"
                 )?;
                 for (key, p) in table.entries() {
@@ -35,15 +38,12 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                         per_m(p.cache_write_5m),
                         per_m(p.cache_write_1h),
                         per_m(p.cache_read),
-                        match (p.input_above_200k, p.output_above_200k) {
-                            (None, None) => "—".to_string(),
-                            (i, o) => format!("{}/{}", per_m(i), per_m(o)),
-                        }
+                        tiers_text(&p.long_context)
                     )?;
                 }
                 writeln!(
                     out,
-                    "{} models; `—` means the default rule applies (see README, Pricing).",
+                    "{} models; `—` means the default rule applies (see docs/accounting.md).",
                     table.len()
                 )?;
             }
@@ -65,6 +65,14 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                         "1M uncached input tokens cost {}",
                         table.cost(Some(model), &sample, false).amount
                     )?;
+                    for t in &p.long_context {
+                        writeln!(
+                            out,
+                            "a request whose prompt (input + cache writes + cache reads) exceeds {} tokens pays {} for every token of it",
+                            t.above_tokens,
+                            tier_rates_text(t)
+                        )?;
+                    }
                 }
                 None => {
                     writeln!(
@@ -110,18 +118,89 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
             {
                 writeln!(out, "  skipped {key}: {reason}")?;
             }
-            // Re-price stored requests whose cost we computed.
             let store = ctx.open_store()?;
-            let prices = ctx.price_table()?;
-            let changed = store
-                .writer()
-                .maintain_blocking(Maintenance::Reprice(Box::new(move |model, usage, fast| {
-                    prices.cost(model, usage, fast)
-                })))?;
-            writeln!(out, "re-priced {changed} stored requests")?;
+            let state = reprice(&store, ctx.price_table()?)?;
+            writeln!(out, "{}", repriced_text(&state))?;
+        }
+        PricingCommand::Reprice { json } => {
+            let store = ctx.open_store()?;
+            let state = reprice(&store, ctx.price_table()?)?;
+            if *json {
+                serde_json::to_writer_pretty(&mut out, &repriced_json(&state))?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{}", repriced_text(&state))?;
+            }
         }
     }
     Ok(())
+}
+
+/// Re-prices every stored request whose cost agentdeck computed, with `prices`, and
+/// records the table's fingerprint. Returns what changed.
+pub fn reprice(store: &Store, prices: PriceTable) -> anyhow::Result<PricingState> {
+    let fingerprint = prices.fingerprint();
+    let price = Box::new(move |model: Option<&str>, usage: &TokenUsage, fast: bool| {
+        prices.cost(model, usage, fast)
+    });
+    store
+        .writer()
+        .maintain_blocking(Maintenance::Reprice { price, fingerprint })
+        .context("re-pricing stored requests")?;
+    store
+        .reader()?
+        .pricing_state()?
+        .context("the reprice recorded no pricing state")
+}
+
+/// Re-prices the store when its costs were computed with another table than `prices` (an
+/// override added or removed, a table imported, agentdeck upgraded, or a store built
+/// before costs were fingerprinted). `None` when they already follow `prices`; also
+/// `None` for a first check that changed nothing (a new store).
+pub fn reprice_if_stale(
+    store: &Store,
+    prices: &PriceTable,
+) -> anyhow::Result<Option<PricingState>> {
+    let before = store.reader()?.pricing_state()?;
+    if before
+        .as_ref()
+        .is_some_and(|s| s.fingerprint == prices.fingerprint())
+    {
+        return Ok(None);
+    }
+    let state = reprice(store, prices.clone())?;
+    let noticeable = before.is_some() || state.requests_changed > 0;
+    Ok(noticeable.then_some(state))
+}
+
+/// One line: how many stored requests changed and how the total cost moved.
+pub fn repriced_text(s: &PricingState) -> String {
+    let delta = Money(s.cost_after.0.saturating_sub(s.cost_before.0));
+    let sign = if delta.0 >= 0 { "+" } else { "-" };
+    let pct = if s.cost_before.0 != 0 {
+        format!(
+            ", {sign}{:.2}%",
+            (delta.0 as f64 / s.cost_before.0 as f64 * 100.0).abs()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "prices: re-priced {} stored requests; total cost {} → {} ({sign}{}{pct})",
+        s.requests_changed,
+        s.cost_before,
+        s.cost_after,
+        Money(delta.0.saturating_abs())
+    )
+}
+
+pub fn repriced_json(s: &PricingState) -> serde_json::Value {
+    json!({
+        "requests_changed": s.requests_changed,
+        "cost_before_usd": s.cost_before.as_usd(),
+        "cost_after_usd": s.cost_after.as_usd(),
+        "fingerprint": s.fingerprint,
+    })
 }
 
 fn per_m(v: Option<f64>) -> String {
@@ -138,16 +217,61 @@ fn per_m(v: Option<f64>) -> String {
     }
 }
 
+fn tiers_text(tiers: &[LongContext]) -> String {
+    if tiers.is_empty() {
+        return "—".into();
+    }
+    let parts: Vec<String> = tiers
+        .iter()
+        .map(|t| {
+            format!(
+                "> {}k: {}/{}",
+                t.above_tokens / 1_000,
+                per_m(t.input),
+                per_m(t.output)
+            )
+        })
+        .collect();
+    parts.join("; ")
+}
+
+fn tier_rates_text(t: &LongContext) -> String {
+    let named = [
+        ("input", t.input),
+        ("output", t.output),
+        ("5m write", t.cache_write_5m),
+        ("1h write", t.cache_write_1h),
+        ("read", t.cache_read),
+    ];
+    let parts: Vec<String> = named
+        .iter()
+        .filter_map(|(n, v)| v.map(|_| format!("{n} ${}/M", per_m(*v))))
+        .collect();
+    format!("{} (others scale like input)", parts.join(", "))
+}
+
 fn price_json(key: &str, p: &ModelPrice) -> serde_json::Value {
     let m = |v: Option<f64>| v.map(|x| x * 1_000_000.0);
+    let tiers: Vec<_> = p
+        .long_context
+        .iter()
+        .map(|t| {
+            json!({
+                "above_tokens": t.above_tokens,
+                "input": m(t.input), "output": m(t.output),
+                "cache_write_5m": m(t.cache_write_5m), "cache_write_1h": m(t.cache_write_1h),
+                "cache_read": m(t.cache_read),
+            })
+        })
+        .collect();
     json!({
         "model": key,
         "usd_per_million": {
             "input": p.input * 1_000_000.0, "output": p.output * 1_000_000.0,
             "cache_write_5m": m(p.cache_write_5m), "cache_write_1h": m(p.cache_write_1h),
             "cache_read": m(p.cache_read),
-            "input_above_200k": m(p.input_above_200k), "output_above_200k": m(p.output_above_200k),
         },
+        "long_context": tiers,
         "fast_multiplier": p.fast_multiplier,
     })
 }

@@ -9,7 +9,7 @@ use crate::cli::context::Context;
 use crate::protocol::{PushAnswer, PushBatch, SyncQuery};
 use crate::store::queries::server_db::ServerDb;
 use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
-use crate::store::{FileCursor, SourceHealthRow, Store, WriteBatch};
+use crate::store::{FileCursor, Store, WriteBatch};
 use anyhow::Context as _;
 use std::time::Duration;
 
@@ -115,22 +115,19 @@ async fn shutdown(term: Option<tokio::signal::unix::Signal>) {
     }
 }
 
-/// The push's state in `source_health`, so `agentdeck sources` shows it (`push <server>`).
+/// The push's state in `source_health`, so `agentdeck sources` shows it (`push <server>`),
+/// with the server as the setting in effect (the token never).
 async fn record_health(store: &Store, server: &str, outcome: &anyhow::Result<PushAnswer>) {
-    let now = chrono::Utc::now().timestamp_millis();
-    let (success_at, error, rows_added) = match outcome {
-        Ok(sent) => (Some(now), None, (sent.requests + sent.events) as i64),
-        Err(e) => (None, Some((now, crate::cli::one_cause_each(e))), 0),
-    };
-    let health = SourceHealthRow {
-        source: format!("{SOURCE} {server}"),
-        kind: "push".into(),
-        success_at,
-        error,
-        rows_added,
-    };
+    let run = crate::collect::health::push_run(
+        &format!("{SOURCE} {server}"),
+        server,
+        match outcome {
+            Ok(sent) => Ok((sent.requests + sent.events) as i64),
+            Err(e) => Err(crate::cli::one_cause_each(e)),
+        },
+    );
     let batch = WriteBatch {
-        source_health: vec![health],
+        ops: vec![crate::store::ops::Op::RecordRun(run)],
         ..WriteBatch::default()
     };
     if let Err(e) = store.writer().apply(batch).await {

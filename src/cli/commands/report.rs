@@ -16,6 +16,9 @@ use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
+    if args.kind == ReportKind::Reconcile {
+        return super::reconcile::run(ctx, args);
+    }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
     let day = |s: &Option<String>| -> anyhow::Result<Option<NaiveDate>> {
         s.as_deref()
@@ -33,11 +36,26 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         ctx.read_only_reader()?
     } else {
         let store = ctx.open_store()?;
-        if !args.no_refresh {
+        if args.no_refresh {
+            // No source is read, but stored costs still follow the current price table.
+            let prices = ctx.price_table()?;
+            if let Some(state) = super::pricing::reprice_if_stale(&store, &prices)? {
+                eprintln!("note: {}", super::pricing::repriced_text(&state));
+            }
+        } else {
             refresh(ctx, &store, args)?;
         }
         store.reader()?
     };
+    if super::report_quality::is_outcome(args.kind) {
+        let start =
+            since.unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS));
+        let from = crate::domain::period::local_day_start_ms(start, ctx.tz);
+        return match args.kind {
+            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from),
+            _ => super::report_quality::quality(&reader, args, from, &start.to_string()),
+        };
+    }
     // Every kind reads the same window: rows outside the accepted timestamps (possible only
     // in stores written before the bounds existed) are left out of all of them alike. The
     // window is whole local days, so day, week and month edges fall on local midnights.
@@ -71,14 +89,19 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
 /// Reads the agents' files (and syncs from the team server) before reporting.
 fn refresh(ctx: &Context, store: &crate::store::Store, args: &ReportArgs) -> anyhow::Result<()> {
     let summary = super::ingest::refresh(ctx, store, &args.dirs, false)?;
+    if let Some(state) = &summary.repriced {
+        eprintln!("note: {}", super::pricing::repriced_text(state));
+    }
+    super::outcomes::refresh_git(ctx, store)?;
+    if let Err(e) = super::outcomes::refresh_hosts(ctx, store) {
+        eprintln!("warning: {e:#}; reporting from the local cache");
+    }
     if !summary.problems.is_empty() && !args.output.json && !args.output.csv {
         eprintln!(
-            "note: {} line(s) skipped while refreshing; each is logged with file, line and reason in {}",
-            summary.problems.len(),
-            ctx.paths.log_dir().display()
+            "note: {} line(s) skipped while refreshing; `agentdeck sources` lists them with file, line and reason",
+            summary.problems.len()
         );
     }
-    #[cfg(feature = "sync")]
     if let Some(server) = ctx.team_server(None)?
         && let Err(e) = server.sync_blocking(store)
     {

@@ -34,7 +34,9 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
         Some(ServeCommand::Members { action }) => runtime.block_on(members(&database, action)),
         None => {
             let prices = ctx.price_table()?;
-            runtime.block_on(serve(args, database, prices))
+            let (engine, hooks) = super::alerts_check::engine(ctx)?;
+            let alerting = (engine, hooks, ctx.config.alerting.enabled);
+            runtime.block_on(serve(args, database, prices, alerting))
         }
     }
 }
@@ -43,8 +45,18 @@ async fn serve(
     args: &ServeArgs,
     database: Database,
     prices: crate::pricing::PriceTable,
+    (engine, hooks, enabled): (crate::alerting::Engine, Vec<crate::alerting::Webhook>, bool),
 ) -> anyhow::Result<()> {
     let described = database.describe();
+    // The server evaluates the alert rules over the team's data and owns alert state.
+    let engine_store = match &database {
+        _ if !enabled => None,
+        Database::Sqlite(path) => Some(crate::store::Store::open(path)?),
+        Database::Postgres(_) => {
+            tracing::warn!("the alert engine runs on the SQLite store only; not started");
+            None
+        }
+    };
     let config = ServerConfig {
         listen: args.listen,
         database,
@@ -73,7 +85,11 @@ async fn serve(
         "agentdeck serve: listening on {scheme}://{} (store {described}); OTLP at /v1/logs, /v1/metrics, /v1/traces",
         server.addr
     );
+    let engine_task = engine_store.map(|store| crate::alerting::task::spawn(engine, store, hooks));
     server.wait().await?;
+    if let Some(task) = engine_task {
+        task.abort();
+    }
     eprintln!("agentdeck serve: stopped");
     Ok(())
 }

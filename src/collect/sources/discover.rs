@@ -2,7 +2,7 @@
 //! directory walker that reports problems instead of failing, follows symlinked folders
 //! at most once each (so loops end), and returns files sorted and de-duplicated.
 
-use super::{FileFormat, Roots, claude_code, codex, gemini};
+use super::{FileFormat, Roots, claude_code, codex, copilot_cli, gemini};
 use crate::collect::files::FileIdentity;
 use std::collections::HashSet;
 use std::fs;
@@ -81,6 +81,19 @@ pub fn discover(roots: &Roots) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
         let tmp = gemini::paths::tmp_dir(root);
         for project in walker.subdirs(&tmp) {
             walker.walk(&project.join("chats"), &gemini_files, &|_| false, 0);
+        }
+    }
+    // `<id>/events.jsonl` (current) and `<id>.jsonl` (older versions); nothing deeper.
+    let copilot_files = |name: &str| name.ends_with(".jsonl").then_some(FileFormat::CopilotJsonl);
+    for root in &roots.copilot {
+        if walker.root_ok(root) {
+            let state = copilot_cli::paths::session_state_dir(root);
+            walker.walk(
+                &state,
+                &copilot_files,
+                &|d| d == "checkpoints" || d == "files",
+                0,
+            );
         }
     }
     walker.finish()

@@ -143,7 +143,7 @@ fn a_root_that_is_a_file_is_reported_and_missing_roots_are_silent() {
     let roots = Roots {
         claude: vec![file.clone()],
         codex: vec![tmp.path().join("nope")],
-        gemini: vec![],
+        ..Roots::default()
     };
     let (files, problems) = discover(&roots);
     assert!(files.is_empty());
@@ -163,6 +163,7 @@ fn the_recorded_fixture_tree_is_discoverable() {
         claude: vec![base.join("claude"), base.join("peer/claude/projects")],
         codex: vec![base.join("codex")],
         gemini: vec![base.join("gemini/tmp")],
+        copilot: vec![base.join("copilot")],
     };
     let (files, problems) = discover(&roots);
     assert!(problems.is_empty(), "{problems:?}");
@@ -175,4 +176,5 @@ fn the_recorded_fixture_tree_is_discoverable() {
     );
     assert_eq!(count(FileFormat::GeminiJsonl), 1);
     assert_eq!(count(FileFormat::GeminiJson), 2);
+    assert_eq!(count(FileFormat::CopilotJsonl), 1);
 }

@@ -3,15 +3,19 @@
 //! `discover` for files and `FileFormat::new_parser` for a parser per file.
 
 pub mod claude_code;
+pub mod code_host;
 pub mod codex;
+pub mod copilot_cli;
 mod discover;
 mod fields;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod gemini;
+pub mod git;
+pub mod github;
+pub mod gitlab;
 pub(crate) mod json;
 mod rows;
-#[cfg(feature = "sync")]
 pub mod team_server;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -32,6 +36,8 @@ pub enum FileFormat {
     GeminiJsonl,
     /// Gemini CLI's legacy one-document-per-session `.json`.
     GeminiJson,
+    /// GitHub Copilot CLI's `session-state/<id>/events.jsonl`.
+    CopilotJsonl,
 }
 
 impl FileFormat {
@@ -40,6 +46,7 @@ impl FileFormat {
             FileFormat::ClaudeJsonl => Agent::ClaudeCode,
             FileFormat::CodexJsonl => Agent::Codex,
             FileFormat::GeminiJsonl | FileFormat::GeminiJson => Agent::Gemini,
+            FileFormat::CopilotJsonl => Agent::Copilot,
         }
     }
 
@@ -49,6 +56,7 @@ impl FileFormat {
             FileFormat::ClaudeJsonl => claude_code::SOURCE,
             FileFormat::CodexJsonl => codex::SOURCE,
             FileFormat::GeminiJsonl | FileFormat::GeminiJson => gemini::SOURCE,
+            FileFormat::CopilotJsonl => copilot_cli::SOURCE,
         }
     }
 
@@ -66,6 +74,9 @@ impl FileFormat {
             FileFormat::CodexJsonl => Box::new(codex::CodexParser::new(path, saved_state)),
             FileFormat::GeminiJsonl => Box::new(gemini::GeminiParser::new(path, saved_state)),
             FileFormat::GeminiJson => Box::new(DocumentOnly),
+            FileFormat::CopilotJsonl => {
+                Box::new(copilot_cli::CopilotCliParser::new(path, saved_state))
+            }
         }
     }
 }
@@ -90,6 +101,7 @@ pub struct Roots {
     pub claude: Vec<PathBuf>,
     pub codex: Vec<PathBuf>,
     pub gemini: Vec<PathBuf>,
+    pub copilot: Vec<PathBuf>,
 }
 
 impl Roots {
@@ -100,6 +112,7 @@ impl Roots {
             claude: claude_code::paths::default_roots(env),
             codex: codex::paths::default_roots(env),
             gemini: gemini::paths::default_roots(env),
+            copilot: copilot_cli::paths::default_roots(env),
         }
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::protocol::{SyncPage, SyncQuery};
 use crate::store::ops::Op;
-use crate::store::{FileCursor, SourceHealthRow, Store, StoreError, WriteBatch};
+use crate::store::source_health::SourceRun;
+use crate::store::{FileCursor, Store, StoreError, WriteBatch};
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -105,11 +106,11 @@ impl TeamServer {
     pub async fn sync_once(&self, store: &Store) -> Result<SyncSummary, SyncError> {
         match self.pull(store).await {
             Ok(summary) => {
-                let health = self.health(Ok(summary.requests_added + summary.events_added));
+                let health = self.health(Ok(&summary));
                 store
                     .writer()
                     .apply(WriteBatch {
-                        source_health: vec![health],
+                        ops: vec![Op::RecordRun(health)],
                         ..WriteBatch::default()
                     })
                     .await?;
@@ -120,7 +121,7 @@ impl TeamServer {
                 if let Err(store_error) = store
                     .writer()
                     .apply(WriteBatch {
-                        source_health: vec![health],
+                        ops: vec![Op::RecordRun(health)],
                         ..WriteBatch::default()
                     })
                     .await
@@ -161,18 +162,31 @@ impl TeamServer {
         }
     }
 
-    fn health(&self, outcome: Result<u64, String>) -> SourceHealthRow {
-        let now = chrono::Utc::now().timestamp_millis();
-        let (success_at, error, rows_added) = match outcome {
-            Ok(rows) => (Some(now), None, rows as i64),
-            Err(message) => (None, Some((now, message)), 0),
+    /// The run as source health: pages read, rows added, the error in full; the URL is
+    /// the setting in effect (the token never is).
+    fn health(&self, outcome: Result<&SyncSummary, String>) -> SourceRun {
+        let finished_at = chrono::Utc::now().timestamp_millis();
+        let (pages, rows, error) = match outcome {
+            Ok(s) => (
+                s.pages as i64,
+                (s.requests_added + s.events_added) as i64,
+                None,
+            ),
+            Err(message) => (0, 0, Some(message)),
         };
-        SourceHealthRow {
+        SourceRun {
             source: SOURCE.into(),
             kind: "sync".into(),
-            success_at,
+            finished_at,
             error,
-            rows_added,
+            items_read: pages,
+            item_unit: "pages".into(),
+            rows_added: rows,
+            settings: Some(
+                serde_json::json!({ "url": self.url, "token": if self.token.is_some() { "set" } else { "none" } })
+                    .to_string(),
+            ),
+            ..SourceRun::default()
         }
     }
 
@@ -246,6 +260,63 @@ impl TeamServer {
             }],
             ..WriteBatch::default()
         }
+    }
+
+    /// GETs `path` (with its query) as JSON; an error status is an error with the server's
+    /// message.
+    pub async fn get_json(&self, path: &str) -> Result<serde_json::Value, SyncError> {
+        self.send_json(self.client.get(format!("{}{path}", self.url)))
+            .await
+    }
+
+    /// POSTs a JSON document to `path` on the server (an empty answer reads as null).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, SyncError> {
+        let request = self.client.post(format!("{}{path}", self.url)).json(body);
+        match self.send_json(request).await {
+            Err(SyncError::BadPage { .. }) => Ok(serde_json::Value::Null),
+            other => other,
+        }
+    }
+
+    /// Sends with the token; a success is read as JSON, an error status becomes an error
+    /// carrying the server's message.
+    async fn send_json(
+        &self,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<serde_json::Value, SyncError> {
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| SyncError::Unreachable {
+            url: self.url.clone(),
+            reason: describe(&e),
+        })?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if status.is_success() {
+            return serde_json::from_str(&text).map_err(|e| SyncError::BadPage {
+                url: self.url.clone(),
+                reason: e.to_string(),
+            });
+        }
+        let url = self.url.clone();
+        let message = server_message(&text);
+        Err(match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => SyncError::Unauthorized {
+                url,
+                status,
+                message,
+            },
+            _ => SyncError::Server {
+                url,
+                status,
+                message,
+            },
+        })
     }
 
     async fn page(&self, q: &SyncQuery) -> Result<SyncPage, SyncError> {

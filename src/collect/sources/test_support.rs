@@ -94,8 +94,6 @@ pub fn parse_bytes_split(
         all.requests.extend(b.requests);
         all.events.extend(b.events);
         all.projects.extend(b.projects);
-        all.rewinds.extend(b.rewinds);
-        all.replace_sessions.extend(b.replace_sessions);
         all.skipped.extend(b.skipped);
         all.assumed.extend(b.assumed);
     }
@@ -139,9 +137,8 @@ pub fn parse_file_checked(format: FileFormat, rel: &str) -> ParsedRows {
     whole
 }
 
-/// What the store keeps after applying `batches` in order. Per batch: rewinds and
-/// session replacements first (they restate earlier batches), then rows; requests by
-/// the domain's dedupe rules, events first-wins by key.
+/// What the store keeps after applying `batches` in order: requests by the domain's
+/// dedupe rules (no parser ever removes a stored row), events first-wins by key.
 pub fn store_apply(
     batches: &[ParsedRows],
 ) -> (
@@ -150,18 +147,6 @@ pub fn store_apply(
 ) {
     let (mut requests, mut events) = (Vec::new(), Vec::<crate::domain::EventRecord>::new());
     for batch in batches {
-        for rw in &batch.rewinds {
-            requests.retain(|r: &crate::domain::RequestRecord| {
-                !(r.agent == rw.agent && r.session_key == rw.session_key && r.ord >= rw.from_ord)
-            });
-            events.retain(|e| {
-                !(e.agent == rw.agent && e.session_key == rw.session_key && e.ord >= rw.from_ord)
-            });
-        }
-        for (agent, session) in &batch.replace_sessions {
-            requests.retain(|r| !(r.agent == *agent && &r.session_key == session));
-            events.retain(|e| !(e.agent == *agent && &e.session_key == session));
-        }
         requests.extend(batch.requests.iter().cloned());
         requests = settle(&requests);
         for e in &batch.events {

@@ -36,6 +36,7 @@ pub fn map_logs(
             let scope = sl.scope.as_ref().map(|s| s.name.as_str()).unwrap_or("");
             for (li, record) in sl.log_records.iter_mut().enumerate() {
                 out.received += 1;
+                super::commit_id::lift(&mut record.attributes);
                 drop_content(&mut record.attributes);
                 let at = || format!("resourceLogs[{ri}].scopeLogs[{si}].logRecords[{li}]");
                 if record.attributes.len() + resource.len() > MAX_ATTRIBUTES_PER_RECORD {
@@ -348,14 +349,20 @@ fn event(cx: &Ctx<'_>, out: &mut Mapped) -> Result<bool, String> {
             e.decision = a.str("decision");
             e.detail = a.first_str(&["source", "decision_source"]);
         })?,
-        "tool_result" | "tool_call" => push_event(cx, out, EventKind::ToolUse, |e| {
-            e.tool_name = a.first_str(&["tool_name", "function_name"]);
-            e.decision = a.first_str(&["decision", "decision_type"]);
-            e.duration_ms = a.int("duration_ms");
-            e.detail = a
-                .bool("success")
-                .map(|ok| if ok { "ok" } else { "failed" }.to_string());
-        })?,
+        "tool_result" | "tool_call" => {
+            push_event(cx, out, EventKind::ToolUse, |e| {
+                e.tool_name = a.first_str(&["tool_name", "function_name"]);
+                e.decision = a.first_str(&["decision", "decision_type"]);
+                e.duration_ms = a.int("duration_ms");
+                e.detail = a
+                    .bool("success")
+                    .map(|ok| if ok { "ok" } else { "failed" }.to_string());
+            })?;
+            if let (Some(id), Some(tool)) = (a.str(super::commit_id::KEY), out.events.last()) {
+                let commit = super::commit_id::commit_event(tool, id);
+                out.events.push(commit);
+            }
+        }
         "compaction" | "chat_compression" => push_event(cx, out, EventKind::Compaction, |e| {
             e.detail = a.str("trigger")
         })?,

@@ -5,6 +5,7 @@
 
 pub mod attrs;
 pub mod codec;
+pub mod commit_id;
 pub mod identity;
 pub mod logs;
 pub mod metrics;

@@ -1,14 +1,13 @@
 //! Alerts as `agentdeck alerts` and scripts see them: every stored alert with its id and
-//! lifecycle, newest first, optionally filtered by state; one alert by id; and the inputs
-//! the alert rules evaluate (daily spend, 429s, acceptance, team month-to-date spend).
+//! lifecycle, newest first, optionally filtered by state; one alert by id; webhook
+//! deliveries waiting or dead.
 
-use crate::domain::Money;
+use crate::domain::alert_rules::Unit;
 use crate::domain::alerts::{AlertState, Severity};
 use crate::store::Reader;
 use crate::store::error::Result;
 use crate::store::ops::AlertRow;
 use rusqlite::{OptionalExtension, Row};
-use std::collections::BTreeMap;
 
 /// A stored alert with its id.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +17,7 @@ pub struct StoredAlert {
 }
 
 const COLUMNS: &str = "id, rule, subject, severity, state, value, threshold, message, fired_at,
-    acked_at, acked_by, note, snoozed_until, resolved_at";
+    acked_at, acked_by, note, snoozed_until, resolved_at, unit, resolved_by, resolve_note";
 
 fn stored(r: &Row<'_>) -> rusqlite::Result<StoredAlert> {
     let severity: String = r.get(3)?;
@@ -39,6 +38,12 @@ fn stored(r: &Row<'_>) -> rusqlite::Result<StoredAlert> {
             note: r.get(11)?,
             snoozed_until: r.get(12)?,
             resolved_at: r.get(13)?,
+            unit: r
+                .get::<_, Option<String>>(14)?
+                .as_deref()
+                .and_then(Unit::parse),
+            resolved_by: r.get(15)?,
+            resolve_note: r.get(16)?,
         },
     })
 }
@@ -69,101 +74,100 @@ impl Reader {
     }
 }
 
-/// What the alert rules read from the store (see `domain::alerts`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RuleInputs {
-    /// Priced spend per developer and day, in the order of the `day_starts` asked for.
-    pub developer_daily_spend: BTreeMap<String, Vec<Money>>,
-    /// Timestamps of API errors with status 429 per developer since `storm_since`.
-    pub rate_limited: BTreeMap<String, Vec<i64>>,
-    /// Vendor suggestions and acceptances per developer since `acceptance_since_day`.
-    pub acceptance: BTreeMap<String, (i64, i64)>,
-    /// (team, spend since `month_start`, monthly budget); developers in no team count as
-    /// `unassigned`.
-    pub team_month_spend: Vec<(String, Money, Option<Money>)>,
+/// A webhook notification waiting to be sent (or given up on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub id: i64,
+    pub target: String,
+    pub event: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub alert: StoredAlert,
 }
 
 impl Reader {
-    /// Reads the rule inputs. `day_starts` are ascending day boundaries (ms); spend after the
-    /// last one counts toward it (today).
-    pub fn rule_inputs(
+    /// Deliveries in `state` (`pending`, `delivered`, `dead`), oldest first.
+    pub fn deliveries(&self, state: &str) -> Result<Vec<Delivery>> {
+        let cols: String = COLUMNS
+            .split(',')
+            .map(|c| format!("a.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {cols}, d.id, d.target, d.event, d.state, d.attempts, d.last_error
+             FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id
+             WHERE d.state = ?1 ORDER BY d.id"
+        ))?;
+        let rows = stmt.query_map([state], |r| {
+            Ok(Delivery {
+                alert: stored(r)?,
+                id: r.get(17)?,
+                target: r.get(18)?,
+                event: r.get(19)?,
+                state: r.get(20)?,
+                attempts: r.get(21)?,
+                last_error: r.get(22)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The latest resolution time per (rule, subject), for cooldowns.
+    pub fn last_resolutions(&self) -> Result<std::collections::HashMap<(String, String), i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT rule, subject, max(resolved_at) FROM alerts
+             WHERE state = 'resolved' AND resolved_at IS NOT NULL GROUP BY 1, 2",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// An alert action waiting to be sent to the team server that owns the alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub origin: String,
+    pub remote_id: i64,
+    pub action: String,
+    pub note: Option<String>,
+    pub until_ms: Option<i64>,
+}
+
+impl Reader {
+    /// Alerts changed at or after `since` (by `updated_at`), oldest change first.
+    pub fn alerts_changed_since(
         &self,
-        day_starts: &[i64],
-        storm_since: i64,
-        acceptance_since_day: &str,
-        month_start: i64,
-    ) -> Result<RuleInputs> {
-        let mut inputs = RuleInputs::default();
-        if let Some(&first) = day_starts.first() {
-            let mut stmt = self.conn.prepare(
-                "SELECT developer, bucket_start, sum(cost_micro_usd) FROM rollups
-                 WHERE bucket_start >= ?1 GROUP BY 1, 2",
-            )?;
-            let rows = stmt.query_map([first], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (developer, bucket, cost) = row?;
-                let day = day_starts
-                    .partition_point(|&s| s <= bucket)
-                    .saturating_sub(1);
-                let days = inputs
-                    .developer_daily_spend
-                    .entry(developer)
-                    .or_insert_with(|| vec![Money::ZERO; day_starts.len()]);
-                days[day] += Money::from_micro_usd(cost);
-            }
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT s.developer, e.ts FROM events e JOIN sessions s ON s.id = e.session_id
-             WHERE e.kind = 'api_error' AND e.status_code = 429 AND e.ts >= ?1 ORDER BY e.ts",
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<(StoredAlert, i64)>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, updated_at FROM alerts WHERE updated_at >= ?1 AND origin = 'local'
+             ORDER BY updated_at, id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params![since, limit as i64], |r| {
+            Ok((stored(r)?, r.get(17)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Actions waiting for `origin`, oldest first.
+    pub fn outbox(&self, origin: &str) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, origin, remote_id, action, note, until_ms FROM alert_outbox
+             WHERE origin = ?1 ORDER BY id",
         )?;
-        for row in stmt.query_map([storm_since], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (developer, ts) = row?;
-            inputs.rate_limited.entry(developer).or_default().push(ts);
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT developer, sum(suggestions), sum(acceptances) FROM daily_usage
-             WHERE day >= ?1 AND developer <> '' GROUP BY 1",
-        )?;
-        for row in stmt.query_map([acceptance_since_day], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })? {
-            let (developer, s, a) = row?;
-            inputs.acceptance.insert(developer, (s, a));
-        }
-        let mut stmt = self.conn.prepare(
-            "WITH spend AS (
-                 SELECT coalesce(d.team, 'unassigned') AS team, sum(r.cost_micro_usd) AS cost
-                 FROM rollups r LEFT JOIN developers d ON d.id = r.developer
-                 WHERE r.bucket_start >= ?1 GROUP BY 1)
-             SELECT s.team, s.cost, t.budget_micro_usd_month FROM spend s
-             LEFT JOIN teams t ON t.name = s.team ORDER BY 1",
-        )?;
-        for row in stmt.query_map([month_start], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-            ))
-        })? {
-            let (team, cost, budget) = row?;
-            inputs.team_month_spend.push((
-                team,
-                Money::from_micro_usd(cost),
-                budget.map(Money::from_micro_usd),
-            ));
-        }
-        Ok(inputs)
+        let rows = stmt.query_map([origin], |r| {
+            Ok(OutboxItem {
+                id: r.get(0)?,
+                origin: r.get(1)?,
+                remote_id: r.get(2)?,
+                action: r.get(3)?,
+                note: r.get(4)?,
+                until_ms: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -1,8 +1,13 @@
 //! One module per question a report or screen asks. Each adds methods to [`super::Reader`]
 //! and returns plain structs; nothing outside the store sees SQL.
 
+pub mod alert_inputs;
 pub mod alerts_admin;
+pub mod directory;
 mod names;
+pub mod outcomes;
+pub mod pricing_state;
+pub mod reconcile;
 pub mod rollup_scan;
 pub mod server_db;
 pub mod sessions;

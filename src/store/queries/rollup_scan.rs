@@ -147,6 +147,8 @@ pub struct Spend {
     /// Priced spend; unpriced requests add nothing here.
     pub cost_micro_usd: i64,
     pub unpriced_requests: i64,
+    /// The part of `cost_micro_usd` a vendor or agent stated (billed), not computed.
+    pub reported_micro_usd: i64,
 }
 
 impl Measures for Spend {
@@ -156,6 +158,7 @@ impl Measures for Spend {
         "output_tokens",
         "cost_micro_usd",
         "unpriced_requests",
+        "reported_micro_usd",
     ];
 
     fn read(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Spend> {
@@ -165,6 +168,7 @@ impl Measures for Spend {
             output_tokens: r.get(i + 2)?,
             cost_micro_usd: r.get(i + 3)?,
             unpriced_requests: r.get(i + 4)?,
+            reported_micro_usd: r.get(i + 5)?,
         })
     }
 }

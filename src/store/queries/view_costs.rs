@@ -78,6 +78,8 @@ pub struct CostCell {
     pub tokens: i64,
     pub cost: Money,
     pub unpriced_requests: i64,
+    /// The billed part of `cost` (vendor- or agent-stated charges).
+    pub billed: Money,
 }
 
 impl Reader {
@@ -110,12 +112,14 @@ impl Reader {
                             tokens: 0,
                             cost: Money::ZERO,
                             unpriced_requests: 0,
+                            billed: Money::ZERO,
                         }),
                 };
                 cell.requests += sign * row.m.requests;
                 cell.tokens += sign * row.m.tokens;
                 cell.cost += Money::from_micro_usd(sign * row.m.cost_micro_usd);
                 cell.unpriced_requests += sign * row.m.unpriced_requests;
+                cell.billed += Money::from_micro_usd(sign * row.m.reported_micro_usd);
             },
         )?;
         let mut cells: Vec<CostCell> = by_key

@@ -1,6 +1,7 @@
-//! The console's Quality question: AI-assisted versus human outcomes over a window — pull
-//! requests (merged, first-review merges, reverts, review turnaround, coverage), commits
-//! (reverts, lines) and incidents (AI-linked).
+//! The Quality question (console view and `report quality`): AI-assisted versus human
+//! outcomes over a window — pull requests (merged, first-review merges, reverts, review
+//! turnaround, coverage), commits (reverts, fixes, lines), incidents (AI-linked), and the
+//! agents' spend per merged pull request; `ticket_outcomes` answers `report ticket`.
 
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -15,8 +16,18 @@ pub struct OutcomeSide {
     /// Mean hours from open to first review, over PRs that had one.
     pub review_turnaround_h: Option<f64>,
     pub coverage_delta: Option<f64>,
+    /// PRs that reported a coverage delta (the denominator of `coverage_delta`).
+    pub coverage_prs: i64,
+    /// PRs that had a first review (the denominator of `review_turnaround_h`).
+    pub reviewed_prs: i64,
+    /// Mean hours from open to merge, over merged PRs.
+    pub time_to_merge_h: Option<f64>,
     pub commits: i64,
     pub reverted_commits: i64,
+    /// Commits a later commit names as fixing them.
+    pub fixed_commits: i64,
+    /// Reverted or fixed (counted once).
+    pub defective_commits: i64,
     pub lines_added: i64,
 }
 
@@ -30,6 +41,8 @@ pub struct QualityFacts {
     pub ai_incidents: i64,
     /// The newest incidents: (id, severity, title, ai_linked, opened_at).
     pub recent_incidents: Vec<(String, String, String, bool, i64)>,
+    /// Priced agent spend over the window (micro-USD), for cost per merged PR.
+    pub spend_micro_usd: i64,
 }
 
 impl Reader {
@@ -39,7 +52,8 @@ impl Reader {
             "SELECT ai_agent IS NOT NULL, count(*), count(merged_at),
                     sum(merged_at IS NOT NULL AND review_rounds <= 1), sum(reverted),
                     avg(CASE WHEN first_review_at IS NOT NULL THEN (first_review_at - opened_at) / 3600000.0 END),
-                    avg(coverage_delta)
+                    avg(coverage_delta), count(coverage_delta), count(first_review_at),
+                    avg(CASE WHEN merged_at IS NOT NULL THEN (merged_at - opened_at) / 3600000.0 END)
              FROM pull_requests WHERE opened_at >= ?1 GROUP BY 1",
         )?;
         let mut rows = stmt.query([since_ms])?;
@@ -55,10 +69,14 @@ impl Reader {
             side.reverted_prs = r.get::<_, Option<i64>>(4)?.unwrap_or(0);
             side.review_turnaround_h = r.get(5)?;
             side.coverage_delta = r.get(6)?;
+            side.coverage_prs = r.get(7)?;
+            side.reviewed_prs = r.get(8)?;
+            side.time_to_merge_h = r.get(9)?;
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT ai_agent IS NOT NULL, count(*), count(reverted_by), sum(lines_added)
-             FROM commits WHERE ts >= ?1 GROUP BY 1",
+            "SELECT ai_agent IS NOT NULL, count(*), count(reverted_by), sum(lines_added),
+                    count(fixed_by), sum(reverted_by IS NOT NULL OR fixed_by IS NOT NULL)
+             FROM commits WHERE ts >= ?1 AND is_merge = 0 GROUP BY 1",
         )?;
         let mut rows = stmt.query([since_ms])?;
         while let Some(r) = rows.next()? {
@@ -70,7 +88,15 @@ impl Reader {
             side.commits = r.get(1)?;
             side.reverted_commits = r.get(2)?;
             side.lines_added = r.get::<_, Option<i64>>(3)?.unwrap_or(0);
+            side.fixed_commits = r.get(4)?;
+            side.defective_commits = r.get::<_, Option<i64>>(5)?.unwrap_or(0);
         }
+        f.spend_micro_usd = self
+            .conn
+            .prepare_cached(
+                "SELECT coalesce(sum(cost_micro_usd), 0) FROM rollups WHERE bucket_start >= ?1",
+            )?
+            .query_row([since_ms], |r| r.get(0))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent, count(*), count(merged_at), sum(reverted) FROM pull_requests
              WHERE opened_at >= ?1 AND ai_agent IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -113,5 +139,98 @@ impl Reader {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// One ticket's outcomes (`report ticket`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TicketOutcome {
+    pub ticket: String,
+    pub commits: i64,
+    pub ai_commits: i64,
+    pub pull_requests: i64,
+    pub merged: i64,
+    pub sessions: i64,
+    /// Priced spend of the sessions whose branch names the ticket (micro-USD).
+    pub cost_micro_usd: i64,
+    pub unpriced_tokens: i64,
+}
+
+impl Reader {
+    /// Tickets seen since `since_ms` in commits, pull requests and session branches.
+    /// `ticket_of_branch` extracts a ticket key from a branch name (a domain rule).
+    pub fn ticket_outcomes(
+        &self,
+        since_ms: i64,
+        ticket_of_branch: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<TicketOutcome>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ticket_key, count(*), count(ai_agent) FROM commits
+             WHERE ts >= ?1 AND ticket_key IS NOT NULL GROUP BY 1",
+        )?;
+        let rows: Vec<(String, i64, i64)> = stmt
+            .query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut merged: std::collections::BTreeMap<String, TicketOutcome> = rows
+            .into_iter()
+            .map(|(t, n, ai)| {
+                let e = TicketOutcome {
+                    ticket: t.clone(),
+                    commits: n,
+                    ai_commits: ai,
+                    ..TicketOutcome::default()
+                };
+                (t, e)
+            })
+            .collect();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(ticket_key, title_ticket), count(*), count(merged_at) FROM pull_requests
+             WHERE opened_at >= ?1 AND coalesce(ticket_key, title_ticket) IS NOT NULL GROUP BY 1",
+        )?;
+        for row in stmt.query_map([since_ms], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })? {
+            let (t, n, m) = row?;
+            let e = merged.entry(t.clone()).or_insert_with(|| TicketOutcome {
+                ticket: t,
+                ..TicketOutcome::default()
+            });
+            e.pull_requests += n;
+            e.merged += m;
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT branch, count(*), sum(cost_micro_usd), sum(unpriced_tokens) FROM sessions
+             WHERE last_activity_at >= ?1 AND branch IS NOT NULL AND branch <> '' GROUP BY 1",
+        )?;
+        for row in stmt.query_map([since_ms], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })? {
+            let (branch, n, cost, unpriced) = row?;
+            if let Some(t) = ticket_of_branch(&branch) {
+                let e = merged.entry(t.clone()).or_insert_with(|| TicketOutcome {
+                    ticket: t,
+                    ..TicketOutcome::default()
+                });
+                e.sessions += n;
+                e.cost_micro_usd += cost;
+                e.unpriced_tokens += unpriced;
+            }
+        }
+        let mut list: Vec<TicketOutcome> = merged.into_values().collect();
+        list.sort_by(|a, b| {
+            b.cost_micro_usd
+                .cmp(&a.cost_micro_usd)
+                .then_with(|| a.ticket.cmp(&b.ticket))
+        });
+        Ok(list)
     }
 }

@@ -332,6 +332,15 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
             state.weeks = !state.weeks;
             vec![]
         }
+        Action::ToggleBilled => {
+            state.billed = !state.billed;
+            let what = if state.billed {
+                "costs: billed (charges vendors and agents stated)"
+            } else {
+                "costs: estimated (computed from tokens and prices)"
+            };
+            flash(state, what, FlashLevel::Info)
+        }
         Action::Theme => {
             if !state.theme_names.is_empty() {
                 state.theme_index = (state.theme_index + 1) % state.theme_names.len();

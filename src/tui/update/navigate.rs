@@ -44,6 +44,14 @@ pub(super) fn drill(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
                 .unwrap_or_default();
             return open_subject(state, &subject, clock);
         }
+        Some(Model::Sources(m)) if m.detail.is_none() => m.lines.get(row).map(|l| {
+            Screen::new(
+                ScreenKind::SourceDetail {
+                    source: l.status.source.clone(),
+                },
+                l.status.source.clone(),
+            )
+        }),
         _ => None,
     };
     match target {

@@ -13,6 +13,7 @@
 
 use super::DrawCtx;
 use super::overview::severity_tag;
+use crate::domain::alert_rules::Unit;
 use crate::domain::alerts::AlertState;
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::{Reader, Result};
@@ -66,17 +67,10 @@ fn state_rank(s: AlertState) -> u8 {
     }
 }
 
-fn value_vs(v: Option<f64>, th: Option<f64>) -> String {
-    let f = |x: f64| {
-        if x.abs() >= 100.0 {
-            format!("{x:.0}")
-        } else {
-            format!("{x:.2}")
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-                .to_string()
-        }
-    };
+/// Value against threshold in the alert's unit: `$1,317 / $1,200`, `12% / 20%`.
+fn value_vs(v: Option<f64>, th: Option<f64>, unit: Option<Unit>) -> String {
+    let unit = unit.unwrap_or(Unit::Count);
+    let f = |x: f64| unit.format(x);
     match (v, th) {
         (Some(v), Some(t)) => format!("{} / {}", f(v), f(t)),
         (Some(v), None) => f(v),
@@ -122,6 +116,12 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
                     if let Some(t) = r.resolved_at {
                         detail.push_str(&format!(" · ✔ resolved {}", format::ago(t, now_ms)));
                     }
+                    if let Some(by) = &r.resolved_by {
+                        detail.push_str(&format!(" by {by}"));
+                    }
+                    if let Some(n) = r.resolve_note.as_ref().filter(|n| !n.is_empty()) {
+                        detail.push_str(&format!(": \"{n}\""));
+                    }
                 }
                 AlertState::Firing => {}
             }
@@ -129,7 +129,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
                 "#{} · {} · value {} · {detail}",
                 a.id,
                 r.subject,
-                value_vs(r.value, r.threshold)
+                value_vs(r.value, r.threshold, r.unit)
             );
             AlertItem {
                 fired: format::ago(r.fired_at, now_ms),
@@ -184,7 +184,7 @@ pub fn draw(
             cells.push(Line::from(r.subject.clone()));
             cells.push(Line::from(Span::styled(it.fired.clone(), t.muted)));
             if !narrow {
-                cells.push(Line::from(value_vs(r.value, r.threshold)).right_aligned());
+                cells.push(Line::from(value_vs(r.value, r.threshold, r.unit)).right_aligned());
             }
             if wide {
                 cells.push(Line::from(Span::styled(
@@ -246,11 +246,9 @@ pub fn draw(
             focused: true,
             empty: vec![
                 Line::from(
-                    "No alerts. Rules (spend spike, 429 storm, low acceptance, budget) run on",
+                    "No alerts. The rules (`agentdeck alerts rules`; [[alert]] in config.toml) run",
                 ),
-                Line::from(
-                    "collected data; team budgets come from [[team]] budget_usd_month in config.toml.",
-                ),
+                Line::from("whenever data arrives; budgets come from [[team]] budget_usd_month."),
             ],
         },
         t,
@@ -275,4 +273,40 @@ pub fn draw(
             .block(block),
         bottom,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view used to show "1317 / 1200" and "0 / 0" for $0.0021 against $0.0010.
+    #[test]
+    fn values_carry_their_units() {
+        let cases = [
+            (
+                Some(1317.0),
+                Some(1200.0),
+                Some(Unit::Usd),
+                "$1,317 / $1,200",
+            ),
+            (
+                Some(0.0021),
+                Some(0.0010),
+                Some(Unit::Usd),
+                "$0.0021 / $0.0010",
+            ),
+            (Some(0.12), Some(0.2), Some(Unit::Ratio), "12% / 20%"),
+            (
+                Some(14.0),
+                Some(10.0),
+                Some(Unit::PerMinute),
+                "14/min / 10/min",
+            ),
+            (Some(3.0), None, None, "3"),
+            (None, None, None, "–"),
+        ];
+        for (v, t, unit, want) in cases {
+            assert_eq!(value_vs(v, t, unit), want);
+        }
+    }
 }

@@ -212,7 +212,7 @@ fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     ];
     actions.extend(match ctx.state.view() {
         ViewId::Live => vec![Action::Follow],
-        ViewId::Costs => vec![Action::Period, Action::GroupBy],
+        ViewId::Costs => vec![Action::Period, Action::GroupBy, Action::ToggleBilled],
         ViewId::Adoption => vec![Action::ToggleWeeks],
         ViewId::Alerts | ViewId::Overview => vec![Action::Acknowledge, Action::Snooze],
         _ => vec![],
@@ -239,6 +239,7 @@ fn short(a: Action) -> &'static str {
         Action::Period => "period",
         Action::GroupBy => "group",
         Action::ToggleWeeks => "weeks",
+        Action::ToggleBilled => "billed",
         Action::Acknowledge => "ack",
         Action::Snooze => "snooze 1h",
         Action::Quit => "quit",

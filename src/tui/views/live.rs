@@ -69,7 +69,12 @@ pub struct LiveModel {
     pub rows: Vec<LiveRow>,
     pub running: usize,
     pub idle: usize,
+    /// The current 5-hour block's burn rate per developer with a running or idle session.
+    pub burn: std::collections::BTreeMap<String, crate::domain::blocks::BurnRate>,
 }
+
+/// Developers whose burn rate is computed at most (those with the newest activity).
+const BURN_DEVELOPERS: usize = 12;
 
 impl LiveModel {
     pub fn row_texts(&self) -> Vec<String> {
@@ -102,7 +107,36 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
             session: s,
         })
         .collect();
+    let mut burn = std::collections::BTreeMap::new();
+    for r in rows.iter().filter(|r| r.state != SessionState::Ended) {
+        let dev = &r.session.developer;
+        if burn.len() >= BURN_DEVELOPERS || burn.contains_key(dev) {
+            continue;
+        }
+        let filter = crate::store::queries::usage::UsageFilter {
+            since_ms: Some(now_ms - 2 * crate::domain::blocks::BLOCK_MS),
+            developer: Some(dev.clone()),
+            ..Default::default()
+        };
+        let entries: Vec<crate::domain::blocks::Entry> = reader
+            .request_timeline(&filter)?
+            .into_iter()
+            .map(|t| crate::domain::blocks::Entry {
+                ts: t.ts,
+                usage: t.usage,
+                cost: t.cost,
+                unpriced: t.unpriced,
+            })
+            .collect();
+        if let Some(b) = crate::domain::blocks::identify(&entries, now_ms)
+            .last()
+            .and_then(|b| crate::domain::blocks::burn(b, now_ms))
+        {
+            burn.insert(dev.clone(), b);
+        }
+    }
     Ok(LiveModel {
+        burn,
         running: rows
             .iter()
             .filter(|r| r.state == SessionState::Running)
@@ -144,6 +178,28 @@ pub fn draw(
             t.muted,
         ),
     ]);
+    // The focused developer's current 5-hour block: pace and where it ends up.
+    let focused = super::selection(screen, visible)
+        .and_then(|s| visible.get(s))
+        .and_then(|&i| m.rows.get(i))
+        .map(|r| r.session.developer.clone());
+    let summary = match focused.as_ref().and_then(|d| m.burn.get(d).map(|b| (d, b))) {
+        Some((dev, b)) => {
+            let mut spans = summary.spans;
+            spans.push(Span::styled(
+                format!(
+                    "   {dev} 5h block: {} tok/min · {}/h → {} at end ({}m left, est.)",
+                    format::count(b.tokens_per_minute.round() as i64),
+                    format::money(crate::domain::Money::from_usd(b.usd_per_hour)),
+                    format::money(b.projected_cost),
+                    b.minutes_left
+                ),
+                t.accent,
+            ));
+            Line::from(spans)
+        }
+        None => summary,
+    };
     f.render_widget(Paragraph::new(summary), parts[0]);
     let wide = area.width >= 120;
     let rows = table::window(visible, screen.offset, parts[1])

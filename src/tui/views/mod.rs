@@ -167,7 +167,7 @@ pub fn table_area(kind: &ScreenKind, body: Rect) -> Rect {
         ScreenKind::Quality => quality::table_area(body),
         ScreenKind::Replay => replay::table_area(body),
         ScreenKind::Alerts => alerts::table_area(body),
-        ScreenKind::Sources => sources::table_area(body),
+        ScreenKind::Sources | ScreenKind::SourceDetail { .. } => sources::table_area(body),
     }
 }
 

@@ -93,7 +93,17 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<OverviewModel> {
         .unwrap_or_default()
         .with_timezone(&tz)
         .naive_local();
-    let forecast = crate::domain::forecast::month_end(figures.spend_month, local_now).month_end;
+    let _ = local_now;
+    // The seasonal forecast the budget alert rules use (one definition of budget state).
+    let forecast = reader
+        .seasonal_forecast(
+            crate::domain::alert_rules::Scope::Org,
+            None,
+            figures.spend_month,
+            now_ms,
+            tz,
+        )?
+        .month_end;
     let mut alerts: Vec<AlertLine> = reader
         .alerts(&[AlertState::Firing, AlertState::Acked, AlertState::Snoozed])?
         .into_iter()
@@ -218,14 +228,14 @@ pub fn draw(
         Some(b) => format!("of {} budget", format::money(b)),
         None => "no budget set ([[team]] budget_usd_month)".into(),
     };
-    let ratio = fig
-        .budget_month
-        .filter(|b| b.micro_usd() > 0)
-        .map(|b| m.forecast.micro_usd() as f64 / b.micro_usd() as f64);
-    let forecast_note = match ratio {
-        Some(r) if r > 1.0 => format!("forecast ⚠ {:.0}% of budget", r * 100.0),
-        Some(r) => format!("forecast, {:.0}% of budget", r * 100.0),
-        None => "forecast".into(),
+    let state =
+        crate::domain::budget::BudgetState::assess(fig.spend_month, m.forecast, fig.budget_month);
+    let forecast_note = match (state.status, state.forecast_ratio) {
+        (crate::domain::budget::BudgetStatus::OnTrack, Some(r)) => {
+            format!("forecast, {:.0}% of budget", r * 100.0)
+        }
+        (_, Some(r)) => format!("forecast ⚠ {:.0}% of budget", r * 100.0),
+        (_, None) => "forecast".into(),
     };
     let spend = vec![
         kv("today", format::money(fig.spend_today), "computed"),
@@ -235,7 +245,7 @@ pub fn draw(
             Span::styled(format::money(m.forecast), t.text),
             Span::styled(
                 format!(" {forecast_note}"),
-                if ratio.is_some_and(|r| r > 1.0) {
+                if state.status >= crate::domain::budget::BudgetStatus::ForecastOver {
                     t.warning
                 } else {
                     t.muted

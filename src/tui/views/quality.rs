@@ -81,11 +81,24 @@ fn pct(part: i64, whole: i64) -> String {
     format::percent(part, whole)
 }
 
+/// `3.1% (2/64)`: the rate with its numerator and denominator.
 fn rate(part: i64, whole: i64) -> String {
     if whole <= 0 {
         "–".into()
     } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+        format!(
+            "{:.1}% ({part}/{whole})",
+            part as f64 * 100.0 / whole as f64
+        )
+    }
+}
+
+/// `71% (12/17)`.
+fn share(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        "–".into()
+    } else {
+        format!("{} ({part}/{whole})", pct(part, whole))
     }
 }
 
@@ -107,7 +120,7 @@ pub fn draw(
     };
     let (ai, human): (&OutcomeSide, &OutcomeSide) = (&m.facts.ai, &m.facts.human);
     let all_prs = ai.prs + human.prs;
-    let vw = (left.width.saturating_sub(24) / 2).clamp(12, 16) as usize;
+    let vw = (left.width.saturating_sub(24) / 2).clamp(12, 20) as usize;
     let row = |label: &str, a: String, h: String| {
         Line::from(vec![
             Span::styled(format!("{label:<22}"), t.muted),
@@ -137,8 +150,8 @@ pub fn draw(
         ),
         row(
             "merged on 1st review",
-            pct(ai.merged_first_review, ai.merged),
-            pct(human.merged_first_review, human.merged),
+            share(ai.merged_first_review, ai.merged),
+            share(human.merged_first_review, human.merged),
         ),
         row(
             "PRs reverted",
@@ -149,6 +162,11 @@ pub fn draw(
             "review turnaround",
             hours(ai.review_turnaround_h),
             hours(human.review_turnaround_h),
+        ),
+        row(
+            "time to merge",
+            hours(ai.time_to_merge_h),
+            hours(human.time_to_merge_h),
         ),
         row(
             "coverage delta",
@@ -170,11 +188,33 @@ pub fn draw(
             rate(human.reverted_commits, human.commits),
         ),
         row(
+            "reverted or fixed",
+            rate(ai.defective_commits, ai.commits),
+            rate(human.defective_commits, human.commits),
+        ),
+        row(
             "lines added",
             format::count(ai.lines_added),
             format::count(human.lines_added),
         ),
-        Line::from(""),
+        Line::from(vec![
+            Span::styled(format!("{:<22}", "agent $ / merged PR"), t.muted),
+            Span::styled(
+                match ai.merged + human.merged {
+                    0 => "–".to_string(),
+                    merged => format!(
+                        "{} ({} spend / {merged} merged, computed)",
+                        format::money(crate::domain::Money::from_micro_usd(
+                            m.facts.spend_micro_usd / merged
+                        )),
+                        format::money(crate::domain::Money::from_micro_usd(
+                            m.facts.spend_micro_usd
+                        ))
+                    ),
+                },
+                t.text,
+            ),
+        ]),
         Line::from(vec![
             Span::styled(format!("{:<22}", "incidents (30d)"), t.muted),
             Span::styled(
@@ -193,8 +233,8 @@ pub fn draw(
     if m.is_empty() {
         lines = vec![
             Line::from("No commits or pull requests collected yet."),
-            Line::from("Enable the git / GitHub sources in config.toml ([sources.github] org,"),
-            Line::from("token_env) so agentdeck can read AI co-author trailers and PR outcomes."),
+            Line::from("Add [git] repos = [\"~/src/*\"] to config.toml (and [github] / [gitlab]"),
+            Line::from("repos) so agentdeck reads AI trailers, reverts, fixes and PR outcomes."),
         ];
     }
     f.render_widget(

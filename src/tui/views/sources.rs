@@ -1,5 +1,6 @@
 //! Sources: every collector and API with its state, last success, last error, lag and rows,
-//! and what to configure next when something is missing.
+//! and what to configure next when something is missing. Enter opens one source's detail:
+//! the last error in full, skipped lines with file:line, the settings in effect (no secret).
 //!
 //! ```text
 //! ┌ Sources ────────────────────────────────────────────────────────────────┐
@@ -7,11 +8,11 @@
 //! │▶ ✓ ok       claude_code_files   files   4s ago        4s    12k         │
 //! │  ✗ failing  cursor              api     3h ago        3h    880   429 … │
 //! └─────────────────────────────────────────────────────────────────────────┘
-//!  Next: set [sources.cursor] api_key_env to add Cursor usage
+//!  Next: Cursor usage, spend and requests: set [sources.cursor] api_key_env
 //! ```
 
 use super::DrawCtx;
-use crate::store::queries::source_status::SourceStatus;
+use crate::store::queries::source_status::{SourceDetail, SourceStatus};
 use crate::store::{Reader, Result};
 use crate::tui::format;
 use crate::tui::state::Screen;
@@ -24,8 +25,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// A source whose last success is older than this is shown as stale.
 pub const STALE_MS: i64 = 60 * 60_000;
 
-/// Sources agentdeck knows how to collect, with the hint to enable each.
-const KNOWN: [(&str, &str); 6] = [
+/// Sources agentdeck knows how to collect, with the hint to enable each (settings named
+/// here exist: README "Configuration" lists them).
+const KNOWN: [(&str, &str); 8] = [
     (
         "claude_code_files",
         "Claude Code logs are read from ~/.claude/projects (or [sources] claude_dirs)",
@@ -39,16 +41,24 @@ const KNOWN: [(&str, &str); 6] = [
         "Gemini CLI chats are read from ~/.gemini/tmp (or [sources] gemini_dirs)",
     ),
     (
+        "copilot_cli_files",
+        "Copilot CLI sessions are read from ~/.copilot/session-state (or [sources] copilot_dirs)",
+    ),
+    (
+        "anthropic_admin",
+        "Anthropic usage, bill and Claude Code analytics: set [sources.anthropic_admin] api_key_env",
+    ),
+    (
         "cursor",
-        "Cursor usage: set [sources.cursor] api_key_env in config.toml",
+        "Cursor usage, spend and requests: set [sources.cursor] api_key_env",
     ),
     (
         "copilot",
-        "Copilot metrics: set [sources.copilot] org and token_env in config.toml",
+        "Copilot metrics and seats: set [sources.copilot] org and api_key_env",
     ),
     (
-        "github",
-        "PR outcomes: set [sources.github] org and token_env in config.toml",
+        "openai_admin",
+        "OpenAI usage and costs: set [sources.openai_admin] api_key_env",
     ),
 ];
 
@@ -65,6 +75,8 @@ pub struct SourcesModel {
     pub lines: Vec<SourceLine>,
     /// Hints for known sources that have never reported.
     pub next: Vec<String>,
+    /// On a source's detail screen: its full health as text lines.
+    pub detail: Option<Vec<String>>,
 }
 
 impl SourcesModel {
@@ -82,10 +94,12 @@ impl SourcesModel {
 }
 
 pub fn load(reader: &Reader, now_ms: i64) -> Result<SourcesModel> {
-    let status = reader.source_status()?;
-    let lines = status
+    let details = reader.source_details()?;
+    let lines = details
         .into_iter()
-        .map(|s| {
+        .map(|d| {
+            let skipped = d.skipped_total();
+            let s = d.status;
             let state = if s.is_failing() {
                 "✗ failing"
             } else if s.last_success.is_some_and(|t| now_ms - t > STALE_MS) {
@@ -102,8 +116,11 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<SourcesModel> {
                     .map(|t| format::ago(t, now_ms))
                     .unwrap_or_else(|| "never".into()),
                 last_error: match (&s.last_error, s.last_error_at) {
-                    (Some(e), Some(at)) => format!("{} ({})", e, format::ago(at, now_ms)),
+                    (Some(e), Some(at)) if s.is_failing() => {
+                        format!("{} ({})", e, format::ago(at, now_ms))
+                    }
                     (Some(e), None) => e.clone(),
+                    _ if skipped > 0 => format!("{skipped} skipped line(s) — Enter lists them"),
                     _ => String::new(),
                 },
                 status: s,
@@ -115,7 +132,126 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<SourcesModel> {
         .filter(|(name, _)| !lines.iter().any(|l: &SourceLine| l.status.source == *name))
         .map(|(_, hint)| hint.to_string())
         .collect();
-    Ok(SourcesModel { lines, next })
+    Ok(SourcesModel {
+        lines,
+        next,
+        detail: None,
+    })
+}
+
+/// One source's screen: its line in the table and its health in full.
+pub fn load_detail(reader: &Reader, now_ms: i64, source: &str) -> Result<SourcesModel> {
+    let mut m = load(reader, now_ms)?;
+    m.lines.retain(|l| l.status.source == source);
+    let detail = reader
+        .source_details()?
+        .into_iter()
+        .find(|d| d.status.source == source);
+    m.detail = Some(match detail {
+        Some(d) => detail_lines(&d, now_ms),
+        None => vec![format!("{source} has no health record (yet).")],
+    });
+    m.next.clear();
+    Ok(m)
+}
+
+/// The detail as plain lines: when, what, the error in full, skipped lines, settings.
+pub fn detail_lines(d: &SourceDetail, now_ms: i64) -> Vec<String> {
+    let when = |t: Option<i64>| {
+        t.map(|t| {
+            let stamp = chrono::DateTime::from_timestamp_millis(t)
+                .map(|x| x.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default();
+            if t > now_ms {
+                format!(
+                    "{stamp} (in {})",
+                    format::ago(now_ms, t).trim_end_matches(" ago")
+                )
+            } else {
+                format!("{stamp} ({})", format::ago(t, now_ms))
+            }
+        })
+        .unwrap_or_else(|| "never".into())
+    };
+    let s = &d.status;
+    let mut out = vec![
+        format!("kind          {}", s.kind),
+        format!("last run      {}", when(d.last_run)),
+        format!("last success  {}", when(s.last_success)),
+        format!(
+            "next run      {}",
+            if d.next_run.is_some() {
+                when(d.next_run)
+            } else {
+                "with the next refresh".into()
+            }
+        ),
+        format!(
+            "last run read {} {}, added {} row(s); {} row(s) in all",
+            d.items_read,
+            if d.items_read == 1 {
+                d.item_unit.trim_end_matches('s')
+            } else {
+                &d.item_unit
+            },
+            d.last_rows,
+            s.rows
+        ),
+        String::new(),
+    ];
+    match (&s.last_error, s.last_error_at) {
+        (Some(e), at) => {
+            let label = if s.is_failing() {
+                "last error"
+            } else {
+                "last error (recovered since)"
+            };
+            out.push(format!("{label}, {}:", when(at)));
+            out.push(format!("  {e}"));
+        }
+        (None, _) => out.push("no error recorded".into()),
+    }
+    if !d.run_problems.is_empty() {
+        out.push(String::new());
+        let kinds: Vec<String> = d
+            .run_problems
+            .by_kind
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        out.push(format!("problems in the last run: {}", kinds.join(", ")));
+        out.extend(d.run_problems.first.iter().map(|p| format!("  {p}")));
+    }
+    if d.skipped_total() > 0 {
+        out.push(String::new());
+        let kinds: Vec<String> = d
+            .skipped_by_reason
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        out.push(format!("skipped lines on record: {}", kinds.join(", ")));
+        out.extend(d.skipped_first.iter().map(|l| format!("  {l}")));
+        if d.skipped_total() > d.skipped_first.len() as i64 {
+            out.push("  … `agentdeck sources --json` lists more".into());
+        }
+    }
+    if let Some(settings) = d
+        .settings
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        && let Some(map) = settings.as_object()
+    {
+        out.push(String::new());
+        out.push("settings in effect (keys are never shown):".into());
+        for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+            let v = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.push(format!("  {k:<14}{v}"));
+        }
+    }
+    out
 }
 
 fn split(body: Rect) -> (Rect, Rect) {
@@ -136,6 +272,18 @@ pub fn draw(
     ctx: &DrawCtx,
 ) {
     let t = ctx.theme;
+    if let Some(detail) = &m.detail {
+        let lines: Vec<Line> = detail.iter().map(|l| Line::from(l.clone())).collect();
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                ratatui::widgets::Block::bordered()
+                    .title(format!(" {} ", screen.label))
+                    .border_style(t.border_focused),
+            ),
+            area,
+        );
+        return;
+    }
     let (top, bottom) = split(area);
     let narrow = area.width < 100;
     let rows = table::window(visible, screen.offset, top)

@@ -12,6 +12,7 @@ pub fn bin() -> Command {
     cmd.env_remove("CLAUDE_CONFIG_DIR")
         .env_remove("CODEX_HOME")
         .env_remove("GEMINI_DATA_DIR")
+        .env_remove("COPILOT_CONFIG_DIR")
         .env_remove("AGENTDECK_CONFIG")
         .env_remove("AGENTDECK_DB")
         .env(

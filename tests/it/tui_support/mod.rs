@@ -322,6 +322,8 @@ pub fn seed_at(store: &Store, now: i64) {
             lines_removed: 5,
             reverted_by: (i == 4).then(|| "c999".to_string()),
             ticket_key: None,
+            branch: None,
+            is_merge: false,
         }));
         b.ops.push(Op::UpsertPullRequest(PullRequestRow {
             repo: "github.com/acme/api".into(),
@@ -365,6 +367,7 @@ pub fn seed_at(store: &Store, now: i64) {
         note: (state == AlertState::Acked).then(|| "rolling back the batch job".to_string()),
         snoozed_until: (state == AlertState::Snoozed).then_some(now + 2 * HOUR),
         resolved_at: (state == AlertState::Resolved).then_some(now - fired + 3 * HOUR),
+        ..Default::default()
     };
     b.ops.extend([
         Op::FireAlert(alert(

@@ -1,18 +1,19 @@
 //! Gemini CLI's legacy chat files: one pretty-printed `ConversationRecord` per `.json`
-//! (`{sessionId, projectHash, startTime, lastUpdated, messages: [...]}`), re-stated whole.
+//! (`{sessionId, projectHash, startTime, lastUpdated, messages: [...]}`), rewritten whole
+//! on every change. Each message is upserted under the same key as its `.jsonl` copy.
 
 use super::parser::{Chat, ChatState};
 use super::record::Record;
 use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, REPAIRED_UTF8, SkipReason};
 use crate::collect::sources::fields::Ts;
-use crate::domain::Agent;
 use std::path::Path;
 
-/// Parses a whole legacy document. The session is re-stated from scratch, so its key goes
-/// into `replace_sessions` before any row. A document that does not parse is one
-/// `BadDocument` skip (line 0) with the JSON error's line and column. Invalid UTF-8 is
-/// replaced by U+FFFD before parsing (noted with its line), so one bad byte in a message's
-/// text never costs the session its usage.
+/// Parses a whole legacy document. Its messages are upserted (last record wins); a message
+/// a later rewrite leaves out (a compressed or rolled-back chat) was billed and stays
+/// counted. A document that does not parse is one `BadDocument` skip (line 0) with the
+/// JSON error's line and column.
+/// Invalid UTF-8 is replaced by U+FFFD before parsing (noted with its line), so one bad
+/// byte in a message's text never costs the session its usage.
 pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out: &mut ParsedRows) {
     let file = LineLoc { offset: 0, line: 0 };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -46,8 +47,6 @@ pub fn parse_legacy_document(bytes: &[u8], path: &Path, env: &ParseEnv<'_>, out:
     };
     let mut chat = Chat::new(path, ChatState::default());
     chat.metadata(&doc, env);
-    out.replace_sessions
-        .push((Agent::Gemini, chat.session().to_owned()));
     let millis = |ts: Option<Ts>| match ts {
         Some(Ts::Millis(ms)) => Some(ms),
         _ => None,

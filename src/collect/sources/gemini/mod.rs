@@ -1,6 +1,7 @@
 //! Gemini CLI chats (`~/.gemini/tmp/<hash>/chats/`): JSONL sessions where the last record
-//! for a message id wins and `$rewindTo` drops what follows, plus legacy `.json`
-//! documents (docs/formats.md#gemini-cli-chats). Tests run the fixtures in `tests/fixtures/gemini`.
+//! for a message id wins and nothing answered is ever removed (checkpoints upsert,
+//! rewinds only mark), plus legacy `.json` documents and their migrated `.jsonl` copies
+//! (docs/accounting.md#gemini-cli). Tests run the fixtures in `tests/fixtures/gemini`.
 
 mod document;
 mod parser;

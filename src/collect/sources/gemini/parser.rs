@@ -1,10 +1,12 @@
 //! Gemini chat records → requests (last record per message id wins), prompt/tool/error
-//! events, rewinds and sessions. `Chat` holds what one session file has taught us; the
+//! events, rewind markers and sessions. Nothing answered is ever removed: `$set.messages`
+//! checkpoints upsert the messages they list and `$rewindTo` only marks what follows
+//! (docs/accounting.md#gemini-cli). `Chat` holds what one session file has taught us; the
 //! JSONL parser saves it in the cursor, the legacy document reader uses it once.
 
 use super::paths::project_hash_from_path;
 use super::record::Record;
-use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows, Rewind, SkipReason};
+use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows, SkipReason};
 use crate::collect::sources::fields::Ts;
 use crate::collect::sources::json::{parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
@@ -262,7 +264,10 @@ impl GeminiParser {
         }
     }
 
-    fn rewind(&mut self, target: &str, loc: LineLoc, out: &mut ParsedRows) {
+    /// `$rewindTo`: the user went back to `target` and the conversation continues from
+    /// there. The replies after it were answered and billed, so they stay counted; a
+    /// `rewind` event (detail: the first rewound ordinal) lets Replay show them as rewound.
+    fn rewind(&mut self, target: &str, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let Some(from_ord) = self.chat.state.ords.get(target).copied() else {
             return out.skip(
                 loc,
@@ -270,35 +275,27 @@ impl GeminiParser {
                 Some("unknown message id".to_owned()),
             );
         };
-        self.chat.state.ords.retain(|_, o| *o < from_ord);
-        self.push_rewind(from_ord, out);
-    }
-
-    /// Records a rewind and drops this batch's rows it covers, so the store can apply a
-    /// batch's rewinds before its rows (rows left in the batch come after the rewind).
-    fn push_rewind(&self, from_ord: i64, out: &mut ParsedRows) {
-        let session = self.chat.session();
-        let covered = |agent: Agent, key: &str, ord: i64| {
-            agent == Agent::Gemini && key == session && ord >= from_ord
+        let Some(ts) = self.chat.state.last_ts else {
+            return;
         };
-        out.requests
-            .retain(|r| !covered(r.agent, &r.session_key, r.ord));
-        out.events
-            .retain(|e| !covered(e.agent, &e.session_key, e.ord));
-        out.rewinds.push(Rewind {
-            agent: Agent::Gemini,
-            session_key: session.to_owned(),
-            from_ord,
-        });
+        let sid = self.chat.session().to_owned();
+        let at = ord(loc);
+        let key = format!("gm:{sid}:rewind:{at}");
+        let detail = Some(format!("rewound_from_ord={from_ord}"));
+        out.events.push(
+            event(Agent::Gemini, &sid, key, ts, EventKind::Rewind, at).with(|e| e.detail = detail),
+        );
+        self.chat.session_record(ts, env, out);
     }
 
+    /// `$set`: metadata, and possibly a `messages` checkpoint (written on chat compression,
+    /// when a cancelled turn is rolled back, or when history is masked). The listed
+    /// messages are upserted like any message record; the ones it leaves out were
+    /// answered and billed, so they are kept.
     fn set(&mut self, set: &Record<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let title_before = self.chat.state.title.clone();
         self.chat.metadata(set, env);
         if let Some(messages) = &set.messages {
-            // The whole message list is restated: drop what we had, then replay it.
-            self.push_rewind(0, out);
-            self.chat.state.ords.clear();
             for (i, msg) in messages.0.iter().enumerate() {
                 let Some(msg) = msg.0.as_ref() else { continue };
                 let at = ord(loc).saturating_add(i as i64);
@@ -326,7 +323,7 @@ impl LineParser for GeminiParser {
             Err((reason, detail)) => return out.skip(loc, reason, detail),
         };
         if let Some(target) = rec.rewind_to.get() {
-            self.rewind(target, loc, out);
+            self.rewind(target, loc, env, out);
         } else if let Some(set) = rec.set.0.as_deref() {
             self.set(set, loc, env, out);
         } else if let Some(id) = rec.id.get() {

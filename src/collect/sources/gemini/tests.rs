@@ -1,13 +1,14 @@
 //! Gemini parser tests over recorded chats (tests/fixtures/README.md lists what each file
-//! exercises): last record wins, rewinds, legacy documents.
+//! exercises): last record wins, nothing answered is removed (rewinds, checkpoints),
+//! legacy documents.
 
-use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, Rewind, SkipReason};
+use crate::collect::parse::{LineLoc, ParseEnv, ParsedRows, SkipReason};
 use crate::collect::sources::test_support::{
     DEVELOPER, assert_never_panics, fixture, lines, parse_batches, parse_file_checked, prices,
     projects, store_apply,
 };
 use crate::collect::sources::{FileFormat, parse_document};
-use crate::domain::{Agent, CostSource, DedupePolicy, EventKind, TokenUsage};
+use crate::domain::{CostSource, DedupePolicy, EventKind, TokenUsage};
 
 const SID: &str = "6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d";
 const CHAT: &str = "gemini/tmp/e3b0c442/chats/session-2026-03-02T09-00-6f1c9a2b.jsonl";
@@ -33,7 +34,7 @@ fn usage(input: i64, cache_read: i64, output: i64, reasoning: i64) -> TokenUsage
 }
 
 #[test]
-fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
+fn the_last_record_for_a_message_wins_and_a_rewind_keeps_what_it_rewound() {
     let rows = parse_file_checked(FileFormat::GeminiJsonl, CHAT);
     let m2 = offset_of_line(CHAT, 3);
     let got: Vec<_> = rows
@@ -56,7 +57,12 @@ fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
                 m2,
                 usage(3880, 9000, 772, 512)
             ),
-            // m4 sat after m3 and went with the rewind; m6 is the model's next answer
+            // m4 was answered before the user rewound to m3: billed, so still counted
+            (
+                "gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m4",
+                offset_of_line(CHAT, 8),
+                usage(2000, 12000, 900, 0)
+            ),
             (
                 "gm:6f1c9a2b-0d3e-4b5a-8c7d-9e0f1a2b3c4d:m6",
                 offset_of_line(CHAT, 11),
@@ -70,7 +76,7 @@ fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
             .all(|r| r.policy() == DedupePolicy::LastWins && r.session_key == SID)
     );
     assert_eq!(
-        rows.requests[2].cost.source,
+        rows.requests[3].cost.source,
         CostSource::Unpriced,
         "an unknown model is unpriced"
     );
@@ -78,13 +84,19 @@ fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
         rows.requests[0].cost,
         prices().cost(Some("gemini-2.5-pro"), &rows.requests[0].usage, false)
     );
+    // The rewind is a marker on the timeline: from m3's ordinal on, Replay may show rewound.
+    let rewinds: Vec<_> = rows
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Rewind)
+        .map(|e| (e.ord, e.detail.clone()))
+        .collect();
     assert_eq!(
-        rows.rewinds,
-        vec![Rewind {
-            agent: Agent::Gemini,
-            session_key: SID.to_owned(),
-            from_ord: offset_of_line(CHAT, 7)
-        }]
+        rewinds,
+        vec![(
+            offset_of_line(CHAT, 9),
+            Some(format!("rewound_from_ord={}", offset_of_line(CHAT, 7)))
+        )]
     );
     let (stored, _) = store_apply(std::slice::from_ref(&rows));
     let stored: Vec<_> = stored
@@ -96,11 +108,18 @@ fn the_last_record_for_a_message_wins_and_rewinds_drop_what_follows() {
             )
         })
         .collect();
-    assert_eq!(stored, vec![("m2".to_owned(), 772), ("m6".to_owned(), 400)]);
+    assert_eq!(
+        stored,
+        vec![
+            ("m2".to_owned(), 772),
+            ("m4".to_owned(), 900),
+            ("m6".to_owned(), 400)
+        ]
+    );
 }
 
 #[test]
-fn a_rewind_in_a_later_run_removes_rows_stored_earlier() {
+fn a_rewind_in_a_later_run_keeps_rows_stored_earlier() {
     let path = fixture(CHAT);
     let bytes = std::fs::read(&path).unwrap();
     // First run ends after m4 (line 8); the rewind arrives in the second run.
@@ -111,18 +130,24 @@ fn a_rewind_in_a_later_run_removes_rows_stored_earlier() {
             .iter()
             .any(|r| r.dedupe_key.ends_with(":m4"))
     );
-    assert_eq!(batches[1].rewinds.len(), 1);
-    let (stored, events) = store_apply(&batches);
-    assert!(stored.iter().all(|r| !r.dedupe_key.ends_with(":m4")));
     assert!(
-        events.iter().all(|e| !e.dedupe_key.contains(":m3:")),
-        "the rewound prompt goes too"
+        batches[1]
+            .events
+            .iter()
+            .any(|e| e.kind == EventKind::Rewind)
+    );
+    let (stored, events) = store_apply(&batches);
+    assert!(stored.iter().any(|r| r.dedupe_key.ends_with(":m4")));
+    assert!(
+        events.iter().any(|e| e.dedupe_key.contains(":m3:")),
+        "the rewound prompt stays on the timeline"
     );
 }
 
 #[test]
 fn chat_events_sessions_project_and_bad_lines() {
     let rows = parse_file_checked(FileFormat::GeminiJsonl, CHAT);
+    let rewound = format!("rewound_from_ord={}", offset_of_line(CHAT, 7));
     let got: Vec<_> = rows
         .events
         .iter()
@@ -133,6 +158,8 @@ fn chat_events_sessions_project_and_bad_lines() {
         vec![
             (EventKind::Prompt, None, Some("chars=22")),
             (EventKind::ToolUse, Some("run_shell_command"), None),
+            (EventKind::Prompt, None, Some("chars=12")),
+            (EventKind::Rewind, None, Some(rewound.as_str())),
             (EventKind::Prompt, None, Some("chars=22")),
             (EventKind::ApiError, None, Some("error")),
         ]
@@ -181,27 +208,39 @@ fn chat_events_sessions_project_and_bad_lines() {
 }
 
 #[test]
-fn a_set_of_messages_restates_the_session() {
+fn a_checkpoint_upserts_what_it_lists_and_keeps_what_it_leaves_out() {
     let bytes = concat!(
         r#"{"sessionId":"s-set","projectHash":"abc","startTime":"2026-03-02T09:00:00.000Z"}"#,
         "\n",
         r#"{"id":"a","timestamp":"2026-03-02T09:00:01.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":10,"output":1}}"#,
         "\n",
-        r#"{"$set":{"messages":[{"id":"b","timestamp":"2026-03-02T09:00:02.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":20,"output":2}}]}}"#,
+        r#"{"id":"c","timestamp":"2026-03-02T09:00:02.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":30,"output":3}}"#,
+        "\n",
+        // Compression: the checkpoint lists a summary turn (no tokens), c with a later
+        // token count, and a new reply b; a is left out but was answered.
+        r#"{"$set":{"messages":[{"id":"sum","timestamp":"2026-03-02T09:00:03.000Z","type":"user","content":[{"text":"summary"}]},{"id":"c","timestamp":"2026-03-02T09:00:02.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":30,"output":4}},{"id":"b","timestamp":"2026-03-02T09:00:04.000Z","type":"gemini","model":"gemini-2.5-pro","tokens":{"input":20,"output":2}}]}}"#,
         "\n",
     );
     let path = fixture("gemini/tmp/abc/chats/s-set.jsonl");
     let whole = parse_batches(FileFormat::GeminiJsonl, &path, bytes.as_bytes(), None);
     let (stored, _) = store_apply(&whole);
+    let got: Vec<_> = stored
+        .iter()
+        .map(|r| (r.dedupe_key.as_str(), r.usage.output))
+        .collect();
     assert_eq!(
-        stored
-            .iter()
-            .map(|r| r.dedupe_key.as_str())
-            .collect::<Vec<_>>(),
-        vec!["gm:s-set:b"]
+        got,
+        vec![("gm:s-set:a", 1), ("gm:s-set:c", 4), ("gm:s-set:b", 2)]
     );
-    let split = parse_batches(FileFormat::GeminiJsonl, &path, bytes.as_bytes(), Some(2));
-    assert_eq!(store_apply(&split).0, stored);
+    for split in 1..4 {
+        let batches = parse_batches(
+            FileFormat::GeminiJsonl,
+            &path,
+            bytes.as_bytes(),
+            Some(split),
+        );
+        assert_eq!(store_apply(&batches).0, stored, "split after {split}");
+    }
     assert_eq!(
         whole[0].projects[0].id, "gemini:abc",
         "no directory: the project hash"
@@ -209,7 +248,7 @@ fn a_set_of_messages_restates_the_session() {
 }
 
 #[test]
-fn legacy_documents_restate_their_session() {
+fn legacy_documents_upsert_their_messages() {
     let table = prices();
     let resolver = projects();
     let env = ParseEnv {
@@ -226,8 +265,6 @@ fn legacy_documents_restate_their_session() {
         &env,
         &mut rows,
     );
-    let sid = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
-    assert_eq!(rows.replace_sessions, vec![(Agent::Gemini, sid.to_owned())]);
     let got: Vec<_> = rows
         .requests
         .iter()
@@ -282,10 +319,6 @@ fn a_broken_legacy_document_is_one_skip() {
         &mut rows,
     );
     assert_eq!(rows.row_count(), 0);
-    assert!(
-        rows.replace_sessions.is_empty(),
-        "nothing is replaced by a document that did not parse"
-    );
     assert_eq!(rows.skipped.len(), 1);
     assert_eq!(
         (rows.skipped[0].line, rows.skipped[0].reason.clone()),

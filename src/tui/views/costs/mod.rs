@@ -4,6 +4,8 @@
 
 use super::DrawCtx;
 use crate::domain::Money;
+use crate::domain::alert_rules::Scope;
+use crate::domain::budget::BudgetState;
 use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
 use crate::store::{Reader, Result};
@@ -22,8 +24,6 @@ use std::collections::BTreeMap;
 /// (developer, group) spend in scope is flagged — when above `HIGH_SPEND_FLOOR`.
 pub const HIGH_SPEND_FACTOR: f64 = 3.0;
 pub const HIGH_SPEND_FLOOR: Money = Money(1_000_000);
-/// Vendor acceptance below this share is flagged.
-pub const LOW_ACCEPTANCE: f64 = 0.20;
 const TREND_DAYS: i64 = 14;
 
 pub fn dim_label(d: CostDim) -> &'static str {
@@ -59,14 +59,16 @@ pub struct CostRow {
     pub tokens: i64,
     pub requests: i64,
     pub unpriced_requests: i64,
+    /// The billed part of `cost` (charges stated by a vendor or agent).
+    pub billed: Money,
     pub share: f64,
     pub developers: usize,
     pub per_developer: Money,
     pub trend: Vec<i64>,
     pub high_spenders: usize,
     pub low_acceptance: usize,
-    /// (budget, forecast) for team rows that have a budget.
-    pub budget: Option<(Money, Money)>,
+    /// Team rows that have a budget: month-to-date and forecast against it.
+    pub budget: Option<BudgetState>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,9 @@ pub struct CostsModel {
     pub month_to_date: Money,
     pub forecast: Money,
     pub budget: Option<Money>,
+    /// Billed in the period: stated charges on requests, plus (at the top of the tree)
+    /// the vendors' organisation-wide bills; `None` when nothing was billed.
+    pub billed: Option<Money>,
     pub rows: Vec<CostRow>,
     /// `MM-DD` labels of the trend's days, oldest first.
     pub trend_days: Vec<String>,
@@ -131,12 +136,19 @@ pub fn load(
         .collect();
     let trends = reader.cost_series(path, dim, &trend_edges)?;
     let budgets: BTreeMap<String, Money> = reader.team_budgets()?.into_iter().collect();
-    let since_day = (today - Duration::days(29)).format("%Y-%m-%d").to_string();
-    let acceptance: BTreeMap<String, f64> = reader
+    // Flagged exactly as the `low_acceptance` alert rule fires: same window and thresholds.
+    let rules = crate::domain::alerts::default_rules();
+    let window_days =
+        crate::domain::alerts::rule_named(&rules, crate::domain::alerts::names::LOW_ACCEPTANCE)
+            .map_or(7, |r| (r.window_ms / 86_400_000).max(1));
+    let since_day = (today - Duration::days(window_days - 1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let low_acceptance: std::collections::BTreeSet<String> = reader
         .acceptance_by_developer(&since_day)?
         .into_iter()
-        .filter(|(_, s, _)| *s >= 20)
-        .map(|(d, s, a)| (d, a as f64 / s as f64))
+        .filter(|(_, s, a)| crate::domain::alerts::low_acceptance_flag(&rules, *s, *a))
+        .map(|(d, _, _)| d)
         .collect();
 
     let local_now = now.with_timezone(&tz).naive_local();
@@ -177,26 +189,25 @@ pub fn load(
                         && spend as f64 > HIGH_SPEND_FACTOR * median as f64
                 })
                 .count();
-            let low = devs
-                .iter()
-                .filter(|d| acceptance.get(**d).is_some_and(|a| *a < LOW_ACCEPTANCE))
-                .count();
+            let low = devs.iter().filter(|d| low_acceptance.contains(**d)).count();
             let budget = (dim == CostDim::Team)
-                .then(|| {
-                    budgets.get(key).map(|b| {
-                        (
-                            *b,
-                            forecast_of(month_by_key.get(key).copied().unwrap_or_default()),
-                        )
-                    })
-                })
-                .flatten();
+                .then(|| budgets.get(key).copied())
+                .flatten()
+                .map(|b| {
+                    let mtd = month_by_key.get(key).copied().unwrap_or_default();
+                    let forecast = reader
+                        .seasonal_forecast(Scope::Team, Some(key), mtd, now_ms, tz)
+                        .map(|f| f.month_end)
+                        .unwrap_or_else(|_| forecast_of(mtd));
+                    BudgetState::assess(mtd, forecast, Some(b))
+                });
             CostRow {
                 key: key.to_string(),
                 cost,
                 tokens: cs.iter().map(|c| c.tokens).sum(),
                 requests: cs.iter().map(|c| c.requests).sum(),
                 unpriced_requests: cs.iter().map(|c| c.unpriced_requests).sum(),
+                billed: cs.iter().map(|c| c.billed).sum(),
                 share: if total.micro_usd() > 0 {
                     cost.micro_usd() as f64 / total.micro_usd() as f64
                 } else {
@@ -228,14 +239,34 @@ pub fn load(
                 .to_string()
         })
         .collect();
+    let stated: Money = cells.iter().map(|c| c.billed).sum();
+    let vendor_bills = if path.is_empty() {
+        reader.vendor_billed(since_ms, until_ms)?
+    } else {
+        Money::ZERO
+    };
+    let billed = (stated + vendor_bills > Money::ZERO).then_some(stated + vendor_bills);
     Ok(CostsModel {
+        billed,
         trend_days,
         dim,
         period,
         group,
         total,
         month_to_date,
-        forecast: forecast_of(month_to_date),
+        forecast: match path.iter().find(|(d, _)| *d == CostDim::Team) {
+            Some((_, team)) if path.len() == 1 => {
+                reader
+                    .seasonal_forecast(Scope::Team, Some(team), month_to_date, now_ms, tz)?
+                    .month_end
+            }
+            None if path.is_empty() => {
+                reader
+                    .seasonal_forecast(Scope::Org, None, month_to_date, now_ms, tz)?
+                    .month_end
+            }
+            _ => forecast_of(month_to_date),
+        },
         budget,
         rows,
     })

@@ -87,7 +87,9 @@ pub fn draw(
     {
         draw_chart(f, parts[2], m, row, ctx);
     }
-    let over = m.budget.is_some_and(|b| m.forecast > b);
+    let over = crate::domain::budget::BudgetState::assess(m.month_to_date, m.forecast, m.budget)
+        .status
+        >= crate::domain::budget::BudgetStatus::ForecastOver;
     let budget = match m.budget {
         Some(b) => format!(
             " of {} budget{}",
@@ -101,7 +103,23 @@ pub fn draw(
         Span::styled("(p) · ", t.muted),
         Span::styled(format!("by {} ", m.group.label()), t.accent),
         Span::styled("(g) · ", t.muted),
-        Span::styled(format!("{} computed", format::money(m.total)), t.text),
+        Span::styled(
+            match (ctx.state.billed, m.billed) {
+                (true, Some(b)) => format!(
+                    "{} billed (b) · {} computed",
+                    format::money(b),
+                    format::money(m.total)
+                ),
+                (true, None) => format!("nothing billed (b) · {} computed", format::money(m.total)),
+                (false, Some(b)) => format!(
+                    "{} computed · {} billed (b)",
+                    format::money(m.total),
+                    format::money(b)
+                ),
+                (false, None) => format!("{} computed", format::money(m.total)),
+            },
+            t.text,
+        ),
         Span::styled(
             format!(" · month {} → ", format::money(m.month_to_date)),
             t.muted,
@@ -124,14 +142,8 @@ pub fn draw(
             if r.low_acceptance > 0 {
                 flags.push(format!("⚠ {} low accept", r.low_acceptance));
             }
-            if let Some((b, fc)) = r.budget
-                && fc > b
-            {
-                flags.push(format!(
-                    "⚠ forecast {} > budget {}",
-                    format::money(fc),
-                    format::money(b)
-                ));
+            if let Some(flag) = r.budget.and_then(|b| b.flag()) {
+                flags.push(flag);
             }
             if r.unpriced_requests > 0 {
                 flags.push(format!("{} unpriced", r.unpriced_requests));
@@ -143,7 +155,12 @@ pub fn draw(
             };
             let mut cells = vec![
                 Line::from(r.key.clone()),
-                Line::from(format::money(r.cost)).right_aligned(),
+                Line::from(format::money(if ctx.state.billed {
+                    r.billed
+                } else {
+                    r.cost
+                }))
+                .right_aligned(),
                 Line::from(format!("{:.0}%", r.share * 100.0)).right_aligned(),
             ];
             if wide {
@@ -162,7 +179,7 @@ pub fn draw(
         (
             vec![
                 dim,
-                "spend",
+                if ctx.state.billed { "billed" } else { "spend" },
                 "share",
                 "",
                 "tokens",
@@ -187,7 +204,7 @@ pub fn draw(
         (
             vec![
                 dim,
-                "spend",
+                if ctx.state.billed { "billed" } else { "spend" },
                 "share",
                 "devs",
                 "per dev",

@@ -1,0 +1,372 @@
+//! What the alert rules measure, read from the store: one observation per subject of a
+//! rule's scope (spend over a window and its trailing baseline, 429 bursts, API error rate,
+//! vendor acceptance, month-to-date spend and the seasonal forecast against budget,
+//! unapproved agents or models, permission-skipping sessions).
+
+use crate::domain::Money;
+use crate::domain::alert_rules::{Metric, Observation, RuleSpec, Scope};
+use crate::domain::alerts::worst_minute;
+use crate::domain::forecast;
+use crate::store::Reader;
+use crate::store::error::Result;
+use std::collections::BTreeMap;
+
+/// Times and policy the measurements need.
+#[derive(Debug, Clone)]
+pub struct InputClock {
+    pub now_ms: i64,
+    /// Local start of the month.
+    pub month_start_ms: i64,
+    /// The user's zone (month edges, forecast weekdays).
+    pub tz: chrono_tz::Tz,
+    /// `[policy]`: approved agent ids and model patterns (empty: all approved).
+    pub approved_agents: Vec<String>,
+    pub approved_models: Vec<String>,
+}
+
+impl InputClock {
+    /// The clock at `now_ms` in zone `tz`, with no policy.
+    pub fn at(now_ms: i64, tz: chrono_tz::Tz) -> InputClock {
+        let today = crate::domain::period::local_date(now_ms, tz);
+        let first = chrono::Datelike::with_day(&today, 1).unwrap_or(today);
+        InputClock {
+            now_ms,
+            month_start_ms: crate::domain::period::local_day_start_ms(first, tz),
+            tz,
+            approved_agents: Vec::new(),
+            approved_models: Vec::new(),
+        }
+    }
+}
+
+fn subject(scope: Scope, key: &str) -> String {
+    match scope {
+        Scope::Org => "org".into(),
+        Scope::Team => format!("team:{key}"),
+        Scope::Developer => format!("developer:{key}"),
+    }
+}
+
+/// The SQL expression grouping rows of a table with a `developer` column by scope.
+fn key_sql(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Org => "'org'",
+        Scope::Team => "coalesce(d.team, 'unassigned')",
+        Scope::Developer => "x.developer",
+    }
+}
+
+/// A model matches a pattern exactly, or by prefix when the pattern ends in `*`.
+pub fn model_approved(model: &str, patterns: &[String]) -> bool {
+    patterns.is_empty()
+        || patterns.iter().any(|p| match p.strip_suffix('*') {
+            Some(prefix) => model.starts_with(prefix),
+            None => model == p,
+        })
+}
+
+impl Reader {
+    /// Observations for every subject of `rule`'s scope.
+    pub fn observations(&self, rule: &RuleSpec, clock: &InputClock) -> Result<Vec<Observation>> {
+        let now = clock.now_ms;
+        let w = rule.window_ms.max(60_000);
+        match rule.metric {
+            Metric::Spend => {
+                let current = self.spend_by(rule.scope, now - w, now)?;
+                let base_from = now - w - rule.baseline_ms;
+                let baseline = self.spend_by(rule.scope, base_from, now - w)?;
+                let periods = (rule.baseline_ms as f64 / w as f64).max(1.0);
+                // Judge a baseline only with at least three windows of history behind it.
+                let history = self
+                    .first_spend_ms()?
+                    .is_some_and(|first| first <= now - 4 * w);
+                Ok(current
+                    .into_iter()
+                    .map(|(key, spent)| {
+                        let mut o = Observation::new(
+                            subject(rule.scope, &key),
+                            spent.as_usd(),
+                            spent.as_usd(),
+                        );
+                        if history {
+                            let b = baseline.get(&key).copied().unwrap_or_default();
+                            o.baseline = Some(b.as_usd() / periods);
+                        }
+                        o
+                    })
+                    .collect())
+            }
+            Metric::RateLimited => {
+                let mut by: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+                let sql = format!(
+                    "SELECT {}, e.ts FROM events e JOIN sessions x ON x.id = e.session_id
+                     LEFT JOIN developers d ON d.id = x.developer
+                     WHERE e.kind = 'api_error' AND e.status_code = 429 AND e.ts >= ?1 AND e.ts < ?2",
+                    key_sql(rule.scope)
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                for row in stmt.query_map([now - w, now], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })? {
+                    let (k, ts) = row?;
+                    by.entry(k).or_default().push(ts);
+                }
+                Ok(by
+                    .into_iter()
+                    .map(|(k, ts)| {
+                        let worst = worst_minute(&ts) as f64;
+                        Observation::new(subject(rule.scope, &k), worst, worst)
+                    })
+                    .collect())
+            }
+            Metric::ApiErrorRate => {
+                let current = self.error_rate_by(rule.scope, now - w, now)?;
+                let baseline =
+                    self.error_rate_by(rule.scope, now - w - rule.baseline_ms, now - w)?;
+                Ok(current
+                    .into_iter()
+                    .map(|(k, (errors, requests))| {
+                        let rate = errors as f64 / (requests.max(errors)).max(1) as f64;
+                        let mut o =
+                            Observation::new(subject(rule.scope, &k), rate, requests as f64);
+                        o.baseline = baseline
+                            .get(&k)
+                            .filter(|(_, r)| *r > 0)
+                            .map(|(e, r)| *e as f64 / (*r).max(*e) as f64);
+                        o.detail = Some(format!("{errors} errors in {requests} requests"));
+                        o
+                    })
+                    .collect())
+            }
+            Metric::AcceptanceRate => {
+                let days = (w / 86_400_000).max(1);
+                let since = chrono::DateTime::from_timestamp_millis(now)
+                    .map(|d| (d.date_naive() - chrono::Duration::days(days - 1)).to_string())
+                    .unwrap_or_default();
+                let sql = format!(
+                    "SELECT {}, sum(x.suggestions), sum(x.acceptances) FROM daily_usage x
+                     LEFT JOIN developers d ON d.id = x.developer
+                     WHERE x.day >= ?1 AND x.developer <> '' GROUP BY 1",
+                    key_sql(rule.scope)
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                let rows = stmt.query_map([since], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (k, s, a) = row?;
+                    if s > 0 {
+                        let mut o = Observation::new(
+                            subject(rule.scope, &k),
+                            a as f64 / s as f64,
+                            s as f64,
+                        );
+                        o.detail = Some(format!("{a} of {s} suggestions accepted"));
+                        out.push(o);
+                    }
+                }
+                Ok(out)
+            }
+            Metric::BudgetSpent | Metric::BudgetForecast => self.budget_observations(rule, clock),
+            Metric::UnapprovedUse => {
+                if clock.approved_agents.is_empty() && clock.approved_models.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT {}, x.agent, x.model, sum(x.requests) FROM rollups x
+                     LEFT JOIN developers d ON d.id = x.developer
+                     WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 GROUP BY 1, 2, 3",
+                    key_sql(rule.scope)
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                let rows = stmt.query_map([now - w, now], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                })?;
+                let mut by: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
+                for row in rows {
+                    let (k, agent, model, n) = row?;
+                    let agent_ok =
+                        clock.approved_agents.is_empty() || clock.approved_agents.contains(&agent);
+                    if agent_ok && model_approved(&model, &clock.approved_models) {
+                        continue;
+                    }
+                    let e = by.entry(k).or_default();
+                    e.0 += n;
+                    e.1.push(format!("{agent}/{model}"));
+                }
+                Ok(by
+                    .into_iter()
+                    .map(|(k, (n, what))| {
+                        let mut o = Observation::new(subject(rule.scope, &k), n as f64, n as f64);
+                        o.detail = Some(format!("not approved: {}", what.join(", ")));
+                        o
+                    })
+                    .collect())
+            }
+            Metric::PermissionSkip => {
+                let sql = format!(
+                    "SELECT {}, count(DISTINCT e.session_id) FROM events e JOIN sessions x ON x.id = e.session_id
+                     LEFT JOIN developers d ON d.id = x.developer
+                     WHERE e.kind = 'permission_skip' AND e.ts >= ?1 AND e.ts < ?2 GROUP BY 1",
+                    key_sql(rule.scope)
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                let rows = stmt.query_map([now - w, now], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (k, n) = row?;
+                    out.push(Observation::new(
+                        subject(rule.scope, &k),
+                        n as f64,
+                        n as f64,
+                    ));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn first_spend_ms(&self) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT min(bucket_start) FROM rollups_day")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Priced spend per scope key over `[from, to)` (15-minute buckets).
+    fn spend_by(&self, scope: Scope, from: i64, to: i64) -> Result<BTreeMap<String, Money>> {
+        let sql = format!(
+            "SELECT {}, sum(x.cost_micro_usd) FROM rollups x LEFT JOIN developers d ON d.id = x.developer
+             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 GROUP BY 1",
+            key_sql(scope)
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([from, to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (k, micro) = row?;
+            out.insert(k, Money::from_micro_usd(micro));
+        }
+        Ok(out)
+    }
+
+    /// (API errors, requests) per scope key over `[from, to)`.
+    fn error_rate_by(
+        &self,
+        scope: Scope,
+        from: i64,
+        to: i64,
+    ) -> Result<BTreeMap<String, (i64, i64)>> {
+        let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let requests = format!(
+            "SELECT {}, sum(x.requests) FROM rollups x LEFT JOIN developers d ON d.id = x.developer
+             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 GROUP BY 1",
+            key_sql(scope)
+        );
+        let mut stmt = self.conn.prepare_cached(&requests)?;
+        for row in stmt.query_map([from, to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (k, n) = row?;
+            out.entry(k).or_default().1 = n;
+        }
+        let errors = format!(
+            "SELECT {}, count(*) FROM events e JOIN sessions x ON x.id = e.session_id
+             LEFT JOIN developers d ON d.id = x.developer
+             WHERE e.kind = 'api_error' AND e.ts >= ?1 AND e.ts < ?2 GROUP BY 1",
+            key_sql(scope)
+        );
+        let mut stmt = self.conn.prepare_cached(&errors)?;
+        for row in stmt.query_map([from, to], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (k, n) = row?;
+            out.entry(k).or_default().0 = n;
+        }
+        Ok(out)
+    }
+
+    /// The seasonal month-end forecast of one scope key (`None`: everything in scope)
+    /// from up to `forecast::HISTORY_DAYS` whole UTC days of history before today (the
+    /// daily rollup tier: a few rows per day) and the exact `month_to_date`.
+    pub fn seasonal_forecast(
+        &self,
+        scope: Scope,
+        key: Option<&str>,
+        month_to_date: Money,
+        now_ms: i64,
+        tz: chrono_tz::Tz,
+    ) -> Result<forecast::Forecast> {
+        let today_utc = now_ms - now_ms.rem_euclid(86_400_000);
+        let first = today_utc - forecast::HISTORY_DAYS * 86_400_000;
+        let filter = match (scope, key) {
+            (Scope::Org, _) | (_, None) => "?3 IS NULL OR 1 = 1".to_string(),
+            (s, Some(_)) => format!("{} = ?3", key_sql(s)),
+        };
+        let sql = format!(
+            "SELECT x.bucket_start, sum(x.cost_micro_usd) FROM rollups_day x
+             LEFT JOIN developers d ON d.id = x.developer
+             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 AND ({filter}) GROUP BY 1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut days = vec![Money::ZERO; forecast::HISTORY_DAYS as usize];
+        let mut oldest: Option<usize> = None;
+        for row in stmt.query_map(rusqlite::params![first, today_utc, key], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })? {
+            let (bucket, micro) = row?;
+            let i = ((bucket - first) / 86_400_000) as usize;
+            if let Some(d) = days.get_mut(i) {
+                *d += Money::from_micro_usd(micro);
+                oldest = Some(oldest.map_or(i, |o| o.min(i)));
+            }
+        }
+        // History starts with the first day that has any spend (a new team is not judged
+        // on weeks of zeros it never had).
+        let history = &days[oldest.unwrap_or(days.len())..];
+        let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
+            .map(|d| d.with_timezone(&tz).naive_local())
+            .unwrap_or_default();
+        Ok(forecast::seasonal(history, month_to_date, local_now))
+    }
+
+    fn budget_observations(&self, rule: &RuleSpec, clock: &InputClock) -> Result<Vec<Observation>> {
+        if rule.scope != Scope::Team {
+            return Ok(Vec::new()); // budgets exist per team (config [[team]] budget_usd_month)
+        }
+        let mut out = Vec::new();
+        let month = self.spend_by(Scope::Team, clock.month_start_ms, clock.now_ms)?;
+        for (team, budget) in self.team_budgets()? {
+            let mtd = month.get(&team).copied().unwrap_or_default();
+            let f =
+                self.seasonal_forecast(Scope::Team, Some(&team), mtd, clock.now_ms, clock.tz)?;
+            let value = if rule.metric == Metric::BudgetSpent {
+                f.month_to_date
+            } else {
+                f.month_end
+            };
+            let mut o =
+                Observation::new(subject(Scope::Team, &team), value.as_usd(), value.as_usd());
+            o.budget = Some(budget.as_usd());
+            if rule.metric == Metric::BudgetForecast {
+                o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));
+            }
+            out.push(o);
+        }
+        Ok(out)
+    }
+}

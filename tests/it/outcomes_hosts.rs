@@ -1,0 +1,343 @@
+//! GitHub and GitLab through wiremock with the providers' response shapes: pagination,
+//! AI assistance from the author, the body and the commits, review rounds and the first
+//! review, deployments and their status, conditional requests answered 304, and a pass
+//! that stops at the rate limit.
+
+use agentdeck::collect::sources::code_host::{CodeHost, Fetcher, pass};
+use agentdeck::collect::sources::{github::GitHub, gitlab::GitLab};
+use agentdeck::store::Store;
+use serde_json::json;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn t(h: u32) -> String {
+    format!("2026-11-2{}T{:02}:00:00Z", 1 + h / 24, h % 24)
+}
+
+fn gh_pull(n: i64, login: &str, body: &str, merged: bool, updated_h: u32) -> serde_json::Value {
+    json!({
+        "number": n, "title": format!("PAY-{n}: change"), "body": body, "user": {"login": login},
+        "head": {"ref": format!("feature/{n}"), "sha": "abc1234"},
+        "created_at": t(1), "updated_at": t(updated_h),
+        "merged_at": if merged { json!(t(updated_h)) } else { json!(null) },
+        "closed_at": if merged { json!(t(updated_h)) } else { json!(null) },
+        "merge_commit_sha": "def5678",
+    })
+}
+
+fn gh_commit(name: &str, email: &str, message: &str) -> serde_json::Value {
+    json!({"sha": "1234567", "commit": {
+        "author": {"name": name, "email": email, "date": t(1)},
+        "committer": {"name": name, "email": email, "date": t(1)},
+        "message": message}})
+}
+
+async fn open_store(dir: &std::path::Path) -> Store {
+    let p = dir.join("s.db");
+    tokio::task::spawn_blocking(move || Store::open(&p).unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_pulls_reviews_commits_and_deployments() {
+    assert_eq!(GitHub::new(None).repo_id("acme/api"), "github.com/acme/api");
+    let gh = MockServer::start().await;
+    let api = gh.uri();
+    let next = format!(
+        "<{api}/repos/acme/api/pulls?state=all&sort=updated&direction=desc&per_page=100&page=2>; rel=\"next\""
+    );
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api/pulls"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([gh_pull(3, "li", "Refactor", true, 5)])),
+        )
+        .mount(&gh)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api/pulls"))
+        .and(header("authorization", "Bearer ghp_test"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", next.as_str())
+                .insert_header("etag", "\"p1\"")
+                .insert_header("x-ratelimit-remaining", "4999")
+                .set_body_json(json!([
+                    gh_pull(1, "Copilot", "Fixes the bug", true, 9),
+                    gh_pull(2, "ana", "Summary\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)", false, 8),
+                ])),
+        )
+        .mount(&gh)
+        .await;
+    let reviews = |n: i64, body: serde_json::Value| {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/api/pulls/{n}/reviews")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+    };
+    reviews(
+        1,
+        json!([{"user": {"login": "li"}, "state": "APPROVED", "submitted_at": t(3)}]),
+    )
+    .mount(&gh)
+    .await;
+    reviews(2, json!([])).mount(&gh).await;
+    reviews(
+        3,
+        json!([
+            {"user": {"login": "ana"}, "state": "CHANGES_REQUESTED", "submitted_at": t(2)},
+            {"user": {"login": "li"}, "state": "COMMENTED", "submitted_at": t(2)},
+            {"user": {"login": "ana"}, "state": "APPROVED", "submitted_at": t(4)}
+        ]),
+    )
+    .mount(&gh)
+    .await;
+    let commits = |n: i64, body: serde_json::Value| {
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/acme/api/pulls/{n}/commits")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+    };
+    commits(
+        1,
+        json!([gh_commit(
+            "copilot-swe-agent[bot]",
+            "198982749+Copilot@users.noreply.github.com",
+            "Fix"
+        )]),
+    )
+    .mount(&gh)
+    .await;
+    commits(2, json!([gh_commit("Ana", "ana@x.dev", "Add x")]))
+        .mount(&gh)
+        .await;
+    commits(
+        3,
+        json!([gh_commit(
+            "Li",
+            "li@x.dev",
+            "Refactor\n\nCo-authored-by: Cursor <cursoragent@cursor.com>"
+        )]),
+    )
+    .mount(&gh)
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 77, "sha": "def5678", "environment": "production", "created_at": t(10),
+             "statuses_url": format!("{api}/repos/acme/api/deployments/77/statuses")}
+        ])))
+        .mount(&gh)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api/deployments/77/statuses"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"state": "failure"}, {"state": "in_progress"}])),
+        )
+        .mount(&gh)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&api));
+    let mut fetcher = Fetcher::new(&host, Some("ghp_test")).unwrap();
+    let repos = vec!["acme/api".to_string()];
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert_eq!(
+        (s.pull_requests, s.ai_pull_requests, s.deploys),
+        (3, 3, 1),
+        "{s:?}"
+    );
+    assert!(s.problems.is_empty(), "{s:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    type Row = (i64, String, String, i64, Option<i64>, Option<String>);
+    let rows: Vec<Row> = conn
+        .prepare("SELECT number, ai_agent, ai_detected_by, review_rounds, first_review_at, ticket_key FROM pull_requests WHERE repo = ?1 ORDER BY number")
+        .unwrap()
+        .query_map([format!("{}/acme/api", gh.address())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        (rows[0].1.as_str(), rows[0].2.as_str(), rows[0].3),
+        ("copilot", "author", 1),
+        "merged on first review"
+    );
+    assert_eq!(
+        (rows[1].1.as_str(), rows[1].2.as_str(), rows[1].3),
+        ("claude_code", "message", 0)
+    );
+    assert_eq!(
+        (rows[2].1.as_str(), rows[2].2.as_str(), rows[2].3),
+        ("cursor", "trailer", 2),
+        "changes requested once: two rounds"
+    );
+    assert_eq!(
+        rows[2].4,
+        chrono::DateTime::parse_from_rfc3339(&t(2))
+            .ok()
+            .map(|d| d.timestamp_millis())
+    );
+    assert_eq!(rows[0].5.as_deref(), Some("PAY-1"));
+    let status: String = conn
+        .query_row("SELECT status FROM deploys WHERE id = '77'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "failed");
+
+    // Again with the same client: the first page comes back 304 from the ETag cache, and
+    // nothing older than the cursor is fetched again.
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api/pulls"))
+        .and(header("if-none-match", "\"p1\""))
+        .respond_with(ResponseTemplate::new(304))
+        .with_priority(1)
+        .mount(&gh)
+        .await;
+    let before = fetcher.requests;
+    let again = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert_eq!(fetcher.not_modified, 1);
+    assert_eq!(
+        again.pull_requests, 1,
+        "only the pull updated at the cursor's instant is re-read"
+    );
+    assert!(
+        fetcher.requests - before <= 5,
+        "{} requests",
+        fetcher.requests - before
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_pass_stops_at_the_rate_limit() {
+    let gh = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-reset", "4102444800")
+                .set_body_json(json!({"message": "API rate limit exceeded"})),
+        )
+        .mount(&gh)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let repos = vec!["acme/a".to_string(), "acme/b".to_string()];
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert_eq!(s.repositories, 0);
+    assert_eq!(
+        s.problems.len(),
+        1,
+        "the second repository is not tried: {s:?}"
+    );
+    assert!(s.problems[0].contains("rate limit"), "{s:?}");
+    assert_eq!(fetcher.requests, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gitlab_merge_requests_notes_commits_and_deployments() {
+    let gl = MockServer::start().await;
+    let api = format!("{}/api/v4", gl.uri());
+    let mr = |iid: i64, user: &str, desc: &str| {
+        json!({
+            "iid": iid, "title": "Change", "description": desc, "author": {"username": user},
+            "source_branch": format!("ana/eng-{iid}-x"), "created_at": t(1), "updated_at": t(6),
+            "merged_at": t(6), "closed_at": null, "sha": "abc1234", "merge_commit_sha": "fed4321"
+        })
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-next-page", "")
+                .set_body_json(json!([mr(2, "li", "plain")])),
+        )
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests"))
+        .and(header("private-token", "glpat-x"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-next-page", "2")
+                .set_body_json(json!([mr(
+                    1,
+                    "ana",
+                    "Done.\n\nCo-authored-by: Codex <noreply@openai.com>"
+                )])),
+        )
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests/1/notes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"author": {"username": "ana"}, "system": false, "body": "ready", "created_at": t(2)},
+            {"author": {"username": "li"}, "system": false, "body": "please rename", "created_at": t(3)},
+            {"author": {"username": "li"}, "system": true, "body": "requested changes", "created_at": t(3)}
+        ])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests/2/notes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests/1/commits"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests/2/commits"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"author_name": "Li (aider)", "author_email": "li@x.dev", "committer_name": "Li (aider)", "committer_email": "li@x.dev", "message": "x"}
+        ])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/deployments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 5, "sha": "fed4321", "status": "success", "created_at": t(7), "environment": {"name": "prod"}}
+        ])))
+        .mount(&gl)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitLab::new(Some(&api));
+    let mut fetcher = Fetcher::new(&host, Some("glpat-x")).unwrap();
+    let s = pass(&host, &mut fetcher, &store, &["acme/api".to_string()], 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (s.pull_requests, s.ai_pull_requests, s.deploys),
+        (2, 2, 1),
+        "{s:?}"
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let host_id = format!("{}/acme/api", gl.address());
+    let rows: Vec<(i64, String, i64, String)> = conn
+        .prepare("SELECT number, ai_agent, review_rounds, ticket_key FROM pull_requests WHERE repo = ?1 ORDER BY number")
+        .unwrap()
+        .query_map([&host_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (1, "codex".into(), 2, "ENG-1".into()),
+            (2, "aider".into(), 0, "ENG-2".into())
+        ]
+    );
+    let status: String = conn
+        .query_row("SELECT status FROM deploys WHERE id = '5'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "success");
+}

@@ -1,0 +1,74 @@
+//! The OpenAI Admin poller against wiremock: completions usage paged by `next_page`
+//! (cached input split out of input) and costs in dollars, whose buckets some specs call
+//! `result`; re-polling the same period changes nothing.
+
+use crate::sources_support::*;
+use agentdeck::collect::pollers::{ApiKind, poll_once};
+use serde_json::json;
+use wiremock::matchers::{header, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const USAGE: &str = "/v1/organization/usage/completions";
+const COSTS: &str = "/v1/organization/costs";
+
+fn bucket(start: i64, results_key: &str, results: serde_json::Value) -> serde_json::Value {
+    json!({"object": "bucket", "start_time": start, "end_time": start + 86_400, results_key: results})
+}
+
+#[tokio::test]
+async fn usage_and_costs_land_with_billed_and_estimated_apart() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let usage = |input, cached| {
+        json!([{"object": "organization.usage.completions.result", "input_tokens": input,
+        "input_cached_tokens": cached, "output_tokens": 500, "input_audio_tokens": 0, "output_audio_tokens": 0,
+        "num_model_requests": 7, "model": "gpt-5", "project_id": null}])
+    };
+    Mock::given(path(USAGE))
+        .and(query_param("page", "page_2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"object": "page",
+            "data": [bucket(d8 + 86_400, "results", usage(3000, 1000))], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .and(header("authorization", "Bearer test-key-not-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"object": "page",
+            "data": [bucket(d8, "results", usage(10_000, 4_000))], "has_more": true, "next_page": "page_2"})))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"object": "page", "data": [
+            bucket(d8, "result", json!([
+                {"object": "organization.costs.result", "amount": {"value": 1.25, "currency": "usd"}, "line_item": "gpt-5, input", "project_id": "proj_a"},
+                {"object": "organization.costs.result", "amount": {"value": 0.75, "currency": "usd"}, "line_item": "gpt-5, input", "project_id": "proj_b"}
+            ]))], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::OpenAiAdmin, &server.uri(), 3);
+    let report = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(report.pages, 3);
+    let first = &hits(&server, USAGE).await[0];
+    assert_eq!(query(first, "start_time").as_deref(), Some("1772841600"));
+    assert_eq!(query(first, "group_by").as_deref(), Some("model"));
+    let vendor = rows(
+        &t,
+        "SELECT day, model, input_tokens, cache_read_tokens, output_tokens, requests, billed_micro_usd, estimated_micro_usd IS NOT NULL FROM vendor_usage ORDER BY day, model",
+    );
+    assert_eq!(
+        vendor,
+        vec![
+            "2026-03-08|gpt-5|6000|4000|500|7|NULL|1",
+            "2026-03-08|gpt-5, input|0|0|0|0|2000000|0",
+            "2026-03-09|gpt-5|2000|1000|500|7|NULL|1",
+        ]
+    );
+    poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(
+        rows(
+            &t,
+            "SELECT day, model, input_tokens, cache_read_tokens, output_tokens, requests, billed_micro_usd, estimated_micro_usd IS NOT NULL FROM vendor_usage ORDER BY day, model"
+        ),
+        vendor
+    );
+}
