@@ -282,18 +282,24 @@ pub enum ServeCommand {
 #[derive(Debug, Subcommand)]
 pub enum MembersCommand {
     /// Load a CSV with the columns email,team,role,started_on (header row first)
-    Import { file: std::path::PathBuf },
+    Import {
+        /// The CSV file (email,team,role,started_on)
+        file: std::path::PathBuf,
+    },
     /// Put one developer in a team
     Set {
         /// The developer's email (their id)
         email: String,
+        /// The team the developer belongs to (what managers of that team see)
         #[arg(long, value_name = "TEAM")]
         team: String,
+        /// The developer's role in the organisation (a label, e.g. `engineer`)
         #[arg(long, value_name = "ROLE")]
         role: Option<String>,
     },
     /// The directory
     List {
+        /// One JSON document instead of a table
         #[arg(long)]
         json: bool,
     },

@@ -51,8 +51,10 @@ pub fn apply_batch(
         topics.insert("developers");
     }
 
-    let (out, rows_topics) = run_ready(apply_rows(&mut SqliteRows { tx }, batch))
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    // SQL errors stay SQL errors (so damage is classified as damage); a row that cannot be
+    // decoded travels as a conversion failure.
+    let (out, rows_topics) =
+        run_ready(apply_rows(&mut SqliteRows { tx }, batch)).map_err(rusqlite::Error::from)?;
     topics.extend(rows_topics);
     topics.extend(super::ops::apply_ops(tx, &batch.ops)?);
 
