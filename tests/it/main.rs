@@ -60,6 +60,8 @@ mod server_postgres;
 #[cfg(feature = "server")]
 mod server_push;
 #[cfg(feature = "server")]
+mod server_reprice;
+#[cfg(feature = "server")]
 mod server_sync;
 #[cfg(feature = "server")]
 mod server_tenancy_edge;

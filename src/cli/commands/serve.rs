@@ -34,11 +34,29 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
         Some(ServeCommand::Members { action }) => runtime.block_on(members(&database, action)),
         None => {
             let prices = ctx.price_table()?;
+            reprice_team_rows(&database, &prices)?;
             let (engine, hooks) = super::alerts_check::engine(ctx)?;
             let alerting = (engine, hooks, ctx.config.alerting.enabled);
             runtime.block_on(serve(args, database, prices, alerting))
         }
     }
+}
+
+/// The team's rows follow the server's prices the way local rows follow local ones: when
+/// the effective table changed since they were priced (an override, an import, an upgrade),
+/// a server on the SQLite store reprices them before it accepts writes. (PostgreSQL keeps
+/// the costs its rows were written with; docs/server.md.)
+fn reprice_team_rows(
+    database: &Database,
+    prices: &crate::pricing::PriceTable,
+) -> anyhow::Result<()> {
+    if let Database::Sqlite(path) = database {
+        let store = crate::store::Store::open(path)?;
+        if let Some(state) = super::pricing::reprice_if_stale(&store, prices)? {
+            eprintln!("agentdeck serve: {}", super::pricing::repriced_text(&state));
+        }
+    }
+    Ok(())
 }
 
 async fn serve(
