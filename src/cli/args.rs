@@ -179,6 +179,21 @@ pub enum EventCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// A pull request's test-coverage change, from CI coverage reports (LCOV or Cobertura)
+    Coverage {
+        /// Repository identity, e.g. github.com/acme/api
+        #[arg(long)]
+        repo: String,
+        /// The pull/merge request number
+        #[arg(long)]
+        pr: i64,
+        /// The PR head's coverage report (lcov.info or cobertura.xml)
+        #[arg(long, value_name = "FILE")]
+        report: std::path::PathBuf,
+        /// The base branch's report the change is measured against
+        #[arg(long, value_name = "FILE")]
+        base_report: std::path::PathBuf,
+    },
     /// An incident, linked to the commit that caused it when known
     Incident {
         /// The incident's id in your paging tool
@@ -510,6 +525,8 @@ pub enum ReportKind {
     Ticket,
     /// Billed spend per day and vendor against spend computed from local data, with gaps
     Reconcile,
+    /// Month-to-date spend and month-end forecast against each team's and project's budget
+    Budget,
 }
 
 #[derive(Debug, Args)]

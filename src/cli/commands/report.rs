@@ -47,6 +47,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         }
         store.reader()?
     };
+    if args.kind == ReportKind::Budget {
+        return super::report_budget::run(ctx, &reader, args);
+    }
     if super::report_quality::is_outcome(args.kind) {
         let start =
             since.unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS));

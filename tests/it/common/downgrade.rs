@@ -6,14 +6,16 @@ use std::path::Path;
 
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
-    // 10 rebuilds sessions, requests, events and counters with keys unique per owner (a
+    // 12 rebuilds sessions, requests, events and counters with keys unique per owner (a
     // rebuild that reads the same columns from either shape, so it runs again as is); what
     // it adds besides is removed here.
     (
-        10,
+        12,
         "DROP TABLE metric_series;
          ALTER TABLE api_tokens DROP COLUMN collector;",
     ),
+    (11, "DROP TABLE project_budgets;"),
+    (10, "DROP TABLE http_etags;"),
     (9, "DROP TABLE vendor_seats; DROP TABLE vendor_usage;"),
     (
         8,

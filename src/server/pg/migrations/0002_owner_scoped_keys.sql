@@ -1,5 +1,5 @@
 -- agentdeck team server on PostgreSQL, schema version 2 (the same change as the SQLite
--- store's 0010_owner_scoped_keys.sql): every key is unique per owner (the row's developer),
+-- store's 0012_owner_scoped_keys.sql): every key is unique per owner (the row's developer),
 -- so no row can reach, replace or reveal another developer's rows. Also: session totals of
 -- unpriced tokens, the last point of each cumulative metric series, counter ids for sync
 -- cursors, and the collector capability of tokens.

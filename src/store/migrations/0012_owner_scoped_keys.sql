@@ -1,4 +1,4 @@
--- agentdeck store, schema version 10: every key is unique per owner (the row's developer),
+-- agentdeck store, schema version 12: every key is unique per owner (the row's developer),
 -- never globally, so no row can reach, replace or reveal another developer's rows:
 -- sessions by (developer, agent, session id), requests by (developer, key), events within
 -- their session, telemetry counters by (developer, key). The cross-source request id
