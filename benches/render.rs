@@ -14,7 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, TokenUsage,
+    Agent, Cost, EventKind, EventRecord, KeyKind, Money, RequestKey, RequestRecord, TokenUsage,
 };
 use agentdeck::store::{Store, WriteBatch};
 use agentdeck::tui::harness::Harness;
@@ -201,8 +201,11 @@ fn fill(store: &Store, db: &Path, count: usize, end_ms: i64) -> (usize, usize, u
                 ts = end_ms - 1;
             }
             batch.requests.push(RequestRecord {
-                dedupe_key: format!("b10:{written}"),
-                policy: DedupePolicy::FirstWins,
+                dedupe_key: RequestKey::new(KeyKind::Demo {
+                    agent,
+                    session: "b10".into(),
+                    n: written as i64,
+                }),
                 agent,
                 session_key: session_key.clone(),
                 ts,
@@ -235,6 +238,7 @@ fn fill(store: &Store, db: &Path, count: usize, end_ms: i64) -> (usize, usize, u
                     dedupe_key: format!("b10e:{written}"),
                     agent,
                     session_key: session_key.clone(),
+                    developer: developer.clone(),
                     ts: ts - 1,
                     kind,
                     tool_name: (kind == EventKind::ToolUse)

@@ -2,9 +2,13 @@
 //! (protobuf) over loopback and reports records/s and request latency percentiles.
 //! Bounded in count and time; only ever targets loopback.
 //!
-//!   cargo run --release --example otlp_load -- [--records 200000] [--batch 500] [--concurrency 8] [--url http://127.0.0.1:4318]
+//!   cargo run --release --example otlp_load -- [--records 200000] [--batch 500] [--concurrency 8]
+//!       [--url http://127.0.0.1:4318[,http://127.0.0.1:4319]] [--one-developer-per-export]
 //!
-//! Without --url it starts its own server on 127.0.0.1 over a temporary store.
+//! Without --url it starts its own server on 127.0.0.1 over a temporary store. Several
+//! comma-separated URLs (servers sharing one database) get the exports in turn. Records of
+//! one export name 40 developers in turn, or with --one-developer-per-export one developer
+//! each (as an agent's own exporter sends them).
 
 // Setup failures in tests, benchmarks and examples may panic; the library and binary may not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -28,7 +32,7 @@ fn kv(key: &str, value: Value) -> KeyValue {
 }
 
 /// `run` makes request ids unique per run, so repeated runs against one server are new rows.
-fn export(run: &str, batch_no: usize, size: usize) -> Vec<u8> {
+fn export(run: &str, batch_no: usize, size: usize, per_export: bool) -> Vec<u8> {
     let base_nanos: u64 = 1_767_952_803_000_000_000;
     let records = (0..size)
         .map(|k| {
@@ -44,7 +48,10 @@ fn export(run: &str, batch_no: usize, size: usize) -> Vec<u8> {
                     kv("session.id", Value::StringValue(format!("load-{}", n % 50))),
                     kv(
                         "user.email",
-                        Value::StringValue(format!("dev{}@example.com", n % 40)),
+                        Value::StringValue(format!(
+                            "dev{}@example.com",
+                            if per_export { batch_no % 40 } else { n % 40 }
+                        )),
                     ),
                     kv(
                         "model",
@@ -95,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
     let records = arg(&args, "--records", 200_000);
     let batch = arg(&args, "--batch", 500).max(1);
     let concurrency = arg(&args, "--concurrency", 8).max(1);
+    let per_export = args.iter().any(|a| a == "--one-developer-per-export");
     let given_url = args
         .iter()
         .position(|a| a == "--url")
@@ -106,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         Some(url) => {
             let host = url
                 .trim_start_matches("http://")
-                .split(['/', ':'])
+                .split(['/', ':', ','])
                 .next()
                 .unwrap_or("");
             anyhow::ensure!(
@@ -121,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
                 database: agentdeck::server::backend::Database::Sqlite(dir.path().join("load.db")),
                 limits: Limits::default(),
                 tls: None,
+                org_totals: Default::default(),
             };
             let server = start(config, PriceTable::builtin(), std::future::pending()).await?;
             (format!("http://{}", server.addr), Some(server))
@@ -133,17 +142,25 @@ async fn main() -> anyhow::Result<()> {
         std::process::id(),
         chrono::Utc::now().timestamp_millis()
     );
-    let bodies: Vec<Vec<u8>> = (0..batches).map(|b| export(&run, b, batch)).collect();
+    let bodies: Vec<Vec<u8>> = (0..batches)
+        .map(|b| export(&run, b, batch, per_export))
+        .collect();
     let client = agentdeck::collect::http::client_builder(Duration::from_secs(30)).build()?;
-    let endpoint = format!("{url}/v1/logs");
+    let endpoints: Vec<String> = url.split(',').map(|u| format!("{u}/v1/logs")).collect();
+    anyhow::ensure!(
+        endpoints
+            .iter()
+            .all(|e| e.starts_with("http://127.") || e.starts_with("http://localhost")),
+        "the load generator only targets loopback"
+    );
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let bodies = std::sync::Arc::new(bodies);
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (client, endpoint, next, bodies) = (
+        let (client, endpoints, next, bodies) = (
             client.clone(),
-            endpoint.clone(),
+            endpoints.clone(),
             next.clone(),
             bodies.clone(),
         );
@@ -153,10 +170,11 @@ async fn main() -> anyhow::Result<()> {
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(body) = bodies.get(i) else { break };
+                let endpoint = &endpoints[i % endpoints.len()];
                 loop {
                     let t = Instant::now();
                     let r = client
-                        .post(&endpoint)
+                        .post(endpoint)
                         .header("content-type", "application/x-protobuf")
                         .body(body.clone())
                         .send()

@@ -3,9 +3,11 @@
 //! The module tree is the architecture; dependencies point inward (docs/architecture.md):
 //!
 //! - [`domain`]: pure types and rules (money, usage, records, dedupe). No IO.
+//! - [`protocol`]: the team server's push and sync wire types, shared by the server and its
+//!   clients. Depends on domain.
 //! - [`pricing`]: the price table and the cost of a usage. Depends on domain.
 //! - [`store`]: the only code that speaks SQL: migrations, the single writer, readers,
-//!   one query module per question. Depends on domain.
+//!   one query module per question. Depends on domain (and protocol for sync pages).
 //! - [`collect`]: sources that read agent files (and later APIs) into write batches.
 //!   Depends on domain, pricing and the store's writer handle.
 //! - [`alerting`]: the alert engine (rules from config over the built-ins, evaluation on data
@@ -23,6 +25,7 @@ pub mod collect;
 pub mod demo;
 pub mod domain;
 pub mod pricing;
+pub mod protocol;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;

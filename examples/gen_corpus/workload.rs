@@ -8,7 +8,7 @@ use agentdeck::collect::project::GitProjectResolver;
 use agentdeck::collect::sources::Roots;
 use agentdeck::collect::summary::IngestSummary;
 use agentdeck::domain::period::Granularity;
-use agentdeck::domain::{Agent, Cost, DedupePolicy, Money, RequestRecord, TokenUsage};
+use agentdeck::domain::{Agent, Cost, KeyKind, Money, RequestKey, RequestRecord, TokenUsage};
 use agentdeck::pricing::PriceTable;
 use agentdeck::store::queries::usage::{UsageFilter, UsageGroup, UsageRow};
 use agentdeck::store::{Store, WriteBatch};
@@ -96,8 +96,11 @@ pub fn fill_requests(
             };
             ts += rng.range(3_000, 90_000) as i64;
             batch.requests.push(RequestRecord {
-                dedupe_key: format!("bench:{seed}:{written}"),
-                policy: DedupePolicy::FirstWins,
+                dedupe_key: RequestKey::new(KeyKind::Demo {
+                    agent,
+                    session: format!("bench-{seed}"),
+                    n: written as i64,
+                }),
                 agent,
                 session_key: format!("bench-session-{session}"),
                 ts,

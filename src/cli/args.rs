@@ -268,6 +268,13 @@ pub struct ServeArgs {
     /// The private key for --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Requests per second one token may make (bursts of twice that; 0: no limit)
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub rate_limit: u32,
+    /// Send members and managers an org-wide daily total only when at least N developers
+    /// outside their own scope contributed to it
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub org_totals_min_developers: usize,
     #[command(subcommand)]
     pub action: Option<ServeCommand>,
 }
@@ -279,6 +286,37 @@ pub enum ServeCommand {
     Tokens {
         #[command(subcommand)]
         action: TokensCommand,
+    },
+    /// The server's developer directory: who is in which team (the only source of teams)
+    Members {
+        #[command(subcommand)]
+        action: MembersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// Load a CSV with the columns email,team,role,started_on (header row first)
+    Import {
+        /// The CSV file (email,team,role,started_on)
+        file: std::path::PathBuf,
+    },
+    /// Put one developer in a team
+    Set {
+        /// The developer's email (their id)
+        email: String,
+        /// The team the developer belongs to (what managers of that team see)
+        #[arg(long, value_name = "TEAM")]
+        team: String,
+        /// The developer's role in the organisation (a label, e.g. `engineer`)
+        #[arg(long, value_name = "ROLE")]
+        role: Option<String>,
+    },
+    /// The directory
+    List {
+        /// One JSON document instead of a table
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -296,6 +334,11 @@ pub enum TokensCommand {
         /// The team a manager sees (and a member belongs to)
         #[arg(long, value_name = "TEAM")]
         team: Option<String>,
+        /// A manager token that may also send its team's telemetry (an OpenTelemetry
+        /// Collector): records are kept under the developer they name, if the directory
+        /// puts them in the token's team (admin tokens always may)
+        #[arg(long)]
+        collector: bool,
     },
     /// Every live token (never the token itself)
     List {

@@ -5,7 +5,7 @@
 
 use super::parse::{LineLoc, ParsedRows, SkipReason};
 use crate::domain::RequestRecord;
-use crate::domain::bounds::{self, OutOfBounds, Violation};
+use crate::domain::bounds::{self, OutOfBounds};
 
 /// How many rows of each kind existed before a line was parsed.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,46 +65,25 @@ pub fn enforce(rows: &mut ParsedRows, marks: Marks, loc: LineLoc, now_ms: i64) {
     }
 }
 
-/// A request's timestamp, every token count and its cost, against the bounds.
+/// A request's timestamp, every token count and its cost, against the bounds (one rule
+/// for files and pushes: `RequestRecord::check_numbers`).
 fn check_request(r: &RequestRecord, now_ms: i64) -> Result<(), OutOfBounds> {
-    bounds::timestamp("timestamp", r.ts, now_ms)?;
-    let u = &r.usage;
-    for (field, n) in [
-        ("input_tokens", u.input),
-        ("output_tokens", u.output),
-        ("cache_write_5m_tokens", u.cache_write_5m),
-        ("cache_write_1h_tokens", u.cache_write_1h),
-        ("cache_read_tokens", u.cache_read),
-        ("reasoning_tokens", u.reasoning),
-    ] {
-        bounds::tokens(field, n)?;
-    }
-    let micro_usd = r.cost.amount.micro_usd();
-    let max_micro_usd = (bounds::MAX_COST_USD_PER_REQUEST * 1_000_000.0) as i64;
-    if micro_usd < 0 {
-        return Err(OutOfBounds {
-            field: "cost",
-            why: Violation::Negative,
-        });
-    }
-    if micro_usd > max_micro_usd {
-        return Err(OutOfBounds {
-            field: "cost",
-            why: Violation::TooLarge,
-        });
-    }
-    Ok(())
+    r.check_numbers(now_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Agent, Cost, DedupePolicy, Money, TokenUsage};
+    use crate::domain::bounds::Violation;
+    use crate::domain::{Agent, Cost, KeyKind, Money, RequestKey, TokenUsage};
 
     fn request(ts: i64, input: i64, cost: i64) -> RequestRecord {
         RequestRecord {
-            dedupe_key: format!("k{ts}{input}"),
-            policy: DedupePolicy::FirstWins,
+            dedupe_key: RequestKey::new(KeyKind::CodexRollout {
+                session: "s".into(),
+                ts,
+                position: input.to_string(),
+            }),
             agent: Agent::Codex,
             session_key: "s".into(),
             ts,

@@ -4,11 +4,11 @@
 //! is preserved: batches are submitted to the single writer in the order they were sealed.
 //! No batch removes rows (spend is never removed; docs/accounting.md), so any two merge.
 
-use crate::store::{Store, WriteBatch, WriteOutcome};
+use crate::store::{MAX_ROWS_PER_TRANSACTION, Store, WriteBatch, WriteOutcome};
 use std::sync::Mutex;
 
 /// Seal the pending batch at this many rows or this many input bytes.
-const MAX_ROWS: usize = 20_000;
+const MAX_ROWS: usize = MAX_ROWS_PER_TRANSACTION;
 const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Default)]
@@ -39,7 +39,7 @@ impl<'a> Sink<'a> {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             pending.rows += batch.requests.len() + batch.events.len() + batch.sessions.len();
             pending.input_bytes += input_bytes;
-            append(&mut pending.batch, batch);
+            pending.batch.append(batch);
             if pending.rows >= MAX_ROWS || pending.input_bytes >= MAX_INPUT_BYTES {
                 tickets.push(
                     self.store
@@ -67,27 +67,4 @@ impl<'a> Sink<'a> {
         }
         self.store.writer().submit(batch)?.wait()
     }
-}
-
-fn append(into: &mut WriteBatch, b: WriteBatch) {
-    let WriteBatch {
-        projects,
-        sessions,
-        requests,
-        events,
-        cursors,
-        teams,
-        developers,
-        source_health,
-        ops,
-    } = b;
-    into.projects.extend(projects);
-    into.sessions.extend(sessions);
-    into.requests.extend(requests);
-    into.events.extend(events);
-    into.cursors.extend(cursors);
-    into.teams.extend(teams);
-    into.developers.extend(developers);
-    into.source_health.extend(source_health);
-    into.ops.extend(ops);
 }

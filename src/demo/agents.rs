@@ -15,17 +15,6 @@ pub fn source_of(agent: Agent) -> &'static str {
     }
 }
 
-/// Short prefix for dedupe keys.
-pub fn key_prefix(agent: Agent) -> &'static str {
-    match agent {
-        Agent::ClaudeCode => "cc",
-        Agent::Codex => "cx",
-        Agent::Gemini => "gm",
-        Agent::Cursor => "cu",
-        Agent::Copilot => "co",
-    }
-}
-
 /// Tool names as each agent reports them, with relative frequency.
 pub fn tools(agent: Agent) -> &'static [(&'static str, f64)] {
     match agent {

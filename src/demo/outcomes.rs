@@ -198,6 +198,7 @@ pub fn generate(
                     dedupe_key: format!("demo:pr:{}#{}", p.repo, p.number),
                     agent,
                     session_key: key.clone(),
+                    developer: p.author.clone(),
                     ts: p.opened_at,
                     kind: EventKind::PullRequest,
                     tool_name: None,

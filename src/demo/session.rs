@@ -7,8 +7,8 @@ use super::agents::{self, Context};
 use super::org::Developer;
 use super::rng::Rng;
 use crate::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, RequestRecord, SessionRecord, TokenUsage,
-    UnixMillis,
+    Agent, Cost, EventKind, EventRecord, KeyKind, RequestKey, RequestRecord, SessionRecord,
+    TokenUsage, UnixMillis,
 };
 use crate::pricing::PriceTable;
 
@@ -103,6 +103,7 @@ impl SimSession {
             dedupe_key: format!("demo:ev:{}:{}", self.key, self.events),
             agent: self.agent,
             session_key: self.key.clone(),
+            developer: self.developer.clone(),
             ts,
             kind,
             tool_name: None,
@@ -202,13 +203,11 @@ impl SimSession {
         self.last_ts = self.last_ts.max(ts);
         let cost: Cost = prices.cost(Some(model), &usage, false);
         let request = RequestRecord {
-            dedupe_key: format!(
-                "demo:{}:{}:{}",
-                agents::key_prefix(self.agent),
-                self.key,
-                self.ord
-            ),
-            policy: DedupePolicy::FirstWins,
+            dedupe_key: RequestKey::new(KeyKind::Demo {
+                agent: self.agent,
+                session: self.key.clone(),
+                n: self.ord,
+            }),
             agent: self.agent,
             session_key: self.key.clone(),
             ts,

@@ -56,6 +56,20 @@ pub fn sum_totals(values: impl IntoIterator<Item = i64>) -> i64 {
     values.into_iter().fold(0, add_to_total)
 }
 
+/// Largest stated cost of one request in integer micro-USD (the [`MAX_COST_USD_PER_REQUEST`]).
+pub const MAX_COST_MICRO_USD_PER_REQUEST: i64 = 100_000_000_000;
+
+/// Largest increment one telemetry counter point may carry (lines of code, commits, pull
+/// requests in one export interval): 10^9. A point is stored as one number, never one row
+/// per unit.
+pub const MAX_COUNTER_INCREMENT: i64 = 1_000_000_000;
+
+/// Longest duration a timeline event may state: one year, in milliseconds.
+pub const MAX_DURATION_MS: i64 = 366 * 86_400_000;
+
+/// Largest status code an event may carry (HTTP codes are three digits).
+pub const MAX_STATUS_CODE: i64 = 999;
+
 /// Why a value was refused: which field, and what was wrong with it. Never carries the
 /// value itself when it could be content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -73,6 +87,8 @@ pub enum Violation {
     TooEarly,
     TooLate,
     TooLong,
+    /// A key whose kind belongs to another agent than the row says.
+    WrongAgent,
 }
 
 impl Violation {
@@ -84,6 +100,7 @@ impl Violation {
             Violation::NotANumber | Violation::NotFinite => "not_a_number",
             Violation::TooEarly | Violation::TooLate => "timestamp_out_of_range",
             Violation::TooLong => "id_too_long",
+            Violation::WrongAgent => "key_of_another_agent",
         }
     }
 }
@@ -99,6 +116,7 @@ impl fmt::Display for OutOfBounds {
             Violation::TooEarly => write!(f, "`{field}` is before 2020-01-01"),
             Violation::TooLate => write!(f, "`{field}` is more than a day in the future"),
             Violation::TooLong => write!(f, "`{field}` is longer than {MAX_ID_BYTES} bytes"),
+            Violation::WrongAgent => write!(f, "`{field}` belongs to another agent than the row"),
         }
     }
 }
@@ -175,6 +193,41 @@ pub fn id<'a>(field: &'static str, s: &'a str) -> Result<&'a str, OutOfBounds> {
     }
 }
 
+/// An optional identifier: absent is fine, present must be within [`MAX_ID_BYTES`].
+pub fn opt_id(field: &'static str, s: Option<&str>) -> Result<(), OutOfBounds> {
+    s.map_or(Ok(()), |s| id(field, s).map(|_| ()))
+}
+
+/// A stated cost in integer micro-USD: `0..=MAX_COST_MICRO_USD_PER_REQUEST`.
+pub fn cost_micro_usd(field: &'static str, n: i64) -> Result<i64, OutOfBounds> {
+    count(field, n, MAX_COST_MICRO_USD_PER_REQUEST)
+}
+
+/// A non-negative integer of at most `max` (durations, status codes, counter increments).
+pub fn count(field: &'static str, n: i64, max: i64) -> Result<i64, OutOfBounds> {
+    if n < 0 {
+        refuse(field, Violation::Negative)
+    } else if n > max {
+        refuse(field, Violation::TooLarge)
+    } else {
+        Ok(n)
+    }
+}
+
+/// A counter increment that arrived as a float: whole, finite, `0..=MAX_COUNTER_INCREMENT`.
+pub fn counter_f64(field: &'static str, x: f64) -> Result<i64, OutOfBounds> {
+    if !x.is_finite() {
+        return refuse(field, Violation::NotFinite);
+    }
+    if x < 0.0 {
+        return refuse(field, Violation::Negative);
+    }
+    if x > MAX_COUNTER_INCREMENT as f64 {
+        return refuse(field, Violation::TooLarge);
+    }
+    Ok(x.round() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +296,22 @@ mod tests {
             Violation::TooLate
         );
         assert!(id("session.id", "abc").is_ok());
+        assert_eq!(
+            cost_micro_usd("cost", -1).unwrap_err().why,
+            Violation::Negative
+        );
+        assert_eq!(
+            count("duration_ms", MAX_DURATION_MS + 1, MAX_DURATION_MS)
+                .unwrap_err()
+                .why,
+            Violation::TooLarge
+        );
+        assert_eq!(
+            counter_f64("commits", 1e300).unwrap_err().why,
+            Violation::TooLarge
+        );
+        assert_eq!(counter_f64("commits", 2.6), Ok(3));
+        assert!(opt_id("model", None).is_ok());
         assert_eq!(
             id("session.id", &"x".repeat(MAX_ID_BYTES + 1))
                 .unwrap_err()

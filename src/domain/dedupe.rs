@@ -1,4 +1,5 @@
 //! Which copy of a request wins when the same request is seen twice (docs/accounting.md#dedupe).
+//! Rows are compared only with rows of the same owner; the policy follows from the key's kind.
 
 use super::records::{DedupePolicy, RequestRecord};
 
@@ -11,7 +12,7 @@ pub enum Resolution {
 
 /// Same dedupe key: decide by the incoming row's policy.
 pub fn resolve_same_key(kept: &RequestRecord, incoming: &RequestRecord) -> Resolution {
-    match incoming.policy {
+    match incoming.policy() {
         DedupePolicy::FirstWins => Resolution::Keep,
         DedupePolicy::LastWins => {
             if kept == incoming {
@@ -53,7 +54,8 @@ fn largest_copy(kept: &RequestRecord, incoming: &RequestRecord) -> Resolution {
 /// True when an incoming row is a replay candidate for the kept row (same message id,
 /// different key). Only Claude Code rows carry message ids.
 pub fn is_replay_pair(kept: &RequestRecord, incoming: &RequestRecord) -> bool {
-    kept.dedupe_key != incoming.dedupe_key
+    kept.developer == incoming.developer
+        && kept.dedupe_key != incoming.dedupe_key
         && kept.message_id.is_some()
         && kept.message_id == incoming.message_id
         && (kept.sidechain || incoming.sidechain)

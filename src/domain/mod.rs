@@ -9,6 +9,7 @@ pub mod blocks;
 pub mod bounds;
 pub mod budget;
 pub mod cost;
+pub mod counter;
 pub mod coverage;
 pub mod dedupe;
 pub mod forecast;
@@ -18,14 +19,18 @@ pub mod outcome_event;
 pub mod period;
 pub mod reconcile;
 pub mod records;
+pub mod request_key;
 pub mod session_state;
 pub mod span;
+pub mod tokens;
 pub mod usage;
 
 pub use agent::Agent;
 pub use cost::{Cost, CostSource};
 pub use money::Money;
 pub use records::{
-    DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis,
+    CounterRecord, DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord,
+    SessionRecord, UnixMillis,
 };
+pub use request_key::{KeyKind, RequestKey};
 pub use usage::TokenUsage;

@@ -2,14 +2,17 @@
 //! metadata-only timeline events. No field here may ever hold prompt text, model output,
 //! tool input/output or code.
 
-use super::{Agent, Cost, TokenUsage};
+use super::bounds::{self, OutOfBounds};
+use super::{Agent, Cost, RequestKey, TokenUsage};
 use serde::{Deserialize, Serialize};
 
 /// Timestamps are UTC milliseconds since the Unix epoch everywhere in the store.
 pub type UnixMillis = i64;
 
 /// What a collector knows about a session when it sees one of its lines. The store merges
-/// these: earliest start, latest activity, first non-empty branch/project/title wins.
+/// these: earliest start, latest activity, first non-empty branch/project/title wins. A
+/// session belongs to its `developer` (its owner): the same session id under two owners is
+/// two sessions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
     pub agent: Agent,
@@ -28,20 +31,17 @@ pub struct SessionRecord {
 impl SessionRecord {
     /// Merges the many records a batch carries for one session (one per parsed line or
     /// request) into one per (agent, session key): earliest start, latest activity, the
-    /// first non-empty developer/project/branch, the latest title. Order is kept.
+    /// first non-empty project/branch, the latest title. Order is kept.
     pub fn coalesce(records: &[SessionRecord]) -> Vec<SessionRecord> {
         let mut merged: Vec<SessionRecord> = Vec::new();
-        let mut index: std::collections::HashMap<(Agent, &str), usize> =
+        let mut index: std::collections::HashMap<(&str, Agent, &str), usize> =
             std::collections::HashMap::new();
         for s in records {
-            match index.get(&(s.agent, s.session_key.as_str())) {
+            match index.get(&(s.developer.as_str(), s.agent, s.session_key.as_str())) {
                 Some(&i) => {
                     let m = &mut merged[i];
                     m.started_at = m.started_at.min(s.started_at);
                     m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
-                    if m.developer.is_empty() {
-                        m.developer.clone_from(&s.developer);
-                    }
                     if m.project_id.is_none() {
                         m.project_id.clone_from(&s.project_id);
                     }
@@ -53,7 +53,10 @@ impl SessionRecord {
                     }
                 }
                 None => {
-                    index.insert((s.agent, s.session_key.as_str()), merged.len());
+                    index.insert(
+                        (s.developer.as_str(), s.agent, s.session_key.as_str()),
+                        merged.len(),
+                    );
                     merged.push(s.clone());
                 }
             }
@@ -62,7 +65,8 @@ impl SessionRecord {
     }
 }
 
-/// How the store resolves two rows with the same dedupe key (docs/accounting.md#dedupe).
+/// How the store resolves two rows with the same key (docs/accounting.md#dedupe); it follows
+/// from the key's kind ([`RequestKey::policy`]), never from what a client says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DedupePolicy {
     /// Claude Code: keep the copy with the larger token total; a non-sidechain copy of a
@@ -76,9 +80,8 @@ pub enum DedupePolicy {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestRecord {
-    /// Unique per model API request across all sources, e.g. `cc:msg_01X:req_01Y`.
-    pub dedupe_key: String,
-    pub policy: DedupePolicy,
+    /// Unique per model API request and owner, e.g. `cc:msg_01X:req_01Y`.
+    pub dedupe_key: RequestKey,
     pub agent: Agent,
     pub session_key: String,
     pub ts: UnixMillis,
@@ -86,6 +89,7 @@ pub struct RequestRecord {
     pub model: Option<String>,
     pub usage: TokenUsage,
     pub cost: Cost,
+    /// The owner: the developer the request is attributed to.
     pub developer: String,
     pub project_id: Option<String>,
     /// Claude Code `isSidechain` (subagents, `/btw`).
@@ -97,6 +101,86 @@ pub struct RequestRecord {
     /// Position of the record in its source (byte offset): timeline order, and which
     /// requests a Gemini `rewind` event marks as rewound.
     pub ord: i64,
+}
+
+impl RequestRecord {
+    /// The replacement policy, derived from the key's kind.
+    pub fn policy(&self) -> DedupePolicy {
+        self.dedupe_key.policy()
+    }
+
+    /// Every number and string within the limits of [`bounds`], and a key that belongs to
+    /// the row's agent; `now` is the receiving clock (for timestamps).
+    pub fn check_bounds(&self, now: UnixMillis) -> Result<(), OutOfBounds> {
+        bounds::id("dedupe_key", &self.dedupe_key)?;
+        bounds::id("session_key", &self.session_key)?;
+        bounds::id("developer", &self.developer)?;
+        bounds::opt_id("model", self.model.as_deref())?;
+        bounds::opt_id("project_id", self.project_id.as_deref())?;
+        bounds::opt_id("message_id", self.message_id.as_deref())?;
+        self.check_numbers(now)?;
+        if self.dedupe_key.agent() != self.agent {
+            return Err(OutOfBounds {
+                field: "dedupe_key",
+                why: bounds::Violation::WrongAgent,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl RequestRecord {
+    /// The timestamp, every token count and the cost within the bounds (what file parsers
+    /// and pushes are both held to).
+    pub fn check_numbers(&self, now: UnixMillis) -> Result<(), OutOfBounds> {
+        bounds::timestamp("timestamp", self.ts, now)?;
+        let u = &self.usage;
+        for (field, n) in [
+            ("input_tokens", u.input),
+            ("output_tokens", u.output),
+            ("cache_write_5m_tokens", u.cache_write_5m),
+            ("cache_write_1h_tokens", u.cache_write_1h),
+            ("cache_read_tokens", u.cache_read),
+            ("reasoning_tokens", u.reasoning),
+        ] {
+            bounds::tokens(field, n)?;
+        }
+        bounds::cost_micro_usd("cost", self.cost.amount.micro_usd())?;
+        Ok(())
+    }
+}
+
+impl SessionRecord {
+    pub fn check_bounds(&self, now: UnixMillis) -> Result<(), OutOfBounds> {
+        bounds::id("session_key", &self.session_key)?;
+        bounds::id("source", &self.source)?;
+        bounds::id("developer", &self.developer)?;
+        bounds::opt_id("project_id", self.project_id.as_deref())?;
+        bounds::opt_id("branch", self.branch.as_deref())?;
+        bounds::opt_id("title", self.title.as_deref())?;
+        bounds::timestamp("started_at", self.started_at, now)?;
+        bounds::timestamp("last_activity_at", self.last_activity_at, now)?;
+        Ok(())
+    }
+}
+
+impl EventRecord {
+    pub fn check_bounds(&self, now: UnixMillis) -> Result<(), OutOfBounds> {
+        bounds::id("dedupe_key", &self.dedupe_key)?;
+        bounds::id("session_key", &self.session_key)?;
+        bounds::id("developer", &self.developer)?;
+        bounds::opt_id("tool_name", self.tool_name.as_deref())?;
+        bounds::opt_id("decision", self.decision.as_deref())?;
+        bounds::opt_id("detail", self.detail.as_deref())?;
+        bounds::timestamp("ts", self.ts, now)?;
+        if let Some(code) = self.status_code {
+            bounds::count("status_code", code, bounds::MAX_STATUS_CODE)?;
+        }
+        if let Some(ms) = self.duration_ms {
+            bounds::count("duration_ms", ms, bounds::MAX_DURATION_MS)?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -148,12 +232,16 @@ impl EventKind {
     }
 }
 
-/// One metadata-only point on a session's timeline.
+/// One metadata-only point on a session's timeline. Its key is unique within its session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
     pub dedupe_key: String,
     pub agent: Agent,
     pub session_key: String,
+    /// The owner of the event's session. Left empty by file parsers: the store then takes
+    /// the developer of the batch's record for that session.
+    #[serde(default)]
+    pub developer: String,
     pub ts: UnixMillis,
     pub kind: EventKind,
     /// Tool name for tool_use / tool_decision (`Bash`, `Edit`, `shell`, …).
@@ -167,6 +255,20 @@ pub struct EventRecord {
     /// `synthetic`), compaction trigger (`auto`/`manual`), prompt length in characters, …
     pub detail: Option<String>,
     pub ord: i64,
+}
+
+/// One increment of a telemetry counter (lines of code added/removed, commits, pull
+/// requests): a number, never one row per unit. Its key is unique per owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterRecord {
+    pub dedupe_key: String,
+    pub ts: UnixMillis,
+    pub developer: String,
+    pub agent: Agent,
+    pub session_key: String,
+    /// e.g. `lines_of_code.added`, `commits`, `pull_requests`.
+    pub metric: String,
+    pub value: i64,
 }
 
 /// A repository (or a plain directory when it is not one).
@@ -198,15 +300,20 @@ mod tests {
     #[test]
     fn coalesce_merges_per_session_and_keeps_order() {
         let merged = SessionRecord::coalesce(&[
-            rec("a", 5, "", None),
-            rec("b", 1, "x", None),
+            rec("a", 5, "dev", None),
+            rec("b", 1, "dev", None),
             rec("a", 2, "dev", Some("t1")),
-            rec("a", 9, "other", Some("t2")),
+            rec("a", 9, "dev", Some("t2")),
+            rec("a", 3, "other", None),
         ]);
-        assert_eq!(merged.len(), 2);
+        assert_eq!(
+            merged.len(),
+            3,
+            "the same id under another owner is another session"
+        );
+        assert_eq!(merged[2].developer, "other");
         assert_eq!(merged[0].session_key, "a");
         assert_eq!((merged[0].started_at, merged[0].last_activity_at), (2, 9));
-        assert_eq!(merged[0].developer, "dev");
         assert_eq!(merged[0].title.as_deref(), Some("t2"));
         assert_eq!(merged[1].session_key, "b");
     }

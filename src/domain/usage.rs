@@ -34,7 +34,7 @@ impl TokenUsage {
         self.total() == 0 && self.reasoning == 0
     }
 
-    /// Every count multiplied by `k` (−1 for a removal).
+    /// Every count multiplied by `k` (−1 for a removal), saturating at the i64 range.
     pub fn scaled(&self, k: i64) -> TokenUsage {
         TokenUsage {
             input: k.saturating_mul(self.input),

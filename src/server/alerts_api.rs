@@ -5,6 +5,7 @@
 
 use super::auth::{Principal, Role};
 use super::backend::Backend;
+use super::gate::Caller;
 use super::state::AppState;
 use crate::alerting::wire::{AlertAction, AlertsPage, RemoteAlert};
 use crate::store::ops::{Op, op_rejection};
@@ -13,7 +14,7 @@ use crate::store::{Store, WriteBatch};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -59,13 +60,10 @@ pub struct Since {
 
 pub async fn get_alerts(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(q): Query<Since>,
 ) -> Response {
-    let principal = match state.auth.authenticate(&headers).await {
-        Ok(p) => p,
-        Err(e) => return error(e.status(), &e.to_string()),
-    };
+    let principal = caller.0;
     let Some(store) = sqlite(&state) else {
         return error(
             StatusCode::NOT_IMPLEMENTED,
@@ -102,14 +100,11 @@ pub async fn get_alerts(
 
 pub async fn post_action(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Path((id, action)): Path<(i64, String)>,
     body: Bytes,
 ) -> Response {
-    let principal = match state.auth.authenticate(&headers).await {
-        Ok(p) => p,
-        Err(e) => return error(e.status(), &e.to_string()),
-    };
+    let principal = caller.0;
     let Some(store) = sqlite(&state) else {
         return error(
             StatusCode::NOT_IMPLEMENTED,

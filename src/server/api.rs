@@ -1,85 +1,44 @@
 //! The push and sync API. `POST /api/v1/push` takes JSON batches of locally collected rows
-//! (metadata only, keyed by dedupe key, so re-sending is harmless); `GET /api/v1/sync`
-//! returns rows after a cursor, filtered by the caller's role.
+//! (metadata only; wire types in `protocol`): every row must belong to a developer the
+//! token may write (else 403 naming the row), rows outside the bounds are refused and named
+//! in the answer, the rest are stored under the server's rules (the replacement policy
+//! follows from each key's kind). `GET /api/v1/sync` returns rows after the caller's
+//! cursors, only within the caller's scope.
 
-use super::auth::{Principal, Role};
+use super::gate::Caller;
 use super::otlp::Mapped;
-use super::otlp::identity::Identity;
+use super::owners::OwnerRule;
 use super::queue::{Enqueued, IngestJob};
 use super::state::AppState;
-use crate::domain::{EventRecord, RequestRecord, SessionRecord};
+use crate::domain::Agent;
+use crate::protocol::{
+    DEFAULT_SYNC_LIMIT, ErrorBody, MAX_PUSH_ROWS, PushAnswer, Rejected, SyncQuery, decode_push,
+};
 use crate::store::queries::sync::RowFilter;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-
-/// At most this many rows in one push.
-pub const MAX_PUSH_ROWS: usize = 20_000;
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PushBatch {
-    #[serde(default)]
-    pub sessions: Vec<SessionRecord>,
-    #[serde(default)]
-    pub requests: Vec<RequestRecord>,
-    #[serde(default)]
-    pub events: Vec<EventRecord>,
-}
-
-impl PushBatch {
-    pub fn rows(&self) -> usize {
-        self.sessions.len() + self.requests.len() + self.events.len()
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PushAccepted {
-    pub sessions: usize,
-    pub requests: usize,
-    pub events: usize,
-}
+use std::collections::HashMap;
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
+    (
+        status,
+        Json(ErrorBody {
+            error: message.to_string(),
+        }),
+    )
+        .into_response()
 }
 
-#[allow(clippy::result_large_err)] // the error is the finished answer
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Principal>, Response> {
-    state
-        .auth
-        .authenticate(headers)
-        .await
-        .map_err(|e| error(e.status(), &e.to_string()))
+fn shown(key: &str) -> String {
+    key.chars().take(80).collect()
 }
 
-/// May this caller write rows of `developer`?
-async fn may_write(state: &AppState, principal: Option<&Principal>, developer: &str) -> bool {
-    let Some(p) = principal else { return true };
-    match p.role {
-        Role::Admin => true,
-        Role::Member => p.developer == developer,
-        Role::Manager => {
-            p.developer == developer
-                || (p.team.is_some()
-                    && state.backend.team_of(developer).await.ok().flatten() == p.team)
-        }
-    }
-}
-
-pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let batch: PushBatch = match serde_json::from_slice(&body) {
-        Ok(b) => b,
+pub async fn post_push(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    let mut decoded = match decode_push(&body) {
+        Ok(d) => d,
         Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -87,82 +46,122 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
             );
         }
     };
-    if batch.rows() > MAX_PUSH_ROWS {
+    if decoded.rows() > MAX_PUSH_ROWS {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("at most {MAX_PUSH_ROWS} rows per push"),
         );
     }
-    let developers = batch
-        .sessions
-        .iter()
-        .map(|s| &s.developer)
-        .chain(batch.requests.iter().map(|r| &r.developer));
-    let distinct: std::collections::BTreeSet<&String> = developers.clone().collect();
-    for d in distinct {
-        if !may_write(&state, principal.as_ref(), d).await {
+    let owners = match OwnerRule::for_caller(caller.0.as_ref(), &state.backend).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!("reading the directory failed: {e}");
             return error(
-                StatusCode::FORBIDDEN,
-                &format!("this token may not push rows of developer {d}"),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unavailable; retry later",
             );
         }
-    }
-    let announced: HashSet<(crate::domain::Agent, &str)> = batch
+    };
+    // Events name their owner, else the pushed session they belong to does (older clients);
+    // a pinned token's events are its developer's.
+    let session_owner: HashMap<(Agent, String), String> = decoded
         .sessions
         .iter()
-        .map(|s| (s.agent, s.session_key.as_str()))
+        .map(|(_, s)| ((s.agent, s.session_key.clone()), s.developer.clone()))
         .collect();
-    if principal.as_ref().is_some_and(|p| p.role != Role::Admin)
-        && batch
-            .events
-            .iter()
-            .any(|e| !announced.contains(&(e.agent, e.session_key.as_str())))
-    {
-        return error(
-            StatusCode::FORBIDDEN,
-            "events must be pushed together with their session",
-        );
+    for (_, e) in &mut decoded.events {
+        if e.developer.is_empty() {
+            e.developer = match (
+                &owners,
+                session_owner.get(&(e.agent, e.session_key.clone())),
+            ) {
+                (OwnerRule::Pinned { developer }, _) => developer.clone(),
+                (_, Some(owner)) => owner.clone(),
+                (_, None) => String::new(),
+            };
+        }
     }
-    let accepted = PushAccepted {
-        sessions: batch.sessions.len(),
-        requests: batch.requests.len(),
-        events: batch.events.len(),
-    };
-    let team_of = |d: &String| {
-        principal
-            .as_ref()
-            .filter(|p| &p.developer == d)
-            .and_then(|p| p.team.clone())
-    };
-    let identities = developers
-        .map(|d| Identity {
-            developer: d.clone(),
-            email: d.contains('@').then(|| d.clone()),
-            team: team_of(d),
-        })
-        .collect();
-    // Session titles can be derived from conversation text: metadata only on the server.
-    let mut sessions = batch.sessions;
-    for s in &mut sessions {
+    // Ownership first: a row of a developer this token may not write refuses the push.
+    let foreign = decoded
+        .sessions
+        .iter()
+        .map(|(_, s)| ("session", s.session_key.as_str(), s.developer.as_str()))
+        .chain(
+            decoded
+                .requests
+                .iter()
+                .map(|(_, r)| ("request", r.dedupe_key.as_str(), r.developer.as_str())),
+        )
+        .chain(
+            decoded
+                .events
+                .iter()
+                .map(|(_, e)| ("event", e.dedupe_key.as_str(), e.developer.as_str())),
+        )
+        .find_map(|(kind, key, developer)| {
+            owners
+                .check_pushed(developer)
+                .err()
+                .map(|e| format!("{kind} `{}`: {e}", shown(key)))
+        });
+    if let Some(message) = foreign {
+        return error(StatusCode::FORBIDDEN, &message);
+    }
+    // Bounds: a row outside them is refused on its own and named.
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut rejected = std::mem::take(&mut decoded.rejected);
+    let mut mapped = Mapped::default();
+    for (index, mut s) in decoded.sessions {
+        // Titles can be derived from conversation text: metadata only on the server.
         s.title = None;
+        match s.check_bounds(now) {
+            Ok(()) => {
+                mapped.owners.push(s.developer.clone());
+                mapped.sessions.push(s);
+            }
+            Err(e) => rejected.push(refusal("session", index, &s.session_key, e)),
+        }
     }
-    let mapped = Mapped {
-        received: accepted.sessions + accepted.requests + accepted.events,
-        sessions,
-        requests: batch.requests,
-        events: batch.events,
-        identities,
-        ..Mapped::default()
+    for (index, r) in decoded.requests {
+        match r.check_bounds(now) {
+            Ok(()) => {
+                mapped.owners.push(r.developer.clone());
+                mapped.requests.push(r);
+            }
+            Err(e) => rejected.push(refusal("request", index, &r.dedupe_key, e)),
+        }
+    }
+    for (index, e) in decoded.events {
+        if e.developer.is_empty() {
+            rejected.push(refusal(
+                "event",
+                index,
+                &e.dedupe_key,
+                "names no developer and its session is not in the push",
+            ));
+            continue;
+        }
+        match e.check_bounds(now) {
+            Ok(()) => mapped.events.push(e),
+            Err(err) => rejected.push(refusal("event", index, &e.dedupe_key, err)),
+        }
+    }
+    let answer = PushAnswer {
+        sessions: mapped.sessions.len(),
+        requests: mapped.requests.len(),
+        events: mapped.events.len(),
+        rejected,
     };
+    mapped.received = answer.sessions + answer.requests + answer.events + answer.rejected.len();
     state
         .stats
-        .record_received("push", mapped.received as u64, 0);
-    match state
-        .queue
-        .submit(IngestJob::from_mapped(mapped, &state))
-        .await
-    {
-        Enqueued::Stored => Json(accepted).into_response(),
+        .record_received("push", mapped.received as u64, answer.rejected.len() as u64);
+    let job = IngestJob::from_mapped(mapped, caller.0.as_ref(), &state);
+    if job.is_empty() {
+        return Json(answer).into_response();
+    }
+    match state.queue.submit(job).await {
+        Enqueued::Stored => Json(answer).into_response(),
         Enqueued::Full => {
             let mut r = error(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -186,33 +185,27 @@ pub async fn post_push(State(state): State<AppState>, headers: HeaderMap, body: 
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SyncQuery {
-    #[serde(default)]
-    pub cursor: i64,
-    #[serde(default)]
-    pub event_cursor: i64,
-    pub limit: Option<usize>,
+fn refusal(kind: &str, index: usize, key: &str, why: impl std::fmt::Display) -> Rejected {
+    Rejected {
+        kind: kind.into(),
+        index,
+        key: Some(shown(key)),
+        reason: why.to_string(),
+    }
 }
 
 pub async fn get_sync(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(q): Query<SyncQuery>,
 ) -> Response {
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let filter = principal
-        .as_ref()
-        .map_or(RowFilter::All, Principal::row_filter);
-    let limit = q.limit.unwrap_or(1_000);
-    let page = state
+    let filter = caller.0.as_ref().map_or(RowFilter::All, |p| p.row_filter());
+    let limit = q.limit.unwrap_or(DEFAULT_SYNC_LIMIT);
+    match state
         .backend
-        .sync_page(filter, q.cursor, q.event_cursor, limit)
-        .await;
-    match page {
+        .sync_page(filter, q, limit, state.org_totals)
+        .await
+    {
         Ok(page) => Json(page).into_response(),
         Err(e) => {
             tracing::error!("sync query failed: {e}");

@@ -1,10 +1,12 @@
 //! Bearer tokens and roles. Tokens are random, shown once at creation and stored only as
-//! a SHA-256 hash; `admin` sees everything, `manager` their team, `member` their own rows
-//! (and member tokens pin telemetry to their developer). Tokens are never logged.
+//! a SHA-256 hash; `admin` reads everything, `manager` their team (per the directory),
+//! `member` their own rows. Who may *write* whose rows is [`Writes`]: a member and a manager
+//! only their own, a manager with the collector capability their team's, an admin anyone's.
+//! Tokens are never logged.
 
 use super::backend::Backend;
-use super::otlp::identity::Identity;
-use crate::store::queries::sync::{RowFilter, TokenRow};
+use crate::store::queries::server_db::TokenRow;
+use crate::store::queries::sync::RowFilter;
 use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -44,16 +46,33 @@ pub struct Principal {
     pub role: Role,
     pub developer: String,
     pub team: Option<String>,
+    /// A manager token that may forward its team's telemetry (an OpenTelemetry Collector).
+    pub collector: bool,
+}
+
+/// Whose rows a caller may write. The server decides every row's owner from this: rows of
+/// an `Own` caller are the token's developer's, whatever the record says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writes {
+    /// Member and manager tokens: the token's developer only.
+    Own(String),
+    /// Manager tokens with the collector capability: developers whose directory team is
+    /// this team, and the token's developer.
+    Team { team: String, developer: String },
+    /// Admin tokens (and loopback without tokens): the identity each record names.
+    Anyone,
 }
 
 impl Principal {
-    /// A member's telemetry is always theirs (and their token's team's).
-    pub fn pinned_identity(&self) -> Option<Identity> {
-        (self.role == Role::Member).then(|| Identity {
-            developer: self.developer.clone(),
-            email: self.developer.contains('@').then(|| self.developer.clone()),
-            team: self.team.clone(),
-        })
+    pub fn writes(&self) -> Writes {
+        match (self.role, self.collector, &self.team) {
+            (Role::Admin, _, _) => Writes::Anyone,
+            (Role::Manager, true, Some(team)) => Writes::Team {
+                team: team.clone(),
+                developer: self.developer.clone(),
+            },
+            _ => Writes::Own(self.developer.clone()),
+        }
     }
 
     pub fn row_filter(&self) -> RowFilter {
@@ -137,7 +156,8 @@ impl Auth {
         Ok(map)
     }
 
-    /// `Ok(None)`: no token needed (loopback and no token exists) and none given.
+    /// From the headers alone. `Ok(None)`: no token needed (loopback and no token exists)
+    /// and none given.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, AuthError> {
         let given = headers
             .get(header::AUTHORIZATION)
@@ -171,6 +191,7 @@ fn principal_of(row: TokenRow) -> Option<(String, Principal)> {
             role,
             developer: row.developer,
             team: row.team,
+            collector: row.collector,
         },
     ))
 }
@@ -186,5 +207,23 @@ mod tests {
         assert!(a.starts_with("adk_") && a.len() == 68);
         assert_eq!(hash_token(&a).len(), 64);
         assert_ne!(hash_token(&a), a);
+    }
+
+    #[test]
+    fn only_admins_and_collector_managers_write_other_developers_rows() {
+        let p = |role, collector| Principal {
+            token_id: 1,
+            role,
+            developer: "me@x".into(),
+            team: Some("t".into()),
+            collector,
+        };
+        assert_eq!(p(Role::Member, true).writes(), Writes::Own("me@x".into()));
+        assert_eq!(p(Role::Manager, false).writes(), Writes::Own("me@x".into()));
+        assert!(matches!(
+            p(Role::Manager, true).writes(),
+            Writes::Team { .. }
+        ));
+        assert_eq!(p(Role::Admin, false).writes(), Writes::Anyone);
     }
 }

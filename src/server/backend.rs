@@ -2,8 +2,10 @@
 //! the server's own connection) or PostgreSQL (`pg/`). Handlers see only this enum.
 
 use super::pg::{PgError, PgStore};
-use crate::store::queries::sync::{RowFilter, ServerDb, SyncPage, TelemetryCounter, TokenRow};
-use crate::store::{Store, StoreError, WriteBatch};
+use crate::protocol::{SyncPage, SyncQuery};
+use crate::store::queries::server_db::{NewToken, ServerDb, TokenRow};
+use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
+use crate::store::{DeveloperRow, Store, StoreError, WriteBatch};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -84,24 +86,18 @@ impl Backend {
             .map_err(|_| BackendError::Task)??)
     }
 
-    /// Stores a batch and counter increments (SQLite: the batch in one transaction on the
-    /// writer thread, then the counters; PostgreSQL: both in one transaction).
-    pub async fn commit(
-        &self,
-        batch: WriteBatch,
-        counters: Vec<TelemetryCounter>,
-    ) -> Result<(), BackendError> {
+    /// Stores a batch in one transaction through the write pipeline (SQLite: on the
+    /// writer thread; PostgreSQL: on one of the pool's connections).
+    pub async fn commit(&self, batch: WriteBatch) -> Result<(), BackendError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         match self {
-            Backend::Sqlite { store, db } => {
-                if !batch.is_empty() {
-                    store.writer().apply(batch).await?;
-                }
-                if !counters.is_empty() {
-                    Self::blocking(db, move |db| db.insert_counters(&counters)).await?;
-                }
+            Backend::Sqlite { store, .. } => {
+                store.writer().apply(batch).await?;
                 Ok(())
             }
-            Backend::Postgres(pg) => Ok(pg.apply(&batch, &counters).await?),
+            Backend::Postgres(pg) => Ok(pg.apply(&batch).await?),
         }
     }
 
@@ -114,24 +110,12 @@ impl Backend {
         }
     }
 
-    pub async fn create_token(
-        &self,
-        hash: String,
-        role: &'static str,
-        developer: String,
-        team: Option<String>,
-        now: i64,
-    ) -> Result<i64, BackendError> {
+    pub async fn create_token(&self, token: NewToken, now: i64) -> Result<i64, BackendError> {
         match self {
             Backend::Sqlite { db, .. } => {
-                Self::blocking(db, move |db| {
-                    db.create_token(&hash, role, &developer, team.as_deref(), now)
-                })
-                .await
+                Self::blocking(db, move |db| db.create_token(&token, now)).await
             }
-            Backend::Postgres(pg) => Ok(pg
-                .create_token(&hash, role, &developer, team.as_deref(), now)
-                .await?),
+            Backend::Postgres(pg) => Ok(pg.create_token(&token, now).await?),
         }
     }
 
@@ -151,31 +135,60 @@ impl Backend {
         }
     }
 
+    /// The directory's developers of a team.
+    pub async fn team_members(&self, team: &str) -> Result<HashSet<String>, BackendError> {
+        let members = self.members().await?;
+        Ok(members
+            .into_iter()
+            .filter(|d| d.team == team)
+            .map(|d| d.id)
+            .collect())
+    }
+
+    /// A developer's team in the directory (set by the server, never by a record).
     pub async fn team_of(&self, developer: &str) -> Result<Option<String>, BackendError> {
         match self {
             Backend::Sqlite { db, .. } => {
                 let developer = developer.to_string();
                 Self::blocking(db, move |db| db.team_of(&developer)).await
             }
-            Backend::Postgres(pg) => Ok(pg.team_of(developer).await?),
+            Backend::Postgres(_) => Ok(self
+                .members()
+                .await?
+                .into_iter()
+                .find(|d| d.id == developer)
+                .map(|d| d.team)),
+        }
+    }
+
+    /// Sets directory entries (`serve members import|set`).
+    pub async fn set_members(&self, rows: Vec<DeveloperRow>) -> Result<usize, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => Self::blocking(db, move |db| db.set_members(&rows)).await,
+            Backend::Postgres(pg) => Ok(pg.set_members(&rows).await?),
+        }
+    }
+
+    /// The directory, sorted by developer id.
+    pub async fn members(&self) -> Result<Vec<DeveloperRow>, BackendError> {
+        match self {
+            Backend::Sqlite { db, .. } => Self::blocking(db, |db| db.members()).await,
+            Backend::Postgres(pg) => Ok(pg.members().await?),
         }
     }
 
     pub async fn sync_page(
         &self,
         filter: RowFilter,
-        cursor: i64,
-        event_cursor: i64,
+        query: SyncQuery,
         limit: usize,
+        org: OrgTotalsRule,
     ) -> Result<SyncPage, BackendError> {
         match self {
             Backend::Sqlite { db, .. } => {
-                Self::blocking(db, move |db| {
-                    db.sync_page(&filter, cursor, event_cursor, limit)
-                })
-                .await
+                Self::blocking(db, move |db| db.sync_page(&filter, &query, limit, org)).await
             }
-            Backend::Postgres(pg) => Ok(pg.sync_page(&filter, cursor, event_cursor, limit).await?),
+            Backend::Postgres(pg) => Ok(pg.sync_page(&filter, &query, limit, org).await?),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! `POST /api/v1/events`: deploys and incidents from any CI/CD or paging tool, one event
-//! or `{"events": [...]}`. Admin tokens only (a collector role, when the server has one,
-//! belongs here too); each event is checked and stored with the caller as its source.
+//! or `{"events": [...]}`. Admin tokens and collector tokens (a manager token with the
+//! collector capability: what a CI/CD or paging integration is given); each event is
+//! checked and stored with the caller as its source.
 
-use super::auth::Role;
+use super::auth::{Principal, Role};
 use super::backend::Backend;
+use super::gate::Caller;
 use super::state::AppState;
 use crate::domain::outcome_event::OutcomeEvent;
 use crate::store::WriteBatch;
@@ -11,7 +13,7 @@ use crate::store::ops::Op;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -29,19 +31,18 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-pub async fn post_events(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let principal = match state.auth.authenticate(&headers).await {
-        Ok(p) => p,
-        Err(e) => return error(e.status(), &e.to_string()),
-    };
-    if principal.as_ref().is_some_and(|p| p.role != Role::Admin) {
+/// Deploys and incidents are org-wide facts: admins and collectors record them.
+fn may_record(p: &Principal) -> bool {
+    p.role == Role::Admin || p.collector
+}
+
+pub async fn post_events(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    // The gate has authenticated the token from the headers before the body was read.
+    let principal = caller.0;
+    if principal.as_ref().is_some_and(|p| !may_record(p)) {
         return error(
             StatusCode::FORBIDDEN,
-            "recording deploys and incidents needs an admin token",
+            "recording deploys and incidents needs an admin or collector token",
         );
     }
     let events = match serde_json::from_slice::<Body>(&body) {
@@ -87,13 +88,10 @@ pub async fn post_events(
         .collect();
     match state
         .backend
-        .commit(
-            WriteBatch {
-                ops,
-                ..WriteBatch::default()
-            },
-            Vec::new(),
-        )
+        .commit(WriteBatch {
+            ops,
+            ..WriteBatch::default()
+        })
         .await
     {
         Ok(()) => Json(serde_json::json!({ "accepted": accepted })).into_response(),

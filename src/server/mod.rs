@@ -1,14 +1,19 @@
 //! `agentdeck serve`: the team server. OTLP/HTTP receiver (otlp/), push and sync API
-//! (api), bearer tokens and roles (auth), the bounded queue to the store writer (queue),
-//! Prometheus self-metrics (stats), optional TLS (tls). Depends on domain, pricing and store.
+//! (api), bearer tokens and roles (auth), the gate every route passes before its body is
+//! read (gate), who owns written rows (owners), the bounded queue to the store (queue),
+//! Prometheus self-metrics (stats), optional TLS (tls). Depends on domain, pricing, store.
 
 pub mod alerts_api;
 pub mod api;
 pub mod auth;
 pub mod backend;
+mod dispatch;
 pub mod events;
+pub mod gate;
 mod http;
+pub mod members;
 pub mod otlp;
+pub mod owners;
 pub mod pg;
 pub mod queue;
 pub mod state;
@@ -16,9 +21,10 @@ pub mod stats;
 pub mod tls;
 
 use crate::pricing::PriceTable;
+use crate::store::queries::sync::OrgTotalsRule;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,6 +45,8 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Serve HTTPS with this certificate and key (PEM) instead of plain HTTP.
     pub tls: Option<tls::TlsFiles>,
+    /// When org-wide daily totals are sent to members and managers.
+    pub org_totals: OrgTotalsRule,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,15 +103,24 @@ pub async fn start(
         return Err(ServerError::NonLoopbackWithoutTokens(config.listen));
     }
     let known = backend.known_developers().await?;
-    let (queue, drain) = queue::IngestQueue::start(backend.clone(), config.limits.queue_capacity);
+    let writers = match backend {
+        // One writer thread does the SQLite work; two batches in flight keep it fed.
+        Backend::Sqlite { .. } => 2,
+        Backend::Postgres(_) => pg::WRITE_CONNECTIONS,
+    };
+    let (queue, drain) =
+        queue::IngestQueue::start(backend.clone(), config.limits.queue_capacity, writers);
     let state = AppState {
         queue,
         auth: Arc::new(auth::Auth::new(backend.clone(), !loopback)),
+        rate: Arc::new(gate::TokenRate::new(
+            config.limits.requests_per_second_per_token,
+        )),
         backend,
         prices: Arc::new(prices),
         limits: config.limits,
+        org_totals: config.org_totals,
         stats: Arc::new(stats::Stats::default()),
-        cumulative: Arc::new(Mutex::new(otlp::metrics::CumulativeState::default())),
         known_developers: Arc::new(Mutex::new(known)),
     };
     let app = router(state);
@@ -145,9 +162,12 @@ pub async fn start(
     })
 }
 
+/// Every route but `/healthz` is gated (token from the headers, rate per token) before
+/// its body is read. A new route goes into `gated` and takes the caller with
+/// [`gate::Caller`].
 fn router(state: AppState) -> Router {
     let limits = state.limits;
-    Router::new()
+    let gated = Router::new()
         .route("/", post(otlp::post_root))
         .route("/v1/logs", post(otlp::post_logs))
         .route("/v1/metrics", post(otlp::post_metrics))
@@ -161,6 +181,9 @@ fn router(state: AppState) -> Router {
             post(alerts_api::post_action),
         )
         .route("/metrics", get(prometheus))
+        .route_layer(middleware::from_fn_with_state(state.clone(), gate::gate));
+    Router::new()
+        .merge(gated)
         .route("/healthz", get(|| async { "ok\n" }))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn_with_state(
@@ -178,9 +201,14 @@ async fn timeout(State(limit): State<Duration>, request: Request, next: Next) ->
     }
 }
 
-async fn prometheus(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(e) = state.auth.authenticate(&headers).await {
-        return (e.status(), e.to_string()).into_response();
+/// Server-wide counts are for admins (and loopback without tokens).
+async fn prometheus(State(state): State<AppState>, caller: gate::Caller) -> Response {
+    if caller
+        .0
+        .as_ref()
+        .is_some_and(|p| p.role != auth::Role::Admin)
+    {
+        return (StatusCode::FORBIDDEN, "/metrics needs an admin token\n").into_response();
     }
     let body = state
         .stats

@@ -1,63 +1,51 @@
-//! The bounded queue between the HTTP handlers and the store writer. Handlers submit a job
-//! and wait for its commit; a full queue answers at once (429). One task drains the queue,
-//! merging waiting jobs into one write batch (one transaction) so throughput stays high.
+//! The bounded queue between the HTTP handlers and the store. Handlers submit a job and wait
+//! for its commit; a full queue answers at once (429). A dispatcher merges waiting jobs into
+//! write batches (one transaction each) and runs several at once when their developers are
+//! disjoint (`dispatch`), so throughput stays high without writers waiting on each other.
 
+use super::auth::Principal;
 use super::backend::Backend;
+use super::dispatch::{Owned, next_batch};
 use super::otlp::Mapped;
+use super::owners::sighting;
 use super::state::AppState;
-use crate::store::queries::sync::TelemetryCounter;
-use crate::store::{DeveloperRow, WriteBatch};
-use std::collections::HashSet;
+use crate::store::{MAX_ROWS_PER_TRANSACTION, WriteBatch};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 
-/// Rows ready for the store, plus the developers seen for the first time.
+/// Rows ready for the store, with the developers seen for the first time.
 #[derive(Debug, Default)]
 pub struct IngestJob {
     pub batch: WriteBatch,
-    pub counters: Vec<TelemetryCounter>,
 }
 
 impl IngestJob {
-    pub fn from_mapped(mapped: Mapped, state: &AppState) -> IngestJob {
+    pub fn from_mapped(mapped: Mapped, caller: Option<&Principal>, state: &AppState) -> IngestJob {
         let mut batch = WriteBatch {
             sessions: mapped.sessions,
             requests: mapped.requests,
             events: mapped.events,
+            metric_points: mapped.metric_points,
             ..WriteBatch::default()
         };
         let mut seen = HashSet::new();
-        for who in mapped.identities {
-            if seen.insert(who.developer.clone()) && state.first_sighting(&who.developer) {
-                batch.developers.push(DeveloperRow {
-                    id: who.developer.clone(),
-                    email: who.email.clone(),
-                    handle: None,
-                    display_name: None,
-                    team: who.team.clone().unwrap_or_else(|| "unassigned".into()),
-                    role: None,
-                    started_on: None,
-                });
+        for owner in mapped.owners {
+            if seen.insert(owner.clone()) && state.first_sighting(&owner) {
+                batch.seen_developers.push(sighting(&owner, caller));
             }
         }
-        IngestJob {
-            batch,
-            counters: mapped.counters,
-        }
+        IngestJob { batch }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.batch.is_empty() && self.counters.is_empty()
+        self.batch.is_empty()
     }
 
     fn rows(&self) -> usize {
-        let b = &self.batch;
-        b.sessions.len()
-            + b.requests.len()
-            + b.events.len()
-            + b.developers.len()
-            + self.counters.len()
+        self.batch.rows()
     }
 }
 
@@ -80,16 +68,25 @@ pub struct IngestQueue {
     lag_ms: Arc<AtomicU64>,
 }
 
-/// Merge at most this many rows into one transaction.
-const MAX_ROWS_PER_COMMIT: usize = 50_000;
-
 impl IngestQueue {
-    /// Starts the drain task; it ends when every queue handle is dropped and the queue is empty.
-    pub fn start(backend: Backend, capacity: usize) -> (IngestQueue, tokio::task::JoinHandle<()>) {
+    /// Starts the dispatcher, which commits up to `in_flight` batches at once (batches of
+    /// disjoint developers; see `dispatch`). The returned task ends when every queue handle
+    /// is dropped and everything queued is committed.
+    pub fn start(
+        backend: Backend,
+        capacity: usize,
+        in_flight: usize,
+    ) -> (IngestQueue, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let depth = Arc::new(AtomicUsize::new(0));
         let lag_ms = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(drain(rx, backend, depth.clone(), lag_ms.clone()));
+        let task = tokio::spawn(run(
+            rx,
+            backend,
+            in_flight.max(1),
+            depth.clone(),
+            lag_ms.clone(),
+        ));
         (IngestQueue { tx, depth, lag_ms }, task)
     }
 
@@ -117,48 +114,100 @@ impl IngestQueue {
     }
 }
 
-async fn drain(
+/// A job waiting for its batch, with its developers.
+struct Waiting {
+    pending: Pending,
+    owners: HashSet<String>,
+}
+
+impl Owned for Waiting {
+    fn owners(&self) -> &HashSet<String> {
+        &self.owners
+    }
+    fn rows(&self) -> usize {
+        self.pending.0.rows()
+    }
+}
+
+fn waiting(pending: Pending) -> Waiting {
+    let owners = pending
+        .0
+        .batch
+        .owners()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    Waiting { pending, owners }
+}
+
+/// Commits one batch and answers its jobs.
+async fn commit(group: Vec<Waiting>, backend: Backend, lag_ms: Arc<AtomicU64>) {
+    let mut batch = WriteBatch::default();
+    let mut replies = Vec::with_capacity(group.len());
+    let oldest = group.iter().map(|w| w.pending.2).min();
+    for Waiting { pending, .. } in group {
+        let (job, reply, _) = pending;
+        batch.append(job.batch);
+        replies.push(reply);
+    }
+    let outcome = match backend.commit(batch).await {
+        Ok(()) => Enqueued::Stored,
+        Err(e) => Enqueued::Failed(e.to_string()),
+    };
+    if let Some(oldest) = oldest {
+        lag_ms.store(oldest.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+    for reply in replies {
+        let _ = reply.send(outcome.clone());
+    }
+}
+
+/// The dispatcher: gathers waiting jobs, starts a batch whenever one may run (fewer than
+/// `in_flight` running, its developers free), frees developers as batches commit.
+async fn run(
     mut rx: mpsc::Receiver<Pending>,
     backend: Backend,
+    in_flight: usize,
     depth: Arc<AtomicUsize>,
     lag_ms: Arc<AtomicU64>,
 ) {
-    while let Some(first) = rx.recv().await {
-        let mut group = vec![first];
-        let mut rows = group[0].0.rows();
-        while rows < MAX_ROWS_PER_COMMIT {
-            match rx.try_recv() {
-                Ok(next) => {
-                    rows += next.0.rows();
-                    group.push(next);
+    let mut pending: VecDeque<Waiting> = VecDeque::new();
+    let mut busy: HashSet<String> = HashSet::new();
+    let mut running: JoinSet<()> = JoinSet::new();
+    let mut owners_of: HashMap<tokio::task::Id, HashSet<String>> = HashMap::new();
+    let mut open = true;
+    loop {
+        while let Ok(p) = rx.try_recv() {
+            pending.push_back(waiting(p));
+        }
+        while running.len() < in_flight {
+            let Some(group) = next_batch(&mut pending, &busy, MAX_ROWS_PER_TRANSACTION) else {
+                break;
+            };
+            depth.fetch_sub(group.len(), Ordering::Relaxed);
+            let owners: HashSet<String> = group.iter().flat_map(|w| w.owners.clone()).collect();
+            busy.extend(owners.iter().cloned());
+            let handle = running.spawn(commit(group, backend.clone(), lag_ms.clone()));
+            owners_of.insert(handle.id(), owners);
+        }
+        if !open && pending.is_empty() && running.is_empty() {
+            return;
+        }
+        tokio::select! {
+            next = rx.recv(), if open => match next {
+                Some(p) => pending.push_back(waiting(p)),
+                None => open = false,
+            },
+            done = running.join_next_with_id(), if !running.is_empty() => {
+                let id = match done {
+                    Some(Ok((id, ()))) => Some(id),
+                    Some(Err(e)) => Some(e.id()),
+                    None => None,
+                };
+                for owner in id.and_then(|id| owners_of.remove(&id)).unwrap_or_default() {
+                    busy.remove(&owner);
                 }
-                Err(_) => break,
             }
-        }
-        depth.fetch_sub(group.len(), Ordering::Relaxed);
-        let mut batch = WriteBatch::default();
-        let mut counters = Vec::new();
-        let mut replies = Vec::with_capacity(group.len());
-        let oldest = group.iter().map(|p| p.2).min();
-        for (job, reply, _) in group {
-            let b = job.batch;
-            batch.sessions.extend(b.sessions);
-            batch.requests.extend(b.requests);
-            batch.events.extend(b.events);
-            batch.developers.extend(b.developers);
-            batch.ops.extend(b.ops);
-            counters.extend(job.counters);
-            replies.push(reply);
-        }
-        let outcome = match backend.commit(batch, counters).await {
-            Ok(()) => Enqueued::Stored,
-            Err(e) => Enqueued::Failed(e.to_string()),
-        };
-        if let Some(oldest) = oldest {
-            lag_ms.store(oldest.elapsed().as_millis() as u64, Ordering::Relaxed);
-        }
-        for reply in replies {
-            let _ = reply.send(outcome.clone());
         }
     }
 }

@@ -1,27 +1,19 @@
-//! Applying one write batch inside one transaction: upserts sessions, resolves duplicate
-//! requests by the domain's dedupe rules, keeps rollups and session totals in step, stores
-//! events and cursors, and reports which topics changed.
+//! Applying one write batch inside one SQLite transaction: the directory rows (projects,
+//! teams, developers), then the shared write pipeline (sessions, requests, events, counters,
+//! metric points) executed by [`SqliteRows`], then outcome/alert ops, cursors and source
+//! health. Reports which topics changed.
 
 use super::batch::{WriteBatch, WriteOutcome};
-use super::requests::store_request;
-use super::rollup::Deltas;
-use crate::domain::dedupe::{Resolution, resolve_same_key};
-use crate::domain::{Agent, RequestRecord, SessionRecord};
-use rusqlite::{OptionalExtension, Transaction, params};
-use std::collections::{BTreeSet, HashMap};
-
-/// Topics whose change counters a batch bumps.
-pub type Topics = BTreeSet<&'static str>;
+use super::pipeline::{Topics, apply_rows, run_ready};
+use super::sqlite_rows::SqliteRows;
+use rusqlite::{Transaction, params};
 
 pub fn apply_batch(
     tx: &Transaction<'_>,
     batch: &WriteBatch,
     now_ms: i64,
 ) -> rusqlite::Result<(WriteOutcome, Topics)> {
-    let mut out = WriteOutcome::default();
     let mut topics = Topics::new();
-    let mut deltas = Deltas::default();
-    let mut session_ids: HashMap<(Agent, String), i64> = HashMap::new();
 
     for p in &batch.projects {
         tx.prepare_cached(
@@ -59,63 +51,11 @@ pub fn apply_batch(
         topics.insert("developers");
     }
 
-    for s in SessionRecord::coalesce(&batch.sessions) {
-        let id = upsert_session(tx, &s)?;
-        session_ids.insert((s.agent, s.session_key.clone()), id);
-        out.sessions_touched += 1;
-        topics.insert("sessions");
-    }
-
-    for r in coalesce_requests(&batch.requests) {
-        let sid = session_for(
-            tx,
-            &mut session_ids,
-            r.agent,
-            &r.session_key,
-            r.ts,
-            &r.developer,
-            r.project_id.as_deref(),
-        )?;
-        store_request(tx, &mut deltas, &mut out, sid, r)?;
-        topics.insert("requests");
-    }
-
-    for e in &batch.events {
-        let sid = session_for(
-            tx,
-            &mut session_ids,
-            e.agent,
-            &e.session_key,
-            e.ts,
-            "",
-            None,
-        )?;
-        let added = tx
-            .prepare_cached(
-                "INSERT INTO events (dedupe_key, session_id, ts, kind, tool_name, decision,
-                     status_code, duration_ms, detail, ord)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (dedupe_key) DO NOTHING",
-            )?
-            .execute(params![
-                e.dedupe_key,
-                sid,
-                e.ts,
-                e.kind.as_str(),
-                e.tool_name,
-                e.decision,
-                e.status_code,
-                e.duration_ms,
-                e.detail,
-                e.ord
-            ])?;
-        out.events_added += added as u64;
-        if added > 0 {
-            topics.insert("events");
-        }
-    }
-
-    deltas.flush(tx)?;
+    // SQL errors stay SQL errors (so damage is classified as damage); a row that cannot be
+    // decoded travels as a conversion failure.
+    let (out, rows_topics) =
+        run_ready(apply_rows(&mut SqliteRows { tx }, batch)).map_err(rusqlite::Error::from)?;
+    topics.extend(rows_topics);
     topics.extend(super::ops::apply_ops(tx, &batch.ops)?);
 
     for c in &batch.cursors {
@@ -150,104 +90,4 @@ pub fn apply_batch(
         topics.insert("sources");
     }
     Ok((out, topics))
-}
-
-/// Resolves copies inside the batch first, so the database sees each key once.
-fn coalesce_requests(records: &[RequestRecord]) -> Vec<&RequestRecord> {
-    let mut kept: Vec<&RequestRecord> = Vec::with_capacity(records.len());
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(records.len());
-    for r in records {
-        match index.get(r.dedupe_key.as_str()) {
-            Some(&i) => {
-                if resolve_same_key(kept[i], r) == Resolution::Replace {
-                    kept[i] = r;
-                }
-            }
-            None => {
-                index.insert(&r.dedupe_key, kept.len());
-                kept.push(r);
-            }
-        }
-    }
-    kept
-}
-
-fn upsert_session(tx: &Transaction<'_>, s: &SessionRecord) -> rusqlite::Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO sessions (agent, session_key, source, developer, project_id, branch,
-             started_at, last_activity_at, title)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (agent, session_key) DO UPDATE SET
-             started_at = min(started_at, excluded.started_at),
-             last_activity_at = max(last_activity_at, excluded.last_activity_at),
-             project_id = coalesce(project_id, excluded.project_id),
-             branch = coalesce(branch, excluded.branch),
-             developer = CASE WHEN developer = '' THEN excluded.developer ELSE developer END,
-             title = coalesce(excluded.title, title)
-         RETURNING id",
-    )?
-    .query_row(
-        params![
-            s.agent.as_str(),
-            s.session_key,
-            s.source,
-            s.developer,
-            s.project_id,
-            s.branch,
-            s.started_at,
-            s.last_activity_at,
-            s.title
-        ],
-        |row| row.get(0),
-    )
-}
-
-fn find_session(
-    tx: &Transaction<'_>,
-    cache: &mut HashMap<(Agent, String), i64>,
-    agent: Agent,
-    key: &str,
-) -> rusqlite::Result<Option<i64>> {
-    if let Some(&id) = cache.get(&(agent, key.to_string())) {
-        return Ok(Some(id));
-    }
-    let id: Option<i64> = tx
-        .prepare_cached("SELECT id FROM sessions WHERE agent = ?1 AND session_key = ?2")?
-        .query_row(params![agent.as_str(), key], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = id {
-        cache.insert((agent, key.to_string()), id);
-    }
-    Ok(id)
-}
-
-/// The session row for a request or event, created minimal if no record announced it.
-fn session_for(
-    tx: &Transaction<'_>,
-    cache: &mut HashMap<(Agent, String), i64>,
-    agent: Agent,
-    key: &str,
-    ts: i64,
-    developer: &str,
-    project_id: Option<&str>,
-) -> rusqlite::Result<i64> {
-    if let Some(id) = find_session(tx, cache, agent, key)? {
-        return Ok(id);
-    }
-    let id = upsert_session(
-        tx,
-        &SessionRecord {
-            agent,
-            session_key: key.to_string(),
-            source: "unknown".into(),
-            developer: developer.to_string(),
-            project_id: project_id.map(str::to_string),
-            branch: None,
-            started_at: ts,
-            last_activity_at: ts,
-            title: None,
-        },
-    )?;
-    cache.insert((agent, key.to_string()), id);
-    Ok(id)
 }

@@ -1,7 +1,10 @@
 //! A write batch: everything one source wants stored at once. The writer applies a batch in
 //! a single transaction, cursors included, so a crash never splits rows from their cursor.
 
-use crate::domain::{EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis};
+use crate::domain::counter::MetricPoint;
+use crate::domain::{
+    Agent, CounterRecord, EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis,
+};
 
 /// Where a file source stopped: identity, size and mtime to detect change or replacement,
 /// offset and line count to resume, and the parser's carried state.
@@ -19,6 +22,15 @@ pub struct FileCursor {
     /// Hash of the first and last bytes read before `offset` (files only; see
     /// `collect::files::fingerprint`), so a file rewritten in place is read again.
     pub fingerprint: Option<String>,
+}
+
+/// Remove a session's requests and events from `from_ord` on (Gemini `$rewindTo`). The
+/// session is the one of that id whose record the same batch carries (its owner's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Truncate {
+    pub agent: Agent,
+    pub session_key: String,
+    pub from_ord: i64,
 }
 
 /// A developer from config, an import or the demo.
@@ -49,23 +61,94 @@ pub struct SourceHealthRow {
     pub rows_added: i64,
 }
 
+/// Everything one source wants stored at once. Rows belong to their `developer` (the
+/// owner); a session id, request key, event key or counter key is unique per owner only.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WriteBatch {
     pub projects: Vec<ProjectRecord>,
     pub sessions: Vec<SessionRecord>,
     pub requests: Vec<RequestRecord>,
     pub events: Vec<EventRecord>,
+    /// Telemetry counter increments (a re-sent key counts once).
+    pub counters: Vec<CounterRecord>,
+    /// Telemetry metric points; cumulative ones become increments against the last point
+    /// stored for their series, inside the batch's transaction.
+    pub metric_points: Vec<MetricPoint>,
     pub cursors: Vec<FileCursor>,
     pub teams: Vec<TeamRow>,
+    /// The directory: these rows replace what is stored for each developer.
     pub developers: Vec<DeveloperRow>,
+    /// Developers seen in telemetry or pushes: stored only when not yet known (a sighting
+    /// never changes a developer's team).
+    pub seen_developers: Vec<DeveloperRow>,
     pub source_health: Vec<SourceHealthRow>,
     /// Outcome, vendor-usage and alert rows (see `ops.rs`).
     pub ops: Vec<super::ops::Op>,
 }
 
+/// Merge at most this many rows into one transaction (the collectors' sink and the
+/// server's queue both seal a batch here).
+pub const MAX_ROWS_PER_TRANSACTION: usize = 20_000;
+
 impl WriteBatch {
     pub fn is_empty(&self) -> bool {
         self == &WriteBatch::default()
+    }
+
+    /// Rows that cost work in the transaction (for sealing batches).
+    pub fn rows(&self) -> usize {
+        self.sessions.len()
+            + self.requests.len()
+            + self.events.len()
+            + self.counters.len()
+            + self.metric_points.len()
+            + self.developers.len()
+            + self.seen_developers.len()
+            + self.ops.len()
+    }
+
+    /// Every developer the batch's rows belong to. Rows of one developer are only ever
+    /// compared with each other, so writers of disjoint owner sets never conflict.
+    pub fn owners(&self) -> std::collections::BTreeSet<&str> {
+        self.sessions
+            .iter()
+            .map(|s| s.developer.as_str())
+            .chain(self.requests.iter().map(|r| r.developer.as_str()))
+            .chain(self.events.iter().map(|e| e.developer.as_str()))
+            .chain(self.counters.iter().map(|c| c.developer.as_str()))
+            .chain(self.metric_points.iter().map(|p| p.developer.as_str()))
+            .chain(self.seen_developers.iter().map(|d| d.id.as_str()))
+            .collect()
+    }
+
+    /// Appends `other`, keeping order: the one way batches are merged.
+    pub fn append(&mut self, other: WriteBatch) {
+        let WriteBatch {
+            projects,
+            sessions,
+            requests,
+            events,
+            counters,
+            metric_points,
+            cursors,
+            teams,
+            developers,
+            seen_developers,
+            source_health,
+            ops,
+        } = other;
+        self.projects.extend(projects);
+        self.sessions.extend(sessions);
+        self.requests.extend(requests);
+        self.events.extend(events);
+        self.counters.extend(counters);
+        self.metric_points.extend(metric_points);
+        self.cursors.extend(cursors);
+        self.teams.extend(teams);
+        self.developers.extend(developers);
+        self.seen_developers.extend(seen_developers);
+        self.source_health.extend(source_health);
+        self.ops.extend(ops);
     }
 }
 
@@ -81,6 +164,9 @@ pub struct WriteOutcome {
     pub requests_removed: u64,
     pub events_added: u64,
     pub sessions_touched: u64,
+    pub counters_added: u64,
+    /// Rows that named a session without an owner the batch could tell (never stored).
+    pub rows_refused: u64,
 }
 
 impl std::ops::AddAssign for WriteOutcome {
@@ -91,5 +177,7 @@ impl std::ops::AddAssign for WriteOutcome {
         self.requests_removed += o.requests_removed;
         self.events_added += o.events_added;
         self.sessions_touched += o.sessions_touched;
+        self.counters_added += o.counters_added;
+        self.rows_refused += o.rows_refused;
     }
 }

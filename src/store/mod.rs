@@ -10,17 +10,24 @@ pub mod error;
 mod http_etags;
 pub mod maintenance;
 pub mod ops;
+pub mod pipeline;
+pub mod plan;
 pub mod queries;
 mod reader;
 mod recovery;
-mod requests;
 pub mod rollup;
+pub mod row;
 mod schema;
 pub mod source_health;
+mod sqlite_rows;
+pub mod sums;
 pub mod vendor;
 mod writer;
 
-pub use batch::{DeveloperRow, FileCursor, SourceHealthRow, TeamRow, WriteBatch, WriteOutcome};
+pub use batch::{
+    DeveloperRow, FileCursor, MAX_ROWS_PER_TRANSACTION, SourceHealthRow, TeamRow, Truncate,
+    WriteBatch, WriteOutcome,
+};
 pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;
 pub use reader::Reader;

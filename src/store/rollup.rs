@@ -1,12 +1,10 @@
 //! Running aggregates kept in the same transaction as `requests`: the rollup tiers
 //! (15-minute `rollups`, `rollups_hour`, `rollups_day`, and the narrow `rollups_day_dev`
 //! without project and model) and the per-session totals. Deltas are summed in memory per
-//! 15-minute bucket and flushed once per batch into every tier.
+//! 15-minute bucket; each backend adds them once per batch.
 
-use super::queries::wide_sum::{saturating_add, wide_sum};
-use crate::domain::bounds::add_to_total;
+use super::queries::wide_sum::wide_sum;
 use crate::domain::{CostSource, RequestRecord, TokenUsage};
-use rusqlite::{Transaction, params};
 use std::collections::HashMap;
 
 /// Rollup bucket width: 15 minutes, so every real time zone's day is a sum of buckets.
@@ -61,21 +59,6 @@ impl Tier {
     }
 }
 
-/// The summed columns of a rollup row, in table order.
-const SUMMED: [&str; 11] = [
-    "requests",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_5m",
-    "cache_write_1h",
-    "cache_read",
-    "reasoning_tokens",
-    "cost_micro_usd",
-    "reported_micro_usd",
-    "unpriced_requests",
-    "unpriced_tokens",
-];
-
 /// SQL that recomputes the coarser tiers from the 15-minute rows (after a rebuild).
 pub fn refill_coarse_tiers_sql() -> String {
     let mut sql = String::new();
@@ -92,7 +75,7 @@ pub fn refill_coarse_tiers_sql() -> String {
              INSERT INTO {t} SELECT bucket_start - ((bucket_start % {w}) + {w}) % {w},
                  developer, {project}, agent, {model}, {sums}
              FROM {from} GROUP BY 1, 2, 3, 4, 5;\n",
-            sums = SUMMED
+            sums = MEASURES
                 .iter()
                 .map(|c| wide_sum(c))
                 .collect::<Vec<_>>()
@@ -148,30 +131,93 @@ impl Totals {
         self.unpriced_tokens = add(self.unpriced_tokens, other.unpriced_tokens);
     }
 
-    /// Adds (`sign` 1) or removes (−1) one request, saturating (`domain/bounds.rs`).
-    fn apply(&mut self, r: &RequestRecord, sign: i64) {
-        let add = |total: &mut i64, v: i64| *total = add_to_total(*total, sign.saturating_mul(v));
-        add(&mut self.requests, 1);
-        self.usage += r.usage.scaled(sign);
-        let cost = r.cost.amount.micro_usd();
+    /// One request's contribution (sign −1 removes it).
+    pub fn of(r: &RequestRecord, sign: i64) -> Totals {
+        let mut t = Totals {
+            requests: sign,
+            usage: r.usage.scaled(sign),
+            ..Totals::default()
+        };
+        let amount = sign.saturating_mul(r.cost.amount.micro_usd());
         match r.cost.source {
             CostSource::Unpriced => {
-                add(&mut self.unpriced_requests, 1);
-                add(&mut self.unpriced_tokens, r.usage.total());
+                t.unpriced_requests = sign;
+                t.unpriced_tokens = sign.saturating_mul(r.usage.total());
             }
             CostSource::Reported => {
-                add(&mut self.cost_micro_usd, cost);
-                add(&mut self.reported_micro_usd, cost);
+                t.cost_micro_usd = amount;
+                t.reported_micro_usd = amount;
             }
-            CostSource::Computed => add(&mut self.cost_micro_usd, cost),
+            CostSource::Computed => t.cost_micro_usd = amount,
         }
+        t
+    }
+
+    /// The measures in rollup column order (after the key columns).
+    pub fn columns(&self) -> [i64; 11] {
+        let u = &self.usage;
+        [
+            self.requests,
+            u.input,
+            u.output,
+            u.cache_write_5m,
+            u.cache_write_1h,
+            u.cache_read,
+            u.reasoning,
+            self.cost_micro_usd,
+            self.reported_micro_usd,
+            self.unpriced_requests,
+            self.unpriced_tokens,
+        ]
     }
 }
 
-type RollupKey = (i64, String, String, &'static str, String);
+/// The rollup measure columns, in [`Totals::columns`] order.
+pub const MEASURES: [&str; 11] = [
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_read",
+    "reasoning_tokens",
+    "cost_micro_usd",
+    "reported_micro_usd",
+    "unpriced_requests",
+    "unpriced_tokens",
+];
 
-/// Accumulates deltas for one batch.
-#[derive(Default)]
+/// The session-total columns, in [`Totals::columns`] order (`None`: sessions keep no such total).
+pub const SESSION_MEASURES: [Option<&str>; 11] = [
+    Some("requests"),
+    Some("input_tokens"),
+    Some("output_tokens"),
+    Some("cache_write_5m"),
+    Some("cache_write_1h"),
+    Some("cache_read"),
+    Some("reasoning_tokens"),
+    Some("cost_micro_usd"),
+    None,
+    None,
+    Some("unpriced_tokens"),
+];
+
+/// `{table}.{column} + excluded.{column}`-style addition that saturates at the i64 maximum
+/// instead of failing (PostgreSQL) or turning into a float (SQLite), so no stored total can
+/// ever make a later query fail. `current` and `delta` are SQL expressions.
+pub fn saturating_add_sql(current: &str, delta: &str, postgres: bool) -> String {
+    if postgres {
+        format!("LEAST({current}::NUMERIC + {delta}, 9223372036854775807)::BIGINT")
+    } else {
+        format!("min({current} + {delta}, 9223372036854775807)")
+    }
+}
+
+/// (bucket start, developer, project id or '', agent, model as reports group it).
+pub type RollupKey = (i64, String, String, &'static str, String);
+
+/// Rollup and session-total deltas of one batch, summed per 15-minute bucket.
+#[derive(Debug, Default)]
 pub struct Deltas {
     rollups: HashMap<RollupKey, Totals>,
     sessions: HashMap<i64, Totals>,
@@ -194,122 +240,60 @@ impl Deltas {
             r.agent.as_str(),
             report_model(r),
         );
-        self.rollups.entry(key).or_default().apply(r, sign);
-        self.sessions.entry(session_id).or_default().apply(r, sign);
+        let t = Totals::of(r, sign);
+        self.rollups.entry(key).or_default().add(&t);
+        self.sessions.entry(session_id).or_default().add(&t);
     }
 
-    pub fn flush(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        // Nothing to add: skip preparing the (long, saturating) statements at all.
-        if self.rollups.is_empty() && self.sessions.is_empty() {
-            return Ok(());
-        }
-        for tier in TIERS {
-            if tier == QUARTER {
-                flush_tier(tx, tier, &self.rollups)?;
-            } else {
-                let mut folded: HashMap<RollupKey, Totals> = HashMap::new();
-                for ((bucket, developer, project, agent, model), t) in &self.rollups {
-                    let (project, model) = if tier.narrow {
-                        (String::new(), String::new())
-                    } else {
-                        (project.clone(), model.clone())
-                    };
-                    let key = (
-                        tier.floor(*bucket),
-                        developer.clone(),
-                        project,
-                        *agent,
-                        model,
-                    );
-                    folded.entry(key).or_default().add(t);
-                }
-                flush_tier(tx, tier, &folded)?;
-            }
-        }
-        // Sessions keep the rollup sums but the reported cost and unpriced request count.
-        let columns = SUMMED
+    /// The 15-minute deltas that are not zero, in key order (writers that lock rows take
+    /// them in one order, so two writers never wait on each other in a cycle).
+    pub fn quarter(&self) -> Vec<(&RollupKey, &Totals)> {
+        let mut rows: Vec<_> = self
+            .rollups
             .iter()
-            .filter(|c| !matches!(**c, "reported_micro_usd" | "unpriced_requests"));
-        let sets: Vec<String> = (2..)
-            .zip(columns)
-            .map(|(i, c)| format!("{c} = {}", saturating_add(c, &format!("?{i}"))))
+            .filter(|(_, t)| **t != Totals::default())
             .collect();
-        let mut session = tx.prepare_cached(&format!(
-            "UPDATE sessions SET {} WHERE id = ?1",
-            sets.join(", ")
-        ))?;
-        for (id, t) in &self.sessions {
-            let u = &t.usage;
-            session.execute(params![
-                id,
-                t.requests,
-                u.input,
-                u.output,
-                u.cache_write_5m,
-                u.cache_write_1h,
-                u.cache_read,
-                u.reasoning,
-                t.cost_micro_usd,
-                t.unpriced_tokens
-            ])?;
-        }
-        Ok(())
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        rows
     }
-}
 
-fn flush_tier(
-    tx: &Transaction<'_>,
-    tier: Tier,
-    deltas: &HashMap<RollupKey, Totals>,
-) -> rusqlite::Result<()> {
-    let table = tier.table;
-    let mut upsert = tx.prepare_cached(&format!(
-        "INSERT INTO {table} (bucket_start, developer, project_id, agent, model, requests,
-             input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
-             reasoning_tokens, cost_micro_usd, reported_micro_usd, unpriced_requests, unpriced_tokens)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT (bucket_start, developer, project_id, agent, model) DO UPDATE SET {}",
-        SUMMED
+    /// The deltas folded into a coarser tier.
+    pub fn folded(&self, tier: Tier) -> Vec<(RollupKey, Totals)> {
+        let mut folded: HashMap<RollupKey, Totals> = HashMap::new();
+        for ((bucket, developer, project, agent, model), t) in &self.rollups {
+            let (project, model) = if tier.narrow {
+                (String::new(), String::new())
+            } else {
+                (project.clone(), model.clone())
+            };
+            let key = (
+                tier.floor(*bucket),
+                developer.clone(),
+                project,
+                *agent,
+                model,
+            );
+            folded.entry(key).or_default().add(t);
+        }
+        let mut rows: Vec<_> = folded
+            .into_iter()
+            .filter(|(_, t)| *t != Totals::default())
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    }
+
+    /// Session totals that moved, by session id in id order.
+    pub fn sessions(&self) -> Vec<(i64, &Totals)> {
+        let mut rows: Vec<_> = self
+            .sessions
             .iter()
-            .map(|c| format!("{c} = {}", saturating_add(c, &format!("excluded.{c}"))))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
-    for ((bucket, developer, project, agent, model), t) in deltas {
-        if *t == Totals::default() {
-            continue;
-        }
-        let u = &t.usage;
-        upsert.execute(params![
-            bucket,
-            developer,
-            project,
-            agent,
-            model,
-            t.requests,
-            u.input,
-            u.output,
-            u.cache_write_5m,
-            u.cache_write_1h,
-            u.cache_read,
-            u.reasoning,
-            t.cost_micro_usd,
-            t.reported_micro_usd,
-            t.unpriced_requests,
-            t.unpriced_tokens
-        ])?;
+            .filter(|(_, t)| **t != Totals::default())
+            .map(|(id, t)| (*id, t))
+            .collect();
+        rows.sort_by_key(|(id, _)| *id);
+        rows
     }
-    // Buckets emptied by removals (rewinds, replaced copies) disappear.
-    let mut prune = tx.prepare_cached(&format!(
-        "DELETE FROM {table} WHERE bucket_start = ?1 AND developer = ?2 AND project_id = ?3
-           AND agent = ?4 AND model = ?5 AND requests = 0"
-    ))?;
-    for ((bucket, developer, project, agent, model), t) in deltas {
-        if t.requests < 0 {
-            prune.execute(params![bucket, developer, project, agent, model])?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

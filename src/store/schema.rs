@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_http_etags.sql")),
     (11, include_str!("migrations/0011_project_budgets.sql")),
     (12, include_str!("migrations/0012_console_tiers.sql")),
+    (13, include_str!("migrations/0013_owner_scoped_keys.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

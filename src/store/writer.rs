@@ -113,7 +113,14 @@ impl Ticket {
     }
 }
 
+/// Prepared statements the writer keeps (more than the distinct statements it runs).
+const STATEMENT_CACHE: usize = 256;
+
 fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<ChangeCounters>) {
+    // Every statement a batch runs (the row pipeline, rollups, ops, cursors, counters) stays
+    // prepared: the default cache of 16 is smaller than one batch's set, and re-parsing
+    // each statement per batch cost more than the writes themselves.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let mut pending: Option<Job> = None;
     loop {
         let job = match pending.take() {

@@ -60,11 +60,23 @@ mod server_mapping;
 #[cfg(feature = "server")]
 mod server_otlp;
 #[cfg(feature = "server")]
+mod server_parity;
+#[cfg(feature = "server")]
 mod server_postgres;
 #[cfg(feature = "server")]
 mod server_push;
 #[cfg(feature = "server")]
+mod server_reprice;
+#[cfg(feature = "server")]
 mod server_sync;
+#[cfg(feature = "server")]
+mod server_tenancy_edge;
+#[cfg(feature = "server")]
+mod server_tenancy_props;
+#[cfg(feature = "server")]
+mod server_tenancy_reads;
+#[cfg(feature = "server")]
+mod server_tenancy_writes;
 #[cfg(feature = "server")]
 mod server_tls;
 mod sources_anthropic;

@@ -8,7 +8,7 @@ use agentdeck::collect::sources::team_server::TeamServer;
 use agentdeck::domain::alerts::{AlertState, Severity};
 use agentdeck::server::auth::{generate_token, hash_token};
 use agentdeck::store::ops::{AlertRow, Op};
-use agentdeck::store::queries::sync::ServerDb;
+use agentdeck::store::queries::server_db::{NewToken, ServerDb};
 use agentdeck::store::{DeveloperRow, Store, WriteBatch};
 
 fn dev(id: &str) -> DeveloperRow {
@@ -58,11 +58,20 @@ fn local_alert(
 async fn acks_made_in_one_console_show_in_the_other_with_the_tokens_identity() {
     let t = TestServer::start().await;
     let now = chrono::Utc::now().timestamp_millis();
-    let token = |role: &str, who: &str, team: Option<&str>| {
+    let token = |role: &'static str, who: &str, team: Option<&str>| {
         let db = ServerDb::open(&t.db).unwrap();
         let token = generate_token().unwrap();
-        db.create_token(&hash_token(&token), role, who, team, 0)
-            .unwrap();
+        db.create_token(
+            &NewToken {
+                token_hash: hash_token(&token),
+                role,
+                developer: who.into(),
+                team: team.map(str::to_string),
+                collector: false,
+            },
+            0,
+        )
+        .unwrap();
         token
     };
     let ana = token("member", "ana@x.dev", Some("platform"));

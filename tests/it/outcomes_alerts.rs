@@ -6,9 +6,7 @@
 use agentdeck::alerting::webhook::deliver_pending;
 use agentdeck::alerting::{Engine, Format, RetryPolicy, Target, Webhook};
 use agentdeck::domain::alerts::{AlertState, Severity, default_rules, names};
-use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
-};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage};
 use agentdeck::store::ops::Op;
 use agentdeck::store::{DeveloperRow, Store, TeamRow, WriteBatch};
 use std::time::Duration;
@@ -20,8 +18,7 @@ const NOW: i64 = 1_780_000_000_000 - 1_780_000_000_000 % DAY + 20 * 3_600_000; /
 
 fn spend(dev: &str, ts: i64, usd: f64, k: &str) -> RequestRecord {
     RequestRecord {
-        dedupe_key: k.into(),
-        policy: DedupePolicy::LargestCopy,
+        dedupe_key: RequestKey::claude_message(k, None),
         agent: Agent::ClaudeCode,
         session_key: format!("s-{dev}"),
         ts,

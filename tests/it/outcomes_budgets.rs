@@ -7,9 +7,7 @@ use agentdeck::alerting::Engine;
 use agentdeck::domain::alert_rules::Scope;
 use agentdeck::domain::alerts::{default_rules, names};
 use agentdeck::domain::budget::BudgetStatus;
-use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
-};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage};
 use agentdeck::store::ops::Op;
 use agentdeck::store::queries::alert_inputs::InputClock;
 use agentdeck::store::{DeveloperRow, Store, TeamRow, WriteBatch};
@@ -20,8 +18,7 @@ const WEB: &str = "github.com/acme/web";
 
 fn spend(project: &str, ts: i64, usd: f64, k: &str) -> RequestRecord {
     RequestRecord {
-        dedupe_key: k.into(),
-        policy: DedupePolicy::LargestCopy,
+        dedupe_key: RequestKey::claude_message(k, None),
         agent: Agent::ClaudeCode,
         session_key: format!("s-{project}"),
         ts,

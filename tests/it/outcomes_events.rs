@@ -5,7 +5,7 @@
 use crate::server_support::TestServer;
 use agentdeck::server::auth::{generate_token, hash_token};
 use agentdeck::store::ops::{CommitRow, Op};
-use agentdeck::store::queries::sync::ServerDb;
+use agentdeck::store::queries::server_db::{NewToken, ServerDb};
 use agentdeck::store::{Store, WriteBatch};
 
 const AI_SHA: &str = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d";
@@ -124,17 +124,28 @@ fn the_event_command_records_deploys_and_links_incidents_to_ai_commits() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_events_endpoint_takes_admin_tokens_and_checks_every_event() {
+async fn the_events_endpoint_takes_admin_and_collector_tokens_and_checks_every_event() {
     let t = TestServer::start().await;
-    let token = |role: &str, who: &str| {
+    let token = |role: &'static str, who: &str, team: Option<&str>, collector: bool| {
         let db = ServerDb::open(&t.db).unwrap();
         let token = generate_token().unwrap();
-        db.create_token(&hash_token(&token), role, who, None, 0)
-            .unwrap();
+        db.create_token(
+            &NewToken {
+                token_hash: hash_token(&token),
+                role,
+                developer: who.into(),
+                team: team.map(str::to_string),
+                collector,
+            },
+            0,
+        )
+        .unwrap();
         token
     };
-    let admin = token("admin", "ci@x.dev");
-    let member = token("member", "ana@x.dev");
+    let admin = token("admin", "ci@x.dev", None, false);
+    let member = token("member", "ana@x.dev", Some("platform"), false);
+    let manager = token("manager", "lead@x.dev", Some("platform"), false);
+    let collector = token("manager", "otel@x.dev", Some("platform"), true);
     let client = reqwest::Client::new();
     let post = |bearer: Option<String>, body: serde_json::Value| {
         let mut r = client.post(t.url("/api/v1/events")).json(&body);
@@ -148,6 +159,11 @@ async fn the_events_endpoint_takes_admin_tokens_and_checks_every_event() {
     assert_eq!(
         post(Some(member), deploy.clone()).await.unwrap().status(),
         403
+    );
+    assert_eq!(
+        post(Some(manager), deploy.clone()).await.unwrap().status(),
+        403,
+        "a manager token without the collector capability records no org-wide events"
     );
     let bad = post(
         Some(admin.clone()),
@@ -177,5 +193,17 @@ async fn the_events_endpoint_takes_admin_tokens_and_checks_every_event() {
     assert_eq!(
         t.sql_str("SELECT severity FROM incidents WHERE id = 'INC-1'"),
         "sev1"
+    );
+    // A collector token (what a CI/CD or paging integration is given) records them too.
+    let by_collector = post(
+        Some(collector),
+        serde_json::json!({"kind": "deploy", "id": "d-10", "repo": "github.com/acme/api", "sha": "abcdef13", "status": "success"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_collector.status(), 200);
+    assert_eq!(
+        t.sql_str("SELECT source FROM deploys WHERE id = 'd-10'"),
+        "api:otel@x.dev"
     );
 }

@@ -242,6 +242,7 @@ fn sessions_link_by_telemetry_commit_id_else_branch_and_time() {
                 dedupe_key: "e1".into(),
                 agent: Agent::ClaudeCode,
                 session_key: "s-otel".into(),
+                developer: String::new(),
                 ts: (T0 - 85_000) * 1000,
                 kind: EventKind::Commit,
                 tool_name: Some("Bash".into()),

@@ -2,9 +2,7 @@
 //! with its numerator and denominator, defects counting reverts and fixes once, cost per
 //! merged PR and per ticket (sessions on a branch naming it), in JSON and CSV.
 
-use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
-};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage};
 use agentdeck::store::ops::{CommitRow, IncidentRow, Op, PullRequestRow};
 use agentdeck::store::{Store, WriteBatch};
 
@@ -100,8 +98,7 @@ fn quality_and_ticket_reports_show_their_denominators() {
                     title: None,
                 }],
                 requests: vec![RequestRecord {
-                    dedupe_key: "r1".into(),
-                    policy: DedupePolicy::LargestCopy,
+                    dedupe_key: RequestKey::claude_message("r1", None),
                     agent: Agent::ClaudeCode,
                     session_key: "s1".into(),
                     ts: now - 4 * 3_600_000,

@@ -8,9 +8,7 @@
 use agentdeck::domain::period::{
     Granularity, local_date, local_day_edges, local_day_start_ms, period_label,
 };
-use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
-};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage};
 use agentdeck::store::queries::usage::{UsageFilter, UsageGroup};
 use agentdeck::store::queries::view_costs::{CostDim, CostQuery};
 use agentdeck::store::{Maintenance, Store, WriteBatch};
@@ -42,8 +40,7 @@ fn request(i: usize, rng: &mut Lcg, scale: i64) -> RequestRecord {
         Agent::ClaudeCode
     };
     RequestRecord {
-        dedupe_key: format!("k{i}"),
-        policy: DedupePolicy::LargestCopy,
+        dedupe_key: RequestKey::claude_message(&format!("k{i}"), None),
         agent,
         session_key: format!("s-{dev}-{}", agent.as_str()),
         ts: START_MS + rng.below(SPAN_MS as u64) as i64,
@@ -99,7 +96,7 @@ fn populated() -> (tempfile::TempDir, Store, Vec<RequestRecord>) {
     for chunk in (0..4_000).collect::<Vec<_>>().chunks(500) {
         let requests: Vec<RequestRecord> = chunk.iter().map(|i| request(*i, &mut rng, 1)).collect();
         for r in &requests {
-            final_copy.insert(r.dedupe_key.clone(), r.clone());
+            final_copy.insert(r.dedupe_key.to_string(), r.clone());
         }
         batches.push(WriteBatch {
             requests,
@@ -111,7 +108,7 @@ fn populated() -> (tempfile::TempDir, Store, Vec<RequestRecord>) {
         .map(|i| request(i, &mut rng, 3))
         .collect();
     for r in &larger {
-        final_copy.insert(r.dedupe_key.clone(), r.clone());
+        final_copy.insert(r.dedupe_key.to_string(), r.clone());
     }
     batches.push(WriteBatch {
         requests: larger,

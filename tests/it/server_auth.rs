@@ -6,17 +6,27 @@ use crate::server_support;
 
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::auth::{generate_token, hash_token};
+use agentdeck::server::members::member;
 use agentdeck::server::{ServerConfig, ServerError, start};
-use agentdeck::store::queries::sync::ServerDb;
+use agentdeck::store::queries::server_db::{NewToken, ServerDb};
 use prost::Message;
 use server_support::*;
 use std::path::Path;
 
-fn token(db: &Path, role: &str, developer: &str, team: Option<&str>) -> String {
+fn token(db: &Path, role: &'static str, developer: &str, team: Option<&str>) -> String {
     let db = ServerDb::open(db).unwrap();
     let token = generate_token().unwrap();
-    db.create_token(&hash_token(&token), role, developer, team, 0)
-        .unwrap();
+    db.create_token(
+        &NewToken {
+            token_hash: hash_token(&token),
+            role,
+            developer: developer.to_string(),
+            team: team.map(str::to_string),
+            collector: false,
+        },
+        0,
+    )
+    .unwrap();
     token
 }
 
@@ -72,6 +82,15 @@ async fn roles_filter_every_read_and_pin_member_telemetry() {
     let alice = token(&db, "member", "alice@x.io", Some("platform"));
     let mallory = token(&db, "member", "mallory@x.io", Some("web"));
     let manager = token(&db, "manager", "boss@x.io", Some("platform"));
+    // Teams come from the server's directory (`serve members`), never from telemetry.
+    ServerDb::open(&db)
+        .unwrap()
+        .set_members(&[
+            member("alice@x.io", "platform", None, None),
+            member("bob@x.io", "platform", None, None),
+            member("mallory@x.io", "web", None, None),
+        ])
+        .unwrap();
     let t = TestServer::on(dir, db, Default::default()).await;
 
     assert_eq!(export(&t, None, "s0", "req_0", "alice@x.io").await, 401);
@@ -97,7 +116,7 @@ async fn roles_filter_every_read_and_pin_member_telemetry() {
         t.sql_str("SELECT developer FROM requests WHERE dedupe_key = 'ccreq:req_m'"),
         "mallory@x.io"
     );
-    // Alice is in team platform (department=platform on first sighting); bob too.
+    // Alice is in team platform (the directory's, not a record's attribute); bob too.
     assert_eq!(
         t.sql_str("SELECT team FROM developers WHERE id = 'alice@x.io'"),
         "platform"
@@ -108,8 +127,8 @@ async fn roles_filter_every_read_and_pin_member_telemetry() {
     assert_eq!(developers_in(&page), vec!["alice@x.io"]);
     assert!(page["events"].as_array().unwrap().is_empty());
     assert!(
-        !page["org_daily"].as_array().unwrap().is_empty(),
-        "members see org-wide aggregates"
+        page["org_daily"].as_array().unwrap().is_empty(),
+        "two other developers are too few for org-wide totals (default: 5)"
     );
     assert!(!page.to_string().contains("bob@x.io") && !page.to_string().contains("mallory"));
     // Cursors cannot be used to reach other rows either.
@@ -148,6 +167,13 @@ async fn roles_filter_every_read_and_pin_member_telemetry() {
     let r = reqwest::Client::new()
         .get(t.url("/metrics"))
         .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "server-wide counts are for admins");
+    let r = reqwest::Client::new()
+        .get(t.url("/metrics"))
+        .bearer_auth(&admin)
         .send()
         .await
         .unwrap();
@@ -205,6 +231,7 @@ async fn non_loopback_without_tokens_is_refused_at_start() {
         database: agentdeck::server::backend::Database::Sqlite(dir.path().join("team.db")),
         limits: Default::default(),
         tls: None,
+        org_totals: Default::default(),
     };
     let err = start(config, PriceTable::builtin(), std::future::pending())
         .await

@@ -4,15 +4,14 @@
 
 use crate::server_support;
 
-use agentdeck::domain::{Agent, Cost, DedupePolicy, Money, RequestRecord, TokenUsage};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
 use agentdeck::store::{Store, WriteBatch};
 use prost::Message;
 use server_support::*;
 
 fn transcript_copy(request_id: &str) -> RequestRecord {
     RequestRecord {
-        dedupe_key: format!("cc:msg_01XYZ:{request_id}"),
-        policy: DedupePolicy::LargestCopy,
+        dedupe_key: RequestKey::parse(&format!("cc:msg_01XYZ:{request_id}")).unwrap(),
         agent: Agent::ClaudeCode,
         session_key: "sess-x".into(),
         ts: 1_767_952_803_120,
@@ -144,8 +143,7 @@ async fn both_copies_in_one_batch_count_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("a.db")).unwrap();
     let mut telemetry = transcript_copy("req_E");
-    telemetry.dedupe_key = "ccreq:req_E".into();
-    telemetry.policy = DedupePolicy::FirstWins;
+    telemetry.dedupe_key = RequestKey::parse("ccreq:req_E").unwrap();
     telemetry.cost = Cost::reported(Money::from_micro_usd(99_999));
     let batch = WriteBatch {
         requests: vec![telemetry.clone(), transcript_copy("req_E"), telemetry],

@@ -68,6 +68,8 @@ async fn codex_and_gemini_usage_and_events_are_mapped() {
             i("cached_content_token_count", 100),
             i("output_token_count", 40),
             i("thoughts_token_count", 10),
+            // Tool-use prompt tokens are billed as input, as in the chat files.
+            i("tool_token_count", 7),
             i("status_code", 200),
         ],
     );
@@ -77,6 +79,7 @@ async fn codex_and_gemini_usage_and_events_are_mapped() {
         vec![
             s("event.name", "gemini_cli.tool_call"),
             s("session.id", "g-1"),
+            s("user.email", "gm@x.io"),
             s("function_name", "read_file"),
             s("decision", "accept"),
             i("duration_ms", 5),
@@ -119,7 +122,19 @@ async fn codex_and_gemini_usage_and_events_are_mapped() {
     );
     assert_eq!(
         t.sql_i64("SELECT input_tokens FROM requests WHERE agent = 'gemini'"),
-        200
+        207,
+        "uncached input plus tool-use prompt tokens, the same rule as the chat files"
+    );
+    assert_eq!(
+        agentdeck::domain::tokens::gemini_usage(agentdeck::domain::tokens::GeminiTokens {
+            input: 300,
+            cached: 100,
+            output: 40,
+            thoughts: 10,
+            tool: 7,
+        })
+        .input,
+        207
     );
     assert_eq!(
         t.sql_i64("SELECT output_tokens FROM requests WHERE agent = 'gemini'"),
@@ -239,9 +254,18 @@ async fn commit_pr_and_lines_metrics_with_both_temporalities() {
         );
     }
     assert_eq!(
-        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'commit'"),
+        t.sql_i64("SELECT sum(value) FROM telemetry_counters WHERE metric = 'commits'"),
         2,
         "a re-sent delta export counts once"
+    );
+    assert_eq!(
+        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'commit'"),
+        1,
+        "one point marks the timeline once, whatever its value"
+    );
+    assert_eq!(
+        t.sql_str("SELECT detail FROM events WHERE kind = 'commit'"),
+        "2"
     );
     assert_eq!(
         t.sql_i64("SELECT sum(value) FROM telemetry_counters WHERE metric = 'lines_of_code.added'"),
@@ -277,7 +301,7 @@ async fn commit_pr_and_lines_metrics_with_both_temporalities() {
         );
     }
     assert_eq!(
-        t.sql_i64("SELECT count(*) FROM events WHERE kind = 'pr'"),
+        t.sql_i64("SELECT sum(value) FROM telemetry_counters WHERE metric = 'pull_requests'"),
         4
     );
     t.server.shutdown().await.unwrap();

@@ -53,10 +53,11 @@ async fn protobuf_claude_api_request_becomes_a_reported_cost_request() {
         "dev@example.com"
     );
     assert_eq!(t.sql_i64("SELECT sum(cost_micro_usd) FROM rollups"), 48_700);
-    // Unknown developer: team from OTEL_RESOURCE_ATTRIBUTES department=…
+    // Unknown developer: never a team from OTEL_RESOURCE_ATTRIBUTES (department=…), only
+    // from the directory.
     assert_eq!(
         t.sql_str("SELECT team FROM developers WHERE id = 'dev@example.com'"),
-        "platform"
+        "unassigned"
     );
     t.server.shutdown().await.unwrap();
 }

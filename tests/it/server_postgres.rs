@@ -5,11 +5,13 @@
 
 use crate::server_support;
 
-use agentdeck::domain::{Agent, Cost, DedupePolicy, Money, RequestRecord, TokenUsage};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::auth::{generate_token, hash_token};
 use agentdeck::server::backend::{Backend, Database};
+use agentdeck::server::members::member;
 use agentdeck::server::{RunningServer, ServerConfig, start};
+use agentdeck::store::queries::server_db::NewToken;
 use prost::Message;
 use server_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,6 +49,7 @@ async fn serve(url: &str) -> RunningServer {
         database: Database::Postgres(url.to_string()),
         limits: Default::default(),
         tls: None,
+        org_totals: Default::default(),
     };
     start(config, PriceTable::builtin(), std::future::pending())
         .await
@@ -105,10 +108,11 @@ async fn exports_land_once_with_rollups_and_two_servers_share_the_database() {
     assert_eq!(
         query_i64(
             &url,
-            "SELECT count(*) FROM developers WHERE team = 'platform'"
+            "SELECT count(*) FROM developers WHERE team = 'unassigned'"
         )
         .await,
-        1
+        1,
+        "a first sighting never takes its team from a resource attribute"
     );
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
@@ -123,8 +127,7 @@ async fn transcript_and_telemetry_copies_count_once_in_either_order() {
         .await
         .unwrap();
     let transcript = |request_id: &str| RequestRecord {
-        dedupe_key: format!("cc:msg_01:{request_id}"),
-        policy: DedupePolicy::LargestCopy,
+        dedupe_key: RequestKey::parse(&format!("cc:msg_01:{request_id}")).unwrap(),
         agent: Agent::ClaudeCode,
         session_key: "pg".into(),
         ts: 1_767_952_803_120,
@@ -147,7 +150,7 @@ async fn transcript_and_telemetry_copies_count_once_in_either_order() {
         ..Default::default()
     };
     backend
-        .commit(batch(transcript("req_first")), vec![])
+        .commit(batch(transcript("req_first")))
         .await
         .unwrap();
     let server = serve(&url).await;
@@ -159,23 +162,22 @@ async fn transcript_and_telemetry_copies_count_once_in_either_order() {
         assert_eq!(send(server.addr, export.encode_to_vec(), None).await, 200);
     }
     backend
-        .commit(batch(transcript("req_second")), vec![])
+        .commit(batch(transcript("req_second")))
         .await
         .unwrap();
     backend
-        .commit(batch(transcript("req_second")), vec![])
+        .commit(batch(transcript("req_second")))
         .await
         .unwrap();
     // Both copies in one batch, telemetry first: the transcript copy is the one counted.
     let mut telemetry = transcript("req_third");
-    telemetry.dedupe_key = "ccreq:req_third".into();
-    telemetry.policy = DedupePolicy::FirstWins;
+    telemetry.dedupe_key = RequestKey::parse("ccreq:req_third").unwrap();
     telemetry.cost = Cost::reported(Money::from_micro_usd(99_999));
     let both = agentdeck::store::WriteBatch {
         requests: vec![telemetry, transcript("req_third")],
         ..Default::default()
     };
-    backend.commit(both, vec![]).await.unwrap();
+    backend.commit(both).await.unwrap();
     assert_eq!(
         query_i64(&url, "SELECT sum(requests)::BIGINT FROM sessions").await,
         3
@@ -217,16 +219,26 @@ async fn members_read_only_their_rows_from_postgres() {
         let t = generate_token().unwrap();
         backend
             .create_token(
-                hash_token(&t),
-                role,
-                dev.into(),
-                team.map(str::to_string),
+                NewToken {
+                    token_hash: hash_token(&t),
+                    role,
+                    developer: dev.into(),
+                    team: team.map(str::to_string),
+                    collector: false,
+                },
                 0,
             )
             .await
             .unwrap();
         tokens.push(t);
     }
+    backend
+        .set_members(vec![
+            member("ann@x.io", "platform", None, None),
+            member("bob@x.io", "platform", None, None),
+        ])
+        .await
+        .unwrap();
     let server = serve(&url).await;
     for (session, id, email) in [
         ("s1", "r1", "ann@x.io"),
@@ -318,7 +330,7 @@ async fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
         .unwrap();
     assert_eq!(
         query_i64(&url, "SELECT count(*) FROM agentdeck_schema").await,
-        1
+        2
     );
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await

@@ -5,11 +5,11 @@ use crate::server_support;
 
 use agentdeck::cli::commands::push::push_once;
 use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, SessionRecord,
+    Agent, Cost, EventKind, EventRecord, Money, RequestKey, RequestRecord, SessionRecord,
     TokenUsage,
 };
 use agentdeck::server::auth::{generate_token, hash_token};
-use agentdeck::store::queries::sync::ServerDb;
+use agentdeck::store::queries::server_db::{NewToken, ServerDb};
 use agentdeck::store::{Store, WriteBatch};
 use server_support::*;
 
@@ -27,8 +27,7 @@ fn local_rows(developer: &str, n: usize) -> WriteBatch {
     };
     let requests = (0..n)
         .map(|k| RequestRecord {
-            dedupe_key: format!("cc:msg_{k}:req_{developer}_{k}"),
-            policy: DedupePolicy::LargestCopy,
+            dedupe_key: RequestKey::parse(&format!("cc:msg_{k}:req_{developer}_{k}")).unwrap(),
             agent: Agent::ClaudeCode,
             session_key: session.session_key.clone(),
             ts: 1_767_952_000_000 + k as i64 * 1000,
@@ -51,6 +50,7 @@ fn local_rows(developer: &str, n: usize) -> WriteBatch {
         dedupe_key: format!("ev-{developer}"),
         agent: Agent::ClaudeCode,
         session_key: session.session_key.clone(),
+        developer: developer.into(),
         ts: 1_767_952_000_000,
         kind: EventKind::ToolUse,
         tool_name: Some("Bash".into()),
@@ -74,7 +74,16 @@ async fn push_sends_local_rows_once_and_member_tokens_are_confined() {
     let member = generate_token().unwrap();
     ServerDb::open(&t.db)
         .unwrap()
-        .create_token(&hash_token(&member), "member", "me@x.io", Some("api"), 0)
+        .create_token(
+            &NewToken {
+                token_hash: hash_token(&member),
+                role: "member",
+                developer: "me@x.io".to_string(),
+                team: Some("api".to_string()),
+                collector: false,
+            },
+            0,
+        )
         .unwrap();
 
     let local_dir = tempfile::tempdir().unwrap();
@@ -89,10 +98,12 @@ async fn push_sends_local_rows_once_and_member_tokens_are_confined() {
     let server = format!("http://{}", t.server.addr);
 
     assert!(
-        push_once(&store, &db, &server, None).await.is_err(),
+        push_once(&store, &db, &server, None, "me@x.io")
+            .await
+            .is_err(),
         "tokens exist: anonymous push is refused"
     );
-    let sent = push_once(&store, &db, &server, Some(&member))
+    let sent = push_once(&store, &db, &server, Some(&member), "me@x.io")
         .await
         .unwrap();
     assert_eq!((sent.requests, sent.events), (2_500, 1));
@@ -115,7 +126,7 @@ async fn push_sends_local_rows_once_and_member_tokens_are_confined() {
         "session titles are not taken from pushes"
     );
 
-    let again = push_once(&store, &db, &server, Some(&member))
+    let again = push_once(&store, &db, &server, Some(&member), "me@x.io")
         .await
         .unwrap();
     assert_eq!(again.requests, 0, "the cursor remembers what was sent");
@@ -129,7 +140,7 @@ async fn push_sends_local_rows_once_and_member_tokens_are_confined() {
         .await
         .unwrap();
     let fresh_db = ServerDb::open(&fresh_dir.path().join("l.db")).unwrap();
-    push_once(&fresh, &fresh_db, &server, Some(&member))
+    push_once(&fresh, &fresh_db, &server, Some(&member), "me@x.io")
         .await
         .unwrap();
     assert_eq!(t.sql_i64("SELECT count(*) FROM requests"), 2_500);
@@ -144,7 +155,7 @@ async fn push_sends_local_rows_once_and_member_tokens_are_confined() {
         .await
         .unwrap();
     let other_db = ServerDb::open(&other_dir.path().join("o.db")).unwrap();
-    let err = push_once(&other, &other_db, &server, Some(&member))
+    let err = push_once(&other, &other_db, &server, Some(&member), "them@x.io")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("403"), "{err}");

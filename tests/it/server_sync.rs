@@ -9,11 +9,11 @@ use crate::server_support;
 use agentdeck::cli::commands::push::push_once;
 use agentdeck::collect::sources::team_server::{SyncError, TeamServer};
 use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, SessionRecord,
+    Agent, Cost, EventKind, EventRecord, Money, RequestKey, RequestRecord, SessionRecord,
     TokenUsage,
 };
 use agentdeck::server::auth::{generate_token, hash_token};
-use agentdeck::store::queries::sync::ServerDb;
+use agentdeck::store::queries::server_db::{NewToken, ServerDb};
 use agentdeck::store::queries::usage::{UsageFilter, UsageGroup};
 use agentdeck::store::{DeveloperRow, Store, WriteBatch};
 use server_support::*;
@@ -34,8 +34,8 @@ fn rows(developer: &str, session: &str, n: usize, first: usize) -> WriteBatch {
     };
     let requests = (first..first + n)
         .map(|k| RequestRecord {
-            dedupe_key: format!("cc:msg_{developer}_{k}:req_{developer}_{k}"),
-            policy: DedupePolicy::LargestCopy,
+            dedupe_key: RequestKey::parse(&format!("cc:msg_{developer}_{k}:req_{developer}_{k}"))
+                .unwrap(),
             agent: Agent::ClaudeCode,
             session_key: session.session_key.clone(),
             ts: 1_767_952_000_000 + k as i64 * 1000,
@@ -58,6 +58,7 @@ fn rows(developer: &str, session: &str, n: usize, first: usize) -> WriteBatch {
         dedupe_key: format!("ev-{developer}-{first}"),
         agent: Agent::ClaudeCode,
         session_key: session.session_key.clone(),
+        developer: developer.into(),
         ts: 1_767_952_000_000 + first as i64,
         kind: EventKind::ToolUse,
         tool_name: Some("Bash".into()),
@@ -75,11 +76,20 @@ fn rows(developer: &str, session: &str, n: usize, first: usize) -> WriteBatch {
     }
 }
 
-fn token(t: &TestServer, role: &str, developer: &str, team: &str) -> String {
+fn token(t: &TestServer, role: &'static str, developer: &str, team: &str) -> String {
     let token = generate_token().unwrap();
     ServerDb::open(&t.db)
         .unwrap()
-        .create_token(&hash_token(&token), role, developer, Some(team), 0)
+        .create_token(
+            &NewToken {
+                token_hash: hash_token(&token),
+                role,
+                developer: developer.to_string(),
+                team: Some(team.to_string()),
+                collector: false,
+            },
+            0,
+        )
         .unwrap();
     token
 }
@@ -90,7 +100,18 @@ async fn developer_pushes(dir: &Path, name: &str, batch: WriteBatch, server: &st
     let store = Store::open(&path).unwrap();
     store.writer().apply(batch).await.unwrap();
     let db = ServerDb::open(&path).unwrap();
-    push_once(&store, &db, server, Some(token)).await.unwrap();
+    let developer = batch_developer(&path);
+    push_once(&store, &db, server, Some(token), &developer)
+        .await
+        .unwrap();
+}
+
+/// The developer whose rows a local store holds (one per test machine).
+fn batch_developer(path: &Path) -> String {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT developer FROM requests LIMIT 1", [], |r| r.get(0))
+        .unwrap()
 }
 
 fn local_i64(path: &Path, sql: &str) -> i64 {

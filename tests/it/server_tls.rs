@@ -25,6 +25,7 @@ async fn https_healthz_answers_and_plain_http_to_the_tls_port_fails() {
             cert: cert_file,
             key: key_file,
         }),
+        org_totals: Default::default(),
     };
     let server = start(config, PriceTable::builtin(), std::future::pending())
         .await

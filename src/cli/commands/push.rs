@@ -1,12 +1,14 @@
-//! `agentdeck push --server URL [--token T] [--watch]`: sends this machine's collected rows
-//! (metadata only) to a team server in JSON batches. Rows are keyed by dedupe key, so a
-//! re-sent batch counts once; the position pushed so far is kept as a cursor in the store.
+//! `agentdeck push --server URL [--token T] [--watch]`: sends this machine's own collected
+//! rows (the local developer's; metadata only) to a team server in JSON batches. Rows are
+//! keyed per owner, so a re-sent batch counts once; the position pushed so far is kept as a
+//! cursor in the store. Rows the server refuses are named on stderr.
 
 use super::push_retry::{self, PushFailure, Retry};
 use crate::cli::args::PushArgs;
 use crate::cli::context::Context;
-use crate::server::api::{PushAccepted, PushBatch};
-use crate::store::queries::sync::{RowFilter, ServerDb};
+use crate::protocol::{PushAnswer, PushBatch, SyncQuery};
+use crate::store::queries::server_db::ServerDb;
+use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
 use crate::store::{FileCursor, Store, WriteBatch};
 use anyhow::Context as _;
 use std::time::Duration;
@@ -28,17 +30,33 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
     };
     let mut stop = Box::pin(shutdown(term));
     let mut failures = 0u32;
+    let developer = ctx.developer();
     loop {
         // New transcript lines first (on this thread: the pass blocks on the store's
         // writer), so each push carries what the agents wrote since the last one.
         let outcome = match super::ingest::refresh(ctx, &store, &args.dirs, false) {
-            Ok(_) => runtime.block_on(push_once(&store, &db, &args.server, args.token.as_deref())),
+            Ok(_) => runtime.block_on(push_once(
+                &store,
+                &db,
+                &args.server,
+                args.token.as_deref(),
+                &developer,
+            )),
             Err(e) => Err(e.context("reading the agents' files before pushing")),
         };
         runtime.block_on(record_health(&store, &args.server, &outcome));
         let pause = match outcome {
             Ok(sent) => {
                 failures = 0;
+                for r in &sent.rejected {
+                    eprintln!(
+                        "agentdeck push: the server refused {} {} ({}): {}",
+                        r.kind,
+                        r.index,
+                        r.key.as_deref().unwrap_or("no key"),
+                        r.reason
+                    );
+                }
                 eprintln!(
                     "agentdeck push: sent {} sessions, {} requests, {} events to {}",
                     sent.sessions, sent.requests, sent.events, args.server
@@ -99,7 +117,7 @@ async fn shutdown(term: Option<tokio::signal::unix::Signal>) {
 
 /// The push's state in `source_health`, so `agentdeck sources` shows it (`push <server>`),
 /// with the server as the setting in effect (the token never).
-async fn record_health(store: &Store, server: &str, outcome: &anyhow::Result<PushAccepted>) {
+async fn record_health(store: &Store, server: &str, outcome: &anyhow::Result<PushAnswer>) {
     let run = crate::collect::health::push_run(
         &format!("{SOURCE} {server}"),
         server,
@@ -117,13 +135,25 @@ async fn record_health(store: &Store, server: &str, outcome: &anyhow::Result<Pus
     }
 }
 
-/// Pushes every row after the stored cursor for `server`; returns what was sent.
+/// A push answer as read: [`PushAnswer`], with the counts optional.
+#[derive(serde::Deserialize)]
+struct Answer {
+    sessions: Option<usize>,
+    requests: Option<usize>,
+    events: Option<usize>,
+    #[serde(default)]
+    rejected: Vec<crate::protocol::Rejected>,
+}
+
+/// Pushes every row of `developer` after the stored cursor for `server` (rows synced from
+/// the server for other developers stay local); returns what the server accepted.
 pub async fn push_once(
     store: &Store,
     db: &ServerDb,
     server: &str,
     token: Option<&str>,
-) -> anyhow::Result<PushAccepted> {
+    developer: &str,
+) -> anyhow::Result<PushAnswer> {
     let url = format!("{}/api/v1/push", server.trim_end_matches('/'));
     let client = crate::collect::http::client_builder(Duration::from_secs(60)).build()?;
     let mut cursor = store
@@ -131,13 +161,18 @@ pub async fn push_once(
         .file_cursors(SOURCE)?
         .remove(server)
         .unwrap_or_default();
-    let mut total = PushAccepted::default();
+    let mut total = PushAnswer::default();
+    let filter = RowFilter::Developer(developer.to_string());
     loop {
-        let (request_cursor, event_cursor) = (cursor.offset as i64, cursor.line as i64);
+        let query = SyncQuery {
+            cursor: cursor.offset as i64,
+            event_cursor: cursor.line as i64,
+            ..SyncQuery::default()
+        };
         let page = {
-            let db = db.clone();
+            let (db, filter) = (db.clone(), filter.clone());
             tokio::task::spawn_blocking(move || {
-                db.sync_page(&RowFilter::All, request_cursor, event_cursor, PAGE_ROWS)
+                db.sync_page(&filter, &query, PAGE_ROWS, OrgTotalsRule::default())
             })
             .await??
         };
@@ -175,9 +210,15 @@ pub async fn push_once(
             }
             .into());
         }
-        total.sessions += batch.sessions.len();
-        total.requests += batch.requests.len();
-        total.events += batch.events.len();
+        let answer: Answer = response
+            .json()
+            .await
+            .with_context(|| format!("reading the answer of {url}"))?;
+        // A server that does not count (an older one) accepted the whole batch.
+        total.sessions += answer.sessions.unwrap_or(batch.sessions.len());
+        total.requests += answer.requests.unwrap_or(batch.requests.len());
+        total.events += answer.events.unwrap_or(batch.events.len());
+        total.rejected.extend(answer.rejected);
         cursor = FileCursor {
             source: SOURCE.into(),
             path: server.to_string(),

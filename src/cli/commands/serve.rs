@@ -1,13 +1,17 @@
-//! `agentdeck serve [--listen ADDR] [--database URL] [--tls-cert FILE --tls-key FILE]` and `serve tokens create|list|revoke`.
-//! Runs the team server until SIGTERM or ctrl-c, then finishes accepted requests.
+//! `agentdeck serve [--listen ADDR] [--database URL] [--tls-cert FILE --tls-key FILE]`,
+//! `serve tokens create|list|revoke` and `serve members import|set|list`. Runs the team
+//! server until SIGTERM or ctrl-c, then finishes accepted requests.
 
-use crate::cli::args::{ServeArgs, ServeCommand, TokensCommand};
+use crate::cli::args::{MembersCommand, ServeArgs, ServeCommand, TokensCommand};
 use crate::cli::context::Context;
-use crate::server::auth::{generate_token, hash_token};
+use crate::server::auth::{Role, generate_token, hash_token};
 use crate::server::backend::{Backend, Database};
+use crate::server::members::{member, parse_members};
 use crate::server::state::Limits;
 use crate::server::tls::TlsFiles;
 use crate::server::{ServerConfig, start};
+use crate::store::queries::server_db::NewToken;
+use crate::store::queries::sync::OrgTotalsRule;
 use anyhow::Context as _;
 use std::io::Write;
 
@@ -27,13 +31,32 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     match &args.action {
         Some(ServeCommand::Tokens { action }) => runtime.block_on(tokens(&database, action)),
+        Some(ServeCommand::Members { action }) => runtime.block_on(members(&database, action)),
         None => {
             let prices = ctx.price_table()?;
+            reprice_team_rows(&database, &prices)?;
             let (engine, hooks) = super::alerts_check::engine(ctx)?;
             let alerting = (engine, hooks, ctx.config.alerting.enabled);
             runtime.block_on(serve(args, database, prices, alerting))
         }
     }
+}
+
+/// The team's rows follow the server's prices the way local rows follow local ones: when
+/// the effective table changed since they were priced (an override, an import, an upgrade),
+/// a server on the SQLite store reprices them before it accepts writes. (PostgreSQL keeps
+/// the costs its rows were written with; docs/server.md.)
+fn reprice_team_rows(
+    database: &Database,
+    prices: &crate::pricing::PriceTable,
+) -> anyhow::Result<()> {
+    if let Database::Sqlite(path) = database {
+        let store = crate::store::Store::open(path)?;
+        if let Some(state) = super::pricing::reprice_if_stale(&store, prices)? {
+            eprintln!("agentdeck serve: {}", super::pricing::repriced_text(&state));
+        }
+    }
+    Ok(())
 }
 
 async fn serve(
@@ -55,7 +78,13 @@ async fn serve(
     let config = ServerConfig {
         listen: args.listen,
         database,
-        limits: Limits::default(),
+        limits: Limits {
+            requests_per_second_per_token: args.rate_limit,
+            ..Limits::default()
+        },
+        org_totals: OrgTotalsRule {
+            min_developers: args.org_totals_min_developers,
+        },
         tls: match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
                 cert: cert.clone(),
@@ -116,18 +145,26 @@ async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<(
             role,
             developer,
             team,
+            collector,
         } => {
+            anyhow::ensure!(
+                !*collector || *role == Role::Manager,
+                "--collector is for manager tokens (an admin token may always send any developer's telemetry)"
+            );
+            anyhow::ensure!(
+                !*collector || team.is_some(),
+                "a --collector token needs --team: it may send the telemetry of that team's developers"
+            );
             let token = generate_token()
                 .map_err(|e| anyhow::anyhow!("no OS randomness for a token: {e}"))?;
-            let id = db
-                .create_token(
-                    hash_token(&token),
-                    role.as_str(),
-                    developer.trim().to_string(),
-                    team.clone(),
-                    now,
-                )
-                .await?;
+            let new = NewToken {
+                token_hash: hash_token(&token),
+                role: role.as_str(),
+                developer: developer.trim().to_ascii_lowercase(),
+                team: team.clone(),
+                collector: *collector,
+            };
+            let id = db.create_token(new, now).await?;
             eprintln!(
                 "token {id} ({}, {developer}) created; it is shown once, store it now:",
                 role.as_str()
@@ -142,7 +179,7 @@ async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<(
             } else {
                 writeln!(
                     out,
-                    "{:>4}  {:<8} {:<32} {:<16} {:<20} state",
+                    "{:>4}  {:<18} {:<32} {:<16} {:<20} state",
                     "id", "role", "developer", "team", "created (UTC)"
                 )?;
                 for t in rows {
@@ -154,11 +191,16 @@ async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<(
                     } else {
                         "live"
                     };
+                    let role = if t.collector {
+                        format!("{} +collector", t.role)
+                    } else {
+                        t.role.clone()
+                    };
                     writeln!(
                         out,
-                        "{:>4}  {:<8} {:<32} {:<16} {:<20} {state}",
+                        "{:>4}  {:<18} {:<32} {:<16} {:<20} {state}",
                         t.id,
-                        t.role,
+                        role,
                         t.developer,
                         t.team.unwrap_or_default(),
                         created
@@ -171,6 +213,61 @@ async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<(
                 anyhow::bail!("no live token with id {id} (see `agentdeck serve tokens list`)");
             }
             eprintln!("token {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn members(database: &Database, action: &MembersCommand) -> anyhow::Result<()> {
+    let db = Backend::open(database)
+        .await
+        .with_context(|| format!("opening the database {}", database.describe()))?;
+    let mut out = std::io::stdout().lock();
+    match action {
+        MembersCommand::Import { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let rows = parse_members(&file.display().to_string(), &text)?;
+            let n = db.set_members(rows).await?;
+            eprintln!("{n} developers set from {}", file.display());
+        }
+        MembersCommand::Set { email, team, role } => {
+            let row = member(email, team, role.clone(), None);
+            crate::domain::bounds::id("email", &row.id)?;
+            crate::domain::bounds::id("team", &row.team)?;
+            db.set_members(vec![row]).await?;
+            eprintln!("{} is in team {team}", email.trim().to_ascii_lowercase());
+        }
+        MembersCommand::List { json } => {
+            let rows = db.members().await?;
+            if *json {
+                let list: Vec<_> = rows
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "id": d.id, "team": d.team, "role": d.role, "started_on": d.started_on
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "members": list }))?;
+                writeln!(out)?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<36} {:<20} {:<12} started",
+                    "developer", "team", "role"
+                )?;
+                for d in rows {
+                    writeln!(
+                        out,
+                        "{:<36} {:<20} {:<12} {}",
+                        d.id,
+                        d.team,
+                        d.role.unwrap_or_default(),
+                        d.started_on.unwrap_or_default()
+                    )?;
+                }
+            }
         }
     }
     Ok(())

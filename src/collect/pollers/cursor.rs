@@ -10,7 +10,7 @@ use super::{
 };
 use crate::collect::http::{ApiClient, Auth, Secret};
 use crate::domain::{
-    Agent, Cost, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage, UnixMillis,
+    Agent, Cost, KeyKind, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage, UnixMillis,
 };
 use crate::store::Store;
 use crate::store::directory::MemberRow;
@@ -400,7 +400,9 @@ fn event_request(
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let key = format!("cursor:{}", hex::encode(&h.finalize()[..16]));
+    let key = RequestKey::new(KeyKind::CursorUsage {
+        digest: hex::encode(&h.finalize()[..16]),
+    });
     let session = SessionRecord {
         agent: Agent::Cursor,
         session_key: session_key.clone(),
@@ -415,7 +417,6 @@ fn event_request(
     Ok((
         RequestRecord {
             dedupe_key: key,
-            policy: DedupePolicy::FirstWins,
             agent: Agent::Cursor,
             session_key,
             ts,

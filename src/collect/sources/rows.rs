@@ -17,6 +17,8 @@ pub fn event(
         dedupe_key: key,
         agent,
         session_key: session.to_owned(),
+        // The owner is the developer of the batch's record for this session (see store::pipeline).
+        developer: String::new(),
         ts,
         kind,
         tool_name: None,

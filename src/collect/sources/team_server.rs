@@ -1,11 +1,11 @@
 //! The team server as a source: pages of `GET /api/v1/sync` after the stored cursors, each
 //! written as one batch together with the cursors it advances to (source `team_server`,
-//! keyed by server URL), so a crash never splits rows from their cursor and a re-sync adds
-//! nothing. The server filters by the token's role; the client never sees more. Outcomes,
+//! keyed by server URL: requests in `offset`, events in `line`, counters in `state`), so a
+//! crash never splits rows from their cursor and a re-sync adds nothing. The server filters by the token's role; the client never sees more. Outcomes,
 //! good or bad, are recorded in `source_health`. The token is never logged or printed.
 
+use crate::protocol::{SyncPage, SyncQuery};
 use crate::store::ops::Op;
-use crate::store::queries::sync::SyncPage;
 use crate::store::source_health::SourceRun;
 use crate::store::{FileCursor, Store, StoreError, WriteBatch};
 use reqwest::StatusCode;
@@ -63,6 +63,7 @@ pub struct SyncSummary {
     pub sessions: usize,
     pub requests: usize,
     pub events: usize,
+    pub counters: usize,
     pub requests_added: u64,
     pub events_added: u64,
 }
@@ -191,16 +192,27 @@ impl TeamServer {
 
     async fn pull(&self, store: &Store) -> Result<SyncSummary, SyncError> {
         let stored = store.reader()?.file_cursors(SOURCE)?.remove(&self.url);
-        let (mut cursor, mut event_cursor) = stored
-            .map(|c| (c.offset as i64, c.line as i64))
-            .unwrap_or((0, 0));
+        let mut q = stored
+            .map(|c| SyncQuery {
+                cursor: c.offset as i64,
+                event_cursor: c.line as i64,
+                counter_cursor: c.state.and_then(|s| s.parse().ok()).unwrap_or(0),
+                limit: Some(PAGE_ROWS),
+            })
+            .unwrap_or(SyncQuery {
+                limit: Some(PAGE_ROWS),
+                ..SyncQuery::default()
+            });
         let mut summary = SyncSummary::default();
         for _ in 0..MAX_PAGES_PER_PASS {
-            let page = self.page(cursor, event_cursor).await?;
-            if page.requests.is_empty() && page.events.is_empty() {
+            let page = self.page(&q).await?;
+            if page.is_empty() {
                 return Ok(summary);
             }
-            if page.next_cursor <= cursor && page.next_event_cursor <= event_cursor {
+            if page.next_cursor <= q.cursor
+                && page.next_event_cursor <= q.event_cursor
+                && page.next_counter_cursor <= q.counter_cursor
+            {
                 return Err(SyncError::BadPage {
                     url: self.url.clone(),
                     reason: "rows came back but the cursors did not advance".into(),
@@ -210,7 +222,10 @@ impl TeamServer {
             summary.sessions += page.sessions.len();
             summary.requests += page.requests.len();
             summary.events += page.events.len();
-            (cursor, event_cursor) = (page.next_cursor, page.next_event_cursor);
+            summary.counters += page.counters.len();
+            q.cursor = page.next_cursor;
+            q.event_cursor = page.next_event_cursor;
+            q.counter_cursor = page.next_counter_cursor;
             let outcome = store.writer().apply(self.batch(page)).await?;
             summary.requests_added += outcome.requests_added;
             summary.events_added += outcome.events_added;
@@ -234,11 +249,13 @@ impl TeamServer {
             sessions: page.sessions,
             requests: page.requests,
             events: page.events,
+            counters: page.counters,
             cursors: vec![FileCursor {
                 source: SOURCE.into(),
                 path: self.url.clone(),
                 offset: page.next_cursor.max(0) as u64,
                 line: page.next_event_cursor.max(0) as u64,
+                state: Some(page.next_counter_cursor.max(0).to_string()),
                 ..FileCursor::default()
             }],
             ..WriteBatch::default()
@@ -302,10 +319,10 @@ impl TeamServer {
         })
     }
 
-    async fn page(&self, cursor: i64, event_cursor: i64) -> Result<SyncPage, SyncError> {
+    async fn page(&self, q: &SyncQuery) -> Result<SyncPage, SyncError> {
         let url = format!(
-            "{}/api/v1/sync?cursor={cursor}&event_cursor={event_cursor}&limit={PAGE_ROWS}",
-            self.url
+            "{}/api/v1/sync?cursor={}&event_cursor={}&counter_cursor={}&limit={PAGE_ROWS}",
+            self.url, q.cursor, q.event_cursor, q.counter_cursor
         );
         let mut request = self.client.get(&url);
         if let Some(token) = &self.token {

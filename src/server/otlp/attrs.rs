@@ -2,6 +2,7 @@
 //! doubleValue or even stringValue) and dropping content attributes (prompts, tool inputs,
 //! responses, raw API bodies) before anything else looks at a record.
 
+use crate::domain::bounds::{self, OutOfBounds, Violation};
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value::Value};
 
 /// Attributes that may carry prompt text, model output, tool inputs/outputs or code. They
@@ -85,6 +86,78 @@ impl<'a> Attrs<'a> {
     /// First of several keys that is present as a string.
     pub fn first_str(&self, keys: &[&str]) -> Option<String> {
         keys.iter().find_map(|k| self.str(k))
+    }
+
+    /// An identifier within the id bounds (absent is `None`; too long is refused).
+    pub fn id(&self, key: &'static str) -> Result<Option<String>, OutOfBounds> {
+        match self.str(key) {
+            Some(v) => {
+                bounds::id(key, &v)?;
+                Ok(Some(v))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The first of several identifier keys that is present, within the id bounds.
+    pub fn first_id(&self, keys: &[&'static str]) -> Result<Option<String>, OutOfBounds> {
+        for key in keys {
+            if let Some(v) = self.id(key)? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A token count: absent is 0; present must be a whole number within the bounds, in
+    /// whichever shape it arrived (int, double, numeric string).
+    pub fn tokens(&self, key: &'static str) -> Result<i64, OutOfBounds> {
+        let Some(value) = self.get(key).and_then(|v| v.value.as_ref()) else {
+            return Ok(0);
+        };
+        match value {
+            Value::IntValue(i) => bounds::tokens(key, *i),
+            Value::DoubleValue(d) => bounds::tokens_f64(key, *d),
+            Value::StringValue(s) => {
+                let s = s.trim();
+                match s.parse::<i64>() {
+                    Ok(i) => bounds::tokens(key, i),
+                    Err(_) => match s.parse::<f64>() {
+                        Ok(d) => bounds::tokens_f64(key, d),
+                        Err(_) => Err(OutOfBounds {
+                            field: key,
+                            why: Violation::NotANumber,
+                        }),
+                    },
+                }
+            }
+            _ => Err(OutOfBounds {
+                field: key,
+                why: Violation::NotANumber,
+            }),
+        }
+    }
+
+    /// A stated cost in USD, if present: finite, non-negative, within the bounds.
+    pub fn cost_usd(&self, key: &'static str) -> Result<Option<f64>, OutOfBounds> {
+        let Some(value) = self.get(key).and_then(|v| v.value.as_ref()) else {
+            return Ok(None);
+        };
+        let usd = match value {
+            Value::IntValue(i) => *i as f64,
+            Value::DoubleValue(d) => *d,
+            Value::StringValue(s) => s.trim().parse::<f64>().map_err(|_| OutOfBounds {
+                field: key,
+                why: Violation::NotANumber,
+            })?,
+            _ => {
+                return Err(OutOfBounds {
+                    field: key,
+                    why: Violation::NotANumber,
+                });
+            }
+        };
+        bounds::cost_usd(key, usd).map(Some)
     }
 }
 

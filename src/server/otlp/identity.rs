@@ -1,46 +1,29 @@
-//! Who a telemetry record belongs to: `user.email`, else `user.account_uuid`, else the
-//! install id; a member token pins records to its own developer. The team comes from
-//! `team` / `department` (OTEL_RESOURCE_ATTRIBUTES), used only for developers we do not know.
+//! Who a telemetry record names: `user.email`, else `user.account_uuid`, else the install id.
+//! This is only a claim: the owner of the stored rows is decided by `server::owners` from
+//! the caller's token. Teams never come from here (not from `team` or `department`).
 
 use super::attrs::Attrs;
-
-/// The developer and team a record names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub developer: String,
-    pub email: Option<String>,
-    pub team: Option<String>,
-}
+use crate::domain::bounds::{self, OutOfBounds};
 
 /// Records with no identity at all are kept under this developer (visible, never dropped).
 pub const UNKNOWN_DEVELOPER: &str = "unknown";
 
-/// `pinned`: the identity of a member token, which wins over what the record says.
-pub fn identify(attrs: &Attrs<'_>, pinned: Option<&Identity>) -> Identity {
-    let team = attrs.first_str(&["team", "department", "team.name"]);
-    if let Some(p) = pinned {
-        return Identity {
-            team: p.team.clone().or(team),
-            ..p.clone()
-        };
+/// The developer a record names (lowercased email when it has one), within the id bounds.
+pub fn named_developer(attrs: &Attrs<'_>) -> Result<String, OutOfBounds> {
+    if let Some(email) = attrs.str("user.email") {
+        bounds::id("user.email", &email)?;
+        return Ok(email.trim().to_ascii_lowercase());
     }
-    let email = attrs
-        .str("user.email")
-        .map(|e| e.trim().to_ascii_lowercase());
-    let developer = email
-        .clone()
-        .or_else(|| {
-            attrs.first_str(&[
-                "user.account_uuid",
-                "user.account_id",
-                "user.id",
-                "installation.id",
-            ])
-        })
-        .unwrap_or_else(|| UNKNOWN_DEVELOPER.to_string());
-    Identity {
-        developer,
-        email,
-        team,
+    for key in [
+        "user.account_uuid",
+        "user.account_id",
+        "user.id",
+        "installation.id",
+    ] {
+        if let Some(id) = attrs.str(key) {
+            bounds::id(key, &id)?;
+            return Ok(id);
+        }
     }
+    Ok(UNKNOWN_DEVELOPER.to_string())
 }

@@ -1,40 +1,75 @@
 //! OTLP log records → store rows. Claude Code, Codex and Gemini CLI events (docs/formats.md)
-//! become requests (token usage, cost) and metadata-only timeline events; other events are
-//! accepted and ignored; records we cannot key are rejected (partial success).
+//! become requests (token usage through the agent's one normalisation, cost) and
+//! metadata-only timeline events; other events are accepted and ignored. A record that
+//! cannot be keyed, or whose numbers, times or ids fall outside the bounds, is refused and
+//! named (partial success).
 
 use super::Mapped;
 use super::attrs::{Attrs, drop_content};
-use super::identity::{Identity, identify};
+use super::identity::named_developer;
+use crate::domain::bounds::{self, MAX_ATTRIBUTES_PER_RECORD};
+use crate::domain::tokens::{
+    ClaudeTokens, CodexTokens, GeminiTokens, claude_usage, codex_usage, gemini_usage,
+};
 use crate::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, RequestRecord, SessionRecord,
-    TokenUsage,
+    Agent, Cost, EventKind, EventRecord, KeyKind, Money, RequestKey, RequestRecord, SessionRecord,
+    TokenUsage, UnixMillis,
 };
 use crate::pricing::PriceTable;
+use crate::server::owners::OwnerRule;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value::Value};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
-/// Maps a whole export; `pinned` is the developer of a member token, if any.
+/// Maps a whole export; `owners` decides whose rows they are, `now` bounds timestamps.
 pub fn map_logs(
     mut request: ExportLogsServiceRequest,
     prices: &PriceTable,
-    pinned: Option<&Identity>,
+    owners: &OwnerRule,
+    now: UnixMillis,
 ) -> Mapped {
     let mut out = Mapped::default();
-    for rl in &mut request.resource_logs {
+    for (ri, rl) in request.resource_logs.iter_mut().enumerate() {
         let mut resource = rl.resource.take().map(|r| r.attributes).unwrap_or_default();
         drop_content(&mut resource);
-        for sl in &mut rl.scope_logs {
+        for (si, sl) in rl.scope_logs.iter_mut().enumerate() {
             let scope = sl.scope.as_ref().map(|s| s.name.as_str()).unwrap_or("");
-            for record in &mut sl.log_records {
+            for (li, record) in sl.log_records.iter_mut().enumerate() {
                 out.received += 1;
                 super::commit_id::lift(&mut record.attributes);
                 drop_content(&mut record.attributes);
-                map_record(record, &resource, scope, prices, pinned, &mut out);
+                let at = || format!("resourceLogs[{ri}].scopeLogs[{si}].logRecords[{li}]");
+                if record.attributes.len() + resource.len() > MAX_ATTRIBUTES_PER_RECORD {
+                    out.reject(
+                        at(),
+                        format!("more than {MAX_ATTRIBUTES_PER_RECORD} attributes"),
+                    );
+                    continue;
+                }
+                let env = Env {
+                    resource: &resource,
+                    scope,
+                    prices,
+                    owners,
+                    now,
+                };
+                match map_record(record, &env, &mut out) {
+                    Ok(true) => {}
+                    Ok(false) => out.ignored += 1,
+                    Err(reason) => out.reject(at(), reason),
+                }
             }
         }
     }
     out
+}
+
+struct Env<'a> {
+    resource: &'a [KeyValue],
+    scope: &'a str,
+    prices: &'a PriceTable,
+    owners: &'a OwnerRule,
+    now: UnixMillis,
 }
 
 /// The agent and the bare event name (`api_request`), from the record's event name, its
@@ -45,8 +80,8 @@ fn classify(record: &LogRecord, attrs: &Attrs<'_>, scope: &str) -> Option<(Agent
         _ => None,
     };
     let candidates: Vec<String> = [
-        Some(record.event_name.clone()),
-        attrs.str("event.name"),
+        Some(record.event_name.clone()).filter(|n| n.len() < 128),
+        attrs.str("event.name").filter(|n| n.len() < 128),
         body,
     ]
     .into_iter()
@@ -103,41 +138,36 @@ struct Ctx<'a> {
     attrs: Attrs<'a>,
     session: String,
     ts: i64,
+    /// The record's time as text (nanoseconds), for keys.
     nanos: String,
-    who: Identity,
+    owner: String,
 }
 
-fn map_record(
-    record: &LogRecord,
-    resource: &[KeyValue],
-    scope: &str,
-    prices: &PriceTable,
-    pinned: Option<&Identity>,
-    out: &mut Mapped,
-) {
+/// `Ok(true)`: rows were made; `Ok(false)`: a kind we do not keep; `Err`: refused.
+fn map_record(record: &LogRecord, env: &Env<'_>, out: &mut Mapped) -> Result<bool, String> {
     let attrs = Attrs {
         own: &record.attributes,
-        resource,
+        resource: env.resource,
     };
-    let Some((agent, name)) = classify(record, &attrs, scope) else {
-        out.ignored += 1;
-        return;
+    let Some((agent, name)) = classify(record, &attrs, env.scope) else {
+        return Ok(false);
     };
-    let Some(ts) = timestamp_ms(record, &attrs) else {
-        out.reject("log records had no timestamp");
-        return;
-    };
-    let session = attrs.first_str(&["session.id", "conversation.id", "conversation_id"]);
-    let Some(session) = session else {
-        out.reject("log records had no session.id (or conversation.id)");
-        return;
-    };
+    let ts = timestamp_ms(record, &attrs).ok_or("no timestamp")?;
+    let ts = bounds::timestamp("time_unix_nano", ts, env.now).map_err(|e| e.to_string())?;
+    let session = attrs
+        .first_id(&["session.id", "conversation.id", "conversation_id"])
+        .map_err(|e| e.to_string())?
+        .ok_or("no session.id (or conversation.id)")?;
+    let named = named_developer(&attrs).map_err(|e| e.to_string())?;
+    let owner = env
+        .owners
+        .telemetry_owner(&named)
+        .map_err(|e| e.to_string())?;
     let nanos = if record.time_unix_nano > 0 {
         record.time_unix_nano.to_string()
     } else {
         ts.to_string()
     };
-    let who = identify(&attrs, pinned);
     let cx = Ctx {
         agent,
         name,
@@ -145,171 +175,180 @@ fn map_record(
         session,
         ts,
         nanos,
-        who,
+        owner,
     };
     let kept = match (agent, cx.name.as_str()) {
-        (Agent::ClaudeCode, "api_request") => claude_request(&cx, prices, out),
-        (Agent::Codex, "sse_event" | "websocket_event") => codex_request(&cx, prices, out),
-        (Agent::Gemini, "api_response") => gemini_request(&cx, prices, out),
-        _ => event(&cx, out),
+        (Agent::ClaudeCode, "api_request") => claude_request(&cx, env.prices, out)?,
+        (Agent::Codex, "sse_event" | "websocket_event") => codex_request(&cx, env.prices, out)?,
+        (Agent::Gemini, "api_response") => gemini_request(&cx, env.prices, out)?,
+        _ => event(&cx, out)?,
     };
     if kept {
         out.sessions.push(SessionRecord {
             agent,
             session_key: cx.session.clone(),
             source: "otlp".into(),
-            developer: cx.who.developer.clone(),
+            developer: cx.owner.clone(),
             project_id: None,
             branch: None,
             started_at: ts,
             last_activity_at: ts,
             title: None,
         });
-        out.identities.push(cx.who);
-    } else {
-        out.ignored += 1;
+        out.owners.push(cx.owner);
     }
+    Ok(kept)
 }
 
 fn request(
     cx: &Ctx<'_>,
-    dedupe_key: String,
+    key: KeyKind,
     usage: TokenUsage,
     cost: Option<Cost>,
     fast: bool,
     prices: &PriceTable,
-) -> RequestRecord {
-    let model = cx.attrs.str("model");
+) -> Result<RequestRecord, String> {
+    let model = cx.attrs.id("model").map_err(|e| e.to_string())?;
     let cost = cost.unwrap_or_else(|| prices.cost(model.as_deref(), &usage, fast));
-    RequestRecord {
-        dedupe_key,
-        policy: DedupePolicy::FirstWins,
+    Ok(RequestRecord {
+        dedupe_key: RequestKey::new(key),
         agent: cx.agent,
         session_key: cx.session.clone(),
         ts: cx.ts,
         model,
         usage,
         cost,
-        developer: cx.who.developer.clone(),
+        developer: cx.owner.clone(),
         project_id: None,
         sidechain: false,
         message_id: None,
         fast,
         ord: 0,
-    }
+    })
 }
 
-fn count(cx: &Ctx<'_>, key: &str) -> i64 {
-    cx.attrs.int(key).unwrap_or(0).max(0)
+fn tokens(cx: &Ctx<'_>, key: &'static str) -> Result<i64, String> {
+    cx.attrs.tokens(key).map_err(|e| e.to_string())
 }
 
-fn claude_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> bool {
-    let key = match (cx.attrs.str("request_id"), cx.attrs.int("event.sequence")) {
-        (Some(id), _) => format!("ccreq:{id}"),
-        (None, Some(seq)) => format!("ccseq:{}:{seq}", cx.session),
-        (None, None) => format!("ccseq:{}:{}", cx.session, cx.nanos),
+fn claude_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> Result<bool, String> {
+    let a = &cx.attrs;
+    let key = match (
+        a.id("request_id").map_err(|e| e.to_string())?,
+        a.int("event.sequence"),
+    ) {
+        (Some(request), _) => KeyKind::ClaudeTelemetry { request },
+        (None, Some(seq)) => KeyKind::ClaudeTelemetrySequence {
+            session: cx.session.clone(),
+            sequence: seq.to_string(),
+        },
+        (None, None) => KeyKind::ClaudeTelemetrySequence {
+            session: cx.session.clone(),
+            sequence: cx.nanos.clone(),
+        },
     };
-    let usage = TokenUsage {
-        input: count(cx, "input_tokens"),
-        output: count(cx, "output_tokens"),
-        cache_write_5m: count(cx, "cache_creation_tokens"),
+    let usage = claude_usage(ClaudeTokens {
+        input: tokens(cx, "input_tokens")?,
+        output: tokens(cx, "output_tokens")?,
+        cache_read: tokens(cx, "cache_read_tokens")?,
+        cache_write_5m: tokens(cx, "cache_creation_tokens")?,
         cache_write_1h: 0,
-        cache_read: count(cx, "cache_read_tokens"),
-        reasoning: 0,
-    };
-    let reported = cx
-        .attrs
-        .float("cost_usd")
-        .map(Money::from_usd)
-        .or_else(|| cx.attrs.int("cost_usd_micros").map(Money::from_micro_usd))
-        .map(Cost::reported);
-    let fast = cx.attrs.str("speed").is_some_and(|s| s == "fast");
+    });
+    let reported = match a.cost_usd("cost_usd").map_err(|e| e.to_string())? {
+        Some(usd) => Some(Money::from_usd(usd)),
+        None => match a.int("cost_usd_micros") {
+            Some(micros) => Some(Money::from_micro_usd(
+                bounds::cost_micro_usd("cost_usd_micros", micros).map_err(|e| e.to_string())?,
+            )),
+            None => None,
+        },
+    }
+    .map(Cost::reported);
+    let fast = a.str("speed").is_some_and(|s| s == "fast");
     out.requests
-        .push(request(cx, key, usage, reported, fast, prices));
-    true
+        .push(request(cx, key, usage, reported, fast, prices)?);
+    Ok(true)
 }
 
-fn codex_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> bool {
+fn codex_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> Result<bool, String> {
     let kind = cx
         .attrs
         .first_str(&["event.kind", "event_kind"])
         .unwrap_or_default();
     if kind != "response.completed" {
-        return false;
+        return Ok(false);
     }
-    let cached = count(cx, "cached_token_count");
-    let usage = TokenUsage {
-        input: (count(cx, "input_token_count") - cached).max(0),
-        output: count(cx, "output_token_count"),
-        cache_read: cached,
-        reasoning: count(cx, "reasoning_token_count"),
-        ..TokenUsage::default()
+    let usage = codex_usage(CodexTokens {
+        input: tokens(cx, "input_token_count")?,
+        cached: tokens(cx, "cached_token_count")?,
+        output: tokens(cx, "output_token_count")?,
+        reasoning: tokens(cx, "reasoning_token_count")?,
+    });
+    // Codex emits each event twice (docs/formats.md, Codex CLI telemetry): both copies
+    // share this key.
+    let at = match cx.attrs.id("event.timestamp").map_err(|e| e.to_string())? {
+        Some(t) => t,
+        None => cx.nanos.clone(),
     };
-    // Codex emits each event twice (docs/formats.md, Codex CLI telemetry): both copies share this key.
-    let when = cx
-        .attrs
-        .str("event.timestamp")
-        .unwrap_or_else(|| cx.nanos.clone());
-    out.requests.push(request(
-        cx,
-        format!("cxotel:{}:{when}", cx.session),
-        usage,
-        None,
-        false,
-        prices,
-    ));
-    true
+    let key = KeyKind::CodexTelemetry {
+        session: cx.session.clone(),
+        at,
+    };
+    out.requests
+        .push(request(cx, key, usage, None, false, prices)?);
+    Ok(true)
 }
 
-fn gemini_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> bool {
-    let cached = count(cx, "cached_content_token_count");
-    let thoughts = count(cx, "thoughts_token_count");
-    let usage = TokenUsage {
-        input: (count(cx, "input_token_count") - cached).max(0),
-        output: count(cx, "output_token_count") + thoughts,
-        cache_read: cached,
-        reasoning: thoughts,
-        ..TokenUsage::default()
+fn gemini_request(cx: &Ctx<'_>, prices: &PriceTable, out: &mut Mapped) -> Result<bool, String> {
+    let usage = gemini_usage(GeminiTokens {
+        input: tokens(cx, "input_token_count")?,
+        cached: tokens(cx, "cached_content_token_count")?,
+        output: tokens(cx, "output_token_count")?,
+        thoughts: tokens(cx, "thoughts_token_count")?,
+        tool: tokens(cx, "tool_token_count")?,
+    });
+    let prompt = cx
+        .attrs
+        .id("prompt_id")
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| "-".into());
+    let key = KeyKind::GeminiTelemetry {
+        session: cx.session.clone(),
+        prompt,
+        at: cx.nanos.clone(),
     };
-    let prompt = cx.attrs.str("prompt_id").unwrap_or_default();
-    out.requests.push(request(
-        cx,
-        format!("gmotel:{}:{prompt}:{}", cx.session, cx.nanos),
-        usage,
-        None,
-        false,
-        prices,
-    ));
+    out.requests
+        .push(request(cx, key, usage, None, false, prices)?);
     if let Some(status) = cx.attrs.int("status_code").filter(|s| *s >= 400) {
         push_event(cx, out, EventKind::ApiError, |e| {
             e.status_code = Some(status)
-        });
+        })?;
     }
-    true
+    Ok(true)
 }
 
 /// Timeline events shared by the three agents; unknown names are ignored.
-fn event(cx: &Ctx<'_>, out: &mut Mapped) -> bool {
+fn event(cx: &Ctx<'_>, out: &mut Mapped) -> Result<bool, String> {
     let a = &cx.attrs;
     match cx.name.as_str() {
         "user_prompt" => push_event(cx, out, EventKind::Prompt, |e| {
             e.detail = a.int("prompt_length").map(|n| n.to_string())
-        }),
+        })?,
         "api_error" => push_event(cx, out, EventKind::ApiError, |e| {
             e.status_code = a.int("status_code");
             e.duration_ms = a.int("duration_ms");
-        }),
+        })?,
         "api_request" if a.bool("success") == Some(false) => {
             push_event(cx, out, EventKind::ApiError, |e| {
                 e.status_code = a.int("http.response.status_code");
                 e.duration_ms = a.int("duration_ms");
-            })
+            })?
         }
         "tool_decision" => push_event(cx, out, EventKind::ToolDecision, |e| {
             e.tool_name = a.str("tool_name");
             e.decision = a.str("decision");
             e.detail = a.first_str(&["source", "decision_source"]);
-        }),
+        })?,
         "tool_result" | "tool_call" => {
             push_event(cx, out, EventKind::ToolUse, |e| {
                 e.tool_name = a.first_str(&["tool_name", "function_name"]);
@@ -318,7 +357,7 @@ fn event(cx: &Ctx<'_>, out: &mut Mapped) -> bool {
                 e.detail = a
                     .bool("success")
                     .map(|ok| if ok { "ok" } else { "failed" }.to_string());
-            });
+            })?;
             if let (Some(id), Some(tool)) = (a.str(super::commit_id::KEY), out.events.last()) {
                 let commit = super::commit_id::commit_event(tool, id);
                 out.events.push(commit);
@@ -326,10 +365,10 @@ fn event(cx: &Ctx<'_>, out: &mut Mapped) -> bool {
         }
         "compaction" | "chat_compression" => push_event(cx, out, EventKind::Compaction, |e| {
             e.detail = a.str("trigger")
-        }),
-        _ => return false,
+        })?,
+        _ => return Ok(false),
     }
-    true
+    Ok(true)
 }
 
 fn push_event(
@@ -337,10 +376,11 @@ fn push_event(
     out: &mut Mapped,
     kind: EventKind,
     fill: impl FnOnce(&mut EventRecord),
-) {
+) -> Result<(), String> {
     let a = &cx.attrs;
     let id = a
-        .first_str(&["tool_use_id", "call_id", "prompt.id", "prompt_id"])
+        .first_id(&["tool_use_id", "call_id", "prompt.id", "prompt_id"])
+        .map_err(|e| e.to_string())?
         .unwrap_or_default();
     let key = match a.int("event.sequence") {
         Some(seq) if cx.agent == Agent::ClaudeCode => {
@@ -351,13 +391,16 @@ fn push_event(
             cx.agent,
             cx.session,
             cx.name,
-            a.str("event.timestamp").unwrap_or_else(|| cx.nanos.clone())
+            a.id("event.timestamp")
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(|| cx.nanos.clone())
         ),
     };
     let mut e = EventRecord {
         dedupe_key: key,
         agent: cx.agent,
         session_key: cx.session.clone(),
+        developer: cx.owner.clone(),
         ts: cx.ts,
         kind,
         tool_name: None,
@@ -368,5 +411,13 @@ fn push_event(
         ord: 0,
     };
     fill(&mut e);
+    // The event's own fields (tool names, codes, durations) are bounded like pushed ones;
+    // its key is built here from bounded parts.
+    let mut probe = e.clone();
+    probe.dedupe_key.clear();
+    probe
+        .check_bounds(i64::MAX / 2)
+        .map_err(|err| err.to_string())?;
     out.events.push(e);
+    Ok(())
 }

@@ -1,84 +1,58 @@
-//! OTLP metrics → store rows. Commit and pull-request counters become timeline events (one
-//! per unit), lines-of-code counters become telemetry counters. Delta points are increments;
-//! cumulative points become differences per series, reset when `startTimeUnixNano` changes.
+//! OTLP metrics → metric points. Commit, pull-request and lines-of-code counters become one
+//! point each (a number, never one row per unit); the store turns a point into at most one
+//! counter increment and one timeline mark, cumulative points against the last point of
+//! their series kept in the database (domain::counter).
 
 use super::Mapped;
 use super::attrs::{Attrs, drop_content, series_key};
-use super::identity::{Identity, identify};
-use crate::domain::{Agent, EventKind, EventRecord};
-use crate::store::queries::sync::TelemetryCounter;
+use super::identity::named_developer;
+use crate::domain::bounds::{self, MAX_ATTRIBUTES_PER_RECORD};
+use crate::domain::counter::MetricPoint;
+use crate::domain::{Agent, EventKind, SessionRecord, UnixMillis};
+use crate::server::owners::OwnerRule;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::{
     NumberDataPoint, metric::Data, number_data_point::Value,
 };
-use std::collections::HashMap;
+use sha2::{Digest, Sha256};
 
 const CUMULATIVE: i32 = 2;
-/// More units than this in one point is not a believable commit count; it is capped.
-const MAX_EVENTS_PER_POINT: i64 = 1_000;
 
-/// The last cumulative value per series (metric + attributes), kept across exports.
-#[derive(Debug, Default)]
-pub struct CumulativeState {
-    series: HashMap<String, (u64, f64)>,
-}
-
-impl CumulativeState {
-    /// The increment a point stands for. A new series, or a changed start time (the
-    /// exporter restarted), counts from zero; a value that went down is a reset too.
-    pub fn increment(&mut self, series: String, start_nanos: u64, value: f64) -> f64 {
-        let previous = self.series.insert(series, (start_nanos, value));
-        match previous {
-            Some((start, last)) if start == start_nanos && value >= last => value - last,
-            _ => value,
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.series.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.series.is_empty()
-    }
-}
-
-enum Target {
-    Event(EventKind),
-    Counter(&'static str),
-}
-
-fn target(name: &str) -> Option<(Agent, Target)> {
+/// The counter a metric moves, and whether a point also marks the timeline.
+fn target(name: &str) -> Option<(Agent, &'static str, Option<EventKind>)> {
     Some(match name {
-        "claude_code.commit.count" => (Agent::ClaudeCode, Target::Event(EventKind::Commit)),
-        "claude_code.pull_request.count" => {
-            (Agent::ClaudeCode, Target::Event(EventKind::PullRequest))
-        }
-        "claude_code.lines_of_code.count" => (Agent::ClaudeCode, Target::Counter("lines_of_code")),
-        "gemini_cli.lines.changed" => (Agent::Gemini, Target::Counter("lines_of_code")),
+        "claude_code.commit.count" => (Agent::ClaudeCode, "commits", Some(EventKind::Commit)),
+        "claude_code.pull_request.count" => (
+            Agent::ClaudeCode,
+            "pull_requests",
+            Some(EventKind::PullRequest),
+        ),
+        "claude_code.lines_of_code.count" => (Agent::ClaudeCode, "lines_of_code", None),
+        "gemini_cli.lines.changed" => (Agent::Gemini, "lines_of_code", None),
         _ => return None,
     })
 }
 
-fn point_value(p: &NumberDataPoint) -> Option<f64> {
-    match p.value? {
-        Value::AsDouble(d) => Some(d),
-        Value::AsInt(i) => Some(i as f64),
-    }
-    .filter(|v| v.is_finite() && *v >= 0.0)
+fn point_value(p: &NumberDataPoint) -> Result<i64, String> {
+    let value = match p.value {
+        Some(Value::AsDouble(d)) => d,
+        Some(Value::AsInt(i)) => i as f64,
+        None => return Err("no value".into()),
+    };
+    bounds::counter_f64("value", value).map_err(|e| e.to_string())
 }
 
 pub fn map_metrics(
     mut request: ExportMetricsServiceRequest,
-    state: &mut CumulativeState,
-    pinned: Option<&Identity>,
+    owners: &OwnerRule,
+    now: UnixMillis,
 ) -> Mapped {
     let mut out = Mapped::default();
-    for rm in &mut request.resource_metrics {
+    for (ri, rm) in request.resource_metrics.iter_mut().enumerate() {
         let mut resource = rm.resource.take().map(|r| r.attributes).unwrap_or_default();
         drop_content(&mut resource);
-        for sm in &mut rm.scope_metrics {
-            for metric in &mut sm.metrics {
+        for (si, sm) in rm.scope_metrics.iter_mut().enumerate() {
+            for (mi, metric) in sm.metrics.iter_mut().enumerate() {
                 let (points, temporality) = match metric.data.as_mut() {
                     Some(Data::Sum(s)) => (&mut s.data_points, s.aggregation_temporality),
                     Some(Data::Gauge(g)) => {
@@ -89,40 +63,28 @@ pub fn map_metrics(
                     _ => continue,
                 };
                 out.received += points.len();
-                let Some((agent, target)) = target(&metric.name) else {
+                let Some((agent, counter, event)) = target(&metric.name) else {
                     out.ignored += points.len();
                     continue;
                 };
-                for p in points.iter_mut() {
+                for (pi, p) in points.iter_mut().enumerate() {
                     drop_content(&mut p.attributes);
-                    let Some(value) = point_value(p) else {
-                        out.reject("data points had no usable value");
-                        continue;
+                    let at = || {
+                        format!(
+                            "resourceMetrics[{ri}].scopeMetrics[{si}].metrics[{mi}].dataPoints[{pi}]"
+                        )
                     };
-                    let increment = if temporality == CUMULATIVE {
-                        let series = format!(
-                            "{}|{}",
-                            metric.name,
-                            series_key(&[&resource, &p.attributes])
-                        );
-                        state.increment(series, p.start_time_unix_nano, value)
-                    } else {
-                        value
-                    };
-                    let attrs = Attrs {
-                        own: &p.attributes,
-                        resource: &resource,
-                    };
-                    map_point(
-                        &metric.name,
+                    let point = Point {
+                        name: &metric.name,
                         agent,
-                        &target,
-                        &attrs,
-                        p,
-                        increment,
-                        pinned,
-                        &mut out,
-                    );
+                        counter,
+                        event,
+                        cumulative: temporality == CUMULATIVE,
+                    };
+                    match map_point(&point, p, &resource, owners, now, &mut out) {
+                        Ok(()) => {}
+                        Err(reason) => out.reject(at(), reason),
+                    }
                 }
             }
         }
@@ -130,97 +92,70 @@ pub fn map_metrics(
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn map_point(
-    name: &str,
+struct Point<'a> {
+    name: &'a str,
     agent: Agent,
-    target: &Target,
-    attrs: &Attrs<'_>,
+    counter: &'static str,
+    event: Option<EventKind>,
+    cumulative: bool,
+}
+
+fn map_point(
+    point: &Point<'_>,
     p: &NumberDataPoint,
-    increment: f64,
-    pinned: Option<&Identity>,
+    resource: &[opentelemetry_proto::tonic::common::v1::KeyValue],
+    owners: &OwnerRule,
+    now: UnixMillis,
     out: &mut Mapped,
-) {
-    let units = increment.round() as i64;
-    if units <= 0 {
-        return;
+) -> Result<(), String> {
+    if p.attributes.len() + resource.len() > MAX_ATTRIBUTES_PER_RECORD {
+        return Err(format!("more than {MAX_ATTRIBUTES_PER_RECORD} attributes"));
     }
-    let who = identify(attrs, pinned);
+    let value = point_value(p)?;
+    let attrs = Attrs {
+        own: &p.attributes,
+        resource,
+    };
+    let ts = i64::try_from(p.time_unix_nano / 1_000_000).unwrap_or(i64::MAX);
+    let ts = bounds::timestamp("time_unix_nano", ts, now).map_err(|e| e.to_string())?;
+    let named = named_developer(&attrs).map_err(|e| e.to_string())?;
+    let owner = owners.telemetry_owner(&named).map_err(|e| e.to_string())?;
     let session = attrs
-        .str("session.id")
-        .unwrap_or_else(|| format!("otel-metrics:{}", who.developer));
-    let ts = i64::try_from(p.time_unix_nano / 1_000_000).unwrap_or(0);
-    let series = series_key(&[&p.attributes]);
-    let point_id = format!("{name}|{}|{series}|{}", who.developer, p.time_unix_nano);
-    match target {
-        Target::Event(kind) => {
-            for i in 0..units.min(MAX_EVENTS_PER_POINT) {
-                out.events.push(EventRecord {
-                    dedupe_key: format!("otelm:{point_id}:{i}"),
-                    agent,
-                    session_key: session.clone(),
-                    ts,
-                    kind: *kind,
-                    tool_name: None,
-                    decision: None,
-                    status_code: None,
-                    duration_ms: None,
-                    detail: None,
-                    ord: 0,
-                });
-            }
-        }
-        Target::Counter(metric) => {
-            let kind = attrs.str("type").unwrap_or_else(|| "total".into());
-            out.counters.push(TelemetryCounter {
-                dedupe_key: format!("otelm:{point_id}"),
-                ts,
-                developer: who.developer.clone(),
-                agent: agent.as_str().to_string(),
-                session_key: session.clone(),
-                metric: format!("{metric}.{kind}"),
-                value: units,
-            });
-        }
-    }
-    out.sessions.push(crate::domain::SessionRecord {
-        agent,
+        .id("session.id")
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| "otel-metrics".into());
+    let kind = match attrs.id("type").map_err(|e| e.to_string())? {
+        Some(kind) if point.counter == "lines_of_code" => format!("lines_of_code.{kind}"),
+        _ if point.counter == "lines_of_code" => "lines_of_code.total".to_string(),
+        _ => point.counter.to_string(),
+    };
+    // The series: metric and attributes, hashed to a bounded id (per owner in the store).
+    let identity = format!("{}|{}", point.name, series_key(&[resource, &p.attributes]));
+    let series = hex::encode(Sha256::digest(identity.as_bytes()));
+    out.metric_points.push(MetricPoint {
+        developer: owner.clone(),
+        agent: point.agent,
+        session_key: session.clone(),
+        metric: kind,
+        series,
+        start_nanos: p.start_time_unix_nano,
+        time_nanos: p.time_unix_nano,
+        ts,
+        value,
+        cumulative: point.cumulative,
+        event: point.event,
+    });
+    out.sessions.push(SessionRecord {
+        agent: point.agent,
         session_key: session,
         source: "otlp".into(),
-        developer: who.developer.clone(),
+        developer: owner.clone(),
         project_id: None,
         branch: None,
         started_at: ts,
         last_activity_at: ts,
         title: None,
     });
-    out.identities.push(who);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cumulative_points_become_differences_and_reset_on_a_new_start() {
-        let mut s = CumulativeState::default();
-        assert_eq!(s.increment("a".into(), 10, 3.0), 3.0);
-        assert_eq!(s.increment("a".into(), 10, 5.0), 2.0);
-        assert_eq!(
-            s.increment("a".into(), 10, 5.0),
-            0.0,
-            "a re-sent export adds nothing"
-        );
-        assert_eq!(
-            s.increment("a".into(), 20, 1.0),
-            1.0,
-            "a new start time is a reset"
-        );
-        assert_eq!(s.increment("b".into(), 10, 4.0), 4.0);
-        assert_eq!(
-            s.increment("a".into(), 20, 0.0),
-            0.0,
-            "a value that went down is a reset"
-        );
-    }
+    out.owners.push(owner);
+    Ok(())
 }

@@ -1,6 +1,7 @@
-//! The OTLP/HTTP receiver: `POST /v1/logs`, `/v1/metrics`, `/v1/traces`. Each handler
-//! decodes (codec), maps to store rows (logs, metrics), queues them for the store writer
-//! and answers success, partial success, 400/413/415, or 429/503 with Retry-After.
+//! The OTLP/HTTP receiver: `POST /v1/logs`, `/v1/metrics`, `/v1/traces`. The gate has
+//! authenticated the caller before the body is read; each handler decodes (codec), maps to
+//! rows owned as `server::owners` decides (logs, metrics), queues them for the store and
+//! answers success, partial success naming refused records, 400/413/415, or 429/503.
 
 pub mod attrs;
 pub mod codec;
@@ -9,17 +10,17 @@ pub mod identity;
 pub mod logs;
 pub mod metrics;
 
-use super::auth::Principal;
+use super::gate::Caller;
+use super::owners::OwnerRule;
 use super::queue::{Enqueued, IngestJob};
 use super::state::AppState;
+use crate::domain::counter::MetricPoint;
 use crate::domain::{EventRecord, RequestRecord, SessionRecord};
-use crate::store::queries::sync::TelemetryCounter;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use codec::{Encoding, message_response, retry_later, status_response};
-use identity::Identity;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
@@ -31,26 +32,31 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use std::sync::atomic::Ordering;
 
-/// What one export turned into.
+/// Refusals named in one answer at most (the count is always complete).
+const NAMED_REFUSALS: usize = 10;
+
+/// What one export (or push) turned into.
 #[derive(Debug, Default)]
 pub struct Mapped {
     pub received: usize,
     /// Records of kinds we do not keep (accepted, not stored).
     pub ignored: usize,
     pub rejected: usize,
-    pub reject_reasons: Vec<&'static str>,
+    /// "where: why" for the first refused records.
+    pub refusals: Vec<String>,
     pub sessions: Vec<SessionRecord>,
     pub requests: Vec<RequestRecord>,
     pub events: Vec<EventRecord>,
-    pub counters: Vec<TelemetryCounter>,
-    pub identities: Vec<Identity>,
+    pub metric_points: Vec<MetricPoint>,
+    /// The owners of the rows (for first sightings).
+    pub owners: Vec<String>,
 }
 
 impl Mapped {
-    pub fn reject(&mut self, reason: &'static str) {
+    pub fn reject(&mut self, at: String, reason: impl std::fmt::Display) {
         self.rejected += 1;
-        if !self.reject_reasons.contains(&reason) {
-            self.reject_reasons.push(reason);
+        if self.refusals.len() < NAMED_REFUSALS {
+            self.refusals.push(format!("{at}: {reason}"));
         }
     }
 
@@ -58,31 +64,35 @@ impl Mapped {
         if self.rejected == 0 {
             return String::new();
         }
+        let more = self.rejected.saturating_sub(self.refusals.len());
+        let tail = if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        };
         format!(
-            "{} records were rejected: {}",
+            "{} records were rejected: {}{tail}",
             self.rejected,
-            self.reject_reasons.join("; ")
+            self.refusals.join("; ")
         )
     }
 }
 
-/// The start shared by the three handlers: auth, encoding, size cap, decompression, decode.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Encoding, size cap, decompression and decode; the caller is already authenticated.
 #[allow(clippy::result_large_err)] // the error is the finished answer
-async fn decode_request<T>(
+fn decode_request<T>(
     state: &AppState,
     headers: &HeaderMap,
     body: &Bytes,
     what: &'static str,
-) -> Result<(T, Encoding, Option<Principal>), Response>
+) -> Result<(T, Encoding), Response>
 where
     T: prost::Message + Default + serde::de::DeserializeOwned,
 {
-    let fallback = Encoding::from_headers(headers).unwrap_or(Encoding::Json);
-    let principal = state
-        .auth
-        .authenticate(headers)
-        .await
-        .map_err(|e| status_response(fallback, e.status(), e.to_string()))?;
     let Some(encoding) = Encoding::from_headers(headers) else {
         return Err(status_response(
             Encoding::Json,
@@ -97,19 +107,40 @@ where
     let plain =
         codec::decompress(headers, body, state.limits.max_decompressed_bytes).map_err(reject)?;
     let message = codec::decode::<T>(encoding, &plain, what).map_err(reject)?;
-    Ok((message, encoding, principal))
+    Ok((message, encoding))
+}
+
+/// The owner rule for the caller, or the 503 answer when the directory cannot be read.
+#[allow(clippy::result_large_err)]
+async fn owner_rule(
+    state: &AppState,
+    caller: &Caller,
+    encoding: Encoding,
+) -> Result<OwnerRule, Response> {
+    OwnerRule::for_caller(caller.0.as_ref(), &state.backend)
+        .await
+        .map_err(|e| {
+            tracing::error!("reading the directory failed: {e}");
+            retry_later(
+                encoding,
+                StatusCode::SERVICE_UNAVAILABLE,
+                5,
+                "the store is unavailable; retry later",
+            )
+        })
 }
 
 /// Queues the rows; `None` when they are stored, else the throttling answer.
 async fn store(
     state: &AppState,
+    caller: &Caller,
     mapped: Mapped,
     encoding: Encoding,
     source: &'static str,
 ) -> Option<Response> {
     let stats = &state.stats;
     stats.record_received(source, mapped.received as u64, mapped.rejected as u64);
-    let job = IngestJob::from_mapped(mapped, state);
+    let job = IngestJob::from_mapped(mapped, caller.0.as_ref(), state);
     if job.is_empty() {
         return None;
     }
@@ -143,22 +174,28 @@ async fn store(
     }
 }
 
-pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (request, encoding, principal) = match decode_request::<ExportLogsServiceRequest>(
+pub async fn post_logs(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (request, encoding) = match decode_request::<ExportLogsServiceRequest>(
         &state,
         &headers,
         &body,
         "ExportLogsServiceRequest",
-    )
-    .await
-    {
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let pinned = principal.as_ref().and_then(Principal::pinned_identity);
-    let mapped = logs::map_logs(request, &state.prices, pinned.as_ref());
+    let owners = match owner_rule(&state, &caller, encoding).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let mapped = logs::map_logs(request, &state.prices, &owners, now_ms());
     let (rejected, message) = (mapped.rejected as i64, mapped.error_message());
-    if let Some(throttled) = store(&state, mapped, encoding, "logs").await {
+    if let Some(throttled) = store(&state, &caller, mapped, encoding, "logs").await {
         return throttled;
     }
     let partial_success = (rejected > 0).then_some(ExportLogsPartialSuccess {
@@ -174,33 +211,26 @@ pub async fn post_logs(State(state): State<AppState>, headers: HeaderMap, body: 
 
 pub async fn post_metrics(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (request, encoding, principal) = match decode_request::<ExportMetricsServiceRequest>(
+    let (request, encoding) = match decode_request::<ExportMetricsServiceRequest>(
         &state,
         &headers,
         &body,
         "ExportMetricsServiceRequest",
-    )
-    .await
-    {
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let pinned = principal.as_ref().and_then(Principal::pinned_identity);
-    let mapped = match state.cumulative.lock() {
-        Ok(mut cumulative) => metrics::map_metrics(request, &mut cumulative, pinned.as_ref()),
-        Err(_) => {
-            return status_response(
-                encoding,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal state poisoned",
-            );
-        }
+    let owners = match owner_rule(&state, &caller, encoding).await {
+        Ok(o) => o,
+        Err(r) => return r,
     };
+    let mapped = metrics::map_metrics(request, &owners, now_ms());
     let (rejected, message) = (mapped.rejected as i64, mapped.error_message());
-    if let Some(throttled) = store(&state, mapped, encoding, "metrics").await {
+    if let Some(throttled) = store(&state, &caller, mapped, encoding, "metrics").await {
         return throttled;
     }
     let partial_success = (rejected > 0).then_some(ExportMetricsPartialSuccess {
@@ -218,17 +248,16 @@ pub async fn post_metrics(
 /// stored: logs and metrics carry everything the console shows.
 pub async fn post_traces(
     State(state): State<AppState>,
+    _caller: Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (request, encoding, _) = match decode_request::<ExportTraceServiceRequest>(
+    let (request, encoding) = match decode_request::<ExportTraceServiceRequest>(
         &state,
         &headers,
         &body,
         "ExportTraceServiceRequest",
-    )
-    .await
-    {
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -252,13 +281,10 @@ pub async fn post_traces(
 /// JSON to the base URL. The signal is told by the envelope's top-level key.
 pub async fn post_root(
     State(state): State<AppState>,
+    caller: Caller,
     mut headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Authenticate before any work on the body (the signal handlers check again, cheaply).
-    if let Err(e) = state.auth.authenticate(&headers).await {
-        return status_response(Encoding::Json, e.status(), e.to_string());
-    }
     if Encoding::from_headers(&headers) != Some(Encoding::Json) {
         return status_response(
             Encoding::Json,
@@ -290,11 +316,11 @@ pub async fn post_root(
     headers.remove(axum::http::header::CONTENT_ENCODING);
     let plain = Bytes::from(plain);
     if envelope.resource_logs.is_some() {
-        post_logs(State(state), headers, plain).await
+        post_logs(State(state), caller, headers, plain).await
     } else if envelope.resource_metrics.is_some() {
-        post_metrics(State(state), headers, plain).await
+        post_metrics(State(state), caller, headers, plain).await
     } else if envelope.resource_spans.is_some() {
-        post_traces(State(state), headers, plain).await
+        post_traces(State(state), caller, headers, plain).await
     } else {
         message_response(
             Encoding::Json,

@@ -1,296 +1,284 @@
-//! Applying a write batch to PostgreSQL in one transaction, under the advisory lock so
-//! several servers write one at a time: the store's dedupe rules (same key by policy,
-//! transcript over telemetry across sources), rollups and session totals kept in step.
+//! The PostgreSQL side of the write pipeline: each [`RowBackend`] step as one or two bulk
+//! statements (UNNEST over column arrays) inside the batch's transaction. No rule lives
+//! here; `store::pipeline` and `store::plan` decide. Writers of several `serve` instances
+//! serialise only on the owners (developers) their batches share (one advisory lock per
+//! owner, taken in one order), never on a global lock.
 
-use super::bulk::{Deltas, flush, insert_events, insert_requests, upsert_sessions};
-use super::{LOCK_KEY, PgError, PgStore};
-use crate::domain::dedupe::{Resolution, resolve_same_key};
-use crate::domain::{
-    Agent, Cost, CostSource, DedupePolicy, Money, RequestRecord, SessionRecord, TokenUsage,
-};
-use crate::store::WriteBatch;
-use crate::store::queries::sync::{TelemetryCounter, cross_source_request_id};
+use super::bulk;
+use super::{PgError, PgStore, Tx};
+use crate::domain::counter::SeriesState;
+use crate::domain::{CounterRecord, EventRecord, SessionRecord};
+use crate::store::pipeline::{RowBackend, SessionId, apply_rows};
+use crate::store::plan::{Probe, RequestPlan, StoredRequest};
+use crate::store::row::{Columns, REQUEST_COLUMNS, RowError, decode_request};
+use crate::store::{DeveloperRow, WriteBatch};
 use std::collections::HashMap;
-use tokio_postgres::{Row, Transaction};
+use tokio_postgres::types::ToSql;
 
-const COLUMNS: &str =
-    "id, session_id, dedupe_key, agent, ts, model, developer, project_id, input_tokens,
-    output_tokens, cache_write_5m, cache_write_1h, cache_read, reasoning_tokens, cost_micro_usd,
-    cost_source, sidechain, fast, message_id, ord";
-
-struct Stored {
-    id: i64,
-    session_id: i64,
-    record: RequestRecord,
+pub(super) struct PgRows<'t, 'c> {
+    pub tx: Tx<'t, 'c>,
 }
 
-fn stored(row: &Row, policy: DedupePolicy) -> Stored {
-    let model: String = row.get(5);
-    let source: String = row.get(15);
-    Stored {
-        id: row.get(0),
-        session_id: row.get(1),
-        record: RequestRecord {
-            dedupe_key: row.get(2),
-            policy,
-            agent: row.get::<_, String>(3).parse().unwrap_or(Agent::ClaudeCode),
-            session_key: String::new(),
-            ts: row.get(4),
-            model: (model != "unknown").then_some(model),
-            usage: TokenUsage {
-                input: row.get(8),
-                output: row.get(9),
-                cache_write_5m: row.get(10),
-                cache_write_1h: row.get(11),
-                cache_read: row.get(12),
-                reasoning: row.get(13),
-            },
-            cost: Cost {
-                amount: Money::from_micro_usd(row.get(14)),
-                source: CostSource::parse(&source).unwrap_or(CostSource::Computed),
-            },
-            developer: row.get(6),
-            project_id: row.get(7),
-            sidechain: row.get(16),
-            message_id: row.get(18),
-            fast: row.get(17),
-            ord: row.get(19),
-        },
-    }
+/// A transaction PostgreSQL aborted because of another writer (deadlock victim,
+/// serialization failure, a key inserted concurrently) is run again, a few times.
+fn retryable(e: &PgError) -> bool {
+    use tokio_postgres::error::SqlState;
+    let PgError::Sql(e) = e else { return false };
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::UNIQUE_VIOLATION
+    )
 }
 
 impl PgStore {
-    /// Applies a batch and counter increments in one transaction.
-    pub async fn apply(
-        &self,
-        batch: &WriteBatch,
-        counters: &[TelemetryCounter],
-    ) -> Result<(), PgError> {
-        let mut client = self.writer().await?;
-        let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
-            .await?;
-        for d in &batch.developers {
-            tx.execute(
-                "INSERT INTO developers (id, email, handle, display_name, team, role, started_on)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-                &[
-                    &d.id,
-                    &d.email,
-                    &d.handle,
-                    &d.display_name,
-                    &d.team,
-                    &d.role,
-                    &d.started_on,
-                ],
-            )
-            .await?;
-        }
-        for p in &batch.projects {
-            tx.execute(
-                "INSERT INTO projects (id, display_name) VALUES ($1, $2)
-                 ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name",
-                &[&p.id, &p.display_name],
-            )
-            .await?;
-        }
-        let mut sessions: HashMap<(Agent, String), i64> = HashMap::new();
-        for chunk in SessionRecord::coalesce(&batch.sessions).chunks(1_000) {
-            upsert_sessions(&tx, chunk, &mut sessions).await?;
-        }
-        let mut deltas = Deltas::default();
-        let mut kept: Vec<&RequestRecord> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        for r in &batch.requests {
-            match index.get(r.dedupe_key.as_str()) {
-                Some(&i) if resolve_same_key(kept[i], r) == Resolution::Replace => kept[i] = r,
-                Some(_) => {}
-                None => {
-                    index.insert(&r.dedupe_key, kept.len());
-                    kept.push(r);
+    /// Applies a batch in one transaction through the write pipeline.
+    pub async fn apply(&self, batch: &WriteBatch) -> Result<(), PgError> {
+        let mut attempt = 0;
+        loop {
+            match self.apply_once(batch).await {
+                Err(e) if retryable(&e) && attempt < 4 => {
+                    attempt += 1;
+                    tracing::debug!("retrying a batch another writer aborted: {e}");
                 }
+                other => return other,
             }
         }
-        let mut located = Vec::with_capacity(kept.len());
-        for r in kept {
-            let sid = session_for(
-                &tx,
-                &mut sessions,
-                r.agent,
-                &r.session_key,
-                r.ts,
-                &r.developer,
-            )
-            .await?;
-            located.push((sid, r));
+    }
+
+    async fn apply_once(&self, batch: &WriteBatch) -> Result<(), PgError> {
+        let mut conn = self.writer().await?;
+        let super::WriteConn { client, statements } = &mut *conn;
+        let tx = client.transaction().await?;
+        let mut rows = PgRows {
+            tx: Tx {
+                tx: &tx,
+                statements,
+            },
+        };
+        bulk::insert_developers(&mut rows.tx, &batch.developers, true).await?;
+        for p in &batch.projects {
+            rows.tx
+                .execute(
+                    "INSERT INTO projects (id, display_name) VALUES ($1, $2)
+                     ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name",
+                    &[&p.id, &p.display_name],
+                )
+                .await?;
         }
-        store_requests(&tx, &mut deltas, &located).await?;
-        let mut event_sids = Vec::with_capacity(batch.events.len());
-        for e in &batch.events {
-            event_sids
-                .push(session_for(&tx, &mut sessions, e.agent, &e.session_key, e.ts, "").await?);
-        }
-        insert_events(&tx, &batch.events, &event_sids).await?;
-        flush(&tx, deltas).await?;
-        for c in counters {
-            tx.execute(
-                "INSERT INTO telemetry_counters (dedupe_key, ts, developer, agent, session_key, metric, value)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING",
-                &[&c.dedupe_key, &c.ts, &c.developer, &c.agent, &c.session_key, &c.metric, &c.value],
-            )
-            .await?;
-        }
+        apply_rows(&mut rows, batch).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-async fn upsert_session(tx: &Transaction<'_>, s: &SessionRecord) -> Result<i64, PgError> {
-    let row = tx
-        .query_one(
-            "INSERT INTO sessions (agent, session_key, source, developer, project_id, branch, started_at,
-                 last_activity_at, title)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (agent, session_key) DO UPDATE SET
-                 started_at = LEAST(sessions.started_at, excluded.started_at),
-                 last_activity_at = GREATEST(sessions.last_activity_at, excluded.last_activity_at),
-                 project_id = coalesce(sessions.project_id, excluded.project_id),
-                 branch = coalesce(sessions.branch, excluded.branch),
-                 developer = CASE WHEN sessions.developer = '' THEN excluded.developer ELSE sessions.developer END,
-                 title = coalesce(excluded.title, sessions.title)
-             RETURNING id",
-            &[
-                &s.agent.as_str(), &s.session_key, &s.source, &s.developer, &s.project_id, &s.branch,
-                &s.started_at, &s.last_activity_at, &s.title,
-            ],
-        )
-        .await?;
-    Ok(row.get(0))
+fn bad(column: &'static str, e: tokio_postgres::Error) -> RowError {
+    RowError {
+        column,
+        detail: e.to_string(),
+    }
 }
 
-async fn session_for(
-    tx: &Transaction<'_>,
-    cache: &mut HashMap<(Agent, String), i64>,
-    agent: Agent,
-    key: &str,
-    ts: i64,
-    developer: &str,
-) -> Result<i64, PgError> {
-    if let Some(&id) = cache.get(&(agent, key.to_string())) {
-        return Ok(id);
+impl Columns for tokio_postgres::Row {
+    fn int(&self, i: usize, column: &'static str) -> Result<i64, RowError> {
+        self.try_get(i).map_err(|e| bad(column, e))
     }
-    let minimal = SessionRecord {
-        agent,
-        session_key: key.to_string(),
-        source: "unknown".into(),
-        developer: developer.to_string(),
-        project_id: None,
-        branch: None,
-        started_at: ts,
-        last_activity_at: ts,
-        title: None,
-    };
-    // An existing session is left as it is apart from the time span (upsert semantics).
-    let id = upsert_session(tx, &minimal).await?;
-    cache.insert((agent, key.to_string()), id);
-    Ok(id)
+    fn opt_int(&self, i: usize, column: &'static str) -> Result<Option<i64>, RowError> {
+        self.try_get(i).map_err(|e| bad(column, e))
+    }
+    fn text(&self, i: usize, column: &'static str) -> Result<String, RowError> {
+        self.try_get(i).map_err(|e| bad(column, e))
+    }
+    fn opt_text(&self, i: usize, column: &'static str) -> Result<Option<String>, RowError> {
+        self.try_get(i).map_err(|e| bad(column, e))
+    }
+    fn flag(&self, i: usize, column: &'static str) -> Result<bool, RowError> {
+        self.try_get(i).map_err(|e| bad(column, e))
+    }
 }
 
-/// Stored rows whose `column` is one of `values`.
-async fn fetch(
-    tx: &Transaction<'_>,
-    column: &str,
-    values: &[&str],
-) -> Result<Vec<(Stored, Option<String>)>, PgError> {
-    if values.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = tx
-        .query(
-            &format!("SELECT {COLUMNS}, request_id FROM requests WHERE {column} = ANY($1)"),
-            &[&values],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| (stored(row, DedupePolicy::FirstWins), row.get(20)))
-        .collect())
-}
-
-/// Decides each request against the stored copies (same key by policy; across sources the
-/// transcript copy wins), then deletes and inserts in bulk.
-async fn store_requests(
-    tx: &Transaction<'_>,
-    deltas: &mut Deltas,
-    located: &[(i64, &RequestRecord)],
-) -> Result<(), PgError> {
-    let keys: Vec<&str> = located.iter().map(|(_, r)| r.dedupe_key.as_str()).collect();
-    let same: HashMap<String, Stored> = fetch(tx, "dedupe_key", &keys)
-        .await?
-        .into_iter()
-        .map(|(s, _)| (s.record.dedupe_key.clone(), s))
-        .collect();
-    let ids: Vec<&str> = located
-        .iter()
-        .filter_map(|(_, r)| cross_source_request_id(&r.dedupe_key))
-        .collect();
-    let mut copies: HashMap<String, Vec<Stored>> = HashMap::new();
-    for (s, request_id) in fetch(tx, "request_id", &ids).await? {
-        if let Some(id) = request_id {
-            copies.entry(id).or_default().push(s);
-        }
-    }
-    let mut deletes: Vec<i64> = Vec::new();
-    let mut deleted = std::collections::HashSet::new();
-    let mut inserts: Vec<Option<(i64, &RequestRecord)>> = Vec::new();
-    let mut pending: HashMap<&str, usize> = HashMap::new();
-    for &(sid, r) in located {
-        if let Some(kept) = same.get(&r.dedupe_key) {
-            let mut kept_cmp = kept.record.clone();
-            kept_cmp.session_key.clone_from(&r.session_key);
-            if resolve_same_key(&kept_cmp, r) == Resolution::Keep {
-                continue;
-            }
-            if deleted.insert(kept.id) {
-                deletes.push(kept.id);
-                deltas.add(kept.session_id, &kept.record, -1);
-            }
-        } else if let Some(id) = cross_source_request_id(&r.dedupe_key) {
-            let stored = copies.remove(id).unwrap_or_default();
-            if r.dedupe_key.starts_with("ccreq:") {
-                if !stored.is_empty() || pending.contains_key(id) {
-                    continue; // another copy of this request is already counted
-                }
-            } else {
-                for k in stored
-                    .iter()
-                    .filter(|k| k.record.dedupe_key.starts_with("ccreq:"))
-                {
-                    if deleted.insert(k.id) {
-                        deletes.push(k.id);
-                        deltas.add(k.session_id, &k.record, -1);
-                    }
-                }
-                if let Some(&i) = pending.get(id)
-                    && let Some((psid, p)) = inserts[i]
-                    && p.dedupe_key.starts_with("ccreq:")
-                {
-                    inserts[i] = None;
-                    deltas.add(psid, p, -1);
-                }
-            }
-            pending.insert(id, inserts.len());
-        }
-        deltas.add(sid, r, 1);
-        inserts.push(Some((sid, r)));
-    }
-    if !deletes.is_empty() {
-        tx.execute("DELETE FROM requests WHERE id = ANY($1)", &[&deletes])
+impl PgRows<'_, '_> {
+    async fn requests(
+        &mut self,
+        join: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<StoredRequest>, PgError> {
+        let rows = self
+            .tx
+            .query(
+                &format!(
+                    "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id {join}"
+                ),
+                params,
+            )
             .await?;
+        rows.iter()
+            .map(|r| decode_request(r).map_err(PgError::from))
+            .collect()
     }
-    let rows: Vec<(i64, &RequestRecord)> = inserts.into_iter().flatten().collect();
-    for chunk in rows.chunks(1_000) {
-        insert_requests(tx, chunk).await?;
+
+    async fn pairs(
+        &mut self,
+        column: &str,
+        pairs: &[(&str, &str)],
+    ) -> Result<Vec<StoredRequest>, PgError> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let owners: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+        let ids: Vec<&str> = pairs.iter().map(|p| p.1).collect();
+        self.requests(
+            &format!(
+                "JOIN unnest($1::text[], $2::text[]) AS p(owner, id)
+                 ON q.developer = p.owner AND q.{column} = p.id"
+            ),
+            &[&owners, &ids],
+        )
+        .await
     }
-    Ok(())
+}
+
+impl RowBackend for PgRows<'_, '_> {
+    type Error = PgError;
+
+    async fn lock(&mut self, keys: &[i64]) -> Result<(), PgError> {
+        self.tx
+            .execute(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS l(k)",
+                &[&keys],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> Result<Vec<i64>, PgError> {
+        bulk::upsert_sessions(&mut self.tx, sessions).await
+    }
+
+    async fn find_session(
+        &mut self,
+        (developer, agent, key): SessionId<'_>,
+    ) -> Result<Option<i64>, PgError> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT id FROM sessions WHERE developer = $1 AND agent = $2 AND session_key = $3",
+                &[&developer, &agent.as_str(), &key],
+            )
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn stored_requests(&mut self, probe: &Probe<'_>) -> Result<Vec<StoredRequest>, PgError> {
+        let mut out = self.pairs("dedupe_key", &probe.keys).await?;
+        out.extend(self.pairs("request_id", &probe.cross_ids).await?);
+        out.extend(self.pairs("message_id", &probe.message_ids).await?);
+        Ok(out)
+    }
+
+    async fn session_requests(
+        &mut self,
+        session_id: i64,
+        from_ord: i64,
+    ) -> Result<Vec<StoredRequest>, PgError> {
+        self.requests(
+            "WHERE q.session_id = $1 AND q.ord >= $2",
+            &[&session_id, &from_ord],
+        )
+        .await
+    }
+
+    async fn delete_events(&mut self, session_id: i64, from_ord: i64) -> Result<(), PgError> {
+        self.tx
+            .execute(
+                "DELETE FROM events WHERE session_id = $1 AND ord >= $2",
+                &[&session_id, &from_ord],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn apply_plan(&mut self, plan: &RequestPlan<'_>) -> Result<(), PgError> {
+        if !plan.remove.is_empty() {
+            self.tx
+                .execute("DELETE FROM requests WHERE id = ANY($1)", &[&plan.remove])
+                .await?;
+        }
+        for chunk in plan.insert.chunks(2_000) {
+            bulk::insert_requests(&mut self.tx, chunk).await?;
+        }
+        bulk::flush(&mut self.tx, &plan.deltas).await
+    }
+
+    async fn insert_events(&mut self, events: &[(i64, &EventRecord)]) -> Result<u64, PgError> {
+        let mut added = 0;
+        for chunk in events.chunks(2_000) {
+            added += bulk::insert_events(&mut self.tx, chunk).await?;
+        }
+        Ok(added)
+    }
+
+    async fn series(
+        &mut self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), SeriesState>, PgError> {
+        let owners: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let series: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+        let rows = self
+            .tx
+            .query(
+                "SELECT m.developer, m.series, m.start_nanos, m.time_nanos, m.value
+                 FROM metric_series m JOIN unnest($1::text[], $2::text[]) AS p(owner, series)
+                   ON m.developer = p.owner AND m.series = p.series",
+                &[&owners, &series],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    (r.get(0), r.get(1)),
+                    SeriesState {
+                        start_nanos: r.get::<_, i64>(2) as u64,
+                        time_nanos: r.get::<_, i64>(3) as u64,
+                        value: r.get(4),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn store_series(
+        &mut self,
+        rows: &[((String, String), SeriesState)],
+    ) -> Result<(), PgError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let nanos = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let owners: Vec<&str> = rows.iter().map(|r| r.0.0.as_str()).collect();
+        let series: Vec<&str> = rows.iter().map(|r| r.0.1.as_str()).collect();
+        let starts: Vec<i64> = rows.iter().map(|r| nanos(r.1.start_nanos)).collect();
+        let times: Vec<i64> = rows.iter().map(|r| nanos(r.1.time_nanos)).collect();
+        let values: Vec<i64> = rows.iter().map(|r| r.1.value).collect();
+        self.tx
+            .execute(
+                "INSERT INTO metric_series (developer, series, start_nanos, time_nanos, value)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+                 ON CONFLICT (developer, series) DO UPDATE SET start_nanos = excluded.start_nanos,
+                     time_nanos = excluded.time_nanos, value = excluded.value",
+                &[&owners, &series, &starts, &times, &values],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_counters(&mut self, counters: &[CounterRecord]) -> Result<u64, PgError> {
+        bulk::insert_counters(&mut self.tx, counters).await
+    }
+
+    async fn insert_seen_developers(&mut self, rows: &[DeveloperRow]) -> Result<(), PgError> {
+        bulk::insert_developers(&mut self.tx, rows, false).await
+    }
 }

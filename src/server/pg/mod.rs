@@ -1,19 +1,26 @@
 //! The PostgreSQL backend (`serve --database postgres://…`): several `serve` instances can
-//! share one database. Versioned migrations under an advisory lock (migrations/), batch
-//! application with the store's dedupe rules (apply), tokens and sync reads (queries).
+//! share one database and each adds write capacity. Versioned migrations under an advisory
+//! lock (migrations/), the write pipeline's statements (apply, bulk), tokens, the directory
+//! and sync reads (queries).
 
 mod apply;
 mod bulk;
 mod queries;
 
+use std::collections::HashMap;
 use tokio::sync::{Mutex, MutexGuard};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 
 /// (version, SQL). Append only; never edit a released migration.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_owner_scoped_keys.sql")),
+];
 
-/// Serialises migrations and batch writes across every `serve` sharing the database.
-const LOCK_KEY: i64 = 0x4167_446b;
+/// Serialises migrations across every `serve` sharing the database (batches take only
+/// per-identity locks).
+const MIGRATION_LOCK_KEY: i64 = 0x4167_446b;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
@@ -30,13 +37,72 @@ pub enum PgError {
     },
     #[error("PostgreSQL error: {0}")]
     Sql(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Row(#[from] crate::store::row::RowError),
+    #[error("PostgreSQL: {0}")]
+    Missing(&'static str),
 }
 
-/// Connections to the team database: one for writes (one transaction per batch), one for
-/// reads. A connection found closed (database restart, network cut) is opened again.
+/// Write connections per server: batches of different developers commit in parallel.
+pub const WRITE_CONNECTIONS: usize = 4;
+
+/// A write connection with its prepared statements (the write path runs the same few
+/// statements over and over: prepared once, PostgreSQL parses and plans them once).
+pub(super) struct WriteConn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// A transaction on a write connection, preparing each statement once.
+pub(super) struct Tx<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    statements: &'t mut HashMap<String, Statement>,
+}
+
+impl Tx<'_, '_> {
+    async fn statement(&mut self, sql: &str) -> Result<Statement, PgError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).await?;
+        self.statements.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    pub(super) async fn query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, PgError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.tx.query(&statement, params).await?)
+    }
+
+    pub(super) async fn query_opt(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, PgError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.tx.query_opt(&statement, params).await?)
+    }
+
+    pub(super) async fn execute(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, PgError> {
+        let statement = self.statement(sql).await?;
+        Ok(self.tx.execute(&statement, params).await?)
+    }
+}
+
+/// Connections to the team database: a few for writes (one transaction per batch each), one
+/// for reads. A connection found closed (database restart, network cut) is opened again.
 pub struct PgStore {
     url: String,
-    write: Mutex<Client>,
+    write: Vec<Mutex<WriteConn>>,
+    next_write: std::sync::atomic::AtomicUsize,
     read: Mutex<Client>,
 }
 
@@ -55,12 +121,23 @@ async fn connect_one(url: &str) -> Result<Client, PgError> {
 impl PgStore {
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<PgStore, PgError> {
-        let mut write = connect_one(url).await?;
-        migrate(&mut write).await?;
+        let mut first = connect_one(url).await?;
+        migrate(&mut first).await?;
+        let conn = |client| {
+            Mutex::new(WriteConn {
+                client,
+                statements: HashMap::new(),
+            })
+        };
+        let mut write = vec![conn(first)];
+        for _ in 1..WRITE_CONNECTIONS {
+            write.push(conn(connect_one(url).await?));
+        }
         let read = connect_one(url).await?;
         Ok(PgStore {
             url: url.to_string(),
-            write: Mutex::new(write),
+            write,
+            next_write: std::sync::atomic::AtomicUsize::new(0),
             read: Mutex::new(read),
         })
     }
@@ -78,14 +155,29 @@ impl PgStore {
         self.live(&self.read).await
     }
 
-    pub(super) async fn writer(&self) -> Result<MutexGuard<'_, Client>, PgError> {
-        self.live(&self.write).await
+    /// A free write connection, else the next one in turn.
+    pub(super) async fn writer(&self) -> Result<MutexGuard<'_, WriteConn>, PgError> {
+        let mut conn = match self.write.iter().find_map(|slot| slot.try_lock().ok()) {
+            Some(free) => free,
+            None => {
+                let turn = self
+                    .next_write
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.write[turn % self.write.len()].lock().await
+            }
+        };
+        if conn.client.is_closed() {
+            conn.client = connect_one(&self.url).await?;
+            conn.statements.clear();
+            tracing::warn!("reconnected to PostgreSQL");
+        }
+        Ok(conn)
     }
 }
 
 async fn migrate(client: &mut Client) -> Result<(), PgError> {
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK_KEY])
         .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS agentdeck_schema (version INT PRIMARY KEY, applied_at BIGINT NOT NULL)",

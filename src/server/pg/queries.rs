@@ -1,72 +1,87 @@
-//! Reads and small writes on PostgreSQL: tokens, developers, and the sync feed filtered by
-//! role (the same rows and shapes as the SQLite `store::queries::sync`).
+//! Reads and small writes on PostgreSQL: tokens, the developer directory, and the sync feed
+//! (the same rows, shapes and scope rules as the SQLite `store::queries::sync`: the caller's
+//! scope applied where every table is read, org-wide totals only where they cannot be
+//! subtracted down to a few developers).
 
 use super::{PgError, PgStore};
-use crate::domain::{
-    Agent, Cost, CostSource, DedupePolicy, EventKind, EventRecord, Money, RequestRecord,
-    SessionRecord, TokenUsage,
+use crate::domain::CounterRecord;
+use crate::protocol::{MAX_SYNC_LIMIT, OrgDay, SyncDeveloper, SyncPage, SyncQuery};
+use crate::store::DeveloperRow;
+use crate::store::queries::server_db::{NewToken, TokenRow};
+use crate::store::queries::sync::{OrgTotalsRule, RowFilter, org_totals_since};
+use crate::store::row::{
+    Columns, EVENT_COLUMNS, REQUEST_COLUMNS, SESSION_COLUMNS, agent, decode_event, decode_request,
+    decode_session,
 };
-use crate::store::queries::sync::{OrgDay, RowFilter, SyncDeveloper, SyncPage, TokenRow};
+use crate::store::sums::pg_clamped_sum;
 use std::collections::HashSet;
 use tokio_postgres::types::ToSql;
 
-/// `WHERE id > $1 AND <condition> … LIMIT $2`: the filter's condition on `column`; its
-/// parameters are `$3` (the developer) and `$4` (the manager's teams, as an array).
-fn condition(filter: &RowFilter, column: &str) -> String {
+/// The filter's condition on `column`; its parameters start at `$first` (the developer,
+/// then the manager's teams as an array).
+fn condition(filter: &RowFilter, column: &str, first: usize) -> String {
     match filter {
         RowFilter::All => "TRUE".into(),
-        RowFilter::Developer(_) => format!("{column} = $3"),
+        RowFilter::Developer(_) => format!("{column} = ${first}"),
         RowFilter::Teams { .. } => format!(
-            "({column} = $3 OR {column} IN (SELECT id FROM developers WHERE team = ANY($4)))"
+            "({column} = ${first} OR {column} IN (SELECT id FROM developers WHERE team = ANY(${})))",
+            first + 1
         ),
     }
 }
 
-/// The parameters that go with [`condition`], after the cursor and the limit.
-fn params<'a>(
-    filter: &'a RowFilter,
-    cursor: &'a i64,
-    limit: &'a i64,
-) -> Vec<&'a (dyn ToSql + Sync)> {
-    let mut out: Vec<&(dyn ToSql + Sync)> = vec![cursor, limit];
+/// The parameters that go with [`condition`].
+fn scope_params(filter: &RowFilter) -> Vec<&(dyn ToSql + Sync)> {
     match filter {
-        RowFilter::All => {}
-        RowFilter::Developer(d) => out.push(d),
-        RowFilter::Teams { teams, developer } => {
-            out.push(developer);
-            out.push(teams);
-        }
+        RowFilter::All => Vec::new(),
+        RowFilter::Developer(d) => vec![d],
+        RowFilter::Teams { teams, developer } => vec![developer, teams],
     }
-    out
 }
 
-fn agent_of(text: &str) -> Agent {
-    text.parse().unwrap_or(Agent::ClaudeCode)
+/// `$1` the cursor, `$2` the limit, then the scope's parameters.
+fn paged<'a>(
+    cursor: &'a i64,
+    limit: &'a i64,
+    scope: &[&'a (dyn ToSql + Sync)],
+) -> Vec<&'a (dyn ToSql + Sync)> {
+    let mut p: Vec<&(dyn ToSql + Sync)> = vec![cursor, limit];
+    p.extend(scope.iter().copied());
+    p
+}
+
+fn warn_skip(what: &str, id: i64, e: &dyn std::fmt::Display) {
+    tracing::warn!("sync: stored {what} {id} cannot be read ({e}); skipped");
 }
 
 impl PgStore {
-    pub async fn create_token(
-        &self,
-        hash: &str,
-        role: &str,
-        developer: &str,
-        team: Option<&str>,
-        now: i64,
-    ) -> Result<i64, PgError> {
-        let row = self.reader().await?
+    pub async fn create_token(&self, t: &NewToken, now: i64) -> Result<i64, PgError> {
+        let row = self
+            .reader()
+            .await?
             .query_one(
-                "INSERT INTO api_tokens (token_hash, role, developer, team, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                &[&hash, &role, &developer, &team, &now],
+                "INSERT INTO api_tokens (token_hash, role, developer, team, collector, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &t.token_hash,
+                    &t.role,
+                    &t.developer,
+                    &t.team,
+                    &t.collector,
+                    &now,
+                ],
             )
             .await?;
         Ok(row.get(0))
     }
 
     pub async fn tokens(&self, include_revoked: bool) -> Result<Vec<TokenRow>, PgError> {
-        let rows = self.reader().await?
+        let rows = self
+            .reader()
+            .await?
             .query(
-                "SELECT id, token_hash, role, developer, team, created_at, revoked_at FROM api_tokens
-                 WHERE $1 OR revoked_at IS NULL ORDER BY id",
+                "SELECT id, token_hash, role, developer, team, collector, created_at, revoked_at
+                 FROM api_tokens WHERE $1 OR revoked_at IS NULL ORDER BY id",
                 &[&include_revoked],
             )
             .await?;
@@ -78,8 +93,9 @@ impl PgStore {
                 role: r.get(2),
                 developer: r.get(3),
                 team: r.get(4),
-                created_at: r.get(5),
-                revoked_at: r.get(6),
+                collector: r.get(5),
+                created_at: r.get(6),
+                revoked_at: r.get(7),
             })
             .collect())
     }
@@ -105,184 +121,218 @@ impl PgStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    pub async fn team_of(&self, developer: &str) -> Result<Option<String>, PgError> {
-        let row = self
+    pub async fn members(&self) -> Result<Vec<DeveloperRow>, PgError> {
+        let rows = self
             .reader()
             .await?
-            .query_opt("SELECT team FROM developers WHERE id = $1", &[&developer])
+            .query(
+                "SELECT id, email, handle, display_name, team, role, started_on FROM developers ORDER BY id",
+                &[],
+            )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(rows
+            .iter()
+            .map(|r| DeveloperRow {
+                id: r.get(0),
+                email: r.get(1),
+                handle: r.get(2),
+                display_name: r.get(3),
+                team: r.get(4),
+                role: r.get(5),
+                started_on: r.get(6),
+            })
+            .collect())
+    }
+
+    pub async fn set_members(&self, rows: &[DeveloperRow]) -> Result<usize, PgError> {
+        let mut conn = self.writer().await?;
+        let super::WriteConn { client, statements } = &mut *conn;
+        let tx = client.transaction().await?;
+        let mut exec = super::Tx {
+            tx: &tx,
+            statements,
+        };
+        super::bulk::insert_developers(&mut exec, rows, true).await?;
+        tx.commit().await?;
+        Ok(rows.len())
     }
 
     pub async fn sync_page(
         &self,
         filter: &RowFilter,
-        cursor: i64,
-        event_cursor: i64,
+        q: &SyncQuery,
         limit: usize,
+        org: OrgTotalsRule,
     ) -> Result<SyncPage, PgError> {
-        let limit = limit.clamp(1, 10_000) as i64;
+        let limit = limit.clamp(1, MAX_SYNC_LIMIT) as i64;
         let mut page = SyncPage {
-            next_cursor: cursor,
-            next_event_cursor: event_cursor,
+            next_cursor: q.cursor,
+            next_event_cursor: q.event_cursor,
+            next_counter_cursor: q.counter_cursor,
             ..SyncPage::default()
         };
+        let client = self.reader().await?;
+        let scope = scope_params(filter);
 
-        let cond = condition(filter, "q.developer");
+        // Requests: the row's owner and its session's owner are both in scope.
         let sql = format!(
-            "SELECT q.id, q.dedupe_key, q.agent, s.session_key, q.ts, q.model, q.developer, q.project_id,
-                 q.input_tokens, q.output_tokens, q.cache_write_5m, q.cache_write_1h, q.cache_read,
-                 q.reasoning_tokens, q.cost_micro_usd, q.cost_source, q.sidechain, q.fast, q.message_id, q.ord
-             FROM requests q JOIN sessions s ON s.id = q.session_id
-             WHERE q.id > $1 AND {cond} ORDER BY q.id LIMIT $2"
+            "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
+             WHERE q.id > $1 AND {} AND {} ORDER BY q.id LIMIT $2",
+            condition(filter, "q.developer", 3),
+            condition(filter, "s.developer", 3)
         );
-        for r in self
-            .reader()
-            .await?
-            .query(&sql, &params(filter, &cursor, &limit))
+        for r in client
+            .query(&sql, &paged(&q.cursor, &limit, &scope))
             .await?
         {
-            page.next_cursor = r.get(0);
-            let dedupe_key: String = r.get(1);
-            let agent = agent_of(&r.get::<_, String>(2));
-            let model: String = r.get(5);
-            let source: String = r.get(15);
-            page.requests.push(RequestRecord {
-                policy: match agent {
-                    Agent::ClaudeCode if dedupe_key.starts_with("cc:") => DedupePolicy::LargestCopy,
-                    Agent::Gemini => DedupePolicy::LastWins,
-                    _ => DedupePolicy::FirstWins,
-                },
-                dedupe_key,
-                agent,
-                session_key: r.get(3),
-                ts: r.get(4),
-                model: (model != "unknown").then_some(model),
-                usage: TokenUsage {
-                    input: r.get(8),
-                    output: r.get(9),
-                    cache_write_5m: r.get(10),
-                    cache_write_1h: r.get(11),
-                    cache_read: r.get(12),
-                    reasoning: r.get(13),
-                },
-                cost: Cost {
-                    amount: Money::from_micro_usd(r.get(14)),
-                    source: CostSource::parse(&source).unwrap_or(CostSource::Computed),
-                },
-                developer: r.get(6),
-                project_id: r.get(7),
-                sidechain: r.get(16),
-                fast: r.get(17),
-                message_id: r.get(18),
-                ord: r.get(19),
-            });
+            let id: i64 = r.get(0);
+            page.next_cursor = id;
+            match decode_request(&r) {
+                Ok(stored) => page.requests.push(stored.record),
+                Err(e) => warn_skip("request", id, &e),
+            }
         }
 
-        let cond = condition(filter, "s.developer");
+        // Events: through their session's owner.
         let sql = format!(
-            "SELECT e.id, e.dedupe_key, s.agent, s.session_key, e.ts, e.kind, e.tool_name, e.decision,
-                 e.status_code, e.duration_ms, e.detail, e.ord
-             FROM events e JOIN sessions s ON s.id = e.session_id
-             WHERE e.id > $1 AND {cond} ORDER BY e.id LIMIT $2"
+            "SELECT {EVENT_COLUMNS} FROM events e JOIN sessions s ON s.id = e.session_id
+             WHERE e.id > $1 AND {} ORDER BY e.id LIMIT $2",
+            condition(filter, "s.developer", 3)
         );
-        for r in self
-            .reader()
-            .await?
-            .query(&sql, &params(filter, &event_cursor, &limit))
+        for r in client
+            .query(&sql, &paged(&q.event_cursor, &limit, &scope))
             .await?
         {
-            page.next_event_cursor = r.get(0);
-            let Some(kind) = EventKind::parse(&r.get::<_, String>(5)) else {
-                continue;
-            };
-            page.events.push(EventRecord {
-                dedupe_key: r.get(1),
-                agent: agent_of(&r.get::<_, String>(2)),
-                session_key: r.get(3),
-                ts: r.get(4),
-                kind,
-                tool_name: r.get(6),
-                decision: r.get(7),
-                status_code: r.get(8),
-                duration_ms: r.get(9),
-                detail: r.get(10),
-                ord: r.get(11),
-            });
+            let id: i64 = r.get(0);
+            page.next_event_cursor = id;
+            match decode_event(&r) {
+                Ok((_, Some(e))) => page.events.push(e),
+                Ok((_, None)) => {}
+                Err(e) => warn_skip("event", id, &e),
+            }
         }
 
-        let mut keys: Vec<(String, String)> = page
+        // Counters: by their owner.
+        let sql = format!(
+            "SELECT c.id, c.dedupe_key, c.ts, c.developer, c.agent, c.session_key, c.metric, c.value
+             FROM telemetry_counters c WHERE c.id > $1 AND {} ORDER BY c.id LIMIT $2",
+            condition(filter, "c.developer", 3)
+        );
+        for r in client
+            .query(&sql, &paged(&q.counter_cursor, &limit, &scope))
+            .await?
+        {
+            let id: i64 = r.get(0);
+            page.next_counter_cursor = id;
+            let counter = (|| {
+                Ok::<_, crate::store::row::RowError>(CounterRecord {
+                    dedupe_key: r.text(1, "dedupe_key")?,
+                    ts: r.int(2, "ts")?,
+                    developer: r.text(3, "developer")?,
+                    agent: agent(&r.text(4, "agent")?, "agent")?,
+                    session_key: r.text(5, "session_key")?,
+                    metric: r.text(6, "metric")?,
+                    value: r.int(7, "value")?,
+                })
+            })();
+            match counter {
+                Ok(c) => page.counters.push(c),
+                Err(e) => warn_skip("counter", id, &e),
+            }
+        }
+
+        // Sessions of the page's rows, each read again under the scope.
+        let mut keys: Vec<(String, String, String)> = page
             .requests
             .iter()
-            .map(|r| (r.agent.as_str().to_string(), r.session_key.clone()))
-            .chain(
-                page.events
-                    .iter()
-                    .map(|e| (e.agent.as_str().to_string(), e.session_key.clone())),
-            )
+            .map(|r| {
+                (
+                    r.developer.clone(),
+                    r.agent.as_str().to_string(),
+                    r.session_key.clone(),
+                )
+            })
+            .chain(page.events.iter().map(|e| {
+                (
+                    e.developer.clone(),
+                    e.agent.as_str().to_string(),
+                    e.session_key.clone(),
+                )
+            }))
             .collect();
         keys.sort();
         keys.dedup();
-        for (agent, key) in keys {
-            let row = self.reader().await?
-                .query_opt(
-                    "SELECT agent, session_key, source, developer, project_id, branch, started_at, last_activity_at, title
-                     FROM sessions WHERE agent = $1 AND session_key = $2",
-                    &[&agent, &key],
-                )
-                .await?;
-            if let Some(r) = row {
-                page.sessions.push(SessionRecord {
-                    agent: agent_of(&r.get::<_, String>(0)),
-                    session_key: r.get(1),
-                    source: r.get(2),
-                    developer: r.get(3),
-                    project_id: r.get(4),
-                    branch: r.get(5),
-                    started_at: r.get(6),
-                    last_activity_at: r.get(7),
-                    title: r.get(8),
-                });
+        if !keys.is_empty() {
+            let owners: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+            let agents: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
+            let ids: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
+            let sql = format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s
+                 JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(owner, agent, id)
+                   ON s.developer = k.owner AND s.agent = k.agent AND s.session_key = k.id
+                 WHERE {} ORDER BY s.developer, s.agent, s.session_key",
+                condition(filter, "s.developer", 4)
+            );
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&owners, &agents, &ids];
+            params.extend(scope.iter().copied());
+            for r in client.query(&sql, &params).await? {
+                match decode_session(&r) {
+                    Ok(s) => page.sessions.push(s),
+                    Err(e) => warn_skip("session", 0, &e),
+                }
             }
         }
 
-        for id in page.session_developers() {
-            let row = self
-                .reader()
-                .await?
-                .query_opt(
-                    "SELECT display_name, team FROM developers WHERE id = $1",
-                    &[&id],
-                )
-                .await?;
-            if let Some(r) = row {
+        // Developers (and so their teams), each read again under the scope.
+        let wanted = page.row_developers();
+        if !wanted.is_empty() {
+            let sql = format!(
+                "SELECT d.id, d.display_name, d.team FROM developers d
+                 WHERE d.id = ANY($1) AND {} ORDER BY d.id",
+                condition(filter, "d.id", 2)
+            );
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&wanted];
+            params.extend(scope.iter().copied());
+            for r in client.query(&sql, &params).await? {
                 page.developers.push(SyncDeveloper {
-                    id,
-                    display_name: r.get(0),
-                    team: r.get(1),
+                    id: r.get(0),
+                    display_name: r.get(1),
+                    team: r.get(2),
                 });
             }
         }
 
-        let days = self.reader().await?
-            .query(
-                "SELECT (bucket_start / 86400000) * 86400000 AS day, agent, sum(requests)::BIGINT,
-                     sum(input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read)::BIGINT,
-                     sum(cost_micro_usd)::BIGINT
-                 FROM rollups GROUP BY day, agent ORDER BY day DESC, agent LIMIT 400",
-                &[],
-            )
-            .await?;
-        page.org_daily = days
-            .iter()
-            .map(|r| OrgDay {
+        // Org-wide totals per UTC day and agent, with contributors outside the scope.
+        let tokens =
+            "input_tokens::NUMERIC + output_tokens + cache_write_5m + cache_write_1h + cache_read";
+        let sql = format!(
+            "SELECT (bucket_start - ((bucket_start % 86400000) + 86400000) % 86400000) AS day, agent,
+                 count(DISTINCT CASE WHEN NOT ({}) THEN developer END),
+                 {}, {}, {}
+             FROM rollups WHERE bucket_start >= ${}
+             GROUP BY day, agent ORDER BY day DESC, agent",
+            condition(filter, "developer", 1),
+            pg_clamped_sum("requests"),
+            pg_clamped_sum(&format!("({tokens})")),
+            pg_clamped_sum("cost_micro_usd"),
+            scope.len() + 1,
+        );
+        let since = org_totals_since(chrono::Utc::now().timestamp_millis());
+        let mut params = scope.clone();
+        params.push(&since);
+        for r in client.query(&sql, &params).await? {
+            let outside: i64 = r.get(2);
+            if !org.allows(filter, outside) {
+                continue;
+            }
+            page.org_daily.push(OrgDay {
                 day_start_ms: r.get(0),
                 agent: r.get(1),
-                requests: r.get(2),
-                total_tokens: r.get(3),
-                cost_micro_usd: r.get(4),
-            })
-            .collect();
+                requests: r.get(3),
+                total_tokens: r.get(4),
+                cost_micro_usd: r.get(5),
+            });
+        }
         Ok(page)
     }
 }

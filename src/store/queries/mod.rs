@@ -10,6 +10,7 @@ pub mod outcomes;
 pub mod pricing_state;
 pub mod reconcile;
 pub mod rollup_scan;
+pub mod server_db;
 pub mod sessions;
 pub mod source_status;
 pub mod sync;

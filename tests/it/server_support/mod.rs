@@ -2,6 +2,8 @@
 //! build OTLP exports with the opentelemetry-proto types, send raw HTTP (chunked, slow).
 #![allow(dead_code)]
 
+pub mod team;
+
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::state::Limits;
 use agentdeck::server::{RunningServer, ServerConfig, start};
@@ -41,6 +43,7 @@ impl TestServer {
             database: agentdeck::server::backend::Database::Sqlite(db.clone()),
             limits,
             tls: None,
+            org_totals: Default::default(),
         };
         let server = start(config, PriceTable::builtin(), std::future::pending())
             .await

@@ -6,7 +6,7 @@ pub mod tmux;
 
 use agentdeck::domain::alerts::{AlertState, Severity};
 use agentdeck::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
+    Agent, Cost, EventKind, EventRecord, KeyKind, Money, ProjectRecord, RequestKey, RequestRecord,
     SessionRecord, TokenUsage,
 };
 use agentdeck::store::ops::{AlertRow, CommitRow, DailyUsageRow, IncidentRow, Op, PullRequestRow};
@@ -231,8 +231,11 @@ pub fn seed_at(store: &Store, now: i64) {
                 Cost::computed(Money::from_micro_usd(10_000 * (i as i64 + 1) + 1_000 * r))
             };
             b.requests.push(RequestRecord {
-                dedupe_key: format!("fx:{key}:{r}"),
-                policy: DedupePolicy::FirstWins,
+                dedupe_key: RequestKey::new(KeyKind::Demo {
+                    agent: *agent,
+                    session: key.clone(),
+                    n: r,
+                }),
                 agent: *agent,
                 session_key: key.clone(),
                 ts: started + r * step,
@@ -255,6 +258,7 @@ pub fn seed_at(store: &Store, now: i64) {
                 dedupe_key: format!("fx:{key}:e{r}"),
                 agent: *agent,
                 session_key: key.clone(),
+                developer: String::new(),
                 ts: started + r * step + 30_000,
                 kind,
                 tool_name: (kind != EventKind::Prompt).then(|| "Bash".to_string()),
@@ -270,6 +274,7 @@ pub fn seed_at(store: &Store, now: i64) {
         dedupe_key: "fx:s00:err".into(),
         agent: Agent::ClaudeCode,
         session_key: "s00".into(),
+        developer: String::new(),
         ts: now - 35 * MIN,
         kind: EventKind::ApiError,
         tool_name: None,
@@ -453,8 +458,7 @@ pub fn spend_at(store: &Store, developer: &str, project: &str, cost_micro_usd: i
             title: None,
         }],
         requests: vec![RequestRecord {
-            dedupe_key: format!("fx:{key}"),
-            policy: DedupePolicy::FirstWins,
+            dedupe_key: RequestKey::claude_message(&format!("fx-{key}"), None),
             agent: Agent::ClaudeCode,
             session_key: key,
             ts,
@@ -509,8 +513,9 @@ pub fn cursor_event(b: &mut WriteBatch, developer: &str, conversation: &str, ts:
         title: None,
     });
     b.requests.push(RequestRecord {
-        dedupe_key: format!("cursor:{conversation}:{ts}"),
-        policy: DedupePolicy::FirstWins,
+        dedupe_key: RequestKey::new(KeyKind::CursorUsage {
+            digest: format!("{conversation}-{ts}"),
+        }),
         agent: Agent::Cursor,
         session_key: conversation.into(),
         ts,

@@ -9,9 +9,10 @@ use crate::collect::sources::fields::{Ts, require_ts};
 use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::bounds::OutOfBounds;
+use crate::domain::tokens::{ClaudeTokens, claude_usage};
 use crate::domain::{
-    Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
-    SessionRecord, TokenUsage, UnixMillis,
+    Agent, Cost, EventKind, EventRecord, KeyKind, Money, ProjectRecord, RequestKey, RequestRecord,
+    SessionRecord, UnixMillis,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -221,16 +222,15 @@ impl ClaudeParser {
                 0,
             ),
         };
-        let usage = TokenUsage {
+        let usage = claude_usage(ClaudeTokens {
             input: u.input_tokens.checked("message.usage.input_tokens")?,
             output: u.output_tokens.checked("message.usage.output_tokens")?,
-            cache_write_5m: write_5m,
-            cache_write_1h: write_1h,
             cache_read: u
                 .cache_read_input_tokens
                 .checked("message.usage.cache_read_input_tokens")?,
-            reasoning: 0,
-        };
+            cache_write_5m: write_5m,
+            cache_write_1h: write_1h,
+        });
         let model = msg.model.get();
         let fast = u.speed.get() == Some("fast");
         let cost = match line.cost_usd.checked("costUSD").transpose()? {
@@ -239,14 +239,18 @@ impl ClaudeParser {
         };
         let message_id = msg.id.get();
         let dedupe_key = match (message_id, line.request_id.get(), line.uuid.get()) {
-            (Some(m), Some(r), _) => format!("cc:{m}:{r}"),
-            (Some(m), None, _) => format!("cc:{m}"),
-            (None, _, Some(uuid)) => format!("cc:uuid:{uuid}"),
-            (None, _, None) => format!("cc:{}:{ts}:{}", ctx.session, loc.offset),
+            (Some(m), request, _) => RequestKey::claude_message(m, request),
+            (None, _, Some(uuid)) => RequestKey::new(KeyKind::ClaudeLine {
+                uuid: uuid.to_owned(),
+            }),
+            (None, _, None) => RequestKey::new(KeyKind::ClaudePosition {
+                session: ctx.session.clone(),
+                ts,
+                offset: loc.offset,
+            }),
         };
         Ok(RequestRecord {
             dedupe_key,
-            policy: DedupePolicy::LargestCopy,
             agent: Agent::ClaudeCode,
             session_key: ctx.session.clone(),
             ts,

@@ -33,7 +33,7 @@ fn content_block_copies_share_one_key_and_the_largest_wins() {
     assert_eq!(copies.len(), 3);
     for c in &copies {
         assert_eq!(c.dedupe_key, "cc:msg_01XyZ:req_011CAbCdEfGh");
-        assert_eq!(c.policy, DedupePolicy::LargestCopy);
+        assert_eq!(c.policy(), DedupePolicy::LargestCopy);
         assert_eq!(
             (c.usage.input, c.usage.cache_write_5m, c.usage.cache_read),
             (4, 2241, 113_676)

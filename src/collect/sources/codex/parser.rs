@@ -9,9 +9,9 @@ use crate::collect::sources::fields::{Ts, require_ts};
 use crate::collect::sources::json::{label, parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::bounds::OutOfBounds;
+use crate::domain::tokens::{CodexTokens, codex_usage};
 use crate::domain::{
-    Agent, DedupePolicy, EventKind, EventRecord, ProjectRecord, RequestRecord, SessionRecord,
-    TokenUsage,
+    Agent, EventKind, EventRecord, KeyKind, ProjectRecord, RequestKey, RequestRecord, SessionRecord,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -276,22 +276,22 @@ impl CodexParser {
                 FALLBACK_MODEL.to_owned()
             }
         };
-        let cached = delta.cached.min(delta.input);
-        let usage = TokenUsage {
-            input: delta.input - cached,
+        let usage = codex_usage(CodexTokens {
+            input: delta.input,
+            cached: delta.cached,
             output: delta.output,
-            cache_write_5m: 0,
-            cache_write_1h: 0,
-            cache_read: cached,
             reasoning: delta.reasoning,
-        };
+        });
         let position = match total {
             Some(t) => t.total.to_string(),
             None => loc.offset.to_string(),
         };
         Ok(Some(RequestRecord {
-            dedupe_key: format!("cx:{}:{ts}:{position}", self.session()),
-            policy: DedupePolicy::FirstWins,
+            dedupe_key: RequestKey::new(KeyKind::CodexRollout {
+                session: self.session().to_owned(),
+                ts,
+                position,
+            }),
             agent: Agent::Codex,
             session_key: self.session().to_owned(),
             ts,

@@ -38,7 +38,7 @@ fn token_counts_become_requests_with_uncached_input() {
     let got: Vec<_> = rows
         .requests
         .iter()
-        .map(|r| (r.dedupe_key.clone(), r.model.as_deref(), r.usage))
+        .map(|r| (r.dedupe_key.to_string(), r.model.as_deref(), r.usage))
         .collect();
     assert_eq!(
         got,
@@ -71,7 +71,7 @@ fn token_counts_become_requests_with_uncached_input() {
     );
     let table = prices();
     for r in &rows.requests {
-        assert_eq!(r.policy, DedupePolicy::FirstWins);
+        assert_eq!(r.policy(), DedupePolicy::FirstWins);
         assert_eq!(r.session_key, SID);
         assert_eq!(r.project_id.as_deref(), Some("github.com/acme/api"));
         assert_eq!(r.cost, table.cost(r.model.as_deref(), &r.usage, false));

@@ -10,8 +10,8 @@ use crate::collect::sources::fields::parse_iso_millis;
 use crate::collect::sources::json::{parse_record, trim_line};
 use crate::collect::sources::rows::ord;
 use crate::domain::{
-    Agent, Cost, DedupePolicy, Money, ProjectRecord, RequestRecord, SessionRecord, TokenUsage,
-    bounds,
+    Agent, Cost, KeyKind, Money, ProjectRecord, RequestKey, RequestRecord, SessionRecord,
+    TokenUsage, bounds,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -211,23 +211,34 @@ fn model_request(
     let (dedupe_key, cost) = if tokens.is_zero() {
         // Credit-only rows come in pairs with different event ids: key on the amount.
         (
-            format!("cpcli-credit:{session}:{model}:{nano_aiu}"),
+            RequestKey::new(KeyKind::CopilotCliCredit {
+                session: session.to_owned(),
+                model: model.to_owned(),
+                nano_aiu,
+            }),
             Cost::reported(Money::from_usd(nano_aiu as f64 * USD_PER_NANO_AIU)),
         )
     } else if nano_aiu > 0 {
         (
-            format!("cpcli:{session}:{event}:{model}"),
+            RequestKey::new(KeyKind::CopilotCli {
+                session: session.to_owned(),
+                event: event.to_owned(),
+                model: model.to_owned(),
+            }),
             Cost::reported(Money::from_usd(nano_aiu as f64 * USD_PER_NANO_AIU)),
         )
     } else {
         (
-            format!("cpcli:{session}:{event}:{model}"),
+            RequestKey::new(KeyKind::CopilotCli {
+                session: session.to_owned(),
+                event: event.to_owned(),
+                model: model.to_owned(),
+            }),
             env.prices.cost(Some(&price_name(model)), &tokens, false),
         )
     };
     Ok(Some(RequestRecord {
         dedupe_key,
-        policy: DedupePolicy::FirstWins,
         agent: Agent::Copilot,
         session_key: session.to_owned(),
         ts,

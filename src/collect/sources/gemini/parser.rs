@@ -10,8 +10,9 @@ use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows, SkipReaso
 use crate::collect::sources::fields::Ts;
 use crate::collect::sources::json::{parse_record, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
+use crate::domain::tokens::{GeminiTokens, gemini_usage};
 use crate::domain::{
-    Agent, DedupePolicy, EventKind, ProjectRecord, RequestRecord, SessionRecord, TokenUsage,
+    Agent, EventKind, KeyKind, ProjectRecord, RequestKey, RequestRecord, SessionRecord,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -178,19 +179,19 @@ impl Chat {
             && (input != 0 || cached != 0 || output != 0 || thoughts != 0 || tool != 0)
         {
             {
-                let cached = cached.min(input);
-                let usage = TokenUsage {
-                    input: (input - cached).saturating_add(tool),
-                    output: output.saturating_add(thoughts),
-                    cache_write_5m: 0,
-                    cache_write_1h: 0,
-                    cache_read: cached,
-                    reasoning: thoughts,
-                };
+                let usage = gemini_usage(GeminiTokens {
+                    input,
+                    cached,
+                    output,
+                    thoughts,
+                    tool,
+                });
                 let model = self.state.model.clone();
                 out.requests.push(RequestRecord {
-                    dedupe_key: format!("gm:{sid}:{id}"),
-                    policy: DedupePolicy::LastWins,
+                    dedupe_key: RequestKey::new(KeyKind::GeminiMessage {
+                        session: sid.clone(),
+                        message: id.to_owned(),
+                    }),
                     agent: Agent::Gemini,
                     session_key: sid.clone(),
                     ts,

@@ -73,7 +73,7 @@ fn the_last_record_for_a_message_wins_and_a_rewind_keeps_what_it_rewound() {
     assert!(
         rows.requests
             .iter()
-            .all(|r| r.policy == DedupePolicy::LastWins && r.session_key == SID)
+            .all(|r| r.policy() == DedupePolicy::LastWins && r.session_key == SID)
     );
     assert_eq!(
         rows.requests[3].cost.source,

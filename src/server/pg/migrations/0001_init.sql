@@ -42,7 +42,7 @@ CREATE TABLE sessions (
 CREATE TABLE requests (
     id               BIGSERIAL PRIMARY KEY,
     dedupe_key       TEXT NOT NULL UNIQUE,
-    request_id       TEXT,                   -- cross-source id (see cross_source_request_id)
+    request_id       TEXT,                   -- cross-source id (see domain::request_key)
     session_id       BIGINT NOT NULL REFERENCES sessions (id),
     ts               BIGINT NOT NULL,
     agent            TEXT NOT NULL,
