@@ -111,7 +111,7 @@ fn quality_and_ticket_reports_show_their_denominators() {
                         output: 10,
                         ..TokenUsage::default()
                     },
-                    cost: Cost::computed(Money::from_usd(4.5)),
+                    cost: Cost::reported(Money::from_usd(4.5)),
                     developer: "ana@x.dev".into(),
                     project_id: Some("github.com/acme/api".into()),
                     sidechain: false,

@@ -173,10 +173,7 @@ fn a_store_from_before_gets_back_the_replies_older_rules_removed() {
         .maintain_blocking(agentdeck::store::Maintenance::RebuildAggregates)
         .unwrap();
     drop(store);
-    let conn = rusqlite::Connection::open(&t.db).unwrap();
-    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 6;")
-        .unwrap();
-    drop(conn);
+    crate::common::downgrade::to_version(&t.db, 6);
     // Upgrading reads the Gemini chats again from the start: g3 is back, nothing doubles.
     assert_eq!(t.days(), vec![day1(), day2]);
 }

@@ -131,9 +131,7 @@ fn make_pre_fingerprint_store(db: &Path, old_cost_micro_usd: i64) {
         .maintain_blocking(Maintenance::RebuildAggregates)
         .unwrap();
     drop(store);
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.execute_batch("DROP TABLE pricing_state; PRAGMA user_version = 6;")
-        .unwrap();
+    common::downgrade::to_version(db, 6);
 }
 
 #[test]

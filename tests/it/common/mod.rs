@@ -2,6 +2,8 @@
 //! and writing Claude Code lines with realistic shapes.
 #![allow(dead_code)]
 
+pub mod downgrade;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

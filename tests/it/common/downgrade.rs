@@ -1,0 +1,38 @@
+//! Turns a current store back into one an older agentdeck wrote, so upgrade paths can be
+//! tested on real files: each migration after the target version is undone, newest first.
+//! A new migration must add its inverse here (the assertion below says so).
+
+use std::path::Path;
+
+/// The inverse of each migration after version 6, newest first.
+const UNDO: &[(i64, &str)] = &[
+    (9, "DROP TABLE vendor_seats; DROP TABLE vendor_usage;"),
+    (
+        8,
+        "DROP TABLE skipped_lines;
+         ALTER TABLE source_health DROP COLUMN last_run;
+         ALTER TABLE source_health DROP COLUMN next_run;
+         ALTER TABLE source_health DROP COLUMN items_read;
+         ALTER TABLE source_health DROP COLUMN item_unit;
+         ALTER TABLE source_health DROP COLUMN last_rows;
+         ALTER TABLE source_health DROP COLUMN run_problems;
+         ALTER TABLE source_health DROP COLUMN settings;",
+    ),
+    (7, "DROP TABLE pricing_state;"),
+];
+
+/// Undo every migration above `version` on the store at `db` and set its `user_version`.
+pub fn to_version(db: &Path, version: i64) {
+    let newest = UNDO.first().map_or(0, |(v, _)| *v);
+    assert_eq!(
+        newest,
+        agentdeck::store::SCHEMA_VERSION,
+        "tests/it/common/downgrade.rs: add the inverse of the new store migration to UNDO"
+    );
+    let conn = rusqlite::Connection::open(db).unwrap();
+    for (v, sql) in UNDO.iter().filter(|(v, _)| *v > version) {
+        conn.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("undoing migration {v}: {e}"));
+    }
+    conn.pragma_update(None, "user_version", version).unwrap();
+}
