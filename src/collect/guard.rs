@@ -153,4 +153,19 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn only_the_rows_after_the_mark_are_checked_and_kept_in_order() {
+        // Rows before the mark stay even when they would fail (they were checked with
+        // their own line); after it, failing rows go and the others keep their order.
+        let mut v = vec![-1, 2, -3, 4, -5, 6, 7];
+        retain_from(&mut v, 2, |x| *x > 0);
+        assert_eq!(v, vec![-1, 2, 4, 6, 7]);
+        let mut all = vec![1, -2, 3];
+        retain_from(&mut all, 0, |x| *x > 0);
+        assert_eq!(all, vec![1, 3]);
+        let mut past_end = vec![-1];
+        retain_from(&mut past_end, 5, |x| *x > 0);
+        assert_eq!(past_end, vec![-1]);
+    }
 }
