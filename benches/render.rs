@@ -3,8 +3,10 @@
 //! synthetic traffic written straight through the writer in big batches).
 //! Run with `cargo bench --bench render`; numbers go in docs/perf.md (console at 10 M requests).
 //!
-//! The store is built once into `$CARGO_TARGET_DIR/bench-10m.db` (several minutes) and reused
-//! by later runs; the instant it was built for sits next to it in `bench-10m.db.now`.
+//! The store is built once into `$CARGO_TARGET_DIR/bench-10m-365d.db` (several minutes) and
+//! reused by later runs; the instant it was built for sits next to it in `….db.now`.
+//! `BENCH_DAYS=N` spreads the synthetic traffic over N days instead of a year (90 writes the
+//! earlier `bench-10m.db`).
 //! `BENCH_REQUESTS=N` builds a smaller store instead (to a different file). `BENCH_TZ=<IANA
 //! zone>` runs the views in that zone (default UTC; other offsets read more finer-tier rows).
 
@@ -29,8 +31,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const DAY_MS: i64 = 86_400_000;
-/// Days of synthetic traffic before the build instant (the demo adds its own 45).
-const DAYS: i64 = 90;
+/// Days of synthetic traffic before the build instant (the demo adds its own 45):
+/// `BENCH_DAYS`, default a year, so every console period up to a year has data to read.
+fn days() -> i64 {
+    std::env::var("BENCH_DAYS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|d: &i64| *d > 0)
+        .unwrap_or(365)
+}
 const BATCH: usize = 50_000;
 
 /// (agent, share of sessions in ‰, models).
@@ -89,10 +98,10 @@ fn target_dir() -> PathBuf {
 
 /// Opens the cached store, building it first when missing. Returns it with its instant.
 fn big_store(requests: usize) -> (Store, chrono::DateTime<chrono::Utc>) {
-    let name = if requests == 10_000_000 {
-        "bench-10m.db".to_string()
-    } else {
-        format!("bench-{requests}.db")
+    let name = match (requests, days()) {
+        (10_000_000, 90) => "bench-10m.db".to_string(),
+        (10_000_000, d) => format!("bench-10m-{d}d.db"),
+        (n, d) => format!("bench-{n}-{d}d.db"),
     };
     let db = target_dir().join(name);
     let stamp = PathBuf::from(format!("{}.now", db.display()));
@@ -136,7 +145,7 @@ fn big_store(requests: usize) -> (Store, chrono::DateTime<chrono::Utc>) {
 }
 
 /// Writes `count` requests (plus ~0.6 events each) for the demo's developers and projects:
-/// sessions of 20–800 requests, one developer, project and agent each, over `DAYS` days.
+/// sessions of 20–800 requests, one developer, project and agent each, over `days()` days.
 fn fill(store: &Store, db: &Path, count: usize, end_ms: i64) -> (usize, usize, u64) {
     let conn = rusqlite::Connection::open(db).expect("open for ids");
     let ids = |sql: &str| -> Vec<String> {
@@ -155,7 +164,8 @@ fn fill(store: &Store, db: &Path, count: usize, end_ms: i64) -> (usize, usize, u
         projects.len()
     );
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let first_day = end_ms - DAYS * DAY_MS;
+    let days = days();
+    let first_day = end_ms - days * DAY_MS;
     let (mut written, mut events, mut session) = (0usize, 0usize, 0u64);
     let mut batch = WriteBatch::default();
     let t = Instant::now();
@@ -178,7 +188,7 @@ fn fill(store: &Store, db: &Path, count: usize, end_ms: i64) -> (usize, usize, u
         let primary = models[rng.below(models.len() as u64) as usize];
         let session_key = format!("bench-session-{session}");
         let mut ts = first_day
-            + rng.below(DAYS as u64) as i64 * DAY_MS
+            + rng.below(days as u64) as i64 * DAY_MS
             + rng.range(7 * 3_600_000, 19 * 3_600_000) as i64;
         for _ in 0..rng.log_range(20, 800).min((count - written) as u64) {
             let model = if rng.chance(0.08) {
@@ -278,8 +288,9 @@ fn bench(c: &mut Criterion) {
     for view in ViewId::ALL {
         let req = QueryRequest {
             screen: ScreenKind::root(view),
-            period: Period::Month,
+            period: Period::ThisMonth,
             group: CostGroup::Team,
+            billed: false,
             now_ms: now.timestamp_millis(),
         };
         queries.bench_function(view.name(), |b| {
@@ -287,6 +298,41 @@ fn bench(c: &mut Criterion) {
         });
     }
     queries.finish();
+
+    // Every view that shows spend or activity, for periods up to a year (design budget:
+    // ≤ 50 ms for any period up to a year at 10 M requests).
+    let mut periods = c.benchmark_group("query_period_10M");
+    periods
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for (label, period) in [
+        ("today", Period::Today),
+        ("90d", Period::LastDays(90)),
+        ("last_month", Period::LastMonth),
+        ("365d", Period::LastDays(365)),
+    ] {
+        for view in [
+            ViewId::Overview,
+            ViewId::Costs,
+            ViewId::Adoption,
+            ViewId::Quality,
+            ViewId::Replay,
+        ] {
+            let req = QueryRequest {
+                screen: ScreenKind::root(view),
+                period,
+                group: CostGroup::Team,
+                billed: false,
+                now_ms: now.timestamp_millis(),
+            };
+            periods.bench_function(format!("{}/{label}", view.name()), |b| {
+                b.iter(|| load::load(&reader, black_box(&req), tz).map(|_| ()))
+            });
+        }
+    }
+    periods.finish();
 
     let mut h = Harness::new(&store, now, tz, false).expect("harness");
     let Ok(mut term) = Terminal::new(TestBackend::new(200, 60));

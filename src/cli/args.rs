@@ -179,6 +179,21 @@ pub enum EventCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// A pull request's test-coverage change, from CI coverage reports (LCOV or Cobertura)
+    Coverage {
+        /// Repository identity, e.g. github.com/acme/api
+        #[arg(long)]
+        repo: String,
+        /// The pull/merge request number
+        #[arg(long)]
+        pr: i64,
+        /// The PR head's coverage report (lcov.info or cobertura.xml)
+        #[arg(long, value_name = "FILE")]
+        report: std::path::PathBuf,
+        /// The base branch's report the change is measured against
+        #[arg(long, value_name = "FILE")]
+        base_report: std::path::PathBuf,
+    },
     /// An incident, linked to the commit that caused it when known
     Incident {
         /// The incident's id in your paging tool
@@ -467,6 +482,8 @@ pub enum ReportKind {
     Ticket,
     /// Billed spend per day and vendor against spend computed from local data, with gaps
     Reconcile,
+    /// Month-to-date spend and month-end forecast against each team's and project's budget
+    Budget,
 }
 
 #[derive(Debug, Args)]
@@ -494,12 +511,21 @@ pub struct ReportArgs {
 /// Which days a report covers.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PeriodArgs {
-    /// First day included (YYYY-MM-DD, YYYYMMDD, or a span back from today: 7d, 2w, 3m)
-    #[arg(long, value_name = "DATE", value_parser = values::day_spec)]
+    /// First day included: a date (YYYY-MM-DD, YYYYMMDD) or a console period (90d = the last
+    /// 90 days with today, 7d, this-month, last-month, 2026-09)
+    #[arg(long, value_name = "DATE|PERIOD", value_parser = values::day_spec)]
     pub since: Option<String>,
-    /// Last day included (YYYY-MM-DD or YYYYMMDD, or a span back from today)
-    #[arg(long, value_name = "DATE", value_parser = values::day_spec)]
+    /// Last day included: a date or a period (last-month ends on its last day)
+    #[arg(long, value_name = "DATE|PERIOD", value_parser = values::day_spec)]
     pub until: Option<String>,
+    /// The previous calendar month or week, or the last N days: month, week, 90d
+    #[arg(
+        long,
+        value_name = "PERIOD",
+        value_parser = values::last_spec,
+        conflicts_with_all = ["since", "until"]
+    )]
+    pub last: Option<String>,
 }
 
 /// Which rows a report counts.

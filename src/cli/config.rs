@@ -16,6 +16,8 @@ pub struct Config {
     pub pricing: PricingConfig,
     #[serde(rename = "team")]
     pub teams: Vec<TeamConfig>,
+    #[serde(rename = "project")]
+    pub projects: Vec<ProjectConfig>,
     pub server: ServerSection,
     // Outcomes and alerts (config_outcomes.rs).
     pub git: super::config_outcomes::GitSection,
@@ -98,13 +100,27 @@ pub struct TeamConfig {
     pub members: Vec<String>,
 }
 
+/// `[[project]]`: a project's monthly budget (`id` as `report project` shows it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProjectConfig {
+    pub id: String,
+    pub budget_usd_month: f64,
+}
+
 impl Config {
-    /// Teams (with budgets) and their members as store rows; `None` when none are configured.
+    /// Teams (with budgets) and their members, and the project budgets, as store rows
+    /// (project budgets always, so removing them from the config removes them).
     pub fn identity_batch(&self) -> Option<crate::store::WriteBatch> {
-        if self.teams.is_empty() {
-            return None;
-        }
         let mut batch = crate::store::WriteBatch::default();
+        batch.ops.push(crate::store::ops::Op::SetProjectBudgets(
+            self.projects
+                .iter()
+                .map(|p| {
+                    let usd = crate::domain::Money::from_usd(p.budget_usd_month);
+                    (p.id.trim().to_string(), usd.micro_usd())
+                })
+                .collect(),
+        ));
         for team in &self.teams {
             batch.teams.push(crate::store::TeamRow {
                 name: team.name.clone(),
@@ -113,6 +129,7 @@ impl Config {
                     .map(|usd| crate::domain::Money::from_usd(usd).micro_usd()),
             });
             for member in &team.members {
+                let member = crate::domain::identity::developer_id(member);
                 batch.developers.push(crate::store::DeveloperRow {
                     id: member.clone(),
                     email: member.contains('@').then(|| member.clone()),

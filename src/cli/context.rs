@@ -129,8 +129,13 @@ impl Context {
         Ok(table)
     }
 
-    /// The developer local files belong to.
+    /// The developer local files belong to, in the compared form
+    /// (`domain::identity::developer_id`: an email lower-cased).
     pub fn developer(&self) -> String {
+        crate::domain::identity::developer_id(&self.raw_developer())
+    }
+
+    fn raw_developer(&self) -> String {
         if let Some(d) = self
             .config
             .identity

@@ -3,7 +3,7 @@
 //! command: time zones, agents, dates, folders that must exist, listen addresses and
 //! server URLs (where `localhost:4318` and `host:port` are accepted).
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -22,28 +22,46 @@ pub fn agent(s: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
-/// `2026-01-09`, `20260109`, or a span back from `today`: `7d`, `2w`, `3m`.
+/// `2026-01-09`, `20260109`, or a period word as the console reads it (docs/console.md
+/// "Periods"): its first day. `7d` is today and the six days before, `90d` the last 90
+/// days with today, `last-month` starts on the 1st of last month, `2026-09` on 2026-09-01.
 pub fn day(s: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    period_day(s, today, |span| span.first)
+}
+
+/// The last day of a date or period word (`--until last-month` ends on its last day).
+pub fn until_day(s: &str, today: NaiveDate) -> Result<NaiveDate, String> {
+    period_day(s, today, |span| span.last)
+}
+
+fn period_day(
+    s: &str,
+    today: NaiveDate,
+    pick: impl Fn(crate::domain::span::DateSpan) -> NaiveDate,
+) -> Result<NaiveDate, String> {
+    use crate::domain::span::{Period, parse_date};
     let s = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    // A date is taken as given, even one in the future (an empty report, not an error).
+    if let Some(d) = parse_date(s) {
         return Ok(d);
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y%m%d") {
-        return Ok(d);
+    match Period::parse(s, today) {
+        Ok(Period::Since(d)) => Ok(d),
+        Ok(p) => Ok(pick(p.span(today))),
+        Err(e) => Err(format!(
+            "not a date or period: {} (use a date or {})",
+            e.why,
+            crate::domain::span::HELP
+        )),
     }
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    if let Ok(n) = num.parse::<i64>() {
-        let days = match unit {
-            "d" => Some(n),
-            "w" => Some(n * 7),
-            "m" => Some(n * 30),
-            _ => None,
-        };
-        if let Some(days) = days.filter(|d| *d < 100_000) {
-            return Ok(today - Duration::days(days));
-        }
-    }
-    Err("not a date (use YYYY-MM-DD, YYYYMMDD, or 7d / 2w / 3m)".to_string())
+}
+
+/// `--last`: `month`, `week`, `day` or a span (`90d`), checked now.
+pub fn last_spec(s: &str) -> Result<String, String> {
+    let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    crate::domain::span::Period::parse_last(s, today)
+        .map(|_| s.trim().to_string())
+        .map_err(|e| format!("{} (use month, week, day or a span such as 90d)", e.why))
 }
 
 /// A date flag's text, checked now and resolved later against the report's `today`.
@@ -129,9 +147,21 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 1, 20).unwrap();
         assert_eq!(day("2026-01-09", today).unwrap().to_string(), "2026-01-09");
         assert_eq!(day("20260109", today).unwrap().to_string(), "2026-01-09");
-        assert_eq!(day("7d", today).unwrap().to_string(), "2026-01-13");
-        assert_eq!(day("2w", today).unwrap().to_string(), "2026-01-06");
+        // The console's periods: `7d` is today and the six days before.
+        assert_eq!(day("7d", today).unwrap().to_string(), "2026-01-14");
+        assert_eq!(day("2w", today).unwrap().to_string(), "2026-01-07");
+        assert_eq!(day("90d", today).unwrap().to_string(), "2025-10-23");
+        assert_eq!(day("last-month", today).unwrap().to_string(), "2025-12-01");
+        assert_eq!(
+            until_day("last-month", today).unwrap().to_string(),
+            "2025-12-31"
+        );
+        assert_eq!(
+            until_day("2026-03-01", today).unwrap().to_string(),
+            "2026-03-01"
+        );
         assert!(day_spec("bogus").unwrap_err().contains("not a date"));
+        assert!(last_spec("month").is_ok() && last_spec("2026-09").is_err());
         assert!(time_zone("Mars/Base").is_err());
         assert_eq!(time_zone("UTC").unwrap(), "UTC");
         assert!(agent("foo").is_err());

@@ -3,7 +3,7 @@
 //! skipped lines of each file, written with the cursor that moves past them.
 
 use super::summary::IngestSummary;
-use crate::collect::sources::{DiscoveredFile, FileFormat, Roots};
+use crate::collect::sources::{FileFormat, Roots};
 use crate::domain::UnixMillis;
 use crate::store::ops::Op;
 use crate::store::source_health::{RunProblems, SkippedLine, SourceRun};
@@ -44,11 +44,16 @@ pub struct FilesPass {
 }
 
 impl FilesPass {
-    pub fn begin(store: &Store, roots: &Roots, found: &[DiscoveredFile]) -> FilesPass {
+    /// `known`: the format of every file found under the roots.
+    pub fn begin(
+        store: &Store,
+        roots: &Roots,
+        known: impl IntoIterator<Item = FileFormat>,
+    ) -> FilesPass {
         let reader = store.reader().ok();
         let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
-        for f in found {
-            tallies.entry(f.format.source()).or_default().found += 1;
+        for format in known {
+            tallies.entry(format.source()).or_default().found += 1;
         }
         FilesPass {
             roots: roots.clone(),

@@ -45,9 +45,24 @@ pub fn ingest(
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
     let (found, problems) = sources::discover(roots);
-    // Source health is recorded for whole passes over the roots (not the live tail's
-    // passes over changed files, which would report partial file counts).
-    let mut health = super::health::FilesPass::begin(store, roots, &found);
+    let known: Vec<FileFormat> = found.iter().map(|f| f.format).collect();
+    ingest_recorded(store, roots, found, problems, env, progress, known)
+}
+
+/// Runs one pass over files already found and records each file source's health for it
+/// (`collect::health`). `known` holds the format of every file the caller knows under the
+/// roots (for a pass over a few changed files: its last discovery), so the run reports
+/// how many files each source has, not only how many changed.
+pub fn ingest_recorded(
+    store: &Store,
+    roots: &Roots,
+    found: Vec<DiscoveredFile>,
+    problems: Vec<sources::DiscoveryProblem>,
+    env: &ParseEnv<'_>,
+    progress: &dyn Progress,
+    known: impl IntoIterator<Item = FileFormat>,
+) -> crate::store::Result<IngestSummary> {
+    let mut health = super::health::FilesPass::begin(store, roots, known);
     let summary = pass(store, found, problems, env, progress, Some(&mut health))?;
     health.finish(store, &summary);
     Ok(summary)

@@ -4,7 +4,7 @@
 //! set up, are polled instead; a slow full sweep catches anything a notification missed.
 
 use super::files::FileIdentity;
-use super::ingest::{NoProgress, ingest_found};
+use super::ingest::{NoProgress, ingest_recorded};
 use super::parse::ParseEnv;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::IngestSummary;
@@ -93,8 +93,11 @@ pub fn run(
             known = found.iter().map(|f| (f.path.clone(), f.format)).collect();
             changed.clear();
             stats.full_passes.fetch_add(1, Ordering::Relaxed);
+            // Every pass records source health (quiet ones at most once a minute), so the
+            // Sources view of a running console is current.
+            let formats: Vec<FileFormat> = known.values().copied().collect();
             log_pass(
-                ingest_found(store, found, problems, env, &NoProgress),
+                ingest_recorded(store, roots, found, problems, env, &NoProgress, formats),
                 "full",
             );
             full_due = false;
@@ -105,8 +108,9 @@ pub fn run(
                 .filter_map(|p| rediscover(p, &known))
                 .collect();
             stats.file_passes.fetch_add(1, Ordering::Relaxed);
+            let formats: Vec<FileFormat> = known.values().copied().collect();
             log_pass(
-                ingest_found(store, files, Vec::new(), env, &NoProgress),
+                ingest_recorded(store, roots, files, Vec::new(), env, &NoProgress, formats),
                 "files",
             );
         }

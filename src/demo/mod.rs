@@ -7,6 +7,7 @@ mod alerts;
 mod history;
 mod org;
 mod outcomes;
+pub mod place;
 mod rng;
 mod session;
 mod simulator;

@@ -152,6 +152,8 @@ pub enum Scope {
     Org,
     Team,
     Developer,
+    /// A project (repository) id as `report project` shows it.
+    Project,
 }
 
 impl Scope {
@@ -160,11 +162,12 @@ impl Scope {
             Scope::Org => "org",
             Scope::Team => "team",
             Scope::Developer => "developer",
+            Scope::Project => "project",
         }
     }
 
     pub fn parse(s: &str) -> Option<Scope> {
-        [Scope::Org, Scope::Team, Scope::Developer]
+        [Scope::Org, Scope::Team, Scope::Developer, Scope::Project]
             .into_iter()
             .find(|v| v.as_str() == s)
     }

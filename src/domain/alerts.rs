@@ -83,6 +83,8 @@ pub mod names {
     pub const LOW_ACCEPTANCE: &str = "low_acceptance";
     pub const BUDGET_FORECAST: &str = "budget_forecast";
     pub const BUDGET_BREACH: &str = "budget_breach";
+    pub const PROJECT_BUDGET_FORECAST: &str = "budget_forecast_project";
+    pub const PROJECT_BUDGET_BREACH: &str = "budget_breach_project";
     pub const UNAPPROVED_AGENT: &str = "unapproved_agent";
     pub const PERMISSION_SKIP: &str = "permission_skip";
 }
@@ -118,6 +120,22 @@ fn rule(
 
 /// The built-in rules. Views flag with these same thresholds (`rule_named`).
 pub fn default_rules() -> Vec<RuleSpec> {
+    let mut rules = team_and_developer_rules();
+    // The two budget judgements again for projects with a budget (`[[project]]`).
+    for (team_rule, name) in [
+        (names::BUDGET_FORECAST, names::PROJECT_BUDGET_FORECAST),
+        (names::BUDGET_BREACH, names::PROJECT_BUDGET_BREACH),
+    ] {
+        if let Some(mut r) = rules.iter().find(|r| r.name == team_rule).cloned() {
+            r.name = name.into();
+            r.scope = Scope::Project;
+            rules.push(r);
+        }
+    }
+    rules
+}
+
+fn team_and_developer_rules() -> Vec<RuleSpec> {
     use self::Severity::{Critical, Info, Warning};
     use super::alert_rules::Comparison::{Above, Below};
     vec![

@@ -75,7 +75,7 @@ pub struct Person<'a> {
 
 /// The agent an e-mail address belongs to (bot and no-reply addresses the agents use).
 fn tool_of_email(email: &str) -> Option<AiTool> {
-    let e = email.trim().trim_matches(['<', '>']).to_ascii_lowercase();
+    let e = super::identity::normalise_email(email);
     let exact = [
         ("noreply@anthropic.com", AiTool::ClaudeCode),
         ("claude@anthropic.com", AiTool::ClaudeCode),

@@ -111,4 +111,29 @@ mod tests {
         let s = BudgetState::assess(usd(600.0), usd(1120.0), Some(usd(1000.0)));
         assert_eq!(s.flag().as_deref(), Some("⚠ forecast 112% of budget"));
     }
+
+    /// The console's flags and the built-in budget alert rules judge alike: the rule that
+    /// fires names the state the console shows, and no rule fires for a scope on track.
+    #[test]
+    fn the_console_and_the_default_budget_rules_agree() {
+        use crate::domain::alerts::{budget as rule, names};
+        let budget = Some(usd(1000.0));
+        for (spent, forecast) in [
+            (1317.0, 2600.0),
+            (1000.0, 1000.0),
+            (999.0, 1500.0),
+            (600.0, 1000.0),
+            (600.0, 999.0),
+            (0.0, 0.0),
+        ] {
+            let state = BudgetState::assess(usd(spent), usd(forecast), budget);
+            let fired = rule("team:x", usd(spent), usd(forecast), budget).map(|f| f.rule);
+            let want = match state.status {
+                BudgetStatus::Breached => Some(names::BUDGET_BREACH.to_string()),
+                BudgetStatus::ForecastOver => Some(names::BUDGET_FORECAST.to_string()),
+                BudgetStatus::OnTrack | BudgetStatus::NoBudget => None,
+            };
+            assert_eq!(fired, want, "spent {spent}, forecast {forecast}");
+        }
+    }
 }

@@ -9,13 +9,17 @@ pub mod blocks;
 pub mod bounds;
 pub mod budget;
 pub mod cost;
+pub mod coverage;
 pub mod dedupe;
 pub mod forecast;
+pub mod identity;
 pub mod money;
 pub mod outcome_event;
 pub mod period;
 pub mod reconcile;
 pub mod records;
+pub mod session_state;
+pub mod span;
 pub mod usage;
 
 pub use agent::Agent;

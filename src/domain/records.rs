@@ -111,10 +111,13 @@ pub enum EventKind {
     PullRequest,
     /// Gemini `$rewindTo`: the conversation went back; what followed stays counted.
     Rewind,
+    /// The session ran with permission prompts switched off (Claude Code
+    /// `bypassPermissions`, i.e. `--dangerously-skip-permissions`); one per session.
+    PermissionSkip,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Prompt,
         EventKind::ToolUse,
         EventKind::ToolDecision,
@@ -123,6 +126,7 @@ impl EventKind {
         EventKind::Commit,
         EventKind::PullRequest,
         EventKind::Rewind,
+        EventKind::PermissionSkip,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -135,6 +139,7 @@ impl EventKind {
             EventKind::Commit => "commit",
             EventKind::PullRequest => "pr",
             EventKind::Rewind => "rewind",
+            EventKind::PermissionSkip => "permission_skip",
         }
     }
 

@@ -104,7 +104,7 @@ pub fn member(
     role: Option<String>,
     started_on: Option<String>,
 ) -> Result<MemberRow, String> {
-    let email = email.ok_or("`email` is empty")?.to_ascii_lowercase();
+    let email = crate::domain::identity::normalise_email(&email.ok_or("`email` is empty")?);
     if !email.contains('@') || bounds::id("email", &email).is_err() {
         return Err(format!("`email` {email:?} is not an email address"));
     }

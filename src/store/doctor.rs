@@ -33,7 +33,7 @@ impl Checkup {
 }
 
 /// Tables recomputed from `requests` after a rebuild (never copied).
-const DERIVED: [&str; 3] = ["rollups", "rollups_hour", "rollups_day"];
+const DERIVED: [&str; 4] = ["rollups", "rollups_hour", "rollups_day", "rollups_day_dev"];
 /// Tables that must start empty in a rebuilt store (every file is read again).
 const RESET: [&str; 1] = ["cursors"];
 /// Rows copied per statement; on damage a range is halved until the bad rows are isolated.

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod directory;
 pub mod doctor;
 pub mod error;
+mod http_etags;
 pub mod maintenance;
 pub mod ops;
 pub mod queries;

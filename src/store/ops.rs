@@ -247,6 +247,23 @@ pub enum Op {
     UpsertVendorUsage(super::vendor::VendorUsageRow),
     /// A paid seat as the vendor lists it.
     UpsertSeat(super::vendor::SeatRow),
+    /// A pull request's line-coverage change in percentage points (from a CI coverage
+    /// report); a PR the code host has not listed yet is kept as a stub it fills in later.
+    SetCoverage {
+        repo: String,
+        number: i64,
+        delta_points: f64,
+        at: UnixMillis,
+    },
+    /// The configured project budgets (project id, micro-USD a month), replacing all.
+    SetProjectBudgets(Vec<(String, i64)>),
+    /// The ETag a code host gave a listing URL, for a conditional request next pass.
+    RememberEtag {
+        source: String,
+        url: String,
+        etag: String,
+        at: UnixMillis,
+    },
 }
 
 /// Why an alert operation was refused. Travels inside the store error; see [`op_rejection`].
@@ -303,6 +320,36 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::UpsertMember(m) => super::directory::upsert_member(tx, m).map(|()| "developers"),
         Op::UpsertVendorUsage(r) => super::vendor::upsert_usage(tx, r).map(|()| "daily_usage"),
         Op::UpsertSeat(r) => super::vendor::upsert_seat(tx, r).map(|()| "daily_usage"),
+        Op::SetCoverage {
+            repo,
+            number,
+            delta_points,
+            at,
+        } => {
+            tx.prepare_cached(
+                "INSERT INTO pull_requests (repo, number, author, opened_at, coverage_delta)
+                 VALUES (?1, ?2, '', ?3, ?4)
+                 ON CONFLICT (repo, number) DO UPDATE SET coverage_delta = excluded.coverage_delta",
+            )?
+            .execute(params![repo, number, at, delta_points])?;
+            Ok("commits")
+        }
+        Op::SetProjectBudgets(budgets) => {
+            tx.execute("DELETE FROM project_budgets", [])?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO project_budgets (project_id, budget_micro_usd_month) VALUES (?1, ?2)",
+            )?;
+            for (project, micro) in budgets {
+                stmt.execute(rusqlite::params![project, micro])?;
+            }
+            Ok("developers")
+        }
+        Op::RememberEtag {
+            source,
+            url,
+            etag,
+            at,
+        } => super::http_etags::remember(tx, source, url, etag, *at).map(|()| "sources"),
         Op::LearnDeveloper {
             id,
             display_name,
@@ -375,7 +422,8 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
                      ai_agent = coalesce(excluded.ai_agent, ai_agent),
                      ai_detected_by = coalesce(excluded.ai_detected_by, ai_detected_by),
                      review_rounds = excluded.review_rounds, first_review_at = excluded.first_review_at,
-                     reverted = excluded.reverted, coverage_delta = excluded.coverage_delta,
+                     reverted = excluded.reverted,
+                     coverage_delta = coalesce(excluded.coverage_delta, coverage_delta),
                      ticket_key = coalesce(excluded.ticket_key, ticket_key)",
             )?
             .execute(params![

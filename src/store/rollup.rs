@@ -1,6 +1,7 @@
 //! Running aggregates kept in the same transaction as `requests`: the rollup tiers
-//! (15-minute `rollups`, `rollups_hour`, `rollups_day`) and the per-session totals. Deltas
-//! are summed in memory per 15-minute bucket and flushed once per batch into every tier.
+//! (15-minute `rollups`, `rollups_hour`, `rollups_day`, and the narrow `rollups_day_dev`
+//! without project and model) and the per-session totals. Deltas are summed in memory per
+//! 15-minute bucket and flushed once per batch into every tier.
 
 use crate::domain::{CostSource, RequestRecord, TokenUsage};
 use rusqlite::{Transaction, params};
@@ -18,23 +19,35 @@ pub fn bucket_of(ts: i64) -> i64 {
 pub struct Tier {
     pub table: &'static str,
     pub width_ms: i64,
+    /// Project and model summed away (stored as `''`): fewer rows for questions per
+    /// developer, team or agent.
+    pub narrow: bool,
 }
 
 pub const QUARTER: Tier = Tier {
     table: "rollups",
     width_ms: BUCKET_MS,
+    narrow: false,
 };
 pub const HOUR: Tier = Tier {
     table: "rollups_hour",
     width_ms: 3_600_000,
+    narrow: false,
 };
 pub const DAY: Tier = Tier {
     table: "rollups_day",
     width_ms: 86_400_000,
+    narrow: false,
+};
+/// Daily per developer and agent (docs/console.md "Periods": a year of team spend).
+pub const DAY_DEV: Tier = Tier {
+    table: "rollups_day_dev",
+    width_ms: 86_400_000,
+    narrow: true,
 };
 
-/// Finest first; each width divides the next.
-pub const TIERS: [Tier; 3] = [QUARTER, HOUR, DAY];
+/// Finest first; each width divides the next's (each refilled from the one before).
+pub const TIERS: [Tier; 4] = [QUARTER, HOUR, DAY, DAY_DEV];
 
 impl Tier {
     pub fn floor(self, ts: i64) -> i64 {
@@ -52,10 +65,15 @@ pub fn refill_coarse_tiers_sql() -> String {
     let mut from = QUARTER.table;
     for tier in &TIERS[1..] {
         let (t, w) = (tier.table, tier.width_ms);
+        let (project, model) = if tier.narrow {
+            ("''", "''")
+        } else {
+            ("project_id", "model")
+        };
         sql.push_str(&format!(
             "DELETE FROM {t};
              INSERT INTO {t} SELECT bucket_start - ((bucket_start % {w}) + {w}) % {w},
-                 developer, project_id, agent, model, sum(requests), sum(input_tokens),
+                 developer, {project}, agent, {model}, sum(requests), sum(input_tokens),
                  sum(output_tokens), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read),
                  sum(reasoning_tokens), sum(cost_micro_usd), sum(reported_micro_usd),
                  sum(unpriced_requests), sum(unpriced_tokens)
@@ -165,12 +183,17 @@ impl Deltas {
             } else {
                 let mut folded: HashMap<RollupKey, Totals> = HashMap::new();
                 for ((bucket, developer, project, agent, model), t) in &self.rollups {
+                    let (project, model) = if tier.narrow {
+                        (String::new(), String::new())
+                    } else {
+                        (project.clone(), model.clone())
+                    };
                     let key = (
                         tier.floor(*bucket),
                         developer.clone(),
-                        project.clone(),
+                        project,
                         *agent,
-                        model.clone(),
+                        model,
                     );
                     folded.entry(key).or_default().add(t);
                 }

@@ -22,6 +22,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("migrations/0007_pricing_state.sql")),
     (8, include_str!("migrations/0008_source_runs.sql")),
     (9, include_str!("migrations/0009_vendor_usage.sql")),
+    (10, include_str!("migrations/0010_http_etags.sql")),
+    (11, include_str!("migrations/0011_project_budgets.sql")),
+    (12, include_str!("migrations/0012_console_tiers.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -28,6 +28,8 @@ pub struct ConsoleConfig {
     pub who: String,
     /// Shown once at start (theme or keymap problems).
     pub warnings: Vec<String>,
+    /// Shown at start when there is no warning (where the demo store lives).
+    pub notice: Option<String>,
     /// How often ages are refreshed when nothing is written.
     pub tick: Duration,
 }
@@ -106,13 +108,35 @@ impl Runner {
                 };
                 self.write(op, format!("alert #{id} acknowledged by {by}"));
             }
-            Effect::SnoozeAlert { id, until_ms } => {
+            Effect::SnoozeAlert { id, until_ms, span } => {
                 let op = Op::SnoozeAlert {
                     id,
                     until: until_ms,
                     by: self.who.clone(),
                 };
-                self.write(op, format!("alert #{id} snoozed for 1h"));
+                self.write(op, format!("alert #{id} snoozed for {span}"));
+            }
+            Effect::ResolveAlert { id, at_ms } => {
+                let op = Op::ResolveAlert {
+                    id,
+                    at: at_ms,
+                    by: Some(self.who.clone()),
+                    note: None,
+                };
+                self.write(op, format!("alert #{id} resolved"));
+            }
+            Effect::Export {
+                path,
+                replace,
+                table,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let done = super::export::write(&path, replace, &table)
+                        .map(|n| format!("exported {n} rows to {}", path.display()))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::WriteDone(done));
+                });
             }
             Effect::Quit => {}
         }
@@ -274,11 +298,14 @@ pub async fn run(cfg: ConsoleConfig) -> anyhow::Result<()> {
     let clock = SystemClock;
     let names = cfg.themes.iter().map(|t| t.name.clone()).collect();
     let mut state = State::new(cfg.keymap.clone(), cfg.read_only, names, cfg.theme_index);
+    state.tz = cfg.tz;
     if let Ok(size) = guard.terminal.size() {
         state.size = (size.width, size.height);
     }
     if let Some(w) = cfg.warnings.first() {
         state.flash = Some((w.clone(), super::state::FlashLevel::Error));
+    } else if let Some(n) = &cfg.notice {
+        state.flash = Some((n.clone(), super::state::FlashLevel::Info));
     }
     let mut runner = Runner {
         store: cfg.store.clone(),

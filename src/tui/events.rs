@@ -1,24 +1,24 @@
-//! Terminal input on its own thread. It sleeps in poll(2) until the terminal has bytes or
-//! hangs up, then lets crossterm decode them; a hang-up (closed pty, dropped SSH session)
-//! ends the console cleanly instead of spinning on end-of-file.
+//! Terminal input on its own thread, with no key ever lost. crossterm's level-triggered
+//! reader (`use-dev-tty`: poll(2) over the terminal and its SIGWINCH pipe) blocks until an
+//! event; a resize and a key that arrive together both come out, in turn. (The default
+//! edge-triggered reader dropped the key's readiness when it returned the resize first,
+//! so the first key after a resize waited for the next one.) A second thread sleeps in
+//! poll(2) on the terminal for hang-up only (closed pty, dropped SSH session) and ends the
+//! console cleanly instead of leaving a reader spinning on end-of-file.
 
 use super::msg::Msg;
 use crossterm::event::Event;
 use std::io::IsTerminal;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
-enum Readiness {
-    Ready,
-    HungUp,
-}
-
+/// Blocks until stdin hangs up (or errors). Asks poll(2) for no events: only POLLHUP,
+/// POLLERR and POLLNVAL, which are always reported, wake it.
 #[cfg(unix)]
-fn wait_readable() -> Readiness {
+fn wait_hang_up() {
     loop {
         let mut fds = libc::pollfd {
             fd: libc::STDIN_FILENO,
-            events: libc::POLLIN,
+            events: 0,
             revents: 0,
         };
         // SAFETY: `fds` is one valid, initialised pollfd and the count passed is 1.
@@ -27,20 +27,12 @@ fn wait_readable() -> Readiness {
             if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
                 continue;
             }
-            return Readiness::HungUp;
+            return;
         }
         if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-            return Readiness::HungUp;
-        }
-        if fds.revents & libc::POLLIN != 0 {
-            return Readiness::Ready;
+            return;
         }
     }
-}
-
-#[cfg(not(unix))]
-fn wait_readable() -> Readiness {
-    Readiness::Ready
 }
 
 /// Decodes one event; `None` for events the console ignores, `Err` when input is gone.
@@ -57,31 +49,30 @@ fn next_event() -> Result<Option<Msg>, ()> {
 pub fn spawn_input(tx: UnboundedSender<Msg>) {
     // Watching stdin for hang-ups only makes sense when it is the terminal (crossterm reads
     // /dev/tty otherwise).
-    let watch_stdin = std::io::stdin().is_terminal();
+    #[cfg(unix)]
+    if std::io::stdin().is_terminal() {
+        let t = tx.clone();
+        let _ = std::thread::Builder::new()
+            .name("console-hangup".into())
+            .spawn(move || {
+                wait_hang_up();
+                let _ = t.send(Msg::Terminate);
+            });
+    }
     let _ = std::thread::Builder::new()
         .name("console-input".into())
         .spawn(move || {
             loop {
-                if watch_stdin && matches!(wait_readable(), Readiness::HungUp) {
-                    let _ = tx.send(Msg::Terminate);
-                    return;
-                }
-                // Drain everything crossterm has buffered before sleeping again.
-                loop {
-                    match next_event() {
-                        Ok(Some(msg)) => {
-                            if tx.send(msg).is_err() {
-                                return;
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(()) => {
-                            let _ = tx.send(Msg::Terminate);
+                match next_event() {
+                    Ok(Some(msg)) => {
+                        if tx.send(msg).is_err() {
                             return;
                         }
                     }
-                    if !matches!(crossterm::event::poll(Duration::ZERO), Ok(true)) {
-                        break;
+                    Ok(None) => {}
+                    Err(()) => {
+                        let _ = tx.send(Msg::Terminate);
+                        return;
                     }
                 }
             }

@@ -50,6 +50,22 @@ pub fn ago(ts_ms: i64, now_ms: i64) -> String {
 }
 
 /// `42%` (or `–` when the denominator is zero).
+/// Time since a start date, short: `12d`, `5mo`, `2y 3mo`.
+pub fn tenure(days: i64) -> String {
+    let days = days.max(0);
+    if days < 60 {
+        format!("{days}d")
+    } else if days < 365 {
+        format!("{}mo", days * 12 / 365)
+    } else {
+        let months = days * 12 / 365;
+        match months % 12 {
+            0 => format!("{}y", months / 12),
+            m => format!("{}y {m}mo", months / 12),
+        }
+    }
+}
+
 pub fn percent(part: i64, whole: i64) -> String {
     if whole <= 0 {
         "–".into()
@@ -77,16 +93,19 @@ pub fn date_time(ts_ms: i64, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
-/// Truncates to `width` characters with an ellipsis.
+/// Truncates to `width` display cells with an ellipsis.
 pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_string()
-    } else if width == 0 {
-        String::new()
+    crate::tui::widgets::columns::fit(s, width)
+}
+
+/// Spend that may include unpriced requests: never `$0.00` when nothing was priced.
+/// `unpriced` alone, or the priced part as usual (the count of unpriced requests is shown
+/// next to it by the caller).
+pub fn spend(m: Money, unpriced_requests: i64) -> String {
+    if m.micro_usd() == 0 && unpriced_requests > 0 {
+        "unpriced".to_string()
     } else {
-        let mut out: String = s.chars().take(width - 1).collect();
-        out.push('…');
-        out
+        money(m)
     }
 }
 
@@ -100,9 +119,17 @@ mod tests {
         assert_eq!(money(Money::from_usd(12.345)), "$12.35");
         assert_eq!(count(12_345), "12.3k");
         assert_eq!(duration(3 * 3_600_000 + 5 * 60_000), "3h 05m");
+        assert_eq!(tenure(0), "0d");
+        assert_eq!(tenure(59), "59d");
+        assert_eq!(tenure(200), "6mo");
+        assert_eq!(tenure(365), "1y");
+        assert_eq!(tenure(365 + 100), "1y 3mo");
         assert_eq!(ago(0, 90_000), "1m ago");
         assert_eq!(percent(1, 4), "25%");
         assert_eq!(percent(1, 0), "–");
         assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(spend(Money::ZERO, 9), "unpriced");
+        assert_eq!(spend(Money::ZERO, 0), "$0.00");
+        assert_eq!(spend(Money::from_usd(2.5), 9), "$2.50");
     }
 }

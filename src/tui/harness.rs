@@ -33,12 +33,13 @@ impl Harness {
         tz: Tz,
         read_only: bool,
     ) -> crate::store::Result<Harness> {
-        let state = State::new(
+        let mut state = State::new(
             Keymap::default_map(read_only),
             read_only,
             vec!["mono".into()],
             0,
         );
+        state.tz = tz;
         let mut h = Harness {
             state,
             clock: FixedClock(now),
@@ -89,15 +90,42 @@ impl Harness {
                     self.write(op, format!("alert #{id} acknowledged by tester"));
                     self.effects.push(e);
                 }
-                Effect::SnoozeAlert { id, until_ms } => {
+                Effect::SnoozeAlert {
+                    id,
+                    until_ms,
+                    ref span,
+                } => {
                     self.write(
                         Op::SnoozeAlert {
                             id,
                             until: until_ms,
                             by: "tester".into(),
                         },
-                        format!("alert #{id} snoozed for 1h"),
+                        format!("alert #{id} snoozed for {span}"),
                     );
+                    self.effects.push(e);
+                }
+                Effect::ResolveAlert { id, at_ms } => {
+                    self.write(
+                        Op::ResolveAlert {
+                            id,
+                            at: at_ms,
+                            by: Some("tester".into()),
+                            note: None,
+                        },
+                        format!("alert #{id} resolved"),
+                    );
+                    self.effects.push(e);
+                }
+                Effect::Export {
+                    ref path,
+                    replace,
+                    ref table,
+                } => {
+                    let done = super::export::write(path, replace, table)
+                        .map(|n| format!("exported {n} rows to {}", path.display()))
+                        .map_err(|e| e.to_string());
+                    self.send(Msg::WriteDone(done));
                     self.effects.push(e);
                 }
                 Effect::Quit => self.effects.push(e),
@@ -156,8 +184,12 @@ impl Harness {
         let mut out = String::new();
         for y in 0..h {
             let mut line = String::new();
-            for x in 0..w {
-                line.push_str(buf[(x, y)].symbol());
+            let mut x = 0;
+            while x < w {
+                // A wide character fills two cells; the second holds nothing of its own.
+                let sym = buf[(x, y)].symbol();
+                line.push_str(sym);
+                x += super::widgets::columns::width(sym).max(1) as u16;
             }
             out.push_str(line.trim_end());
             out.push('\n');

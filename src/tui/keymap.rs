@@ -104,6 +104,8 @@ pub struct Keymap {
     bindings: Vec<(KeyChord, Action)>,
     /// Actions unbound because the console is read-only.
     pub disabled: Vec<Action>,
+    /// The keys those actions had, so pressing one can say why nothing happens.
+    disabled_bindings: Vec<(KeyChord, Action)>,
 }
 
 /// `<config dir>/keymap.toml`: `[bindings]` action name → key or list of keys.
@@ -141,11 +143,20 @@ fn defaults() -> Vec<(&'static str, Action)> {
         ("end", Action::Bottom),
         ("G", Action::Bottom),
         ("enter", Action::Drill),
+        ("d", Action::Details),
+        ("o", Action::OpenSubject),
         ("esc", Action::Back),
+        ("backspace", Action::Back),
         ("a", Action::Acknowledge),
         ("s", Action::Snooze),
+        ("R", Action::Resolve),
         ("f", Action::Follow),
         ("p", Action::Period),
+        ("[", Action::PeriodBack),
+        ("]", Action::PeriodForward),
+        (">", Action::SortNext),
+        ("<", Action::SortPrev),
+        ("I", Action::SortInvert),
         ("w", Action::ToggleWeeks),
         ("b", Action::ToggleBilled),
         ("t", Action::Theme),
@@ -196,19 +207,28 @@ impl Keymap {
             bindings.extend(chords.into_iter().map(|k| (k, action)));
         }
         let mut disabled = Vec::new();
+        let mut disabled_bindings = Vec::new();
         if read_only {
-            bindings.retain(|(_, a)| {
+            bindings.retain(|(k, a)| {
                 if a.writes() {
                     if !disabled.contains(a) {
                         disabled.push(*a);
                     }
+                    disabled_bindings.push((*k, *a));
                     false
                 } else {
                     true
                 }
             });
         }
-        (Keymap { bindings, disabled }, warnings)
+        (
+            Keymap {
+                bindings,
+                disabled,
+                disabled_bindings,
+            },
+            warnings,
+        )
     }
 
     /// Reads `path` when it exists; problems become warnings, never failures.
@@ -229,6 +249,15 @@ impl Keymap {
     pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
         let chord = KeyChord::from_event(ev);
         self.bindings
+            .iter()
+            .find(|(k, _)| *k == chord)
+            .map(|(_, a)| *a)
+    }
+
+    /// The writing action `ev` would run if the console were not read-only.
+    pub fn disabled_action_for(&self, ev: &KeyEvent) -> Option<Action> {
+        let chord = KeyChord::from_event(ev);
+        self.disabled_bindings
             .iter()
             .find(|(k, _)| *k == chord)
             .map(|(_, a)| *a)

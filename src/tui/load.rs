@@ -1,16 +1,23 @@
 //! Runs a view query on a reader and builds the view model: called off the UI task (in
-//! `spawn_blocking`) by the app, and directly by tests and benches.
+//! `spawn_blocking`) by the app, and directly by tests and benches. A detail pane loads its
+//! parent screen and takes the row it names.
 
 use super::msg::QueryRequest;
 use super::state::ScreenKind;
+use super::views::detail::{DetailModel, When};
 use super::views::{self, Model};
 use crate::store::{Reader, Result};
 use chrono_tz::Tz;
 
 pub fn load(reader: &Reader, req: &QueryRequest, tz: Tz) -> Result<Model> {
+    load_screen(reader, &req.screen, req, tz)
+}
+
+fn load_screen(reader: &Reader, screen: &ScreenKind, req: &QueryRequest, tz: Tz) -> Result<Model> {
     let now = req.now_ms;
-    Ok(match &req.screen {
-        ScreenKind::Overview => Model::Overview(views::overview::load(reader, now, tz)?),
+    let period = req.period;
+    Ok(match screen {
+        ScreenKind::Overview => Model::Overview(views::overview::load(reader, period, now, tz)?),
         ScreenKind::Live => Model::Live(views::live::load(reader, now)?),
         ScreenKind::Session { id } => {
             Model::Timeline(views::timeline::load(reader, &[*id], now, tz)?)
@@ -19,15 +26,22 @@ pub fn load(reader: &Reader, req: &QueryRequest, tz: Tz) -> Result<Model> {
             Model::Timeline(views::timeline::load(reader, ids, now, tz)?)
         }
         ScreenKind::Costs { path } => Model::Costs(views::costs::load(
-            reader, path, req.group, req.period, now, tz,
+            reader, path, req.group, period, req.billed, now, tz,
         )?),
-        ScreenKind::Adoption => Model::Adoption(views::adoption::load(reader, now, tz)?),
-        ScreenKind::Quality => Model::Quality(views::quality::load(reader, now, tz)?),
-        ScreenKind::Replay => Model::Replay(views::replay::load(reader, now, tz)?),
+        ScreenKind::Adoption => Model::Adoption(views::adoption::load(reader, period, now, tz)?),
+        ScreenKind::Quality => Model::Quality(views::quality::load(reader, period, now, tz)?),
+        ScreenKind::Replay => Model::Replay(views::replay::load(reader, period, now, tz)?),
         ScreenKind::Alerts => Model::Alerts(views::alerts::load(reader, now)?),
         ScreenKind::Sources => Model::Sources(views::sources::load(reader, now)?),
-        ScreenKind::SourceDetail { source } => {
-            Model::Sources(views::sources::load_detail(reader, now, source)?)
+        ScreenKind::Detail { parent, key } => {
+            let model = load_screen(reader, parent, req, tz)?;
+            let when = When { now_ms: now, tz };
+            Model::Detail(
+                model
+                    .find(key)
+                    .and_then(|i| model.detail(i, when))
+                    .unwrap_or_else(|| DetailModel::gone(key)),
+            )
         }
     })
 }

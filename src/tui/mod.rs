@@ -9,6 +9,7 @@ pub mod app;
 pub mod clock;
 pub mod command;
 pub mod events;
+pub mod export;
 pub mod format;
 pub mod harness;
 pub mod input;

@@ -34,10 +34,12 @@ pub struct QueryRequest {
     pub screen: ScreenKind,
     pub period: Period,
     pub group: CostGroup,
+    /// Costs shows billed amounts (`b`).
+    pub billed: bool,
     pub now_ms: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Query {
         generation: u64,
@@ -54,6 +56,19 @@ pub enum Effect {
     SnoozeAlert {
         id: i64,
         until_ms: i64,
+        /// How long, as the user gave it (`1h`, `4h`), for the confirmation.
+        span: String,
+    },
+    ResolveAlert {
+        id: i64,
+        at_ms: i64,
+    },
+    /// Write the current table to a file (CSV, or JSON for `*.json`).
+    Export {
+        path: std::path::PathBuf,
+        /// Replace an existing file (`:export! FILE`).
+        replace: bool,
+        table: super::export::ExportTable,
     },
     Quit,
 }

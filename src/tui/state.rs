@@ -5,9 +5,11 @@
 use super::input::LineInput;
 use super::keymap::Keymap;
 use super::views::Model;
+use super::widgets::table::Sort;
+pub use crate::domain::span::Period;
 use crate::store::ChangeCounters;
 use crate::store::queries::view_costs::CostDim;
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 /// The eight top-level views, numbered as on the tab bar.
@@ -95,9 +97,10 @@ pub enum ScreenKind {
     },
     Alerts,
     Sources,
-    /// One source's health in full (drilled from Sources).
-    SourceDetail {
-        source: String,
+    /// The detail pane of one row of another screen (`parent`), found by its row key.
+    Detail {
+        parent: Box<ScreenKind>,
+        key: String,
     },
 }
 
@@ -124,7 +127,21 @@ impl ScreenKind {
             ScreenKind::Quality => ViewId::Quality,
             ScreenKind::Replay | ScreenKind::WorkSession { .. } => ViewId::Replay,
             ScreenKind::Alerts => ViewId::Alerts,
-            ScreenKind::Sources | ScreenKind::SourceDetail { .. } => ViewId::Sources,
+            ScreenKind::Sources => ViewId::Sources,
+            ScreenKind::Detail { parent, .. } => parent.view(),
+        }
+    }
+
+    /// Whether the screen's numbers depend on the period (`p`, `[`, `]`, `:since`).
+    pub fn uses_period(&self) -> bool {
+        match self {
+            ScreenKind::Overview
+            | ScreenKind::Costs { .. }
+            | ScreenKind::Adoption
+            | ScreenKind::Quality
+            | ScreenKind::Replay => true,
+            ScreenKind::Detail { parent, .. } => parent.uses_period(),
+            _ => false,
         }
     }
 }
@@ -140,6 +157,9 @@ pub struct Screen {
     /// First filtered row drawn.
     pub offset: usize,
     pub filter: String,
+    /// The column the table is sorted by (`o` cycles, `O` reverses); `None` keeps the
+    /// view's own order.
+    pub sort: Option<Sort>,
 }
 
 impl Screen {
@@ -150,69 +170,12 @@ impl Screen {
             selected: 0,
             offset: 0,
             filter: String::new(),
+            sort: None,
         }
     }
 
     pub fn root(view: ViewId) -> Screen {
         Screen::new(ScreenKind::root(view), view.title())
-    }
-}
-
-/// Cost period selector (`p`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Period {
-    Today,
-    Days7,
-    Days30,
-    Month,
-}
-
-impl Period {
-    pub fn label(self) -> &'static str {
-        match self {
-            Period::Today => "today",
-            Period::Days7 => "7d",
-            Period::Days30 => "30d",
-            Period::Month => "month",
-        }
-    }
-
-    pub fn next(self) -> Period {
-        match self {
-            Period::Today => Period::Days7,
-            Period::Days7 => Period::Days30,
-            Period::Days30 => Period::Month,
-            Period::Month => Period::Today,
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Period> {
-        match s.to_ascii_lowercase().as_str() {
-            "today" | "1d" | "day" => Some(Period::Today),
-            "7d" | "week" | "1w" => Some(Period::Days7),
-            "30d" | "4w" => Some(Period::Days30),
-            "month" | "mtd" | "1m" => Some(Period::Month),
-            _ => None,
-        }
-    }
-
-    /// Local days covered (for trend sparklines and the previous-period comparison).
-    pub fn days(self, now: DateTime<Utc>, tz: Tz) -> i64 {
-        match self {
-            Period::Today => 1,
-            Period::Days7 => 7,
-            Period::Days30 => 30,
-            Period::Month => now.with_timezone(&tz).day() as i64,
-        }
-    }
-
-    /// UTC `[since, until)` in milliseconds: whole local days up to and including today.
-    pub fn range_ms(self, now: DateTime<Utc>, tz: Tz) -> (i64, i64) {
-        let today = now.with_timezone(&tz).date_naive();
-        let first = today - Duration::days(self.days(now, tz) - 1);
-        let since = crate::domain::period::local_day_start_ms(first, tz);
-        let until = crate::domain::period::local_day_start_ms(today + Duration::days(1), tz);
-        (since, until)
     }
 }
 
@@ -266,7 +229,7 @@ pub enum Overlay {
     Help {
         scroll: u16,
     },
-    Command(LineInput),
+    Command(CommandLine),
     Filter(LineInput),
     /// Acknowledging an alert: the note being typed.
     AckNote {
@@ -274,6 +237,18 @@ pub enum Overlay {
         subject: String,
         note: Box<ratatui_textarea::TextArea<'static>>,
     },
+}
+
+/// The `:` line being edited: the text, where the user is in the history (`↑`/`↓`), and the
+/// completions Tab offered last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    pub input: LineInput,
+    /// Index into `State::history` while browsing it.
+    pub history_pos: Option<usize>,
+    /// The line as typed before browsing the history.
+    pub draft: String,
+    pub candidates: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,7 +286,14 @@ pub struct State {
     pub counters: ChangeCounters,
     pub keymap: Keymap,
     pub quit: bool,
+    /// The zone days and months are cut in (`--tz`).
+    pub tz: Tz,
+    /// `:` commands run, oldest first (at most [`HISTORY_LIMIT`]).
+    pub history: Vec<String>,
 }
+
+/// Commands kept in the `:` history.
+pub const HISTORY_LIMIT: usize = 100;
 
 impl State {
     pub fn new(
@@ -330,7 +312,7 @@ impl State {
             status: Default::default(),
             overlay: None,
             flash: None,
-            period: Period::Month,
+            period: Period::ThisMonth,
             group: CostGroup::Team,
             billed: false,
             follow: true,
@@ -342,6 +324,8 @@ impl State {
             counters: ChangeCounters::new(),
             keymap,
             quit: false,
+            tz: chrono_tz::UTC,
+            history: Vec::new(),
         }
     }
 
@@ -356,6 +340,11 @@ impl State {
 
     pub fn view(&self) -> ViewId {
         self.top().kind.view()
+    }
+
+    /// Today's local date at `now_ms`.
+    pub fn today(&self, now_ms: i64) -> NaiveDate {
+        crate::domain::period::local_date(now_ms, self.tz)
     }
 
     pub fn theme_name(&self) -> &str {

@@ -139,3 +139,41 @@ fn polling_delivers_where_notifications_are_off() {
         assert_eq!(stats.file_passes.load(Ordering::Relaxed), 0);
     });
 }
+
+/// (runs' total rows, last run, skipped lines) of the Claude Code source's health.
+fn claude_health(db: &Path) -> Option<(i64, i64, i64)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()?;
+    let skipped: i64 = conn
+        .query_row("SELECT count(*) FROM skipped_lines", [], |r| r.get(0))
+        .ok()?;
+    conn.query_row(
+        "SELECT rows, last_run FROM source_health WHERE source = ?1 AND last_run IS NOT NULL",
+        [agentdeck::collect::sources::claude_code::SOURCE],
+        |r| Ok((r.get(0)?, r.get(1)?, skipped)),
+    )
+    .ok()
+}
+
+#[test]
+fn the_live_tail_records_source_health_for_its_passes() {
+    let (dir, transcript) = one_transcript();
+    let (root, db) = (dir.path().join("claude"), dir.path().join("s.db"));
+    let config = LiveConfig {
+        sweep_interval: NEVER,
+        ..LiveConfig::default()
+    };
+    with_tail(&root, &db, config, |_| {
+        wait_for("the first pass's health", || {
+            claude_health(&db).is_some_and(|(rows, _, _)| rows == 1)
+        });
+        let (_, first_run, _) = claude_health(&db).unwrap();
+        // A pass over the changed file only (no sweep): one line skipped, one added.
+        append(&transcript, &format!("{{not json\n{}", line(1)));
+        wait_for("the changed file's health", || {
+            claude_health(&db)
+                .is_some_and(|(rows, at, skipped)| rows == 2 && at >= first_run && skipped == 1)
+        });
+    });
+}

@@ -132,8 +132,8 @@ fn alerts_list_ack_and_errors_through_the_binary() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         doc["rules"].as_array().unwrap().len(),
-        9,
-        "the built-in rules"
+        11,
+        "the built-in rules (budget forecast and breach for teams and for projects)"
     );
 }
 

@@ -25,11 +25,15 @@ mod ingest_store;
 #[cfg(feature = "server")]
 mod outcomes_alert_sync;
 mod outcomes_alerts;
+mod outcomes_budgets;
+mod outcomes_coverage;
+mod outcomes_etags;
 #[cfg(feature = "server")]
 mod outcomes_events;
 #[cfg(feature = "server")]
 mod outcomes_git;
 mod outcomes_hosts;
+mod outcomes_permission;
 mod outcomes_quality;
 mod peer_fixtures;
 mod pricing_cli;
@@ -66,13 +70,17 @@ mod sources_console;
 mod sources_copilot;
 mod sources_cursor;
 mod sources_health;
+mod sources_identity;
 mod sources_openai;
 mod sources_reconcile;
 mod sources_support;
 mod store_size;
 mod store_writer;
 mod tui_app;
+mod tui_flows;
 mod tui_snapshots;
 mod tui_themes;
 mod tui_tmux;
+mod tui_tmux_flows;
 mod tui_update;
+mod tui_vendor_directory;

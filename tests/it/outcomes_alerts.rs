@@ -455,6 +455,7 @@ fn the_costs_view_flags_exactly_what_the_low_acceptance_rule_fires_on() {
         &path,
         CostGroup::Team,
         Period::Today,
+        false,
         now,
         chrono_tz::UTC,
     )

@@ -1,4 +1,5 @@
-//! The rollup tiers (15-minute, hourly, daily UTC) stay equal through additions, replaced
+//! The rollup tiers (15-minute, hourly, daily UTC, daily per developer and agent) stay equal
+//! through additions, replaced
 //! copies and rebuilds, and reading them over local days, weeks and months in any time zone
 //! (console series, Adoption's active days, `report` periods) gives exactly the per-request
 //! sums — checked against an oracle computed from the requests themselves, in
@@ -125,9 +126,19 @@ fn populated() -> (tempfile::TempDir, Store, Vec<RequestRecord>) {
 /// Every coarser tier equals the 15-minute rows folded to its width (both directions).
 fn assert_tiers_agree(db: &std::path::Path) {
     let conn = rusqlite::Connection::open(db).unwrap();
-    for (table, width) in [("rollups_hour", 3_600_000i64), ("rollups_day", 86_400_000)] {
+    for (table, width, narrow) in [
+        ("rollups_hour", 3_600_000i64, false),
+        ("rollups_day", 86_400_000, false),
+        // Per developer and agent: project and model summed away.
+        ("rollups_day_dev", 86_400_000, true),
+    ] {
+        let (project, model) = if narrow {
+            ("''", "''")
+        } else {
+            ("project_id", "model")
+        };
         let folded = format!(
-            "SELECT (bucket_start / {width}) * {width}, developer, project_id, agent, model,
+            "SELECT (bucket_start / {width}) * {width}, developer, {project}, agent, {model},
                     sum(requests), sum(input_tokens), sum(output_tokens), sum(cost_micro_usd),
                     sum(unpriced_requests)
              FROM rollups GROUP BY 1, 2, 3, 4, 5"
@@ -219,7 +230,9 @@ fn local_day_series_are_exact_in_every_kind_of_time_zone() {
         assert_eq!(got, expected, "per-day spend in {name}");
 
         // Active days per developer and agent, as Adoption reads them.
-        let facts = reader.activity_facts(&edges, "2026-03-02").unwrap();
+        let facts = reader
+            .activity_facts(&edges, "2026-03-02", "2100-01-01")
+            .unwrap();
         let got: BTreeSet<(String, String, usize)> = facts.agent_days.into_iter().collect();
         let want: BTreeSet<(String, String, usize)> = requests
             .iter()

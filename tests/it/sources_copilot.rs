@@ -244,3 +244,43 @@ async fn github_organisation_teams_fill_the_directory() {
     );
     assert_eq!(health, vec!["4|2|NULL"]);
 }
+
+/// A seats `Link: rel="next"` that points back at a page already read stops the pass with
+/// the endpoint named instead of looping; a 429 with `Retry-After` before it is waited out.
+#[tokio::test]
+async fn a_link_that_never_advances_stops_the_seats_pass() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    Mock::given(path(SEATS))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SEATS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "link",
+                    format!("<{uri}{SEATS}?per_page=100&page=2>; rel=\"next\"").as_str(),
+                )
+                .set_body_json(json!({"total_seats": 1, "seats": [seat("octo-dev", None)]})),
+        )
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::Copilot, &server.uri(), 1);
+    let err = poll_once(&spec, &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("came back again"), "{err}");
+    assert!(err.contains(SEATS), "{err}");
+    assert_eq!(
+        hits(&server, SEATS).await.len(),
+        3,
+        "one 429, its retry, page 2 naming itself as next: then the guard stops"
+    );
+}

@@ -72,3 +72,63 @@ async fn usage_and_costs_land_with_billed_and_estimated_apart() {
         vendor
     );
 }
+
+/// 429 with `Retry-After` is waited out (then the page is read), and a `next_page` that
+/// comes back again stops the pass with the cursor named, keeping the pages read before it.
+#[tokio::test]
+async fn a_429_is_waited_out_and_a_repeating_next_page_stops_the_pass() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let usage = json!([{"object": "organization.usage.completions.result", "input_tokens": 100,
+        "input_cached_tokens": 0, "output_tokens": 10, "num_model_requests": 1, "model": "gpt-5"}]);
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"object": "page",
+            "data": [bucket(d8, "results", usage)], "has_more": false, "next_page": null})),
+        )
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    // Every costs page claims more under the same cursor.
+    Mock::given(path(COSTS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"object": "page",
+            "data": [bucket(d8, "results", json!([
+                {"amount": {"value": 0.5, "currency": "usd"}, "line_item": "gpt-5, input"}]))],
+            "has_more": true, "next_page": "same"})),
+        )
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::OpenAiAdmin, &server.uri(), 3);
+    let started = std::time::Instant::now();
+    let err = poll_once(&spec, &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "Retry-After honoured"
+    );
+    assert_eq!(hits(&server, USAGE).await.len(), 2, "one 429, one retry");
+    assert!(err.contains("page cursor `same` came back again"), "{err}");
+    assert_eq!(
+        hits(&server, COSTS).await.len(),
+        2,
+        "stopped at the first repeat"
+    );
+    assert_eq!(
+        rows(
+            &t,
+            "SELECT model, input_tokens, billed_micro_usd FROM vendor_usage ORDER BY model"
+        ),
+        vec!["gpt-5|100|NULL", "gpt-5, input|0|500000"],
+        "the usage and the costs page read before the repeat are kept"
+    );
+}

@@ -135,3 +135,71 @@ async fn the_bill_is_compared_with_local_spend_and_gaps_are_named() {
         "{csv}"
     );
 }
+
+/// Organisation-wide vendor rows (the admin usage reports carry no developer) are their
+/// own line in `report reconcile`, next to what the same vendor attributed to developers.
+#[test]
+fn organisation_wide_vendor_tokens_are_their_own_line() {
+    use agentdeck::store::vendor::{VendorTokens, VendorUsageRow};
+    let t = store();
+    let row = |source: &str, developer: &str, input: i64, billed: Option<i64>| {
+        Op::UpsertVendorUsage(VendorUsageRow {
+            source: source.into(),
+            day: "2026-03-08".into(),
+            developer: developer.into(),
+            model: "gpt-5".into(),
+            tokens: Some(VendorTokens {
+                input,
+                output: 1_000,
+                cache_write: 0,
+                cache_read: 500,
+                requests: 7,
+            }),
+            billed_micro_usd: billed,
+            ..VendorUsageRow::default()
+        })
+    };
+    t.store
+        .writer()
+        .apply_blocking(agentdeck::store::WriteBatch {
+            ops: vec![
+                row("openai_admin", "", 40_000, Some(1_250_000)),
+                row("openai_admin", "ana@example.com", 2_000, None),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+    let db = t.path.to_str().unwrap();
+    let args = [
+        "--db",
+        db,
+        "report",
+        "reconcile",
+        "--since",
+        "2026-03-07",
+        "--until",
+        "2026-03-10",
+    ];
+    let doc = json_of(&run_ok(&[&args[..], &["--json"]].concat()));
+    assert_eq!(
+        doc["organisation_totals"],
+        json!([{
+            "vendor": "openai", "source": "openai_admin",
+            "input_tokens": 40_000, "output_tokens": 1_000, "cache_write_tokens": 0,
+            "cache_read_tokens": 500, "total_tokens": 41_500, "requests": 7,
+            "billed_usd": 1.25, "vendor_estimated_usd": null,
+            "developer_attributed_tokens": 3_500,
+        }]),
+        "{doc:#}"
+    );
+    let table = String::from_utf8(run_ok(&args).stdout).unwrap();
+    assert!(
+        table.contains("organisation-wide vendor totals") && table.contains("41500 tokens"),
+        "{table}"
+    );
+    let csv = String::from_utf8(run_ok(&[&args[..], &["--csv"]].concat()).stdout).unwrap();
+    assert!(
+        csv.contains(",openai,1.25,,,,\"organisation-wide (openai_admin): 41500 tokens"),
+        "{csv}"
+    );
+}

@@ -119,13 +119,19 @@ fn live_enter_tails_a_session_and_follow_keeps_the_newest_line() {
 }
 
 #[test]
-fn alert_enter_opens_the_subject() {
+fn alert_o_opens_the_subject_and_esc_returns_with_the_alert_selected() {
     let (_d, store) = seeded_store();
     let mut h = harness(&store);
     h.press("7");
-    h.press("enter");
+    h.press("o");
     assert_eq!(h.state.view(), ViewId::Costs);
-    assert!(h.render(120, 40).contains("Costs › platform"));
+    assert!(h.render(120, 40).contains("Alerts › platform"));
+    // Back along the stack: the Alerts view, the same alert still selected.
+    h.press("esc");
+    assert_eq!(h.state.view(), ViewId::Alerts);
+    let frame = h.render(120, 40);
+    let selected = frame.lines().find(|l| l.contains('▶')).unwrap_or_default();
+    assert!(selected.contains("team:platform"), "{frame}");
 }
 
 #[test]
@@ -175,7 +181,7 @@ fn row_counts_match_the_filterable_rows_in_every_view() {
         h.press(&view.number().to_string());
         let model = h.state.model.as_ref().unwrap();
         assert_eq!(model.row_count(), model.row_texts().len(), "{view:?}");
-        assert_eq!(model.visible("").len(), model.row_count());
+        assert_eq!(model.visible("", None).len(), model.row_count());
     }
 }
 

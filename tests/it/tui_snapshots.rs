@@ -1,6 +1,6 @@
-//! Snapshots of what the user sees: every view × {empty, populated} × {80×24, 120×40,
-//! 200×60}, plus drill-downs and overlays, drawn with the `mono` theme on a TestBackend
-//! from a seeded store at a fixed instant.
+//! Snapshots of what the user sees: every view × {empty, populated} × {40×12, 80×24,
+//! 120×40, 200×60}, plus drill-downs, detail panes, periods, sorting and overlays, drawn
+//! with the `mono` theme on a TestBackend from a seeded store at a fixed instant.
 
 use crate::tui_support;
 
@@ -8,7 +8,7 @@ use agentdeck::tui::harness::Harness;
 use agentdeck::tui::state::ViewId;
 use tui_support::{empty_store, now, seeded_store};
 
-const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+const SIZES: [(u16, u16); 4] = [(40, 12), (80, 24), (120, 40), (200, 60)];
 
 fn snapshot_all_views(label: &str, store: &agentdeck::store::Store) {
     let mut h = Harness::new(store, now(), chrono_tz::UTC, false).unwrap();
@@ -80,4 +80,31 @@ fn drill_downs_and_overlays() {
     h.press("a");
     h.type_text("on it");
     insta::assert_snapshot!("alerts_ack_note_120x40", h.render(120, 40));
+}
+
+#[test]
+fn detail_panes_periods_sorting_and_empty_states() {
+    let (_dir, store) = seeded_store();
+    let mut h = Harness::new(&store, now(), chrono_tz::UTC, false).unwrap();
+    h.press("7");
+    h.press("enter");
+    insta::assert_snapshot!("alerts_detail_80x24", h.render(80, 24));
+    insta::assert_snapshot!("alerts_detail_40x12", h.render(40, 12));
+    h.press("8");
+    h.press("G");
+    h.press("enter");
+    insta::assert_snapshot!("sources_detail_80x24", h.render(80, 24));
+    h.press("2");
+    h.press("d");
+    insta::assert_snapshot!("live_session_detail_120x40", h.render(120, 40));
+    h.press(":");
+    h.type_text("costs since=90d by=model");
+    h.press("enter");
+    h.press(">");
+    h.press(">");
+    insta::assert_snapshot!("costs_by_model_90d_sorted_120x40", h.render(120, 40));
+    h.press("2");
+    h.press("/");
+    h.type_text("nobody");
+    insta::assert_snapshot!("live_filter_no_match_80x24", h.render(80, 24));
 }

@@ -3,156 +3,11 @@
 //! waits for text on the screen (polling capture-pane with a timeout), never a fixed sleep.
 //! tmux is installed when missing and we are root (see also .ci/test); otherwise skipped.
 
-use crate::tui_support;
+use crate::tui_support::tmux::{Tmux, live_store};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-fn have_tmux() -> bool {
-    let ok = || {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if ok() {
-        return true;
-    }
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if root {
-        let _ = Command::new("apt-get")
-            .args(["install", "-y", "tmux"])
-            .status();
-    }
-    ok()
-}
-
-struct Tmux {
-    socket: String,
-    dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    /// Starts the console on `db` in a fresh tmux server with a throwaway HOME.
-    fn start(db: Option<&Path>, extra: &[&str]) -> Option<Tmux> {
-        if !have_tmux() {
-            eprintln!("tmux is not installed; skipping the end-to-end scenario");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let socket = format!(
-            "agentdeck-e2e-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        let home = dir.path();
-        // The scenarios drive seeded alerts by hand: no background rule evaluation.
-        std::fs::create_dir_all(home.join("config/agentdeck")).unwrap();
-        std::fs::write(
-            home.join("config/agentdeck/config.toml"),
-            "[alerting]\nenabled = false\n",
-        )
-        .unwrap();
-        let mut cmd = format!(
-            "env HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state TERM=xterm-256color {bin}",
-            h = home.display(),
-            bin = env!("CARGO_BIN_EXE_agentdeck")
-        );
-        if let Some(db) = db {
-            cmd.push_str(&format!(" --db {}", db.display()));
-        }
-        for a in extra {
-            cmd.push(' ');
-            cmd.push_str(a);
-        }
-        cmd.push_str("; echo __EXIT_$?__; sleep 600");
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "120",
-                "-y",
-                "40",
-                &cmd,
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "tmux new-session failed");
-        Some(Tmux { socket, dir })
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p"])
-    }
-
-    fn wait_for(&self, text: &str) -> String {
-        self.wait_until(text, |screen| screen.contains(text))
-    }
-
-    /// Polls the screen until `ready` holds, or fails after a minute showing the screen.
-    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what:?}; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-l", text]);
-    }
-
-    fn home(&self) -> PathBuf {
-        self.dir.path().to_path_buf()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
-/// A store seeded at the real current time (the binary uses the system clock).
-fn live_store() -> (tempfile::TempDir, PathBuf) {
-    let (dir, store) = tui_support::empty_store();
-    tui_support::seed_at(&store, chrono::Utc::now().timestamp_millis());
-    let path = store.path().to_path_buf();
-    drop(store);
-    (dir, path)
-}
 
 #[test]
 fn starts_on_overview_and_quits_restoring_the_terminal() {
@@ -267,9 +122,9 @@ fn read_only_refuses_to_acknowledge() {
     t.wait_for("read-only");
     t.keys(&["7"]);
     t.wait_for("acknowledging and snoozing are disabled");
-    // Keys are handled in order: once `1` has switched to Overview, `a` was handled too.
-    t.keys(&["a", "1"]);
-    t.wait_for("Agent mix");
+    t.keys(&["a"]);
+    // The key answers: a message, not silence, and no note editor.
+    t.wait_for("read-only: acknowledging is disabled");
     assert!(!t.screen().contains("Acknowledge alert #"));
     t.keys(&["q"]);
     t.wait_for("__EXIT_0__");

@@ -79,7 +79,7 @@ fn older_query_results_are_dropped() {
     update(&mut s, key('8'), &clock());
     let first = s.generation;
     update(&mut s, key('r'), &clock());
-    let model = Model::Sources(SourcesModel::default());
+    let model = Model::Sources(SourcesModel::new(vec![], vec![]));
     update(
         &mut s,
         Msg::Loaded {
@@ -112,7 +112,7 @@ fn command_mode_opens_costs_with_arguments_and_breadcrumbs() {
     }
     let effects = update(&mut s, code(KeyCode::Enter), &clock());
     assert!(s.overlay.is_none());
-    assert_eq!(s.period, Period::Days7);
+    assert_eq!(s.period, Period::LastDays(7));
     assert_eq!(
         s.stack.iter().map(|x| x.label.as_str()).collect::<Vec<_>>(),
         vec!["Costs", "platform"]
@@ -132,7 +132,7 @@ fn bad_commands_say_why() {
     }
     update(&mut s, code(KeyCode::Enter), &clock());
     let (text, _) = s.flash.clone().unwrap();
-    assert!(text.contains("today, 7d, 30d or month"), "{text}");
+    assert!(text.contains("forever") && text.contains("90d"), "{text}");
 }
 
 #[test]
@@ -176,7 +176,7 @@ fn period_and_group_cycle_and_requery_costs() {
     let mut s = state(false);
     update(&mut s, key('3'), &clock());
     let effects = update(&mut s, key('p'), &clock());
-    assert_eq!(s.period, Period::Today);
+    assert_eq!(s.period, Period::LastMonth);
     assert_eq!(queries(&effects).len(), 1);
     let effects = update(&mut s, key('g'), &clock());
     assert_eq!(queries(&effects).len(), 1);
@@ -243,13 +243,13 @@ fn selection_follows_its_row_when_a_refresh_reorders_the_table() {
         state: "✓ ok",
         last_success: String::new(),
         last_error: String::new(),
+        full: Vec::new(),
     };
     let model = |names: &[&str]| {
-        Box::new(Model::Sources(SourcesModel {
-            lines: names.iter().map(|n| line(n)).collect(),
-            next: vec![],
-            ..Default::default()
-        }))
+        Box::new(Model::Sources(SourcesModel::new(
+            names.iter().map(|n| line(n)).collect(),
+            vec![],
+        )))
     };
     let mut s = state(false);
     update(&mut s, key('8'), &clock());
@@ -275,4 +275,197 @@ fn selection_follows_its_row_when_a_refresh_reorders_the_table() {
         &clock(),
     );
     assert_eq!(s.top().selected, 3, "still on `b`");
+}
+
+fn command(s: &mut State, text: &str) -> Vec<Effect> {
+    update(s, key(':'), &clock());
+    for c in text.chars() {
+        update(s, key(c), &clock());
+    }
+    update(s, code(KeyCode::Enter), &clock())
+}
+
+fn flash(s: &State) -> String {
+    s.flash.clone().map(|f| f.0).unwrap_or_default()
+}
+
+#[test]
+fn brackets_step_the_period_and_requery_views_that_show_it() {
+    let mut s = state(false);
+    update(&mut s, key('3'), &clock());
+    let effects = update(&mut s, key('['), &clock());
+    assert_eq!(s.period, Period::LastMonth);
+    assert_eq!(queries(&effects).len(), 1);
+    assert!(
+        flash(&s).contains("2025-12-01 – 2025-12-31"),
+        "{}",
+        flash(&s)
+    );
+    update(&mut s, key('['), &clock());
+    assert_eq!(s.period.to_string(), "2025-11");
+    update(&mut s, key(']'), &clock());
+    update(&mut s, key(']'), &clock());
+    assert_eq!(s.period, Period::ThisMonth);
+    // Nothing after today.
+    let effects = update(&mut s, key(']'), &clock());
+    assert!(queries(&effects).is_empty());
+    assert!(flash(&s).contains("already reaches today"), "{}", flash(&s));
+    // Live does not depend on the period: no query.
+    update(&mut s, key('2'), &clock());
+    assert!(queries(&update(&mut s, key('['), &clock())).is_empty());
+}
+
+#[test]
+fn period_commands_cover_spans_dates_ranges_and_last() {
+    let mut s = state(false);
+    update(&mut s, key('3'), &clock());
+    command(&mut s, "since 90d");
+    assert_eq!(s.period, Period::LastDays(90));
+    command(&mut s, "since 2025-11-01");
+    assert_eq!(s.period.to_string(), "since 2025-11-01");
+    command(&mut s, "until 2025-11-30");
+    assert_eq!(s.period.to_string(), "2025-11-01..2025-11-30");
+    command(&mut s, "range 2025-12-01..2025-12-31");
+    assert_eq!(s.period, Period::LastMonth);
+    command(&mut s, "last month");
+    assert_eq!(s.period, Period::LastMonth);
+    command(&mut s, "period 30d");
+    assert_eq!(s.period, Period::LastDays(30));
+    let effects = command(&mut s, "since forever");
+    assert!(queries(&effects).is_empty());
+    assert!(flash(&s).contains("`forever`"), "{}", flash(&s));
+    assert_eq!(
+        s.period,
+        Period::LastDays(30),
+        "a bad period changes nothing"
+    );
+    command(&mut s, "since 2026-09-01");
+    assert!(flash(&s).contains("future"), "{}", flash(&s));
+    command(&mut s, "costs since=90d");
+    assert_eq!(s.period, Period::LastDays(90));
+}
+
+#[test]
+fn the_command_line_has_history_and_tab_completion() {
+    let mut s = state(false);
+    command(&mut s, "since 7d");
+    command(&mut s, "alerts");
+    update(&mut s, key(':'), &clock());
+    update(&mut s, key('x'), &clock());
+    let line = |s: &State| match &s.overlay {
+        Some(Overlay::Command(l)) => l.input.text.clone(),
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, code(KeyCode::Up), &clock());
+    assert_eq!(line(&s), "alerts");
+    update(&mut s, code(KeyCode::Up), &clock());
+    assert_eq!(line(&s), "since 7d");
+    update(&mut s, code(KeyCode::Up), &clock());
+    assert_eq!(line(&s), "since 7d", "the oldest stays");
+    update(&mut s, code(KeyCode::Down), &clock());
+    assert_eq!(line(&s), "alerts");
+    update(&mut s, code(KeyCode::Down), &clock());
+    assert_eq!(line(&s), "x", "back to what was typed");
+    update(&mut s, code(KeyCode::Backspace), &clock());
+    for c in "la".chars() {
+        update(&mut s, key(c), &clock());
+    }
+    update(&mut s, code(KeyCode::Tab), &clock());
+    assert_eq!(line(&s), "last ");
+    for c in "mo".chars() {
+        update(&mut s, key(c), &clock());
+    }
+    update(&mut s, code(KeyCode::Tab), &clock());
+    assert_eq!(line(&s), "last month ");
+    update(&mut s, code(KeyCode::Enter), &clock());
+    assert_eq!(s.period, Period::LastMonth);
+    assert_eq!(s.history.last().map(String::as_str), Some("last month"));
+}
+
+#[test]
+fn read_only_write_keys_flash_instead_of_doing_nothing() {
+    let mut s = state(true);
+    update(&mut s, key('7'), &clock());
+    let effects = update(&mut s, key('a'), &clock());
+    assert!(effects.is_empty());
+    assert!(
+        flash(&s).contains("read-only: acknowledging is disabled"),
+        "{}",
+        flash(&s)
+    );
+    update(&mut s, key('R'), &clock());
+    assert!(flash(&s).contains("resolving"), "{}", flash(&s));
+    // A key bound to nothing stays silent.
+    update(&mut s, key('Z'), &clock());
+    assert!(s.flash.is_none());
+}
+
+#[test]
+fn sort_keys_cycle_columns_and_reverse() {
+    use agentdeck::store::queries::source_status::SourceStatus;
+    use agentdeck::tui::views::sources::SourceLine;
+    use agentdeck::tui::widgets::table::{Dir, Sort};
+    let line = |name: &str, rows: i64| SourceLine {
+        status: SourceStatus {
+            source: name.into(),
+            kind: "files".into(),
+            last_success: None,
+            last_error_at: None,
+            last_error: None,
+            rows,
+        },
+        state: "✓ ok",
+        last_success: String::new(),
+        last_error: String::new(),
+        full: Vec::new(),
+    };
+    let mut s = state(false);
+    update(&mut s, key('8'), &clock());
+    let g = s.generation;
+    update(
+        &mut s,
+        Msg::Loaded {
+            generation: g,
+            result: Ok(Box::new(Model::Sources(SourcesModel::new(
+                vec![line("b", 5), line("a", 50), line("c", 1)],
+                vec![],
+            )))),
+        },
+        &clock(),
+    );
+    update(&mut s, key('>'), &clock());
+    assert_eq!(
+        s.top().sort,
+        Some(Sort {
+            column: 0,
+            dir: Dir::Asc
+        })
+    );
+    update(&mut s, key('>'), &clock());
+    assert_eq!(
+        s.top().sort,
+        Some(Sort {
+            column: 1,
+            dir: Dir::Asc
+        })
+    );
+    let m = s.model.clone().unwrap();
+    assert_eq!(m.visible("", s.top().sort), vec![1, 0, 2]);
+    update(&mut s, key('I'), &clock());
+    assert_eq!(m.visible("", s.top().sort), vec![2, 0, 1]);
+    // The rows column sorts biggest first.
+    for _ in 0..3 {
+        update(&mut s, key('>'), &clock());
+    }
+    assert_eq!(
+        s.top().sort,
+        Some(Sort {
+            column: 4,
+            dir: Dir::Desc
+        })
+    );
+    assert_eq!(m.visible("", s.top().sort), vec![1, 0, 2]);
+    assert!(flash(&s).contains("rows ▼"), "{}", flash(&s));
+    update(&mut s, key('<'), &clock());
+    assert_eq!(s.top().sort.map(|x| x.column), Some(3));
 }

@@ -41,11 +41,12 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     let stop = AtomicBool::new(false);
+    let mut notice = None;
     let (_demo_dir, store) = if ctx.global.demo {
-        let (dir, store) = crate::demo::temp_store()?;
-        eprintln!("agentdeck: building the demo organisation…");
-        crate::demo::build(&store, chrono::Utc::now(), crate::demo::DEFAULT_SEED)?;
-        (Some(dir), store)
+        // `--demo --db FILE` keeps the demo (see demo::place); without it, a temp store.
+        let demo = crate::demo::place::open(ctx.global.db.as_deref(), chrono::Utc::now())?;
+        notice = Some(demo.notice);
+        (demo.temp, demo.store)
     } else {
         (None, ctx.open_store()?)
     };
@@ -86,6 +87,7 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
         keymap,
         who: ctx.developer(),
         warnings,
+        notice,
         tick: Duration::from_secs(15),
     };
     std::thread::scope(|scope| {

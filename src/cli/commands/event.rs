@@ -43,6 +43,7 @@ fn event_of(cmd: &EventCommand) -> anyhow::Result<OutcomeEvent> {
             resolved_at_ms: None,
             title: None,
         },
+        EventCommand::Coverage { .. } => anyhow::bail!("coverage is recorded by event_coverage"),
         EventCommand::Incident {
             id,
             repo,
@@ -67,6 +68,15 @@ fn event_of(cmd: &EventCommand) -> anyhow::Result<OutcomeEvent> {
 }
 
 pub fn run(ctx: &Context, cmd: &EventCommand, server: Option<&str>) -> anyhow::Result<()> {
+    if let EventCommand::Coverage {
+        repo,
+        pr,
+        report,
+        base_report,
+    } = cmd
+    {
+        return super::event_coverage::run(ctx, repo, *pr, report, base_report, server);
+    }
     let event = event_of(cmd)?;
     let now = chrono::Utc::now().timestamp_millis();
     event.validate_at(now).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -46,6 +46,10 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         .map(reconcile)
         .collect();
     let seats = reader.idle_seats(&first.to_string())?;
+    // Organisation-wide vendor figures (no developer to attribute them to): their own line.
+    let org = reader
+        .vendor_org_totals(&first.to_string(), &last.to_string())
+        .context("reading organisation-wide vendor totals")?;
     let usd = |m: Option<i64>| m.map(|v| v as f64 / 1e6);
     let mut out = std::io::stdout().lock();
     if args.output.json {
@@ -60,6 +64,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
                 "gaps": r.gaps,
             })).collect::<Vec<_>>(),
             "seats_without_usage": seats.iter().map(|s| json!({"vendor": s.vendor, "developer": s.developer})).collect::<Vec<_>>(),
+            "organisation_totals": org.iter().map(|o| json!({
+                "vendor": o.vendor, "source": o.source,
+                "input_tokens": o.input_tokens, "output_tokens": o.output_tokens,
+                "cache_write_tokens": o.cache_write_tokens, "cache_read_tokens": o.cache_read_tokens,
+                "total_tokens": o.tokens(), "requests": o.requests,
+                "billed_usd": usd(o.billed_micro_usd), "vendor_estimated_usd": usd(o.estimated_micro_usd),
+                "developer_attributed_tokens": o.attributed_tokens,
+            })).collect::<Vec<_>>(),
         });
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
@@ -94,9 +106,21 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
                 s.vendor, s.developer
             )?;
         }
+        for o in &org {
+            writeln!(
+                out,
+                ",{},{},{},,,\"organisation-wide ({}): {} tokens, {} requests, not attributable to a developer\"",
+                o.vendor,
+                money(o.billed_micro_usd),
+                money(o.estimated_micro_usd),
+                o.source,
+                o.tokens(),
+                o.requests
+            )?;
+        }
         return Ok(());
     }
-    if rows.is_empty() && seats.is_empty() {
+    if rows.is_empty() && seats.is_empty() && org.is_empty() {
         writeln!(
             out,
             "nothing to reconcile from {first} to {last}: configure a vendor API ([sources.anthropic_admin], [sources.openai_admin], [sources.cursor], [sources.copilot]) and run `agentdeck sources poll`"
@@ -120,6 +144,24 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
             money(r.gap_micro_usd),
             r.gaps.join("; ")
         )?;
+    }
+    if !org.is_empty() {
+        writeln!(
+            out,
+            "\norganisation-wide vendor totals {first}..{last} (not attributable to a developer):"
+        )?;
+        for o in &org {
+            writeln!(
+                out,
+                "  {:<9} {:>14} tokens {:>10} requests  billed {:>10}  vendor est {:>10}  ({} tokens attributed to developers)",
+                o.vendor,
+                o.tokens(),
+                o.requests,
+                money(o.billed_micro_usd),
+                money(o.estimated_micro_usd),
+                o.attributed_tokens
+            )?;
+        }
     }
     if !seats.is_empty() {
         writeln!(out, "\nseats without usage since {first}: {}", seats.len())?;

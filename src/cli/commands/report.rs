@@ -20,12 +20,24 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         return super::reconcile::run(ctx, args);
     }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
-    let day = |s: &Option<String>| -> anyhow::Result<Option<NaiveDate>> {
+    // The console's period words (docs/console.md "Periods"): `--since 90d`, `--last month`.
+    let day = |s: &Option<String>, read: fn(&str, NaiveDate) -> Result<NaiveDate, String>| {
         s.as_deref()
-            .map(|s| values::day(s, today).map_err(|e| BadUsage(format!("`{s}`: {e}")).into()))
+            .map(|s| read(s, today).map_err(|e| BadUsage(format!("`{s}`: {e}"))))
             .transpose()
     };
-    let (since, until) = (day(&args.period.since)?, day(&args.period.until)?);
+    let (since, until) = match args.period.last.as_deref() {
+        Some(last) => {
+            let span = crate::domain::span::Period::parse_last(last, today)
+                .map_err(|e| BadUsage(format!("--last {e}")))?
+                .span(today);
+            (Some(span.first), Some(span.last))
+        }
+        None => (
+            day(&args.period.since, values::day)?,
+            day(&args.period.until, values::until_day)?,
+        ),
+    };
     if let (Some(s), Some(u)) = (since, until)
         && s > u
     {
@@ -47,13 +59,20 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         }
         store.reader()?
     };
+    if args.kind == ReportKind::Budget {
+        return super::report_budget::run(ctx, &reader, args);
+    }
     if super::report_quality::is_outcome(args.kind) {
         let start =
             since.unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS));
         let from = crate::domain::period::local_day_start_ms(start, ctx.tz);
+        // --until names the last day counted (the console's periods end the same way).
+        let until_ms = until.map_or(i64::MAX, |u| {
+            crate::domain::period::local_day_start_ms(u.succ_opt().unwrap_or(u), ctx.tz)
+        });
         return match args.kind {
             ReportKind::Ticket => super::report_quality::ticket(&reader, args, from),
-            _ => super::report_quality::quality(&reader, args, from, &start.to_string()),
+            _ => super::report_quality::quality(&reader, args, from, until_ms, &start.to_string()),
         };
     }
     // Every kind reads the same window: rows outside the accepted timestamps (possible only
@@ -117,7 +136,11 @@ fn document(
     ctx: &Context,
 ) -> anyhow::Result<Document> {
     Ok(match kind {
-        ReportKind::Session => Document::sessions(reader.session_usage(filter)?, ctx.tz),
+        ReportKind::Session => Document::sessions(
+            reader.session_usage(filter)?,
+            ctx.tz,
+            Utc::now().timestamp_millis(),
+        ),
         ReportKind::Blocks => {
             let entries: Vec<Entry> = reader
                 .request_timeline(filter)?

@@ -114,9 +114,10 @@ pub fn quality(
     reader: &Reader,
     args: &ReportArgs,
     since_ms: i64,
+    until_ms: i64,
     label: &str,
 ) -> anyhow::Result<()> {
-    let facts = reader.quality_facts(since_ms)?;
+    let facts = reader.quality_facts(since_ms, until_ms)?;
     let rows = figures(&facts);
     let mut out = std::io::stdout().lock();
     let side =

@@ -131,7 +131,9 @@ impl Document {
         Document::new(name, columns, rows)
     }
 
-    pub fn sessions(rows: Vec<SessionRow>, tz: Tz) -> Document {
+    /// `now_ms` decides each session's state (running, idle, ended: `domain::session_state`,
+    /// the console's rule).
+    pub fn sessions(rows: Vec<SessionRow>, tz: Tz, now_ms: i64) -> Document {
         let rows = rows
             .into_iter()
             .map(|s| Row {
@@ -146,6 +148,16 @@ impl Document {
                     ("branch", json!(s.branch)),
                     ("started_at", json!(iso(s.started_at))),
                     ("last_activity", json!(local_day(s.last_activity_at, tz))),
+                    (
+                        "state",
+                        json!(
+                            crate::domain::session_state::SessionState::of(
+                                s.last_activity_at,
+                                now_ms
+                            )
+                            .as_str()
+                        ),
+                    ),
                 ],
                 line: Line {
                     requests: s.requests,
@@ -164,6 +176,7 @@ impl Document {
             "branch",
             "started_at",
             "last_activity",
+            "state",
         ];
         Document::new("sessions", columns, rows)
     }

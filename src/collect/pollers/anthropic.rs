@@ -211,7 +211,7 @@ fn claude_code_record(r: &Value, day: NaiveDate, report: &mut PollReport) -> Vec
         actor.get("email_address").and_then(Value::as_str),
         actor.get("api_key_name").and_then(Value::as_str),
     ) {
-        (Some(email), _) => email.trim().to_ascii_lowercase(),
+        (Some(email), _) => crate::domain::identity::normalise_email(email),
         (None, Some(key)) => format!("api-key:{}", key.trim()),
         _ => {
             report.problems.add("missing_field", || {

@@ -57,7 +57,7 @@ fn ms(d: NaiveDate) -> i64 {
 fn email(v: &Value, key: &str) -> Option<String> {
     v.get(key)
         .and_then(Value::as_str)
-        .map(|e| e.trim().to_ascii_lowercase())
+        .map(crate::domain::identity::normalise_email)
         .filter(|e| e.contains('@'))
 }
 

@@ -1,7 +1,8 @@
 //! Pull/merge requests and deployments from a code host: one trait (`CodeHost`, the URLs
 //! and response shapes of GitHub or GitLab) and one pass shared by both — token auth,
-//! pagination, conditional requests (ETag / If-None-Match, answered 304 from the cache),
-//! the rate-limit headers honoured, and a cursor per repository (newest update seen).
+//! pagination, conditional requests (ETag / If-None-Match: within a pass answered from the
+//! cache; across passes the listings' ETags are kept in the store, so an unchanged
+//! repository costs 304s), the rate-limit headers honoured, and a cursor per repository.
 
 use crate::domain::attribution::{self, Person};
 use crate::store::ops::{DeployRow, Op, PullRequestRow};
@@ -129,8 +130,12 @@ pub enum CodeHostError {
 pub struct Fetcher {
     client: reqwest::Client,
     auth: Option<(&'static str, String)>,
-    /// URL → (ETag, body) of the last 200 answer.
+    /// URL → (ETag, body) of the last 200 answer in this process.
     cache: HashMap<String, (String, serde_json::Value)>,
+    /// URL → ETag of listings from earlier passes (the store's `http_etags`; no bodies).
+    stored: HashMap<String, String>,
+    /// Listing ETags learned by the repository being read, saved with its batch.
+    learned: Vec<(String, String)>,
     /// Requests answered 304 from the cache (for tests and health).
     pub not_modified: usize,
     pub requests: usize,
@@ -151,6 +156,8 @@ impl Fetcher {
             client,
             auth: token.map(|t| host.auth_header(t)),
             cache: HashMap::new(),
+            stored: HashMap::new(),
+            learned: Vec::new(),
             not_modified: 0,
             requests: 0,
             reserve: 1,
@@ -164,6 +171,49 @@ impl Fetcher {
         host: &dyn CodeHost,
         url: &str,
     ) -> Result<(serde_json::Value, Option<String>), CodeHostError> {
+        let etag = self.cache.get(url).map(|(e, _)| e.clone());
+        match self.fetch(host, url, etag).await? {
+            Answer::Fresh(body, next) => Ok((body, next)),
+            Answer::NotModified(next) => match self.cache.get(url) {
+                Some((_, body)) => Ok((body.clone(), next)),
+                None => Err(CodeHostError::Status {
+                    host: host.name(),
+                    url_path: url.to_string(),
+                    status: 304,
+                    message: "not modified, but no cached answer to reuse".into(),
+                }),
+            },
+        }
+    }
+
+    /// GETs a listing page conditionally on the ETag an earlier pass stored for it:
+    /// `None` when the host answers 304 (the page is what that pass already read).
+    pub async fn get_listing(
+        &mut self,
+        host: &dyn CodeHost,
+        url: &str,
+    ) -> Result<Option<(serde_json::Value, Option<String>)>, CodeHostError> {
+        if self.cache.contains_key(url) {
+            return self.get(host, url).await.map(Some);
+        }
+        let etag = self.stored.get(url).cloned();
+        match self.fetch(host, url, etag).await? {
+            Answer::NotModified(_) => Ok(None),
+            Answer::Fresh(body, next) => {
+                if let Some((etag, _)) = self.cache.get(url) {
+                    self.learned.push((url.to_string(), etag.clone()));
+                }
+                Ok(Some((body, next)))
+            }
+        }
+    }
+
+    async fn fetch(
+        &mut self,
+        host: &dyn CodeHost,
+        url: &str,
+        etag: Option<String>,
+    ) -> Result<Answer, CodeHostError> {
         let path = url
             .split_once("://")
             .map_or(url, |(_, r)| r.split_once('/').map_or(r, |(_, p)| p))
@@ -172,7 +222,7 @@ impl Fetcher {
         if let Some((name, value)) = &self.auth {
             req = req.header(*name, value);
         }
-        if let Some((etag, _)) = self.cache.get(url) {
+        if let Some(etag) = &etag {
             req = req.header("If-None-Match", etag);
         }
         self.requests += 1;
@@ -191,11 +241,9 @@ impl Fetcher {
         let reset = header_i64(&["x-ratelimit-reset", "ratelimit-reset"]);
         let status = resp.status();
         let next = host.next_page(&headers, url);
-        if status == reqwest::StatusCode::NOT_MODIFIED {
+        if status == reqwest::StatusCode::NOT_MODIFIED && etag.is_some() {
             self.not_modified += 1;
-            if let Some((_, body)) = self.cache.get(url) {
-                return Ok((body.clone(), next));
-            }
+            return Ok(Answer::NotModified(next));
         }
         let rate_limited = status == reqwest::StatusCode::TOO_MANY_REQUESTS
             || (status == reqwest::StatusCode::FORBIDDEN && remaining == Some(0));
@@ -236,10 +284,11 @@ impl Fetcher {
                 reset_secs: reset.map_or(60, |r| (r - now).max(0)),
             });
         }
-        Ok((body, next))
+        Ok(Answer::Fresh(body, next))
     }
 
-    /// Every page of a listing, concatenated.
+    /// Every page of a listing that changed since the stored ETags, concatenated; a page
+    /// answered 304 ends the listing (it and everything older were read before).
     async fn all(
         &mut self,
         host: &dyn CodeHost,
@@ -250,7 +299,9 @@ impl Fetcher {
         let mut url = Some(first.to_string());
         for _ in 0..MAX_PAGES {
             let Some(u) = url.take() else { break };
-            let (body, next) = self.get(host, &u).await?;
+            let Some((body, next)) = self.get_listing(host, &u).await? else {
+                break;
+            };
             let done = stop(&body);
             out.push(body);
             if done {
@@ -260,6 +311,12 @@ impl Fetcher {
         }
         Ok(out)
     }
+}
+
+/// A conditional GET's answer.
+enum Answer {
+    NotModified(Option<String>),
+    Fresh(serde_json::Value, Option<String>),
 }
 
 /// What one pass over a host's repositories did.
@@ -282,12 +339,27 @@ pub async fn pass(
     since_ms: i64,
 ) -> Result<HostPassSummary, CodeHostError> {
     let cursors = store.reader()?.file_cursors(host.name())?;
+    fetcher.stored = store.reader()?.http_etags(host.name())?;
     let mut summary = HostPassSummary::default();
     for repo in repos {
         let id = host.repo_id(repo);
         let last = cursors.get(&id).map_or(since_ms, |c| c.offset as i64);
+        fetcher.learned.clear();
         match repo_pass(host, fetcher, repo, &id, last).await {
-            Ok((ops, newest, prs, ai, deploys)) => {
+            Ok((mut ops, newest, prs, ai, deploys)) => {
+                // The ETags are kept only with the rows they vouch for.
+                let now = chrono::Utc::now().timestamp_millis();
+                ops.extend(
+                    fetcher
+                        .learned
+                        .drain(..)
+                        .map(|(url, etag)| Op::RememberEtag {
+                            source: host.name().into(),
+                            url,
+                            etag,
+                            at: now,
+                        }),
+                );
                 summary.repositories += 1;
                 summary.pull_requests += prs;
                 summary.ai_pull_requests += ai;
@@ -413,14 +485,16 @@ async fn repo_pass(
             }));
         }
     }
-    let (deploy_body, _) = f.get(host, &host.deployments_url(repo)).await?;
+    // Deployments (and each one's statuses) are listings too: a 304 means the stored
+    // rows are current.
+    let deploy_body = f.get_listing(host, &host.deployments_url(repo)).await?;
     let mut deploys = 0;
-    for d in host.parse_deployments(&deploy_body) {
+    for d in deploy_body.map_or_else(Vec::new, |(b, _)| host.parse_deployments(&b)) {
         let status = match &d.statuses_url {
-            Some(u) => {
-                let (s, _) = f.get(host, u).await?;
-                host.parse_deploy_status(&s).unwrap_or(d.status.clone())
-            }
+            Some(u) => match f.get_listing(host, u).await? {
+                Some((s, _)) => host.parse_deploy_status(&s).unwrap_or(d.status.clone()),
+                None => continue,
+            },
             None => d.status.clone(),
         };
         deploys += 1;

@@ -44,6 +44,7 @@ fn subject(scope: Scope, key: &str) -> String {
         Scope::Org => "org".into(),
         Scope::Team => format!("team:{key}"),
         Scope::Developer => format!("developer:{key}"),
+        Scope::Project => format!("project:{key}"),
     }
 }
 
@@ -53,6 +54,8 @@ fn key_sql(scope: Scope) -> &'static str {
         Scope::Org => "'org'",
         Scope::Team => "coalesce(d.team, 'unassigned')",
         Scope::Developer => "x.developer",
+        // Rollups and sessions carry a project; vendor daily usage does not.
+        Scope::Project => "coalesce(x.project_id, '')",
     }
 }
 
@@ -138,6 +141,7 @@ impl Reader {
                     })
                     .collect())
             }
+            Metric::AcceptanceRate if rule.scope == Scope::Project => Ok(Vec::new()),
             Metric::AcceptanceRate => {
                 let days = (w / 86_400_000).max(1);
                 let since = chrono::DateTime::from_timestamp_millis(now)
@@ -246,7 +250,12 @@ impl Reader {
     }
 
     /// Priced spend per scope key over `[from, to)` (15-minute buckets).
-    fn spend_by(&self, scope: Scope, from: i64, to: i64) -> Result<BTreeMap<String, Money>> {
+    pub(crate) fn spend_by(
+        &self,
+        scope: Scope,
+        from: i64,
+        to: i64,
+    ) -> Result<BTreeMap<String, Money>> {
         let sql = format!(
             "SELECT {}, sum(x.cost_micro_usd) FROM rollups x LEFT JOIN developers d ON d.id = x.developer
              WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 GROUP BY 1",
@@ -345,22 +354,21 @@ impl Reader {
     }
 
     fn budget_observations(&self, rule: &RuleSpec, clock: &InputClock) -> Result<Vec<Observation>> {
-        if rule.scope != Scope::Team {
-            return Ok(Vec::new()); // budgets exist per team (config [[team]] budget_usd_month)
-        }
+        // Budgets exist per team (`[[team]] budget_usd_month`) and per project
+        // (`[[project]] budget_usd_month`); each row is judged against its own.
         let mut out = Vec::new();
-        let month = self.spend_by(Scope::Team, clock.month_start_ms, clock.now_ms)?;
-        for (team, budget) in self.team_budgets()? {
-            let mtd = month.get(&team).copied().unwrap_or_default();
-            let f =
-                self.seasonal_forecast(Scope::Team, Some(&team), mtd, clock.now_ms, clock.tz)?;
+        for row in self.budget_standing(rule.scope, clock)? {
+            let (f, budget) = (row.forecast, row.budget);
             let value = if rule.metric == Metric::BudgetSpent {
                 f.month_to_date
             } else {
                 f.month_end
             };
-            let mut o =
-                Observation::new(subject(Scope::Team, &team), value.as_usd(), value.as_usd());
+            let mut o = Observation::new(
+                subject(rule.scope, &row.key),
+                value.as_usd(),
+                value.as_usd(),
+            );
             o.budget = Some(budget.as_usd());
             if rule.metric == Metric::BudgetForecast {
                 o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));

@@ -3,6 +3,7 @@
 
 pub mod alert_inputs;
 pub mod alerts_admin;
+pub mod budgets;
 pub mod directory;
 mod names;
 pub mod outcomes;

@@ -183,3 +183,84 @@ impl Reader {
         Ok(crate::domain::Money::from_micro_usd(micro.unwrap_or(0)))
     }
 }
+
+/// What one vendor reported organisation-wide over a period: rows with no developer (the
+/// admin usage and cost reports, not attributable to anyone), kept as their own line so
+/// they are never lost between the per-developer figures. `attributed_tokens` is what the
+/// same vendor did attribute to developers, for comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrgVendorTotals {
+    pub vendor: String,
+    pub source: String,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cache_write_tokens: i64,
+    pub cache_read_tokens: i64,
+    pub requests: i64,
+    pub billed_micro_usd: Option<i64>,
+    pub estimated_micro_usd: Option<i64>,
+    pub attributed_tokens: i64,
+}
+
+impl OrgVendorTotals {
+    pub fn tokens(&self) -> i64 {
+        self.input_tokens + self.output_tokens + self.cache_write_tokens + self.cache_read_tokens
+    }
+}
+
+impl Reader {
+    /// Organisation-wide vendor totals per source from `first_day` to `last_day` (UTC,
+    /// inclusive; billing-cycle spend excluded), for `report reconcile` and the console's
+    /// Costs view. Sources without organisation-wide rows are left out.
+    pub fn vendor_org_totals(
+        &self,
+        first_day: &str,
+        last_day: &str,
+    ) -> Result<Vec<OrgVendorTotals>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source,
+                    sum(CASE WHEN developer = '' THEN input_tokens ELSE 0 END),
+                    sum(CASE WHEN developer = '' THEN output_tokens ELSE 0 END),
+                    sum(CASE WHEN developer = '' THEN cache_write_tokens ELSE 0 END),
+                    sum(CASE WHEN developer = '' THEN cache_read_tokens ELSE 0 END),
+                    sum(CASE WHEN developer = '' THEN requests ELSE 0 END),
+                    sum(CASE WHEN developer = '' THEN billed_micro_usd END),
+                    sum(CASE WHEN developer = '' THEN estimated_micro_usd END),
+                    sum(CASE WHEN developer <> '' THEN input_tokens + output_tokens
+                             + cache_write_tokens + cache_read_tokens ELSE 0 END),
+                    count(CASE WHEN developer = '' THEN 1 END)
+             FROM vendor_usage WHERE day BETWEEN ?1 AND ?2 AND model <> '(billing cycle)'
+             GROUP BY source ORDER BY source",
+        )?;
+        let rows = stmt.query_map([first_day, last_day], |r| {
+            let source: String = r.get(0)?;
+            let vendor = VENDORS
+                .iter()
+                .find(|(_, sources, _)| sources.contains(&source.as_str()))
+                .map_or(source.clone(), |(v, _, _)| v.to_string());
+            Ok((
+                OrgVendorTotals {
+                    vendor,
+                    source,
+                    input_tokens: r.get(1)?,
+                    output_tokens: r.get(2)?,
+                    cache_write_tokens: r.get(3)?,
+                    cache_read_tokens: r.get(4)?,
+                    requests: r.get(5)?,
+                    billed_micro_usd: r.get(6)?,
+                    estimated_micro_usd: r.get(7)?,
+                    attributed_tokens: r.get(8)?,
+                },
+                r.get::<_, i64>(9)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (totals, org_rows) = row?;
+            if org_rows > 0 {
+                out.push(totals);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,7 +1,8 @@
 //! Reading the rollup tiers over any bins (local days, a period) with the fewest rows.
 //!
-//! Every UTC day that overlaps the bins is read once from `rollups_day` and credited to the
-//! bin that holds most of it. The parts of that day that belong to another bin (or to none)
+//! Every UTC day that overlaps the bins is read once from `rollups_day` (or, when the
+//! question needs neither project nor model, the narrow `rollups_day_dev`) and credited to
+//! the bin that holds most of it. The parts of that day that belong to another bin (or to none)
 //! are then moved with signed corrections read from the finer tiers: whole hours from
 //! `rollups_hour`, the rest from the 15-minute `rollups`. The result is exact for any edges
 //! on the 15-minute grid (every real time zone's midnight is), and a 30-day window reads
@@ -10,7 +11,7 @@
 use crate::store::Reader;
 use crate::store::error::Result;
 use crate::store::queries::usage_at;
-use crate::store::rollup::{DAY, HOUR, QUARTER, Tier, Totals};
+use crate::store::rollup::{DAY, DAY_DEV, HOUR, QUARTER, Tier, Totals};
 
 /// Consecutive half-open bins `[edges[i], edges[i + 1])` in UTC milliseconds. A 15-minute
 /// bucket belongs to the bin holding its start, so edges are rounded up to the grid.
@@ -291,7 +292,13 @@ impl Reader {
         let plan = plan(bins);
         if let Some((first, owners)) = &plan.days {
             let until = first + owners.len() as i64 * DAY.width_ms;
-            self.read_tier(DAY, grain, *first, until, |bucket, row| {
+            // Without project and model, the narrow daily tier has the same sums in fewer rows.
+            let days = if grain.project || grain.model {
+                DAY
+            } else {
+                DAY_DEV
+            };
+            self.read_tier(days, grain, *first, until, |bucket, row| {
                 let i = ((bucket - first) / DAY.width_ms) as usize;
                 if let Some(bin) = owners.get(i) {
                     visit(*bin, row, 1);
@@ -320,7 +327,10 @@ impl Reader {
         mut f: impl FnMut(i64, &RollupRow<'_, M>),
     ) -> Result<()> {
         let table = tier.table;
-        let sql = if grain == Grain::ALL {
+        // A narrow tier's rows are already one per (day, developer, agent).
+        let one_row_per_key = grain == Grain::ALL
+            || (tier.narrow && grain.developer && grain.agent && !grain.project && !grain.model);
+        let sql = if one_row_per_key {
             format!(
                 "SELECT bucket_start, {}, {} FROM {table}
                  WHERE bucket_start >= ?1 AND bucket_start < ?2",

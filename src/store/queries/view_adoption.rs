@@ -18,9 +18,14 @@ pub struct ActivityFacts {
 }
 
 impl Reader {
-    /// `day_edges` are the local day starts (plus the next day's); `since_day` is the first
-    /// day as `YYYY-MM-DD`, for vendor day rows.
-    pub fn activity_facts(&self, day_edges: &[i64], since_day: &str) -> Result<ActivityFacts> {
+    /// `day_edges` are the local day starts (plus the next day's); `since_day` and
+    /// `until_day` are the first and last day as `YYYY-MM-DD`, for vendor day rows.
+    pub fn activity_facts(
+        &self,
+        day_edges: &[i64],
+        since_day: &str,
+        until_day: &str,
+    ) -> Result<ActivityFacts> {
         let mut f = ActivityFacts::default();
         let mut requests: HashMap<(String, String), Vec<i64>> = HashMap::new();
         let bins = Bins::new(day_edges.iter().copied());
@@ -43,9 +48,12 @@ impl Reader {
         f.agent_days.sort();
         let mut stmt = self.conn.prepare_cached(
             "SELECT developer, source, day FROM daily_usage
-             WHERE day >= ?1 AND developer <> '' AND (suggestions > 0 OR requests > 0)",
+             WHERE day >= ?1 AND day <= ?2 AND developer <> ''
+               AND (suggestions > 0 OR requests > 0)",
         )?;
-        let rows = stmt.query_map([since_day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let rows = stmt.query_map([since_day, until_day], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
         f.vendor_days = rows.collect::<rusqlite::Result<_>>()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, coalesce(display_name, handle, id), team FROM developers ORDER BY team, id",

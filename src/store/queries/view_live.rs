@@ -38,6 +38,15 @@ pub struct TimelineRow {
     pub duration_ms: Option<i64>,
     pub tokens: i64,
     pub cost: Money,
+    /// A request a later Gemini `$rewindTo` went back over: answered, billed and still
+    /// counted, but no longer part of the conversation (docs/accounting.md#gemini-cli).
+    pub rewound: bool,
+}
+
+/// `(first rewound ordinal, the rewind's ordinal)` from a rewind event's detail.
+fn rewound_range(at_ord: i64, detail: Option<&str>) -> Option<(i64, i64)> {
+    let from = detail?.strip_prefix("rewound_from_ord=")?.parse().ok()?;
+    Some((from, at_ord))
 }
 
 impl Reader {
@@ -88,15 +97,27 @@ impl Reader {
         let mut out = Vec::new();
         let mut req = self.conn.prepare_cached(
             "SELECT ts, model, input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read,
-                    CASE WHEN cost_source = 'unpriced' THEN 0 ELSE cost_micro_usd END, cost_source
+                    CASE WHEN cost_source = 'unpriced' THEN 0 ELSE cost_micro_usd END, cost_source, ord
              FROM requests WHERE session_id = ?1 ORDER BY ts DESC LIMIT ?2",
         )?;
+        let mut rewinds = self.conn.prepare_cached(
+            "SELECT ord, detail FROM events WHERE session_id = ?1 AND kind = 'rewind'",
+        )?;
         let mut ev = self.conn.prepare_cached(
-            "SELECT ts, kind, tool_name, coalesce(decision, detail), status_code, duration_ms
+            "SELECT ts, kind, tool_name, coalesce(decision, detail), status_code, duration_ms, ord
              FROM events WHERE session_id = ?1 ORDER BY ts DESC LIMIT ?2",
         )?;
         for &sid in session_ids {
+            let ranges: Vec<(i64, i64)> = rewinds
+                .query_map([sid], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .filter_map(|(at, d)| rewound_range(at, d.as_deref()))
+                .collect();
             let rows = req.query_map(rusqlite::params![sid, limit as i64], |r| {
+                let ord: i64 = r.get(5)?;
                 Ok(TimelineRow {
                     ts: r.get(0)?,
                     session_id: sid,
@@ -107,22 +128,28 @@ impl Reader {
                     duration_ms: None,
                     tokens: r.get(2)?,
                     cost: Money::from_micro_usd(r.get(3)?),
+                    rewound: ranges.iter().any(|&(from, at)| ord >= from && ord < at),
                 })
             })?;
             for row in rows {
                 out.push(row?);
             }
             let rows = ev.query_map(rusqlite::params![sid, limit as i64], |r| {
+                let ord: i64 = r.get(6)?;
+                let kind: String = r.get(1)?;
+                let rewound =
+                    kind != "rewind" && ranges.iter().any(|&(from, at)| ord >= from && ord < at);
                 Ok(TimelineRow {
                     ts: r.get(0)?,
                     session_id: sid,
-                    kind: r.get(1)?,
+                    kind,
                     name: r.get(2)?,
                     detail: r.get(3)?,
                     status_code: r.get(4)?,
                     duration_ms: r.get(5)?,
                     tokens: 0,
                     cost: Money::ZERO,
+                    rewound,
                 })
             })?;
             for row in rows {

@@ -1,7 +1,9 @@
 //! The console's Overview question: today's sessions and agent mix, tokens, acceptance,
-//! spend today / month-to-date against budgets, and daily spend for the sparkline.
-//! Aggregates come from the rollup tiers and `sessions`, never from raw requests.
+//! spend today and month-to-date (per team, for budgets), and the spend of the period on
+//! screen per local day and per developer. Aggregates come from the rollup tiers and
+//! `sessions`, never from raw requests.
 
+use super::names::Names;
 use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::domain::Money;
 use crate::store::Reader;
@@ -14,40 +16,52 @@ pub struct OverviewFigures {
     /// Sessions active since the start of today, per agent id.
     pub sessions_by_agent: Vec<(String, i64)>,
     pub sessions_today: i64,
-    /// Sessions with activity in the last 5 minutes.
+    /// Sessions whose last activity is at or after [`OverviewBounds::running_since_ms`].
     pub running_sessions: i64,
     /// Mean length (last activity − start) of today's sessions, in milliseconds.
     pub avg_session_ms: i64,
     pub tokens_today: i64,
     pub output_tokens_today: i64,
     pub spend_today: Money,
+    pub unpriced_today: i64,
     pub spend_month: Money,
-    /// Sum of team budgets; `None` when no team has one.
-    pub budget_month: Option<Money>,
+    /// Month-to-date spend per team (teams with spend this month).
+    pub team_month: Vec<(String, Money)>,
+    /// Monthly budgets of the teams that have one.
+    pub budgets: Vec<(String, Money)>,
     /// Vendor suggestions and acceptances over the last 7 days (Copilot, Cursor, …).
     pub suggestions_7d: i64,
     pub acceptances_7d: i64,
     pub lines_accepted_7d: i64,
-    /// Spend per local day of [`OverviewBounds::day_edges`], oldest first.
+    /// Vendor-reported use over the last 7 days per source (`copilot`, `cursor`, …; IDE use
+    /// that has no local session): (source, developers, suggestions, acceptances).
+    pub vendor_7d: Vec<(String, i64, i64, i64)>,
+    /// Spend per local day of the period ([`OverviewBounds::period_edges`]), oldest first.
     pub spend_by_day: Vec<Money>,
-    /// Today's spend per developer (developers with requests today).
-    pub spend_today_by_developer: Vec<(String, Money)>,
+    /// Requests in the period that had no price.
+    pub period_unpriced: i64,
+    /// The period's spend per developer with their unpriced requests (developers with
+    /// requests in the period).
+    pub spend_by_developer: Vec<(String, Money, i64)>,
 }
 
 /// UTC millisecond bounds the Overview needs (computed by the caller in its time zone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverviewBounds {
     pub now_ms: i64,
-    /// Local day starts, oldest first, ending with tomorrow's: the last day is today. They
-    /// reach back at least to the start of the month.
-    pub day_edges: Vec<i64>,
-    pub month_start_ms: i64,
+    /// The earliest last activity that counts as running (`domain::session_state`).
+    pub running_since_ms: i64,
+    /// Local day starts from the first of this month through tomorrow's: the last day is
+    /// today.
+    pub month_day_edges: Vec<i64>,
+    /// Local day starts of the period on screen, then the start of the day after it.
+    pub period_edges: Vec<i64>,
 }
 
 impl OverviewBounds {
     fn today_start_ms(&self) -> i64 {
-        let n = self.day_edges.len();
-        self.day_edges
+        let n = self.month_day_edges.len();
+        self.month_day_edges
             .get(n.saturating_sub(2))
             .copied()
             .unwrap_or(self.now_ms)
@@ -90,64 +104,104 @@ impl Reader {
         }
         f.running_sessions = self
             .conn
-            .prepare_cached("SELECT count(*) FROM sessions WHERE last_activity_at >= ?1")?
-            .query_row([b.now_ms - 5 * 60_000], |r| r.get(0))?;
-        self.overview_spend(b, &mut f)?;
-        let budget: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT sum(budget_micro_usd_month) FROM teams")?
-            .query_row([], |r| r.get(0))?;
-        f.budget_month = budget.filter(|b| *b > 0).map(Money::from_micro_usd);
+            .prepare_cached(
+                "SELECT count(*) FROM sessions INDEXED BY sessions_by_activity
+                 WHERE last_activity_at >= ?1",
+            )?
+            .query_row([b.running_since_ms], |r| r.get(0))?;
+        let names = Names::load(self)?;
+        self.overview_month(b, &names, &mut f)?;
+        self.overview_period(b, &mut f)?;
+        f.budgets = self.team_budgets()?;
         let (s, a, l): (i64, i64, i64) = self.conn.prepare_cached(
             "SELECT coalesce(sum(suggestions), 0), coalesce(sum(acceptances), 0), coalesce(sum(lines_accepted), 0)
              FROM daily_usage WHERE day >= ?1",
         )?
         .query_row([week_ago_day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         (f.suggestions_7d, f.acceptances_7d, f.lines_accepted_7d) = (s, a, l);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, count(DISTINCT developer), sum(suggestions), sum(acceptances)
+             FROM daily_usage WHERE day >= ?1 AND developer <> ''
+               AND (suggestions > 0 OR requests > 0)
+             GROUP BY source ORDER BY 2 DESC, source",
+        )?;
+        let rows = stmt.query_map([week_ago_day], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        f.vendor_7d = rows.collect::<rusqlite::Result<_>>()?;
         Ok(f)
     }
 
-    /// Spend per local day, today's tokens and spend per developer, month to date: one scan
-    /// of the rollup tiers over the days of `b`.
-    fn overview_spend(&self, b: &OverviewBounds, f: &mut OverviewFigures) -> Result<()> {
-        let bins = Bins::new(b.day_edges.iter().copied());
+    /// Today's tokens and spend, month to date in all and per team: one scan of this month's
+    /// days.
+    fn overview_month(
+        &self,
+        b: &OverviewBounds,
+        names: &Names,
+        f: &mut OverviewFigures,
+    ) -> Result<()> {
+        let bins = Bins::new(b.month_day_edges.iter().copied());
         let today = bins.len().checked_sub(1);
+        let mut teams: HashMap<&str, i64> = HashMap::new();
+        let (mut tokens, mut output, mut spend_today, mut unpriced_today) =
+            (0i64, 0i64, 0i64, 0i64);
+        let mut month = 0i64;
+        let grain = Grain {
+            developer: true,
+            ..Grain::default()
+        };
+        self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
+            month += sign * row.m.cost_micro_usd;
+            *teams.entry(names.team(row.developer)).or_default() += sign * row.m.cost_micro_usd;
+            if Some(bin) == today {
+                tokens += sign * row.m.tokens;
+                output += sign * row.m.output_tokens;
+                spend_today += sign * row.m.cost_micro_usd;
+                unpriced_today += sign * row.m.unpriced_requests;
+            }
+        })?;
+        f.tokens_today = tokens;
+        f.output_tokens_today = output;
+        f.spend_today = Money::from_micro_usd(spend_today);
+        f.unpriced_today = unpriced_today;
+        f.spend_month = Money::from_micro_usd(month);
+        let mut team_month: Vec<(String, Money)> = teams
+            .into_iter()
+            .filter(|(_, v)| *v != 0)
+            .map(|(t, v)| (t.to_string(), Money::from_micro_usd(v)))
+            .collect();
+        team_month.sort();
+        f.team_month = team_month;
+        Ok(())
+    }
+
+    /// The period's spend per local day and per developer: one scan of the period's days.
+    fn overview_period(&self, b: &OverviewBounds, f: &mut OverviewFigures) -> Result<()> {
+        let bins = Bins::new(b.period_edges.iter().copied());
         let mut by_day = vec![0i64; bins.len()];
-        let mut today_devs: HashMap<String, (i64, i64)> = HashMap::new();
-        let (mut tokens, mut output) = (0i64, 0i64);
+        let mut devs: HashMap<String, (i64, i64, i64)> = HashMap::new();
+        let mut unpriced = 0i64;
         let grain = Grain {
             developer: true,
             ..Grain::default()
         };
         self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
             by_day[bin] += sign * row.m.cost_micro_usd;
-            if Some(bin) == today {
-                tokens += sign * row.m.tokens;
-                output += sign * row.m.output_tokens;
-                let dev = match today_devs.get_mut(row.developer) {
-                    Some(d) => d,
-                    None => today_devs.entry(row.developer.to_string()).or_default(),
-                };
-                dev.0 += sign * row.m.requests;
-                dev.1 += sign * row.m.cost_micro_usd;
-            }
+            unpriced += sign * row.m.unpriced_requests;
+            let dev = match devs.get_mut(row.developer) {
+                Some(d) => d,
+                None => devs.entry(row.developer.to_string()).or_default(),
+            };
+            dev.0 += sign * row.m.requests;
+            dev.1 += sign * row.m.cost_micro_usd;
+            dev.2 += sign * row.m.unpriced_requests;
         })?;
-        f.tokens_today = tokens;
-        f.output_tokens_today = output;
-        f.spend_today = Money::from_micro_usd(today.map_or(0, |i| by_day[i]));
-        f.spend_month = Money::from_micro_usd(
-            by_day
-                .iter()
-                .zip(&b.day_edges)
-                .filter(|(_, start)| **start >= b.month_start_ms)
-                .map(|(v, _)| v)
-                .sum(),
-        );
         f.spend_by_day = by_day.into_iter().map(Money::from_micro_usd).collect();
-        f.spend_today_by_developer = today_devs
+        f.period_unpriced = unpriced;
+        f.spend_by_developer = devs
             .into_iter()
-            .filter(|(_, (requests, _))| *requests != 0)
-            .map(|(dev, (_, cost))| (dev, Money::from_micro_usd(cost)))
+            .filter(|(_, (requests, _, _))| *requests != 0)
+            .map(|(dev, (_, cost, unpriced))| (dev, Money::from_micro_usd(cost), unpriced))
             .collect();
         Ok(())
     }

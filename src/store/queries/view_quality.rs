@@ -46,7 +46,8 @@ pub struct QualityFacts {
 }
 
 impl Reader {
-    pub fn quality_facts(&self, since_ms: i64) -> Result<QualityFacts> {
+    /// Outcomes opened (PRs, incidents) or made (commits) in `[since, until)`.
+    pub fn quality_facts(&self, since_ms: i64, until_ms: i64) -> Result<QualityFacts> {
         let mut f = QualityFacts::default();
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent IS NOT NULL, count(*), count(merged_at),
@@ -54,9 +55,9 @@ impl Reader {
                     avg(CASE WHEN first_review_at IS NOT NULL THEN (first_review_at - opened_at) / 3600000.0 END),
                     avg(coverage_delta), count(coverage_delta), count(first_review_at),
                     avg(CASE WHEN merged_at IS NOT NULL THEN (merged_at - opened_at) / 3600000.0 END)
-             FROM pull_requests WHERE opened_at >= ?1 GROUP BY 1",
+             FROM pull_requests WHERE opened_at >= ?1 AND opened_at < ?2 GROUP BY 1",
         )?;
-        let mut rows = stmt.query([since_ms])?;
+        let mut rows = stmt.query([since_ms, until_ms])?;
         while let Some(r) = rows.next()? {
             let side = if r.get::<_, bool>(0)? {
                 &mut f.ai
@@ -76,9 +77,9 @@ impl Reader {
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent IS NOT NULL, count(*), count(reverted_by), sum(lines_added),
                     count(fixed_by), sum(reverted_by IS NOT NULL OR fixed_by IS NOT NULL)
-             FROM commits WHERE ts >= ?1 AND is_merge = 0 GROUP BY 1",
+             FROM commits WHERE ts >= ?1 AND ts < ?2 AND is_merge = 0 GROUP BY 1",
         )?;
-        let mut rows = stmt.query([since_ms])?;
+        let mut rows = stmt.query([since_ms, until_ms])?;
         while let Some(r) = rows.next()? {
             let side = if r.get::<_, bool>(0)? {
                 &mut f.ai
@@ -94,14 +95,15 @@ impl Reader {
         f.spend_micro_usd = self
             .conn
             .prepare_cached(
-                "SELECT coalesce(sum(cost_micro_usd), 0) FROM rollups WHERE bucket_start >= ?1",
+                "SELECT coalesce(sum(cost_micro_usd), 0) FROM rollups
+                 WHERE bucket_start >= ?1 AND bucket_start < ?2",
             )?
-            .query_row([since_ms], |r| r.get(0))?;
+            .query_row([since_ms, until_ms], |r| r.get(0))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent, count(*), count(merged_at), sum(reverted) FROM pull_requests
-             WHERE opened_at >= ?1 AND ai_agent IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+             WHERE opened_at >= ?1 AND opened_at < ?2 AND ai_agent IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
         )?;
-        let rows = stmt.query_map([since_ms], |r| {
+        let rows = stmt.query_map([since_ms, until_ms], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -113,14 +115,14 @@ impl Reader {
         (f.incidents, f.ai_incidents) = self
             .conn
             .prepare_cached(
-                "SELECT count(*), coalesce(sum(ai_linked), 0) FROM incidents WHERE opened_at >= ?1",
+                "SELECT count(*), coalesce(sum(ai_linked), 0) FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2",
             )?
-            .query_row([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            .query_row([since_ms, until_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, severity, coalesce(title, ''), ai_linked, opened_at FROM incidents
-             WHERE opened_at >= ?1 ORDER BY opened_at DESC LIMIT 20",
+             WHERE opened_at >= ?1 AND opened_at < ?2 ORDER BY opened_at DESC LIMIT 20",
         )?;
-        let rows = stmt.query_map([since_ms], |r| {
+        let rows = stmt.query_map([since_ms, until_ms], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
         f.recent_incidents = rows.collect::<rusqlite::Result<_>>()?;

@@ -6,19 +6,23 @@ use super::clock::Clock;
 use super::command::{self, Command};
 use super::input::LineInput;
 use super::msg::{Effect, Msg, QueryRequest};
-use super::state::{FlashLevel, Overlay, Screen, ScreenKind, State, ViewId};
+use super::state::{CommandLine, FlashLevel, Overlay, Period, Screen, ScreenKind, State, ViewId};
 use super::views::{self, Model, chrome, costs};
 use crate::domain::alerts::AlertState;
 use crate::store::queries::view_costs::CostDim;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
+mod commands;
+mod complete;
 mod mouse;
 mod navigate;
 mod overlay;
+mod sort;
 
+use commands::run_command;
 use mouse::on_mouse;
-use navigate::{drill, run_command};
+use navigate::{details, drill, open_subject_of_selection};
 use overlay::{alert_action, on_overlay_key};
 
 /// How long `s` snoozes an alert.
@@ -68,36 +72,7 @@ pub fn update(state: &mut State, msg: Msg, clock: &dyn Clock) -> Vec<Effect> {
             }
             state.loading = false;
             match result {
-                Ok(model) => {
-                    state.error = None;
-                    let kind = state.top().kind.clone();
-                    state.cache.retain(|(k, _)| *k != kind);
-                    state.cache.push((kind, (*model).clone()));
-                    if state.cache.len() > CACHE_SCREENS {
-                        state.cache.remove(0);
-                    }
-                    // Keep the same row selected when live data reorders the table.
-                    let previous = state.model.as_ref().and_then(|old| {
-                        let visible = old.visible(&state.top().filter);
-                        visible
-                            .get(state.top().selected)
-                            .and_then(|&i| old.row_key(i))
-                    });
-                    state.model = Some(*model);
-                    if let (Some(key), Some(m)) = (previous, state.model.as_ref()) {
-                        let visible = m.visible(&state.top().filter);
-                        if let Some(pos) = visible
-                            .iter()
-                            .position(|&i| m.row_key(i).as_ref() == Some(&key))
-                        {
-                            state.top_mut().selected = pos;
-                        }
-                    }
-                    if state.follow && matches!(state.model, Some(Model::Timeline(_))) {
-                        select_last(state);
-                    }
-                    scroll_into_view(state);
-                }
+                Ok(model) => loaded(state, *model),
                 Err(e) => state.error = Some(e),
             }
             vec![]
@@ -117,6 +92,33 @@ pub fn update(state: &mut State, msg: Msg, clock: &dyn Clock) -> Vec<Effect> {
     }
 }
 
+/// A fresh model for the top screen: cache it and keep the same row selected when live
+/// data reorders the table.
+fn loaded(state: &mut State, model: Model) {
+    state.error = None;
+    let kind = state.top().kind.clone();
+    state.cache.retain(|(k, _)| *k != kind);
+    state.cache.push((kind, model.clone()));
+    if state.cache.len() > CACHE_SCREENS {
+        state.cache.remove(0);
+    }
+    let previous = selected_row(state).and_then(|i| state.model.as_ref()?.row_key(i));
+    state.model = Some(model);
+    if let (Some(key), Some(m)) = (previous, state.model.as_ref()) {
+        let visible = m.visible(&state.top().filter, state.top().sort);
+        if let Some(pos) = visible
+            .iter()
+            .position(|&i| m.row_key(i).as_ref() == Some(&key))
+        {
+            state.top_mut().selected = pos;
+        }
+    }
+    if state.follow && matches!(state.model, Some(Model::Timeline(_))) {
+        select_last(state);
+    }
+    scroll_into_view(state);
+}
+
 fn quit(state: &mut State) -> Vec<Effect> {
     state.quit = true;
     vec![Effect::Quit]
@@ -132,6 +134,7 @@ fn query(state: &mut State, clock: &dyn Clock) -> Effect {
             screen: state.top().kind.clone(),
             period: state.period,
             group: state.group,
+            billed: state.billed,
             now_ms: clock.now_ms(),
         },
     }
@@ -173,8 +176,26 @@ fn on_key(state: &mut State, key: KeyEvent, clock: &dyn Clock) -> Vec<Effect> {
     state.flash = None;
     match state.keymap.action_for(&key) {
         Some(action) => apply(state, action, clock),
-        None => vec![],
+        None => match state.keymap.disabled_action_for(&key) {
+            // A writing key in a read-only console answers instead of doing nothing.
+            Some(action) => read_only_refusal(state, action),
+            None => vec![],
+        },
     }
+}
+
+fn read_only_refusal(state: &mut State, action: Action) -> Vec<Effect> {
+    let what = match action {
+        Action::Acknowledge => "acknowledging",
+        Action::Snooze => "snoozing",
+        Action::Resolve => "resolving",
+        _ => "writing",
+    };
+    flash(
+        state,
+        format!("read-only: {what} is disabled (started with --read-only)"),
+        FlashLevel::Error,
+    )
 }
 
 fn set_filter(state: &mut State, text: &str) {
@@ -184,12 +205,17 @@ fn set_filter(state: &mut State, text: &str) {
     top.offset = 0;
 }
 
-fn visible_count(state: &State) -> usize {
+/// Row indices of the top screen's table, filtered and sorted as drawn.
+fn visible(state: &State) -> Vec<usize> {
     state
         .model
         .as_ref()
-        .map(|m| m.visible(&state.top().filter).len())
-        .unwrap_or(0)
+        .map(|m| m.visible(&state.top().filter, state.top().sort))
+        .unwrap_or_default()
+}
+
+fn visible_count(state: &State) -> usize {
+    visible(state).len()
 }
 
 fn table_rect(state: &State) -> Rect {
@@ -228,9 +254,28 @@ fn select_last(state: &mut State) {
 
 /// The model row under the selection (an index into the model's rows).
 fn selected_row(state: &State) -> Option<usize> {
-    let model = state.model.as_ref()?;
-    let visible = model.visible(&state.top().filter);
-    visible.get(state.top().selected).copied()
+    visible(state).get(state.top().selected).copied()
+}
+
+/// Sets the period and re-runs the query when the screen shows it.
+fn set_period(state: &mut State, period: Period, clock: &dyn Clock) -> Vec<Effect> {
+    state.period = period;
+    let today = state.today(clock.now_ms());
+    let span = period.span(today);
+    state.flash = Some((
+        format!(
+            "period: {period} ({} – {}, {} days) · [ ] step · p cycles",
+            span.first,
+            span.last,
+            span.days()
+        ),
+        FlashLevel::Info,
+    ));
+    if state.top().kind.uses_period() {
+        vec![query(state, clock)]
+    } else {
+        vec![]
+    }
 }
 
 fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
@@ -245,7 +290,7 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
             vec![]
         }
         Action::CommandMode => {
-            state.overlay = Some(Overlay::Command(LineInput::default()));
+            state.overlay = Some(Overlay::Command(CommandLine::default()));
             vec![]
         }
         Action::Filter => {
@@ -276,6 +321,8 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
             vec![]
         }
         Action::Drill => drill(state, clock),
+        Action::Details => details(state, clock),
+        Action::OpenSubject => open_subject_of_selection(state, clock),
         Action::Back => {
             if !state.top().filter.is_empty() {
                 set_filter(state, "");
@@ -287,7 +334,9 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
                 vec![]
             }
         }
-        Action::Acknowledge | Action::Snooze => alert_action(state, action, clock),
+        Action::Acknowledge | Action::Snooze | Action::Resolve => {
+            alert_action(state, action, None, clock)
+        }
         Action::Follow => {
             state.follow = !state.follow;
             if state.follow && in_timeline {
@@ -305,17 +354,22 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
             )
         }
         Action::Period => {
-            state.period = state.period.next();
-            state.flash = Some((
-                format!("period: {}", state.period.label()),
-                FlashLevel::Info,
-            ));
-            if state.view() == ViewId::Costs {
-                vec![query(state, clock)]
-            } else {
-                vec![]
+            let next = state.period.next();
+            set_period(state, next, clock)
+        }
+        Action::PeriodBack | Action::PeriodForward => {
+            let dir = if action == Action::PeriodBack { -1 } else { 1 };
+            let today = state.today(clock.now_ms());
+            match state.period.step(dir, today) {
+                Some(p) => set_period(state, p, clock),
+                None => flash(
+                    state,
+                    format!("period: {} already reaches today", state.period),
+                    FlashLevel::Info,
+                ),
             }
         }
+        Action::SortNext | Action::SortPrev | Action::SortInvert => sort::apply(state, action),
         Action::GroupBy => {
             state.group = state.group.next();
             state.flash = Some((
@@ -339,7 +393,12 @@ fn apply(state: &mut State, action: Action, clock: &dyn Clock) -> Vec<Effect> {
             } else {
                 "costs: estimated (computed from tokens and prices)"
             };
-            flash(state, what, FlashLevel::Info)
+            state.flash = Some((what.into(), FlashLevel::Info));
+            if state.view() == ViewId::Costs {
+                vec![query(state, clock)]
+            } else {
+                vec![]
+            }
         }
         Action::Theme => {
             if !state.theme_names.is_empty() {

@@ -1,14 +1,58 @@
-//! Moving between screens: drilling into the selected row, opening an alert's subject, and
-//! applying `:` commands with their arguments.
+//! Moving between screens: Enter (drill down where there is a level below, else the row's
+//! detail pane), `d` (the detail pane of any row), `o` (an alert's subject). Every move
+//! pushes onto the one back stack, so Esc returns along it across views with the same row
+//! selected.
 
 use super::*;
+use crate::tui::views::detail::Open;
 
+fn push_detail(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
+    let Some(key) = selected_row(state).and_then(|i| state.model.as_ref()?.row_key(i)) else {
+        return flash(state, "no row selected", FlashLevel::Info);
+    };
+    let parent = state.top().kind.clone();
+    push(
+        state,
+        Screen::new(
+            ScreenKind::Detail {
+                parent: Box::new(parent),
+                key,
+            },
+            "details",
+        ),
+        clock,
+    )
+}
+
+/// `d`: the detail pane of the selected row, in any view.
+pub(super) fn details(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
+    match state.model.as_ref() {
+        Some(Model::Overview(_)) => drill(state, clock),
+        Some(Model::Detail(_)) => vec![],
+        _ => push_detail(state, clock),
+    }
+}
+
+/// Enter: the level below the selected row, or its detail pane.
 pub(super) fn drill(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
+    if let Some(Model::Detail(d)) = state.model.as_ref() {
+        return match d.open.clone() {
+            Some(Open::Subject(subject)) => open_subject(state, &subject, clock),
+            Some(Open::Screen(kind, label)) => push(state, Screen::new(kind, label), clock),
+            None => vec![],
+        };
+    }
     let Some(row) = selected_row(state) else {
         return vec![];
     };
     let target = match state.model.as_ref() {
-        Some(Model::Overview(_)) => return go_root(state, ViewId::Alerts, clock),
+        // The alert selected, in full — not the Alerts view with its first row selected.
+        Some(Model::Overview(m)) => m.alerts.get(row).map(|a| {
+            Screen::new(
+                crate::tui::views::overview::alert_screen(a.id),
+                format!("alert #{}", a.id),
+            )
+        }),
         Some(Model::Live(m)) => m.rows.get(row).map(|r| {
             let s = &r.session;
             Screen::new(
@@ -24,11 +68,8 @@ pub(super) fn drill(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
             let key = m.rows.get(row).map(|r| r.key.clone()).unwrap_or_default();
             path.push((m.dim, key.clone()));
             if costs::next_dim(state.group, &path).is_none() {
-                return flash(
-                    state,
-                    "this is the bottom of the cost tree",
-                    FlashLevel::Info,
-                );
+                // The bottom of the tree: the row's figures instead.
+                return push_detail(state, clock);
             }
             Some(Screen::new(ScreenKind::Costs { path }, key))
         }
@@ -36,23 +77,7 @@ pub(super) fn drill(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
             .sessions
             .get(row)
             .map(|w| Screen::new(ScreenKind::WorkSession { ids: w.ids.clone() }, w.label())),
-        Some(Model::Alerts(m)) => {
-            let subject = m
-                .items
-                .get(row)
-                .map(|i| i.alert.row.subject.clone())
-                .unwrap_or_default();
-            return open_subject(state, &subject, clock);
-        }
-        Some(Model::Sources(m)) if m.detail.is_none() => m.lines.get(row).map(|l| {
-            Screen::new(
-                ScreenKind::SourceDetail {
-                    source: l.status.source.clone(),
-                },
-                l.status.source.clone(),
-            )
-        }),
-        _ => None,
+        _ => return push_detail(state, clock),
     };
     match target {
         Some(screen) => {
@@ -68,7 +93,30 @@ pub(super) fn drill(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
     }
 }
 
+/// `o`: the subject of the selected alert (Alerts, Overview or an alert's detail pane).
+pub(super) fn open_subject_of_selection(state: &mut State, clock: &dyn Clock) -> Vec<Effect> {
+    let row = selected_row(state);
+    let subject = match (state.model.as_ref(), row) {
+        (Some(Model::Alerts(m)), Some(r)) => m.items.get(r).map(|i| i.alert.row.subject.clone()),
+        (Some(Model::Overview(m)), Some(r)) => m.alerts.get(r).map(|a| a.subject.clone()),
+        (Some(Model::Detail(d)), _) => match &d.open {
+            Some(Open::Subject(s)) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match subject {
+        Some(s) => open_subject(state, &s, clock),
+        None => flash(
+            state,
+            "o opens an alert's subject: select an alert (7 Alerts) first",
+            FlashLevel::Info,
+        ),
+    }
+}
+
 /// Alert subjects look like `team:platform`, `developer:a@b`, `project:api`, `source:cursor`.
+/// The subject's screen is pushed, so Esc comes back here.
 pub(super) fn open_subject(state: &mut State, subject: &str, clock: &dyn Clock) -> Vec<Effect> {
     let (kind, value) = subject.split_once(':').unwrap_or(("", subject));
     let dim = match kind {
@@ -79,8 +127,6 @@ pub(super) fn open_subject(state: &mut State, subject: &str, clock: &dyn Clock) 
         _ => None,
     };
     if let Some(dim) = dim {
-        state.group = crate::tui::state::CostGroup::Team;
-        state.stack = vec![Screen::root(ViewId::Costs)];
         return push(
             state,
             Screen::new(
@@ -96,75 +142,7 @@ pub(super) fn open_subject(state: &mut State, subject: &str, clock: &dyn Clock) 
         "source" => ViewId::Sources,
         _ => ViewId::Live,
     };
-    let effects = go_root(state, view, clock);
-    set_filter(state, value);
-    effects
-}
-
-pub(super) fn run_command(state: &mut State, cmd: Command, clock: &dyn Clock) -> Vec<Effect> {
-    match cmd {
-        Command::Quit => quit(state),
-        Command::Help => {
-            state.overlay = Some(Overlay::Help { scroll: 0 });
-            vec![]
-        }
-        Command::Theme(None) => apply(state, Action::Theme, clock),
-        Command::Theme(Some(name)) => match state.theme_names.iter().position(|n| *n == name) {
-            Some(i) => {
-                state.theme_index = i;
-                flash(state, format!("theme: {name}"), FlashLevel::Info)
-            }
-            None => flash(
-                state,
-                format!(
-                    "no theme `{name}` (themes: {})",
-                    state.theme_names.join(", ")
-                ),
-                FlashLevel::Error,
-            ),
-        },
-        Command::Go {
-            view: ViewId::Costs,
-            args,
-            words,
-        } => {
-            let a = match command::cost_args(&args) {
-                Ok(a) => a,
-                Err(e) => return flash(state, e, FlashLevel::Error),
-            };
-            if let Some(p) = a.period {
-                state.period = p;
-            }
-            if let Some(g) = a.group {
-                state.group = g;
-            }
-            state.stack = vec![Screen::root(ViewId::Costs)];
-            let mut path = Vec::new();
-            let given = [
-                (CostDim::Team, a.team),
-                (CostDim::Project, a.project),
-                (CostDim::Developer, a.developer),
-                (CostDim::Agent, a.agent),
-                (CostDim::Model, a.model),
-            ];
-            for (dim, value) in given {
-                if let Some(v) = value {
-                    path.push((dim, v.clone()));
-                    state
-                        .stack
-                        .push(Screen::new(ScreenKind::Costs { path: path.clone() }, v));
-                }
-            }
-            let effects = show_top(state, clock);
-            set_filter(state, &words.join(" "));
-            effects
-        }
-        Command::Go { view, args, words } => {
-            let effects = go_root(state, view, clock);
-            let mut filter: Vec<String> = args.into_iter().map(|(_, v)| v).collect();
-            filter.extend(words);
-            set_filter(state, &filter.join(" "));
-            effects
-        }
-    }
+    let mut screen = Screen::root(view);
+    screen.filter = value.to_string();
+    push(state, screen, clock)
 }

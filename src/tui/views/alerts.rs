@@ -19,7 +19,8 @@ use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::{Reader, Result};
 use crate::tui::format;
 use crate::tui::state::Screen;
-use crate::tui::widgets::table;
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::table::{self, Cell, Role, TableData, Value};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -37,6 +38,54 @@ pub struct AlertsModel {
     pub items: Vec<AlertItem>,
     /// Counts per state: firing, acked, snoozed, resolved.
     pub counts: [usize; 4],
+    pub table: TableData,
+}
+
+/// A note on one line: its first line, with `⏎…` when it has more.
+pub fn note_line(note: Option<&str>) -> String {
+    let note = note.unwrap_or("").trim();
+    match note.split_once('\n') {
+        Some((first, _)) => format!("{} ⏎…", first.trim_end()),
+        None => note.to_string(),
+    }
+}
+
+fn table(items: &[AlertItem]) -> TableData {
+    let columns = vec![
+        Column::whole("state", 0),
+        Column::number("id", 3),
+        Column::text("rule", 1, 8),
+        Column::text("subject", 0, 10),
+        Column::number("fired", 2),
+        Column::number("value / threshold", 2),
+        Column::text("note", 4, 8),
+    ];
+    let rows = items
+        .iter()
+        .map(|it| {
+            let r = &it.alert.row;
+            let role = match (r.state, r.severity.as_str()) {
+                (AlertState::Firing, "critical") => Role::Critical,
+                (AlertState::Firing, _) => Role::Warning,
+                (AlertState::Resolved, _) => Role::Muted,
+                _ => Role::Text,
+            };
+            vec![
+                Cell::styled(severity_tag(r.severity.as_str(), r.state), role)
+                    .with(Value::Int(i64::from(state_rank(r.state)))),
+                Cell::new(format!("#{}", it.alert.id)).with(Value::Int(it.alert.id)),
+                Cell::new(r.rule.clone()),
+                Cell::new(r.subject.clone()),
+                Cell::styled(it.fired.clone(), Role::Muted).with(Value::Int(-r.fired_at)),
+                Cell::new(value_vs(r.value, r.threshold, r.unit)).with(match r.value {
+                    Some(v) => Value::Float(v),
+                    None => Value::None,
+                }),
+                Cell::styled(note_line(r.note.as_deref()), Role::Muted),
+            ]
+        })
+        .collect();
+    TableData::new(columns, rows)
 }
 
 impl AlertsModel {
@@ -86,7 +135,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
             .then_with(|| b.row.fired_at.cmp(&a.row.fired_at))
     });
     let mut counts = [0usize; 4];
-    let items = all
+    let items: Vec<AlertItem> = all
         .into_iter()
         .map(|a| {
             counts[state_rank(a.row.state) as usize] += 1;
@@ -101,7 +150,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
                         .unwrap_or_default();
                     detail.push_str(&format!(" · ✓ acked by {by} {when}"));
                     if let Some(n) = r.note.as_ref().filter(|n| !n.is_empty()) {
-                        detail.push_str(&format!(": \"{n}\""));
+                        detail.push_str(&format!(": \"{}\"", note_line(Some(n))));
                     }
                 }
                 AlertState::Snoozed => {
@@ -138,7 +187,11 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<AlertsModel> {
             }
         })
         .collect();
-    Ok(AlertsModel { items, counts })
+    Ok(AlertsModel {
+        table: table(&items),
+        items,
+        counts,
+    })
 }
 
 fn split(body: Rect) -> (Rect, Rect) {
@@ -160,96 +213,33 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let (top, bottom) = split(area);
-    let wide = area.width >= 120;
-    let narrow = area.width < 100;
-    let rows = table::window(visible, screen.offset, top)
-        .iter()
-        .map(|&i| {
-            let it = &m.items[i];
-            let r = &it.alert.row;
-            let style = match (r.state, r.severity.as_str()) {
-                (AlertState::Firing, "critical") => t.critical,
-                (AlertState::Firing, _) => t.warning,
-                (AlertState::Resolved, _) => t.muted,
-                _ => t.text,
-            };
-            let mut cells = vec![Line::from(Span::styled(
-                severity_tag(r.severity.as_str(), r.state),
-                style,
-            ))];
-            if !narrow {
-                cells.push(Line::from(format!("#{}", it.alert.id)));
-            }
-            cells.push(Line::from(r.rule.clone()));
-            cells.push(Line::from(r.subject.clone()));
-            cells.push(Line::from(Span::styled(it.fired.clone(), t.muted)));
-            if !narrow {
-                cells.push(Line::from(value_vs(r.value, r.threshold, r.unit)).right_aligned());
-            }
-            if wide {
-                cells.push(Line::from(Span::styled(
-                    r.note.clone().unwrap_or_default(),
-                    t.muted,
-                )));
-            }
-            cells
-        })
-        .collect();
-    let (mut header, mut widths) = if narrow {
-        (
-            vec!["state", "rule", "subject", "fired"],
-            vec![
-                Constraint::Length(17),
-                Constraint::Length(16),
-                Constraint::Min(14),
-                Constraint::Length(10),
-            ],
-        )
-    } else {
-        (
-            vec![
-                "state",
-                "id",
-                "rule",
-                "subject",
-                "fired",
-                "value / threshold",
-            ],
-            vec![
-                Constraint::Length(18),
-                Constraint::Length(5),
-                Constraint::Length(17),
-                Constraint::Min(14),
-                Constraint::Length(10),
-                Constraint::Length(17),
-            ],
-        )
-    };
-    if wide {
-        header.push("note");
-        widths.push(Constraint::Min(12));
-    }
     let [firing, acked, snoozed, resolved] = m.counts;
     table::draw(
         f,
         top,
-        table::TableSpec {
+        table::TableView {
             title: format!(
                 " Alerts — {firing} firing · {acked} acked · {snoozed} snoozed · {resolved} resolved "
             ),
-            header,
-            widths,
-            rows,
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![
-                Line::from(
-                    "No alerts. The rules (`agentdeck alerts rules`; [[alert]] in config.toml) run",
-                ),
-                Line::from("whenever data arrives; budgets come from [[team]] budget_usd_month."),
-            ],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.items.len(),
+                vec![
+                    Line::from(
+                        "No alerts. The rules (`agentdeck alerts rules`; [[alert]] in config.toml) run",
+                    ),
+                    Line::from(
+                        "whenever data arrives; budgets come from [[team]] budget_usd_month.",
+                    ),
+                ],
+            ),
         },
         t,
     );
@@ -261,12 +251,15 @@ pub fn draw(
     let keys = if ctx.state.read_only {
         "read-only: acknowledging and snoozing are disabled"
     } else {
-        "a acknowledge with note · s snooze 1h · ⏎ open subject"
+        "⏎ details · o open subject · a acknowledge · s snooze 1h (:snooze 4h) · R resolve"
     };
     let block = Block::default()
         .borders(Borders::TOP)
         .border_style(t.border)
-        .title(Span::styled(format!(" {keys} "), t.muted));
+        .title(Span::styled(
+            crate::tui::widgets::title(&format!(" {keys} "), bottom.width + 2),
+            t.muted,
+        ));
     f.render_widget(
         Paragraph::new(Span::styled(detail, t.text))
             .wrap(Wrap { trim: true })

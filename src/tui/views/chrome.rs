@@ -11,7 +11,8 @@
 
 use super::DrawCtx;
 use crate::tui::action::Action;
-use crate::tui::state::{FlashLevel, Overlay, ViewId};
+use crate::tui::state::{FlashLevel, Overlay, ScreenKind, ViewId};
+use crate::tui::widgets::columns::{fit, width};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -35,13 +36,9 @@ pub fn body_area(size: Rect) -> Rect {
 const WIDE: u16 = 96;
 
 /// Tab label and its x range on the first row, for a terminal `width` wide.
-pub fn tabs(width: u16) -> Vec<(ViewId, String, u16, u16)> {
-    let wide = width >= WIDE;
-    let mut x = if wide {
-        BRAND.chars().count() as u16 + 1
-    } else {
-        0
-    };
+pub fn tabs(term_width: u16) -> Vec<(ViewId, String, u16, u16)> {
+    let wide = term_width >= WIDE;
+    let mut x = if wide { width(BRAND) as u16 + 1 } else { 0 };
     ViewId::ALL
         .into_iter()
         .map(|v| {
@@ -50,7 +47,7 @@ pub fn tabs(width: u16) -> Vec<(ViewId, String, u16, u16)> {
             } else {
                 format!(" {} {}", v.number(), v.title())
             };
-            let w = label.chars().count() as u16;
+            let w = width(&label) as u16;
             let out = (v, label, x, x + w);
             x += w;
             out
@@ -114,6 +111,16 @@ pub fn draw_frame(f: &mut Frame, ctx: &DrawCtx) -> Rect {
     if st.loading && st.model.is_none() {
         crumbs.push(Span::styled("   loading…", t.muted));
     }
+    if st.top().kind.uses_period() {
+        // The period on the right, so every view that depends on it says which it shows.
+        let period = format!("period {} ([ ] p) ", st.period);
+        let used: usize = crumbs.iter().map(|s| width(&s.content)).sum();
+        let gap = (area.width as usize).saturating_sub(used + width(&period));
+        if gap >= 2 {
+            crumbs.push(Span::raw(" ".repeat(gap)));
+            crumbs.push(Span::styled(period, t.accent));
+        }
+    }
     f.render_widget(Paragraph::new(Line::from(crumbs)), rows[1]);
 
     draw_status(f, rows[3], ctx);
@@ -124,29 +131,49 @@ pub fn draw_frame(f: &mut Frame, ctx: &DrawCtx) -> Rect {
 fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     let t = ctx.theme;
     let s = &ctx.state.status;
-    let mut spans = vec![Span::raw(" ")];
-    if s.sources.is_empty() {
-        spans.push(Span::styled("no sources yet", t.muted));
+    // What matters most first: firing alerts and read-only never give way to source names.
+    let mut chunks: Vec<Vec<Span>> = Vec::new();
+    if s.firing > 0 {
+        chunks.push(vec![
+            Span::raw(" "),
+            Span::styled(format!("▲ {} firing", s.firing), t.critical),
+            Span::styled(" │", t.muted),
+        ]);
     }
+    if ctx.state.read_only {
+        chunks.push(vec![
+            Span::raw(" "),
+            Span::styled("read-only", t.warning),
+            Span::styled(" │", t.muted),
+        ]);
+    }
+    chunks.push(vec![
+        Span::raw(" "),
+        Span::styled(format!("data {}", s.data_age), t.status_bar),
+        Span::styled(" │", t.muted),
+    ]);
     let full: usize = s
         .sources
         .iter()
-        .map(|x| x.name.chars().count() + x.age.chars().count() + 5)
+        .map(|x| width(&x.name) + width(&x.age) + 5)
         .sum();
-    if full + 40 <= area.width as usize {
+    let used: usize = chunks.iter().flatten().map(|x| width(&x.content)).sum();
+    if s.sources.is_empty() {
+        chunks.push(vec![Span::styled(" no sources yet", t.muted)]);
+    } else if full + used <= area.width as usize {
         for (i, src) in s.sources.iter().enumerate() {
-            if i > 0 {
-                spans.push(Span::styled(" · ", t.muted));
-            }
             let (glyph, style) = if src.failing {
                 ("✗", t.critical)
             } else {
                 ("✓", t.ok)
             };
-            spans.push(Span::styled(format!("{glyph} {}", src.name), style));
-            spans.push(Span::styled(format!(" {}", src.age), t.status_bar));
+            chunks.push(vec![
+                Span::styled(if i > 0 { " · " } else { " " }, t.muted),
+                Span::styled(format!("{glyph} {}", src.name), style),
+                Span::styled(format!(" {}", src.age), t.status_bar),
+            ]);
         }
-    } else if !s.sources.is_empty() {
+    } else {
         let failing: Vec<&str> = s
             .sources
             .iter()
@@ -154,35 +181,31 @@ fn draw_status(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
             .map(|x| x.name.as_str())
             .collect();
         let ok = s.sources.len() - failing.len();
-        spans.push(Span::styled(format!("✓ {ok} sources ok"), t.ok));
         if !failing.is_empty() {
-            spans.push(Span::styled(
-                format!(" · ✗ {} failing: {}", failing.len(), failing.join(", ")),
+            chunks.push(vec![Span::styled(
+                format!(" ✗ {} failing", failing.len()),
                 t.critical,
-            ));
+            )]);
+            chunks.push(vec![Span::styled(
+                format!(": {}", failing.join(", ")),
+                t.critical,
+            )]);
         }
+        chunks.push(vec![Span::styled(format!(" · ✓ {ok} ok"), t.ok)]);
     }
-    spans.push(Span::styled(" │ ", t.muted));
-    spans.push(Span::styled(format!("data {}", s.data_age), t.status_bar));
-    if s.firing > 0 {
-        spans.push(Span::styled(" │ ", t.muted));
-        spans.push(Span::styled(format!("▲ {} firing", s.firing), t.critical));
-    }
-    if ctx.state.read_only {
-        spans.push(Span::styled(" │ ", t.muted));
-        spans.push(Span::styled("read-only", t.warning));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    let lines = crate::tui::widgets::pack(chunks, area.width as usize, 1);
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
     let t = ctx.theme;
     match &ctx.state.overlay {
-        Some(Overlay::Command(input)) => {
-            return draw_input(f, area, ':', &input.text, input.cursor, ctx);
+        Some(Overlay::Command(line)) => {
+            let i = &line.input;
+            return draw_input(f, area, ':', &i.text, i.cursor, &line.candidates, ctx);
         }
         Some(Overlay::Filter(input)) => {
-            return draw_input(f, area, '/', &input.text, input.cursor, ctx);
+            return draw_input(f, area, '/', &input.text, input.cursor, &[], ctx);
         }
         _ => {}
     }
@@ -197,10 +220,10 @@ fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         } else {
             "✓ "
         };
-        f.render_widget(
-            Paragraph::new(Span::styled(format!(" {glyph}{text}"), style)),
-            area,
-        );
+        // Long messages (an export path, an error) are cut with an ellipsis, never mid-word
+        // without a mark.
+        let text = fit(&format!(" {glyph}{text}"), area.width as usize);
+        f.render_widget(Paragraph::new(Span::styled(text, style)), area);
         return;
     }
     let mut actions = vec![
@@ -208,21 +231,42 @@ fn draw_hints(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         Action::CommandMode,
         Action::Filter,
         Action::Drill,
+        Action::Details,
         Action::Back,
     ];
+    let kind = &ctx.state.top().kind;
+    if kind.uses_period() {
+        actions.extend([Action::Period, Action::PeriodBack]);
+    }
     actions.extend(match ctx.state.view() {
         ViewId::Live => vec![Action::Follow],
-        ViewId::Costs => vec![Action::Period, Action::GroupBy, Action::ToggleBilled],
+        ViewId::Costs => vec![Action::GroupBy, Action::ToggleBilled],
         ViewId::Adoption => vec![Action::ToggleWeeks],
-        ViewId::Alerts | ViewId::Overview => vec![Action::Acknowledge, Action::Snooze],
+        ViewId::Alerts | ViewId::Overview => vec![
+            Action::Acknowledge,
+            Action::Snooze,
+            Action::Resolve,
+            Action::OpenSubject,
+        ],
         _ => vec![],
     });
+    if !matches!(kind, ScreenKind::Detail { .. }) {
+        actions.push(Action::SortNext);
+    }
     actions.push(Action::Quit);
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for a in actions {
         if let Some(k) = ctx.keymap.hint(a) {
+            let label = format!(" {}  ", short(a));
+            // Whole hints only: the last ones are left out when the line is full.
+            let need = width(&k) + width(&label);
+            if used + need > area.width as usize {
+                break;
+            }
+            used += need;
             spans.push(Span::styled(k, t.key_hint));
-            spans.push(Span::styled(format!(" {}  ", short(a)), t.muted));
+            spans.push(Span::styled(label, t.muted));
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -234,37 +278,59 @@ fn short(a: Action) -> &'static str {
         Action::CommandMode => "command",
         Action::Filter => "filter",
         Action::Drill => "open",
+        Action::Details => "details",
         Action::Back => "back",
         Action::Follow => "follow",
         Action::Period => "period",
+        Action::PeriodBack => "step",
         Action::GroupBy => "group",
         Action::ToggleWeeks => "weeks",
         Action::ToggleBilled => "billed",
         Action::Acknowledge => "ack",
         Action::Snooze => "snooze 1h",
+        Action::Resolve => "resolve",
+        Action::OpenSubject => "subject",
+        Action::SortNext => "sort",
         Action::Quit => "quit",
         _ => "",
     }
 }
 
-fn draw_input(f: &mut Frame, area: Rect, prompt: char, text: &str, cursor: usize, ctx: &DrawCtx) {
+fn draw_input(
+    f: &mut Frame,
+    area: Rect,
+    prompt: char,
+    text: &str,
+    cursor: usize,
+    candidates: &[String],
+    ctx: &DrawCtx,
+) {
+    let listed;
     let hint = match (prompt, text.split_whitespace().next()) {
+        (':', _) if !candidates.is_empty() => {
+            listed = format!("   {}", candidates.join("  "));
+            listed.as_str()
+        }
         (':', None) => {
-            "   overview live costs adoption quality replay alerts sources · theme NAME · q"
+            "   a view · since/until/range/last · export FILE · snooze 4h · sort COL · tab completes · ↑ history"
         }
         (':', Some(w)) if w.starts_with("co") => {
-            "   team=… project=… developer=… agent=… model=… since=today|7d|30d|month by=team|agent|model"
+            "   team=… project=… developer=… agent=… model=… since=7d|90d|last-month by=team|agent|model"
         }
-        (':', _) => "   ⏎ run · esc cancel · words after a view filter it",
+        (':', Some("since" | "period")) => {
+            "   today 7d 30d 90d 1y this-month last-month 2026-09 2026-09-01"
+        }
+        (':', _) => "   ⏎ run · esc cancel · tab completes · ↑↓ history",
         _ => "   ⏎ keep · esc clear · every word must match",
     };
+    let before: String = text.chars().take(cursor).collect();
     let line = Line::from(vec![
         Span::styled(format!("{prompt}"), ctx.theme.key_hint),
         Span::styled(text.to_string(), ctx.theme.text),
         Span::styled(hint, ctx.theme.muted),
     ]);
     f.render_widget(Paragraph::new(line), area);
-    f.set_cursor_position((area.x + 1 + cursor as u16, area.y));
+    f.set_cursor_position((area.x + 1 + width(&before) as u16, area.y));
 }
 
 /// A centred rectangle of at most `w`×`h`.
@@ -302,6 +368,10 @@ pub fn draw_overlay(f: &mut Frame, ctx: &DrawCtx) {
             for text in [
                 "Commands: :overview :live :costs team=T project=P developer=D since=7d by=agent",
                 "          :alerts firing  :live ana  :theme NAME  :q   (words after a view filter it)",
+                "Periods:  :since 90d  :since 2026-09-01  :until 2026-09-30  :range A..B  :last month",
+                "          :period 2026-09   ([ and ] step back and forward, p cycles)",
+                "Tables:   :sort spend [asc|desc]  :export FILE.csv|FILE.json (:export! replaces)",
+                "Alerts:   :snooze 4h  :resolve  :ack NOTE   (tab completes, ↑↓ recall commands)",
                 "Mouse: the wheel scrolls, a click selects a row or a tab.",
                 "Glyphs: ▲ CRIT △ WARN · INFO  ✓ acked ◷ snoozed ✔ resolved  ● running ◐ idle ○ ended",
             ] {
@@ -325,7 +395,7 @@ pub fn draw_overlay(f: &mut Frame, ctx: &DrawCtx) {
             subject,
             note,
         }) => {
-            let area = centered(f.area(), 64, 9);
+            let area = centered(f.area(), 64, 10);
             f.render_widget(Clear, area);
             let block = Block::default()
                 .borders(Borders::ALL)
@@ -334,7 +404,10 @@ pub fn draw_overlay(f: &mut Frame, ctx: &DrawCtx) {
                     format!(" Acknowledge alert #{alert_id} — {subject} "),
                     t.title,
                 ))
-                .title_bottom(Line::from(Span::styled(" ⏎ save  esc cancel ", t.muted)));
+                .title_bottom(Line::from(Span::styled(
+                    " ⏎ save · alt-⏎ or ctrl-j new line · esc cancel ",
+                    t.muted,
+                )));
             let inner = block.inner(area);
             f.render_widget(block, area);
             let parts = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).split(inner);

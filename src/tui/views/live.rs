@@ -1,5 +1,6 @@
 //! Live: running and recent sessions across the team, newest first; ⏎ opens a session's
-//! timeline (see `timeline.rs`).
+//! timeline (see `timeline.rs`), `d` its metadata. Running, idle and ended are the one rule
+//! in `domain::session_state`.
 //!
 //! ```text
 //!  3 running · 5 idle · 192 ended (newest 200)
@@ -10,11 +11,14 @@
 //! ```
 
 use super::DrawCtx;
+use super::detail::{DetailModel, Open, When};
+use crate::domain::session_state::SessionState;
 use crate::store::queries::view_live::LiveSessionRow;
 use crate::store::{Reader, Result};
 use crate::tui::format;
-use crate::tui::state::Screen;
-use crate::tui::widgets::table;
+use crate::tui::state::{Screen, ScreenKind};
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::table::{self, Cell, Role, TableData, Value};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -22,37 +26,6 @@ use ratatui::widgets::Paragraph;
 
 /// Sessions shown at most.
 pub const LIVE_LIMIT: usize = 200;
-/// Activity within this many ms counts as running; within `IDLE_MS` as idle.
-pub const RUNNING_MS: i64 = 2 * 60_000;
-pub const IDLE_MS: i64 = 30 * 60_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionState {
-    Running,
-    Idle,
-    Ended,
-}
-
-impl SessionState {
-    pub fn of(last_activity_ms: i64, now_ms: i64) -> SessionState {
-        let quiet = now_ms - last_activity_ms;
-        if quiet <= RUNNING_MS {
-            SessionState::Running
-        } else if quiet <= IDLE_MS {
-            SessionState::Idle
-        } else {
-            SessionState::Ended
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SessionState::Running => "● running",
-            SessionState::Idle => "◐ idle",
-            SessionState::Ended => "○ ended",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveRow {
@@ -69,6 +42,7 @@ pub struct LiveModel {
     pub rows: Vec<LiveRow>,
     pub running: usize,
     pub idle: usize,
+    pub table: TableData,
     /// The current 5-hour block's burn rate per developer with a running or idle session.
     pub burn: std::collections::BTreeMap<String, crate::domain::blocks::BurnRate>,
 }
@@ -76,24 +50,56 @@ pub struct LiveModel {
 /// Developers whose burn rate is computed at most (those with the newest activity).
 const BURN_DEVELOPERS: usize = 12;
 
-impl LiveModel {
-    pub fn row_texts(&self) -> Vec<String> {
-        self.rows
-            .iter()
-            .map(|r| {
-                let s = &r.session;
-                format!(
-                    "{} {} {} {} {} {}",
-                    r.state.label(),
-                    s.developer,
-                    s.agent,
-                    s.project.as_deref().unwrap_or(""),
-                    s.branch.as_deref().unwrap_or(""),
-                    s.model.as_deref().unwrap_or("")
-                )
-            })
-            .collect()
+pub fn state_role(s: SessionState) -> Role {
+    match s {
+        SessionState::Running => Role::Ok,
+        SessionState::Idle => Role::Text,
+        SessionState::Ended => Role::Muted,
     }
+}
+
+/// A session's cost, `unpriced` when none of its tokens had a price.
+pub fn session_cost(s: &LiveSessionRow) -> Cell {
+    let text = if s.cost.micro_usd() == 0 && s.unpriced_tokens > 0 {
+        "unpriced".to_string()
+    } else {
+        format::money(s.cost)
+    };
+    Cell::new(text).with(Value::Micros(s.cost.micro_usd()))
+}
+
+fn table(rows: &[LiveRow], now_ms: i64) -> TableData {
+    let columns = vec![
+        Column::whole("state", 0),
+        Column::text("developer", 0, 8),
+        Column::text("agent", 1, 6),
+        Column::text("project", 1, 6),
+        Column::text("branch", 3, 6),
+        Column::text("model", 3, 8),
+        Column::number("length", 4),
+        Column::number("idle", 2),
+        Column::number("tokens", 1),
+        Column::number("cost", 0),
+    ];
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let s = &r.session;
+            vec![
+                Cell::styled(r.state.label(), state_role(r.state)).with(Value::Int(r.state as i64)),
+                Cell::new(s.developer.clone()),
+                Cell::new(s.agent.clone()),
+                Cell::new(s.project.clone().unwrap_or_else(|| "–".into())),
+                Cell::new(s.branch.clone().unwrap_or_else(|| "–".into())),
+                Cell::new(s.model.clone().unwrap_or_else(|| "unknown".into())),
+                Cell::new(r.length.clone()).with(Value::Int(s.last_activity_at - s.started_at)),
+                Cell::new(r.age.clone()).with(Value::Int(now_ms - s.last_activity_at)),
+                Cell::new(format::count(s.usage.total())).with(Value::Int(s.usage.total())),
+                session_cost(s),
+            ]
+        })
+        .collect();
+    TableData::new(columns, cells)
 }
 
 pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
@@ -145,8 +151,80 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
             .iter()
             .filter(|r| r.state == SessionState::Idle)
             .count(),
+        table: table(&rows, now_ms),
         rows,
     })
+}
+
+/// Every field of a session.
+pub fn session_fields(s: &LiveSessionRow, when: When) -> Vec<(String, String)> {
+    let u = &s.usage;
+    vec![
+        (
+            "state".into(),
+            SessionState::of(s.last_activity_at, when.now_ms)
+                .label()
+                .into(),
+        ),
+        ("agent".into(), s.agent.clone()),
+        ("session".into(), s.session_key.clone()),
+        ("developer".into(), s.developer.clone()),
+        (
+            "project".into(),
+            s.project.clone().unwrap_or_else(|| "–".into()),
+        ),
+        (
+            "branch".into(),
+            s.branch.clone().unwrap_or_else(|| "–".into()),
+        ),
+        (
+            "model".into(),
+            s.model.clone().unwrap_or_else(|| "unknown".into()),
+        ),
+        ("started".into(), when.at(s.started_at)),
+        ("last activity".into(), when.at(s.last_activity_at)),
+        (
+            "length".into(),
+            format::duration(s.last_activity_at - s.started_at),
+        ),
+        ("requests".into(), s.requests.to_string()),
+        (
+            "tokens".into(),
+            format!(
+                "{} total: {} input, {} output ({} reasoning), {} cache write, {} cache read",
+                format::count(u.total()),
+                format::count(u.input),
+                format::count(u.output),
+                format::count(u.reasoning),
+                format::count(u.cache_write_5m + u.cache_write_1h),
+                format::count(u.cache_read)
+            ),
+        ),
+        (
+            "cost".into(),
+            if s.unpriced_tokens > 0 {
+                format!(
+                    "{} computed; {} tokens unpriced (no price for the model)",
+                    format::money(s.cost),
+                    format::count(s.unpriced_tokens)
+                )
+            } else {
+                format!("{} computed from list prices", format::money(s.cost))
+            },
+        ),
+    ]
+}
+
+pub fn detail(r: &LiveRow, when: When) -> DetailModel {
+    let s = &r.session;
+    DetailModel::new(
+        format!("session {} · {} · {}", s.session_key, s.developer, s.agent),
+        session_fields(s, when),
+    )
+    .opening(Open::Screen(
+        ScreenKind::Session { id: s.id },
+        "its timeline".into(),
+    ))
 }
 
 pub fn table_area(body: Rect) -> Rect {
@@ -163,152 +241,61 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let parts = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).split(area);
-    let summary = Line::from(vec![
-        Span::styled(format!(" {} running", m.running), t.ok),
-        Span::styled(
-            format!(
-                " · {} idle · {} ended",
-                m.idle,
-                m.rows.len() - m.running - m.idle
-            ),
+    let mut chunks = vec![
+        vec![Span::styled(format!(" {} running", m.running), t.ok)],
+        vec![Span::styled(format!(" · {} idle", m.idle), t.muted)],
+        vec![Span::styled(
+            format!(" · {} ended", m.rows.len() - m.running - m.idle),
             t.muted,
-        ),
-        Span::styled(
-            format!("   (newest {LIVE_LIMIT}; cost computed from list prices)"),
-            t.muted,
-        ),
-    ]);
+        )],
+        vec![Span::styled(format!("   (newest {LIVE_LIMIT};"), t.muted)],
+        vec![Span::styled(" cost computed from list prices)", t.muted)],
+    ];
     // The focused developer's current 5-hour block: pace and where it ends up.
     let focused = super::selection(screen, visible)
         .and_then(|s| visible.get(s))
         .and_then(|&i| m.rows.get(i))
         .map(|r| r.session.developer.clone());
-    let summary = match focused.as_ref().and_then(|d| m.burn.get(d).map(|b| (d, b))) {
-        Some((dev, b)) => {
-            let mut spans = summary.spans;
-            spans.push(Span::styled(
-                format!(
-                    "   {dev} 5h block: {} tok/min · {}/h → {} at end ({}m left, est.)",
-                    format::count(b.tokens_per_minute.round() as i64),
-                    format::money(crate::domain::Money::from_usd(b.usd_per_hour)),
-                    format::money(b.projected_cost),
-                    b.minutes_left
-                ),
-                t.accent,
-            ));
-            Line::from(spans)
-        }
-        None => summary,
-    };
+    if let Some((dev, b)) = focused.as_ref().and_then(|d| m.burn.get(d).map(|b| (d, b))) {
+        chunks.push(vec![Span::styled(
+            format!(
+                "   {dev} 5h block: {} tok/min · {}/h → {} at end ({}m left, est.)",
+                format::count(b.tokens_per_minute.round() as i64),
+                format::money(crate::domain::Money::from_usd(b.usd_per_hour)),
+                format::money(b.projected_cost),
+                b.minutes_left
+            ),
+            t.accent,
+        )]);
+    }
+    let summary = crate::tui::widgets::pack(chunks, area.width as usize, 1);
     f.render_widget(Paragraph::new(summary), parts[0]);
-    let wide = area.width >= 120;
-    let rows = table::window(visible, screen.offset, parts[1])
-        .iter()
-        .map(|&i| {
-            let r = &m.rows[i];
-            let s = &r.session;
-            let state_style = match r.state {
-                SessionState::Running => t.ok,
-                SessionState::Idle => t.text,
-                SessionState::Ended => t.muted,
-            };
-            let mut cells = vec![
-                Line::from(Span::styled(r.state.label(), state_style)),
-                Line::from(s.developer.clone()),
-                Line::from(s.agent.clone()),
-                Line::from(s.project.clone().unwrap_or_else(|| "–".into())),
-            ];
-            if wide {
-                cells.push(Line::from(s.branch.clone().unwrap_or_else(|| "–".into())));
-                cells.push(Line::from(
-                    s.model.clone().unwrap_or_else(|| "unknown".into()),
-                ));
-            }
-            if wide {
-                cells.push(Line::from(r.length.clone()).right_aligned());
-            }
-            cells.push(Line::from(r.age.clone()).right_aligned());
-            cells.push(Line::from(format::count(s.usage.total())).right_aligned());
-            let cost = if s.cost.micro_usd() == 0 && s.unpriced_tokens > 0 {
-                "unpriced".to_string()
-            } else {
-                format::money(s.cost)
-            };
-            cells.push(Line::from(cost).right_aligned());
-            cells
-        })
-        .collect();
-    let (header, widths) = if wide {
-        (
-            vec![
-                "state",
-                "developer",
-                "agent",
-                "project",
-                "branch",
-                "model",
-                "length",
-                "idle",
-                "tokens",
-                "cost",
-            ],
-            vec![
-                Constraint::Length(10),
-                Constraint::Min(12),
-                Constraint::Length(12),
-                Constraint::Min(10),
-                Constraint::Min(10),
-                Constraint::Min(12),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(7),
-                Constraint::Length(9),
-            ],
-        )
-    } else {
-        (
-            vec![
-                "state",
-                "developer",
-                "agent",
-                "project",
-                "idle",
-                "tokens",
-                "cost",
-            ],
-            vec![
-                Constraint::Length(10),
-                Constraint::Min(10),
-                Constraint::Length(11),
-                Constraint::Min(8),
-                Constraint::Length(7),
-                Constraint::Length(7),
-                Constraint::Length(8),
-            ],
-        )
-    };
     table::draw(
         f,
         parts[1],
-        table::TableSpec {
-            title: " Sessions — ⏎ tails one ".into(),
-            header,
-            widths,
-            rows,
+        table::TableView {
+            title: " Sessions — ⏎ tails one, d details ".into(),
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![
-                Line::from("No sessions yet."),
-                Line::from(
-                    "Run an agent (Claude Code, Codex, Gemini CLI) on this machine, or point",
-                ),
-                Line::from(
-                    "[sources] claude_dirs / codex_dirs / gemini_dirs in config.toml at their logs,",
-                ),
-                Line::from("or try `agentdeck --demo`."),
-            ],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.rows.len(),
+                vec![
+                    Line::from("No sessions yet."),
+                    Line::from(
+                        "Run an agent (Claude Code, Codex, Gemini CLI) on this machine, or point",
+                    ),
+                    Line::from(
+                        "[sources] claude_dirs / codex_dirs / gemini_dirs in config.toml at their logs,",
+                    ),
+                    Line::from("or try `agentdeck --demo`."),
+                ],
+            ),
         },
         t,
     );

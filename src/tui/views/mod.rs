@@ -1,11 +1,15 @@
 //! The screens: one module per view, each holding its view model (built once per data
-//! change, off the UI task) and its pure drawing function. `chrome` draws the frame
-//! around them: tabs, breadcrumbs, status bar, hints and overlays.
+//! change, off the UI task, with its focused table already formatted) and its pure drawing
+//! function. `chrome` draws the frame around them: tabs, breadcrumbs, status bar, hints and
+//! overlays; `detail` is the pane Enter / `d` opens on any row; `empty` says why a table is
+//! empty.
 
 pub mod adoption;
 pub mod alerts;
 pub mod chrome;
 pub mod costs;
+pub mod detail;
+pub mod empty;
 pub mod live;
 pub mod overview;
 pub mod quality;
@@ -17,6 +21,8 @@ pub mod timeline;
 use super::keymap::Keymap;
 use super::state::{Screen, ScreenKind, State};
 use super::theme::Theme;
+use super::widgets::table::{Sort, TableData};
+use detail::{DetailModel, When};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -32,37 +38,51 @@ pub enum Model {
     Replay(replay::ReplayModel),
     Alerts(alerts::AlertsModel),
     Sources(sources::SourcesModel),
+    Detail(DetailModel),
 }
 
 impl Model {
-    /// Searchable text of each selectable row.
-    pub fn row_texts(&self) -> Vec<String> {
+    /// The focused table: its rows are the selectable rows.
+    pub fn table(&self) -> &TableData {
         match self {
-            Model::Overview(m) => m.row_texts(),
-            Model::Live(m) => m.row_texts(),
-            Model::Timeline(m) => m.row_texts(),
-            Model::Costs(m) => m.row_texts(),
-            Model::Adoption(m) => m.row_texts(),
-            Model::Quality(m) => m.row_texts(),
-            Model::Replay(m) => m.row_texts(),
+            Model::Overview(m) => &m.table,
+            Model::Live(m) => &m.table,
+            Model::Timeline(m) => &m.table,
+            Model::Costs(m) => &m.table,
+            Model::Adoption(m) => &m.table,
+            Model::Quality(m) => &m.table,
+            Model::Replay(m) => &m.table,
+            Model::Alerts(m) => &m.table,
+            Model::Sources(m) => &m.table,
+            Model::Detail(m) => &m.table,
+        }
+    }
+
+    /// Searchable text of each selectable row: every cell, plus what a view adds.
+    pub fn row_texts(&self) -> Vec<String> {
+        let extra = match self {
             Model::Alerts(m) => m.row_texts(),
             Model::Sources(m) => m.row_texts(),
-        }
+            Model::Replay(m) => m.row_texts(),
+            _ => Vec::new(),
+        };
+        self.table()
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, cells)| {
+                let mut t: Vec<&str> = cells.iter().map(|c| c.text.as_str()).collect();
+                if let Some(e) = extra.get(i) {
+                    t.push(e);
+                }
+                t.join(" ")
+            })
+            .collect()
     }
 
     /// Number of selectable rows.
     pub fn row_count(&self) -> usize {
-        match self {
-            Model::Overview(m) => m.alerts.len(),
-            Model::Live(m) => m.rows.len(),
-            Model::Timeline(m) => m.lines.len(),
-            Model::Costs(m) => m.rows.len(),
-            Model::Adoption(m) => m.low.len(),
-            Model::Quality(m) => m.facts.by_agent.len(),
-            Model::Replay(m) => m.sessions.len(),
-            Model::Alerts(m) => m.items.len(),
-            Model::Sources(m) => m.lines.len(),
-        }
+        self.table().len()
     }
 
     /// A stable identity for row `i` (session id, alert id, group key…), so a selection
@@ -76,7 +96,7 @@ impl Model {
                 .get(i)
                 .map(|l| format!("line:{}:{}:{}", l.row.session_id, l.row.ts, l.row.kind)),
             Model::Costs(m) => m.rows.get(i).map(|r| format!("costs:{}", r.key)),
-            Model::Adoption(m) => m.low.get(i).map(|l| format!("low:{}", l.developer)),
+            Model::Adoption(m) => m.developers.get(i).map(|d| format!("dev:{}", d.id)),
             Model::Quality(m) => m.facts.by_agent.get(i).map(|a| format!("agent:{}", a.0)),
             Model::Replay(m) => m
                 .sessions
@@ -88,25 +108,85 @@ impl Model {
                 .lines
                 .get(i)
                 .map(|l| format!("source:{}", l.status.source)),
+            Model::Detail(m) => m.fields.get(i).map(|(k, _)| format!("field:{k}")),
         }
     }
 
-    /// Indices of rows matching `filter` (case-insensitive; every word must match).
-    pub fn visible(&self, filter: &str) -> Vec<usize> {
-        if filter.trim().is_empty() {
-            return (0..self.row_count()).collect();
-        }
-        let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
-        self.row_texts()
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| {
-                let t = t.to_lowercase();
-                words.iter().all(|w| t.contains(w.as_str()))
-            })
-            .map(|(i, _)| i)
-            .collect()
+    /// The row whose key is `key`.
+    pub fn find(&self, key: &str) -> Option<usize> {
+        (0..self.row_count()).find(|&i| self.row_key(i).as_deref() == Some(key))
     }
+
+    /// The detail pane of row `i`.
+    pub fn detail(&self, i: usize, when: When) -> Option<DetailModel> {
+        match self {
+            Model::Overview(m) => m.alerts.get(i).map(overview::detail),
+            Model::Live(m) => m.rows.get(i).map(|r| live::detail(r, when)),
+            Model::Timeline(m) => m.lines.get(i).map(|l| timeline::detail(l, when)),
+            Model::Costs(m) => m.rows.get(i).map(|r| costs::detail(m, r)),
+            Model::Adoption(m) => m.developers.get(i).map(adoption::detail),
+            Model::Quality(m) => quality_detail(m, i),
+            Model::Replay(m) => m.sessions.get(i).map(|w| replay::detail(w, when)),
+            Model::Alerts(m) => alerts_detail(m, i, when),
+            Model::Sources(m) => m.lines.get(i).map(detail::source),
+            Model::Detail(_) => None,
+        }
+    }
+
+    /// Indices of rows matching `filter` (case-insensitive; every word must match), in the
+    /// order of `sort` (else the view's own order).
+    pub fn visible(&self, filter: &str, sort: Option<Sort>) -> Vec<usize> {
+        let mut rows: Vec<usize> = if filter.trim().is_empty() {
+            (0..self.row_count()).collect()
+        } else {
+            let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+            self.row_texts()
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| {
+                    let t = t.to_lowercase();
+                    words.iter().all(|w| t.contains(w.as_str()))
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+        if let Some(sort) = sort {
+            self.table().sort(&mut rows, sort);
+        }
+        rows
+    }
+}
+
+// The detail panes of the views other helpers own live here, so their files stay theirs.
+fn quality_detail(m: &quality::QualityModel, i: usize) -> Option<DetailModel> {
+    let (agent, prs, merged, reverted) = m.facts.by_agent.get(i)?;
+    Some(DetailModel::new(
+        format!("agent {agent}"),
+        vec![
+            ("agent".into(), agent.clone()),
+            ("AI-assisted PRs".into(), prs.to_string()),
+            ("merged".into(), merged.to_string()),
+            ("reverted".into(), reverted.to_string()),
+            ("merge rate".into(), super::format::percent(*merged, *prs)),
+        ],
+    ))
+}
+
+fn alerts_detail(m: &alerts::AlertsModel, i: usize, when: When) -> Option<DetailModel> {
+    let it = m.items.get(i)?;
+    let row = &it.alert.row;
+    let earlier: Vec<&crate::store::queries::alerts_admin::StoredAlert> = m
+        .items
+        .iter()
+        .map(|x| &x.alert)
+        .filter(|a| {
+            a.id != it.alert.id
+                && a.row.rule == row.rule
+                && a.row.subject == row.subject
+                && a.row.fired_at <= row.fired_at
+        })
+        .collect();
+    Some(detail::alert(&it.alert, &earlier, when))
 }
 
 /// What drawing needs besides the model.
@@ -142,7 +222,7 @@ fn draw_body(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         );
         return;
     };
-    let visible = model.visible(&screen.filter);
+    let visible = model.visible(&screen.filter, screen.sort);
     match model {
         Model::Overview(m) => overview::draw(f, area, m, screen, &visible, ctx),
         Model::Live(m) => live::draw(f, area, m, screen, &visible, ctx),
@@ -153,6 +233,7 @@ fn draw_body(f: &mut Frame, area: Rect, ctx: &DrawCtx) {
         Model::Replay(m) => replay::draw(f, area, m, screen, &visible, ctx),
         Model::Alerts(m) => alerts::draw(f, area, m, screen, &visible, ctx),
         Model::Sources(m) => sources::draw(f, area, m, screen, &visible, ctx),
+        Model::Detail(m) => detail::draw(f, area, m, screen, ctx),
     }
 }
 
@@ -167,7 +248,8 @@ pub fn table_area(kind: &ScreenKind, body: Rect) -> Rect {
         ScreenKind::Quality => quality::table_area(body),
         ScreenKind::Replay => replay::table_area(body),
         ScreenKind::Alerts => alerts::table_area(body),
-        ScreenKind::Sources | ScreenKind::SourceDetail { .. } => sources::table_area(body),
+        ScreenKind::Sources => sources::table_area(body),
+        ScreenKind::Detail { .. } => detail::table_area(body),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Quality: AI-assisted versus human outcomes over 30 days — PR share, merged on first
-//! review, reverts, review turnaround, coverage delta, AI-linked incidents — and per agent.
+//! Quality: AI-assisted versus human outcomes over the period (`p`, `[`, `]`) — PR share,
+//! merged on first review, reverts, review turnaround, coverage delta, AI-linked incidents —
+//! and per agent.
 //!
 //! ```text
 //! ┌ Outcomes, last 30 days ─────────────────────────┐┌ AI-assisted PRs by agent ───┐
@@ -12,24 +13,49 @@
 
 use super::DrawCtx;
 use crate::domain::period::local_date;
+use crate::domain::span::Period;
 use crate::store::queries::view_quality::{OutcomeSide, QualityFacts};
 use crate::store::{Reader, Result};
 use crate::tui::format;
 use crate::tui::state::Screen;
-use crate::tui::widgets::table;
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::table::{self, Cell, TableData, Value};
 use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-pub const WINDOW_DAYS: i64 = 30;
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct QualityModel {
     pub facts: QualityFacts,
     /// (id, severity, title, ai_linked, opened date) of recent incidents.
     pub incidents: Vec<(String, String, String, bool, String)>,
+    pub period: Period,
+    pub table: TableData,
+}
+
+fn agents_table(by_agent: &[(String, i64, i64, i64)]) -> TableData {
+    let rows = by_agent
+        .iter()
+        .map(|(agent, prs, merged, reverted)| {
+            vec![
+                Cell::new(agent.clone()),
+                Cell::new(prs.to_string()).with(Value::Int(*prs)),
+                Cell::new(merged.to_string()).with(Value::Int(*merged)),
+                Cell::new(reverted.to_string()).with(Value::Int(*reverted)),
+            ]
+        })
+        .collect();
+    TableData::new(
+        vec![
+            Column::text("agent", 0, 8),
+            Column::number("PRs", 0),
+            Column::number("merged", 1),
+            Column::number("reverted", 2),
+        ],
+        rows,
+    )
 }
 
 impl QualityModel {
@@ -47,8 +73,9 @@ impl QualityModel {
     }
 }
 
-pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<QualityModel> {
-    let facts = reader.quality_facts(now_ms - WINDOW_DAYS * 86_400_000)?;
+pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<QualityModel> {
+    let (since_ms, until_ms) = period.range_ms(local_date(now_ms, tz), tz);
+    let facts = reader.quality_facts(since_ms, until_ms)?;
     let incidents = facts
         .recent_incidents
         .iter()
@@ -62,7 +89,12 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<QualityModel> {
             )
         })
         .collect();
-    Ok(QualityModel { facts, incidents })
+    Ok(QualityModel {
+        table: agents_table(&facts.by_agent),
+        facts,
+        incidents,
+        period,
+    })
 }
 
 fn split(body: Rect) -> (Rect, Rect, Rect) {
@@ -216,7 +248,7 @@ pub fn draw(
             ),
         ]),
         Line::from(vec![
-            Span::styled(format!("{:<22}", "incidents (30d)"), t.muted),
+            Span::styled(format!("{:<22}", "incidents"), t.muted),
             Span::styled(
                 format!(
                     "{} total, {} AI-linked",
@@ -238,46 +270,33 @@ pub fn draw(
         ];
     }
     f.render_widget(
-        Paragraph::new(lines).block(block(&format!("Outcomes, last {WINDOW_DAYS} days"))),
+        Paragraph::new(lines).block(block(&format!("Outcomes, {}", m.period))),
         left,
     );
 
-    let rows = table::window(visible, screen.offset, agents_area)
-        .iter()
-        .map(|&i| {
-            let (agent, prs, merged, reverted) = &m.facts.by_agent[i];
-            vec![
-                Line::from(agent.clone()),
-                Line::from(prs.to_string()).right_aligned(),
-                Line::from(merged.to_string()).right_aligned(),
-                Line::from(reverted.to_string()).right_aligned(),
-            ]
-        })
-        .collect();
     table::draw(
         f,
         agents_area,
-        table::TableSpec {
+        table::TableView {
             title: " AI-assisted PRs by agent ".into(),
-            header: vec!["agent", "PRs", "merged", "reverted"],
-            widths: vec![
-                Constraint::Min(10),
-                Constraint::Length(5),
-                Constraint::Length(6),
-                Constraint::Length(8),
-            ],
-            rows,
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![Line::from("no AI-attributed PRs in 30 days")],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.facts.by_agent.len(),
+                vec![Line::from(format!("no AI-attributed PRs in {}", m.period))],
+            ),
         },
         t,
     );
     let inc: Vec<Line> = if m.incidents.is_empty() {
         vec![Line::from(Span::styled(
-            "✓ no incidents in 30 days",
+            "✓ no incidents in the period",
             t.muted,
         ))]
     } else {
@@ -293,7 +312,9 @@ pub fn draw(
             .collect()
     };
     f.render_widget(
-        Paragraph::new(inc).block(block("Incidents (30d)")),
+        Paragraph::new(inc)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block(&format!("Incidents, {}", m.period))),
         incidents_area,
     );
 }

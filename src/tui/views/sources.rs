@@ -16,7 +16,8 @@ use crate::store::queries::source_status::{SourceDetail, SourceStatus};
 use crate::store::{Reader, Result};
 use crate::tui::format;
 use crate::tui::state::Screen;
-use crate::tui::widgets::table;
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::table::{self, Cell, Role, TableData, Value};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -68,15 +69,55 @@ pub struct SourceLine {
     pub state: &'static str,
     pub last_success: String,
     pub last_error: String,
+    /// The source's health in full (the detail pane): when, what, the error, skipped lines,
+    /// settings.
+    pub full: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourcesModel {
     pub lines: Vec<SourceLine>,
     /// Hints for known sources that have never reported.
     pub next: Vec<String>,
-    /// On a source's detail screen: its full health as text lines.
-    pub detail: Option<Vec<String>>,
+    pub table: TableData,
+}
+
+impl SourcesModel {
+    pub fn new(lines: Vec<SourceLine>, next: Vec<String>) -> SourcesModel {
+        let columns = vec![
+            Column::whole("state", 0),
+            Column::text("source", 0, 10),
+            Column::text("kind", 3, 5),
+            Column::number("last success", 1),
+            Column::number("rows", 2),
+            Column::text("last error (d: in full)", 1, 12),
+        ];
+        let rows = lines
+            .iter()
+            .map(|l| {
+                let role = match l.state {
+                    "✗ failing" => Role::Critical,
+                    "◷ stale" => Role::Warning,
+                    "✓ ok" => Role::Ok,
+                    _ => Role::Muted,
+                };
+                vec![
+                    Cell::styled(l.state, role),
+                    Cell::new(l.status.source.clone()),
+                    Cell::new(l.status.kind.clone()),
+                    Cell::new(l.last_success.clone())
+                        .with(Value::Int(-l.status.last_success.unwrap_or(i64::MIN / 2))),
+                    Cell::new(format::count(l.status.rows)).with(Value::Int(l.status.rows)),
+                    Cell::styled(l.last_error.clone(), Role::Muted),
+                ]
+            })
+            .collect();
+        SourcesModel {
+            table: TableData::new(columns, rows),
+            lines,
+            next,
+        }
+    }
 }
 
 impl SourcesModel {
@@ -99,6 +140,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<SourcesModel> {
         .into_iter()
         .map(|d| {
             let skipped = d.skipped_total();
+            let full = detail_lines(&d, now_ms);
             let s = d.status;
             let state = if s.is_failing() {
                 "✗ failing"
@@ -124,6 +166,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<SourcesModel> {
                     _ => String::new(),
                 },
                 status: s,
+                full,
             }
         })
         .collect::<Vec<_>>();
@@ -132,27 +175,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<SourcesModel> {
         .filter(|(name, _)| !lines.iter().any(|l: &SourceLine| l.status.source == *name))
         .map(|(_, hint)| hint.to_string())
         .collect();
-    Ok(SourcesModel {
-        lines,
-        next,
-        detail: None,
-    })
-}
-
-/// One source's screen: its line in the table and its health in full.
-pub fn load_detail(reader: &Reader, now_ms: i64, source: &str) -> Result<SourcesModel> {
-    let mut m = load(reader, now_ms)?;
-    m.lines.retain(|l| l.status.source == source);
-    let detail = reader
-        .source_details()?
-        .into_iter()
-        .find(|d| d.status.source == source);
-    m.detail = Some(match detail {
-        Some(d) => detail_lines(&d, now_ms),
-        None => vec![format!("{source} has no health record (yet).")],
-    });
-    m.next.clear();
-    Ok(m)
+    Ok(SourcesModel::new(lines, next))
 }
 
 /// The detail as plain lines: when, what, the error in full, skipped lines, settings.
@@ -272,89 +295,29 @@ pub fn draw(
     ctx: &DrawCtx,
 ) {
     let t = ctx.theme;
-    if let Some(detail) = &m.detail {
-        let lines: Vec<Line> = detail.iter().map(|l| Line::from(l.clone())).collect();
-        f.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                ratatui::widgets::Block::bordered()
-                    .title(format!(" {} ", screen.label))
-                    .border_style(t.border_focused),
-            ),
-            area,
-        );
-        return;
-    }
     let (top, bottom) = split(area);
-    let narrow = area.width < 100;
-    let rows = table::window(visible, screen.offset, top)
-        .iter()
-        .map(|&i| {
-            let l = &m.lines[i];
-            let style = match l.state {
-                "✗ failing" => t.critical,
-                "◷ stale" => t.warning,
-                "✓ ok" => t.ok,
-                _ => t.muted,
-            };
-            let mut cells = vec![
-                Line::from(Span::styled(l.state, style)),
-                Line::from(l.status.source.clone()),
-            ];
-            if !narrow {
-                cells.push(Line::from(l.status.kind.clone()));
-            }
-            cells.push(Line::from(l.last_success.clone()));
-            cells.push(Line::from(format::count(l.status.rows)).right_aligned());
-            cells.push(Line::from(Span::styled(l.last_error.clone(), t.muted)));
-            cells
-        })
-        .collect();
     table::draw(
         f,
         top,
-        table::TableSpec {
-            title: " Sources ".into(),
-            header: if narrow {
-                vec!["state", "source", "last success", "rows", "last error"]
-            } else {
-                vec![
-                    "state",
-                    "source",
-                    "kind",
-                    "last success (lag)",
-                    "rows",
-                    "last error",
-                ]
-            },
-            widths: if narrow {
-                vec![
-                    Constraint::Length(10),
-                    Constraint::Length(18),
-                    Constraint::Length(12),
-                    Constraint::Length(6),
-                    Constraint::Min(10),
-                ]
-            } else {
-                vec![
-                    Constraint::Length(10),
-                    Constraint::Length(18),
-                    Constraint::Length(10),
-                    Constraint::Length(19),
-                    Constraint::Length(7),
-                    Constraint::Min(10),
-                ]
-            },
-            rows,
+        table::TableView {
+            title: " Sources — ⏎ details ".into(),
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![
-                Line::from("No source has reported yet."),
-                Line::from(
-                    "Run `agentdeck ingest` to read local agent logs, or add vendor APIs in config.toml.",
-                ),
-            ],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.lines.len(),
+                vec![
+                    Line::from("No source has reported yet."),
+                    Line::from(
+                        "Run `agentdeck ingest` to read local agent logs, or add vendor APIs in config.toml.",
+                    ),
+                ],
+            ),
         },
         t,
     );

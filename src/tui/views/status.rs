@@ -19,6 +19,9 @@ pub struct StatusModel {
     pub sources: Vec<SourceBadge>,
     pub data_age: String,
     pub firing: usize,
+    /// Whether the store holds any agent activity (`None` until the first status query):
+    /// empty tables say "no data at all" only when it does not.
+    pub has_data: Option<bool>,
 }
 
 impl Default for StatusModel {
@@ -27,6 +30,7 @@ impl Default for StatusModel {
             sources: Vec::new(),
             data_age: "–".into(),
             firing: 0,
+            has_data: None,
         }
     }
 }
@@ -55,5 +59,6 @@ pub fn load(reader: &Reader, now_ms: i64) -> crate::store::Result<StatusModel> {
             .map(|t| format!("{} old", format::duration(now_ms - t)))
             .unwrap_or_else(|| "none yet".into()),
         firing,
+        has_data: Some(latest.is_some()),
     })
 }

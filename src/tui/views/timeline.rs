@@ -11,13 +11,15 @@
 //! ```
 
 use super::DrawCtx;
-use super::live::SessionState;
+use super::detail::{DetailModel, When};
 use crate::domain::Money;
+use crate::domain::session_state::SessionState;
 use crate::store::queries::view_live::{LiveSessionRow, TimelineRow};
 use crate::store::{Reader, Result};
 use crate::tui::format;
 use crate::tui::state::Screen;
-use crate::tui::widgets::table;
+use crate::tui::widgets::columns::Column;
+use crate::tui::widgets::table::{self, Cell, Role, TableData, Value};
 use chrono_tz::Tz;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -46,23 +48,143 @@ pub struct TimelineModel {
     /// Commits and merged PRs by the developer during the span (and 30 minutes after).
     pub commits: usize,
     pub merged_prs: usize,
+    /// Gemini replies a later `$rewindTo` went back over (still counted in tokens and cost);
+    /// their prompts are marked on the timeline too.
+    pub rewound: usize,
+    pub table: TableData,
 }
 
-impl TimelineModel {
-    pub fn row_texts(&self) -> Vec<String> {
-        self.lines
-            .iter()
-            .map(|l| {
-                format!(
-                    "{} {} {} {}",
-                    l.agent,
-                    l.row.kind,
-                    l.row.name.as_deref().unwrap_or(""),
-                    l.row.detail.as_deref().unwrap_or("")
-                )
-            })
-            .collect()
+fn unpriced(r: &TimelineRow) -> bool {
+    r.kind == "request" && r.detail.as_deref() == Some("unpriced")
+}
+
+/// What a rewound request or a rewind event says (docs/accounting.md#gemini-cli).
+const REWOUND: &str = "↶ rewound (still counted)";
+const REWIND: &str = "↶ went back: later replies marked rewound, still counted";
+
+/// The detail column: tool or model, decision or detail, HTTP status, duration.
+fn describe(r: &TimelineRow) -> String {
+    if r.kind == "rewind" {
+        return REWIND.into();
     }
+    let mut detail = r.name.clone().unwrap_or_default();
+    if r.rewound {
+        detail.push_str(&format!(" {REWOUND}"));
+    }
+    if let Some(d) = &r.detail
+        && (r.kind != "request" || d == "unpriced")
+    {
+        detail.push_str(&format!(" {d}"));
+    }
+    if let Some(code) = r.status_code {
+        detail.push_str(&format!(" HTTP {code}"));
+    }
+    if let Some(ms) = r.duration_ms {
+        detail.push_str(&format!(" {:.1}s", ms as f64 / 1000.0));
+    }
+    detail.trim().to_string()
+}
+
+fn table(lines: &[TimelineLine]) -> TableData {
+    let columns = vec![
+        Column::whole("time", 0),
+        Column::text("agent", 2, 6),
+        Column::text("what", 1, 7),
+        Column::text("name / detail", 1, 8),
+        Column::number("tokens", 2),
+        Column::number("cost", 1),
+    ];
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let r = &l.row;
+            let kind_role = match r.kind.as_str() {
+                "api_error" => Role::Critical,
+                "commit" | "pr" => Role::Ok,
+                "rewind" => Role::Warning,
+                "request" if r.rewound => Role::Muted,
+                "request" => Role::Text,
+                _ => Role::Muted,
+            };
+            let agent = if l.switch {
+                format!("⇄ {}", l.agent)
+            } else {
+                l.agent.clone()
+            };
+            let cost = if r.kind != "request" {
+                Cell::new("")
+            } else if unpriced(r) {
+                Cell::styled("unpriced", Role::Muted)
+            } else {
+                Cell::new(format::money(r.cost)).with(Value::Micros(r.cost.micro_usd()))
+            };
+            vec![
+                Cell::styled(l.time.clone(), Role::Muted).with(Value::Int(r.ts)),
+                Cell::new(agent),
+                Cell::styled(r.kind.clone(), kind_role),
+                Cell::new(describe(r)),
+                if r.tokens > 0 {
+                    Cell::new(format::count(r.tokens)).with(Value::Int(r.tokens))
+                } else {
+                    Cell::new("")
+                },
+                cost,
+            ]
+        })
+        .collect();
+    TableData::new(columns, rows)
+}
+
+/// Every field of one timeline line.
+pub fn detail(l: &TimelineLine, when: When) -> DetailModel {
+    let r = &l.row;
+    let mut fields = vec![
+        ("time".to_string(), when.at(r.ts)),
+        ("agent".into(), l.agent.clone()),
+        ("what".into(), r.kind.clone()),
+        (
+            if r.kind == "request" { "model" } else { "tool" }.into(),
+            r.name.clone().unwrap_or_else(|| "–".into()),
+        ),
+        (
+            "detail".into(),
+            if r.kind == "rewind" {
+                REWIND.into()
+            } else {
+                r.detail.clone().unwrap_or_else(|| "–".into())
+            },
+        ),
+    ];
+    if r.rewound {
+        fields.push((
+            "rewound".into(),
+            if r.kind == "request" {
+                "a later $rewindTo went back over this reply; it was answered and billed, so \
+                 its tokens and cost stay counted"
+            } else {
+                "a later $rewindTo went back over this turn"
+            }
+            .into(),
+        ));
+    }
+    if let Some(code) = r.status_code {
+        fields.push(("HTTP status".into(), code.to_string()));
+    }
+    if let Some(ms) = r.duration_ms {
+        fields.push(("duration".into(), format!("{:.1}s", ms as f64 / 1000.0)));
+    }
+    if r.kind == "request" {
+        fields.push(("tokens".into(), r.tokens.to_string()));
+        fields.push((
+            "cost".into(),
+            if unpriced(r) {
+                "unpriced (no price for the model)".into()
+            } else {
+                format!("{} computed", format::money(r.cost))
+            },
+        ));
+    }
+    DetailModel::new(format!("{} at {}", r.kind, l.time), fields)
 }
 
 pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<TimelineModel> {
@@ -76,7 +198,7 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
             .unwrap_or_default()
     };
     let mut prev = String::new();
-    let lines = rows
+    let lines: Vec<TimelineLine> = rows
         .into_iter()
         .map(|row| {
             let agent = agent_of(row.session_id);
@@ -107,8 +229,13 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
         .filter(|(author, _, _)| *author == developer)
         .collect();
     Ok(TimelineModel {
+        table: table(&lines),
         commits: outcomes.iter().filter(|o| !o.2).count(),
         merged_prs: outcomes.iter().filter(|o| o.2).count(),
+        rewound: lines
+            .iter()
+            .filter(|l| l.row.rewound && l.row.kind == "request")
+            .count(),
         tokens: sessions.iter().map(|s| s.usage.total()).sum(),
         cost: sessions.iter().map(|s| s.cost).sum(),
         state: SessionState::of(last, now_ms),
@@ -184,87 +311,60 @@ pub fn draw(
                 t.muted,
             ),
             Span::styled(
-                format!(
-                    "{} tokens · {} computed",
-                    format::count(m.tokens),
-                    format::money(m.cost)
-                ),
+                {
+                    let unpriced: i64 = m.sessions.iter().map(|s| s.unpriced_tokens).sum();
+                    let mut text = format!(
+                        "{} tokens · {} computed",
+                        format::count(m.tokens),
+                        format::money(m.cost)
+                    );
+                    if unpriced > 0 {
+                        text = format!(
+                            "{} tokens · {} computed · {} tokens unpriced",
+                            format::count(m.tokens),
+                            if m.cost.micro_usd() == 0 {
+                                "nothing".to_string()
+                            } else {
+                                format::money(m.cost)
+                            },
+                            format::count(unpriced)
+                        );
+                    }
+                    text
+                },
                 t.text,
+            ),
+            Span::styled(
+                if m.rewound > 0 {
+                    format!(" · {} rewound (counted)", m.rewound)
+                } else {
+                    String::new()
+                },
+                t.warning,
             ),
             Span::styled(format!("   {follow}"), t.accent),
         ]),
     ];
     f.render_widget(Paragraph::new(header), parts[0]);
-    let rows = table::window(visible, screen.offset, parts[1])
-        .iter()
-        .map(|&i| {
-            let l = &m.lines[i];
-            let r = &l.row;
-            let kind_style = match r.kind.as_str() {
-                "api_error" => t.critical,
-                "commit" | "pr" => t.ok,
-                "request" => t.text,
-                _ => t.muted,
-            };
-            let mut detail = r.name.clone().unwrap_or_default();
-            if let Some(d) = &r.detail
-                && (r.kind != "request" || d == "unpriced")
-            {
-                detail.push_str(&format!(" {d}"));
-            }
-            if let Some(code) = r.status_code {
-                detail.push_str(&format!(" HTTP {code}"));
-            }
-            if let Some(ms) = r.duration_ms {
-                detail.push_str(&format!(" {:.1}s", ms as f64 / 1000.0));
-            }
-            let agent = if l.switch {
-                format!("⇄ {}", l.agent)
-            } else {
-                l.agent.clone()
-            };
-            vec![
-                Line::from(Span::styled(l.time.clone(), t.muted)),
-                Line::from(agent),
-                Line::from(Span::styled(r.kind.clone(), kind_style)),
-                Line::from(detail.trim().to_string()),
-                Line::from(if r.tokens > 0 {
-                    format::count(r.tokens)
-                } else {
-                    String::new()
-                })
-                .right_aligned(),
-                Line::from(if r.kind == "request" {
-                    format::money(r.cost)
-                } else {
-                    String::new()
-                })
-                .right_aligned(),
-            ]
-        })
-        .collect();
     table::draw(
         f,
         parts[1],
-        table::TableSpec {
+        table::TableView {
             title: " Timeline (metadata only; no prompt or code is stored) ".into(),
-            header: vec!["time", "agent", "what", "name / detail", "tokens", "cost"],
-            widths: vec![
-                Constraint::Length(8),
-                Constraint::Length(13),
-                Constraint::Length(13),
-                Constraint::Min(12),
-                Constraint::Length(7),
-                Constraint::Length(8),
-            ],
-            rows,
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![Line::from(
-                "No requests or events recorded for this session yet.",
-            )],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.lines.len(),
+                vec![Line::from(
+                    "No requests or events recorded for this session yet.",
+                )],
+            ),
         },
         t,
     );

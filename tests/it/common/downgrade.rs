@@ -6,6 +6,12 @@ use std::path::Path;
 
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
+    (
+        12,
+        "DROP INDEX sessions_by_start; DROP TABLE rollups_day_dev;",
+    ),
+    (11, "DROP TABLE project_budgets;"),
+    (10, "DROP TABLE http_etags;"),
     (9, "DROP TABLE vendor_seats; DROP TABLE vendor_usage;"),
     (
         8,

@@ -2,6 +2,8 @@
 //! a fixed instant, so snapshots and scenarios are reproducible.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use agentdeck::domain::alerts::{AlertState, Severity};
 use agentdeck::domain::{
     Agent, Cost, DedupePolicy, EventKind, EventRecord, Money, ProjectRecord, RequestRecord,
@@ -418,4 +420,138 @@ pub fn seed_at(store: &Store, now: i64) {
         },
     ];
     store.writer().apply_blocking(b).unwrap();
+}
+
+/// One priced Claude Code request of `cost_micro_usd` by `developer` on `project`, ten
+/// minutes before the fixed "now" (a new session each call).
+pub fn spend(store: &Store, developer: &str, project: &str, cost_micro_usd: i64) {
+    spend_at(
+        store,
+        developer,
+        project,
+        cost_micro_usd,
+        now_ms() - 10 * MIN,
+    );
+}
+
+/// The same, as a session whose only activity is at `ts`.
+pub fn spend_at(store: &Store, developer: &str, project: &str, cost_micro_usd: i64, ts: i64) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let key = format!("extra{n}");
+    let b = WriteBatch {
+        sessions: vec![SessionRecord {
+            agent: Agent::ClaudeCode,
+            session_key: key.clone(),
+            source: "fixture".into(),
+            developer: developer.into(),
+            project_id: Some(project.into()),
+            branch: Some("main".into()),
+            started_at: ts,
+            last_activity_at: ts,
+            title: None,
+        }],
+        requests: vec![RequestRecord {
+            dedupe_key: format!("fx:{key}"),
+            policy: DedupePolicy::FirstWins,
+            agent: Agent::ClaudeCode,
+            session_key: key,
+            ts,
+            model: Some("claude-opus-4-5".into()),
+            usage: TokenUsage {
+                input: 1_000,
+                output: 100,
+                ..TokenUsage::default()
+            },
+            cost: Cost::computed(Money::from_micro_usd(cost_micro_usd)),
+            developer: developer.into(),
+            project_id: Some(project.into()),
+            sidechain: false,
+            message_id: None,
+            fast: false,
+            ord: 0,
+        }],
+        ..Default::default()
+    };
+    store.writer().apply_blocking(b).unwrap();
+}
+
+/// Records a failure of `source` with `error`, after its last success.
+pub fn fail_source(store: &Store, source: &str, error: &str) {
+    store
+        .writer()
+        .apply_blocking(WriteBatch {
+            source_health: vec![SourceHealthRow {
+                source: source.into(),
+                kind: "api".into(),
+                success_at: None,
+                error: Some((now_ms() - MIN, error.into())),
+                rows_added: 0,
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+}
+
+/// A Cursor usage event as the Cursor poller stores it: one request of agent `cursor` in the
+/// session of its conversation (no project, no branch), at `ts`.
+pub fn cursor_event(b: &mut WriteBatch, developer: &str, conversation: &str, ts: i64) {
+    b.sessions.push(SessionRecord {
+        agent: Agent::Cursor,
+        session_key: conversation.into(),
+        source: "cursor".into(),
+        developer: developer.into(),
+        project_id: None,
+        branch: None,
+        started_at: ts,
+        last_activity_at: ts,
+        title: None,
+    });
+    b.requests.push(RequestRecord {
+        dedupe_key: format!("cursor:{conversation}:{ts}"),
+        policy: DedupePolicy::FirstWins,
+        agent: Agent::Cursor,
+        session_key: conversation.into(),
+        ts,
+        model: Some("claude-4.5-sonnet".into()),
+        usage: TokenUsage {
+            input: 5_000,
+            output: 400,
+            ..TokenUsage::default()
+        },
+        cost: Cost::reported(Money::from_micro_usd(120_000)),
+        developer: developer.into(),
+        project_id: None,
+        sidechain: false,
+        message_id: None,
+        fast: false,
+        ord: 0,
+    });
+}
+
+/// A vendor's day row (`daily_usage`) for `developer` on the UTC day of `ts`.
+pub fn vendor_day(
+    b: &mut WriteBatch,
+    source: &str,
+    developer: &str,
+    ts: i64,
+    suggestions: i64,
+    acceptances: i64,
+) {
+    b.ops.push(Op::UpsertDailyUsage(DailyUsageRow {
+        source: source.into(),
+        day: DateTime::<Utc>::from_timestamp_millis(ts)
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string(),
+        developer: developer.into(),
+        team: String::new(),
+        suggestions,
+        acceptances,
+        lines_suggested: suggestions * 3,
+        lines_accepted: acceptances * 3,
+        requests: 1,
+        spend_micro_usd: 0,
+    }));
 }

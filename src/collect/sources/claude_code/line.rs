@@ -52,6 +52,10 @@ pub(super) struct Line<'a> {
     pub(super) retry_attempt: LooseNum,
     #[serde(borrow, default)]
     pub(super) level: LooseStr<'a>,
+    /// `default`, `acceptEdits`, `plan`, `bypassPermissions` (user and `permission-mode`
+    /// lines).
+    #[serde(rename = "permissionMode", borrow, default)]
+    pub(super) permission_mode: LooseStr<'a>,
     #[serde(borrow, default)]
     pub(super) message: Loose<Message<'a>>,
 }

@@ -20,6 +20,8 @@ use std::path::Path;
 pub const SOURCE: &str = "claude_code_files";
 const SYNTHETIC_MODEL: &str = "<synthetic>";
 const MAX_TITLE_CHARS: usize = 120;
+/// Claude Code's permission mode with every prompt skipped (`--dangerously-skip-permissions`).
+const BYPASS_PERMISSIONS: &str = "bypassPermissions";
 
 /// What the parser carries from one line to the next (and across runs, in the cursor).
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,6 +317,30 @@ impl ClaudeParser {
 
     /// `summary` / `ai-title` lines: remember the title; restate the session when we
     /// already know when it was active (these lines carry no timestamp of their own).
+    /// A session running without permission prompts: one `permission_skip` event per
+    /// session (at the first line that shows it), for the alert rule of that name.
+    fn permission_skip(&mut self, line: &Line<'_>, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        let ts = match line.timestamp {
+            Some(Ts::Millis(ts)) => Some(ts),
+            _ => self.state.last_ts,
+        };
+        let Some(ts) = ts else { return };
+        let ctx = self.context(line, env, out);
+        let key = format!("cc:permission_skip:{}", ctx.session);
+        out.events.push(
+            event(
+                Agent::ClaudeCode,
+                &ctx.session,
+                key,
+                ts,
+                EventKind::PermissionSkip,
+                0,
+            )
+            .with(|e| e.detail = Some(BYPASS_PERMISSIONS.to_owned())),
+        );
+        out.sessions.push(self.session_record(&ctx, ts, env));
+    }
+
     fn title(
         &mut self,
         line: &Line<'_>,
@@ -344,6 +370,11 @@ impl LineParser for ClaudeParser {
             Ok(record) => record,
             Err((reason, detail)) => return out.skip(loc, reason, detail),
         };
+        if line.permission_mode.get() == Some(BYPASS_PERMISSIONS)
+            && matches!(line.kind.get(), Some("user" | "permission-mode"))
+        {
+            self.permission_skip(&line, env, out);
+        }
         match line.kind.get() {
             // Old transcripts (and ccusage's fixtures) may omit `type` on usage lines.
             Some("assistant") | None => self.assistant(&line, loc, env, out),

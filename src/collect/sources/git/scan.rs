@@ -188,7 +188,7 @@ fn commit_row(
     let author_id = if a_email.trim().is_empty() {
         a_name.trim().to_string()
     } else {
-        a_email.trim().to_ascii_lowercase()
+        crate::domain::identity::normalise_email(&a_email)
     };
     let mut links = Vec::new();
     if let Some(target) = attribution::reverted_commit(&message) {

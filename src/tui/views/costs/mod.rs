@@ -1,23 +1,18 @@
 //! Costs: a drillable tree (team → project → developer; `g` regroups by agent or model),
-//! with a period selector, share, per-developer spend, a 14-day trend, month-end forecast
-//! against budget, and ⚠ flags. This file builds the view model; `render.rs` draws it.
+//! for any period (`p`, `[`, `]`, `:since`), with share, per-developer spend, a 14-day
+//! trend, month-end forecast against the budget of the scope's own (`domain::budget`), and
+//! ⚠ flags. This file builds the view model; `table.rs` its table, `render.rs` draws it.
 
-use super::DrawCtx;
 use crate::domain::Money;
 use crate::domain::alert_rules::Scope;
-use crate::domain::budget::BudgetState;
+use crate::domain::budget::{BudgetState, BudgetStatus};
 use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
 use crate::store::{Reader, Result};
-use crate::tui::format;
-use crate::tui::state::{CostGroup, Period, Screen};
-use crate::tui::widgets::{bar, spark, table};
+use crate::tui::state::{CostGroup, Period};
+use crate::tui::widgets::table::TableData;
 use chrono::{Datelike, Duration};
 use chrono_tz::Tz;
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 use std::collections::BTreeMap;
 
 /// A developer spending, inside one group, more than this multiple of the median
@@ -67,7 +62,8 @@ pub struct CostRow {
     pub trend: Vec<i64>,
     pub high_spenders: usize,
     pub low_acceptance: usize,
-    /// Team rows that have a budget: month-to-date and forecast against it.
+    /// The row's budget position, only when the row is a team at the top of the tree (a
+    /// row's own scope; a project under a team has no budget of its own).
     pub budget: Option<BudgetState>,
 }
 
@@ -77,21 +73,21 @@ pub struct CostsModel {
     pub period: Period,
     pub group: CostGroup,
     pub total: Money,
+    pub unpriced_requests: i64,
     pub month_to_date: Money,
     pub forecast: Money,
-    pub budget: Option<Money>,
+    /// The scope's budget position: a team's against its budget, the whole organisation's
+    /// (budgeted teams only) at the top; `None` below a team or without budgets.
+    pub budget: Option<BudgetState>,
+    /// What `budget` covers (`team platform`, `4 budgeted teams`).
+    pub budget_scope: String,
     /// Billed in the period: stated charges on requests, plus (at the top of the tree)
     /// the vendors' organisation-wide bills; `None` when nothing was billed.
     pub billed: Option<Money>,
     pub rows: Vec<CostRow>,
     /// `MM-DD` labels of the trend's days, oldest first.
     pub trend_days: Vec<String>,
-}
-
-impl CostsModel {
-    pub fn row_texts(&self) -> Vec<String> {
-        self.rows.iter().map(|r| r.key.clone()).collect()
-    }
+    pub table: TableData,
 }
 
 fn fold(cells: &[CostCell]) -> BTreeMap<&str, Vec<&CostCell>> {
@@ -107,21 +103,24 @@ pub fn load(
     path: &[(CostDim, String)],
     group: CostGroup,
     period: Period,
+    billed_view: bool,
     now_ms: i64,
     tz: Tz,
 ) -> Result<CostsModel> {
     let dim = next_dim(group, path).unwrap_or(CostDim::Developer);
     let now = chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default();
-    let (since_ms, until_ms) = period.range_ms(now, tz);
+    let today = local_date(now_ms, tz);
+    let span = period.span(today);
+    let (since_ms, until_ms) = span.range_ms(tz);
     let q = CostQuery {
         since_ms,
         until_ms,
         filters: path.to_vec(),
     };
     let cells = reader.cost_cells(&q, dim)?;
-    let today = local_date(now_ms, tz);
     let month_q = CostQuery {
         since_ms: local_day_start_ms(today.with_day(1).unwrap_or(today), tz),
+        until_ms: local_day_start_ms(today + Duration::days(1), tz),
         ..q.clone()
     };
     let month_cells = if month_q == q {
@@ -129,7 +128,9 @@ pub fn load(
     } else {
         reader.cost_cells(&month_q, dim)?
     };
-    let trend_first = today - Duration::days(TREND_DAYS - 1);
+    // The trend ends with the period (today at the latest).
+    let trend_last = span.last.min(today);
+    let trend_first = trend_last - Duration::days(TREND_DAYS - 1);
     let trend_edges: Vec<i64> = local_day_edges(trend_first, TREND_DAYS, tz)
         .into_iter()
         .map(|e| e.min(until_ms))
@@ -190,7 +191,7 @@ pub fn load(
                 })
                 .count();
             let low = devs.iter().filter(|d| low_acceptance.contains(**d)).count();
-            let budget = (dim == CostDim::Team)
+            let budget = (dim == CostDim::Team && path.is_empty())
                 .then(|| budgets.get(key).copied())
                 .flatten()
                 .map(|b| {
@@ -200,7 +201,8 @@ pub fn load(
                         .map(|f| f.month_end)
                         .unwrap_or_else(|_| forecast_of(mtd));
                     BudgetState::assess(mtd, forecast, Some(b))
-                });
+                })
+                .filter(|b| b.status != BudgetStatus::NoBudget);
             CostRow {
                 key: key.to_string(),
                 cost,
@@ -227,11 +229,59 @@ pub fn load(
         .collect();
     rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.key.cmp(&b.key)));
     let month_to_date: Money = month_cells.iter().map(|c| c.cost).sum();
-    let budget = match path.iter().find(|(d, _)| *d == CostDim::Team) {
-        Some((_, team)) => budgets.get(team).copied(),
-        None if path.is_empty() && !budgets.is_empty() => Some(budgets.values().copied().sum()),
-        None => None,
+    let forecast = match path.iter().find(|(d, _)| *d == CostDim::Team) {
+        Some((_, team)) if path.len() == 1 => {
+            reader
+                .seasonal_forecast(Scope::Team, Some(team), month_to_date, now_ms, tz)?
+                .month_end
+        }
+        None if path.is_empty() => {
+            reader
+                .seasonal_forecast(Scope::Org, None, month_to_date, now_ms, tz)?
+                .month_end
+        }
+        _ => forecast_of(month_to_date),
     };
+    // The scope's own budget: a team's when the scope is exactly that team, the budgeted
+    // teams' together at the top, none below a team (a project has no budget of its own).
+    let (budget, budget_scope) = match path {
+        [(CostDim::Team, team)] => (
+            Some(BudgetState::assess(
+                month_to_date,
+                forecast,
+                budgets.get(team).copied(),
+            )),
+            format!("team {team}"),
+        ),
+        [] if !budgets.is_empty() => {
+            let by_team: BTreeMap<String, Money> = if dim == CostDim::Team {
+                month_by_key
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect()
+            } else {
+                fold(&reader.cost_cells(&month_q, CostDim::Team)?)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.iter().map(|c| c.cost).sum()))
+                    .collect()
+            };
+            let spent: Money = by_team
+                .iter()
+                .filter(|(t, _)| budgets.contains_key(*t))
+                .map(|(_, m)| *m)
+                .sum();
+            (
+                Some(BudgetState::assess(
+                    spent,
+                    forecast_of(spent),
+                    Some(budgets.values().copied().sum()),
+                )),
+                format!("{} budgeted team(s)", budgets.len()),
+            )
+        }
+        _ => (None, String::new()),
+    };
+    let budget = budget.filter(|b| b.status != BudgetStatus::NoBudget);
     let trend_days = (0..TREND_DAYS)
         .map(|i| {
             (trend_first + Duration::days(i))
@@ -247,30 +297,23 @@ pub fn load(
     };
     let billed = (stated + vendor_bills > Money::ZERO).then_some(stated + vendor_bills);
     Ok(CostsModel {
+        table: table::build(&rows, dim, billed_view),
         billed,
         trend_days,
         dim,
         period,
         group,
         total,
+        unpriced_requests: cells.iter().map(|c| c.unpriced_requests).sum(),
         month_to_date,
-        forecast: match path.iter().find(|(d, _)| *d == CostDim::Team) {
-            Some((_, team)) if path.len() == 1 => {
-                reader
-                    .seasonal_forecast(Scope::Team, Some(team), month_to_date, now_ms, tz)?
-                    .month_end
-            }
-            None if path.is_empty() => {
-                reader
-                    .seasonal_forecast(Scope::Org, None, month_to_date, now_ms, tz)?
-                    .month_end
-            }
-            _ => forecast_of(month_to_date),
-        },
+        forecast,
         budget,
+        budget_scope,
         rows,
     })
 }
 
 mod render;
+mod table;
 pub use render::{draw, table_area};
+pub use table::detail;

@@ -3,7 +3,7 @@
 //! against budget, and ⚠ flags for high per-developer spend and low acceptance.
 //!
 //! ```text
-//!  period 7d (p) · by team (g) · $1,234 computed · month $3,400 → forecast $5,100 of $6,000
+//!  7d (p [ ]) · by team (g) · $1,234 computed · this month $3,400 → $5,100 forecast · …
 //! ┌ Teams — ⏎ drills into projects ────────────────────────────────────────────┐
 //! │  team       spend    share  ▇▇▇▇     devs  per dev  14d trend      flags  │
 //! │▶ platform   $812.10  66%    █████▌   9     $90.23   ▁▂▃▅▇▆▅▃▂▁     ⚠ 2 high│
@@ -14,15 +14,29 @@
 //! └───────────────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::*;
+use super::table::budget_flag;
+use super::{CostRow, CostsModel, TREND_DAYS, dim_label, next_dim};
+use crate::domain::Money;
+use crate::domain::budget::BudgetStatus;
+use crate::store::queries::view_costs::CostDim;
+use crate::tui::format;
+use crate::tui::state::Screen;
+use crate::tui::views::DrawCtx;
+use crate::tui::widgets::table;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 
 /// Body taller than this gets a daily-spend chart of the selected row under the table.
 const CHART_MIN_BODY: u16 = 30;
 
 fn split(body: Rect) -> [Rect; 3] {
     let chart = if body.height >= CHART_MIN_BODY { 10 } else { 0 };
+    // The summary wraps to a second line when the terminal is narrow.
+    let summary = if body.width < 160 { 2 } else { 1 };
     Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(summary),
         Constraint::Min(3),
         Constraint::Length(chart),
     ])
@@ -57,8 +71,9 @@ fn draw_chart(f: &mut Frame, area: Rect, m: &CostsModel, row: &CostRow, ctx: &Dr
                 .border_style(t.border)
                 .title(Span::styled(
                     format!(
-                        " {} — spend per day, last {TREND_DAYS} days (computed) ",
-                        row.key
+                        " {} — spend per day, {TREND_DAYS} days to {} (computed) ",
+                        row.key,
+                        m.trend_days.last().map(String::as_str).unwrap_or("today")
                     ),
                     t.title,
                 )),
@@ -87,172 +102,106 @@ pub fn draw(
     {
         draw_chart(f, parts[2], m, row, ctx);
     }
-    let over = crate::domain::budget::BudgetState::assess(m.month_to_date, m.forecast, m.budget)
-        .status
-        >= crate::domain::budget::BudgetStatus::ForecastOver;
-    let budget = match m.budget {
-        Some(b) => format!(
-            " of {} budget{}",
-            format::money(b),
-            if over { " ⚠ over" } else { "" }
-        ),
+    let warn = m
+        .budget
+        .is_some_and(|b| b.status >= BudgetStatus::ForecastOver);
+    let budget = match &m.budget {
+        Some(b) => match budget_flag(b) {
+            Some(flag) => format!(" · {}: {flag}", m.budget_scope),
+            None => format!(
+                " · {}: {} of {} budget",
+                m.budget_scope,
+                format::money(b.spent),
+                format::money(b.budget.unwrap_or_default())
+            ),
+        },
+        None if screen_path(screen).is_empty() => " · no team budgets set".into(),
         None => String::new(),
     };
-    let line = Line::from(vec![
-        Span::styled(format!(" period {} ", m.period.label()), t.accent),
-        Span::styled("(p) · ", t.muted),
-        Span::styled(format!("by {} ", m.group.label()), t.accent),
-        Span::styled("(g) · ", t.muted),
-        Span::styled(
+    let unpriced = if m.unpriced_requests > 0 {
+        format!(" · {} unpriced", m.unpriced_requests)
+    } else {
+        String::new()
+    };
+    let chunks = vec![
+        vec![Span::styled(
             match (ctx.state.billed, m.billed) {
                 (true, Some(b)) => format!(
-                    "{} billed (b) · {} computed",
+                    " {} billed (b) · {} computed{unpriced}",
                     format::money(b),
-                    format::money(m.total)
+                    format::spend(m.total, m.unpriced_requests)
                 ),
-                (true, None) => format!("nothing billed (b) · {} computed", format::money(m.total)),
+                (true, None) => format!(
+                    " nothing billed (b) · {} computed{unpriced}",
+                    format::spend(m.total, m.unpriced_requests)
+                ),
                 (false, Some(b)) => format!(
-                    "{} computed · {} billed (b)",
-                    format::money(m.total),
+                    " {} computed{unpriced} · {} billed (b)",
+                    format::spend(m.total, m.unpriced_requests),
                     format::money(b)
                 ),
-                (false, None) => format!("{} computed", format::money(m.total)),
+                (false, None) => format!(
+                    " {} computed{unpriced}",
+                    format::spend(m.total, m.unpriced_requests)
+                ),
             },
             t.text,
-        ),
-        Span::styled(
-            format!(" · month {} → ", format::money(m.month_to_date)),
+        )],
+        vec![
+            Span::styled(format!(" in {} ", m.period), t.accent),
+            Span::styled("(p [ ])", t.muted),
+        ],
+        vec![
+            Span::styled(" · ", t.muted),
+            Span::styled(format!("by {} ", m.group.label()), t.accent),
+            Span::styled("(g)", t.muted),
+        ],
+        vec![Span::styled(
+            format!(
+                " · month-to-date {} → {} forecast",
+                format::money(m.month_to_date),
+                format::money(m.forecast)
+            ),
             t.muted,
-        ),
-        Span::styled(
-            format!("{} forecast{budget}", format::money(m.forecast)),
-            if over { t.warning } else { t.text },
-        ),
-    ]);
-    f.render_widget(Paragraph::new(line), parts[0]);
-    let wide = area.width >= 120;
-    let rows = table::window(visible, screen.offset, parts[1])
-        .iter()
-        .map(|&i| {
-            let r = &m.rows[i];
-            let mut flags = Vec::new();
-            if r.high_spenders > 0 {
-                flags.push(format!("⚠ {} high spend", r.high_spenders));
-            }
-            if r.low_acceptance > 0 {
-                flags.push(format!("⚠ {} low accept", r.low_acceptance));
-            }
-            if let Some(flag) = r.budget.and_then(|b| b.flag()) {
-                flags.push(flag);
-            }
-            if r.unpriced_requests > 0 {
-                flags.push(format!("{} unpriced", r.unpriced_requests));
-            }
-            let flag_style = if flags.iter().any(|f| f.starts_with('⚠')) {
-                t.warning
-            } else {
-                t.muted
-            };
-            let mut cells = vec![
-                Line::from(r.key.clone()),
-                Line::from(format::money(if ctx.state.billed {
-                    r.billed
-                } else {
-                    r.cost
-                }))
-                .right_aligned(),
-                Line::from(format!("{:.0}%", r.share * 100.0)).right_aligned(),
-            ];
-            if wide {
-                cells.push(Line::from(Span::styled(bar(r.share, 10), t.series(0))));
-                cells.push(Line::from(format::count(r.tokens)).right_aligned());
-            }
-            cells.push(Line::from(r.developers.to_string()).right_aligned());
-            cells.push(Line::from(format::money(r.per_developer)).right_aligned());
-            cells.push(Line::from(Span::styled(spark(&r.trend), t.series(1))));
-            cells.push(Line::from(Span::styled(flags.join(" · "), flag_style)));
-            cells
-        })
-        .collect();
+        )],
+        vec![Span::styled(budget, if warn { t.warning } else { t.muted })],
+    ];
+    let lines = crate::tui::widgets::pack(chunks, area.width as usize, parts[0].height as usize);
+    f.render_widget(Paragraph::new(lines), parts[0]);
     let dim = dim_label(m.dim);
-    let (header, widths) = if wide {
-        (
-            vec![
-                dim,
-                if ctx.state.billed { "billed" } else { "spend" },
-                "share",
-                "",
-                "tokens",
-                "devs",
-                "per dev",
-                "14d trend",
-                "flags",
-            ],
-            vec![
-                Constraint::Min(16),
-                Constraint::Length(10),
-                Constraint::Length(5),
-                Constraint::Length(10),
-                Constraint::Length(7),
-                Constraint::Length(4),
-                Constraint::Length(9),
-                Constraint::Length(14),
-                Constraint::Min(20),
-            ],
-        )
-    } else {
-        (
-            vec![
-                dim,
-                if ctx.state.billed { "billed" } else { "spend" },
-                "share",
-                "devs",
-                "per dev",
-                "14d trend",
-                "flags",
-            ],
-            vec![
-                Constraint::Min(12),
-                Constraint::Length(9),
-                Constraint::Length(5),
-                Constraint::Length(4),
-                Constraint::Length(8),
-                Constraint::Length(14),
-                Constraint::Min(8),
-            ],
-        )
-    };
-    let next = next_dim(m.group, &screen_path(screen, m.dim))
+    let mut below = screen_path(screen);
+    below.push((m.dim, String::new()));
+    let next = next_dim(m.group, &below)
         .map(|_| " — ⏎ drills down")
-        .unwrap_or("");
+        .unwrap_or(" — ⏎ details");
     table::draw(
         f,
         parts[1],
-        table::TableSpec {
+        table::TableView {
             title: format!(" Spend by {dim}{next} "),
-            header,
-            widths,
-            rows,
+            data: &m.table,
+            visible,
             selected: crate::tui::views::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![
-                Line::from(format!("No spend in this period ({}).", m.period.label())),
-                Line::from("Press p for a longer period, or collect usage: `agentdeck ingest`."),
-                Line::from("Team budgets come from [[team]] budget_usd_month in config.toml."),
-            ],
+            empty: crate::tui::views::empty::lines(ctx, screen, m.rows.len(), {
+                let mut l =
+                    crate::tui::views::empty::nothing_in_period("spend", &m.period.to_string());
+                l.push(Line::from(
+                    "Team budgets come from [[team]] budget_usd_month in config.toml.",
+                ));
+                l
+            }),
         },
         t,
     );
 }
 
-/// The path one level below the rows shown (to tell whether ⏎ can drill further).
-fn screen_path(screen: &Screen, dim: CostDim) -> Vec<(CostDim, String)> {
-    let mut p = match &screen.kind {
+/// The path drilled so far.
+fn screen_path(screen: &Screen) -> Vec<(CostDim, String)> {
+    match &screen.kind {
         crate::tui::state::ScreenKind::Costs { path } => path.clone(),
         _ => Vec::new(),
-    };
-    p.push((dim, String::new()));
-    p
+    }
 }

@@ -1,20 +1,25 @@
-//! Adoption: how many of each team's developers use an agent on each weekday (or in each
-//! of the last weeks, `w`), per-agent reach, low adopters (< 30% of working days) and the
-//! teams that need enablement.
+//! Adoption over the period (`p`, `[`, `]`): how many of each team's developers use an
+//! agent on each weekday (or in each of the 8 weeks to the period's end, `w`), per-agent
+//! reach in the period's last 7 days (local sessions and vendor-reported days: Cursor,
+//! Copilot), and every developer with role and tenure from the directory, low adopters
+//! (< 30% of the period's working days) first.
 //!
 //! ```text
-//! ┌ Active developers by weekday (last 4 weeks) ──┐┌ Agent reach (7d) ─────────┐
+//! ┌ Active by weekday, 30d ───────────────────────┐┌ Agent reach, 7d ──────────┐
 //! │ team       Mon   Tue   Wed   Thu   Fri  Sat …  ││ claude_code ████  62%     │
-//! │ platform   ▓ 78% █ 91% ▓ 80% ▒ 60% ░ 30% · 0%  │└───────────────────────────┘
-//! └────────────────────────────────────────────────┘┌ Low adopters ─────────────┐
-//!                                                   │▶ bob  security  1/20 days │
-//!                                                   └───────────────────────────┘
+//! │ platform   ▓ 78% █ 91% ▓ 80% ▒ 60% ░ 30% · 0%  ││ copilot     ██    31%     │
+//! └────────────────────────────────────────────────┘└───────────────────────────┘
+//! ┌ Developers: role and tenure (directory), active workdays ─────────────────────┐
+//! │▶ bob   security  SRE       3mo   1/20d  copilot       ⚠ low                  │
+//! └───────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
 use super::DrawCtx;
 use crate::domain::period::{local_date, local_day_edges};
+use crate::domain::span::Period;
 use crate::store::{Reader, Result};
 use crate::tui::state::Screen;
+use crate::tui::widgets::table::TableData;
 use crate::tui::widgets::{bar, shade, table};
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
@@ -24,7 +29,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use std::collections::{BTreeMap, BTreeSet};
 
-const WINDOW_DAYS: i64 = 28;
+mod developers;
+pub use developers::{DevAdoption, detail};
+
 const WEEKS: usize = 8;
 /// A developer active on fewer than this share of working days is a low adopter.
 pub const LOW_ADOPTION: f64 = 0.30;
@@ -41,46 +48,58 @@ pub struct TeamHeat {
     pub share_30d: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct LowAdopter {
-    pub developer: String,
-    pub team: String,
-    pub active_days: usize,
-    pub working_days: usize,
-}
-
+/// One developer of the directory in the period: who they are (role and tenure from the
+/// directory) and how much they used an agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdoptionModel {
     pub teams: Vec<TeamHeat>,
     /// (agent, developers using it in the last 7 days, share of all developers).
     pub agents: Vec<(String, usize, f64)>,
-    pub low: Vec<LowAdopter>,
+    /// Every developer, low adopters first (fewest active days first).
+    pub developers: Vec<DevAdoption>,
     pub needs_enablement: Vec<String>,
     pub week_labels: Vec<String>,
+    pub period: Period,
+    /// Days of the period up to today (the heatmap's window).
+    pub window_days: i64,
+    pub table: TableData,
 }
 
 impl AdoptionModel {
-    pub fn row_texts(&self) -> Vec<String> {
-        self.low
-            .iter()
-            .map(|l| format!("{} {}", l.developer, l.team))
-            .collect()
+    /// The low adopters, fewest active days first.
+    pub fn low(&self) -> impl Iterator<Item = &DevAdoption> {
+        self.developers.iter().filter(|d| d.low)
     }
 }
 
-pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
+pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
     let today = local_date(now_ms, tz);
-    let first = today - Duration::days((WEEKS * 7) as i64 - 1);
+    let span = period.span(today);
+    // The window ends with the period, never after today (future days have no activity).
+    let last = span.last.min(today);
+    let window_first = span.first.min(last);
+    let weeks_first = last - Duration::days((WEEKS * 7) as i64 - 1);
+    let first = window_first.min(weeks_first);
+    let n_days = (last - first).num_days() + 1;
     let facts = reader.activity_facts(
-        &local_day_edges(first, (WEEKS * 7) as i64, tz),
+        &local_day_edges(first, n_days, tz),
         &first.format("%Y-%m-%d").to_string(),
+        &last.format("%Y-%m-%d").to_string(),
     )?;
     let mut active: BTreeSet<(String, NaiveDate)> = BTreeSet::new();
     let mut agent_devs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Agents (and vendor sources) each developer used in the period.
+    let mut dev_agents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (dev, agent, i) in &facts.agent_days {
         let day = first + Duration::days(*i as i64);
         active.insert((dev.clone(), day));
-        if (today - day).num_days() < 7 {
+        if day >= window_first {
+            dev_agents
+                .entry(dev.clone())
+                .or_default()
+                .insert(agent.clone());
+        }
+        if (last - day).num_days() < 7 {
             agent_devs
                 .entry(agent.clone())
                 .or_default()
@@ -90,7 +109,13 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
     for (dev, source, day) in &facts.vendor_days {
         if let Ok(d) = NaiveDate::parse_from_str(day, "%Y-%m-%d") {
             active.insert((dev.clone(), d));
-            if (today - d).num_days() < 7 {
+            if d >= window_first && d <= last {
+                dev_agents
+                    .entry(dev.clone())
+                    .or_default()
+                    .insert(source.clone());
+            }
+            if (last - d).num_days() < 7 {
                 agent_devs
                     .entry(source.clone())
                     .or_default()
@@ -105,8 +130,26 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
             .or_default()
             .push((id.clone(), label.clone()));
     }
-    let window_first = today - Duration::days(WINDOW_DAYS - 1);
-    let days: Vec<NaiveDate> = (0..WINDOW_DAYS)
+    // Developers seen only in usage (a local identity, a vendor's user not in the
+    // directory) are in no team: `unassigned`, as the directory calls them.
+    let known: BTreeSet<&str> = facts
+        .developers
+        .iter()
+        .map(|(id, _, _)| id.as_str())
+        .collect();
+    let unknown: BTreeSet<&String> = active
+        .iter()
+        .map(|(dev, _)| dev)
+        .filter(|d| !known.contains(d.as_str()))
+        .collect();
+    for dev in unknown {
+        teams
+            .entry("unassigned".into())
+            .or_default()
+            .push((dev.clone(), dev.clone()));
+    }
+    let window_days = (last - window_first).num_days() + 1;
+    let days: Vec<NaiveDate> = (0..window_days)
         .map(|i| window_first + Duration::days(i))
         .collect();
     let working: Vec<NaiveDate> = days
@@ -114,8 +157,13 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
         .copied()
         .filter(|d| d.weekday().num_days_from_monday() < 5)
         .collect();
+    let directory: BTreeMap<String, crate::store::queries::directory::DirectoryEntry> = reader
+        .directory()?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
     let mut heat = Vec::new();
-    let mut low = Vec::new();
+    let mut developers = Vec::new();
     for (team, members) in &teams {
         let n = members.len().max(1) as f64;
         let mut weekdays = [0.0; 7];
@@ -137,7 +185,7 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
         }
         let weeks = (0..WEEKS)
             .map(|w| {
-                let start = first + Duration::days((w * 7) as i64);
+                let start = weeks_first + Duration::days((w * 7) as i64);
                 let users = members
                     .iter()
                     .filter(|(id, _)| {
@@ -156,14 +204,23 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
             if active_days > 0 {
                 used += 1;
             }
-            if (active_days as f64) < LOW_ADOPTION * working.len() as f64 {
-                low.push(LowAdopter {
-                    developer: label.clone(),
-                    team: team.clone(),
-                    active_days,
-                    working_days: working.len(),
-                });
-            }
+            let entry = directory.get(id);
+            developers.push(DevAdoption {
+                id: id.clone(),
+                developer: label.clone(),
+                team: team.clone(),
+                role: entry.and_then(|e| e.role.clone()),
+                started_on: entry.and_then(|e| e.started_on),
+                tenure_days: entry.and_then(|e| e.tenure_days(last)),
+                active_days,
+                working_days: working.len(),
+                agents: dev_agents
+                    .get(id)
+                    .map(|a| a.iter().cloned().collect())
+                    .unwrap_or_default(),
+                low: !working.is_empty()
+                    && (active_days as f64) < LOW_ADOPTION * working.len() as f64,
+            });
         }
         heat.push(TeamHeat {
             team: team.clone(),
@@ -173,13 +230,14 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
             share_30d: used as f64 / n,
         });
     }
-    low.sort_by(|a, b| {
-        a.active_days
-            .cmp(&b.active_days)
+    developers.sort_by(|a, b| {
+        b.low
+            .cmp(&a.low)
+            .then_with(|| a.active_days.cmp(&b.active_days))
             .then_with(|| a.team.cmp(&b.team))
             .then_with(|| a.developer.cmp(&b.developer))
     });
-    let total_devs = facts.developers.len().max(1) as f64;
+    let total_devs = developers.len().max(1) as f64;
     let mut agents: Vec<(String, usize, f64)> = agent_devs
         .into_iter()
         .map(|(a, d)| (a, d.len(), d.len() as f64 / total_devs))
@@ -192,25 +250,30 @@ pub fn load(reader: &Reader, now_ms: i64, tz: Tz) -> Result<AdoptionModel> {
         .collect();
     let week_labels = (0..WEEKS)
         .map(|w| {
-            (first + Duration::days((w * 7) as i64))
+            (weeks_first + Duration::days((w * 7) as i64))
                 .format("%m-%d")
                 .to_string()
         })
         .collect();
     Ok(AdoptionModel {
+        table: developers::table(&developers),
+        period,
+        window_days,
         teams: heat,
         agents,
-        low,
+        developers,
         needs_enablement,
         week_labels,
     })
 }
 
+/// The heatmap and agent reach side by side on top, every developer below.
 fn split(body: Rect) -> (Rect, Rect, Rect) {
+    let top = (body.height / 2).min(13);
+    let rows = Layout::vertical([Constraint::Length(top), Constraint::Min(4)]).split(body);
     let cols =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).split(body);
-    let right = Layout::vertical([Constraint::Length(8), Constraint::Min(3)]).split(cols[1]);
-    (cols[0], right[0], right[1])
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).split(rows[0]);
+    (cols[0], cols[1], rows[1])
 }
 
 pub fn table_area(body: Rect) -> Rect {
@@ -227,11 +290,14 @@ pub fn draw(
 ) {
     let t = ctx.theme;
     let (heat_area, agent_area, low_area) = split(area);
-    let block = |title: String| {
+    let block = |title: String, area: Rect| {
         Block::default()
             .borders(Borders::ALL)
             .border_style(t.border)
-            .title(Span::styled(title, t.title))
+            .title(Span::styled(
+                crate::tui::widgets::title(&title, area.width),
+                t.title,
+            ))
     };
     let weeks = ctx.state.weeks;
     let columns = if weeks { m.week_labels.len() } else { 7 } as u16;
@@ -286,30 +352,40 @@ pub fn draw(
         ];
     }
     lines.push(Line::from(""));
+    let inner = heat_area.width.saturating_sub(2) as usize;
     lines.push(Line::from(Span::styled(
-        "shade ·░▒▓█ = share of the team active; w: weekdays/weeks",
+        crate::tui::format::fit(
+            "shade ·░▒▓█ = % of the team active; w: weekdays/weeks",
+            inner,
+        ),
         t.muted,
     )));
     if !m.needs_enablement.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!(
-                "⚠ needs enablement (< 40% on workdays): {}",
-                m.needs_enablement.join(", ")
+            crate::tui::format::fit(
+                &format!(
+                    "⚠ needs enablement (< 40% on workdays): {}",
+                    m.needs_enablement.join(", ")
+                ),
+                inner,
             ),
             t.warning,
         )));
     }
     let title = if weeks {
-        format!(" % of team active per week (last {WEEKS}) ")
+        format!(" Active per week ({WEEKS} weeks to the period's end) ")
     } else {
-        format!(" % of team active by weekday (last {WINDOW_DAYS} days) ")
+        format!(" Active by weekday, {} ({}d) ", m.period, m.window_days)
     };
-    f.render_widget(Paragraph::new(lines).block(block(title)), heat_area);
+    f.render_widget(
+        Paragraph::new(lines).block(block(title, heat_area)),
+        heat_area,
+    );
 
     let w = agent_area.width.saturating_sub(26).max(4) as usize;
     let agent_lines: Vec<Line> = if m.agents.is_empty() {
         vec![Line::from(Span::styled(
-            "no agent activity in 7 days",
+            "no agent activity in the period's last 7 days",
             t.muted,
         ))]
     } else {
@@ -326,41 +402,36 @@ pub fn draw(
             .collect()
     };
     f.render_widget(
-        Paragraph::new(agent_lines).block(block(" Agent reach, 7d ".into())),
+        Paragraph::new(agent_lines)
+            .block(block(" Agent reach, 7d to period end ".into(), agent_area)),
         agent_area,
     );
 
-    let rows = table::window(visible, screen.offset, low_area)
-        .iter()
-        .map(|&i| {
-            let l = &m.low[i];
-            vec![
-                Line::from(l.developer.clone()),
-                Line::from(l.team.clone()),
-                Line::from(format!("{}/{}d", l.active_days, l.working_days)).right_aligned(),
-            ]
-        })
-        .collect();
     table::draw(
         f,
         low_area,
-        table::TableSpec {
+        table::TableView {
             title: format!(
-                " Low adopters (< {:.0}% of workdays) ",
+                " Developers: role and tenure (directory), active workdays; ⚠ low < {:.0}%, listed first ",
                 LOW_ADOPTION * 100.0
             ),
-            header: vec!["developer", "team", "active"],
-            widths: vec![
-                Constraint::Min(10),
-                Constraint::Length(9),
-                Constraint::Length(6),
-            ],
-            rows,
+            data: &m.table,
+            visible,
             selected: super::selection(screen, visible),
             offset: screen.offset,
-            total: visible.len(),
+            sort: screen.sort,
             focused: true,
-            empty: vec![Line::from("✓ everyone uses an agent on most working days")],
+            empty: super::empty::lines(
+                ctx,
+                screen,
+                m.developers.len(),
+                vec![
+                    Line::from("No developers known yet."),
+                    Line::from(
+                        "Declare [[team]] members or a [directory] csv (email,team,role,started_on).",
+                    ),
+                ],
+            ),
         },
         t,
     );

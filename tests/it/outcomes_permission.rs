@@ -1,0 +1,101 @@
+//! Permission-skipping sessions: a Claude Code transcript whose lines say
+//! `"permissionMode":"bypassPermissions"` (what `--dangerously-skip-permissions` writes)
+//! becomes one `permission_skip` event for the session, and the built-in rule of that name
+//! fires for its developer; a session in the default mode does not.
+
+use crate::common::claude_project;
+use agentdeck::alerting::Engine;
+use agentdeck::collect::ingest::{NoProgress, ingest};
+use agentdeck::collect::parse::ParseEnv;
+use agentdeck::collect::project::FixedProjectResolver;
+use agentdeck::collect::sources::Roots;
+use agentdeck::domain::alerts::{default_rules, names};
+use agentdeck::pricing::PriceTable;
+use agentdeck::store::Store;
+
+fn user_line(session: &str, uuid: &str, ts: &str, mode: &str) -> String {
+    format!(
+        r#"{{"type":"user","sessionId":"{session}","uuid":"{uuid}","timestamp":"{ts}","cwd":"/home/dev/api","permissionMode":"{mode}","message":{{"role":"user","content":"go"}}}}"#
+    )
+}
+
+#[test]
+fn a_bypass_permissions_session_records_one_event_and_the_rule_fires() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("claude");
+    let proj = claude_project(&root, "-home-dev-api");
+    let now = chrono::Utc::now();
+    let ts = |mins: i64| {
+        (now - chrono::Duration::minutes(mins))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    };
+    std::fs::write(
+        proj.join("yolo.jsonl"),
+        [
+            user_line("yolo", "u1", &ts(30), "bypassPermissions"),
+            r#"{"type":"permission-mode","permissionMode":"bypassPermissions","sessionId":"yolo"}"#
+                .to_string(),
+            user_line("yolo", "u2", &ts(20), "bypassPermissions"),
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("careful.jsonl"),
+        user_line("careful", "u3", &ts(25), "default") + "\n",
+    )
+    .unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let prices = PriceTable::builtin();
+    let projects = FixedProjectResolver::new();
+    let env = ParseEnv {
+        developer: "ana@x.dev",
+        prices: &prices,
+        projects: &projects,
+    };
+    let roots = Roots {
+        claude: vec![root],
+        ..Roots::default()
+    };
+    let summary = ingest(&store, &roots, &env, &NoProgress).unwrap();
+    assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let skips: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT s.session_key, e.detail FROM events e JOIN sessions s ON s.id = e.session_id
+             WHERE e.kind = 'permission_skip'",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        skips,
+        vec![("yolo".to_string(), "bypassPermissions".to_string())]
+    );
+
+    let engine = Engine {
+        rules: default_rules()
+            .into_iter()
+            .filter(|r| r.name == names::PERMISSION_SKIP)
+            .collect(),
+        policy: Default::default(),
+        targets: Vec::new(),
+        tz: chrono_tz::UTC,
+    };
+    let e = engine
+        .evaluate_once(&store, now.timestamp_millis(), true)
+        .unwrap();
+    assert_eq!(
+        e.fired,
+        vec![(
+            names::PERMISSION_SKIP.to_string(),
+            "developer:ana@x.dev".to_string()
+        )],
+        "{:?}",
+        e.problems
+    );
+}

@@ -1,0 +1,316 @@
+//! The console reads what the sources work added: the directory's role and tenure in
+//! Adoption; Copilot CLI sessions, Cursor usage events and the vendors' IDE day rows in
+//! Overview, Adoption and Replay; Gemini replies a `$rewindTo` went back over shown as
+//! rewound in Replay's timeline while still counted. Real stores: one ingested from the
+//! agents' files by the binary, one built by the demo, one written by the store API.
+
+use crate::tui_support;
+
+use agentdeck::store::directory::parse_members_csv;
+use agentdeck::store::ops::Op;
+use agentdeck::store::{Store, WriteBatch};
+use agentdeck::tui::harness::Harness;
+use agentdeck::tui::views::Model;
+use chrono::{DateTime, TimeZone, Utc};
+use std::path::Path;
+
+fn command(h: &mut Harness, text: &str) {
+    h.press(":");
+    h.type_text(text);
+    h.press("enter");
+}
+
+fn adoption(h: &Harness) -> agentdeck::tui::views::adoption::AdoptionModel {
+    match h.state.model.as_ref() {
+        Some(Model::Adoption(m)) => m.clone(),
+        other => panic!("not on Adoption: {other:?}"),
+    }
+}
+
+#[test]
+fn adoption_lists_every_developer_with_role_and_tenure_from_the_directory_csv() {
+    let (_d, store) = tui_support::seeded_store();
+    // The CSV as `[directory] csv` names it; the same reader the config path uses.
+    let (members, problems) = parse_members_csv(
+        "email,team,role,started_on\n\
+         ana@acme.dev,platform,Staff engineer,2024-10-01\n\
+         gus@acme.dev,security,SRE,2025-12-01\n",
+    )
+    .unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    store
+        .writer()
+        .apply_blocking(WriteBatch {
+            ops: members.into_iter().map(Op::UpsertMember).collect(),
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    let mut h = Harness::new(&store, tui_support::now(), chrono_tz::UTC, false).unwrap();
+    h.press("4");
+    let m = adoption(&h);
+    assert_eq!(m.developers.len(), 7, "every developer of the directory");
+    let ana = m
+        .developers
+        .iter()
+        .find(|d| d.id == "ana@acme.dev")
+        .unwrap();
+    assert_eq!(ana.role.as_deref(), Some("Staff engineer"));
+    // 2024-10-01 to 2026-01-15 (the fixed clock): 471 days.
+    assert_eq!(ana.tenure_days, Some(471));
+    // Low adopters come first.
+    let first_normal = m.developers.iter().position(|d| !d.low).unwrap();
+    assert!(m.developers[first_normal..].iter().all(|d| !d.low));
+    let frame = h.render(120, 40);
+    assert!(frame.contains("Staff engineer"), "{frame}");
+    assert!(frame.contains("1y 3mo"), "{frame}");
+    assert!(frame.contains("SRE"), "{frame}");
+    assert!(frame.contains("45d"), "Gus started 45 days ago: {frame}");
+    assert!(frame.contains("tenure"), "{frame}");
+    // The row's detail spells out the start date.
+    let row = m
+        .developers
+        .iter()
+        .position(|d| d.id == "ana@acme.dev")
+        .unwrap();
+    for _ in 0..row {
+        h.press("down");
+    }
+    h.press("enter");
+    let frame = h.render(120, 40);
+    assert!(frame.contains("started 2024-10-01"), "{frame}");
+    assert!(frame.contains("Staff engineer"), "{frame}");
+}
+
+/// Ingests one agent's fixtures (`tests/fixtures/<fixture>`, read with `--<agent>-dir`) with
+/// the binary, next to empty folders for the other agents.
+fn ingested(agent: &str, fixture: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    let mut args = vec![
+        "--db".to_string(),
+        db.display().to_string(),
+        "ingest".into(),
+    ];
+    for a in ["claude", "codex", "gemini", "copilot"] {
+        args.push(format!("--{a}-dir"));
+        args.push(if a == agent {
+            fixtures.display().to_string()
+        } else {
+            empty.display().to_string()
+        });
+    }
+    args.push("--json".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::common::run_ok(&args);
+    (dir, db)
+}
+
+#[test]
+fn copilot_cli_sessions_show_in_overview_adoption_and_replay() {
+    // Copilot CLI sessions of 2026-05-02 and 05-03.
+    let (_d, db) = ingested("copilot", "copilot");
+    let store = Store::open(&db).unwrap();
+    let now: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 5, 3, 12, 0, 0).unwrap();
+    let mut h = Harness::new(&store, now, chrono_tz::UTC, false).unwrap();
+    command(&mut h, "since 7d");
+
+    h.press("1");
+    let frame = h.render(120, 40);
+    // The 05-03 session is today's; it was copilot's.
+    let mix = match h.state.model.as_ref() {
+        Some(Model::Overview(m)) => m.figures.sessions_by_agent.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(mix.iter().any(|(a, n)| a == "copilot" && *n > 0), "{mix:?}");
+    assert!(frame.contains("copilot"), "{frame}");
+    assert!(!frame.contains("no spend in this period"), "{frame}");
+
+    h.press("4");
+    let m = adoption(&h);
+    assert!(
+        m.agents.iter().any(|(a, n, _)| a == "copilot" && *n == 1),
+        "{:?}",
+        m.agents
+    );
+    assert!(
+        m.developers
+            .iter()
+            .any(|d| d.agents.contains(&"copilot".to_string())),
+        "{:?}",
+        m.developers
+    );
+
+    h.press("6");
+    let sessions = match h.state.model.as_ref() {
+        Some(Model::Replay(m)) => m.sessions.clone(),
+        other => panic!("{other:?}"),
+    };
+    let w = sessions
+        .iter()
+        .find(|w| w.agents == ["copilot"] && w.branch == "feat/login")
+        .unwrap_or_else(|| panic!("{sessions:?}"));
+    assert!(w.cost.micro_usd() > 0 && w.tokens > 0, "{w:?}");
+    let frame = h.render(160, 40);
+    assert!(frame.contains("feat/login"), "{frame}");
+}
+
+#[test]
+fn vendor_ide_days_and_cursor_events_show_in_overview_adoption_and_replay() {
+    let (_d, store) = tui_support::seeded_store();
+    let now = tui_support::now_ms();
+    // A Cursor usage event as the poller stores it: a request of agent `cursor` in the
+    // conversation's session, and Cursor's day row.
+    let mut b = WriteBatch::default();
+    tui_support::cursor_event(&mut b, "dee@acme.dev", "conv-1", now - 3_600_000);
+    tui_support::vendor_day(&mut b, "cursor", "dee@acme.dev", now, 120, 40);
+    store.writer().apply_blocking(b).unwrap();
+    let mut h = Harness::new(&store, tui_support::now(), chrono_tz::UTC, false).unwrap();
+
+    h.press("1");
+    let vendor = match h.state.model.as_ref() {
+        Some(Model::Overview(m)) => m.figures.vendor_7d.clone(),
+        other => panic!("{other:?}"),
+    };
+    // Seeded Copilot days (bo, cy; gus had none) and the Cursor day.
+    assert!(
+        vendor
+            .iter()
+            .any(|(s, devs, _, _)| s == "copilot" && *devs == 2),
+        "{vendor:?}"
+    );
+    assert!(
+        vendor
+            .iter()
+            .any(|(s, devs, _, _)| s == "cursor" && *devs == 1),
+        "{vendor:?}"
+    );
+    let frame = h.render(120, 40);
+    assert!(frame.contains("IDE 7d"), "{frame}");
+    assert!(frame.contains("2 dev(s) · 24% accepted"), "{frame}");
+
+    h.press("4");
+    let m = adoption(&h);
+    for source in ["copilot", "cursor"] {
+        assert!(
+            m.agents.iter().any(|(a, _, _)| a == source),
+            "{source}: {:?}",
+            m.agents
+        );
+    }
+    let dee = m
+        .developers
+        .iter()
+        .find(|d| d.id == "dee@acme.dev")
+        .unwrap();
+    assert!(dee.agents.contains(&"cursor".to_string()), "{dee:?}");
+
+    h.press("6");
+    let sessions = match h.state.model.as_ref() {
+        Some(Model::Replay(m)) => m.sessions.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        sessions
+            .iter()
+            .any(|w| w.developer == "dee@acme.dev" && w.agents == ["cursor"]),
+        "{sessions:?}"
+    );
+}
+
+#[test]
+fn the_demo_org_shows_cursor_and_copilot_in_overview_adoption_and_replay() {
+    let (_d, store) = agentdeck::demo::temp_store().unwrap();
+    let now: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 25, 15, 30, 0).unwrap();
+    agentdeck::demo::build(&store, now, 42).unwrap();
+    let mut h = Harness::new(&store, now, chrono_tz::UTC, false).unwrap();
+    h.press("1");
+    let (mix, vendor) = match h.state.model.as_ref() {
+        Some(Model::Overview(m)) => (
+            m.figures.sessions_by_agent.clone(),
+            m.figures.vendor_7d.clone(),
+        ),
+        other => panic!("{other:?}"),
+    };
+    for agent in ["cursor", "copilot"] {
+        assert!(mix.iter().any(|(a, _)| a == agent), "{agent}: {mix:?}");
+        assert!(
+            vendor.iter().any(|(s, d, _, _)| s == agent && *d > 0),
+            "{agent}: {vendor:?}"
+        );
+    }
+    h.press("4");
+    let m = adoption(&h);
+    for agent in ["cursor", "copilot"] {
+        assert!(
+            m.agents.iter().any(|(a, n, _)| a == agent && *n > 0),
+            "{agent}: {:?}",
+            m.agents
+        );
+    }
+    assert!(
+        m.developers
+            .iter()
+            .all(|d| d.role.is_some() && d.tenure_days.is_some()),
+        "the demo directory has a role and start date for everyone"
+    );
+    let frame = h.render(160, 48);
+    assert!(frame.contains("engineer"), "{frame}");
+    h.press("6");
+    let sessions = match h.state.model.as_ref() {
+        Some(Model::Replay(m)) => m.sessions.clone(),
+        other => panic!("{other:?}"),
+    };
+    for agent in ["cursor", "copilot"] {
+        assert!(
+            sessions.iter().any(|w| w.agents.iter().any(|a| a == agent)),
+            "{agent} in Replay"
+        );
+    }
+}
+
+#[test]
+fn replay_marks_gemini_replies_a_rewind_went_back_over_and_still_counts_them() {
+    let (_d, db) = ingested("gemini", "gemini");
+    let store = Store::open(&db).unwrap();
+    let now: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+    let mut h = Harness::new(&store, now, chrono_tz::UTC, false).unwrap();
+    h.press("6");
+    h.press("enter");
+    let m = match h.state.model.as_ref() {
+        Some(Model::Timeline(m)) => m.clone(),
+        other => panic!("not on a timeline: {other:?}"),
+    };
+    // `$rewindTo m3` went back over the prompt m3 and the reply m4 (gemini-2.5-flash).
+    let marked: Vec<&str> = m
+        .lines
+        .iter()
+        .filter(|l| l.row.rewound)
+        .map(|l| l.row.kind.as_str())
+        .collect();
+    assert_eq!(marked, ["prompt", "request"], "{:#?}", m.lines);
+    let rewound: Vec<_> = m
+        .lines
+        .iter()
+        .filter(|l| l.row.rewound && l.row.kind == "request")
+        .collect();
+    assert_eq!(rewound[0].row.name.as_deref(), Some("gemini-2.5-flash"));
+    assert!(rewound[0].row.tokens > 0 && rewound[0].row.cost.micro_usd() > 0);
+    // Still counted: the requests on the timeline sum to the session's cost.
+    let listed: i64 = m
+        .lines
+        .iter()
+        .filter(|l| l.row.kind == "request")
+        .map(|l| l.row.cost.micro_usd())
+        .sum();
+    assert_eq!(listed, m.cost.micro_usd());
+    assert_eq!(m.rewound, 1);
+    let frame = h.render(160, 40);
+    assert!(frame.contains("↶ rewound (still counted)"), "{frame}");
+    assert!(frame.contains("1 rewound (counted)"), "{frame}");
+    assert!(frame.contains("↶ went back"), "{frame}");
+}
