@@ -59,8 +59,9 @@ pub fn enforce(rows: &mut ParsedRows, marks: Marks, loc: LineLoc, now_ms: i64) {
 /// `Vec::retain` over `v[from..]` only, in order: a line's few rows are checked without
 /// walking the whole batch gathered before them (that walk made a file's pass quadratic).
 fn retain_from<T>(v: &mut Vec<T>, from: usize, mut keep: impl FnMut(&T) -> bool) {
-    let mut kept = from.min(v.len());
-    for i in kept..v.len() {
+    let start = from.min(v.len());
+    let mut kept = start;
+    for i in start..v.len() {
         if keep(&v[i]) {
             v.swap(kept, i);
             kept += 1;
