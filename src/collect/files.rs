@@ -271,33 +271,32 @@ pub fn read_lines(
         start_line
     };
     file.seek(SeekFrom::Start(start_offset))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
+    let mut buf = ReadBuf::take();
+    let mut filled = 0usize; // bytes of `buf` holding file data
     let mut buf_offset = start_offset; // file offset of buf[0]
     let mut skimming: Option<Skimming> = None;
     loop {
-        // Read straight into the line buffer's spare capacity.
-        let filled = buf.len();
-        buf.resize(filled + READ_CHUNK, 0);
-        let n = match file.read(&mut buf[filled..]) {
+        // Read straight into the buffer, already initialised: no zeroing per read.
+        if buf.0.len() - filled < READ_CHUNK {
+            buf.0.resize(filled + READ_CHUNK, 0);
+        }
+        let n = match file.read(&mut buf.0[filled..]) {
             Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                buf.truncate(filled);
-                continue;
-            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        buf.truncate(filled + n);
         if n == 0 {
             break;
         }
+        filled += n;
         let mut pos = 0usize;
-        while let Some(nl) = memchr(b'\n', &buf[pos..]) {
+        while let Some(nl) = memchr(b'\n', &buf.0[pos..filled]) {
             let end = pos + nl;
             let line_start = buf_offset + pos as u64;
             let after = buf_offset + end as u64 + 1;
             line_no += 1;
             let keep_going = if let Some(mut s) = skimming.take() {
-                s.skimmer.feed(&buf[pos..end]);
+                s.skimmer.feed(&buf.0[pos..end]);
                 s.bytes += (end - pos) as u64;
                 on_piece(s.piece(line_no), after)?
             } else if end - pos > MAX_LINE_BYTES {
@@ -306,10 +305,10 @@ pub fn read_lines(
                     bytes: (end - pos) as u64,
                     skimmer: Skimmer::new(),
                 };
-                s.skimmer.feed(&buf[pos..end]);
+                s.skimmer.feed(&buf.0[pos..end]);
                 on_piece(s.piece(line_no), after)?
             } else {
-                let mut bytes = &buf[pos..end];
+                let mut bytes = &buf.0[pos..end];
                 if bytes.last() == Some(&b'\r') {
                     bytes = &bytes[..bytes.len() - 1];
                 }
@@ -331,19 +330,21 @@ pub fn read_lines(
                 });
             }
         }
-        buf.drain(..pos);
+        // Keep the partial last line at the front.
+        buf.0.copy_within(pos..filled, 0);
+        filled -= pos;
         buf_offset += pos as u64;
-        if skimming.is_some() || buf.len() > MAX_LINE_BYTES {
+        if skimming.is_some() || filled > MAX_LINE_BYTES {
             // An over-long partial line: stream it through the skimmer instead of holding it.
             let s = skimming.get_or_insert_with(|| Skimming {
                 start: buf_offset,
                 bytes: 0,
                 skimmer: Skimmer::new(),
             });
-            s.skimmer.feed(&buf);
-            s.bytes += buf.len() as u64;
-            buf_offset += buf.len() as u64;
-            buf.clear();
+            s.skimmer.feed(&buf.0[..filled]);
+            s.bytes += filled as u64;
+            buf_offset += filled as u64;
+            filled = 0;
         }
     }
     if let Some(s) = skimming {
@@ -353,10 +354,11 @@ pub fn read_lines(
             pending_tail: s.bytes,
         });
     }
-    if idle && !buf.is_empty() && is_whole_json(&buf) {
-        let after = buf_offset + buf.len() as u64;
+    let rest = &buf.0[..filled];
+    if idle && !rest.is_empty() && is_whole_json(rest) {
+        let after = buf_offset + rest.len() as u64;
         line_no += 1;
-        let tail = buf.strip_suffix(b"\r").unwrap_or(&buf);
+        let tail = rest.strip_suffix(b"\r").unwrap_or(rest);
         on_piece(
             Piece::IdleTail {
                 bytes: tail,
@@ -374,8 +376,34 @@ pub fn read_lines(
     Ok(ReadEnd {
         offset: buf_offset,
         line: line_no,
-        pending_tail: buf.len() as u64,
+        pending_tail: rest.len() as u64,
     })
+}
+
+thread_local! {
+    /// Each parsing thread's read buffer, kept between files: a fresh buffer per file cost
+    /// page faults, and zeroing the spare room before every read a `memset` of every byte
+    /// read (5-8 % of a cold pass, docs/perf.md).
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The thread's read buffer, lent for one `read_lines` and handed back when dropped (a
+/// buffer grown by a long line is let go instead of kept).
+struct ReadBuf(Vec<u8>);
+
+impl ReadBuf {
+    fn take() -> ReadBuf {
+        ReadBuf(READ_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut())))
+    }
+}
+
+impl Drop for ReadBuf {
+    fn drop(&mut self) {
+        if self.0.len() <= 4 * READ_CHUNK {
+            let buf = std::mem::take(&mut self.0);
+            READ_BUFFER.with(|b| *b.borrow_mut() = buf);
+        }
+    }
 }
 
 #[cfg(test)]
