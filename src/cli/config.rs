@@ -81,11 +81,30 @@ pub struct PricingConfig {
     pub overrides: BTreeMap<String, PriceOverride>,
 }
 
+/// One model's prices in USD per million tokens, in the built-in table's shape. An
+/// override replaces the model's whole price: tiers not restated here do not apply.
 #[derive(Debug, Clone, Deserialize)]
-
 pub struct PriceOverride {
     pub input: f64,
     pub output: f64,
+    pub cache_write_5m: Option<f64>,
+    pub cache_write_1h: Option<f64>,
+    pub cache_read: Option<f64>,
+    /// Long-context tiers (`[[pricing.overrides."<model>".long_context]]`): above
+    /// `above_tokens` prompt tokens, every token of the request is billed at these rates
+    /// (docs/accounting.md#prices-and-tiers).
+    #[serde(default)]
+    pub long_context: Vec<LongContextOverride>,
+}
+
+/// A long-context tier of a price override, USD per million tokens. A rate left out
+/// falls back as the built-in tiers do (input and output keep the base rate, cache rates
+/// scale like input).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LongContextOverride {
+    pub above_tokens: i64,
+    pub input: Option<f64>,
+    pub output: Option<f64>,
     pub cache_write_5m: Option<f64>,
     pub cache_write_1h: Option<f64>,
     pub cache_read: Option<f64>,

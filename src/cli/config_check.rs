@@ -167,6 +167,27 @@ mod tests {
     }
 
     #[test]
+    fn long_context_tiers_of_overrides_are_known_and_their_typos_reported() {
+        let text = "[pricing.overrides.\"m\"]\ninput = 3.0\noutput = 15.0\n\
+                    [[pricing.overrides.\"m\".long_context]]\nabove_tokens = 200000\ninput = 6.0\n\
+                    outptu = 22.5\n";
+        let (c, unknown): (Config, _) = parse_collecting(text).unwrap();
+        assert_eq!(
+            c.pricing.overrides["m"].long_context[0].above_tokens,
+            200_000
+        );
+        assert_eq!(c.pricing.overrides["m"].long_context[0].input, Some(6.0));
+        let got: Vec<_> = unknown
+            .iter()
+            .map(|u| (u.path.as_str(), u.suggestion.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("pricing.overrides.m.long_context.0.outptu", Some("output"))]
+        );
+    }
+
+    #[test]
     fn a_valid_config_has_no_unknown_keys() {
         let text = "[sources]\nclaude_dirs = [\"/x\"]\n[sources.copilot]\norg = \"acme\"\napi_key_env = \"GH\"\n[pricing.overrides.\"m\"]\ninput = 1.0\noutput = 2.0\n[directory]\ncsv = \"team.csv\"\n";
         let (_, unknown): (Config, _) = parse_collecting(text).unwrap();

@@ -93,6 +93,18 @@ pub const KNOWN_KEYS: &[(&str, &[&str])] = &[
             "cache_write_5m",
             "cache_write_1h",
             "cache_read",
+            "long_context",
+        ],
+    ),
+    (
+        "pricing.overrides.*.long_context",
+        &[
+            "above_tokens",
+            "input",
+            "output",
+            "cache_write_5m",
+            "cache_write_1h",
+            "cache_read",
         ],
     ),
     ("team", &["name", "budget_usd_month", "members"]),

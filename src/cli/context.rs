@@ -122,6 +122,22 @@ impl Context {
             price.cache_write_5m = o.cache_write_5m.map(per_token);
             price.cache_write_1h = o.cache_write_1h.map(per_token);
             price.cache_read = o.cache_read.map(per_token);
+            for t in &o.long_context {
+                let tier = crate::pricing::LongContext {
+                    above_tokens: t.above_tokens,
+                    input: t.input.map(per_token),
+                    output: t.output.map(per_token),
+                    cache_write_5m: t.cache_write_5m.map(per_token),
+                    cache_write_1h: t.cache_write_1h.map(per_token),
+                    cache_read: t.cache_read.map(per_token),
+                };
+                anyhow::ensure!(
+                    !tier.is_empty(),
+                    "config [pricing.overrides.\"{model}\"]: the long_context tier above {} tokens states no rate",
+                    t.above_tokens
+                );
+                price.long_context.push(tier);
+            }
             table
                 .try_set_override(model, price)
                 .with_context(|| format!("config [pricing.overrides.\"{model}\"]"))?;

@@ -240,6 +240,16 @@ fn is_whole_json(tail: &[u8]) -> bool {
     serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok()
 }
 
+/// The byte before `offset` is not a newline: the previous read ended on an idle tail.
+fn resumes_mid_line(file: &File, offset: u64) -> io::Result<bool> {
+    if offset == 0 {
+        return Ok(false);
+    }
+    let mut before = [0u8; 1];
+    file.read_exact_at(&mut before, offset - 1)?;
+    Ok(before[0] != b'\n')
+}
+
 /// Reads complete lines from `start` to the end of the file as it is now. `on_piece`
 /// returns `Ok(true)` to continue; the caller may flush work between pieces (the offsets
 /// it sees are exactly the resume points). With `idle`, a last line without newline that
@@ -252,10 +262,17 @@ pub fn read_lines(
     mut on_piece: impl FnMut(Piece<'_>, u64 /* offset after this piece */) -> io::Result<bool>,
 ) -> io::Result<ReadEnd> {
     let mut file = File::open(path)?;
+    // Resuming right after an idle tail (a last line read without its newline): that line
+    // is already counted, so the newline the agent appends later ends it and the next line
+    // is `start_line + 1`, not `+ 2`.
+    let mut line_no = if resumes_mid_line(&file, start_offset)? {
+        start_line.saturating_sub(1)
+    } else {
+        start_line
+    };
     file.seek(SeekFrom::Start(start_offset))?;
     let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
     let mut buf_offset = start_offset; // file offset of buf[0]
-    let mut line_no = start_line;
     let mut skimming: Option<Skimming> = None;
     loop {
         // Read straight into the line buffer's spare capacity.
@@ -482,6 +499,44 @@ mod tests {
         let (lines, end) = collect_idle(&path, 0, true);
         assert_eq!(lines.len(), 1, "a torn line keeps waiting even when idle");
         assert_eq!(end.pending_tail, 5);
+    }
+
+    #[test]
+    fn lines_after_an_idle_tail_keep_their_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.jsonl");
+        std::fs::write(&path, b"{\"a\":1}\n{\"b\":2}").unwrap();
+        let mut seen = Vec::new();
+        let end = read_lines(&path, 0, 0, true, |p, _| {
+            if let Piece::IdleTail { line, .. } = p {
+                seen.push(line);
+            }
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!((end.offset, end.line, seen), (15, 2, vec![2]));
+        // The agent comes back: the newline ends line 2, the next lines are 3 and 4.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"\n{\"c\":3}\n{\"d\":4}\n")
+            .unwrap();
+        let mut lines = Vec::new();
+        let end = read_lines(&path, end.offset, end.line, false, |p, _| {
+            if let Piece::Line { bytes, line, .. } = p
+                && !bytes.is_empty()
+            {
+                lines.push((String::from_utf8_lossy(bytes).into_owned(), line));
+            }
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(
+            lines,
+            vec![(r#"{"c":3}"#.to_string(), 3), (r#"{"d":4}"#.to_string(), 4)]
+        );
+        assert_eq!(end.line, 4);
     }
 
     #[test]

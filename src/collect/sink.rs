@@ -1,8 +1,8 @@
 //! Collects the write batches of many files into few large transactions. SQLite's cost per
 //! commit is dominated by the index pages it dirties; one commit per 20,000 rows instead of
 //! one per file cuts the bytes written during a cold pass by an order of magnitude. Order
-//! is preserved: batches are submitted to the single writer in the order they were sealed,
-//! and a batch that removes rows (Gemini rewinds) is never merged with earlier ones.
+//! is preserved: batches are submitted to the single writer in the order they were sealed.
+//! No batch removes rows (spend is never removed; docs/accounting.md), so any two merge.
 
 use crate::store::{Store, WriteBatch, WriteOutcome};
 use std::sync::Mutex;
@@ -34,22 +34,13 @@ impl<'a> Sink<'a> {
     /// Adds `batch` (rows plus the cursors that cover them, read from `input_bytes` bytes);
     /// returns the outcome of whatever this call committed.
     pub fn push(&self, batch: WriteBatch, input_bytes: u64) -> crate::store::Result<WriteOutcome> {
-        let removes_rows = !batch.truncations.is_empty() || !batch.replace_sessions.is_empty();
         let mut tickets = Vec::new();
         {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            if removes_rows && pending.rows > 0 {
-                tickets.push(
-                    self.store
-                        .writer()
-                        .submit(std::mem::take(&mut pending.batch))?,
-                );
-                *pending = Pending::default();
-            }
             pending.rows += batch.requests.len() + batch.events.len() + batch.sessions.len();
             pending.input_bytes += input_bytes;
             append(&mut pending.batch, batch);
-            if removes_rows || pending.rows >= MAX_ROWS || pending.input_bytes >= MAX_INPUT_BYTES {
+            if pending.rows >= MAX_ROWS || pending.input_bytes >= MAX_INPUT_BYTES {
                 tickets.push(
                     self.store
                         .writer()
@@ -82,8 +73,6 @@ fn append(into: &mut WriteBatch, b: WriteBatch) {
     let WriteBatch {
         projects,
         sessions,
-        replace_sessions,
-        truncations,
         requests,
         events,
         cursors,
@@ -94,8 +83,6 @@ fn append(into: &mut WriteBatch, b: WriteBatch) {
     } = b;
     into.projects.extend(projects);
     into.sessions.extend(sessions);
-    into.replace_sessions.extend(replace_sessions);
-    into.truncations.extend(truncations);
     into.requests.extend(requests);
     into.events.extend(events);
     into.cursors.extend(cursors);

@@ -33,6 +33,29 @@ pub const MAX_ID_BYTES: usize = 512;
 /// Most attributes one telemetry record may carry.
 pub const MAX_ATTRIBUTES_PER_RECORD: usize = 256;
 
+/// The one rule for totals: every sum of stored values (tokens, micro-USD, counts), in
+/// Rust and in SQL, saturates at ±`TOTAL_CEILING` instead of wrapping, turning negative or
+/// failing with "integer overflow". Single requests are bounded above, but a computed cost
+/// is tokens × price, and enough in-bounds rows (about 84,000 requests of 10^12 tokens at
+/// Opus 4 prices) pass 2^63 micro-USD. A saturated total reads as ~$9.2 trillion.
+pub const TOTAL_CEILING: i64 = i64::MAX;
+
+/// Where SQL sums saturate: SQL tests the sum as a float, so a little under 2^63 keeps the
+/// float comparison exact.
+pub const TOTAL_SQL_SATURATION: i64 = 9_200_000_000_000_000_000;
+
+/// `total + delta` under the rule above.
+pub fn add_to_total(total: i64, delta: i64) -> i64 {
+    total
+        .saturating_add(delta)
+        .clamp(-TOTAL_CEILING, TOTAL_CEILING)
+}
+
+/// The sum of `values` under the rule above (use instead of `Iterator::sum` on `i64`).
+pub fn sum_totals(values: impl IntoIterator<Item = i64>) -> i64 {
+    values.into_iter().fold(0, add_to_total)
+}
+
 /// Why a value was refused: which field, and what was wrong with it. Never carries the
 /// value itself when it could be content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -182,6 +205,18 @@ mod tests {
         );
         assert_eq!(tokens_f64("t", 1.5).unwrap_err().why, Violation::NotANumber);
         assert_eq!(tokens_f64("t", -2.0).unwrap_err().why, Violation::Negative);
+    }
+
+    #[test]
+    fn totals_saturate_instead_of_wrapping() {
+        assert_eq!(sum_totals([1, 2, 3]), 6);
+        assert_eq!(sum_totals([i64::MAX, 1, 1]), TOTAL_CEILING);
+        assert_eq!(
+            sum_totals(std::iter::repeat_n(i64::MAX / 3, 7)),
+            TOTAL_CEILING
+        );
+        assert_eq!(add_to_total(i64::MIN, -1), -TOTAL_CEILING);
+        assert_eq!(add_to_total(TOTAL_CEILING, -5), TOTAL_CEILING - 5);
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub struct Reconciled {
 
 /// Names the gap of one vendor-day.
 pub fn reconcile(f: &DayFacts) -> Reconciled {
-    let gap = f.billed.map(|b| b - f.local_computed);
+    let gap = f.billed.map(|b| b.saturating_sub(f.local_computed));
     let mut gaps = Vec::new();
     let notable =
         |g: i64, base: i64| g.abs() > GAP_FLOOR_MICRO.max((base as f64 * GAP_SHARE) as i64);

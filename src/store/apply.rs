@@ -3,7 +3,7 @@
 //! events and cursors, and reports which topics changed.
 
 use super::batch::{WriteBatch, WriteOutcome};
-use super::requests::{remove_requests, store_request};
+use super::requests::store_request;
 use super::rollup::Deltas;
 use crate::domain::dedupe::{Resolution, resolve_same_key};
 use crate::domain::{Agent, RequestRecord, SessionRecord};
@@ -64,23 +64,6 @@ pub fn apply_batch(
         session_ids.insert((s.agent, s.session_key.clone()), id);
         out.sessions_touched += 1;
         topics.insert("sessions");
-    }
-
-    for (agent, key) in &batch.replace_sessions {
-        if let Some(sid) = find_session(tx, &mut session_ids, *agent, key)? {
-            out.requests_removed += remove_requests(tx, &mut deltas, sid, i64::MIN)?;
-            tx.prepare_cached("DELETE FROM events WHERE session_id = ?1")?
-                .execute([sid])?;
-            topics.extend(["requests", "events"]);
-        }
-    }
-    for t in &batch.truncations {
-        if let Some(sid) = find_session(tx, &mut session_ids, t.agent, &t.session_key)? {
-            out.requests_removed += remove_requests(tx, &mut deltas, sid, t.from_ord)?;
-            tx.prepare_cached("DELETE FROM events WHERE session_id = ?1 AND ord >= ?2")?
-                .execute(params![sid, t.from_ord])?;
-            topics.extend(["requests", "events"]);
-        }
     }
 
     for r in coalesce_requests(&batch.requests) {

@@ -1,7 +1,7 @@
 //! A write batch: everything one source wants stored at once. The writer applies a batch in
 //! a single transaction, cursors included, so a crash never splits rows from their cursor.
 
-use crate::domain::{Agent, EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis};
+use crate::domain::{EventRecord, ProjectRecord, RequestRecord, SessionRecord, UnixMillis};
 
 /// Where a file source stopped: identity, size and mtime to detect change or replacement,
 /// offset and line count to resume, and the parser's carried state.
@@ -19,14 +19,6 @@ pub struct FileCursor {
     /// Hash of the first and last bytes read before `offset` (files only; see
     /// `collect::files::fingerprint`), so a file rewritten in place is read again.
     pub fingerprint: Option<String>,
-}
-
-/// Remove a session's requests and events from `from_ord` on (Gemini `$rewindTo`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Truncate {
-    pub agent: Agent,
-    pub session_key: String,
-    pub from_ord: i64,
 }
 
 /// A developer from config, an import or the demo.
@@ -61,10 +53,6 @@ pub struct SourceHealthRow {
 pub struct WriteBatch {
     pub projects: Vec<ProjectRecord>,
     pub sessions: Vec<SessionRecord>,
-    /// Applied before `requests`: sessions whose rows are re-stated in full.
-    pub replace_sessions: Vec<(Agent, String)>,
-    /// Applied before `requests`.
-    pub truncations: Vec<Truncate>,
     pub requests: Vec<RequestRecord>,
     pub events: Vec<EventRecord>,
     pub cursors: Vec<FileCursor>,

@@ -2,6 +2,7 @@
 //! table changed (costs are a view of tokens × prices, docs/accounting.md#reprice), and
 //! rebuilding rollup tiers and session totals from `requests` in the same transaction.
 
+use super::queries::wide_sum::wide_sum;
 use crate::domain::{Cost, CostSource, TokenUsage};
 use rusqlite::{Transaction, params};
 use std::collections::BTreeSet;
@@ -63,15 +64,16 @@ pub(super) fn run(
     Ok((changed, topics))
 }
 
-/// Sum of every priced cost (computed and reported), saturating.
+/// Sum of every priced cost (computed and reported), saturating (`domain/bounds.rs`).
 fn priced_total_micro_usd(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
-    let total: f64 = tx.query_row(
-        "SELECT total(cost_micro_usd) FROM requests WHERE cost_source <> 'unpriced'",
+    tx.query_row(
+        &format!(
+            "SELECT coalesce({}, 0) FROM requests WHERE cost_source <> 'unpriced'",
+            wide_sum("cost_micro_usd")
+        ),
         [],
         |r| r.get(0),
-    )?;
-    // `as` saturates at the i64 bounds; totals that large are already refused at the edge.
-    Ok(total.round() as i64)
+    )
 }
 
 /// Re-prices every non-reported request, one page of ids at a time; returns how many
@@ -122,33 +124,60 @@ fn reprice(tx: &Transaction<'_>, price: &PriceFn) -> rusqlite::Result<u64> {
 }
 
 fn rebuild_aggregates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
+    // Every total saturates (`domain/bounds.rs`): SQLite's plain `sum()` would fail.
+    let priced = "CASE WHEN cost_source <> 'unpriced' THEN cost_micro_usd ELSE 0 END";
+    let reported = "CASE WHEN cost_source = 'reported' THEN cost_micro_usd ELSE 0 END";
+    let unpriced_tokens = "CASE WHEN cost_source = 'unpriced'
+        THEN input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read
+        ELSE 0 END";
+    let tokens = [
+        "input_tokens",
+        "output_tokens",
+        "cache_write_5m",
+        "cache_write_1h",
+        "cache_read",
+        "reasoning_tokens",
+    ];
+    let sums = |exprs: &[&str], zero: bool| -> String {
+        exprs
+            .iter()
+            .map(|e| {
+                if zero {
+                    format!("coalesce({}, 0)", wide_sum(e))
+                } else {
+                    wide_sum(e)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rollup_sums = sums(
+        &[
+            &tokens[..],
+            &[
+                priced,
+                reported,
+                "cost_source = 'unpriced'",
+                unpriced_tokens,
+            ],
+        ]
+        .concat(),
+        false,
+    );
+    let session_sums = sums(&[&tokens[..], &[priced, unpriced_tokens]].concat(), true);
+    tx.execute_batch(&format!(
         "DELETE FROM rollups;
          INSERT INTO rollups (bucket_start, developer, project_id, agent, model, requests,
              input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
              reasoning_tokens, cost_micro_usd, reported_micro_usd, unpriced_requests, unpriced_tokens)
          SELECT (ts / 900000) * 900000 - CASE WHEN ts < 0 AND ts % 900000 <> 0 THEN 900000 ELSE 0 END,
                 developer, coalesce(project_id, ''), agent,
-                CASE WHEN fast THEN model || '-fast' ELSE model END, count(*),
-                sum(input_tokens), sum(output_tokens), sum(cache_write_5m), sum(cache_write_1h),
-                sum(cache_read), sum(reasoning_tokens),
-                sum(CASE WHEN cost_source <> 'unpriced' THEN cost_micro_usd ELSE 0 END),
-                sum(CASE WHEN cost_source = 'reported' THEN cost_micro_usd ELSE 0 END),
-                sum(cost_source = 'unpriced'),
-                sum(CASE WHEN cost_source = 'unpriced'
-                    THEN input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read
-                    ELSE 0 END)
+                CASE WHEN fast THEN model || '-fast' ELSE model END, count(*), {rollup_sums}
          FROM requests GROUP BY 1, 2, 3, 4, 5;
          UPDATE sessions SET (requests, input_tokens, output_tokens, cache_write_5m, cache_write_1h,
                  cache_read, reasoning_tokens, cost_micro_usd, unpriced_tokens) =
-             (SELECT count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
-                     coalesce(sum(cache_write_5m), 0), coalesce(sum(cache_write_1h), 0),
-                     coalesce(sum(cache_read), 0), coalesce(sum(reasoning_tokens), 0),
-                     coalesce(sum(CASE WHEN cost_source <> 'unpriced' THEN cost_micro_usd ELSE 0 END), 0),
-                     coalesce(sum(CASE WHEN cost_source = 'unpriced'
-                         THEN input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read
-                         ELSE 0 END), 0)
-              FROM requests WHERE requests.session_id = sessions.id);",
-    )?;
+             (SELECT count(*), {session_sums}
+              FROM requests WHERE requests.session_id = sessions.id);"
+    ))?;
     tx.execute_batch(&super::rollup::refill_coarse_tiers_sql())
 }

@@ -12,6 +12,7 @@ pub mod maintenance;
 pub mod ops;
 pub mod queries;
 mod reader;
+mod recovery;
 mod requests;
 pub mod rollup;
 mod schema;
@@ -19,9 +20,7 @@ pub mod source_health;
 pub mod vendor;
 mod writer;
 
-pub use batch::{
-    DeveloperRow, FileCursor, SourceHealthRow, TeamRow, Truncate, WriteBatch, WriteOutcome,
-};
+pub use batch::{DeveloperRow, FileCursor, SourceHealthRow, TeamRow, WriteBatch, WriteOutcome};
 pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;
 pub use reader::Reader;
@@ -37,18 +36,26 @@ pub struct Store {
     path: PathBuf,
     writer: Writer,
     changes: watch::Receiver<ChangeCounters>,
+    /// Held while any clone is alive: tells the next process whether we closed cleanly.
+    _open_lock: Option<std::sync::Arc<recovery::OpenLock>>,
 }
 
 impl Store {
-    /// Opens or creates the database at `path`, migrating it to the current schema.
+    /// Opens or creates the database at `path`, migrating it to the current schema. After
+    /// an unclean shutdown (see `recovery.rs`) the file is checked first; damage is an error.
     pub fn open(path: &Path) -> Result<Store> {
+        let opening = recovery::OpenLock::acquire(path);
         let conn = schema::open_writer(path)?;
+        if opening.unclean {
+            recovery::quick_check(&conn, path)?;
+        }
         let counters = writer::read_counters(&conn)?;
         let (tx, rx) = watch::channel(counters);
         Ok(Store {
             path: path.to_path_buf(),
             writer: Writer::spawn(conn, tx),
             changes: rx,
+            _open_lock: opening.lock.map(std::sync::Arc::new),
         })
     }
 

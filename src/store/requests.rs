@@ -144,27 +144,6 @@ fn delete_request(
     Ok(())
 }
 
-/// Removes a session's requests with `ord >= from_ord`; returns how many.
-pub(super) fn remove_requests(
-    tx: &Transaction<'_>,
-    deltas: &mut Deltas,
-    sid: i64,
-    from_ord: i64,
-) -> rusqlite::Result<u64> {
-    let doomed: Vec<Stored> = tx
-        .prepare_cached(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests WHERE session_id = ?1 AND ord >= ?2"
-        ))?
-        .query_map(params![sid, from_ord], |row| {
-            stored_from_row(row, DedupePolicy::LastWins)
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for kept in &doomed {
-        delete_request(tx, deltas, kept)?;
-    }
-    Ok(doomed.len() as u64)
-}
-
 /// One request seen by a transcript and by telemetry counts once: the transcript copy
 /// (`cc:`, richer: message id, sidechain, cache-write split) beats the telemetry copy
 /// (`ccreq:`) whichever arrives first. Returns true when `r` lost and must not be stored.

@@ -3,6 +3,8 @@
 //! without project and model) and the per-session totals. Deltas are summed in memory per
 //! 15-minute bucket and flushed once per batch into every tier.
 
+use super::queries::wide_sum::{saturating_add, wide_sum};
+use crate::domain::bounds::add_to_total;
 use crate::domain::{CostSource, RequestRecord, TokenUsage};
 use rusqlite::{Transaction, params};
 use std::collections::HashMap;
@@ -59,6 +61,21 @@ impl Tier {
     }
 }
 
+/// The summed columns of a rollup row, in table order.
+const SUMMED: [&str; 11] = [
+    "requests",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_5m",
+    "cache_write_1h",
+    "cache_read",
+    "reasoning_tokens",
+    "cost_micro_usd",
+    "reported_micro_usd",
+    "unpriced_requests",
+    "unpriced_tokens",
+];
+
 /// SQL that recomputes the coarser tiers from the 15-minute rows (after a rebuild).
 pub fn refill_coarse_tiers_sql() -> String {
     let mut sql = String::new();
@@ -73,11 +90,13 @@ pub fn refill_coarse_tiers_sql() -> String {
         sql.push_str(&format!(
             "DELETE FROM {t};
              INSERT INTO {t} SELECT bucket_start - ((bucket_start % {w}) + {w}) % {w},
-                 developer, {project}, agent, {model}, sum(requests), sum(input_tokens),
-                 sum(output_tokens), sum(cache_write_5m), sum(cache_write_1h), sum(cache_read),
-                 sum(reasoning_tokens), sum(cost_micro_usd), sum(reported_micro_usd),
-                 sum(unpriced_requests), sum(unpriced_tokens)
-             FROM {from} GROUP BY 1, 2, 3, 4, 5;\n"
+                 developer, {project}, agent, {model}, {sums}
+             FROM {from} GROUP BY 1, 2, 3, 4, 5;\n",
+            sums = SUMMED
+                .iter()
+                .map(|c| wide_sum(c))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         from = tier.table;
     }
@@ -129,19 +148,22 @@ impl Totals {
         self.unpriced_tokens = add(self.unpriced_tokens, other.unpriced_tokens);
     }
 
+    /// Adds (`sign` 1) or removes (−1) one request, saturating (`domain/bounds.rs`).
     fn apply(&mut self, r: &RequestRecord, sign: i64) {
-        self.requests += sign;
+        let add = |total: &mut i64, v: i64| *total = add_to_total(*total, sign.saturating_mul(v));
+        add(&mut self.requests, 1);
         self.usage += r.usage.scaled(sign);
+        let cost = r.cost.amount.micro_usd();
         match r.cost.source {
             CostSource::Unpriced => {
-                self.unpriced_requests += sign;
-                self.unpriced_tokens += sign * r.usage.total();
+                add(&mut self.unpriced_requests, 1);
+                add(&mut self.unpriced_tokens, r.usage.total());
             }
             CostSource::Reported => {
-                self.cost_micro_usd += sign * r.cost.amount.micro_usd();
-                self.reported_micro_usd += sign * r.cost.amount.micro_usd();
+                add(&mut self.cost_micro_usd, cost);
+                add(&mut self.reported_micro_usd, cost);
             }
-            CostSource::Computed => self.cost_micro_usd += sign * r.cost.amount.micro_usd(),
+            CostSource::Computed => add(&mut self.cost_micro_usd, cost),
         }
     }
 }
@@ -177,6 +199,10 @@ impl Deltas {
     }
 
     pub fn flush(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        // Nothing to add: skip preparing the (long, saturating) statements at all.
+        if self.rollups.is_empty() && self.sessions.is_empty() {
+            return Ok(());
+        }
         for tier in TIERS {
             if tier == QUARTER {
                 flush_tier(tx, tier, &self.rollups)?;
@@ -200,14 +226,18 @@ impl Deltas {
                 flush_tier(tx, tier, &folded)?;
             }
         }
-        let mut session = tx.prepare_cached(
-            "UPDATE sessions SET requests = requests + ?2, input_tokens = input_tokens + ?3,
-                 output_tokens = output_tokens + ?4, cache_write_5m = cache_write_5m + ?5,
-                 cache_write_1h = cache_write_1h + ?6, cache_read = cache_read + ?7,
-                 reasoning_tokens = reasoning_tokens + ?8, cost_micro_usd = cost_micro_usd + ?9,
-                 unpriced_tokens = unpriced_tokens + ?10
-             WHERE id = ?1",
-        )?;
+        // Sessions keep the rollup sums but the reported cost and unpriced request count.
+        let columns = SUMMED
+            .iter()
+            .filter(|c| !matches!(**c, "reported_micro_usd" | "unpriced_requests"));
+        let sets: Vec<String> = (2..)
+            .zip(columns)
+            .map(|(i, c)| format!("{c} = {}", saturating_add(c, &format!("?{i}"))))
+            .collect();
+        let mut session = tx.prepare_cached(&format!(
+            "UPDATE sessions SET {} WHERE id = ?1",
+            sets.join(", ")
+        ))?;
         for (id, t) in &self.sessions {
             let u = &t.usage;
             session.execute(params![
@@ -238,18 +268,12 @@ fn flush_tier(
              input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
              reasoning_tokens, cost_micro_usd, reported_micro_usd, unpriced_requests, unpriced_tokens)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-         ON CONFLICT (bucket_start, developer, project_id, agent, model) DO UPDATE SET
-             requests = requests + excluded.requests,
-             input_tokens = input_tokens + excluded.input_tokens,
-             output_tokens = output_tokens + excluded.output_tokens,
-             cache_write_5m = cache_write_5m + excluded.cache_write_5m,
-             cache_write_1h = cache_write_1h + excluded.cache_write_1h,
-             cache_read = cache_read + excluded.cache_read,
-             reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-             cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd,
-             reported_micro_usd = reported_micro_usd + excluded.reported_micro_usd,
-             unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-             unpriced_tokens = unpriced_tokens + excluded.unpriced_tokens"
+         ON CONFLICT (bucket_start, developer, project_id, agent, model) DO UPDATE SET {}",
+        SUMMED
+            .iter()
+            .map(|c| format!("{c} = {}", saturating_add(c, &format!("excluded.{c}"))))
+            .collect::<Vec<_>>()
+            .join(", ")
     ))?;
     for ((bucket, developer, project, agent, model), t) in deltas {
         if *t == Totals::default() {

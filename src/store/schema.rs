@@ -77,29 +77,68 @@ fn try_open_writer(path: &Path) -> Result<Connection> {
 }
 
 /// Opens an existing store read-only without writing anything next to it: first as usual
-/// (`mode=ro`), then, when the folder is read-only and SQLite cannot create its shared
-/// memory file, as an immutable file (changes still in a `-wal` file are then not seen).
+/// (`mode=ro`); then, when the folder is read-only and SQLite cannot create its shared
+/// memory file, without the shared memory: a `-wal` file left next to the database (a copy
+/// taken while agentdeck ran, or after it was killed) is read into private memory, so its
+/// rows are seen; without one, the file is opened immutable.
 pub fn open_read_only(path: &Path) -> Result<Connection> {
-    match open_reader(path) {
-        Ok(conn) => Ok(conn),
-        Err(first) if path.exists() => {
-            let uri = format!("file:{}?immutable=1", uri_path(path));
-            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI;
-            let Ok(conn) = Connection::open_with_flags(&uri, flags) else {
-                return Err(first);
-            };
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map_err(|e| classify(path, e))?;
-            tracing::info!(path = %path.display(), "opened the store immutable (read-only media)");
-            Ok(conn)
-        }
-        Err(e) => Err(e),
+    let first = match open_reader(path) {
+        Ok(conn) => return Ok(conn),
+        Err(first) if path.exists() => first,
+        Err(e) => return Err(e),
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let wal = wal_path(path);
+    let has_wal = std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+    let wal_readable = has_wal && std::fs::File::open(&wal).is_ok();
+    if has_wal && !wal_readable {
+        tracing::warn!(
+            wal = %wal.display(),
+            "the store's -wal file cannot be read; opening the database without it, so its latest changes are not shown"
+        );
     }
+    // `unix-none` takes no file locks (a read-only medium has no other writer) and exclusive
+    // locking mode keeps the WAL index in heap memory instead of the `-shm` file.
+    let (uri, pragma, how) = if wal_readable {
+        (
+            format!("file:{}?mode=ro&vfs=unix-none", uri_path(path)),
+            Some(("locking_mode", "EXCLUSIVE")),
+            "with its -wal file (read-only media)",
+        )
+    } else {
+        (
+            format!("file:{}?immutable=1", uri_path(path)),
+            None,
+            "immutable (read-only media)",
+        )
+    };
+    let Ok(conn) = Connection::open_with_flags(&uri, flags) else {
+        return Err(first);
+    };
+    if let Some((name, value)) = pragma {
+        conn.pragma_update(None, name, value)
+            .map_err(|e| classify(path, e))?;
+    }
+    configure(&conn, path)?;
+    let version = user_version(&conn, path)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    tracing::info!(path = %path.display(), "opened the store {how}");
+    Ok(conn)
+}
+
+/// The write-ahead log SQLite keeps next to `path`.
+pub(super) fn wal_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    std::path::PathBuf::from(name)
 }
 
 /// A path as the path part of a `file:` URI.

@@ -175,6 +175,44 @@ fn an_idle_last_line_without_newline_is_counted_once() {
 }
 
 #[test]
+fn lines_appended_after_an_idle_tail_are_reported_at_their_real_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    let path = claude_project(&root, "-p").join("s.jsonl");
+    std::fs::write(
+        &path,
+        format!("{}\n{}", line("m1", 0, 3), line("m2", 1, 40)),
+    )
+    .unwrap();
+    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let db = tmp.path().join("a.db");
+    let dir = ["--claude-dir", root.to_str().unwrap()];
+    let summary = ingest_json(&db, &dir);
+    assert_eq!(summary["repaired"][0]["line"], 2, "{summary:#}");
+    // After the pause the agent ends line 2 and writes line 3 (malformed) and line 4.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    writeln!(f, "\n{{\"type\":\"assistant\",\n{}", line("m3", 2, 500)).unwrap();
+    drop(f);
+    let summary = ingest_json(&db, &dir);
+    let skipped = summary["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{summary:#}");
+    assert_eq!(skipped[0]["line"], 3, "{summary:#}");
+    assert_eq!(total_input(&report(&db, "daily")), 543);
+    // Read from scratch, the same file reports the same line.
+    let fresh = ingest_json(&tmp.path().join("b.db"), &dir);
+    assert_eq!(fresh["skipped"][0]["line"], 3, "{fresh:#}");
+}
+
+#[test]
 fn a_line_over_16_mib_keeps_its_usage() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("claude");

@@ -195,6 +195,50 @@ fn a_damaged_store_is_found_on_read_and_write_and_doctor_rebuilds_it_keeping_ack
 }
 
 #[test]
+fn damage_left_by_an_unclean_shutdown_is_found_when_the_store_is_next_opened() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 3);
+    let db = tmp.path().join("a.db");
+    let dbs = db.to_str().unwrap();
+    daily(&db, &root);
+    damage(&db);
+    // What a process killed mid-write leaves: a -wal file with committed frames that no
+    // one checkpointed (the frames touch only the schema page, not the damaged one).
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .unwrap();
+    conn.execute_batch("CREATE TABLE scratch (x); DROP TABLE scratch;")
+        .unwrap();
+    drop(conn);
+    assert!(
+        std::fs::metadata(tmp.path().join("a.db-wal"))
+            .unwrap()
+            .len()
+            > 0
+    );
+    // Nothing new to read: this ingest would not touch the damaged pages itself.
+    let out = bin()
+        .args([
+            "--db",
+            dbs,
+            "ingest",
+            "--claude-dir",
+            root.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("unclean shutdown"), "{err}");
+    assert!(err.contains("agentdeck doctor"), "{err}");
+    assert_eq!(err.matches("corrupt").count(), 1, "said once: {err}");
+}
+
+#[test]
 fn a_store_on_read_only_media_is_read_with_read_only() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("claude");
@@ -209,14 +253,22 @@ fn a_store_on_read_only_media_is_read_with_read_only() {
     let media = tmp.path().join("media");
     std::fs::create_dir_all(&media).unwrap();
     std::fs::copy(&db, media.join("a.db")).unwrap();
-    // A private mount namespace with the folder bind-mounted read-only (needs root; skipped
-    // with a note elsewhere).
+    let Some(out) = report_on_read_only_media(tmp.path(), &media) else {
+        return;
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json_of(&out)["totals"], clean["totals"]);
+}
+
+/// Runs `agentdeck --read-only report daily` on `media` bind-mounted read-only in a private
+/// mount namespace; `None` when this machine cannot make one (needs root).
+fn report_on_read_only_media(tmp: &Path, media: &Path) -> Option<Output> {
     let probe = std::process::Command::new("unshare")
         .args(["-m", "true"])
         .output();
     if !probe.is_ok_and(|o| o.status.success()) {
         eprintln!("note: cannot make a mount namespace here; read-only media not tested");
-        return;
+        return None;
     }
     let script = format!(
         "mount --bind {m} {m} && mount -o remount,bind,ro {m} && touch {m}/probe 2>/dev/null && exit 9; \
@@ -225,11 +277,69 @@ fn a_store_on_read_only_media_is_read_with_read_only() {
     );
     let out = std::process::Command::new("unshare")
         .args(["-m", "sh", "-c", &script, env!("CARGO_BIN_EXE_agentdeck")])
-        .env("XDG_CONFIG_HOME", tmp.path().join("cfg"))
-        .env("XDG_STATE_HOME", tmp.path().join("state"))
+        .env("XDG_CONFIG_HOME", tmp.join("cfg"))
+        .env("XDG_STATE_HOME", tmp.join("state"))
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(9), "the mount was not read-only");
+    Some(out)
+}
+
+#[test]
+fn rows_still_in_the_wal_are_seen_on_read_only_media() {
+    use agentdeck::collect::ingest::{NoProgress, ingest};
+    use agentdeck::collect::parse::ParseEnv;
+    use agentdeck::collect::project::GitProjectResolver;
+    use agentdeck::collect::sources::Roots;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 2);
+    let db = tmp.path().join("a.db");
+    let before = daily(&db, &root);
+    // A running agentdeck that has just written more rows: they are in the -wal file, not
+    // yet checkpointed into the database (`ingest` checkpoints only when it exits).
+    write_corpus(&root, 4);
+    let store = agentdeck::store::Store::open(&db).unwrap();
+    let prices = agentdeck::pricing::PriceTable::builtin();
+    let env = ParseEnv {
+        developer: "dev@example.com",
+        prices: &prices,
+        projects: &GitProjectResolver::default(),
+    };
+    let roots = Roots {
+        claude: vec![root.clone()],
+        ..Roots::default()
+    };
+    ingest(&store, &roots, &env, &NoProgress).unwrap();
+    let wal = tmp.path().join("a.db-wal");
+    assert!(
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "rows in the WAL"
+    );
+    // The user copies the database and its -wal (not the -shm) onto read-only media.
+    let media = tmp.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::copy(&db, media.join("a.db")).unwrap();
+    std::fs::copy(&wal, media.join("a.db-wal")).unwrap();
+    drop(store);
+    let after = json_of(&run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--json",
+        "--tz",
+        "UTC",
+        "--no-refresh",
+    ]));
+    assert_ne!(after["totals"], before["totals"]);
+    let Some(out) = report_on_read_only_media(tmp.path(), &media) else {
+        return;
+    };
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(json_of(&out)["totals"], clean["totals"]);
+    assert_eq!(
+        json_of(&out)["totals"],
+        after["totals"],
+        "WAL rows are seen"
+    );
 }

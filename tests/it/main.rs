@@ -22,6 +22,7 @@ mod ingest_hostile;
 mod ingest_push_watch;
 mod ingest_robustness;
 mod ingest_store;
+mod ingest_totals;
 #[cfg(feature = "server")]
 mod outcomes_alert_sync;
 mod outcomes_alerts;
@@ -39,6 +40,7 @@ mod peer_fixtures;
 mod pricing_cli;
 mod pricing_gemini;
 mod pricing_gemini_tree;
+mod pricing_override_tiers;
 mod pricing_reprice;
 #[cfg(feature = "server")]
 mod pricing_tiers;

@@ -3,6 +3,7 @@
 //! vendor acceptance, month-to-date spend and the seasonal forecast against budget,
 //! unapproved agents or models, permission-skipping sessions).
 
+use super::wide_sum::wide_sum;
 use crate::domain::Money;
 use crate::domain::alert_rules::{Metric, Observation, RuleSpec, Scope};
 use crate::domain::alerts::worst_minute;
@@ -257,9 +258,10 @@ impl Reader {
         to: i64,
     ) -> Result<BTreeMap<String, Money>> {
         let sql = format!(
-            "SELECT {}, sum(x.cost_micro_usd) FROM rollups x LEFT JOIN developers d ON d.id = x.developer
+            "SELECT {}, {} FROM rollups x LEFT JOIN developers d ON d.id = x.developer
              WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 GROUP BY 1",
-            key_sql(scope)
+            key_sql(scope),
+            wide_sum("x.cost_micro_usd")
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([from, to], |r| {
@@ -327,9 +329,10 @@ impl Reader {
             (s, Some(_)) => format!("{} = ?3", key_sql(s)),
         };
         let sql = format!(
-            "SELECT x.bucket_start, sum(x.cost_micro_usd) FROM rollups_day x
+            "SELECT x.bucket_start, {spend} FROM rollups_day x
              LEFT JOIN developers d ON d.id = x.developer
-             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 AND ({filter}) GROUP BY 1"
+             WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 AND ({filter}) GROUP BY 1",
+            spend = wide_sum("x.cost_micro_usd")
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut days = vec![Money::ZERO; forecast::HISTORY_DAYS as usize];

@@ -2,6 +2,8 @@
 //! (`vendor_usage`), what local files and telemetry computed per agent (the daily rollup),
 //! who the vendor saw and who reported locally, and paid seats without usage.
 
+use super::wide_sum::wide_sum;
+use crate::domain::bounds::add_to_total;
 use crate::domain::reconcile::DayFacts;
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -35,13 +37,15 @@ impl Reader {
         let mut out: BTreeMap<(String, String), DayFacts> = BTreeMap::new();
         for (vendor, sources, agent) in VENDORS {
             for source in sources {
-                let mut stmt = self.conn.prepare_cached(
-                    "SELECT day, sum(billed_micro_usd), sum(estimated_micro_usd),
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT day, {}, {},
                             group_concat(DISTINCT CASE WHEN developer <> '' THEN developer END)
                      FROM vendor_usage WHERE source = ?1 AND day BETWEEN ?2 AND ?3
                        AND model <> '(billing cycle)'
                      GROUP BY day",
-                )?;
+                    wide_sum("billed_micro_usd"),
+                    wide_sum("estimated_micro_usd")
+                ))?;
                 let rows = stmt.query_map(rusqlite::params![source, first_day, last_day], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
@@ -63,12 +67,13 @@ impl Reader {
                 }
             }
             // Requests the vendor itself reported with its charge (Cursor usage events).
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT date(r.ts / 1000, 'unixepoch'), sum(r.cost_micro_usd), group_concat(DISTINCT r.developer)
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT date(r.ts / 1000, 'unixepoch'), {}, group_concat(DISTINCT r.developer)
                  FROM requests r JOIN sessions s ON s.id = r.session_id
                  WHERE r.agent = ?1 AND s.source = ?2 AND r.cost_source = 'reported'
                    AND date(r.ts / 1000, 'unixepoch') BETWEEN ?3 AND ?4 GROUP BY 1",
-            )?;
+                wide_sum("r.cost_micro_usd")
+            ))?;
             let rows =
                 stmt.query_map(rusqlite::params![agent, vendor, first_day, last_day], |r| {
                     Ok((
@@ -84,15 +89,19 @@ impl Reader {
                 f.vendor_developers.extend(split(devs));
             }
             // Local files and telemetry: every source but the vendor's own poller.
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT date(r.ts / 1000, 'unixepoch'), sum(r.cost_micro_usd),
-                        sum(CASE WHEN r.cost_source = 'unpriced' THEN r.input_tokens + r.output_tokens + r.cache_write_5m + r.cache_write_1h + r.cache_read ELSE 0 END),
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT date(r.ts / 1000, 'unixepoch'), {},
+                        {},
                         group_concat(DISTINCT r.developer)
                  FROM requests r JOIN sessions s ON s.id = r.session_id
                  WHERE r.agent = ?1 AND s.source <> ?2
                    AND r.ts >= strftime('%s', ?3) * 1000 AND r.ts < (strftime('%s', ?4) + 86400) * 1000
                  GROUP BY 1",
-            )?;
+                wide_sum("r.cost_micro_usd"),
+                wide_sum(
+                    "CASE WHEN r.cost_source = 'unpriced' THEN r.input_tokens + r.output_tokens + r.cache_write_5m + r.cache_write_1h + r.cache_read ELSE 0 END"
+                )
+            ))?;
             let rows =
                 stmt.query_map(rusqlite::params![agent, vendor, first_day, last_day], |r| {
                     Ok((
@@ -105,8 +114,8 @@ impl Reader {
             for row in rows {
                 let (day, cost, unpriced, devs) = row?;
                 let f = entry(&mut out, vendor, &day);
-                f.local_computed += cost;
-                f.local_unpriced_tokens += unpriced;
+                f.local_computed = add_to_total(f.local_computed, cost);
+                f.local_unpriced_tokens = add_to_total(f.local_unpriced_tokens, unpriced);
                 f.local_developers.extend(split(devs));
             }
         }
@@ -153,7 +162,7 @@ fn entry<'a>(
 fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (None, None) => None,
-        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        (a, b) => Some(add_to_total(a.unwrap_or(0), b.unwrap_or(0))),
     }
 }
 
@@ -173,10 +182,11 @@ impl Reader {
         };
         let micro: Option<i64> = self
             .conn
-            .prepare_cached(
-                "SELECT sum(billed_micro_usd) FROM vendor_usage
+            .prepare_cached(&format!(
+                "SELECT {} FROM vendor_usage
                  WHERE day >= ?1 AND day <= ?2 AND model <> '(billing cycle)'",
-            )?
+                wide_sum("billed_micro_usd")
+            ))?
             .query_row([day(since_ms), day(until_ms.saturating_sub(1))], |r| {
                 r.get(0)
             })?;

@@ -353,12 +353,14 @@ impl ServerDb {
             }
         }
 
-        let mut stmt = conn.prepare_cached(
-            "SELECT (bucket_start / 86400000) * 86400000 AS day, agent, sum(requests),
-                 sum(input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read),
-                 sum(cost_micro_usd)
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT (bucket_start / 86400000) * 86400000 AS day, agent, sum(requests), {}, {}
              FROM rollups GROUP BY day, agent ORDER BY day DESC, agent LIMIT 400",
-        )?;
+            super::wide_sum::wide_sum(
+                "input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read"
+            ),
+            super::wide_sum::wide_sum("cost_micro_usd")
+        ))?;
         let days = stmt.query_map([], |r| {
             Ok(OrgDay {
                 day_start_ms: r.get(0)?,

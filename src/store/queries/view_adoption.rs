@@ -36,7 +36,8 @@ impl Reader {
         };
         self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Requests>, sign| {
             let key = (row.developer.to_string(), row.agent.to_string());
-            requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin] += sign * row.m.0;
+            let slot = &mut requests.entry(key).or_insert_with(|| vec![0; bins.len()])[bin];
+            *slot = crate::domain::bounds::add_to_total(*slot, sign * row.m.0);
         })?;
         for ((developer, agent), days) in requests {
             for (i, n) in days.into_iter().enumerate() {

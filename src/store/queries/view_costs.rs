@@ -6,6 +6,7 @@
 use super::names::Names;
 use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::domain::Money;
+use crate::domain::bounds::add_to_total;
 use crate::store::Reader;
 use crate::store::error::Result;
 use std::collections::HashMap;
@@ -115,10 +116,11 @@ impl Reader {
                             billed: Money::ZERO,
                         }),
                 };
-                cell.requests += sign * row.m.requests;
-                cell.tokens += sign * row.m.tokens;
+                cell.requests = add_to_total(cell.requests, sign * row.m.requests);
+                cell.tokens = add_to_total(cell.tokens, sign * row.m.tokens);
                 cell.cost += Money::from_micro_usd(sign * row.m.cost_micro_usd);
-                cell.unpriced_requests += sign * row.m.unpriced_requests;
+                cell.unpriced_requests =
+                    add_to_total(cell.unpriced_requests, sign * row.m.unpriced_requests);
                 cell.billed += Money::from_micro_usd(sign * row.m.reported_micro_usd);
             },
         )?;
@@ -154,8 +156,8 @@ impl Reader {
                     .entry(key.to_string())
                     .or_insert_with(|| (0, vec![0; bins.len()])),
             };
-            *requests += sign * row.m.requests;
-            series[bin] += sign * row.m.cost_micro_usd;
+            *requests = add_to_total(*requests, sign * row.m.requests);
+            series[bin] = add_to_total(series[bin], sign * row.m.cost_micro_usd);
         })?;
         let mut out: Vec<(String, Vec<Money>)> = by_key
             .into_iter()

@@ -6,6 +6,7 @@
 use super::names::Names;
 use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use crate::domain::Money;
+use crate::domain::bounds::add_to_total;
 use crate::store::Reader;
 use crate::store::error::Result;
 use std::collections::HashMap;
@@ -151,13 +152,14 @@ impl Reader {
             ..Grain::default()
         };
         self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
-            month += sign * row.m.cost_micro_usd;
-            *teams.entry(names.team(row.developer)).or_default() += sign * row.m.cost_micro_usd;
+            month = add_to_total(month, sign * row.m.cost_micro_usd);
+            let team = teams.entry(names.team(row.developer)).or_default();
+            *team = add_to_total(*team, sign * row.m.cost_micro_usd);
             if Some(bin) == today {
-                tokens += sign * row.m.tokens;
-                output += sign * row.m.output_tokens;
-                spend_today += sign * row.m.cost_micro_usd;
-                unpriced_today += sign * row.m.unpriced_requests;
+                tokens = add_to_total(tokens, sign * row.m.tokens);
+                output = add_to_total(output, sign * row.m.output_tokens);
+                spend_today = add_to_total(spend_today, sign * row.m.cost_micro_usd);
+                unpriced_today = add_to_total(unpriced_today, sign * row.m.unpriced_requests);
             }
         })?;
         f.tokens_today = tokens;
@@ -186,15 +188,15 @@ impl Reader {
             ..Grain::default()
         };
         self.scan_rollups(&bins, grain, |bin, row: &RollupRow<Spend>, sign| {
-            by_day[bin] += sign * row.m.cost_micro_usd;
-            unpriced += sign * row.m.unpriced_requests;
+            by_day[bin] = add_to_total(by_day[bin], sign * row.m.cost_micro_usd);
+            unpriced = add_to_total(unpriced, sign * row.m.unpriced_requests);
             let dev = match devs.get_mut(row.developer) {
                 Some(d) => d,
                 None => devs.entry(row.developer.to_string()).or_default(),
             };
-            dev.0 += sign * row.m.requests;
-            dev.1 += sign * row.m.cost_micro_usd;
-            dev.2 += sign * row.m.unpriced_requests;
+            dev.0 = add_to_total(dev.0, sign * row.m.requests);
+            dev.1 = add_to_total(dev.1, sign * row.m.cost_micro_usd);
+            dev.2 = add_to_total(dev.2, sign * row.m.unpriced_requests);
         })?;
         f.spend_by_day = by_day.into_iter().map(Money::from_micro_usd).collect();
         f.period_unpriced = unpriced;

@@ -3,6 +3,8 @@
 //! turnaround, coverage), commits (reverts, fixes, lines), incidents (AI-linked), and the
 //! agents' spend per merged pull request; `ticket_outcomes` answers `report ticket`.
 
+use super::wide_sum::wide_sum;
+use crate::domain::bounds::add_to_total;
 use crate::store::Reader;
 use crate::store::error::Result;
 
@@ -94,10 +96,11 @@ impl Reader {
         }
         f.spend_micro_usd = self
             .conn
-            .prepare_cached(
-                "SELECT coalesce(sum(cost_micro_usd), 0) FROM rollups
-                 WHERE bucket_start >= ?1 AND bucket_start < ?2",
-            )?
+            .prepare_cached(&format!(
+                "SELECT coalesce({}, 0) FROM rollups
+                     WHERE bucket_start >= ?1 AND bucket_start < ?2",
+                wide_sum("cost_micro_usd")
+            ))?
             .query_row([since_ms, until_ms], |r| r.get(0))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent, count(*), count(merged_at), sum(reverted) FROM pull_requests
@@ -204,10 +207,12 @@ impl Reader {
             e.pull_requests += n;
             e.merged += m;
         }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT branch, count(*), sum(cost_micro_usd), sum(unpriced_tokens) FROM sessions
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT branch, count(*), {}, {} FROM sessions
              WHERE last_activity_at >= ?1 AND branch IS NOT NULL AND branch <> '' GROUP BY 1",
-        )?;
+            wide_sum("cost_micro_usd"),
+            wide_sum("unpriced_tokens")
+        ))?;
         for row in stmt.query_map([since_ms], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -223,8 +228,8 @@ impl Reader {
                     ..TicketOutcome::default()
                 });
                 e.sessions += n;
-                e.cost_micro_usd += cost;
-                e.unpriced_tokens += unpriced;
+                e.cost_micro_usd = add_to_total(e.cost_micro_usd, cost);
+                e.unpriced_tokens = add_to_total(e.unpriced_tokens, unpriced);
             }
         }
         let mut list: Vec<TicketOutcome> = merged.into_values().collect();

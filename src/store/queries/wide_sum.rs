@@ -1,7 +1,11 @@
-//! Sums that never fail: SQLite's `sum()` raises "integer overflow" past i64, so one absurd
-//! stored value (or very many large ones) would make a report fail. [`wide_sum`] adds the
-//! high and low 32 bits of each value separately (neither part can overflow before 2^31
-//! rows) and recombines them, saturating at about ±9.2 × 10^18.
+//! Sums that never fail: SQLite's `sum()` raises "integer overflow" past i64, and `a + b`
+//! silently turns into a float, so enough large stored values would make a report fail.
+//! [`wide_sum`] adds the high and low 32 bits of each value separately (neither part can
+//! overflow before 2^31 rows) and recombines them; [`saturating_add`] is `a + b` for
+//! running totals. Both follow the one rule for totals in `domain/bounds.rs`: saturate at
+//! ±`TOTAL_CEILING`.
+
+use crate::domain::bounds::{TOTAL_CEILING, TOTAL_SQL_SATURATION};
 
 /// SQL for an overflow-free sum of the integer expression `expr`; an integer column
 /// (NULL over no rows), saturated at ±[`SATURATION`] instead of failing. SQLite computes
@@ -10,14 +14,24 @@ pub fn wide_sum(expr: &str) -> String {
     let hi = format!("sum(({expr}) >> 32)");
     let lo = format!("sum(({expr}) & 4294967295)");
     format!(
-        "(CASE WHEN {hi} * 4294967296.0 + {lo} >= {SATURATION}.0 THEN 9223372036854775807 \
-         WHEN {hi} * 4294967296.0 + {lo} <= -{SATURATION}.0 THEN -9223372036854775807 \
+        "(CASE WHEN {hi} * 4294967296.0 + {lo} >= {SATURATION}.0 THEN {TOTAL_CEILING} \
+         WHEN {hi} * 4294967296.0 + {lo} <= -{SATURATION}.0 THEN -{TOTAL_CEILING} \
          ELSE {hi} * 4294967296 + {lo} END)"
     )
 }
 
+/// SQL for `a + b` on integer expressions, saturated like [`wide_sum`] (SQLite turns an
+/// overflowing integer `+` into a float, which the test catches).
+pub fn saturating_add(a: &str, b: &str) -> String {
+    format!(
+        "(CASE WHEN ({a}) + ({b}) >= {SATURATION}.0 THEN {TOTAL_CEILING} \
+         WHEN ({a}) + ({b}) <= -{SATURATION}.0 THEN -{TOTAL_CEILING} \
+         ELSE ({a}) + ({b}) END)"
+    )
+}
+
 /// Where a wide sum saturates (a little under 2^63, so the float test is never wrong).
-pub const SATURATION: i64 = 9_200_000_000_000_000_000;
+pub const SATURATION: i64 = TOTAL_SQL_SATURATION;
 
 #[cfg(test)]
 mod tests {
@@ -60,5 +74,31 @@ mod tests {
             )
             .unwrap_err();
         assert!(err.to_string().contains("overflow"), "{err}");
+    }
+
+    #[test]
+    fn saturating_add_never_leaves_the_integers() {
+        let conn = Connection::open_in_memory().unwrap();
+        let add = |a: i64, b: i64| -> i64 {
+            conn.query_row(
+                &format!("SELECT {}", saturating_add("?1", "?2")),
+                [a, b],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(add(2, 3), 5);
+        assert_eq!(add(i64::MAX - 1, 5), i64::MAX);
+        assert_eq!(add(SATURATION - 10, 5), SATURATION - 5);
+        assert_eq!(add(i64::MAX, -7), i64::MAX, "past SATURATION");
+        assert_eq!(add(-i64::MAX, -5), -i64::MAX);
+        // The plain `+` really leaves the integers on the same values.
+        let plain: rusqlite::types::Value = conn
+            .query_row("SELECT ?1 + ?2", [i64::MAX - 1, 5], |r| r.get(0))
+            .unwrap();
+        assert!(
+            matches!(plain, rusqlite::types::Value::Real(_)),
+            "{plain:?}"
+        );
     }
 }

@@ -204,7 +204,7 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Repl
         if let Some(w) = out.last_mut() {
             w.ids.push(s.id);
             w.end_ms = w.end_ms.max(s.last_activity_at);
-            w.tokens += s.usage.total();
+            w.tokens = crate::domain::bounds::add_to_total(w.tokens, s.usage.total());
             w.cost += s.cost;
             w.unpriced_tokens += s.unpriced_tokens;
             if w.agents.last() != Some(&s.agent) {

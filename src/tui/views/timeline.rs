@@ -236,7 +236,7 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
             .iter()
             .filter(|l| l.row.rewound && l.row.kind == "request")
             .count(),
-        tokens: sessions.iter().map(|s| s.usage.total()).sum(),
+        tokens: crate::domain::bounds::sum_totals(sessions.iter().map(|s| s.usage.total())),
         cost: sessions.iter().map(|s| s.cost).sum(),
         state: SessionState::of(last, now_ms),
         span: format!(

@@ -5,6 +5,7 @@
 
 use crate::domain::Money;
 use crate::domain::alert_rules::Scope;
+use crate::domain::bounds::sum_totals;
 use crate::domain::budget::{BudgetState, BudgetStatus};
 use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
 use crate::store::queries::alert_inputs::InputClock;
@@ -218,9 +219,9 @@ pub fn load(
             CostRow {
                 key: key.to_string(),
                 cost,
-                tokens: cs.iter().map(|c| c.tokens).sum(),
-                requests: cs.iter().map(|c| c.requests).sum(),
-                unpriced_requests: cs.iter().map(|c| c.unpriced_requests).sum(),
+                tokens: sum_totals(cs.iter().map(|c| c.tokens)),
+                requests: sum_totals(cs.iter().map(|c| c.requests)),
+                unpriced_requests: sum_totals(cs.iter().map(|c| c.unpriced_requests)),
                 billed: cs.iter().map(|c| c.billed).sum(),
                 share: if total.micro_usd() > 0 {
                     cost.micro_usd() as f64 / total.micro_usd() as f64

@@ -1,0 +1,118 @@
+//! Totals of in-bounds rows never wrap, turn negative or fail (docs/accounting.md#bounds).
+//! Each request here carries 10¹² tokens in every field, the largest accepted, and is
+//! unpriced, so its tokens also count towards `unpriced_tokens`; 1.9 million of them pass
+//! 2⁶³ there and in `total_tokens`. The rows are added in bulk, then the aggregates are
+//! rebuilt from them (SQL sums), then ingest adds more (the running rollup and session
+//! totals), and every report kind must print exact token sums where they fit and the
+//! ceiling where they do not.
+
+use crate::common::*;
+use agentdeck::store::{Maintenance, Store};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const MAX_TOKENS: i64 = 1_000_000_000_000;
+const BULK_ROWS: i64 = 1_900_000;
+const CEILING: i64 = i64::MAX;
+
+fn line(n: usize) -> String {
+    json!({"type": "assistant", "sessionId": "s1", "cwd": "/nonexistent/acme",
+        "timestamp": format!("2026-01-09T10:00:{n:02}.000Z"), "requestId": format!("r{n}"),
+        "message": {"id": format!("m{n}"), "model": "no-such-model", "usage": {
+            "input_tokens": MAX_TOKENS, "output_tokens": MAX_TOKENS,
+            "cache_creation_input_tokens": MAX_TOKENS, "cache_read_input_tokens": MAX_TOKENS}}})
+    .to_string()
+}
+
+fn write_lines(root: &Path, count: usize) {
+    let lines: Vec<String> = (0..count).map(line).collect();
+    let dir = claude_project(root, "-acme");
+    std::fs::write(dir.join("s1.jsonl"), lines.join("\n") + "\n").unwrap();
+}
+
+fn report(db: &Path, kind: &str) -> Value {
+    json_of(&run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        kind,
+        "--json",
+        "--no-refresh",
+        "--tz",
+        "UTC",
+    ]))
+}
+
+/// `BULK_ROWS` copies of the first stored request, in the same 15-minute bucket, with every
+/// token field at the bound.
+fn add_bulk_rows(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {BULK_ROWS})
+         INSERT INTO requests (dedupe_key, session_id, ts, agent, model, developer, project_id,
+             input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
+             reasoning_tokens, cost_micro_usd, cost_source)
+         SELECT 'bulk:' || i, r.session_id, r.ts + i % 60000, r.agent, r.model, r.developer,
+             r.project_id, {MAX_TOKENS}, {MAX_TOKENS}, {MAX_TOKENS}, {MAX_TOKENS}, {MAX_TOKENS},
+             {MAX_TOKENS}, 0, 'unpriced'
+         FROM n, (SELECT * FROM requests ORDER BY id LIMIT 1) r;"
+    ))
+    .unwrap();
+}
+
+fn assert_totals(db: &Path, requests: i64) {
+    for kind in ["daily", "weekly", "monthly", "session", "blocks"] {
+        let doc = report(db, kind);
+        let t = &doc["totals"];
+        assert_eq!(
+            t["input_tokens"].as_i64(),
+            Some(requests * MAX_TOKENS),
+            "{kind}: {t:#}"
+        );
+        assert_eq!(t["total_tokens"].as_i64(), Some(CEILING), "{kind}: {t:#}");
+        if let Some(unpriced) = t.get("unpriced_tokens") {
+            assert_eq!(unpriced.as_i64(), Some(CEILING), "{kind}: {t:#}");
+        }
+    }
+    let csv = run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--csv",
+        "--no-refresh",
+        "--tz",
+        "UTC",
+    ]);
+    let text = String::from_utf8_lossy(&csv.stdout);
+    assert!(!text.contains(",-"), "a negative number: {text}");
+    assert!(text.contains(&CEILING.to_string()), "the ceiling: {text}");
+}
+
+#[test]
+fn totals_of_millions_of_rows_at_the_bounds_saturate_in_every_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    let db = tmp.path().join("a.db");
+    let ingest = [
+        "--db",
+        db.to_str().unwrap(),
+        "ingest",
+        "--claude-dir",
+        root.to_str().unwrap(),
+    ];
+    write_lines(&root, 2);
+    run_ok(&ingest);
+    add_bulk_rows(&db);
+    // Sums over the requests table rebuild every aggregate.
+    Store::open(&db)
+        .unwrap()
+        .writer()
+        .maintain_blocking(Maintenance::RebuildAggregates)
+        .unwrap();
+    assert_totals(&db, BULK_ROWS + 2);
+    // New requests land on totals already at the ceiling (running rollup and session sums).
+    write_lines(&root, 4);
+    run_ok(&ingest);
+    assert_totals(&db, BULK_ROWS + 4);
+}
