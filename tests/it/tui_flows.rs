@@ -602,7 +602,10 @@ fn a_project_over_its_own_budget_is_flagged_and_agrees_with_report_budget() {
     // Under security (no team budget) the API row is still judged against its own budget;
     // the web project, budgeted and on track, carries no flag under its team.
     command(&mut h, "costs team=security since=30d");
-    assert_eq!(costs_row(&h, "api").budget.map(|b| b.status), Some(b.status));
+    assert_eq!(
+        costs_row(&h, "api").budget.map(|b| b.status),
+        Some(b.status)
+    );
     command(&mut h, "costs team=web since=30d");
     let web = costs_row(&h, "web").budget.map(|b| b.status);
     assert_eq!(web, Some(agentdeck::domain::budget::BudgetStatus::OnTrack));
