@@ -513,3 +513,102 @@ fn read_only_write_keys_answer_with_a_message() {
     );
     assert!(h.effects.is_empty());
 }
+
+/// The row with `key` on the Costs screen.
+fn costs_row(h: &Harness, key: &str) -> agentdeck::tui::views::costs::CostRow {
+    match h.state.model.as_ref() {
+        Some(Model::Costs(m)) => m
+            .rows
+            .iter()
+            .find(|r| r.key == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no row {key}: {:?}", m.rows)),
+        other => panic!("not on Costs: {other:?}"),
+    }
+}
+
+#[test]
+fn a_project_over_its_own_budget_is_flagged_and_agrees_with_report_budget() {
+    // `report budget` judges the month at the real clock, so the store and console do too.
+    let (dir, store) = tui_support::empty_store();
+    let now = chrono::Utc::now();
+    tui_support::seed_at(&store, now.timestamp_millis());
+    // Spend on the API this month whatever the day (the seed's spend may be last month).
+    tui_support::spend_at(
+        &store,
+        "ana@acme.dev",
+        "github.com/acme/api",
+        1_000_000,
+        now.timestamp_millis() - 1_000,
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[project]]\nid = \"github.com/acme/api\"\nbudget_usd_month = 0.001\n\n\
+         [[project]]\nid = \"github.com/acme/web\"\nbudget_usd_month = 1000000\n",
+    )
+    .unwrap();
+    // `report` runs first: it records the config's project budgets and reprices the
+    // stored requests, which the console then reads.
+    let out = crate::common::bin()
+        .args(["--db", store.path().to_str().unwrap(), "--config"])
+        .arg(&config)
+        .args(["report", "budget", "--json", "--no-refresh", "--tz", "UTC"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api = doc["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scope"] == "project" && r["name"] == "github.com/acme/api")
+        .unwrap_or_else(|| panic!("{doc}"))
+        .clone();
+    assert_eq!(api["status"], "breached", "{doc}");
+    let micros = |v: &serde_json::Value| (v.as_f64().unwrap() * 1e6).round() as i64;
+
+    let mut h = Harness::new(&store, now, chrono_tz::UTC, false).unwrap();
+    // Under platform (a team with a $50 budget): the API is held to its own $0.001 budget,
+    // infra (no budget of its own) to none — never to the team's.
+    command(&mut h, "costs team=platform since=30d");
+    let frame = h.render(200, 60);
+    assert!(frame.contains("Spend by project"), "{frame}");
+    let b = costs_row(&h, "api")
+        .budget
+        .unwrap_or_else(|| panic!("api not judged against its budget: {frame}"));
+    assert_eq!(
+        (b.spent.micro_usd(), b.budget.map(|m| m.micro_usd())),
+        (micros(&api["spent_usd"]), Some(micros(&api["budget_usd"]))),
+        "console and `report budget` differ: {doc}"
+    );
+    assert_eq!(b.status, agentdeck::domain::budget::BudgetStatus::Breached);
+    let line = |name: &str| {
+        frame
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no {name} line: {frame}"))
+            .to_string()
+    };
+    let api_line = line("api");
+    assert!(api_line.contains("⚠ over budget"), "{api_line}");
+    assert!(!api_line.contains("$50.00"), "{api_line}");
+    assert_eq!(costs_row(&h, "infra").budget, None);
+    assert!(!line("infra").contains("budget"), "{frame}");
+    // Under security (no team budget) the API row is still judged against its own budget;
+    // the web project, budgeted and on track, carries no flag under its team.
+    command(&mut h, "costs team=security since=30d");
+    assert_eq!(
+        costs_row(&h, "api").budget.map(|b| b.status),
+        Some(b.status)
+    );
+    command(&mut h, "costs team=web since=30d");
+    let web = costs_row(&h, "web").budget.map(|b| b.status);
+    assert_eq!(web, Some(agentdeck::domain::budget::BudgetStatus::OnTrack));
+    let frame = h.render(200, 60);
+    assert!(!frame.contains("⚠ over budget"), "{frame}");
+}

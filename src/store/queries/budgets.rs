@@ -10,6 +10,7 @@ use crate::domain::budget::BudgetState;
 use crate::domain::forecast::Forecast;
 use crate::store::Reader;
 use crate::store::error::Result;
+use std::collections::BTreeMap;
 
 /// One budgeted team or project.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,5 +61,25 @@ impl Reader {
             });
         }
         Ok(out)
+    }
+
+    /// The budgeted projects' standing keyed by the name the cost tree shows for each
+    /// (its display name, else its id), so the console's project rows are judged against
+    /// their own budget. A label two projects share is left out: its row sums both
+    /// projects and is no single budget's scope (`report budget` still lists each).
+    pub fn project_standing_by_label(
+        &self,
+        clock: &InputClock,
+    ) -> Result<BTreeMap<String, BudgetRow>> {
+        let rows = self.budget_standing(Scope::Project, clock)?;
+        if rows.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let names = super::names::Names::load(self)?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| !names.project_label_shared(&r.key))
+            .map(|r| (names.project_label(&r.key).to_string(), r))
+            .collect())
     }
 }

@@ -62,6 +62,15 @@ impl Names {
         }
     }
 
+    /// Whether another project shows under the same label as `id` (two projects with one
+    /// display name: the cost tree then sums them in one row).
+    pub(crate) fn project_label_shared(&self, id: &str) -> bool {
+        let label = self.project_label(id);
+        self.projects
+            .iter()
+            .any(|(other, name)| other != id && name == label)
+    }
+
     /// Whether `wanted` names this developer: by id, handle or email.
     pub(crate) fn is_developer(&self, id: &str, wanted: &str) -> bool {
         id == wanted

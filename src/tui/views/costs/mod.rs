@@ -8,6 +8,7 @@ use crate::domain::alert_rules::Scope;
 use crate::domain::bounds::sum_totals;
 use crate::domain::budget::{BudgetState, BudgetStatus};
 use crate::domain::period::{local_date, local_day_edges, local_day_start_ms};
+use crate::store::queries::alert_inputs::InputClock;
 use crate::store::queries::view_costs::{CostCell, CostDim, CostQuery};
 use crate::store::{Reader, Result};
 use crate::tui::state::{CostGroup, Period};
@@ -63,8 +64,9 @@ pub struct CostRow {
     pub trend: Vec<i64>,
     pub high_spenders: usize,
     pub low_acceptance: usize,
-    /// The row's budget position, only when the row is a team at the top of the tree (a
-    /// row's own scope; a project under a team has no budget of its own).
+    /// The row's budget position against its OWN scope's budget: a team at the top of the
+    /// tree against its team's, a project row (at any level) against its project's
+    /// (`[[project]]`, the project's whole month); `None` for any other row or without one.
     pub budget: Option<BudgetState>,
 }
 
@@ -138,6 +140,12 @@ pub fn load(
         .collect();
     let trends = reader.cost_series(path, dim, &trend_edges)?;
     let budgets: BTreeMap<String, Money> = reader.team_budgets()?.into_iter().collect();
+    // Project rows are keyed by the project's shown name; the store maps its budgets so.
+    let project_budgets = if dim == CostDim::Project {
+        reader.project_standing_by_label(&InputClock::at(now_ms, tz))?
+    } else {
+        BTreeMap::new()
+    };
     // Flagged exactly as the `low_acceptance` alert rule fires: same window and thresholds.
     let rules = crate::domain::alerts::default_rules();
     let window_days =
@@ -192,9 +200,12 @@ pub fn load(
                 })
                 .count();
             let low = devs.iter().filter(|d| low_acceptance.contains(**d)).count();
-            let budget = (dim == CostDim::Team && path.is_empty())
+            // Each row against its own scope's budget: a project row (at any level) against
+            // its project's, a team row at the top against its team's.
+            let team_budget = (dim == CostDim::Team && path.is_empty())
                 .then(|| budgets.get(key).copied())
-                .flatten()
+                .flatten();
+            let budget = team_budget
                 .map(|b| {
                     let mtd = month_by_key.get(key).copied().unwrap_or_default();
                     let forecast = reader
@@ -203,6 +214,7 @@ pub fn load(
                         .unwrap_or_else(|_| forecast_of(mtd));
                     BudgetState::assess(mtd, forecast, Some(b))
                 })
+                .or_else(|| project_budgets.get(key).map(|r| r.state))
                 .filter(|b| b.status != BudgetStatus::NoBudget);
             CostRow {
                 key: key.to_string(),
@@ -244,7 +256,7 @@ pub fn load(
         _ => forecast_of(month_to_date),
     };
     // The scope's own budget: a team's when the scope is exactly that team, the budgeted
-    // teams' together at the top, none below a team (a project has no budget of its own).
+    // teams' together at the top, none below a team (a project's own budget flags its row).
     let (budget, budget_scope) = match path {
         [(CostDim::Team, team)] => (
             Some(BudgetState::assess(

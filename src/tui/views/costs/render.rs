@@ -189,7 +189,7 @@ pub fn draw(
                 let mut l =
                     crate::tui::views::empty::nothing_in_period("spend", &m.period.to_string());
                 l.push(Line::from(
-                    "Team budgets come from [[team]] budget_usd_month in config.toml.",
+                    "Budgets come from budget_usd_month on a [[team]] or [[project]] in config.toml.",
                 ));
                 l
             }),

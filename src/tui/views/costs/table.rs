@@ -132,8 +132,13 @@ pub fn detail(m: &CostsModel, r: &CostRow) -> DetailModel {
         fields.push((
             "budget".into(),
             format!(
-                "{} spent this month of {}; month-end forecast {} (estimate){}",
+                "{} spent this month{} of {}; month-end forecast {} (estimate){}",
                 format::money(b.spent),
+                if m.dim == CostDim::Project {
+                    " (the whole project)"
+                } else {
+                    ""
+                },
                 format::money(b.budget.unwrap_or_default()),
                 format::money(b.forecast),
                 budget_flag(&b)
