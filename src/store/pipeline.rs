@@ -31,16 +31,8 @@ pub trait RowBackend {
         &mut self,
         sessions: &[SessionRecord],
     ) -> Result<Vec<i64>, Self::Error>;
-    async fn find_session(&mut self, id: SessionId<'_>) -> Result<Option<i64>, Self::Error>;
     /// Every stored request matching one of the probe's owner-scoped identities.
     async fn stored_requests(&mut self, probe: &Probe) -> Result<Vec<StoredRequest>, Self::Error>;
-    /// A session's stored requests from `from_ord` on.
-    async fn session_requests(
-        &mut self,
-        session_id: i64,
-        from_ord: i64,
-    ) -> Result<Vec<StoredRequest>, Self::Error>;
-    async fn delete_events(&mut self, session_id: i64, from_ord: i64) -> Result<(), Self::Error>;
     /// Deletes, inserts, and adds the rollup and session-total deltas.
     async fn apply_plan(&mut self, plan: &RequestPlan<'_>) -> Result<(), Self::Error>;
     /// Inserts events (a key already in the session is kept); returns how many were new.

@@ -2,7 +2,7 @@
 //! No rule lives here; `pipeline` and `plan` decide, this file only executes.
 
 use super::batch::DeveloperRow;
-use super::pipeline::{RowBackend, SessionId};
+use super::pipeline::RowBackend;
 use super::plan::{Probe, RequestPlan, StoredRequest};
 use super::rollup::{
     Deltas, MEASURES, QUARTER, SESSION_MEASURES, TIERS, Tier, Totals, model_name,
@@ -172,16 +172,6 @@ impl RowBackend for SqliteRows<'_, '_> {
         Ok(ids)
     }
 
-    async fn find_session(&mut self, (developer, agent, key): SessionId<'_>) -> R<Option<i64>> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT id FROM sessions WHERE developer = ?1 AND agent = ?2 AND session_key = ?3",
-            )?
-            .query_row(params![developer, agent.as_str(), key], |r| r.get(0))
-            .optional()?)
-    }
-
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> R<Vec<StoredRequest>> {
         let mut out = Vec::new();
         for (owner, key) in &probe.keys {
@@ -202,20 +192,6 @@ impl RowBackend for SqliteRows<'_, '_> {
             )?);
         }
         Ok(out)
-    }
-
-    async fn session_requests(&mut self, session_id: i64, from_ord: i64) -> R<Vec<StoredRequest>> {
-        self.requests_where(
-            "q.session_id = ?1 AND q.ord >= ?2",
-            params![session_id, from_ord],
-        )
-    }
-
-    async fn delete_events(&mut self, session_id: i64, from_ord: i64) -> R<()> {
-        self.tx
-            .prepare_cached("DELETE FROM events WHERE session_id = ?1 AND ord >= ?2")?
-            .execute(params![session_id, from_ord])?;
-        Ok(())
     }
 
     async fn apply_plan(&mut self, plan: &RequestPlan<'_>) -> R<()> {

@@ -8,7 +8,7 @@ use super::bulk;
 use super::{PgError, PgStore, Tx};
 use crate::domain::counter::SeriesState;
 use crate::domain::{CounterRecord, EventRecord, SessionRecord};
-use crate::store::pipeline::{RowBackend, SessionId, apply_rows};
+use crate::store::pipeline::{RowBackend, apply_rows};
 use crate::store::plan::{Probe, RequestPlan, StoredRequest};
 use crate::store::row::{Columns, REQUEST_COLUMNS, RowError, decode_request};
 use crate::store::{DeveloperRow, WriteBatch};
@@ -156,47 +156,11 @@ impl RowBackend for PgRows<'_, '_> {
         bulk::upsert_sessions(&mut self.tx, sessions).await
     }
 
-    async fn find_session(
-        &mut self,
-        (developer, agent, key): SessionId<'_>,
-    ) -> Result<Option<i64>, PgError> {
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT id FROM sessions WHERE developer = $1 AND agent = $2 AND session_key = $3",
-                &[&developer, &agent.as_str(), &key],
-            )
-            .await?;
-        Ok(row.map(|r| r.get(0)))
-    }
-
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> Result<Vec<StoredRequest>, PgError> {
         let mut out = self.pairs("dedupe_key", &probe.keys).await?;
         out.extend(self.pairs("request_id", &probe.cross_ids).await?);
         out.extend(self.pairs("message_id", &probe.message_ids).await?);
         Ok(out)
-    }
-
-    async fn session_requests(
-        &mut self,
-        session_id: i64,
-        from_ord: i64,
-    ) -> Result<Vec<StoredRequest>, PgError> {
-        self.requests(
-            "WHERE q.session_id = $1 AND q.ord >= $2",
-            &[&session_id, &from_ord],
-        )
-        .await
-    }
-
-    async fn delete_events(&mut self, session_id: i64, from_ord: i64) -> Result<(), PgError> {
-        self.tx
-            .execute(
-                "DELETE FROM events WHERE session_id = $1 AND ord >= $2",
-                &[&session_id, &from_ord],
-            )
-            .await?;
-        Ok(())
     }
 
     async fn apply_plan(&mut self, plan: &RequestPlan<'_>) -> Result<(), PgError> {

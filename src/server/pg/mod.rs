@@ -78,15 +78,6 @@ impl Tx<'_, '_> {
         Ok(self.tx.query(&statement, params).await?)
     }
 
-    pub(super) async fn query_opt(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Option<Row>, PgError> {
-        let statement = self.statement(sql).await?;
-        Ok(self.tx.query_opt(&statement, params).await?)
-    }
-
     pub(super) async fn execute(
         &mut self,
         sql: &str,
