@@ -32,6 +32,38 @@ impl SessionRecord {
     /// Merges the many records a batch carries for one session (one per parsed line or
     /// request) into one per (agent, session key): earliest start, latest activity, the
     /// first non-empty project/branch, the latest title. Order is kept.
+    /// Folds a later record for the same session into this one: earliest start, latest
+    /// activity, the first non-empty project/branch, the latest title. Returns whether
+    /// anything changed. (PostgreSQL's bulk upsert states the same rule in SQL.)
+    pub fn absorb(&mut self, later: &SessionRecord) -> bool {
+        let before = (
+            self.started_at,
+            self.last_activity_at,
+            self.project_id.is_none(),
+            self.branch.is_none(),
+        );
+        self.started_at = self.started_at.min(later.started_at);
+        self.last_activity_at = self.last_activity_at.max(later.last_activity_at);
+        if self.project_id.is_none() {
+            self.project_id.clone_from(&later.project_id);
+        }
+        if self.branch.is_none() {
+            self.branch.clone_from(&later.branch);
+        }
+        let title_changed = later.title.is_some() && later.title != self.title;
+        if title_changed {
+            self.title.clone_from(&later.title);
+        }
+        title_changed
+            || before
+                != (
+                    self.started_at,
+                    self.last_activity_at,
+                    self.project_id.is_none(),
+                    self.branch.is_none(),
+                )
+    }
+
     pub fn coalesce(records: &[SessionRecord]) -> Vec<SessionRecord> {
         let mut merged: Vec<SessionRecord> = Vec::new();
         let mut index: std::collections::HashMap<(&str, Agent, &str), usize> =
@@ -39,18 +71,7 @@ impl SessionRecord {
         for s in records {
             match index.get(&(s.developer.as_str(), s.agent, s.session_key.as_str())) {
                 Some(&i) => {
-                    let m = &mut merged[i];
-                    m.started_at = m.started_at.min(s.started_at);
-                    m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
-                    if m.project_id.is_none() {
-                        m.project_id.clone_from(&s.project_id);
-                    }
-                    if m.branch.is_none() {
-                        m.branch.clone_from(&s.branch);
-                    }
-                    if s.title.is_some() {
-                        m.title.clone_from(&s.title);
-                    }
+                    merged[i].absorb(s);
                 }
                 None => {
                     index.insert(

@@ -4,6 +4,7 @@
 
 mod apply;
 pub mod batch;
+mod checkpointer;
 pub mod directory;
 pub mod doctor;
 pub mod error;
@@ -52,10 +53,11 @@ impl Store {
     /// an unclean shutdown (see `recovery.rs`) the file is checked first; damage is an error.
     pub fn open(path: &Path) -> Result<Store> {
         let opening = recovery::OpenLock::acquire(path);
-        let conn = schema::open_writer(path)?;
+        let mut conn = schema::open_writer(path)?;
         if opening.unclean {
             recovery::quick_check(&conn, path)?;
         }
+        checkpointer::install(&mut conn, path).map_err(|e| StoreError::at(path, e))?;
         let counters = writer::read_counters(&conn)?;
         let (tx, rx) = watch::channel(counters);
         Ok(Store {

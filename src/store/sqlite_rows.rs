@@ -37,24 +37,24 @@ pub struct SqliteRows<'t, 'c> {
     pub tx: &'t Transaction<'c>,
 }
 
-impl SqliteRows<'_, '_> {
-    fn requests_where(
-        &self,
-        condition: &str,
-        args: impl rusqlite::Params,
-    ) -> R<Vec<StoredRequest>> {
-        let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
-             WHERE {condition}"
-        );
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        let mut rows = stmt.query(args)?;
-        let mut out = Vec::new();
+/// Runs one lookup per (owner, value) pair on one prepared statement.
+fn requests_where<'k>(
+    tx: &Transaction<'_>,
+    condition: &str,
+    pairs: impl IntoIterator<Item = &'k (&'k str, &'k str)>,
+    out: &mut Vec<StoredRequest>,
+) -> R<()> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
+         WHERE {condition}"
+    ))?;
+    for (owner, value) in pairs {
+        let mut rows = stmt.query(params![owner, value])?;
         while let Some(row) = rows.next()? {
             out.push(decode_request(row)?);
         }
-        Ok(out)
     }
+    Ok(())
 }
 
 fn flush_tier(
@@ -139,58 +139,81 @@ impl RowBackend for SqliteRows<'_, '_> {
         Ok(()) // the single writer thread is the lock
     }
 
+    /// Looks each session up first: most batches only move a known session's last activity
+    /// (or change nothing), and a plain update by id costs a fraction of an upsert with
+    /// `RETURNING` (which needs a statement journal and a scratch table per row).
     async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> R<Vec<i64>> {
-        let mut stmt = self.tx.prepare_cached(
+        let mut find = self.tx.prepare_cached(
+            "SELECT id, started_at, last_activity_at, project_id, branch, title FROM sessions
+             WHERE developer = ?1 AND agent = ?2 AND session_key = ?3",
+        )?;
+        let mut insert = self.tx.prepare_cached(
             "INSERT INTO sessions (agent, session_key, source, developer, project_id, branch,
                  started_at, last_activity_at, title)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (developer, agent, session_key) DO UPDATE SET
-                 started_at = min(started_at, excluded.started_at),
-                 last_activity_at = max(last_activity_at, excluded.last_activity_at),
-                 project_id = coalesce(project_id, excluded.project_id),
-                 branch = coalesce(branch, excluded.branch),
-                 title = coalesce(excluded.title, title)
-             RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let mut update = self.tx.prepare_cached(
+            "UPDATE sessions SET started_at = ?2, last_activity_at = ?3, project_id = ?4,
+                 branch = ?5, title = ?6
+             WHERE id = ?1",
         )?;
         let mut ids = Vec::with_capacity(sessions.len());
         for s in sessions {
-            ids.push(stmt.query_row(
-                params![
-                    s.agent.as_str(),
-                    s.session_key,
-                    s.source,
-                    s.developer,
-                    s.project_id,
-                    s.branch,
-                    s.started_at,
-                    s.last_activity_at,
-                    s.title
-                ],
-                |row| row.get(0),
-            )?);
+            let stored = find
+                .query_row(
+                    params![s.developer, s.agent.as_str(), s.session_key],
+                    |row| {
+                        let mut stored = s.clone();
+                        stored.started_at = row.get(1)?;
+                        stored.last_activity_at = row.get(2)?;
+                        stored.project_id = row.get(3)?;
+                        stored.branch = row.get(4)?;
+                        stored.title = row.get(5)?;
+                        Ok((row.get::<_, i64>(0)?, stored))
+                    },
+                )
+                .optional()?;
+            match stored {
+                None => {
+                    insert.execute(params![
+                        s.agent.as_str(),
+                        s.session_key,
+                        s.source,
+                        s.developer,
+                        s.project_id,
+                        s.branch,
+                        s.started_at,
+                        s.last_activity_at,
+                        s.title
+                    ])?;
+                    ids.push(self.tx.last_insert_rowid());
+                }
+                Some((id, mut stored)) => {
+                    if stored.absorb(s) {
+                        update.execute(params![
+                            id,
+                            stored.started_at,
+                            stored.last_activity_at,
+                            stored.project_id,
+                            stored.branch,
+                            stored.title
+                        ])?;
+                    }
+                    ids.push(id);
+                }
+            }
         }
         Ok(ids)
     }
 
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> R<Vec<StoredRequest>> {
         let mut out = Vec::new();
-        for (owner, key) in &probe.keys {
-            out.extend(self.requests_where(
-                "q.developer = ?1 AND q.dedupe_key = ?2",
-                params![owner, key],
-            )?);
-        }
-        for (owner, id) in &probe.cross_ids {
-            out.extend(
-                self.requests_where("q.developer = ?1 AND q.request_id = ?2", params![owner, id])?,
-            );
-        }
-        for (owner, message) in &probe.message_ids {
-            out.extend(self.requests_where(
-                "q.developer = ?1 AND q.message_id = ?2",
-                params![owner, message],
-            )?);
-        }
+        let condition = "q.developer = ?1 AND q.dedupe_key = ?2";
+        requests_where(self.tx, condition, &probe.keys, &mut out)?;
+        let condition = "q.developer = ?1 AND q.request_id = ?2";
+        requests_where(self.tx, condition, &probe.cross_ids, &mut out)?;
+        let condition = "q.developer = ?1 AND q.message_id = ?2";
+        requests_where(self.tx, condition, &probe.message_ids, &mut out)?;
         Ok(out)
     }
 
