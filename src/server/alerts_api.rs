@@ -55,16 +55,17 @@ pub async fn get_alerts(
     Query(q): Query<Since>,
 ) -> Response {
     let principal = caller.0;
-    let rows: Vec<(StoredAlert, i64)> = match state.backend.alerts_changed_since(q.since, PAGE).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!("reading alerts failed: {e}");
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the store is unavailable; retry later",
-            );
-        }
-    };
+    let rows: Vec<(StoredAlert, i64)> =
+        match state.backend.alerts_changed_since(q.since, PAGE).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("reading alerts failed: {e}");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the store is unavailable; retry later",
+                );
+            }
+        };
     let next_since = rows.last().map_or(q.since, |(_, u)| *u);
     let mut alerts = Vec::new();
     for (a, updated_at) in &rows {

@@ -46,6 +46,7 @@ mod pricing_reprice;
 mod pricing_tiers;
 mod rollup_tiers;
 #[cfg(feature = "server")]
+mod server_alerts;
 mod server_auth;
 #[cfg(feature = "server")]
 mod server_cli;

@@ -91,7 +91,10 @@ impl PgStore {
         let row = self
             .reader()
             .await?
-            .query_opt(&format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"), &[&id])
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM alerts WHERE id = $1"),
+                &[&id],
+            )
             .await?;
         row.as_ref().map(stored).transpose()
     }
@@ -268,9 +271,7 @@ async fn apply_op(t: &mut Tx<'_, '_>, op: &Op) -> Result<(), PgError> {
             history(t, *id, now, "snoozed", Some(by), None, Some(*until)).await?;
         }
         Op::ResolveAlert { id, at, by, note } => {
-            let before = state_of(t, *id)
-                .await?
-                .ok_or(OpError::UnknownAlert(*id))?;
+            let before = state_of(t, *id).await?.ok_or(OpError::UnknownAlert(*id))?;
             t.execute(
                 "UPDATE alerts SET state = 'resolved', resolved_at = coalesce(resolved_at, $2),
                      resolved_by = coalesce(resolved_by, $3), resolve_note = coalesce(resolve_note, $4),
@@ -279,7 +280,16 @@ async fn apply_op(t: &mut Tx<'_, '_>, op: &Op) -> Result<(), PgError> {
             )
             .await?;
             if before != "resolved" {
-                history(t, *id, *at, "resolved", by.as_deref(), note.as_deref(), None).await?;
+                history(
+                    t,
+                    *id,
+                    *at,
+                    "resolved",
+                    by.as_deref(),
+                    note.as_deref(),
+                    None,
+                )
+                .await?;
             }
         }
         Op::UpdateAlert {
