@@ -57,18 +57,7 @@ pub async fn run(engine: Engine, backend: Backend) {
             last = tokio::time::Instant::now();
             let now = chrono::Utc::now().timestamp_millis();
             match backend.evaluate_alerts(&engine, now, true).await {
-                Ok(ev) => {
-                    if !ev.fired.is_empty() || !ev.resolved.is_empty() {
-                        tracing::info!(
-                            fired = ev.fired.len(),
-                            resolved = ev.resolved.len(),
-                            "alert engine evaluated"
-                        );
-                    }
-                    for p in ev.problems {
-                        tracing::warn!("alert engine: {p}");
-                    }
-                }
+                Ok(ev) => crate::alerting::task::log_evaluation(ev),
                 Err(e) => tracing::warn!("alert engine: {e}"),
             }
         }
