@@ -186,6 +186,49 @@ impl SessionRecord {
 }
 
 impl EventRecord {
+    /// A session that runs without permission prompts, as its transcript or its telemetry
+    /// shows it: one such event per session whichever path sees it first (the key is the
+    /// same on both, so the second is a duplicate). `detail` says what showed it.
+    pub fn permission_skip(
+        agent: Agent,
+        session_key: &str,
+        developer: &str,
+        ts: UnixMillis,
+        detail: &str,
+    ) -> EventRecord {
+        let prefix = match agent {
+            Agent::ClaudeCode => "cc",
+            other => other.as_str(),
+        };
+        EventRecord {
+            dedupe_key: format!("{prefix}:permission_skip:{session_key}"),
+            agent,
+            session_key: session_key.to_owned(),
+            developer: developer.to_owned(),
+            ts,
+            kind: EventKind::PermissionSkip,
+            tool_name: None,
+            decision: None,
+            status_code: None,
+            duration_ms: None,
+            detail: Some(detail.to_owned()),
+            ord: 0,
+        }
+    }
+
+    /// Codex runs without approvals when it never asks (`approval_policy = never`) and is
+    /// not sandboxed (`danger-full-access`): `--dangerously-bypass-approvals-and-sandbox`.
+    /// Values are compared loosely (case, `-`/`_`), as file and telemetry spell them.
+    pub fn codex_skips_permissions(approval_policy: &str, sandbox_policy: &str) -> bool {
+        let plain = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        plain(approval_policy) == "never" && plain(sandbox_policy).contains("dangerfullaccess")
+    }
+
     pub fn check_bounds(&self, now: UnixMillis) -> Result<(), OutOfBounds> {
         bounds::id("dedupe_key", &self.dedupe_key)?;
         bounds::id("session_key", &self.session_key)?;

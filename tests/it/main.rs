@@ -64,6 +64,8 @@ mod server_otlp;
 #[cfg(feature = "server")]
 mod server_parity;
 #[cfg(feature = "server")]
+mod server_permission;
+#[cfg(feature = "server")]
 mod server_postgres;
 #[cfg(feature = "server")]
 mod server_push;

@@ -366,9 +366,36 @@ fn event(cx: &Ctx<'_>, out: &mut Mapped) -> Result<bool, String> {
         "compaction" | "chat_compression" => push_event(cx, out, EventKind::Compaction, |e| {
             e.detail = a.str("trigger")
         })?,
+        // Claude Code switched to skipping every permission prompt.
+        "permission_mode_changed" if a.str("to_mode").as_deref() == Some("bypassPermissions") => {
+            push_permission_skip(cx, out, "bypassPermissions")?
+        }
+        "permission_mode_changed" => return Ok(false),
+        "conversation_starts" => {
+            let approval = a.str("approval_policy").unwrap_or_default();
+            let sandbox = a.str("sandbox_policy").unwrap_or_default();
+            if !EventRecord::codex_skips_permissions(&approval, &sandbox) {
+                return Ok(false);
+            }
+            push_permission_skip(
+                cx,
+                out,
+                &format!("approval_policy={approval}, sandbox={sandbox}"),
+            )?
+        }
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// The session's one `permission_skip` event, keyed as the file parsers key it (a session
+/// seen in its transcript and its telemetry stores it once).
+fn push_permission_skip(cx: &Ctx<'_>, out: &mut Mapped, detail: &str) -> Result<(), String> {
+    let e = EventRecord::permission_skip(cx.agent, &cx.session, &cx.owner, cx.ts, detail);
+    e.check_bounds(i64::MAX / 2)
+        .map_err(|err| err.to_string())?;
+    out.events.push(e);
+    Ok(())
 }
 
 fn push_event(

@@ -330,18 +330,14 @@ impl ClaudeParser {
         };
         let Some(ts) = ts else { return };
         let ctx = self.context(line, env, out);
-        let key = format!("cc:permission_skip:{}", ctx.session);
-        out.events.push(
-            event(
-                Agent::ClaudeCode,
-                &ctx.session,
-                key,
-                ts,
-                EventKind::PermissionSkip,
-                0,
-            )
-            .with(|e| e.detail = Some(BYPASS_PERMISSIONS.to_owned())),
-        );
+        // The owner is the session record's developer (see store::pipeline).
+        out.events.push(EventRecord::permission_skip(
+            Agent::ClaudeCode,
+            &ctx.session,
+            "",
+            ts,
+            BYPASS_PERMISSIONS,
+        ));
         out.sessions.push(self.session_record(&ctx, ts, env));
     }
 

@@ -38,6 +38,31 @@ pub(super) struct Payload<'a> {
     pub(super) info: Loose<Info<'a>>,
     #[serde(default)]
     pub(super) message: Option<TextProbe>,
+    /// `turn_context`: when Codex asks before running a command, and how it is sandboxed.
+    #[serde(borrow, default)]
+    pub(super) approval_policy: LooseStr<'a>,
+    #[serde(borrow, default)]
+    pub(super) sandbox_policy: Option<Sandbox<'a>>,
+}
+
+/// `sandbox_policy` is `{"mode": "workspace-write", …}` in rollouts; a bare mode string is
+/// read too. Anything else reads as no mode.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum Sandbox<'a> {
+    Object {
+        #[serde(borrow, default)]
+        mode: LooseStr<'a>,
+    },
+    Mode(#[serde(borrow)] LooseStr<'a>),
+}
+
+impl Sandbox<'_> {
+    pub(super) fn mode(&self) -> Option<&str> {
+        match self {
+            Sandbox::Object { mode } | Sandbox::Mode(mode) => mode.get(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

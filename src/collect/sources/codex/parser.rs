@@ -70,6 +70,7 @@ pub struct CodexParser {
     state: CodexState,
     path_session: String,
     project_emitted: bool,
+    permission_skip_seen: bool,
 }
 
 impl CodexParser {
@@ -78,6 +79,7 @@ impl CodexParser {
             state: super::super::restore_state(path, saved_state),
             path_session: session_from_path(path),
             project_emitted: false,
+            permission_skip_seen: false,
         }
     }
 
@@ -146,7 +148,36 @@ impl CodexParser {
         }
     }
 
-    fn turn_context(&mut self, p: &Payload<'_>, env: &ParseEnv<'_>) {
+    fn turn_context(
+        &mut self,
+        line: &Line<'_>,
+        p: &Payload<'_>,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) {
+        let approval = p.approval_policy.get().unwrap_or("");
+        let sandbox = p
+            .sandbox_policy
+            .as_ref()
+            .and_then(|s| s.mode())
+            .unwrap_or("");
+        if !self.permission_skip_seen
+            && EventRecord::codex_skips_permissions(approval, sandbox)
+            && let Some(Ts::Millis(ts)) = line.timestamp
+        {
+            // One per session and pass; a later pass's copy has the same key (a duplicate).
+            self.permission_skip_seen = true;
+            let detail = format!("approval_policy={approval}, sandbox={sandbox}");
+            out.events.push(EventRecord::permission_skip(
+                Agent::Codex,
+                self.session(),
+                "",
+                ts,
+                &detail,
+            ));
+            let record = self.session_record(ts, env, out);
+            out.sessions.push(record);
+        }
         remember(&mut self.state.model, p.model.get());
         remember(&mut self.state.cwd, p.cwd.get());
         if self.state.project.is_none()
@@ -361,7 +392,7 @@ impl LineParser for CodexParser {
         let sid = self.session().to_owned();
         match (line.kind.get(), p.kind.get()) {
             (Some("session_meta"), _) => self.session_meta(bytes, &line, p, env, out),
-            (Some("turn_context"), _) => self.turn_context(p, env),
+            (Some("turn_context"), _) => self.turn_context(&line, p, env, out),
             (Some("event_msg"), Some("token_count")) => self.token_count(&line, p, loc, env, out),
             (Some("event_msg"), Some("user_message")) => {
                 let chars = p.message.map_or(0, |m| m.chars);
