@@ -4,10 +4,11 @@
 //! notifications it owes.
 
 use super::config::PolicySection;
-use crate::domain::alert_rules::{Finding, RuleSpec, evaluate};
+use crate::domain::alert_rules::{Finding, Observation, RuleSpec, evaluate};
 use crate::domain::alerts::{AlertState, OpenAlert, Severity, Step, step};
 use crate::store::ops::{AlertRow, Op};
 use crate::store::queries::alert_inputs::InputClock;
+use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::{Store, StoreError, WriteBatch};
 use chrono_tz::Tz;
 use std::collections::HashMap;
@@ -34,6 +35,17 @@ pub struct Evaluation {
     pub problems: Vec<String>,
 }
 
+/// What one evaluation reads, from whichever store holds the team's data.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Alerts not resolved (firing, acked, snoozed).
+    pub open: Vec<StoredAlert>,
+    /// The latest resolution per (rule, subject), for cooldowns.
+    pub resolutions: HashMap<(String, String), i64>,
+    /// Per enabled rule, in order: its observations, or why it could not be measured.
+    pub observations: Vec<Result<Vec<Observation>, String>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Engine {
     pub rules: Vec<RuleSpec>,
@@ -43,7 +55,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    fn clock(&self, now_ms: i64) -> InputClock {
+    /// The measurements' clock at `now_ms` (the zone's month edges, the `[policy]`).
+    pub fn input_clock(&self, now_ms: i64) -> InputClock {
         InputClock {
             approved_agents: self.policy.approved_agents.clone(),
             approved_models: self.policy.approved_models.clone(),
@@ -51,8 +64,8 @@ impl Engine {
         }
     }
 
-    /// Evaluates every rule at `now_ms`; with `record`, stores the transitions (otherwise
-    /// only reports what would happen).
+    /// Evaluates every rule at `now_ms` over the SQLite store; with `record`, stores the
+    /// transitions (otherwise only reports what would happen).
     pub fn evaluate_once(
         &self,
         store: &Store,
@@ -60,22 +73,45 @@ impl Engine {
         record: bool,
     ) -> Result<Evaluation, StoreError> {
         let reader = store.reader()?;
-        let clock = self.clock(now_ms);
-        let mut open: HashMap<(String, String), OpenAlert> = HashMap::new();
-        for a in reader.alerts(&[AlertState::Firing, AlertState::Acked, AlertState::Snoozed])? {
-            if a.row.resolved_at.is_none() {
+        let clock = self.input_clock(now_ms);
+        let open = reader.alerts(&[AlertState::Firing, AlertState::Acked, AlertState::Snoozed])?;
+        let inputs = Inputs {
+            open,
+            resolutions: reader.last_resolutions()?,
+            observations: self
+                .rules
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| reader.observations(r, &clock).map_err(|e| e.to_string()))
+                .collect(),
+        };
+        let (ops, out) = self.plan(inputs, now_ms);
+        if record {
+            store.writer().apply_blocking(WriteBatch {
+                ops,
+                ..WriteBatch::default()
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// The one lifecycle decision, whatever the backend: from the open alerts, the last
+    /// resolutions and each enabled rule's observations, the ops that move every (rule,
+    /// subject) on, and a report of what they do. `inputs.observations` holds one entry per
+    /// enabled rule, in order.
+    pub fn plan(&self, inputs: Inputs, now_ms: i64) -> (Vec<Op>, Evaluation) {
+        let mut open: HashMap<(String, String), &StoredAlert> = HashMap::new();
+        for a in &inputs.open {
+            if a.row.resolved_at.is_none() && a.row.state != AlertState::Resolved {
                 open.entry((a.row.rule.clone(), a.row.subject.clone()))
-                    .or_insert(OpenAlert {
-                        id: a.id,
-                        state: a.row.state,
-                    });
+                    .or_insert(a);
             }
         }
-        let resolutions = reader.last_resolutions()?;
         let mut out = Evaluation::default();
         let mut ops = vec![Op::WakeSnoozed { now: now_ms }];
-        for rule in self.rules.iter().filter(|r| r.enabled) {
-            let observations = match reader.observations(rule, &clock) {
+        let rules = self.rules.iter().filter(|r| r.enabled);
+        for (rule, observations) in rules.zip(inputs.observations) {
+            let observations = match observations {
                 Ok(o) => o,
                 Err(e) => {
                     out.problems.push(format!("{}: {e}", rule.name));
@@ -98,10 +134,14 @@ impl Engine {
             for subject in subjects {
                 let key = (rule.name.clone(), subject.clone());
                 let finding = crossing.remove(&subject);
+                let stored = open.get(&key).copied();
                 let s = step(
                     finding.is_some(),
-                    open.get(&key).copied(),
-                    resolutions.get(&key).copied(),
+                    stored.map(|a| OpenAlert {
+                        id: a.id,
+                        state: a.row.state,
+                    }),
+                    inputs.resolutions.get(&key).copied(),
                     rule.cooldown_ms,
                     now_ms,
                 );
@@ -131,7 +171,7 @@ impl Engine {
                             by: Some(ENGINE.into()),
                             note: Some("condition cleared".into()),
                         });
-                        if let Some(a) = reader.alert(id)? {
+                        if let Some(a) = stored {
                             ops.push(self.notify(
                                 &a.row.rule,
                                 &a.row.subject,
@@ -151,16 +191,8 @@ impl Engine {
                 }
             }
         }
-        if record {
-            ops.retain(
-                |op| !matches!(op, Op::QueueDeliveries { targets, .. } if targets.is_empty()),
-            );
-            store.writer().apply_blocking(WriteBatch {
-                ops,
-                ..WriteBatch::default()
-            })?;
-        }
-        Ok(out)
+        ops.retain(|op| !matches!(op, Op::QueueDeliveries { targets, .. } if targets.is_empty()));
+        (ops, out)
     }
 
     fn notify(

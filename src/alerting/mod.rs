@@ -10,5 +10,5 @@ pub mod task;
 pub mod webhook;
 pub mod wire;
 
-pub use engine::{Engine, Evaluation, Target};
+pub use engine::{Engine, Evaluation, Inputs, Target};
 pub use webhook::{DeliveryReport, Format, RetryPolicy, Webhook};

@@ -22,6 +22,20 @@ fn relevant(c: &ChangeCounters) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// Logs what an evaluation changed and the rules it could not measure.
+pub fn log_evaluation(ev: super::Evaluation) {
+    if !ev.fired.is_empty() || !ev.resolved.is_empty() {
+        tracing::info!(
+            fired = ev.fired.len(),
+            resolved = ev.resolved.len(),
+            "alert engine evaluated"
+        );
+    }
+    for p in ev.problems {
+        tracing::warn!("alert engine: {p}");
+    }
+}
+
 /// Runs until the task is aborted. Errors are logged, never fatal.
 pub async fn run(engine: Engine, store: Store, hooks: Vec<Webhook>, retry: RetryPolicy) {
     let client = match crate::collect::http::client_builder(Duration::from_secs(15)).build() {
@@ -41,18 +55,7 @@ pub async fn run(engine: Engine, store: Store, hooks: Vec<Webhook>, retry: Retry
         let (e, s) = (engine.clone(), store.clone());
         let now = chrono::Utc::now().timestamp_millis();
         match tokio::task::spawn_blocking(move || e.evaluate_once(&s, now, true)).await {
-            Ok(Ok(ev)) => {
-                if !ev.fired.is_empty() || !ev.resolved.is_empty() {
-                    tracing::info!(
-                        fired = ev.fired.len(),
-                        resolved = ev.resolved.len(),
-                        "alert engine evaluated"
-                    );
-                }
-                for p in ev.problems {
-                    tracing::warn!("alert engine: {p}");
-                }
-            }
+            Ok(Ok(ev)) => log_evaluation(ev),
             Ok(Err(e)) => tracing::warn!("alert engine: {e}"),
             Err(_) => tracing::warn!("alert engine: the evaluation task failed"),
         }

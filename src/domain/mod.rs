@@ -2,6 +2,7 @@
 //! async, no UI and no SQL live here, so everything is testable with plain values.
 
 pub mod agent;
+pub mod alert_observations;
 pub mod alert_rules;
 pub mod alerts;
 pub mod attribution;

@@ -4,13 +4,11 @@
 //! alerts, managers on their team's and its developers', admins on all.
 
 use super::auth::{Principal, Role};
-use super::backend::Backend;
 use super::gate::Caller;
 use super::state::AppState;
 use crate::alerting::wire::{AlertAction, AlertsPage, RemoteAlert};
-use crate::store::ops::{Op, op_rejection};
+use crate::store::ops::Op;
 use crate::store::queries::alerts_admin::StoredAlert;
-use crate::store::{Store, WriteBatch};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -22,13 +20,6 @@ const PAGE: usize = 1_000;
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-fn sqlite(state: &AppState) -> Option<Store> {
-    match &state.backend {
-        Backend::Sqlite { store, .. } => Some(store.clone()),
-        Backend::Postgres(_) => None,
-    }
 }
 
 /// May `p` see or act on an alert about `subject`? (`None`: no token needed here.)
@@ -64,24 +55,17 @@ pub async fn get_alerts(
     Query(q): Query<Since>,
 ) -> Response {
     let principal = caller.0;
-    let Some(store) = sqlite(&state) else {
-        return error(
-            StatusCode::NOT_IMPLEMENTED,
-            "alert state is kept by a server on the SQLite store for now",
-        );
-    };
-    let rows =
-        tokio::task::spawn_blocking(move || store.reader()?.alerts_changed_since(q.since, PAGE))
-            .await;
-    let rows: Vec<(StoredAlert, i64)> = match rows {
-        Ok(Ok(r)) => r,
-        _ => {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the store is unavailable; retry later",
-            );
-        }
-    };
+    let rows: Vec<(StoredAlert, i64)> =
+        match state.backend.alerts_changed_since(q.since, PAGE).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("reading alerts failed: {e}");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the store is unavailable; retry later",
+                );
+            }
+        };
     let next_since = rows.last().map_or(q.since, |(_, u)| *u);
     let mut alerts = Vec::new();
     for (a, updated_at) in &rows {
@@ -105,12 +89,6 @@ pub async fn post_action(
     body: Bytes,
 ) -> Response {
     let principal = caller.0;
-    let Some(store) = sqlite(&state) else {
-        return error(
-            StatusCode::NOT_IMPLEMENTED,
-            "alert state is kept by a server on the SQLite store for now",
-        );
-    };
     let body: AlertAction = if body.is_empty() {
         AlertAction::default()
     } else {
@@ -131,16 +109,16 @@ pub async fn post_action(
     {
         return error(StatusCode::BAD_REQUEST, "note: at most 2000 characters");
     }
-    let reader_store = store.clone();
-    let alert = match tokio::task::spawn_blocking(move || reader_store.reader()?.alert(id)).await {
-        Ok(Ok(Some(a))) => a,
-        Ok(Ok(None)) => {
+    let alert = match state.backend.alert(id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
             return error(
                 StatusCode::NOT_FOUND,
                 &format!("there is no alert with id {id}"),
             );
         }
-        _ => {
+        Err(e) => {
+            tracing::error!("reading alert {id} failed: {e}");
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the store is unavailable; retry later",
@@ -191,16 +169,9 @@ pub async fn post_action(
             );
         }
     };
-    match store
-        .writer()
-        .apply(WriteBatch {
-            ops: vec![op],
-            ..WriteBatch::default()
-        })
-        .await
-    {
-        Ok(_) => Json(serde_json::json!({ "id": id, "action": action, "by": by })).into_response(),
-        Err(e) => match op_rejection(&e) {
+    match state.backend.apply_ops(vec![op]).await {
+        Ok(()) => Json(serde_json::json!({ "id": id, "action": action, "by": by })).into_response(),
+        Err(e) => match e.rejection() {
             Some(refusal) => error(StatusCode::CONFLICT, &refusal.to_string()),
             None => {
                 tracing::error!("alert action failed: {e}");

@@ -2,7 +2,10 @@
 //! the server's own connection) or PostgreSQL (`pg/`). Handlers see only this enum.
 
 use super::pg::{PgError, PgStore};
+use crate::alerting::{Engine, Evaluation};
 use crate::protocol::{SyncPage, SyncQuery};
+use crate::store::ops::{Op, OpError, op_rejection};
+use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::queries::server_db::{NewToken, ServerDb, TokenRow};
 use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
 use crate::store::{DeveloperRow, Store, StoreError, WriteBatch};
@@ -56,6 +59,17 @@ pub enum BackendError {
     Task,
 }
 
+impl BackendError {
+    /// The refusal of an alert op (unknown or resolved alert), if that is why it failed.
+    pub fn rejection(&self) -> Option<&OpError> {
+        match self {
+            BackendError::Store(e) => op_rejection(e),
+            BackendError::Pg(PgError::Refused(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub enum Backend {
     Sqlite { store: Store, db: ServerDb },
@@ -98,6 +112,79 @@ impl Backend {
                 Ok(())
             }
             Backend::Postgres(pg) => Ok(pg.apply(&batch).await?),
+        }
+    }
+
+    /// Applies alert-state and outcome-event ops in one transaction (a refused op rolls
+    /// the whole batch back; see [`BackendError::rejection`]).
+    pub async fn apply_ops(&self, ops: Vec<Op>) -> Result<(), BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                store
+                    .writer()
+                    .apply(WriteBatch {
+                        ops,
+                        ..WriteBatch::default()
+                    })
+                    .await?;
+                Ok(())
+            }
+            Backend::Postgres(pg) => Ok(pg.apply_ops(&ops).await?),
+        }
+    }
+
+    /// The server's alerts changed at or after `since`, oldest change first.
+    pub async fn alerts_changed_since(
+        &self,
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<(StoredAlert, i64)>, BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let store = store.clone();
+                Ok(tokio::task::spawn_blocking(move || {
+                    store.reader()?.alerts_changed_since(since, limit)
+                })
+                .await
+                .map_err(|_| BackendError::Task)??)
+            }
+            Backend::Postgres(pg) => Ok(pg.alerts_changed_since(since, limit).await?),
+        }
+    }
+
+    /// One of the server's alerts by id.
+    pub async fn alert(&self, id: i64) -> Result<Option<StoredAlert>, BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let store = store.clone();
+                Ok(
+                    tokio::task::spawn_blocking(move || store.reader()?.alert(id))
+                        .await
+                        .map_err(|_| BackendError::Task)??,
+                )
+            }
+            Backend::Postgres(pg) => Ok(pg.alert(id).await?),
+        }
+    }
+
+    /// One evaluation of the alert rules over the team's data (with `record`, its
+    /// transitions are stored).
+    pub async fn evaluate_alerts(
+        &self,
+        engine: &Engine,
+        now_ms: i64,
+        record: bool,
+    ) -> Result<Evaluation, BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let (engine, store) = (engine.clone(), store.clone());
+                Ok(tokio::task::spawn_blocking(move || {
+                    engine.evaluate_once(&store, now_ms, record)
+                })
+                .await
+                .map_err(|_| BackendError::Task)??)
+            }
+            Backend::Postgres(pg) => Ok(pg.evaluate_alerts(engine, now_ms, record).await?),
         }
     }
 

@@ -4,11 +4,9 @@
 //! checked and stored with the caller as its source.
 
 use super::auth::{Principal, Role};
-use super::backend::Backend;
 use super::gate::Caller;
 use super::state::AppState;
 use crate::domain::outcome_event::OutcomeEvent;
-use crate::store::WriteBatch;
 use crate::store::ops::Op;
 use axum::Json;
 use axum::body::Bytes;
@@ -67,12 +65,6 @@ pub async fn post_events(State(state): State<AppState>, caller: Caller, body: By
             return error(StatusCode::BAD_REQUEST, &format!("event {i}: {why}"));
         }
     }
-    if matches!(state.backend, Backend::Postgres(_)) {
-        return error(
-            StatusCode::NOT_IMPLEMENTED,
-            "deploys and incidents are stored by a server on the SQLite store for now",
-        );
-    }
     let source = format!(
         "api:{}",
         principal.map_or_else(|| "local".to_string(), |p| p.developer)
@@ -86,14 +78,7 @@ pub async fn post_events(State(state): State<AppState>, caller: Caller, body: By
             received_at: now,
         })
         .collect();
-    match state
-        .backend
-        .commit(WriteBatch {
-            ops,
-            ..WriteBatch::default()
-        })
-        .await
-    {
+    match state.backend.apply_ops(ops).await {
         Ok(()) => Json(serde_json::json!({ "accepted": accepted })).into_response(),
         Err(e) => {
             tracing::error!("storing events failed: {e}");

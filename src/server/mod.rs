@@ -1,8 +1,10 @@
 //! `agentdeck serve`: the team server. OTLP/HTTP receiver (otlp/), push and sync API
 //! (api), bearer tokens and roles (auth), the gate every route passes before its body is
 //! read (gate), who owns written rows (owners), the bounded queue to the store (queue),
-//! Prometheus self-metrics (stats), optional TLS (tls). Depends on domain, pricing, store.
+//! Prometheus self-metrics (stats), optional TLS (tls), alert state and events (alerts_api,
+//! events) and the alert engine on PostgreSQL (alert_engine). Depends on domain, pricing, store.
 
+pub mod alert_engine;
 pub mod alerts_api;
 pub mod api;
 pub mod auth;

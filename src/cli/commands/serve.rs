@@ -67,13 +67,14 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let described = database.describe();
     // The server evaluates the alert rules over the team's data and owns alert state.
-    let engine_store = match &database {
+    let engine_backend = match &database {
         _ if !enabled => None,
-        Database::Sqlite(path) => Some(crate::store::Store::open(path)?),
-        Database::Postgres(_) => {
-            tracing::warn!("the alert engine runs on the SQLite store only; not started");
-            None
-        }
+        Database::Sqlite(path) => Some(EngineOn::Sqlite(crate::store::Store::open(path)?)),
+        Database::Postgres(_) => Some(EngineOn::Postgres(
+            Backend::open(&database)
+                .await
+                .with_context(|| format!("opening the database {described}"))?,
+        )),
     };
     let config = ServerConfig {
         listen: args.listen,
@@ -103,13 +104,22 @@ async fn serve(
         "agentdeck serve: listening on {scheme}://{} (store {described}); OTLP at /v1/logs, /v1/metrics, /v1/traces",
         server.addr
     );
-    let engine_task = engine_store.map(|store| crate::alerting::task::spawn(engine, store, hooks));
+    let engine_task = engine_backend.map(|on| match on {
+        EngineOn::Sqlite(store) => crate::alerting::task::spawn(engine, store, hooks),
+        EngineOn::Postgres(backend) => crate::server::alert_engine::spawn(engine, backend),
+    });
     server.wait().await?;
     if let Some(task) = engine_task {
         task.abort();
     }
     eprintln!("agentdeck serve: stopped");
     Ok(())
+}
+
+/// Where the server's alert engine reads and writes.
+enum EngineOn {
+    Sqlite(crate::store::Store),
+    Postgres(Backend),
 }
 
 /// SIGTERM or ctrl-c.

@@ -1,10 +1,14 @@
 //! The PostgreSQL backend (`serve --database postgres://…`): several `serve` instances can
 //! share one database and each adds write capacity. Versioned migrations under an advisory
 //! lock (migrations/), the write pipeline's statements (apply, bulk), tokens, the directory
-//! and sync reads (queries).
+//! and sync reads (queries), alert state and the engine's inputs (alerts, alert_inputs),
+//! deploys and incidents (outcome_events).
 
+pub mod alert_inputs;
+mod alerts;
 mod apply;
 mod bulk;
+mod outcome_events;
 mod queries;
 
 use std::collections::HashMap;
@@ -16,6 +20,7 @@ use tokio_postgres::{Client, NoTls, Row, Statement, Transaction};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_owner_scoped_keys.sql")),
+    (3, include_str!("migrations/0003_alerts.sql")),
 ];
 
 /// Serialises migrations across every `serve` sharing the database (batches take only
@@ -41,6 +46,15 @@ pub enum PgError {
     Row(#[from] crate::store::row::RowError),
     #[error("PostgreSQL: {0}")]
     Missing(&'static str),
+    /// An alert op refused (unknown or resolved alert): the batch is rolled back.
+    #[error(transparent)]
+    Refused(#[from] crate::store::ops::OpError),
+    #[error("not measured on PostgreSQL: {0}")]
+    NotMeasured(&'static str),
+    #[error(
+        "a team server on PostgreSQL keeps alert state, webhook notifications and deploys/incidents, not this kind of write"
+    )]
+    NotKept,
 }
 
 /// Write connections per server: batches of different developers commit in parallel.

@@ -5,8 +5,8 @@
 
 use super::wide_sum::wide_sum;
 use crate::domain::Money;
+use crate::domain::alert_observations::{self as observe, subject};
 use crate::domain::alert_rules::{Metric, Observation, RuleSpec, Scope};
-use crate::domain::alerts::worst_minute;
 use crate::domain::forecast;
 use crate::store::Reader;
 use crate::store::error::Result;
@@ -40,17 +40,8 @@ impl InputClock {
     }
 }
 
-fn subject(scope: Scope, key: &str) -> String {
-    match scope {
-        Scope::Org => "org".into(),
-        Scope::Team => format!("team:{key}"),
-        Scope::Developer => format!("developer:{key}"),
-        Scope::Project => format!("project:{key}"),
-    }
-}
-
 /// The SQL expression grouping rows of a table with a `developer` column by scope.
-fn key_sql(scope: Scope) -> &'static str {
+pub(crate) fn key_sql(scope: Scope) -> &'static str {
     match scope {
         Scope::Org => "'org'",
         Scope::Team => "coalesce(d.team, 'unassigned')",
@@ -60,14 +51,7 @@ fn key_sql(scope: Scope) -> &'static str {
     }
 }
 
-/// A model matches a pattern exactly, or by prefix when the pattern ends in `*`.
-pub fn model_approved(model: &str, patterns: &[String]) -> bool {
-    patterns.is_empty()
-        || patterns.iter().any(|p| match p.strip_suffix('*') {
-            Some(prefix) => model.starts_with(prefix),
-            None => model == p,
-        })
-}
+pub use crate::domain::alert_observations::model_approved;
 
 impl Reader {
     /// Observations for every subject of `rule`'s scope.
@@ -84,21 +68,9 @@ impl Reader {
                 let history = self
                     .first_spend_ms()?
                     .is_some_and(|first| first <= now - 4 * w);
-                Ok(current
-                    .into_iter()
-                    .map(|(key, spent)| {
-                        let mut o = Observation::new(
-                            subject(rule.scope, &key),
-                            spent.as_usd(),
-                            spent.as_usd(),
-                        );
-                        if history {
-                            let b = baseline.get(&key).copied().unwrap_or_default();
-                            o.baseline = Some(b.as_usd() / periods);
-                        }
-                        o
-                    })
-                    .collect())
+                Ok(observe::spend(
+                    rule.scope, current, &baseline, periods, history,
+                ))
             }
             Metric::RateLimited => {
                 let mut by: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -115,32 +87,13 @@ impl Reader {
                     let (k, ts) = row?;
                     by.entry(k).or_default().push(ts);
                 }
-                Ok(by
-                    .into_iter()
-                    .map(|(k, ts)| {
-                        let worst = worst_minute(&ts) as f64;
-                        Observation::new(subject(rule.scope, &k), worst, worst)
-                    })
-                    .collect())
+                Ok(observe::rate_limited(rule.scope, by))
             }
             Metric::ApiErrorRate => {
                 let current = self.error_rate_by(rule.scope, now - w, now)?;
                 let baseline =
                     self.error_rate_by(rule.scope, now - w - rule.baseline_ms, now - w)?;
-                Ok(current
-                    .into_iter()
-                    .map(|(k, (errors, requests))| {
-                        let rate = errors as f64 / (requests.max(errors)).max(1) as f64;
-                        let mut o =
-                            Observation::new(subject(rule.scope, &k), rate, requests as f64);
-                        o.baseline = baseline
-                            .get(&k)
-                            .filter(|(_, r)| *r > 0)
-                            .map(|(e, r)| *e as f64 / (*r).max(*e) as f64);
-                        o.detail = Some(format!("{errors} errors in {requests} requests"));
-                        o
-                    })
-                    .collect())
+                Ok(observe::api_error_rate(rule.scope, current, &baseline))
             }
             Metric::AcceptanceRate if rule.scope == Scope::Project => Ok(Vec::new()),
             Metric::AcceptanceRate => {
@@ -197,26 +150,13 @@ impl Reader {
                         r.get::<_, i64>(3)?,
                     ))
                 })?;
-                let mut by: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
-                for row in rows {
-                    let (k, agent, model, n) = row?;
-                    let agent_ok =
-                        clock.approved_agents.is_empty() || clock.approved_agents.contains(&agent);
-                    if agent_ok && model_approved(&model, &clock.approved_models) {
-                        continue;
-                    }
-                    let e = by.entry(k).or_default();
-                    e.0 += n;
-                    e.1.push(format!("{agent}/{model}"));
-                }
-                Ok(by
-                    .into_iter()
-                    .map(|(k, (n, what))| {
-                        let mut o = Observation::new(subject(rule.scope, &k), n as f64, n as f64);
-                        o.detail = Some(format!("not approved: {}", what.join(", ")));
-                        o
-                    })
-                    .collect())
+                let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(observe::unapproved_use(
+                    rule.scope,
+                    rows,
+                    &clock.approved_agents,
+                    &clock.approved_models,
+                ))
             }
             Metric::PermissionSkip => {
                 let sql = format!(
@@ -229,16 +169,8 @@ impl Reader {
                 let rows = stmt.query_map([now - w, now], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
                 })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (k, n) = row?;
-                    out.push(Observation::new(
-                        subject(rule.scope, &k),
-                        n as f64,
-                        n as f64,
-                    ));
-                }
-                Ok(out)
+                let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(observe::counts(rule.scope, rows))
             }
         }
     }

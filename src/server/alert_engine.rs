@@ -1,0 +1,71 @@
+//! The alert engine of a team server on PostgreSQL: evaluates the rules the server can
+//! measure (`pg::alert_inputs`) when the team's data changes (any `serve` sharing the
+//! database may have written it) and at least once a minute, through the same lifecycle
+//! decision as on SQLite (`alerting::Engine::plan`). On SQLite, `alerting::task` runs.
+
+use super::backend::Backend;
+use super::pg::alert_inputs::measured_on_postgres;
+use crate::alerting::Engine;
+use std::time::Duration;
+
+/// How often the data's version is looked at.
+const POLL: Duration = Duration::from_secs(3);
+/// Evaluate at least this often even when nothing is written (windows move with the clock).
+const TICK: Duration = Duration::from_secs(60);
+
+/// The engine as a PostgreSQL server runs it: rules it cannot measure are left out (and
+/// named once), and no webhook notifications are queued (delivery runs with SQLite).
+pub fn for_postgres(mut engine: Engine) -> Engine {
+    let skipped: Vec<String> = engine
+        .rules
+        .iter()
+        .filter(|r| r.enabled && !measured_on_postgres(r.metric))
+        .map(|r| r.name.clone())
+        .collect();
+    if !skipped.is_empty() {
+        tracing::warn!(
+            "alert rules not evaluated by a team server on PostgreSQL (no acceptance or budget data there): {}",
+            skipped.join(", ")
+        );
+    }
+    engine.rules.retain(|r| measured_on_postgres(r.metric));
+    if !engine.targets.is_empty() {
+        tracing::warn!("webhooks are not delivered by a team server on PostgreSQL");
+        engine.targets.clear();
+    }
+    engine
+}
+
+/// Runs until aborted; errors are logged, never fatal.
+pub async fn run(engine: Engine, backend: Backend) {
+    let Backend::Postgres(pg) = &backend else {
+        tracing::error!("the server's PostgreSQL alert engine was started on another store");
+        return;
+    };
+    let mut seen = None;
+    let mut last = tokio::time::Instant::now() - TICK;
+    loop {
+        let version = match pg.data_version().await {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::warn!("alert engine: {e}");
+                None
+            }
+        };
+        if version.is_some() && (version != seen || last.elapsed() >= TICK) {
+            seen = version;
+            last = tokio::time::Instant::now();
+            let now = chrono::Utc::now().timestamp_millis();
+            match backend.evaluate_alerts(&engine, now, true).await {
+                Ok(ev) => crate::alerting::task::log_evaluation(ev),
+                Err(e) => tracing::warn!("alert engine: {e}"),
+            }
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Starts [`run`] on the current runtime with the rules a PostgreSQL server measures.
+pub fn spawn(engine: Engine, backend: Backend) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(run(for_postgres(engine), backend))
+}

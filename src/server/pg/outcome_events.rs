@@ -1,0 +1,64 @@
+//! Deploys and incidents from `POST /api/v1/events` on PostgreSQL, stored as the SQLite
+//! store stores them (`store::ops`, `RecordOutcomeEvent`): one row per (repo, id) deploy and
+//! per incident id, a repeat updating it. The server keeps no commits, so an incident here
+//! is never marked AI-linked (a console links incidents against the commits it scanned).
+
+use super::{PgError, Tx};
+use crate::domain::outcome_event::{OutcomeEvent, OutcomeKind};
+
+pub(super) async fn record(
+    t: &mut Tx<'_, '_>,
+    event: &OutcomeEvent,
+    source: &str,
+    received_at: i64,
+) -> Result<(), PgError> {
+    let ts = event.ts_ms.unwrap_or(received_at);
+    let sha = event.sha.as_deref().map(str::to_ascii_lowercase);
+    let id = event.id.trim();
+    match event.kind {
+        OutcomeKind::Deploy => {
+            t.execute(
+                "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
+                     status = excluded.status, environment = excluded.environment,
+                     source = excluded.source",
+                &[
+                    &event.repo.as_deref().unwrap_or_default(),
+                    &id,
+                    &ts,
+                    &sha,
+                    &event.status.as_deref().unwrap_or("success"),
+                    &event.environment,
+                    &source,
+                ],
+            )
+            .await?;
+        }
+        OutcomeKind::Incident => {
+            t.execute(
+                "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
+                     title, source)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, incidents.repo),
+                     opened_at = excluded.opened_at,
+                     resolved_at = coalesce(excluded.resolved_at, incidents.resolved_at),
+                     severity = excluded.severity,
+                     caused_by_sha = coalesce(excluded.caused_by_sha, incidents.caused_by_sha),
+                     title = coalesce(excluded.title, incidents.title), source = excluded.source",
+                &[
+                    &id,
+                    &event.repo,
+                    &ts,
+                    &event.resolved_at_ms,
+                    &event.severity.as_deref().unwrap_or("sev3"),
+                    &sha,
+                    &event.title,
+                    &source,
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
