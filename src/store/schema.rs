@@ -27,6 +27,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_project_budgets.sql")),
     (12, include_str!("migrations/0012_console_tiers.sql")),
     (13, include_str!("migrations/0013_owner_scoped_keys.sql")),
+    (
+        14,
+        include_str!("migrations/0014_requests_by_developer.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

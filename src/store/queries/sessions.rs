@@ -8,7 +8,7 @@ use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
 use crate::store::error::Result;
 use rusqlite::types::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -36,6 +36,13 @@ pub struct TimedUsage {
     pub cost: Money,
     pub unpriced: bool,
 }
+
+const RECENT_REQUESTS_SQL: &str = "SELECT q.developer, q.ts, q.input_tokens, q.output_tokens,
+        q.cache_write_5m, q.cache_write_1h, q.cache_read, q.reasoning_tokens, q.cost_micro_usd,
+        q.cost_source = 'unpriced'
+     FROM requests q
+     WHERE q.developer IN (SELECT value FROM json_each(?1)) AND q.ts >= ?2
+     ORDER BY q.developer, q.ts";
 
 /// WHERE clause over `requests q` joined with developers `d` and projects `p`.
 fn request_filter(filter: &UsageFilter, sql: &mut String, args: &mut Vec<Value>) {
@@ -123,6 +130,39 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The named developers' requests since `since_ms`, each developer's oldest first: the
+    /// input of Live's burn rates, in one statement over the `(developer, ts)` index.
+    pub fn recent_requests_of(
+        &self,
+        developers: &[&str],
+        since_ms: i64,
+    ) -> Result<HashMap<String, Vec<TimedUsage>>> {
+        let mut out: HashMap<String, Vec<TimedUsage>> = HashMap::new();
+        if developers.is_empty() {
+            return Ok(out);
+        }
+        let names = serde_json::to_string(developers).unwrap_or_default();
+        let mut stmt = self.conn.prepare_cached(RECENT_REQUESTS_SQL)?;
+        let mut rows = stmt.query(rusqlite::params![names, since_ms])?;
+        while let Some(r) = rows.next()? {
+            let unpriced: bool = r.get(9)?;
+            let timed = TimedUsage {
+                ts: r.get(1)?,
+                usage: usage_at(r, 2)?,
+                cost: Money::from_micro_usd(if unpriced { 0 } else { r.get(8)? }),
+                unpriced,
+            };
+            let developer = r.get_ref(0)?.as_str().unwrap_or_default();
+            match out.get_mut(developer) {
+                Some(list) => list.push(timed),
+                None => {
+                    out.insert(developer.to_string(), vec![timed]);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every request in the filter, oldest first, for block and burn-rate arithmetic.
     pub fn request_timeline(&self, filter: &UsageFilter) -> Result<Vec<TimedUsage>> {
         let mut sql = String::from(
@@ -147,5 +187,87 @@ impl Reader {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Agent, Cost, KeyKind, RequestKey, RequestRecord};
+    use crate::store::{Store, WriteBatch};
+
+    fn request(developer: &str, n: i64, ts: i64) -> RequestRecord {
+        RequestRecord {
+            dedupe_key: RequestKey::new(KeyKind::ClaudeLine {
+                uuid: format!("{developer}-{n}"),
+            }),
+            agent: Agent::ClaudeCode,
+            session_key: format!("s-{developer}"),
+            ts,
+            model: Some("claude-sonnet-4-5".into()),
+            usage: TokenUsage {
+                output: n,
+                ..TokenUsage::default()
+            },
+            cost: Cost::reported(Money::from_micro_usd(n)),
+            developer: developer.into(),
+            project_id: None,
+            sidechain: false,
+            message_id: None,
+            fast: false,
+            ord: 0,
+        }
+    }
+
+    /// Live's burn rates read a few hours of a few developers: only theirs, from the
+    /// `(developer, ts)` index (the unique key index, which also starts with the developer,
+    /// made that a walk over every request a developer ever made).
+    #[test]
+    fn recent_requests_are_the_named_developers_since_the_instant() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let requests = (0..30)
+            .flat_map(|n| {
+                ["ana@x.dev", "bo@x.dev", "cy@x.dev"].map(|d| request(d, n, 1_000_000 + n * 60_000))
+            })
+            .collect();
+        store
+            .writer()
+            .apply_blocking(WriteBatch {
+                requests,
+                ..WriteBatch::default()
+            })
+            .unwrap();
+        let reader = store.reader().unwrap();
+        let since = 1_000_000 + 20 * 60_000;
+        let got = reader
+            .recent_requests_of(&["ana@x.dev", "cy@x.dev", "nobody@x.dev"], since)
+            .unwrap();
+        let mut names: Vec<&String> = got.keys().collect();
+        names.sort();
+        assert_eq!(names, ["ana@x.dev", "cy@x.dev"]);
+        let ana: Vec<(i64, i64)> = got["ana@x.dev"]
+            .iter()
+            .map(|t| (t.ts, t.usage.output))
+            .collect();
+        assert_eq!(
+            ana,
+            (20..30)
+                .map(|n| (1_000_000 + n * 60_000, n))
+                .collect::<Vec<_>>()
+        );
+
+        let plan: Vec<String> = reader
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {RECENT_REQUESTS_SQL}"))
+            .unwrap()
+            .query_map(rusqlite::params!["[]", 0], |r| r.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("requests_by_developer_ts")),
+            "{plan:?}"
+        );
     }
 }

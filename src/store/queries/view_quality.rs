@@ -3,6 +3,7 @@
 //! turnaround, coverage), commits (reverts, fixes, lines), incidents (AI-linked), and the
 //! agents' spend per merged pull request; `ticket_outcomes` answers `report ticket`.
 
+use super::rollup_scan::{Bins, Grain, RollupRow, Spend};
 use super::wide_sum::wide_sum;
 use crate::domain::bounds::add_to_total;
 use crate::store::Reader;
@@ -94,14 +95,17 @@ impl Reader {
             side.fixed_commits = r.get(4)?;
             side.defective_commits = r.get::<_, Option<i64>>(5)?.unwrap_or(0);
         }
-        f.spend_micro_usd = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT coalesce({}, 0) FROM rollups
-                     WHERE bucket_start >= ?1 AND bucket_start < ?2",
-                wide_sum("cost_micro_usd")
-            ))?
-            .query_row([since_ms, until_ms], |r| r.get(0))?;
+        // From the coarsest rollup tier that covers the period exactly (a year reads ~365
+        // daily rows per developer and agent, not ~35,000 quarter-hours of every key).
+        let mut spend = 0i64;
+        self.scan_rollups(
+            &Bins::range(since_ms, until_ms),
+            Grain::default(),
+            |_, row: &RollupRow<Spend>, sign| {
+                spend = add_to_total(spend, sign * row.m.cost_micro_usd);
+            },
+        )?;
+        f.spend_micro_usd = spend;
         let mut stmt = self.conn.prepare_cached(
             "SELECT ai_agent, count(*), count(merged_at), sum(reverted) FROM pull_requests
              WHERE opened_at >= ?1 AND opened_at < ?2 AND ai_agent IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",

@@ -113,19 +113,19 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
             session: s,
         })
         .collect();
-    let mut burn = std::collections::BTreeMap::new();
+    // Burn rates of the first developers with a session that has not ended: one read of
+    // their last two blocks' requests.
+    let mut developers: Vec<&str> = Vec::new();
     for r in rows.iter().filter(|r| r.state != SessionState::Ended) {
-        let dev = &r.session.developer;
-        if burn.len() >= BURN_DEVELOPERS || burn.contains_key(dev) {
-            continue;
+        let dev = r.session.developer.as_str();
+        if developers.len() < BURN_DEVELOPERS && !developers.contains(&dev) {
+            developers.push(dev);
         }
-        let filter = crate::store::queries::usage::UsageFilter {
-            since_ms: Some(now_ms - 2 * crate::domain::blocks::BLOCK_MS),
-            developer: Some(dev.clone()),
-            ..Default::default()
-        };
-        let entries: Vec<crate::domain::blocks::Entry> = reader
-            .request_timeline(&filter)?
+    }
+    let since = now_ms - 2 * crate::domain::blocks::BLOCK_MS;
+    let mut burn = std::collections::BTreeMap::new();
+    for (dev, timeline) in reader.recent_requests_of(&developers, since)? {
+        let entries: Vec<crate::domain::blocks::Entry> = timeline
             .into_iter()
             .map(|t| crate::domain::blocks::Entry {
                 ts: t.ts,
@@ -138,7 +138,7 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
             .last()
             .and_then(|b| crate::domain::blocks::burn(b, now_ms))
         {
-            burn.insert(dev.clone(), b);
+            burn.insert(dev, b);
         }
     }
     Ok(LiveModel {
