@@ -3,7 +3,8 @@
 //! scope key, the baseline and history rules, the detail words.
 
 use super::Money;
-use super::alert_rules::{Observation, Scope};
+use super::alert_rules::{Metric, Observation, Scope};
+use super::forecast::Forecast;
 use super::alerts::worst_minute;
 use std::collections::BTreeMap;
 
@@ -161,4 +162,25 @@ mod tests {
         assert_eq!(o[0].value, 2.0);
         assert_eq!(o[0].detail.as_deref(), Some("not approved: codex/gpt-5"));
     }
+}
+
+/// Budget rules: per budgeted key (team name or project id) with its own monthly budget and
+/// forecast, the month-to-date spend (`BudgetSpent`) or the month-end forecast
+/// (`BudgetForecast`) judged against that budget.
+pub fn budget(scope: Scope, metric: Metric, rows: Vec<(String, Money, Forecast)>) -> Vec<Observation> {
+    rows.into_iter()
+        .map(|(key, budget, f)| {
+            let value = if metric == Metric::BudgetSpent {
+                f.month_to_date
+            } else {
+                f.month_end
+            };
+            let mut o = Observation::new(subject(scope, &key), value.as_usd(), value.as_usd());
+            o.budget = Some(budget.as_usd());
+            if metric == Metric::BudgetForecast {
+                o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));
+            }
+            o
+        })
+        .collect()
 }
