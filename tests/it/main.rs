@@ -46,6 +46,7 @@ mod pricing_reprice;
 mod pricing_tiers;
 mod rollup_tiers;
 #[cfg(feature = "server")]
+mod server_alert_delivery;
 mod server_alerts;
 #[cfg(feature = "server")]
 mod server_auth;
