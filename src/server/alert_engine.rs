@@ -25,7 +25,7 @@ pub fn for_postgres(mut engine: Engine) -> Engine {
         .collect();
     if !skipped.is_empty() {
         tracing::warn!(
-            "alert rules not evaluated by this team server (it keeps no Cursor/Copilot daily usage): {}; a console that polls those vendors evaluates them locally (docs/server.md)",
+            "alert rules not evaluated by this team server (it keeps no Cursor/Copilot daily usage, and consoles connected to a team server leave evaluation to it): {}; to evaluate them, run `agentdeck alerts check` where Cursor/Copilot are polled, with a config without [server] (docs/server.md)",
             skipped.join(", ")
         );
     }
