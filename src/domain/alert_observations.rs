@@ -4,8 +4,8 @@
 
 use super::Money;
 use super::alert_rules::{Metric, Observation, Scope};
-use super::forecast::Forecast;
 use super::alerts::worst_minute;
+use super::forecast::Forecast;
 use std::collections::BTreeMap;
 
 /// The subject an observation of `scope` is about (`team:platform`, `developer:a@b`).
@@ -114,6 +114,31 @@ pub fn counts(scope: Scope, rows: impl IntoIterator<Item = (String, i64)>) -> Ve
         .collect()
 }
 
+/// Budget rules: per budgeted key (team name or project id) with its own monthly budget and
+/// forecast, the month-to-date spend (`BudgetSpent`) or the month-end forecast
+/// (`BudgetForecast`) judged against that budget.
+pub fn budget(
+    scope: Scope,
+    metric: Metric,
+    rows: Vec<(String, Money, Forecast)>,
+) -> Vec<Observation> {
+    rows.into_iter()
+        .map(|(key, budget, f)| {
+            let value = if metric == Metric::BudgetSpent {
+                f.month_to_date
+            } else {
+                f.month_end
+            };
+            let mut o = Observation::new(subject(scope, &key), value.as_usd(), value.as_usd());
+            o.budget = Some(budget.as_usd());
+            if metric == Metric::BudgetForecast {
+                o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));
+            }
+            o
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,25 +187,4 @@ mod tests {
         assert_eq!(o[0].value, 2.0);
         assert_eq!(o[0].detail.as_deref(), Some("not approved: codex/gpt-5"));
     }
-}
-
-/// Budget rules: per budgeted key (team name or project id) with its own monthly budget and
-/// forecast, the month-to-date spend (`BudgetSpent`) or the month-end forecast
-/// (`BudgetForecast`) judged against that budget.
-pub fn budget(scope: Scope, metric: Metric, rows: Vec<(String, Money, Forecast)>) -> Vec<Observation> {
-    rows.into_iter()
-        .map(|(key, budget, f)| {
-            let value = if metric == Metric::BudgetSpent {
-                f.month_to_date
-            } else {
-                f.month_end
-            };
-            let mut o = Observation::new(subject(scope, &key), value.as_usd(), value.as_usd());
-            o.budget = Some(budget.as_usd());
-            if metric == Metric::BudgetForecast {
-                o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));
-            }
-            o
-        })
-        .collect()
 }

@@ -3,12 +3,12 @@
 
 use super::pg::{PgError, PgStore};
 use crate::alerting::{DeliveryReport, Engine, Evaluation, RetryPolicy, Webhook};
+use crate::domain::Money;
 use crate::protocol::{SyncPage, SyncQuery};
 use crate::store::ops::{Op, OpError, op_rejection};
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::queries::server_db::{NewToken, ServerDb, TokenRow};
 use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
-use crate::domain::Money;
 use crate::store::{DeveloperRow, Store, StoreError, TeamRow, WriteBatch};
 use std::collections::HashSet;
 use std::path::PathBuf;

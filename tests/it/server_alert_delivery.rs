@@ -297,11 +297,7 @@ async fn a_snooze_that_runs_out_reaches_syncing_consoles_on_every_backend() {
             .await
             .unwrap();
         let server = TeamServer::new(&t.url(""), Some(t.tokens["ana"].clone())).unwrap();
-        let sync = tokio::spawn(poll(
-            server,
-            console.clone(),
-            Duration::from_millis(100),
-        ));
+        let sync = tokio::spawn(poll(server, console.clone(), Duration::from_millis(100)));
         let until = chrono::Utc::now().timestamp_millis() + 1_500;
         let (status, body) = post(
             &t,

@@ -133,9 +133,7 @@ async fn serve(
     );
     let engine_task = engine_backend.map(|on| match on {
         EngineOn::Sqlite(store) => crate::alerting::task::spawn(engine, store, hooks),
-        EngineOn::Postgres(backend) => {
-            crate::server::alert_engine::spawn(engine, backend, hooks)
-        }
+        EngineOn::Postgres(backend) => crate::server::alert_engine::spawn(engine, backend, hooks),
     });
     server.wait().await?;
     if let Some(task) = engine_task {

@@ -13,7 +13,8 @@ use crate::store::queries::alerts_admin::StoredAlert;
 use std::collections::HashMap;
 use tokio_postgres::Row;
 
-pub(super) const COLUMNS: &str = "id, rule, subject, severity, state, value, threshold, message, fired_at,
+pub(super) const COLUMNS: &str =
+    "id, rule, subject, severity, state, value, threshold, message, fired_at,
     acked_at, acked_by, note, snoozed_until, resolved_at, unit, resolved_by, resolve_note";
 
 /// Engine evaluations of every `serve` sharing the database take turns (one fires, the

@@ -91,12 +91,8 @@ pub(super) async fn observations(
         for r in t.query(&daily, &[&first, &today, &subject]).await? {
             days.push((r.try_get(0)?, Money::from_micro_usd(r.try_get(1)?)));
         }
-        let f = forecast::seasonal_from_days(
-            days,
-            Money::from_micro_usd(mtd),
-            clock.now_ms,
-            clock.tz,
-        );
+        let f =
+            forecast::seasonal_from_days(days, Money::from_micro_usd(mtd), clock.now_ms, clock.tz);
         rows.push((subject, Money::from_micro_usd(budget), f));
     }
     Ok(observe::budget(rule.scope, rule.metric, rows))

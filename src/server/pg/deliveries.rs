@@ -72,7 +72,13 @@ impl PgStore {
             tx.execute(
                 "UPDATE alert_deliveries SET state = $2, attempts = $3, last_error = $4,
                      updated_at = $5 WHERE id = $1",
-                &[&d.id, &outcome.state(), &outcome.attempts, &outcome.error, &at],
+                &[
+                    &d.id,
+                    &outcome.state(),
+                    &outcome.attempts,
+                    &outcome.error,
+                    &at,
+                ],
             )
             .await?;
             tx.commit().await?;
