@@ -312,4 +312,35 @@ mod tests {
             31
         );
     }
+
+    #[test]
+    fn daily_rows_become_history_from_the_first_day_with_spend() {
+        let now = NaiveDate::from_ymd_opt(2026, 3, 20)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|d| d.and_utc().timestamp_millis())
+            .unwrap_or_default();
+        let (first, today) = history_range_ms(now);
+        assert_eq!(today - first, HISTORY_DAYS * 86_400_000);
+        let day = |i: i64| first + i * 86_400_000;
+        let usd = Money::from_usd;
+        // Two rows of one day add up; rows outside the range are ignored; 20 days of
+        // history (36 .. 55), so the seasonal model runs over exactly those.
+        let rows = vec![
+            (day(-1), usd(1000.0)),
+            (day(36), usd(1.0)),
+            (day(36), usd(1.0)),
+            (day(50), usd(2.0)),
+            (today, usd(1000.0)),
+        ];
+        let mut history = vec![Money::ZERO; 20];
+        history[0] = usd(2.0);
+        history[14] = usd(2.0);
+        let local = chrono::DateTime::from_timestamp_millis(now)
+            .map(|d| d.naive_utc())
+            .unwrap_or_default();
+        assert_eq!(
+            seasonal_from_days(rows, usd(10.0), now, chrono_tz::UTC),
+            seasonal(&history, usd(10.0), local)
+        );
+    }
 }
