@@ -38,7 +38,7 @@ pub fn log_evaluation(ev: super::Evaluation) {
 
 /// Runs until the task is aborted. Errors are logged, never fatal.
 pub async fn run(engine: Engine, store: Store, hooks: Vec<Webhook>, retry: RetryPolicy) {
-    let client = match crate::collect::http::client_builder(Duration::from_secs(15)).build() {
+    let client = match crate::alerting::webhook::http_client() {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("alert engine: cannot build the HTTP client: {e}");

@@ -104,6 +104,11 @@ pub fn payload(d: &Delivery, format: Format) -> serde_json::Value {
     }
 }
 
+/// The HTTP client notifications are sent with (15 s per attempt).
+pub fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    crate::collect::http::client_builder(Duration::from_secs(15)).build()
+}
+
 async fn attempt(
     client: &reqwest::Client,
     hook: &Webhook,
@@ -116,7 +121,75 @@ async fn attempt(
     }
 }
 
-/// Sends every pending notification; records each outcome.
+/// How one notification ended, after `attempts` tries in all (earlier runs included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub delivered: bool,
+    pub attempts: i64,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// The delivery row's new state: `delivered`, or `dead` (the dead-letter record).
+    pub fn state(&self) -> &'static str {
+        if self.delivered { "delivered" } else { "dead" }
+    }
+}
+
+impl DeliveryReport {
+    pub fn count(&mut self, outcome: &Outcome) {
+        if outcome.delivered {
+            self.delivered += 1;
+        } else {
+            self.dead += 1;
+        }
+    }
+}
+
+/// Sends one notification to its webhook, retrying with exponential backoff. Whichever
+/// store holds the queue records the outcome (SQLite here, PostgreSQL on a team server).
+pub async fn send(
+    d: &Delivery,
+    hooks: &[Webhook],
+    client: &reqwest::Client,
+    policy: RetryPolicy,
+) -> Outcome {
+    let Some(hook) = hooks.iter().find(|h| h.name == d.target) else {
+        return Outcome {
+            delivered: false,
+            attempts: d.attempts,
+            error: Some("no [[webhook]] with this name in the config".into()),
+        };
+    };
+    let body = payload(d, hook.format);
+    let mut attempts = d.attempts;
+    let mut pause = policy.first_pause;
+    let mut last_error = None;
+    for k in 0..policy.attempts.max(1) {
+        if k > 0 {
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+        attempts += 1;
+        match attempt(client, hook, &body).await {
+            Ok(()) => {
+                last_error = None;
+                break;
+            }
+            Err(e) => {
+                tracing::warn!(webhook = %hook.name, attempt = attempts, "alert notification failed: {e}");
+                last_error = Some(e);
+            }
+        }
+    }
+    Outcome {
+        delivered: last_error.is_none(),
+        attempts,
+        error: last_error,
+    }
+}
+
+/// Sends every pending notification of the SQLite store; records each outcome.
 pub async fn deliver_pending(
     store: &Store,
     hooks: &[Webhook],
@@ -131,72 +204,23 @@ pub async fn deliver_pending(
     };
     let mut report = DeliveryReport::default();
     for d in pending {
-        let now = || chrono::Utc::now().timestamp_millis();
-        let Some(hook) = hooks.iter().find(|h| h.name == d.target) else {
-            record(
-                store,
-                d.id,
-                "dead",
-                d.attempts,
-                Some("no [[webhook]] with this name in the config".into()),
-                now(),
-            )
-            .await?;
-            report.dead += 1;
-            continue;
-        };
-        let body = payload(&d, hook.format);
-        let mut attempts = d.attempts;
-        let mut pause = policy.first_pause;
-        let mut last_error = None;
-        for k in 0..policy.attempts.max(1) {
-            if k > 0 {
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-            }
-            attempts += 1;
-            match attempt(client, hook, &body).await {
-                Ok(()) => {
-                    last_error = None;
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(webhook = %hook.name, attempt = attempts, "alert notification failed: {e}");
-                    last_error = Some(e);
-                }
-            }
-        }
-        let state = if last_error.is_none() {
-            "delivered"
-        } else {
-            "dead"
-        };
-        if last_error.is_none() {
-            report.delivered += 1;
-        } else {
-            report.dead += 1;
-        }
-        record(store, d.id, state, attempts, last_error, now()).await?;
+        let outcome = send(&d, hooks, client, policy).await;
+        report.count(&outcome);
+        let at = chrono::Utc::now().timestamp_millis();
+        record(store, d.id, outcome, at).await?;
     }
     Ok(report)
 }
 
-async fn record(
-    store: &Store,
-    id: i64,
-    state: &str,
-    attempts: i64,
-    error: Option<String>,
-    at: i64,
-) -> Result<(), StoreError> {
+async fn record(store: &Store, id: i64, outcome: Outcome, at: i64) -> Result<(), StoreError> {
     store
         .writer()
         .apply(WriteBatch {
             ops: vec![Op::RecordDelivery {
                 id,
-                state: state.into(),
-                attempts,
-                error,
+                state: outcome.state().into(),
+                attempts: outcome.attempts,
+                error: outcome.error,
                 at,
             }],
             ..WriteBatch::default()

@@ -3,8 +3,9 @@
 //! scope key, the baseline and history rules, the detail words.
 
 use super::Money;
-use super::alert_rules::{Observation, Scope};
+use super::alert_rules::{Metric, Observation, Scope};
 use super::alerts::worst_minute;
+use super::forecast::Forecast;
 use std::collections::BTreeMap;
 
 /// The subject an observation of `scope` is about (`team:platform`, `developer:a@b`).
@@ -110,6 +111,31 @@ pub fn unapproved_use(
 pub fn counts(scope: Scope, rows: impl IntoIterator<Item = (String, i64)>) -> Vec<Observation> {
     rows.into_iter()
         .map(|(k, n)| Observation::new(subject(scope, &k), n as f64, n as f64))
+        .collect()
+}
+
+/// Budget rules: per budgeted key (team name or project id) with its own monthly budget and
+/// forecast, the month-to-date spend (`BudgetSpent`) or the month-end forecast
+/// (`BudgetForecast`) judged against that budget.
+pub fn budget(
+    scope: Scope,
+    metric: Metric,
+    rows: Vec<(String, Money, Forecast)>,
+) -> Vec<Observation> {
+    rows.into_iter()
+        .map(|(key, budget, f)| {
+            let value = if metric == Metric::BudgetSpent {
+                f.month_to_date
+            } else {
+                f.month_end
+            };
+            let mut o = Observation::new(subject(scope, &key), value.as_usd(), value.as_usd());
+            o.budget = Some(budget.as_usd());
+            if metric == Metric::BudgetForecast {
+                o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));
+            }
+            o
+        })
         .collect()
 }
 

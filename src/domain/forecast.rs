@@ -70,6 +70,42 @@ pub const MIN_HISTORY_DAYS: usize = 14;
 /// z for a two-sided 80 % interval of a normal distribution.
 const Z80: f64 = 1.2816;
 
+/// The seasonal forecast at `now_ms` from daily spend rows, whatever store summed them:
+/// `daily` holds (UTC day start in ms, spend) for days of the `HISTORY_DAYS` whole UTC days
+/// before `now_ms`'s (rows outside are ignored, rows of one day add up). History starts with
+/// the first day that has any spend: a new team is not judged on weeks of zeros it never had.
+pub fn seasonal_from_days(
+    daily: impl IntoIterator<Item = (i64, Money)>,
+    month_to_date: Money,
+    now_ms: i64,
+    tz: chrono_tz::Tz,
+) -> Forecast {
+    let (first, today) = history_range_ms(now_ms);
+    let mut days = vec![Money::ZERO; HISTORY_DAYS as usize];
+    let mut oldest: Option<usize> = None;
+    for (day_ms, spend) in daily {
+        if day_ms < first || day_ms >= today {
+            continue;
+        }
+        let i = ((day_ms - first) / 86_400_000) as usize;
+        if let Some(d) = days.get_mut(i) {
+            *d += spend;
+            oldest = Some(oldest.map_or(i, |o| o.min(i)));
+        }
+    }
+    let history = &days[oldest.unwrap_or(days.len())..];
+    let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
+        .map(|d| d.with_timezone(&tz).naive_local())
+        .unwrap_or_default();
+    seasonal(history, month_to_date, local_now)
+}
+
+/// `[first, today)`: the UTC day starts (ms) the history of [`seasonal_from_days`] covers.
+pub fn history_range_ms(now_ms: i64) -> (i64, i64) {
+    let today = now_ms - now_ms.rem_euclid(86_400_000);
+    (today - HISTORY_DAYS * 86_400_000, today)
+}
+
 /// A seasonal month-end forecast. `history` holds the spend of each full local day before
 /// `now`'s date (oldest first, the last entry being yesterday; days without spend as zero),
 /// `month_to_date` the spend since the 1st including today so far.
@@ -274,6 +310,37 @@ mod tests {
         assert_eq!(
             days_in_month(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()),
             31
+        );
+    }
+
+    #[test]
+    fn daily_rows_become_history_from_the_first_day_with_spend() {
+        let now = NaiveDate::from_ymd_opt(2026, 3, 20)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .map(|d| d.and_utc().timestamp_millis())
+            .unwrap_or_default();
+        let (first, today) = history_range_ms(now);
+        assert_eq!(today - first, HISTORY_DAYS * 86_400_000);
+        let day = |i: i64| first + i * 86_400_000;
+        let usd = Money::from_usd;
+        // Two rows of one day add up; rows outside the range are ignored; 20 days of
+        // history (36 .. 55), so the seasonal model runs over exactly those.
+        let rows = vec![
+            (day(-1), usd(1000.0)),
+            (day(36), usd(1.0)),
+            (day(36), usd(1.0)),
+            (day(50), usd(2.0)),
+            (today, usd(1000.0)),
+        ];
+        let mut history = vec![Money::ZERO; 20];
+        history[0] = usd(2.0);
+        history[14] = usd(2.0);
+        let local = chrono::DateTime::from_timestamp_millis(now)
+            .map(|d| d.naive_utc())
+            .unwrap_or_default();
+        assert_eq!(
+            seasonal_from_days(rows, usd(10.0), now, chrono_tz::UTC),
+            seasonal(&history, usd(10.0), local)
         );
     }
 }

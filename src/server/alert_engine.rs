@@ -1,11 +1,12 @@
 //! The alert engine of a team server on PostgreSQL: evaluates the rules the server can
 //! measure (`pg::alert_inputs`) when the team's data changes (any `serve` sharing the
 //! database may have written it) and at least once a minute, through the same lifecycle
-//! decision as on SQLite (`alerting::Engine::plan`). On SQLite, `alerting::task` runs.
+//! decision as on SQLite (`alerting::Engine::plan`), and sends the webhook notifications
+//! it queues (`pg::deliveries`). On SQLite, `alerting::task` runs.
 
 use super::backend::Backend;
 use super::pg::alert_inputs::measured_on_postgres;
-use crate::alerting::Engine;
+use crate::alerting::{Engine, RetryPolicy, Webhook};
 use std::time::Duration;
 
 /// How often the data's version is looked at.
@@ -13,8 +14,8 @@ const POLL: Duration = Duration::from_secs(3);
 /// Evaluate at least this often even when nothing is written (windows move with the clock).
 const TICK: Duration = Duration::from_secs(60);
 
-/// The engine as a PostgreSQL server runs it: rules it cannot measure are left out (and
-/// named once), and no webhook notifications are queued (delivery runs with SQLite).
+/// The engine as a PostgreSQL server runs it: rules it cannot measure are left out and
+/// named once, with where they are evaluated instead.
 pub fn for_postgres(mut engine: Engine) -> Engine {
     let skipped: Vec<String> = engine
         .rules
@@ -24,15 +25,11 @@ pub fn for_postgres(mut engine: Engine) -> Engine {
         .collect();
     if !skipped.is_empty() {
         tracing::warn!(
-            "alert rules not evaluated by a team server on PostgreSQL (no acceptance or budget data there): {}",
+            "alert rules not evaluated by this team server (it keeps no Cursor/Copilot daily usage, and consoles connected to a team server leave evaluation to it): {}; to evaluate them, run `agentdeck alerts check` where Cursor/Copilot are polled, with a config without [server] (docs/server.md)",
             skipped.join(", ")
         );
     }
     engine.rules.retain(|r| measured_on_postgres(r.metric));
-    if !engine.targets.is_empty() {
-        tracing::warn!("webhooks are not delivered by a team server on PostgreSQL");
-        engine.targets.clear();
-    }
     engine
 }
 
@@ -65,7 +62,42 @@ pub async fn run(engine: Engine, backend: Backend) {
     }
 }
 
-/// Starts [`run`] on the current runtime with the rules a PostgreSQL server measures.
-pub fn spawn(engine: Engine, backend: Backend) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run(for_postgres(engine), backend))
+/// Sends the queued webhook notifications until aborted (looking every few seconds; each
+/// `serve` on the database does, and each notification is claimed by one of them).
+pub async fn deliver(backend: Backend, hooks: Vec<Webhook>, retry: RetryPolicy) {
+    if hooks.is_empty() {
+        return;
+    }
+    let client = match crate::alerting::webhook::http_client() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("alert engine: cannot build the HTTP client: {e}");
+            return;
+        }
+    };
+    loop {
+        match backend.deliver_pending(&hooks, &client, retry).await {
+            Ok(r) if r.delivered + r.dead > 0 => {
+                tracing::info!(
+                    delivered = r.delivered,
+                    dead = r.dead,
+                    "alert notifications sent"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("alert engine: webhook delivery: {e}"),
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Starts [`run`] with the rules a PostgreSQL server measures, and [`deliver`], on the
+/// current runtime; aborting the handle stops both.
+pub fn spawn(engine: Engine, backend: Backend, hooks: Vec<Webhook>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::join!(
+            run(for_postgres(engine), backend.clone()),
+            deliver(backend, hooks, RetryPolicy::default())
+        );
+    })
 }

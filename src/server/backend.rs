@@ -2,13 +2,14 @@
 //! the server's own connection) or PostgreSQL (`pg/`). Handlers see only this enum.
 
 use super::pg::{PgError, PgStore};
-use crate::alerting::{Engine, Evaluation};
+use crate::alerting::{DeliveryReport, Engine, Evaluation, RetryPolicy, Webhook};
+use crate::domain::Money;
 use crate::protocol::{SyncPage, SyncQuery};
 use crate::store::ops::{Op, OpError, op_rejection};
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::queries::server_db::{NewToken, ServerDb, TokenRow};
 use crate::store::queries::sync::{OrgTotalsRule, RowFilter};
-use crate::store::{DeveloperRow, Store, StoreError, WriteBatch};
+use crate::store::{DeveloperRow, Store, StoreError, TeamRow, WriteBatch};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -185,6 +186,55 @@ impl Backend {
                 .map_err(|_| BackendError::Task)??)
             }
             Backend::Postgres(pg) => Ok(pg.evaluate_alerts(engine, now_ms, record).await?),
+        }
+    }
+
+    /// Sends the pending webhook notifications (retries, then a dead-letter record);
+    /// on PostgreSQL each is claimed so that no two `serve` instances send it.
+    pub async fn deliver_pending(
+        &self,
+        hooks: &[Webhook],
+        client: &reqwest::Client,
+        policy: RetryPolicy,
+    ) -> Result<DeliveryReport, BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                Ok(crate::alerting::webhook::deliver_pending(store, hooks, client, policy).await?)
+            }
+            Backend::Postgres(pg) => Ok(pg.deliver_pending(hooks, client, policy).await?),
+        }
+    }
+
+    /// Records the config's monthly budgets (team name or project id, budget), which the
+    /// budget alert rules judge against. On PostgreSQL they replace every stored budget; the
+    /// SQLite store keeps them as a console's config does (teams and project budgets).
+    pub async fn set_budgets(
+        &self,
+        teams: Vec<(String, Money)>,
+        projects: Vec<(String, Money)>,
+    ) -> Result<(), BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                let batch = WriteBatch {
+                    teams: teams
+                        .into_iter()
+                        .map(|(name, budget)| TeamRow {
+                            name,
+                            budget_micro_usd_month: Some(budget.micro_usd()),
+                        })
+                        .collect(),
+                    ops: vec![Op::SetProjectBudgets(
+                        projects
+                            .into_iter()
+                            .map(|(id, budget)| (id, budget.micro_usd()))
+                            .collect(),
+                    )],
+                    ..WriteBatch::default()
+                };
+                store.writer().apply(batch).await?;
+                Ok(())
+            }
+            Backend::Postgres(pg) => Ok(pg.set_budgets(&teams, &projects).await?),
         }
     }
 

@@ -673,8 +673,10 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             Ok("alert_deliveries")
         }
         Op::WakeSnoozed { now } => {
+            // Consoles syncing a team server pull alerts by `updated_at`: waking moves it.
             tx.prepare_cached(
-                "UPDATE alerts SET state = 'firing', snoozed_until = NULL
+                "UPDATE alerts SET state = 'firing', snoozed_until = NULL,
+                     updated_at = max(updated_at + 1, ?1)
                  WHERE state = 'snoozed' AND snoozed_until IS NOT NULL AND snoozed_until <= ?1",
             )?
             .execute([now])?;

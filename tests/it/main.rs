@@ -46,6 +46,8 @@ mod pricing_reprice;
 mod pricing_tiers;
 mod rollup_tiers;
 #[cfg(feature = "server")]
+mod server_alert_delivery;
+#[cfg(feature = "server")]
 mod server_alerts;
 #[cfg(feature = "server")]
 mod server_auth;

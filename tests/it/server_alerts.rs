@@ -35,12 +35,12 @@ fn fire(rule: &str, subject: &str, fired_at: i64) -> Op {
     })
 }
 
-async fn start(backend: (Database, Option<tempfile::TempDir>)) -> Team {
+pub(crate) async fn start(backend: (Database, Option<tempfile::TempDir>)) -> Team {
     Team::start(backend, Limits::default(), OrgTotalsRule::default()).await
 }
 
 /// Fires one alert per subject through the backend the server uses.
-async fn plant(t: &Team, subjects: &[&str], now: i64) {
+pub(crate) async fn plant(t: &Team, subjects: &[&str], now: i64) {
     let backend = Backend::open(&t.database).await.unwrap();
     let ops = subjects
         .iter()
@@ -60,7 +60,7 @@ async fn get(t: &Team, who: &str, path: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn post(t: &Team, who: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(t: &Team, who: &str, path: &str, body: Value) -> (u16, Value) {
     let r = reqwest::Client::new()
         .post(t.url(path))
         .bearer_auth(&t.tokens[who])
@@ -96,7 +96,7 @@ fn id_of(page: &[(i64, String)], subject: &str) -> i64 {
     page.iter().find(|(_, s)| s == subject).unwrap().0
 }
 
-async fn ids(t: &Team) -> Vec<(i64, String)> {
+pub(crate) async fn ids(t: &Team) -> Vec<(i64, String)> {
     let (_, page) = get(t, "admin", "/api/v1/alerts?since=0").await;
     page["alerts"]
         .as_array()
@@ -302,7 +302,7 @@ async fn events_are_recorded_by_admins_and_collectors_on_every_backend() {
     }
 }
 
-fn engine_with(rules: &[&str], policy: PolicySection) -> Engine {
+pub(crate) fn engine_with(rules: &[&str], policy: PolicySection) -> Engine {
     let config = [
         AlertRuleConfig {
             name: "spend_over_a_cent".into(),
@@ -330,7 +330,7 @@ fn engine_with(rules: &[&str], policy: PolicySection) -> Engine {
 }
 
 /// Ana's Claude Code requests through OTLP, committed.
-async fn ana_spends(t: &Team) {
+pub(crate) async fn ana_spends(t: &Team) {
     let export = logs(
         claude_resource(),
         (0..3)
@@ -348,7 +348,7 @@ async fn ana_spends(t: &Team) {
     }
 }
 
-fn fired(ev: &Evaluation) -> Vec<(String, String)> {
+pub(crate) fn fired(ev: &Evaluation) -> Vec<(String, String)> {
     let mut f = ev.fired.clone();
     f.sort();
     f
@@ -430,7 +430,7 @@ async fn a_postgres_server_runs_the_engine_on_its_own() {
     let t = start((Database::Postgres(url), None)).await;
     let backend = Backend::open(&t.database).await.unwrap();
     let engine = engine_with(&["spend_over_a_cent"], PolicySection::default());
-    let task = agentdeck::server::alert_engine::spawn(engine, backend);
+    let task = agentdeck::server::alert_engine::spawn(engine, backend, Vec::new());
     ana_spends(&t).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -448,7 +448,7 @@ async fn a_postgres_server_runs_the_engine_on_its_own() {
     t.stop().await;
 }
 
-async fn local(store: &Store, subject: &str) -> Option<StoredAlert> {
+pub(crate) async fn local(store: &Store, subject: &str) -> Option<StoredAlert> {
     let (store, subject) = (store.clone(), subject.to_string());
     tokio::task::spawn_blocking(move || {
         store
@@ -463,7 +463,7 @@ async fn local(store: &Store, subject: &str) -> Option<StoredAlert> {
     .unwrap()
 }
 
-async fn wait_for(
+pub(crate) async fn wait_for(
     store: &Store,
     subject: &str,
     what: impl Fn(&StoredAlert) -> bool,

@@ -4,6 +4,7 @@
 
 use crate::cli::args::{MembersCommand, ServeArgs, ServeCommand, TokensCommand};
 use crate::cli::context::Context;
+use crate::domain::Money;
 use crate::server::auth::{Role, generate_token, hash_token};
 use crate::server::backend::{Backend, Database};
 use crate::server::members::{member, parse_members};
@@ -37,9 +38,31 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> anyhow::Result<()> {
             reprice_team_rows(&database, &prices)?;
             let (engine, hooks) = super::alerts_check::engine(ctx)?;
             let alerting = (engine, hooks, ctx.config.alerting.enabled);
-            runtime.block_on(serve(args, database, prices, alerting))
+            let budgets = config_budgets(&ctx.config);
+            runtime.block_on(serve(args, database, prices, alerting, budgets))
         }
     }
+}
+
+/// The config's monthly budgets, every `[[team]]` (zero: none) and `[[project]]`, which the
+/// server's budget alert rules judge against (the same file a console reads).
+type Budgets = (Vec<(String, Money)>, Vec<(String, Money)>);
+
+fn config_budgets(config: &crate::cli::config::Config) -> Budgets {
+    let teams = config
+        .teams
+        .iter()
+        .map(|t| {
+            let usd = t.budget_usd_month.unwrap_or(0.0);
+            (t.name.clone(), Money::from_usd(usd))
+        })
+        .collect();
+    let projects = config
+        .projects
+        .iter()
+        .map(|p| (p.id.trim().to_string(), Money::from_usd(p.budget_usd_month)))
+        .collect();
+    (teams, projects)
 }
 
 /// The team's rows follow the server's prices the way local rows follow local ones: when
@@ -64,17 +87,21 @@ async fn serve(
     database: Database,
     prices: crate::pricing::PriceTable,
     (engine, hooks, enabled): (crate::alerting::Engine, Vec<crate::alerting::Webhook>, bool),
+    (teams, projects): Budgets,
 ) -> anyhow::Result<()> {
     let described = database.describe();
+    let backend = Backend::open(&database)
+        .await
+        .with_context(|| format!("opening the database {described}"))?;
+    backend
+        .set_budgets(teams, projects)
+        .await
+        .context("recording the config's budgets")?;
     // The server evaluates the alert rules over the team's data and owns alert state.
-    let engine_backend = match &database {
+    let engine_backend = match backend {
         _ if !enabled => None,
-        Database::Sqlite(path) => Some(EngineOn::Sqlite(crate::store::Store::open(path)?)),
-        Database::Postgres(_) => Some(EngineOn::Postgres(
-            Backend::open(&database)
-                .await
-                .with_context(|| format!("opening the database {described}"))?,
-        )),
+        Backend::Sqlite { store, .. } => Some(EngineOn::Sqlite(store)),
+        postgres @ Backend::Postgres(_) => Some(EngineOn::Postgres(postgres)),
     };
     let config = ServerConfig {
         listen: args.listen,
@@ -106,7 +133,7 @@ async fn serve(
     );
     let engine_task = engine_backend.map(|on| match on {
         EngineOn::Sqlite(store) => crate::alerting::task::spawn(engine, store, hooks),
-        EngineOn::Postgres(backend) => crate::server::alert_engine::spawn(engine, backend),
+        EngineOn::Postgres(backend) => crate::server::alert_engine::spawn(engine, backend, hooks),
     });
     server.wait().await?;
     if let Some(task) = engine_task {

@@ -1,7 +1,7 @@
 //! What the alert rules measure, summed on PostgreSQL from the rows the team server keeps
 //! (rollups, events, sessions, the directory) and turned into observations by the same
-//! rules as on SQLite (`domain::alert_observations`). Acceptance (vendor daily usage) and
-//! budgets are not kept by the server, so those rules are not measured here.
+//! rules as on SQLite (`domain::alert_observations`); budgets in `budgets`. Acceptance
+//! (vendor daily usage) is not kept by the server, so that rule is not measured here.
 
 use super::{PgError, Tx};
 use crate::domain::Money;
@@ -13,10 +13,7 @@ use std::collections::BTreeMap;
 
 /// Does a team server on PostgreSQL measure rules of this metric?
 pub fn measured_on_postgres(metric: Metric) -> bool {
-    !matches!(
-        metric,
-        Metric::AcceptanceRate | Metric::BudgetSpent | Metric::BudgetForecast
-    )
+    metric != Metric::AcceptanceRate
 }
 
 /// Observations for every subject of `rule`'s scope; [`PgError::NotMeasured`] for a metric
@@ -102,9 +99,9 @@ pub(super) async fn observations(
         Metric::AcceptanceRate => Err(PgError::NotMeasured(
             "acceptance comes from vendor daily usage, which a team server on PostgreSQL does not keep",
         )),
-        Metric::BudgetSpent | Metric::BudgetForecast => Err(PgError::NotMeasured(
-            "budgets are configured per console; a team server on PostgreSQL keeps none",
-        )),
+        Metric::BudgetSpent | Metric::BudgetForecast => {
+            super::budgets::observations(t, rule, clock).await
+        }
     }
 }
 

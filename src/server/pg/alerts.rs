@@ -13,14 +13,15 @@ use crate::store::queries::alerts_admin::StoredAlert;
 use std::collections::HashMap;
 use tokio_postgres::Row;
 
-const COLUMNS: &str = "id, rule, subject, severity, state, value, threshold, message, fired_at,
+pub(super) const COLUMNS: &str =
+    "id, rule, subject, severity, state, value, threshold, message, fired_at,
     acked_at, acked_by, note, snoozed_until, resolved_at, unit, resolved_by, resolve_note";
 
 /// Engine evaluations of every `serve` sharing the database take turns (one fires, the
 /// next sees the alert open).
 const ENGINE_LOCK_KEY: i64 = 0x4167_416c;
 
-fn stored(r: &Row) -> Result<StoredAlert, PgError> {
+pub(super) fn stored(r: &Row) -> Result<StoredAlert, PgError> {
     let severity: String = r.try_get(3)?;
     let state: String = r.try_get(4)?;
     let unit: Option<String> = r.try_get(14)?;

@@ -1,13 +1,15 @@
 //! The PostgreSQL backend (`serve --database postgres://…`): several `serve` instances can
 //! share one database and each adds write capacity. Versioned migrations under an advisory
 //! lock (migrations/), the write pipeline's statements (apply, bulk), tokens, the directory
-//! and sync reads (queries), alert state and the engine's inputs (alerts, alert_inputs),
-//! deploys and incidents (outcome_events).
+//! and sync reads (queries), alert state and the engine's inputs (alerts, alert_inputs, budgets),
+//! the webhook queue (deliveries), deploys and incidents (outcome_events).
 
 pub mod alert_inputs;
 mod alerts;
 mod apply;
+mod budgets;
 mod bulk;
+mod deliveries;
 mod outcome_events;
 mod queries;
 
@@ -21,6 +23,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_owner_scoped_keys.sql")),
     (3, include_str!("migrations/0003_alerts.sql")),
+    (4, include_str!("migrations/0004_budgets.sql")),
 ];
 
 /// Serialises migrations across every `serve` sharing the database (batches take only

@@ -254,8 +254,7 @@ impl Reader {
         now_ms: i64,
         tz: chrono_tz::Tz,
     ) -> Result<forecast::Forecast> {
-        let today_utc = now_ms - now_ms.rem_euclid(86_400_000);
-        let first = today_utc - forecast::HISTORY_DAYS * 86_400_000;
+        let (first, today_utc) = forecast::history_range_ms(now_ms);
         let filter = match (scope, key) {
             (Scope::Org, _) | (_, None) => "?3 IS NULL OR 1 = 1".to_string(),
             (s, Some(_)) => format!("{} = ?3", key_sql(s)),
@@ -267,49 +266,27 @@ impl Reader {
             spend = wide_sum("x.cost_micro_usd")
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut days = vec![Money::ZERO; forecast::HISTORY_DAYS as usize];
-        let mut oldest: Option<usize> = None;
-        for row in stmt.query_map(rusqlite::params![first, today_utc, key], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (bucket, micro) = row?;
-            let i = ((bucket - first) / 86_400_000) as usize;
-            if let Some(d) = days.get_mut(i) {
-                *d += Money::from_micro_usd(micro);
-                oldest = Some(oldest.map_or(i, |o| o.min(i)));
-            }
-        }
-        // History starts with the first day that has any spend (a new team is not judged
-        // on weeks of zeros it never had).
-        let history = &days[oldest.unwrap_or(days.len())..];
-        let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
-            .map(|d| d.with_timezone(&tz).naive_local())
-            .unwrap_or_default();
-        Ok(forecast::seasonal(history, month_to_date, local_now))
+        let daily = stmt
+            .query_map(rusqlite::params![first, today_utc, key], |r| {
+                Ok((r.get::<_, i64>(0)?, Money::from_micro_usd(r.get(1)?)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(forecast::seasonal_from_days(
+            daily,
+            month_to_date,
+            now_ms,
+            tz,
+        ))
     }
 
     fn budget_observations(&self, rule: &RuleSpec, clock: &InputClock) -> Result<Vec<Observation>> {
         // Budgets exist per team (`[[team]] budget_usd_month`) and per project
         // (`[[project]] budget_usd_month`); each row is judged against its own.
-        let mut out = Vec::new();
-        for row in self.budget_standing(rule.scope, clock)? {
-            let (f, budget) = (row.forecast, row.budget);
-            let value = if rule.metric == Metric::BudgetSpent {
-                f.month_to_date
-            } else {
-                f.month_end
-            };
-            let mut o = Observation::new(
-                subject(rule.scope, &row.key),
-                value.as_usd(),
-                value.as_usd(),
-            );
-            o.budget = Some(budget.as_usd());
-            if rule.metric == Metric::BudgetForecast {
-                o.detail = Some(format!("forecast (estimate) {}–{}", f.low, f.high));
-            }
-            out.push(o);
-        }
-        Ok(out)
+        let rows = self
+            .budget_standing(rule.scope, clock)?
+            .into_iter()
+            .map(|row| (row.key, row.budget, row.forecast))
+            .collect();
+        Ok(observe::budget(rule.scope, rule.metric, rows))
     }
 }
