@@ -2,6 +2,7 @@
 //! (`agentdeck push`, `agentdeck sync`, the console's sync): push batches and their answer,
 //! sync queries and pages, error bodies. docs/server.md describes them.
 
+use crate::domain::vendor_day::VendorDayRecord;
 use crate::domain::{CounterRecord, EventRecord, RequestRecord, SessionRecord};
 use serde::{Deserialize, Serialize};
 
@@ -21,18 +22,22 @@ pub struct PushBatch {
     pub requests: Vec<RequestRecord>,
     #[serde(default)]
     pub events: Vec<EventRecord>,
+    /// Vendor daily usage (organisation data from admin APIs: admin or collector tokens
+    /// only; a day pushed again replaces the stored one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily_usage: Vec<VendorDayRecord>,
 }
 
 impl PushBatch {
     pub fn rows(&self) -> usize {
-        self.sessions.len() + self.requests.len() + self.events.len()
+        self.sessions.len() + self.requests.len() + self.events.len() + self.daily_usage.len()
     }
 }
 
 /// A pushed or exported row the server refused, and why (the rest were stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejected {
-    /// `session`, `request` or `event`.
+    /// `session`, `request`, `event` or `daily_usage`.
     pub kind: String,
     /// Its position in the push's list of that kind.
     pub index: usize,
@@ -47,6 +52,9 @@ pub struct PushAnswer {
     pub sessions: usize,
     pub requests: usize,
     pub events: usize,
+    /// Vendor days stored (each replacing the day of the same key).
+    #[serde(default)]
+    pub daily_usage: usize,
     #[serde(default)]
     pub rejected: Vec<Rejected>,
 }
@@ -137,6 +145,8 @@ struct LoosePush {
     requests: Vec<serde_json::Value>,
     #[serde(default)]
     events: Vec<serde_json::Value>,
+    #[serde(default)]
+    daily_usage: Vec<serde_json::Value>,
 }
 
 /// A push body decoded row by row: each row with its position in its list.
@@ -145,6 +155,7 @@ pub struct DecodedPush {
     pub sessions: Vec<(usize, SessionRecord)>,
     pub requests: Vec<(usize, RequestRecord)>,
     pub events: Vec<(usize, EventRecord)>,
+    pub daily_usage: Vec<(usize, VendorDayRecord)>,
     /// Rows that did not decode.
     pub rejected: Vec<Rejected>,
 }
@@ -152,7 +163,11 @@ pub struct DecodedPush {
 impl DecodedPush {
     /// Every row the body held, decoded or not.
     pub fn rows(&self) -> usize {
-        self.sessions.len() + self.requests.len() + self.events.len() + self.rejected.len()
+        self.sessions.len()
+            + self.requests.len()
+            + self.events.len()
+            + self.daily_usage.len()
+            + self.rejected.len()
     }
 }
 
@@ -188,10 +203,12 @@ pub fn decode_push(body: &[u8]) -> Result<DecodedPush, serde_json::Error> {
     let sessions = decode_rows("session", loose.sessions, "session_key", &mut rejected);
     let requests = decode_rows("request", loose.requests, "dedupe_key", &mut rejected);
     let events = decode_rows("event", loose.events, "dedupe_key", &mut rejected);
+    let daily_usage = decode_rows("daily_usage", loose.daily_usage, "day", &mut rejected);
     Ok(DecodedPush {
         sessions,
         requests,
         events,
+        daily_usage,
         rejected,
     })
 }

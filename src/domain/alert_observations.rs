@@ -114,6 +114,32 @@ pub fn counts(scope: Scope, rows: impl IntoIterator<Item = (String, i64)>) -> Ve
         .collect()
 }
 
+/// The first UTC day (`YYYY-MM-DD`) of vendor daily usage an acceptance rule of
+/// `window_ms` reads at `now_ms`: whole vendor days, today included, at least one.
+pub fn acceptance_since_day(now_ms: i64, window_ms: i64) -> String {
+    let days = (window_ms / 86_400_000).max(1);
+    chrono::DateTime::from_timestamp_millis(now_ms)
+        .map(|d| (d.date_naive() - chrono::Duration::days(days - 1)).to_string())
+        .unwrap_or_default()
+}
+
+/// Acceptance per key from (key, suggestions, acceptances) summed over the window's
+/// per-developer vendor days: accepted share of suggestions, weighed by the suggestions
+/// (the rules' minimum volume); a key without suggestions is not judged.
+pub fn acceptance(
+    scope: Scope,
+    rows: impl IntoIterator<Item = (String, i64, i64)>,
+) -> Vec<Observation> {
+    rows.into_iter()
+        .filter(|(_, suggestions, _)| *suggestions > 0)
+        .map(|(k, s, a)| {
+            let mut o = Observation::new(subject(scope, &k), a as f64 / s as f64, s as f64);
+            o.detail = Some(format!("{a} of {s} suggestions accepted"));
+            o
+        })
+        .collect()
+}
+
 /// Budget rules: per budgeted key (team name or project id) with its own monthly budget and
 /// forecast, the month-to-date spend (`BudgetSpent`) or the month-end forecast
 /// (`BudgetForecast`) judged against that budget.

@@ -25,6 +25,7 @@ pub mod session_state;
 pub mod span;
 pub mod tokens;
 pub mod usage;
+pub mod vendor_day;
 
 pub use agent::Agent;
 pub use cost::{Cost, CostSource};

@@ -1,11 +1,10 @@
-//! The alert engine of a team server on PostgreSQL: evaluates the rules the server can
-//! measure (`pg::alert_inputs`) when the team's data changes (any `serve` sharing the
+//! The alert engine of a team server on PostgreSQL: evaluates every rule (measured by
+//! `pg::alert_inputs`) when the team's data changes (any `serve` sharing the
 //! database may have written it) and at least once a minute, through the same lifecycle
 //! decision as on SQLite (`alerting::Engine::plan`), and sends the webhook notifications
 //! it queues (`pg::deliveries`). On SQLite, `alerting::task` runs.
 
 use super::backend::Backend;
-use super::pg::alert_inputs::measured_on_postgres;
 use crate::alerting::{Engine, RetryPolicy, Webhook};
 use std::time::Duration;
 
@@ -13,25 +12,6 @@ use std::time::Duration;
 const POLL: Duration = Duration::from_secs(3);
 /// Evaluate at least this often even when nothing is written (windows move with the clock).
 const TICK: Duration = Duration::from_secs(60);
-
-/// The engine as a PostgreSQL server runs it: rules it cannot measure are left out and
-/// named once, with where they are evaluated instead.
-pub fn for_postgres(mut engine: Engine) -> Engine {
-    let skipped: Vec<String> = engine
-        .rules
-        .iter()
-        .filter(|r| r.enabled && !measured_on_postgres(r.metric))
-        .map(|r| r.name.clone())
-        .collect();
-    if !skipped.is_empty() {
-        tracing::warn!(
-            "alert rules not evaluated by this team server (it keeps no Cursor/Copilot daily usage, and consoles connected to a team server leave evaluation to it): {}; to evaluate them, run `agentdeck alerts check` where Cursor/Copilot are polled, with a config without [server] (docs/server.md)",
-            skipped.join(", ")
-        );
-    }
-    engine.rules.retain(|r| measured_on_postgres(r.metric));
-    engine
-}
 
 /// Runs until aborted; errors are logged, never fatal.
 pub async fn run(engine: Engine, backend: Backend) {
@@ -91,12 +71,11 @@ pub async fn deliver(backend: Backend, hooks: Vec<Webhook>, retry: RetryPolicy) 
     }
 }
 
-/// Starts [`run`] with the rules a PostgreSQL server measures, and [`deliver`], on the
-/// current runtime; aborting the handle stops both.
+/// Starts [`run`] and [`deliver`] on the current runtime; aborting the handle stops both.
 pub fn spawn(engine: Engine, backend: Backend, hooks: Vec<Webhook>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         tokio::join!(
-            run(for_postgres(engine), backend.clone()),
+            run(engine, backend.clone()),
             deliver(backend, hooks, RetryPolicy::default())
         );
     })

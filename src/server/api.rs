@@ -2,7 +2,9 @@
 //! (metadata only; wire types in `protocol`): every row must belong to a developer the
 //! token may write (else 403 naming the row), rows outside the bounds are refused and named
 //! in the answer, the rest are stored under the server's rules (the replacement policy
-//! follows from each key's kind). `GET /api/v1/sync` returns rows after the caller's
+//! follows from each key's kind). Vendor daily usage (organisation data from the vendors'
+//! admin APIs) is taken from admin and collector tokens only, each day replacing the
+//! stored day of its key. `GET /api/v1/sync` returns rows after the caller's
 //! cursors, only within the caller's scope.
 
 use super::gate::Caller;
@@ -14,6 +16,7 @@ use crate::domain::Agent;
 use crate::protocol::{
     DEFAULT_SYNC_LIMIT, ErrorBody, MAX_PUSH_ROWS, PushAnswer, Rejected, SyncQuery, decode_push,
 };
+use crate::store::ops::Op;
 use crate::store::queries::sync::RowFilter;
 use axum::Json;
 use axum::body::Bytes;
@@ -50,6 +53,17 @@ pub async fn post_push(State(state): State<AppState>, caller: Caller, body: Byte
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("at most {MAX_PUSH_ROWS} rows per push"),
+        );
+    }
+    if !decoded.daily_usage.is_empty()
+        && caller
+            .0
+            .as_ref()
+            .is_some_and(|p| !super::events::may_record(p))
+    {
+        return error(
+            StatusCode::FORBIDDEN,
+            "pushing vendor daily usage (organisation data from the vendors' admin APIs) needs an admin or collector token",
         );
     }
     let owners = match OwnerRule::for_caller(caller.0.as_ref(), &state.backend).await {
@@ -146,13 +160,35 @@ pub async fn post_push(State(state): State<AppState>, caller: Caller, body: Byte
             Err(err) => rejected.push(refusal("event", index, &e.dedupe_key, err)),
         }
     }
+    let mut vendor_days = Vec::new();
+    for (index, d) in decoded.daily_usage {
+        match d.check_bounds(now) {
+            Ok(()) => vendor_days.push(Op::UpsertDailyUsage(d.into())),
+            Err(e) => rejected.push(refusal("daily_usage", index, &d.key(), e)),
+        }
+    }
     let answer = PushAnswer {
         sessions: mapped.sessions.len(),
         requests: mapped.requests.len(),
         events: mapped.events.len(),
+        daily_usage: vendor_days.len(),
         rejected,
     };
-    mapped.received = answer.sessions + answer.requests + answer.events + answer.rejected.len();
+    mapped.received = answer.sessions
+        + answer.requests
+        + answer.events
+        + answer.daily_usage
+        + answer.rejected.len();
+    // Vendor days are replaced in place (no owner-scoped keys, no rollups): one transaction.
+    if !vendor_days.is_empty()
+        && let Err(e) = state.backend.apply_ops(vendor_days).await
+    {
+        tracing::error!("storing pushed vendor daily usage failed: {e}");
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store is unavailable; retry later",
+        );
+    }
     state
         .stats
         .record_received("push", mapped.received as u64, answer.rejected.len() as u64);

@@ -29,8 +29,9 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
-/// Deploys and incidents are org-wide facts: admins and collectors record them.
-fn may_record(p: &Principal) -> bool {
+/// Deploys and incidents (and vendor daily usage, pushed) are org-wide facts: admins and
+/// collectors record them.
+pub(super) fn may_record(p: &Principal) -> bool {
     p.role == Role::Admin || p.collector
 }
 

@@ -85,6 +85,8 @@ mod server_tenancy_reads;
 mod server_tenancy_writes;
 #[cfg(feature = "server")]
 mod server_tls;
+#[cfg(feature = "server")]
+mod server_vendor_usage;
 mod sources_anthropic;
 mod sources_console;
 mod sources_copilot;

@@ -50,7 +50,7 @@ pub(crate) async fn plant(t: &Team, subjects: &[&str], now: i64) {
     backend.apply_ops(ops).await.unwrap();
 }
 
-async fn get(t: &Team, who: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn get(t: &Team, who: &str, path: &str) -> (u16, Value) {
     let r = reqwest::Client::new()
         .get(t.url(path))
         .bearer_auth(&t.tokens[who])

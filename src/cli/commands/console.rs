@@ -1,7 +1,8 @@
 //! `agentdeck` (no subcommand) and `agentdeck --demo`: resolves theme, keymap and store,
 //! starts the background work (the live tail of local agent files, the team server sync
-//! every two seconds when `[server]` is configured, or the demo simulator) and runs the
-//! console until the user quits.
+//! every two seconds when `[server]` is configured — and the vendor daily usage this
+//! console polls sent to it — or the demo simulator) and runs the console until the user
+//! quits.
 
 use crate::cli::args::{ColorChoice, SourceDirs};
 use crate::cli::context::Context;
@@ -20,6 +21,8 @@ use std::time::Duration;
 const GIT_REFRESH_INTERVAL: Duration = Duration::from_secs(30);
 /// How often the team server is asked for new rows while the console runs.
 const SYNC_INTERVAL: Duration = Duration::from_secs(2);
+/// How often vendor daily usage that changed is sent to the team server.
+const VENDOR_PUSH_INTERVAL: Duration = Duration::from_secs(60);
 
 pub fn run(ctx: &Context) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
@@ -131,16 +134,22 @@ pub fn run(ctx: &Context) -> anyhow::Result<()> {
             if ctx.global.demo {
                 let _sim = crate::demo::spawn_simulator(store.clone(), crate::demo::DEFAULT_SEED);
             }
-            let synced = team_server.map(|server| {
-                [
-                    tokio::spawn(crate::alerting::sync::poll(
-                        server.clone(),
-                        store.clone(),
-                        SYNC_INTERVAL,
-                    )),
-                    tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)),
-                ]
-            });
+            let synced =
+                team_server.map(|server| {
+                    // The server evaluates `low_acceptance` over the vendor days this console
+                    // polls (admin or collector token; docs/server.md).
+                    let vendor_days = crate::collect::sources::vendor_push::VendorPush::default()
+                        .poll(server.clone(), store.clone(), VENDOR_PUSH_INTERVAL);
+                    [
+                        tokio::spawn(crate::alerting::sync::poll(
+                            server.clone(),
+                            store.clone(),
+                            SYNC_INTERVAL,
+                        )),
+                        tokio::spawn(server.poll(store.clone(), SYNC_INTERVAL)),
+                        tokio::spawn(vendor_days),
+                    ]
+                });
             let engine = alerting
                 .map(|(engine, hooks)| crate::alerting::task::spawn(engine, store.clone(), hooks));
             // Vendor APIs and the GitHub directory, each on its own schedule.

@@ -1,7 +1,9 @@
 //! `agentdeck push --server URL [--token T] [--watch]`: sends this machine's own collected
 //! rows (the local developer's; metadata only) to a team server in JSON batches. Rows are
 //! keyed per owner, so a re-sent batch counts once; the position pushed so far is kept as a
-//! cursor in the store. Rows the server refuses are named on stderr.
+//! cursor in the store. Rows the server refuses are named on stderr. Vendor daily usage the
+//! machine polls (Cursor, Copilot, Claude Code analytics) goes too, for the server's
+//! acceptance rule; that needs an admin or collector token.
 
 use super::push_retry::{self, PushFailure, Retry};
 use crate::cli::args::PushArgs;
@@ -31,6 +33,9 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
     let mut stop = Box::pin(shutdown(term));
     let mut failures = 0u32;
     let developer = ctx.developer();
+    let vendor_server =
+        crate::collect::sources::team_server::TeamServer::new(&args.server, args.token.clone())?;
+    let mut vendor_days = crate::collect::sources::vendor_push::VendorPush::default();
     loop {
         // New transcript lines first (on this thread: the pass blocks on the store's
         // writer), so each push carries what the agents wrote since the last one.
@@ -61,6 +66,26 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
                     "agentdeck push: sent {} sessions, {} requests, {} events to {}",
                     sent.sessions, sent.requests, sent.events, args.server
                 );
+                let now = chrono::Utc::now().timestamp_millis();
+                match runtime.block_on(vendor_days.push_changed(&vendor_server, &store, now)) {
+                    Ok(v) => {
+                        for r in &v.rejected {
+                            eprintln!(
+                                "agentdeck push: the server refused vendor day {} ({}): {}",
+                                r.index,
+                                r.key.as_deref().unwrap_or("no key"),
+                                r.reason
+                            );
+                        }
+                        if v.sent > 0 {
+                            eprintln!(
+                                "agentdeck push: sent {} vendor days to {}",
+                                v.stored, args.server
+                            );
+                        }
+                    }
+                    Err(e) => eprintln!("agentdeck push: vendor daily usage not sent: {e}"),
+                }
                 if !args.watch {
                     return Ok(());
                 }
@@ -183,6 +208,7 @@ pub async fn push_once(
             sessions: page.sessions,
             requests: page.requests,
             events: page.events,
+            ..PushBatch::default()
         };
         let mut request = client.post(&url).json(&batch);
         if let Some(token) = token {

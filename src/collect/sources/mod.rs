@@ -19,6 +19,7 @@ mod rows;
 pub mod team_server;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod vendor_push;
 
 pub use discover::{DiscoveredFile, DiscoveryProblem, discover};
 

@@ -1,7 +1,7 @@
 //! What the alert rules measure, summed on PostgreSQL from the rows the team server keeps
-//! (rollups, events, sessions, the directory) and turned into observations by the same
-//! rules as on SQLite (`domain::alert_observations`); budgets in `budgets`. Acceptance
-//! (vendor daily usage) is not kept by the server, so that rule is not measured here.
+//! (rollups, events, sessions, the directory, vendor daily usage pushed by consoles) and
+//! turned into observations by the same rules as on SQLite (`domain::alert_observations`);
+//! budgets in `budgets`.
 
 use super::{PgError, Tx};
 use crate::domain::Money;
@@ -11,13 +11,7 @@ use crate::store::queries::alert_inputs::{InputClock, key_sql};
 use crate::store::sums::pg_clamped_sum;
 use std::collections::BTreeMap;
 
-/// Does a team server on PostgreSQL measure rules of this metric?
-pub fn measured_on_postgres(metric: Metric) -> bool {
-    metric != Metric::AcceptanceRate
-}
-
-/// Observations for every subject of `rule`'s scope; [`PgError::NotMeasured`] for a metric
-/// whose data the server does not keep.
+/// Observations for every subject of `rule`'s scope.
 pub(super) async fn observations(
     t: &mut Tx<'_, '_>,
     rule: &RuleSpec,
@@ -96,9 +90,23 @@ pub(super) async fn observations(
             }
             Ok(observe::counts(rule.scope, rows))
         }
-        Metric::AcceptanceRate => Err(PgError::NotMeasured(
-            "acceptance comes from vendor daily usage, which a team server on PostgreSQL does not keep",
-        )),
+        // Vendor daily usage carries no project.
+        Metric::AcceptanceRate if rule.scope == Scope::Project => Ok(Vec::new()),
+        Metric::AcceptanceRate => {
+            let since = observe::acceptance_since_day(now, w);
+            let sql = format!(
+                "SELECT {key}, {}, {} FROM daily_usage x
+                 LEFT JOIN developers d ON d.id = x.developer
+                 WHERE x.day >= $1 AND x.developer <> '' GROUP BY 1",
+                pg_clamped_sum("x.suggestions"),
+                pg_clamped_sum("x.acceptances")
+            );
+            let mut rows = Vec::new();
+            for r in t.query(&sql, &[&since]).await? {
+                rows.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            }
+            Ok(observe::acceptance(rule.scope, rows))
+        }
         Metric::BudgetSpent | Metric::BudgetForecast => {
             super::budgets::observations(t, rule, clock).await
         }

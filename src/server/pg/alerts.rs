@@ -73,18 +73,24 @@ impl PgStore {
     }
 
     /// Changes whenever rows the rules read are added (by any `serve` on this database).
-    pub async fn data_version(&self) -> Result<(i64, i64, i64), PgError> {
+    pub async fn data_version(&self) -> Result<(i64, i64, i64, i64), PgError> {
         let row = self
             .reader()
             .await?
             .query_one(
                 "SELECT (SELECT coalesce(max(id), 0) FROM requests),
                         (SELECT coalesce(max(id), 0) FROM events),
-                        (SELECT count(*) FROM developers)",
+                        (SELECT count(*) FROM developers),
+                        (SELECT coalesce(max(version), 0) FROM daily_usage)",
                 &[],
             )
             .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+        Ok((
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        ))
     }
 
     /// One alert by id.
@@ -158,11 +164,7 @@ impl PgStore {
         let clock = engine.input_clock(now_ms);
         let mut measured = Vec::new();
         for rule in engine.rules.iter().filter(|r| r.enabled) {
-            measured.push(match observations(&mut t, rule, &clock).await {
-                Ok(o) => Ok(o),
-                Err(PgError::NotMeasured(why)) => Err(why.to_string()),
-                Err(e) => return Err(e),
-            });
+            measured.push(Ok(observations(&mut t, rule, &clock).await?));
         }
         let inputs = Inputs {
             open,
@@ -359,6 +361,7 @@ async fn apply_op(t: &mut Tx<'_, '_>, op: &Op) -> Result<(), PgError> {
             source,
             received_at,
         } => super::outcome_events::record(t, event, source, *received_at).await?,
+        Op::UpsertDailyUsage(day) => super::vendor_days::upsert(t, day).await?,
         _ => return Err(PgError::NotKept),
     }
     Ok(())

@@ -12,6 +12,7 @@ mod bulk;
 mod deliveries;
 mod outcome_events;
 mod queries;
+mod vendor_days;
 
 use std::collections::HashMap;
 use tokio::sync::{Mutex, MutexGuard};
@@ -24,6 +25,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("migrations/0002_owner_scoped_keys.sql")),
     (3, include_str!("migrations/0003_alerts.sql")),
     (4, include_str!("migrations/0004_budgets.sql")),
+    (5, include_str!("migrations/0005_daily_usage.sql")),
 ];
 
 /// Serialises migrations across every `serve` sharing the database (batches take only
@@ -52,10 +54,8 @@ pub enum PgError {
     /// An alert op refused (unknown or resolved alert): the batch is rolled back.
     #[error(transparent)]
     Refused(#[from] crate::store::ops::OpError),
-    #[error("not measured on PostgreSQL: {0}")]
-    NotMeasured(&'static str),
     #[error(
-        "a team server on PostgreSQL keeps alert state, webhook notifications and deploys/incidents, not this kind of write"
+        "a team server on PostgreSQL keeps alert state, webhook notifications, deploys/incidents and vendor daily usage, not this kind of write"
     )]
     NotKept,
 }

@@ -5,7 +5,7 @@
 
 use super::wide_sum::wide_sum;
 use crate::domain::Money;
-use crate::domain::alert_observations::{self as observe, subject};
+use crate::domain::alert_observations as observe;
 use crate::domain::alert_rules::{Metric, Observation, RuleSpec, Scope};
 use crate::domain::forecast;
 use crate::store::Reader;
@@ -97,10 +97,7 @@ impl Reader {
             }
             Metric::AcceptanceRate if rule.scope == Scope::Project => Ok(Vec::new()),
             Metric::AcceptanceRate => {
-                let days = (w / 86_400_000).max(1);
-                let since = chrono::DateTime::from_timestamp_millis(now)
-                    .map(|d| (d.date_naive() - chrono::Duration::days(days - 1)).to_string())
-                    .unwrap_or_default();
+                let since = observe::acceptance_since_day(now, w);
                 let sql = format!(
                     "SELECT {}, sum(x.suggestions), sum(x.acceptances) FROM daily_usage x
                      LEFT JOIN developers d ON d.id = x.developer
@@ -108,27 +105,10 @@ impl Reader {
                     key_sql(rule.scope)
                 );
                 let mut stmt = self.conn.prepare_cached(&sql)?;
-                let rows = stmt.query_map([since], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (k, s, a) = row?;
-                    if s > 0 {
-                        let mut o = Observation::new(
-                            subject(rule.scope, &k),
-                            a as f64 / s as f64,
-                            s as f64,
-                        );
-                        o.detail = Some(format!("{a} of {s} suggestions accepted"));
-                        out.push(o);
-                    }
-                }
-                Ok(out)
+                let rows = stmt
+                    .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<(String, i64, i64)>>>()?;
+                Ok(observe::acceptance(rule.scope, rows))
             }
             Metric::BudgetSpent | Metric::BudgetForecast => self.budget_observations(rule, clock),
             Metric::UnapprovedUse => {

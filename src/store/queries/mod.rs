@@ -15,6 +15,7 @@ pub mod sessions;
 pub mod source_status;
 pub mod sync;
 pub mod usage;
+pub mod vendor_days;
 pub mod view_adoption;
 pub mod view_costs;
 pub mod view_live;
