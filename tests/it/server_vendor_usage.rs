@@ -291,3 +291,57 @@ async fn a_postgres_servers_engine_evaluates_as_soon_as_vendor_days_arrive() {
     task.abort();
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agentdeck_push_sends_vendor_days_with_a_collector_token_on_every_backend() {
+    for backend in each_backend().await {
+        let t = start(backend).await;
+        let label = t.label();
+        let dir = tempfile::tempdir().unwrap();
+        let store = console_store(&dir).await;
+        local_days(
+            &store,
+            vec![row("cursor", ANA, 300, 30), row("copilot", BOB, 400, 200)],
+        )
+        .await;
+        drop(store);
+        let db = dir.path().join("console.db");
+        let push = |token: &str| {
+            let (db, home, url, token) = (
+                db.clone(),
+                dir.path().to_path_buf(),
+                t.url(""),
+                token.to_string(),
+            );
+            tokio::task::spawn_blocking(move || {
+                crate::common::bin()
+                    .env("HOME", home)
+                    .env("AGENTDECK_TOKEN", token)
+                    .args(["--db", db.to_str().unwrap(), "push", "--server", &url])
+                    .output()
+                    .unwrap()
+            })
+        };
+        // A member's push of its own rows goes through; the vendor days are refused, named.
+        let member = push(&t.tokens["ana"]).await.unwrap();
+        let stderr = String::from_utf8_lossy(&member.stderr);
+        assert_eq!(member.status.code(), Some(0), "{label}: {stderr}");
+        assert!(
+            stderr.contains("vendor daily usage not sent")
+                && stderr.contains("admin or collector token"),
+            "{label}: {stderr}"
+        );
+        assert_eq!(t.scalar("SELECT count(*) FROM daily_usage").await, 0);
+        let collector = push(&t.tokens["collector"]).await.unwrap();
+        let stderr = String::from_utf8_lossy(&collector.stderr);
+        assert_eq!(collector.status.code(), Some(0), "{label}: {stderr}");
+        assert!(stderr.contains("sent 2 vendor days"), "{label}: {stderr}");
+        assert_eq!(
+            t.scalar("SELECT CAST(sum(suggestions) AS BIGINT) FROM daily_usage")
+                .await,
+            700,
+            "{label}"
+        );
+        t.stop().await;
+    }
+}
