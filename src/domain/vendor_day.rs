@@ -1,6 +1,7 @@
 //! One vendor-reported day of organisation usage (Cursor, Copilot, Claude Code analytics:
-//! suggestions shown and accepted, lines, requests, spend) as a console pushes it to the
-//! team server, and the bounds every pushed day is held to (docs/server.md, "Push").
+//! suggestions shown and accepted, lines, requests, spend) as the pollers store it
+//! (`store::ops::DailyUsageRow`) and a console pushes it to the team server, and the bounds
+//! every pushed day is held to (docs/server.md, "Vendor daily usage").
 
 use super::UnixMillis;
 use super::bounds::{self, MAX_COST_MICRO_USD_PER_REQUEST, MAX_COUNTER_INCREMENT, OutOfBounds};

@@ -163,7 +163,7 @@ pub async fn post_push(State(state): State<AppState>, caller: Caller, body: Byte
     let mut vendor_days = Vec::new();
     for (index, d) in decoded.daily_usage {
         match d.check_bounds(now) {
-            Ok(()) => vendor_days.push(Op::UpsertDailyUsage(d.into())),
+            Ok(()) => vendor_days.push(Op::UpsertDailyUsage(d)),
             Err(e) => rejected.push(refusal("daily_usage", index, &d.key(), e)),
         }
     }

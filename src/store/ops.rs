@@ -70,24 +70,10 @@ pub struct IncidentRow {
     pub title: Option<String>,
 }
 
-/// One vendor-aggregated day (Cursor, Copilot, Anthropic Claude Code analytics, …). The key is
-/// (source, day, developer, team); an upsert replaces the day's numbers (vendors re-state days).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DailyUsageRow {
-    pub source: String,
-    /// `YYYY-MM-DD` as the vendor reports it (UTC).
-    pub day: String,
-    /// `''` when the row is per team.
-    pub developer: String,
-    /// `''` when the row is per developer.
-    pub team: String,
-    pub suggestions: i64,
-    pub acceptances: i64,
-    pub lines_suggested: i64,
-    pub lines_accepted: i64,
-    pub requests: i64,
-    pub spend_micro_usd: i64,
-}
+/// One vendor-aggregated day (Cursor, Copilot, Anthropic Claude Code analytics, …), as the
+/// pollers write it and a console pushes it: the key is (source, day, developer, team); an
+/// upsert replaces the day's numbers (vendors re-state days).
+pub use crate::domain::vendor_day::VendorDayRecord as DailyUsageRow;
 
 /// An alert instance as stored.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,7 +5,6 @@
 //! one process only days that changed since they were last sent go again.
 
 use super::team_server::{SyncError, TeamServer};
-use crate::domain::vendor_day::VendorDayRecord;
 use crate::protocol::{PushAnswer, PushBatch, Rejected};
 use crate::store::ops::DailyUsageRow;
 use crate::store::{Store, StoreError};
@@ -129,10 +128,7 @@ impl VendorPush {
 /// One request of vendor days; the server's answer.
 async fn send(server: &TeamServer, chunk: &[&DailyUsageRow]) -> Result<PushAnswer, SyncError> {
     let batch = PushBatch {
-        daily_usage: chunk
-            .iter()
-            .map(|d| VendorDayRecord::from((*d).clone()))
-            .collect(),
+        daily_usage: chunk.iter().map(|d| (*d).clone()).collect(),
         ..PushBatch::default()
     };
     let body = serde_json::to_value(&batch)

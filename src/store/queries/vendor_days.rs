@@ -1,8 +1,6 @@
 //! Vendor daily usage as stored (`daily_usage`), read back for the console that sends it on
-//! to the team server (`collect::sources::vendor_push`), and the conversions between a
-//! stored day and the pushed wire record.
+//! to the team server (`collect::sources::vendor_push`).
 
-use crate::domain::vendor_day::VendorDayRecord;
 use crate::store::Reader;
 use crate::store::error::Result;
 use crate::store::ops::DailyUsageRow;
@@ -31,39 +29,5 @@ impl Reader {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-}
-
-impl From<VendorDayRecord> for DailyUsageRow {
-    fn from(d: VendorDayRecord) -> DailyUsageRow {
-        DailyUsageRow {
-            source: d.source,
-            day: d.day,
-            developer: d.developer,
-            team: d.team,
-            suggestions: d.suggestions,
-            acceptances: d.acceptances,
-            lines_suggested: d.lines_suggested,
-            lines_accepted: d.lines_accepted,
-            requests: d.requests,
-            spend_micro_usd: d.spend_micro_usd,
-        }
-    }
-}
-
-impl From<DailyUsageRow> for VendorDayRecord {
-    fn from(d: DailyUsageRow) -> Self {
-        VendorDayRecord {
-            source: d.source,
-            day: d.day,
-            developer: d.developer,
-            team: d.team,
-            suggestions: d.suggestions,
-            acceptances: d.acceptances,
-            lines_suggested: d.lines_suggested,
-            lines_accepted: d.lines_accepted,
-            requests: d.requests,
-            spend_micro_usd: d.spend_micro_usd,
-        }
     }
 }
