@@ -3,9 +3,10 @@
 //! token may write (else 403 naming the row), rows outside the bounds are refused and named
 //! in the answer, the rest are stored under the server's rules (the replacement policy
 //! follows from each key's kind). Vendor daily usage (organisation data from the vendors'
-//! admin APIs) is taken from admin and collector tokens only, each day replacing the
-//! stored day of its key. `GET /api/v1/sync` returns rows after the caller's
-//! cursors, only within the caller's scope.
+//! admin APIs) is taken from admin tokens and collector tokens only (a collector's: its
+//! team's developers; others are refused by name), each day replacing the stored day.
+//! `GET /api/v1/sync` returns rows after the caller's cursors, only within the caller's
+//! scope.
 
 use super::gate::Caller;
 use super::otlp::Mapped;
@@ -160,8 +161,26 @@ pub async fn post_push(State(state): State<AppState>, caller: Caller, body: Byte
             Err(err) => rejected.push(refusal("event", index, &e.dedupe_key, err)),
         }
     }
+    // A collector's vendor days are its team's (per the directory), as its telemetry is.
+    let collector_team = caller.0.as_ref().and_then(|p| p.team.clone());
     let mut vendor_days = Vec::new();
     for (index, d) in decoded.daily_usage {
+        let owned = match &owners {
+            OwnerRule::Among { .. } if d.developer.is_empty() => (collector_team.as_deref()
+                == Some(d.team.as_str()))
+            .then_some(())
+            .ok_or_else(|| {
+                format!(
+                    "team `{}` is outside what this token may write",
+                    shown(&d.team)
+                )
+            }),
+            _ => owners.check_pushed(&d.developer).map_err(|e| e.to_string()),
+        };
+        if let Err(why) = owned {
+            rejected.push(refusal("daily_usage", index, &d.key(), why));
+            continue;
+        }
         match d.check_bounds(now) {
             Ok(()) => vendor_days.push(Op::UpsertDailyUsage(d)),
             Err(e) => rejected.push(refusal("daily_usage", index, &d.key(), e)),

@@ -1,6 +1,6 @@
 //! Vendor daily usage on the team server, on both backends (SQLite, and the real PostgreSQL
-//! of AGENTDECK_TEST_POSTGRES_URL): only admin and collector tokens push it, every field is
-//! bounded, a day pushed again replaces the stored day, the server's engine fires
+//! of AGENTDECK_TEST_POSTGRES_URL): only admin and collector tokens push it (a collector
+//! its team's developers'), every field is bounded, a day pushed again replaces the stored day, the server's engine fires
 //! `low_acceptance` over it, and a console's store sends its vendor days and gets the alert
 //! back by sync.
 
@@ -80,7 +80,8 @@ async fn collectors_push_vendor_days_and_the_server_fires_low_acceptance_on_ever
             0,
             "{label}"
         );
-        // The collector pushes the days twice, with one row out of bounds each time.
+        // The collector (team a) pushes the days twice, with one row out of bounds each
+        // time: Bob's (team b) is not its to write.
         for _ in 0..2 {
             let mut body = the_days();
             body["daily_usage"].as_array_mut().unwrap().push(
@@ -89,16 +90,32 @@ async fn collectors_push_vendor_days_and_the_server_fires_low_acceptance_on_ever
             );
             let (status, answer) = post(&t, "collector", "/api/v1/push", body).await;
             assert_eq!(status, 200, "{label}: {answer}");
-            assert_eq!(answer["daily_usage"], 3, "{label}: {answer}");
+            assert_eq!(answer["daily_usage"], 2, "{label}: {answer}");
             let rejected = answer["rejected"].as_array().unwrap();
-            assert_eq!(rejected.len(), 1, "{label}: {answer}");
+            assert_eq!(rejected.len(), 2, "{label}: {answer}");
             assert_eq!(rejected[0]["kind"], "daily_usage");
-            assert_eq!(rejected[0]["index"], 3);
+            assert_eq!(rejected[0]["index"], 1);
             assert!(
-                rejected[0]["reason"].as_str().unwrap().contains("`day`"),
+                rejected[0]["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("outside what this token may write"),
+                "{label}: {answer}"
+            );
+            assert_eq!(rejected[1]["index"], 3);
+            assert!(
+                rejected[1]["reason"].as_str().unwrap().contains("`day`"),
                 "{label}: {answer}"
             );
         }
+        // The admin writes any developer's days.
+        let bobs = json!({ "daily_usage": [vendor_day("copilot", BOB, 400, 200)] });
+        let (status, answer) = post(&t, "admin", "/api/v1/push", bobs).await;
+        assert_eq!(
+            (status, &answer["daily_usage"]),
+            (200, &json!(1)),
+            "{label}"
+        );
         assert_eq!(
             t.scalar("SELECT CAST(sum(suggestions) AS BIGINT) FROM daily_usage")
                 .await,
@@ -184,7 +201,13 @@ async fn a_console_sends_its_vendor_days_and_syncs_the_servers_alert_on_every_ba
         let mut push = VendorPush::default();
         let now = chrono::Utc::now().timestamp_millis();
         let first = push.push_changed(&server, &store, now).await.unwrap();
-        assert_eq!((first.sent, first.stored), (2, 2), "{label}: {first:?}");
+        // The collector writes its team's days; Bob's (team b) is refused by name.
+        assert_eq!((first.sent, first.stored), (2, 1), "{label}: {first:?}");
+        assert_eq!(
+            first.rejected[0].key.as_deref(),
+            Some(format!("copilot/{}/{BOB}", today()).as_str()),
+            "{label}"
+        );
         let again = push.push_changed(&server, &store, now).await.unwrap();
         assert_eq!(again.sent, 0, "{label}: nothing changed, nothing sent");
         // The vendor restates Ana's day: only that day goes, and replaces the server's.
@@ -194,7 +217,7 @@ async fn a_console_sends_its_vendor_days_and_syncs_the_servers_alert_on_every_ba
         assert_eq!(
             t.scalar("SELECT CAST(sum(acceptances) AS BIGINT) FROM daily_usage")
                 .await,
-            236,
+            36,
             "{label}"
         );
         // A member's console is refused, with the reason.
@@ -335,11 +358,15 @@ async fn agentdeck_push_sends_vendor_days_with_a_collector_token_on_every_backen
         let collector = push(&t.tokens["collector"]).await.unwrap();
         let stderr = String::from_utf8_lossy(&collector.stderr);
         assert_eq!(collector.status.code(), Some(0), "{label}: {stderr}");
-        assert!(stderr.contains("sent 2 vendor days"), "{label}: {stderr}");
+        assert!(
+            stderr.contains("sent 1 vendor day(s)")
+                && stderr.contains(&format!("refused vendor day 0 (copilot/{}/{BOB})", today())),
+            "{label}: {stderr}"
+        );
         assert_eq!(
             t.scalar("SELECT CAST(sum(suggestions) AS BIGINT) FROM daily_usage")
                 .await,
-            700,
+            300,
             "{label}"
         );
         t.stop().await;

@@ -3,7 +3,7 @@
 //! keyed per owner, so a re-sent batch counts once; the position pushed so far is kept as a
 //! cursor in the store. Rows the server refuses are named on stderr. Vendor daily usage the
 //! machine polls (Cursor, Copilot, Claude Code analytics) goes too, for the server's
-//! acceptance rule; that needs an admin or collector token.
+//! acceptance rule; that needs an admin token (or a collector token, for its team).
 
 use super::push_retry::{self, PushFailure, Retry};
 use crate::cli::args::PushArgs;
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: &PushArgs) -> anyhow::Result<()> {
                         }
                         if v.sent > 0 {
                             eprintln!(
-                                "agentdeck push: sent {} vendor days to {}",
+                                "agentdeck push: sent {} vendor day(s) to {}",
                                 v.stored, args.server
                             );
                         }
