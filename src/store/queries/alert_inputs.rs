@@ -239,8 +239,15 @@ impl Reader {
             (Scope::Org, _) | (_, None) => "?3 IS NULL OR 1 = 1".to_string(),
             (s, Some(_)) => format!("{} = ?3", key_sql(s)),
         };
+        // Only a project's history needs the project column; the narrow daily tier (one row
+        // per day, developer and agent) has the same spend in a fraction of the rows.
+        let table = if scope == Scope::Project {
+            "rollups_day"
+        } else {
+            "rollups_day_dev"
+        };
         let sql = format!(
-            "SELECT x.bucket_start, {spend} FROM rollups_day x
+            "SELECT x.bucket_start, {spend} FROM {table} x
              LEFT JOIN developers d ON d.id = x.developer
              WHERE x.bucket_start >= ?1 AND x.bucket_start < ?2 AND ({filter}) GROUP BY 1",
             spend = wide_sum("x.cost_micro_usd")
