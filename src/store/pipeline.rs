@@ -225,7 +225,7 @@ pub async fn apply_rows<B: RowBackend>(
     } else {
         b.stored_requests(&probe).await?
     };
-    let plan = plan_requests(&incoming, &stored, &[]);
+    let plan = plan_requests(&incoming, &stored);
     if !incoming.is_empty() || !plan.remove.is_empty() {
         topics.insert("requests");
     }

@@ -108,25 +108,15 @@ impl<'a> Live<'a> {
 }
 
 /// Decides every incoming row in order, against the stored copies and the rows decided
-/// before it. `doomed` are stored rows removed up front (rewinds, restated sessions); a row
-/// both doomed and stored counts once.
+/// before it.
 pub fn plan_requests<'a>(
     incoming: &[(i64, &'a RequestRecord)],
     stored: &'a [StoredRequest],
-    doomed: &'a [StoredRequest],
 ) -> RequestPlan<'a> {
     let mut plan = RequestPlan::default();
-    let mut gone = std::collections::HashSet::new();
-    for d in doomed {
-        if gone.insert(d.id) {
-            plan.remove.push(d.id);
-            plan.deltas.remove(d.session_id, &d.record);
-            plan.outcome.requests_removed += 1;
-        }
-    }
     let mut live = Live {
         stored,
-        removed: stored.iter().map(|s| gone.contains(&s.id)).collect(),
+        removed: vec![false; stored.len()],
         ..Live::default()
     };
     let mut indexed = std::collections::HashSet::new();

@@ -37,12 +37,12 @@ fn stored(id: i64, r: RequestRecord) -> StoredRequest {
 fn a_telemetry_copy_loses_to_the_transcript_copy_of_its_owner_only() {
     let mine = stored(7, req("ana", "ccreq:req_1", 10));
     let transcript = req("ana", "cc:msg_1:req_1", 12);
-    let plan = plan_requests(&[(1, &transcript)], std::slice::from_ref(&mine), &[]);
+    let plan = plan_requests(&[(1, &transcript)], std::slice::from_ref(&mine));
     assert_eq!(plan.remove, vec![7]);
     assert_eq!(plan.insert.len(), 1);
 
     let foreign = req("eve", "cc:msg_1:req_1", 12);
-    let plan = plan_requests(&[(2, &foreign)], std::slice::from_ref(&mine), &[]);
+    let plan = plan_requests(&[(2, &foreign)], std::slice::from_ref(&mine));
     assert!(
         plan.remove.is_empty(),
         "eve's transcript never removes ana's row"
@@ -54,11 +54,11 @@ fn a_telemetry_copy_loses_to_the_transcript_copy_of_its_owner_only() {
 fn a_foreign_last_wins_key_never_replaces_a_row() {
     let ana = stored(3, req("ana", "gm:s:m1", 10));
     let eve = req("eve", "gm:s:m1", 99);
-    let plan = plan_requests(&[(2, &eve)], std::slice::from_ref(&ana), &[]);
+    let plan = plan_requests(&[(2, &eve)], std::slice::from_ref(&ana));
     assert!(plan.remove.is_empty());
     assert_eq!(plan.outcome.requests_added, 1);
     let again = req("ana", "gm:s:m1", 11);
-    let plan = plan_requests(&[(1, &again)], std::slice::from_ref(&ana), &[]);
+    let plan = plan_requests(&[(1, &again)], std::slice::from_ref(&ana));
     assert_eq!(plan.remove, vec![3], "the owner's own later record wins");
 }
 
@@ -67,7 +67,7 @@ fn copies_inside_a_batch_and_across_sources_count_once() {
     let t = req("ana", "ccreq:req_2", 5);
     let c = req("ana", "cc:msg_2:req_2", 6);
     let again = req("ana", "ccreq:req_2", 5);
-    let plan = plan_requests(&[(1, &t), (1, &c), (1, &again)], &[], &[]);
+    let plan = plan_requests(&[(1, &t), (1, &c), (1, &again)], &[]);
     assert_eq!(plan.insert.len(), 1);
     assert_eq!(plan.insert[0].1.dedupe_key, "cc:msg_2:req_2");
     let totals: i64 = plan.deltas.quarter().iter().map(|(_, t)| t.requests).sum();
@@ -85,20 +85,11 @@ fn a_sidechain_replay_loses_to_its_parent() {
     replay.message_id = Some("msg_9".into());
     replay.sidechain = true;
     let kept = [stored(4, parent.clone())];
-    let plan = plan_requests(&[(1, &replay)], &kept, &[]);
+    let plan = plan_requests(&[(1, &replay)], &kept);
     assert!(plan.insert.is_empty());
     assert_eq!(plan.outcome.requests_duplicate, 1);
     let kept = [stored(5, replay)];
-    let plan = plan_requests(&[(1, &parent)], &kept, &[]);
+    let plan = plan_requests(&[(1, &parent)], &kept);
     assert_eq!(plan.remove, vec![5]);
     assert_eq!(plan.outcome.requests_replaced, 1);
-}
-
-#[test]
-fn doomed_rows_are_removed_once() {
-    let a = stored(1, req("ana", "gm:s:a", 1));
-    let plan = plan_requests(&[], std::slice::from_ref(&a), std::slice::from_ref(&a));
-    assert_eq!(plan.remove, vec![1]);
-    assert_eq!(plan.outcome.requests_removed, 1);
-    assert_eq!(plan.deltas.sessions()[0].1.requests, -1);
 }

@@ -4,9 +4,19 @@
 //! and the halves are joined in an i128. PostgreSQL sums bigints into NUMERIC (no overflow);
 //! the result is clamped to the i64 range before it is read.
 
+/// SQLite: the two aggregates (high and low 32 bits) whose sums together are the exact sum
+/// of `expr`; `queries::wide_sum` recombines them in SQL, [`sqlite_exact_sum`] in Rust.
+pub fn sqlite_sum_halves(expr: &str) -> (String, String) {
+    (
+        format!("sum(({expr}) >> 32)"),
+        format!("sum(({expr}) & 4294967295)"),
+    )
+}
+
 /// SQLite: two select-list columns that together hold the exact sum of `expr`.
 pub fn sqlite_exact_sum(expr: &str) -> String {
-    format!("coalesce(sum(({expr}) >> 32), 0), coalesce(sum(({expr}) & 4294967295), 0)")
+    let (hi, lo) = sqlite_sum_halves(expr);
+    format!("coalesce({hi}, 0), coalesce({lo}, 0)")
 }
 
 /// Joins the two halves of [`sqlite_exact_sum`].

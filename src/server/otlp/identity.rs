@@ -8,11 +8,12 @@ use crate::domain::bounds::{self, OutOfBounds};
 /// Records with no identity at all are kept under this developer (visible, never dropped).
 pub const UNKNOWN_DEVELOPER: &str = "unknown";
 
-/// The developer a record names (lowercased email when it has one), within the id bounds.
+/// The developer a record names (its email in the one compared form, `domain::identity`,
+/// when it has one), within the id bounds.
 pub fn named_developer(attrs: &Attrs<'_>) -> Result<String, OutOfBounds> {
     if let Some(email) = attrs.str("user.email") {
         bounds::id("user.email", &email)?;
-        return Ok(email.trim().to_ascii_lowercase());
+        return Ok(crate::domain::identity::normalise_email(&email));
     }
     for key in [
         "user.account_uuid",

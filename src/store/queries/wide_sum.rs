@@ -11,8 +11,7 @@ use crate::domain::bounds::{TOTAL_CEILING, TOTAL_SQL_SATURATION};
 /// (NULL over no rows), saturated at ±[`SATURATION`] instead of failing. SQLite computes
 /// identical aggregates once, so this costs two sums, not six.
 pub fn wide_sum(expr: &str) -> String {
-    let hi = format!("sum(({expr}) >> 32)");
-    let lo = format!("sum(({expr}) & 4294967295)");
+    let (hi, lo) = crate::store::sums::sqlite_sum_halves(expr);
     format!(
         "(CASE WHEN {hi} * 4294967296.0 + {lo} >= {SATURATION}.0 THEN {TOTAL_CEILING} \
          WHEN {hi} * 4294967296.0 + {lo} <= -{SATURATION}.0 THEN -{TOTAL_CEILING} \
