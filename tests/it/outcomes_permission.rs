@@ -77,27 +77,7 @@ fn a_bypass_permissions_session_records_one_event_and_the_rule_fires() {
         vec![("yolo".to_string(), "bypassPermissions".to_string())]
     );
 
-    let engine = Engine {
-        rules: default_rules()
-            .into_iter()
-            .filter(|r| r.name == names::PERMISSION_SKIP)
-            .collect(),
-        policy: Default::default(),
-        targets: Vec::new(),
-        tz: chrono_tz::UTC,
-    };
-    let e = engine
-        .evaluate_once(&store, now.timestamp_millis(), true)
-        .unwrap();
-    assert_eq!(
-        e.fired,
-        vec![(
-            names::PERMISSION_SKIP.to_string(),
-            "developer:ana@x.dev".to_string()
-        )],
-        "{:?}",
-        e.problems
-    );
+    assert_the_rule_fires_for_ana(&store, now);
 }
 
 fn codex_rollout(dir: &std::path::Path, id: &str, ts: &[String], approval: &str, sandbox: &str) {
@@ -192,6 +172,11 @@ fn a_codex_session_without_approvals_or_sandbox_records_one_event() {
         ]
     );
 
+    assert_the_rule_fires_for_ana(&store, now);
+}
+
+/// The built-in `permission_skip` rule, evaluated alone, fires for ana's sessions only.
+fn assert_the_rule_fires_for_ana(store: &Store, now: chrono::DateTime<chrono::Utc>) {
     let engine = Engine {
         rules: default_rules()
             .into_iter()
@@ -202,7 +187,7 @@ fn a_codex_session_without_approvals_or_sandbox_records_one_event() {
         tz: chrono_tz::UTC,
     };
     let e = engine
-        .evaluate_once(&store, now.timestamp_millis(), true)
+        .evaluate_once(store, now.timestamp_millis(), true)
         .unwrap();
     assert_eq!(
         e.fired,
