@@ -4,6 +4,7 @@
 //! column, never silently turned into something else.
 
 use super::plan::StoredRequest;
+use crate::domain::CounterRecord;
 use crate::domain::{
     Agent, Cost, CostSource, EventKind, EventRecord, Money, RequestKey, RequestRecord,
     SessionRecord, TokenUsage,
@@ -125,6 +126,23 @@ pub fn decode_event(row: &impl Columns) -> Result<(i64, Option<EventRecord>), Ro
             ord: row.int(12, "ord")?,
         }),
     ))
+}
+
+/// Counter columns (`c`), in [`decode_counter`] order.
+pub const COUNTER_COLUMNS: &str =
+    "c.id, c.dedupe_key, c.ts, c.developer, c.agent, c.session_key, c.metric, c.value";
+
+/// A telemetry counter (`COUNTER_COLUMNS`).
+pub fn decode_counter(row: &impl Columns) -> Result<CounterRecord, RowError> {
+    Ok(CounterRecord {
+        dedupe_key: row.text(1, "dedupe_key")?,
+        ts: row.int(2, "ts")?,
+        developer: row.text(3, "developer")?,
+        agent: agent(&row.text(4, "agent")?, "agent")?,
+        session_key: row.text(5, "session_key")?,
+        metric: row.text(6, "metric")?,
+        value: row.int(7, "value")?,
+    })
 }
 
 impl Columns for rusqlite::Row<'_> {

@@ -4,14 +4,13 @@
 //! subtracted down to a few developers).
 
 use super::{PgError, PgStore};
-use crate::domain::CounterRecord;
 use crate::protocol::{MAX_SYNC_LIMIT, OrgDay, SyncDeveloper, SyncPage, SyncQuery};
 use crate::store::DeveloperRow;
 use crate::store::queries::server_db::{NewToken, TokenRow};
 use crate::store::queries::sync::{OrgTotalsRule, RowFilter, org_totals_since};
 use crate::store::row::{
-    Columns, EVENT_COLUMNS, REQUEST_COLUMNS, SESSION_COLUMNS, agent, decode_event, decode_request,
-    decode_session,
+    COUNTER_COLUMNS, EVENT_COLUMNS, REQUEST_COLUMNS, SESSION_COLUMNS, decode_counter, decode_event,
+    decode_request, decode_session,
 };
 use crate::store::sums::pg_clamped_sum;
 use std::collections::HashSet;
@@ -214,7 +213,7 @@ impl PgStore {
 
         // Counters: by their owner.
         let sql = format!(
-            "SELECT c.id, c.dedupe_key, c.ts, c.developer, c.agent, c.session_key, c.metric, c.value
+            "SELECT {COUNTER_COLUMNS}
              FROM telemetry_counters c WHERE c.id > $1 AND {} ORDER BY c.id LIMIT $2",
             condition(filter, "c.developer", 3)
         );
@@ -224,18 +223,7 @@ impl PgStore {
         {
             let id: i64 = r.get(0);
             page.next_counter_cursor = id;
-            let counter = (|| {
-                Ok::<_, crate::store::row::RowError>(CounterRecord {
-                    dedupe_key: r.text(1, "dedupe_key")?,
-                    ts: r.int(2, "ts")?,
-                    developer: r.text(3, "developer")?,
-                    agent: agent(&r.text(4, "agent")?, "agent")?,
-                    session_key: r.text(5, "session_key")?,
-                    metric: r.text(6, "metric")?,
-                    value: r.int(7, "value")?,
-                })
-            })();
-            match counter {
+            match decode_counter(&r) {
                 Ok(c) => page.counters.push(c),
                 Err(e) => warn_skip("counter", id, &e),
             }

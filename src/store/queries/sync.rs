@@ -4,12 +4,12 @@
 //! subtracted down to a few developers (docs/server.md, "Security model").
 
 use super::server_db::ServerDb;
-use crate::domain::{CounterRecord, RequestRecord};
+use crate::domain::RequestRecord;
 use crate::protocol::{OrgDay, SyncDeveloper, SyncPage, SyncQuery};
 use crate::store::error::Result;
 use crate::store::row::{
-    Columns, EVENT_COLUMNS, REQUEST_COLUMNS, SESSION_COLUMNS, agent, decode_event, decode_request,
-    decode_session,
+    COUNTER_COLUMNS, EVENT_COLUMNS, REQUEST_COLUMNS, SESSION_COLUMNS, decode_counter, decode_event,
+    decode_request, decode_session,
 };
 use crate::store::sums::{clamp, join_halves, sqlite_exact_sum};
 use rusqlite::types::Value;
@@ -153,7 +153,7 @@ impl ServerDb {
         let mut args = vec![Value::Integer(q.counter_cursor), Value::Integer(limit)];
         let cond = filter.sql("c.developer", &mut args);
         let sql = format!(
-            "SELECT c.id, c.dedupe_key, c.ts, c.developer, c.agent, c.session_key, c.metric, c.value
+            "SELECT {COUNTER_COLUMNS}
              FROM telemetry_counters c WHERE c.id > ?1 AND {cond} ORDER BY c.id LIMIT ?2"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -161,18 +161,7 @@ impl ServerDb {
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
             page.next_counter_cursor = id;
-            let counter = (|| {
-                Ok::<_, crate::store::row::RowError>(CounterRecord {
-                    dedupe_key: row.text(1, "dedupe_key")?,
-                    ts: row.int(2, "ts")?,
-                    developer: row.text(3, "developer")?,
-                    agent: agent(&row.text(4, "agent")?, "agent")?,
-                    session_key: row.text(5, "session_key")?,
-                    metric: row.text(6, "metric")?,
-                    value: row.int(7, "value")?,
-                })
-            })();
-            match counter {
+            match decode_counter(row) {
                 Ok(c) => page.counters.push(c),
                 Err(e) => warn_skip("counter", id, &e),
             }
