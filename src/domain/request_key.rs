@@ -349,6 +349,17 @@ impl RequestKey {
         }
     }
 
+    /// The key a telemetry copy of this transcript request has (`ccreq:{request id}`), so a
+    /// store can find that copy by key instead of by request id. None for other keys.
+    pub fn telemetry_copy(&self) -> Option<RequestKey> {
+        match &self.kind {
+            KeyKind::ClaudeMessage {
+                request: Some(r), ..
+            } => Some(RequestKey::claude_telemetry(r)),
+            _ => None,
+        }
+    }
+
     /// True for telemetry keys: a transcript copy with the same cross-source id wins over it.
     pub fn is_telemetry(&self) -> bool {
         matches!(
@@ -476,6 +487,14 @@ mod tests {
         assert_eq!(o.policy(), DedupePolicy::FirstWins);
         assert_eq!(o.cross_source_id(), Some("req_1"));
         assert!(o.is_telemetry());
+        assert_eq!(t.telemetry_copy(), Some(o.clone()));
+        assert_eq!(o.telemetry_copy(), None);
+        let odd = RequestKey::parse("cc:msg_1:a%3Ab").unwrap();
+        assert_eq!(
+            odd.telemetry_copy()
+                .map(|k| k.cross_source_id().map(str::to_string)),
+            Some(odd.cross_source_id().map(str::to_string))
+        );
         assert_eq!(
             RequestKey::parse("gm:s:m").unwrap().policy(),
             DedupePolicy::LastWins

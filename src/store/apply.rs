@@ -6,10 +6,12 @@
 use super::batch::{WriteBatch, WriteOutcome};
 use super::pipeline::{Topics, apply_rows, run_ready};
 use super::sqlite_rows::SqliteRows;
+use super::writer_cache::WriterCache;
 use rusqlite::{Transaction, params};
 
 pub fn apply_batch(
     tx: &Transaction<'_>,
+    cache: &mut WriterCache,
     batch: &WriteBatch,
     now_ms: i64,
 ) -> rusqlite::Result<(WriteOutcome, Topics)> {
@@ -53,8 +55,14 @@ pub fn apply_batch(
 
     // SQL errors stay SQL errors (so damage is classified as damage); a row that cannot be
     // decoded travels as a conversion failure.
+    let mut rows = SqliteRows {
+        tx,
+        cache,
+        pending: Default::default(),
+    };
     let (out, rows_topics) =
-        run_ready(apply_rows(&mut SqliteRows { tx }, batch)).map_err(rusqlite::Error::from)?;
+        run_ready(apply_rows(&mut rows, batch)).map_err(rusqlite::Error::from)?;
+    rows.finish()?;
     topics.extend(rows_topics);
     topics.extend(super::ops::apply_ops(tx, &batch.ops)?);
 

@@ -21,9 +21,11 @@ pub mod row;
 mod schema;
 pub mod source_health;
 mod sqlite_rows;
+mod sqlite_sessions;
 pub mod sums;
 pub mod vendor;
 mod writer;
+mod writer_cache;
 
 pub use batch::{
     DeveloperRow, FileCursor, MAX_ROWS_PER_TRANSACTION, SourceHealthRow, TeamRow, Truncate,

@@ -6,8 +6,8 @@
 
 use super::batch::WriteOutcome;
 use super::rollup::Deltas;
-use crate::domain::RequestRecord;
 use crate::domain::dedupe::{Resolution, is_replay_pair, resolve_replay, resolve_same_key};
+use crate::domain::{RequestKey, RequestRecord};
 use std::collections::HashMap;
 
 /// A stored request, as the plan compares it.
@@ -21,11 +21,20 @@ pub struct StoredRequest {
 /// The owner-scoped identities the plan needs the stored copies of: same key, same
 /// cross-source request id, same Claude message id. Backends read every stored row that
 /// matches one of them (and, with several writers, lock them first).
+///
+/// `cross_ids` holds every row's cross-source id. A backend may instead split it by side:
+/// a transcript row can only meet a telemetry copy, whose key follows from the id
+/// (`telemetry_keys`), and a telemetry row can only meet transcript copies
+/// (`transcript_cross_ids`); so only transcript rows need to be found by request id.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Probe<'a> {
     pub keys: Vec<(&'a str, &'a str)>,
     pub cross_ids: Vec<(&'a str, &'a str)>,
     pub message_ids: Vec<(&'a str, &'a str)>,
+    /// (owner, key of the telemetry copy) for each transcript row with a cross-source id.
+    pub telemetry_keys: Vec<(&'a str, RequestKey)>,
+    /// (owner, cross-source id) of each telemetry row: where its transcript copies are.
+    pub transcript_cross_ids: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Probe<'a> {
@@ -36,15 +45,29 @@ impl<'a> Probe<'a> {
             p.keys.push((owner, r.dedupe_key.as_str()));
             if let Some(id) = r.dedupe_key.cross_source_id() {
                 p.cross_ids.push((owner, id));
+                if r.dedupe_key.is_telemetry() {
+                    p.transcript_cross_ids.push((owner, id));
+                }
+            }
+            if let Some(copy) = r.dedupe_key.telemetry_copy() {
+                p.telemetry_keys.push((owner, copy));
             }
             if let Some(m) = &r.message_id {
                 p.message_ids.push((owner, m.as_str()));
             }
         }
-        for list in [&mut p.keys, &mut p.cross_ids, &mut p.message_ids] {
+        for list in [
+            &mut p.keys,
+            &mut p.cross_ids,
+            &mut p.message_ids,
+            &mut p.transcript_cross_ids,
+        ] {
             list.sort();
             list.dedup();
         }
+        p.telemetry_keys
+            .sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+        p.telemetry_keys.dedup();
         p
     }
 

@@ -5,10 +5,11 @@ use super::batch::DeveloperRow;
 use super::pipeline::RowBackend;
 use super::plan::{Probe, RequestPlan, StoredRequest};
 use super::rollup::{
-    Deltas, MEASURES, QUARTER, SESSION_MEASURES, TIERS, Tier, Totals, model_name,
-    saturating_add_sql,
+    Deltas, MEASURES, QUARTER, TIERS, Tier, Totals, model_name, saturating_add_sql,
 };
 use super::row::{REQUEST_COLUMNS, RowError, decode_request};
+use super::sqlite_sessions;
+use super::writer_cache::{Identity, WriterCache};
 use crate::domain::counter::SeriesState;
 use crate::domain::{CounterRecord, EventRecord, SessionRecord};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -35,20 +36,40 @@ type R<T> = Result<T, SqliteRowsError>;
 
 pub struct SqliteRows<'t, 'c> {
     pub tx: &'t Transaction<'c>,
+    pub cache: &'t mut WriterCache,
+    /// Sessions changed by `upsert_sessions`, written with the totals in `apply_plan`.
+    pub pending: sqlite_sessions::Pending,
 }
 
-/// Runs one lookup per (owner, value) pair on one prepared statement.
+impl SqliteRows<'_, '_> {
+    /// Writes whatever session change is still pending (none after `apply_plan`).
+    pub fn finish(&mut self) -> rusqlite::Result<()> {
+        sqlite_sessions::write_pending(self.tx, &mut self.pending)
+    }
+}
+
+/// Runs one lookup per (owner, value) pair on one prepared statement, skipping the values
+/// the writer's cache knows are not stored.
 fn requests_where<'k>(
     tx: &Transaction<'_>,
-    condition: &str,
-    pairs: impl IntoIterator<Item = &'k (&'k str, &'k str)>,
+    cache: &WriterCache,
+    what: Identity,
+    pairs: impl IntoIterator<Item = (&'k str, &'k str)>,
     out: &mut Vec<StoredRequest>,
 ) -> R<()> {
+    let column = match what {
+        Identity::Key => "dedupe_key",
+        Identity::RequestId => "request_id",
+        Identity::MessageId => "message_id",
+    };
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
-         WHERE {condition}"
+         WHERE q.developer = ?1 AND q.{column} = ?2"
     ))?;
     for (owner, value) in pairs {
+        if !cache.may_be_stored(owner, what, value) {
+            continue;
+        }
         let mut rows = stmt.query(params![owner, value])?;
         while let Some(row) = rows.next()? {
             out.push(decode_request(row)?);
@@ -107,28 +128,6 @@ fn flush(tx: &Transaction<'_>, deltas: &Deltas) -> R<()> {
     for &tier in &TIERS[1..] {
         flush_tier(tx, tier, &deltas.folded(tier))?;
     }
-    let sets: Vec<String> = SESSION_MEASURES
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| {
-            m.map(|m| {
-                format!(
-                    "{m} = {}",
-                    saturating_add_sql(m, &format!("?{}", i + 2), false)
-                )
-            })
-        })
-        .collect();
-    let mut session = tx.prepare_cached(&format!(
-        "UPDATE sessions SET {} WHERE id = ?1",
-        sets.join(", ")
-    ))?;
-    for (id, t) in deltas.sessions() {
-        let c = t.columns();
-        session.execute(params![
-            id, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]
-        ])?;
-    }
     Ok(())
 }
 
@@ -139,81 +138,28 @@ impl RowBackend for SqliteRows<'_, '_> {
         Ok(()) // the single writer thread is the lock
     }
 
-    /// Looks each session up first: most batches only move a known session's last activity
-    /// (or change nothing), and a plain update by id costs a fraction of an upsert with
-    /// `RETURNING` (which needs a statement journal and a scratch table per row).
     async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> R<Vec<i64>> {
-        let mut find = self.tx.prepare_cached(
-            "SELECT id, started_at, last_activity_at, project_id, branch, title FROM sessions
-             WHERE developer = ?1 AND agent = ?2 AND session_key = ?3",
-        )?;
-        let mut insert = self.tx.prepare_cached(
-            "INSERT INTO sessions (agent, session_key, source, developer, project_id, branch,
-                 started_at, last_activity_at, title)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        let mut update = self.tx.prepare_cached(
-            "UPDATE sessions SET started_at = ?2, last_activity_at = ?3, project_id = ?4,
-                 branch = ?5, title = ?6
-             WHERE id = ?1",
-        )?;
-        let mut ids = Vec::with_capacity(sessions.len());
-        for s in sessions {
-            let stored = find
-                .query_row(
-                    params![s.developer, s.agent.as_str(), s.session_key],
-                    |row| {
-                        let mut stored = s.clone();
-                        stored.started_at = row.get(1)?;
-                        stored.last_activity_at = row.get(2)?;
-                        stored.project_id = row.get(3)?;
-                        stored.branch = row.get(4)?;
-                        stored.title = row.get(5)?;
-                        Ok((row.get::<_, i64>(0)?, stored))
-                    },
-                )
-                .optional()?;
-            match stored {
-                None => {
-                    insert.execute(params![
-                        s.agent.as_str(),
-                        s.session_key,
-                        s.source,
-                        s.developer,
-                        s.project_id,
-                        s.branch,
-                        s.started_at,
-                        s.last_activity_at,
-                        s.title
-                    ])?;
-                    ids.push(self.tx.last_insert_rowid());
-                }
-                Some((id, mut stored)) => {
-                    if stored.absorb(s) {
-                        update.execute(params![
-                            id,
-                            stored.started_at,
-                            stored.last_activity_at,
-                            stored.project_id,
-                            stored.branch,
-                            stored.title
-                        ])?;
-                    }
-                    ids.push(id);
-                }
-            }
-        }
-        Ok(ids)
+        Ok(sqlite_sessions::upsert(
+            self.tx,
+            self.cache,
+            &mut self.pending,
+            sessions,
+        )?)
     }
 
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> R<Vec<StoredRequest>> {
         let mut out = Vec::new();
-        let condition = "q.developer = ?1 AND q.dedupe_key = ?2";
-        requests_where(self.tx, condition, &probe.keys, &mut out)?;
-        let condition = "q.developer = ?1 AND q.request_id = ?2";
-        requests_where(self.tx, condition, &probe.cross_ids, &mut out)?;
-        let condition = "q.developer = ?1 AND q.message_id = ?2";
-        requests_where(self.tx, condition, &probe.message_ids, &mut out)?;
+        let (tx, cache) = (self.tx, &*self.cache);
+        let keys = probe.keys.iter().copied();
+        requests_where(tx, cache, Identity::Key, keys, &mut out)?;
+        // Only transcript rows carry a request id (see `apply_plan`): a telemetry row's
+        // transcript copies are found by it, a transcript row's telemetry copy by its key.
+        let ids = probe.transcript_cross_ids.iter().copied();
+        requests_where(tx, cache, Identity::RequestId, ids, &mut out)?;
+        let copies = probe.telemetry_keys.iter().map(|(o, k)| (*o, k.as_str()));
+        requests_where(tx, cache, Identity::Key, copies, &mut out)?;
+        let messages = probe.message_ids.iter().copied();
+        requests_where(tx, cache, Identity::MessageId, messages, &mut out)?;
         Ok(out)
     }
 
@@ -234,9 +180,14 @@ impl RowBackend for SqliteRows<'_, '_> {
         )?;
         for (sid, r) in &plan.insert {
             let u = &r.usage;
+            // The request id column (and its index) holds transcript rows' ids only: a
+            // telemetry row is found by its key, which the id determines (`Probe`).
+            let request_id = (!r.dedupe_key.is_telemetry())
+                .then(|| r.dedupe_key.cross_source_id())
+                .flatten();
             insert.execute(params![
                 r.dedupe_key.as_str(),
-                r.dedupe_key.cross_source_id(),
+                request_id,
                 sid,
                 r.ts,
                 r.agent.as_str(),
@@ -256,8 +207,21 @@ impl RowBackend for SqliteRows<'_, '_> {
                 r.message_id,
                 r.ord
             ])?;
+            let owner = r.developer.as_str();
+            self.cache.stored(owner, Identity::Key, &r.dedupe_key);
+            if let Some(id) = request_id {
+                self.cache.stored(owner, Identity::RequestId, id);
+            }
+            if let Some(m) = &r.message_id {
+                self.cache.stored(owner, Identity::MessageId, m);
+            }
         }
-        flush(self.tx, &plan.deltas)
+        flush(self.tx, &plan.deltas)?;
+        Ok(sqlite_sessions::write(
+            self.tx,
+            &plan.deltas.sessions(),
+            &mut self.pending,
+        )?)
     }
 
     async fn insert_events(&mut self, events: &[(i64, &EventRecord)]) -> R<u64> {

@@ -5,6 +5,7 @@ use super::apply::apply_batch;
 use super::batch::{WriteBatch, WriteOutcome};
 use super::error::{Result, StoreError};
 use super::maintenance::{self, Maintenance};
+use super::writer_cache::WriterCache;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 use std::sync::mpsc;
@@ -121,6 +122,7 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
     // prepared: the default cache of 16 is smaller than one batch's set, and re-parsing
     // each statement per batch cost more than the writes themselves.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    let mut cache = WriterCache::default();
     let mut pending: Option<Job> = None;
     loop {
         let job = match pending.take() {
@@ -147,11 +149,11 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                         Err(_) => break,
                     }
                 }
-                let result = commit(&mut conn, |tx| {
+                let result = commit_rows(&mut conn, &mut cache, |tx, cache| {
                     let mut outcomes = Vec::with_capacity(group.len());
                     let mut topics = Topics::new();
                     for (batch, _) in &group {
-                        let (outcome, t) = apply_batch(tx, batch, now_ms)?;
+                        let (outcome, t) = apply_batch(tx, cache, batch, now_ms)?;
                         outcomes.push(outcome);
                         topics.extend(t);
                     }
@@ -177,7 +179,9 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                             group.len()
                         );
                         for (batch, reply) in group {
-                            let result = commit(&mut conn, |tx| apply_batch(tx, &batch, now_ms));
+                            let result = commit_rows(&mut conn, &mut cache, |tx, cache| {
+                                apply_batch(tx, cache, &batch, now_ms)
+                            });
                             let _ = reply.send(result.map(|(outcome, topics)| {
                                 publish(&conn, &changes, &topics);
                                 outcome
@@ -227,6 +231,23 @@ fn commit<T>(
     }
     tx.commit()?;
     Ok((value, topics))
+}
+
+/// [`commit`] for row batches: the writer's cache is checked against other connections'
+/// commits first, and forgets the sessions of a transaction that failed.
+fn commit_rows<T>(
+    conn: &mut Connection,
+    cache: &mut WriterCache,
+    work: impl FnOnce(&rusqlite::Transaction<'_>, &mut WriterCache) -> rusqlite::Result<(T, Topics)>,
+) -> Result<(T, Topics)> {
+    let result = commit(conn, |tx| {
+        cache.begin(tx)?;
+        work(tx, cache)
+    });
+    if result.is_err() {
+        cache.failed();
+    }
+    result
 }
 
 fn publish(conn: &Connection, changes: &watch::Sender<ChangeCounters>, topics: &Topics) {

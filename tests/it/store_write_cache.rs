@@ -1,0 +1,190 @@
+//! The SQLite writer skips look-ups with what it remembers between transactions (sessions
+//! it wrote; on a store that started empty, every request identity it stored) and finds a
+//! telemetry copy by its key. These tests prove it never answers for rows it did not see:
+//! another connection's writes, a rolled-back transaction, both cross-source orders.
+
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage};
+use agentdeck::store::ops::Op;
+use agentdeck::store::{Store, WriteBatch};
+use std::path::Path;
+
+const DEV: &str = "dev@example.com";
+
+fn session(key: &str, last_activity_at: i64) -> SessionRecord {
+    SessionRecord {
+        agent: Agent::ClaudeCode,
+        session_key: key.into(),
+        source: "test".into(),
+        developer: DEV.into(),
+        project_id: None,
+        branch: None,
+        started_at: 1_767_952_800_000,
+        last_activity_at,
+        title: None,
+    }
+}
+
+fn request(key: &str, output: i64) -> RequestRecord {
+    let dedupe_key = RequestKey::parse(key).unwrap();
+    RequestRecord {
+        agent: Agent::ClaudeCode,
+        dedupe_key,
+        session_key: "s1".into(),
+        ts: 1_767_952_803_000,
+        model: Some("claude-sonnet-4-5-20250929".into()),
+        usage: TokenUsage {
+            output,
+            ..TokenUsage::default()
+        },
+        cost: Cost::computed(Money::from_micro_usd(output)),
+        developer: DEV.into(),
+        project_id: None,
+        sidechain: false,
+        message_id: None,
+        fast: false,
+        ord: 0,
+    }
+}
+
+fn requests(requests: Vec<RequestRecord>) -> WriteBatch {
+    WriteBatch {
+        sessions: vec![session("s1", 1_767_952_803_000)],
+        requests,
+        ..WriteBatch::default()
+    }
+}
+
+/// (keys of stored requests, the session's request total, output tokens in the day rollup).
+fn stored(db: &Path) -> (Vec<String>, i64, i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT dedupe_key FROM requests ORDER BY dedupe_key")
+        .unwrap();
+    let keys = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<Vec<String>, _>>()
+        .unwrap();
+    let session_requests = conn
+        .query_row("SELECT coalesce(sum(requests), 0) FROM sessions", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let rollup_output = conn
+        .query_row(
+            "SELECT coalesce(sum(output_tokens), 0) FROM rollups_day",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (keys, session_requests, rollup_output)
+}
+
+#[test]
+fn a_transcript_copy_replaces_the_telemetry_copy_stored_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let store = Store::open(&db).unwrap();
+    let w = store.writer();
+    w.apply_blocking(requests(vec![request("ccreq:req_1", 10)]))
+        .unwrap();
+    let out = w
+        .apply_blocking(requests(vec![request("cc:msg_1:req_1", 12)]))
+        .unwrap();
+    assert_eq!(out.requests_removed, 1, "{out:?}");
+    drop(store);
+    assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
+}
+
+#[test]
+fn a_telemetry_copy_of_a_stored_transcript_row_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let store = Store::open(&db).unwrap();
+    let w = store.writer();
+    w.apply_blocking(requests(vec![request("cc:msg_1:req_1", 12)]))
+        .unwrap();
+    let out = w
+        .apply_blocking(requests(vec![request("ccreq:req_1", 10)]))
+        .unwrap();
+    assert_eq!(out.requests_duplicate, 1, "{out:?}");
+    drop(store);
+    assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
+}
+
+#[test]
+fn rows_another_connection_stored_are_looked_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let first = Store::open(&db).unwrap();
+    // The first writer sees an empty store and starts remembering what it stores.
+    first
+        .writer()
+        .apply_blocking(WriteBatch {
+            sessions: vec![session("s0", 1_767_952_800_000)],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    let second = Store::open(&db).unwrap();
+    second
+        .writer()
+        .apply_blocking(requests(vec![request("cc:msg_1:req_1", 12)]))
+        .unwrap();
+    drop(second);
+    let out = first
+        .writer()
+        .apply_blocking(requests(vec![
+            request("ccreq:req_1", 10),
+            request("cc:msg_1:req_1", 12),
+        ]))
+        .unwrap();
+    assert_eq!(out.requests_duplicate, 2, "{out:?}");
+    drop(first);
+    assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
+}
+
+#[test]
+fn a_session_another_connection_moved_is_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let first = Store::open(&db).unwrap();
+    let batch = |last| WriteBatch {
+        sessions: vec![session("s1", last)],
+        ..WriteBatch::default()
+    };
+    first.writer().apply_blocking(batch(2_000)).unwrap();
+    let second = Store::open(&db).unwrap();
+    second.writer().apply_blocking(batch(9_000)).unwrap();
+    drop(second);
+    // 5,000 is later than what the first writer last wrote, earlier than what is stored.
+    first.writer().apply_blocking(batch(5_000)).unwrap();
+    drop(first);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let last: i64 = conn
+        .query_row("SELECT last_activity_at FROM sessions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(last, 9_000);
+}
+
+#[test]
+fn a_session_of_a_failed_transaction_is_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let store = Store::open(&db).unwrap();
+    let w = store.writer();
+    let failing = WriteBatch {
+        sessions: vec![session("s1", 1_767_952_803_000)],
+        ops: vec![Op::AckAlert {
+            id: 7,
+            by: "x".into(),
+            note: String::new(),
+            at: 1,
+        }],
+        ..WriteBatch::default()
+    };
+    assert!(w.apply_blocking(failing).is_err());
+    w.apply_blocking(requests(vec![request("cc:msg_1:req_1", 12)]))
+        .unwrap();
+    drop(store);
+    assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
+}
