@@ -44,7 +44,9 @@ async fn protobuf_claude_api_request_becomes_a_reported_cost_request() {
         t.sql_str("SELECT dedupe_key FROM requests"),
         "ccreq:req_011A"
     );
-    assert_eq!(t.sql_str("SELECT request_id FROM requests"), "req_011A");
+    // The request id lives in the key; the request-id column (and its index) holds only
+    // transcript rows' ids, which a telemetry copy is matched against.
+    assert_eq!(t.sql_i64("SELECT request_id IS NULL FROM requests"), 1);
     assert_eq!(t.sql_i64("SELECT cost_micro_usd FROM requests"), 48_700);
     assert_eq!(t.sql_str("SELECT cost_source FROM requests"), "reported");
     assert_eq!(t.sql_i64("SELECT cache_read FROM requests"), 113_676);
