@@ -15,6 +15,9 @@ pub mod git;
 pub mod github;
 pub mod gitlab;
 pub(crate) mod json;
+mod reduce;
+#[cfg(test)]
+mod reduce_tests;
 mod rows;
 pub mod team_server;
 #[cfg(test)]
