@@ -3,36 +3,22 @@
 //! changed or a key repeated) give the same rows, skips and repairs either way.
 
 use super::FileFormat;
+use super::fuzz_tests::parse_lines;
 use super::json::WHOLE_PARSE;
 use super::reduce::{Level, reduce};
-use super::test_support::{fixture, with_env};
-use crate::collect::ingest::parse_piece;
-use crate::collect::parse::{LineLoc, ParsedRows};
+use super::test_support::fixture;
+use crate::collect::parse::ParsedRows;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 const CASES: u32 = 256;
-const NOW_MS: i64 = 1_780_272_000_000;
 const CLAUDE_PATH: &str = "/x/.claude/projects/-home-dev-api/s1.jsonl";
 const CODEX_PATH: &str = "/x/.codex/sessions/2026/01/09/rollout-2026-01-09T10-00-00-019dc924-30bf-7182-a6a1-5b2f0c8e9d10.jsonl";
 
 fn parse(format: FileFormat, path: &Path, lines: &[Vec<u8>], whole: bool) -> ParsedRows {
     WHOLE_PARSE.with(|w| w.set(whole));
-    let rows = with_env(|env| {
-        let mut parser = format.new_parser(path, None);
-        let mut out = ParsedRows::default();
-        let mut offset = 0u64;
-        for (i, line) in lines.iter().enumerate() {
-            let loc = LineLoc {
-                offset,
-                line: i as u64 + 1,
-            };
-            parse_piece(parser.as_mut(), line, loc, env, NOW_MS, &mut out);
-            offset += line.len() as u64 + 1;
-        }
-        out
-    });
+    let rows = parse_lines(format, &path.to_string_lossy(), lines);
     WHOLE_PARSE.with(|w| w.set(false));
     rows
 }
