@@ -76,7 +76,55 @@ pub(super) struct Tx<'t, 'c> {
     statements: &'t mut HashMap<String, Statement>,
 }
 
+/// One statement with its parameters (owned, or borrowed from the batch), for
+/// [`Tx::pipeline`].
+pub(super) struct Stmt<'a> {
+    pub sql: String,
+    pub params: Vec<Box<dyn ToSql + Sync + Send + 'a>>,
+}
+
+impl<'a> Stmt<'a> {
+    pub fn new(sql: impl Into<String>) -> Stmt<'a> {
+        Stmt {
+            sql: sql.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds the next parameter (`$1`, `$2`, … in order).
+    pub fn bind(mut self, param: impl ToSql + Sync + Send + 'a) -> Stmt<'a> {
+        self.params.push(Box::new(param));
+        self
+    }
+}
+
 impl Tx<'_, '_> {
+    /// Sends the statements at once and then waits for their answers: one round trip for
+    /// all of them instead of one each (tokio-postgres sends a request when its future is
+    /// first polled, and `try_join_all` polls a short list in order, so PostgreSQL runs them
+    /// in the given order). The first error aborts the transaction.
+    pub(super) async fn pipeline(&mut self, stmts: &[Stmt<'_>]) -> Result<Vec<Vec<Row>>, PgError> {
+        let mut prepared = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            prepared.push(self.statement(&s.sql).await?);
+        }
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = stmts
+            .iter()
+            .map(|s| {
+                s.params
+                    .iter()
+                    .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                    .collect()
+            })
+            .collect();
+        let tx = self.tx;
+        let queries = prepared
+            .iter()
+            .zip(&params)
+            .map(|(statement, params)| tx.query(statement, params));
+        Ok(futures_util::future::try_join_all(queries).await?)
+    }
+
     async fn statement(&mut self, sql: &str) -> Result<Statement, PgError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
