@@ -18,6 +18,8 @@ pub(super) struct PgRows<'t, 'c> {
     pub tx: Tx<'t, 'c>,
     /// Owner locks not sent yet: they go out with the batch's first statement.
     locks: Option<Vec<i64>>,
+    /// Spans of the batch's sessions, merged with their totals by the plan's statements.
+    spans: Vec<bulk::SessionSpan>,
 }
 
 /// A transaction PostgreSQL aborted because of another writer (deadlock victim,
@@ -58,6 +60,7 @@ impl PgStore {
                 statements,
             },
             locks: None,
+            spans: Vec::new(),
         };
         bulk::insert_developers(&mut rows.tx, &batch.developers, true).await?;
         for p in &batch.projects {
@@ -70,6 +73,11 @@ impl PgStore {
                 .await?;
         }
         apply_rows(&mut rows, batch).await?;
+        if !rows.spans.is_empty() {
+            let spans = std::mem::take(&mut rows.spans);
+            let deltas = crate::store::rollup::Deltas::default();
+            rows.tx.pipeline(&bulk::flush(&deltas, &spans)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -146,7 +154,17 @@ impl RowBackend for PgRows<'_, '_> {
 
     async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> Result<Vec<i64>, PgError> {
         let locks = self.take_locks();
-        bulk::upsert_sessions(&mut self.tx, sessions, locks).await
+        let ids = bulk::upsert_sessions(&mut self.tx, sessions, locks).await?;
+        self.spans
+            .extend(sessions.iter().zip(&ids).map(|(s, id)| bulk::SessionSpan {
+                id: *id,
+                started_at: s.started_at,
+                last_activity_at: s.last_activity_at,
+                project_id: s.project_id.clone(),
+                branch: s.branch.clone(),
+                title: s.title.clone(),
+            }));
+        Ok(ids)
     }
 
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> Result<Vec<StoredRequest>, PgError> {
@@ -174,6 +192,7 @@ impl RowBackend for PgRows<'_, '_> {
 
     /// Every statement of the plan in one round trip.
     async fn apply_plan(&mut self, plan: &RequestPlan<'_>) -> Result<(), PgError> {
+        let spans = std::mem::take(&mut self.spans);
         let mut stmts: Vec<Stmt<'_>> = self.take_locks().into_iter().collect();
         if !plan.remove.is_empty() {
             stmts.push(
@@ -181,7 +200,7 @@ impl RowBackend for PgRows<'_, '_> {
             );
         }
         stmts.extend(plan.insert.chunks(2_000).map(bulk::insert_requests));
-        stmts.extend(bulk::flush(&plan.deltas));
+        stmts.extend(bulk::flush(&plan.deltas, &spans));
         if !stmts.is_empty() {
             self.tx.pipeline(&stmts).await?;
         }

@@ -6,8 +6,10 @@
 use super::{PgError, Stmt, Tx};
 use crate::domain::{CounterRecord, EventRecord, RequestRecord, SessionRecord};
 use crate::store::DeveloperRow;
-use crate::store::rollup::{Deltas, MEASURES, SESSION_MEASURES, model_name, saturating_add_sql};
-use std::collections::HashMap;
+use crate::store::rollup::{
+    Deltas, MEASURES, SESSION_MEASURES, Totals, model_name, saturating_add_sql,
+};
+use std::collections::{BTreeMap, HashMap};
 
 fn col<'a, T, U: 'a>(rows: &'a [T], f: impl Fn(&'a T) -> U) -> Vec<U> {
     rows.iter().map(f).collect()
@@ -17,8 +19,20 @@ fn pick<T: Copy>(values: &[T], at: &[usize]) -> Vec<T> {
     at.iter().map(|&i| values[i]).collect()
 }
 
-/// Upserts distinct sessions in one statement; returns their ids in input order.
-/// `first` (the owner locks) goes out in the same round trip as the first upsert.
+/// What a batch says about a stored session's span, merged into the row together with the
+/// batch's session totals by [`flush`] (so a session gets one new row version per batch).
+pub(super) struct SessionSpan {
+    pub id: i64,
+    pub started_at: i64,
+    pub last_activity_at: i64,
+    pub project_id: Option<String>,
+    pub branch: Option<String>,
+    pub title: Option<String>,
+}
+
+/// Inserts the distinct sessions not stored yet and reads the ids of the others (left
+/// untouched here: their spans are merged by [`flush`]); returns the ids in input order.
+/// `first` (the owner locks) goes out in the same round trip as the first chunk.
 pub(super) async fn upsert_sessions(
     tx: &mut Tx<'_, '_>,
     records: &[SessionRecord],
@@ -26,40 +40,72 @@ pub(super) async fn upsert_sessions(
 ) -> Result<Vec<i64>, PgError> {
     let mut ids = Vec::with_capacity(records.len());
     for chunk in records.chunks(5_000) {
-        let upsert = Stmt::new(
-                "INSERT INTO sessions (agent, session_key, source, developer, project_id, branch, started_at,
-                     last_activity_at, title)
-                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::bigint[], $8::bigint[], $9::text[])
-                 ON CONFLICT (developer, agent, session_key) DO UPDATE SET
-                     started_at = LEAST(sessions.started_at, excluded.started_at),
-                     last_activity_at = GREATEST(sessions.last_activity_at, excluded.last_activity_at),
-                     project_id = coalesce(sessions.project_id, excluded.project_id),
-                     branch = coalesce(sessions.branch, excluded.branch),
-                     title = coalesce(excluded.title, sessions.title)
-                 RETURNING id, developer, agent, session_key",
+        let keys = || {
+            (
+                col(chunk, |s| s.developer.as_str()),
+                col(chunk, |s| s.agent.as_str()),
+                col(chunk, |s| s.session_key.as_str()),
             )
-            .bind(col(chunk, |s| s.agent.as_str()))
-            .bind(col(chunk, |s| s.session_key.as_str()))
-            .bind(col(chunk, |s| s.source.as_str()))
-            .bind(col(chunk, |s| s.developer.as_str()))
-            .bind(col(chunk, |s| s.project_id.as_deref()))
-            .bind(col(chunk, |s| s.branch.as_deref()))
-            .bind(col(chunk, |s| s.started_at))
-            .bind(col(chunk, |s| s.last_activity_at))
-            .bind(col(chunk, |s| s.title.as_deref()));
+        };
+        let (developers, agents, session_keys) = keys();
+        // Rows inserted by the CTE are invisible to the statement's own SELECT, so each
+        // session comes back once: from the insert or from the lookup.
+        let claim = Stmt::new(
+            "WITH input AS (
+                 SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                     $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+                     AS i(agent, session_key, source, developer, project_id, branch, started_at,
+                         last_activity_at, title)),
+             added AS (
+                 INSERT INTO sessions (agent, session_key, source, developer, project_id, branch,
+                     started_at, last_activity_at, title)
+                 SELECT * FROM input
+                 ON CONFLICT (developer, agent, session_key) DO NOTHING
+                 RETURNING id, developer, agent, session_key)
+             SELECT id, developer, agent, session_key FROM added
+             UNION ALL
+             SELECT s.id, s.developer, s.agent, s.session_key FROM input i,
+                 LATERAL (SELECT id, developer, agent, session_key FROM sessions
+                          WHERE developer = i.developer AND agent = i.agent
+                            AND session_key = i.session_key OFFSET 0) s",
+        )
+        .bind(agents)
+        .bind(session_keys)
+        .bind(col(chunk, |s| s.source.as_str()))
+        .bind(developers)
+        .bind(col(chunk, |s| s.project_id.as_deref()))
+        .bind(col(chunk, |s| s.branch.as_deref()))
+        .bind(col(chunk, |s| s.started_at))
+        .bind(col(chunk, |s| s.last_activity_at))
+        .bind(col(chunk, |s| s.title.as_deref()));
         let mut stmts: Vec<Stmt<'_>> = first.take().into_iter().collect();
-        stmts.push(upsert);
-        let rows = tx.pipeline(&stmts).await?.pop().unwrap_or_default();
-        let by_key: HashMap<(String, String, String), i64> = rows
+        stmts.push(claim);
+        let mut rows = tx.pipeline(&stmts).await?.pop().unwrap_or_default();
+        if rows.len() < chunk.len() {
+            // A session another writer inserted after this statement's snapshot (no owner
+            // lock kept it out): read again, with a new snapshot.
+            let (developers, agents, session_keys) = keys();
+            rows.extend(
+                tx.query(
+                    "SELECT s.id, s.developer, s.agent, s.session_key
+                     FROM UNNEST($1::text[], $2::text[], $3::text[]) AS i(developer, agent, session_key),
+                         LATERAL (SELECT id, developer, agent, session_key FROM sessions
+                                  WHERE developer = i.developer AND agent = i.agent
+                                    AND session_key = i.session_key OFFSET 0) s",
+                    &[&developers, &agents, &session_keys],
+                )
+                .await?,
+            );
+        }
+        let by_key: HashMap<(&str, &str, &str), i64> = rows
             .iter()
             .map(|r| ((r.get(1), r.get(2), r.get(3)), r.get(0)))
             .collect();
         for s in chunk {
             let key = (
-                s.developer.clone(),
-                s.agent.as_str().to_string(),
-                s.session_key.clone(),
+                s.developer.as_str(),
+                s.agent.as_str(),
+                s.session_key.as_str(),
             );
             match by_key.get(&key) {
                 Some(id) => ids.push(*id),
@@ -191,9 +237,10 @@ pub(super) async fn insert_developers(
     Ok(())
 }
 
-/// The statements that add the plan's 15-minute rollup deltas and session totals
-/// (saturating), then drop rollup rows a removal emptied.
-pub(super) fn flush(deltas: &Deltas) -> Vec<Stmt<'_>> {
+/// The statements that add the plan's 15-minute rollup deltas (saturating), drop rollup
+/// rows a removal emptied, and merge the batch's session spans and totals into the
+/// sessions (one UPDATE).
+pub(super) fn flush<'a>(deltas: &'a Deltas, spans: &'a [SessionSpan]) -> Vec<Stmt<'a>> {
     let mut stmts = Vec::new();
     let rows = deltas.quarter();
     if !rows.is_empty() {
@@ -251,39 +298,60 @@ pub(super) fn flush(deltas: &Deltas) -> Vec<Stmt<'_>> {
             );
         }
     }
-    let sessions = deltas.sessions();
+    let zero = Totals::default();
+    let mut sessions: BTreeMap<i64, (Option<&SessionSpan>, &Totals)> = spans
+        .iter()
+        .map(|span| (span.id, (Some(span), &zero)))
+        .collect();
+    for (id, totals) in deltas.sessions() {
+        sessions.entry(id).or_insert((None, &zero)).1 = totals;
+    }
     if !sessions.is_empty() {
+        let sessions: Vec<(i64, (Option<&SessionSpan>, &Totals))> = sessions.into_iter().collect();
         let kept: Vec<(usize, &str)> = SESSION_MEASURES
             .iter()
             .enumerate()
             .filter_map(|(i, m)| m.map(|m| (i, m)))
             .collect();
-        let sets: Vec<String> = kept
-            .iter()
-            .enumerate()
-            .map(|(n, (_, m))| {
-                format!(
-                    "{m} = {}",
-                    saturating_add_sql(&format!("sessions.{m}"), &format!("d.c{n}"), true)
-                )
-            })
-            .collect();
+        let mut sets: Vec<String> = vec![
+            "started_at = LEAST(sessions.started_at, d.started_at)".into(),
+            "last_activity_at = GREATEST(sessions.last_activity_at, d.last_activity_at)".into(),
+            "project_id = coalesce(sessions.project_id, d.project_id)".into(),
+            "branch = coalesce(sessions.branch, d.branch)".into(),
+            "title = coalesce(d.title, sessions.title)".into(),
+        ];
+        sets.extend(kept.iter().enumerate().map(|(n, (_, m))| {
+            format!(
+                "{m} = {}",
+                saturating_add_sql(&format!("sessions.{m}"), &format!("d.c{n}"), true)
+            )
+        }));
         let arrays: Vec<String> = (0..kept.len())
-            .map(|n| format!("${}::bigint[]", n + 2))
+            .map(|n| format!("${}::bigint[]", n + 7))
             .collect();
         let names: Vec<String> = (0..kept.len()).map(|n| format!("c{n}")).collect();
         // `sessions.id = ANY($1)` lets the cached plan reach sessions by key whatever size
-        // the table had when it was planned.
+        // the table had when it was planned. A span LEAST/GREATEST/coalesce with NULL (a
+        // session only a removal touched) leaves the column as it is.
+        let span =
+            |f: fn(&SessionSpan) -> Option<&str>| col(&sessions, move |(_, (s, _))| s.and_then(f));
         let mut update = Stmt::new(format!(
-            "UPDATE sessions SET {} FROM UNNEST($1::bigint[], {}) AS d(id, {})
+            "UPDATE sessions SET {} FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],
+                 $5::text[], $6::text[], {}) AS d(id, started_at, last_activity_at, project_id,
+                 branch, title, {})
              WHERE sessions.id = d.id AND sessions.id = ANY($1)",
             sets.join(", "),
             arrays.join(", "),
             names.join(", ")
         ))
-        .bind(col(&sessions, |(id, _)| *id));
+        .bind(col(&sessions, |(id, _)| *id))
+        .bind(col(&sessions, |(_, (s, _))| s.map(|s| s.started_at)))
+        .bind(col(&sessions, |(_, (s, _))| s.map(|s| s.last_activity_at)))
+        .bind(span(|s| s.project_id.as_deref()))
+        .bind(span(|s| s.branch.as_deref()))
+        .bind(span(|s| s.title.as_deref()));
         for (i, _) in &kept {
-            update = update.bind(col(&sessions, |(_, t)| t.columns()[*i]));
+            update = update.bind(col(&sessions, |(_, (_, t))| t.columns()[*i]));
         }
         stmts.push(update);
     }
