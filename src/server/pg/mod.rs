@@ -26,7 +26,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("migrations/0003_alerts.sql")),
     (4, include_str!("migrations/0004_budgets.sql")),
     (5, include_str!("migrations/0005_daily_usage.sql")),
-    (6, include_str!("migrations/0006_hot_updates.sql")),
+    (6, include_str!("migrations/0006_write_path.sql")),
 ];
 
 /// Serialises migrations across every `serve` sharing the database (batches take only
