@@ -157,18 +157,31 @@ impl Walker {
         skip_dir: &dyn Fn(&str) -> bool,
         depth: usize,
     ) {
-        if depth > MAX_DEPTH {
-            return self.problem(
-                dir,
-                format!("more than {MAX_DEPTH} folders deep; not descending"),
-            );
-        }
         let dir_meta = match fs::metadata(dir) {
             Ok(meta) if meta.is_dir() => meta,
             Ok(_) => return self.problem(dir, "expected a directory, found a file"),
             Err(err) if err.kind() == ErrorKind::NotFound => return,
             Err(err) => return self.problem(dir, format!("cannot read: {err}")),
         };
+        self.walk_dir(dir, &dir_meta, classify, skip_dir, depth)
+    }
+
+    /// `walk` of a folder whose metadata the caller already has (a subfolder's comes
+    /// from its parent's listing, so each folder costs one `stat`, not two).
+    fn walk_dir(
+        &mut self,
+        dir: &Path,
+        dir_meta: &fs::Metadata,
+        classify: &dyn Fn(&str) -> Option<FileFormat>,
+        skip_dir: &dyn Fn(&str) -> bool,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return self.problem(
+                dir,
+                format!("more than {MAX_DEPTH} folders deep; not descending"),
+            );
+        }
         // A folder reached twice (symlink loop, overlapping roots) is walked once.
         if !self.visited.insert((dir_meta.dev(), dir_meta.ino())) {
             return;
@@ -192,8 +205,15 @@ impl Walker {
             let name = name.to_string_lossy();
             let name = name.as_ref();
             let format = classify(name);
-            // `fs::metadata` follows symlinks, so a linked file or folder counts as what it points to.
-            let meta = match fs::metadata(&path) {
+            // A linked file or folder counts as what it points to (`fs::metadata` follows the
+            // link); anything else is looked up relative to the open folder (`fstatat`),
+            // which is cheaper than resolving the whole path again (docs/perf.md#warm-refresh-issue-12).
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            let meta = match if is_link {
+                fs::metadata(&path)
+            } else {
+                entry.metadata()
+            } {
                 Ok(meta) => meta,
                 Err(err) => {
                     if format.is_some() {
@@ -219,7 +239,7 @@ impl Walker {
                     "expected a file, found something else (socket, device or pipe)",
                 ),
                 None if meta.is_dir() && !skip_dir(name) => {
-                    self.walk(&path, classify, skip_dir, depth + 1)
+                    self.walk_dir(&path, &meta, classify, skip_dir, depth + 1)
                 }
                 None => {}
             }
@@ -227,7 +247,7 @@ impl Walker {
     }
 
     fn finish(mut self) -> (Vec<DiscoveredFile>, Vec<DiscoveryProblem>) {
-        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.files.sort_by(|a, b| path_order(&a.path, &b.path));
         // The same file reached by two paths (links, overlapping roots) is read once.
         let mut seen = HashSet::new();
         self.files
@@ -242,9 +262,19 @@ impl Walker {
         self.files.retain(|f| {
             f.format != FileFormat::GeminiJson || !jsonl.contains(&f.path.with_extension("jsonl"))
         });
-        self.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        self.problems.sort_by(|a, b| path_order(&a.path, &b.path));
         (self.files, self.problems)
     }
+}
+
+/// `Path`'s own order (folder by folder) computed on the bytes: a separator sorts before
+/// every other byte, so `a/b` comes before `a-b/c` as it does component-wise. Comparing
+/// `Path`s splits both into components at every step, which was a seventh of a warm pass.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    use std::os::unix::ffi::OsStrExt;
+    let key = |c: &u8| if *c == b'/' { 0 } else { *c };
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    a.iter().map(key).cmp(b.iter().map(key))
 }
 
 #[cfg(test)]

@@ -178,3 +178,16 @@ fn the_recorded_fixture_tree_is_discoverable() {
     assert_eq!(count(FileFormat::GeminiJson), 2);
     assert_eq!(count(FileFormat::CopilotJsonl), 1);
 }
+
+proptest::proptest! {
+    /// The byte comparison used to sort found files is `Path`'s own order (for the names
+    /// a directory listing yields: never `.` or `..`).
+    #[test]
+    fn path_order_is_the_component_order(
+        a in proptest::collection::vec("[a-c.\\- ]{0,2}[a-c]", 1..4),
+        b in proptest::collection::vec("[a-c.\\- ]{0,2}[a-c]", 1..4),
+    ) {
+        let (a, b) = (PathBuf::from(format!("/r/{}", a.join("/"))), PathBuf::from(format!("/r/{}", b.join("/"))));
+        proptest::prop_assert_eq!(path_order(&a, &b), a.cmp(&b), "{} vs {}", a.display(), b.display());
+    }
+}
