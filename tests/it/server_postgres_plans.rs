@@ -56,7 +56,7 @@ async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
     }
     // Closing the server's connections makes their backends publish their table statistics.
     server.shutdown().await.unwrap();
-    let total = (exports * per_export) as i64;
+    let total = exports * per_export;
     let inserted = "SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'requests'";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while scalar(&url, inserted).await < total {
