@@ -56,7 +56,7 @@ async fn serve(url: &str) -> RunningServer {
         .unwrap()
 }
 
-async fn query_i64(url: &str, sql: &str) -> i64 {
+pub(crate) async fn query_i64(url: &str, sql: &str) -> i64 {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap();

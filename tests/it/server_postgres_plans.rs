@@ -3,20 +3,13 @@
 //! whole table, so its cost does not grow with the database (the probe for stored copies
 //! once became a cached plan that scanned every stored request on every batch).
 
+use crate::server_postgres::query_i64;
 use crate::server_support::team::fresh_postgres;
 use crate::server_support::{claude_api_request, claude_resource, logs};
 use agentdeck::pricing::PriceTable;
 use agentdeck::server::backend::Database;
 use agentdeck::server::{ServerConfig, start};
 use prost::Message;
-
-async fn scalar(url: &str, sql: &str) -> i64 {
-    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    client.query_one(sql, &[]).await.unwrap().get(0)
-}
 
 #[tokio::test]
 async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
@@ -59,7 +52,7 @@ async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
     let total = exports * per_export;
     let inserted = "SELECT coalesce(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'requests'";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while scalar(&url, inserted).await < total {
+    while query_i64(&url, inserted).await < total {
         assert!(
             std::time::Instant::now() < deadline,
             "the statistics never showed the {total} inserted requests"
@@ -68,7 +61,7 @@ async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
     }
     // Rows read by whole-table scans of requests (building its indexes at migration reads
     // none: the table is empty then). Scanning on every batch reads thousands.
-    let scanned = scalar(
+    let scanned = query_i64(
         &url,
         "SELECT coalesce(sum(seq_tup_read), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'requests'",
     )
@@ -77,5 +70,8 @@ async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
         scanned < total,
         "{scanned} stored requests read by whole-table scans while {exports} batches wrote {total}"
     );
-    assert_eq!(scalar(&url, "SELECT count(*) FROM requests").await, total);
+    assert_eq!(
+        query_i64(&url, "SELECT count(*) FROM requests").await,
+        total
+    );
 }

@@ -1,8 +1,8 @@
-//! The PostgreSQL side of the write pipeline: each [`RowBackend`] step as one or two bulk
-//! statements (UNNEST over column arrays) inside the batch's transaction. No rule lives
-//! here; `store::pipeline` and `store::plan` decide. Writers of several `serve` instances
-//! serialise only on the owners (developers) their batches share (one advisory lock per
-//! owner, taken in one order), never on a global lock.
+//! The PostgreSQL side of the write pipeline: each [`RowBackend`] step as bulk statements
+//! (UNNEST over column arrays) inside the batch's transaction, pipelined so a batch costs
+//! five round trips. No rule lives here; `store::pipeline` and `store::plan` decide. Writers
+//! of several `serve` instances serialise only on the owners (developers) their batches
+//! share (one advisory lock per owner, taken in one order), never on a global lock.
 
 use super::bulk;
 use super::{PgError, PgStore, Stmt, Tx};

@@ -77,6 +77,9 @@ pub(super) struct Tx<'t, 'c> {
     statements: &'t mut HashMap<String, Statement>,
 }
 
+/// Statements sent in one round trip at most (below `try_join_all`'s in-order limit).
+const PIPELINE_DEPTH: usize = 16;
+
 /// One statement with its parameters (owned, or borrowed from the batch), for
 /// [`Tx::pipeline`].
 pub(super) struct Stmt<'a> {
@@ -102,9 +105,18 @@ impl<'a> Stmt<'a> {
 impl Tx<'_, '_> {
     /// Sends the statements at once and then waits for their answers: one round trip for
     /// all of them instead of one each (tokio-postgres sends a request when its future is
-    /// first polled, and `try_join_all` polls a short list in order, so PostgreSQL runs them
-    /// in the given order). The first error aborts the transaction.
+    /// first polled, and `try_join_all` polls a list of up to 30 in order, so PostgreSQL runs
+    /// them in the given order; longer lists go out in several round trips). The first
+    /// error aborts the transaction.
     pub(super) async fn pipeline(&mut self, stmts: &[Stmt<'_>]) -> Result<Vec<Vec<Row>>, PgError> {
+        let mut answers = Vec::with_capacity(stmts.len());
+        for group in stmts.chunks(PIPELINE_DEPTH) {
+            answers.extend(self.pipeline_group(group).await?);
+        }
+        Ok(answers)
+    }
+
+    async fn pipeline_group(&mut self, stmts: &[Stmt<'_>]) -> Result<Vec<Vec<Row>>, PgError> {
         let mut prepared = Vec::with_capacity(stmts.len());
         for s in stmts {
             prepared.push(self.statement(&s.sql).await?);
