@@ -26,10 +26,27 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The demo organisation as `dir/demo.db`. It is built once per test process (seconds in a
+/// debug build) and each test gets its own copy.
 fn demo_db(dir: &Path) {
-    let store = agentdeck::store::Store::open(&dir.join("demo.db")).unwrap();
-    let now = chrono::Utc::now();
-    agentdeck::demo::build(&store, now, agentdeck::demo::DEFAULT_SEED).unwrap();
+    static TEMPLATE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let template = TEMPLATE.get_or_init(|| {
+        let t = tempfile::tempdir().unwrap();
+        let built = t.path().join("built.db");
+        let store = agentdeck::store::Store::open(&built).unwrap();
+        let now = chrono::Utc::now();
+        agentdeck::demo::build(&store, now, agentdeck::demo::DEFAULT_SEED).unwrap();
+        let copy = t.path().join("demo.db");
+        rusqlite::Connection::open(&built)
+            .unwrap()
+            .execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+            .unwrap();
+        t
+    });
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("demo.db{suffix}")));
+    }
+    std::fs::copy(template.path().join("demo.db"), dir.join("demo.db")).unwrap();
 }
 
 #[test]

@@ -232,13 +232,14 @@ fn write_corpus(root: &std::path::Path, files: usize, lines: usize) {
 fn killed_mid_ingest_then_rerun_gives_the_clean_totals() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("claude");
-    write_corpus(&root, 40, 2_000); // ~240k lines, ~100 MB
+    // ~60k lines, ~25 MB: a debug build needs well over the first kill's 100 ms for it.
+    write_corpus(&root, 40, 500);
     let clean_db = tmp.path().join("clean.db");
     let clean = daily(&clean_db, &root);
 
     let db = tmp.path().join("killed.db");
     let mut killed_mid_way = false;
-    for delay_ms in [300u64, 700, 1500] {
+    for delay_ms in [100u64, 300, 700] {
         let mut child = bin()
             .args([
                 "--db",
@@ -272,7 +273,7 @@ fn killed_mid_ingest_then_rerun_gives_the_clean_totals() {
     assert_eq!(after["daily"], clean["daily"]);
     assert_eq!(
         clean["totals"]["output_tokens"].as_i64(),
-        Some(40 * 2_000 * 102),
+        Some(40 * 500 * 102),
         "largest copy of each message counted once"
     );
 }

@@ -56,7 +56,7 @@ async fn serve(url: &str) -> RunningServer {
         .unwrap()
 }
 
-async fn query_i64(url: &str, sql: &str) -> i64 {
+pub(crate) async fn query_i64(url: &str, sql: &str) -> i64 {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -330,7 +330,7 @@ async fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
         .unwrap();
     assert_eq!(
         query_i64(&url, "SELECT count(*) FROM agentdeck_schema").await,
-        5
+        6
     );
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await

@@ -138,6 +138,12 @@ pub struct ToolUse<'a> {
     pub name: LooseStr<'a>,
 }
 
+/// The keys of one content block that [`Content`] reads; any other key of a block is
+/// skipped (tool input and output, thinking, signatures).
+pub fn content_block_keys() -> Option<&'static [&'static str]> {
+    super::reduce::field_names::<Block<'static>>()
+}
+
 #[derive(serde::Deserialize)]
 struct Block<'a> {
     #[serde(rename = "type", borrow, default)]

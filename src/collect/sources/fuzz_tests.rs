@@ -144,7 +144,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Parses lines through the same path as `ingest` (invalid UTF-8 repaired, bounds held).
-fn parse_lines(format: FileFormat, path: &str, lines: &[Vec<u8>]) -> ParsedRows {
+pub(super) fn parse_lines(format: FileFormat, path: &str, lines: &[Vec<u8>]) -> ParsedRows {
     with_env(|env| {
         let mut parser = format.new_parser(Path::new(path), None);
         let mut out = ParsedRows::default();

@@ -2,6 +2,7 @@
 //! line because of an unexpected type, and line trimming and error classification that
 //! never echo line content.
 
+use super::reduce::{Level, reduce};
 use crate::collect::parse::SkipReason;
 use crate::domain::bounds::{self, OutOfBounds, Violation};
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -346,6 +347,41 @@ pub fn parse_record<'a, T: Deserialize<'a>>(
     }
     serde_json::from_slice(bytes)
         .map_err(|err| invalid_utf8().unwrap_or((SkipReason::MalformedJson, column(err.column()))))
+}
+
+/// [`parse_record`] reading only what `level` names: values the record's structs skip are
+/// replaced before serde sees the line (`reduce.rs`). A line the reduction refuses, or
+/// whose reduced form serde refuses, is parsed whole, so a skip names exactly what the
+/// whole line earns (reason and column). `scratch` holds the reduced line.
+pub fn parse_reduced<'a, T: Deserialize<'a>>(
+    bytes: &'a [u8],
+    level: &Level,
+    scratch: &'a mut Vec<u8>,
+) -> Result<T, (SkipReason, Option<String>)> {
+    if !whole_parse_forced() && reduce(bytes, level, scratch) {
+        let reduced: &'a Vec<u8> = scratch;
+        if let Ok(record) = serde_json::from_slice(reduced) {
+            return Ok(record);
+        }
+    }
+    parse_record(bytes)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests compare every parser's rows with and without the reduction.
+    pub(crate) static WHOLE_PARSE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn whole_parse_forced() -> bool {
+    #[cfg(test)]
+    {
+        WHOLE_PARSE.with(std::cell::Cell::get)
+    }
+    #[cfg(not(test))]
+    {
+        false
+    }
 }
 
 /// A short machine label (`auto`, `rate_limit`) taken from a log field; anything that does

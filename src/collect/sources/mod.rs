@@ -15,6 +15,10 @@ pub mod git;
 pub mod github;
 pub mod gitlab;
 pub(crate) mod json;
+mod json_string;
+mod reduce;
+#[cfg(test)]
+mod reduce_tests;
 mod rows;
 pub mod team_server;
 #[cfg(test)]

@@ -1,11 +1,11 @@
-//! The PostgreSQL side of the write pipeline: each [`RowBackend`] step as one or two bulk
-//! statements (UNNEST over column arrays) inside the batch's transaction. No rule lives
-//! here; `store::pipeline` and `store::plan` decide. Writers of several `serve` instances
-//! serialise only on the owners (developers) their batches share (one advisory lock per
-//! owner, taken in one order), never on a global lock.
+//! The PostgreSQL side of the write pipeline: each [`RowBackend`] step as bulk statements
+//! (UNNEST over column arrays) inside the batch's transaction, pipelined so a batch costs
+//! five round trips. No rule lives here; `store::pipeline` and `store::plan` decide. Writers
+//! of several `serve` instances serialise only on the owners (developers) their batches
+//! share (one advisory lock per owner, taken in one order), never on a global lock.
 
 use super::bulk;
-use super::{PgError, PgStore, Tx};
+use super::{PgError, PgStore, Stmt, Tx};
 use crate::domain::counter::SeriesState;
 use crate::domain::{CounterRecord, EventRecord, SessionRecord};
 use crate::store::pipeline::{RowBackend, apply_rows};
@@ -13,10 +13,13 @@ use crate::store::plan::{Probe, RequestPlan, StoredRequest};
 use crate::store::row::{Columns, REQUEST_COLUMNS, RowError, decode_request};
 use crate::store::{DeveloperRow, WriteBatch};
 use std::collections::HashMap;
-use tokio_postgres::types::ToSql;
 
 pub(super) struct PgRows<'t, 'c> {
     pub tx: Tx<'t, 'c>,
+    /// Owner locks not sent yet: they go out with the batch's first statement.
+    locks: Option<Vec<i64>>,
+    /// Spans of the batch's sessions, merged with their totals by the plan's statements.
+    spans: Vec<bulk::SessionSpan>,
 }
 
 /// A transaction PostgreSQL aborted because of another writer (deadlock victim,
@@ -56,6 +59,8 @@ impl PgStore {
                 tx: &tx,
                 statements,
             },
+            locks: None,
+            spans: Vec::new(),
         };
         bulk::insert_developers(&mut rows.tx, &batch.developers, true).await?;
         for p in &batch.projects {
@@ -68,6 +73,11 @@ impl PgStore {
                 .await?;
         }
         apply_rows(&mut rows, batch).await?;
+        if !rows.spans.is_empty() {
+            let spans = std::mem::take(&mut rows.spans);
+            let deltas = crate::store::rollup::Deltas::default();
+            rows.tx.pipeline(&bulk::flush(&deltas, &spans)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -98,84 +108,107 @@ impl Columns for tokio_postgres::Row {
     }
 }
 
+/// Every stored request matching one of a probe's three owner-scoped identities (a row
+/// may come more than once; the plan counts it once). Each identity is looked up by its
+/// index one at a time (LATERAL … OFFSET 0), so the prepared statement's cached plan never
+/// turns into a scan of the whole table, whatever size the table had when it was planned.
+const PROBE: &str = "SELECT r.* FROM unnest($1::text[], $2::text[]) AS p(owner, id),
+        LATERAL (SELECT * FROM requests WHERE developer = p.owner AND dedupe_key = p.id OFFSET 0) r
+    UNION ALL
+    SELECT r.* FROM unnest($3::text[], $4::text[]) AS p(owner, id),
+        LATERAL (SELECT * FROM requests WHERE developer = p.owner AND request_id = p.id OFFSET 0) r
+    UNION ALL
+    SELECT r.* FROM unnest($5::text[], $6::text[]) AS p(owner, id),
+        LATERAL (SELECT * FROM requests WHERE developer = p.owner AND message_id = p.id OFFSET 0) r";
+
+fn owners_and_ids<'a>(pairs: &[(&'a str, &'a str)]) -> (Vec<&'a str>, Vec<&'a str>) {
+    pairs.iter().copied().unzip()
+}
+
 impl PgRows<'_, '_> {
-    async fn requests(
-        &mut self,
-        join: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<StoredRequest>, PgError> {
-        let rows = self
-            .tx
-            .query(
-                &format!(
-                    "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id {join}"
-                ),
-                params,
-            )
-            .await?;
-        rows.iter()
-            .map(|r| decode_request(r).map_err(PgError::from))
-            .collect()
+    /// The owner-lock statement, if not sent yet.
+    fn take_locks(&mut self) -> Option<Stmt<'static>> {
+        self.locks.take().map(|keys| {
+            Stmt::new("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS l(k)")
+                .bind(keys)
+        })
     }
 
-    async fn pairs(
-        &mut self,
-        column: &str,
-        pairs: &[(&str, &str)],
-    ) -> Result<Vec<StoredRequest>, PgError> {
-        if pairs.is_empty() {
-            return Ok(Vec::new());
+    /// Sends the owner locks if no statement has taken them along yet.
+    async fn locked(&mut self) -> Result<(), PgError> {
+        if let Some(lock) = self.take_locks() {
+            self.tx.pipeline(&[lock]).await?;
         }
-        let owners: Vec<&str> = pairs.iter().map(|p| p.0).collect();
-        let ids: Vec<&str> = pairs.iter().map(|p| p.1).collect();
-        self.requests(
-            &format!(
-                "JOIN unnest($1::text[], $2::text[]) AS p(owner, id)
-                 ON q.developer = p.owner AND q.{column} = p.id"
-            ),
-            &[&owners, &ids],
-        )
-        .await
+        Ok(())
     }
 }
 
 impl RowBackend for PgRows<'_, '_> {
     type Error = PgError;
 
+    /// Kept until the next statement, which carries them in its round trip.
     async fn lock(&mut self, keys: &[i64]) -> Result<(), PgError> {
-        self.tx
-            .execute(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS l(k)",
-                &[&keys],
-            )
-            .await?;
+        self.locks = Some(keys.to_vec());
         Ok(())
     }
 
     async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> Result<Vec<i64>, PgError> {
-        bulk::upsert_sessions(&mut self.tx, sessions).await
+        let locks = self.take_locks();
+        let ids = bulk::upsert_sessions(&mut self.tx, sessions, locks).await?;
+        self.spans
+            .extend(sessions.iter().zip(&ids).map(|(s, id)| bulk::SessionSpan {
+                id: *id,
+                started_at: s.started_at,
+                last_activity_at: s.last_activity_at,
+                project_id: s.project_id.clone(),
+                branch: s.branch.clone(),
+                title: s.title.clone(),
+            }));
+        Ok(ids)
     }
 
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> Result<Vec<StoredRequest>, PgError> {
-        let mut out = self.pairs("dedupe_key", &probe.keys).await?;
-        out.extend(self.pairs("request_id", &probe.cross_ids).await?);
-        out.extend(self.pairs("message_id", &probe.message_ids).await?);
-        Ok(out)
+        let (key_owners, keys) = owners_and_ids(&probe.keys);
+        let (cross_owners, cross) = owners_and_ids(&probe.cross_ids);
+        let (message_owners, messages) = owners_and_ids(&probe.message_ids);
+        let mut stmts: Vec<Stmt<'_>> = self.take_locks().into_iter().collect();
+        stmts.push(
+            Stmt::new(format!(
+                "SELECT {REQUEST_COLUMNS} FROM ({PROBE}) q,
+                     LATERAL (SELECT session_key FROM sessions WHERE id = q.session_id OFFSET 0) s"
+            ))
+            .bind(key_owners)
+            .bind(keys)
+            .bind(cross_owners)
+            .bind(cross)
+            .bind(message_owners)
+            .bind(messages),
+        );
+        let rows = self.tx.pipeline(&stmts).await?.pop().unwrap_or_default();
+        rows.iter()
+            .map(|r| decode_request(r).map_err(PgError::from))
+            .collect()
     }
 
+    /// Every statement of the plan in one round trip.
     async fn apply_plan(&mut self, plan: &RequestPlan<'_>) -> Result<(), PgError> {
+        let spans = std::mem::take(&mut self.spans);
+        let mut stmts: Vec<Stmt<'_>> = self.take_locks().into_iter().collect();
         if !plan.remove.is_empty() {
-            self.tx
-                .execute("DELETE FROM requests WHERE id = ANY($1)", &[&plan.remove])
-                .await?;
+            stmts.push(
+                Stmt::new("DELETE FROM requests WHERE id = ANY($1)").bind(plan.remove.clone()),
+            );
         }
-        for chunk in plan.insert.chunks(2_000) {
-            bulk::insert_requests(&mut self.tx, chunk).await?;
+        stmts.extend(plan.insert.chunks(2_000).map(bulk::insert_requests));
+        stmts.extend(bulk::flush(&plan.deltas, &spans));
+        if !stmts.is_empty() {
+            self.tx.pipeline(&stmts).await?;
         }
-        bulk::flush(&mut self.tx, &plan.deltas).await
+        Ok(())
     }
 
     async fn insert_events(&mut self, events: &[(i64, &EventRecord)]) -> Result<u64, PgError> {
+        self.locked().await?;
         let mut added = 0;
         for chunk in events.chunks(2_000) {
             added += bulk::insert_events(&mut self.tx, chunk).await?;
@@ -187,6 +220,7 @@ impl RowBackend for PgRows<'_, '_> {
         &mut self,
         keys: &[(String, String)],
     ) -> Result<HashMap<(String, String), SeriesState>, PgError> {
+        self.locked().await?;
         let owners: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
         let series: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
         let rows = self
@@ -217,6 +251,7 @@ impl RowBackend for PgRows<'_, '_> {
         &mut self,
         rows: &[((String, String), SeriesState)],
     ) -> Result<(), PgError> {
+        self.locked().await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -239,10 +274,12 @@ impl RowBackend for PgRows<'_, '_> {
     }
 
     async fn insert_counters(&mut self, counters: &[CounterRecord]) -> Result<u64, PgError> {
+        self.locked().await?;
         bulk::insert_counters(&mut self.tx, counters).await
     }
 
     async fn insert_seen_developers(&mut self, rows: &[DeveloperRow]) -> Result<(), PgError> {
+        self.locked().await?;
         bulk::insert_developers(&mut self.tx, rows, false).await
     }
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("migrations/0003_alerts.sql")),
     (4, include_str!("migrations/0004_budgets.sql")),
     (5, include_str!("migrations/0005_daily_usage.sql")),
+    (6, include_str!("migrations/0006_write_path.sql")),
 ];
 
 /// Serialises migrations across every `serve` sharing the database (batches take only
@@ -76,7 +77,67 @@ pub(super) struct Tx<'t, 'c> {
     statements: &'t mut HashMap<String, Statement>,
 }
 
+/// Statements sent in one round trip at most (below `try_join_all`'s in-order limit).
+const PIPELINE_DEPTH: usize = 16;
+
+/// One statement with its parameters (owned, or borrowed from the batch), for
+/// [`Tx::pipeline`].
+pub(super) struct Stmt<'a> {
+    pub sql: String,
+    pub params: Vec<Box<dyn ToSql + Sync + Send + 'a>>,
+}
+
+impl<'a> Stmt<'a> {
+    pub fn new(sql: impl Into<String>) -> Stmt<'a> {
+        Stmt {
+            sql: sql.into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Adds the next parameter (`$1`, `$2`, … in order).
+    pub fn bind(mut self, param: impl ToSql + Sync + Send + 'a) -> Stmt<'a> {
+        self.params.push(Box::new(param));
+        self
+    }
+}
+
 impl Tx<'_, '_> {
+    /// Sends the statements at once and then waits for their answers: one round trip for
+    /// all of them instead of one each (tokio-postgres sends a request when its future is
+    /// first polled, and `try_join_all` polls a list of up to 30 in order, so PostgreSQL runs
+    /// them in the given order; longer lists go out in several round trips). The first
+    /// error aborts the transaction.
+    pub(super) async fn pipeline(&mut self, stmts: &[Stmt<'_>]) -> Result<Vec<Vec<Row>>, PgError> {
+        let mut answers = Vec::with_capacity(stmts.len());
+        for group in stmts.chunks(PIPELINE_DEPTH) {
+            answers.extend(self.pipeline_group(group).await?);
+        }
+        Ok(answers)
+    }
+
+    async fn pipeline_group(&mut self, stmts: &[Stmt<'_>]) -> Result<Vec<Vec<Row>>, PgError> {
+        let mut prepared = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            prepared.push(self.statement(&s.sql).await?);
+        }
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = stmts
+            .iter()
+            .map(|s| {
+                s.params
+                    .iter()
+                    .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                    .collect()
+            })
+            .collect();
+        let tx = self.tx;
+        let queries = prepared
+            .iter()
+            .zip(&params)
+            .map(|(statement, params)| tx.query(statement, params));
+        Ok(futures_util::future::try_join_all(queries).await?)
+    }
+
     async fn statement(&mut self, sql: &str) -> Result<Statement, PgError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());

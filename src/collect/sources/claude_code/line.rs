@@ -2,13 +2,24 @@
 //! each tolerant of surprising types, borrowing from the line where it can. Content is
 //! measured (see `fields::Content`), never kept.
 
-use crate::collect::sources::fields::{Content, Ts};
+use crate::collect::sources::fields::{Content, Ts, content_block_keys};
 use crate::collect::sources::json::{
     Count, Flag, Loose, LooseNum, LooseStr, StatedCost, label, skip,
 };
+use crate::collect::sources::reduce::{Level, Nested};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
+use std::sync::LazyLock;
+
+/// What the parser reads of a line (`reduce.rs`): the fields of [`Line`], of its
+/// [`Message`] and of the message's content blocks. Everything else (`toolUseResult`, tool
+/// input and output, thinking) is skipped without being read.
+pub(super) static READ: LazyLock<Level> = LazyLock::new(|| {
+    let blocks = Level::keys(content_block_keys());
+    let message = Level::of::<Message<'static>>().with("content", Nested::ArrayOfObjects(blocks));
+    Level::of::<Line<'static>>().with("message", Nested::Object(message))
+});
 
 #[derive(Deserialize)]
 pub(super) struct Line<'a> {

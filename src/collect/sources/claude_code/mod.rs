@@ -11,3 +11,9 @@ pub mod paths;
 mod tests;
 
 pub use parser::{ClaudeParser, SOURCE};
+
+/// What the parser reads of a line, for the reduced-read tests.
+#[cfg(test)]
+pub(crate) fn read_level() -> &'static super::reduce::Level {
+    &line::READ
+}

@@ -2,11 +2,11 @@
 //! (docs/formats.md#claude-code-transcripts, docs/accounting.md#claude-code). One parser per file; the little it remembers between lines
 //! (session, cwd, branch, title, last timestamp) rides in the file's cursor as JSON.
 
-use super::line::{Line, Message, Usage};
+use super::line::{Line, Message, READ, Usage};
 use super::paths::session_from_path;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
 use crate::collect::sources::fields::{Ts, require_ts};
-use crate::collect::sources::json::{label, parse_record, trim_line};
+use crate::collect::sources::json::{label, parse_reduced, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::bounds::OutOfBounds;
 use crate::domain::tokens::{ClaudeTokens, claude_usage};
@@ -52,6 +52,8 @@ pub struct ClaudeParser {
     /// Last resolved cwd and its project, so a resolver is asked once per cwd change.
     project: Option<(String, ProjectRecord)>,
     emitted_projects: HashSet<String>,
+    /// The reduced line being read, kept between lines to save an allocation each.
+    scratch: Vec<u8>,
 }
 
 impl ClaudeParser {
@@ -65,6 +67,7 @@ impl ClaudeParser {
             path_session,
             project: None,
             emitted_projects: HashSet::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -366,28 +369,35 @@ impl ClaudeParser {
 impl LineParser for ClaudeParser {
     fn parse_line(&mut self, raw: &[u8], loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let Some(bytes) = trim_line(raw) else { return };
-        let line: Line<'_> = match parse_record(bytes) {
-            Ok(record) => record,
-            Err((reason, detail)) => return out.skip(loc, reason, detail),
-        };
-        if line.permission_mode.get() == Some(BYPASS_PERMISSIONS)
-            && matches!(line.kind.get(), Some("user" | "permission-mode"))
-        {
-            self.permission_skip(&line, env, out);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        match parse_reduced::<Line<'_>>(bytes, &READ, &mut scratch) {
+            Ok(line) => self.read(&line, loc, env, out),
+            Err((reason, detail)) => out.skip(loc, reason, detail),
         }
-        match line.kind.get() {
-            // Old transcripts (and ccusage's fixtures) may omit `type` on usage lines.
-            Some("assistant") | None => self.assistant(&line, loc, env, out),
-            Some("user") => self.user(&line, loc, env, out),
-            Some("system") => self.system(&line, loc, env, out),
-            Some("summary") => self.title(&line, line.summary.get(), env, out),
-            Some("ai-title") => self.title(&line, line.ai_title.get(), env, out),
-            _ => {}
-        }
+        self.scratch = scratch;
     }
 
     fn save_state(&self) -> Option<String> {
         super::super::save_state(&self.state)
+    }
+}
+
+impl ClaudeParser {
+    fn read(&mut self, line: &Line<'_>, loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
+        if line.permission_mode.get() == Some(BYPASS_PERMISSIONS)
+            && matches!(line.kind.get(), Some("user" | "permission-mode"))
+        {
+            self.permission_skip(line, env, out);
+        }
+        match line.kind.get() {
+            // Old transcripts (and ccusage's fixtures) may omit `type` on usage lines.
+            Some("assistant") | None => self.assistant(line, loc, env, out),
+            Some("user") => self.user(line, loc, env, out),
+            Some("system") => self.system(line, loc, env, out),
+            Some("summary") => self.title(line, line.summary.get(), env, out),
+            Some("ai-title") => self.title(line, line.ai_title.get(), env, out),
+            _ => {}
+        }
     }
 }
 

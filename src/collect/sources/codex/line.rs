@@ -3,8 +3,17 @@
 
 use crate::collect::sources::fields::{TextProbe, Ts};
 use crate::collect::sources::json::{Count, Loose, LooseStr};
+use crate::collect::sources::reduce::{Level, Nested};
 use crate::domain::bounds::OutOfBounds;
 use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// What the parser reads of a line (`reduce.rs`): the fields of [`Line`] and of its
+/// [`Payload`]. Everything else (message content, tool arguments and output, reasoning,
+/// instructions) is skipped without being read.
+pub(super) static READ: LazyLock<Level> = LazyLock::new(|| {
+    Level::of::<Line<'static>>().with("payload", Nested::Object(Level::of::<Payload<'static>>()))
+});
 
 #[derive(Deserialize)]
 pub(super) struct Line<'a> {

@@ -2,11 +2,11 @@
 //! and sessions (docs/formats.md#codex-cli-rollouts, docs/accounting.md#codex). Per-file state (session, model, previous cumulative
 //! totals, project, sub-agent replay phase) rides in the cursor as JSON.
 
-use super::line::{Info, LAST_USAGE, Line, Payload, TOTAL_USAGE, Totals};
+use super::line::{Info, LAST_USAGE, Line, Payload, READ, TOTAL_USAGE, Totals};
 use super::paths::session_from_path;
 use crate::collect::parse::{LineLoc, LineParser, ParseEnv, ParsedRows};
 use crate::collect::sources::fields::{Ts, require_ts};
-use crate::collect::sources::json::{label, parse_record, trim_line};
+use crate::collect::sources::json::{label, parse_reduced, trim_line};
 use crate::collect::sources::rows::{With, event, ord, remember};
 use crate::domain::bounds::OutOfBounds;
 use crate::domain::tokens::{CodexTokens, codex_usage};
@@ -71,6 +71,8 @@ pub struct CodexParser {
     path_session: String,
     project_emitted: bool,
     permission_skip_seen: bool,
+    /// The reduced line being read, kept between lines to save an allocation each.
+    scratch: Vec<u8>,
 }
 
 impl CodexParser {
@@ -80,6 +82,7 @@ impl CodexParser {
             path_session: session_from_path(path),
             project_emitted: false,
             permission_skip_seen: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -375,10 +378,29 @@ impl CodexParser {
 impl LineParser for CodexParser {
     fn parse_line(&mut self, raw: &[u8], loc: LineLoc, env: &ParseEnv<'_>, out: &mut ParsedRows) {
         let Some(bytes) = trim_line(raw) else { return };
-        let line: Line<'_> = match parse_record(bytes) {
-            Ok(record) => record,
-            Err((reason, detail)) => return out.skip(loc, reason, detail),
-        };
+        let mut scratch = std::mem::take(&mut self.scratch);
+        match parse_reduced::<Line<'_>>(bytes, &READ, &mut scratch) {
+            Ok(line) => self.read(bytes, &line, loc, env, out),
+            Err((reason, detail)) => out.skip(loc, reason, detail),
+        }
+        self.scratch = scratch;
+    }
+
+    fn save_state(&self) -> Option<String> {
+        super::super::save_state(&self.state)
+    }
+}
+
+impl CodexParser {
+    /// One parsed line; `bytes` is the whole line as read (the reduced one lacks content).
+    fn read(
+        &mut self,
+        bytes: &[u8],
+        line: &Line<'_>,
+        loc: LineLoc,
+        env: &ParseEnv<'_>,
+        out: &mut ParsedRows,
+    ) {
         if self.state.subagent {
             let ts = match line.timestamp {
                 Some(Ts::Millis(ts)) => Some(ts),
@@ -391,26 +413,26 @@ impl LineParser for CodexParser {
         };
         let sid = self.session().to_owned();
         match (line.kind.get(), p.kind.get()) {
-            (Some("session_meta"), _) => self.session_meta(bytes, &line, p, env, out),
-            (Some("turn_context"), _) => self.turn_context(&line, p, env, out),
-            (Some("event_msg"), Some("token_count")) => self.token_count(&line, p, loc, env, out),
+            (Some("session_meta"), _) => self.session_meta(bytes, line, p, env, out),
+            (Some("turn_context"), _) => self.turn_context(line, p, env, out),
+            (Some("event_msg"), Some("token_count")) => self.token_count(line, p, loc, env, out),
             (Some("event_msg"), Some("user_message")) => {
                 let chars = p.message.map_or(0, |m| m.chars);
                 let key = |ts| format!("cx:{sid}:prompt:{ts}");
-                self.line_event(&line, EventKind::Prompt, loc, env, out, key, |e| {
+                self.line_event(line, EventKind::Prompt, loc, env, out, key, |e| {
                     e.detail = Some(format!("chars={chars}"));
                 });
             }
             (Some("event_msg"), Some(kind @ ("error" | "stream_error"))) => {
                 let key = |ts| format!("cx:{sid}:{kind}:{ts}");
                 let detail = label(Some(kind));
-                self.line_event(&line, EventKind::ApiError, loc, env, out, key, |e| {
+                self.line_event(line, EventKind::ApiError, loc, env, out, key, |e| {
                     e.detail = detail
                 });
             }
             (Some("event_msg"), Some("context_compacted")) | (Some("compacted"), _) => {
                 let key = |ts| format!("cx:{sid}:compaction:{ts}");
-                self.line_event(&line, EventKind::Compaction, loc, env, out, key, |_| {});
+                self.line_event(line, EventKind::Compaction, loc, env, out, key, |_| {});
             }
             (
                 Some("response_item"),
@@ -430,15 +452,11 @@ impl LineParser for CodexParser {
                     Some(call) => format!("cx:{sid}:tool:{call}"),
                     None => format!("cx:{sid}:tool:{ts}:{}", loc.offset),
                 };
-                self.line_event(&line, EventKind::ToolUse, loc, env, out, key, |e| {
+                self.line_event(line, EventKind::ToolUse, loc, env, out, key, |e| {
                     e.tool_name = name
                 });
             }
             _ => {}
         }
-    }
-
-    fn save_state(&self) -> Option<String> {
-        super::super::save_state(&self.state)
     }
 }
