@@ -107,6 +107,33 @@ pub(super) fn upsert_remote_alert(
     a: &AlertRow,
     updated_at: &UnixMillis,
 ) -> rusqlite::Result<()> {
+    // One parameter list for both statements: the server's copy replaces ours, or is added.
+    let (severity, state, unit) = (
+        a.severity.as_str(),
+        a.state.as_str(),
+        a.unit.map(Unit::as_str),
+    );
+    let row = params![
+        origin,
+        remote_id,
+        a.rule,
+        a.subject,
+        severity,
+        state,
+        a.value,
+        a.threshold,
+        a.message,
+        a.fired_at,
+        a.acked_at,
+        a.acked_by,
+        a.note,
+        a.snoozed_until,
+        a.resolved_at,
+        unit,
+        a.resolved_by,
+        a.resolve_note,
+        updated_at
+    ];
     let changed = tx
         .prepare_cached(
             "UPDATE alerts SET rule = ?3, subject = ?4, severity = ?5, state = ?6, value = ?7,
@@ -115,27 +142,7 @@ pub(super) fn upsert_remote_alert(
                  resolved_by = ?17, resolve_note = ?18, updated_at = ?19
              WHERE origin = ?1 AND remote_id = ?2",
         )?
-        .execute(params![
-            origin,
-            remote_id,
-            a.rule,
-            a.subject,
-            a.severity.as_str(),
-            a.state.as_str(),
-            a.value,
-            a.threshold,
-            a.message,
-            a.fired_at,
-            a.acked_at,
-            a.acked_by,
-            a.note,
-            a.snoozed_until,
-            a.resolved_at,
-            a.unit.map(Unit::as_str),
-            a.resolved_by,
-            a.resolve_note,
-            updated_at
-        ])?;
+        .execute(row)?;
     if changed == 0 {
         tx.prepare_cached(
             "INSERT OR IGNORE INTO alerts (origin, remote_id, rule, subject, severity, state, value,
@@ -143,11 +150,7 @@ pub(super) fn upsert_remote_alert(
                  unit, resolved_by, resolve_note, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?
-        .execute(params![
-            origin, remote_id, a.rule, a.subject, a.severity.as_str(), a.state.as_str(), a.value,
-            a.threshold, a.message, a.fired_at, a.acked_at, a.acked_by, a.note, a.snoozed_until,
-            a.resolved_at, a.unit.map(Unit::as_str), a.resolved_by, a.resolve_note, updated_at
-        ])?;
+        .execute(row)?;
     }
     Ok(())
 }
