@@ -70,6 +70,8 @@ mod server_permission;
 #[cfg(feature = "server")]
 mod server_postgres;
 #[cfg(feature = "server")]
+mod server_postgres_commit;
+#[cfg(feature = "server")]
 mod server_postgres_plans;
 #[cfg(feature = "server")]
 mod server_push;

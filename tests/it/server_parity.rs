@@ -187,14 +187,14 @@ fn meters() -> opentelemetry_proto::tonic::collector::metrics::v1::ExportMetrics
     )
 }
 
-/// Every table the pipeline writes, as text rows in one order, for comparison. (The
-/// request-id column is a look-up aid: SQLite fills it for transcript rows only, a telemetry
-/// row's id being in its key; docs/perf.md, "The SQLite write path, per record".)
+/// Every table the pipeline writes, as text rows in one order, for comparison (the
+/// request-id column included: both backends fill it for transcript rows only, a telemetry
+/// row's id being in its key; docs/perf.md, "The SQLite write path, per record").
 const TABLES: &[(&str, &str)] = &[
     (
         "requests",
         "SELECT s.developer, s.agent, s.session_key, q.developer, q.dedupe_key,
-             CASE WHEN q.dedupe_key LIKE 'ccreq:%' THEN NULL ELSE q.request_id END,
+             q.request_id,
              q.agent, q.model, CAST(q.ts AS TEXT), CAST(q.input_tokens AS TEXT),
              CAST(q.output_tokens AS TEXT), CAST(q.cache_write_5m AS TEXT),
              CAST(q.cache_write_1h AS TEXT), CAST(q.cache_read AS TEXT),

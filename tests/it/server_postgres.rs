@@ -330,7 +330,7 @@ async fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
         .unwrap();
     assert_eq!(
         query_i64(&url, "SELECT count(*) FROM agentdeck_schema").await,
-        6
+        7
     );
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await

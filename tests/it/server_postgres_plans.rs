@@ -1,14 +1,17 @@
 //! The PostgreSQL write path reaches stored rows by their keys, whatever size the tables had
 //! when a write connection first planned its prepared statements: a batch never reads a
 //! whole table, so its cost does not grow with the database (the probe for stored copies
-//! once became a cached plan that scanned every stored request on every batch).
+//! once became a cached plan that scanned every stored request on every batch). Telemetry
+//! rows get no request-id index entry: a transcript copy finds its telemetry copy by key.
 
 use crate::server_postgres::query_i64;
 use crate::server_support::team::fresh_postgres;
 use crate::server_support::{claude_api_request, claude_resource, logs};
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
 use agentdeck::pricing::PriceTable;
-use agentdeck::server::backend::Database;
+use agentdeck::server::backend::{Backend, Database};
 use agentdeck::server::{ServerConfig, start};
+use agentdeck::store::WriteBatch;
 use prost::Message;
 
 #[tokio::test]
@@ -47,6 +50,38 @@ async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
             .status();
         assert_eq!(status, 200, "export {e}");
     }
+    // A telemetry row's request id is part of its key: the request-id column (and its
+    // index) holds transcript rows' ids only, as in the SQLite store.
+    assert_eq!(
+        query_i64(&url, "SELECT count(request_id) FROM requests").await,
+        0,
+        "telemetry rows got a request-id index entry"
+    );
+    // Transcript copies of the same requests, one batch at a time on another connection:
+    // each finds its telemetry copy by that copy's key and replaces it.
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let owner: String = client
+        .query_one("SELECT min(developer) FROM requests", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let backend = Backend::open(&Database::Postgres(url.clone()))
+        .await
+        .unwrap();
+    for e in 0..exports {
+        let requests = (0..per_export)
+            .map(|k| transcript_copy(&owner, e * per_export + k))
+            .collect();
+        let batch = WriteBatch {
+            requests,
+            ..WriteBatch::default()
+        };
+        backend.commit(batch).await.unwrap();
+    }
+    drop(backend);
     // Closing the server's connections makes their backends publish their table statistics.
     server.shutdown().await.unwrap();
     let total = exports * per_export;
@@ -74,4 +109,32 @@ async fn batches_read_stored_requests_by_key_not_by_scanning_the_table() {
         query_i64(&url, "SELECT count(*) FROM requests").await,
         total
     );
+    assert_eq!(
+        query_i64(&url, "SELECT count(request_id) FROM requests").await,
+        total,
+        "every transcript row replaced its telemetry copy and carries its request id"
+    );
+}
+
+/// The transcript copy of the `n`th telemetry request of the test above.
+fn transcript_copy(owner: &str, n: i64) -> RequestRecord {
+    RequestRecord {
+        dedupe_key: RequestKey::claude_message(&format!("msg_{n}"), Some(&format!("req_{n}"))),
+        agent: Agent::ClaudeCode,
+        session_key: format!("s{}", n % 3),
+        ts: 1_767_952_803_000 + n,
+        model: Some("claude-sonnet-4-5-20250929".into()),
+        usage: TokenUsage {
+            input: 4,
+            output: 412,
+            ..TokenUsage::default()
+        },
+        cost: Cost::computed(Money::from_usd(0.01)),
+        developer: owner.into(),
+        project_id: None,
+        sidechain: false,
+        message_id: Some(format!("msg_{n}")),
+        fast: false,
+        ord: n,
+    }
 }

@@ -108,8 +108,9 @@ impl Columns for tokio_postgres::Row {
     }
 }
 
-/// Every stored request matching one of a probe's three owner-scoped identities (a row
-/// may come more than once; the plan counts it once). Each identity is looked up by its
+/// Every stored request matching one of a probe's owner-scoped identities: key (its own or
+/// its telemetry copy's), request id of transcript rows, Claude message id (a row may come
+/// more than once; the plan counts it once). Each identity is looked up by its
 /// index one at a time (LATERAL … OFFSET 0), so the prepared statement's cached plan never
 /// turns into a scan of the whole table, whatever size the table had when it was planned.
 const PROBE: &str = "SELECT r.* FROM unnest($1::text[], $2::text[]) AS p(owner, id),
@@ -168,8 +169,15 @@ impl RowBackend for PgRows<'_, '_> {
     }
 
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> Result<Vec<StoredRequest>, PgError> {
-        let (key_owners, keys) = owners_and_ids(&probe.keys);
-        let (cross_owners, cross) = owners_and_ids(&probe.cross_ids);
+        // Only transcript rows carry a request id (see `bulk::insert_requests`): a telemetry
+        // row's transcript copies are found by that id, a transcript row's telemetry copy by
+        // its key, which the id determines.
+        let (mut key_owners, mut keys) = owners_and_ids(&probe.keys);
+        for (owner, key) in &probe.telemetry_keys {
+            key_owners.push(*owner);
+            keys.push(key.as_str());
+        }
+        let (cross_owners, cross) = owners_and_ids(&probe.transcript_cross_ids);
         let (message_owners, messages) = owners_and_ids(&probe.message_ids);
         let mut stmts: Vec<Stmt<'_>> = self.take_locks().into_iter().collect();
         stmts.push(

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("migrations/0004_budgets.sql")),
     (5, include_str!("migrations/0005_daily_usage.sql")),
     (6, include_str!("migrations/0006_write_path.sql")),
+    (7, include_str!("migrations/0007_telemetry_request_ids.sql")),
 ];
 
 /// Serialises migrations across every `serve` sharing the database (batches take only
