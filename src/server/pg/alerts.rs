@@ -110,7 +110,9 @@ impl PgStore {
     /// resolved alert) rolls back the whole batch with [`PgError::Refused`].
     pub async fn apply_ops(&self, ops: &[Op]) -> Result<(), PgError> {
         let mut conn = self.writer().await?;
-        let super::WriteConn { client, statements } = &mut *conn;
+        let super::WriteConn {
+            client, statements, ..
+        } = &mut *conn;
         let tx = client.transaction().await?;
         let mut t = Tx {
             tx: &tx,
@@ -133,7 +135,9 @@ impl PgStore {
         record: bool,
     ) -> Result<Evaluation, PgError> {
         let mut conn = self.writer().await?;
-        let super::WriteConn { client, statements } = &mut *conn;
+        let super::WriteConn {
+            client, statements, ..
+        } = &mut *conn;
         let tx = client.transaction().await?;
         let mut t = Tx {
             tx: &tx,

@@ -16,6 +16,10 @@ use std::collections::HashMap;
 
 pub(super) struct PgRows<'t, 'c> {
     pub tx: Tx<'t, 'c>,
+    /// Sessions committed before (the connection's memory).
+    known: &'t HashMap<super::SessionCacheKey, i64>,
+    /// Sessions this transaction inserted or read, remembered once it commits.
+    learned: Vec<(super::SessionCacheKey, i64)>,
     /// Owner locks not sent yet: they go out with the batch's first statement.
     locks: Option<Vec<i64>>,
     /// Spans of the batch's sessions, merged with their totals by the plan's statements.
@@ -52,13 +56,19 @@ impl PgStore {
 
     async fn apply_once(&self, batch: &WriteBatch) -> Result<(), PgError> {
         let mut conn = self.writer().await?;
-        let super::WriteConn { client, statements } = &mut *conn;
+        let super::WriteConn {
+            client,
+            statements,
+            sessions,
+        } = &mut *conn;
         let tx = client.transaction().await?;
         let mut rows = PgRows {
             tx: Tx {
                 tx: &tx,
                 statements,
             },
+            known: sessions,
+            learned: Vec::new(),
             locks: None,
             spans: Vec::new(),
         };
@@ -76,9 +86,15 @@ impl PgStore {
         if !rows.spans.is_empty() {
             let spans = std::mem::take(&mut rows.spans);
             let deltas = crate::store::rollup::Deltas::default();
-            rows.tx.pipeline(&bulk::flush(&deltas, &spans)).await?;
+            // Owner locks still unsent (every session was known, no other row): with it.
+            let mut stmts: Vec<Stmt<'_>> = rows.take_locks().into_iter().collect();
+            stmts.extend(bulk::flush(&deltas, &spans));
+            rows.tx.pipeline(&stmts).await?;
         }
+        let learned = std::mem::take(&mut rows.learned);
+        drop(rows);
         tx.commit().await?;
+        conn.learn_sessions(learned);
         Ok(())
     }
 }
@@ -153,9 +169,36 @@ impl RowBackend for PgRows<'_, '_> {
         Ok(())
     }
 
+    /// Sessions the connection knows need no statement; the others are inserted or read
+    /// (with the owner locks in the same round trip).
     async fn upsert_sessions(&mut self, sessions: &[SessionRecord]) -> Result<Vec<i64>, PgError> {
-        let locks = self.take_locks();
-        let ids = bulk::upsert_sessions(&mut self.tx, sessions, locks).await?;
+        let keys: Vec<super::SessionCacheKey> =
+            sessions.iter().map(super::session_cache_key).collect();
+        let mut ids: Vec<Option<i64>> = keys.iter().map(|k| self.known.get(k).copied()).collect();
+        let missing: Vec<SessionRecord> = sessions
+            .iter()
+            .zip(&ids)
+            .filter(|(_, id)| id.is_none())
+            .map(|(s, _)| s.clone())
+            .collect();
+        if !missing.is_empty() {
+            let locks = self.take_locks();
+            let mut found = bulk::upsert_sessions(&mut self.tx, &missing, locks)
+                .await?
+                .into_iter();
+            for (slot, key) in ids.iter_mut().zip(keys) {
+                if slot.is_none() {
+                    *slot = found.next();
+                    if let Some(id) = *slot {
+                        self.learned.push((key, id));
+                    }
+                }
+            }
+        }
+        let ids = ids
+            .into_iter()
+            .collect::<Option<Vec<i64>>>()
+            .ok_or(PgError::Missing("an upserted session returned no id"))?;
         self.spans
             .extend(sessions.iter().zip(&ids).map(|(s, id)| bulk::SessionSpan {
                 id: *id,
@@ -203,8 +246,14 @@ impl RowBackend for PgRows<'_, '_> {
         let spans = std::mem::take(&mut self.spans);
         let mut stmts: Vec<Stmt<'_>> = self.take_locks().into_iter().collect();
         if !plan.remove.is_empty() {
+            // Each id through the primary key (LATERAL … OFFSET 0, as in the probe): a cached
+            // plan of `id = ANY($1)` made while the table was small scans the whole table.
             stmts.push(
-                Stmt::new("DELETE FROM requests WHERE id = ANY($1)").bind(plan.remove.clone()),
+                Stmt::new(
+                    "DELETE FROM requests WHERE id IN (SELECT q.id FROM unnest($1::bigint[]) AS d(id),
+                         LATERAL (SELECT id FROM requests WHERE id = d.id OFFSET 0) q)",
+                )
+                .bind(plan.remove.clone()),
             );
         }
         stmts.extend(plan.insert.chunks(2_000).map(bulk::insert_requests));

@@ -70,6 +70,31 @@ pub const WRITE_CONNECTIONS: usize = 4;
 pub(super) struct WriteConn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// Ids of sessions this connection has seen committed, by [`session_cache_key`].
+    /// Sessions are never deleted and their ids never change, so a known session needs no
+    /// statement to find it (its span and totals are merged by the batch's UPDATE).
+    sessions: HashMap<SessionCacheKey, i64>,
+}
+
+/// Sessions a write connection remembers at most (about 100 bytes each); past it the
+/// memory starts over.
+const SESSION_CACHE_ENTRIES: usize = 100_000;
+
+/// A session's owner-scoped identity: (owner, agent, session id).
+pub(super) type SessionCacheKey = (String, crate::domain::Agent, String);
+
+pub(super) fn session_cache_key(s: &crate::domain::SessionRecord) -> SessionCacheKey {
+    (s.developer.clone(), s.agent, s.session_key.clone())
+}
+
+impl WriteConn {
+    /// Remembers sessions of a committed transaction.
+    pub(super) fn learn_sessions(&mut self, learned: Vec<(SessionCacheKey, i64)>) {
+        if self.sessions.len() + learned.len() > SESSION_CACHE_ENTRIES {
+            self.sessions.clear();
+        }
+        self.sessions.extend(learned);
+    }
 }
 
 /// A transaction on a write connection, preparing each statement once.
@@ -197,6 +222,7 @@ impl PgStore {
             Mutex::new(WriteConn {
                 client,
                 statements: HashMap::new(),
+                sessions: HashMap::new(),
             })
         };
         let mut write = vec![conn(first)];
@@ -239,6 +265,7 @@ impl PgStore {
         if conn.client.is_closed() {
             conn.client = connect_one(&self.url).await?;
             conn.statements.clear();
+            conn.sessions.clear();
             tracing::warn!("reconnected to PostgreSQL");
         }
         Ok(conn)

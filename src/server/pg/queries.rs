@@ -145,7 +145,9 @@ impl PgStore {
 
     pub async fn set_members(&self, rows: &[DeveloperRow]) -> Result<usize, PgError> {
         let mut conn = self.writer().await?;
-        let super::WriteConn { client, statements } = &mut *conn;
+        let super::WriteConn {
+            client, statements, ..
+        } = &mut *conn;
         let tx = client.transaction().await?;
         let mut exec = super::Tx {
             tx: &tx,
