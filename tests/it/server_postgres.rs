@@ -43,7 +43,7 @@ async fn fresh_database() -> Option<String> {
     Some(format!("{base}/{name}"))
 }
 
-async fn serve(url: &str) -> RunningServer {
+pub(crate) async fn serve(url: &str) -> RunningServer {
     let config = ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: Database::Postgres(url.to_string()),
@@ -64,7 +64,7 @@ pub(crate) async fn query_i64(url: &str, sql: &str) -> i64 {
     client.query_one(sql, &[]).await.unwrap().get(0)
 }
 
-async fn send(addr: std::net::SocketAddr, body: Vec<u8>, bearer: Option<&str>) -> u16 {
+pub(crate) async fn send(addr: std::net::SocketAddr, body: Vec<u8>, bearer: Option<&str>) -> u16 {
     let mut req = reqwest::Client::new()
         .post(format!("http://{addr}/v1/logs"))
         .header("content-type", "application/x-protobuf")

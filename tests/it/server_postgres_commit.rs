@@ -3,12 +3,9 @@
 //! connections, and a `serve` on such a URL stores exports as usual. Without the option
 //! every acknowledged export is durable (the PostgreSQL default is kept).
 
-use crate::server_postgres::query_i64;
+use crate::server_postgres::{query_i64, send, serve};
 use crate::server_support::team::fresh_postgres;
 use crate::server_support::{claude_api_request, claude_resource, logs};
-use agentdeck::pricing::PriceTable;
-use agentdeck::server::backend::Database;
-use agentdeck::server::{ServerConfig, start};
 use prost::Message;
 
 #[tokio::test]
@@ -27,28 +24,12 @@ async fn synchronous_commit_off_is_taken_from_the_url_and_exports_are_stored() {
         .unwrap()
         .get(0);
     assert_eq!(setting, "off");
-    let config = ServerConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database: Database::Postgres(relaxed),
-        limits: Default::default(),
-        tls: None,
-        org_totals: Default::default(),
-    };
-    let server = start(config, PriceTable::builtin(), std::future::pending())
-        .await
-        .unwrap();
+    let server = serve(&relaxed).await;
     let records = (0..5)
         .map(|n| claude_api_request("s1", &format!("req_{n}"), n, "ann@x.io"))
         .collect();
-    let status = reqwest::Client::new()
-        .post(format!("http://{}/v1/logs", server.addr))
-        .header("content-type", "application/x-protobuf")
-        .body(logs(claude_resource(), records).encode_to_vec())
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 200);
+    let body = logs(claude_resource(), records).encode_to_vec();
+    assert_eq!(send(server.addr, body, None).await, 200);
     server.shutdown().await.unwrap();
     assert_eq!(query_i64(&url, "SELECT count(*) FROM requests").await, 5);
 }
