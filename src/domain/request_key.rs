@@ -349,6 +349,17 @@ impl RequestKey {
         }
     }
 
+    /// What a store keeps in its request-id column (and index): the cross-source id of
+    /// transcript rows only. A telemetry row is found by its key, which the id determines
+    /// ([`RequestKey::telemetry_copy`]), so it needs no second index entry.
+    pub fn indexed_request_id(&self) -> Option<&str> {
+        if self.is_telemetry() {
+            None
+        } else {
+            self.cross_source_id()
+        }
+    }
+
     /// The key a telemetry copy of this transcript request has (`ccreq:{request id}`), so a
     /// store can find that copy by key instead of by request id. None for other keys.
     pub fn telemetry_copy(&self) -> Option<RequestKey> {

@@ -180,11 +180,7 @@ impl RowBackend for SqliteRows<'_, '_> {
         )?;
         for (sid, r) in &plan.insert {
             let u = &r.usage;
-            // The request id column (and its index) holds transcript rows' ids only: a
-            // telemetry row is found by its key, which the id determines (`Probe`).
-            let request_id = (!r.dedupe_key.is_telemetry())
-                .then(|| r.dedupe_key.cross_source_id())
-                .flatten();
+            let request_id = r.dedupe_key.indexed_request_id();
             insert.execute(params![
                 r.dedupe_key.as_str(),
                 request_id,

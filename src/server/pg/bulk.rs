@@ -127,13 +127,7 @@ pub(super) fn insert_requests<'a>(rows: &[(i64, &'a RequestRecord)]) -> Stmt<'a>
              $14::bigint[], $15::bigint[], $16::text[], $17::bool[], $18::bool[], $19::text[], $20::bigint[])",
     )
     .bind(col(rows, |(_, r)| r.dedupe_key.as_str()))
-    // The request id column (and its index) holds transcript rows' ids only: a telemetry
-    // row is found by its key, which the id determines (`plan::Probe`).
-    .bind(col(rows, |(_, r)| {
-        (!r.dedupe_key.is_telemetry())
-            .then(|| r.dedupe_key.cross_source_id())
-            .flatten()
-    }))
+    .bind(col(rows, |(_, r)| r.dedupe_key.indexed_request_id()))
     .bind(col(rows, |(sid, _)| *sid))
     .bind(col(rows, |(_, r)| r.ts))
     .bind(col(rows, |(_, r)| r.agent.as_str()))
