@@ -71,6 +71,14 @@ impl BackendError {
     }
 }
 
+/// What [`Backend::enqueue`] did with a batch.
+pub enum Queued {
+    /// In the SQLite writer's queue; await the ticket.
+    Writer(crate::store::Ticket),
+    /// Not queued (PostgreSQL).
+    NotQueued(WriteBatch),
+}
+
 #[derive(Clone)]
 pub enum Backend {
     Sqlite { store: Store, db: ServerDb },
@@ -113,6 +121,25 @@ impl Backend {
                 Ok(())
             }
             Backend::Postgres(pg) => Ok(pg.apply(&batch).await?),
+        }
+    }
+
+    /// SQLite: one writer thread applies batches in the order they were queued, so the
+    /// ingest dispatcher needs no per-developer exclusion there, only queueing in order
+    /// ([`Backend::enqueue`]). PostgreSQL commits on several connections at once.
+    pub fn single_writer(&self) -> bool {
+        matches!(self, Backend::Sqlite { .. })
+    }
+
+    /// SQLite: queues the batch for the writer thread now (batches queued one after another
+    /// commit in that order) and returns the commit to await. PostgreSQL: the batch comes
+    /// back untouched, for [`Backend::commit`].
+    pub async fn enqueue(&self, batch: WriteBatch) -> Result<Queued, BackendError> {
+        match self {
+            Backend::Sqlite { store, .. } => {
+                Ok(Queued::Writer(store.writer().enqueue(batch).await?))
+            }
+            Backend::Postgres(_) => Ok(Queued::NotQueued(batch)),
         }
     }
 

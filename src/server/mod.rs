@@ -106,8 +106,9 @@ pub async fn start(
     }
     let known = backend.known_developers().await?;
     let writers = match backend {
-        // One writer thread does the SQLite work; two batches in flight keep it fed.
-        Backend::Sqlite { .. } => 2,
+        // One writer thread does the SQLite work, in queue order; batches queued while it
+        // commits join its next transaction (docs/server.md#performance).
+        Backend::Sqlite { .. } => 4,
         Backend::Postgres(_) => pg::WRITE_CONNECTIONS,
     };
     let (queue, drain) =

@@ -1,15 +1,16 @@
 //! The bounded queue between the HTTP handlers and the store. Handlers submit a job and wait
 //! for its commit; a full queue answers at once (429). A dispatcher merges waiting jobs into
-//! write batches (one transaction each) and runs several at once when their developers are
-//! disjoint (`dispatch`), so throughput stays high without writers waiting on each other.
+//! write batches and runs several at once: on PostgreSQL when their developers are disjoint
+//! (`dispatch`), so writers never wait on each other; on SQLite in arrival order into the one
+//! writer's queue, which commits them in that order.
 
 use super::auth::Principal;
-use super::backend::Backend;
+use super::backend::{Backend, Queued};
 use super::dispatch::{Owned, next_batch};
 use super::otlp::Mapped;
 use super::owners::sighting;
 use super::state::AppState;
-use crate::store::{MAX_ROWS_PER_TRANSACTION, WriteBatch};
+use crate::store::{MAX_ROWS_PER_TRANSACTION, Ticket, WriteBatch};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -129,19 +130,30 @@ impl Owned for Waiting {
     }
 }
 
-fn waiting(pending: Pending) -> Waiting {
-    let owners = pending
-        .0
-        .batch
-        .owners()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+/// `owned`: whether the job's developers are needed (not with a single writer).
+fn waiting(pending: Pending, owned: bool) -> Waiting {
+    let owners = if owned {
+        pending
+            .0
+            .batch
+            .owners()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    } else {
+        HashSet::new()
+    };
     Waiting { pending, owners }
 }
 
-/// Commits one batch and answers its jobs.
-async fn commit(group: Vec<Waiting>, backend: Backend, lag_ms: Arc<AtomicU64>) {
+/// One batch's jobs merged: the rows, the answers owed, when the oldest was accepted.
+struct Merged {
+    batch: WriteBatch,
+    replies: Vec<oneshot::Sender<Enqueued>>,
+    oldest: Option<std::time::Instant>,
+}
+
+fn merge(group: Vec<Waiting>) -> Merged {
     let mut batch = WriteBatch::default();
     let mut replies = Vec::with_capacity(group.len());
     let oldest = group.iter().map(|w| w.pending.2).min();
@@ -150,9 +162,22 @@ async fn commit(group: Vec<Waiting>, backend: Backend, lag_ms: Arc<AtomicU64>) {
         batch.append(job.batch);
         replies.push(reply);
     }
-    let outcome = match backend.commit(batch).await {
+    Merged {
+        batch,
+        replies,
+        oldest,
+    }
+}
+
+fn answer(
+    result: Result<(), String>,
+    replies: Vec<oneshot::Sender<Enqueued>>,
+    oldest: Option<std::time::Instant>,
+    lag_ms: &AtomicU64,
+) {
+    let outcome = match result {
         Ok(()) => Enqueued::Stored,
-        Err(e) => Enqueued::Failed(e.to_string()),
+        Err(e) => Enqueued::Failed(e),
     };
     if let Some(oldest) = oldest {
         lag_ms.store(oldest.elapsed().as_millis() as u64, Ordering::Relaxed);
@@ -160,6 +185,26 @@ async fn commit(group: Vec<Waiting>, backend: Backend, lag_ms: Arc<AtomicU64>) {
     for reply in replies {
         let _ = reply.send(outcome.clone());
     }
+}
+
+/// Commits one batch and answers its jobs.
+async fn commit(merged: Merged, backend: Backend, lag_ms: Arc<AtomicU64>) {
+    let Merged {
+        batch,
+        replies,
+        oldest,
+    } = merged;
+    let result = backend.commit(batch).await.map_err(|e| e.to_string());
+    answer(result, replies, oldest, &lag_ms);
+}
+
+/// Answers a batch the SQLite writer has queued once it is committed.
+async fn committed(ticket: Result<Ticket, String>, merged: Merged, lag_ms: Arc<AtomicU64>) {
+    let result = match ticket {
+        Ok(ticket) => ticket.done().await.map(|_| ()).map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    answer(result, merged.replies, merged.oldest, &lag_ms);
 }
 
 /// The dispatcher: gathers waiting jobs, starts a batch whenever one may run (fewer than
@@ -176,18 +221,33 @@ async fn run(
     let mut running: JoinSet<()> = JoinSet::new();
     let mut owners_of: HashMap<tokio::task::Id, HashSet<String>> = HashMap::new();
     let mut open = true;
+    let single_writer = backend.single_writer();
     loop {
         while let Ok(p) = rx.try_recv() {
-            pending.push_back(waiting(p));
+            pending.push_back(waiting(p, !single_writer));
         }
         while running.len() < in_flight {
             let Some(group) = next_batch(&mut pending, &busy, MAX_ROWS_PER_TRANSACTION) else {
                 break;
             };
             depth.fetch_sub(group.len(), Ordering::Relaxed);
+            if single_writer {
+                // Queued now, in arrival order: the writer commits them in that order (and
+                // merges what is queued into one transaction), so no developer needs to
+                // wait for another batch to finish first.
+                let mut merged = merge(group);
+                let batch = std::mem::take(&mut merged.batch);
+                let ticket = match backend.enqueue(batch).await {
+                    Ok(Queued::Writer(ticket)) => Ok(ticket),
+                    Ok(Queued::NotQueued(_)) => Err("the store has no single writer".into()),
+                    Err(e) => Err(e.to_string()),
+                };
+                running.spawn(committed(ticket, merged, lag_ms.clone()));
+                continue;
+            }
             let owners: HashSet<String> = group.iter().flat_map(|w| w.owners.clone()).collect();
             busy.extend(owners.iter().cloned());
-            let handle = running.spawn(commit(group, backend.clone(), lag_ms.clone()));
+            let handle = running.spawn(commit(merge(group), backend.clone(), lag_ms.clone()));
             owners_of.insert(handle.id(), owners);
         }
         if !open && pending.is_empty() && running.is_empty() {
@@ -195,7 +255,7 @@ async fn run(
         }
         tokio::select! {
             next = rx.recv(), if open => match next {
-                Some(p) => pending.push_back(waiting(p)),
+                Some(p) => pending.push_back(waiting(p, !single_writer)),
                 None => open = false,
             },
             done = running.join_next_with_id(), if !running.is_empty() => {

@@ -164,7 +164,13 @@ fn rebuild_aggregates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         .concat(),
         false,
     );
-    let session_sums = sums(&[&tokens[..], &[priced, unpriced_tokens]].concat(), true);
+    let session_sums_named = [&tokens[..], &[priced, unpriced_tokens]]
+        .concat()
+        .iter()
+        .zip(["i", "o", "w5", "w1", "r", "rs", "c", "u"])
+        .map(|(e, name)| format!("coalesce({}, 0) AS {name}", wide_sum(e)))
+        .collect::<Vec<_>>()
+        .join(", ");
     tx.execute_batch(&format!(
         "DELETE FROM rollups;
          INSERT INTO rollups (bucket_start, developer, project_id, agent, model, requests,
@@ -174,10 +180,15 @@ fn rebuild_aggregates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
                 developer, coalesce(project_id, ''), agent,
                 CASE WHEN fast THEN model || '-fast' ELSE model END, count(*), {rollup_sums}
          FROM requests GROUP BY 1, 2, 3, 4, 5;
+         UPDATE sessions SET requests = 0, input_tokens = 0, output_tokens = 0,
+             cache_write_5m = 0, cache_write_1h = 0, cache_read = 0, reasoning_tokens = 0,
+             cost_micro_usd = 0, unpriced_tokens = 0;
          UPDATE sessions SET (requests, input_tokens, output_tokens, cache_write_5m, cache_write_1h,
                  cache_read, reasoning_tokens, cost_micro_usd, unpriced_tokens) =
-             (SELECT count(*), {session_sums}
-              FROM requests WHERE requests.session_id = sessions.id);"
+             (t.n, t.i, t.o, t.w5, t.w1, t.r, t.rs, t.c, t.u)
+         FROM (SELECT session_id, count(*) AS n, {session_sums_named}
+               FROM requests GROUP BY session_id) AS t
+         WHERE t.session_id = sessions.id;"
     ))?;
     tx.execute_batch(&super::rollup::refill_coarse_tiers_sql())
 }

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("migrations/0014_requests_by_developer.sql"),
     ),
+    (
+        15,
+        include_str!("migrations/0015_requests_without_session_index.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

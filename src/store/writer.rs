@@ -103,6 +103,25 @@ impl Writer {
         Ok(Ticket(rx))
     }
 
+    /// Queues a batch from an async task and returns the ticket to await; batches queued by
+    /// one caller commit in the order of its calls (the team server's dispatcher relies on
+    /// it). Waits only while the writer's queue is full.
+    pub async fn enqueue(&self, batch: WriteBatch) -> Result<Ticket> {
+        let (tx, rx) = oneshot::channel();
+        match self.jobs.try_send(Job::Batch(Box::new(batch), tx)) {
+            Ok(()) => {}
+            Err(mpsc::TrySendError::Full(job)) => {
+                let jobs = self.jobs.clone();
+                tokio::task::spawn_blocking(move || jobs.send(job))
+                    .await
+                    .map_err(|_| StoreError::WriterGone)?
+                    .map_err(|_| StoreError::WriterGone)?;
+            }
+            Err(mpsc::TrySendError::Disconnected(_)) => return Err(StoreError::WriterGone),
+        }
+        Ok(Ticket(rx))
+    }
+
     /// Applies a batch from an async task.
     pub async fn apply(&self, batch: WriteBatch) -> Result<WriteOutcome> {
         let (tx, rx) = oneshot::channel();
@@ -141,6 +160,11 @@ pub struct Ticket(oneshot::Receiver<Result<WriteOutcome>>);
 impl Ticket {
     pub fn wait(self) -> Result<WriteOutcome> {
         self.0.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// `wait` for async tasks.
+    pub async fn done(self) -> Result<WriteOutcome> {
+        self.0.await.map_err(|_| StoreError::WriterGone)?
     }
 }
 

@@ -102,6 +102,7 @@ mod sources_reconcile;
 mod sources_support;
 mod store_size;
 mod store_write_cache;
+mod store_write_pages;
 mod store_writer;
 mod tui_app;
 mod tui_flows;

@@ -49,18 +49,29 @@ fn rewound_range(at_ord: i64, detail: Option<&str>) -> Option<(i64, i64)> {
     Some((from, at_ord))
 }
 
+/// The model of a session's latest request. Requests have no index by session (writing one
+/// cost a page per session per commit; migration 0015): they are read through the owner's
+/// requests in time order, from the session's last activity back, which stops at the
+/// session's latest request. Should a request lie after the session's recorded activity,
+/// the owner's requests are read from the newest back instead.
+const LATEST_MODEL: &str = "CASE WHEN s.requests <> 0 THEN coalesce(
+        (SELECT q.model FROM requests q WHERE q.developer = s.developer
+             AND q.ts <= s.last_activity_at AND q.session_id = s.id ORDER BY q.ts DESC LIMIT 1),
+        (SELECT q.model FROM requests q WHERE q.developer = s.developer AND q.session_id = s.id
+             ORDER BY q.ts DESC LIMIT 1)) END";
+
 impl Reader {
     /// Sessions by newest activity, at most `limit`.
     pub fn live_sessions(&self, limit: usize) -> Result<Vec<LiveSessionRow>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT s.id, s.agent, s.session_key, s.developer, coalesce(p.display_name, s.project_id), s.branch,
-                    (SELECT q.model FROM requests q WHERE q.session_id = s.id ORDER BY q.ts DESC LIMIT 1),
+                    {LATEST_MODEL},
                     s.started_at, s.last_activity_at, s.requests, s.input_tokens, s.output_tokens,
                     s.cache_write_5m, s.cache_write_1h, s.cache_read, s.reasoning_tokens,
                     s.cost_micro_usd, s.unpriced_tokens
              FROM sessions s LEFT JOIN projects p ON p.id = s.project_id
-             ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ?1",
-        )?;
+             ORDER BY s.last_activity_at DESC, s.id DESC LIMIT ?1"
+        ))?;
         let rows = stmt.query_map([limit as i64], live_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -74,14 +85,14 @@ impl Reader {
     /// Sessions by id, oldest start first.
     pub fn live_sessions_by_ids(&self, ids: &[i64]) -> Result<Vec<LiveSessionRow>> {
         let mut out = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT s.id, s.agent, s.session_key, s.developer, coalesce(p.display_name, s.project_id), s.branch,
-                    (SELECT q.model FROM requests q WHERE q.session_id = s.id ORDER BY q.ts DESC LIMIT 1),
+                    {LATEST_MODEL},
                     s.started_at, s.last_activity_at, s.requests, s.input_tokens, s.output_tokens,
                     s.cache_write_5m, s.cache_write_1h, s.cache_read, s.reasoning_tokens,
                     s.cost_micro_usd, s.unpriced_tokens
-             FROM sessions s LEFT JOIN projects p ON p.id = s.project_id WHERE s.id = ?1",
-        )?;
+             FROM sessions s LEFT JOIN projects p ON p.id = s.project_id WHERE s.id = ?1"
+        ))?;
         for id in ids {
             let mut rows = stmt.query([id])?;
             if let Some(r) = rows.next()? {
@@ -98,7 +109,9 @@ impl Reader {
         let mut req = self.conn.prepare_cached(
             "SELECT ts, model, input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read,
                     CASE WHEN cost_source = 'unpriced' THEN 0 ELSE cost_micro_usd END, cost_source, ord
-             FROM requests WHERE session_id = ?1 ORDER BY ts DESC LIMIT ?2",
+             FROM requests
+             WHERE developer = (SELECT developer FROM sessions WHERE id = ?1) AND session_id = ?1
+             ORDER BY ts DESC LIMIT ?2",
         )?;
         let mut rewinds = self.conn.prepare_cached(
             "SELECT ord, detail FROM events WHERE session_id = ?1 AND kind = 'rewind'",

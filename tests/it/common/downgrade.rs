@@ -6,6 +6,10 @@ use std::path::Path;
 
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
+    (
+        15,
+        "CREATE INDEX requests_by_session ON requests (session_id, ts);",
+    ),
     (14, "DROP INDEX requests_by_developer_ts;"),
     // 13 rebuilds sessions, requests, events and counters with keys unique per owner (a
     // rebuild that reads the same columns from either shape, so it runs again as is); what

@@ -1,0 +1,78 @@
+//! What one commit costs the SQLite store in pages: a team server's export names many
+//! sessions, and every page a transaction changes is written to the WAL and later copied
+//! into the database. The pages changed must not grow with the number of sessions a batch
+//! touches once the store is large (an index by session put each session's new entry on a
+//! leaf of its own: one page per session per commit; docs/perf.md).
+
+use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
+use agentdeck::store::{Store, WriteBatch};
+
+const SESSIONS: usize = 200;
+const BASE_MS: i64 = 1_767_952_800_000;
+
+/// One request in each session, `round` seconds after the first round.
+fn round(round: usize) -> WriteBatch {
+    let requests = (0..SESSIONS)
+        .map(|s| RequestRecord {
+            agent: Agent::ClaudeCode,
+            dedupe_key: RequestKey::parse(&format!("ccreq:req_{round:05}_{s:03}")).unwrap(),
+            session_key: format!("session-{s:03}"),
+            ts: BASE_MS + round as i64 * 1_000 + s as i64,
+            model: Some("claude-sonnet-4-5-20250929".into()),
+            usage: TokenUsage {
+                output: 10,
+                ..TokenUsage::default()
+            },
+            cost: Cost::computed(Money::from_micro_usd(10)),
+            developer: "dev@example.com".into(),
+            project_id: None,
+            sidechain: false,
+            message_id: None,
+            fast: false,
+            ord: 0,
+        })
+        .collect();
+    WriteBatch {
+        requests,
+        ..WriteBatch::default()
+    }
+}
+
+/// WAL frames (pages) in the store's `-wal` file.
+fn wal_frames(db: &std::path::Path) -> u64 {
+    let wal = std::fs::metadata(db.with_extension("db-wal")).map_or(0, |m| m.len());
+    wal.saturating_sub(32) / (4096 + 24)
+}
+
+#[test]
+fn a_commit_touching_many_sessions_writes_few_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pages.db");
+    let store = Store::open(&db).unwrap();
+    let writer = store.writer();
+    // 24,000 requests in 200 sessions: an index by session would span far more than 200
+    // leaves, each session's newest entries on a page of their own.
+    for r in 0..120 {
+        writer.apply_blocking(round(r)).unwrap();
+    }
+    let page_size: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(page_size, 4096, "the frame count below assumes 4 KiB pages");
+    writer.checkpoint_blocking().unwrap();
+    assert_eq!(
+        wal_frames(&db),
+        0,
+        "the WAL is empty after a TRUNCATE checkpoint"
+    );
+
+    writer.apply_blocking(round(120)).unwrap();
+    let frames = wal_frames(&db);
+    // The request table, its per-owner indexes and the aggregates take a few dozen pages;
+    // with an index by session it was over 200 (one leaf per session touched).
+    assert!(
+        frames < (SESSIONS / 4) as u64,
+        "one commit of {SESSIONS} requests in {SESSIONS} sessions wrote {frames} pages"
+    );
+}
