@@ -115,7 +115,10 @@ mod tests {
         let store = Store::open(&dir.path().join("s.db")).unwrap();
         let sink = Sink::new(&store);
         let held = sink.push(sessions(MIN_ROWS - 1, 0), 10).unwrap();
-        assert_eq!(held.sessions_touched, 0, "below the minimum the batch waits");
+        assert_eq!(
+            held.sessions_touched, 0,
+            "below the minimum the batch waits"
+        );
         // One more row: the writer has nothing in hand, so the batch goes now, not at
         // 20,000 rows or at the end of the pass.
         let sent = sink.push(sessions(1, MIN_ROWS), 10).unwrap();
