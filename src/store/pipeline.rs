@@ -8,7 +8,8 @@ use super::plan::{Probe, RequestPlan, StoredRequest, plan_requests};
 use super::row::RowError;
 use crate::domain::counter::SeriesState;
 use crate::domain::{Agent, CounterRecord, EventRecord, SessionRecord};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::collections::BTreeSet;
 use std::future::Future;
 
 /// Topics whose change counters a batch bumps.
@@ -40,7 +41,7 @@ pub trait RowBackend {
     async fn series(
         &mut self,
         keys: &[(String, String)],
-    ) -> Result<HashMap<(String, String), SeriesState>, Self::Error>;
+    ) -> Result<std::collections::HashMap<(String, String), SeriesState>, Self::Error>;
     async fn store_series(
         &mut self,
         rows: &[((String, String), SeriesState)],

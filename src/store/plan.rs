@@ -8,7 +8,9 @@ use super::batch::WriteOutcome;
 use super::rollup::Deltas;
 use crate::domain::dedupe::{Resolution, is_replay_pair, resolve_replay, resolve_same_key};
 use crate::domain::{RequestKey, RequestRecord};
-use std::collections::HashMap;
+// foldhash: these maps live for one batch on the writer thread, keyed by ids from the
+// batch itself; SipHash was 4-5 % of a cold ingest's writer (docs/perf.md).
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// A stored request, as the plan compares it.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,7 +144,7 @@ pub fn plan_requests<'a>(
         removed: vec![false; stored.len()],
         ..Live::default()
     };
-    let mut indexed = std::collections::HashSet::new();
+    let mut indexed = HashSet::new();
     for (i, s) in stored.iter().enumerate() {
         if !live.removed[i] && indexed.insert(s.id) {
             live.index(Slot::Stored(i), &s.record);

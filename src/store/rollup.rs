@@ -5,7 +5,7 @@
 
 use super::queries::wide_sum::wide_sum;
 use crate::domain::{CostSource, RequestRecord, TokenUsage};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Rollup bucket width: 15 minutes, so every real time zone's day is a sum of buckets.
 pub const BUCKET_MS: i64 = 15 * 60 * 1000;
