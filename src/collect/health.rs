@@ -7,7 +7,7 @@ use crate::collect::sources::{FileFormat, Roots};
 use crate::domain::UnixMillis;
 use crate::store::ops::Op;
 use crate::store::source_health::{RunProblems, SkippedLine, SourceRun};
-use crate::store::{FileCursor, Store, WriteBatch};
+use crate::store::{FileCursor, Reader, Store, WriteBatch};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -46,11 +46,10 @@ pub struct FilesPass {
 impl FilesPass {
     /// `known`: the format of every file found under the roots.
     pub fn begin(
-        store: &Store,
+        reader: &Reader,
         roots: &Roots,
         known: impl IntoIterator<Item = FileFormat>,
     ) -> FilesPass {
-        let reader = store.reader().ok();
         let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
         for format in known {
             tallies.entry(format.source()).or_default().found += 1;
@@ -58,14 +57,8 @@ impl FilesPass {
         FilesPass {
             roots: roots.clone(),
             tallies,
-            requests_before: reader
-                .as_ref()
-                .and_then(|r| r.requests_by_agent().ok())
-                .unwrap_or_default(),
-            last_runs: reader
-                .as_ref()
-                .and_then(|r| r.source_last_runs().ok())
-                .unwrap_or_default(),
+            requests_before: reader.requests_by_agent().unwrap_or_default(),
+            last_runs: reader.source_last_runs().unwrap_or_default(),
         }
     }
 
@@ -77,11 +70,10 @@ impl FilesPass {
     }
 
     /// Records one run per file source. Never fails the pass: a store error is logged.
-    pub fn finish(self, store: &Store, summary: &IngestSummary) {
-        let after = store
-            .reader()
-            .and_then(|r| r.requests_by_agent())
-            .unwrap_or_default();
+    /// `reader` is the pass's own: it holds no transaction open, so it sees what the pass
+    /// committed.
+    pub fn finish(self, store: &Store, reader: &Reader, summary: &IngestSummary) {
+        let after = reader.requests_by_agent().unwrap_or_default();
         let finished_at = now_ms();
         let mut batch = WriteBatch::default();
         for (source, agent, roots) in file_sources(&self.roots) {

@@ -10,7 +10,7 @@ use super::parse::{
 use super::sink::Sink;
 use super::sources::{self, DiscoveredFile, FileFormat, Roots};
 use super::summary::IngestSummary;
-use crate::store::{FileCursor, Store, WriteBatch};
+use crate::store::{FileCursor, Reader, Store, WriteBatch};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -62,9 +62,20 @@ pub fn ingest_recorded(
     progress: &dyn Progress,
     known: impl IntoIterator<Item = FileFormat>,
 ) -> crate::store::Result<IngestSummary> {
-    let mut health = super::health::FilesPass::begin(store, roots, known);
-    let summary = pass(store, found, problems, env, progress, Some(&mut health))?;
-    health.finish(store, &summary);
+    // One read connection serves the whole pass: opening one costs about as much as the
+    // cursor query itself (docs/perf.md#warm-refresh-issue-12).
+    let reader = store.reader()?;
+    let mut health = super::health::FilesPass::begin(&reader, roots, known);
+    let summary = pass(
+        store,
+        &reader,
+        found,
+        problems,
+        env,
+        progress,
+        Some(&mut health),
+    )?;
+    health.finish(store, &reader, &summary);
     Ok(summary)
 }
 
@@ -77,11 +88,20 @@ pub fn ingest_found(
     env: &ParseEnv<'_>,
     progress: &dyn Progress,
 ) -> crate::store::Result<IngestSummary> {
-    pass(store, found, problems, env, progress, None)
+    pass(
+        store,
+        &store.reader()?,
+        found,
+        problems,
+        env,
+        progress,
+        None,
+    )
 }
 
 fn pass(
     store: &Store,
+    reader: &Reader,
     found: Vec<DiscoveredFile>,
     problems: Vec<sources::DiscoveryProblem>,
     env: &ParseEnv<'_>,
@@ -97,7 +117,6 @@ fn pass(
         };
         summary.problem(&p.path, 0, reason, Some(p.message));
     }
-    let reader = store.reader()?;
     let mut cursors: HashMap<&'static str, HashMap<String, FileCursor>> = HashMap::new();
     for format in [
         FileFormat::ClaudeJsonl,
@@ -109,7 +128,6 @@ fn pass(
             .entry(format.source())
             .or_insert(reader.file_cursors(format.source())?);
     }
-    drop(reader);
 
     // Stat pass: unchanged files cost one stat each.
     let now = Clock::now();
@@ -117,15 +135,26 @@ fn pass(
     for file in found {
         summary.files_seen += 1;
         let id = file.identity;
-        let key = file.path.display().to_string();
-        let cursor = cursors.get(file.format.source()).and_then(|m| m.get(&key));
+        // Cursors are keyed by the path's display form; a UTF-8 path is its own key, so an
+        // unchanged file is looked up without building a string.
+        let display;
+        let key: &str = match file.path.to_str() {
+            Some(k) => k,
+            None => {
+                display = file.path.display().to_string();
+                &display
+            }
+        };
+        let cursor = cursors.get(file.format.source()).and_then(|m| m.get(key));
         let idle = id.is_idle(now.ns) && !file.format.is_document();
         let plan = files::verify_resume(files::plan(cursor, &id, idle), &file.path, cursor);
         match plan {
             Plan::Unchanged => {
                 summary.files_unchanged += 1;
                 if let Some(c) = cursor.filter(|c| c.offset < c.size) {
-                    summary.pending_tails.push((key, c.size - c.offset));
+                    summary
+                        .pending_tails
+                        .push((key.to_owned(), c.size - c.offset));
                 }
             }
             _ => work.push((file, id, plan)),

@@ -44,8 +44,26 @@ fn after_commit(checkpoint: rusqlite::Result<()>) {
 
 enum Background {
     Idle(PathBuf),
-    Running(mpsc::SyncSender<()>),
+    Running(
+        Option<mpsc::SyncSender<()>>,
+        Option<std::thread::JoinHandle<()>>,
+    ),
     Unavailable,
+}
+
+/// The hook (and so this) is dropped when the writer closes: the checkpoint thread is told
+/// to end and waited for, so its connection is closed before the writer's.
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Background::Running(nudge, thread) = self {
+            drop(nudge.take());
+            if let Some(thread) = thread.take()
+                && thread.join().is_err()
+            {
+                tracing::error!("the WAL checkpoint thread panicked");
+            }
+        }
+    }
 }
 
 impl Background {
@@ -57,7 +75,7 @@ impl Background {
         }
         if let Background::Idle(path) = self {
             *self = match spawn(path) {
-                Ok(nudge) => Background::Running(nudge),
+                Ok((nudge, thread)) => Background::Running(Some(nudge), Some(thread)),
                 Err(e) => {
                     tracing::warn!(
                         "cannot start the WAL checkpoint thread for {}: {e}; the writer \
@@ -70,7 +88,7 @@ impl Background {
         }
         match self {
             // Full means a nudge is already waiting: one checkpoint covers both.
-            Background::Running(nudge) => !matches!(
+            Background::Running(Some(nudge), _) => !matches!(
                 nudge.try_send(()),
                 Err(mpsc::TrySendError::Disconnected(()))
             ),
@@ -79,11 +97,11 @@ impl Background {
     }
 }
 
-fn spawn(path: &Path) -> std::io::Result<mpsc::SyncSender<()>> {
+fn spawn(path: &Path) -> std::io::Result<(mpsc::SyncSender<()>, std::thread::JoinHandle<()>)> {
     let conn = super::schema::open_checkpointer(path).map_err(std::io::Error::other)?;
     let (nudge, nudges) = mpsc::sync_channel::<()>(1);
     let shown = path.display().to_string();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("store-checkpoint".into())
         .spawn(move || {
             while nudges.recv().is_ok() {
@@ -92,7 +110,7 @@ fn spawn(path: &Path) -> std::io::Result<mpsc::SyncSender<()>> {
                 }
             }
         })?;
-    Ok(nudge)
+    Ok((nudge, thread))
 }
 
 #[cfg(test)]

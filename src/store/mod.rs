@@ -46,6 +46,9 @@ pub struct Store {
     path: PathBuf,
     writer: Writer,
     changes: watch::Receiver<ChangeCounters>,
+    /// Closes the writer's connection when the last clone drops. Declared before the open
+    /// lock, so it drops first: the lock is released after the WAL is gone.
+    _writer_thread: std::sync::Arc<writer::WriterThread>,
     /// Held while any clone is alive: tells the next process whether we closed cleanly.
     _open_lock: Option<std::sync::Arc<recovery::OpenLock>>,
 }
@@ -62,9 +65,11 @@ impl Store {
         checkpointer::install(&mut conn, path).map_err(|e| StoreError::at(path, e))?;
         let counters = writer::read_counters(&conn)?;
         let (tx, rx) = watch::channel(counters);
+        let (writer, thread) = Writer::spawn(conn, tx);
         Ok(Store {
             path: path.to_path_buf(),
-            writer: Writer::spawn(conn, tx),
+            writer,
+            _writer_thread: std::sync::Arc::new(thread),
             changes: rx,
             _open_lock: opening.lock.map(std::sync::Arc::new),
         })

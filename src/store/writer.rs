@@ -24,6 +24,8 @@ enum Job {
     Batch(Box<WriteBatch>, oneshot::Sender<Result<WriteOutcome>>),
     Maintain(Maintenance, oneshot::Sender<Result<u64>>),
     Checkpoint(oneshot::Sender<Result<Checkpoint>>),
+    /// The last handle to the store is going away: close the connection and end.
+    Close,
 }
 
 /// What `PRAGMA wal_checkpoint(TRUNCATE)` reported.
@@ -42,17 +44,45 @@ pub struct Writer {
     jobs: mpsc::SyncSender<Job>,
 }
 
+/// Owned by the store's last handle: when it drops, the writer commits what was queued,
+/// closes its connection and is waited for. Closing is what lets SQLite copy the WAL back
+/// and delete it; a process that exits with the connection still open leaves the WAL
+/// behind, and the next open then takes it for a crash and checks the whole file
+/// (`recovery.rs`; docs/perf.md#warm-refresh-issue-12).
+pub(super) struct WriterThread {
+    jobs: mpsc::SyncSender<Job>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for WriterThread {
+    fn drop(&mut self) {
+        if self.jobs.send(Job::Close).is_ok()
+            && let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the store writer thread panicked while closing");
+        }
+    }
+}
+
 impl Writer {
     /// Starts the writer thread on an already-migrated connection.
-    pub(super) fn spawn(conn: Connection, changes: watch::Sender<ChangeCounters>) -> Writer {
+    pub(super) fn spawn(
+        conn: Connection,
+        changes: watch::Sender<ChangeCounters>,
+    ) -> (Writer, WriterThread) {
         // A small bound gives backpressure: parsers wait instead of piling batches in memory.
         let (jobs, rx) = mpsc::sync_channel::<Job>(QUEUE_DEPTH);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || run(conn, rx, changes))
-            .map(|_| ())
-            .unwrap_or_else(|e| tracing::error!("cannot start the store writer thread: {e}"));
-        Writer { jobs }
+            .map_err(|e| tracing::error!("cannot start the store writer thread: {e}"))
+            .ok();
+        let owner = WriterThread {
+            jobs: jobs.clone(),
+            thread,
+        };
+        (Writer { jobs }, owner)
     }
 
     /// Applies a batch and waits for it to be committed (blocking; not for async tasks).
@@ -189,6 +219,21 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                         }
                     }
                 }
+            }
+            Job::Close => {
+                // The WAL hook owns the checkpoint thread and its connection; dropping the
+                // hook ends that thread first, so this connection closes last and SQLite
+                // checkpoints and removes the WAL.
+                let no_hook: Option<
+                    fn(&mut rusqlite::hooks::Wal, std::os::raw::c_int) -> rusqlite::Result<()>,
+                > = None;
+                if let Err(e) = conn.wal_hook(no_hook) {
+                    tracing::debug!("cannot remove the WAL hook before closing: {e}");
+                }
+                if let Err((_, e)) = conn.close() {
+                    tracing::warn!("closing the store's writer connection failed: {e}");
+                }
+                return;
             }
             Job::Checkpoint(reply) => {
                 let result = conn
