@@ -87,6 +87,8 @@ fn a_pass_that_reads_nothing_closes_the_store_cleanly() {
             0,
             "run {run}: the writer's connection was not closed before the process exited"
         );
+    }
+}
 
 /// Commands that read no files still write (the config's teams, price state) and then read
 /// through a read-only connection, which closes last and cannot remove the WAL. Left with
