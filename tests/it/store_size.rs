@@ -89,3 +89,39 @@ fn a_pass_that_reads_nothing_closes_the_store_cleanly() {
         );
     }
 }
+
+/// Commands that read no files still write (the config's teams, price state) and then read
+/// through a read-only connection, which closes last and cannot remove the WAL. Left with
+/// frames in it, the WAL told the next process that this one crashed, and every run then
+/// checked the whole store (`PRAGMA quick_check`: seconds at every run on a large store).
+#[test]
+fn commands_that_read_nothing_leave_no_wal_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("claude");
+    let project = claude_project(&root, "-home-dev-api");
+    let line = assistant_line(
+        "s1",
+        "msg_1",
+        Some("req_1"),
+        "2026-01-09T10:00:00.000Z",
+        10,
+        5,
+        0,
+    );
+    std::fs::write(project.join("s1.jsonl"), format!("{line}\n")).unwrap();
+    let db = dir.path().join("store.db");
+    let wal = dir.path().join("store.db-wal");
+    let db_arg = db.to_str().unwrap();
+    let claude = root.to_str().unwrap();
+    run_ok(&["--db", db_arg, "ingest", "--claude-dir", claude]);
+    assert_eq!(file_len(&wal), 0, "after the first ingest");
+    for args in [
+        &["report", "daily", "--json", "--no-refresh"][..],
+        &["report", "session", "--json", "--claude-dir", claude],
+        &["ingest", "--claude-dir", claude],
+        &["sources", "--json"],
+    ] {
+        run_ok(&[&["--db", db_arg][..], args].concat());
+        assert_eq!(file_len(&wal), 0, "after {args:?}");
+    }
+}
