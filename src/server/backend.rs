@@ -76,7 +76,7 @@ pub enum Queued {
     /// In the SQLite writer's queue; await the ticket.
     Writer(crate::store::Ticket),
     /// Not queued (PostgreSQL).
-    NotQueued(WriteBatch),
+    NotQueued(Box<WriteBatch>),
 }
 
 #[derive(Clone)]
@@ -139,7 +139,7 @@ impl Backend {
             Backend::Sqlite { store, .. } => {
                 Ok(Queued::Writer(store.writer().enqueue(batch).await?))
             }
-            Backend::Postgres(_) => Ok(Queued::NotQueued(batch)),
+            Backend::Postgres(_) => Ok(Queued::NotQueued(Box::new(batch))),
         }
     }
 

@@ -176,4 +176,37 @@ mod tests {
             db_size()
         );
     }
+
+    /// Dropping the last handle closes the writer's connection before `drop` returns (and
+    /// ends the checkpoint thread first, so the writer's is the last connection): SQLite
+    /// then copies the WAL back and deletes it. Without the wait, a process that exits
+    /// right after leaves the WAL behind and the next open checks the whole store.
+    #[test]
+    fn the_last_handle_closes_the_store_and_removes_the_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let wal = dir.path().join("s.db-wal");
+        for pages in [1, 2 * super::CHECKPOINT_FRAMES as usize] {
+            let store = Store::open(&path).unwrap();
+            let clone = store.clone();
+            // Enough pages, the second time, to start the checkpoint thread.
+            for i in 0..pages.div_ceil(10) {
+                let batch = crate::store::WriteBatch {
+                    projects: vec![crate::domain::ProjectRecord {
+                        id: format!("p{pages}-{i}"),
+                        display_name: "x".repeat(40_000),
+                    }],
+                    ..Default::default()
+                };
+                store.writer().apply_blocking(batch).unwrap();
+            }
+            drop(store);
+            assert!(wal.exists(), "a clone still holds the store open");
+            drop(clone);
+            assert!(
+                !wal.exists(),
+                "the WAL is still there after the last handle dropped ({pages} pages)"
+            );
+        }
+    }
 }

@@ -59,37 +59,6 @@ fn ingest_leaves_no_wal_behind() {
     assert_eq!(file_len(&wal), 0);
 }
 
-/// A pass that reads no file still writes (the store's schema, the source's run record);
-/// the process must close its connection before it exits, so SQLite removes the WAL. Left
-/// behind, the next process takes it for a crash and checks the whole file (seconds on a
-/// large store) at every start.
-#[test]
-fn a_pass_that_reads_nothing_closes_the_store_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let empty = dir.path().join("claude");
-    std::fs::create_dir_all(&empty).unwrap();
-    let db = dir.path().join("store.db");
-    let wal = dir.path().join("store.db-wal");
-    let args = [
-        "--db",
-        db.to_str().unwrap(),
-        "ingest",
-        "--json",
-        "--claude-dir",
-        empty.to_str().unwrap(),
-    ];
-    for run in 0..5 {
-        let out = crate::common::json_of(&run_ok(&args));
-        assert_eq!(out["files"]["read"], 0, "run {run}: {out}");
-        assert!(file_len(&db) > 0, "run {run}: the store exists");
-        assert_eq!(
-            file_len(&wal),
-            0,
-            "run {run}: the writer's connection was not closed before the process exited"
-        );
-    }
-}
-
 /// Commands that read no files still write (the config's teams, price state) and then read
 /// through a read-only connection, which closes last and cannot remove the WAL. Left with
 /// frames in it, the WAL told the next process that this one crashed, and every run then
