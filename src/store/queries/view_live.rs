@@ -5,6 +5,7 @@ use super::usage_at;
 use crate::domain::{Money, TokenUsage};
 use crate::store::Reader;
 use crate::store::error::Result;
+use rusqlite::OptionalExtension;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveSessionRow {
@@ -106,12 +107,29 @@ impl Reader {
     /// The newest `limit` timeline lines of the given sessions, oldest first.
     pub fn session_timeline(&self, session_ids: &[i64], limit: usize) -> Result<Vec<TimelineRow>> {
         let mut out = Vec::new();
-        let mut req = self.conn.prepare_cached(
-            "SELECT ts, model, input_tokens + output_tokens + cache_write_5m + cache_write_1h + cache_read,
-                    CASE WHEN cost_source = 'unpriced' THEN 0 ELSE cost_micro_usd END, cost_source, ord
-             FROM requests
-             WHERE developer = (SELECT developer FROM sessions WHERE id = ?1) AND session_id = ?1
-             ORDER BY ts DESC LIMIT ?2",
+        // Requests have no index by session (migration 0015): they are read through the
+        // owner's requests in time order within the session's recorded span (a few hundred
+        // rows), or, should that span not hold all the session's requests, over all the
+        // owner's requests (hundreds of thousands on a large store).
+        let columns = "q.ts, q.model,
+                    q.input_tokens + q.output_tokens + q.cache_write_5m + q.cache_write_1h + q.cache_read,
+                    CASE WHEN q.cost_source = 'unpriced' THEN 0 ELSE q.cost_micro_usd END, q.cost_source, q.ord";
+        let mut req_in_span = self.conn.prepare_cached(&format!(
+            "SELECT {columns} FROM sessions s JOIN requests q
+                 ON q.developer = s.developer AND q.ts >= s.started_at AND q.ts <= s.last_activity_at
+                    AND q.session_id = s.id
+             WHERE s.id = ?1 ORDER BY q.ts DESC LIMIT ?2"
+        ))?;
+        let mut req_all = self.conn.prepare_cached(&format!(
+            "SELECT {columns} FROM sessions s JOIN requests q
+                 ON q.developer = s.developer AND q.session_id = s.id
+             WHERE s.id = ?1 ORDER BY q.ts DESC LIMIT ?2"
+        ))?;
+        let mut span_holds_all = self.conn.prepare_cached(
+            "SELECT (SELECT count(*) FROM requests q
+                     WHERE q.developer = s.developer AND q.ts >= s.started_at
+                       AND q.ts <= s.last_activity_at AND q.session_id = s.id) >= s.requests
+             FROM sessions s WHERE s.id = ?1",
         )?;
         let mut rewinds = self.conn.prepare_cached(
             "SELECT ord, detail FROM events WHERE session_id = ?1 AND kind = 'rewind'",
@@ -129,7 +147,7 @@ impl Reader {
                 .into_iter()
                 .filter_map(|(at, d)| rewound_range(at, d.as_deref()))
                 .collect();
-            let rows = req.query_map(rusqlite::params![sid, limit as i64], |r| {
+            let request_row = |r: &rusqlite::Row<'_>| {
                 let ord: i64 = r.get(5)?;
                 Ok(TimelineRow {
                     ts: r.get(0)?,
@@ -143,8 +161,17 @@ impl Reader {
                     cost: Money::from_micro_usd(r.get(3)?),
                     rewound: ranges.iter().any(|&(from, at)| ord >= from && ord < at),
                 })
-            })?;
-            for row in rows {
+            };
+            let in_span = span_holds_all
+                .query_row([sid], |r| r.get::<_, bool>(0))
+                .optional()?
+                .unwrap_or(true);
+            let stmt = if in_span {
+                &mut req_in_span
+            } else {
+                &mut req_all
+            };
+            for row in stmt.query_map(rusqlite::params![sid, limit as i64], request_row)? {
                 out.push(row?);
             }
             let rows = ev.query_map(rusqlite::params![sid, limit as i64], |r| {
