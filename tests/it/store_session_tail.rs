@@ -2,29 +2,20 @@
 //! so they are read through the owner's requests within the session's recorded span, and
 //! over all the owner's requests only when the span holds fewer than the session has.
 
-use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
+use agentdeck::domain::RequestRecord;
 use agentdeck::store::{Store, WriteBatch};
 
 const BASE_MS: i64 = 1_767_952_800_000;
 
 fn request(session: &str, n: i64) -> RequestRecord {
     RequestRecord {
-        agent: Agent::ClaudeCode,
-        dedupe_key: RequestKey::parse(&format!("ccreq:req_{session}_{n:04}")).unwrap(),
-        session_key: session.into(),
-        ts: BASE_MS + n * 1_000,
-        model: Some(format!("model-{n}")),
-        usage: TokenUsage {
-            output: 10,
-            ..TokenUsage::default()
-        },
-        cost: Cost::computed(Money::from_micro_usd(10)),
-        developer: "dev@example.com".into(),
-        project_id: None,
-        sidechain: false,
-        message_id: None,
-        fast: false,
         ord: n,
+        ..crate::common::stored_request(
+            &format!("req_{session}_{n:04}"),
+            session,
+            BASE_MS + n * 1_000,
+            &format!("model-{n}"),
+        )
     }
 }
 

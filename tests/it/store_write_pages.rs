@@ -4,7 +4,6 @@
 //! touches once the store is large (an index by session put each session's new entry on a
 //! leaf of its own: one page per session per commit; docs/perf.md).
 
-use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
 use agentdeck::store::{Store, WriteBatch};
 
 const SESSIONS: usize = 200;
@@ -13,23 +12,13 @@ const BASE_MS: i64 = 1_767_952_800_000;
 /// One request in each session, `round` seconds after the first round.
 fn round(round: usize) -> WriteBatch {
     let requests = (0..SESSIONS)
-        .map(|s| RequestRecord {
-            agent: Agent::ClaudeCode,
-            dedupe_key: RequestKey::parse(&format!("ccreq:req_{round:05}_{s:03}")).unwrap(),
-            session_key: format!("session-{s:03}"),
-            ts: BASE_MS + round as i64 * 1_000 + s as i64,
-            model: Some("claude-sonnet-4-5-20250929".into()),
-            usage: TokenUsage {
-                output: 10,
-                ..TokenUsage::default()
-            },
-            cost: Cost::computed(Money::from_micro_usd(10)),
-            developer: "dev@example.com".into(),
-            project_id: None,
-            sidechain: false,
-            message_id: None,
-            fast: false,
-            ord: 0,
+        .map(|s| {
+            crate::common::stored_request(
+                &format!("req_{round:05}_{s:03}"),
+                &format!("session-{s:03}"),
+                BASE_MS + round as i64 * 1_000 + s as i64,
+                "claude-sonnet-4-5-20250929",
+            )
         })
         .collect();
     WriteBatch {

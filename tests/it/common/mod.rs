@@ -100,3 +100,32 @@ pub fn assistant_line(
     }
     line.to_string()
 }
+
+/// A Claude Code request of `dev@example.com` for writing straight into a store: `key` is
+/// its request id, 10 output tokens at a computed 10 µUSD.
+pub fn stored_request(
+    key: &str,
+    session: &str,
+    ts: i64,
+    model: &str,
+) -> agentdeck::domain::RequestRecord {
+    use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, TokenUsage};
+    RequestRecord {
+        agent: Agent::ClaudeCode,
+        dedupe_key: RequestKey::parse(&format!("ccreq:{key}")).unwrap(),
+        session_key: session.into(),
+        ts,
+        model: Some(model.into()),
+        usage: TokenUsage {
+            output: 10,
+            ..TokenUsage::default()
+        },
+        cost: Cost::computed(Money::from_micro_usd(10)),
+        developer: "dev@example.com".into(),
+        project_id: None,
+        sidechain: false,
+        message_id: None,
+        fast: false,
+        ord: 0,
+    }
+}
