@@ -11,7 +11,6 @@ use crate::store::Store;
 use anyhow::Context as _;
 use chrono_tz::Tz;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 pub struct Context {
     pub paths: Paths,
@@ -21,33 +20,6 @@ pub struct Context {
     pub config_path: PathBuf,
     pub tz: Tz,
     pub global: GlobalArgs,
-    /// The stores this command opened for writing: their WAL is truncated when it ends.
-    pub(crate) opened: Mutex<Vec<Store>>,
-}
-
-/// Every command that opened the store ends with the WAL copied back and cut to zero bytes
-/// (the last connection to close is often a read-only reader, which cannot remove it). A
-/// `-wal` file with frames in it tells the next process that this one crashed, and that
-/// process then checks the whole store (`store/recovery.rs`): seconds on a large one, at
-/// every run. A reader in another process only postpones the truncation.
-impl Drop for Context {
-    fn drop(&mut self) {
-        let opened = match self.opened.get_mut() {
-            Ok(opened) => std::mem::take(opened),
-            Err(_) => return,
-        };
-        for store in opened {
-            match store.writer().checkpoint_blocking() {
-                Ok(c) if !c.complete => {
-                    tracing::info!("WAL checkpoint postponed: a reader is active");
-                }
-                Ok(c) => {
-                    tracing::debug!(frames = c.frames_copied, "WAL checkpointed and truncated")
-                }
-                Err(e) => tracing::warn!("WAL checkpoint failed: {e}"),
-            }
-        }
-    }
 }
 
 impl Context {
@@ -76,7 +48,6 @@ impl Context {
             config_path,
             tz,
             global,
-            opened: Mutex::default(),
         })
     }
 
@@ -94,9 +65,6 @@ impl Context {
                 .context("recording the config's teams")?;
         }
         super::directory::apply_csv(self, &store);
-        if let Ok(mut opened) = self.opened.lock() {
-            opened.push(store.clone());
-        }
         Ok(store)
     }
 

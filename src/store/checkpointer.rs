@@ -208,5 +208,24 @@ mod tests {
                 "the WAL is still there after the last handle dropped ({pages} pages)"
             );
         }
+        // A reader that outlives the store keeps SQLite from removing the WAL; it must
+        // then be empty, or the next open takes it for a crash.
+        let store = Store::open(&path).unwrap();
+        let reader = store.reader().unwrap();
+        let batch = crate::store::WriteBatch {
+            projects: vec![crate::domain::ProjectRecord {
+                id: "late".into(),
+                display_name: "x".repeat(40_000),
+            }],
+            ..Default::default()
+        };
+        store.writer().apply_blocking(batch).unwrap();
+        drop(store);
+        let len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert_eq!(
+            len, 0,
+            "a reader outlived the store and the WAL kept its frames"
+        );
+        drop(reader);
     }
 }

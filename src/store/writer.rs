@@ -245,9 +245,16 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                 }
             }
             Job::Close => {
+                // Copy the WAL back and cut it to zero bytes first: a reader that outlives
+                // this connection (read-only, it cannot remove the WAL) then leaves an empty
+                // one, which the next open does not take for a crash. A read still in
+                // progress only makes this incomplete; nothing is lost.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                    tracing::debug!("the closing WAL checkpoint did not run: {e}");
+                }
                 // The WAL hook owns the checkpoint thread and its connection; dropping the
                 // hook ends that thread first, so this connection closes last and SQLite
-                // checkpoints and removes the WAL.
+                // removes the WAL when no reader is left.
                 let no_hook: Option<
                     fn(&mut rusqlite::hooks::Wal, std::os::raw::c_int) -> rusqlite::Result<()>,
                 > = None;

@@ -28,7 +28,6 @@ pub fn run(global: &GlobalArgs, action: &ConfigCommand) -> anyhow::Result<()> {
         config_path: path.clone(),
         tz: chrono_tz::UTC,
         global: global.clone(),
-        opened: Default::default(),
     };
     let mut problems = Vec::new();
     let mut notes = Vec::new();
