@@ -228,4 +228,41 @@ mod tests {
         );
         drop(reader);
     }
+    /// A store closing while another connection is in the middle of a long read must not
+    /// hold the write lock until that read ends: its TRUNCATE checkpoint gives up after a
+    /// moment instead of waiting out the 10 s busy timeout, so other writers go on (two
+    /// reports side by side failed with "database is locked" before).
+    #[test]
+    fn closing_the_store_does_not_wait_for_another_connections_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let project = |id: &str| crate::store::WriteBatch {
+            projects: vec![crate::domain::ProjectRecord {
+                id: id.into(),
+                display_name: "x".repeat(40_000),
+            }],
+            ..Default::default()
+        };
+        let other = Store::open(&path).unwrap();
+        let closing = Store::open(&path).unwrap();
+        closing.writer().apply_blocking(project("a")).unwrap();
+        // Another process's long report: a read transaction on the WAL, left open.
+        let reader = rusqlite::Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let n: i64 = reader
+            .query_row("SELECT count(*) FROM projects", [], |r| r.get(0))
+            .unwrap();
+        assert!(n >= 1);
+        other.writer().apply_blocking(project("b")).unwrap();
+
+        let started = std::time::Instant::now();
+        drop(closing);
+        let closed_in = started.elapsed();
+        other.writer().apply_blocking(project("c")).unwrap();
+        assert!(
+            closed_in < std::time::Duration::from_secs(5),
+            "closing waited {closed_in:?} for another connection's read, holding every writer"
+        );
+        drop(reader);
+    }
 }

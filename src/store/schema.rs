@@ -39,7 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the WAL may keep on disk between passes once its frames are checkpointed.
 const JOURNAL_SIZE_LIMIT_BYTES: i64 = 4 * 1024 * 1024;
 /// How long opening keeps retrying a database another process holds locked (switching to

@@ -232,8 +232,9 @@ fn write_corpus(root: &std::path::Path, files: usize, lines: usize) {
 fn killed_mid_ingest_then_rerun_gives_the_clean_totals() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("claude");
-    // ~60k lines, ~25 MB: a debug build needs well over the first kill's 100 ms for it.
-    write_corpus(&root, 40, 500);
+    // 18k lines, ~7.5 MB: a debug build needs about a second for it, well over the first
+    // kill's 100 ms.
+    write_corpus(&root, 40, 150);
     let clean_db = tmp.path().join("clean.db");
     let clean = daily(&clean_db, &root);
 
@@ -273,7 +274,7 @@ fn killed_mid_ingest_then_rerun_gives_the_clean_totals() {
     assert_eq!(after["daily"], clean["daily"]);
     assert_eq!(
         clean["totals"]["output_tokens"].as_i64(),
-        Some(40 * 500 * 102),
+        Some(40 * 150 * 102),
         "largest copy of each message counted once"
     );
 }
