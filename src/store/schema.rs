@@ -73,8 +73,10 @@ fn try_open_writer(path: &Path) -> Result<Connection> {
         .map_err(|e| classify(path, e))?;
     let setup = || -> rusqlite::Result<()> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // The writer gets a larger page cache. (Its checkpoints: `checkpointer.rs`.)
-        conn.pragma_update(None, "cache_size", -64_000)?;
+        // The writer keeps the 16 MB page cache of every connection: 64 MB made no pass
+        // faster and a cold ingest of 1 GB peak at 102–108 MB RSS instead of 74–80, a
+        // `serve` at 119 MB instead of 60 (docs/perf.md#memory). (Its checkpoints:
+        // `checkpointer.rs`.)
         // After a checkpoint has been copied back, the WAL file is cut to this size instead
         // of keeping the high-water mark of the largest pass on disk (docs/perf.md).
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)
