@@ -228,6 +228,7 @@ mod tests {
         );
         drop(reader);
     }
+
     /// A store closing while another connection is in the middle of a long read must not
     /// hold the write lock until that read ends: its TRUNCATE checkpoint gives up after a
     /// moment instead of waiting out the 10 s busy timeout, so other writers go on (two

@@ -74,7 +74,7 @@ fn try_open_writer(path: &Path) -> Result<Connection> {
     let setup = || -> rusqlite::Result<()> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // The writer keeps the 16 MB page cache of every connection: 64 MB made no pass
-        // faster and a cold ingest of 1 GB peak at 102–108 MB RSS instead of 74–80, a
+        // faster and a cold ingest of 1 GB peak at 102–108 MB RSS instead of 74–79, a
         // `serve` at 119 MB instead of 60 (docs/perf.md#memory). (Its checkpoints:
         // `checkpointer.rs`.)
         // After a checkpoint has been copied back, the WAL file is cut to this size instead

@@ -289,7 +289,7 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
 /// refresher, `serve`) waits with it: with the connection's own 10 s busy timeout, one long
 /// report in another process stalled them all, and a command that needed to write in that
 /// time failed with "database is locked". Cut short, the checkpoint is only postponed: the
-/// last process to close the store truncates the WAL (docs/perf.md#test-suite).
+/// last process to close the store truncates the WAL (docs/perf.md#store-size).
 const TRUNCATE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// `PRAGMA wal_checkpoint(TRUNCATE)`, waiting at most [`TRUNCATE_WAIT`] for readers.
