@@ -32,19 +32,6 @@ fn write_lines(root: &Path, count: usize) {
     std::fs::write(dir.join("s1.jsonl"), lines.join("\n") + "\n").unwrap();
 }
 
-fn report(db: &Path, kind: &str) -> Value {
-    json_of(&run_ok(&[
-        "--db",
-        db.to_str().unwrap(),
-        "report",
-        kind,
-        "--json",
-        "--no-refresh",
-        "--tz",
-        "UTC",
-    ]))
-}
-
 /// `BULK_ROWS` copies of the first stored request, in the same 15-minute bucket, with every
 /// token field at the bound. Keys and timestamps ascend with the row number, so every index
 /// grows at its end (scattered keys made SQLite rewrite pages all over a 700 MB file: twice
@@ -73,7 +60,7 @@ fn assert_totals(db: &Path, requests: i64) {
     let (docs, csv) = std::thread::scope(|s| {
         let docs: Vec<_> = kinds
             .iter()
-            .map(|kind| s.spawn(move || report(db, kind)))
+            .map(|kind| s.spawn(move || stored_report(db, kind)))
             .collect();
         let csv = run_ok(&[
             "--db",

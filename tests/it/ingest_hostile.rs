@@ -15,19 +15,6 @@ fn ingest_json(db: &Path, args: &[&str]) -> Value {
     json_of(&run_ok(&all))
 }
 
-fn report(db: &Path, kind: &str) -> Value {
-    json_of(&run_ok(&[
-        "--db",
-        db.to_str().unwrap(),
-        "report",
-        kind,
-        "--json",
-        "--no-refresh",
-        "--tz",
-        "UTC",
-    ]))
-}
-
 fn total_input(doc: &Value) -> i64 {
     doc["totals"]["input_tokens"].as_i64().unwrap()
 }
@@ -71,7 +58,7 @@ fn a_file_rewritten_in_place_longer_is_read_again_from_the_start() {
     let summary = ingest_json(&db, &dir);
     assert_eq!(summary["skipped"], json!([]), "{summary:#}");
     assert_eq!(summary["requests"]["added"], 8, "{summary:#}");
-    assert_eq!(total_input(&report(&db, "daily")), 4 * 100 + 8);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 4 * 100 + 8);
 }
 
 #[test]
@@ -97,7 +84,7 @@ fn invalid_utf8_in_text_or_cwd_keeps_the_line_usage() {
     assert_eq!(repaired.len(), 2, "{summary:#}");
     assert_eq!(repaired[0]["what"], "invalid_utf8_replaced");
     assert_eq!(repaired[0]["line"], 1);
-    assert_eq!(total_input(&report(&db, "daily")), 1020);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 1020);
 }
 
 #[test]
@@ -129,7 +116,7 @@ fn a_gemini_legacy_document_with_one_bad_byte_keeps_its_session() {
     assert_eq!(summary["skipped"], json!([]), "{summary:#}");
     assert_eq!(summary["repaired"][0]["what"], "invalid_utf8_replaced");
     assert_eq!(summary["repaired"][0]["line"], bad_line, "{summary:#}");
-    let daily = report(&db, "daily");
+    let daily = stored_report(&db, "daily");
     assert_eq!(total_input(&daily), 500, "{daily:#}");
     assert_eq!(daily["totals"]["cache_read_tokens"], 200);
 }
@@ -149,7 +136,7 @@ fn an_idle_last_line_without_newline_is_counted_once() {
     // Fresh: the tail waits for its newline.
     let summary = ingest_json(&db, &dir);
     assert_eq!(summary["pending_tails"].as_array().unwrap().len(), 1);
-    assert_eq!(total_input(&report(&db, "daily")), 3);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 3);
     // Untouched for an hour (weeks in real life): the whole-JSON tail is read.
     let hour_ago = SystemTime::now() - Duration::from_secs(3600);
     std::fs::File::options()
@@ -161,7 +148,7 @@ fn an_idle_last_line_without_newline_is_counted_once() {
     let summary = ingest_json(&db, &dir);
     assert_eq!(summary["pending_tails"], json!([]), "{summary:#}");
     assert_eq!(summary["repaired"][0]["what"], "unterminated_last_line");
-    assert_eq!(total_input(&report(&db, "daily")), 43);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 43);
     // The agent comes back and appends: nothing is counted twice, the new line once.
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -171,7 +158,7 @@ fn an_idle_last_line_without_newline_is_counted_once() {
     drop(f);
     let summary = ingest_json(&db, &dir);
     assert_eq!(summary["skipped"], json!([]), "{summary:#}");
-    assert_eq!(total_input(&report(&db, "daily")), 543);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 543);
 }
 
 #[test]
@@ -206,7 +193,7 @@ fn lines_appended_after_an_idle_tail_are_reported_at_their_real_line() {
     let skipped = summary["skipped"].as_array().unwrap();
     assert_eq!(skipped.len(), 1, "{summary:#}");
     assert_eq!(skipped[0]["line"], 3, "{summary:#}");
-    assert_eq!(total_input(&report(&db, "daily")), 543);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 543);
     // Read from scratch, the same file reports the same line.
     let fresh = ingest_json(&tmp.path().join("b.db"), &dir);
     assert_eq!(fresh["skipped"][0]["line"], 3, "{fresh:#}");
@@ -228,7 +215,7 @@ fn a_line_over_16_mib_keeps_its_usage() {
     assert_eq!(summary["skipped"], json!([]), "{summary:#}");
     assert_eq!(summary["repaired"][0]["what"], "long_line_skimmed");
     assert_eq!(summary["repaired"][0]["line"], 2);
-    assert_eq!(total_input(&report(&db, "daily")), 12_446);
+    assert_eq!(total_input(&stored_report(&db, "daily")), 12_446);
 }
 
 #[test]
@@ -284,9 +271,9 @@ fn counts_and_costs_out_of_bounds_are_refused_with_file_line_and_field() {
     );
     assert!(text.contains("s.jsonl:6: `costUSD`"), "{text}");
     // Only the valid lines count, and every report reads the same numbers.
-    let daily = report(&db, "daily");
+    let daily = stored_report(&db, "daily");
     assert_eq!(total_input(&daily), 18);
-    assert_eq!(total_input(&report(&db, "session")), 18);
+    assert_eq!(total_input(&stored_report(&db, "session")), 18);
     let cost = daily["totals"]["cost_usd"].as_f64().unwrap();
     assert!((0.0..1.0).contains(&cost), "{daily:#}");
 }
@@ -313,6 +300,6 @@ fn timestamps_outside_the_window_are_refused_and_reports_agree() {
     for kind in [
         "daily", "weekly", "monthly", "session", "blocks", "model", "agent",
     ] {
-        assert_eq!(total_input(&report(&db, kind)), 5, "report {kind}");
+        assert_eq!(total_input(&stored_report(&db, kind)), 5, "report {kind}");
     }
 }

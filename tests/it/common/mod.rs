@@ -67,6 +67,20 @@ pub fn daily(db: &Path, claude_dir: &Path) -> Value {
     ]))
 }
 
+/// `report KIND --json` over what a store already holds (no refresh), in UTC.
+pub fn stored_report(db: &Path, kind: &str) -> Value {
+    json_of(&run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        kind,
+        "--json",
+        "--no-refresh",
+        "--tz",
+        "UTC",
+    ]))
+}
+
 /// A Claude Code project folder inside a config root.
 pub fn claude_project(root: &Path, name: &str) -> PathBuf {
     let dir = root.join("projects").join(name);
