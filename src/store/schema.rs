@@ -39,6 +39,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
+/// The schema the migrations above build, as one script: a new store is created from it in
+/// one step (replaying every migration took 20–30 ms of SQL parsing before a first ingest
+/// could start; docs/perf.md#a-new-store-in-one-step). Generated from the migrations and
+/// held equal to them by `a_new_store_has_exactly_the_schema_the_migrations_build`; never
+/// edited by hand.
+const CURRENT_SCHEMA: &str = include_str!("migrations/current.sql");
+
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the WAL may keep on disk between passes once its frames are checkpointed.
 const JOURNAL_SIZE_LIMIT_BYTES: i64 = 4 * 1024 * 1024;
@@ -242,8 +249,14 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
 
 fn migrate_locked(conn: &Connection, path: &Path) -> Result<()> {
     let version = user_version(conn, path)?;
+    // A version-0 file has no table (`check_identity`): a new store, created in one step.
     check_identity(conn, path, version)?;
-    for &(target, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
+    let steps: &[(i64, &str)] = if version == 0 {
+        &[(SCHEMA_VERSION, CURRENT_SCHEMA)]
+    } else {
+        MIGRATIONS
+    };
+    for &(target, sql) in steps.iter().filter(|(v, _)| *v > version) {
         conn.execute_batch(sql)
             .and_then(|_| conn.pragma_update(None, "application_id", APPLICATION_ID))
             .and_then(|_| conn.pragma_update(None, "user_version", target))
@@ -304,6 +317,90 @@ mod tests {
         let conn = open_writer(&path).unwrap();
         assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
         open_reader(&path).unwrap();
+    }
+
+    /// (type, name, table, SQL) of every schema object.
+    fn schema_of(conn: &Connection) -> Vec<[Option<String>; 4]> {
+        let sql = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]));
+        rows.unwrap().map(Result::unwrap).collect()
+    }
+
+    /// Every row of every table, by table.
+    fn rows_of(conn: &Connection) -> Vec<(String, Vec<String>)> {
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let dump = |table: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let width = stmt.column_count();
+            let rows = stmt.query_map([], |r| {
+                (0..width)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(|row| row.join("|"))
+            });
+            let mut rows: Vec<String> = rows.unwrap().map(Result::unwrap).collect();
+            rows.sort();
+            rows
+        };
+        tables.iter().map(|t| (t.clone(), dump(t))).collect()
+    }
+
+    /// `migrations/current.sql` from a store the migrations built: tables, then indexes.
+    fn write_current_schema(conn: &Connection) {
+        let mut out = String::from(
+            "-- The store's schema at the newest migration, generated from the migrations by\n\
+             -- `AGENTDECK_WRITE_SCHEMA=1 cargo test --lib a_new_store_has_exactly` (src/store/schema.rs).\n\
+             -- A new store is created from this file; never edit it by hand.\n\n",
+        );
+        let sql = "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL
+                   ORDER BY type = 'index', rowid";
+        let mut stmt = conn.prepare(sql).unwrap();
+        for statement in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+            out.push_str(&statement.unwrap());
+            out.push_str(";\n\n");
+        }
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/store/migrations/current.sql"
+        );
+        std::fs::write(path, out.trim_end().to_owned() + "\n").unwrap();
+    }
+
+    /// A new store is created from `current.sql` in one step; older files take the
+    /// migrations. Both must give the same store, object by object and row by row.
+    #[test]
+    fn a_new_store_has_exactly_the_schema_the_migrations_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let replayed = Connection::open(dir.path().join("replayed.db")).unwrap();
+        replayed.execute_batch("BEGIN").unwrap();
+        for (_, sql) in MIGRATIONS {
+            replayed.execute_batch(sql).unwrap();
+        }
+        replayed.execute_batch("COMMIT").unwrap();
+        if std::env::var_os("AGENTDECK_WRITE_SCHEMA").is_some() {
+            write_current_schema(&replayed);
+            return;
+        }
+        let path = dir.path().join("new.db");
+        let created = open_writer(&path).unwrap();
+        assert_eq!(user_version(&created, &path).unwrap(), SCHEMA_VERSION);
+        assert_eq!(
+            schema_of(&created),
+            schema_of(&replayed),
+            "src/store/migrations/current.sql is not what the migrations build; regenerate it: \
+             AGENTDECK_WRITE_SCHEMA=1 cargo test --lib a_new_store_has_exactly"
+        );
+        assert_eq!(rows_of(&created), rows_of(&replayed));
     }
 
     #[test]
