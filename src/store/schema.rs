@@ -35,6 +35,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         15,
         include_str!("migrations/0015_requests_without_session_index.sql"),
     ),
+    (
+        16,
+        include_str!("migrations/0016_requests_without_message_index.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

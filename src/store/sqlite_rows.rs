@@ -11,7 +11,7 @@ use super::row::{REQUEST_COLUMNS, RowError, decode_request};
 use super::sqlite_sessions;
 use super::writer_cache::{Identity, WriterCache};
 use crate::domain::counter::SeriesState;
-use crate::domain::{CounterRecord, EventRecord, SessionRecord};
+use crate::domain::{CounterRecord, EventRecord, RequestKey, SessionRecord};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -49,7 +49,8 @@ impl SqliteRows<'_, '_> {
 }
 
 /// Runs one lookup per (owner, value) pair on one prepared statement, skipping the values
-/// the writer's cache knows are not stored.
+/// the writer's cache knows are not stored. A message id is looked up in the key index
+/// (its rows' keys share a prefix; `requests` has no message-id index since migration 16).
 fn requests_where<'k>(
     tx: &Transaction<'_>,
     cache: &WriterCache,
@@ -57,20 +58,26 @@ fn requests_where<'k>(
     pairs: impl IntoIterator<Item = (&'k str, &'k str)>,
     out: &mut Vec<StoredRequest>,
 ) -> R<()> {
-    let column = match what {
-        Identity::Key => "dedupe_key",
-        Identity::RequestId => "request_id",
-        Identity::MessageId => "message_id",
+    let filter = match what {
+        Identity::Key => "q.dedupe_key = ?2",
+        Identity::RequestId => "q.request_id = ?2",
+        Identity::MessageId => "q.dedupe_key >= ?3 AND q.dedupe_key < ?4 AND q.message_id = ?2",
     };
     let mut stmt = tx.prepare_cached(&format!(
         "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
-         WHERE q.developer = ?1 AND q.{column} = ?2"
+         WHERE q.developer = ?1 AND {filter}"
     ))?;
     for (owner, value) in pairs {
         if !cache.may_be_stored(owner, what, value) {
             continue;
         }
-        let mut rows = stmt.query(params![owner, value])?;
+        let mut rows = match what {
+            Identity::MessageId => {
+                let (low, high) = RequestKey::claude_message_range(value);
+                stmt.query(params![owner, value, low, high])?
+            }
+            Identity::Key | Identity::RequestId => stmt.query(params![owner, value])?,
+        };
         while let Some(row) = rows.next()? {
             out.push(decode_request(row)?);
         }

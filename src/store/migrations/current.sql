@@ -413,8 +413,6 @@ CREATE INDEX sessions_by_activity ON sessions (last_activity_at);
 
 CREATE INDEX sessions_by_start ON sessions (started_at);
 
-CREATE INDEX requests_by_message ON requests (developer, message_id) WHERE message_id IS NOT NULL;
-
 CREATE INDEX requests_by_ts ON requests (ts);
 
 CREATE INDEX requests_by_request_id ON requests (developer, request_id) WHERE request_id IS NOT NULL;

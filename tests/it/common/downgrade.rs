@@ -7,6 +7,11 @@ use std::path::Path;
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
     (
+        16,
+        "CREATE INDEX requests_by_message ON requests (developer, message_id)
+             WHERE message_id IS NOT NULL;",
+    ),
+    (
         15,
         "CREATE INDEX requests_by_session ON requests (session_id, ts);",
     ),
