@@ -39,6 +39,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("migrations/0016_requests_without_message_index.sql"),
     ),
+    (
+        17,
+        include_str!("migrations/0017_requests_by_request_id_suffix.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -48,9 +48,30 @@ impl SqliteRows<'_, '_> {
     }
 }
 
+/// The look-up of stored requests by one identity of theirs and their owner (`?1`).
+fn lookup_sql(what: Identity) -> String {
+    let filter = match what {
+        Identity::Key => "q.developer = ?1 AND q.dedupe_key = ?2",
+        // Through the index of the id's last characters only (`+` keeps the planner off
+        // the owner's and the column's other indexes), then the exact id and owner.
+        Identity::RequestId => {
+            "substr(q.request_id, -10) = substr(?2, -10) AND +q.request_id = ?2
+             AND +q.developer = ?1"
+        }
+        Identity::MessageId => {
+            "q.developer = ?1 AND q.dedupe_key >= ?3 AND q.dedupe_key < ?4 AND q.message_id = ?2"
+        }
+    };
+    format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
+         WHERE {filter}"
+    )
+}
+
 /// Runs one lookup per (owner, value) pair on one prepared statement, skipping the values
 /// the writer's cache knows are not stored. A message id is looked up in the key index
-/// (its rows' keys share a prefix; `requests` has no message-id index since migration 16).
+/// (its rows' keys share a prefix; `requests` has no message-id index since migration 16),
+/// a request id in the index of its last ten characters (migration 17).
 fn requests_where<'k>(
     tx: &Transaction<'_>,
     cache: &WriterCache,
@@ -58,15 +79,7 @@ fn requests_where<'k>(
     pairs: impl IntoIterator<Item = (&'k str, &'k str)>,
     out: &mut Vec<StoredRequest>,
 ) -> R<()> {
-    let filter = match what {
-        Identity::Key => "q.dedupe_key = ?2",
-        Identity::RequestId => "q.request_id = ?2",
-        Identity::MessageId => "q.dedupe_key >= ?3 AND q.dedupe_key < ?4 AND q.message_id = ?2",
-    };
-    let mut stmt = tx.prepare_cached(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
-         WHERE q.developer = ?1 AND {filter}"
-    ))?;
+    let mut stmt = tx.prepare_cached(&lookup_sql(what))?;
     for (owner, value) in pairs {
         if !cache.may_be_stored(owner, what, value) {
             continue;
@@ -334,5 +347,37 @@ impl RowBackend for SqliteRows<'_, '_> {
             ])?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each look-up reads one index: a plan that fell back to the owner's requests (as the
+    /// request-id one would without its `+`s) reads every request the owner ever made.
+    #[test]
+    fn each_lookup_searches_its_own_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::schema::open_writer(&dir.path().join("s.db")).unwrap();
+        for (what, index) in [
+            (Identity::Key, "sqlite_autoindex_requests_1"),
+            (Identity::MessageId, "sqlite_autoindex_requests_1"),
+            (Identity::RequestId, "requests_by_request_suffix"),
+        ] {
+            let sql = format!("EXPLAIN QUERY PLAN {}", lookup_sql(what));
+            let mut stmt = conn.prepare(&sql).unwrap();
+            let values = &["o", "v", "v", "w"][..stmt.parameter_count()];
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let requests = plan.iter().find(|d| d.contains(" q ")).unwrap();
+            assert!(
+                requests.starts_with("SEARCH") && requests.contains(index),
+                "{what:?}: {plan:?}"
+            );
+        }
     }
 }

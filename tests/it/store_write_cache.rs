@@ -112,6 +112,33 @@ fn a_telemetry_copy_of_a_stored_transcript_row_counts_once() {
     assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
 }
 
+/// Request ids are found through the index of their last ten characters (migration 17):
+/// a provider-length id is found, and another id ending in the same ten is not taken for it.
+#[test]
+fn request_ids_are_told_apart_by_the_whole_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let store = Store::open(&db).unwrap();
+    let w = store.writer();
+    let stored = [
+        "cc:msg_1:req_011CSaEMeTWfwsYrsL00ppWN",
+        "cc:msg_2:req_0000000000000000ABCDEFGHIJ",
+    ];
+    w.apply_blocking(requests(stored.iter().map(|k| request(k, 12)).collect()))
+        .unwrap();
+    let out = w
+        .apply_blocking(requests(vec![
+            request("ccreq:req_011CSaEMeTWfwsYrsL00ppWN", 10),
+            request("ccreq:req_9999999999999999ABCDEFGHIJ", 10),
+        ]))
+        .unwrap();
+    assert_eq!(
+        (out.requests_duplicate, out.requests_added),
+        (1, 1),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn rows_another_connection_stored_are_looked_up() {
     let dir = tempfile::tempdir().unwrap();

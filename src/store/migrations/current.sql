@@ -415,8 +415,6 @@ CREATE INDEX sessions_by_start ON sessions (started_at);
 
 CREATE INDEX requests_by_ts ON requests (ts);
 
-CREATE INDEX requests_by_request_id ON requests (developer, request_id) WHERE request_id IS NOT NULL;
-
 CREATE INDEX events_by_session ON events (session_id, ts);
 
 CREATE INDEX events_by_kind_ts ON events (kind, ts);
@@ -424,3 +422,6 @@ CREATE INDEX events_by_kind_ts ON events (kind, ts);
 CREATE INDEX telemetry_counters_by_ts ON telemetry_counters (metric, ts);
 
 CREATE INDEX requests_by_developer_ts ON requests (developer, ts);
+
+CREATE INDEX requests_by_request_suffix ON requests (substr(request_id, -10))
+    WHERE request_id IS NOT NULL;
