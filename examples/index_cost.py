@@ -10,9 +10,8 @@ The index sets:
   unique     + UNIQUE (developer, dedupe_key), the owner-scoped key (migration 0013)
   lookups    + the partial (developer, message_id) and (developer, request_id) indexes
   five       + (ts) and (developer, ts): every index of requests until migration 0016
-  four       `five` without (developer, message_id) (migration 0016)
-  now        today's: `four` with the request id indexed by its last ten characters,
-             substr(request_id, -10), instead of (developer, request_id) (migration 0017)
+  now        today's: `five` with the message id and the request id indexed alone, not
+             behind the owner (migration 0016)
   hashed     `five` as 64-bit integers: a hash of (developer, value) for the key, message
              id and request id, an integer owner id beside ts
 
@@ -37,9 +36,9 @@ SETS = {
     "unique": (", UNIQUE (developer, dedupe_key)", ""),
     "lookups": (", UNIQUE (developer, dedupe_key)", LOOKUPS),
     "five": (", UNIQUE (developer, dedupe_key)", LOOKUPS + TIME),
-    "four": (", UNIQUE (developer, dedupe_key)", LOOKUPS.split(";")[1] + ";" + TIME),
-    "now": (", UNIQUE (developer, dedupe_key)", "CREATE INDEX r ON requests (substr(request_id, -10))"
-            " WHERE request_id IS NOT NULL;" + TIME),
+    "now": (", UNIQUE (developer, dedupe_key)",
+            "CREATE INDEX m ON requests (message_id) WHERE message_id IS NOT NULL;"
+            "CREATE INDEX r ON requests (request_id) WHERE request_id IS NOT NULL;" + TIME),
     "hashed": (HASHED, "CREATE INDEX k ON requests (key_hash);"
                "CREATE INDEX m ON requests (message_hash) WHERE message_hash IS NOT NULL;"
                "CREATE INDEX r ON requests (request_hash) WHERE request_hash IS NOT NULL;"

@@ -89,8 +89,6 @@ pub enum Violation {
     TooLong,
     /// A key whose kind belongs to another agent than the row says.
     WrongAgent,
-    /// A message id other than the one the row's key names.
-    NotTheKeys,
     /// Empty where a value is required, or not in the expected form (a calendar day).
     Malformed,
 }
@@ -105,7 +103,6 @@ impl Violation {
             Violation::TooEarly | Violation::TooLate => "timestamp_out_of_range",
             Violation::TooLong => "id_too_long",
             Violation::WrongAgent => "key_of_another_agent",
-            Violation::NotTheKeys => "not_the_keys",
             Violation::Malformed => "malformed",
         }
     }
@@ -123,7 +120,6 @@ impl fmt::Display for OutOfBounds {
             Violation::TooLate => write!(f, "`{field}` is more than a day in the future"),
             Violation::TooLong => write!(f, "`{field}` is longer than {MAX_ID_BYTES} bytes"),
             Violation::WrongAgent => write!(f, "`{field}` belongs to another agent than the row"),
-            Violation::NotTheKeys => write!(f, "`{field}` is not the one `dedupe_key` names"),
             Violation::Malformed => write!(f, "`{field}` is missing or malformed"),
         }
     }

@@ -217,29 +217,6 @@ impl RequestKey {
         })
     }
 
-    /// The range `[low, high)` of keys that holds every transcript key of this Claude
-    /// message id (`cc:{message}` and `cc:{message}:{request}`, as [`KeyKind::render`]
-    /// writes them): a store finds a message's rows through its key index with it. The
-    /// range also holds keys of longer message ids, so the caller compares the message id.
-    pub fn claude_message_range(message: &str) -> (String, String) {
-        let low = KeyKind::ClaudeMessage {
-            message: message.to_string(),
-            request: None,
-        }
-        .render();
-        // Every key with a request id continues `low` with ':', and ';' follows ':'.
-        let high = format!("{low};");
-        (low, high)
-    }
-
-    /// The message id of a Claude transcript key.
-    pub fn claude_message_id(&self) -> Option<&str> {
-        match &self.kind {
-            KeyKind::ClaudeMessage { message, .. } => Some(message),
-            _ => None,
-        }
-    }
-
     pub fn claude_telemetry(request: &str) -> RequestKey {
         Self::new(KeyKind::ClaudeTelemetry {
             request: request.to_string(),
@@ -466,37 +443,6 @@ impl<'de> Deserialize<'de> for RequestKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every transcript key of a message sorts inside its range (escaped ids too); keys of
-    /// other messages that sort inside are told apart by the stored message id.
-    #[test]
-    fn a_messages_keys_lie_in_its_range() {
-        for message in ["msg_01", "uuid", "m:with:colons", "m%25", "msg_01\u{e9}"] {
-            let (low, high) = RequestKey::claude_message_range(message);
-            for request in [None, Some("req_1"), Some("r:2"), Some("~")] {
-                let key = RequestKey::claude_message(message, request);
-                let text = key.as_str();
-                assert!(
-                    low.as_str() <= text && text < high.as_str(),
-                    "{text} in [{low}, {high})"
-                );
-                assert_eq!(key.claude_message_id(), Some(message));
-            }
-        }
-        let (low, high) = RequestKey::claude_message_range("msg_1");
-        for outside in [
-            "cc:msg_0:r",
-            "cc:msg_2",
-            "cc:msh",
-            "ccreq:msg_1",
-            "cc:uuid:x",
-        ] {
-            assert!(
-                !(low.as_str() <= outside && outside < high.as_str()),
-                "{outside}"
-            );
-        }
-    }
 
     #[test]
     fn every_kind_round_trips_through_its_text() {

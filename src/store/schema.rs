@@ -37,11 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (
         16,
-        include_str!("migrations/0016_requests_without_message_index.sql"),
-    ),
-    (
-        17,
-        include_str!("migrations/0017_requests_by_request_id_suffix.sql"),
+        include_str!("migrations/0016_request_ids_without_owner.sql"),
     ),
 ];
 

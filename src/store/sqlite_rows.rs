@@ -11,7 +11,7 @@ use super::row::{REQUEST_COLUMNS, RowError, decode_request};
 use super::sqlite_sessions;
 use super::writer_cache::{Identity, WriterCache};
 use crate::domain::counter::SeriesState;
-use crate::domain::{CounterRecord, EventRecord, RequestKey, SessionRecord};
+use crate::domain::{CounterRecord, EventRecord, SessionRecord};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -48,19 +48,15 @@ impl SqliteRows<'_, '_> {
     }
 }
 
-/// The look-up of stored requests by one identity of theirs and their owner (`?1`).
+/// The look-up of stored requests by one identity of theirs and their owner (`?1`). The
+/// message-id and request-id indexes hold the id alone (migration 16); the `+` keeps the
+/// planner on them rather than on the owner's other indexes, and the owner is compared on
+/// the rows they give.
 fn lookup_sql(what: Identity) -> String {
     let filter = match what {
         Identity::Key => "q.developer = ?1 AND q.dedupe_key = ?2",
-        // Through the index of the id's last characters only (`+` keeps the planner off
-        // the owner's and the column's other indexes), then the exact id and owner.
-        Identity::RequestId => {
-            "substr(q.request_id, -10) = substr(?2, -10) AND +q.request_id = ?2
-             AND +q.developer = ?1"
-        }
-        Identity::MessageId => {
-            "q.developer = ?1 AND q.dedupe_key >= ?3 AND q.dedupe_key < ?4 AND q.message_id = ?2"
-        }
+        Identity::RequestId => "q.request_id = ?2 AND +q.developer = ?1",
+        Identity::MessageId => "q.message_id = ?2 AND +q.developer = ?1",
     };
     format!(
         "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
@@ -69,9 +65,7 @@ fn lookup_sql(what: Identity) -> String {
 }
 
 /// Runs one lookup per (owner, value) pair on one prepared statement, skipping the values
-/// the writer's cache knows are not stored. A message id is looked up in the key index
-/// (its rows' keys share a prefix; `requests` has no message-id index since migration 16),
-/// a request id in the index of its last ten characters (migration 17).
+/// the writer's cache knows are not stored.
 fn requests_where<'k>(
     tx: &Transaction<'_>,
     cache: &WriterCache,
@@ -84,13 +78,7 @@ fn requests_where<'k>(
         if !cache.may_be_stored(owner, what, value) {
             continue;
         }
-        let mut rows = match what {
-            Identity::MessageId => {
-                let (low, high) = RequestKey::claude_message_range(value);
-                stmt.query(params![owner, value, low, high])?
-            }
-            Identity::Key | Identity::RequestId => stmt.query(params![owner, value])?,
-        };
+        let mut rows = stmt.query(params![owner, value])?;
         while let Some(row) = rows.next()? {
             out.push(decode_request(row)?);
         }
@@ -354,20 +342,20 @@ impl RowBackend for SqliteRows<'_, '_> {
 mod tests {
     use super::*;
 
-    /// Each look-up reads one index: a plan that fell back to the owner's requests (as the
-    /// request-id one would without its `+`s) reads every request the owner ever made.
+    /// Each look-up searches its own index: a plan that fell back to one of the owner's
+    /// indexes would read every request the owner ever made.
     #[test]
     fn each_lookup_searches_its_own_index() {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::store::schema::open_writer(&dir.path().join("s.db")).unwrap();
         for (what, index) in [
             (Identity::Key, "sqlite_autoindex_requests_1"),
-            (Identity::MessageId, "sqlite_autoindex_requests_1"),
-            (Identity::RequestId, "requests_by_request_suffix"),
+            (Identity::MessageId, "requests_by_message"),
+            (Identity::RequestId, "requests_by_request_id"),
         ] {
             let sql = format!("EXPLAIN QUERY PLAN {}", lookup_sql(what));
             let mut stmt = conn.prepare(&sql).unwrap();
-            let values = &["o", "v", "v", "w"][..stmt.parameter_count()];
+            let values = &["o", "v"][..stmt.parameter_count()];
             let plan: Vec<String> = stmt
                 .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
                 .unwrap()

@@ -112,8 +112,8 @@ fn a_telemetry_copy_of_a_stored_transcript_row_counts_once() {
     assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
 }
 
-/// Request ids are found through the index of their last ten characters (migration 17):
-/// a provider-length id is found, and another id ending in the same ten is not taken for it.
+/// A provider-length request id is found again, and another one that ends the same way is
+/// not taken for it.
 #[test]
 fn request_ids_are_told_apart_by_the_whole_id() {
     let dir = tempfile::tempdir().unwrap();

@@ -423,5 +423,6 @@ CREATE INDEX telemetry_counters_by_ts ON telemetry_counters (metric, ts);
 
 CREATE INDEX requests_by_developer_ts ON requests (developer, ts);
 
-CREATE INDEX requests_by_request_suffix ON requests (substr(request_id, -10))
-    WHERE request_id IS NOT NULL;
+CREATE INDEX requests_by_message ON requests (message_id) WHERE message_id IS NOT NULL;
+
+CREATE INDEX requests_by_request_id ON requests (request_id) WHERE request_id IS NOT NULL;

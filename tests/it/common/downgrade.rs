@@ -7,15 +7,12 @@ use std::path::Path;
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
     (
-        17,
-        "DROP INDEX requests_by_request_suffix;
+        16,
+        "DROP INDEX requests_by_message; DROP INDEX requests_by_request_id;
+         CREATE INDEX requests_by_message ON requests (developer, message_id)
+             WHERE message_id IS NOT NULL;
          CREATE INDEX requests_by_request_id ON requests (developer, request_id)
              WHERE request_id IS NOT NULL;",
-    ),
-    (
-        16,
-        "CREATE INDEX requests_by_message ON requests (developer, message_id)
-             WHERE message_id IS NOT NULL;",
     ),
     (
         15,
