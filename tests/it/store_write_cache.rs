@@ -112,29 +112,40 @@ fn a_telemetry_copy_of_a_stored_transcript_row_counts_once() {
     assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
 }
 
-/// A provider-length request id is found again, and another one that ends the same way is
-/// not taken for it.
+/// The message-id and request-id indexes hold the id alone (migration 16), so the owner is
+/// compared on the rows they give: another owner's row with the same ids is never taken for
+/// a copy, while the owner's own provider-length id still is.
 #[test]
-fn request_ids_are_told_apart_by_the_whole_id() {
+fn ids_find_only_their_owners_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.db");
     let store = Store::open(&db).unwrap();
     let w = store.writer();
-    let stored = [
-        "cc:msg_1:req_011CSaEMeTWfwsYrsL00ppWN",
-        "cc:msg_2:req_0000000000000000ABCDEFGHIJ",
-    ];
-    w.apply_blocking(requests(stored.iter().map(|k| request(k, 12)).collect()))
-        .unwrap();
+    let owned_by = |developer: &str, key: &str, message: Option<&str>, sidechain: bool| {
+        let mut r = request(key, 12);
+        r.developer = developer.into();
+        r.message_id = message.map(str::to_string);
+        r.sidechain = sidechain;
+        r
+    };
+    let id = "req_011CSaEMeTWfwsYrsL00ppWN";
+    w.apply_blocking(requests(vec![
+        owned_by(DEV, &format!("cc:msg_1:{id}"), Some("msg_1"), false),
+        owned_by("bob@example.com", "cc:msg_2:req_2", Some("msg_2"), false),
+    ]))
+    .unwrap();
     let out = w
         .apply_blocking(requests(vec![
-            request("ccreq:req_011CSaEMeTWfwsYrsL00ppWN", 10),
-            request("ccreq:req_9999999999999999ABCDEFGHIJ", 10),
+            // The owner's own telemetry copy: found by request id, counted once.
+            owned_by(DEV, &format!("ccreq:{id}"), None, false),
+            // Bob's request id and Bob's message id under another owner: new rows.
+            owned_by(DEV, "ccreq:req_2", None, false),
+            owned_by(DEV, "cc:msg_2:req_3", Some("msg_2"), true),
         ]))
         .unwrap();
     assert_eq!(
         (out.requests_duplicate, out.requests_added),
-        (1, 1),
+        (1, 2),
         "{out:?}"
     );
 }
