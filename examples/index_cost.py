@@ -43,6 +43,12 @@ SETS = {
                "CREATE INDEX m ON requests (message_hash) WHERE message_hash IS NOT NULL;"
                "CREATE INDEX r ON requests (request_hash) WHERE request_hash IS NOT NULL;"
                "CREATE INDEX t ON requests (ts); CREATE INDEX d ON requests (owner, ts);"),
+    "keyhash": (HASHED, "CREATE INDEX k ON requests (key_hash);"
+                "CREATE INDEX m ON requests (message_id) WHERE message_id IS NOT NULL;"
+                "CREATE INDEX r ON requests (request_id) WHERE request_id IS NOT NULL;" + TIME),
+    "idhash": (HASHED, "CREATE INDEX k ON requests (key_hash);"
+               "CREATE INDEX m ON requests (message_hash) WHERE message_hash IS NOT NULL;"
+               "CREATE INDEX r ON requests (request_hash) WHERE request_hash IS NOT NULL;" + TIME),
 }
 
 
@@ -64,7 +70,7 @@ def replay(rows, name, batch, path):
     conn.execute(f"CREATE TABLE requests ({TABLE}{extra})")
     conn.executescript(indexes)
     columns, data = COLUMNS, rows
-    if name == "hashed":
+    if extra == HASHED:
         owners = {}
         columns += ", key_hash, message_hash, request_hash, owner"
         data = [r + (h(r[6], r[0]), h(r[6], r[18]), h(r[6], r[1]), owners.setdefault(r[6], len(owners)))

@@ -57,6 +57,7 @@ pub fn apply_batch(
     // decoded travels as a conversion failure.
     let mut rows = SqliteRows {
         tx,
+        hash: cache.identity_hash(tx)?,
         cache,
         pending: Default::default(),
     };

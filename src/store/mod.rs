@@ -9,6 +9,7 @@ pub mod directory;
 pub mod doctor;
 pub mod error;
 mod http_etags;
+mod identity;
 pub mod maintenance;
 pub mod ops;
 pub mod pipeline;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         16,
         include_str!("migrations/0016_request_ids_without_owner.sql"),
     ),
+    (17, include_str!("migrations/0017_identity_hashes.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -255,6 +256,8 @@ fn migrate_locked(conn: &Connection, path: &Path) -> Result<()> {
     let version = user_version(conn, path)?;
     // A version-0 file has no table (`check_identity`): a new store, created in one step.
     check_identity(conn, path, version)?;
+    // Migration 17 fills the stored requests' identity hashes in SQL.
+    super::identity::register(conn).map_err(|e| classify(path, e))?;
     let steps: &[(i64, &str)] = if version == 0 {
         &[(SCHEMA_VERSION, CURRENT_SCHEMA)]
     } else {
@@ -273,7 +276,9 @@ fn migrate_locked(conn: &Connection, path: &Path) -> Result<()> {
             })?;
         tracing::info!(version = target, "applied store migration");
     }
-    Ok(())
+    // A new store's key (`current.sql` holds the schema only).
+    conn.execute_batch(super::identity::ENSURE_SECRET_SQL)
+        .map_err(|e| classify(path, e))
 }
 
 /// A newer schema, or a database that is not ours, is refused.
@@ -341,7 +346,14 @@ mod tests {
             .map(Result::unwrap)
             .collect();
         let dump = |table: &str| -> Vec<String> {
-            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            // Each store draws its own hash key: that it has one is what must agree.
+            let columns = if table == "store_secrets" {
+                "name"
+            } else {
+                "*"
+            };
+            let sql = format!("SELECT {columns} FROM \"{table}\"");
+            let mut stmt = conn.prepare(&sql).unwrap();
             let width = stmt.column_count();
             let rows = stmt.query_map([], |r| {
                 (0..width)
@@ -386,6 +398,7 @@ mod tests {
     fn a_new_store_has_exactly_the_schema_the_migrations_build() {
         let dir = tempfile::tempdir().unwrap();
         let replayed = Connection::open(dir.path().join("replayed.db")).unwrap();
+        crate::store::identity::register(&replayed).unwrap();
         replayed.execute_batch("BEGIN").unwrap();
         for (_, sql) in MIGRATIONS {
             replayed.execute_batch(sql).unwrap();

@@ -2,6 +2,7 @@
 //! No rule lives here; `pipeline` and `plan` decide, this file only executes.
 
 use super::batch::DeveloperRow;
+use super::identity::{Identity, IdentityHash};
 use super::pipeline::RowBackend;
 use super::plan::{Probe, RequestPlan, StoredRequest};
 use super::rollup::{
@@ -9,7 +10,7 @@ use super::rollup::{
 };
 use super::row::{REQUEST_COLUMNS, RowError, decode_request};
 use super::sqlite_sessions;
-use super::writer_cache::{Identity, WriterCache};
+use super::writer_cache::WriterCache;
 use crate::domain::counter::SeriesState;
 use crate::domain::{CounterRecord, EventRecord, SessionRecord};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -37,6 +38,8 @@ type R<T> = Result<T, SqliteRowsError>;
 pub struct SqliteRows<'t, 'c> {
     pub tx: &'t Transaction<'c>,
     pub cache: &'t mut WriterCache,
+    /// The store's identity hash (store/identity.rs).
+    pub hash: IdentityHash,
     /// Sessions changed by `upsert_sessions`, written with the totals in `apply_plan`.
     pub pending: sqlite_sessions::Pending,
 }
@@ -48,19 +51,18 @@ impl SqliteRows<'_, '_> {
     }
 }
 
-/// The look-up of stored requests by one identity of theirs and their owner (`?1`). The
-/// message-id and request-id indexes hold the id alone (migration 16); the `+` keeps the
-/// planner on them rather than on the owner's other indexes, and the owner is compared on
-/// the rows they give.
+/// The look-up of stored requests by one identity of theirs (`?2`) and their owner (`?1`),
+/// through the identity's hash (`?3`, store/identity.rs): the index gives the rows with that
+/// hash, and the owner and value are compared on them.
 fn lookup_sql(what: Identity) -> String {
     let filter = match what {
-        Identity::Key => "q.developer = ?1 AND q.dedupe_key = ?2",
-        Identity::RequestId => "q.request_id = ?2 AND +q.developer = ?1",
-        Identity::MessageId => "q.message_id = ?2 AND +q.developer = ?1",
+        Identity::Key => "q.key_hash = ?3 AND q.dedupe_key = ?2",
+        Identity::RequestId => "q.request_hash = ?3 AND q.request_id = ?2",
+        Identity::MessageId => "q.message_hash = ?3 AND q.message_id = ?2",
     };
     format!(
         "SELECT {REQUEST_COLUMNS} FROM requests q JOIN sessions s ON s.id = q.session_id
-         WHERE {filter}"
+         WHERE {filter} AND +q.developer = ?1"
     )
 }
 
@@ -69,16 +71,18 @@ fn lookup_sql(what: Identity) -> String {
 fn requests_where<'k>(
     tx: &Transaction<'_>,
     cache: &WriterCache,
+    hash: IdentityHash,
     what: Identity,
     pairs: impl IntoIterator<Item = (&'k str, &'k str)>,
     out: &mut Vec<StoredRequest>,
 ) -> R<()> {
     let mut stmt = tx.prepare_cached(&lookup_sql(what))?;
     for (owner, value) in pairs {
-        if !cache.may_be_stored(owner, what, value) {
+        let h = hash.of(owner, what, value);
+        if !cache.may_be_stored(h) {
             continue;
         }
-        let mut rows = stmt.query(params![owner, value])?;
+        let mut rows = stmt.query(params![owner, value, h])?;
         while let Some(row) = rows.next()? {
             out.push(decode_request(row)?);
         }
@@ -157,17 +161,17 @@ impl RowBackend for SqliteRows<'_, '_> {
 
     async fn stored_requests(&mut self, probe: &Probe<'_>) -> R<Vec<StoredRequest>> {
         let mut out = Vec::new();
-        let (tx, cache) = (self.tx, &*self.cache);
+        let (tx, cache, hash) = (self.tx, &*self.cache, self.hash);
         let keys = probe.keys.iter().copied();
-        requests_where(tx, cache, Identity::Key, keys, &mut out)?;
+        requests_where(tx, cache, hash, Identity::Key, keys, &mut out)?;
         // Only transcript rows carry a request id (see `apply_plan`): a telemetry row's
         // transcript copies are found by it, a transcript row's telemetry copy by its key.
         let ids = probe.transcript_cross_ids.iter().copied();
-        requests_where(tx, cache, Identity::RequestId, ids, &mut out)?;
+        requests_where(tx, cache, hash, Identity::RequestId, ids, &mut out)?;
         let copies = probe.telemetry_keys.iter().map(|(o, k)| (*o, k.as_str()));
-        requests_where(tx, cache, Identity::Key, copies, &mut out)?;
+        requests_where(tx, cache, hash, Identity::Key, copies, &mut out)?;
         let messages = probe.message_ids.iter().copied();
-        requests_where(tx, cache, Identity::MessageId, messages, &mut out)?;
+        requests_where(tx, cache, hash, Identity::MessageId, messages, &mut out)?;
         Ok(out)
     }
 
@@ -182,13 +186,18 @@ impl RowBackend for SqliteRows<'_, '_> {
             "INSERT INTO requests (dedupe_key, request_id, session_id, ts, agent, model, developer,
                  project_id, input_tokens, output_tokens, cache_write_5m, cache_write_1h,
                  cache_read, reasoning_tokens, cost_micro_usd, cost_source, sidechain, fast,
-                 message_id, ord)
+                 message_id, ord, key_hash, request_hash, message_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20)",
+                 ?18, ?19, ?20, ?21, ?22, ?23)",
         )?;
         for (sid, r) in &plan.insert {
             let u = &r.usage;
             let request_id = r.dedupe_key.indexed_request_id();
+            let owner = r.developer.as_str();
+            let key_hash = self.hash.of(owner, Identity::Key, &r.dedupe_key);
+            let request_hash = request_id.map(|id| self.hash.of(owner, Identity::RequestId, id));
+            let message_hash =
+                (r.message_id.as_deref()).map(|m| self.hash.of(owner, Identity::MessageId, m));
             insert.execute(params![
                 r.dedupe_key.as_str(),
                 request_id,
@@ -209,15 +218,16 @@ impl RowBackend for SqliteRows<'_, '_> {
                 r.sidechain,
                 r.fast,
                 r.message_id,
-                r.ord
+                r.ord,
+                key_hash,
+                request_hash,
+                message_hash
             ])?;
-            let owner = r.developer.as_str();
-            self.cache.stored(owner, Identity::Key, &r.dedupe_key);
-            if let Some(id) = request_id {
-                self.cache.stored(owner, Identity::RequestId, id);
-            }
-            if let Some(m) = &r.message_id {
-                self.cache.stored(owner, Identity::MessageId, m);
+            for h in [Some(key_hash), request_hash, message_hash]
+                .into_iter()
+                .flatten()
+            {
+                self.cache.stored(h);
             }
         }
         flush(self.tx, &plan.deltas)?;
@@ -349,15 +359,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::store::schema::open_writer(&dir.path().join("s.db")).unwrap();
         for (what, index) in [
-            (Identity::Key, "sqlite_autoindex_requests_1"),
+            (Identity::Key, "requests_by_key"),
             (Identity::MessageId, "requests_by_message"),
             (Identity::RequestId, "requests_by_request_id"),
         ] {
             let sql = format!("EXPLAIN QUERY PLAN {}", lookup_sql(what));
             let mut stmt = conn.prepare(&sql).unwrap();
-            let values = &["o", "v"][..stmt.parameter_count()];
             let plan: Vec<String> = stmt
-                .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+                .query_map(rusqlite::params!["o", "v", 1], |r| r.get(3))
                 .unwrap()
                 .map(Result::unwrap)
                 .collect();

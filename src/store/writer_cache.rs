@@ -1,10 +1,12 @@
 //! What the writer thread remembers between transactions so it can skip SQL look-ups: the
-//! session rows it has read or written, and, for a store that had no requests when the
-//! writer started, a set of every request identity (key, request id, message id) it stored.
-//! Another connection's commit (`PRAGMA data_version`) drops both; a failed transaction drops
-//! the sessions. The identity set only ever answers "certainly not stored"; a hash it holds
-//! is checked in SQL as before (see docs/perf.md, "The cold-ingest write path").
+//! session rows it has read or written, the store's identity hash, and, for a store that had
+//! no requests when the writer started, a set of the identity hashes (key, request id,
+//! message id) of every request it stored. Another connection's commit (`PRAGMA
+//! data_version`) drops the sessions and the set; a failed transaction drops the sessions.
+//! The set only ever answers "certainly not stored"; a hash it holds is checked in SQL as
+//! before (see docs/perf.md, "The cold-ingest write path").
 
+use super::identity::IdentityHash;
 use crate::domain::SessionRecord;
 use rusqlite::Transaction;
 use std::collections::{HashMap, HashSet};
@@ -16,14 +18,6 @@ const MAX_IDENTITIES: usize = 3_000_000;
 /// Past this many sessions the session cache starts over.
 const MAX_SESSIONS: usize = 100_000;
 
-/// Which identity of a stored request.
-#[derive(Debug, Clone, Copy, Hash)]
-pub enum Identity {
-    Key,
-    RequestId,
-    MessageId,
-}
-
 #[derive(Debug, Default)]
 pub struct WriterCache {
     /// `data_version` at the last transaction; None before the first.
@@ -31,13 +25,9 @@ pub struct WriterCache {
     /// By a hash of (developer, agent, session id); the entry's own fields are compared.
     sessions: HashMap<u64, (i64, SessionRecord)>,
     /// Hashes of every identity stored since the store was empty; None when not known.
-    identities: Option<HashSet<u64>>,
-}
-
-fn hash(owner: &str, what: Identity, value: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    (owner, what, value).hash(&mut h);
-    h.finish()
+    identities: Option<HashSet<i64, foldhash::fast::RandomState>>,
+    /// The store's keyed identity hash, read at the first transaction.
+    hash: Option<IdentityHash>,
 }
 
 fn session_hash(s: &SessionRecord) -> u64 {
@@ -62,7 +52,7 @@ impl WriterCache {
                     tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM requests)", [], |r| {
                         r.get(0)
                     })?;
-                self.identities = empty.then(HashSet::new);
+                self.identities = empty.then(HashSet::default);
             }
             Some(v) if v != version => {
                 self.sessions.clear();
@@ -80,19 +70,29 @@ impl WriterCache {
         self.sessions.clear();
     }
 
-    /// False when the identity is certainly not stored (no look-up needed).
-    pub fn may_be_stored(&self, owner: &str, what: Identity, value: &str) -> bool {
-        self.identities
-            .as_ref()
-            .is_none_or(|set| set.contains(&hash(owner, what, value)))
+    /// The store's identity hash (read once: a store never changes its key).
+    pub fn identity_hash(&mut self, tx: &Transaction<'_>) -> rusqlite::Result<IdentityHash> {
+        if let Some(h) = self.hash {
+            return Ok(h);
+        }
+        let h = IdentityHash::of_store(tx)?;
+        self.hash = Some(h);
+        Ok(h)
     }
 
-    pub fn stored(&mut self, owner: &str, what: Identity, value: &str) {
+    /// False when the identity with this hash is certainly not stored (no look-up needed).
+    pub fn may_be_stored(&self, hash: i64) -> bool {
+        self.identities
+            .as_ref()
+            .is_none_or(|set| set.contains(&hash))
+    }
+
+    pub fn stored(&mut self, hash: i64) {
         if let Some(set) = &mut self.identities {
             if set.len() >= MAX_IDENTITIES {
                 self.identities = None;
             } else {
-                set.insert(hash(owner, what, value));
+                set.insert(hash);
             }
         }
     }
@@ -137,9 +137,9 @@ mod tests {
             &mut cache,
             "INSERT INTO teams (name) VALUES ('a')",
         );
-        assert!(!cache.may_be_stored("o", Identity::Key, "k"), "empty store");
-        cache.stored("o", Identity::Key, "k");
-        assert!(cache.may_be_stored("o", Identity::Key, "k"));
+        assert!(!cache.may_be_stored(17), "empty store");
+        cache.stored(17);
+        assert!(cache.may_be_stored(17));
         // The checkpoint thread runs PASSIVE ones. (Another connection's TRUNCATE counts as
         // a change: the set is dropped, which only costs look-ups.)
         for mode in ["PASSIVE", "FULL", "RESTART"] {
@@ -155,7 +155,7 @@ mod tests {
             .unwrap();
         begin(&mut conn, &mut cache, "");
         assert!(cache.identities.is_none());
-        assert!(cache.may_be_stored("o", Identity::Key, "other"));
+        assert!(cache.may_be_stored(18));
     }
 
     #[test]
@@ -168,12 +168,12 @@ mod tests {
                  last_activity_at) VALUES (1, 'codex', 's', 't', 'o', 1, 1);
              INSERT INTO requests (dedupe_key, session_id, ts, agent, model, developer,
                  input_tokens, output_tokens, cache_write_5m, cache_write_1h, cache_read,
-                 reasoning_tokens, cost_micro_usd, cost_source)
-             VALUES ('cx:s:1:1', 1, 1, 'codex', 'm', 'o', 0, 0, 0, 0, 0, 0, 0, 'computed')",
+                 reasoning_tokens, cost_micro_usd, cost_source, key_hash)
+             VALUES ('cx:s:1:1', 1, 1, 'codex', 'm', 'o', 0, 0, 0, 0, 0, 0, 0, 'computed', 1)",
         )
         .unwrap();
         let mut cache = WriterCache::default();
         begin(&mut conn, &mut cache, "");
-        assert!(cache.may_be_stored("o", Identity::Key, "anything"));
+        assert!(cache.may_be_stored(2));
     }
 }

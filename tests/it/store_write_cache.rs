@@ -226,3 +226,49 @@ fn a_session_of_a_failed_transaction_is_forgotten() {
     drop(store);
     assert_eq!(stored(&db), (vec!["cc:msg_1:req_1".to_string()], 1, 12));
 }
+
+/// A store written before migration 17 found requests by their text; the migration gives
+/// each stored row the hashes the writer computes (the same keyed hash, in SQL), so every
+/// look-up finds them: by key, by request id and by message id. (The unique key the table
+/// held is gone, so a hash the writer could not find would store a second copy.)
+#[test]
+fn rows_stored_before_the_identity_hashes_are_found_by_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let with_message = |key: &str, message: &str, sidechain: bool| {
+        let mut r = request(key, 12);
+        r.message_id = Some(message.into());
+        r.sidechain = sidechain;
+        r
+    };
+    let store = Store::open(&db).unwrap();
+    store
+        .writer()
+        .apply_blocking(requests(vec![
+            with_message("cc:msg_1:req_1", "msg_1", false),
+            request("ccreq:req_9", 7),
+        ]))
+        .unwrap();
+    drop(store);
+    let before = stored(&db);
+    crate::common::downgrade::to_version(&db, 16);
+
+    let store = Store::open(&db).unwrap();
+    let w = store.writer();
+    // The transcript row's telemetry copy (found by request id), then a sidechain replay
+    // of its message under another key (found by message id), then both rows again (found
+    // by key): none adds anything.
+    for batch in [
+        vec![request("ccreq:req_1", 10)],
+        vec![with_message("cc:msg_1:req_5", "msg_1", true)],
+        vec![
+            with_message("cc:msg_1:req_1", "msg_1", false),
+            request("ccreq:req_9", 7),
+        ],
+    ] {
+        let out = w.apply_blocking(requests(batch)).unwrap();
+        assert_eq!(out.requests_added, 0, "{out:?}");
+    }
+    drop(store);
+    assert_eq!(stored(&db), before);
+}

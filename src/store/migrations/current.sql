@@ -338,31 +338,6 @@ CREATE TABLE "sessions" (
     UNIQUE (developer, agent, session_key)
 );
 
-CREATE TABLE "requests" (
-    id             INTEGER PRIMARY KEY,
-    dedupe_key     TEXT NOT NULL,
-    request_id     TEXT,                     -- cross-source id, from the typed key
-    session_id     INTEGER NOT NULL REFERENCES "sessions" (id),
-    ts             INTEGER NOT NULL,
-    agent          TEXT NOT NULL,
-    model          TEXT NOT NULL,
-    developer      TEXT NOT NULL,
-    project_id     TEXT,
-    input_tokens   INTEGER NOT NULL,
-    output_tokens  INTEGER NOT NULL,
-    cache_write_5m INTEGER NOT NULL,
-    cache_write_1h INTEGER NOT NULL,
-    cache_read     INTEGER NOT NULL,
-    reasoning_tokens INTEGER NOT NULL,
-    cost_micro_usd INTEGER NOT NULL,
-    cost_source    TEXT NOT NULL CHECK (cost_source IN ('reported', 'computed', 'unpriced')),
-    sidechain      INTEGER NOT NULL DEFAULT 0,
-    fast           INTEGER NOT NULL DEFAULT 0,
-    message_id     TEXT,
-    ord            INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (developer, dedupe_key)
-);
-
 CREATE TABLE "events" (
     id          INTEGER PRIMARY KEY,
     dedupe_key  TEXT NOT NULL,
@@ -399,6 +374,38 @@ CREATE TABLE metric_series (
     PRIMARY KEY (developer, series)
 ) WITHOUT ROWID;
 
+CREATE TABLE store_secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE "requests" (
+    id             INTEGER PRIMARY KEY,
+    dedupe_key     TEXT NOT NULL,
+    request_id     TEXT,                     -- cross-source id, from the typed key
+    session_id     INTEGER NOT NULL REFERENCES "sessions" (id),
+    ts             INTEGER NOT NULL,
+    agent          TEXT NOT NULL,
+    model          TEXT NOT NULL,
+    developer      TEXT NOT NULL,
+    project_id     TEXT,
+    input_tokens   INTEGER NOT NULL,
+    output_tokens  INTEGER NOT NULL,
+    cache_write_5m INTEGER NOT NULL,
+    cache_write_1h INTEGER NOT NULL,
+    cache_read     INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_micro_usd INTEGER NOT NULL,
+    cost_source    TEXT NOT NULL CHECK (cost_source IN ('reported', 'computed', 'unpriced')),
+    sidechain      INTEGER NOT NULL DEFAULT 0,
+    fast           INTEGER NOT NULL DEFAULT 0,
+    message_id     TEXT,
+    ord            INTEGER NOT NULL DEFAULT 0,
+    key_hash       INTEGER NOT NULL,         -- identity hashes (store/identity.rs)
+    request_hash   INTEGER,
+    message_hash   INTEGER
+);
+
 CREATE INDEX alerts_by_state ON alerts (state, fired_at);
 
 CREATE INDEX commits_by_ts ON commits (ts);
@@ -413,16 +420,18 @@ CREATE INDEX sessions_by_activity ON sessions (last_activity_at);
 
 CREATE INDEX sessions_by_start ON sessions (started_at);
 
-CREATE INDEX requests_by_ts ON requests (ts);
-
 CREATE INDEX events_by_session ON events (session_id, ts);
 
 CREATE INDEX events_by_kind_ts ON events (kind, ts);
 
 CREATE INDEX telemetry_counters_by_ts ON telemetry_counters (metric, ts);
 
+CREATE INDEX requests_by_ts ON requests (ts);
+
 CREATE INDEX requests_by_developer_ts ON requests (developer, ts);
 
-CREATE INDEX requests_by_message ON requests (message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX requests_by_key ON requests (key_hash);
 
-CREATE INDEX requests_by_request_id ON requests (request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX requests_by_request_id ON requests (request_hash) WHERE request_hash IS NOT NULL;
+
+CREATE INDEX requests_by_message ON requests (message_hash) WHERE message_hash IS NOT NULL;

@@ -7,6 +7,33 @@ use std::path::Path;
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
     (
+        17,
+        "CREATE TABLE requests_old (
+             id INTEGER PRIMARY KEY, dedupe_key TEXT NOT NULL, request_id TEXT,
+             session_id INTEGER NOT NULL REFERENCES sessions (id), ts INTEGER NOT NULL,
+             agent TEXT NOT NULL, model TEXT NOT NULL, developer TEXT NOT NULL, project_id TEXT,
+             input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+             cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+             cache_read INTEGER NOT NULL, reasoning_tokens INTEGER NOT NULL,
+             cost_micro_usd INTEGER NOT NULL,
+             cost_source TEXT NOT NULL CHECK (cost_source IN ('reported', 'computed', 'unpriced')),
+             sidechain INTEGER NOT NULL DEFAULT 0, fast INTEGER NOT NULL DEFAULT 0,
+             message_id TEXT, ord INTEGER NOT NULL DEFAULT 0,
+             UNIQUE (developer, dedupe_key));
+         INSERT INTO requests_old SELECT id, dedupe_key, request_id, session_id, ts, agent,
+             model, developer, project_id, input_tokens, output_tokens, cache_write_5m,
+             cache_write_1h, cache_read, reasoning_tokens, cost_micro_usd, cost_source,
+             sidechain, fast, message_id, ord FROM requests;
+         DROP TABLE requests;
+         ALTER TABLE requests_old RENAME TO requests;
+         CREATE INDEX requests_by_ts ON requests (ts);
+         CREATE INDEX requests_by_developer_ts ON requests (developer, ts);
+         CREATE INDEX requests_by_message ON requests (message_id) WHERE message_id IS NOT NULL;
+         CREATE INDEX requests_by_request_id ON requests (request_id)
+             WHERE request_id IS NOT NULL;
+         DROP TABLE store_secrets;",
+    ),
+    (
         16,
         "DROP INDEX requests_by_message; DROP INDEX requests_by_request_id;
          CREATE INDEX requests_by_message ON requests (developer, message_id)

@@ -1,0 +1,157 @@
+//! The 64-bit hashes stored requests are found by (migration 17; docs/architecture.md,
+//! "How the writer finds stored requests"). Each request is looked up by three identities
+//! of its owner's: its key, its cross-source request id and its Claude message id. Indexing
+//! the text of those (a 49-byte owner e-mail in front of each key) made every insert and
+//! every commit walk long keys; an index of 8-byte integers is a third of the size.
+//!
+//! The hash is SipHash-1-3 of (owner, which identity, value), keyed with 16 random bytes the
+//! store draws once (`store_secrets`). A hash only narrows the search: every look-up also
+//! compares the owner and the value, so a collision costs a row read, never a merge. The key
+//! is secret so that no one who sends rows to a team server can choose values whose hashes
+//! collide and turn the single writer's look-ups into scans.
+
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use siphasher::sip::SipHasher13;
+use std::hash::Hasher;
+
+/// Which identity of a stored request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Identity {
+    Key,
+    RequestId,
+    MessageId,
+}
+
+impl Identity {
+    /// The name migration 17's SQL passes to `identity_hash`.
+    fn from_name(name: &str) -> Option<Identity> {
+        match name {
+            "key" => Some(Identity::Key),
+            "request_id" => Some(Identity::RequestId),
+            "message_id" => Some(Identity::MessageId),
+            _ => None,
+        }
+    }
+
+    fn tag(self) -> u8 {
+        match self {
+            Identity::Key => 1,
+            Identity::RequestId => 2,
+            Identity::MessageId => 3,
+        }
+    }
+}
+
+/// Draws the store's hash key once; every later run keeps it.
+pub const ENSURE_SECRET_SQL: &str = "INSERT OR IGNORE INTO store_secrets (name, value)
+     VALUES ('identity_hash', randomblob(16))";
+
+/// The keyed hash of one store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityHash {
+    k0: u64,
+    k1: u64,
+}
+
+impl IdentityHash {
+    fn from_secret(secret: &[u8]) -> Option<IdentityHash> {
+        let k0 = u64::from_le_bytes(secret.get(..8)?.try_into().ok()?);
+        let k1 = u64::from_le_bytes(secret.get(8..16)?.try_into().ok()?);
+        Some(IdentityHash { k0, k1 })
+    }
+
+    /// The store's key, as `schema::migrate` left it.
+    pub fn of_store(conn: &Connection) -> rusqlite::Result<IdentityHash> {
+        let secret: Vec<u8> = conn.query_row(
+            "SELECT value FROM store_secrets WHERE name = 'identity_hash'",
+            [],
+            |r| r.get(0),
+        )?;
+        IdentityHash::from_secret(&secret).ok_or_else(|| {
+            let blob = rusqlite::types::Type::Blob;
+            rusqlite::Error::InvalidColumnType(0, "store_secrets.value".into(), blob)
+        })
+    }
+
+    pub fn of(&self, owner: &str, what: Identity, value: &str) -> i64 {
+        let mut h = SipHasher13::new_with_keys(self.k0, self.k1);
+        h.write(owner.as_bytes());
+        // 0xff never occurs in UTF-8: no owner/value split gives another's bytes.
+        h.write(&[0xff, what.tag()]);
+        h.write(value.as_bytes());
+        h.finish() as i64
+    }
+}
+
+/// Registers `identity_hash(secret, owner, identity, value)` (NULL for a NULL value), which
+/// migration 17 fills the hash columns of the stored rows with.
+pub fn register(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        "identity_hash",
+        4,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let bad = |what: &str| rusqlite::Error::UserFunctionError(what.to_owned().into());
+            let secret: Vec<u8> = ctx.get(0)?;
+            let hash = IdentityHash::from_secret(&secret)
+                .ok_or_else(|| bad("identity_hash: the secret is not 16 bytes"))?;
+            let owner: String = ctx.get(1)?;
+            let what: String = ctx.get(2)?;
+            let what =
+                Identity::from_name(&what).ok_or_else(|| bad("identity_hash: unknown identity"))?;
+            let value: Option<String> = ctx.get(3)?;
+            Ok(value.map(|v| hash.of(&owner, what, &v)))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_function_and_the_writer_hash_alike() {
+        let conn = Connection::open_in_memory().unwrap();
+        register(&conn).unwrap();
+        let secret: Vec<u8> = (1..=16).collect();
+        let hash = IdentityHash::from_secret(&secret).unwrap();
+        for (name, what) in [
+            ("key", Identity::Key),
+            ("request_id", Identity::RequestId),
+            ("message_id", Identity::MessageId),
+        ] {
+            let sql: i64 = conn
+                .query_row(
+                    "SELECT identity_hash(?1, 'dev@example.com', ?2, 'msg_01')",
+                    rusqlite::params![secret, name],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(sql, hash.of("dev@example.com", what, "msg_01"), "{name}");
+        }
+        let null: Option<i64> = conn
+            .query_row(
+                "SELECT identity_hash(?1, 'o', 'key', NULL)",
+                [&secret],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(null, None);
+        let err = conn.query_row("SELECT identity_hash(x'00', 'o', 'key', 'v')", [], |r| {
+            r.get::<_, i64>(0)
+        });
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn owner_identity_and_secret_all_change_the_hash() {
+        let a = IdentityHash::from_secret(&[7; 16]).unwrap();
+        let b = IdentityHash::from_secret(&[8; 16]).unwrap();
+        let base = a.of("ab", Identity::Key, "c");
+        assert_ne!(base, a.of("a", Identity::Key, "bc"));
+        assert_ne!(base, a.of("ab", Identity::MessageId, "c"));
+        assert_ne!(base, b.of("ab", Identity::Key, "c"));
+        assert_eq!(base, a.of("ab", Identity::Key, "c"));
+    }
+}
