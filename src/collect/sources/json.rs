@@ -360,7 +360,11 @@ pub fn parse_reduced<'a, T: Deserialize<'a>>(
 ) -> Result<T, (SkipReason, Option<String>)> {
     if !whole_parse_forced() && reduce(bytes, level, scratch) {
         let reduced: &'a Vec<u8> = scratch;
-        if let Ok(record) = serde_json::from_slice(reduced) {
+        // Checked once here (SIMD, a few hundred bytes), serde reads the line as text and
+        // does not check each string it keeps again (that was 2 % of a cold ingest).
+        if let Ok(text) = simdutf8::basic::from_utf8(reduced)
+            && let Ok(record) = serde_json::from_str(text)
+        {
             return Ok(record);
         }
     }
