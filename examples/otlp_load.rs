@@ -31,6 +31,26 @@ fn kv(key: &str, value: Value) -> KeyValue {
     }
 }
 
+/// A request id shaped like Anthropic's (`req_011C` and 20 base-62 characters), unique per
+/// run and number and, like theirs, in no order: ids that ascend with `n` would let every
+/// index of them grow at its end, which real traffic never does.
+fn request_id(run: &str, n: usize) -> String {
+    let mut x = run.bytes().fold(n as u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut id = String::from("req_011C");
+    for _ in 0..20 {
+        // splitmix64 steps: a different, well-mixed value for every (run, n).
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        id.push(char::from(BASE62[((z ^ (z >> 31)) % 62) as usize]));
+    }
+    id
+}
+
 /// `run` makes request ids unique per run, so repeated runs against one server are new rows.
 fn export(run: &str, batch_no: usize, size: usize, per_export: bool) -> Vec<u8> {
     let base_nanos: u64 = 1_767_952_803_000_000_000;
@@ -63,10 +83,7 @@ fn export(run: &str, batch_no: usize, size: usize, per_export: bool) -> Vec<u8> 
                     kv("cache_creation_tokens", Value::IntValue(2_241)),
                     kv("cost_usd", Value::DoubleValue(0.0487)),
                     kv("duration_ms", Value::IntValue(3120)),
-                    kv(
-                        "request_id",
-                        Value::StringValue(format!("req_load_{run}_{n}")),
-                    ),
+                    kv("request_id", Value::StringValue(request_id(run, n))),
                 ],
                 ..Default::default()
             }

@@ -51,6 +51,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 /// edited by hand.
 const CURRENT_SCHEMA: &str = include_str!("migrations/current.sql");
 
+/// The writer connection's page cache, in KiB (negative: SQLite's unit for a size).
+const WRITER_CACHE_KIB: i64 = -8_000;
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the WAL may keep on disk between passes once its frames are checkpointed.
 const JOURNAL_SIZE_LIMIT_BYTES: i64 = 4 * 1024 * 1024;
@@ -85,13 +87,15 @@ fn try_open_writer(path: &Path) -> Result<Connection> {
         .map_err(|e| classify(path, e))?;
     let setup = || -> rusqlite::Result<()> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // The writer keeps the 16 MB page cache of every connection: 64 MB made no pass
-        // faster and a cold ingest of 1 GB peak at 102–108 MB RSS instead of 74–79, a
-        // `serve` at 119 MB instead of 60 (docs/perf.md#memory). (Its checkpoints:
-        // `checkpointer.rs`.)
         // After a checkpoint has been copied back, the WAL file is cut to this size instead
         // of keeping the high-water mark of the largest pass on disk (docs/perf.md).
-        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)?;
+        // The writer's page cache is half the readers': with requests found by 8-byte
+        // hashes (migration 17) a cold ingest of 1 GB or a team server's load run as fast
+        // with 8 MB as with 16, and the ingest peaks at 52–57 MB RSS instead of 62–69 (64 MB
+        // had made nothing faster either; docs/perf.md#memory). (Its checkpoints:
+        // `checkpointer.rs`.)
+        conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
     };
     setup().map_err(|e| classify(path, e))?;
     migrate(&conn, path)?;
