@@ -12,6 +12,7 @@
 
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
 
@@ -79,13 +80,17 @@ impl IdentityHash {
     /// text, so a commit of one owner's rows (a team server's export) dirties the pages of
     /// that owner's part of the index only, not pages all over it.
     pub fn of(&self, owner: &str, what: Identity, value: &str) -> i64 {
+        self.of_bytes(owner.as_bytes(), what, value.as_bytes())
+    }
+
+    fn of_bytes(&self, owner: &[u8], what: Identity, value: &[u8]) -> i64 {
         const OWNER_BITS: u64 = 0xffff_0000_0000_0000;
         let mut o = SipHasher13::new_with_keys(self.k0, self.k1);
-        o.write(owner.as_bytes());
+        o.write(owner);
         let mut h = o;
         // 0xff never occurs in UTF-8: no owner/value split gives another's bytes.
         h.write(&[0xff, what.tag()]);
-        h.write(value.as_bytes());
+        h.write(value);
         ((o.finish() & OWNER_BITS) | (h.finish() & !OWNER_BITS)) as i64
     }
 }
@@ -99,15 +104,20 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| {
             let bad = |what: &str| rusqlite::Error::UserFunctionError(what.to_owned().into());
-            let secret: Vec<u8> = ctx.get(0)?;
-            let hash = IdentityHash::from_secret(&secret)
+            // Text is hashed as the bytes stored, without a UTF-8 check: a row another tool
+            // wrote with invalid UTF-8 gets a hash instead of stopping the migration.
+            let bytes = |i: usize| match ctx.get_raw(i) {
+                ValueRef::Text(b) | ValueRef::Blob(b) => Some(b),
+                _ => None,
+            };
+            let hash = bytes(0)
+                .and_then(IdentityHash::from_secret)
                 .ok_or_else(|| bad("identity_hash: the secret is not 16 bytes"))?;
-            let owner: String = ctx.get(1)?;
-            let what: String = ctx.get(2)?;
-            let what =
-                Identity::from_name(&what).ok_or_else(|| bad("identity_hash: unknown identity"))?;
-            let value: Option<String> = ctx.get(3)?;
-            Ok(value.map(|v| hash.of(&owner, what, &v)))
+            let owner = bytes(1).ok_or_else(|| bad("identity_hash: no owner"))?;
+            let what = bytes(2)
+                .and_then(|name| Identity::from_name(std::str::from_utf8(name).ok()?))
+                .ok_or_else(|| bad("identity_hash: unknown identity"))?;
+            Ok(bytes(3).map(|value| hash.of_bytes(owner, what, value)))
         },
     )
 }
@@ -148,6 +158,15 @@ mod tests {
             r.get::<_, i64>(0)
         });
         assert!(err.is_err());
+        // Text that is not UTF-8 (written by another tool) is hashed as stored.
+        let odd: i64 = conn
+            .query_row(
+                "SELECT identity_hash(?1, 'o', 'key', CAST(x'ff61' AS TEXT))",
+                [&secret],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(odd, hash.of_bytes(b"o", Identity::Key, b"\xffa"));
     }
 
     #[test]
