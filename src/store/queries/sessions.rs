@@ -220,8 +220,8 @@ mod tests {
     }
 
     /// Live's burn rates read a few hours of a few developers: only theirs, from the
-    /// `(developer, ts)` index (the unique key index, which also starts with the developer,
-    /// made that a walk over every request a developer ever made).
+    /// `(developer, ts)` index (until migration 17 the unique key index, which also started
+    /// with the developer, made that a walk over every request a developer ever made).
     #[test]
     fn recent_requests_are_the_named_developers_since_the_instant() {
         let dir = tempfile::tempdir().unwrap();
