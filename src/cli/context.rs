@@ -56,6 +56,7 @@ impl Context {
     /// typo must not silently create a folder chain).
     pub fn open_store(&self) -> anyhow::Result<Store> {
         self.ensure_db_folder()?;
+        upgrade_notice(&self.db_path);
         let store = Store::open(&self.db_path)
             .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
         if let Some(batch) = self.config.identity_batch() {
@@ -272,4 +273,17 @@ pub fn resolve_tz(flag: Option<&str>) -> anyhow::Result<Tz> {
     Ok(system
         .and_then(|s| s.parse::<Tz>().ok())
         .unwrap_or(chrono_tz::UTC))
+}
+
+/// Says so on stderr when opening the store will first upgrade it: a large store takes a
+/// while (docs/architecture.md, "How the writer finds stored requests").
+pub fn upgrade_notice(db: &std::path::Path) {
+    if let Some(from) = crate::store::pending_upgrade(db) {
+        eprintln!(
+            "note: upgrading the store at {} from schema {from} to {}; a large store takes a \
+             while (about 7 s per million requests), once",
+            db.display(),
+            crate::store::SCHEMA_VERSION
+        );
+    }
 }

@@ -35,7 +35,7 @@ pub use batch::{
 pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;
 pub use reader::Reader;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, pending_upgrade};
 pub use writer::{ChangeCounters, Checkpoint, Ticket, Writer};
 
 use std::path::{Path, PathBuf};

@@ -102,6 +102,19 @@ fn try_open_writer(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// The schema version of a store an older agentdeck wrote, which opening it will migrate;
+/// None for a new, current, foreign or unreadable file (opening says what is wrong). Read
+/// without a lock or a write, so a command can say that an upgrade is coming before it
+/// waits for one (rewriting 10 M requests took 72 s in migration 17).
+pub fn pending_upgrade(path: &Path) -> Option<i64> {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .ok()?;
+    (version > 0 && version < SCHEMA_VERSION).then_some(version)
+}
+
 /// Opens an existing store read-only without writing anything next to it: first as usual
 /// (`mode=ro`); then, when the folder is read-only and SQLite cannot create its shared
 /// memory file, without the shared memory: a `-wal` file left next to the database (a copy

@@ -343,3 +343,69 @@ fn rows_still_in_the_wal_are_seen_on_read_only_media() {
         "WAL rows are seen"
     );
 }
+
+/// Opening a store an older agentdeck wrote says first that it upgrades it (rewriting the
+/// requests of a large store takes a while), once; after the upgrade, reading the same
+/// files again finds every stored row (nothing is counted twice).
+#[test]
+fn an_older_store_is_upgraded_with_a_notice_and_its_rows_are_still_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    let lines = [
+        assistant_line(
+            "s1",
+            "msg_1",
+            Some("req_1"),
+            "2026-01-09T10:00:00.000Z",
+            10,
+            20,
+            30,
+        ),
+        assistant_line(
+            "s1",
+            "msg_2",
+            Some("req_2"),
+            "2026-01-09T10:01:00.000Z",
+            1,
+            2,
+            3,
+        ),
+    ];
+    let project = claude_project(&root, "-home-dev-api");
+    std::fs::write(project.join("s1.jsonl"), lines.join("\n") + "\n").unwrap();
+    let db = tmp.path().join("old.db");
+    let before = daily(&db, &root);
+    downgrade::to_version(&db, 16);
+    // The files are read again from the start, so every row meets its stored copy.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM cursors", [])
+        .unwrap();
+
+    let args = [
+        "--db",
+        db.to_str().unwrap(),
+        "report",
+        "daily",
+        "--json",
+        "--tz",
+        "UTC",
+        "--claude-dir",
+        root.to_str().unwrap(),
+    ];
+    let upgraded = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&upgraded.stderr);
+    let notice = format!(
+        "note: upgrading the store at {} from schema 16 to {}",
+        db.display(),
+        agentdeck::store::SCHEMA_VERSION
+    );
+    assert!(stderr.contains(&notice), "{stderr}");
+    let after = json_of(&upgraded);
+    assert_eq!(after["totals"], before["totals"]);
+    assert_eq!(after["totals"]["requests"], 2, "{after}");
+
+    let again = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(!stderr.contains("upgrading"), "{stderr}");
+}
