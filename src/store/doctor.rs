@@ -6,7 +6,7 @@
 //! the agents' files and fills in, through the dedupe keys, whatever was lost.
 
 use super::error::{Result, StoreError};
-use super::schema;
+use super::{identity, schema};
 use crate::domain::bounds;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
@@ -36,6 +36,9 @@ impl Checkup {
 const DERIVED: [&str; 4] = ["rollups", "rollups_hour", "rollups_day", "rollups_day_dev"];
 /// Tables that must start empty in a rebuilt store (every file is read again).
 const RESET: [&str; 1] = ["cursors"];
+/// Tables whose rows a rebuilt store keeps its own of: its identity-hash key, under which
+/// the copied requests' hashes are computed (`identity::HASH_COLUMNS`).
+const OWN: [&str; 1] = ["store_secrets"];
 /// Rows copied per statement; on damage a range is halved until the bad rows are isolated.
 const COPY_CHUNK: i64 = 4096;
 
@@ -72,6 +75,13 @@ pub fn check(path: &Path) -> Checkup {
     match integrity {
         Ok(lines) => c.integrity = lines.into_iter().filter(|l| l != "ok").collect(),
         Err(e) => c.integrity.push(e.to_string()),
+    }
+    // Requests are found by hashes under the store's own key.
+    if c.schema_version.is_some_and(|v| v >= identity::KEYED_SINCE) {
+        let key: Option<Vec<u8>> = conn.query_row(identity::SECRET_SQL, [], |r| r.get(0)).ok();
+        if key.is_none_or(|k| k.len() != 16) {
+            c.integrity.push(identity::MISSING_KEY.to_owned());
+        }
     }
     let now_ms = chrono::Utc::now().timestamp_millis();
     let max_cost = (bounds::MAX_COST_USD_PER_REQUEST * 1_000_000.0) as i64;
@@ -153,6 +163,7 @@ pub fn rebuild(path: &Path) -> Result<Rebuilt> {
         }
     }
     let fresh = schema::open_writer(path)?;
+    identity::register(&fresh)?;
     fresh
         .execute(
             "ATTACH DATABASE ?1 AS old",
@@ -167,17 +178,46 @@ pub fn rebuild(path: &Path) -> Result<Rebuilt> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut copies = Vec::new();
-    for table in tables {
-        if DERIVED.contains(&table.as_str()) || RESET.contains(&table.as_str()) {
+    for table in parents_first(&fresh, tables)? {
+        let skip = [&DERIVED[..], &RESET, &OWN].concat();
+        if skip.contains(&table.as_str()) {
             continue;
         }
         copies.push(copy_table(&fresh, &table));
     }
+    copies.sort_by(|a, b| a.table.cmp(&b.table));
     let _ = fresh.execute_batch("DETACH DATABASE old");
     Ok(Rebuilt {
         moved_to,
         tables: copies,
     })
+}
+
+/// The tables in an order that copies each after the tables its rows refer to (sessions
+/// before their requests and events: with foreign keys on, a child copied first is
+/// refused); by name otherwise.
+fn parents_first(conn: &Connection, tables: Vec<String>) -> rusqlite::Result<Vec<String>> {
+    let mut waiting = Vec::with_capacity(tables.len());
+    for table in tables {
+        let parents: Vec<String> = conn
+            .prepare(&format!("PRAGMA main.foreign_key_list(\"{table}\")"))?
+            .query_map([], |r| r.get::<_, String>(2))?
+            .collect::<rusqlite::Result<_>>()?;
+        waiting.push((table, parents));
+    }
+    let mut order: Vec<String> = Vec::with_capacity(waiting.len());
+    while !waiting.is_empty() {
+        let ready = |(table, parents): &(String, Vec<String>), order: &[String]| {
+            parents.iter().all(|p| p == table || order.contains(p))
+        };
+        let Some(next) = waiting.iter().position(|w| ready(w, &order)) else {
+            // A cycle (none in this schema): the rest in name order.
+            order.extend(waiting.drain(..).map(|(t, _)| t));
+            break;
+        };
+        order.push(waiting.remove(next).0);
+    }
+    Ok(order)
 }
 
 /// The columns `table` has in both databases.
@@ -200,6 +240,12 @@ fn copy_table(conn: &Connection, table: &str) -> TableCopy {
         copied: 0,
         unreadable: 0,
     };
+    // Computed in the fresh store rather than copied.
+    let computed: &[(&str, &str)] = if table == "requests" {
+        &identity::HASH_COLUMNS
+    } else {
+        &[]
+    };
     let cols = match shared_columns(conn, table) {
         Ok(cols) if !cols.is_empty() => cols,
         _ => {
@@ -207,13 +253,25 @@ fn copy_table(conn: &Connection, table: &str) -> TableCopy {
             return copy;
         }
     };
-    let list = cols
+    let copied: Vec<String> = cols
         .iter()
+        .filter(|c| !computed.iter().any(|(name, _)| name == c))
         .map(|c| format!("\"{c}\""))
+        .collect();
+    let list = copied
+        .iter()
+        .cloned()
+        .chain(computed.iter().map(|(name, _)| (*name).to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let values = copied
+        .iter()
+        .cloned()
+        .chain(computed.iter().map(|(_, sql)| (*sql).to_owned()))
         .collect::<Vec<_>>()
         .join(", ");
     let insert = format!(
-        "INSERT OR IGNORE INTO main.\"{table}\" ({list}) SELECT {list} FROM old.\"{table}\""
+        "INSERT OR IGNORE INTO main.\"{table}\" ({list}) SELECT {values} FROM old.\"{table}\""
     );
     // The whole table at once when it reads cleanly.
     if let Ok(n) = conn.execute(&insert, []) {

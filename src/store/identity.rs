@@ -10,9 +10,9 @@
 //! is secret so that no one who sends rows to a team server can choose values whose hashes
 //! collide and turn the single writer's look-ups into scans.
 
-use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension};
 use siphasher::sip::SipHasher13;
 use std::hash::Hasher;
 
@@ -44,9 +44,41 @@ impl Identity {
     }
 }
 
+/// The schema version that gave stores their key (migration 17).
+pub const KEYED_SINCE: i64 = 17;
+/// The store's hash key.
+pub const SECRET_SQL: &str = "SELECT value FROM store_secrets WHERE name = 'identity_hash'";
+/// What a store without a valid key is told.
+pub const MISSING_KEY: &str =
+    "the store's identity-hash key (table store_secrets) is missing or damaged";
+
 /// Draws the store's hash key once; every later run keeps it.
 pub const ENSURE_SECRET_SQL: &str = "INSERT OR IGNORE INTO store_secrets (name, value)
      VALUES ('identity_hash', randomblob(16))";
+
+/// `identity_hash` of one identity of a row, under the `main` store's key.
+macro_rules! hashed {
+    ($identity:literal, $column:literal) => {
+        concat!(
+            "identity_hash((SELECT value FROM main.store_secrets WHERE name = 'identity_hash'), ",
+            "developer, '",
+            $identity,
+            "', ",
+            $column,
+            ")"
+        )
+    };
+}
+
+/// The hash columns of `requests`, each with the SQL that computes it from the row's own
+/// columns under the key of the `main` store (`identity_hash` registered): what a copy of
+/// rows from another store fills in itself (`doctor --rebuild`), since that store's hashes
+/// were made with another key or not at all.
+pub const HASH_COLUMNS: [(&str, &str); 3] = [
+    ("key_hash", hashed!("key", "dedupe_key")),
+    ("request_hash", hashed!("request_id", "request_id")),
+    ("message_hash", hashed!("message_id", "message_id")),
+];
 
 /// The keyed hash of one store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,17 +94,21 @@ impl IdentityHash {
         Some(IdentityHash { k0, k1 })
     }
 
-    /// The store's key, as `schema::migrate` left it.
+    /// The store's key, as `schema::migrate` left it. A store without one is damaged: its
+    /// stored requests could not be found again (a new key would count each twice), so the
+    /// error is SQLite's "corrupt", which sends the user to `agentdeck doctor --rebuild`
+    /// (that computes every copied row's hashes under the fresh store's key).
     pub fn of_store(conn: &Connection) -> rusqlite::Result<IdentityHash> {
-        let secret: Vec<u8> = conn.query_row(
-            "SELECT value FROM store_secrets WHERE name = 'identity_hash'",
-            [],
-            |r| r.get(0),
-        )?;
-        IdentityHash::from_secret(&secret).ok_or_else(|| {
-            let blob = rusqlite::types::Type::Blob;
-            rusqlite::Error::InvalidColumnType(0, "store_secrets.value".into(), blob)
-        })
+        let secret: Option<Vec<u8>> = conn.query_row(SECRET_SQL, [], |r| r.get(0)).optional()?;
+        secret
+            .as_deref()
+            .and_then(IdentityHash::from_secret)
+            .ok_or_else(|| {
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                    Some(MISSING_KEY.to_owned()),
+                )
+            })
     }
 
     /// The top 16 bits hash the owner alone, the other 48 the owner, the identity and the

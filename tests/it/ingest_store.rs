@@ -194,6 +194,101 @@ fn a_damaged_store_is_found_on_read_and_write_and_doctor_rebuilds_it_keeping_ack
     assert!(aside, "the damaged file is kept aside, not deleted");
 }
 
+/// `doctor --rebuild` copies every readable request into a fresh store: sessions before
+/// the requests and events that name them, and each request's identity hashes under the
+/// fresh store's own key. So a row only the store holds (synced or pushed from elsewhere)
+/// survives, and reading the agents' files again finds each copied row (nothing counted
+/// twice), whether the old store had hashes (schema 17) or not yet (16).
+#[test]
+fn a_rebuilt_store_keeps_every_request_and_finds_each_again() {
+    let count = |db: &Path, table: &str| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    for version in [agentdeck::store::SCHEMA_VERSION, 16] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("claude");
+        write_corpus(&root, 3);
+        let db = tmp.path().join("a.db");
+        daily(&db, &root);
+        // A request no file holds (as one synced from a team server would be).
+        let only_here = stored_request("req_only_here", "s-synced", 1_767_952_800_000, "m");
+        agentdeck::store::Store::open(&db)
+            .unwrap()
+            .writer()
+            .apply_blocking(agentdeck::store::WriteBatch {
+                requests: vec![only_here],
+                ..Default::default()
+            })
+            .unwrap();
+        let clean = stored_report(&db, "daily");
+        let (requests, events) = (count(&db, "requests"), count(&db, "events"));
+        downgrade::to_version(&db, version);
+        let dbs = db.to_str().unwrap();
+        let dir = root.to_str().unwrap();
+        run_ok(&["--db", dbs, "doctor", "--rebuild", "--claude-dir", dir]);
+        assert_eq!(count(&db, "requests"), requests, "schema {version}");
+        assert_eq!(count(&db, "events"), events, "schema {version}");
+        assert_eq!(
+            daily(&db, &root)["totals"],
+            clean["totals"],
+            "schema {version}"
+        );
+    }
+}
+
+/// A store that lost its identity-hash key cannot find its requests again (a new key would
+/// count each twice): a write says the store is damaged and names `agentdeck doctor`, which
+/// finds it, and a rebuild gives exact totals.
+#[test]
+fn a_store_without_its_hash_key_is_damaged_and_doctor_rebuilds_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("claude");
+    write_corpus(&root, 2);
+    let db = tmp.path().join("a.db");
+    let dbs = db.to_str().unwrap();
+    let dir = root.to_str().unwrap();
+    let clean = daily(&db, &root);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("DELETE FROM store_secrets", [])
+        .unwrap();
+    let line = assistant_line("s9", "m9", Some("r9"), "2026-01-20T10:00:00.000Z", 1, 1, 0);
+    std::fs::write(root.join("projects/-p/s9.jsonl"), format!("{line}\n")).unwrap();
+
+    let out = bin()
+        .args(["--db", dbs, "ingest", "--claude-dir", dir])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("identity-hash key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("agentdeck doctor"),
+        "{}",
+        stderr(&out)
+    );
+    let out = bin().args(["--db", dbs, "doctor"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("identity-hash key"));
+
+    run_ok(&["--db", dbs, "doctor", "--rebuild", "--claude-dir", dir]);
+    let after = daily(&db, &root);
+    assert_eq!(
+        after["totals"]["requests"],
+        clean["totals"]["requests"].as_i64().unwrap() + 1
+    );
+    assert_eq!(
+        after["totals"]["input_tokens"],
+        clean["totals"]["input_tokens"].as_i64().unwrap() + 1
+    );
+}
+
 #[test]
 fn damage_left_by_an_unclean_shutdown_is_found_when_the_store_is_next_opened() {
     let tmp = tempfile::tempdir().unwrap();
