@@ -109,9 +109,7 @@ fn try_open_writer(path: &Path) -> Result<Connection> {
 pub fn pending_upgrade(path: &Path) -> Option<i64> {
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags).ok()?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .ok()?;
+    let version = user_version(&conn, path).ok()?;
     (version > 0 && version < SCHEMA_VERSION).then_some(version)
 }
 
