@@ -55,9 +55,23 @@ impl Context {
     /// default data folder is created; a `--db` whose folder does not exist is an error (a
     /// typo must not silently create a folder chain).
     pub fn open_store(&self) -> anyhow::Result<Store> {
+        self.open_store_with(Store::open)
+    }
+
+    /// [`Context::open_store`] for a command that starts with a pass over the agents' files
+    /// (`ingest`, `report`) and ends it with [`Store::end_first_load`]: a store created now
+    /// is loaded without a write-ahead log (`store/first_load.rs`).
+    pub fn open_store_for_pass(&self) -> anyhow::Result<Store> {
+        self.open_store_with(Store::open_for_pass)
+    }
+
+    fn open_store_with(
+        &self,
+        open: fn(&std::path::Path) -> crate::store::Result<Store>,
+    ) -> anyhow::Result<Store> {
         self.ensure_db_folder()?;
         upgrade_notice(&self.db_path);
-        let store = Store::open(&self.db_path)
+        let store = open(&self.db_path)
             .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
         if let Some(batch) = self.config.identity_batch() {
             store

@@ -162,7 +162,7 @@ pub fn rebuild(path: &Path) -> Result<Rebuilt> {
             )?;
         }
     }
-    let fresh = schema::open_writer(path)?;
+    let fresh = schema::open_writer(path, false)?;
     identity::register(&fresh)?;
     fresh
         .execute(

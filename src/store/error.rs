@@ -43,6 +43,14 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(rusqlite::Error),
+    /// A file beside the database (the open lock, the first-load marker) could not be made,
+    /// synced or removed.
+    #[error("{what} {path}: {source}")]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "the store's writer has stopped (an earlier error closed it); see the log for the cause"
     )]

@@ -2,18 +2,21 @@
 //! loss) and checking the file before trusting it. Every process that opens the store for
 //! writing holds a shared lock on `<db>-open`; a process that finds no other holder and a
 //! `-wal` file left behind runs `PRAGMA quick_check` once (SQLite removes the WAL on a
-//! clean close). Normal opens cost one lock call and one `stat` (docs/perf.md).
+//! clean close). Normal opens cost one lock call and two `stat`s (docs/perf.md). A new
+//! store's first load holds the lock alone until it ends (`first_load.rs`).
 
 use super::error::{Result, StoreError};
+use super::first_load;
 use super::schema::wal_path;
 use rusqlite::Connection;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// This process's share of the store's open lock; released when dropped.
 #[derive(Debug)]
 pub struct OpenLock {
-    _file: File,
+    file: File,
 }
 
 /// What [`OpenLock::acquire`] found.
@@ -24,7 +27,13 @@ pub struct Opening {
     pub lock: Option<OpenLock>,
     /// No other process had the store open and its WAL was still there.
     pub unclean: bool,
+    /// This process creates the store and loads it first (`first_load.rs`): the lock is
+    /// held alone until [`OpenLock::share`].
+    pub first_load: bool,
 }
+
+/// How long an opener waits for another process's first load of a new store to end.
+const FIRST_LOAD_WAIT: Duration = Duration::from_secs(60);
 
 fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -35,8 +44,18 @@ fn lock_path(path: &Path) -> PathBuf {
 impl OpenLock {
     /// Takes a shared lock on `<db>-open`, first looking (with a brief exclusive lock)
     /// whether anyone else holds it. Call before opening the database: SQLite creates the
-    /// WAL as soon as it opens.
-    pub fn acquire(path: &Path) -> Opening {
+    /// WAL as soon as it opens. Alone, it first deletes what a first load that never ended
+    /// left behind; then, with `may_load_first` and no database yet, it marks a first load
+    /// and keeps the lock exclusive. Another process's first load is waited for.
+    pub fn acquire(path: &Path, may_load_first: bool) -> Result<Opening> {
+        let unlocked = |why: &dyn std::fmt::Display| {
+            tracing::debug!("no open lock for the store ({why}); skipping the crash check");
+            Opening {
+                lock: None,
+                unclean: false,
+                first_load: false,
+            }
+        };
         let file = match OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -45,35 +64,85 @@ impl OpenLock {
             .open(lock_path(path))
         {
             Ok(f) => f,
-            Err(e) => {
-                tracing::debug!(error = %e, "no open lock for the store; skipping the crash check");
-                return Opening {
-                    lock: None,
-                    unclean: false,
-                };
-            }
+            Err(e) => return Ok(unlocked(&e)),
         };
         let alone = match file.try_lock() {
             Ok(()) => true,
             Err(TryLockError::WouldBlock) => false,
+            Err(TryLockError::Error(e)) => return Ok(unlocked(&e)),
+        };
+        if !alone {
+            return Ok(Opening {
+                lock: wait_shared(file, path)?,
+                unclean: false,
+                first_load: false,
+            });
+        }
+        let file_error = |what, source| StoreError::File {
+            what,
+            path: path.to_path_buf(),
+            source,
+        };
+        first_load::discard_interrupted(path)
+            .map_err(|e| file_error("deleting the half-loaded store", e))?;
+        if may_load_first && !path.exists() {
+            first_load::mark(path).map_err(|e| file_error("marking the first load of", e))?;
+            return Ok(Opening {
+                lock: Some(OpenLock { file }),
+                unclean: false,
+                first_load: true,
+            });
+        }
+        let unclean = std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0);
+        let lock = file.unlock().and_then(|()| file.lock_shared());
+        Ok(Opening {
+            lock: lock.ok().map(|()| OpenLock { file }),
+            unclean,
+            first_load: false,
+        })
+    }
+
+    /// Lets other processes in once this one's first load has ended.
+    pub fn share(&self) -> std::io::Result<()> {
+        self.file.lock_shared()
+    }
+}
+
+/// The shared lock, once no process holds it alone. Others hold it alone only for a moment,
+/// except during a first load, which is waited for up to [`FIRST_LOAD_WAIT`].
+fn wait_shared(file: File, path: &Path) -> Result<Option<OpenLock>> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(2);
+    let mut told = false;
+    loop {
+        match file.try_lock_shared() {
+            Ok(()) => return Ok(Some(OpenLock { file })),
             Err(TryLockError::Error(e)) => {
                 tracing::debug!(error = %e, "cannot lock the store's open lock; skipping the crash check");
-                return Opening {
-                    lock: None,
-                    unclean: false,
-                };
+                return Ok(None);
             }
-        };
-        let unclean = alone && std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0);
-        let shared = if alone {
-            file.unlock().and_then(|()| file.lock_shared())
-        } else {
-            file.lock_shared()
-        };
-        Opening {
-            lock: shared.ok().map(|()| OpenLock { _file: file }),
-            unclean,
+            Err(TryLockError::WouldBlock) => {}
         }
+        let loading = first_load::marker_path(path).exists();
+        if loading && !told && started.elapsed() > Duration::from_secs(1) {
+            eprintln!(
+                "note: waiting for another agentdeck process to finish loading the new store at {}",
+                path.display()
+            );
+            told = true;
+        }
+        if started.elapsed() > FIRST_LOAD_WAIT {
+            return Err(StoreError::Busy {
+                path: path.to_path_buf(),
+                detail: if loading {
+                    "it is loading this new store for the first time".to_owned()
+                } else {
+                    "its open lock stayed taken".to_owned()
+                },
+            });
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
     }
 }
 
@@ -125,17 +194,17 @@ mod tests {
     fn only_the_first_opener_after_a_left_wal_checks() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("a.db");
-        let first = OpenLock::acquire(&db);
+        let first = OpenLock::acquire(&db, false).unwrap();
         assert!(first.lock.is_some());
         assert!(!first.unclean, "no WAL: a clean start");
         std::fs::write(wal_path(&db), b"frames").unwrap();
-        let second = OpenLock::acquire(&db);
+        let second = OpenLock::acquire(&db, false).unwrap();
         assert!(
             !second.unclean,
             "another opener is alive: its WAL is in use"
         );
         drop((first, second));
-        let after_crash = OpenLock::acquire(&db);
+        let after_crash = OpenLock::acquire(&db, false).unwrap();
         assert!(
             after_crash.unclean,
             "nobody holds the store and its WAL was left"

@@ -63,11 +63,12 @@ const OPEN_RETRY_FOR: Duration = Duration::from_secs(30);
 
 /// Opens (creating if needed) the writer connection and brings the schema up to date. The
 /// folder must exist (the caller creates the default data folder, never a typo'd one).
-pub fn open_writer(path: &Path) -> Result<Connection> {
+/// `first_load`: the file is new and this process loads it alone (`first_load.rs`).
+pub fn open_writer(path: &Path, first_load: bool) -> Result<Connection> {
     let started = std::time::Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        match try_open_writer(path) {
+        match try_open_writer(path, first_load) {
             Err(e) if e.is_busy() && started.elapsed() < OPEN_RETRY_FOR => {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(250));
@@ -77,16 +78,22 @@ pub fn open_writer(path: &Path) -> Result<Connection> {
     }
 }
 
-fn try_open_writer(path: &Path) -> Result<Connection> {
+fn try_open_writer(path: &Path, first_load: bool) -> Result<Connection> {
     let conn = Connection::open(path).map_err(|source| StoreError::Open {
         path: path.to_path_buf(),
         source,
     })?;
     configure(&conn, path)?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| classify(path, e))?;
+    let journal = || -> rusqlite::Result<()> {
+        if first_load {
+            super::first_load::configure(&conn)
+        } else {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        }
+    };
+    journal().map_err(|e| classify(path, e))?;
     let setup = || -> rusqlite::Result<()> {
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
         // After a checkpoint has been copied back, the WAL file is cut to this size instead
         // of keeping the high-water mark of the largest pass on disk (docs/perf.md).
         conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT_BYTES)?;
@@ -337,8 +344,8 @@ mod tests {
     fn migrates_from_empty_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db");
-        drop(open_writer(&path).unwrap());
-        let conn = open_writer(&path).unwrap();
+        drop(open_writer(&path, false).unwrap());
+        let conn = open_writer(&path, false).unwrap();
         assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
         open_reader(&path).unwrap();
     }
@@ -424,7 +431,7 @@ mod tests {
             return;
         }
         let path = dir.path().join("new.db");
-        let created = open_writer(&path).unwrap();
+        let created = open_writer(&path, false).unwrap();
         assert_eq!(user_version(&created, &path).unwrap(), SCHEMA_VERSION);
         assert_eq!(
             schema_of(&created),
@@ -447,14 +454,14 @@ mod tests {
                     let (path, barrier) = (path.clone(), barrier.clone());
                     std::thread::spawn(move || {
                         barrier.wait();
-                        open_writer(&path).map(|_| ())
+                        open_writer(&path, false).map(|_| ())
                     })
                 })
                 .collect();
             for h in handles {
                 h.join().unwrap().unwrap();
             }
-            let conn = open_writer(&path).unwrap();
+            let conn = open_writer(&path, false).unwrap();
             assert_eq!(user_version(&conn, &path).unwrap(), SCHEMA_VERSION);
         }
     }
@@ -467,7 +474,7 @@ mod tests {
     fn cached_lookups_are_prepared_once_on_every_connection() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        let writer = open_writer(&path).unwrap();
+        let writer = open_writer(&path, false).unwrap();
         let reader = open_reader(&path).unwrap();
         let sql = "SELECT q.id FROM requests q JOIN sessions s ON s.id = q.session_id
                    WHERE q.developer = ?1 AND q.message_id = ?2";
@@ -492,7 +499,7 @@ mod tests {
     fn a_locked_store_is_busy_not_corrupt() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db");
-        drop(open_writer(&path).unwrap());
+        drop(open_writer(&path, false).unwrap());
         let holder = Connection::open(&path).unwrap();
         holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
         let other = Connection::open(&path).unwrap();
@@ -508,11 +515,11 @@ mod tests {
     fn refuses_a_newer_schema() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db");
-        let conn = open_writer(&path).unwrap();
+        let conn = open_writer(&path, false).unwrap();
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
         drop(conn);
-        let err = open_writer(&path).unwrap_err();
+        let err = open_writer(&path, false).unwrap_err();
         assert!(
             matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1)
         );
@@ -524,7 +531,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.db");
         std::fs::write(&path, vec![0x5a; 8192]).unwrap();
-        let err = open_writer(&path).unwrap_err();
+        let err = open_writer(&path, false).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains("corrupt"), "{err}");
         assert!(err.to_string().contains("agentdeck doctor"), "{err}");
@@ -539,7 +546,7 @@ mod tests {
             .execute_batch("CREATE TABLE t (x)")
             .unwrap();
         assert!(matches!(
-            open_writer(&path).unwrap_err(),
+            open_writer(&path, false).unwrap_err(),
             StoreError::Foreign { .. }
         ));
     }

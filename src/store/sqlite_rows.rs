@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn each_lookup_searches_its_own_index() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::store::schema::open_writer(&dir.path().join("s.db")).unwrap();
+        let conn = crate::store::schema::open_writer(&dir.path().join("s.db"), false).unwrap();
         for (what, index) in [
             (Identity::Key, "requests_by_key"),
             (Identity::MessageId, "requests_by_message"),

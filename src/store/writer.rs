@@ -4,10 +4,12 @@
 use super::apply::apply_batch;
 use super::batch::{WriteBatch, WriteOutcome};
 use super::error::{Result, StoreError};
+use super::first_load;
 use super::maintenance::{self, Maintenance};
 use super::writer_cache::WriterCache;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use tokio::sync::{oneshot, watch};
 
@@ -24,6 +26,8 @@ enum Job {
     Batch(Box<WriteBatch>, oneshot::Sender<Result<WriteOutcome>>),
     Maintain(Maintenance, oneshot::Sender<Result<u64>>),
     Checkpoint(oneshot::Sender<Result<Checkpoint>>),
+    /// A new store's first load is over (`first_load.rs`); nothing when there was none.
+    EndFirstLoad(oneshot::Sender<Result<()>>),
     /// The last handle to the store is going away: close the connection and end.
     Close,
 }
@@ -66,16 +70,19 @@ impl Drop for WriterThread {
 }
 
 impl Writer {
-    /// Starts the writer thread on an already-migrated connection.
+    /// Starts the writer thread on an already-migrated connection. `first_load`: the path
+    /// of a new store this connection loads first, ended by [`Writer::end_first_load`] or
+    /// when the store closes.
     pub(super) fn spawn(
         conn: Connection,
         changes: watch::Sender<ChangeCounters>,
+        first_load: Option<PathBuf>,
     ) -> (Writer, WriterThread) {
         // A small bound gives backpressure: parsers wait instead of piling batches in memory.
         let (jobs, rx) = mpsc::sync_channel::<Job>(QUEUE_DEPTH);
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(conn, rx, changes))
+            .spawn(move || run(conn, rx, changes, first_load))
             .map_err(|e| tracing::error!("cannot start the store writer thread: {e}"))
             .ok();
         let owner = WriterThread {
@@ -144,6 +151,16 @@ impl Writer {
         rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
     }
 
+    /// Ends a new store's first load after the batches submitted before: the store goes to
+    /// WAL and is synced (`first_load.rs`). Nothing when the store was not new.
+    pub(super) fn end_first_load(&self) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Job::EndFirstLoad(tx))
+            .map_err(|_| StoreError::WriterGone)?;
+        rx.blocking_recv().map_err(|_| StoreError::WriterGone)?
+    }
+
     /// Runs a maintenance job (re-pricing, alert state changes) on the writer thread.
     pub fn maintain_blocking(&self, job: Maintenance) -> Result<u64> {
         let (tx, rx) = oneshot::channel();
@@ -171,7 +188,12 @@ impl Ticket {
 /// Prepared statements the writer keeps (more than the distinct statements it runs).
 const STATEMENT_CACHE: usize = 256;
 
-fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<ChangeCounters>) {
+fn run(
+    mut conn: Connection,
+    jobs: mpsc::Receiver<Job>,
+    changes: watch::Sender<ChangeCounters>,
+    mut loading: Option<PathBuf>,
+) {
     // Every statement a batch runs (the row pipeline, rollups, ops, cursors, counters) stays
     // prepared: the default cache of 16 is smaller than one batch's set, and re-parsing
     // each statement per batch cost more than the writes themselves.
@@ -244,7 +266,19 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, changes: watch::Sender<C
                     }
                 }
             }
+            Job::EndFirstLoad(reply) => {
+                let ended = loading
+                    .take()
+                    .map_or(Ok(()), |db| first_load::end(&conn, &db));
+                let _ = reply.send(ended);
+            }
             Job::Close => {
+                // A pass that failed half-way still leaves a whole store, in WAL mode.
+                if let Some(db) = loading.take()
+                    && let Err(e) = first_load::end(&conn, &db)
+                {
+                    tracing::warn!("ending the store's first load: {e}");
+                }
                 // Copy the WAL back and cut it to zero bytes first: a reader that outlives
                 // this connection (read-only, it cannot remove the WAL) then leaves an empty
                 // one, which the next open does not take for a crash. A read still in

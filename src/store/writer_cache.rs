@@ -129,8 +129,8 @@ mod tests {
     fn checkpoints_keep_what_the_writer_knows_and_other_commits_drop_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let mut conn = crate::store::schema::open_writer(&path).unwrap();
-        let other = crate::store::schema::open_writer(&path).unwrap();
+        let mut conn = crate::store::schema::open_writer(&path, false).unwrap();
+        let other = crate::store::schema::open_writer(&path, false).unwrap();
         let mut cache = WriterCache::default();
         begin(
             &mut conn,
@@ -162,7 +162,7 @@ mod tests {
     fn a_store_with_requests_is_always_looked_up() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let mut conn = crate::store::schema::open_writer(&path).unwrap();
+        let mut conn = crate::store::schema::open_writer(&path, false).unwrap();
         conn.execute_batch(
             "INSERT INTO sessions (id, agent, session_key, source, developer, started_at,
                  last_activity_at) VALUES (1, 'codex', 's', 't', 'o', 1, 1);

@@ -102,6 +102,7 @@ mod sources_identity;
 mod sources_openai;
 mod sources_reconcile;
 mod sources_support;
+mod store_first_load;
 mod store_session_tail;
 mod store_size;
 mod store_write_cache;

@@ -9,6 +9,7 @@ use crate::collect::project::GitProjectResolver;
 use crate::collect::sources::Roots;
 use crate::collect::summary::IngestSummary;
 use crate::store::Store;
+use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 
@@ -16,7 +17,7 @@ use std::io::{IsTerminal, Write};
 const EXAMPLES_PER_REASON: usize = 5;
 
 pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_pass()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
     let git = super::outcomes::refresh_git(ctx, &store)?;
@@ -91,6 +92,9 @@ pub fn refresh(
         projects: &resolver,
     };
     let summary = refresh_with(store, &ctx.roots(dirs), &env, show_progress)?;
+    store
+        .end_first_load()
+        .with_context(|| format!("ending the first load of {}", store.path().display()))?;
     if summary.files_read > 0 {
         checkpoint(store);
     }

@@ -47,7 +47,11 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         // Read-only: no refresh, no writer, the file opened read-only (read-only media work).
         ctx.read_only_reader()?
     } else {
-        let store = ctx.open_store()?;
+        let store = if args.no_refresh {
+            ctx.open_store()?
+        } else {
+            ctx.open_store_for_pass()?
+        };
         if args.no_refresh {
             // No source is read, but stored costs still follow the current price table.
             let prices = ctx.price_table()?;

@@ -47,7 +47,7 @@ impl ServerDb {
     /// Opens (creating and migrating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<ServerDb> {
         Ok(ServerDb {
-            conn: Arc::new(Mutex::new(schema::open_writer(path)?)),
+            conn: Arc::new(Mutex::new(schema::open_writer(path, false)?)),
         })
     }
 
