@@ -271,3 +271,59 @@ fn ingest_into_a_new_store_leaves_a_wal_mode_store_and_no_marker() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A real `ingest` killed in the middle of a first load: the next `report` starts the load
+/// again and counts every request exactly once.
+#[test]
+fn a_killed_first_load_is_read_again_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("claude");
+    let proj = claude_project(&root, "-p");
+    let (files, per_file) = (40, 400);
+    for f in 0..files {
+        let lines: Vec<String> = (0..per_file)
+            .map(|i| {
+                let ts = format!(
+                    "2026-01-{:02}T10:{:02}:{:02}.000Z",
+                    1 + f % 28,
+                    i / 60,
+                    i % 60
+                );
+                let (msg, req) = (format!("m{f}-{i}"), format!("r{f}-{i}"));
+                assistant_line(&format!("s{f}"), &msg, Some(&req), &ts, 100, 10, 0)
+            })
+            .collect();
+        std::fs::write(proj.join(format!("s{f}.jsonl")), lines.join("\n") + "\n").unwrap();
+    }
+    let db = dir.path().join("killed.db");
+    let mut child = bin()
+        .args(["--db", db.to_str().unwrap(), "ingest", "--json"])
+        .args(["--claude-dir", root.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once the load has written rows (the database has grown past its schema).
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&db).map_or(0, |m| m.len()) < 256 * 1024 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ingest ended before it could be killed"
+        );
+        assert!(started.elapsed().as_secs() < 60, "the load never grew");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        beside(&db, "-loading").exists(),
+        "killed mid-load, the marker stays"
+    );
+    let doc = daily(&db, &root);
+    assert_eq!(
+        doc["totals"]["input_tokens"],
+        files * per_file * 100,
+        "{doc:#}"
+    );
+    assert!(!beside(&db, "-loading").exists());
+}

@@ -97,9 +97,13 @@ impl TextProbe {
 
 fn mentions_usage_limit(s: &str) -> bool {
     const NEEDLE: &[u8] = b"usage limit reached";
-    s.as_bytes()
-        .windows(NEEDLE.len())
-        .any(|w| w.eq_ignore_ascii_case(NEEDLE))
+    let text = s.as_bytes();
+    // Only where a `u` or `U` starts can the notice start; memchr finds those a vector at a
+    // time instead of comparing a window at every byte of every assistant text.
+    memchr::memchr2_iter(b'u', b'U', text).any(|at| {
+        text.get(at..at + NEEDLE.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(NEEDLE))
+    })
 }
 
 impl<'de> Deserialize<'de> for TextProbe {
@@ -198,5 +202,33 @@ impl<'de: 'a, 'a> Deserialize<'de> for Content<'a> {
             skip!(map Content::default());
         }
         d.deserialize_any(V(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_usage_limit;
+
+    #[test]
+    fn the_usage_limit_notice_is_found_in_any_case_and_anywhere() {
+        for text in [
+            "Claude AI usage limit reached|1767978000",
+            "usage limit reached",
+            "USAGE LIMIT REACHED",
+            "5-hour Usage Limit Reached ∙ resets 3pm",
+            "ü uu usage limit reached",
+        ] {
+            assert!(mentions_usage_limit(text), "{text}");
+        }
+        for text in [
+            "",
+            "u",
+            "usage limit reache",
+            "usage limits reached",
+            "the usage is fine",
+            "usage  limit reached",
+        ] {
+            assert!(!mentions_usage_limit(text), "{text}");
+        }
     }
 }
