@@ -58,17 +58,30 @@ impl<'a> Probe<'a> {
                 p.message_ids.push((owner, m.as_str()));
             }
         }
+        // Sorted by (owner, value). A batch nearly always holds one owner; then the values
+        // alone are compared, which gives the same order without comparing the owner's
+        // e-mail again at every step of the sort (5-8 % of a cold pass's writer).
+        let one_owner = p.keys.windows(2).all(|w| w[0].0 == w[1].0);
         for list in [
             &mut p.keys,
             &mut p.cross_ids,
             &mut p.message_ids,
             &mut p.transcript_cross_ids,
         ] {
-            list.sort();
+            if one_owner {
+                list.sort_unstable_by(|a, b| a.1.cmp(b.1));
+            } else {
+                list.sort_unstable();
+            }
             list.dedup();
         }
-        p.telemetry_keys
-            .sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+        if one_owner {
+            p.telemetry_keys
+                .sort_unstable_by(|a, b| a.1.as_str().cmp(b.1.as_str()));
+        } else {
+            p.telemetry_keys
+                .sort_unstable_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+        }
         p.telemetry_keys.dedup();
         p
     }

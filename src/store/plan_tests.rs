@@ -93,3 +93,60 @@ fn a_sidechain_replay_loses_to_its_parent() {
     assert_eq!(plan.remove, vec![5]);
     assert_eq!(plan.outcome.requests_replaced, 1);
 }
+
+/// A probe lists each identity once, sorted by (owner, value), whether the batch holds one
+/// owner (sorted by value alone) or several.
+#[test]
+fn a_probe_is_sorted_by_owner_then_value_and_deduplicated() {
+    fn expect<'a>(mut list: Vec<(&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+        list.sort();
+        list.dedup();
+        list
+    }
+    let keys = [
+        "ccreq:req_b",
+        "ccreq:req_a",
+        "ccreq:req_c",
+        "ccreq:req_b",
+        "cc:msg_2:req_d",
+        "cc:msg_9:req_a",
+    ];
+    let owners_sets: [&[&str]; 2] = [&["dev@x"], &["b@x", "a@x", "c@x"]];
+    for owners in owners_sets {
+        let rows: Vec<RequestRecord> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let mut r = req(owners[i % owners.len()], k, 1);
+                r.message_id = Some(format!("msg_{}", i % 3));
+                r
+            })
+            .collect();
+        let probe = Probe::of(&rows);
+        let all_keys = rows
+            .iter()
+            .map(|r| (r.developer.as_str(), r.dedupe_key.as_str()))
+            .collect();
+        assert_eq!(probe.keys, expect(all_keys), "{owners:?}");
+        let messages = rows
+            .iter()
+            .map(|r| (r.developer.as_str(), r.message_id.as_deref().unwrap()))
+            .collect();
+        assert_eq!(probe.message_ids, expect(messages), "{owners:?}");
+        let cross = rows
+            .iter()
+            .filter_map(|r| Some((r.developer.as_str(), r.dedupe_key.cross_source_id()?)))
+            .collect::<Vec<_>>();
+        assert!(!cross.is_empty());
+        assert_eq!(probe.cross_ids, expect(cross), "{owners:?}");
+        let copies: Vec<(&str, String)> = probe
+            .telemetry_keys
+            .iter()
+            .map(|(o, k)| (*o, k.as_str().to_owned()))
+            .collect();
+        let mut sorted = copies.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(copies, sorted, "{owners:?}");
+    }
+}
