@@ -131,7 +131,6 @@ impl Walk<'_, '_> {
             return None;
         }
         self.whitespace();
-        let start = self.at;
         match self.peek()? {
             b'{' => self.object(shape, depth)?,
             b'[' => self.array(shape, depth)?,
@@ -143,11 +142,6 @@ impl Walk<'_, '_> {
             b'n' => self.literal(b"null")?,
             b'-' | b'0'..=b'9' => self.number()?,
             _ => return None,
-        }
-        if matches!(shape, Shape::Drop) {
-            self.out.extend_from_slice(&self.bytes[self.copied..start]);
-            self.out.push(b'0');
-            self.copied = self.at;
         }
         Some(())
     }
@@ -163,24 +157,48 @@ impl Walk<'_, '_> {
             self.at += 1;
             return Some(());
         }
+        // An object read as a struct is written member by member: members whose key the
+        // struct does not name are left out with their commas (serde skips unknown keys,
+        // so the struct reads the same, and it has fewer keys to match and skip).
+        if level.is_some() {
+            self.flush();
+        }
+        let mut kept = 0usize;
         loop {
             self.whitespace();
             if self.peek() != Some(b'"') {
                 return None;
             }
+            let member = self.at;
             let (start, end) = self.string()?;
             let bytes = self.bytes;
             let key = &bytes[start..end];
             self.eat(b':')?;
-            let child = match level {
-                Some(level) => level.shape_of(key),
-                // Inside a kept or dropped value everything stays as it is.
-                None => Shape::Keep,
-            };
-            self.value(child, depth + 1)?;
+            match level.map(|level| level.shape_of(key)) {
+                // Inside a kept or left-out value everything stays as it is.
+                None => self.value(Shape::Keep, depth + 1)?,
+                Some(Shape::Drop) => {
+                    self.value(Shape::Drop, depth + 1)?;
+                    self.copied = self.at;
+                }
+                Some(child) => {
+                    if kept > 0 {
+                        self.out.push(b',');
+                    }
+                    kept += 1;
+                    self.copied = member;
+                    self.value(child, depth + 1)?;
+                    self.flush();
+                }
+            }
             self.whitespace();
             match self.peek()? {
-                b',' => self.at += 1,
+                b',' => {
+                    self.at += 1;
+                    if level.is_some() {
+                        self.copied = self.at;
+                    }
+                }
                 b'}' => {
                     self.at += 1;
                     return Some(());
@@ -188,6 +206,13 @@ impl Walk<'_, '_> {
                 _ => return None,
             }
         }
+    }
+
+    /// Copies what was read since the last copy into the output.
+    fn flush(&mut self) {
+        self.out
+            .extend_from_slice(&self.bytes[self.copied..self.at]);
+        self.copied = self.at;
     }
 
     fn array(&mut self, shape: Shape<'_>, depth: usize) -> Option<()> {
@@ -344,13 +369,21 @@ mod tests {
     }
 
     #[test]
-    fn values_no_struct_reads_become_zero() {
+    fn members_no_struct_reads_are_left_out() {
         assert_eq!(
             run(r#" {"type":"u","big":{"x":["a\"b",1.5e-3,true,null]},"inner":{"a":"k","b":"drop\n"}, "list":[{"a":1,"z":"q"},"s",[{"z":2}]] , "t\u0079pe":"kept"} "#)
                 .as_deref(),
-            Some(
-                r#" {"type":"u","big":0,"inner":{"a":"k","b":0}, "list":[{"a":1,"z":0},"s",[{"z":2}]] , "t\u0079pe":"kept"} "#
-            )
+            Some(r#" {"type":"u","inner":{"a":"k"},"list":[{"a":1},"s",[{"z":2}]],"t\u0079pe":"kept"} "#)
+        );
+        // Left out first, last, or all: the commas stay right.
+        assert_eq!(
+            run(r#"{"big":1, "type":2 ,"z":[3]}"#).as_deref(),
+            Some(r#"{"type":2}"#)
+        );
+        assert_eq!(run(r#"{ "big":1,"z":{} }"#).as_deref(), Some("{  }"));
+        assert_eq!(
+            run(r#"{"inner":{"z":1,"a":2,"y":3},"list":[{"y":0},{"a":1,"y":0}]}"#).as_deref(),
+            Some(r#"{"inner":{"a":2},"list":[{},{"a":1}]}"#)
         );
         // A non-object where a level is expected is kept as it is.
         assert_eq!(

@@ -86,9 +86,8 @@ fn tool_output_is_dropped_and_what_parsers_read_is_kept() {
         reduced,
         json!({
             "type": "user", "sessionId": "s1", "timestamp": "2026-01-09T10:00:00.000Z",
-            "toolUseResult": 0,
-            "message": {"role": 0, "content": [
-                {"type": "tool_result", "tool_use_id": 0, "content": 0},
+            "message": {"content": [
+                {"type": "tool_result"},
                 "stray"
             ]}
         })
