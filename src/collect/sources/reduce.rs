@@ -1,5 +1,5 @@
 //! Reading a JSON line for only the fields a parser's structs name: one validating pass
-//! replaces every value serde would skip anyway (tool output, thinking) by `0`, then serde
+//! leaves out every member serde would skip anyway (tool output, thinking), then serde
 //! reads the short line left. At least as strict as serde_json; a refused line is parsed
 //! whole (docs/perf.md#the-json-half-reading-only-the-fields-the-parsers-name).
 
@@ -78,8 +78,7 @@ enum Shape<'l> {
     Array(&'l Level),
 }
 
-/// Writes `line` with the values `root` does not read replaced by `0` into `out` (cleared
-/// first). `false` when the line is not a JSON object this pass accepts: the caller then
+/// Writes `line` without the members `root` does not read into `out` (cleared first). `false` when the line is not a JSON object this pass accepts: the caller then
 /// parses the original line, which reports what is wrong with it.
 pub fn reduce(line: &[u8], root: &Level, out: &mut Vec<u8>) -> bool {
     out.clear();
