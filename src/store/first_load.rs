@@ -83,19 +83,31 @@ pub(super) fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Ends a first load on the writer's connection: the store goes to WAL with the usual
 /// syncs, the file is synced, and only then the marker goes. A store that cannot switch to
-/// WAL now (another connection in the middle of a read) is still whole; the next open
-/// switches it.
+/// WAL now (another connection in the middle of a read) takes a rollback journal on disk
+/// instead, which is as safe, and switches to WAL at its next open.
 pub(super) fn end(conn: &Connection, db: &Path) -> Result<()> {
     let started = std::time::Instant::now();
     let at = |e| StoreError::at(db, e);
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(at)?;
-    match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
-        Ok(mode) if mode.eq_ignore_ascii_case("wal") => {}
-        Ok(mode) => {
-            tracing::info!("the new store stays in journal mode {mode} until its next open")
+    let journal = |mode: &str| {
+        conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| {
+            r.get::<_, String>(0)
+        })
+        .is_ok_and(|now| now.eq_ignore_ascii_case(mode))
+    };
+    if !journal("WAL") {
+        tracing::info!("the new store switches to WAL at its next open");
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
+            .map_err(at)?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(StoreError::File {
+                what: "leaving the in-memory journal of the first load of",
+                path: db.to_path_buf(),
+                source: std::io::Error::other(format!("the journal mode stayed {mode}")),
+            });
         }
-        Err(e) => tracing::info!("the new store switches to WAL at its next open: {e}"),
     }
     File::open(db)
         .and_then(|f| f.sync_all())
@@ -106,6 +118,10 @@ pub(super) fn end(conn: &Connection, db: &Path) -> Result<()> {
         })?;
     let marker = marker_path(db);
     std::fs::remove_file(&marker)
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        })
         .and_then(|()| sync_folder(db))
         .map_err(|source| StoreError::File {
             what: "removing the first-load marker",
@@ -126,4 +142,37 @@ fn sync_folder(db: &Path) -> std::io::Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     File::open(folder)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader in the middle of a read keeps the store from switching to WAL: it takes a
+    /// rollback journal on disk instead (never stays with the in-memory one), and the load
+    /// still ends.
+    #[test]
+    fn a_load_that_cannot_switch_to_wal_ends_with_a_journal_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("f.db");
+        mark(&db).unwrap();
+        let conn = Connection::open(&db).unwrap();
+        configure(&conn).unwrap();
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        conn.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let reader = Connection::open(&db).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let n: i64 = reader
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        end(&conn, &db).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+        assert!(!marker_path(&db).exists());
+        reader.execute_batch("COMMIT").unwrap();
+    }
 }
