@@ -14,6 +14,7 @@
 //! be whole.
 
 use super::error::{Result, StoreError};
+use super::schema::beside;
 use rusqlite::Connection;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -21,9 +22,7 @@ use std::path::{Path, PathBuf};
 
 /// `<db>-loading`: present from the moment a first load begins until its rows are synced.
 pub(super) fn marker_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-loading");
-    PathBuf::from(name)
+    beside(db, "-loading")
 }
 
 /// Marks the start of a first load, durably (the marker, then its folder, synced) before
@@ -45,16 +44,13 @@ pub(super) fn mark(db: &Path) -> std::io::Result<()> {
 
 /// Deletes what a first load that never ended left behind: the database and SQLite's files
 /// beside it, then the marker. Only called by a process that holds the open lock alone.
-/// True when there was such a load.
-pub(super) fn discard_interrupted(db: &Path) -> std::io::Result<bool> {
+pub(super) fn discard_interrupted(db: &Path) -> std::io::Result<()> {
     let marker = marker_path(db);
     if !marker.exists() {
-        return Ok(false);
+        return Ok(());
     }
     for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        match std::fs::remove_file(PathBuf::from(name)) {
+        match std::fs::remove_file(beside(db, suffix)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
             _ => {}
         }
@@ -65,7 +61,7 @@ pub(super) fn discard_interrupted(db: &Path) -> std::io::Result<bool> {
         path = %db.display(),
         "the store's first load was cut short (the process was stopped or the machine went down); it is started again from the agents' files"
     );
-    Ok(true)
+    Ok(())
 }
 
 /// The writer connection of a first load: the rollback journal in memory (a failed batch

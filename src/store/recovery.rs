@@ -7,7 +7,7 @@
 
 use super::error::{Result, StoreError};
 use super::first_load;
-use super::schema::wal_path;
+use super::schema::{beside, wal_path};
 use rusqlite::Connection;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -36,9 +36,7 @@ pub struct Opening {
 const FIRST_LOAD_WAIT: Duration = Duration::from_secs(60);
 
 fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-open");
-    PathBuf::from(name)
+    beside(path, "-open")
 }
 
 impl OpenLock {

@@ -180,8 +180,13 @@ pub fn open_read_only(path: &Path) -> Result<Connection> {
 
 /// The write-ahead log SQLite keeps next to `path`.
 pub(super) fn wal_path(path: &Path) -> std::path::PathBuf {
+    beside(path, "-wal")
+}
+
+/// A file next to the database: its name with `suffix` appended (`-wal`, `-open`, …).
+pub(super) fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
     let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
+    name.push(suffix);
     std::path::PathBuf::from(name)
 }
 
