@@ -70,7 +70,7 @@ impl Context {
         open: fn(&std::path::Path) -> crate::store::Result<Store>,
     ) -> anyhow::Result<Store> {
         self.ensure_db_folder()?;
-        upgrade_notice(&self.db_path);
+        open_notices(&self.db_path);
         let store = open(&self.db_path)
             .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
         if let Some(batch) = self.config.identity_batch() {
@@ -289,9 +289,18 @@ pub fn resolve_tz(flag: Option<&str>) -> anyhow::Result<Tz> {
         .unwrap_or(chrono_tz::UTC))
 }
 
-/// Says so on stderr when opening the store will first upgrade it: a large store takes a
-/// while (docs/architecture.md, "How the writer finds stored requests").
-pub fn upgrade_notice(db: &std::path::Path) {
+/// Says so on stderr when opening the store will wait or take long: another process's first
+/// load of a new store is waited for (docs/architecture.md#a-new-stores-first-load), and an
+/// upgrade of a large store takes a while (docs/architecture.md, "How the writer finds
+/// stored requests").
+pub fn open_notices(db: &std::path::Path) {
+    if crate::store::first_load_elsewhere(db) {
+        eprintln!(
+            "note: another agentdeck process is loading the new store at {} for the first \
+             time; waiting for it to finish",
+            db.display()
+        );
+    }
     if let Some(from) = crate::store::pending_upgrade(db) {
         eprintln!(
             "note: upgrading the store at {} from schema {from} to {}; a large store takes a \

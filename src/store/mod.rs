@@ -36,6 +36,7 @@ pub use batch::{
 pub use error::{Result, StoreError};
 pub use maintenance::Maintenance;
 pub use reader::Reader;
+pub use recovery::first_load_elsewhere;
 pub use schema::{SCHEMA_VERSION, pending_upgrade};
 pub use writer::{ChangeCounters, Checkpoint, Ticket, Writer};
 

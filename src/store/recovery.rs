@@ -106,12 +106,20 @@ impl OpenLock {
     }
 }
 
+/// Another process is loading this new store for the first time (its marker is there and
+/// the open lock is held alone), so opening it now waits. Looked at without taking a lock,
+/// so a command can say so before it waits (`cli/context.rs`).
+pub fn first_load_elsewhere(path: &Path) -> bool {
+    first_load::marker_path(path).exists()
+        && File::open(lock_path(path))
+            .is_ok_and(|f| matches!(f.try_lock_shared(), Err(TryLockError::WouldBlock)))
+}
+
 /// The shared lock, once no process holds it alone. Others hold it alone only for a moment,
 /// except during a first load, which is waited for up to [`FIRST_LOAD_WAIT`].
 fn wait_shared(file: File, path: &Path) -> Result<Option<OpenLock>> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(2);
-    let mut told = false;
     loop {
         match file.try_lock_shared() {
             Ok(()) => return Ok(Some(OpenLock { file })),
@@ -121,15 +129,8 @@ fn wait_shared(file: File, path: &Path) -> Result<Option<OpenLock>> {
             }
             Err(TryLockError::WouldBlock) => {}
         }
-        let loading = first_load::marker_path(path).exists();
-        if loading && !told && started.elapsed() > Duration::from_secs(1) {
-            eprintln!(
-                "note: waiting for another agentdeck process to finish loading the new store at {}",
-                path.display()
-            );
-            told = true;
-        }
         if started.elapsed() > FIRST_LOAD_WAIT {
+            let loading = first_load::marker_path(path).exists();
             return Err(StoreError::Busy {
                 path: path.to_path_buf(),
                 detail: if loading {

@@ -2,29 +2,13 @@
 //! WAL by one process alone, switched to WAL when it ends, and started again from the files
 //! when it was cut short.
 
-use crate::common::{assistant_line, bin, claude_project, daily, json_of, run_ok};
-use agentdeck::domain::{Agent, SessionRecord};
+use crate::common::{
+    assistant_line, bin, claude_project, daily, json_of, run_ok, session_batch as session,
+};
 use agentdeck::store::{Store, WriteBatch};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-fn session(key: &str) -> WriteBatch {
-    WriteBatch {
-        sessions: vec![SessionRecord {
-            agent: Agent::Codex,
-            session_key: key.into(),
-            source: "test".into(),
-            developer: "dev@example.com".into(),
-            project_id: None,
-            branch: None,
-            started_at: 1,
-            last_activity_at: 2,
-            title: None,
-        }],
-        ..WriteBatch::default()
-    }
-}
 
 fn beside(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
@@ -161,6 +145,21 @@ fn another_opener_waits_for_a_first_load_to_end() {
     let db = dir.path().join("w.db");
     let loader = Store::open_for_pass(&db).unwrap();
     loader.writer().apply_blocking(session("first")).unwrap();
+    assert!(agentdeck::store::first_load_elsewhere(&db));
+    // A command says why it waits before it does.
+    let cli = bin()
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "report",
+            "daily",
+            "--json",
+            "--no-refresh",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let ended = Arc::new(AtomicBool::new(false));
     let other = {
         let (db, ended) = (db.clone(), ended.clone());
@@ -176,6 +175,14 @@ fn another_opener_waits_for_a_first_load_to_end() {
     ended.store(true, Ordering::SeqCst);
     loader.end_first_load().unwrap();
     assert!(other.join().unwrap(), "it opened only after the load ended");
+    assert!(!agentdeck::store::first_load_elsewhere(&db));
+    let cli = cli.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert!(cli.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("another agentdeck process is loading the new store"),
+        "{stderr}"
+    );
     drop(loader);
     assert_eq!(sessions(&db), 2, "nothing of the load was discarded");
 }
@@ -261,15 +268,7 @@ fn ingest_into_a_new_store_leaves_a_wal_mode_store_and_no_marker() {
     assert_eq!(header_mode(&db), 2);
     let again = json_of(&run_ok(&args));
     assert_eq!(again["requests"]["added"], 0, "{again:#}");
-    let out = bin()
-        .args(["--db", db.to_str().unwrap(), "doctor"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&["--db", db.to_str().unwrap(), "doctor"]);
 }
 
 /// A real `ingest` killed in the middle of a first load: the next `report` starts the load

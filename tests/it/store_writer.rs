@@ -1,26 +1,9 @@
 //! The single writer commits queued batches together, but a bad batch fails alone: the
 //! others in its group still commit, and the bad one gets its own, typed error.
 
-use agentdeck::domain::{Agent, SessionRecord};
+use crate::common::session_batch as session;
 use agentdeck::store::ops::{Op, OpError, op_rejection};
 use agentdeck::store::{Store, WriteBatch};
-
-fn session(key: &str) -> WriteBatch {
-    WriteBatch {
-        sessions: vec![SessionRecord {
-            agent: Agent::Codex,
-            session_key: key.into(),
-            source: "test".into(),
-            developer: "dev@example.com".into(),
-            project_id: None,
-            branch: None,
-            started_at: 1,
-            last_activity_at: 2,
-            title: None,
-        }],
-        ..WriteBatch::default()
-    }
-}
 
 #[test]
 fn a_bad_batch_in_a_group_fails_alone() {

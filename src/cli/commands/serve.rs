@@ -74,7 +74,7 @@ fn reprice_team_rows(
     prices: &crate::pricing::PriceTable,
 ) -> anyhow::Result<()> {
     if let Database::Sqlite(path) = database {
-        crate::cli::context::upgrade_notice(path);
+        crate::cli::context::open_notices(path);
         let store = crate::store::Store::open(path)?;
         if let Some(state) = super::pricing::reprice_if_stale(&store, prices)? {
             eprintln!("agentdeck serve: {}", super::pricing::repriced_text(&state));

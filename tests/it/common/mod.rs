@@ -88,6 +88,24 @@ pub fn claude_project(root: &Path, name: &str) -> PathBuf {
     dir
 }
 
+/// A write batch of one Codex session of `dev@example.com`, keyed `key`.
+pub fn session_batch(key: &str) -> agentdeck::store::WriteBatch {
+    agentdeck::store::WriteBatch {
+        sessions: vec![agentdeck::domain::SessionRecord {
+            agent: agentdeck::domain::Agent::Codex,
+            session_key: key.into(),
+            source: "test".into(),
+            developer: "dev@example.com".into(),
+            project_id: None,
+            branch: None,
+            started_at: 1,
+            last_activity_at: 2,
+            title: None,
+        }],
+        ..Default::default()
+    }
+}
+
 /// One assistant line with usage (one content block of a response).
 pub fn assistant_line(
     session: &str,
