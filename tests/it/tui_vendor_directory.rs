@@ -222,6 +222,46 @@ fn vendor_ide_days_and_cursor_events_show_in_overview_adoption_and_replay() {
     );
 }
 
+/// The Overview's top spenders take the height the panel has: more on a tall terminal, and
+/// on a short one a last line counting those left out.
+fn top_spend_fills_the_panel(h: &mut Harness) {
+    let spenders: Vec<(String, String)> = match h.state.model.as_ref() {
+        Some(Model::Overview(m)) => m
+            .top_spenders
+            .iter()
+            .map(|(d, c, u)| (d.clone(), agentdeck::tui::format::spend(*c, *u)))
+            .collect(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        spenders.len() > 12,
+        "the demo has many spenders: {spenders:?}"
+    );
+    let shown = |frame: &str| {
+        spenders
+            .iter()
+            .filter(|(dev, amount)| {
+                frame
+                    .lines()
+                    .any(|l| l.contains(dev.as_str()) && l.contains(amount.as_str()))
+            })
+            .count()
+    };
+    let tall = h.render(160, 60);
+    let short = h.render(160, 36);
+    let (tall_n, short_n) = (shown(&tall), shown(&short));
+    assert!(
+        tall_n > short_n && tall_n > 8,
+        "{tall_n} then {short_n}:\n{tall}"
+    );
+    if tall_n < spenders.len() {
+        let more = format!("{} more: 3 Costs", spenders.len() - tall_n);
+        assert!(tall.contains(&more), "{more}:\n{tall}");
+    }
+    let more = format!("{} more: 3 Costs", spenders.len() - short_n);
+    assert!(short.contains(&more), "{more}:\n{short}");
+}
+
 #[test]
 fn the_demo_org_shows_cursor_and_copilot_in_overview_adoption_and_replay() {
     let (_d, store) = agentdeck::demo::temp_store().unwrap();
@@ -243,6 +283,7 @@ fn the_demo_org_shows_cursor_and_copilot_in_overview_adoption_and_replay() {
             "{agent}: {vendor:?}"
         );
     }
+    top_spend_fills_the_panel(&mut h);
     h.press("4");
     let m = adoption(&h);
     for agent in ["cursor", "copilot"] {

@@ -38,6 +38,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+
+/// Top spenders the Overview keeps for its panel, and how many of them the IDE lines above
+/// never push off (docs/console.md).
+const MAX_SPENDERS: usize = 60;
+const SPENDERS_KEPT: usize = 8;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,7 +174,9 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Over
             .then_with(|| b.2.cmp(&a.2))
             .then_with(|| a.0.cmp(&b.0))
     });
-    top_spenders.truncate(8);
+    // A tall terminal shows more of them (the panel takes the height left); none is shown
+    // beyond this many.
+    top_spenders.truncate(MAX_SPENDERS);
     Ok(OverviewModel {
         table: alerts_table(&alerts),
         top_spenders,
@@ -520,7 +527,8 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
     // IDE use the vendors report over 7 days (Copilot, Cursor day rows): no local session,
     // so apart from the bars.
     // They never push a top spender off the panel below.
-    let room = (mix_area.height as usize).saturating_sub(mix.len() + 2 + m.top_spenders.len() + 2);
+    let reserved = m.top_spenders.len().min(SPENDERS_KEPT);
+    let room = (mix_area.height as usize).saturating_sub(mix.len() + 2 + reserved + 2);
     let shown_vendor = fig.vendor_7d.len().min(room);
     for (source, devs, suggestions, accepted) in &fig.vendor_7d[..shown_vendor] {
         let name = columns::pad(source, 12, columns::Align::Left);
@@ -565,7 +573,16 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         let rest = inner.saturating_sub(money_w + 1);
         let bar_w = if rest >= 24 { (rest - 16).min(12) } else { 0 };
         let name_w = rest.saturating_sub(bar_w);
-        let lines: Vec<Line> = if m.top_spenders.is_empty() {
+        // As many as the panel holds; when some do not fit, the last line says how many
+        // more there are and where they all are.
+        let rows = usize::from(spenders_area.height.saturating_sub(2));
+        let (shown, more) = if m.top_spenders.len() > rows {
+            let shown = rows.saturating_sub(1);
+            (shown, m.top_spenders.len() - shown)
+        } else {
+            (m.top_spenders.len(), 0)
+        };
+        let mut lines: Vec<Line> = if m.top_spenders.is_empty() {
             vec![Line::from(Span::styled(
                 format!("no spend in this period ({})", m.period),
                 t.muted,
@@ -574,9 +591,15 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
             m.top_spenders
                 .iter()
                 .zip(&amounts)
+                .take(shown)
                 .map(|((dev, cost, _), amount)| {
                     Line::from(vec![
-                        Span::styled(columns::pad(dev, name_w, columns::Align::Left), t.text),
+                        // One blank before the bar, so a long name never runs into it.
+                        Span::styled(
+                            columns::pad(dev, name_w.saturating_sub(1), columns::Align::Left),
+                            t.text,
+                        ),
+                        Span::raw(if name_w > 0 { " " } else { "" }),
                         Span::styled(
                             bar(cost.micro_usd() as f64 / max as f64, bar_w),
                             t.series(1),
@@ -589,6 +612,20 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
                 })
                 .collect()
         };
+        if more > 0 {
+            let plus = if m.top_spenders.len() == MAX_SPENDERS {
+                "+"
+            } else {
+                ""
+            };
+            lines.push(Line::from(Span::styled(
+                format::fit(
+                    &format!("{more}{plus} more: 3 Costs drills down to each"),
+                    inner,
+                ),
+                t.muted,
+            )));
+        }
         f.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: true })
