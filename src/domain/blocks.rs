@@ -3,18 +3,24 @@
 //! gap; gaps are reported as their own zero-usage blocks.
 
 use super::{Money, TokenUsage, UnixMillis};
+use std::collections::BTreeSet;
 
 pub const BLOCK_MS: i64 = 5 * 60 * 60 * 1000;
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
 /// One request as blocks need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     pub ts: UnixMillis,
     pub usage: TokenUsage,
     pub cost: Money,
     pub unpriced: bool,
+    /// The model as reports name it (`<model>-fast` in fast mode).
+    pub model: &'a str,
 }
+
+/// Claude Code's placeholder model of lines it wrote itself (no API call): never listed.
+const SYNTHETIC_MODEL: &str = "<synthetic>";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
@@ -30,10 +36,12 @@ pub struct Block {
     pub usage: TokenUsage,
     pub cost: Money,
     pub unpriced_tokens: i64,
+    /// The models of the block's requests, `<synthetic>` and unknown left out.
+    pub models: BTreeSet<String>,
 }
 
 /// Entries must be sorted by time. `now` decides which block is active.
-pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
+pub fn identify(entries: &[Entry<'_>], now: UnixMillis) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut current: Option<Block> = None;
     let mut last_ts: Option<UnixMillis> = None;
@@ -58,6 +66,7 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
                     usage: TokenUsage::default(),
                     cost: Money::ZERO,
                     unpriced_tokens: 0,
+                    models: BTreeSet::new(),
                 });
             }
             let start = e.ts.div_euclid(HOUR_MS) * HOUR_MS;
@@ -72,6 +81,7 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
                 usage: TokenUsage::default(),
                 cost: Money::ZERO,
                 unpriced_tokens: 0,
+                models: BTreeSet::new(),
             });
         }
         if let Some(b) = current.as_mut() {
@@ -83,6 +93,9 @@ pub fn identify(entries: &[Entry], now: UnixMillis) -> Vec<Block> {
                 b.cost += e.cost;
             }
             b.actual_end = Some(e.ts);
+            if !e.model.is_empty() && e.model != SYNTHETIC_MODEL && !b.models.contains(e.model) {
+                b.models.insert(e.model.to_string());
+            }
         }
         last_ts = Some(e.ts);
     }
@@ -151,6 +164,7 @@ mod tests {
             },
             cost: Money::from_usd(0.5),
             unpriced: false,
+            model: "claude-sonnet-4-5",
         };
         let entries = [e(0), e(30), e(60)]; // 3,000 tokens and $1.50 over 60 minutes
         let now = entries[2].ts + 60_000;
@@ -168,7 +182,7 @@ mod tests {
         );
     }
 
-    fn at(s: &str) -> Entry {
+    fn at(s: &str) -> Entry<'static> {
         Entry {
             ts: DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis(),
             usage: TokenUsage {
@@ -177,7 +191,33 @@ mod tests {
             },
             cost: Money(1),
             unpriced: false,
+            model: "claude-sonnet-4-5",
         }
+    }
+
+    #[test]
+    fn a_block_lists_its_models_once_without_synthetic_or_unknown_ones() {
+        let with = |s: &str, model: &'static str| Entry { model, ..at(s) };
+        let entries = [
+            with("2026-01-09T10:15:00Z", "claude-opus-4-7-fast"),
+            with("2026-01-09T10:20:00Z", "<synthetic>"),
+            with("2026-01-09T10:25:00Z", ""),
+            with("2026-01-09T11:00:00Z", "claude-sonnet-4-5"),
+            with("2026-01-09T11:30:00Z", "claude-opus-4-7-fast"),
+            with("2026-01-10T09:15:00Z", "claude-haiku-4-5"),
+        ];
+        let blocks = identify(&entries, entries[5].ts);
+        let names = |b: &Block| b.models.iter().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            names(&blocks[0]),
+            ["claude-opus-4-7-fast", "claude-sonnet-4-5"]
+        );
+        assert_eq!(
+            blocks[0].entries, 5,
+            "a synthetic line still counts as an entry"
+        );
+        assert!(blocks[1].is_gap && blocks[1].models.is_empty());
+        assert_eq!(names(&blocks[2]), ["claude-haiku-4-5"]);
     }
 
     #[test]

@@ -142,6 +142,30 @@ fn claude_fixtures_match_the_peer_daily_session_and_block_numbers() {
         ]
     );
     assert_eq!(figures(&blocks["totals"]), (730, 310, 90, 110, 1240, 1.09));
+    // Each block lists the models of its requests (fast mode as `-fast`); gaps none.
+    let models: Vec<Vec<&str>> = blocks["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b["models"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        models,
+        vec![
+            vec!["claude-opus-4-20250514-fast", "claude-sonnet-4-20250514"],
+            vec![],
+            vec!["claude-sonnet-4-20250514"],
+            vec![],
+            vec!["claude-haiku-4-5-20251001"],
+        ]
+    );
 }
 
 #[test]

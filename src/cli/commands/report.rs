@@ -146,14 +146,15 @@ fn document(
             Utc::now().timestamp_millis(),
         ),
         ReportKind::Blocks => {
-            let entries: Vec<Entry> = reader
-                .request_timeline(filter)?
-                .into_iter()
+            let timeline = reader.request_timeline(filter)?;
+            let entries: Vec<Entry> = timeline
+                .iter()
                 .map(|t| Entry {
                     ts: t.ts,
                     usage: t.usage,
                     cost: t.cost,
                     unpriced: t.unpriced,
+                    model: &t.model,
                 })
                 .collect();
             Document::blocks(blocks::identify(&entries, Utc::now().timestamp_millis()))

@@ -206,7 +206,7 @@ impl Document {
                     usage: b.usage,
                     cost: b.cost,
                     unpriced_tokens: b.unpriced_tokens,
-                    models: BTreeSet::new(),
+                    models: b.models,
                 },
             })
             .collect();

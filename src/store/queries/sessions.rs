@@ -29,17 +29,23 @@ pub struct SessionRow {
 }
 
 /// One request on the timeline (for blocks).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimedUsage {
     pub ts: i64,
     pub usage: TokenUsage,
     pub cost: Money,
     pub unpriced: bool,
+    /// The model as reports name it (`<model>-fast` in fast mode).
+    pub model: String,
 }
+
+/// A request's model as reports name it, in SQL over `requests q` (store/rollup.rs
+/// `report_model` for rows not yet stored).
+const REPORT_MODEL_SQL: &str = "CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END";
 
 const RECENT_REQUESTS_SQL: &str = "SELECT q.developer, q.ts, q.input_tokens, q.output_tokens,
         q.cache_write_5m, q.cache_write_1h, q.cache_read, q.reasoning_tokens, q.cost_micro_usd,
-        q.cost_source = 'unpriced'
+        q.cost_source = 'unpriced', CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END
      FROM requests q
      WHERE q.developer IN (SELECT value FROM json_each(?1)) AND q.ts >= ?2
      ORDER BY q.developer, q.ts";
@@ -82,7 +88,7 @@ impl Reader {
         let mut sql = format!(
             "SELECT s.agent, s.session_key, s.developer, s.project_id, p.display_name, s.branch,
                     s.title, s.started_at, s.last_activity_at, count(*), {}, {}, {}, {}, {}, {}, {}, {},
-                    group_concat(DISTINCT CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END)
+                    group_concat(DISTINCT {REPORT_MODEL_SQL})
              FROM requests q
              JOIN sessions s ON s.id = q.session_id
              LEFT JOIN developers d ON d.id = q.developer
@@ -151,6 +157,7 @@ impl Reader {
                 usage: usage_at(r, 2)?,
                 cost: Money::from_micro_usd(if unpriced { 0 } else { r.get(8)? }),
                 unpriced,
+                model: r.get(10)?,
             };
             let developer = r.get_ref(0)?.as_str().unwrap_or_default();
             match out.get_mut(developer) {
@@ -165,9 +172,10 @@ impl Reader {
 
     /// Every request in the filter, oldest first, for block and burn-rate arithmetic.
     pub fn request_timeline(&self, filter: &UsageFilter) -> Result<Vec<TimedUsage>> {
-        let mut sql = String::from(
+        let mut sql = format!(
             "SELECT q.ts, q.input_tokens, q.output_tokens, q.cache_write_5m, q.cache_write_1h,
-                    q.cache_read, q.reasoning_tokens, q.cost_micro_usd, q.cost_source = 'unpriced'
+                    q.cache_read, q.reasoning_tokens, q.cost_micro_usd, q.cost_source = 'unpriced',
+                    {REPORT_MODEL_SQL}
              FROM requests q
              LEFT JOIN developers d ON d.id = q.developer
              LEFT JOIN projects p ON p.id = q.project_id
@@ -184,6 +192,7 @@ impl Reader {
                 usage: usage_at(r, 1)?,
                 cost: Money::from_micro_usd(if unpriced { 0 } else { r.get(7)? }),
                 unpriced,
+                model: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

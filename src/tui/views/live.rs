@@ -126,12 +126,13 @@ pub fn load(reader: &Reader, now_ms: i64) -> Result<LiveModel> {
     let mut burn = std::collections::BTreeMap::new();
     for (dev, timeline) in reader.recent_requests_of(&developers, since)? {
         let entries: Vec<crate::domain::blocks::Entry> = timeline
-            .into_iter()
+            .iter()
             .map(|t| crate::domain::blocks::Entry {
                 ts: t.ts,
                 usage: t.usage,
                 cost: t.cost,
                 unpriced: t.unpriced,
+                model: &t.model,
             })
             .collect();
         if let Some(b) = crate::domain::blocks::identify(&entries, now_ms)
