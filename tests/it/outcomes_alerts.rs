@@ -364,6 +364,25 @@ fn alerts_check_exit_codes_and_units_for_cron() {
         assert!(text.contains(name), "{text}");
     }
     assert!(text.contains("acceptance_rate over 7days < 20%"), "{text}");
+    // "Above 0" fires on any at all, and says so.
+    assert!(text.contains("unapproved_use over 1day > 0;"), "{text}");
+    // A budget rule reads as the calendar month, not as its 31-day window.
+    assert!(
+        text.contains("budget_spent in the calendar month ≥ 100% of the monthly budget"),
+        "{text}"
+    );
+    // Every row's columns line up with the header, the longest rule name included.
+    let severity_at = text.lines().next().unwrap().find("SEVERITY").unwrap();
+    for line in text.lines().skip(1) {
+        let rest = &line[severity_at..];
+        assert!(
+            ["critical", "warning", "info"]
+                .iter()
+                .any(|s| rest.starts_with(s))
+                && line[..severity_at].ends_with(' '),
+            "{text}"
+        );
+    }
     // Resolved with a note by hand: nothing critical firing any more… until the rule
     // re-fires after its cooldown; within the cooldown `check` exits 0 (only the
     // forecast rule is cooling down with it).

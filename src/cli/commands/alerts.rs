@@ -287,14 +287,35 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
+    // Columns as wide as their longest entry (rule names come from the config too).
+    let width = |header: &str, cells: &mut dyn Iterator<Item = usize>| {
+        cells.fold(header.chars().count(), usize::max)
+    };
+    let name_w = width(
+        "RULE",
+        &mut engine.rules.iter().map(|r| r.name.chars().count()),
+    );
+    let severity_w = width(
+        "SEVERITY",
+        &mut engine.rules.iter().map(|r| r.severity.as_str().len()),
+    );
+    let scope_w = width(
+        "SCOPE",
+        &mut engine.rules.iter().map(|r| r.scope.as_str().len()),
+    );
     writeln!(
         out,
-        "{:<22} {:<8} {:<9} WHEN IT FIRES",
+        "{:<name_w$} {:<severity_w$} {:<scope_w$} WHEN IT FIRES",
         "RULE", "SEVERITY", "SCOPE"
     )?;
     for r in &engine.rules {
         let unit = r.metric.unit();
-        let mut when = format!("{} over {}", r.metric.as_str(), span(r.window_ms));
+        // A budget is per calendar month, whatever the window's length says.
+        let mut when = if r.metric.relative_to_budget() {
+            format!("{} in the calendar month", r.metric.as_str())
+        } else {
+            format!("{} over {}", r.metric.as_str(), span(r.window_ms))
+        };
         let cmp = if r.comparison == crate::domain::alert_rules::Comparison::Above {
             "≥"
         } else {
@@ -306,6 +327,8 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
                 Unit::Ratio.format(r.threshold.unwrap_or(1.0))
             ));
         } else if let Some(t) = r.threshold {
+            // "Above 0" fires on any at all (domain/alert_rules.rs): `> 0`, not `≥ 0`.
+            let cmp = if cmp == "≥" && t == 0.0 { ">" } else { cmp };
             when.push_str(&format!(" {cmp} {}", unit.format(t)));
         }
         if let Some(f) = r.anomaly_factor {
@@ -323,7 +346,7 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
         }
         writeln!(
             out,
-            "{:<22} {:<8} {:<9} {when}",
+            "{:<name_w$} {:<severity_w$} {:<scope_w$} {when}",
             r.name,
             r.severity.as_str(),
             r.scope.as_str()
