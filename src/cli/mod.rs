@@ -10,6 +10,7 @@ pub mod config_outcomes;
 pub mod config_sources;
 pub mod context;
 pub mod directory;
+pub mod listing;
 pub mod logging;
 pub mod paths;
 pub mod source_specs;

@@ -163,3 +163,50 @@ fn serve_answers_and_stops_on_sigterm() {
     };
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// The text listings keep their columns in line when an e-mail is longer than any fixed
+/// width would allow (each column is as wide as its widest cell).
+#[test]
+fn member_and_token_listings_line_up_with_long_emails() {
+    let home = tempfile::tempdir().unwrap();
+    let long = "maintainers@users.noreply.r-seed-d90c1b25.example";
+    for (email, team) in [(long, "platform"), ("ana@x.io", "data")] {
+        let run = |args: &[&str]| {
+            let out = agentdeck(home.path()).args(args).output().unwrap();
+            assert!(out.status.success(), "{args:?}: {out:?}");
+        };
+        run(&[
+            "serve", "members", "set", email, "--team", team, "--role", "engineer",
+        ]);
+        run(&[
+            "serve",
+            "tokens",
+            "create",
+            "--role",
+            "member",
+            "--developer",
+            email,
+            "--team",
+            team,
+        ]);
+    }
+    for what in ["members", "tokens"] {
+        let out = agentdeck(home.path())
+            .args(["serve", what, "list"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let team_at = text.lines().next().unwrap().find("team").unwrap();
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        for row in rows {
+            let chars: Vec<char> = row.chars().collect();
+            let rest: String = chars[team_at..].iter().collect();
+            assert!(
+                rest.starts_with("platform") || rest.starts_with("data"),
+                "{what}: the team column moved:\n{text}"
+            );
+            assert_eq!(chars[team_at - 1], ' ', "{what}:\n{text}");
+        }
+    }
+}

@@ -4,11 +4,13 @@
 
 use crate::cli::args::AlertsCommand;
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::domain::alert_rules::Unit;
 use crate::domain::alerts::AlertState;
 use crate::store::ops::{Op, op_rejection};
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::{Store, WriteBatch};
+use crate::tui::widgets::columns::Align;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -182,11 +184,16 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "{:>5}  {:<10} {:<8} {:<22} {:<36} {:>6}  {:>21}  DETAIL",
-        "ID", "STATE", "SEVERITY", "RULE", "SUBJECT", "AGE", "VALUE / THRESHOLD"
-    )?;
+    let mut list = Listing::new(&[
+        ("ID", Align::Right),
+        ("STATE", Align::Left),
+        ("SEVERITY", Align::Left),
+        ("RULE", Align::Left),
+        ("SUBJECT", Align::Left),
+        ("AGE", Align::Right),
+        ("VALUE / THRESHOLD", Align::Right),
+        ("DETAIL", Align::Left),
+    ]);
     for a in &alerts {
         let r = &a.row;
         let state = effective(a, now);
@@ -219,19 +226,18 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
             ),
             AlertState::Firing => r.message.clone(),
         };
-        writeln!(
-            out,
-            "{:>5}  {:<10} {:<8} {:<22} {:<36} {:>6}  {:>21}  {}",
-            a.id,
-            glyph,
-            r.severity.as_str(),
-            r.rule,
-            clip(&r.subject, 36),
+        list.row([
+            a.id.to_string(),
+            glyph.to_string(),
+            r.severity.as_str().to_string(),
+            r.rule.clone(),
+            clip(&r.subject, SUBJECT_CELLS),
             age(now - r.fired_at),
             value,
-            detail
-        )?;
+            detail,
+        ]);
     }
+    list.write(&mut out)?;
     Ok(())
 }
 
@@ -287,27 +293,13 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
         writeln!(out)?;
         return Ok(());
     }
-    // Columns as wide as their longest entry (rule names come from the config too).
-    let width = |header: &str, cells: &mut dyn Iterator<Item = usize>| {
-        cells.fold(header.chars().count(), usize::max)
-    };
-    let name_w = width(
-        "RULE",
-        &mut engine.rules.iter().map(|r| r.name.chars().count()),
-    );
-    let severity_w = width(
-        "SEVERITY",
-        &mut engine.rules.iter().map(|r| r.severity.as_str().len()),
-    );
-    let scope_w = width(
-        "SCOPE",
-        &mut engine.rules.iter().map(|r| r.scope.as_str().len()),
-    );
-    writeln!(
-        out,
-        "{:<name_w$} {:<severity_w$} {:<scope_w$} WHEN IT FIRES",
-        "RULE", "SEVERITY", "SCOPE"
-    )?;
+    // Rule names come from the config too: the columns take the longest.
+    let mut list = Listing::new(&[
+        ("RULE", Align::Left),
+        ("SEVERITY", Align::Left),
+        ("SCOPE", Align::Left),
+        ("WHEN IT FIRES", Align::Left),
+    ]);
     for r in &engine.rules {
         let unit = r.metric.unit();
         // A budget is per calendar month, whatever the window's length says.
@@ -344,14 +336,14 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
         if !r.enabled {
             when.push_str(" [disabled]");
         }
-        writeln!(
-            out,
-            "{:<name_w$} {:<severity_w$} {:<scope_w$} {when}",
-            r.name,
-            r.severity.as_str(),
-            r.scope.as_str()
-        )?;
+        list.row([
+            r.name.clone(),
+            r.severity.as_str().to_string(),
+            r.scope.as_str().to_string(),
+            when,
+        ]);
     }
+    list.write(&mut out)?;
     Ok(())
 }
 
@@ -425,6 +417,10 @@ fn value_vs(v: Option<f64>, t: Option<f64>, unit: Option<Unit>) -> String {
         _ => String::new(),
     }
 }
+
+/// An alert's subject is cut to this many characters in `alerts list` (its detail and JSON
+/// have it whole).
+const SUBJECT_CELLS: usize = 48;
 
 fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {

@@ -4,11 +4,13 @@
 
 use crate::cli::args::PricingCommand;
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::domain::{Money, TokenUsage};
 use crate::pricing::{LongContext, ModelPrice, PriceTable};
 use crate::store::Maintenance;
 use crate::store::Store;
 use crate::store::queries::pricing_state::PricingState;
+use crate::tui::widgets::columns::Align;
 use anyhow::Context as _;
 use serde_json::json;
 use std::io::Write;
@@ -23,24 +25,27 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
                 serde_json::to_writer_pretty(&mut out, &json!({ "models": rows }))?;
                 writeln!(out)?;
             } else {
-                writeln!(
-                    out,
-                    "{:<36} {:>8} {:>8} {:>8} {:>8} {:>8}  long context (prompt > N: in/out)",
-                    "model ($ per 1M tokens)", "input", "output", "5m write", "1h write", "read"
-                )?;
+                let mut list = Listing::new(&[
+                    ("model ($ per 1M tokens)", Align::Left),
+                    ("input", Align::Right),
+                    ("output", Align::Right),
+                    ("5m write", Align::Right),
+                    ("1h write", Align::Right),
+                    ("read", Align::Right),
+                    ("long context (prompt > N: in/out)", Align::Left),
+                ]);
                 for (key, p) in table.entries() {
-                    writeln!(
-                        out,
-                        "{:<36} {:>8} {:>8} {:>8} {:>8} {:>8}  {}",
-                        key,
+                    list.row([
+                        key.to_string(),
                         per_m(Some(p.input)),
                         per_m(Some(p.output)),
                         per_m(p.cache_write_5m),
                         per_m(p.cache_write_1h),
                         per_m(p.cache_read),
-                        tiers_text(&p.long_context)
-                    )?;
+                        tiers_text(&p.long_context),
+                    ]);
                 }
+                list.write(&mut out)?;
                 writeln!(
                     out,
                     "{} models; `—` means the default rule applies (see docs/accounting.md).",

@@ -4,6 +4,7 @@
 
 use crate::cli::args::{MembersCommand, ServeArgs, ServeCommand, TokensCommand};
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::domain::Money;
 use crate::server::auth::{Role, generate_token, hash_token};
 use crate::server::backend::{Backend, Database};
@@ -13,6 +14,7 @@ use crate::server::tls::TlsFiles;
 use crate::server::{ServerConfig, start};
 use crate::store::queries::server_db::NewToken;
 use crate::store::queries::sync::OrgTotalsRule;
+use crate::tui::widgets::columns::Align;
 use anyhow::Context as _;
 use std::io::Write;
 
@@ -215,11 +217,14 @@ async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<(
                 serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "tokens": rows }))?;
                 writeln!(out)?;
             } else {
-                writeln!(
-                    out,
-                    "{:>4}  {:<18} {:<32} {:<16} {:<20} state",
-                    "id", "role", "developer", "team", "created (UTC)"
-                )?;
+                let mut list = Listing::new(&[
+                    ("id", Align::Right),
+                    ("role", Align::Left),
+                    ("developer", Align::Left),
+                    ("team", Align::Left),
+                    ("created (UTC)", Align::Left),
+                    ("state", Align::Left),
+                ]);
                 for t in rows {
                     let created = chrono::DateTime::from_timestamp_millis(t.created_at)
                         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
@@ -234,16 +239,16 @@ async fn tokens(database: &Database, action: &TokensCommand) -> anyhow::Result<(
                     } else {
                         t.role.clone()
                     };
-                    writeln!(
-                        out,
-                        "{:>4}  {:<18} {:<32} {:<16} {:<20} {state}",
-                        t.id,
+                    list.row([
+                        t.id.to_string(),
                         role,
                         t.developer,
                         t.team.unwrap_or_default(),
-                        created
-                    )?;
+                        created,
+                        state.to_string(),
+                    ]);
                 }
+                list.write(&mut out)?;
             }
         }
         TokensCommand::Revoke { id } => {
@@ -290,21 +295,21 @@ async fn members(database: &Database, action: &MembersCommand) -> anyhow::Result
                 serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "members": list }))?;
                 writeln!(out)?;
             } else {
-                writeln!(
-                    out,
-                    "{:<36} {:<20} {:<12} started",
-                    "developer", "team", "role"
-                )?;
+                let mut list = Listing::new(&[
+                    ("developer", Align::Left),
+                    ("team", Align::Left),
+                    ("role", Align::Left),
+                    ("started", Align::Left),
+                ]);
                 for d in rows {
-                    writeln!(
-                        out,
-                        "{:<36} {:<20} {:<12} {}",
+                    list.row([
                         d.id,
                         d.team,
                         d.role.unwrap_or_default(),
-                        d.started_on.unwrap_or_default()
-                    )?;
+                        d.started_on.unwrap_or_default(),
+                    ]);
                 }
+                list.write(&mut out)?;
             }
         }
     }
