@@ -10,7 +10,7 @@ use crate::domain::alerts::AlertState;
 use crate::store::ops::{Op, op_rejection};
 use crate::store::queries::alerts_admin::StoredAlert;
 use crate::store::{Store, WriteBatch};
-use crate::tui::widgets::columns::Align;
+use crate::tui::widgets::columns::{Align, fit};
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -231,7 +231,7 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
             glyph.to_string(),
             r.severity.as_str().to_string(),
             r.rule.clone(),
-            clip(&r.subject, SUBJECT_CELLS),
+            fit(&r.subject, SUBJECT_CELLS),
             age(now - r.fired_at),
             value,
             detail,
@@ -308,11 +308,8 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
         } else {
             format!("{} over {}", r.metric.as_str(), span(r.window_ms))
         };
-        let cmp = if r.comparison == crate::domain::alert_rules::Comparison::Above {
-            "≥"
-        } else {
-            "<"
-        };
+        let above = r.comparison == crate::domain::alert_rules::Comparison::Above;
+        let cmp = if above { "≥" } else { "<" };
         if r.metric.relative_to_budget() {
             when.push_str(&format!(
                 " {cmp} {} of the monthly budget",
@@ -320,7 +317,7 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
             ));
         } else if let Some(t) = r.threshold {
             // "Above 0" fires on any at all (domain/alert_rules.rs): `> 0`, not `≥ 0`.
-            let cmp = if cmp == "≥" && t == 0.0 { ">" } else { cmp };
+            let cmp = if above && t == 0.0 { ">" } else { cmp };
             when.push_str(&format!(" {cmp} {}", unit.format(t)));
         }
         if let Some(f) = r.anomaly_factor {
@@ -370,22 +367,30 @@ fn deliveries(ctx: &Context, state: &str, json: bool) -> anyhow::Result<()> {
     if rows.is_empty() {
         writeln!(out, "no {state} webhook notifications")?;
     }
+    let mut list = Listing::new(&[
+        ("ID", Align::Right),
+        ("ALERT", Align::Right),
+        ("RULE", Align::Left),
+        ("SUBJECT", Align::Left),
+        ("TARGET", Align::Left),
+        ("EVENT", Align::Left),
+        ("ATTEMPTS", Align::Right),
+        ("LAST ERROR", Align::Left),
+    ]);
     for d in &rows {
-        writeln!(
-            out,
-            "#{:<5} alert {:<5} {:<22} {:<28} → {:<12} {:<9} {} attempt(s){}",
-            d.id,
-            d.alert.id,
-            d.alert.row.rule,
-            clip(&d.alert.row.subject, 28),
-            d.target,
-            d.event,
-            d.attempts,
-            d.last_error
-                .as_deref()
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default()
-        )?;
+        list.row([
+            d.id.to_string(),
+            d.alert.id.to_string(),
+            d.alert.row.rule.clone(),
+            fit(&d.alert.row.subject, SUBJECT_CELLS),
+            d.target.clone(),
+            d.event.clone(),
+            d.attempts.to_string(),
+            d.last_error.clone().unwrap_or_default(),
+        ]);
+    }
+    if !rows.is_empty() {
+        list.write(&mut out)?;
     }
     Ok(())
 }
@@ -418,18 +423,9 @@ fn value_vs(v: Option<f64>, t: Option<f64>, unit: Option<Unit>) -> String {
     }
 }
 
-/// An alert's subject is cut to this many characters in `alerts list` (its detail and JSON
-/// have it whole).
+/// An alert's subject is cut to this many cells in `alerts list` and `alerts deliveries`
+/// (its detail and the JSON have it whole).
 const SUBJECT_CELLS: usize = 48;
-
-fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -443,6 +439,5 @@ mod tests {
         assert_eq!(age(5 * 86_400_000), "5d");
         assert_eq!(parse_states(Some("open")).unwrap().len(), 3);
         assert!(parse_states(Some("bogus")).is_err());
-        assert_eq!(clip("abcdef", 4), "abc…");
     }
 }

@@ -40,15 +40,24 @@ pub struct TimedUsage {
 }
 
 /// A request's model as reports name it, in SQL over `requests q` (store/rollup.rs
-/// `report_model` for rows not yet stored).
-const REPORT_MODEL_SQL: &str = "CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END";
+/// `report_model` for rows not yet stored). A macro, so that constant queries can
+/// `concat!` it.
+macro_rules! report_model_sql {
+    () => {
+        "CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END"
+    };
+}
+const REPORT_MODEL_SQL: &str = report_model_sql!();
 
-const RECENT_REQUESTS_SQL: &str = "SELECT q.developer, q.ts, q.input_tokens, q.output_tokens,
+const RECENT_REQUESTS_SQL: &str = concat!(
+    "SELECT q.developer, q.ts, q.input_tokens, q.output_tokens,
         q.cache_write_5m, q.cache_write_1h, q.cache_read, q.reasoning_tokens, q.cost_micro_usd,
-        q.cost_source = 'unpriced', CASE WHEN q.fast THEN q.model || '-fast' ELSE q.model END
-     FROM requests q
+        q.cost_source = 'unpriced', ",
+    report_model_sql!(),
+    " FROM requests q
      WHERE q.developer IN (SELECT value FROM json_each(?1)) AND q.ts >= ?2
-     ORDER BY q.developer, q.ts";
+     ORDER BY q.developer, q.ts"
+);
 
 /// WHERE clause over `requests q` joined with developers `d` and projects `p`.
 fn request_filter(filter: &UsageFilter, sql: &mut String, args: &mut Vec<Value>) {
