@@ -20,6 +20,7 @@ const EXAMPLES: &str = "\
 Examples:
   agentdeck                                 the console on the local store
   agentdeck --demo                          the console on a generated demo organisation
+  agentdeck --demo report team              a report on the demo organisation
   agentdeck ingest                          read new lines of the local agents' files
   agentdeck report daily --since 7d         tokens and cost per day, last 7 days
   agentdeck report session --json | jq .    per-session totals as JSON
@@ -71,7 +72,8 @@ pub struct GlobalArgs {
     /// Time zone for days, weeks and months (IANA name). Default: the local zone
     #[arg(long, global = true, value_name = "ZONE", value_parser = values::time_zone)]
     pub tz: Option<String>,
-    /// Open the console on a generated demo organisation with a live simulator
+    /// Open the console on a generated demo organisation with a live simulator; with a
+    /// command that looks at a store (report, alerts, sources, doctor), run it on the demo
     #[arg(long)]
     pub demo: bool,
 }

@@ -54,7 +54,7 @@ pub fn run() -> i32 {
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<()> {
+fn dispatch(mut cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Some(Command::Completions { shell }) => return completions(*shell),
         Some(Command::Man) => return man(),
@@ -62,7 +62,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Config { action }) => return commands::config::run(&cli.global, action),
         _ => {}
     }
-    let ctx = Context::new(cli.global)?;
+    let (ctx, _demo_dir) = match &mut cli.command {
+        Some(command) if cli.global.demo => demo_context(cli.global, command)?,
+        _ => (Context::new(cli.global)?, None),
+    };
     match &cli.command {
         Some(Command::Ingest(args)) => commands::ingest::run(&ctx, args),
         Some(Command::Report(args)) => commands::report::run(&ctx, args),
@@ -89,6 +92,50 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Completions { .. } | Command::Man) => Ok(()),
         None => commands::console::run(&ctx),
     }
+}
+
+/// `--demo` with a command: it runs on the demo organisation's store (a throwaway one, kept
+/// until the command ends, or `--db FILE` as the console keeps it), offline, without the
+/// config's teams, and `report` without reading the agents' files into it. Commands that
+/// would bring real data into the demo, or send the demo's anywhere, are refused.
+fn demo_context(
+    mut global: args::GlobalArgs,
+    command: &mut Command,
+) -> anyhow::Result<(Context, Option<tempfile::TempDir>)> {
+    let refused = match command {
+        Command::Ingest(_) => Some("ingest"),
+        Command::Sync(_) => Some("sync"),
+        Command::Event { .. } => Some("event"),
+        Command::Sources {
+            action: Some(args::SourcesCommand::Poll { .. }),
+            ..
+        } => Some("sources poll"),
+        #[cfg(feature = "server")]
+        Command::Serve(_) => Some("serve"),
+        #[cfg(feature = "server")]
+        Command::Push(_) => Some("push"),
+        _ => None,
+    };
+    if let Some(name) = refused {
+        return Err(BadUsage(format!(
+            "--demo works with the console and with the commands that look at a store \
+             (report, alerts, sources, doctor, pricing); `{name}` would mix real data \
+             with the demo's, or send the demo's out"
+        ))
+        .into());
+    }
+    if let Command::Report(args) = command {
+        args.no_refresh = true;
+    }
+    let demo = crate::demo::place::open(global.db.as_deref(), chrono::Utc::now())?;
+    global.db = Some(demo.store.path().to_path_buf());
+    global.offline = true;
+    global.config = None;
+    // The command opens the file itself; the demo's own handle closes first.
+    drop(demo.store);
+    let mut ctx = Context::new(global)?;
+    ctx.config = config::Config::default();
+    Ok((ctx, demo.temp))
 }
 
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {

@@ -217,3 +217,52 @@ fn alerts_check_fires_new_findings_once() {
     );
     assert_eq!(count(), after_first, "a second check fires nothing new");
 }
+
+/// `--demo` with a command runs it on a throwaway demo organisation: never on the agents'
+/// files of the machine nor on the user's store. Commands that would bring real data into
+/// the demo (or send the demo's out) are refused with exit status 2.
+#[test]
+fn demo_with_a_command_reports_the_demo_and_refuses_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    // Real agent files where discovery looks by default: they must not be read.
+    let project = home.join(".claude/projects/-p");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::copy(
+        "tests/fixtures/peer/claude/projects/project-alpha/session-alpha/chat.jsonl",
+        project.join("session-alpha.jsonl"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_agentdeck"))
+            .args(args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env_remove("AGENTDECK_DB")
+            .env_remove("AGENTDECK_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--demo", "report", "session", "--json", "--tz", "UTC"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sessions = doc["sessions"].as_array().unwrap();
+    assert!(sessions.len() > 20, "the demo organisation: {doc:#}");
+    assert!(
+        sessions.iter().all(|s| s["session_id"] != "session-alpha"),
+        "the machine's own transcript was read into the demo"
+    );
+    let out = run(&["--demo", "ingest"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--demo works with the console"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !dir.path().join("data/agentdeck/agentdeck.db").exists(),
+        "the user's own store was touched"
+    );
+}
