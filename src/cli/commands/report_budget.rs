@@ -4,11 +4,13 @@
 
 use crate::cli::args::ReportArgs;
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::domain::alert_rules::Scope;
 use crate::domain::budget::BudgetStatus;
 use crate::store::Reader;
 use crate::store::queries::alert_inputs::InputClock;
 use crate::store::queries::budgets::BudgetRow;
+use crate::tui::widgets::columns::Align;
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -70,24 +72,26 @@ pub fn run(ctx: &Context, reader: &Reader, args: &ReportArgs) -> anyhow::Result<
         }
         w.flush()?;
     } else {
-        writeln!(
-            out,
-            "{:<8} {:<32} {:>12} {:>12} {:>24}  STATUS",
-            "SCOPE", "NAME", "BUDGET", "SPENT", "FORECAST (80% BAND)"
-        )?;
+        let mut list = Listing::new(&[
+            ("SCOPE", Align::Left),
+            ("NAME", Align::Left),
+            ("BUDGET", Align::Right),
+            ("SPENT", Align::Right),
+            ("FORECAST (80% BAND)", Align::Right),
+            ("STATUS", Align::Left),
+        ]);
         for r in &rows {
             let f = &r.forecast;
-            writeln!(
-                out,
-                "{:<8} {:<32} {:>12} {:>12} {:>24}  {}",
-                r.scope.as_str(),
-                r.key,
+            list.row([
+                r.scope.as_str().to_string(),
+                r.key.clone(),
                 r.budget.to_string(),
                 f.month_to_date.to_string(),
                 format!("{} ({}–{})", f.month_end, f.low, f.high),
-                r.state.flag().unwrap_or_else(|| "on track".into())
-            )?;
+                r.state.flag().unwrap_or_else(|| "on track".into()),
+            ]);
         }
+        list.write(&mut out)?;
         if rows.is_empty() {
             writeln!(
                 out,

@@ -5,7 +5,9 @@
 
 use super::alerts::{age, when};
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::store::queries::source_status::SourceDetail;
+use crate::tui::widgets::columns::Align;
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -33,11 +35,17 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "{:<18} {:<10} {:<8} {:<17} {:>6} {:>9} {:>8} {:>8}  LAST ERROR",
-        "SOURCE", "KIND", "STATE", "LAST SUCCESS", "LAG", "READ", "ADDED", "SKIPPED"
-    )?;
+    let mut list = Listing::new(&[
+        ("SOURCE", Align::Left),
+        ("KIND", Align::Left),
+        ("STATE", Align::Left),
+        ("LAST SUCCESS", Align::Left),
+        ("LAG", Align::Right),
+        ("READ", Align::Right),
+        ("ADDED", Align::Right),
+        ("SKIPPED", Align::Right),
+        ("LAST ERROR", Align::Left),
+    ]);
     for s in &sources {
         let st = &s.status;
         let error = match (&st.last_error, st.last_error_at) {
@@ -46,12 +54,10 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             (Some(e), None) => e.clone(),
             _ => "—".into(),
         };
-        writeln!(
-            out,
-            "{:<18} {:<10} {:<8} {:<17} {:>6} {:>9} {:>8} {:>8}  {}",
-            st.source,
-            st.kind,
-            state(s),
+        list.row([
+            st.source.clone(),
+            st.kind.to_string(),
+            state(s).to_string(),
             st.last_success
                 .map(|t| when(t, ctx.tz))
                 .unwrap_or_else(|| "never".into()),
@@ -59,11 +65,12 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
                 .map(|t| age(now - t))
                 .unwrap_or_else(|| "—".into()),
             format!("{} {}", s.items_read, unit(s)),
-            s.last_rows,
-            s.skipped_total(),
-            error
-        )?;
+            s.last_rows.to_string(),
+            s.skipped_total().to_string(),
+            error,
+        ]);
     }
+    list.write(&mut out)?;
     for s in sources.iter().filter(|s| s.skipped_total() > 0) {
         let kinds: Vec<String> = s
             .skipped_by_reason
