@@ -6,7 +6,9 @@
 use crate::alerting::config::effective_rules;
 use crate::alerting::{Engine, Format, RetryPolicy, Target, Webhook};
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::domain::alerts::{AlertState, Severity};
+use crate::tui::widgets::columns::Align;
 use anyhow::Context as _;
 use serde_json::json;
 use std::io::Write;
@@ -134,6 +136,13 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
                 engine.rules.iter().filter(|r| r.enabled).count()
             )?;
         }
+        let mut list = Listing::new(&[
+            ("RULE", Align::Left),
+            ("SEVERITY", Align::Left),
+            ("SUBJECT", Align::Left),
+            ("VALUE / THRESHOLD", Align::Right),
+            ("NOW", Align::Left),
+        ]);
         for f in &ev.findings {
             let key = (f.rule.clone(), f.subject.clone());
             let tag = if ev.cooling_down.contains(&key) {
@@ -145,18 +154,23 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             } else {
                 "new (read-only: not recorded)"
             };
-            writeln!(
-                out,
-                "{:<22} {:<8} {:<32} {} / {}  [{tag}]",
-                f.rule,
-                f.severity.as_str(),
-                f.subject,
-                f.unit.format(f.value),
-                f.unit.format(f.threshold)
-            )?;
+            list.row([
+                f.rule.clone(),
+                f.severity.as_str().to_string(),
+                f.subject.clone(),
+                format!(
+                    "{} / {}",
+                    f.unit.format(f.value),
+                    f.unit.format(f.threshold)
+                ),
+                format!("[{tag}]"),
+            ]);
         }
-        for (r, s) in &ev.resolved {
-            writeln!(out, "{r:<22} resolved {s}")?;
+        for (rule, subject) in &ev.resolved {
+            list.row([rule.as_str(), "", subject.as_str(), "", "[resolved]"]);
+        }
+        if !ev.findings.is_empty() || !ev.resolved.is_empty() {
+            list.write(&mut out)?;
         }
         for p in &ev.problems {
             writeln!(out, "problem: {p}")?;
@@ -207,15 +221,22 @@ fn exit_for_firing(store: &crate::store::Store, json: bool) -> anyhow::Result<()
         writeln!(out)?;
     } else {
         writeln!(out, "{} alert(s) firing on the team server", firing.len())?;
+        let mut list = Listing::new(&[
+            ("RULE", Align::Left),
+            ("SEVERITY", Align::Left),
+            ("SUBJECT", Align::Left),
+            ("MESSAGE", Align::Left),
+        ]);
         for a in &firing {
-            writeln!(
-                out,
-                "{:<22} {:<8} {:<32} {}",
-                a.row.rule,
-                a.row.severity.as_str(),
-                a.row.subject,
-                a.row.message
-            )?;
+            list.row([
+                a.row.rule.clone(),
+                a.row.severity.as_str().to_string(),
+                a.row.subject.clone(),
+                a.row.message.clone(),
+            ]);
+        }
+        if !firing.is_empty() {
+            list.write(&mut out)?;
         }
     }
     out.flush()?;

@@ -4,8 +4,10 @@
 
 use crate::cli::args::ReportArgs;
 use crate::cli::context::Context;
+use crate::cli::listing::Listing;
 use crate::domain::reconcile::{Reconciled, reconcile};
 use crate::store::queries::reconcile::VENDORS;
+use crate::tui::widgets::columns::Align;
 use anyhow::Context as _;
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::json;
@@ -127,24 +129,27 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "{:<10} {:<9} {:>12} {:>12} {:>12} {:>12}  GAP",
-        "DAY", "VENDOR", "BILLED $", "VENDOR EST $", "LOCAL EST $", "BILLED-LOCAL"
-    )?;
+    let mut list = Listing::new(&[
+        ("DAY", Align::Left),
+        ("VENDOR", Align::Left),
+        ("BILLED $", Align::Right),
+        ("VENDOR EST $", Align::Right),
+        ("LOCAL EST $", Align::Right),
+        ("BILLED-LOCAL", Align::Right),
+        ("GAP", Align::Left),
+    ]);
     for r in &rows {
-        writeln!(
-            out,
-            "{:<10} {:<9} {:>12} {:>12} {:>12} {:>12}  {}",
-            r.day,
-            r.vendor,
+        list.row([
+            r.day.to_string(),
+            r.vendor.to_string(),
             money(r.billed_micro_usd),
             money(r.vendor_estimated_micro_usd),
             money(Some(r.local_computed_micro_usd)),
             money(r.gap_micro_usd),
-            r.gaps.join("; ")
-        )?;
+            r.gaps.join("; "),
+        ]);
     }
+    list.write(&mut out)?;
     if !org.is_empty() {
         writeln!(
             out,

@@ -3,10 +3,12 @@
 //! and cost. Table on a terminal, `--json` or `--csv` for scripts.
 
 use crate::cli::args::{ReportArgs, ReportKind};
+use crate::cli::listing::Listing;
 use crate::domain::attribution::branch_ticket_keys;
 use crate::domain::{Money, alert_rules::Unit};
 use crate::store::Reader;
 use crate::store::queries::view_quality::{OutcomeSide, QualityFacts};
+use crate::tui::widgets::columns::Align;
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -169,20 +171,19 @@ pub fn quality(
             out,
             "Outcomes since {label} (AI-assisted vs human; numerator/denominator in brackets)"
         )?;
-        writeln!(
-            out,
-            "{:<26} {:<26} {:<26}",
-            "METRIC", "AI-ASSISTED", "HUMAN"
-        )?;
+        let mut list = Listing::new(&[
+            ("METRIC", Align::Left),
+            ("AI-ASSISTED", Align::Left),
+            ("HUMAN", Align::Left),
+        ]);
         for r in &rows {
-            writeln!(
-                out,
-                "{:<26} {:<26} {:<26}",
-                r.metric,
+            list.row([
+                r.metric.to_string(),
                 show(r.unit, r.ai, r.metric),
-                show(r.unit, r.human, r.metric)
-            )?;
+                show(r.unit, r.human, r.metric),
+            ]);
         }
+        list.write(&mut out)?;
         if facts.ai.prs + facts.human.prs + facts.ai.commits + facts.human.commits == 0 {
             writeln!(
                 out,
@@ -232,24 +233,27 @@ pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Resu
         }
         w.flush()?;
     } else {
-        writeln!(
-            out,
-            "{:<14} {:>8} {:>6} {:>5} {:>7} {:>9} {:>12}",
-            "TICKET", "COMMITS", "AI", "PRS", "MERGED", "SESSIONS", "COST"
-        )?;
+        let mut list = Listing::new(&[
+            ("TICKET", Align::Left),
+            ("COMMITS", Align::Right),
+            ("AI", Align::Right),
+            ("PRS", Align::Right),
+            ("MERGED", Align::Right),
+            ("SESSIONS", Align::Right),
+            ("COST", Align::Right),
+        ]);
         for t in &tickets {
-            writeln!(
-                out,
-                "{:<14} {:>8} {:>6} {:>5} {:>7} {:>9} {:>12}",
-                t.ticket,
-                t.commits,
-                t.ai_commits,
-                t.pull_requests,
-                t.merged,
-                t.sessions,
-                Unit::Usd.format(cost(t.cost_micro_usd))
-            )?;
+            list.row([
+                t.ticket.clone(),
+                t.commits.to_string(),
+                t.ai_commits.to_string(),
+                t.pull_requests.to_string(),
+                t.merged.to_string(),
+                t.sessions.to_string(),
+                Unit::Usd.format(cost(t.cost_micro_usd)),
+            ]);
         }
+        list.write(&mut out)?;
         if tickets.is_empty() {
             writeln!(
                 out,
