@@ -354,15 +354,31 @@ pub fn draw_overlay(f: &mut Frame, ctx: &DrawCtx) {
                 "Keys (from the keymap; ~/.config/agentdeck/keymap.toml overrides)",
                 t.muted,
             ))];
+            // A long description wraps under itself, not under the keys.
+            const KEYS: usize = 18;
+            let room = usize::from(area.width.saturating_sub(2)).saturating_sub(KEYS);
             for (keys, desc, writes) in ctx.keymap.help_lines() {
+                let room = if writes {
+                    room.saturating_sub(10)
+                } else {
+                    room
+                };
+                let mut parts = crate::tui::widgets::wrap(&desc, room).into_iter();
                 let mut spans = vec![
                     Span::styled(format!("{keys:>16}  "), t.key_hint),
-                    Span::styled(desc, t.text),
+                    Span::styled(parts.next().unwrap_or_default(), t.text),
                 ];
-                if writes {
-                    spans.push(Span::styled("  (writes)", t.warning));
+                let mut rest: Vec<Line> = parts
+                    .map(|part| Line::from(Span::styled(format!("{:KEYS$}{part}", ""), t.text)))
+                    .collect();
+                let writes = writes.then(|| Span::styled("  (writes)", t.warning));
+                match (writes, rest.last_mut()) {
+                    (Some(w), Some(last)) => last.spans.push(w),
+                    (Some(w), None) => spans.push(w),
+                    (None, _) => {}
                 }
                 lines.push(Line::from(spans));
+                lines.append(&mut rest);
             }
             lines.push(Line::from(""));
             for text in [
