@@ -1,6 +1,8 @@
 //! `:export FILE`: the table on screen (its filter and sort, every column including those
-//! too narrow to show) written as CSV, or as JSON when the file name ends in `.json`.
-//! Numbers are written as numbers (money in USD with six decimals), not as shown (`$1,317`).
+//! too narrow to show, but not the bars and sparklines drawn for the eye) written as CSV,
+//! or as JSON when the file name ends in `.json`. Numbers are written as numbers (money in
+//! USD with six decimals), not as shown (`$1,317`); a column sorted by a rank (states,
+//! flags, ages) is written as shown.
 
 use super::widgets::table::{ExportValue, TableData};
 use std::io::Write;
@@ -25,13 +27,19 @@ pub struct ExportTable {
 impl ExportTable {
     /// The rows `visible` (in that order) of `data`.
     pub fn of(data: &TableData, visible: &[usize]) -> ExportTable {
-        let columns = data.columns.iter().map(|c| c.header.clone()).collect();
+        let kept: Vec<usize> = (0..data.columns.len())
+            .filter(|&c| !data.columns[c].decoration)
+            .collect();
+        let columns = kept
+            .iter()
+            .map(|&c| data.columns[c].header.clone())
+            .collect();
         let rows = visible
             .iter()
             .filter_map(|&i| data.rows.get(i))
             .map(|cells| {
-                cells
-                    .iter()
+                kept.iter()
+                    .filter_map(|&c| cells.get(c))
                     .map(|c| match c.export() {
                         ExportValue::Text(t) => Field::Text(t.to_string()),
                         ExportValue::Int(i) => Field::Int(i),

@@ -408,12 +408,19 @@ fn export_writes_the_table_on_screen_as_csv_and_json() {
     command(&mut h, &format!("export {}", csv.display()));
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
+    // The bars and sparklines drawn for the eye are left out; flags are written as shown
+    // (they sort by a rank, which is no figure).
     assert_eq!(
         lines.next(),
-        Some("team,spend,share,,tokens,devs,per dev,14d trend,flags")
+        Some("team,spend,share,tokens,devs,per dev,flags")
     );
     assert_eq!(text.lines().count(), 4, "{text}");
-    assert!(text.contains("platform,"), "{text}");
+    assert!(
+        text.contains("\nweb,") && text.contains(",⚠ 1 low accept\n"),
+        "{text}"
+    );
+    assert!(text.contains(",7 unpriced\n"), "{text}");
+    assert!(!text.contains('▁') && !text.contains('█'), "{text}");
     assert!(h.render(120, 40).contains("exported 3 rows"));
     // The filter and sort on screen are what is exported; JSON has numbers.
     h.press("/");
@@ -429,6 +436,16 @@ fn export_writes_the_table_on_screen_as_csv_and_json() {
     // An existing file is not replaced without `!`.
     command(&mut h, &format!("export {}", json.display()));
     assert!(h.render(120, 40).contains("export!"));
+    // Alerts: the state and the age are written as shown, not as their sort ranks (a
+    // negative timestamp).
+    h.press("7");
+    let alerts = dir.path().join("alerts.json");
+    command(&mut h, &format!("export {}", alerts.display()));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&alerts).unwrap()).unwrap();
+    let first = &v.as_array().unwrap()[0];
+    assert!(first["state"].as_str().unwrap().contains("firing"), "{v:#}");
+    assert!(first["fired"].as_str().unwrap().ends_with("ago"), "{v:#}");
 }
 
 #[test]

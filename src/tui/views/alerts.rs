@@ -72,11 +72,11 @@ fn table(items: &[AlertItem]) -> TableData {
             };
             vec![
                 Cell::styled(severity_tag(r.severity.as_str(), r.state), role)
-                    .with(Value::Int(i64::from(state_rank(r.state)))),
+                    .with(Value::Rank(i64::from(state_rank(r.state)))),
                 Cell::new(format!("#{}", it.alert.id)).with(Value::Int(it.alert.id)),
                 Cell::new(r.rule.clone()),
                 Cell::new(r.subject.clone()),
-                Cell::styled(it.fired.clone(), Role::Muted).with(Value::Int(-r.fired_at)),
+                Cell::styled(it.fired.clone(), Role::Muted).with(Value::Rank(-r.fired_at)),
                 Cell::new(value_vs(r.value, r.threshold, r.unit)).with(match r.value {
                     Some(v) => Value::Float(v),
                     None => Value::None,

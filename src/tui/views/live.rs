@@ -92,8 +92,8 @@ fn table(rows: &[LiveRow], now_ms: i64) -> TableData {
                 Cell::new(s.project.clone().unwrap_or_else(|| "–".into())),
                 Cell::new(s.branch.clone().unwrap_or_else(|| "–".into())),
                 Cell::new(s.model.clone().unwrap_or_else(|| "unknown".into())),
-                Cell::new(r.length.clone()).with(Value::Int(s.last_activity_at - s.started_at)),
-                Cell::new(r.age.clone()).with(Value::Int(now_ms - s.last_activity_at)),
+                Cell::new(r.length.clone()).with(Value::Rank(s.last_activity_at - s.started_at)),
+                Cell::new(r.age.clone()).with(Value::Rank(now_ms - s.last_activity_at)),
                 Cell::new(format::count(s.usage.total())).with(Value::Int(s.usage.total())),
                 session_cost(s),
             ]

@@ -65,7 +65,7 @@ fn outcome(w: &WorkSession) -> Cell {
         (0, p) => Cell::styled(format!("✓ {p} PR merged"), Role::Ok),
         (c, p) => Cell::styled(format!("✓ {c} commit(s), {p} PR merged"), Role::Ok),
     }
-    .with(Value::Int(w.commits + 10 * w.merged_prs))
+    .with(Value::Rank(w.commits + 10 * w.merged_prs))
 }
 
 fn table(sessions: &[WorkSession]) -> TableData {

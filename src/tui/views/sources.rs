@@ -106,7 +106,7 @@ impl SourcesModel {
                     Cell::new(l.status.source.clone()),
                     Cell::new(l.status.kind.clone()),
                     Cell::new(l.last_success.clone())
-                        .with(Value::Int(-l.status.last_success.unwrap_or(i64::MIN / 2))),
+                        .with(Value::Rank(-l.status.last_success.unwrap_or(i64::MIN / 2))),
                     Cell::new(format::count(l.status.rows)).with(Value::Int(l.status.rows)),
                     Cell::styled(l.last_error.clone(), Role::Muted),
                 ]

@@ -27,6 +27,8 @@ pub struct Column {
     pub fit: Fit,
     /// 0 stays longest; higher numbers drop first when the table is too narrow.
     pub priority: u8,
+    /// Drawn for the eye only (bars, sparklines): left out of `:export`.
+    pub decoration: bool,
 }
 
 impl Column {
@@ -37,6 +39,7 @@ impl Column {
             align: Align::Left,
             fit: Fit::Cut { min },
             priority,
+            decoration: false,
         }
     }
 
@@ -47,6 +50,16 @@ impl Column {
             align: Align::Right,
             fit: Fit::Whole,
             priority,
+            decoration: false,
+        }
+    }
+
+    /// A column of glyphs drawn for the eye (bars, sparklines): never cut, left out of
+    /// `:export`.
+    pub fn decoration(header: &str, priority: u8) -> Column {
+        Column {
+            decoration: true,
+            ..Column::whole(header, priority)
         }
     }
 
@@ -57,6 +70,7 @@ impl Column {
             align: Align::Left,
             fit: Fit::Whole,
             priority,
+            decoration: false,
         }
     }
 }

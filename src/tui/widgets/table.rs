@@ -51,12 +51,15 @@ pub enum Value {
     Float(f64),
     /// Sorted and exported by this text instead of the shown one.
     Text(String),
+    /// Sorted by this number, exported as the shown text: a rank (state, severity, age
+    /// order) that is not itself a figure worth a column in a spreadsheet.
+    Rank(i64),
 }
 
 impl Value {
     fn rank(&self) -> Option<f64> {
         match self {
-            Value::Int(i) | Value::Micros(i) => Some(*i as f64),
+            Value::Int(i) | Value::Micros(i) | Value::Rank(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
             _ => None,
         }
@@ -94,7 +97,7 @@ impl Cell {
     /// The value to export: the explicit one, else the shown text.
     pub fn export(&self) -> ExportValue<'_> {
         match &self.value {
-            Value::None => ExportValue::Text(&self.text),
+            Value::None | Value::Rank(_) => ExportValue::Text(&self.text),
             Value::Int(i) => ExportValue::Int(*i),
             Value::Micros(m) => ExportValue::Micros(*m),
             Value::Float(f) => ExportValue::Float(*f),

@@ -35,16 +35,16 @@ pub fn table(devs: &[DevAdoption]) -> TableData {
                 Cell::new(d.team.clone()),
                 Cell::new(d.role.clone().unwrap_or_else(|| "–".into())),
                 match d.tenure_days {
-                    Some(t) => Cell::new(format::tenure(t)).with(Value::Int(t)),
-                    None => Cell::styled("–", Role::Muted).with(Value::Int(-1)),
+                    Some(t) => Cell::new(format::tenure(t)).with(Value::Rank(t)),
+                    None => Cell::styled("–", Role::Muted).with(Value::Rank(-1)),
                 },
                 Cell::new(format!("{}/{}d", d.active_days, d.working_days))
                     .with(Value::Int(d.active_days as i64)),
                 Cell::new(d.agents.join(" ")),
                 if d.low {
-                    Cell::styled("⚠ low", Role::Warning).with(Value::Int(1))
+                    Cell::styled("⚠ low", Role::Warning).with(Value::Rank(1))
                 } else {
-                    Cell::new("").with(Value::Int(0))
+                    Cell::new("").with(Value::Rank(0))
                 },
             ]
         })

@@ -52,11 +52,11 @@ pub fn build(rows: &[CostRow], dim: CostDim, billed: bool) -> TableData {
         Column::text(dim_label(dim), 0, 8),
         Column::number(if billed { "billed" } else { "spend" }, 0),
         Column::number("share", 1),
-        Column::whole("", 5),
+        Column::decoration("", 5),
         Column::number("tokens", 4),
         Column::number("devs", 3),
         Column::number("per dev", 2),
-        Column::whole("14d trend", 3),
+        Column::decoration("14d trend", 3),
         Column::text("flags", 1, 10),
     ];
     let cells = rows
@@ -84,7 +84,7 @@ pub fn build(rows: &[CostRow], dim: CostDim, billed: bool) -> TableData {
                 Cell::new(format::spend(r.per_developer, r.unpriced_requests))
                     .with(Value::Micros(r.per_developer.micro_usd())),
                 Cell::styled(spark(&r.trend), Role::Series(1)),
-                Cell::styled(flags.join(" · "), role).with(Value::Int(
+                Cell::styled(flags.join(" · "), role).with(Value::Rank(
                     r.budget.map_or(0, |b| b.status as i64 * 100)
                         + (r.high_spenders + r.low_acceptance) as i64,
                 )),
