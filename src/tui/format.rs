@@ -93,6 +93,20 @@ pub fn date_time(ts_ms: i64, tz: chrono_tz::Tz) -> String {
         .unwrap_or_default()
 }
 
+/// A span `01-15 14:05:09 – 14:31:40` in `tz`: the end's date only when it is another day.
+pub fn span(first_ms: i64, last_ms: i64, tz: chrono_tz::Tz) -> String {
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz));
+    let (Some(a), Some(b)) = (at(first_ms), at(last_ms)) else {
+        return String::new();
+    };
+    let end = if a.date_naive() == b.date_naive() {
+        b.format("%H:%M:%S")
+    } else {
+        b.format("%m-%d %H:%M:%S")
+    };
+    format!("{} – {end}", a.format("%m-%d %H:%M:%S"))
+}
+
 /// Truncates to `width` display cells with an ellipsis.
 pub fn fit(s: &str, width: usize) -> String {
     crate::tui::widgets::columns::fit(s, width)
@@ -112,6 +126,33 @@ pub fn spend(m: Money, unpriced_requests: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_names_the_end_date_only_when_it_changes() {
+        let ms = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .timestamp_millis()
+        };
+        let utc = chrono_tz::UTC;
+        assert_eq!(
+            span(ms("2026-01-15T14:05:09Z"), ms("2026-01-15T14:31:40Z"), utc),
+            "01-15 14:05:09 – 14:31:40"
+        );
+        assert_eq!(
+            span(ms("2026-01-15T23:50:00Z"), ms("2026-01-16T00:10:00Z"), utc),
+            "01-15 23:50:00 – 01-16 00:10:00"
+        );
+        // In Berlin both are on the 16th.
+        assert_eq!(
+            span(
+                ms("2026-01-15T23:50:00Z"),
+                ms("2026-01-16T00:10:00Z"),
+                chrono_tz::Europe::Berlin
+            ),
+            "01-16 00:50:00 – 01:10:00"
+        );
+    }
 
     #[test]
     fn formats_are_compact_and_labelled() {

@@ -212,12 +212,21 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
             }
         })
         .collect();
+    // The span covers the sessions and every line shown (a prompt comes before the
+    // session's first request).
+    let line_ts = || lines.iter().map(|l| l.row.ts);
     let last = sessions
         .iter()
         .map(|s| s.last_activity_at)
+        .chain(line_ts())
         .max()
         .unwrap_or(0);
-    let first = sessions.iter().map(|s| s.started_at).min().unwrap_or(0);
+    let first = sessions
+        .iter()
+        .map(|s| s.started_at)
+        .chain(line_ts())
+        .min()
+        .unwrap_or(0);
     let developer = sessions
         .first()
         .map(|s| s.developer.clone())
@@ -240,9 +249,8 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
         cost: sessions.iter().map(|s| s.cost).sum(),
         state: SessionState::of(last, now_ms),
         span: format!(
-            "{} – {} ({})",
-            format::date_time(first, tz),
-            format::clock_time(last, tz),
+            "{} ({})",
+            format::span(first, last, tz),
             format::duration(last - first)
         ),
         sessions,
