@@ -181,6 +181,9 @@ fn sources_table_and_json() {
         table.contains("LAST ERROR") && table.contains("copilot "),
         "{table}"
     );
+    // Telemetry records successes, not runs: nothing "read" to show, not "0 files".
+    let otlp = table.lines().find(|l| l.starts_with("otlp ")).unwrap();
+    assert!(!otlp.contains("files") && otlp.contains('—'), "{table}");
 }
 
 #[test]

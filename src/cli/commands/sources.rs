@@ -64,8 +64,15 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             st.last_success
                 .map(|t| age(now - t))
                 .unwrap_or_else(|| "—".into()),
-            format!("{} {}", s.items_read, unit(s)),
-            s.last_rows.to_string(),
+            // No run on record (telemetry, pushes): nothing was "read".
+            match s.last_run {
+                Some(_) => format!("{} {}", s.items_read, unit(s)),
+                None => "—".into(),
+            },
+            match s.last_run {
+                Some(_) => s.last_rows.to_string(),
+                None => "—".into(),
+            },
             s.skipped_total().to_string(),
             error,
         ]);

@@ -197,19 +197,10 @@ pub fn detail_lines(d: &SourceDetail, now_ms: i64) -> Vec<String> {
         .unwrap_or_else(|| "never".into())
     };
     let s = &d.status;
-    let mut out = vec![
-        format!("kind          {}", s.kind),
-        format!("last run      {}", when(d.last_run)),
-        format!("last success  {}", when(s.last_success)),
-        format!(
-            "next run      {}",
-            if d.next_run.is_some() {
-                when(d.next_run)
-            } else {
-                "with the next refresh".into()
-            }
-        ),
-        format!(
+    // A source that records successes without runs (telemetry, pushes, the demo's) has no
+    // "last run" to speak of: only its totals are said.
+    let read = match d.last_run {
+        Some(_) => format!(
             "last run read {} {}, added {} row(s); {} row(s) in all",
             d.items_read,
             if d.items_read == 1 {
@@ -220,8 +211,25 @@ pub fn detail_lines(d: &SourceDetail, now_ms: i64) -> Vec<String> {
             d.last_rows,
             s.rows
         ),
+        None => format!("rows          {} in all", s.rows),
+    };
+    let mut out = vec![format!("kind          {}", s.kind)];
+    if d.last_run.is_some() {
+        out.push(format!("last run      {}", when(d.last_run)));
+    }
+    out.extend([
+        format!("last success  {}", when(s.last_success)),
+        format!(
+            "next run      {}",
+            if d.next_run.is_some() {
+                when(d.next_run)
+            } else {
+                "with the next refresh".into()
+            }
+        ),
+        read,
         String::new(),
-    ];
+    ]);
     match (&s.last_error, s.last_error_at) {
         (Some(e), at) => {
             let label = if s.is_failing() {
