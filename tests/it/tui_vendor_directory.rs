@@ -355,3 +355,48 @@ fn replay_marks_gemini_replies_a_rewind_went_back_over_and_still_counts_them() {
     assert!(frame.contains("1 rewound (counted)"), "{frame}");
     assert!(frame.contains("↶ went back"), "{frame}");
 }
+
+/// A store whose data begins inside the window (agentdeck installed on Monday): the days
+/// before count neither as active nor as idle. A developer active every working day since
+/// is no low adopter, and the weeks before the first data show no percentage.
+#[test]
+fn adoption_counts_from_the_first_day_with_data() {
+    let (_d, store) = tui_support::empty_store();
+    const DAY: i64 = 86_400_000;
+    // The clock is Thursday 2026-01-15 14:30 UTC: Monday to Thursday of that week.
+    for days_ago in 0..4 {
+        let ts = tui_support::now_ms() - days_ago * DAY - 3_600_000;
+        tui_support::spend_at(&store, "new@acme.dev", "api", 1_000, ts);
+    }
+    let mut h = Harness::new(&store, tui_support::now(), chrono_tz::UTC, false).unwrap();
+    h.press("4");
+    let m = adoption(&h);
+    assert_eq!(
+        m.counted_from,
+        chrono::NaiveDate::from_ymd_opt(2026, 1, 12),
+        "counted from Monday"
+    );
+    let dev = m
+        .developers
+        .iter()
+        .find(|d| d.id == "new@acme.dev")
+        .unwrap();
+    assert_eq!((dev.active_days, dev.working_days), (4, 4), "{dev:?}");
+    assert!(!dev.low, "active every working day since the first data");
+    let team = &m.teams[0];
+    assert!(
+        team.weeks[..7].iter().all(|w| w.is_nan()),
+        "{:?}",
+        team.weeks
+    );
+    assert_eq!(team.weeks[7], 1.0);
+    // Monday to Thursday: everyone; Friday to Sunday: no such day since the first data.
+    assert_eq!(team.weekdays[..4], [1.0; 4]);
+    assert!(
+        team.weekdays[4..].iter().all(|w| w.is_nan()),
+        "{:?}",
+        team.weekdays
+    );
+    let frame = h.render(160, 48);
+    assert!(frame.contains("counted from 01-12"), "{frame}");
+}

@@ -18,6 +18,30 @@ pub struct ActivityFacts {
 }
 
 impl Reader {
+    /// The first local day with any activity on record (a request in the rollups or a
+    /// vendor day row), or `None` for an empty store. Days before it have no data, which
+    /// is not the same as no activity.
+    pub fn first_activity_day(&self, tz: chrono_tz::Tz) -> Result<Option<chrono::NaiveDate>> {
+        let first_request: Option<i64> =
+            self.conn
+                .query_row("SELECT min(bucket_start) FROM rollups", [], |r| r.get(0))?;
+        let first_vendor: Option<String> = self.conn.query_row(
+            "SELECT min(day) FROM daily_usage
+             WHERE developer <> '' AND (suggestions > 0 OR requests > 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        let request_day = first_request
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.with_timezone(&tz).date_naive());
+        let vendor_day =
+            first_vendor.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        Ok(match (request_day, vendor_day) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
     /// `day_edges` are the local day starts (plus the next day's); `since_day` and
     /// `until_day` are the first and last day as `YYYY-MM-DD`, for vendor day rows.
     pub fn activity_facts(

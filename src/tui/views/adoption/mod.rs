@@ -59,6 +59,9 @@ pub struct AdoptionModel {
     pub developers: Vec<DevAdoption>,
     pub needs_enablement: Vec<String>,
     pub week_labels: Vec<String>,
+    /// The first day counted when the store's data begins inside the window (earlier days
+    /// have no data: neither active nor idle).
+    pub counted_from: Option<NaiveDate>,
     pub period: Period,
     /// Days of the period up to today (the heatmap's window).
     pub window_days: i64,
@@ -149,8 +152,15 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
             .push((dev.clone(), dev.clone()));
     }
     let window_days = (last - window_first).num_days() + 1;
+    // Days before the store's first activity have no data: they count neither as active
+    // nor as idle (a team that installed agentdeck last week is not 20 % active).
+    let data_first = reader.first_activity_day(tz)?;
+    let counted_from = data_first
+        .filter(|d| *d > window_first)
+        .map(|d| d.min(last + Duration::days(1)));
     let days: Vec<NaiveDate> = (0..window_days)
         .map(|i| window_first + Duration::days(i))
+        .filter(|d| counted_from.is_none_or(|c| *d >= c))
         .collect();
     let working: Vec<NaiveDate> = days
         .iter()
@@ -181,11 +191,18 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
                         .count()
                 })
                 .sum();
-            *slot = hits as f64 / (n * these.len().max(1) as f64);
+            *slot = if these.is_empty() {
+                f64::NAN // no such weekday since the first data
+            } else {
+                hits as f64 / (n * these.len() as f64)
+            };
         }
         let weeks = (0..WEEKS)
             .map(|w| {
                 let start = weeks_first + Duration::days((w * 7) as i64);
+                if data_first.is_some_and(|d| start + Duration::days(6) < d) {
+                    return f64::NAN; // a week before any data
+                }
                 let users = members
                     .iter()
                     .filter(|(id, _)| {
@@ -245,7 +262,14 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
     agents.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let needs_enablement = heat
         .iter()
-        .filter(|h| h.weekdays[..5].iter().sum::<f64>() / 5.0 < 0.4)
+        .filter(|h| {
+            let known: Vec<f64> = h.weekdays[..5]
+                .iter()
+                .copied()
+                .filter(|v| !v.is_nan())
+                .collect();
+            !known.is_empty() && known.iter().sum::<f64>() / (known.len() as f64) < 0.4
+        })
         .map(|h| h.team.clone())
         .collect();
     let week_labels = (0..WEEKS)
@@ -264,6 +288,7 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
         developers,
         needs_enablement,
         week_labels,
+        counted_from,
     })
 }
 
@@ -332,6 +357,11 @@ pub fn draw(
             t.text,
         )];
         for v in values {
+            if v.is_nan() {
+                // No data yet on that day or in that week.
+                spans.push(Span::styled(format!("{:>w$}", "–", w = cell), t.muted));
+                continue;
+            }
             spans.push(Span::styled(
                 if cell == 6 {
                     format!(" {}{:>3.0}%", shade(v), v * 100.0)
@@ -353,11 +383,16 @@ pub fn draw(
     }
     lines.push(Line::from(""));
     let inner = heat_area.width.saturating_sub(2) as usize;
-    lines.push(Line::from(Span::styled(
-        crate::tui::format::fit(
-            "shade ·░▒▓█ = % of the team active; w: weekdays/weeks",
-            inner,
+    let legend = match m.counted_from {
+        Some(d) => format!(
+            "shade ·░▒▓█ = % of the team active, counted from {} (the first data; – before); \
+             w: weekdays/weeks",
+            d.format("%m-%d")
         ),
+        None => "shade ·░▒▓█ = % of the team active; w: weekdays/weeks".into(),
+    };
+    lines.push(Line::from(Span::styled(
+        crate::tui::format::fit(&legend, inner),
         t.muted,
     )));
     if !m.needs_enablement.is_empty() {
