@@ -383,12 +383,22 @@ pub fn draw(
     }
     lines.push(Line::from(""));
     let inner = heat_area.width.saturating_sub(2) as usize;
+    let shown_nan = m.teams.iter().any(|h| {
+        if weeks {
+            h.weeks.iter().any(|v| v.is_nan())
+        } else {
+            h.weekdays.iter().any(|v| v.is_nan())
+        }
+    });
     let legend = match m.counted_from {
         Some(d) => format!(
             "shade ·░▒▓█ = % of the team active, counted from {} (the first data; – before); \
              w: weekdays/weeks",
             d.format("%m-%d")
         ),
+        None if shown_nan => {
+            "shade ·░▒▓█ = % of the team active; – before the first data; w: weekdays/weeks".into()
+        }
         None => "shade ·░▒▓█ = % of the team active; w: weekdays/weeks".into(),
     };
     lines.push(Line::from(Span::styled(
