@@ -457,7 +457,7 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         None => "forecast (estimate)".into(),
     };
     let unpriced_note = if fig.unpriced_today > 0 {
-        format!("computed · {} unpriced", fig.unpriced_today)
+        format!("computed · {} unpriced requests", fig.unpriced_today)
     } else {
         "computed".into()
     };

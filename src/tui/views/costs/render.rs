@@ -119,7 +119,7 @@ pub fn draw(
         None => String::new(),
     };
     let unpriced = if m.unpriced_requests > 0 {
-        format!(" · {} unpriced", m.unpriced_requests)
+        format!(" · {} unpriced requests", m.unpriced_requests)
     } else {
         String::new()
     };
