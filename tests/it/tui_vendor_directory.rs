@@ -284,6 +284,22 @@ fn the_demo_org_shows_cursor_and_copilot_in_overview_adoption_and_replay() {
         );
     }
     top_spend_fills_the_panel(&mut h);
+    // Today's unpriced requests are named in full where there is room, and shortened, not
+    // cut, where there is not.
+    let today = |frame: &str| {
+        frame
+            .lines()
+            .find(|l| l.contains("today "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let wide = today(&h.render(160, 48));
+    assert!(wide.contains(" unpriced requests"), "{wide}");
+    let narrow = today(&h.render(80, 24));
+    assert!(
+        narrow.contains(" unpriced") && !narrow.contains("unpri…"),
+        "{narrow}"
+    );
     h.press("4");
     let m = adoption(&h);
     for agent in ["cursor", "copilot"] {

@@ -266,9 +266,27 @@ fn kv<'a>(
     width: usize,
     styles: (Style, Style, Style),
 ) -> Line<'a> {
+    kv_either(label, value, &[note], width, styles)
+}
+
+/// [`kv`] with notes from the longest to the shortest: the first that fits whole is
+/// shown, else the last one, cut.
+fn kv_either<'a>(
+    label: &str,
+    value: String,
+    notes: &[&str],
+    width: usize,
+    styles: (Style, Style, Style),
+) -> Line<'a> {
     let vw = columns::width(&value);
     let lw = 15.min(width.saturating_sub(vw + 1)).max(4);
     let rest = width.saturating_sub(lw + vw);
+    let note = notes
+        .iter()
+        .find(|n| columns::width(n) < rest)
+        .or(notes.last())
+        .copied()
+        .unwrap_or_default();
     let note = if note.is_empty() || rest < 3 {
         String::new()
     } else {
@@ -456,20 +474,25 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         ),
         None => "forecast (estimate)".into(),
     };
-    let unpriced_note = if fig.unpriced_today > 0 {
-        format!("computed · {} unpriced requests", fig.unpriced_today)
+    let unpriced_notes = if fig.unpriced_today > 0 {
+        vec![
+            format!("computed · {} unpriced requests", fig.unpriced_today),
+            format!("computed · {} unpriced", fig.unpriced_today),
+            format!("{} unpriced", fig.unpriced_today),
+        ]
     } else {
-        "computed".into()
+        vec!["computed".to_string()]
     };
+    let unpriced_notes: Vec<&str> = unpriced_notes.iter().map(String::as_str).collect();
     let period_label = m.period.to_string();
     let total = format::spend(m.period_total, fig.period_unpriced);
     let spark_w =
         w.saturating_sub(columns::width(&period_label).max(6) + columns::width(&total) + 3);
     let spend = vec![
-        kv(
+        kv_either(
             "today",
             format::spend(fig.spend_today, fig.unpriced_today),
-            &unpriced_note,
+            &unpriced_notes,
             w,
             plain,
         ),
