@@ -19,21 +19,40 @@ pub struct ActivityFacts {
 
 impl Reader {
     /// The first local day with any activity on record (a request in the rollups or a
-    /// vendor day row), or `None` for an empty store. Days before it have no data, which
-    /// is not the same as no activity.
-    pub fn first_activity_day(&self, tz: chrono_tz::Tz) -> Result<Option<chrono::NaiveDate>> {
+    /// vendor day row) when it comes after `day`, else `None` (there is data on or before
+    /// `day`, or none at all). Days before it have no data, which is not the same as no
+    /// activity. Cheap on a large store: the rollups' first key, and a vendor row on or
+    /// before `day` found by the first rows scanned; only a store whose data is all newer
+    /// (a new one, small) is read further.
+    pub fn data_begins_after(
+        &self,
+        day: chrono::NaiveDate,
+        tz: chrono_tz::Tz,
+    ) -> Result<Option<chrono::NaiveDate>> {
         let first_request: Option<i64> =
             self.conn
                 .query_row("SELECT min(bucket_start) FROM rollups", [], |r| r.get(0))?;
-        let first_vendor: Option<String> = self.conn.query_row(
-            "SELECT min(day) FROM daily_usage
-             WHERE developer <> '' AND (suggestions > 0 OR requests > 0)",
-            [],
-            |r| r.get(0),
-        )?;
         let request_day = first_request
             .and_then(chrono::DateTime::from_timestamp_millis)
             .map(|t| t.with_timezone(&tz).date_naive());
+        if request_day.is_some_and(|d| d <= day) {
+            return Ok(None);
+        }
+        const ACTIVE: &str = "developer <> '' AND (suggestions > 0 OR requests > 0)";
+        let day_text = day.format("%Y-%m-%d").to_string();
+        let earlier: bool = self.conn.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM daily_usage WHERE day <= ?1 AND {ACTIVE})"),
+            [&day_text],
+            |r| r.get(0),
+        )?;
+        if earlier {
+            return Ok(None);
+        }
+        let first_vendor: Option<String> = self.conn.query_row(
+            &format!("SELECT min(day) FROM daily_usage WHERE {ACTIVE}"),
+            [],
+            |r| r.get(0),
+        )?;
         let vendor_day =
             first_vendor.and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
         Ok(match (request_day, vendor_day) {

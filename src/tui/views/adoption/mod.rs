@@ -154,7 +154,7 @@ pub fn load(reader: &Reader, period: Period, now_ms: i64, tz: Tz) -> Result<Adop
     let window_days = (last - window_first).num_days() + 1;
     // Days before the store's first activity have no data: they count neither as active
     // nor as idle (a team that installed agentdeck last week is not 20 % active).
-    let data_first = reader.first_activity_day(tz)?;
+    let data_first = reader.data_begins_after(first, tz)?;
     let counted_from = data_first
         .filter(|d| *d > window_first)
         .map(|d| d.min(last + Duration::days(1)));
