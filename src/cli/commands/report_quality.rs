@@ -220,16 +220,10 @@ pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Resu
             "unpriced_tokens",
         ])?;
         for t in &tickets {
-            w.write_record([
-                t.ticket.clone(),
-                t.commits.to_string(),
-                t.ai_commits.to_string(),
-                t.pull_requests.to_string(),
-                t.merged.to_string(),
-                t.sessions.to_string(),
-                format!("{:.6}", cost(t.cost_micro_usd)),
-                t.unpriced_tokens.to_string(),
-            ])?;
+            let mut record = ticket_cells(t);
+            record.push(format!("{:.6}", cost(t.cost_micro_usd)));
+            record.push(t.unpriced_tokens.to_string());
+            w.write_record(record)?;
         }
         w.flush()?;
     } else {
@@ -243,15 +237,9 @@ pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Resu
             ("COST", Align::Right),
         ]);
         for t in &tickets {
-            list.row([
-                t.ticket.clone(),
-                t.commits.to_string(),
-                t.ai_commits.to_string(),
-                t.pull_requests.to_string(),
-                t.merged.to_string(),
-                t.sessions.to_string(),
-                Unit::Usd.format(cost(t.cost_micro_usd)),
-            ]);
+            let mut row = ticket_cells(t);
+            row.push(Unit::Usd.format(cost(t.cost_micro_usd)));
+            list.row(row);
         }
         list.write(&mut out)?;
         if tickets.is_empty() {
@@ -271,4 +259,16 @@ pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Resu
 /// Whether `kind` is an outcome report (handled here rather than by the usage reports).
 pub fn is_outcome(kind: ReportKind) -> bool {
     matches!(kind, ReportKind::Quality | ReportKind::Ticket)
+}
+
+/// A ticket's key and counts, as the CSV and the table both start their rows.
+fn ticket_cells(t: &crate::store::queries::view_quality::TicketOutcome) -> Vec<String> {
+    vec![
+        t.ticket.clone(),
+        t.commits.to_string(),
+        t.ai_commits.to_string(),
+        t.pull_requests.to_string(),
+        t.merged.to_string(),
+        t.sessions.to_string(),
+    ]
 }

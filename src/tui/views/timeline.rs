@@ -214,19 +214,14 @@ pub fn load(reader: &Reader, ids: &[i64], now_ms: i64, tz: Tz) -> Result<Timelin
         .collect();
     // The span covers the sessions and every line shown (a prompt comes before the
     // session's first request).
-    let line_ts = || lines.iter().map(|l| l.row.ts);
-    let last = sessions
+    let (first, last) = sessions
         .iter()
-        .map(|s| s.last_activity_at)
-        .chain(line_ts())
-        .max()
-        .unwrap_or(0);
-    let first = sessions
-        .iter()
-        .map(|s| s.started_at)
-        .chain(line_ts())
-        .min()
-        .unwrap_or(0);
+        .flat_map(|s| [s.started_at, s.last_activity_at])
+        .chain(lines.iter().map(|l| l.row.ts))
+        .fold(None, |span: Option<(i64, i64)>, t| {
+            Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+        })
+        .unwrap_or((0, 0));
     let developer = sessions
         .first()
         .map(|s| s.developer.clone())
