@@ -6,14 +6,7 @@
 use crate::common::*;
 use serde_json::{Value, json};
 use std::io::Write;
-use std::path::Path;
 use std::time::{Duration, SystemTime};
-
-fn ingest_json(db: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["--db", db.to_str().unwrap(), "ingest", "--json"];
-    all.extend_from_slice(args);
-    json_of(&run_ok(&all))
-}
 
 fn total_input(doc: &Value) -> i64 {
     doc["totals"]["input_tokens"].as_i64().unwrap()

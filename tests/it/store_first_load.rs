@@ -3,7 +3,7 @@
 //! when it was cut short.
 
 use crate::common::{
-    assistant_line, bin, claude_project, daily, json_of, run_ok, session_batch as session,
+    assistant_line, bin, claude_project, daily, ingest_json, run_ok, session_batch as session,
 };
 use agentdeck::store::{Store, WriteBatch};
 use std::path::{Path, PathBuf};
@@ -191,17 +191,12 @@ fn another_opener_waits_for_a_first_load_to_end() {
 /// memory, not switched off): the batches grouped with it still commit once each.
 #[test]
 fn a_bad_batch_during_a_first_load_fails_alone() {
-    use agentdeck::store::ops::{Op, OpError, op_rejection};
+    use agentdeck::store::ops::{OpError, op_rejection};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("b.db");
     let store = Store::open_for_pass(&db).unwrap();
     let bad = WriteBatch {
-        ops: vec![Op::AckAlert {
-            id: 7,
-            by: "x".into(),
-            note: String::new(),
-            at: 1,
-        }],
+        ops: vec![crate::common::refused_op()],
         sessions: session("in-the-bad-batch").sessions,
         ..WriteBatch::default()
     };
@@ -251,22 +246,15 @@ fn ingest_into_a_new_store_leaves_a_wal_mode_store_and_no_marker() {
     );
     std::fs::write(proj.join("s1.jsonl"), line + "\n").unwrap();
     let db = dir.path().join("i.db");
-    let args = [
-        "--db",
-        db.to_str().unwrap(),
-        "ingest",
-        "--json",
-        "--claude-dir",
-        root.to_str().unwrap(),
-    ];
-    let first = json_of(&run_ok(&args));
+    let args = ["--claude-dir", root.to_str().unwrap()];
+    let first = ingest_json(&db, &args);
     assert_eq!(first["requests"]["added"], 1, "{first:#}");
     assert!(!beside(&db, "-loading").exists());
     assert!(
         !beside(&db, "-wal").exists() || std::fs::metadata(beside(&db, "-wal")).unwrap().len() == 0
     );
     assert_eq!(header_mode(&db), 2);
-    let again = json_of(&run_ok(&args));
+    let again = ingest_json(&db, &args);
     assert_eq!(again["requests"]["added"], 0, "{again:#}");
     run_ok(&["--db", db.to_str().unwrap(), "doctor"]);
 }

@@ -4,7 +4,6 @@
 //! another connection's writes, a rolled-back transaction, both cross-source orders.
 
 use agentdeck::domain::{Agent, Cost, Money, RequestKey, RequestRecord, SessionRecord, TokenUsage};
-use agentdeck::store::ops::Op;
 use agentdeck::store::{Store, WriteBatch};
 use std::path::Path;
 
@@ -212,12 +211,7 @@ fn a_session_of_a_failed_transaction_is_forgotten() {
     let w = store.writer();
     let failing = WriteBatch {
         sessions: vec![session("s1", 1_767_952_803_000)],
-        ops: vec![Op::AckAlert {
-            id: 7,
-            by: "x".into(),
-            note: String::new(),
-            at: 1,
-        }],
+        ops: vec![crate::common::refused_op()],
         ..WriteBatch::default()
     };
     assert!(w.apply_blocking(failing).is_err());

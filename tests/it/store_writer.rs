@@ -2,7 +2,7 @@
 //! others in its group still commit, and the bad one gets its own, typed error.
 
 use crate::common::session_batch as session;
-use agentdeck::store::ops::{Op, OpError, op_rejection};
+use agentdeck::store::ops::{OpError, op_rejection};
 use agentdeck::store::{Store, WriteBatch};
 
 #[test]
@@ -10,12 +10,7 @@ fn a_bad_batch_in_a_group_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("w.db")).unwrap();
     let bad = WriteBatch {
-        ops: vec![Op::AckAlert {
-            id: 7,
-            by: "x".into(),
-            note: String::new(),
-            at: 1,
-        }],
+        ops: vec![crate::common::refused_op()],
         ..WriteBatch::default()
     };
     let writer = store.writer();

@@ -88,6 +88,24 @@ pub fn claude_project(root: &Path, name: &str) -> PathBuf {
     dir
 }
 
+/// `agentdeck --db DB ingest --json ARGS…`, which must succeed, as its JSON summary.
+pub fn ingest_json(db: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["--db", db.to_str().unwrap(), "ingest", "--json"];
+    all.extend_from_slice(args);
+    json_of(&run_ok(&all))
+}
+
+/// An operation the writer refuses (acknowledging alert 7, which no test store has): a
+/// batch carrying it fails and rolls back whole.
+pub fn refused_op() -> agentdeck::store::ops::Op {
+    agentdeck::store::ops::Op::AckAlert {
+        id: 7,
+        by: "x".into(),
+        note: String::new(),
+        at: 1,
+    }
+}
+
 /// A write batch of one Codex session of `dev@example.com`, keyed `key`.
 pub fn session_batch(key: &str) -> agentdeck::store::WriteBatch {
     agentdeck::store::WriteBatch {
