@@ -24,7 +24,8 @@ impl KeyChord {
         }
     }
 
-    /// `q`, `ctrl-c`, `enter`, `esc`, `up`, `pgdn`, `space`, `f1`, …
+    /// `q`, `ctrl-c`, `enter`, `esc`, `up`, `pgdn`, `space`, `f1`, …, and the glyphs help
+    /// shows (`⏎`, `↑`, …), so a key copied from help reads back as itself.
     pub fn parse(s: &str) -> Option<KeyChord> {
         let mut ctrl = false;
         let mut alt = false;
@@ -42,15 +43,15 @@ impl KeyChord {
             }
         }
         let code = match rest.to_ascii_lowercase().as_str() {
-            "enter" | "return" => KeyCode::Enter,
+            "enter" | "return" | "⏎" => KeyCode::Enter,
             "esc" | "escape" => KeyCode::Esc,
             "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
+            "backtab" | "shift-tab" => KeyCode::BackTab,
             "backspace" => KeyCode::Backspace,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
+            "up" | "↑" => KeyCode::Up,
+            "down" | "↓" => KeyCode::Down,
+            "left" | "←" => KeyCode::Left,
+            "right" | "→" => KeyCode::Right,
             "home" => KeyCode::Home,
             "end" => KeyCode::End,
             "pgup" | "pageup" => KeyCode::PageUp,
@@ -77,6 +78,7 @@ impl KeyChord {
             KeyCode::Esc => "esc".into(),
             KeyCode::Tab => "tab".into(),
             KeyCode::BackTab => "shift-tab".into(),
+            KeyCode::Backspace => "backspace".into(),
             KeyCode::Up => "↑".into(),
             KeyCode::Down => "↓".into(),
             KeyCode::Left => "←".into(),
@@ -295,5 +297,29 @@ impl Keymap {
                 (keys, a.description(), a.writes())
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyChord;
+
+    /// Help shows `label`; a user copies it into keymap.toml, which `parse` reads. Every
+    /// key `parse` knows must be labelled by a name `parse` reads back as the same key
+    /// (backspace was shown as `?`, the help key, and `shift-tab` was not read back).
+    #[test]
+    fn every_key_a_keymap_names_is_labelled_by_a_name_that_reads_back() {
+        let names = [
+            "enter", "esc", "tab", "backtab", "shift-tab", "backspace", "up", "down", "left",
+            "right", "home", "end", "pgup", "pgdn", "space", "f1", "f12", "q", "G",
+            "ctrl-c", "alt-x", "ctrl-backspace",
+        ];
+        for name in names {
+            let chord = KeyChord::parse(name).unwrap_or_else(|| panic!("{name} parses"));
+            let label = chord.label();
+            assert_ne!(label, "?", "{name} is labelled as the help key");
+            assert_eq!(KeyChord::parse(&label), Some(chord), "{name} → {label}");
+        }
+        assert_eq!(KeyChord::parse("?").map(|k| k.label()), Some("?".into()));
     }
 }

@@ -454,7 +454,12 @@ fn draw_panels(f: &mut Frame, areas: [Rect; 3], m: &OverviewModel, ctx: &DrawCtx
         ),
         kv(
             "lines accepted",
-            format::count(fig.lines_accepted_7d),
+            // No IDE source reported anything: unknown, like the acceptance above, not 0.
+            if fig.suggestions_7d == 0 && fig.lines_accepted_7d == 0 {
+                "–".to_string()
+            } else {
+                format::count(fig.lines_accepted_7d)
+            },
             "last 7 days",
             w,
             plain,
