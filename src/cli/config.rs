@@ -1,6 +1,8 @@
 //! The config file (TOML): identity, source folders and polled APIs, price overrides, teams,
 //! the directory and the team server to sync from. A missing file means defaults; a broken
-//! one, or one with keys nothing reads, is an error naming line (and the nearest valid key);
+//! one, one with keys nothing reads, or one whose teams and budgets the store cannot hold
+//! (a team twice, a developer in two teams, a negative budget) is an error naming line (and
+//! the nearest valid key);
 //! a world-readable file holding a token is refused.
 
 pub use super::config_sources::{ApiSourceConfig, CopilotConfig, DirectoryConfig};
@@ -110,6 +112,64 @@ pub struct LongContextOverride {
     pub cache_read: Option<f64>,
 }
 
+impl PriceOverride {
+    /// The override as prices per token. A rate that is not a price is refused in the
+    /// file's own unit (USD per million tokens, as written); the tiers' thresholds are
+    /// checked as every price table's are.
+    pub fn model_price(&self, model: &str) -> anyhow::Result<crate::pricing::ModelPrice> {
+        let section = format!("[pricing.overrides.\"{model}\"]");
+        let base = [
+            ("input", Some(self.input)),
+            ("output", Some(self.output)),
+            ("cache_write_5m", self.cache_write_5m),
+            ("cache_write_1h", self.cache_write_1h),
+            ("cache_read", self.cache_read),
+        ];
+        let tiers = self.long_context.iter().flat_map(|t| {
+            [
+                ("long_context.input", t.input),
+                ("long_context.output", t.output),
+                ("long_context.cache_write_5m", t.cache_write_5m),
+                ("long_context.cache_write_1h", t.cache_write_1h),
+                ("long_context.cache_read", t.cache_read),
+            ]
+        });
+        for (field, rate) in base.into_iter().chain(tiers) {
+            if let Some(v) = rate.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                anyhow::bail!(
+                    "{section}: {field} = {v:?} is not a price (USD per million tokens, a finite number >= 0)"
+                );
+            }
+        }
+        let per_token = |usd_per_million: f64| usd_per_million / 1_000_000.0;
+        let mut price =
+            crate::pricing::ModelPrice::new(per_token(self.input), per_token(self.output));
+        price.cache_write_5m = self.cache_write_5m.map(per_token);
+        price.cache_write_1h = self.cache_write_1h.map(per_token);
+        price.cache_read = self.cache_read.map(per_token);
+        for t in &self.long_context {
+            let tier = crate::pricing::LongContext {
+                above_tokens: t.above_tokens,
+                input: t.input.map(per_token),
+                output: t.output.map(per_token),
+                cache_write_5m: t.cache_write_5m.map(per_token),
+                cache_write_1h: t.cache_write_1h.map(per_token),
+                cache_read: t.cache_read.map(per_token),
+            };
+            anyhow::ensure!(
+                !tier.is_empty(),
+                "{section}: the long_context tier above {} tokens states no rate",
+                t.above_tokens
+            );
+            price.long_context.push(tier);
+        }
+        price
+            .validate(model)
+            .map_err(|e| anyhow::anyhow!("{section}: {e}"))?;
+        Ok(price)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 
 pub struct TeamConfig {
@@ -194,8 +254,122 @@ impl Config {
                 lines.join("\n  ")
             );
         }
+        let mut problems = config.team_and_budget_problems(text);
+        for (model, o) in &config.pricing.overrides {
+            if let Err(e) = o.model_price(model) {
+                let line =
+                    super::config_check::line_of(text, &format!("pricing.overrides.{model}"));
+                let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+                problems.push(format!("{at}{e:#}"));
+            }
+        }
+        // In file order: each problem starts with its line when one was found.
+        problems.sort_by_key(|p| {
+            p.strip_prefix("line ")
+                .and_then(|r| r.split(':').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(usize::MAX)
+        });
+        if !problems.is_empty() {
+            anyhow::bail!(
+                "config {} has {} problem(s) with teams, budgets and prices:\n  {}",
+                path.display(),
+                problems.len(),
+                problems.join("\n  ")
+            );
+        }
         Ok(config)
     }
+
+    /// What the store could not hold as written, each with the line of its `[[team]]` or
+    /// `[[project]]`: a team or project named twice or not at all, a developer in two teams
+    /// (a developer belongs to one team, and the later entry would silently win), and a
+    /// budget that is not a number of dollars (negative, NaN or beyond any real budget,
+    /// which the store would have dropped or clamped).
+    fn team_and_budget_problems(&self, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let team_lines = table_array_lines(text, "team");
+        let at = |lines: &[usize], i: usize| match lines.get(i) {
+            Some(l) => format!("line {l}: "),
+            None => String::new(),
+        };
+        let mut teams: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut member_of: BTreeMap<String, &str> = BTreeMap::new();
+        for (i, team) in self.teams.iter().enumerate() {
+            let here = at(&team_lines, i);
+            let name = team.name.trim();
+            if name.is_empty() {
+                problems.push(format!("{here}[[team]] has an empty `name`"));
+                continue;
+            }
+            if let Some(first) = teams.insert(name, i) {
+                problems.push(format!(
+                    "{here}team `{name}` is defined again ({}one [[team]] per team)",
+                    at(&team_lines, first).replace(": ", " has it first; ")
+                ));
+            }
+            if let Some(usd) = team.budget_usd_month
+                && let Some(why) = not_a_budget(usd)
+            {
+                problems.push(format!("{here}team `{name}`: budget_usd_month {why}"));
+            }
+            for member in &team.members {
+                let id = crate::domain::identity::developer_id(member);
+                if id.is_empty() {
+                    problems.push(format!("{here}team `{name}` lists an empty member"));
+                } else if let Some(other) = member_of.insert(id.clone(), name)
+                    && other != name
+                {
+                    problems.push(format!(
+                        "{here}developer `{id}` is a member of team `{other}` and of team `{name}`; a developer belongs to one team"
+                    ));
+                }
+            }
+        }
+        let project_lines = table_array_lines(text, "project");
+        let mut projects: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, project) in self.projects.iter().enumerate() {
+            let here = at(&project_lines, i);
+            let id = project.id.trim();
+            if id.is_empty() {
+                problems.push(format!("{here}[[project]] has an empty `id`"));
+                continue;
+            }
+            if let Some(first) = projects.insert(id, i) {
+                problems.push(format!(
+                    "{here}project `{id}` is defined again ({}one [[project]] per project)",
+                    at(&project_lines, first).replace(": ", " has it first; ")
+                ));
+            }
+            if let Some(why) = not_a_budget(project.budget_usd_month) {
+                problems.push(format!("{here}project `{id}`: budget_usd_month {why}"));
+            }
+        }
+        problems
+    }
+}
+
+/// The largest monthly budget taken, in USD: far above any real one, far below what the
+/// store's micro-dollar integers hold.
+const MAX_BUDGET_USD: f64 = 1e9;
+
+fn not_a_budget(usd: f64) -> Option<String> {
+    (!(usd.is_finite() && (0.0..=MAX_BUDGET_USD).contains(&usd)))
+        .then(|| format!("is {usd:?}, not a number of dollars from 0 to {MAX_BUDGET_USD:.0}"))
+}
+
+/// The 1-based lines of each `[[name]]` header, in order.
+fn table_array_lines(text: &str, name: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            line.trim()
+                .strip_prefix("[[")
+                .and_then(|l| l.split("]]").next())
+                .is_some_and(|h| h.trim() == name)
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// Errors when `path` can be read by users other than its owner and group (mode `o+r`).
@@ -238,6 +412,45 @@ mod tests {
         assert!(err.contains("line 2"), "{err}");
         assert!(Config::load(&dir.path().join("none.toml"), false).is_ok());
         assert!(Config::load(&dir.path().join("none.toml"), true).is_err());
+    }
+
+    #[test]
+    fn teams_and_budgets_the_store_cannot_hold_are_refused_with_their_lines() {
+        let path = Path::new("c.toml");
+        let text = "[[team]]\nname = \"platform\"\nmembers = [\"Ana@x.dev\", \"bo@x.dev\"]\nbudget_usd_month = -5\n\n\
+                    [[team]]\nname = \"mobile\"\nmembers = [\"ana@x.dev\", \"\"]\nbudget_usd_month = nan\n\n\
+                    [[team]]\nname = \"platform\"\n\n\
+                    [[ project ]]\nid = \"api\"\nbudget_usd_month = 1e300\n\n\
+                    [[project]]\nid = \" \"\nbudget_usd_month = 1\n";
+        let err = Config::parse(path, text).unwrap_err().to_string();
+        for expected in [
+            "7 problem(s) with teams, budgets and prices",
+            "line 1: team `platform`: budget_usd_month is -5.0, not a number of dollars from 0 to 1000000000",
+            "line 6: team `mobile`: budget_usd_month is NaN",
+            "line 6: developer `ana@x.dev` is a member of team `platform` and of team `mobile`",
+            "line 6: team `mobile` lists an empty member",
+            "line 11: team `platform` is defined again (line 1 has it first; one [[team]] per team)",
+            "line 14: project `api`: budget_usd_month is 1e300",
+            "line 18: [[project]] has an empty `id`",
+        ] {
+            assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+        }
+        // Prices are checked when the file is read (so `config check` sees them), in the
+        // unit the file states them in: the message had said -0.000003 for `-3.0`.
+        let prices = "[identity]\ndeveloper = \"a@b.c\"\n\n[pricing.overrides.\"gpt-5.1-x\"]\ninput = -3.0\noutput = 1\n\
+                      [pricing.overrides.m2]\ninput = 1\noutput = 1\n[[pricing.overrides.m2.long_context]]\nabove_tokens = 0\ninput = 2\n";
+        let err = Config::parse(path, prices).unwrap_err().to_string();
+        for expected in [
+            "line 4: [pricing.overrides.\"gpt-5.1-x\"]: input = -3.0 is not a price (USD per million tokens",
+            "line 7: [pricing.overrides.\"m2\"]: ",
+            "long_context.above_tokens",
+        ] {
+            assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+        }
+        // The same member listed twice in one team, zero budgets and no budget are fine.
+        let ok = "[[team]]\nname = \"a\"\nmembers = [\"x@y.z\", \"X@y.z\"]\nbudget_usd_month = 0\n\
+                  [[team]]\nname = \"b\"\n[[project]]\nid = \"p\"\nbudget_usd_month = 1000000000\n";
+        assert!(Config::parse(path, ok).is_ok());
     }
 
     #[cfg(unix)]

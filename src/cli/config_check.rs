@@ -89,7 +89,7 @@ fn suggest(path: &str) -> Option<String> {
 
 /// Finds the line that sets `path`: a `key =` line under the header of its parent table
 /// (or a dotted key), else the header `[path]` itself for an unknown section.
-fn line_of(text: &str, path: &str) -> Option<usize> {
+pub(super) fn line_of(text: &str, path: &str) -> Option<usize> {
     let parts: Vec<&str> = path
         .split('.')
         .filter(|p| p.parse::<usize>().is_err())

@@ -6,7 +6,7 @@ use super::config::Config;
 use super::paths::Paths;
 use crate::collect::sources::Roots;
 use crate::collect::sources::team_server::TeamServer;
-use crate::pricing::{ModelPrice, PriceTable};
+use crate::pricing::PriceTable;
 use crate::store::Store;
 use anyhow::Context as _;
 use chrono_tz::Tz;
@@ -132,27 +132,7 @@ impl Context {
             Err(_) => PriceTable::builtin(),
         };
         for (model, o) in &self.config.pricing.overrides {
-            let per_token = |usd_per_million: f64| usd_per_million / 1_000_000.0;
-            let mut price = ModelPrice::new(per_token(o.input), per_token(o.output));
-            price.cache_write_5m = o.cache_write_5m.map(per_token);
-            price.cache_write_1h = o.cache_write_1h.map(per_token);
-            price.cache_read = o.cache_read.map(per_token);
-            for t in &o.long_context {
-                let tier = crate::pricing::LongContext {
-                    above_tokens: t.above_tokens,
-                    input: t.input.map(per_token),
-                    output: t.output.map(per_token),
-                    cache_write_5m: t.cache_write_5m.map(per_token),
-                    cache_write_1h: t.cache_write_1h.map(per_token),
-                    cache_read: t.cache_read.map(per_token),
-                };
-                anyhow::ensure!(
-                    !tier.is_empty(),
-                    "config [pricing.overrides.\"{model}\"]: the long_context tier above {} tokens states no rate",
-                    t.above_tokens
-                );
-                price.long_context.push(tier);
-            }
+            let price = o.model_price(model).context("config")?;
             table
                 .try_set_override(model, price)
                 .with_context(|| format!("config [pricing.overrides.\"{model}\"]"))?;

@@ -310,9 +310,28 @@ mod tests {
     #[test]
     fn every_key_a_keymap_names_is_labelled_by_a_name_that_reads_back() {
         let names = [
-            "enter", "esc", "tab", "backtab", "shift-tab", "backspace", "up", "down", "left",
-            "right", "home", "end", "pgup", "pgdn", "space", "f1", "f12", "q", "G",
-            "ctrl-c", "alt-x", "ctrl-backspace",
+            "enter",
+            "esc",
+            "tab",
+            "backtab",
+            "shift-tab",
+            "backspace",
+            "up",
+            "down",
+            "left",
+            "right",
+            "home",
+            "end",
+            "pgup",
+            "pgdn",
+            "space",
+            "f1",
+            "f12",
+            "q",
+            "G",
+            "ctrl-c",
+            "alt-x",
+            "ctrl-backspace",
         ];
         for name in names {
             let chord = KeyChord::parse(name).unwrap_or_else(|| panic!("{name} parses"));

@@ -118,7 +118,8 @@ fn colours_are_named_only_in_the_theme_module() {
     }
 }
 
-/// Every file in the repository, except build output and git's own folder.
+/// Every file in the repository, except build output (any folder cargo tagged as a cache,
+/// whatever `CARGO_TARGET_DIR` named it) and git's own folder.
 fn repository_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -126,7 +127,7 @@ fn repository_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         let p = e.path();
         let name = e.file_name();
-        if name == "target" || name == ".git" {
+        if name == "target" || name == ".git" || p.join("CACHEDIR.TAG").exists() {
             continue;
         }
         if p.is_dir() {
