@@ -72,10 +72,15 @@ impl Sum for Money {
 }
 
 impl fmt::Display for Money {
-    /// `$12.34`, or `$0.0042` for amounts under a cent so they do not read as zero.
+    /// `$12.34`, or `$0.0042` for amounts under a cent so they do not read as zero, and
+    /// `<$0.0001` for amounts that even four places would round to zero.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let usd = self.as_usd();
-        if self.0 != 0 && usd.abs() < 0.01 {
+        if self.0 > 0 && self.0 < 50 {
+            write!(f, "<$0.0001")
+        } else if self.0 < 0 && self.0 > -50 {
+            write!(f, ">-$0.0001")
+        } else if self.0 != 0 && usd.abs() < 0.01 {
             write!(f, "${usd:.4}")
         } else {
             write!(f, "${usd:.2}")
@@ -93,6 +98,11 @@ mod tests {
         assert_eq!(Money::from_usd(f64::NAN), Money::ZERO);
         assert_eq!(Money(1_090_000).to_string(), "$1.09");
         assert_eq!(Money(4_200).to_string(), "$0.0042");
+        // 44 micro-dollars (35 Haiku tokens) had read `$0.0000`, as if free.
+        assert_eq!(Money(44).to_string(), "<$0.0001");
+        assert_eq!(Money(-44).to_string(), ">-$0.0001");
+        assert_eq!(Money(50).to_string(), "$0.0001");
+        assert_eq!(Money(0).to_string(), "$0.00");
         assert_eq!([Money(1), Money(2)].into_iter().sum::<Money>(), Money(3));
         assert_eq!(
             Money(i64::MAX) + Money(5),
