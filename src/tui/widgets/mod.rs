@@ -35,17 +35,24 @@ pub fn title(text: &str, box_width: u16) -> String {
 /// Whole `chunks` (each a few spans that belong together, such as a label and its
 /// number) laid out on at most `max_lines` lines of `width` cells, in order; a chunk that
 /// does not fit on the lines left is left out whole, never cut in the middle of a number.
+/// A chunk that opens a new line drops its leading ` · ` separator (it keeps one space).
 pub fn pack<'a>(chunks: Vec<Vec<Span<'a>>>, width: usize, max_lines: usize) -> Vec<Line<'a>> {
     let mut lines: Vec<Vec<Span<'a>>> = vec![Vec::new()];
     let mut used = 0;
-    for chunk in chunks {
-        let w: usize = chunk.iter().map(|s| columns::width(&s.content)).sum();
+    for mut chunk in chunks {
+        let mut w: usize = chunk.iter().map(|s| columns::width(&s.content)).sum();
         if used + w > width && used > 0 {
             if lines.len() >= max_lines {
                 continue;
             }
             lines.push(Vec::new());
             used = 0;
+            if let Some(first) = chunk.first_mut()
+                && let Some(rest) = first.content.strip_prefix(" · ")
+            {
+                first.content = format!(" {rest}").into();
+                w -= 2;
+            }
         }
         if w > width {
             continue;
@@ -147,7 +154,8 @@ mod tests {
         let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
         assert_eq!(
             text,
-            vec!["today $2.12 · month $6.73", " · budget $5.88 of $450.00"]
+            vec!["today $2.12 · month $6.73", " budget $5.88 of $450.00"],
+            "a line never opens with the separator"
         );
         let lines = pack(vec![chunk("aaaa"), chunk("bbbb"), chunk("cc")], 5, 1);
         assert_eq!(lines[0].to_string(), "aaaa");
