@@ -187,8 +187,9 @@ pub struct ProjectConfig {
 }
 
 impl Config {
-    /// Teams (with budgets) and their members, and the project budgets, as store rows
-    /// (project budgets always, so removing them from the config removes them).
+    /// Teams (with budgets) and their members, and the project budgets, as store rows.
+    /// Always written, even when empty, so removing a team, a member or a budget from the
+    /// config removes it from the store (`store/ops/org.rs`, `set_config_teams`).
     pub fn identity_batch(&self) -> Option<crate::store::WriteBatch> {
         let mut batch = crate::store::WriteBatch::default();
         batch.ops.push(crate::store::ops::Op::SetProjectBudgets(
@@ -200,26 +201,27 @@ impl Config {
                 })
                 .collect(),
         ));
-        for team in &self.teams {
-            batch.teams.push(crate::store::TeamRow {
-                name: team.name.clone(),
-                budget_micro_usd_month: team
-                    .budget_usd_month
-                    .map(|usd| crate::domain::Money::from_usd(usd).micro_usd()),
-            });
-            for member in &team.members {
-                let member = crate::domain::identity::developer_id(member);
-                batch.developers.push(crate::store::DeveloperRow {
-                    id: member.clone(),
-                    email: member.contains('@').then(|| member.clone()),
-                    handle: None,
-                    display_name: None,
-                    team: team.name.clone(),
-                    role: None,
-                    started_on: None,
-                });
-            }
-        }
+        let teams = self
+            .teams
+            .iter()
+            .map(|t| {
+                let budget = t.budget_usd_month.map(crate::domain::Money::from_usd);
+                (t.name.trim().to_string(), budget.map(|m| m.micro_usd()))
+            })
+            .collect();
+        let members = self
+            .teams
+            .iter()
+            .flat_map(|t| t.members.iter().map(move |m| (m, t.name.trim())))
+            .map(|(member, team)| {
+                let id = crate::domain::identity::developer_id(member);
+                let email = id.contains('@').then(|| id.clone());
+                (id, email, team.to_string())
+            })
+            .collect();
+        batch
+            .ops
+            .push(crate::store::ops::Op::SetConfigTeams { teams, members });
         Some(batch)
     }
 

@@ -73,7 +73,9 @@ impl Context {
         open_notices(&self.db_path);
         let store = open(&self.db_path)
             .with_context(|| format!("opening the store at {}", self.db_path.display()))?;
-        if let Some(batch) = self.config.identity_batch() {
+        // The demo's organisation is its own; a config (even the empty default) would
+        // replace its teams.
+        if let Some(batch) = self.config.identity_batch().filter(|_| !self.global.demo) {
             store
                 .writer()
                 .apply_blocking(batch)

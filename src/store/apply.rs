@@ -39,7 +39,8 @@ pub fn apply_batch(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (id) DO UPDATE SET email = excluded.email, handle = excluded.handle,
                  display_name = excluded.display_name, team = excluded.team,
-                 role = excluded.role, started_on = excluded.started_on, team_from_server = 0",
+                 role = excluded.role, started_on = excluded.started_on, team_from_server = 0,
+                 team_from_config = 0",
         )?
         .execute(params![
             d.id,

@@ -137,6 +137,7 @@ pub(super) fn upsert_member(tx: &Transaction<'_>, m: &MemberRow) -> rusqlite::Re
              display_name = coalesce(developers.display_name, excluded.display_name),
              team = CASE WHEN ?5 IS NULL THEN developers.team ELSE ?5 END,
              team_from_server = CASE WHEN ?5 IS NULL THEN developers.team_from_server ELSE 0 END,
+             team_from_config = CASE WHEN ?5 IS NULL THEN developers.team_from_config ELSE 0 END,
              role = coalesce(excluded.role, developers.role),
              started_on = coalesce(excluded.started_on, developers.started_on)",
     )?

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/0016_request_ids_without_owner.sql"),
     ),
     (17, include_str!("migrations/0017_identity_hashes.sql")),
+    (18, include_str!("migrations/0018_config_teams.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

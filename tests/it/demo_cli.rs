@@ -257,6 +257,14 @@ fn demo_with_a_command_reports_the_demo_and_refuses_ingest() {
         sessions.iter().all(|s| s["session_id"] != "session-alpha"),
         "the machine's own transcript was read into the demo"
     );
+    // The demo's teams are its own: no config (not even the empty default) replaces them.
+    let out = run(&["--demo", "report", "budget", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc.to_string().contains("\"platform\""),
+        "the demo's team budgets: {doc:#}"
+    );
     let out = run(&["--demo", "ingest"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(

@@ -99,3 +99,112 @@ fn a_mixed_case_git_identity_matches_its_team_and_its_commits() {
         "the session and the commit name the same developer"
     );
 }
+
+/// The config's `[[team]]`s are the store's on every run: a team removed from the file goes
+/// with its budget, a member removed leaves the team (and is forgotten when the config was
+/// all the store knew of them), and what a directory said of a member (role, tenure) is
+/// never wiped by the config's rows. Before, removed teams and members stayed for good (a
+/// removed member kept showing as a low adopter of the old team), and every run nulled the
+/// role and start date of the config's members.
+#[test]
+fn the_configs_teams_replace_the_last_configs_and_keep_what_a_directory_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let claude = dir.path().join("claude");
+    let line = assistant_line(
+        "s1",
+        "msg_1",
+        Some("req_1"),
+        "2026-01-09T10:00:00.000Z",
+        10,
+        5,
+        0,
+    );
+    std::fs::write(
+        claude_project(&claude, "-home-dev-api").join("s1.jsonl"),
+        format!("{line}\n"),
+    )
+    .unwrap();
+    let (config, db) = (dir.path().join("config.toml"), dir.path().join("store.db"));
+    let run = |text: &str| {
+        std::fs::write(
+            &config,
+            format!("[identity]\ndeveloper = \"ana@x.dev\"\n{text}"),
+        )
+        .unwrap();
+        let out = crate::common::bin()
+            .args(["--offline", "--db", db.to_str().unwrap(), "--config"])
+            .arg(&config)
+            .args(["report", "team", "--json", "--claude-dir"])
+            .arg(&claude)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    let developers = || -> Vec<(String, String, Option<String>, Option<String>)> {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id, team, role, started_on FROM developers ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let teams = || -> Vec<(String, Option<i64>)> {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name, budget_micro_usd_month FROM teams ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let dev = |id: &str, team: &str, role: Option<&str>, started: Option<&str>| {
+        (
+            id.to_string(),
+            team.to_string(),
+            role.map(str::to_string),
+            started.map(str::to_string),
+        )
+    };
+    let both = "[[team]]\nname = \"alpha\"\nbudget_usd_month = 100\nmembers = [\"Ana@x.dev\", \"bo@x.dev\"]\n\
+                [[team]]\nname = \"beta\"\nmembers = [\"cy@x.dev\"]\n";
+    run(both);
+    assert_eq!(
+        teams(),
+        vec![("alpha".into(), Some(100_000_000)), ("beta".into(), None)]
+    );
+    // What a directory (a vendor's member list, an HR export) tells about Ana.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE developers SET role = 'staff', started_on = '2024-01-15' WHERE id = 'ana@x.dev'",
+            [],
+        )
+        .unwrap();
+    run(both);
+    assert_eq!(
+        developers(),
+        vec![
+            dev("ana@x.dev", "alpha", Some("staff"), Some("2024-01-15")),
+            dev("bo@x.dev", "alpha", None, None),
+            dev("cy@x.dev", "beta", None, None),
+        ],
+        "the config's rows keep what the directory said"
+    );
+    run("[[team]]\nname = \"alpha\"\nmembers = [\"bo@x.dev\"]\n");
+    assert_eq!(
+        teams(),
+        vec![("alpha".into(), None)],
+        "beta and alpha's budget are gone"
+    );
+    assert_eq!(
+        developers(),
+        vec![
+            dev("ana@x.dev", "unassigned", Some("staff"), Some("2024-01-15")),
+            dev("bo@x.dev", "alpha", None, None),
+        ],
+        "Ana has data and a role: unassigned; Cy was only ever in the config: forgotten"
+    );
+}

@@ -15,7 +15,7 @@ CREATE TABLE developers (
     team         TEXT NOT NULL DEFAULT 'unassigned',
     role         TEXT,
     started_on   TEXT
-, team_from_server INTEGER NOT NULL DEFAULT 0);
+, team_from_server INTEGER NOT NULL DEFAULT 0, team_from_config INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE projects (
     id           TEXT PRIMARY KEY,           -- canonical: git remote host/owner/repo, else cwd

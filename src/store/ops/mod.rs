@@ -145,6 +145,12 @@ pub enum Op {
     },
     /// The configured project budgets (project id, micro-USD a month), replacing all.
     SetProjectBudgets(Vec<(String, i64)>),
+    /// The config's teams (name, micro-USD a month) and members (id, email, team),
+    /// replacing what an earlier config said (`org::set_config_teams`).
+    SetConfigTeams {
+        teams: Vec<(String, Option<i64>)>,
+        members: Vec<(String, Option<String>, String)>,
+    },
     /// The ETag a code host gave a listing URL, for a conditional request next pass.
     RememberEtag {
         source: String,
@@ -216,6 +222,9 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         } => outcomes::set_coverage(tx, repo, number, delta_points, at).map(|()| "commits"),
         Op::SetProjectBudgets(budgets) => {
             org::set_project_budgets(tx, budgets).map(|()| "developers")
+        }
+        Op::SetConfigTeams { teams, members } => {
+            org::set_config_teams(tx, teams, members).map(|()| "developers")
         }
         Op::RememberEtag {
             source,
