@@ -614,7 +614,8 @@ pub enum PricingCommand {
         /// A model name as the agents log it
         model: String,
     },
-    /// Replace the table with a LiteLLM model_prices_and_context_window.json
+    /// Take model prices from a LiteLLM model_prices_and_context_window.json, over the
+    /// built-in table (replacing any earlier import)
     Import {
         /// The LiteLLM JSON file
         file: PathBuf,

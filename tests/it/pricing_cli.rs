@@ -88,6 +88,24 @@ fn import_reprices_stored_usage_and_overrides_win() {
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("line 1, column"), "{err}");
+    // So is a file with no usable price (the wrong JSON file, every entry refused): it
+    // had been saved, silently putting the built-in table back in place of the import.
+    for junk in [
+        "{\"x\": {\"input_cost_per_token\": \"abc\"}}",
+        "{\"hello\": \"world\"}",
+    ] {
+        std::fs::write(&litellm, junk).unwrap();
+        let bad = bin()
+            .args(["--db", dbs, "pricing", "import", litellm.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(1), "{junk}: {bad:?}");
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            err.contains("no model with a usable price") && err.contains("unchanged"),
+            "{err}"
+        );
+    }
     let doc = json_of(&run_ok(&[
         "--db",
         dbs,

@@ -99,6 +99,23 @@ pub fn run(ctx: &Context, action: Option<&PricingCommand>) -> anyhow::Result<()>
             let summary = table
                 .merge_litellm(&bytes)
                 .with_context(|| format!("importing {}", file.display()))?;
+            if summary.models_added + summary.models_updated == 0 {
+                // Saving it would silently drop an earlier import for the built-in table.
+                let reasons: Vec<String> = summary
+                    .skipped
+                    .iter()
+                    .filter(|(k, _)| k != "sample_spec")
+                    .take(3)
+                    .map(|(key, reason)| format!("\n  skipped {key}: {reason}"))
+                    .collect();
+                anyhow::bail!(
+                    "importing {}: no model with a usable price in it ({} entries skipped); \
+                     the price table is unchanged{}",
+                    file.display(),
+                    summary.skipped.len(),
+                    reasons.concat()
+                );
+            }
             let target = ctx.imported_prices_path();
             if let Some(dir) = target.parent() {
                 std::fs::create_dir_all(dir)?;
