@@ -136,3 +136,31 @@ fn claude_config_dir_lists_replace_the_defaults_and_flags_take_either_folder() {
         vec![("claude_code".into(), 2), ("codex".into(), 10)]
     );
 }
+
+/// With nothing found, `ingest` says where it looked and how to point it elsewhere, for
+/// every agent it reads: the Copilot CLI's folder and flag had been left out of the note.
+#[test]
+fn ingest_with_nothing_found_names_every_place_it_looked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = bin()
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env_remove("COPILOT_CONFIG_DIR")
+        .args(["--db", tmp.path().join("a.db").to_str().unwrap(), "ingest"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        ".claude",
+        ".codex",
+        ".gemini",
+        ".copilot",
+        "COPILOT_CONFIG_DIR",
+        "--copilot-dir",
+    ] {
+        assert!(err.contains(expected), "{expected} missing: {err}");
+    }
+}

@@ -29,10 +29,11 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
             .iter()
             .chain(&roots.codex)
             .chain(&roots.gemini)
+            .chain(&roots.copilot)
             .map(|p| p.display().to_string())
             .collect();
         eprintln!(
-            "note: no agent files found under {}; set CLAUDE_CONFIG_DIR / CODEX_HOME / GEMINI_DATA_DIR or pass --claude-dir / --codex-dir / --gemini-dir",
+            "note: no agent files found under {}; set CLAUDE_CONFIG_DIR / CODEX_HOME / GEMINI_DATA_DIR / COPILOT_CONFIG_DIR or pass --claude-dir / --codex-dir / --gemini-dir / --copilot-dir",
             searched.join(", ")
         );
     }
