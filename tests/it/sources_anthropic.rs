@@ -235,6 +235,48 @@ async fn a_refused_key_fails_at_once_and_is_recorded_in_full() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
+/// A vendor that quotes the key back in its refusal (raw, or as the Basic credentials it
+/// was sent in) never gets it into the error, the health record or stdout.
+#[tokio::test]
+async fn a_key_the_vendor_echoes_in_its_refusal_is_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(path(USAGE))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"type": "error", "error": {
+            "type": "authentication_error", "message": "invalid x-api-key test-key-not-secret"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/teams/members"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(
+            "bad credentials: Basic dGVzdC1rZXktbm90LXNlY3JldDo= (user test-key-not-secret)",
+        ))
+        .mount(&server)
+        .await;
+    let t = store();
+    for (kind, expected) in [
+        (
+            ApiKind::AnthropicAdmin,
+            format!("{USAGE} refused the key (401): invalid x-api-key <redacted>"),
+        ),
+        (
+            ApiKind::Cursor,
+            "/teams/members refused the key (403): bad credentials: Basic <redacted> (user <redacted>)"
+                .to_string(),
+        ),
+    ] {
+        let spec = spec(kind, &server.uri(), 1);
+        let (result, _) = run_and_record(&spec, &t.store, &mut Backoff::new(spec.interval)).await;
+        assert_eq!(result.unwrap_err().to_string(), expected);
+    }
+    let health = rows(&t, "SELECT source, last_error FROM source_health").join("\n");
+    assert!(health.contains("<redacted>"), "{health}");
+    assert!(
+        !health.contains("test-key-not-secret") && !health.contains("dGVzdC1rZXktbm90"),
+        "{health}"
+    );
+}
+
 #[tokio::test]
 async fn rate_limits_are_waited_out_and_5xx_retried_within_bounds() {
     let server = MockServer::start().await;
