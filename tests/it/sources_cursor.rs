@@ -250,3 +250,47 @@ async fn a_page_number_the_server_ignores_stops_the_pass() {
         "the good page is kept"
     );
 }
+
+/// A usage event whose charge is beyond what one request can cost is refused and counted
+/// with where it was; the other events of the page are kept.
+#[tokio::test]
+async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
+    let server = MockServer::start().await;
+    Mock::given(path(MEMBERS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMembers": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(DAILY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(SPEND))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMemberSpend": [], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1})))
+        .mount(&server)
+        .await;
+    Mock::given(path(EVENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"numPages": 1, "currentPage": 1, "hasNextPage": false},
+            "usageEvents": [
+                event("1773050400000", "gpt-5", Some(1e12), "c1"),
+                event("1773050700000", "gpt-5", Some(1.5), "c1"),
+            ]
+        })))
+        .mount(&server)
+        .await;
+    let t = store();
+    let report = poll_once(&spec(ApiKind::Cursor, &server.uri(), 3), &t.store, NOW)
+        .await
+        .unwrap();
+    assert_eq!(report.problems.by_kind.get("bad_value"), Some(&1));
+    assert_eq!(
+        report.problems.first,
+        vec![
+            "/teams/filtered-usage-events page 1: `chargedCents` is above the bound for one request"
+        ]
+    );
+    assert_eq!(
+        rows(&t, "SELECT cost_source, cost_micro_usd FROM requests"),
+        vec!["reported|15000"]
+    );
+}

@@ -362,12 +362,19 @@ fn event_request(
         cache_read: count(e, "/tokenUsage/cacheReadTokens")?,
         reasoning: 0,
     };
-    let charged = e.get("chargedCents").and_then(decimal);
+    let charged = match e.get("chargedCents").and_then(decimal) {
+        Some(cents) => Some(
+            cents_to_micro(cents)
+                .and_then(|m| crate::domain::bounds::cost_micro_usd("chargedCents", m).ok())
+                .ok_or("`chargedCents` is above the bound for one request")?,
+        ),
+        None => None,
+    };
     let chargeable = e
         .get("isChargeable")
         .and_then(Value::as_bool)
         .unwrap_or(charged.is_some());
-    let cost = match charged.and_then(cents_to_micro) {
+    let cost = match charged {
         // What Cursor charged: the bill.
         Some(micro) if chargeable => Cost::reported(Money::from_micro_usd(micro)),
         // Included in the plan: our estimate from the price table.
