@@ -145,6 +145,26 @@ async fn seats_and_daily_user_reports_land_and_downloads_carry_no_token() {
         ),
         daily
     );
+
+    // A seat unassigned since (no longer listed) is no longer a paid seat.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path(SEATS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"total_seats": 1, "seats": [seat("octo-dev", Some("2026-03-10T09:00:00Z"))]}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(USERS_1_DAY))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    poll_once(&spec, &t.store, NOW + 3_600_000).await.unwrap();
+    assert_eq!(
+        rows(&t, "SELECT developer FROM vendor_seats"),
+        vec!["octo@example.com"]
+    );
 }
 
 #[tokio::test]

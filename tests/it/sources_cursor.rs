@@ -294,3 +294,51 @@ async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
         vec!["reported|15000"]
     );
 }
+
+/// A member removed from the team (or unassigned Copilot seat) is no longer a paid seat:
+/// the next poll forgets it, so `report reconcile` does not list it as an idle seat.
+#[tokio::test]
+async fn a_member_removed_since_the_last_poll_is_no_longer_a_seat() {
+    let server = MockServer::start().await;
+    let members = |gone: bool| {
+        ResponseTemplate::new(200).set_body_json(json!({"teamMembers": [
+            {"name": "Dev One", "email": "dev@example.com", "role": "member"},
+            {"name": "Gone", "email": "gone@example.com", "role": "member", "isRemoved": gone}
+        ]}))
+    };
+    Mock::given(path(MEMBERS))
+        .respond_with(members(false))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(MEMBERS))
+        .respond_with(members(true))
+        .mount(&server)
+        .await;
+    Mock::given(path(DAILY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(SPEND))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMemberSpend": [], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1})))
+        .mount(&server)
+        .await;
+    Mock::given(path(EVENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"numPages": 1, "currentPage": 1, "hasNextPage": false}, "usageEvents": []
+        })))
+        .mount(&server)
+        .await;
+    let seats = |t: &TestStore| rows(t, "SELECT developer FROM vendor_seats ORDER BY developer");
+    let t = store();
+    let spec = spec(ApiKind::Cursor, &server.uri(), 3);
+    let first = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(seats(&t), vec!["dev@example.com", "gone@example.com"]);
+    let second = poll_once(&spec, &t.store, NOW + 3_600_000).await.unwrap();
+    assert_eq!(seats(&t), vec!["dev@example.com"]);
+    assert_eq!(
+        first.rows_added,
+        second.rows_added + 2,
+        "no extra row counted"
+    );
+}

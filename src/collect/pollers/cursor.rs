@@ -97,6 +97,11 @@ async fn members(
             ..SeatRow::default()
         }));
     }
+    // A removed member's seat is no longer paid for.
+    ops.push(Op::RetireSeats {
+        source: SOURCE.into(),
+        seen_before: now,
+    });
     let stream = Stream::load(store, SOURCE, "teams/members")?;
     report.rows_added += write_page(
         store,
