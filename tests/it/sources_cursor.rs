@@ -252,7 +252,8 @@ async fn a_page_number_the_server_ignores_stops_the_pass() {
 }
 
 /// A usage event whose charge is beyond what one request can cost is refused and counted
-/// with where it was; the other events of the page are kept.
+/// with where it was; the other events of the page are kept. A cycle spend too large to
+/// store is counted too.
 #[tokio::test]
 async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
     let server = MockServer::start().await;
@@ -265,7 +266,11 @@ async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
         .mount(&server)
         .await;
     Mock::given(path(SPEND))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMemberSpend": [], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"teamMemberSpend": [
+            {"email": "dev@example.com", "spendCents": 1e20}
+        ], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1})),
+        )
         .mount(&server)
         .await;
     Mock::given(path(EVENTS))
@@ -282,13 +287,16 @@ async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
     let report = poll_once(&spec(ApiKind::Cursor, &server.uri(), 3), &t.store, NOW)
         .await
         .unwrap();
-    assert_eq!(report.problems.by_kind.get("bad_value"), Some(&1));
+    assert_eq!(report.problems.by_kind.get("bad_value"), Some(&2));
     assert_eq!(
         report.problems.first,
         vec![
+            "/teams/spend: a member without email or a spendCents in range",
             "/teams/filtered-usage-events page 1: `chargedCents` is above the bound for one request"
         ]
     );
+    // A cycle spend too large to store is not written as a spend of nothing.
+    assert_eq!(scalar(&t, "SELECT count(*) FROM vendor_usage"), 0);
     assert_eq!(
         rows(&t, "SELECT cost_source, cost_micro_usd FROM requests"),
         vec!["reported|15000"]

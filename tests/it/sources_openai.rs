@@ -132,3 +132,76 @@ async fn a_429_is_waited_out_and_a_repeating_next_page_stops_the_pass() {
         "the usage and the costs page read before the repeat are kept"
     );
 }
+
+/// A billed amount too large to store (here $10^16) is counted as a problem with its day,
+/// not written as a bill of nothing; the other line items of the day are kept. The same
+/// for Anthropic's cost report (cents as decimal strings).
+#[tokio::test]
+async fn a_bill_too_large_to_store_is_counted_not_dropped_silently() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let empty = json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            bucket(d8, "results", json!([
+                {"amount": {"value": 1e16, "currency": "usd"}, "line_item": "gpt-5, input"},
+                {"amount": {"value": 0.5, "currency": "usd"}, "line_item": "gpt-5, output"}
+            ]))], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    let anthropic_cost = "/v1/organizations/cost_report";
+    Mock::given(path(anthropic_cost))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"starting_at": "2026-03-08T00:00:00Z", "results": [
+                {"amount": "1e20", "cost_type": "tokens", "model": "claude-opus-4-1"},
+                {"amount": "50", "cost_type": "tokens", "model": "claude-sonnet-4-5"}
+            ]}], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    for path in [
+        "/v1/organizations/usage_report/messages",
+        "/v1/organizations/usage_report/claude_code",
+    ] {
+        Mock::given(wiremock::matchers::path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+            .mount(&server)
+            .await;
+    }
+    let t = store();
+    let openai = poll_once(&spec(ApiKind::OpenAiAdmin, &server.uri(), 3), &t.store, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        openai.problems.first,
+        vec![format!(
+            "{COSTS} 2026-03-08: `amount.value` is not an amount in range"
+        )]
+    );
+    let anthropic = poll_once(
+        &spec(ApiKind::AnthropicAdmin, &server.uri(), 3),
+        &t.store,
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        anthropic.problems.first,
+        vec![format!(
+            "{anthropic_cost} 2026-03-08: `amount` is not a decimal amount in range"
+        )]
+    );
+    assert_eq!(
+        rows(
+            &t,
+            "SELECT source, model, billed_micro_usd FROM vendor_usage ORDER BY source, model"
+        ),
+        vec![
+            "anthropic_admin|claude-sonnet-4-5|500000",
+            "openai_admin|gpt-5, output|500000"
+        ]
+    );
+}

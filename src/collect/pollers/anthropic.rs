@@ -121,9 +121,13 @@ async fn cost(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollError> {
         bucket_query("cost_report", COST, &extra),
         report,
         |day, r, report| {
-            let Some(cents) = r.get("amount").and_then(decimal) else {
+            let Some(cents) = r
+                .get("amount")
+                .and_then(decimal)
+                .filter(|c| cents_to_micro(*c).is_some())
+            else {
                 report.problems.add("bad_value", || {
-                    format!("{COST} {day}: `amount` is not a decimal amount")
+                    format!("{COST} {day}: `amount` is not a decimal amount in range")
                 });
                 return vec![];
             };

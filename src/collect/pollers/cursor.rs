@@ -223,11 +223,14 @@ async fn spend(
             .ok_or_else(|| bad_body(SPEND, "no `subscriptionCycleStart`"))?;
         let mut ops = Vec::new();
         for m in list {
-            let (Some(developer), Some(cents)) =
-                (email(m, "email"), m.get("spendCents").and_then(decimal))
-            else {
+            let (Some(developer), Some(micro)) = (
+                email(m, "email"),
+                m.get("spendCents")
+                    .and_then(decimal)
+                    .and_then(cents_to_micro),
+            ) else {
                 report.problems.add("bad_value", || {
-                    format!("{SPEND}: a member without email or spendCents")
+                    format!("{SPEND}: a member without email or a spendCents in range")
                 });
                 continue;
             };
@@ -236,7 +239,7 @@ async fn spend(
                 day: cycle.clone(),
                 developer,
                 model: CYCLE_SPEND.into(),
-                billed_micro_usd: cents_to_micro(cents),
+                billed_micro_usd: Some(micro),
                 ..VendorUsageRow::default()
             }));
         }
