@@ -252,10 +252,10 @@ async fn a_page_number_the_server_ignores_stops_the_pass() {
 }
 
 /// A usage event whose charge is beyond what one request can cost is refused and counted
-/// with where it was; the other events of the page are kept. A cycle spend too large to
-/// store is counted too.
+/// with where it was, as is one dated in the future; the other events of the page are
+/// kept. A cycle spend too large to store is counted too.
 #[tokio::test]
-async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
+async fn events_and_spend_beyond_the_bounds_are_refused_and_counted() {
     let server = MockServer::start().await;
     Mock::given(path(MEMBERS))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMembers": []})))
@@ -279,6 +279,8 @@ async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
             "usageEvents": [
                 event("1773050400000", "gpt-5", Some(1e12), "c1"),
                 event("1773050700000", "gpt-5", Some(1.5), "c1"),
+                // Year 2286.
+                event("9999999999999", "gpt-5", Some(1.5), "c1"),
             ]
         })))
         .mount(&server)
@@ -287,12 +289,13 @@ async fn an_event_charged_beyond_the_bounds_is_refused_not_billed() {
     let report = poll_once(&spec(ApiKind::Cursor, &server.uri(), 3), &t.store, NOW)
         .await
         .unwrap();
-    assert_eq!(report.problems.by_kind.get("bad_value"), Some(&2));
+    assert_eq!(report.problems.by_kind.get("bad_value"), Some(&3));
     assert_eq!(
         report.problems.first,
         vec![
             "/teams/spend: a member without email or a spendCents in range",
-            "/teams/filtered-usage-events page 1: `chargedCents` is above the bound for one request"
+            "/teams/filtered-usage-events page 1: `chargedCents` is above the bound for one request",
+            "/teams/filtered-usage-events page 1: `timestamp` 9999999999999 is in the future"
         ]
     );
     // A cycle spend too large to store is not written as a spend of nothing.

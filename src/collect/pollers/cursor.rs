@@ -289,7 +289,7 @@ async fn events(
             .ok_or_else(|| bad_body(EVENTS, "no `usageEvents` array"))?;
         let (mut requests, mut sessions) = (Vec::new(), Vec::new());
         for e in list {
-            match event_request(e, &prices) {
+            match event_request(e, &prices, now) {
                 Ok((r, s)) => {
                     requests.push(r);
                     sessions.push(s);
@@ -347,6 +347,7 @@ async fn events(
 fn event_request(
     e: &Value,
     prices: &crate::pricing::PriceTable,
+    now: UnixMillis,
 ) -> Result<(RequestRecord, SessionRecord), String> {
     let developer = email(e, "userEmail").ok_or("an event without `userEmail`")?;
     let ts = match e.get("timestamp") {
@@ -356,6 +357,8 @@ fn event_request(
     }
     .filter(|t| *t >= crate::domain::bounds::EARLIEST_TS)
     .ok_or("`timestamp` is not epoch milliseconds")?;
+    let ts = crate::domain::bounds::timestamp("timestamp", ts, now)
+        .map_err(|_| format!("`timestamp` {ts} is in the future"))?;
     let model = e
         .get("model")
         .and_then(Value::as_str)
