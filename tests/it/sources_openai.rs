@@ -205,3 +205,67 @@ async fn a_bill_too_large_to_store_is_counted_not_dropped_silently() {
         ]
     );
 }
+
+/// A pass that failed mid-way resumes from its stored page token; when the vendor no
+/// longer accepts that token (expired: 400), the range is read again from its start
+/// instead of every later pass failing on it.
+#[tokio::test]
+async fn an_expired_resume_token_restarts_the_range_instead_of_failing_every_pass() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let usage = |input: i64| json!([{"input_tokens": input, "output_tokens": 1, "num_model_requests": 1, "model": "gpt-5"}]);
+    let empty = json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    // First pass: page 1 is read, the page after it keeps failing.
+    Mock::given(path(USAGE))
+        .and(query_param("page", "old"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", usage(100))], "has_more": true, "next_page": "old"})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::OpenAiAdmin, &server.uri(), 3);
+    poll_once(&spec, &t.store, NOW).await.unwrap_err();
+
+    // Later: the old token has expired; a fresh pass gets new tokens.
+    server.reset().await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .and(query_param("page", "old"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"error": {"message": "Invalid page token"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .and(query_param("page", "new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8 + 86_400, "results", usage(200))], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", usage(100))], "has_more": true, "next_page": "new"})))
+        .mount(&server)
+        .await;
+    let report = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(report.pages, 3, "page 1, page `new`, costs");
+    assert_eq!(
+        rows(
+            &t,
+            "SELECT day, input_tokens FROM vendor_usage WHERE source = 'openai_admin' ORDER BY day"
+        ),
+        vec!["2026-03-08|100", "2026-03-09|200"]
+    );
+}

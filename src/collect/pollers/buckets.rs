@@ -6,6 +6,7 @@
 use super::anthropic::bad_body;
 use super::stream::{PageGuard, Resume, Stream, StreamState, settled_through};
 use super::{Pass, PollError, PollReport, day_of, write_page};
+use crate::collect::http::FetchError;
 use crate::store::ops::Op;
 use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
@@ -44,6 +45,7 @@ pub async fn bucketed(
         .as_ref()
         .filter(|r| r.from == from)
         .map(|r| r.page.clone());
+    let mut resumed = page.is_some();
     let mut guard = PageGuard::new(q.endpoint);
     loop {
         let mut query = q.params.clone();
@@ -51,7 +53,18 @@ pub async fn bucketed(
         if let Some(token) = &page {
             query.push(("page".into(), token.clone()));
         }
-        let body = p.api.get(q.endpoint, &query).await?;
+        let body = match p.api.get(q.endpoint, &query).await {
+            Ok(body) => body,
+            // A stored page token the vendor no longer accepts (expired): read the range
+            // again from its start rather than failing every pass on it.
+            Err(FetchError::Server { status, .. }) if resumed && (400..500).contains(&status) => {
+                resumed = false;
+                page = None;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        resumed = false;
         let buckets = body
             .get("data")
             .and_then(Value::as_array)
