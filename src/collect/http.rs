@@ -187,10 +187,20 @@ impl ApiClient {
         loop {
             attempt += 1;
             let result = self.client.get(url).send().await;
-            match classify(&endpoint, result)
-                .await
-                .map_err(|e| self.redact(e))
-            {
+            // No key is sent: a 401/403 is the signed link refused (expired), not our key.
+            let result = classify(&endpoint, result).await.map_err(|e| match e {
+                FetchError::Unauthorized {
+                    endpoint,
+                    status,
+                    message,
+                } => FetchError::Server {
+                    endpoint,
+                    status,
+                    message: format!("the signed link was refused (expired?): {message}"),
+                },
+                e => self.redact(e),
+            });
+            match result {
                 Ok(resp) => {
                     return resp.text().await.map_err(|e| FetchError::Transport {
                         endpoint,

@@ -304,3 +304,49 @@ async fn a_link_that_never_advances_stops_the_seats_pass() {
         "one 429, its retry, page 2 naming itself as next: then the guard stops"
     );
 }
+
+/// A signed download link carries no token: when its host refuses it (the link expired),
+/// the error says so instead of blaming the GitHub token, and nothing of that day is
+/// marked read.
+#[tokio::test]
+async fn an_expired_download_link_is_not_reported_as_a_refused_key() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    Mock::given(path(SEATS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_seats": 0, "seats": []})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(USERS_1_DAY))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"download_links": [format!("{uri}/download/a.ndjson")]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/download/a.ndjson"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_string("<Error><Code>AuthenticationFailed</Code></Error>"),
+        )
+        .mount(&server)
+        .await;
+    let t = store();
+    let err = poll_once(&spec(ApiKind::Copilot, &server.uri(), 1), &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "a report download link answered 403: the signed link was refused (expired?): <Error><Code>AuthenticationFailed</Code></Error>"
+    );
+    assert_eq!(hits(&server, "/download/a.ndjson").await.len(), 1);
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT count(*) FROM cursors WHERE path = 'copilot/metrics/reports/users-1-day'"
+        ),
+        0
+    );
+}
