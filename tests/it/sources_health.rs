@@ -388,3 +388,70 @@ fn the_directory_csv_sets_team_role_and_start_date_and_others_stay_unassigned() 
         "unassigned"
     );
 }
+
+/// Records a vendor API refused (bad values) are not hidden behind "ok": `sources poll`
+/// counts them and `agentdeck sources` lists them with where they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn records_a_poll_refused_are_shown_by_sources_poll_and_sources() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let empty = serde_json::json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path("/v1/organizations/usage_report/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": [{"starting_at": "2026-03-08T00:00:00Z", "results": [
+                {"uncached_input_tokens": -5, "output_tokens": 1, "model": "claude-sonnet-4-5"},
+                {"uncached_input_tokens": 5, "output_tokens": 1, "model": "claude-haiku-4-5"}
+            ]}], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    for p in [
+        "/v1/organizations/cost_report",
+        "/v1/organizations/usage_report/claude_code",
+    ] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty.clone()))
+            .mount(&server)
+            .await;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_ANTHROPIC\"\nbase_url = \"{}\"\nbackfill_days = 1\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let db = tmp.path().join("s.db");
+    let (db, cfg) = (
+        db.to_str().unwrap().to_string(),
+        cfg.to_str().unwrap().to_string(),
+    );
+    let (poll, sources) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| {
+            bin()
+                .env("AGENTDECK_TEST_ANTHROPIC", "sk-ant-admin-test")
+                .args(["--db", &db, "--config", &cfg])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        (run(&["sources", "poll"]), run(&["sources"]))
+    })
+    .await
+    .unwrap();
+    let poll = String::from_utf8_lossy(&poll.stdout).into_owned();
+    assert!(
+        poll.contains(" page(s), 1 row(s), 1 record(s) refused (`agentdeck sources` lists them)"),
+        "{poll}"
+    );
+    let sources = String::from_utf8_lossy(&sources.stdout).into_owned();
+    assert!(
+        sources.contains(
+            "anthropic_admin: problems in the last run (1 bad_value)\n  /v1/organizations/usage_report/messages 2026-03-08 claude-sonnet-4-5: `/uncached_input_tokens` is negative or too large"
+        ),
+        "{sources}"
+    );
+}
