@@ -202,6 +202,44 @@ fn key_files_readable_by_others_are_refused_and_sources_never_show_keys() {
     assert!(text.contains("(readable)"), "{text}");
 }
 
+/// A key that is more than one token (a key file with a second line, a variable holding a
+/// line break) is named as the problem before any request, not sent to fail as an opaque
+/// "builder error" after retries; the key itself is never shown.
+#[test]
+fn a_key_with_a_line_break_inside_is_refused_with_a_clear_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("cursor.key");
+    std::fs::write(&key, "key_topsecret\n# rotated in March\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.cursor]\napi_key_file = \"cursor.key\"\nbase_url = \"http://127.0.0.1:9\"\n\n[sources.openai_admin]\napi_key_env = \"AGENTDECK_TEST_TWO_LINES\"\nbase_url = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let (db, cfg) = (db.to_str().unwrap(), cfg.to_str().unwrap());
+    let out = bin()
+        .env("AGENTDECK_TEST_TWO_LINES", "sk-admin-topsecret\nsecond")
+        .args(["--db", db, "--config", cfg, "sources", "poll"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "cursor: failed: [sources.cursor] api_key_file: {} holds more than the key (a space, line break or control character inside it)",
+            key.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("openai_admin: failed: the environment variable AGENTDECK_TEST_TWO_LINES named by [sources.openai_admin] api_key_env holds more than the key"),
+        "{text}"
+    );
+    assert!(!text.contains("topsecret"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sources_poll_records_each_api_and_sources_shows_state_next_run_and_settings() {
     use wiremock::matchers::path;
