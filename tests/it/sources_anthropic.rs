@@ -391,3 +391,46 @@ async fn malformed_json_and_a_repeating_cursor_stop_the_pass_with_a_clear_error(
     // The page read before the loop is kept, with the cursor to resume from.
     assert_eq!(scalar(&t, "SELECT count(*) FROM vendor_usage"), 1);
 }
+
+/// Claude Code analytics saying `has_more` without a `next_page` stop the pass with an
+/// error, as the other reports do, instead of marking the day complete with its later
+/// pages never read.
+#[tokio::test]
+async fn claude_code_more_pages_without_a_token_is_an_error_not_a_complete_day() {
+    let server = MockServer::start().await;
+    for p in [USAGE, COST] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty()))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(path(CC))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{
+            "date": "2026-03-08", "actor": {"type": "user_actor", "email_address": "dev@example.com"},
+            "core_metrics": {"num_sessions": 1}}], "has_more": true, "next_page": null})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let err = poll_once(
+        &spec(ApiKind::AnthropicAdmin, &server.uri(), 3),
+        &t.store,
+        NOW,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{CC} sent a body that is not the expected JSON: `has_more` is true but `next_page` is missing"
+        )
+    );
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT count(*) FROM cursors WHERE path = 'usage_report/claude_code' AND state LIKE '%complete_through%'"
+        ),
+        0,
+        "no day is marked complete"
+    );
+}

@@ -188,6 +188,12 @@ async fn claude_code(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollEr
                 more.then(|| body.get("next_page").and_then(Value::as_str))
                     .flatten(),
             )?;
+            if more && next.is_none() {
+                return Err(bad_body(
+                    CLAUDE_CODE,
+                    "`has_more` is true but `next_page` is missing",
+                ));
+            }
             if next.is_none() && day <= settled_through(today) {
                 state.complete_through = Some(day).max(state.complete_through);
             }
