@@ -331,7 +331,7 @@ async fn classify(
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(retry_after_secs)
         .map(Duration::from_secs);
     let exhausted = resp
         .headers()
@@ -364,6 +364,15 @@ async fn classify(
             status: s,
             message,
         },
+    })
+}
+
+/// `Retry-After` as seconds, or as an HTTP date (seconds from now; 0 when it has passed).
+fn retry_after_secs(value: &str) -> Option<u64> {
+    let value = value.trim();
+    value.parse::<u64>().ok().or_else(|| {
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        Some((at.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
     })
 }
 

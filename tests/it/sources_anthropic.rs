@@ -335,6 +335,25 @@ async fn rate_limits_are_waited_out_and_5xx_retried_within_bounds() {
     assert_eq!(pause, std::time::Duration::from_secs(7200));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
+    // Retry-After may be an HTTP date: the same rule, counted from now.
+    server.reset().await;
+    let in_two_hours = (chrono::Utc::now() + chrono::Duration::hours(2))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    Mock::given(path(USAGE))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", in_two_hours.as_str()),
+        )
+        .mount(&server)
+        .await;
+    let (result, pause) = run_and_record(&spec, &t.store, &mut Backoff::new(spec.interval)).await;
+    assert!(result.unwrap_err().to_string().contains("retry after 7"));
+    assert!(
+        pause > std::time::Duration::from_secs(7_000),
+        "waits for the date, {pause:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
     // 5xx forever: a bounded number of attempts, then a clear error.
     server.reset().await;
     Mock::given(path(USAGE))
