@@ -118,13 +118,22 @@ fn resolve(ctx: &Context, s: Section<'_>) -> ApiSpec {
             (None, "missing".into())
         }
     };
+    let base_url = s
+        .base_url
+        .unwrap_or(s.kind.default_base_url())
+        .trim_end_matches('/')
+        .to_string();
+    let web = reqwest::Url::parse(&base_url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+    if !web {
+        problem.get_or_insert(format!(
+            "[sources.{name}] base_url must be an http(s) URL such as {} (got `{base_url}`)",
+            s.kind.default_base_url()
+        ));
+    }
     ApiSpec {
         kind: s.kind,
-        base_url: s
-            .base_url
-            .unwrap_or(s.kind.default_base_url())
-            .trim_end_matches('/')
-            .to_string(),
+        base_url,
         key,
         key_source,
         problem,

@@ -240,6 +240,46 @@ fn a_key_with_a_line_break_inside_is_refused_with_a_clear_problem() {
     assert!(!text.contains("topsecret"), "{text}");
 }
 
+/// A `base_url` without its scheme (`api.example.com`) is named as the problem by
+/// `config check` and by the poll at once, not retried for seconds and reported as
+/// "cannot be reached: builder error".
+#[test]
+fn a_base_url_without_a_scheme_is_named_before_any_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_ANTHROPIC\"\nbase_url = \"127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let (db, cfg) = (db.to_str().unwrap(), cfg.to_str().unwrap());
+    let expected = "[sources.anthropic_admin] base_url must be an http(s) URL such as https://api.anthropic.com (got `127.0.0.1:9`)";
+    let run = |args: &[&str]| {
+        bin()
+            .env("AGENTDECK_TEST_ANTHROPIC", "sk-ant-admin-test")
+            .args(["--db", db, "--config", cfg])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let poll = run(&["sources", "poll"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no retries"
+    );
+    let text = String::from_utf8_lossy(&poll.stdout);
+    assert!(
+        text.contains(&format!("anthropic_admin: failed: {expected}")),
+        "{text}"
+    );
+    let check = run(&["config", "check"]);
+    assert!(!check.status.success());
+    let text = String::from_utf8_lossy(&check.stderr);
+    assert!(text.contains(expected), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sources_poll_records_each_api_and_sources_shows_state_next_run_and_settings() {
     use wiremock::matchers::path;
