@@ -269,3 +269,54 @@ async fn an_expired_resume_token_restarts_the_range_instead_of_failing_every_pas
         vec!["2026-03-08|100", "2026-03-09|200"]
     );
 }
+
+/// Wrong types are not read as "nothing": a `has_more` that is not a boolean stops the
+/// pass with an error (rather than ending it as if the page were the last), and a bucket
+/// whose results are not a list is counted as a problem with its day.
+#[tokio::test]
+async fn a_wrongly_typed_has_more_or_results_is_not_taken_for_the_end() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", json!({"input_tokens": 5, "model": "gpt-5"}))],
+            "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [], "has_more": "true", "next_page": "page_2"})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::OpenAiAdmin, &server.uri(), 3);
+    let err = poll_once(&spec, &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{COSTS} sent a body that is not the expected JSON: `has_more` is not true or false"
+        )
+    );
+    server.reset().await;
+    let empty = json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", json!({"input_tokens": 5, "model": "gpt-5"}))],
+            "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    let report = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(
+        report.problems.first,
+        vec![format!(
+            "{USAGE} 2026-03-08: the bucket's results are not a list"
+        )]
+    );
+}

@@ -180,10 +180,7 @@ async fn claude_code(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollEr
             for r in records {
                 ops.extend(claude_code_record(r, day, report));
             }
-            let more = body
-                .get("has_more")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+            let more = super::buckets::has_more(&body, CLAUDE_CODE)?;
             let next = guard.next(
                 more.then(|| body.get("next_page").and_then(Value::as_str))
                     .flatten(),

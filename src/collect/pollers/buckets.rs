@@ -78,18 +78,17 @@ pub async fn bucketed(
                 continue;
             };
             // Some published specs name the list `result`; accept both.
-            let results = bucket
-                .get("results")
-                .or_else(|| bucket.get("result"))
-                .and_then(Value::as_array);
-            for r in results.into_iter().flatten() {
+            let results = bucket.get("results").or_else(|| bucket.get("result"));
+            if results.is_some_and(|r| !r.is_array() && !r.is_null()) {
+                report.problems.add("bad_value", || {
+                    format!("{} {day}: the bucket's results are not a list", q.endpoint)
+                });
+            }
+            for r in results.and_then(Value::as_array).into_iter().flatten() {
                 ops.extend(map(&day, r, report));
             }
         }
-        let more = body
-            .get("has_more")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let more = has_more(&body, q.endpoint)?;
         let next = guard.next(
             more.then(|| body.get("next_page").and_then(Value::as_str))
                 .flatten(),
@@ -117,5 +116,15 @@ pub async fn bucketed(
             Some(token) => page = Some(token),
             None => return Ok(()),
         }
+    }
+}
+
+/// A page's `has_more`: absent is false; anything but a boolean is an error, so a page the
+/// server meant to continue is never taken for the last one.
+pub fn has_more(body: &Value, endpoint: &str) -> Result<bool, PollError> {
+    match body.get("has_more") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(more)) => Ok(*more),
+        Some(_) => Err(bad_body(endpoint, "`has_more` is not true or false")),
     }
 }
