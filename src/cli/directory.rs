@@ -91,9 +91,16 @@ pub fn github_teams(
         return Ok(None);
     };
     let key = match (&d.github_api_key_env, &d.github_api_key_file) {
-        (Some(var), _) => Secret::new(std::env::var(var).map_err(|_| {
-            anyhow::anyhow!("[directory] github_api_key_env names {var}, which is not set")
-        })?),
+        (Some(var), _) => {
+            let v = std::env::var(var).map_err(|_| {
+                anyhow::anyhow!("[directory] github_api_key_env names {var}, which is not set")
+            })?;
+            anyhow::ensure!(
+                super::source_specs::one_token(v.trim()),
+                "[directory] github_api_key_env names {var}, which holds more than the token (a space, line break or control character inside it)"
+            );
+            Secret::new(v.trim())
+        }
         (None, Some(file)) => {
             let path = match ctx.config_path.parent() {
                 Some(dir) if file.is_relative() => dir.join(file),

@@ -89,6 +89,10 @@ fn resolve(ctx: &Context, s: Section<'_>) -> ApiSpec {
     };
     let (key, key_source) = match (s.api_key_env, s.api_key_file) {
         (Some(var), _) => match std::env::var(var) {
+            Ok(v) if !one_token(v.trim()) => {
+                problem.get_or_insert(format!("the environment variable {var} named by [sources.{name}] api_key_env holds more than the key (a space, line break or control character inside it)"));
+                (None, format!("env {var} (unusable)"))
+            }
             Ok(v) if !v.trim().is_empty() => {
                 (Some(Secret::new(v.trim())), format!("env {var} (set)"))
             }
@@ -114,13 +118,22 @@ fn resolve(ctx: &Context, s: Section<'_>) -> ApiSpec {
             (None, "missing".into())
         }
     };
+    let base_url = s
+        .base_url
+        .unwrap_or(s.kind.default_base_url())
+        .trim_end_matches('/')
+        .to_string();
+    let web = reqwest::Url::parse(&base_url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+    if !web {
+        problem.get_or_insert(format!(
+            "[sources.{name}] base_url must be an http(s) URL such as {} (got `{base_url}`)",
+            s.kind.default_base_url()
+        ));
+    }
     ApiSpec {
         kind: s.kind,
-        base_url: s
-            .base_url
-            .unwrap_or(s.kind.default_base_url())
-            .trim_end_matches('/')
-            .to_string(),
+        base_url,
         key,
         key_source,
         problem,
@@ -148,7 +161,18 @@ pub fn read_key_file(path: &Path) -> anyhow::Result<Secret> {
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let key = text.trim();
     anyhow::ensure!(!key.is_empty(), "{} is empty", path.display());
+    anyhow::ensure!(
+        one_token(key),
+        "{} holds more than the key (a space, line break or control character inside it)",
+        path.display()
+    );
     Ok(Secret::new(key))
+}
+
+/// Whether `key` (trimmed) can travel in an HTTP header as one token: no whitespace or
+/// control character inside (a second line in a key file, a pasted `Bearer ` prefix).
+pub fn one_token(key: &str) -> bool {
+    !key.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Declares every configured API source (kind and settings, no secret) in source health.

@@ -187,7 +187,20 @@ impl ApiClient {
         loop {
             attempt += 1;
             let result = self.client.get(url).send().await;
-            match classify(&endpoint, result).await {
+            // No key is sent: a 401/403 is the signed link refused (expired), not our key.
+            let result = classify(&endpoint, result).await.map_err(|e| match e {
+                FetchError::Unauthorized {
+                    endpoint,
+                    status,
+                    message,
+                } => FetchError::Server {
+                    endpoint,
+                    status,
+                    message: format!("the signed link was refused (expired?): {message}"),
+                },
+                e => self.redact(e),
+            });
+            match result {
                 Ok(resp) => {
                     return resp.text().await.map_err(|e| FetchError::Transport {
                         endpoint,
@@ -219,7 +232,8 @@ impl ApiClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match classify(endpoint, build().send().await).await {
+            let result = classify(endpoint, build().send().await).await;
+            match result.map_err(|e| self.redact(e)) {
                 Ok(resp) => {
                     let next = next_link(resp.headers());
                     let bytes = resp.bytes().await.map_err(|e| FetchError::Transport {
@@ -235,6 +249,46 @@ impl ApiClient {
                 }
                 Err(e) => self.pause_or_fail(e, attempt).await?,
             }
+        }
+    }
+
+    /// `e` without this client's key in any form it was sent in: a vendor that quotes the
+    /// request back in its error message must not put the key into health, logs or stdout.
+    fn redact(&self, e: FetchError) -> FetchError {
+        let forms = match &self.auth {
+            Auth::Header(_, key) | Auth::Bearer(key) => vec![key.expose().to_string()],
+            Auth::BasicUser(key) => vec![
+                key.expose().to_string(),
+                base64(format!("{}:", key.expose()).as_bytes()),
+            ],
+            Auth::None => vec![],
+        };
+        let clean = |text: String| {
+            forms
+                .iter()
+                .filter(|f| !f.is_empty())
+                .fold(text, |t, f| t.replace(f.as_str(), "<redacted>"))
+        };
+        match e {
+            FetchError::Unauthorized {
+                endpoint,
+                status,
+                message,
+            } => FetchError::Unauthorized {
+                endpoint,
+                status,
+                message: clean(message),
+            },
+            FetchError::Server {
+                endpoint,
+                status,
+                message,
+            } => FetchError::Server {
+                endpoint,
+                status,
+                message: clean(message),
+            },
+            other => other,
         }
     }
 
@@ -277,7 +331,7 @@ async fn classify(
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(retry_after_secs)
         .map(Duration::from_secs);
     let exhausted = resp
         .headers()
@@ -313,6 +367,15 @@ async fn classify(
     })
 }
 
+/// `Retry-After` as seconds, or as an HTTP date (seconds from now; 0 when it has passed).
+fn retry_after_secs(value: &str) -> Option<u64> {
+    let value = value.trim();
+    value.parse::<u64>().ok().or_else(|| {
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        Some((at.timestamp() - chrono::Utc::now().timestamp()).max(0) as u64)
+    })
+}
+
 /// The vendor's error message (`error.message`, `message`), bounded; never the request.
 fn short_message(body: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
@@ -332,6 +395,28 @@ fn short_message(body: &str) -> String {
     } else {
         text
     }
+}
+
+/// Standard base64 with padding (how HTTP Basic credentials travel), for redaction.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The `rel="next"` target of a `Link` header.
@@ -377,6 +462,8 @@ mod tests {
             next_link(&h).as_deref(),
             Some("https://api.github.com/x?page=2")
         );
+        assert_eq!(base64(b"key:"), "a2V5Og==");
+        assert_eq!(base64(b"sk-cursor-1:"), "c2stY3Vyc29yLTE6");
         let j = jittered(Duration::from_secs(10));
         assert!(j >= Duration::from_secs(8) && j <= Duration::from_secs(12));
         assert_eq!(

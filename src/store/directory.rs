@@ -67,7 +67,21 @@ pub fn parse_members_csv(text: &str) -> Result<(Vec<MemberRow>, Vec<CsvProblem>)
     let mut members = Vec::new();
     let mut problems = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
+        // The line the record is on: the reader's position is where it started reading,
+        // before any blank lines it skipped (quoted line breaks are counted in it).
+        let position = match &record {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
+        };
+        let line = position.map_or(i as u64 + 2, |p| {
+            let rest = text.as_bytes().get(p.byte() as usize..).unwrap_or_default();
+            let blank = rest
+                .iter()
+                .take_while(|b| matches!(b, b'\n' | b'\r'))
+                .filter(|b| **b == b'\n')
+                .count();
+            p.line() + blank as u64
+        });
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -168,6 +182,17 @@ mod tests {
         let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
         assert!(problems[2].to_string().contains("started_on"));
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_their_line_in_the_file_after_blank_lines_and_quoted_breaks() {
+        let text = "email,team,role\n\nana@acme.dev,web,\"staff\nengineer\"\n\nnot-an-email,web,\n";
+        let (members, problems) = parse_members_csv(text).unwrap();
+        assert_eq!(members.len(), 1);
+        let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![6]);
+        let (_, problems) = parse_members_csv("email,team\r\n\r\nbad,web\r\n").unwrap();
+        assert_eq!(problems[0].line, 3);
     }
 
     #[test]

@@ -120,3 +120,14 @@ pub(super) fn upsert_seat(tx: &Transaction<'_>, s: &SeatRow) -> rusqlite::Result
     ])?;
     Ok(())
 }
+
+/// Forgets the seats of `source` not seen since `seen_before` (unassigned or removed).
+pub(super) fn retire_seats(
+    tx: &Transaction<'_>,
+    source: &str,
+    seen_before: UnixMillis,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM vendor_seats WHERE source = ?1 AND seen_at < ?2")?
+        .execute(params![source, seen_before])?;
+    Ok(())
+}

@@ -235,6 +235,48 @@ async fn a_refused_key_fails_at_once_and_is_recorded_in_full() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
+/// A vendor that quotes the key back in its refusal (raw, or as the Basic credentials it
+/// was sent in) never gets it into the error, the health record or stdout.
+#[tokio::test]
+async fn a_key_the_vendor_echoes_in_its_refusal_is_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(path(USAGE))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"type": "error", "error": {
+            "type": "authentication_error", "message": "invalid x-api-key test-key-not-secret"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/teams/members"))
+        .respond_with(ResponseTemplate::new(403).set_body_string(
+            "bad credentials: Basic dGVzdC1rZXktbm90LXNlY3JldDo= (user test-key-not-secret)",
+        ))
+        .mount(&server)
+        .await;
+    let t = store();
+    for (kind, expected) in [
+        (
+            ApiKind::AnthropicAdmin,
+            format!("{USAGE} refused the key (401): invalid x-api-key <redacted>"),
+        ),
+        (
+            ApiKind::Cursor,
+            "/teams/members refused the key (403): bad credentials: Basic <redacted> (user <redacted>)"
+                .to_string(),
+        ),
+    ] {
+        let spec = spec(kind, &server.uri(), 1);
+        let (result, _) = run_and_record(&spec, &t.store, &mut Backoff::new(spec.interval)).await;
+        assert_eq!(result.unwrap_err().to_string(), expected);
+    }
+    let health = rows(&t, "SELECT source, last_error FROM source_health").join("\n");
+    assert!(health.contains("<redacted>"), "{health}");
+    assert!(
+        !health.contains("test-key-not-secret") && !health.contains("dGVzdC1rZXktbm90"),
+        "{health}"
+    );
+}
+
 #[tokio::test]
 async fn rate_limits_are_waited_out_and_5xx_retried_within_bounds() {
     let server = MockServer::start().await;
@@ -293,6 +335,25 @@ async fn rate_limits_are_waited_out_and_5xx_retried_within_bounds() {
     assert_eq!(pause, std::time::Duration::from_secs(7200));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
+    // Retry-After may be an HTTP date: the same rule, counted from now.
+    server.reset().await;
+    let in_two_hours = (chrono::Utc::now() + chrono::Duration::hours(2))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    Mock::given(path(USAGE))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("retry-after", in_two_hours.as_str()),
+        )
+        .mount(&server)
+        .await;
+    let (result, pause) = run_and_record(&spec, &t.store, &mut Backoff::new(spec.interval)).await;
+    assert!(result.unwrap_err().to_string().contains("retry after 7"));
+    assert!(
+        pause > std::time::Duration::from_secs(7_000),
+        "waits for the date, {pause:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
     // 5xx forever: a bounded number of attempts, then a clear error.
     server.reset().await;
     Mock::given(path(USAGE))
@@ -348,4 +409,47 @@ async fn malformed_json_and_a_repeating_cursor_stop_the_pass_with_a_clear_error(
     );
     // The page read before the loop is kept, with the cursor to resume from.
     assert_eq!(scalar(&t, "SELECT count(*) FROM vendor_usage"), 1);
+}
+
+/// Claude Code analytics saying `has_more` without a `next_page` stop the pass with an
+/// error, as the other reports do, instead of marking the day complete with its later
+/// pages never read.
+#[tokio::test]
+async fn claude_code_more_pages_without_a_token_is_an_error_not_a_complete_day() {
+    let server = MockServer::start().await;
+    for p in [USAGE, COST] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty()))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(path(CC))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [{
+            "date": "2026-03-08", "actor": {"type": "user_actor", "email_address": "dev@example.com"},
+            "core_metrics": {"num_sessions": 1}}], "has_more": true, "next_page": null})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let err = poll_once(
+        &spec(ApiKind::AnthropicAdmin, &server.uri(), 3),
+        &t.store,
+        NOW,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{CC} sent a body that is not the expected JSON: `has_more` is true but `next_page` is missing"
+        )
+    );
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT count(*) FROM cursors WHERE path = 'usage_report/claude_code' AND state LIKE '%complete_through%'"
+        ),
+        0,
+        "no day is marked complete"
+    );
 }

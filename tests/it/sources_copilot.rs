@@ -145,6 +145,26 @@ async fn seats_and_daily_user_reports_land_and_downloads_carry_no_token() {
         ),
         daily
     );
+
+    // A seat unassigned since (no longer listed) is no longer a paid seat.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path(SEATS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"total_seats": 1, "seats": [seat("octo-dev", Some("2026-03-10T09:00:00Z"))]}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(USERS_1_DAY))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    poll_once(&spec, &t.store, NOW + 3_600_000).await.unwrap();
+    assert_eq!(
+        rows(&t, "SELECT developer FROM vendor_seats"),
+        vec!["octo@example.com"]
+    );
 }
 
 #[tokio::test]
@@ -282,5 +302,51 @@ async fn a_link_that_never_advances_stops_the_seats_pass() {
         hits(&server, SEATS).await.len(),
         3,
         "one 429, its retry, page 2 naming itself as next: then the guard stops"
+    );
+}
+
+/// A signed download link carries no token: when its host refuses it (the link expired),
+/// the error says so instead of blaming the GitHub token, and nothing of that day is
+/// marked read.
+#[tokio::test]
+async fn an_expired_download_link_is_not_reported_as_a_refused_key() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    Mock::given(path(SEATS))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"total_seats": 0, "seats": []})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(USERS_1_DAY))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"download_links": [format!("{uri}/download/a.ndjson")]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/download/a.ndjson"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_string("<Error><Code>AuthenticationFailed</Code></Error>"),
+        )
+        .mount(&server)
+        .await;
+    let t = store();
+    let err = poll_once(&spec(ApiKind::Copilot, &server.uri(), 1), &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "a report download link answered 403: the signed link was refused (expired?): <Error><Code>AuthenticationFailed</Code></Error>"
+    );
+    assert_eq!(hits(&server, "/download/a.ndjson").await.len(), 1);
+    assert_eq!(
+        scalar(
+            &t,
+            "SELECT count(*) FROM cursors WHERE path = 'copilot/metrics/reports/users-1-day'"
+        ),
+        0
     );
 }

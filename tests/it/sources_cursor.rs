@@ -250,3 +250,106 @@ async fn a_page_number_the_server_ignores_stops_the_pass() {
         "the good page is kept"
     );
 }
+
+/// A usage event whose charge is beyond what one request can cost is refused and counted
+/// with where it was, as is one dated in the future; the other events of the page are
+/// kept. A cycle spend too large to store is counted too.
+#[tokio::test]
+async fn events_and_spend_beyond_the_bounds_are_refused_and_counted() {
+    let server = MockServer::start().await;
+    Mock::given(path(MEMBERS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMembers": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(DAILY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(SPEND))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"teamMemberSpend": [
+            {"email": "dev@example.com", "spendCents": 1e20}
+        ], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(EVENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"numPages": 1, "currentPage": 1, "hasNextPage": false},
+            "usageEvents": [
+                event("1773050400000", "gpt-5", Some(1e12), "c1"),
+                event("1773050700000", "gpt-5", Some(1.5), "c1"),
+                // Year 2286.
+                event("9999999999999", "gpt-5", Some(1.5), "c1"),
+            ]
+        })))
+        .mount(&server)
+        .await;
+    let t = store();
+    let report = poll_once(&spec(ApiKind::Cursor, &server.uri(), 3), &t.store, NOW)
+        .await
+        .unwrap();
+    assert_eq!(report.problems.by_kind.get("bad_value"), Some(&3));
+    assert_eq!(
+        report.problems.first,
+        vec![
+            "/teams/spend: a member without email or a spendCents in range",
+            "/teams/filtered-usage-events page 1: `chargedCents` is above the bound for one request",
+            "/teams/filtered-usage-events page 1: `timestamp` 9999999999999 is in the future"
+        ]
+    );
+    // A cycle spend too large to store is not written as a spend of nothing.
+    assert_eq!(scalar(&t, "SELECT count(*) FROM vendor_usage"), 0);
+    assert_eq!(
+        rows(&t, "SELECT cost_source, cost_micro_usd FROM requests"),
+        vec!["reported|15000"]
+    );
+}
+
+/// A member removed from the team (or unassigned Copilot seat) is no longer a paid seat:
+/// the next poll forgets it, so `report reconcile` does not list it as an idle seat.
+#[tokio::test]
+async fn a_member_removed_since_the_last_poll_is_no_longer_a_seat() {
+    let server = MockServer::start().await;
+    let members = |gone: bool| {
+        ResponseTemplate::new(200).set_body_json(json!({"teamMembers": [
+            {"name": "Dev One", "email": "dev@example.com", "role": "member"},
+            {"name": "Gone", "email": "gone@example.com", "role": "member", "isRemoved": gone}
+        ]}))
+    };
+    Mock::given(path(MEMBERS))
+        .respond_with(members(false))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(MEMBERS))
+        .respond_with(members(true))
+        .mount(&server)
+        .await;
+    Mock::given(path(DAILY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(SPEND))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMemberSpend": [], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1})))
+        .mount(&server)
+        .await;
+    Mock::given(path(EVENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "pagination": {"numPages": 1, "currentPage": 1, "hasNextPage": false}, "usageEvents": []
+        })))
+        .mount(&server)
+        .await;
+    let seats = |t: &TestStore| rows(t, "SELECT developer FROM vendor_seats ORDER BY developer");
+    let t = store();
+    let spec = spec(ApiKind::Cursor, &server.uri(), 3);
+    let first = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(seats(&t), vec!["dev@example.com", "gone@example.com"]);
+    let second = poll_once(&spec, &t.store, NOW + 3_600_000).await.unwrap();
+    assert_eq!(seats(&t), vec!["dev@example.com"]);
+    assert_eq!(
+        first.rows_added,
+        second.rows_added + 2,
+        "no extra row counted"
+    );
+}

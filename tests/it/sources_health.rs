@@ -202,6 +202,84 @@ fn key_files_readable_by_others_are_refused_and_sources_never_show_keys() {
     assert!(text.contains("(readable)"), "{text}");
 }
 
+/// A key that is more than one token (a key file with a second line, a variable holding a
+/// line break) is named as the problem before any request, not sent to fail as an opaque
+/// "builder error" after retries; the key itself is never shown.
+#[test]
+fn a_key_with_a_line_break_inside_is_refused_with_a_clear_problem() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let key = tmp.path().join("cursor.key");
+    std::fs::write(&key, "key_topsecret\n# rotated in March\n").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.cursor]\napi_key_file = \"cursor.key\"\nbase_url = \"http://127.0.0.1:9\"\n\n[sources.openai_admin]\napi_key_env = \"AGENTDECK_TEST_TWO_LINES\"\nbase_url = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let (db, cfg) = (db.to_str().unwrap(), cfg.to_str().unwrap());
+    let out = bin()
+        .env("AGENTDECK_TEST_TWO_LINES", "sk-admin-topsecret\nsecond")
+        .args(["--db", db, "--config", cfg, "sources", "poll"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "cursor: failed: [sources.cursor] api_key_file: {} holds more than the key (a space, line break or control character inside it)",
+            key.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("openai_admin: failed: the environment variable AGENTDECK_TEST_TWO_LINES named by [sources.openai_admin] api_key_env holds more than the key"),
+        "{text}"
+    );
+    assert!(!text.contains("topsecret"), "{text}");
+}
+
+/// A `base_url` without its scheme (`api.example.com`) is named as the problem by
+/// `config check` and by the poll at once, not retried for seconds and reported as
+/// "cannot be reached: builder error".
+#[test]
+fn a_base_url_without_a_scheme_is_named_before_any_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_ANTHROPIC\"\nbase_url = \"127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let (db, cfg) = (db.to_str().unwrap(), cfg.to_str().unwrap());
+    let expected = "[sources.anthropic_admin] base_url must be an http(s) URL such as https://api.anthropic.com (got `127.0.0.1:9`)";
+    let run = |args: &[&str]| {
+        bin()
+            .env("AGENTDECK_TEST_ANTHROPIC", "sk-ant-admin-test")
+            .args(["--db", db, "--config", cfg])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let poll = run(&["sources", "poll"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no retries"
+    );
+    let text = String::from_utf8_lossy(&poll.stdout);
+    assert!(
+        text.contains(&format!("anthropic_admin: failed: {expected}")),
+        "{text}"
+    );
+    let check = run(&["config", "check"]);
+    assert!(!check.status.success());
+    let text = String::from_utf8_lossy(&check.stderr);
+    assert!(text.contains(expected), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sources_poll_records_each_api_and_sources_shows_state_next_run_and_settings() {
     use wiremock::matchers::path;
@@ -386,5 +464,72 @@ fn the_directory_csv_sets_team_role_and_start_date_and_others_stay_unassigned() 
             .unwrap()
             .team,
         "unassigned"
+    );
+}
+
+/// Records a vendor API refused (bad values) are not hidden behind "ok": `sources poll`
+/// counts them and `agentdeck sources` lists them with where they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn records_a_poll_refused_are_shown_by_sources_poll_and_sources() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let empty = serde_json::json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path("/v1/organizations/usage_report/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": [{"starting_at": "2026-03-08T00:00:00Z", "results": [
+                {"uncached_input_tokens": -5, "output_tokens": 1, "model": "claude-sonnet-4-5"},
+                {"uncached_input_tokens": 5, "output_tokens": 1, "model": "claude-haiku-4-5"}
+            ]}], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    for p in [
+        "/v1/organizations/cost_report",
+        "/v1/organizations/usage_report/claude_code",
+    ] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty.clone()))
+            .mount(&server)
+            .await;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_ANTHROPIC\"\nbase_url = \"{}\"\nbackfill_days = 1\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let db = tmp.path().join("s.db");
+    let (db, cfg) = (
+        db.to_str().unwrap().to_string(),
+        cfg.to_str().unwrap().to_string(),
+    );
+    let (poll, sources) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| {
+            bin()
+                .env("AGENTDECK_TEST_ANTHROPIC", "sk-ant-admin-test")
+                .args(["--db", &db, "--config", &cfg])
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        (run(&["sources", "poll"]), run(&["sources"]))
+    })
+    .await
+    .unwrap();
+    let poll = String::from_utf8_lossy(&poll.stdout).into_owned();
+    assert!(
+        poll.contains(" page(s), 1 row(s), 1 record(s) refused (`agentdeck sources` lists them)"),
+        "{poll}"
+    );
+    let sources = String::from_utf8_lossy(&sources.stdout).into_owned();
+    assert!(
+        sources.contains(
+            "anthropic_admin: problems in the last run (1 bad_value)\n  /v1/organizations/usage_report/messages 2026-03-08 claude-sonnet-4-5: `/uncached_input_tokens` is negative or too large"
+        ),
+        "{sources}"
     );
 }

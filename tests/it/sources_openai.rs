@@ -132,3 +132,191 @@ async fn a_429_is_waited_out_and_a_repeating_next_page_stops_the_pass() {
         "the usage and the costs page read before the repeat are kept"
     );
 }
+
+/// A billed amount too large to store (here $10^16) is counted as a problem with its day,
+/// not written as a bill of nothing; the other line items of the day are kept. The same
+/// for Anthropic's cost report (cents as decimal strings).
+#[tokio::test]
+async fn a_bill_too_large_to_store_is_counted_not_dropped_silently() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let empty = json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            bucket(d8, "results", json!([
+                {"amount": {"value": 1e16, "currency": "usd"}, "line_item": "gpt-5, input"},
+                {"amount": {"value": 0.5, "currency": "usd"}, "line_item": "gpt-5, output"}
+            ]))], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    let anthropic_cost = "/v1/organizations/cost_report";
+    Mock::given(path(anthropic_cost))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [
+            {"starting_at": "2026-03-08T00:00:00Z", "results": [
+                {"amount": "1e20", "cost_type": "tokens", "model": "claude-opus-4-1"},
+                {"amount": "50", "cost_type": "tokens", "model": "claude-sonnet-4-5"}
+            ]}], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    for path in [
+        "/v1/organizations/usage_report/messages",
+        "/v1/organizations/usage_report/claude_code",
+    ] {
+        Mock::given(wiremock::matchers::path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+            .mount(&server)
+            .await;
+    }
+    let t = store();
+    let openai = poll_once(&spec(ApiKind::OpenAiAdmin, &server.uri(), 3), &t.store, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        openai.problems.first,
+        vec![format!(
+            "{COSTS} 2026-03-08: `amount.value` is not an amount in range"
+        )]
+    );
+    let anthropic = poll_once(
+        &spec(ApiKind::AnthropicAdmin, &server.uri(), 3),
+        &t.store,
+        NOW,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        anthropic.problems.first,
+        vec![format!(
+            "{anthropic_cost} 2026-03-08: `amount` is not a decimal amount in range"
+        )]
+    );
+    assert_eq!(
+        rows(
+            &t,
+            "SELECT source, model, billed_micro_usd FROM vendor_usage ORDER BY source, model"
+        ),
+        vec![
+            "anthropic_admin|claude-sonnet-4-5|500000",
+            "openai_admin|gpt-5, output|500000"
+        ]
+    );
+}
+
+/// A pass that failed mid-way resumes from its stored page token; when the vendor no
+/// longer accepts that token (expired: 400), the range is read again from its start
+/// instead of every later pass failing on it.
+#[tokio::test]
+async fn an_expired_resume_token_restarts_the_range_instead_of_failing_every_pass() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    let usage = |input: i64| json!([{"input_tokens": input, "output_tokens": 1, "num_model_requests": 1, "model": "gpt-5"}]);
+    let empty = json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    // First pass: page 1 is read, the page after it keeps failing.
+    Mock::given(path(USAGE))
+        .and(query_param("page", "old"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", usage(100))], "has_more": true, "next_page": "old"})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::OpenAiAdmin, &server.uri(), 3);
+    poll_once(&spec, &t.store, NOW).await.unwrap_err();
+
+    // Later: the old token has expired; a fresh pass gets new tokens.
+    server.reset().await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .and(query_param("page", "old"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"error": {"message": "Invalid page token"}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .and(query_param("page", "new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8 + 86_400, "results", usage(200))], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", usage(100))], "has_more": true, "next_page": "new"})))
+        .mount(&server)
+        .await;
+    let report = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(report.pages, 3, "page 1, page `new`, costs");
+    assert_eq!(
+        rows(
+            &t,
+            "SELECT day, input_tokens FROM vendor_usage WHERE source = 'openai_admin' ORDER BY day"
+        ),
+        vec!["2026-03-08|100", "2026-03-09|200"]
+    );
+}
+
+/// Wrong types are not read as "nothing": a `has_more` that is not a boolean stops the
+/// pass with an error (rather than ending it as if the page were the last), and a bucket
+/// whose results are not a list is counted as a problem with its day.
+#[tokio::test]
+async fn a_wrongly_typed_has_more_or_results_is_not_taken_for_the_end() {
+    let server = MockServer::start().await;
+    let d8 = 1_772_928_000; // 2026-03-08T00:00:00Z
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", json!({"input_tokens": 5, "model": "gpt-5"}))],
+            "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [], "has_more": "true", "next_page": "page_2"})))
+        .mount(&server)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::OpenAiAdmin, &server.uri(), 3);
+    let err = poll_once(&spec, &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{COSTS} sent a body that is not the expected JSON: `has_more` is not true or false"
+        )
+    );
+    server.reset().await;
+    let empty = json!({"data": [], "has_more": false, "next_page": null});
+    Mock::given(path(USAGE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [bucket(d8, "results", json!({"input_tokens": 5, "model": "gpt-5"}))],
+            "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(COSTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&empty))
+        .mount(&server)
+        .await;
+    let report = poll_once(&spec, &t.store, NOW).await.unwrap();
+    assert_eq!(
+        report.problems.first,
+        vec![format!(
+            "{USAGE} 2026-03-08: the bucket's results are not a list"
+        )]
+    );
+}

@@ -203,3 +203,55 @@ fn organisation_wide_vendor_tokens_are_their_own_line() {
         "{csv}"
     );
 }
+
+/// Anthropic's organisation-wide rows come from the admin usage report and its
+/// per-developer tokens from Claude Code analytics, two sources of one vendor: the
+/// organisation line shows the tokens the vendor attributed to developers across both.
+#[test]
+fn the_organisation_line_counts_what_the_vendor_attributed_in_any_of_its_sources() {
+    use agentdeck::store::vendor::{VendorTokens, VendorUsageRow};
+    let t = store();
+    let row = |source: &str, developer: &str, input: i64| {
+        Op::UpsertVendorUsage(VendorUsageRow {
+            source: source.into(),
+            day: "2026-03-08".into(),
+            developer: developer.into(),
+            model: "claude-sonnet-4-5".into(),
+            tokens: Some(VendorTokens {
+                input,
+                output: 100,
+                cache_write: 0,
+                cache_read: 0,
+                requests: 0,
+            }),
+            ..VendorUsageRow::default()
+        })
+    };
+    t.store
+        .writer()
+        .apply_blocking(agentdeck::store::WriteBatch {
+            ops: vec![
+                row("anthropic_admin", "", 10_000),
+                row("anthropic_claude_code", "ana@example.com", 1_900),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+    let db = t.path.to_str().unwrap();
+    let doc = json_of(&run_ok(&[
+        "--db",
+        db,
+        "report",
+        "reconcile",
+        "--since",
+        "2026-03-07",
+        "--until",
+        "2026-03-10",
+        "--json",
+    ]));
+    let org = &doc["organisation_totals"];
+    assert_eq!(org.as_array().map(Vec::len), Some(1), "{doc:#}");
+    assert_eq!(org[0]["source"], "anthropic_admin");
+    assert_eq!(org[0]["total_tokens"], 10_100);
+    assert_eq!(org[0]["developer_attributed_tokens"], 2_000, "{doc:#}");
+}

@@ -78,6 +78,24 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
         ]);
     }
     list.write(&mut out)?;
+    // What the last run refused (records with bad values, unreadable files), by kind.
+    for s in sources.iter().filter(|s| !s.run_problems.is_empty()) {
+        let p = &s.run_problems;
+        let kinds: Vec<String> = p.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        writeln!(
+            out,
+            "\n{}: problems in the last run ({})",
+            s.status.source,
+            kinds.join(", ")
+        )?;
+        for l in &p.first {
+            writeln!(out, "  {l}")?;
+        }
+        let total: i64 = p.by_kind.values().sum();
+        if total > p.first.len() as i64 {
+            writeln!(out, "  … and {} more", total - p.first.len() as i64)?;
+        }
+    }
     for s in sources.iter().filter(|s| s.skipped_total() > 0) {
         let kinds: Vec<String> = s
             .skipped_by_reason

@@ -69,6 +69,13 @@ pub fn run(ctx: &Context, only: Option<&str>, json: bool) -> anyhow::Result<()> 
     } else {
         for (name, r) in &results {
             match r {
+                Ok(p) if !p.problems.is_empty() => writeln!(
+                    out,
+                    "{name}: ok, {} page(s), {} row(s), {} record(s) refused (`agentdeck sources` lists them)",
+                    p.pages,
+                    p.rows_added,
+                    p.problems.by_kind.values().sum::<i64>()
+                )?,
                 Ok(p) => writeln!(
                     out,
                     "{name}: ok, {} page(s), {} row(s)",

@@ -121,9 +121,13 @@ async fn cost(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollError> {
         bucket_query("cost_report", COST, &extra),
         report,
         |day, r, report| {
-            let Some(cents) = r.get("amount").and_then(decimal) else {
+            let Some(cents) = r
+                .get("amount")
+                .and_then(decimal)
+                .filter(|c| cents_to_micro(*c).is_some())
+            else {
                 report.problems.add("bad_value", || {
-                    format!("{COST} {day}: `amount` is not a decimal amount")
+                    format!("{COST} {day}: `amount` is not a decimal amount in range")
                 });
                 return vec![];
             };
@@ -176,14 +180,17 @@ async fn claude_code(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollEr
             for r in records {
                 ops.extend(claude_code_record(r, day, report));
             }
-            let more = body
-                .get("has_more")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+            let more = super::buckets::has_more(&body, CLAUDE_CODE)?;
             let next = guard.next(
                 more.then(|| body.get("next_page").and_then(Value::as_str))
                     .flatten(),
             )?;
+            if more && next.is_none() {
+                return Err(bad_body(
+                    CLAUDE_CODE,
+                    "`has_more` is true but `next_page` is missing",
+                ));
+            }
             if next.is_none() && day <= settled_through(today) {
                 state.complete_through = Some(day).max(state.complete_through);
             }

@@ -6,6 +6,7 @@
 use super::anthropic::bad_body;
 use super::stream::{PageGuard, Resume, Stream, StreamState, settled_through};
 use super::{Pass, PollError, PollReport, day_of, write_page};
+use crate::collect::http::FetchError;
 use crate::store::ops::Op;
 use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
@@ -44,6 +45,7 @@ pub async fn bucketed(
         .as_ref()
         .filter(|r| r.from == from)
         .map(|r| r.page.clone());
+    let mut resumed = page.is_some();
     let mut guard = PageGuard::new(q.endpoint);
     loop {
         let mut query = q.params.clone();
@@ -51,7 +53,18 @@ pub async fn bucketed(
         if let Some(token) = &page {
             query.push(("page".into(), token.clone()));
         }
-        let body = p.api.get(q.endpoint, &query).await?;
+        let body = match p.api.get(q.endpoint, &query).await {
+            Ok(body) => body,
+            // A stored page token the vendor no longer accepts (expired): read the range
+            // again from its start rather than failing every pass on it.
+            Err(FetchError::Server { status, .. }) if resumed && (400..500).contains(&status) => {
+                resumed = false;
+                page = None;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        resumed = false;
         let buckets = body
             .get("data")
             .and_then(Value::as_array)
@@ -65,18 +78,17 @@ pub async fn bucketed(
                 continue;
             };
             // Some published specs name the list `result`; accept both.
-            let results = bucket
-                .get("results")
-                .or_else(|| bucket.get("result"))
-                .and_then(Value::as_array);
-            for r in results.into_iter().flatten() {
+            let results = bucket.get("results").or_else(|| bucket.get("result"));
+            if results.is_some_and(|r| !r.is_array() && !r.is_null()) {
+                report.problems.add("bad_value", || {
+                    format!("{} {day}: the bucket's results are not a list", q.endpoint)
+                });
+            }
+            for r in results.and_then(Value::as_array).into_iter().flatten() {
                 ops.extend(map(&day, r, report));
             }
         }
-        let more = body
-            .get("has_more")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let more = has_more(&body, q.endpoint)?;
         let next = guard.next(
             more.then(|| body.get("next_page").and_then(Value::as_str))
                 .flatten(),
@@ -104,5 +116,15 @@ pub async fn bucketed(
             Some(token) => page = Some(token),
             None => return Ok(()),
         }
+    }
+}
+
+/// A page's `has_more`: absent is false; anything but a boolean is an error, so a page the
+/// server meant to continue is never taken for the last one.
+pub fn has_more(body: &Value, endpoint: &str) -> Result<bool, PollError> {
+    match body.get("has_more") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(more)) => Ok(*more),
+        Some(_) => Err(bad_body(endpoint, "`has_more` is not true or false")),
     }
 }

@@ -93,6 +93,11 @@ async fn seats(
             seen_at: now,
         }));
     }
+    // The list is complete: a seat no longer in it was unassigned.
+    ops.push(Op::RetireSeats {
+        source: SOURCE.into(),
+        seen_before: now,
+    });
     let stream = Stream::load(store, SOURCE, "copilot/billing/seats")?;
     report.rows_added += write_page(
         store,

@@ -97,6 +97,11 @@ async fn members(
             ..SeatRow::default()
         }));
     }
+    // A removed member's seat is no longer paid for.
+    ops.push(Op::RetireSeats {
+        source: SOURCE.into(),
+        seen_before: now,
+    });
     let stream = Stream::load(store, SOURCE, "teams/members")?;
     report.rows_added += write_page(
         store,
@@ -218,11 +223,14 @@ async fn spend(
             .ok_or_else(|| bad_body(SPEND, "no `subscriptionCycleStart`"))?;
         let mut ops = Vec::new();
         for m in list {
-            let (Some(developer), Some(cents)) =
-                (email(m, "email"), m.get("spendCents").and_then(decimal))
-            else {
+            let (Some(developer), Some(micro)) = (
+                email(m, "email"),
+                m.get("spendCents")
+                    .and_then(decimal)
+                    .and_then(cents_to_micro),
+            ) else {
                 report.problems.add("bad_value", || {
-                    format!("{SPEND}: a member without email or spendCents")
+                    format!("{SPEND}: a member without email or a spendCents in range")
                 });
                 continue;
             };
@@ -231,7 +239,7 @@ async fn spend(
                 day: cycle.clone(),
                 developer,
                 model: CYCLE_SPEND.into(),
-                billed_micro_usd: cents_to_micro(cents),
+                billed_micro_usd: Some(micro),
                 ..VendorUsageRow::default()
             }));
         }
@@ -281,7 +289,7 @@ async fn events(
             .ok_or_else(|| bad_body(EVENTS, "no `usageEvents` array"))?;
         let (mut requests, mut sessions) = (Vec::new(), Vec::new());
         for e in list {
-            match event_request(e, &prices) {
+            match event_request(e, &prices, now) {
                 Ok((r, s)) => {
                     requests.push(r);
                     sessions.push(s);
@@ -339,6 +347,7 @@ async fn events(
 fn event_request(
     e: &Value,
     prices: &crate::pricing::PriceTable,
+    now: UnixMillis,
 ) -> Result<(RequestRecord, SessionRecord), String> {
     let developer = email(e, "userEmail").ok_or("an event without `userEmail`")?;
     let ts = match e.get("timestamp") {
@@ -348,6 +357,8 @@ fn event_request(
     }
     .filter(|t| *t >= crate::domain::bounds::EARLIEST_TS)
     .ok_or("`timestamp` is not epoch milliseconds")?;
+    let ts = crate::domain::bounds::timestamp("timestamp", ts, now)
+        .map_err(|_| format!("`timestamp` {ts} is in the future"))?;
     let model = e
         .get("model")
         .and_then(Value::as_str)
@@ -362,12 +373,19 @@ fn event_request(
         cache_read: count(e, "/tokenUsage/cacheReadTokens")?,
         reasoning: 0,
     };
-    let charged = e.get("chargedCents").and_then(decimal);
+    let charged = match e.get("chargedCents").and_then(decimal) {
+        Some(cents) => Some(
+            cents_to_micro(cents)
+                .and_then(|m| crate::domain::bounds::cost_micro_usd("chargedCents", m).ok())
+                .ok_or("`chargedCents` is above the bound for one request")?,
+        ),
+        None => None,
+    };
     let chargeable = e
         .get("isChargeable")
         .and_then(Value::as_bool)
         .unwrap_or(charged.is_some());
-    let cost = match charged.and_then(cents_to_micro) {
+    let cost = match charged {
         // What Cursor charged: the bill.
         Some(micro) if chargeable => Cost::reported(Money::from_micro_usd(micro)),
         // Included in the plan: our estimate from the price table.

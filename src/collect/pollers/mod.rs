@@ -226,7 +226,10 @@ pub async fn write_page(
     sessions: Vec<crate::domain::SessionRecord>,
     cursor: crate::store::FileCursor,
 ) -> Result<i64, StoreError> {
-    let upserts = ops.len() as i64;
+    let upserts = ops
+        .iter()
+        .filter(|op| !matches!(op, Op::RetireSeats { .. }))
+        .count() as i64;
     let outcome = store
         .writer()
         .apply(WriteBatch {

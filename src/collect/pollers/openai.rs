@@ -47,9 +47,13 @@ pub async fn poll(
         query("costs", COSTS, "line_item"),
         &mut report,
         |day, r, report| {
-            let Some(usd) = r.pointer("/amount/value").and_then(decimal) else {
+            let Some(usd) = r
+                .pointer("/amount/value")
+                .and_then(decimal)
+                .filter(|u| usd_to_micro(*u).is_some())
+            else {
                 report.problems.add("bad_value", || {
-                    format!("{COSTS} {day}: `amount.value` is not an amount")
+                    format!("{COSTS} {day}: `amount.value` is not an amount in range")
                 });
                 return vec![];
             };

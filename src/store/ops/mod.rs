@@ -135,6 +135,12 @@ pub enum Op {
     UpsertVendorUsage(super::vendor::VendorUsageRow),
     /// A paid seat as the vendor lists it.
     UpsertSeat(super::vendor::SeatRow),
+    /// Seats of `source` the vendor no longer lists: those last seen before `seen_before`
+    /// (written after the upserts of a complete seat list).
+    RetireSeats {
+        source: String,
+        seen_before: UnixMillis,
+    },
     /// A pull request's line-coverage change in percentage points (from a CI coverage
     /// report); a PR the code host has not listed yet is kept as a stub it fills in later.
     SetCoverage {
@@ -214,6 +220,10 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::UpsertMember(m) => super::directory::upsert_member(tx, m).map(|()| "developers"),
         Op::UpsertVendorUsage(r) => super::vendor::upsert_usage(tx, r).map(|()| "daily_usage"),
         Op::UpsertSeat(r) => super::vendor::upsert_seat(tx, r).map(|()| "daily_usage"),
+        Op::RetireSeats {
+            source,
+            seen_before,
+        } => super::vendor::retire_seats(tx, source, *seen_before).map(|()| "daily_usage"),
         Op::SetCoverage {
             repo,
             number,

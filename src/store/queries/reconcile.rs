@@ -264,13 +264,21 @@ impl Reader {
                 r.get::<_, i64>(9)?,
             ))
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (totals, org_rows) = row?;
-            if org_rows > 0 {
-                out.push(totals);
-            }
+        let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        // What the vendor attributed to developers, whichever of its sources did (Anthropic's
+        // organisation rows are `anthropic_admin`, its per-developer ones Claude Code's).
+        let mut attributed: BTreeMap<String, i64> = BTreeMap::new();
+        for (totals, _) in &rows {
+            let sum = attributed.entry(totals.vendor.clone()).or_insert(0);
+            *sum = add_to_total(*sum, totals.attributed_tokens);
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .filter(|(_, org_rows)| *org_rows > 0)
+            .map(|(totals, _)| OrgVendorTotals {
+                attributed_tokens: attributed[&totals.vendor],
+                ..totals
+            })
+            .collect())
     }
 }

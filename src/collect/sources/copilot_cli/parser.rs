@@ -190,7 +190,7 @@ fn model_request(
     let cache_write = count(usage, "cacheWriteTokens")?;
     let reasoning = count(usage, "reasoningTokens")?;
     let requests = count(m.get("requests").unwrap_or(&Value::Null), "count")?;
-    let nano_aiu = count(m, "totalNanoAiu")?;
+    let nano_aiu = credits(m)?;
     // Gemini reports thinking apart from output; the others count it inside output.
     let gemini = model.starts_with("gemini");
     let tokens = TokenUsage {
@@ -282,6 +282,26 @@ fn count(obj: &Value, field: &'static str) -> Result<i64, &'static str> {
                 .and_then(|f| bounds::tokens_f64(field, f).map_err(|e| e.field)),
         },
         Some(_) => Err(field),
+    }
+}
+
+/// `totalNanoAiu`: billionths of a credit, bounded as a charge ([`bounds::MAX_COST_USD_PER_REQUEST`])
+/// rather than as a token count (10^12 nano-AIU is only $10, one busy process's worth).
+fn credits(m: &Value) -> Result<i64, &'static str> {
+    const FIELD: &str = "totalNanoAiu";
+    let max = (bounds::MAX_COST_USD_PER_REQUEST / USD_PER_NANO_AIU) as i64;
+    match m.get(FIELD) {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() <= max as f64)
+                    .map(|f| f as i64)
+            })
+            .ok_or(FIELD)
+            .and_then(|v| bounds::count(FIELD, v, max).map_err(|e| e.field)),
+        Some(_) => Err(FIELD),
     }
 }
 

@@ -116,3 +116,32 @@ fn price_names_drop_routing_suffixes_and_dash_claude_versions() {
     assert_eq!(price_name("claude-opus-4.6-1m-internal"), "claude-opus-4-6");
     assert_eq!(price_name("gpt-5.2-high"), "gpt-5.2");
 }
+
+/// A busy process is charged more than 10^12 nano-AIU ($10): the credits are bounded as a
+/// charge, not as a token count, so the snapshot is kept; a charge above the bound of one
+/// request is still refused with the field named.
+#[test]
+fn credits_above_ten_dollars_are_kept_and_absurd_ones_refused() {
+    use crate::collect::sources::test_support::parse_bytes_split;
+    let line = |id: &str, nano: &str| {
+        format!(
+            r#"{{"type":"session.shutdown","id":"{id}","timestamp":"2026-03-09T10:00:00.000Z","data":{{"modelMetrics":{{"claude-opus-4.6":{{"usage":{{"inputTokens":3000000,"outputTokens":200000}},"requests":{{"count":90}},"totalNanoAiu":{nano}}}}}}}}}"#
+        )
+    };
+    let text = format!(
+        "{}\n{}\n",
+        line("e1", "2500000000000"),
+        line("e2", "100000000000000000")
+    );
+    let path = std::path::Path::new("/x/session-state/s1/events.jsonl");
+    let rows = parse_bytes_split(FileFormat::CopilotJsonl, path, text.as_bytes(), None);
+    assert_eq!(rows.requests.len(), 1, "{:?}", rows.skipped);
+    assert_eq!(rows.requests[0].cost.source, CostSource::Reported);
+    assert_eq!(rows.requests[0].cost.amount.micro_usd(), 25_000_000);
+    let skipped: Vec<(u64, SkipReason)> = rows
+        .skipped
+        .iter()
+        .map(|s| (s.line, s.reason.clone()))
+        .collect();
+    assert_eq!(skipped, vec![(2, SkipReason::BadValue("totalNanoAiu"))]);
+}
