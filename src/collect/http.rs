@@ -162,12 +162,22 @@ impl ApiClient {
         path_or_url: &str,
         query: &[(String, String)],
     ) -> Result<(Value, Option<String>), FetchError> {
+        let endpoint = path_or_url.split('?').next().unwrap_or(path_or_url);
         let url = if path_or_url.starts_with("http") {
+            // A next-page link comes from the answer: the key goes only where it was meant to.
+            if !same_origin(&self.base_url, path_or_url) {
+                return Err(FetchError::BadBody {
+                    endpoint: endpoint.to_string(),
+                    reason: format!(
+                        "its next-page link leaves {} (not followed with the key)",
+                        self.base_url
+                    ),
+                });
+            }
             path_or_url.to_string()
         } else {
             format!("{}{path_or_url}", self.base_url)
         };
-        let endpoint = path_or_url.split('?').next().unwrap_or(path_or_url);
         self.send(endpoint, || self.authed(self.client.get(&url).query(query)))
             .await
     }
@@ -403,6 +413,14 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// Whether `url` has the scheme, host and port of `base` (an API base URL).
+pub fn same_origin(base: &str, url: &str) -> bool {
+    match (reqwest::Url::parse(base), reqwest::Url::parse(url)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// The `rel="next"` target of a `Link` header.
 fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
     let link = headers.get("link")?.to_str().ok()?;
@@ -446,6 +464,26 @@ mod tests {
             next_link(&h).as_deref(),
             Some("https://api.github.com/x?page=2")
         );
+        assert!(same_origin(
+            "https://api.github.com",
+            "https://api.github.com/orgs/a/teams?page=2"
+        ));
+        assert!(same_origin(
+            "http://127.0.0.1:8080/api/v4",
+            "http://127.0.0.1:8080/x"
+        ));
+        for elsewhere in [
+            "https://evil.example/orgs/a/teams?page=2",
+            "http://api.github.com/x",
+            "https://api.github.com:444/x",
+            "https://api.github.com.evil.example/x",
+            "not a url",
+        ] {
+            assert!(
+                !same_origin("https://api.github.com", elsewhere),
+                "{elsewhere}"
+            );
+        }
         assert_eq!(base64(b"key:"), "a2V5Og==");
         assert_eq!(base64(b"sk-cursor-1:"), "c2stY3Vyc29yLTE6");
         let j = jittered(Duration::from_secs(10));

@@ -305,6 +305,43 @@ async fn a_link_that_never_advances_stops_the_seats_pass() {
     );
 }
 
+/// A `Link: rel="next"` to another host is not followed: the GitHub token goes only to the
+/// configured API (it had been sent to whatever host the answer named).
+#[tokio::test]
+async fn a_next_page_link_to_another_host_is_not_sent_the_token() {
+    let server = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    let other = elsewhere.uri();
+    Mock::given(path(SEATS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "link",
+                    format!("<{other}{SEATS}?per_page=100&page=2>; rel=\"next\"").as_str(),
+                )
+                .set_body_json(json!({"total_seats": 1, "seats": [seat("octo-dev", None)]})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"seats": []})))
+        .mount(&elsewhere)
+        .await;
+    let t = store();
+    let spec = spec(ApiKind::Copilot, &server.uri(), 1);
+    let err = poll_once(&spec, &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not followed with the key"), "{err}");
+    assert!(!err.contains("ghp_"), "{err}");
+    assert_eq!(
+        elsewhere.received_requests().await.unwrap().len(),
+        0,
+        "the other host was asked, with the token"
+    );
+}
+
 /// A signed download link carries no token: when its host refuses it (the link expired),
 /// the error says so instead of blaming the GitHub token, and nothing of that day is
 /// marked read.
