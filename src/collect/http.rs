@@ -80,6 +80,48 @@ pub enum FetchError {
         "{endpoint}: the page cursor `{cursor}` came back again; stopping so the poll cannot loop"
     )]
     CursorLoop { endpoint: String, cursor: String },
+    /// An answer agentdeck will not act on: a next-page link to another host, a body past
+    /// [`MAX_BODY_BYTES`].
+    #[error("{endpoint}: {reason}")]
+    Refused { endpoint: String, reason: String },
+}
+
+/// The largest answer read, in bytes: far above any page or daily report seen, and a bound
+/// on what a broken or hostile server can make the console hold.
+pub const MAX_BODY_BYTES: usize = 128 << 20;
+
+/// The body of `resp`, refused once it passes `limit` bytes (by its stated length, or as
+/// it arrives).
+async fn capped_body(
+    endpoint: &str,
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, FetchError> {
+    let too_large = || FetchError::Refused {
+        endpoint: endpoint.to_string(),
+        reason: format!("the answer is larger than {limit} bytes; not read"),
+    };
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(FetchError::Transport {
+                    endpoint: endpoint.to_string(),
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
 }
 
 impl FetchError {
@@ -120,6 +162,8 @@ pub struct ApiClient {
     auth: Auth,
     headers: Vec<(&'static str, &'static str)>,
     pub retry: RetryPolicy,
+    /// The largest answer read ([`MAX_BODY_BYTES`]; tests lower it).
+    pub max_body: usize,
 }
 
 impl ApiClient {
@@ -141,6 +185,7 @@ impl ApiClient {
             auth,
             headers,
             retry: RetryPolicy::default(),
+            max_body: MAX_BODY_BYTES,
         })
     }
 
@@ -166,7 +211,7 @@ impl ApiClient {
         let url = if path_or_url.starts_with("http") {
             // A next-page link comes from the answer: the key goes only where it was meant to.
             if !same_origin(&self.base_url, path_or_url) {
-                return Err(FetchError::BadBody {
+                return Err(FetchError::Refused {
                     endpoint: endpoint.to_string(),
                     reason: format!(
                         "its next-page link leaves {} (not followed with the key)",
@@ -212,10 +257,10 @@ impl ApiClient {
             });
             match result {
                 Ok(resp) => {
-                    return resp.text().await.map_err(|e| FetchError::Transport {
-                        endpoint,
-                        reason: e.to_string(),
-                    });
+                    // As `text()` decodes: invalid UTF-8 becomes U+FFFD (the NDJSON parser
+                    // then names the line).
+                    let bytes = capped_body(&endpoint, resp, self.max_body).await?;
+                    return Ok(String::from_utf8_lossy(&bytes).into_owned());
                 }
                 Err(e) => self.pause_or_fail(e, attempt).await?,
             }
@@ -246,10 +291,7 @@ impl ApiClient {
             match result.map_err(|e| self.redact(e)) {
                 Ok(resp) => {
                     let next = next_link(resp.headers());
-                    let bytes = resp.bytes().await.map_err(|e| FetchError::Transport {
-                        endpoint: endpoint.to_string(),
-                        reason: e.to_string(),
-                    })?;
+                    let bytes = capped_body(endpoint, resp, self.max_body).await?;
                     let value =
                         serde_json::from_slice(&bytes).map_err(|e| FetchError::BadBody {
                             endpoint: endpoint.to_string(),
@@ -449,6 +491,33 @@ pub fn jittered(d: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that answers more than the client reads is refused with the endpoint
+    /// named, whether it says how long its answer is or streams it.
+    #[tokio::test]
+    async fn an_answer_past_the_size_bound_is_refused_not_read() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::path};
+        let server = MockServer::start().await;
+        let big = serde_json::json!({"data": "x".repeat(5_000)});
+        Mock::given(path("/big"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&big))
+            .mount(&server)
+            .await;
+        let mut api = ApiClient::new(&server.uri(), Auth::None, vec![]).unwrap();
+        assert_eq!(api.get("/big", &[]).await.unwrap(), big, "under the bound");
+        api.max_body = 1_000;
+        let err = api.get("/big", &[]).await.unwrap_err();
+        assert!(
+            matches!(&err, FetchError::Refused { endpoint, .. } if endpoint == "/big"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("larger than 1000 bytes"), "{err}");
+        let err = api
+            .download(&format!("{}/big", server.uri()))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("larger than 1000 bytes"), "{err}");
+    }
 
     #[test]
     fn secrets_never_print_and_links_parse() {
