@@ -292,11 +292,30 @@ async fn events_are_recorded_by_admins_and_collectors_on_every_backend() {
             1,
             "{label}"
         );
+        // The paging tool reports the resolution: the incident keeps when it opened and
+        // its severity.
+        let opened = t
+            .scalar("SELECT opened_at FROM incidents WHERE id = 'INC-7'")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let resolved = json!({ "kind": "incident", "id": "INC-7",
+            "resolved_at_ms": chrono::Utc::now().timestamp_millis() });
         assert_eq!(
-            t.scalar("SELECT count(*) FROM incidents WHERE id = 'INC-7' AND severity = 'sev2' AND source = 'api:lead@x.io'")
+            post(&t, "collector", "/api/v1/events", resolved).await.0,
+            200,
+            "{label}"
+        );
+        assert_eq!(
+            t.scalar("SELECT count(*) FROM incidents WHERE id = 'INC-7' AND severity = 'sev2' AND source = 'api:lead@x.io' AND resolved_at IS NOT NULL")
                 .await,
             1,
             "{label}"
+        );
+        assert_eq!(
+            t.scalar("SELECT opened_at FROM incidents WHERE id = 'INC-7'")
+                .await,
+            opened,
+            "{label}: the resolution is not when it opened"
         );
         t.stop().await;
     }

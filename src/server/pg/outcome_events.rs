@@ -39,11 +39,11 @@ pub(super) async fn record(
             t.execute(
                 "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
                      title, source)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 VALUES ($1, $2, $3, $4, coalesce($5, 'sev3'), $6, $7, $8)
                  ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, incidents.repo),
-                     opened_at = excluded.opened_at,
+                     opened_at = CASE WHEN $9 THEN excluded.opened_at ELSE incidents.opened_at END,
                      resolved_at = coalesce(excluded.resolved_at, incidents.resolved_at),
-                     severity = excluded.severity,
+                     severity = coalesce($5, incidents.severity),
                      caused_by_sha = coalesce(excluded.caused_by_sha, incidents.caused_by_sha),
                      title = coalesce(excluded.title, incidents.title), source = excluded.source",
                 &[
@@ -51,10 +51,12 @@ pub(super) async fn record(
                     &event.repo,
                     &ts,
                     &event.resolved_at_ms,
-                    &event.severity.as_deref().unwrap_or("sev3"),
+                    &event.severity,
                     &sha,
                     &event.title,
                     &source,
+                    // A repeat without its own time keeps when the incident opened.
+                    &event.ts_ms.is_some(),
                 ],
             )
             .await?;

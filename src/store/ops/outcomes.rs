@@ -50,6 +50,14 @@ pub(super) fn upsert_commit(tx: &Transaction<'_>, c: &CommitRow) -> rusqlite::Re
         c.branch,
         c.is_merge
     ])?;
+    if c.ai_agent.is_some() {
+        // An incident reported before this commit was read names it: it is AI-linked now.
+        tx.prepare_cached(
+            "UPDATE incidents SET ai_linked = 1 WHERE ai_linked = 0
+                 AND caused_by_sha IS NOT NULL AND substr(?1, 1, length(caused_by_sha)) = caused_by_sha",
+        )?
+        .execute(params![c.sha])?;
+    }
     Ok(())
 }
 
@@ -174,13 +182,13 @@ pub(super) fn record_outcome_event(
             tx.prepare_cached(
                 "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
                      ai_linked, title, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                 VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'sev3'), ?6,
                      EXISTS (SELECT 1 FROM commits WHERE ?6 IS NOT NULL AND ai_agent IS NOT NULL
                          AND sha >= ?6 AND sha < ?6 || 'g'), ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, repo),
-                     opened_at = excluded.opened_at,
+                     opened_at = CASE WHEN ?9 THEN excluded.opened_at ELSE opened_at END,
                      resolved_at = coalesce(excluded.resolved_at, resolved_at),
-                     severity = excluded.severity,
+                     severity = coalesce(?5, severity),
                      caused_by_sha = coalesce(excluded.caused_by_sha, caused_by_sha),
                      ai_linked = excluded.ai_linked OR ai_linked,
                      title = coalesce(excluded.title, title), source = excluded.source",
@@ -190,10 +198,12 @@ pub(super) fn record_outcome_event(
                 event.repo,
                 ts,
                 event.resolved_at_ms,
-                event.severity.as_deref().unwrap_or("sev3"),
+                event.severity,
                 sha,
                 event.title,
-                source
+                source,
+                // A repeat (say, the resolution) without its own time keeps when it opened.
+                event.ts_ms.is_some()
             ])?;
             Ok("incidents")
         }
