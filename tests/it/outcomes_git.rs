@@ -387,3 +387,42 @@ async fn telemetry_commit_ids_become_commit_events_and_nothing_else_is_kept() {
     let everything = t.sql_str("SELECT group_concat(coalesce(detail, ''), '|') FROM events");
     assert!(!everything.contains("secret plan"), "{everything}");
 }
+
+#[test]
+fn a_renamed_file_counts_only_its_changed_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let mut r = Repo::init(&work);
+    r.commit(ANA, ANA, "Add notes", "notes.txt", 40);
+    // `git mv notes.txt docs.txt` and one more line, as one commit.
+    let workdir = r.repo.workdir().unwrap().to_path_buf();
+    let mut body = std::fs::read_to_string(workdir.join("notes.txt")).unwrap();
+    body.push_str("one more line\n");
+    std::fs::remove_file(workdir.join("notes.txt")).unwrap();
+    std::fs::write(workdir.join("docs.txt"), body).unwrap();
+    let mut index = r.repo.index().unwrap();
+    index.remove_path(Path::new("notes.txt")).unwrap();
+    index.add_path(Path::new("docs.txt")).unwrap();
+    index.write().unwrap();
+    let tree = r.repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 3600, 0)).unwrap();
+    let parent = r.repo.head().unwrap().peel_to_commit().unwrap();
+    let moved = r
+        .repo
+        .commit(Some("HEAD"), &sig, &sig, "Move notes", &tree, &[&parent])
+        .unwrap()
+        .to_string();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    git::pass(&store, &[work], git::DEFAULT_MAX_COMMITS).unwrap();
+    let commits = store
+        .reader()
+        .unwrap()
+        .commits("github.com/acme/api")
+        .unwrap();
+    let row = &commits.iter().find(|c| c.row.sha == moved).unwrap().row;
+    assert_eq!(
+        (row.lines_added, row.lines_removed),
+        (1, 0),
+        "a rename is not 41 lines written and 40 deleted"
+    );
+}

@@ -4,7 +4,7 @@
 
 use crate::domain::attribution::{self, Person};
 use crate::store::ops::{CommitRow, Op};
-use git2::{BranchType, DiffOptions, Oid, Repository, Sort};
+use git2::{BranchType, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 use std::collections::{BTreeMap, HashSet};
 
 /// Ref name → commit id, as stored in the repository's cursor.
@@ -225,7 +225,8 @@ fn commit_row(
     Ok((row, links))
 }
 
-/// Lines added and removed against the first parent (the empty tree for a root commit).
+/// Lines added and removed against the first parent (the empty tree for a root commit),
+/// renames detected.
 fn line_counts(repo: &Repository, commit: &git2::Commit<'_>) -> Result<(i64, i64), git2::Error> {
     let tree = commit.tree()?;
     let parent = match commit.parent(0) {
@@ -234,7 +235,9 @@ fn line_counts(repo: &Repository, commit: &git2::Commit<'_>) -> Result<(i64, i64
     };
     let mut opts = DiffOptions::new();
     opts.ignore_submodules(true);
-    let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
+    let mut diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
+    // A renamed (or moved) file counts only the lines that changed, as `git show --stat` does.
+    diff.find_similar(Some(DiffFindOptions::new().renames(true)))?;
     let stats = diff.stats()?;
     Ok((stats.insertions() as i64, stats.deletions() as i64))
 }
