@@ -303,9 +303,11 @@ fn an_incident_reported_before_its_commit_was_read_is_ai_linked_once_it_is() {
         .unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
     let linked: bool = conn
-        .query_row("SELECT ai_linked FROM incidents WHERE id = 'INC-3'", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT ai_linked FROM incidents WHERE id = 'INC-3'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(linked, "the incident names an AI-attributed commit");
 }

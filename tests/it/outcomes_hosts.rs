@@ -341,3 +341,86 @@ async fn gitlab_merge_requests_notes_commits_and_deployments() {
         .unwrap();
     assert_eq!(status, "success");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_revert_marks_the_pull_request_it_undoes_as_reverted() {
+    let gh = MockServer::start().await;
+    let mount_pulls = |pulls: serde_json::Value| {
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/api/pulls"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pulls))
+    };
+    let mount_rest = || async {
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(
+                r"^/repos/acme/api/(pulls/\d+/(reviews|commits)|deployments)$",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&gh)
+            .await;
+    };
+    mount_pulls(json!([
+        gh_pull(5, "ana", "Checkout", true, 6),
+        gh_pull(4, "li", "Search", true, 5)
+    ]))
+    .mount(&gh)
+    .await;
+    mount_rest().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let repos = vec!["acme/api".to_string()];
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+
+    // Later: #5 is reverted with GitHub's Revert button (merged); a revert of #4 is still
+    // open, and one names another repository's #4.
+    gh.reset().await;
+    mount_pulls(json!([
+        gh_pull(6, "ana", "Reverts acme/api#5", true, 12),
+        gh_pull(7, "li", "Reverts acme/api#4", false, 11),
+        gh_pull(8, "li", "Reverts acme/web#4", true, 10),
+    ]))
+    .mount(&gh)
+    .await;
+    mount_rest().await;
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert!(s.problems.is_empty(), "{s:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let reverted: Vec<i64> = conn
+        .prepare("SELECT number FROM pull_requests WHERE reverted ORDER BY number")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(reverted, vec![5]);
+    let facts = store
+        .reader()
+        .unwrap()
+        .quality_facts(0, i64::MAX / 2)
+        .unwrap();
+    assert_eq!(
+        (facts.human.reverted_prs, facts.human.merged),
+        (1, 4),
+        "the PR revert rate is 1 of 4 merged"
+    );
+
+    // #5 updated again later (a comment): it stays reverted.
+    gh.reset().await;
+    mount_pulls(json!([gh_pull(5, "ana", "Checkout", true, 20)]))
+        .mount(&gh)
+        .await;
+    mount_rest().await;
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let still: bool = conn
+        .query_row(
+            "SELECT reverted FROM pull_requests WHERE number = 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(still);
+}

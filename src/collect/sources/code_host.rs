@@ -424,7 +424,7 @@ async fn repo_pass(
                 .unwrap_or(true)
         })
         .await?;
-    let mut ops = Vec::new();
+    let (mut ops, mut reverts) = (Vec::new(), Vec::new());
     let (mut newest, mut prs, mut ai_prs) = (since, 0, 0);
     for page in &pages {
         for pr in host.parse_pulls(page).map_err(shape)? {
@@ -466,6 +466,15 @@ async fn repo_pass(
                         .as_deref()
                         .and_then(|b| attribution::branch_ticket_keys(b).into_iter().next())
                 });
+            if pr.merged_at.is_some()
+                && let Some(n) = attribution::reverted_pull_request(&pr.body, repo)
+                && n != pr.number
+            {
+                reverts.push(Op::MarkPullRequestReverted {
+                    repo: id.to_string(),
+                    number: n,
+                });
+            }
             prs += 1;
             ai_prs += usize::from(found.is_some());
             ops.push(Op::UpsertPullRequest(PullRequestRow {
@@ -485,6 +494,8 @@ async fn repo_pass(
             }));
         }
     }
+    // After the upserts: a revert may undo a pull request read in this same pass.
+    ops.extend(reverts);
     // Deployments (and each one's statuses) are listings too: a 304 means the stored
     // rows are current.
     let deploy_body = f.get_listing(host, &host.deployments_url(repo)).await?;

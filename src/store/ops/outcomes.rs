@@ -94,7 +94,7 @@ pub(super) fn upsert_pull_request(
              ai_agent = coalesce(excluded.ai_agent, ai_agent),
              ai_detected_by = coalesce(excluded.ai_detected_by, ai_detected_by),
              review_rounds = excluded.review_rounds, first_review_at = excluded.first_review_at,
-             reverted = excluded.reverted,
+             reverted = excluded.reverted OR reverted,
              coverage_delta = coalesce(excluded.coverage_delta, coverage_delta),
              ticket_key = coalesce(excluded.ticket_key, ticket_key)",
     )?
@@ -113,6 +113,16 @@ pub(super) fn upsert_pull_request(
         p.coverage_delta,
         p.ticket_key
     ])?;
+    Ok(())
+}
+
+pub(super) fn mark_pull_request_reverted(
+    tx: &Transaction<'_>,
+    repo: &str,
+    number: &i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE pull_requests SET reverted = 1 WHERE repo = ?1 AND number = ?2")?
+        .execute(params![repo, number])?;
     Ok(())
 }
 
