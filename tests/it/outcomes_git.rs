@@ -426,3 +426,75 @@ fn a_renamed_file_counts_only_its_changed_lines() {
         "a rename is not 41 lines written and 40 deleted"
     );
 }
+
+#[test]
+fn a_merge_commit_naming_a_ticket_is_not_one_of_its_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    let base = r.commit(ANA, ANA, "init", "a.txt", 1);
+    let main = r.repo.head().unwrap().shorthand().unwrap().to_string();
+    r.checkout_new_branch("acme/PAY-7-fix");
+    let work_commit = r.commit(
+        ANA,
+        ANA,
+        "PAY-7 fix the total\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+        "b.txt",
+        3,
+    );
+    // GitHub's merge button: "Merge pull request #12 from acme/PAY-7-fix" on main.
+    let find = |sha: &str| {
+        r.repo
+            .find_commit(git2::Oid::from_str(sha).unwrap())
+            .unwrap()
+    };
+    let (base, head) = (find(&base), find(&work_commit));
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 7200, 0)).unwrap();
+    r.repo
+        .commit(
+            Some(&format!("refs/heads/{main}")),
+            &sig,
+            &sig,
+            "Merge pull request #12 from acme/PAY-7-fix",
+            &head.tree().unwrap(),
+            &[&base, &head],
+        )
+        .unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[git]\nrepos = [\"{}\"]\n", work.display()),
+    )
+    .unwrap();
+    let db = dir.path().join("s.db");
+    let none = dir.path().join("no-agent-files");
+    std::fs::create_dir(&none).unwrap();
+    let (db, config) = (db.to_str().unwrap(), config.to_str().unwrap());
+    crate::common::run_ok(&[
+        "--db",
+        db,
+        "--config",
+        config,
+        "ingest",
+        "--claude-dir",
+        none.to_str().unwrap(),
+    ]);
+    let out = crate::common::run_ok(&[
+        "--db",
+        db,
+        "--config",
+        config,
+        "report",
+        "ticket",
+        "--since",
+        "2026-01-01",
+        "--csv",
+        "--no-refresh",
+    ]);
+    let csv = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        csv.lines().nth(1),
+        Some("PAY-7,1,1,0,0,0,0.000000,0"),
+        "one commit of work, AI-attributed; the merge is not a second: {csv}"
+    );
+}

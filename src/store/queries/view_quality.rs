@@ -166,7 +166,8 @@ pub struct TicketOutcome {
 }
 
 impl Reader {
-    /// Tickets seen since `since_ms` in commits, pull requests and session branches.
+    /// Tickets seen since `since_ms` in commits (merges excluded, as in `quality_facts`),
+    /// pull requests and session branches.
     /// `ticket_of_branch` extracts a ticket key from a branch name (a domain rule).
     pub fn ticket_outcomes(
         &self,
@@ -175,7 +176,7 @@ impl Reader {
     ) -> Result<Vec<TicketOutcome>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT ticket_key, count(*), count(ai_agent) FROM commits
-             WHERE ts >= ?1 AND ticket_key IS NOT NULL GROUP BY 1",
+             WHERE ts >= ?1 AND ticket_key IS NOT NULL AND is_merge = 0 GROUP BY 1",
         )?;
         let rows: Vec<(String, i64, i64)> = stmt
             .query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
