@@ -424,3 +424,53 @@ async fn a_merged_revert_marks_the_pull_request_it_undoes_as_reverted() {
         .unwrap();
     assert!(still);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gitlab_approval_without_a_comment_is_the_first_review() {
+    let gl = MockServer::start().await;
+    let api = format!("{}/api/v4", gl.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "iid": 3, "title": "Change", "description": "", "author": {"username": "ana"},
+            "source_branch": "x", "created_at": t(1), "updated_at": t(6), "merged_at": t(6)
+        }])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests/3/notes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"author": {"username": "ana"}, "system": true, "body": "added 1 commit", "created_at": t(2)},
+            {"author": {"username": "li"}, "system": true, "body": "approved this merge request", "created_at": t(4)},
+            {"author": {"username": "li"}, "system": true, "body": "mentioned in commit fed4321", "created_at": t(6)}
+        ])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            r"^/api/v4/projects/acme%2Fapi/(merge_requests/3/commits|deployments)$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&gl)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitLab::new(Some(&api));
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let s = pass(&host, &mut fetcher, &store, &["acme/api".to_string()], 0)
+        .await
+        .unwrap();
+    assert!(s.problems.is_empty(), "{s:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let row: (i64, Option<i64>) = conn
+        .query_row(
+            "SELECT review_rounds, first_review_at FROM pull_requests WHERE number = 3",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let approved_at = chrono::DateTime::parse_from_rfc3339(&t(4))
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(row, (1, Some(approved_at)), "approved by li: one round");
+}
