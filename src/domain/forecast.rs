@@ -141,10 +141,11 @@ pub fn seasonal(history: &[Money], month_to_date: Money, now: NaiveDateTime) -> 
         .collect();
     let weekday = |d: NaiveDate| factor[d.weekday().num_days_from_monday() as usize];
     let recent = usd.len().saturating_sub(28);
+    // A weekday whose factor is 0 (never any spend on it) says nothing about the level.
     let deseasoned: Vec<f64> = (recent..usd.len())
-        .map(|i| {
+        .filter_map(|i| {
             let f = weekday(day_of(i));
-            if f > 0.0 { usd[i] / f } else { 0.0 }
+            (f > 0.0).then(|| usd[i] / f)
         })
         .collect();
     let level = deseasoned.iter().sum::<f64>() / deseasoned.len().max(1) as f64;
@@ -280,6 +281,27 @@ mod tests {
             worst_seasonal < worst_linear,
             "{worst_seasonal} vs linear {worst_linear}"
         );
+    }
+
+    /// A team that never works weekends: those days say nothing about the level. Exact
+    /// history (no noise), so the forecast is exact: 11 weekdays left at $100 each.
+    #[test]
+    fn days_without_spend_by_pattern_do_not_drag_the_level_down() {
+        let now = at(2026, 11, 16, 0); // a Monday
+        let history: Vec<Money> = (0..28)
+            .map(|i| {
+                let d = now.date() - Duration::days(28 - i);
+                let weekend = d.weekday().num_days_from_monday() >= 5;
+                Money::from_usd(if weekend { 0.0 } else { 100.0 })
+            })
+            .collect();
+        let f = seasonal(&history, Money::ZERO, now);
+        assert!(
+            (f.month_end.as_usd() - 1100.0).abs() < 0.01,
+            "{}",
+            f.month_end.as_usd()
+        );
+        assert_eq!((f.low, f.high), (f.month_end, f.month_end));
     }
 
     #[test]
