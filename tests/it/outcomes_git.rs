@@ -498,3 +498,92 @@ fn a_merge_commit_naming_a_ticket_is_not_one_of_its_commits() {
         "one commit of work, AI-attributed; the merge is not a second: {csv}"
     );
 }
+
+#[test]
+fn reverting_a_merge_reverts_the_commits_it_brought_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    let base = r.commit(ANA, ANA, "init", "a.txt", 1);
+    let main = r.repo.head().unwrap().shorthand().unwrap().to_string();
+    r.checkout_new_branch("feature");
+    let one = r.commit(
+        ANA,
+        ANA,
+        "Add b\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+        "b.txt",
+        2,
+    );
+    let two = r.commit(ANA, ANA, "Add c", "c.txt", 2);
+    let find = |sha: &str| {
+        r.repo
+            .find_commit(git2::Oid::from_str(sha).unwrap())
+            .unwrap()
+    };
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 7200, 0)).unwrap();
+    let (base_c, two_c) = (find(&base), find(&two));
+    let merge = r
+        .repo
+        .commit(
+            Some(&format!("refs/heads/{main}")),
+            &sig,
+            &sig,
+            "Merge branch 'feature'",
+            &two_c.tree().unwrap(),
+            &[&base_c, &two_c],
+        )
+        .unwrap()
+        .to_string();
+    // `git revert -m 1 <merge>`: back to the first parent's tree.
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 9000, 0)).unwrap();
+    let merge_c = find(&merge);
+    let revert = r
+        .repo
+        .commit(
+            Some(&format!("refs/heads/{main}")),
+            &sig,
+            &sig,
+            &format!(
+                "Revert \"Merge branch 'feature'\"\n\nThis reverts commit {merge}, reversing\nchanges made to {base}."
+            ),
+            &base_c.tree().unwrap(),
+            &[&merge_c],
+        )
+        .unwrap()
+        .to_string();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    git::pass(&store, &[work], git::DEFAULT_MAX_COMMITS).unwrap();
+    let commits = store
+        .reader()
+        .unwrap()
+        .commits("github.com/acme/api")
+        .unwrap();
+    let reverted_by = |sha: &str| {
+        commits
+            .iter()
+            .find(|c| c.row.sha == sha)
+            .unwrap()
+            .row
+            .reverted_by
+            .clone()
+    };
+    assert_eq!(reverted_by(&one), Some(revert.clone()));
+    assert_eq!(reverted_by(&two), Some(revert.clone()));
+    assert_eq!(reverted_by(&merge), Some(revert.clone()));
+    assert_eq!(reverted_by(&base), None, "the first parent's history stays");
+    let facts = store
+        .reader()
+        .unwrap()
+        .quality_facts(0, i64::MAX / 2)
+        .unwrap();
+    assert_eq!(
+        (facts.ai.reverted_commits, facts.ai.commits),
+        (1, 1),
+        "{facts:?}"
+    );
+    assert_eq!(
+        (facts.human.reverted_commits, facts.human.commits),
+        (1, 3),
+        "Add c is reverted; init and the revert are not"
+    );
+}

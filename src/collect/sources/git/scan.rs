@@ -192,12 +192,15 @@ fn commit_row(
     };
     let mut links = Vec::new();
     if let Some(target) = attribution::reverted_commit(&message) {
-        links.push(Op::LinkCommit {
-            repo: project_id.to_string(),
-            sha_prefix: target,
-            reverted_by: Some(sha.clone()),
-            fixed_by: None,
-        });
+        // Reverting a merge (`git revert -m 1`) undoes every commit it brought in.
+        for undone in std::iter::once(target.clone()).chain(merged_in(repo, &target)) {
+            links.push(Op::LinkCommit {
+                repo: project_id.to_string(),
+                sha_prefix: undone,
+                reverted_by: Some(sha.clone()),
+                fixed_by: None,
+            });
+        }
     }
     for target in attribution::fixed_commits(&message) {
         links.push(Op::LinkCommit {
@@ -223,6 +226,29 @@ fn commit_row(
         is_merge,
     };
     Ok((row, links))
+}
+
+/// The commits merge `target` (an abbreviated or full id) brought in: reachable from its
+/// other parents, not from its first. Not a merge, or not in this repository: none.
+fn merged_in(repo: &Repository, target: &str) -> Vec<String> {
+    let Some(merge) = repo
+        .revparse_single(target)
+        .ok()
+        .and_then(|o| o.peel_to_commit().ok())
+        .filter(|c| c.parent_count() > 1)
+    else {
+        return Vec::new();
+    };
+    let Ok(mut walk) = repo.revwalk() else {
+        return Vec::new();
+    };
+    for id in merge.parent_ids().skip(1) {
+        let _ = walk.push(id);
+    }
+    if let Some(first) = merge.parent_ids().next() {
+        let _ = walk.hide(first);
+    }
+    walk.flatten().map(|oid| oid.to_string()).collect()
 }
 
 /// Lines added and removed against the first parent (the empty tree for a root commit),
