@@ -587,3 +587,34 @@ fn reverting_a_merge_reverts_the_commits_it_brought_in() {
         "Add c is reverted; init and the revert are not"
     );
 }
+
+#[test]
+fn a_shallow_clones_oldest_commit_is_not_the_whole_tree_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    r.commit(ANA, ANA, "Add a", "a.txt", 500);
+    let boundary = r.commit(ANA, ANA, "Add b", "b.txt", 3);
+    let newest = r.commit(ANA, ANA, "Add c", "c.txt", 2);
+    // What `git clone --depth 2` leaves: `.git/shallow` names the commit whose parents
+    // were not fetched.
+    std::fs::write(work.join(".git/shallow"), format!("{boundary}\n")).unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let s = git::pass(&store, &[work], git::DEFAULT_MAX_COMMITS).unwrap();
+    assert_eq!(s.commits, 2, "{s:?}");
+    let commits = store
+        .reader()
+        .unwrap()
+        .commits("github.com/acme/api")
+        .unwrap();
+    let lines = |sha: &str| {
+        let c = &commits.iter().find(|c| c.row.sha == sha).unwrap().row;
+        (c.lines_added, c.lines_removed)
+    };
+    assert_eq!(lines(&newest), (2, 0));
+    assert_eq!(
+        lines(&boundary),
+        (0, 0),
+        "its parent was not fetched: not 503 lines written"
+    );
+}

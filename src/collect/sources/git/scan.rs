@@ -51,6 +51,7 @@ pub fn scan(
         .collect();
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut links: Vec<Op> = Vec::new();
+    let cut_off = shallow_boundary(repo);
     for (branch, tip) in &branches {
         let mut walk = repo.revwalk()?;
         walk.set_sorting(Sort::TIME)?;
@@ -73,7 +74,7 @@ pub fn scan(
             if !seen.insert(oid) {
                 continue;
             }
-            match commit_row(repo, oid, &out.project_id, branch) {
+            match commit_row(repo, oid, &out.project_id, branch, cut_off.contains(&oid)) {
                 Ok((row, row_links)) => {
                     out.commits += 1;
                     out.ai_commits += usize::from(row.ai_agent.is_some());
@@ -151,11 +152,25 @@ fn identity(repo: &Repository) -> (String, String) {
     (path, name)
 }
 
+/// The commits whose parents a shallow clone cut off (listed in `.git/shallow`): libgit2
+/// shows them as root commits, whose diff would count the whole tree as written.
+fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
 fn commit_row(
     repo: &Repository,
     oid: Oid,
     project_id: &str,
     branch: &str,
+    parents_cut_off: bool,
 ) -> Result<(CommitRow, Vec<Op>), git2::Error> {
     let commit = repo.find_commit(oid)?;
     let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
@@ -175,7 +190,8 @@ fn commit_row(
         &message,
     );
     let is_merge = commit.parent_count() > 1;
-    let (added, removed) = if is_merge {
+    // A shallow clone's oldest commits: their parents are not here, their lines unknown.
+    let (added, removed) = if is_merge || parents_cut_off {
         (0, 0)
     } else {
         line_counts(repo, &commit)?
