@@ -474,3 +474,35 @@ async fn a_gitlab_approval_without_a_comment_is_the_first_review() {
         .timestamp_millis();
     assert_eq!(row, (1, Some(approved_at)), "approved by li: one round");
 }
+
+/// GitHub's secondary rate limit: a 403 with `retry-after` and requests left in the
+/// primary quota. The pass stops there (trying the next repository would only prolong it)
+/// and says when it may resume.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_rate_limit_stops_the_pass_for_its_retry_after() {
+    let gh = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "4000")
+                .insert_header("retry-after", "120")
+                .set_body_json(json!({"message": "You have exceeded a secondary rate limit"})),
+        )
+        .mount(&gh)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let repos = vec!["acme/a".to_string(), "acme/b".to_string()];
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert_eq!(
+        fetcher.requests, 1,
+        "the second repository is not tried: {s:?}"
+    );
+    assert_eq!(s.problems.len(), 1, "{s:?}");
+    assert!(
+        s.problems[0].contains("rate limit reached; it resets in 120 s"),
+        "{s:?}"
+    );
+}

@@ -239,6 +239,8 @@ impl Fetcher {
         };
         let remaining = header_i64(&["x-ratelimit-remaining", "ratelimit-remaining"]);
         let reset = header_i64(&["x-ratelimit-reset", "ratelimit-reset"]);
+        // Seconds to wait (GitHub's secondary limits, GitLab's 429s).
+        let retry_after = header_i64(&["retry-after"]);
         let status = resp.status();
         let next = host.next_page(&headers, url);
         if status == reqwest::StatusCode::NOT_MODIFIED && etag.is_some() {
@@ -246,12 +248,15 @@ impl Fetcher {
             return Ok(Answer::NotModified(next));
         }
         let rate_limited = status == reqwest::StatusCode::TOO_MANY_REQUESTS
-            || (status == reqwest::StatusCode::FORBIDDEN && remaining == Some(0));
+            || (status == reqwest::StatusCode::FORBIDDEN
+                && (remaining == Some(0) || retry_after.is_some()));
         if rate_limited {
             let now = chrono::Utc::now().timestamp();
             return Err(CodeHostError::RateLimited {
                 host: host.name(),
-                reset_secs: reset.map_or(60, |r| (r - now).max(0)),
+                reset_secs: retry_after
+                    .or(reset.map(|r| r - now))
+                    .map_or(60, |s| s.max(0)),
             });
         }
         let text = resp.text().await.unwrap_or_default();
