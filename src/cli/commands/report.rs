@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
             crate::domain::period::local_day_start_ms(u.succ_opt().unwrap_or(u), ctx.tz)
         });
         return match args.kind {
-            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from),
+            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from, until_ms),
             _ => super::report_quality::quality(&reader, args, from, until_ms, &start.to_string()),
         };
     }

@@ -194,8 +194,15 @@ pub fn quality(
     Ok(())
 }
 
-pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Result<()> {
-    let tickets = reader.ticket_outcomes(since_ms, |b| branch_ticket_keys(b).into_iter().next())?;
+pub fn ticket(
+    reader: &Reader,
+    args: &ReportArgs,
+    since_ms: i64,
+    until_ms: i64,
+) -> anyhow::Result<()> {
+    let tickets = reader.ticket_outcomes(since_ms, until_ms, |b| {
+        branch_ticket_keys(b).into_iter().next()
+    })?;
     let mut out = std::io::stdout().lock();
     let cost = |m: i64| Money::from_micro_usd(m).as_usd();
     if args.output.json {
