@@ -162,6 +162,11 @@ fn quality_and_ticket_reports_show_their_denominators() {
     assert!((merge["ai_assisted"]["value"].as_f64().unwrap() - 9.0).abs() < 1e-6);
     let cost = metric("agent_cost_per_merged_pr");
     assert_eq!(cost["ai_assisted"]["denominator"], 3);
+    assert_eq!(
+        cost["ai_assisted"]["numerator"].as_f64(),
+        Some(4.5),
+        "the spend in USD, not micro-USD: numerator ÷ denominator is the value"
+    );
     assert!((cost["ai_assisted"]["value"].as_f64().unwrap() - 1.5).abs() < 1e-9);
     assert_eq!(cost["unit"], "usd");
 
