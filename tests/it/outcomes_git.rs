@@ -618,3 +618,74 @@ fn a_shallow_clones_oldest_commit_is_not_the_whole_tree_written() {
         "its parent was not fetched: not 503 lines written"
     );
 }
+
+#[test]
+fn an_amended_or_rebased_commit_replaces_the_one_it_rewrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    r.commit(ANA, ANA, "init", "a.txt", 1);
+    let first = r.commit(ANA, ANA, "Add b", "b.txt", 2);
+    r.checkout_new_branch("ana/side");
+    let side = r.commit(ANA, ANA, "Side work", "s.txt", 1);
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let count = || {
+        let c = store
+            .reader()
+            .unwrap()
+            .commits("github.com/acme/api")
+            .unwrap();
+        let mut shas: Vec<String> = c.into_iter().map(|c| c.row.sha).collect();
+        shas.sort();
+        shas
+    };
+    git::pass(
+        &store,
+        std::slice::from_ref(&work),
+        git::DEFAULT_MAX_COMMITS,
+    )
+    .unwrap();
+    assert_eq!(count().len(), 3);
+
+    // `git commit --amend` on the side branch: the amended commit replaces the old one.
+    let old = r
+        .repo
+        .find_commit(git2::Oid::from_str(&side).unwrap())
+        .unwrap();
+    let amended = old
+        .amend(
+            Some("HEAD"),
+            None,
+            None,
+            None,
+            Some("Side work, reworded"),
+            None,
+        )
+        .unwrap()
+        .to_string();
+    // The main branch is deleted locally: its commits stay (they may live on elsewhere).
+    let main = r
+        .repo
+        .branches(Some(git2::BranchType::Local))
+        .unwrap()
+        .flatten()
+        .map(|(b, _)| b.name().unwrap().unwrap().to_string())
+        .find(|n| n != "ana/side")
+        .unwrap();
+    r.repo
+        .find_branch(&main, git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
+    let s = git::pass(
+        &store,
+        std::slice::from_ref(&work),
+        git::DEFAULT_MAX_COMMITS,
+    )
+    .unwrap();
+    assert_eq!(s.commits, 1, "{s:?}");
+    let shas = count();
+    assert_eq!(shas.len(), 3, "{shas:?}");
+    assert!(shas.contains(&amended) && !shas.contains(&side), "{shas:?}");
+    assert!(shas.contains(&first));
+}

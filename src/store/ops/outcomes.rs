@@ -79,6 +79,18 @@ pub(super) fn link_commit(
     Ok(())
 }
 
+pub(super) fn forget_commit(tx: &Transaction<'_>, repo: &str, sha: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM commits WHERE repo = ?1 AND sha = ?2")?
+        .execute(params![repo, sha])?;
+    for column in ["reverted_by", "fixed_by"] {
+        tx.prepare_cached(&format!(
+            "UPDATE commits SET {column} = NULL WHERE repo = ?1 AND {column} = ?2"
+        ))?
+        .execute(params![repo, sha])?;
+    }
+    Ok(())
+}
+
 pub(super) fn upsert_pull_request(
     tx: &Transaction<'_>,
     p: &PullRequestRow,

@@ -44,6 +44,16 @@ pub fn scan(
         .iter()
         .map(|(name, oid)| (format!("refs/heads/{name}"), oid.to_string()))
         .collect();
+    // Commits a rewritten branch left behind come out first (their replacements, if any,
+    // are new commits read below).
+    out.ops.extend(
+        rewritten_away(repo, stored, &branches)?
+            .into_iter()
+            .map(|sha| Op::ForgetCommit {
+                repo: out.project_id.clone(),
+                sha,
+            }),
+    );
     let hidden: Vec<Oid> = stored
         .values()
         .filter_map(|s| Oid::from_str(s).ok())
@@ -87,6 +97,38 @@ pub fn scan(
     }
     out.ops.extend(links);
     Ok(out)
+}
+
+/// The commits a branch held at its stored position and no local branch holds now, for
+/// every branch that still exists but was moved other than forward (amend, rebase, reset).
+/// A deleted branch forgets nothing (its commits may live on, squashed, elsewhere).
+fn rewritten_away(
+    repo: &Repository,
+    stored: &RefPositions,
+    current: &[(String, Oid)],
+) -> Result<Vec<String>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    let mut any = false;
+    for (name, old) in stored {
+        let (Some(branch), Ok(old)) = (name.strip_prefix("refs/heads/"), Oid::from_str(old)) else {
+            continue;
+        };
+        let Some((_, new)) = current.iter().find(|(n, _)| n == branch) else {
+            continue;
+        };
+        if *new == old || repo.find_commit(old).is_err() || repo.graph_descendant_of(*new, old)? {
+            continue;
+        }
+        walk.push(old)?;
+        any = true;
+    }
+    if !any {
+        return Ok(Vec::new());
+    }
+    for (_, tip) in current {
+        walk.hide(*tip)?;
+    }
+    Ok(walk.flatten().map(|oid| oid.to_string()).collect())
 }
 
 /// Local branches, the default branch first (commits shared with it are named after it):
