@@ -20,8 +20,10 @@ pub(super) async fn record(
             t.execute(
                 "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
-                     status = excluded.status, environment = excluded.environment,
+                 ON CONFLICT (repo, id) DO UPDATE SET
+                     ts = CASE WHEN $8 THEN excluded.ts ELSE deploys.ts END,
+                     sha = coalesce(excluded.sha, deploys.sha), status = excluded.status,
+                     environment = coalesce(excluded.environment, deploys.environment),
                      source = excluded.source",
                 &[
                     &event.repo.as_deref().unwrap_or_default(),
@@ -31,6 +33,8 @@ pub(super) async fn record(
                     &event.status.as_deref().unwrap_or("success"),
                     &event.environment,
                     &source,
+                    // A repeat without its own time keeps when it deployed.
+                    &event.ts_ms.is_some(),
                 ],
             )
             .await?;

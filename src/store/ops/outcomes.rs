@@ -185,8 +185,10 @@ pub(super) fn record_outcome_event(
             tx.prepare_cached(
                 "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
-                     status = excluded.status, environment = excluded.environment,
+                 ON CONFLICT (repo, id) DO UPDATE SET
+                     ts = CASE WHEN ?8 THEN excluded.ts ELSE ts END,
+                     sha = coalesce(excluded.sha, sha), status = excluded.status,
+                     environment = coalesce(excluded.environment, environment),
                      source = excluded.source",
             )?
             .execute(params![
@@ -196,7 +198,9 @@ pub(super) fn record_outcome_event(
                 sha,
                 event.status.as_deref().unwrap_or("success"),
                 event.environment,
-                source
+                source,
+                // A repeat (say, the rollback) keeps when it deployed what, unless it says.
+                event.ts_ms.is_some()
             ])?;
             Ok("deploys")
         }
