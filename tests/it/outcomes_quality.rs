@@ -243,3 +243,33 @@ fn report_ticket_counts_only_the_days_until_names() {
         "the two commits of this week are after --until: {csv}"
     );
 }
+
+#[test]
+fn filters_the_outcome_reports_cannot_apply_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    for (kind, flag) in [
+        ("quality", "--developer"),
+        ("ticket", "--agent"),
+        ("budget", "--team"),
+    ] {
+        let out = crate::common::bin()
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "report",
+                kind,
+                flag,
+                "codex",
+                "--no-refresh",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{kind}: {err}");
+        assert!(
+            err.contains(&format!("report {kind}: {flag} cannot narrow it")),
+            "{err}"
+        );
+    }
+}

@@ -19,6 +19,29 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     if args.kind == ReportKind::Reconcile {
         return super::reconcile::run(ctx, args);
     }
+    // Quality, ticket and budget figures are whole repositories, tickets and budgeted scopes:
+    // a filter they cannot apply is refused rather than silently ignored.
+    if super::report_quality::is_outcome(args.kind) || args.kind == ReportKind::Budget {
+        let f = &args.filters;
+        let given: Vec<&str> = [
+            ("--agent", &f.agent),
+            ("--team", &f.team),
+            ("--project", &f.project),
+            ("--developer", &f.developer),
+        ]
+        .into_iter()
+        .filter_map(|(flag, v)| v.is_some().then_some(flag))
+        .collect();
+        if !given.is_empty() {
+            return Err(BadUsage(format!(
+                "report {}: {} cannot narrow it (its figures cover whole repositories, tickets \
+                 and budgets); run it without",
+                format!("{:?}", args.kind).to_lowercase(),
+                given.join(", ")
+            ))
+            .into());
+        }
+    }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
     // The console's period words (docs/console.md "Periods"): `--since 90d`, `--last month`.
     let day = |s: &Option<String>, read: fn(&str, NaiveDate) -> Result<NaiveDate, String>| {
