@@ -273,3 +273,23 @@ fn filters_the_outcome_reports_cannot_apply_are_refused_not_ignored() {
         );
     }
 }
+
+#[test]
+fn the_default_window_is_the_same_as_since_30d() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let since = |extra: &[&str]| {
+        let mut args = vec![
+            "--db",
+            db.to_str().unwrap(),
+            "report",
+            "quality",
+            "--json",
+            "--no-refresh",
+        ];
+        args.extend_from_slice(extra);
+        crate::common::json_of(&crate::common::run_ok(&args))["since"].clone()
+    };
+    let default = since(&[]);
+    assert_eq!(default, since(&["--since", "30d"]), "{default}");
+}

@@ -90,8 +90,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         return super::report_budget::run(ctx, &reader, args);
     }
     if super::report_quality::is_outcome(args.kind) {
-        let start =
-            since.unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS));
+        // Without --since: the last DEFAULT_DAYS days with today, as `--since 30d`.
+        let start = since
+            .unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS - 1));
         let from = crate::domain::period::local_day_start_ms(start, ctx.tz);
         // --until names the last day counted (the console's periods end the same way).
         let until_ms = until.map_or(i64::MAX, |u| {

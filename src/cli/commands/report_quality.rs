@@ -12,7 +12,7 @@ use crate::tui::widgets::columns::Align;
 use serde_json::{Value, json};
 use std::io::Write;
 
-/// The window when `--since` is not given.
+/// The window when `--since` is not given: this many days, today included (`--since 30d`).
 pub const DEFAULT_DAYS: i64 = 30;
 
 /// One figure: AI-assisted and human values with their fractions.
