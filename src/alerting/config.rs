@@ -77,19 +77,39 @@ fn span_ms(rule: &str, field: &str, text: &str) -> Result<i64, RuleConfigError> 
         rule: rule.into(),
         problem: format!("{field} `{text}`: {e} (use e.g. 1h, 1d, 7d)"),
     })?;
+    if d.is_zero() && field != "cooldown" {
+        return Err(RuleConfigError {
+            rule: rule.into(),
+            problem: format!("{field} `{text}`: must be longer than 0 (use e.g. 1h, 1d, 7d)"),
+        });
+    }
     Ok(i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4))
 }
 
 /// The effective rules: the built-ins, with config overrides and additions applied.
 pub fn effective_rules(config: &[AlertRuleConfig]) -> Result<Vec<RuleSpec>, RuleConfigError> {
     let mut rules = default_rules();
-    for c in config {
+    for (i, c) in config.iter().enumerate() {
         let err = |problem: String| RuleConfigError {
             rule: c.name.clone(),
             problem,
         };
         if c.name.trim().is_empty() {
             return Err(err("every [[alert]] needs a name".into()));
+        }
+        if config[..i].iter().any(|earlier| earlier.name == c.name) {
+            return Err(err(
+                "defined twice (one [[alert]] per name; the second would silently take the first's settings)".into(),
+            ));
+        }
+        for (field, v) in [
+            ("threshold", c.threshold),
+            ("anomaly_factor", c.anomaly_factor),
+            ("min_volume", c.min_volume),
+        ] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return Err(err(format!("`{field}` must be a finite number")));
+            }
         }
         let at = rules.iter().position(|r| r.name == c.name);
         let mut r = match at {
@@ -120,8 +140,11 @@ pub fn effective_rules(config: &[AlertRuleConfig]) -> Result<Vec<RuleSpec>, Rule
             r.metric = Metric::parse(m).ok_or_else(|| err(format!("unknown metric `{m}`")))?;
         }
         if let Some(s) = &c.scope {
-            r.scope = Scope::parse(s)
-                .ok_or_else(|| err(format!("scope `{s}`: expected org, team or developer")))?;
+            r.scope = Scope::parse(s).ok_or_else(|| {
+                err(format!(
+                    "scope `{s}`: expected org, team, developer or project"
+                ))
+            })?;
         }
         if let Some(s) = &c.comparison {
             r.comparison = Comparison::parse(s)
@@ -164,4 +187,81 @@ pub fn effective_rules(config: &[AlertRuleConfig]) -> Result<Vec<RuleSpec>, Rule
         }
     }
     Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &str) -> AlertRuleConfig {
+        AlertRuleConfig {
+            name: name.into(),
+            metric: Some("spend".into()),
+            threshold: Some(5.0),
+            ..AlertRuleConfig::default()
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_the_rule_and_field_named() {
+        let cases = [
+            (
+                AlertRuleConfig {
+                    window: Some("0d".into()),
+                    ..rule("a")
+                },
+                "[[alert]] `a`: window `0d`: must be longer than 0",
+            ),
+            (
+                AlertRuleConfig {
+                    baseline: Some("0s".into()),
+                    ..rule("b")
+                },
+                "[[alert]] `b`: baseline `0s`: must be longer than 0",
+            ),
+            (
+                AlertRuleConfig {
+                    threshold: Some(f64::NAN),
+                    ..rule("c")
+                },
+                "[[alert]] `c`: `threshold` must be a finite number",
+            ),
+            (
+                AlertRuleConfig {
+                    anomaly_factor: Some(f64::INFINITY),
+                    ..rule("d")
+                },
+                "[[alert]] `d`: `anomaly_factor` must be a finite number",
+            ),
+            (
+                AlertRuleConfig {
+                    scope: Some("projects".into()),
+                    ..rule("e")
+                },
+                "[[alert]] `e`: scope `projects`: expected org, team, developer or project",
+            ),
+        ];
+        for (c, want) in cases {
+            let got = effective_rules(&[c]).unwrap_err().to_string();
+            assert!(got.starts_with(want), "{got}");
+        }
+        let twice = effective_rules(&[
+            rule("x"),
+            AlertRuleConfig {
+                metric: Some("budget_spent".into()),
+                threshold: None,
+                ..rule("x")
+            },
+        ])
+        .unwrap_err();
+        assert!(twice.to_string().contains("`x`: defined twice"), "{twice}");
+        // A zero cooldown is a choice (notify on every crossing), not a mistake.
+        let ok = effective_rules(&[AlertRuleConfig {
+            cooldown: Some("0s".into()),
+            scope: Some("project".into()),
+            ..rule("f")
+        }])
+        .unwrap();
+        assert!(ok.iter().any(|r| r.name == "f" && r.cooldown_ms == 0));
+    }
 }

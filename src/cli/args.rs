@@ -204,16 +204,16 @@ pub enum EventCommand {
         /// Repository identity, e.g. github.com/acme/api
         #[arg(long)]
         repo: Option<String>,
-        /// sev1, sev2, sev3 or sev4
-        #[arg(long, default_value = "sev3")]
-        severity: String,
+        /// sev1, sev2, sev3 or sev4 (a new incident: sev3; a repeat keeps the stored one)
+        #[arg(long)]
+        severity: Option<String>,
         /// The commit that caused it (links AI-attributed commits to the incident)
         #[arg(long, value_name = "SHA")]
         caused_by: Option<String>,
         /// A short label (at most 200 characters)
         #[arg(long)]
         title: Option<String>,
-        /// When it opened (RFC 3339; default now)
+        /// When it opened (RFC 3339; a new incident: default now; a repeat keeps the stored time)
         #[arg(long)]
         at: Option<String>,
         /// When it was resolved (RFC 3339)

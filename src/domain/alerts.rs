@@ -7,7 +7,6 @@ use super::alert_rules::{
     Comparison, DAY_MS, HOUR_MS, Metric, Observation, RuleSpec, Scope, evaluate,
 };
 use super::{Money, UnixMillis};
-use std::collections::BTreeMap;
 
 /// Lifecycle of a stored alert.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -300,13 +299,20 @@ pub fn spend_spike(subject: &str, today: Money, trailing: &[Money]) -> Option<Fi
     evaluate(&r, &obs)
 }
 
-/// The worst UTC minute's count of 429 errors among `error_429_ts`.
+/// The most 429 errors among `error_429_ts` within any 60 seconds (a sliding minute: a
+/// burst that straddles the turn of a clock minute is one burst, not two halves).
 pub fn worst_minute(error_429_ts: &[UnixMillis]) -> usize {
-    let mut per_minute: BTreeMap<i64, usize> = BTreeMap::new();
-    for ts in error_429_ts {
-        *per_minute.entry(ts.div_euclid(60_000)).or_default() += 1;
+    let mut ts = error_429_ts.to_vec();
+    ts.sort_unstable();
+    let mut start = 0;
+    let mut worst = 0;
+    for end in 0..ts.len() {
+        while ts[end] - ts[start] >= 60_000 {
+            start += 1;
+        }
+        worst = worst.max(end + 1 - start);
     }
-    per_minute.into_values().max().unwrap_or(0)
+    worst
 }
 
 /// A storm of 429s: the worst minute against the built-in rule.

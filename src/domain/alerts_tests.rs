@@ -45,9 +45,12 @@ fn spend_spike_table() {
 fn rate_limit_storm_counts_per_minute() {
     let burst: Vec<i64> = (0..12).map(|i| 120_000 + i * 4_000).collect(); // 48 s, same minute
     let spread: Vec<i64> = (0..30).map(|i| i * 20_000).collect(); // 3 per minute
-    let cases: [(&str, &[i64], Option<f64>); 3] = [
+    // 18 in 51 s from 12:00:33: 9 in each clock minute, but all within one minute.
+    let straddling: Vec<i64> = (0..18).map(|i| 33_000 + i * 3_000).collect();
+    let cases: [(&str, &[i64], Option<f64>); 4] = [
         ("burst", &burst, Some(12.0)),
         ("spread", &spread, None),
+        ("straddling", &straddling, Some(18.0)),
         ("none", &[], None),
     ];
     for (name, ts, want) in cases {

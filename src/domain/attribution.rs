@@ -291,6 +291,26 @@ pub fn reverted_commit(message: &str) -> Option<String> {
     shas_in(rest.split_whitespace().next()?).into_iter().next()
 }
 
+/// The pull or merge request a merged revert undoes: GitHub's `Reverts acme/api#42` (the
+/// body its Revert button writes; `#42` alone too) or GitLab's `This reverts merge request
+/// !42`. `repo` is the configured `owner/name`; a reference to another repository is none.
+pub fn reverted_pull_request(body: &str, repo: &str) -> Option<i64> {
+    let lower = body.to_ascii_lowercase();
+    let number = |s: &str| -> Option<i64> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok()
+    };
+    if let Some(at) = lower.find("reverts merge request !") {
+        return number(&body[at + "reverts merge request !".len()..]);
+    }
+    lower.match_indices("reverts ").find_map(|(at, w)| {
+        let target = body[at + w.len()..].split_whitespace().next()?;
+        let (named, n) = target.rsplit_once('#')?;
+        (named.is_empty() || named.eq_ignore_ascii_case(repo.trim_matches('/')))
+            .then(|| number(n))?
+    })
+}
+
 /// Commits a fix names: a `Fixes: <sha>` trailer (kernel style), or a subject that says it
 /// fixes (`fix:`, `fix(scope):`, `Fix …`, `hotfix`, `bugfix`) and names a commit id.
 pub fn fixed_commits(message: &str) -> Vec<String> {

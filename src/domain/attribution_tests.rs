@@ -229,3 +229,32 @@ fn pull_requests_by_login_and_body() {
     );
     assert_eq!(pr("ana", "Just a change"), None);
 }
+
+#[test]
+fn reverted_pull_requests_from_github_and_gitlab_wording() {
+    assert_eq!(
+        reverted_pull_request("Reverts acme/api#42", "acme/api"),
+        Some(42)
+    );
+    assert_eq!(
+        reverted_pull_request("Reverts ACME/Api#42\n\nwhy", "acme/api"),
+        Some(42)
+    );
+    assert_eq!(reverted_pull_request("Reverts #7", "acme/api"), Some(7));
+    assert_eq!(
+        reverted_pull_request("Reverts acme/web#42", "acme/api"),
+        None
+    );
+    assert_eq!(
+        reverted_pull_request(
+            "Revert \"Add x\"\n\nThis reverts commit 0123456.\n\nThis reverts merge request !15",
+            "group/api"
+        ),
+        Some(15)
+    );
+    assert_eq!(
+        reverted_pull_request("This reverts commit 0123456.", "acme/api"),
+        None
+    );
+    assert_eq!(reverted_pull_request("Fixes #3", "acme/api"), None);
+}

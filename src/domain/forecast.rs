@@ -94,10 +94,17 @@ pub fn seasonal_from_days(
         }
     }
     let history = &days[oldest.unwrap_or(days.len())..];
-    let local_now = chrono::DateTime::from_timestamp_millis(now_ms)
-        .map(|d| d.with_timezone(&tz).naive_local())
+    let (local_now, utc_yesterday) = chrono::DateTime::from_timestamp_millis(now_ms)
+        .map(|d| {
+            (
+                d.with_timezone(&tz).naive_local(),
+                d.date_naive() - Duration::days(1),
+            )
+        })
         .unwrap_or_default();
-    seasonal(history, month_to_date, local_now)
+    // The rows are UTC days: their weekdays are those of their UTC dates, whatever the
+    // local date is now (a day behind UTC in the Americas' evenings, ahead in Asia's mornings).
+    seasonal_ending(history, utc_yesterday, month_to_date, local_now)
 }
 
 /// `[first, today)`: the UTC day starts (ms) the history of [`seasonal_from_days`] covers.
@@ -116,11 +123,22 @@ pub fn history_range_ms(now_ms: i64) -> (i64, i64) {
 /// The band adds ±z·√(n·σ² + (n·σ/√m)²) for n days left, σ being the history's residual
 /// standard deviation and m the days the level was estimated from.
 pub fn seasonal(history: &[Money], month_to_date: Money, now: NaiveDateTime) -> Forecast {
+    seasonal_ending(history, now.date() - Duration::days(1), month_to_date, now)
+}
+
+/// [`seasonal`] with `history`'s last entry being the day `last_day` (not necessarily the
+/// day before `now`'s local date).
+fn seasonal_ending(
+    history: &[Money],
+    last_day: NaiveDate,
+    month_to_date: Money,
+    now: NaiveDateTime,
+) -> Forecast {
     if history.len() < MIN_HISTORY_DAYS {
         return month_end(month_to_date, now);
     }
     let today = now.date();
-    let day_of = |i: usize| today - Duration::days((history.len() - i) as i64);
+    let day_of = |i: usize| last_day - Duration::days((history.len() - 1 - i) as i64);
     let usd: Vec<f64> = history.iter().map(|m| m.as_usd()).collect();
     let mean = usd.iter().sum::<f64>() / usd.len() as f64;
     let mut sums = [0.0f64; 7];
@@ -141,10 +159,11 @@ pub fn seasonal(history: &[Money], month_to_date: Money, now: NaiveDateTime) -> 
         .collect();
     let weekday = |d: NaiveDate| factor[d.weekday().num_days_from_monday() as usize];
     let recent = usd.len().saturating_sub(28);
+    // A weekday whose factor is 0 (never any spend on it) says nothing about the level.
     let deseasoned: Vec<f64> = (recent..usd.len())
-        .map(|i| {
+        .filter_map(|i| {
             let f = weekday(day_of(i));
-            if f > 0.0 { usd[i] / f } else { 0.0 }
+            (f > 0.0).then(|| usd[i] / f)
         })
         .collect();
     let level = deseasoned.iter().sum::<f64>() / deseasoned.len().max(1) as f64;
@@ -279,6 +298,54 @@ mod tests {
         assert!(
             worst_seasonal < worst_linear,
             "{worst_seasonal} vs linear {worst_linear}"
+        );
+    }
+
+    /// A team that never works weekends: those days say nothing about the level. Exact
+    /// history (no noise), so the forecast is exact: 11 weekdays left at $100 each.
+    #[test]
+    fn days_without_spend_by_pattern_do_not_drag_the_level_down() {
+        let now = at(2026, 11, 16, 0); // a Monday
+        let history: Vec<Money> = (0..28)
+            .map(|i| {
+                let d = now.date() - Duration::days(28 - i);
+                let weekend = d.weekday().num_days_from_monday() >= 5;
+                Money::from_usd(if weekend { 0.0 } else { 100.0 })
+            })
+            .collect();
+        let f = seasonal(&history, Money::ZERO, now);
+        assert!(
+            (f.month_end.as_usd() - 1100.0).abs() < 0.01,
+            "{}",
+            f.month_end.as_usd()
+        );
+        assert_eq!((f.low, f.high), (f.month_end, f.month_end));
+    }
+
+    /// The daily rows are UTC days; at 20:00 on a Monday in Los Angeles it is already
+    /// Tuesday in UTC, and Monday's row is still Monday's (weekdays $100, weekends $0).
+    #[test]
+    fn utc_day_rows_keep_their_weekdays_whatever_the_local_date() {
+        let now = NaiveDate::from_ymd_opt(2026, 7, 28)
+            .and_then(|d| d.and_hms_opt(3, 0, 0))
+            .map(|d| d.and_utc().timestamp_millis())
+            .unwrap_or_default();
+        let (first, today) = history_range_ms(now);
+        let rows = (first..today).step_by(86_400_000).map(|ms| {
+            let d = chrono::DateTime::from_timestamp_millis(ms)
+                .unwrap()
+                .date_naive();
+            let weekend = d.weekday().num_days_from_monday() >= 5;
+            (ms, Money::from_usd(if weekend { 0.0 } else { 100.0 }))
+        });
+        let tz: chrono_tz::Tz = "America/Los_Angeles".parse().unwrap();
+        let f = seasonal_from_days(rows, Money::ZERO, now, tz);
+        // The rest of Monday the 27th (4 of 24 hours), then Tuesday to Friday the 31st.
+        let want = 100.0 * 4.0 / 24.0 + 400.0;
+        assert!(
+            (f.month_end.as_usd() - want).abs() < 0.01,
+            "{} vs {want}",
+            f.month_end.as_usd()
         );
     }
 

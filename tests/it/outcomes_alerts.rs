@@ -495,3 +495,34 @@ fn the_costs_view_flags_exactly_what_the_low_acceptance_rule_fires_on() {
     let subjects: Vec<&str> = ev.findings.iter().map(|f| f.subject.as_str()).collect();
     assert_eq!(subjects, vec!["developer:many@x.dev"]);
 }
+
+/// `config check` refuses what `alerts check`, the console and `serve` would refuse: a bad
+/// `[[alert]]` rule or `[[webhook]]`, named with the file.
+#[test]
+fn config_check_names_a_bad_alert_rule_or_webhook_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    for (text, want) in [
+        (
+            "[[alert]]\nname = \"x\"\nmetric = \"spendd\"\n",
+            "[[alert]] `x`: unknown metric `spendd`",
+        ),
+        (
+            "[[webhook]]\nname = \"w\"\nurl_env = \"X\"\nformat = \"teams\"\n",
+            "[[webhook]] `w`: format `teams`: expected slack or json",
+        ),
+    ] {
+        std::fs::write(&cfg, text).unwrap();
+        let out = crate::common::bin()
+            .env("X", "http://127.0.0.1:9/hook")
+            .args(["config", "check", cfg.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("{} parses, but:", cfg.display())) && err.contains(want),
+            "{err}"
+        );
+    }
+}

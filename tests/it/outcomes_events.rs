@@ -207,3 +207,107 @@ async fn the_events_endpoint_takes_admin_and_collector_tokens_and_checks_every_e
         "api:otel@x.dev"
     );
 }
+
+#[test]
+fn a_repeat_that_resolves_an_incident_keeps_when_it_opened_and_its_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db_arg = db.to_str().unwrap();
+    let opened = chrono::Utc::now() - chrono::Duration::days(2);
+    let resolved = opened + chrono::Duration::hours(3);
+    crate::common::run_ok(&[
+        "--db",
+        db_arg,
+        "event",
+        "incident",
+        "--id",
+        "INC-1",
+        "--severity",
+        "sev1",
+        "--at",
+        &opened.to_rfc3339(),
+    ]);
+    // The paging tool reports the resolution: the id and when, nothing else.
+    crate::common::run_ok(&[
+        "--db",
+        db_arg,
+        "event",
+        "incident",
+        "--id",
+        "INC-1",
+        "--resolved-at",
+        &resolved.to_rfc3339(),
+    ]);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let row: (i64, Option<i64>, String) = conn
+        .query_row(
+            "SELECT opened_at, resolved_at, severity FROM incidents WHERE id = 'INC-1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        row,
+        (
+            opened.timestamp_millis(),
+            Some(resolved.timestamp_millis()),
+            "sev1".to_string()
+        )
+    );
+    // A repeat that says when it opened and how bad it was does update them.
+    crate::common::run_ok(&[
+        "--db",
+        db_arg,
+        "event",
+        "incident",
+        "--id",
+        "INC-1",
+        "--severity",
+        "sev2",
+        "--at",
+        &resolved.to_rfc3339(),
+    ]);
+    let row: (i64, String) = conn
+        .query_row(
+            "SELECT opened_at, severity FROM incidents WHERE id = 'INC-1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(row, (resolved.timestamp_millis(), "sev2".to_string()));
+}
+
+#[test]
+fn an_incident_reported_before_its_commit_was_read_is_ai_linked_once_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db_arg = db.to_str().unwrap();
+    crate::common::run_ok(&[
+        "--db",
+        db_arg,
+        "event",
+        "incident",
+        "--id",
+        "INC-3",
+        "--caused-by",
+        &AI_SHA[..8],
+    ]);
+    // The next git pass reads the AI-attributed commit the incident names.
+    Store::open(&db)
+        .unwrap()
+        .writer()
+        .apply_blocking(WriteBatch {
+            ops: vec![ai_commit()],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let linked: bool = conn
+        .query_row(
+            "SELECT ai_linked FROM incidents WHERE id = 'INC-3'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(linked, "the incident names an AI-attributed commit");
+}

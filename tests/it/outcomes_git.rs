@@ -387,3 +387,305 @@ async fn telemetry_commit_ids_become_commit_events_and_nothing_else_is_kept() {
     let everything = t.sql_str("SELECT group_concat(coalesce(detail, ''), '|') FROM events");
     assert!(!everything.contains("secret plan"), "{everything}");
 }
+
+#[test]
+fn a_renamed_file_counts_only_its_changed_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let mut r = Repo::init(&work);
+    r.commit(ANA, ANA, "Add notes", "notes.txt", 40);
+    // `git mv notes.txt docs.txt` and one more line, as one commit.
+    let workdir = r.repo.workdir().unwrap().to_path_buf();
+    let mut body = std::fs::read_to_string(workdir.join("notes.txt")).unwrap();
+    body.push_str("one more line\n");
+    std::fs::remove_file(workdir.join("notes.txt")).unwrap();
+    std::fs::write(workdir.join("docs.txt"), body).unwrap();
+    let mut index = r.repo.index().unwrap();
+    index.remove_path(Path::new("notes.txt")).unwrap();
+    index.add_path(Path::new("docs.txt")).unwrap();
+    index.write().unwrap();
+    let tree = r.repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 3600, 0)).unwrap();
+    let parent = r.repo.head().unwrap().peel_to_commit().unwrap();
+    let moved = r
+        .repo
+        .commit(Some("HEAD"), &sig, &sig, "Move notes", &tree, &[&parent])
+        .unwrap()
+        .to_string();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    git::pass(&store, &[work], git::DEFAULT_MAX_COMMITS).unwrap();
+    let commits = store
+        .reader()
+        .unwrap()
+        .commits("github.com/acme/api")
+        .unwrap();
+    let row = &commits.iter().find(|c| c.row.sha == moved).unwrap().row;
+    assert_eq!(
+        (row.lines_added, row.lines_removed),
+        (1, 0),
+        "a rename is not 41 lines written and 40 deleted"
+    );
+}
+
+#[test]
+fn a_merge_commit_naming_a_ticket_is_not_one_of_its_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    let base = r.commit(ANA, ANA, "init", "a.txt", 1);
+    let main = r.repo.head().unwrap().shorthand().unwrap().to_string();
+    r.checkout_new_branch("acme/PAY-7-fix");
+    let work_commit = r.commit(
+        ANA,
+        ANA,
+        "PAY-7 fix the total\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+        "b.txt",
+        3,
+    );
+    // GitHub's merge button: "Merge pull request #12 from acme/PAY-7-fix" on main.
+    let find = |sha: &str| {
+        r.repo
+            .find_commit(git2::Oid::from_str(sha).unwrap())
+            .unwrap()
+    };
+    let (base, head) = (find(&base), find(&work_commit));
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 7200, 0)).unwrap();
+    r.repo
+        .commit(
+            Some(&format!("refs/heads/{main}")),
+            &sig,
+            &sig,
+            "Merge pull request #12 from acme/PAY-7-fix",
+            &head.tree().unwrap(),
+            &[&base, &head],
+        )
+        .unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[git]\nrepos = [\"{}\"]\n", work.display()),
+    )
+    .unwrap();
+    let db = dir.path().join("s.db");
+    let none = dir.path().join("no-agent-files");
+    std::fs::create_dir(&none).unwrap();
+    let (db, config) = (db.to_str().unwrap(), config.to_str().unwrap());
+    crate::common::run_ok(&[
+        "--db",
+        db,
+        "--config",
+        config,
+        "ingest",
+        "--claude-dir",
+        none.to_str().unwrap(),
+    ]);
+    let out = crate::common::run_ok(&[
+        "--db",
+        db,
+        "--config",
+        config,
+        "report",
+        "ticket",
+        "--since",
+        "2026-01-01",
+        "--csv",
+        "--no-refresh",
+    ]);
+    let csv = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        csv.lines().nth(1),
+        Some("PAY-7,1,1,0,0,0,0.000000,0"),
+        "one commit of work, AI-attributed; the merge is not a second: {csv}"
+    );
+}
+
+#[test]
+fn reverting_a_merge_reverts_the_commits_it_brought_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    let base = r.commit(ANA, ANA, "init", "a.txt", 1);
+    let main = r.repo.head().unwrap().shorthand().unwrap().to_string();
+    r.checkout_new_branch("feature");
+    let one = r.commit(
+        ANA,
+        ANA,
+        "Add b\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+        "b.txt",
+        2,
+    );
+    let two = r.commit(ANA, ANA, "Add c", "c.txt", 2);
+    let find = |sha: &str| {
+        r.repo
+            .find_commit(git2::Oid::from_str(sha).unwrap())
+            .unwrap()
+    };
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 7200, 0)).unwrap();
+    let (base_c, two_c) = (find(&base), find(&two));
+    let merge = r
+        .repo
+        .commit(
+            Some(&format!("refs/heads/{main}")),
+            &sig,
+            &sig,
+            "Merge branch 'feature'",
+            &two_c.tree().unwrap(),
+            &[&base_c, &two_c],
+        )
+        .unwrap()
+        .to_string();
+    // `git revert -m 1 <merge>`: back to the first parent's tree.
+    let sig = Signature::new(ANA.0, ANA.1, &Time::new(T0 + 9000, 0)).unwrap();
+    let merge_c = find(&merge);
+    let revert = r
+        .repo
+        .commit(
+            Some(&format!("refs/heads/{main}")),
+            &sig,
+            &sig,
+            &format!(
+                "Revert \"Merge branch 'feature'\"\n\nThis reverts commit {merge}, reversing\nchanges made to {base}."
+            ),
+            &base_c.tree().unwrap(),
+            &[&merge_c],
+        )
+        .unwrap()
+        .to_string();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    git::pass(&store, &[work], git::DEFAULT_MAX_COMMITS).unwrap();
+    let commits = store
+        .reader()
+        .unwrap()
+        .commits("github.com/acme/api")
+        .unwrap();
+    let reverted_by = |sha: &str| {
+        commits
+            .iter()
+            .find(|c| c.row.sha == sha)
+            .unwrap()
+            .row
+            .reverted_by
+            .clone()
+    };
+    assert_eq!(reverted_by(&one), Some(revert.clone()));
+    assert_eq!(reverted_by(&two), Some(revert.clone()));
+    assert_eq!(reverted_by(&merge), Some(revert.clone()));
+    assert_eq!(reverted_by(&base), None, "the first parent's history stays");
+    let facts = store
+        .reader()
+        .unwrap()
+        .quality_facts(0, i64::MAX / 2)
+        .unwrap();
+    assert_eq!(
+        (facts.ai.reverted_commits, facts.ai.commits),
+        (1, 1),
+        "{facts:?}"
+    );
+    assert_eq!(
+        (facts.human.reverted_commits, facts.human.commits),
+        (1, 3),
+        "Add c is reverted; init and the revert are not"
+    );
+}
+
+#[test]
+fn a_shallow_clones_oldest_commit_is_not_the_whole_tree_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    r.commit(ANA, ANA, "Add a", "a.txt", 500);
+    let boundary = r.commit(ANA, ANA, "Add b", "b.txt", 3);
+    let newest = r.commit(ANA, ANA, "Add c", "c.txt", 2);
+    // What `git clone --depth 2` leaves: `.git/shallow` names the commit whose parents
+    // were not fetched.
+    std::fs::write(work.join(".git/shallow"), format!("{boundary}\n")).unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let s = git::pass(&store, &[work], git::DEFAULT_MAX_COMMITS).unwrap();
+    assert_eq!(s.commits, 2, "{s:?}");
+    let commits = store
+        .reader()
+        .unwrap()
+        .commits("github.com/acme/api")
+        .unwrap();
+    let lines = |sha: &str| {
+        let c = &commits.iter().find(|c| c.row.sha == sha).unwrap().row;
+        (c.lines_added, c.lines_removed)
+    };
+    assert_eq!(lines(&newest), (2, 0));
+    assert_eq!(
+        lines(&boundary),
+        (0, 0),
+        "its parent was not fetched: not 503 lines written"
+    );
+}
+
+#[test]
+fn an_amended_or_rebased_commit_replaces_the_one_it_rewrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("api");
+    let mut r = Repo::init(&work);
+    r.commit(ANA, ANA, "init", "a.txt", 1);
+    let first = r.commit(ANA, ANA, "Add b", "b.txt", 2);
+    r.checkout_new_branch("ana/side");
+    let side = r.commit(ANA, ANA, "Side work", "s.txt", 1);
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let count = || {
+        let c = store
+            .reader()
+            .unwrap()
+            .commits("github.com/acme/api")
+            .unwrap();
+        let mut shas: Vec<String> = c.into_iter().map(|c| c.row.sha).collect();
+        shas.sort();
+        shas
+    };
+    git::pass(
+        &store,
+        std::slice::from_ref(&work),
+        git::DEFAULT_MAX_COMMITS,
+    )
+    .unwrap();
+    assert_eq!(count().len(), 3);
+
+    // `git commit --amend` on the side branch: the amended commit replaces the old one.
+    let old = r
+        .repo
+        .find_commit(git2::Oid::from_str(&side).unwrap())
+        .unwrap();
+    let amended = old
+        .amend(
+            Some("HEAD"),
+            None,
+            None,
+            None,
+            Some("Side work, reworded"),
+            None,
+        )
+        .unwrap()
+        .to_string();
+    // The main branch is deleted locally: its commits stay (they may live on elsewhere).
+    let main = r
+        .repo
+        .branches(Some(git2::BranchType::Local))
+        .unwrap()
+        .flatten()
+        .map(|(b, _)| b.name().unwrap().unwrap().to_string())
+        .find(|n| n != "ana/side")
+        .unwrap();
+    r.repo
+        .find_branch(&main, git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
+    let s = git::pass(
+        &store,
+        std::slice::from_ref(&work),
+        git::DEFAULT_MAX_COMMITS,
+    )
+    .unwrap();
+    assert_eq!(s.commits, 1, "{s:?}");
+    let shas = count();
+    assert_eq!(shas.len(), 3, "{shas:?}");
+    assert!(shas.contains(&amended) && !shas.contains(&side), "{shas:?}");
+    assert!(shas.contains(&first));
+}

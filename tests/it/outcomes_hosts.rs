@@ -341,3 +341,168 @@ async fn gitlab_merge_requests_notes_commits_and_deployments() {
         .unwrap();
     assert_eq!(status, "success");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_revert_marks_the_pull_request_it_undoes_as_reverted() {
+    let gh = MockServer::start().await;
+    let mount_pulls = |pulls: serde_json::Value| {
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/api/pulls"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(pulls))
+    };
+    let mount_rest = || async {
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path_regex(
+                r"^/repos/acme/api/(pulls/\d+/(reviews|commits)|deployments)$",
+            ))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&gh)
+            .await;
+    };
+    mount_pulls(json!([
+        gh_pull(5, "ana", "Checkout", true, 6),
+        gh_pull(4, "li", "Search", true, 5)
+    ]))
+    .mount(&gh)
+    .await;
+    mount_rest().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let repos = vec!["acme/api".to_string()];
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+
+    // Later: #5 is reverted with GitHub's Revert button (merged); a revert of #4 is still
+    // open, and one names another repository's #4.
+    gh.reset().await;
+    mount_pulls(json!([
+        gh_pull(6, "ana", "Reverts acme/api#5", true, 12),
+        gh_pull(7, "li", "Reverts acme/api#4", false, 11),
+        gh_pull(8, "li", "Reverts acme/web#4", true, 10),
+    ]))
+    .mount(&gh)
+    .await;
+    mount_rest().await;
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert!(s.problems.is_empty(), "{s:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let reverted: Vec<i64> = conn
+        .prepare("SELECT number FROM pull_requests WHERE reverted ORDER BY number")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(reverted, vec![5]);
+    let facts = store
+        .reader()
+        .unwrap()
+        .quality_facts(0, i64::MAX / 2)
+        .unwrap();
+    assert_eq!(
+        (facts.human.reverted_prs, facts.human.merged),
+        (1, 4),
+        "the PR revert rate is 1 of 4 merged"
+    );
+
+    // #5 updated again later (a comment): it stays reverted.
+    gh.reset().await;
+    mount_pulls(json!([gh_pull(5, "ana", "Checkout", true, 20)]))
+        .mount(&gh)
+        .await;
+    mount_rest().await;
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let still: bool = conn
+        .query_row(
+            "SELECT reverted FROM pull_requests WHERE number = 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(still);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gitlab_approval_without_a_comment_is_the_first_review() {
+    let gl = MockServer::start().await;
+    let api = format!("{}/api/v4", gl.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "iid": 3, "title": "Change", "description": "", "author": {"username": "ana"},
+            "source_branch": "x", "created_at": t(1), "updated_at": t(6), "merged_at": t(6)
+        }])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v4/projects/acme%2Fapi/merge_requests/3/notes"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"author": {"username": "ana"}, "system": true, "body": "added 1 commit", "created_at": t(2)},
+            {"author": {"username": "li"}, "system": true, "body": "approved this merge request", "created_at": t(4)},
+            {"author": {"username": "li"}, "system": true, "body": "mentioned in commit fed4321", "created_at": t(6)}
+        ])))
+        .mount(&gl)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            r"^/api/v4/projects/acme%2Fapi/(merge_requests/3/commits|deployments)$",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&gl)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitLab::new(Some(&api));
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let s = pass(&host, &mut fetcher, &store, &["acme/api".to_string()], 0)
+        .await
+        .unwrap();
+    assert!(s.problems.is_empty(), "{s:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    let row: (i64, Option<i64>) = conn
+        .query_row(
+            "SELECT review_rounds, first_review_at FROM pull_requests WHERE number = 3",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let approved_at = chrono::DateTime::parse_from_rfc3339(&t(4))
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(row, (1, Some(approved_at)), "approved by li: one round");
+}
+
+/// GitHub's secondary rate limit: a 403 with `retry-after` and requests left in the
+/// primary quota. The pass stops there (trying the next repository would only prolong it)
+/// and says when it may resume.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secondary_rate_limit_stops_the_pass_for_its_retry_after() {
+    let gh = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-remaining", "4000")
+                .insert_header("retry-after", "120")
+                .set_body_json(json!({"message": "You have exceeded a secondary rate limit"})),
+        )
+        .mount(&gh)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let repos = vec!["acme/a".to_string(), "acme/b".to_string()];
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert_eq!(
+        fetcher.requests, 1,
+        "the second repository is not tried: {s:?}"
+    );
+    assert_eq!(s.problems.len(), 1, "{s:?}");
+    assert!(
+        s.problems[0].contains("rate limit reached; it resets in 120 s"),
+        "{s:?}"
+    );
+}

@@ -162,6 +162,11 @@ fn quality_and_ticket_reports_show_their_denominators() {
     assert!((merge["ai_assisted"]["value"].as_f64().unwrap() - 9.0).abs() < 1e-6);
     let cost = metric("agent_cost_per_merged_pr");
     assert_eq!(cost["ai_assisted"]["denominator"], 3);
+    assert_eq!(
+        cost["ai_assisted"]["numerator"].as_f64(),
+        Some(4.5),
+        "the spend in USD, not micro-USD: numerator ÷ denominator is the value"
+    );
     assert!((cost["ai_assisted"]["value"].as_f64().unwrap() - 1.5).abs() < 1e-9);
     assert_eq!(cost["unit"], "usd");
 
@@ -179,4 +184,112 @@ fn quality_and_ticket_reports_show_their_denominators() {
     );
     assert_eq!(lines.next(), Some("PAY-7,2,2,4,3,1,4.500000,0"), "{csv}");
     assert_eq!(lines.next(), Some("ENG-1,3,1,0,0,0,0.000000,0"), "{csv}");
+}
+
+#[test]
+fn report_ticket_counts_only_the_days_until_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let now = chrono::Utc::now().timestamp_millis();
+    let ten_days_ago = |op: Op| match op {
+        Op::UpsertCommit(c) => Op::UpsertCommit(CommitRow {
+            ts: now - 10 * 86_400_000,
+            ..c
+        }),
+        other => other,
+    };
+    Store::open(&db)
+        .unwrap()
+        .writer()
+        .apply_blocking(WriteBatch {
+            ops: vec![
+                ten_days_ago(commit(&"a".repeat(40), None, false, "PAY-1", now)),
+                commit(&"b".repeat(40), None, false, "PAY-1", now),
+                commit(&"c".repeat(40), None, false, "PAY-2", now),
+            ],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    let day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .date_naive()
+            .to_string()
+    };
+    let out = crate::common::bin()
+        .env("TZ", "UTC")
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--tz",
+            "UTC",
+            "report",
+            "ticket",
+            "--since",
+            &day(now - 20 * 86_400_000),
+            "--until",
+            &day(now - 5 * 86_400_000),
+            "--csv",
+            "--no-refresh",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let csv = String::from_utf8_lossy(&out.stdout).into_owned();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        vec!["PAY-1,1,0,0,0,0,0.000000,0"],
+        "the two commits of this week are after --until: {csv}"
+    );
+}
+
+#[test]
+fn filters_the_outcome_reports_cannot_apply_are_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    for (kind, flag) in [
+        ("quality", "--developer"),
+        ("ticket", "--agent"),
+        ("budget", "--team"),
+    ] {
+        let out = crate::common::bin()
+            .args([
+                "--db",
+                db.to_str().unwrap(),
+                "report",
+                kind,
+                flag,
+                "codex",
+                "--no-refresh",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{kind}: {err}");
+        assert!(
+            err.contains(&format!("report {kind}: {flag} cannot narrow it")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_default_window_is_the_same_as_since_30d() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let since = |extra: &[&str]| {
+        let mut args = vec![
+            "--db",
+            db.to_str().unwrap(),
+            "report",
+            "quality",
+            "--json",
+            "--no-refresh",
+        ];
+        args.extend_from_slice(extra);
+        crate::common::json_of(&crate::common::run_ok(&args))["since"].clone()
+    };
+    let default = since(&[]);
+    assert_eq!(default, since(&["--since", "30d"]), "{default}");
 }

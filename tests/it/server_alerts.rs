@@ -263,7 +263,11 @@ async fn events_are_recorded_by_admins_and_collectors_on_every_backend() {
             (200, &json!({ "accepted": 2 })),
             "{label}"
         );
-        // The same deploy again updates its row.
+        // The same deploy again updates its row, and keeps what the repeat does not say.
+        let deployed_at = t
+            .scalar("SELECT ts FROM deploys WHERE id = 'deploy-1'")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let again = json!({ "kind": "deploy", "id": "deploy-1", "repo": "github.com/acme/api",
             "status": "rolled_back" });
         assert_eq!(
@@ -286,17 +290,42 @@ async fn events_are_recorded_by_admins_and_collectors_on_every_backend() {
         assert_eq!(
             t.scalar(
                 "SELECT count(*) FROM deploys WHERE id = 'deploy-1' AND status = 'rolled_back'
-                 AND source = 'api:root@x.io'"
+                 AND source = 'api:root@x.io' AND sha = '1a2b3c4d5e6f' AND environment = 'production'"
             )
             .await,
             1,
             "{label}"
         );
         assert_eq!(
-            t.scalar("SELECT count(*) FROM incidents WHERE id = 'INC-7' AND severity = 'sev2' AND source = 'api:lead@x.io'")
+            t.scalar("SELECT ts FROM deploys WHERE id = 'deploy-1'")
+                .await,
+            deployed_at,
+            "{label}: the rollback is not when it deployed"
+        );
+        // The paging tool reports the resolution: the incident keeps when it opened and
+        // its severity.
+        let opened = t
+            .scalar("SELECT opened_at FROM incidents WHERE id = 'INC-7'")
+            .await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let resolved = json!({ "kind": "incident", "id": "INC-7",
+            "resolved_at_ms": chrono::Utc::now().timestamp_millis() });
+        assert_eq!(
+            post(&t, "collector", "/api/v1/events", resolved).await.0,
+            200,
+            "{label}"
+        );
+        assert_eq!(
+            t.scalar("SELECT count(*) FROM incidents WHERE id = 'INC-7' AND severity = 'sev2' AND source = 'api:lead@x.io' AND resolved_at IS NOT NULL")
                 .await,
             1,
             "{label}"
+        );
+        assert_eq!(
+            t.scalar("SELECT opened_at FROM incidents WHERE id = 'INC-7'")
+                .await,
+            opened,
+            "{label}: the resolution is not when it opened"
         );
         t.stop().await;
     }

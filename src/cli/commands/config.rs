@@ -1,6 +1,7 @@
 //! `agentdeck config check [FILE]`: validates a config file without running anything —
 //! TOML syntax, keys that nothing reads (with line and the nearest valid key), a token in a
-//! file others can read, and whether the keys, key files and CSV files it names are usable.
+//! file others can read, whether the keys, key files and CSV files it names are usable, and
+//! whether its `[[alert]]` rules and `[[webhook]]`s are.
 
 use crate::cli::args::{ConfigCommand, GlobalArgs};
 use crate::cli::config::{Config, refuse_if_world_readable};
@@ -49,6 +50,10 @@ pub fn run(global: &GlobalArgs, action: &ConfigCommand) -> anyhow::Result<()> {
         }
         Ok(None) => {}
         Err(e) => problems.push(format!("[directory] csv: {e:#}")),
+    }
+    // The alert rules and webhooks as `alerts check`, the console and `serve` build them.
+    if let Err(e) = super::alerts_check::engine(&ctx) {
+        problems.push(format!("{e:#}"));
     }
     let mut out = std::io::stdout().lock();
     for n in &notes {

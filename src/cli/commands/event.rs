@@ -60,7 +60,7 @@ fn event_of(cmd: &EventCommand) -> anyhow::Result<OutcomeEvent> {
             sha: caused_by.clone(),
             status: None,
             environment: None,
-            severity: Some(severity.clone()),
+            severity: severity.clone(),
             resolved_at_ms: ts(resolved_at, "--resolved-at")?,
             title: title.clone(),
         },

@@ -19,6 +19,29 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
     if args.kind == ReportKind::Reconcile {
         return super::reconcile::run(ctx, args);
     }
+    // Quality, ticket and budget figures are whole repositories, tickets and budgeted scopes:
+    // a filter they cannot apply is refused rather than silently ignored.
+    if super::report_quality::is_outcome(args.kind) || args.kind == ReportKind::Budget {
+        let f = &args.filters;
+        let given: Vec<&str> = [
+            ("--agent", &f.agent),
+            ("--team", &f.team),
+            ("--project", &f.project),
+            ("--developer", &f.developer),
+        ]
+        .into_iter()
+        .filter_map(|(flag, v)| v.is_some().then_some(flag))
+        .collect();
+        if !given.is_empty() {
+            return Err(BadUsage(format!(
+                "report {}: {} cannot narrow it (its figures cover whole repositories, tickets \
+                 and budgets); run it without",
+                format!("{:?}", args.kind).to_lowercase(),
+                given.join(", ")
+            ))
+            .into());
+        }
+    }
     let today = Utc::now().with_timezone(&ctx.tz).date_naive();
     // The console's period words (docs/console.md "Periods"): `--since 90d`, `--last month`.
     let day = |s: &Option<String>, read: fn(&str, NaiveDate) -> Result<NaiveDate, String>| {
@@ -67,15 +90,16 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         return super::report_budget::run(ctx, &reader, args);
     }
     if super::report_quality::is_outcome(args.kind) {
-        let start =
-            since.unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS));
+        // Without --since: the last DEFAULT_DAYS days with today, as `--since 30d`.
+        let start = since
+            .unwrap_or(today - chrono::Duration::days(super::report_quality::DEFAULT_DAYS - 1));
         let from = crate::domain::period::local_day_start_ms(start, ctx.tz);
         // --until names the last day counted (the console's periods end the same way).
         let until_ms = until.map_or(i64::MAX, |u| {
             crate::domain::period::local_day_start_ms(u.succ_opt().unwrap_or(u), ctx.tz)
         });
         return match args.kind {
-            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from),
+            ReportKind::Ticket => super::report_quality::ticket(&reader, args, from, until_ms),
             _ => super::report_quality::quality(&reader, args, from, until_ms, &start.to_string()),
         };
     }

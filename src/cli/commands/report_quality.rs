@@ -12,7 +12,7 @@ use crate::tui::widgets::columns::Align;
 use serde_json::{Value, json};
 use std::io::Write;
 
-/// The window when `--since` is not given.
+/// The window when `--since` is not given: this many days, today included (`--since 30d`).
 pub const DEFAULT_DAYS: i64 = 30;
 
 /// One figure: AI-assisted and human values with their fractions.
@@ -112,6 +112,15 @@ fn show(unit: Unit, v: (Option<f64>, i64, i64), metric: &str) -> String {
     }
 }
 
+/// A figure's numerator as JSON and CSV show it: a count, or for a money figure the spend
+/// in USD (stored in micro-USD), so numerator ÷ denominator is the value.
+fn numerator(unit: Unit, n: i64) -> Value {
+    match unit {
+        Unit::Usd => json!(Money::from_micro_usd(n).as_usd()),
+        _ => json!(n),
+    }
+}
+
 pub fn quality(
     reader: &Reader,
     args: &ReportArgs,
@@ -122,12 +131,11 @@ pub fn quality(
     let facts = reader.quality_facts(since_ms, until_ms)?;
     let rows = figures(&facts);
     let mut out = std::io::stdout().lock();
-    let side =
-        |v: &(Option<f64>, i64, i64)| json!({ "value": v.0, "numerator": v.1, "denominator": v.2 });
+    let side = |unit: Unit, v: &(Option<f64>, i64, i64)| json!({ "value": v.0, "numerator": numerator(unit, v.1), "denominator": v.2 });
     if args.output.json {
         let list: Vec<Value> = rows
             .iter()
-            .map(|r| json!({ "metric": r.metric, "unit": r.unit.as_str(), "ai_assisted": side(&r.ai), "human": side(&r.human) }))
+            .map(|r| json!({ "metric": r.metric, "unit": r.unit.as_str(), "ai_assisted": side(r.unit, &r.ai), "human": side(r.unit, &r.human) }))
             .collect();
         let agents: Vec<Value> = facts
             .by_agent
@@ -158,10 +166,10 @@ pub fn quality(
                 r.metric.to_string(),
                 r.unit.as_str().to_string(),
                 v(r.ai.0),
-                r.ai.1.to_string(),
+                numerator(r.unit, r.ai.1).to_string(),
                 r.ai.2.to_string(),
                 v(r.human.0),
-                r.human.1.to_string(),
+                numerator(r.unit, r.human.1).to_string(),
                 r.human.2.to_string(),
             ])?;
         }
@@ -194,8 +202,15 @@ pub fn quality(
     Ok(())
 }
 
-pub fn ticket(reader: &Reader, args: &ReportArgs, since_ms: i64) -> anyhow::Result<()> {
-    let tickets = reader.ticket_outcomes(since_ms, |b| branch_ticket_keys(b).into_iter().next())?;
+pub fn ticket(
+    reader: &Reader,
+    args: &ReportArgs,
+    since_ms: i64,
+    until_ms: i64,
+) -> anyhow::Result<()> {
+    let tickets = reader.ticket_outcomes(since_ms, until_ms, |b| {
+        branch_ticket_keys(b).into_iter().next()
+    })?;
     let mut out = std::io::stdout().lock();
     let cost = |m: i64| Money::from_micro_usd(m).as_usd();
     if args.output.json {

@@ -239,6 +239,8 @@ impl Fetcher {
         };
         let remaining = header_i64(&["x-ratelimit-remaining", "ratelimit-remaining"]);
         let reset = header_i64(&["x-ratelimit-reset", "ratelimit-reset"]);
+        // Seconds to wait (GitHub's secondary limits, GitLab's 429s).
+        let retry_after = header_i64(&["retry-after"]);
         let status = resp.status();
         let next = host.next_page(&headers, url);
         if status == reqwest::StatusCode::NOT_MODIFIED && etag.is_some() {
@@ -246,12 +248,15 @@ impl Fetcher {
             return Ok(Answer::NotModified(next));
         }
         let rate_limited = status == reqwest::StatusCode::TOO_MANY_REQUESTS
-            || (status == reqwest::StatusCode::FORBIDDEN && remaining == Some(0));
+            || (status == reqwest::StatusCode::FORBIDDEN
+                && (remaining == Some(0) || retry_after.is_some()));
         if rate_limited {
             let now = chrono::Utc::now().timestamp();
             return Err(CodeHostError::RateLimited {
                 host: host.name(),
-                reset_secs: reset.map_or(60, |r| (r - now).max(0)),
+                reset_secs: retry_after
+                    .or(reset.map(|r| r - now))
+                    .map_or(60, |s| s.max(0)),
             });
         }
         let text = resp.text().await.unwrap_or_default();
@@ -424,7 +429,7 @@ async fn repo_pass(
                 .unwrap_or(true)
         })
         .await?;
-    let mut ops = Vec::new();
+    let (mut ops, mut reverts) = (Vec::new(), Vec::new());
     let (mut newest, mut prs, mut ai_prs) = (since, 0, 0);
     for page in &pages {
         for pr in host.parse_pulls(page).map_err(shape)? {
@@ -466,6 +471,15 @@ async fn repo_pass(
                         .as_deref()
                         .and_then(|b| attribution::branch_ticket_keys(b).into_iter().next())
                 });
+            if pr.merged_at.is_some()
+                && let Some(n) = attribution::reverted_pull_request(&pr.body, repo)
+                && n != pr.number
+            {
+                reverts.push(Op::MarkPullRequestReverted {
+                    repo: id.to_string(),
+                    number: n,
+                });
+            }
             prs += 1;
             ai_prs += usize::from(found.is_some());
             ops.push(Op::UpsertPullRequest(PullRequestRow {
@@ -485,6 +499,8 @@ async fn repo_pass(
             }));
         }
     }
+    // After the upserts: a revert may undo a pull request read in this same pass.
+    ops.extend(reverts);
     // Deployments (and each one's statuses) are listings too: a 304 means the stored
     // rows are current.
     let deploy_body = f.get_listing(host, &host.deployments_url(repo)).await?;

@@ -1,6 +1,6 @@
 //! GitLab's shapes for the code-host pass: merge requests (newest updated first), reviewer
-//! notes (the first note by someone other than the author is the first review; a note
-//! saying "requested changes" ends a round), an MR's commits, deployments with their
+//! notes (the first note or approval by someone other than the author is the first review;
+//! a note saying "requested changes" ends a round), an MR's commits, deployments with their
 //! status; `x-next-page` paging; `PRIVATE-TOKEN`. Self-managed GitLab through `api_url`.
 
 use super::code_host::{CodeHost, CommitFacts, DeployFacts, PullFacts, ReviewFacts, host_of, ms};
@@ -108,7 +108,10 @@ impl CodeHost for GitLab {
                 let system = n.get("system").and_then(Value::as_bool).unwrap_or(false);
                 let text = s(n, "body").to_ascii_lowercase();
                 let changes = text.contains("requested changes");
-                ((reviewer != author && !system) || (system && changes)).then_some(())?;
+                // An approval is a system note too ("approved this merge request").
+                let approval = system && text.starts_with("approved this merge request");
+                ((reviewer != author && (!system || approval)) || (system && changes))
+                    .then_some(())?;
                 Some(ReviewFacts {
                     at: ms(n.get("created_at")?)?,
                     reviewer,

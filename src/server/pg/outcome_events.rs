@@ -20,8 +20,10 @@ pub(super) async fn record(
             t.execute(
                 "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
-                     status = excluded.status, environment = excluded.environment,
+                 ON CONFLICT (repo, id) DO UPDATE SET
+                     ts = CASE WHEN $8 THEN excluded.ts ELSE deploys.ts END,
+                     sha = coalesce(excluded.sha, deploys.sha), status = excluded.status,
+                     environment = coalesce(excluded.environment, deploys.environment),
                      source = excluded.source",
                 &[
                     &event.repo.as_deref().unwrap_or_default(),
@@ -31,6 +33,8 @@ pub(super) async fn record(
                     &event.status.as_deref().unwrap_or("success"),
                     &event.environment,
                     &source,
+                    // A repeat without its own time keeps when it deployed.
+                    &event.ts_ms.is_some(),
                 ],
             )
             .await?;
@@ -39,11 +43,11 @@ pub(super) async fn record(
             t.execute(
                 "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
                      title, source)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 VALUES ($1, $2, $3, $4, coalesce($5, 'sev3'), $6, $7, $8)
                  ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, incidents.repo),
-                     opened_at = excluded.opened_at,
+                     opened_at = CASE WHEN $9 THEN excluded.opened_at ELSE incidents.opened_at END,
                      resolved_at = coalesce(excluded.resolved_at, incidents.resolved_at),
-                     severity = excluded.severity,
+                     severity = coalesce($5, incidents.severity),
                      caused_by_sha = coalesce(excluded.caused_by_sha, incidents.caused_by_sha),
                      title = coalesce(excluded.title, incidents.title), source = excluded.source",
                 &[
@@ -51,10 +55,12 @@ pub(super) async fn record(
                     &event.repo,
                     &ts,
                     &event.resolved_at_ms,
-                    &event.severity.as_deref().unwrap_or("sev3"),
+                    &event.severity,
                     &sha,
                     &event.title,
                     &source,
+                    // A repeat without its own time keeps when the incident opened.
+                    &event.ts_ms.is_some(),
                 ],
             )
             .await?;

@@ -29,7 +29,18 @@ pub enum Op {
         reverted_by: Option<String>,
         fixed_by: Option<String>,
     },
+    /// A rewritten branch (amend, rebase, reset) no longer holds commit `sha` of `repo`: it
+    /// is forgotten, with the revert/fix links it made.
+    ForgetCommit {
+        repo: String,
+        sha: String,
+    },
     UpsertPullRequest(PullRequestRow),
+    /// A merged revert undid pull request `number` of `repo` (unknown: nothing changes).
+    MarkPullRequestReverted {
+        repo: String,
+        number: i64,
+    },
     UpsertDeploy(DeployRow),
     UpsertIncident(IncidentRow),
     UpsertDailyUsage(DailyUsageRow),
@@ -254,7 +265,13 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
             reverted_by,
             fixed_by,
         } => outcomes::link_commit(tx, repo, sha_prefix, reverted_by, fixed_by).map(|()| "commits"),
+        Op::ForgetCommit { repo, sha } => {
+            outcomes::forget_commit(tx, repo, sha).map(|()| "commits")
+        }
         Op::UpsertPullRequest(p) => outcomes::upsert_pull_request(tx, p).map(|()| "pull_requests"),
+        Op::MarkPullRequestReverted { repo, number } => {
+            outcomes::mark_pull_request_reverted(tx, repo, number).map(|()| "pull_requests")
+        }
         Op::UpsertDeploy(d) => outcomes::upsert_deploy(tx, d).map(|()| "deploys"),
         Op::UpsertIncident(i) => outcomes::upsert_incident(tx, i).map(|()| "incidents"),
         Op::RecordOutcomeEvent {

@@ -50,6 +50,14 @@ pub(super) fn upsert_commit(tx: &Transaction<'_>, c: &CommitRow) -> rusqlite::Re
         c.branch,
         c.is_merge
     ])?;
+    if c.ai_agent.is_some() {
+        // An incident reported before this commit was read names it: it is AI-linked now.
+        tx.prepare_cached(
+            "UPDATE incidents SET ai_linked = 1 WHERE ai_linked = 0
+                 AND caused_by_sha IS NOT NULL AND substr(?1, 1, length(caused_by_sha)) = caused_by_sha",
+        )?
+        .execute(params![c.sha])?;
+    }
     Ok(())
 }
 
@@ -71,6 +79,18 @@ pub(super) fn link_commit(
     Ok(())
 }
 
+pub(super) fn forget_commit(tx: &Transaction<'_>, repo: &str, sha: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM commits WHERE repo = ?1 AND sha = ?2")?
+        .execute(params![repo, sha])?;
+    for column in ["reverted_by", "fixed_by"] {
+        tx.prepare_cached(&format!(
+            "UPDATE commits SET {column} = NULL WHERE repo = ?1 AND {column} = ?2"
+        ))?
+        .execute(params![repo, sha])?;
+    }
+    Ok(())
+}
+
 pub(super) fn upsert_pull_request(
     tx: &Transaction<'_>,
     p: &PullRequestRow,
@@ -86,7 +106,7 @@ pub(super) fn upsert_pull_request(
              ai_agent = coalesce(excluded.ai_agent, ai_agent),
              ai_detected_by = coalesce(excluded.ai_detected_by, ai_detected_by),
              review_rounds = excluded.review_rounds, first_review_at = excluded.first_review_at,
-             reverted = excluded.reverted,
+             reverted = excluded.reverted OR reverted,
              coverage_delta = coalesce(excluded.coverage_delta, coverage_delta),
              ticket_key = coalesce(excluded.ticket_key, ticket_key)",
     )?
@@ -105,6 +125,16 @@ pub(super) fn upsert_pull_request(
         p.coverage_delta,
         p.ticket_key
     ])?;
+    Ok(())
+}
+
+pub(super) fn mark_pull_request_reverted(
+    tx: &Transaction<'_>,
+    repo: &str,
+    number: &i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("UPDATE pull_requests SET reverted = 1 WHERE repo = ?1 AND number = ?2")?
+        .execute(params![repo, number])?;
     Ok(())
 }
 
@@ -155,8 +185,10 @@ pub(super) fn record_outcome_event(
             tx.prepare_cached(
                 "INSERT INTO deploys (repo, id, ts, sha, status, environment, source)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (repo, id) DO UPDATE SET ts = excluded.ts, sha = excluded.sha,
-                     status = excluded.status, environment = excluded.environment,
+                 ON CONFLICT (repo, id) DO UPDATE SET
+                     ts = CASE WHEN ?8 THEN excluded.ts ELSE ts END,
+                     sha = coalesce(excluded.sha, sha), status = excluded.status,
+                     environment = coalesce(excluded.environment, environment),
                      source = excluded.source",
             )?
             .execute(params![
@@ -166,7 +198,9 @@ pub(super) fn record_outcome_event(
                 sha,
                 event.status.as_deref().unwrap_or("success"),
                 event.environment,
-                source
+                source,
+                // A repeat (say, the rollback) keeps when it deployed what, unless it says.
+                event.ts_ms.is_some()
             ])?;
             Ok("deploys")
         }
@@ -174,13 +208,13 @@ pub(super) fn record_outcome_event(
             tx.prepare_cached(
                 "INSERT INTO incidents (id, repo, opened_at, resolved_at, severity, caused_by_sha,
                      ai_linked, title, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                 VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'sev3'), ?6,
                      EXISTS (SELECT 1 FROM commits WHERE ?6 IS NOT NULL AND ai_agent IS NOT NULL
                          AND sha >= ?6 AND sha < ?6 || 'g'), ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, repo),
-                     opened_at = excluded.opened_at,
+                     opened_at = CASE WHEN ?9 THEN excluded.opened_at ELSE opened_at END,
                      resolved_at = coalesce(excluded.resolved_at, resolved_at),
-                     severity = excluded.severity,
+                     severity = coalesce(?5, severity),
                      caused_by_sha = coalesce(excluded.caused_by_sha, caused_by_sha),
                      ai_linked = excluded.ai_linked OR ai_linked,
                      title = coalesce(excluded.title, title), source = excluded.source",
@@ -190,10 +224,12 @@ pub(super) fn record_outcome_event(
                 event.repo,
                 ts,
                 event.resolved_at_ms,
-                event.severity.as_deref().unwrap_or("sev3"),
+                event.severity,
                 sha,
                 event.title,
-                source
+                source,
+                // A repeat (say, the resolution) without its own time keeps when it opened.
+                event.ts_ms.is_some()
             ])?;
             Ok("incidents")
         }

@@ -166,19 +166,23 @@ pub struct TicketOutcome {
 }
 
 impl Reader {
-    /// Tickets seen since `since_ms` in commits, pull requests and session branches.
+    /// Tickets seen in `[since_ms, until_ms)` in commits (merges excluded, as in
+    /// `quality_facts`), pull requests (opened) and session branches (last active).
     /// `ticket_of_branch` extracts a ticket key from a branch name (a domain rule).
     pub fn ticket_outcomes(
         &self,
         since_ms: i64,
+        until_ms: i64,
         ticket_of_branch: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<TicketOutcome>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT ticket_key, count(*), count(ai_agent) FROM commits
-             WHERE ts >= ?1 AND ticket_key IS NOT NULL GROUP BY 1",
+             WHERE ts >= ?1 AND ts < ?2 AND ticket_key IS NOT NULL AND is_merge = 0 GROUP BY 1",
         )?;
         let rows: Vec<(String, i64, i64)> = stmt
-            .query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([since_ms, until_ms], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let mut merged: std::collections::BTreeMap<String, TicketOutcome> = rows
             .into_iter()
@@ -194,9 +198,10 @@ impl Reader {
             .collect();
         let mut stmt = self.conn.prepare_cached(
             "SELECT coalesce(ticket_key, title_ticket), count(*), count(merged_at) FROM pull_requests
-             WHERE opened_at >= ?1 AND coalesce(ticket_key, title_ticket) IS NOT NULL GROUP BY 1",
+             WHERE opened_at >= ?1 AND opened_at < ?2 AND coalesce(ticket_key, title_ticket) IS NOT NULL
+             GROUP BY 1",
         )?;
-        for row in stmt.query_map([since_ms], |r| {
+        for row in stmt.query_map([since_ms, until_ms], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
@@ -213,11 +218,12 @@ impl Reader {
         }
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT branch, count(*), {}, {} FROM sessions
-             WHERE last_activity_at >= ?1 AND branch IS NOT NULL AND branch <> '' GROUP BY 1",
+             WHERE last_activity_at >= ?1 AND last_activity_at < ?2 AND branch IS NOT NULL
+                 AND branch <> '' GROUP BY 1",
             wide_sum("cost_micro_usd"),
             wide_sum("unpriced_tokens")
         ))?;
-        for row in stmt.query_map([since_ms], |r| {
+        for row in stmt.query_map([since_ms, until_ms], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,

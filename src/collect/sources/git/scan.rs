@@ -4,7 +4,7 @@
 
 use crate::domain::attribution::{self, Person};
 use crate::store::ops::{CommitRow, Op};
-use git2::{BranchType, DiffOptions, Oid, Repository, Sort};
+use git2::{BranchType, DiffFindOptions, DiffOptions, Oid, Repository, Sort};
 use std::collections::{BTreeMap, HashSet};
 
 /// Ref name → commit id, as stored in the repository's cursor.
@@ -44,6 +44,16 @@ pub fn scan(
         .iter()
         .map(|(name, oid)| (format!("refs/heads/{name}"), oid.to_string()))
         .collect();
+    // Commits a rewritten branch left behind come out first (their replacements, if any,
+    // are new commits read below).
+    out.ops.extend(
+        rewritten_away(repo, stored, &branches)?
+            .into_iter()
+            .map(|sha| Op::ForgetCommit {
+                repo: out.project_id.clone(),
+                sha,
+            }),
+    );
     let hidden: Vec<Oid> = stored
         .values()
         .filter_map(|s| Oid::from_str(s).ok())
@@ -51,6 +61,7 @@ pub fn scan(
         .collect();
     let mut seen: HashSet<Oid> = HashSet::new();
     let mut links: Vec<Op> = Vec::new();
+    let cut_off = shallow_boundary(repo);
     for (branch, tip) in &branches {
         let mut walk = repo.revwalk()?;
         walk.set_sorting(Sort::TIME)?;
@@ -73,7 +84,7 @@ pub fn scan(
             if !seen.insert(oid) {
                 continue;
             }
-            match commit_row(repo, oid, &out.project_id, branch) {
+            match commit_row(repo, oid, &out.project_id, branch, cut_off.contains(&oid)) {
                 Ok((row, row_links)) => {
                     out.commits += 1;
                     out.ai_commits += usize::from(row.ai_agent.is_some());
@@ -86,6 +97,38 @@ pub fn scan(
     }
     out.ops.extend(links);
     Ok(out)
+}
+
+/// The commits a branch held at its stored position and no local branch holds now, for
+/// every branch that still exists but was moved other than forward (amend, rebase, reset).
+/// A deleted branch forgets nothing (its commits may live on, squashed, elsewhere).
+fn rewritten_away(
+    repo: &Repository,
+    stored: &RefPositions,
+    current: &[(String, Oid)],
+) -> Result<Vec<String>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    let mut any = false;
+    for (name, old) in stored {
+        let (Some(branch), Ok(old)) = (name.strip_prefix("refs/heads/"), Oid::from_str(old)) else {
+            continue;
+        };
+        let Some((_, new)) = current.iter().find(|(n, _)| n == branch) else {
+            continue;
+        };
+        if *new == old || repo.find_commit(old).is_err() || repo.graph_descendant_of(*new, old)? {
+            continue;
+        }
+        walk.push(old)?;
+        any = true;
+    }
+    if !any {
+        return Ok(Vec::new());
+    }
+    for (_, tip) in current {
+        walk.hide(*tip)?;
+    }
+    Ok(walk.flatten().map(|oid| oid.to_string()).collect())
 }
 
 /// Local branches, the default branch first (commits shared with it are named after it):
@@ -151,11 +194,25 @@ fn identity(repo: &Repository) -> (String, String) {
     (path, name)
 }
 
+/// The commits whose parents a shallow clone cut off (listed in `.git/shallow`): libgit2
+/// shows them as root commits, whose diff would count the whole tree as written.
+fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
 fn commit_row(
     repo: &Repository,
     oid: Oid,
     project_id: &str,
     branch: &str,
+    parents_cut_off: bool,
 ) -> Result<(CommitRow, Vec<Op>), git2::Error> {
     let commit = repo.find_commit(oid)?;
     let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
@@ -175,7 +232,8 @@ fn commit_row(
         &message,
     );
     let is_merge = commit.parent_count() > 1;
-    let (added, removed) = if is_merge {
+    // A shallow clone's oldest commits: their parents are not here, their lines unknown.
+    let (added, removed) = if is_merge || parents_cut_off {
         (0, 0)
     } else {
         line_counts(repo, &commit)?
@@ -192,12 +250,15 @@ fn commit_row(
     };
     let mut links = Vec::new();
     if let Some(target) = attribution::reverted_commit(&message) {
-        links.push(Op::LinkCommit {
-            repo: project_id.to_string(),
-            sha_prefix: target,
-            reverted_by: Some(sha.clone()),
-            fixed_by: None,
-        });
+        // Reverting a merge (`git revert -m 1`) undoes every commit it brought in.
+        for undone in std::iter::once(target.clone()).chain(merged_in(repo, &target)) {
+            links.push(Op::LinkCommit {
+                repo: project_id.to_string(),
+                sha_prefix: undone,
+                reverted_by: Some(sha.clone()),
+                fixed_by: None,
+            });
+        }
     }
     for target in attribution::fixed_commits(&message) {
         links.push(Op::LinkCommit {
@@ -225,7 +286,31 @@ fn commit_row(
     Ok((row, links))
 }
 
-/// Lines added and removed against the first parent (the empty tree for a root commit).
+/// The commits merge `target` (an abbreviated or full id) brought in: reachable from its
+/// other parents, not from its first. Not a merge, or not in this repository: none.
+fn merged_in(repo: &Repository, target: &str) -> Vec<String> {
+    let Some(merge) = repo
+        .revparse_single(target)
+        .ok()
+        .and_then(|o| o.peel_to_commit().ok())
+        .filter(|c| c.parent_count() > 1)
+    else {
+        return Vec::new();
+    };
+    let Ok(mut walk) = repo.revwalk() else {
+        return Vec::new();
+    };
+    for id in merge.parent_ids().skip(1) {
+        let _ = walk.push(id);
+    }
+    if let Some(first) = merge.parent_ids().next() {
+        let _ = walk.hide(first);
+    }
+    walk.flatten().map(|oid| oid.to_string()).collect()
+}
+
+/// Lines added and removed against the first parent (the empty tree for a root commit),
+/// renames detected.
 fn line_counts(repo: &Repository, commit: &git2::Commit<'_>) -> Result<(i64, i64), git2::Error> {
     let tree = commit.tree()?;
     let parent = match commit.parent(0) {
@@ -234,7 +319,9 @@ fn line_counts(repo: &Repository, commit: &git2::Commit<'_>) -> Result<(i64, i64
     };
     let mut opts = DiffOptions::new();
     opts.ignore_submodules(true);
-    let diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
+    let mut diff = repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts))?;
+    // A renamed (or moved) file counts only the lines that changed, as `git show --stat` does.
+    diff.find_similar(Some(DiffFindOptions::new().renames(true)))?;
     let stats = diff.stats()?;
     Ok((stats.insertions() as i64, stats.deletions() as i64))
 }
