@@ -154,6 +154,29 @@ fn alerts_list_ack_and_errors_through_the_binary() {
     );
 }
 
+/// An acknowledgement without a note reads "by WHO", not "by WHO:" with nothing after it.
+#[test]
+fn alerts_list_shows_an_ack_without_a_note_without_a_dangling_colon() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    let out = agentdeck(
+        dir.path(),
+        &["alerts", "list", "--state", "firing", "--json"],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = doc["alerts"][0]["id"].as_i64().expect("a firing alert");
+    let out = agentdeck(dir.path(), &["alerts", "ack", &id.to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&agentdeck(dir.path(), &["alerts", "list", "--state", "acked"]).stdout);
+    let row = table
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+        .unwrap_or_else(|| panic!("alert {id} listed: {table}"));
+    assert!(row.trim_end().ends_with("by oncall@acme.dev"), "{table}");
+    // One with a note still shows it after the colon.
+    assert!(table.contains("by noah.schmidt@acme.dev: "), "{table}");
+}
+
 #[test]
 fn sources_table_and_json() {
     let dir = tempfile::tempdir().unwrap();

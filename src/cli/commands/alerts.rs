@@ -206,9 +206,14 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
         let value = value_vs(r.value, r.threshold, r.unit);
         let detail = match state {
             AlertState::Acked => format!(
-                "by {}: {}",
+                "by {}{}",
                 r.acked_by.as_deref().unwrap_or("?"),
-                r.note.as_deref().unwrap_or("")
+                r.note
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
             ),
             AlertState::Snoozed => format!(
                 "until {} by {}",
