@@ -129,7 +129,7 @@ fn alerts_list_ack_and_errors_through_the_binary() {
     let a = store.reader().unwrap().alert(id).unwrap().unwrap();
     assert_eq!(a.row.state, AlertState::Snoozed);
     let out = agentdeck(dir.path(), &["alerts", "snooze", &id.to_string(), "soon"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a bad duration is bad usage");
     assert!(text(&out.stderr).contains("snooze duration `soon`"));
 
     let out = agentdeck(
@@ -175,6 +175,31 @@ fn alerts_list_shows_an_ack_without_a_note_without_a_dangling_colon() {
     assert!(row.trim_end().ends_with("by oncall@acme.dev"), "{table}");
     // One with a note still shows it after the colon.
     assert!(table.contains("by noah.schmidt@acme.dev: "), "{table}");
+}
+
+/// A state or a snooze duration that does not parse is bad usage (exit 2, README "Exit
+/// status"), like a flag clap refuses; an id that does not exist stays an error (exit 1).
+#[test]
+fn alerts_bad_state_or_duration_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_db(dir.path());
+    for args in [
+        &["alerts", "list", "--state", "bogus"][..],
+        &["alerts", "deliveries", "--state", "bogus"],
+        &["alerts", "snooze", "1", "2x"],
+        &["alerts", "snooze", "1", "0s"],
+    ] {
+        let out = agentdeck(dir.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stderr).contains("agentdeck --help"), "{args:?}");
+    }
+    let out = agentdeck(dir.path(), &["alerts", "snooze", "987654", "2h"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 }
 
 #[test]

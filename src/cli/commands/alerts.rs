@@ -2,6 +2,7 @@
 //! list as a table or a JSON document, and the state changes, recorded with who and when.
 //! `--read-only` refuses every change with a message saying so.
 
+use crate::cli::BadUsage;
 use crate::cli::args::AlertsCommand;
 use crate::cli::context::Context;
 use crate::cli::listing::Listing;
@@ -51,9 +52,13 @@ pub fn run(ctx: &Context, action: Option<&AlertsCommand>, json: bool) -> anyhow:
         }
         AlertsCommand::Snooze { id, duration } => {
             let span = humantime::parse_duration(duration).map_err(|e| {
-                anyhow::anyhow!("snooze duration `{duration}`: {e} (use e.g. 30m, 2h, 1day)")
+                BadUsage(format!(
+                    "snooze duration `{duration}`: {e} (use e.g. 30m, 2h, 1day)"
+                ))
             })?;
-            anyhow::ensure!(!span.is_zero(), "snooze duration must be longer than zero");
+            if span.is_zero() {
+                return Err(BadUsage("snooze duration must be longer than zero".into()).into());
+            }
             let span_ms = i64::try_from(span.as_millis())
                 .unwrap_or(i64::MAX / 2)
                 .min(366 * 86_400_000);
@@ -142,7 +147,10 @@ fn parse_states(filter: Option<&str>) -> anyhow::Result<Vec<AlertState>> {
             AlertState::Snoozed,
         ]),
         Some(s) => AlertState::parse(s).map(|st| vec![st]).ok_or_else(|| {
-            anyhow::anyhow!("--state `{s}`: expected firing, acked, snoozed, resolved, open or all")
+            BadUsage(format!(
+                "--state `{s}`: expected firing, acked, snoozed, resolved, open or all"
+            ))
+            .into()
         }),
     }
 }
@@ -350,10 +358,12 @@ fn rules(ctx: &Context, json: bool) -> anyhow::Result<()> {
 }
 
 fn deliveries(ctx: &Context, state: &str, json: bool) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        matches!(state, "pending" | "delivered" | "dead"),
-        "--state `{state}`: expected pending, delivered or dead"
-    );
+    if !matches!(state, "pending" | "delivered" | "dead") {
+        return Err(BadUsage(format!(
+            "--state `{state}`: expected pending, delivered or dead"
+        ))
+        .into());
+    }
     let rows = ctx.open_store()?.reader()?.deliveries(state)?;
     let mut out = std::io::stdout().lock();
     if json {
