@@ -293,3 +293,39 @@ fn the_default_window_is_the_same_as_since_30d() {
     let default = since(&[]);
     assert_eq!(default, since(&["--since", "30d"]), "{default}");
 }
+
+/// With --until the header and the JSON name both ends of the window, not only "since".
+#[test]
+fn the_header_names_until_when_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--db",
+            db.to_str().unwrap(),
+            "--tz",
+            "UTC",
+            "report",
+            "quality",
+            "--no-refresh",
+        ];
+        args.extend_from_slice(extra);
+        crate::common::run_ok(&args)
+    };
+    let window = ["--since", "2026-01-01", "--until", "2026-01-31"];
+    let table = String::from_utf8_lossy(&run(&window).stdout).into_owned();
+    assert!(
+        table.starts_with("Outcomes 2026-01-01 to 2026-01-31 "),
+        "{table}"
+    );
+    let doc = crate::common::json_of(&run(&[&window[..], &["--json"]].concat()));
+    assert_eq!(
+        (doc["since"].as_str(), doc["until"].as_str()),
+        (Some("2026-01-01"), Some("2026-01-31"))
+    );
+    // Without --until it is open-ended, as before.
+    let table = String::from_utf8_lossy(&run(&["--since", "2026-01-01"]).stdout).into_owned();
+    assert!(table.starts_with("Outcomes since 2026-01-01 "), "{table}");
+    let doc = crate::common::json_of(&run(&["--since", "2026-01-01", "--json"]));
+    assert!(doc["until"].is_null(), "{doc}");
+}

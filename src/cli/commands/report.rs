@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<()> {
         });
         return match args.kind {
             ReportKind::Ticket => super::report_quality::ticket(&reader, args, from, until_ms),
-            _ => super::report_quality::quality(&reader, args, from, until_ms, &start.to_string()),
+            _ => super::report_quality::quality(&reader, args, (from, until_ms), (start, until)),
         };
     }
     // Every kind reads the same window: rows outside the accepted timestamps (possible only

@@ -9,6 +9,7 @@ use crate::domain::{Money, alert_rules::Unit};
 use crate::store::Reader;
 use crate::store::queries::view_quality::{OutcomeSide, QualityFacts};
 use crate::tui::widgets::columns::Align;
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -121,12 +122,12 @@ fn numerator(unit: Unit, n: i64) -> Value {
     }
 }
 
+/// The window in milliseconds and as days: the first and (with `--until`) the last counted.
 pub fn quality(
     reader: &Reader,
     args: &ReportArgs,
-    since_ms: i64,
-    until_ms: i64,
-    label: &str,
+    (since_ms, until_ms): (i64, i64),
+    (since, until): (NaiveDate, Option<NaiveDate>),
 ) -> anyhow::Result<()> {
     let facts = reader.quality_facts(since_ms, until_ms)?;
     let rows = figures(&facts);
@@ -144,7 +145,8 @@ pub fn quality(
             .collect();
         serde_json::to_writer_pretty(
             &mut out,
-            &json!({ "quality": list, "by_agent": agents, "since": label,
+            &json!({ "quality": list, "by_agent": agents, "since": since.to_string(),
+                     "until": until.map(|u| u.to_string()),
                      "incidents": facts.incidents, "ai_incidents": facts.ai_incidents }),
         )?;
         writeln!(out)?;
@@ -175,9 +177,13 @@ pub fn quality(
         }
         w.flush()?;
     } else {
+        let window = match until {
+            Some(u) => format!("{since} to {u}"),
+            None => format!("since {since}"),
+        };
         writeln!(
             out,
-            "Outcomes since {label} (AI-assisted vs human; numerator/denominator in brackets)"
+            "Outcomes {window} (AI-assisted vs human; numerator/denominator in brackets)"
         )?;
         let mut list = Listing::new(&[
             ("METRIC", Align::Left),
