@@ -506,3 +506,33 @@ async fn a_secondary_rate_limit_stops_the_pass_for_its_retry_after() {
         "{s:?}"
     );
 }
+
+/// A repository the host refuses: the problem and the `github` source's last error name
+/// the path and the answer once, not "github: " again after the source's own name
+/// (`agentdeck sources` showed `github … github: repos/…`, the log `github: github: …`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_repository_is_not_prefixed_with_the_host_twice() {
+    let gh = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&gh)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let mut fetcher = Fetcher::new(&host, None).unwrap();
+    let repos = vec!["acme/gone".to_string()];
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let expected = "repos/acme/gone/pulls?state=all&sort=updated&direction=desc&per_page=100 \
+                    answered 404: Not Found";
+    assert_eq!(s.problems, vec![expected.to_string()]);
+    let details = tokio::task::spawn_blocking(move || store.reader().unwrap().source_details())
+        .await
+        .unwrap()
+        .unwrap();
+    let github = details
+        .iter()
+        .find(|d| d.status.source == "github")
+        .unwrap();
+    assert_eq!(github.status.last_error.as_deref(), Some(expected));
+}

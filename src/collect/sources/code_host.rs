@@ -99,24 +99,22 @@ pub fn ms(v: &serde_json::Value) -> Option<i64> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodeHostError {
-    #[error("{host}: {url_path} could not be fetched: {reason}")]
+    #[error("{url_path} could not be fetched: {reason}")]
     Fetch {
         host: &'static str,
         url_path: String,
         reason: String,
     },
-    #[error(
-        "{host}: rate limit reached; it resets in {reset_secs} s (the pass stops and resumes later)"
-    )]
+    #[error("rate limit reached; it resets in {reset_secs} s (the pass stops and resumes later)")]
     RateLimited { host: &'static str, reset_secs: i64 },
-    #[error("{host}: {url_path} answered {status}: {message}")]
+    #[error("{url_path} answered {status}: {message}")]
     Status {
         host: &'static str,
         url_path: String,
         status: u16,
         message: String,
     },
-    #[error("{host}: {url_path}: unexpected response shape: {reason}")]
+    #[error("{url_path}: unexpected response shape: {reason}")]
     Shape {
         host: &'static str,
         url_path: String,
