@@ -251,6 +251,64 @@ async fn a_page_number_the_server_ignores_stops_the_pass() {
     );
 }
 
+/// A `totalPages` or `hasNextPage` of another type than Cursor sends (a string, `null`)
+/// stops the pass with an error naming the endpoint, as `has_more` does for OpenAI and
+/// Anthropic: taken for "no more pages", the rest of the spend or events would be lost
+/// without a word.
+#[tokio::test]
+async fn a_paging_field_of_the_wrong_type_stops_the_pass_naming_the_endpoint() {
+    let spend_ok = json!({"teamMemberSpend": [], "subscriptionCycleStart": 1772323200000_i64, "totalPages": 1});
+    let events_ok = json!({"pagination": {"numPages": 1, "currentPage": 1, "hasNextPage": false}, "usageEvents": []});
+    let spend_with = |pages: Value| {
+        json!({"teamMemberSpend": [{"email": "dev@example.com", "spendCents": 10}],
+               "subscriptionCycleStart": 1772323200000_i64, "totalPages": pages})
+    };
+    let events_with = |more: Value| {
+        json!({"pagination": {"numPages": 2, "currentPage": 1, "hasNextPage": more},
+               "usageEvents": [event("1773050400000", "gpt-5", Some(1.0), "c9")]})
+    };
+    let pages = |endpoint: &str| {
+        format!(
+            "{endpoint} sent a body that is not the expected JSON: `totalPages` is not a whole number"
+        )
+    };
+    let more = |endpoint: &str| {
+        format!(
+            "{endpoint} sent a body that is not the expected JSON: `hasNextPage` is not true or false"
+        )
+    };
+    for (spend, events, expected) in [
+        (spend_with(json!("2")), events_ok.clone(), pages(SPEND)),
+        (spend_with(Value::Null), events_ok.clone(), pages(SPEND)),
+        (spend_ok.clone(), events_with(json!("true")), more(EVENTS)),
+        (spend_ok.clone(), events_with(Value::Null), more(EVENTS)),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(MEMBERS))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"teamMembers": []})))
+            .mount(&server)
+            .await;
+        Mock::given(path(DAILY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+            .mount(&server)
+            .await;
+        Mock::given(path(SPEND))
+            .respond_with(ResponseTemplate::new(200).set_body_json(spend))
+            .mount(&server)
+            .await;
+        Mock::given(path(EVENTS))
+            .respond_with(ResponseTemplate::new(200).set_body_json(events))
+            .mount(&server)
+            .await;
+        let t = store();
+        let err = poll_once(&spec(ApiKind::Cursor, &server.uri(), 3), &t.store, NOW)
+            .await
+            .expect_err(&expected)
+            .to_string();
+        assert!(err.contains(&expected), "{err}");
+    }
+}
+
 /// A usage event whose charge is beyond what one request can cost is refused and counted
 /// with where it was, as is one dated in the future; the other events of the page are
 /// kept. A cycle spend too large to store is counted too.

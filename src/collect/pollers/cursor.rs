@@ -243,7 +243,8 @@ async fn spend(
                 ..VendorUsageRow::default()
             }));
         }
-        let pages = body.get("totalPages").and_then(Value::as_i64).unwrap_or(1);
+        let pages =
+            paging(&body, "/totalPages", SPEND, Value::as_i64, "a whole number")?.unwrap_or(1);
         let next = (page < pages && !list.is_empty()).then(|| (page + 1).to_string());
         let next = guard.next(next.as_deref())?;
         report.rows_added += write_page(
@@ -310,10 +311,14 @@ async fn events(
             }
             .into());
         }
-        let has_next = body
-            .pointer("/pagination/hasNextPage")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let has_next = paging(
+            &body,
+            "/pagination/hasNextPage",
+            EVENTS,
+            Value::as_bool,
+            "true or false",
+        )?
+        .unwrap_or(false);
         let next = guard.next(
             (has_next && !list.is_empty())
                 .then(|| (page + 1).to_string())
@@ -339,6 +344,25 @@ async fn events(
             Some(n) => page = n,
             None => return Ok(()),
         }
+    }
+}
+
+/// A page's paging field (`totalPages`, `hasNextPage`): absent is `None`; present but of
+/// another type (a string, `null`) is an error naming the endpoint, so a page the server
+/// meant to continue is never taken for the last one (as `has_more` elsewhere).
+fn paging<T>(
+    body: &Value,
+    pointer: &str,
+    endpoint: &str,
+    read: fn(&Value) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, PollError> {
+    match body.pointer(pointer) {
+        None => Ok(None),
+        Some(v) => read(v).map(Some).ok_or_else(|| {
+            let name = pointer.rsplit('/').next().unwrap_or(pointer);
+            bad_body(endpoint, &format!("`{name}` is not {expected}"))
+        }),
     }
 }
 
