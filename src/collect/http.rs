@@ -80,6 +80,10 @@ pub enum FetchError {
         "{endpoint}: the page cursor `{cursor}` came back again; stopping so the poll cannot loop"
     )]
     CursorLoop { endpoint: String, cursor: String },
+    #[error(
+        "{endpoint}: reached the cap of {pages} pages per pass with more to come; the pages before are kept"
+    )]
+    PageCap { endpoint: String, pages: usize },
     /// An answer agentdeck will not act on: a next-page link to another host, a body past
     /// [`MAX_BODY_BYTES`].
     #[error("{endpoint}: {reason}")]

@@ -105,16 +105,22 @@ impl PageGuard {
         }
     }
 
-    /// Accepts the next token (or stops at `None`); errors on a repeat.
+    /// Accepts the next token (or stops at `None`); errors on a repeat or at the page cap.
     pub fn next(&mut self, token: Option<&str>) -> Result<Option<String>, FetchError> {
         self.pages += 1;
         let Some(token) = token.filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
-        if !self.seen.insert(token.to_string()) || self.pages >= MAX_PAGES {
+        if !self.seen.insert(token.to_string()) {
             return Err(FetchError::CursorLoop {
                 endpoint: self.endpoint.clone(),
                 cursor: token.chars().take(64).collect(),
+            });
+        }
+        if self.pages >= MAX_PAGES {
+            return Err(FetchError::PageCap {
+                endpoint: self.endpoint.clone(),
+                pages: self.pages,
             });
         }
         Ok(Some(token.to_string()))
@@ -156,5 +162,21 @@ mod tests {
         let err = g.next(Some("a")).unwrap_err();
         assert!(err.to_string().contains("came back again"), "{err}");
         assert_eq!(g.next(None).unwrap(), None);
+    }
+
+    /// A listing that never ends stops at the cap with an error saying so, not one about a
+    /// cursor coming back (every token here is new).
+    #[test]
+    fn the_page_cap_is_named_as_such() {
+        let mut g = PageGuard::new("/v1/x");
+        for i in 1..MAX_PAGES {
+            assert!(g.next(Some(&format!("t{i}"))).is_ok(), "page {i}");
+        }
+        let err = g.next(Some("one-more")).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "/v1/x: reached the cap of 10000 pages per pass with more to come; the pages before are kept"
+        );
+        assert!(!err.contains("came back"), "{err}");
     }
 }
