@@ -15,6 +15,8 @@ use std::time::Duration;
 
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(3_600);
 const DEFAULT_BACKFILL_DAYS: u32 = 30;
+/// The longest first read back (`backfill_days`) a section may ask for.
+const MAX_BACKFILL_DAYS: u32 = 365;
 
 /// The parts every API section shares.
 struct Section<'a> {
@@ -87,6 +89,16 @@ fn resolve(ctx: &Context, s: Section<'_>) -> ApiSpec {
             DEFAULT_INTERVAL
         }
     };
+    let backfill_days = match s.backfill_days {
+        None => DEFAULT_BACKFILL_DAYS,
+        Some(d @ 1..=MAX_BACKFILL_DAYS) => d,
+        Some(d) => {
+            problem.get_or_insert(format!(
+                "[sources.{name}] backfill_days must be from 1 to {MAX_BACKFILL_DAYS} (got {d})"
+            ));
+            DEFAULT_BACKFILL_DAYS
+        }
+    };
     let (key, key_source) = match (s.api_key_env, s.api_key_file) {
         (Some(var), _) => match std::env::var(var) {
             Ok(v) if !one_token(v.trim()) => {
@@ -138,10 +150,7 @@ fn resolve(ctx: &Context, s: Section<'_>) -> ApiSpec {
         key_source,
         problem,
         interval,
-        backfill_days: s
-            .backfill_days
-            .unwrap_or(DEFAULT_BACKFILL_DAYS)
-            .clamp(1, 365),
+        backfill_days,
         org: s.org.map(str::to_string),
         retry: Default::default(),
     }

@@ -179,6 +179,57 @@ fn unknown_config_keys_are_refused_with_line_and_suggestion_and_config_check_run
     assert!(String::from_utf8_lossy(&unset.stderr).contains("AGENTDECK_TEST_CURSOR_KEY"));
 }
 
+/// A `backfill_days` outside 1..=365 is a problem `config check` names, and the source's
+/// settings carry it (it does not run), like a too-short `interval`: it used to be clamped
+/// to the range without a word.
+#[test]
+fn a_backfill_days_out_of_range_is_named_not_clamped_silently() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    let db = tmp.path().join("x.db");
+    for (days, ok) in [("0", false), ("366", false), ("1000", false), ("365", true)] {
+        std::fs::write(
+            &cfg,
+            format!(
+                "[sources.cursor]\napi_key_env = \"AGENTDECK_TEST_CURSOR_KEY\"\nbackfill_days = {days}\n"
+            ),
+        )
+        .unwrap();
+        let check = bin()
+            .env("AGENTDECK_TEST_CURSOR_KEY", "key_secret_value")
+            .args(["config", "check", cfg.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&check.stderr);
+        let why = format!("[sources.cursor] backfill_days must be from 1 to 365 (got {days})");
+        assert_eq!(check.status.success(), ok, "{days}: {err}");
+        assert_eq!(err.contains(&why), !ok, "{days}: {err}");
+        let doc = json_of(
+            &bin()
+                .env("AGENTDECK_TEST_CURSOR_KEY", "key_secret_value")
+                .args([
+                    "--db",
+                    db.to_str().unwrap(),
+                    "--config",
+                    cfg.to_str().unwrap(),
+                ])
+                .args(["sources", "--json"])
+                .output()
+                .unwrap(),
+        );
+        let settings = &source(&doc, "cursor")["settings"];
+        if ok {
+            assert_eq!(settings["backfill_days"], 365, "{settings}");
+        } else {
+            assert_eq!(
+                settings["problem"].as_str(),
+                Some(why.as_str()),
+                "{settings}"
+            );
+        }
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn key_files_readable_by_others_are_refused_and_sources_never_show_keys() {
