@@ -311,3 +311,56 @@ fn an_incident_reported_before_its_commit_was_read_is_ai_linked_once_it_is() {
         .unwrap();
     assert!(linked, "the incident names an AI-attributed commit");
 }
+
+/// An incident that names its repository (`--repo`) is linked only by an AI-attributed
+/// commit of that repository, whether the commit was read before or after it; one without
+/// `--repo` by such a commit in any repository.
+#[test]
+fn an_incident_is_linked_only_by_a_commit_of_the_repository_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db_arg = db.to_str().unwrap();
+    let incident = |id: &str, repo: Option<&str>| {
+        let mut args = vec!["--db", db_arg, "event", "incident", "--id", id];
+        args.extend(["--caused-by", &AI_SHA[..8]]);
+        if let Some(r) = repo {
+            args.extend(["--repo", r]);
+        }
+        crate::common::run_ok(&args);
+    };
+    // Reported before the git pass reads the commit…
+    incident("INC-WEB-EARLY", Some("github.com/acme/web"));
+    incident("INC-API-EARLY", Some("github.com/acme/api"));
+    Store::open(&db)
+        .unwrap()
+        .writer()
+        .apply_blocking(WriteBatch {
+            ops: vec![ai_commit()],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    // …and after.
+    incident("INC-WEB", Some("github.com/acme/web"));
+    incident("INC-API", Some("github.com/acme/api"));
+    incident("INC-ANY", None);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let linked: Vec<(String, bool)> = conn
+        .prepare("SELECT id, ai_linked FROM incidents ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected = [
+        ("INC-ANY", true),
+        ("INC-API", true),
+        ("INC-API-EARLY", true),
+        ("INC-WEB", false),
+        ("INC-WEB-EARLY", false),
+    ];
+    assert_eq!(
+        linked,
+        expected.map(|(id, l)| (id.to_string(), l)).to_vec(),
+        "the AI commit is in github.com/acme/api"
+    );
+}

@@ -331,6 +331,43 @@ async fn events_are_recorded_by_admins_and_collectors_on_every_backend() {
     }
 }
 
+/// An incident that names its repository is AI-linked only by an AI-attributed commit of
+/// that repository: a commit with the same id elsewhere does not link it, on either backend
+/// (PostgreSQL keeps no commits; a SQLite server's database may be a console's store, with
+/// the commits its git passes read).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incident_is_not_linked_by_a_commit_of_another_repository_on_every_backend() {
+    const SHA: &str = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d";
+    for backend in each_backend().await {
+        let t = start(backend).await;
+        let label = t.label();
+        if let Database::Sqlite(path) = &t.database {
+            rusqlite::Connection::open(path)
+                .unwrap()
+                .execute(
+                    "INSERT INTO commits (repo, sha, author, ts, ai_agent, ai_detected_by)
+                     VALUES ('github.com/acme/web', ?1, 'ana@x.io', 0, 'claude_code', 'trailer')",
+                    [SHA],
+                )
+                .unwrap();
+        }
+        let incident = json!({ "kind": "incident", "id": "INC-9", "repo": "github.com/acme/api",
+            "sha": &SHA[..8] });
+        assert_eq!(
+            post(&t, "collector", "/api/v1/events", incident).await.0,
+            200,
+            "{label}"
+        );
+        assert_eq!(
+            t.scalar("SELECT count(*) FROM incidents WHERE id = 'INC-9' AND NOT ai_linked")
+                .await,
+            1,
+            "{label}: the AI commit is in github.com/acme/web, not the incident's repository"
+        );
+        t.stop().await;
+    }
+}
+
 pub(crate) fn engine_with(rules: &[&str], policy: PolicySection) -> Engine {
     let config = [
         AlertRuleConfig {

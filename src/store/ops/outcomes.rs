@@ -51,12 +51,14 @@ pub(super) fn upsert_commit(tx: &Transaction<'_>, c: &CommitRow) -> rusqlite::Re
         c.is_merge
     ])?;
     if c.ai_agent.is_some() {
-        // An incident reported before this commit was read names it: it is AI-linked now.
+        // An incident reported before this commit was read names it (in this repository,
+        // when it names one): it is AI-linked now.
         tx.prepare_cached(
             "UPDATE incidents SET ai_linked = 1 WHERE ai_linked = 0
-                 AND caused_by_sha IS NOT NULL AND substr(?1, 1, length(caused_by_sha)) = caused_by_sha",
+                 AND caused_by_sha IS NOT NULL AND substr(?1, 1, length(caused_by_sha)) = caused_by_sha
+                 AND (repo IS NULL OR repo = ?2)",
         )?
-        .execute(params![c.sha])?;
+        .execute(params![c.sha, c.repo])?;
     }
     Ok(())
 }
@@ -210,7 +212,7 @@ pub(super) fn record_outcome_event(
                      ai_linked, title, source)
                  VALUES (?1, ?2, ?3, ?4, coalesce(?5, 'sev3'), ?6,
                      EXISTS (SELECT 1 FROM commits WHERE ?6 IS NOT NULL AND ai_agent IS NOT NULL
-                         AND sha >= ?6 AND sha < ?6 || 'g'), ?7, ?8)
+                         AND sha >= ?6 AND sha < ?6 || 'g' AND (?2 IS NULL OR repo = ?2)), ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET repo = coalesce(excluded.repo, repo),
                      opened_at = CASE WHEN ?9 THEN excluded.opened_at ELSE opened_at END,
                      resolved_at = coalesce(excluded.resolved_at, resolved_at),
