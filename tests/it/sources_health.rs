@@ -230,6 +230,38 @@ fn a_backfill_days_out_of_range_is_named_not_clamped_silently() {
     }
 }
 
+/// `config check` names a source's section once per problem, not `[sources.cursor]:
+/// [sources.cursor] interval …` (most problems start with their section already).
+#[test]
+fn config_check_names_a_section_once_per_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.cursor]\napi_key_env = \"AGENTDECK_TEST_CURSOR_KEY\"\ninterval = \"5s\"\n\n\
+         [sources.openai_admin]\napi_key_env = \"AGENTDECK_TEST_UNSET_OPENAI\"\n",
+    )
+    .unwrap();
+    let check = bin()
+        .env("AGENTDECK_TEST_CURSOR_KEY", "key_secret_value")
+        .args(["config", "check", cfg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.contains("\n  [sources.cursor] interval must be a duration of at least 1m"),
+        "{err}"
+    );
+    // A problem that does not start with its section still gets it in front.
+    assert!(
+        err.contains(
+            "\n  [sources.openai_admin]: the environment variable AGENTDECK_TEST_UNSET_OPENAI"
+        ),
+        "{err}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn key_files_readable_by_others_are_refused_and_sources_never_show_keys() {

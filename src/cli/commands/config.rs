@@ -33,8 +33,11 @@ pub fn run(global: &GlobalArgs, action: &ConfigCommand) -> anyhow::Result<()> {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     for spec in crate::cli::source_specs::api_specs(&ctx) {
+        let section = format!("[sources.{}]", spec.kind.source());
         match &spec.problem {
-            Some(p) => problems.push(format!("[sources.{}]: {p}", spec.kind.source())),
+            // Most problems start with their section already.
+            Some(p) if p.starts_with(&section) => problems.push(p.clone()),
+            Some(p) => problems.push(format!("{section}: {p}")),
             None => notes.push(format!(
                 "[sources.{}]: key from {}, every {}",
                 spec.kind.source(),
