@@ -175,6 +175,10 @@ fn alerts_list_shows_an_ack_without_a_note_without_a_dangling_colon() {
     assert!(row.trim_end().ends_with("by oncall@acme.dev"), "{table}");
     // One with a note still shows it after the colon.
     assert!(table.contains("by noah.schmidt@acme.dev: "), "{table}");
+    // A resolution that names no one is not shown as resolved "by ?".
+    let table = text(&agentdeck(dir.path(), &["alerts", "list", "--state", "resolved"]).stdout);
+    assert!(table.contains(" resolved 20"), "{table}");
+    assert!(!table.contains("by ?"), "{table}");
 }
 
 /// A state or a snooze duration that does not parse is bad usage (exit 2, README "Exit

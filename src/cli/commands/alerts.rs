@@ -229,9 +229,13 @@ fn list(ctx: &Context, state: Option<&str>, json: bool) -> anyhow::Result<()> {
                 r.acked_by.as_deref().unwrap_or("?")
             ),
             AlertState::Resolved => format!(
-                "resolved {} by {}{}",
+                "resolved {}{}{}",
                 r.resolved_at.map(|u| when(u, ctx.tz)).unwrap_or_default(),
-                r.resolved_by.as_deref().unwrap_or("?"),
+                // Rows from before resolutions were signed name no one (as in the console).
+                r.resolved_by
+                    .as_deref()
+                    .map(|by| format!(" by {by}"))
+                    .unwrap_or_default(),
                 r.resolve_note
                     .as_deref()
                     .map(|n| format!(": {n}"))
