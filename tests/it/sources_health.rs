@@ -230,6 +230,37 @@ fn a_backfill_days_out_of_range_is_named_not_clamped_silently() {
     }
 }
 
+/// The `sources` table shows what keeps a configured source from running (a key variable
+/// that is not set), in its state and LAST ERROR: it said `waiting`, and the problem was
+/// only in `--json` and the console.
+#[test]
+fn the_sources_table_names_what_keeps_a_source_from_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.cursor]\napi_key_env = \"AGENTDECK_TEST_UNSET_CURSOR_KEY\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .env_remove("AGENTDECK_TEST_UNSET_CURSOR_KEY")
+        .args(["--db", tmp.path().join("x.db").to_str().unwrap()])
+        .args(["--config", cfg.to_str().unwrap(), "sources"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("cursor "))
+        .unwrap_or_else(|| panic!("a cursor row: {table}"));
+    assert!(row.contains("cannot run"), "{table}");
+    assert!(
+        row.contains("AGENTDECK_TEST_UNSET_CURSOR_KEY") && row.contains("is not set"),
+        "{table}"
+    );
+}
+
 /// `config check` names a source's section once per problem, not `[sources.cursor]:
 /// [sources.cursor] interval …` (most problems start with their section already).
 #[test]

@@ -52,7 +52,7 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             (Some(e), Some(at)) if st.is_failing() => format!("{} ago: {e}", age(now - at)),
             (Some(e), Some(at)) => format!("(recovered; {} ago: {e})", age(now - at)),
             (Some(e), None) => e.clone(),
-            _ => "—".into(),
+            _ => config_problem(s).unwrap_or_else(|| "—".into()),
         };
         list.row([
             st.source.clone(),
@@ -130,14 +130,25 @@ fn unit(s: &SourceDetail) -> &str {
     }
 }
 
+/// What keeps a configured source from running (a key that is not set, a bad interval),
+/// as its settings record it.
+fn config_problem(s: &SourceDetail) -> Option<String> {
+    let settings: Value = serde_json::from_str(s.settings.as_deref()?).ok()?;
+    settings.get("problem")?.as_str().map(str::to_string)
+}
+
 /// `ok`; `failing` (the last run failed after earlier successes); `never` (every run
-/// failed); `waiting` (configured, not run yet).
+/// failed); `waiting` (configured, not run yet); `cannot run` (not run yet, and this
+/// config keeps it from running: a key that is not set, a bad setting; LAST ERROR says
+/// what). A source with runs on record keeps its state from them: another process (a
+/// console started with the key) may be running it.
 pub fn state(s: &SourceDetail) -> &'static str {
     let st = &s.status;
     match (st.is_failing(), st.last_success, s.last_run) {
         (true, None, _) => "never",
         (true, Some(_), _) => "failing",
         (false, Some(_), _) | (false, None, Some(_)) => "ok",
+        (false, None, None) if config_problem(s).is_some() => "cannot run",
         (false, None, None) => "waiting",
     }
 }
