@@ -16,6 +16,16 @@ pub struct VendorTokens {
     pub requests: i64,
 }
 
+impl std::ops::AddAssign for VendorTokens {
+    fn add_assign(&mut self, o: VendorTokens) {
+        self.input = self.input.saturating_add(o.input);
+        self.output = self.output.saturating_add(o.output);
+        self.cache_write = self.cache_write.saturating_add(o.cache_write);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
+        self.requests = self.requests.saturating_add(o.requests);
+    }
+}
+
 /// Agent activity for one row (Claude Code analytics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VendorActivity {
@@ -26,6 +36,18 @@ pub struct VendorActivity {
     pub pull_requests: i64,
     pub tool_accepted: i64,
     pub tool_rejected: i64,
+}
+
+impl std::ops::AddAssign for VendorActivity {
+    fn add_assign(&mut self, o: VendorActivity) {
+        self.sessions = self.sessions.saturating_add(o.sessions);
+        self.lines_added = self.lines_added.saturating_add(o.lines_added);
+        self.lines_removed = self.lines_removed.saturating_add(o.lines_removed);
+        self.commits = self.commits.saturating_add(o.commits);
+        self.pull_requests = self.pull_requests.saturating_add(o.pull_requests);
+        self.tool_accepted = self.tool_accepted.saturating_add(o.tool_accepted);
+        self.tool_rejected = self.tool_rejected.saturating_add(o.tool_rejected);
+    }
 }
 
 /// One (source, day, developer, model) row; `None` parts keep what is stored.

@@ -453,3 +453,66 @@ async fn claude_code_more_pages_without_a_token_is_an_error_not_a_complete_day()
         "no day is marked complete"
     );
 }
+
+/// A developer who used Claude Code from two terminals on one day may come in two records
+/// (`terminal_type` is a field of each), on one page or two: their activity, acceptance and
+/// tokens add up. Each record had replaced the last, keeping one terminal's numbers.
+#[tokio::test]
+async fn one_developers_records_of_a_day_add_up() {
+    let server = MockServer::start().await;
+    for p in [USAGE, COST] {
+        Mock::given(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(empty()))
+            .mount(&server)
+            .await;
+    }
+    let record = |terminal: &str, sessions: i64, accepted: i64, input: i64| {
+        json!({"date": "2026-03-10", "actor": {"type": "user_actor", "email_address": "dev@example.com"},
+            "terminal_type": terminal,
+            "core_metrics": {"num_sessions": sessions, "lines_of_code": {"added": 10 * sessions, "removed": 1},
+                             "commits_by_claude_code": 1, "pull_requests_by_claude_code": 0},
+            "tool_actions": {"edit_tool": {"accepted": accepted, "rejected": 1}},
+            "model_breakdown": [{"model": "claude-sonnet-4-5-20250929",
+                "tokens": {"input": input, "output": 10, "cache_read": 0, "cache_creation": 0},
+                "estimated_cost": {"currency": "USD", "amount": 100}}]})
+    };
+    Mock::given(path(CC))
+        .and(query_param("page", "p2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [record("iTerm.app", 1, 2, 300)], "has_more": false, "next_page": null})))
+        .mount(&server)
+        .await;
+    Mock::given(path(CC))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": [record("vscode", 4, 20, 1000), record("cursor", 2, 5, 200)],
+            "has_more": true, "next_page": "p2"})))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    let t = store();
+    poll_once(
+        &spec(ApiKind::AnthropicAdmin, &server.uri(), 1),
+        &t.store,
+        NOW,
+    )
+    .await
+    .unwrap();
+    let activity = rows(
+        &t,
+        "SELECT day, sessions, lines_added, commits, tool_accepted, tool_rejected FROM vendor_usage
+         WHERE source = 'anthropic_claude_code' AND model = '' AND day = '2026-03-10'",
+    );
+    assert_eq!(activity, vec!["2026-03-10|7|70|3|27|3"]);
+    let tokens = rows(
+        &t,
+        "SELECT input_tokens, estimated_micro_usd FROM vendor_usage
+         WHERE source = 'anthropic_claude_code' AND model != '' AND day = '2026-03-10'",
+    );
+    assert_eq!(tokens, vec!["1500|3000000"]);
+    let daily = rows(
+        &t,
+        "SELECT suggestions, acceptances, lines_accepted, requests FROM daily_usage
+         WHERE source = 'claude_code' AND day = '2026-03-10'",
+    );
+    assert_eq!(daily, vec!["30|27|70|7"]);
+}

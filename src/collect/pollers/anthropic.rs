@@ -16,6 +16,7 @@ use crate::store::vendor::{VendorActivity, VendorTokens, VendorUsageRow};
 use chrono::{DateTime, Duration, NaiveDate};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 pub const SOURCE: &str = "anthropic_admin";
 /// `vendor_usage.source` of Claude Code analytics rows (per developer).
@@ -163,6 +164,9 @@ async fn claude_code(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollEr
     while day <= to {
         let mut guard = PageGuard::new(CLAUDE_CODE);
         let mut page: Option<String> = None;
+        // A day is written whole, once its last page is read: one developer may come in
+        // several records (one per terminal, say), which add up.
+        let mut day_ops = Vec::new();
         loop {
             let mut query = vec![
                 ("starting_at".to_string(), day.to_string()),
@@ -176,9 +180,8 @@ async fn claude_code(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollEr
                 .get("data")
                 .and_then(Value::as_array)
                 .ok_or_else(|| bad_body(CLAUDE_CODE, "no `data` array"))?;
-            let mut ops = Vec::new();
             for r in records {
-                ops.extend(claude_code_record(r, day, report));
+                day_ops.extend(claude_code_record(r, day, report));
             }
             let more = super::buckets::has_more(&body, CLAUDE_CODE)?;
             let next = guard.next(
@@ -191,20 +194,74 @@ async fn claude_code(p: &Pass<'_>, report: &mut PollReport) -> Result<(), PollEr
                     "`has_more` is true but `next_page` is missing",
                 ));
             }
-            if next.is_none() && day <= settled_through(today) {
-                state.complete_through = Some(day).max(state.complete_through);
-            }
-            report.rows_added +=
-                write_page(store, ops, vec![], vec![], stream.cursor(&state, now)).await?;
             report.pages += 1;
             match next {
                 Some(p) => page = Some(p),
                 None => break,
             }
         }
+        if day <= settled_through(today) {
+            state.complete_through = Some(day).max(state.complete_through);
+        }
+        let ops = add_up_actor_days(day_ops);
+        report.rows_added +=
+            write_page(store, ops, vec![], vec![], stream.cursor(&state, now)).await?;
         day += Duration::days(1);
     }
     Ok(())
+}
+
+/// The rows of one day's records with those of the same developer (and model) added up;
+/// each row is an upsert that replaces what is stored, so two records of one developer
+/// (one per terminal) would otherwise leave only the last. Order of first appearance.
+fn add_up_actor_days(ops: Vec<Op>) -> Vec<Op> {
+    fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+            (a, b) => a.or(b),
+        }
+    }
+    let mut out: Vec<Op> = Vec::with_capacity(ops.len());
+    let mut at: HashMap<(u8, String, String, String), usize> = HashMap::new();
+    for op in ops {
+        let key = match &op {
+            Op::UpsertMember(m) => (0, String::new(), m.id.clone(), String::new()),
+            Op::UpsertVendorUsage(v) => (1, v.day.clone(), v.developer.clone(), v.model.clone()),
+            Op::UpsertDailyUsage(d) => (2, d.day.clone(), d.developer.clone(), d.team.clone()),
+            _ => {
+                out.push(op);
+                continue;
+            }
+        };
+        let Some(&i) = at.get(&key) else {
+            at.insert(key, out.len());
+            out.push(op);
+            continue;
+        };
+        match (&mut out[i], op) {
+            (Op::UpsertVendorUsage(a), Op::UpsertVendorUsage(b)) => {
+                if let Some(t) = b.tokens {
+                    *a.tokens.get_or_insert_default() += t;
+                }
+                if let Some(x) = b.activity {
+                    *a.activity.get_or_insert_default() += x;
+                }
+                a.billed_micro_usd = add(a.billed_micro_usd, b.billed_micro_usd);
+                a.estimated_micro_usd = add(a.estimated_micro_usd, b.estimated_micro_usd);
+            }
+            (Op::UpsertDailyUsage(a), Op::UpsertDailyUsage(b)) => {
+                a.suggestions = a.suggestions.saturating_add(b.suggestions);
+                a.acceptances = a.acceptances.saturating_add(b.acceptances);
+                a.lines_suggested = a.lines_suggested.saturating_add(b.lines_suggested);
+                a.lines_accepted = a.lines_accepted.saturating_add(b.lines_accepted);
+                a.requests = a.requests.saturating_add(b.requests);
+                a.spend_micro_usd = a.spend_micro_usd.saturating_add(b.spend_micro_usd);
+            }
+            // A member named again adds nothing.
+            _ => {}
+        }
+    }
+    out
 }
 
 /// One actor-day: activity and acceptance per developer, tokens and estimate per model.
