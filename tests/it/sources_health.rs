@@ -533,3 +533,31 @@ async fn records_a_poll_refused_are_shown_by_sources_poll_and_sources() {
         "{sources}"
     );
 }
+
+/// A configured API without a usable key says what to set in the plain `agentdeck sources`
+/// listing too (README: "A configured API without a usable key shows what to set"); it
+/// was only in `--json` (`settings.problem`), the table showing `waiting` and `—`.
+#[test]
+fn sources_names_the_missing_key_of_a_configured_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_UNSET_ADMIN_KEY\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let out = run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "sources",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("anthropic_admin"))
+        .unwrap_or_else(|| panic!("no anthropic_admin row: {text}"));
+    assert!(row.contains("AGENTDECK_TEST_UNSET_ADMIN_KEY"), "{text}");
+}

@@ -52,7 +52,9 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             (Some(e), Some(at)) if st.is_failing() => format!("{} ago: {e}", age(now - at)),
             (Some(e), Some(at)) => format!("(recovered; {} ago: {e})", age(now - at)),
             (Some(e), None) => e.clone(),
-            _ => "—".into(),
+            // Configured but unable to run (a key not set, a key file others can read):
+            // what to set, as the console's Sources view says it.
+            _ => setting_problem(s).unwrap_or_else(|| "—".into()),
         };
         list.row([
             st.source.clone(),
@@ -140,6 +142,15 @@ pub fn state(s: &SourceDetail) -> &'static str {
         (false, Some(_), _) | (false, None, Some(_)) => "ok",
         (false, None, None) => "waiting",
     }
+}
+
+/// The `problem` a configured source recorded with its settings (what to set), if any.
+fn setting_problem(s: &SourceDetail) -> Option<String> {
+    let settings: Value = serde_json::from_str(s.settings.as_deref()?).ok()?;
+    settings["problem"]
+        .as_str()
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("not run: {p}"))
 }
 
 fn to_json(s: &SourceDetail, now: i64) -> Value {
