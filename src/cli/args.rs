@@ -470,8 +470,8 @@ pub struct SourceDirs {
     /// Gemini CLI home (~/.gemini) or its tmp/ folder (repeatable; must exist)
     #[arg(long = "gemini-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub gemini: Vec<PathBuf>,
-    /// GitHub Copilot CLI home (~/.copilot) or its session-state/ folder (repeatable)
-    #[arg(long = "copilot-dir", value_name = "DIR")]
+    /// GitHub Copilot CLI home (~/.copilot) or its session-state/ folder (repeatable; must exist)
+    #[arg(long = "copilot-dir", value_name = "DIR", value_parser = values::existing_dir)]
     pub copilot: Vec<PathBuf>,
 }
 

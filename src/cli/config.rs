@@ -250,7 +250,7 @@ impl Config {
         if !unknown.is_empty() {
             let lines: Vec<String> = unknown.iter().map(|u| u.describe(path)).collect();
             anyhow::bail!(
-                "config {} has {} key(s) that nothing reads:\n  {}\n(`agentdeck config check` validates a file; README \"Configuration\" lists every key)",
+                "config {} has {} key(s) that nothing reads:\n  {}\n(`agentdeck config check FILE` validates a file; the README shows each section's keys next to what it configures)",
                 path.display(),
                 unknown.len(),
                 lines.join("\n  ")

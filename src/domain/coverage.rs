@@ -1,5 +1,5 @@
 //! Line coverage from a CI coverage report: LCOV tracefiles (`LF:` lines found, `LH:` lines
-//! hit, per source file) and Cobertura XML (the root `<coverage>` element's `lines-valid` /
+//! hit, per source file; else its `DA:` lines) and Cobertura XML (the root `<coverage>` element's `lines-valid` /
 //! `lines-covered`, else its `line-rate`). Only the two totals are read — never file names.
 
 /// Lines instrumented and lines executed, summed over a report.
@@ -40,25 +40,51 @@ pub fn parse(text: &str) -> Result<LineCoverage, CoverageError> {
     }
 }
 
-/// LCOV: the sum of every record's `LF:` and `LH:`.
+/// LCOV: the sum of every record's `LF:` and `LH:`; a record without them (the summary
+/// lines are optional in the format) is counted from its `DA:<line>,<hits>` lines.
 pub fn parse_lcov(text: &str) -> Result<LineCoverage, CoverageError> {
     let (mut found, mut hit, mut records) = (0u64, 0u64, 0usize);
+    // The current record: its LF/LH when it states them, else its DA lines.
+    let (mut lf, mut lh, mut has_summary) = (0u64, 0u64, false);
+    let (mut da_found, mut da_hit) = (0u64, 0u64);
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        let (slot, value) = if let Some(v) = line.strip_prefix("LF:") {
-            (&mut found, v)
-        } else if let Some(v) = line.strip_prefix("LH:") {
-            (&mut hit, v)
-        } else {
-            records += usize::from(line == "end_of_record");
-            continue;
+        let count = |value: &str| -> Result<u64, CoverageError> {
+            value
+                .trim()
+                .parse()
+                .map_err(|_| err(i + 1, format!("`{}` is not a line count", value.trim())))
         };
-        let n: u64 = value
-            .trim()
-            .parse()
-            .map_err(|_| err(i + 1, format!("`{}` is not a line count", value.trim())))?;
-        *slot = slot.saturating_add(n);
+        if let Some(v) = line.strip_prefix("LF:") {
+            lf = lf.saturating_add(count(v)?);
+            has_summary = true;
+        } else if let Some(v) = line.strip_prefix("LH:") {
+            lh = lh.saturating_add(count(v)?);
+            has_summary = true;
+        } else if let Some(v) = line.strip_prefix("DA:") {
+            let hits = v.split(',').nth(1).unwrap_or("");
+            da_found += 1;
+            da_hit += u64::from(count(hits)? > 0);
+        } else if line == "end_of_record" {
+            records += 1;
+            let (f, h) = if has_summary {
+                (lf, lh)
+            } else {
+                (da_found, da_hit)
+            };
+            found = found.saturating_add(f);
+            hit = hit.saturating_add(h);
+            (lf, lh, has_summary, da_found, da_hit) = (0, 0, false, 0, 0);
+        }
     }
+    // A last record without its `end_of_record` still counts.
+    let (f, h) = if has_summary {
+        (lf, lh)
+    } else {
+        (da_found, da_hit)
+    };
+    found = found.saturating_add(f);
+    hit = hit.saturating_add(h);
     if records == 0 {
         return Err(err(0, "not an LCOV tracefile (no `end_of_record`)"));
     }
@@ -136,6 +162,22 @@ mod tests {
         assert_eq!(c.percent(), Some(50.0));
         assert_eq!(parse_lcov("LF:x\nend_of_record\n").unwrap_err().line, 1);
         assert!(parse_lcov("hello\n").is_err());
+    }
+
+    /// `LF:`/`LH:` are optional in LCOV: a tracefile with only `DA:` lines was read as
+    /// instrumenting no line ("the report instruments no line").
+    #[test]
+    fn lcov_without_summary_lines_counts_its_da_lines() {
+        let text = "TN:\nSF:src/a.rs\nDA:1,1\nDA:2,0\nDA:3,5\nend_of_record\n\
+                    SF:src/b.rs\nDA:1,0\nLF:4\nLH:1\nend_of_record\n";
+        let c = parse(text).unwrap();
+        assert_eq!((c.lines_found, c.lines_hit), (7, 3));
+        assert_eq!(
+            parse_lcov("SF:a\nDA:1,x\nend_of_record\n")
+                .unwrap_err()
+                .line,
+            2
+        );
     }
 
     #[test]

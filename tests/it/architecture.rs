@@ -172,3 +172,42 @@ fn the_repository_cites_only_documents_it_contains() {
         found.join("\n")
     );
 }
+
+/// Every `README "Section"` that the code cites (in a message or a comment) names a heading
+/// the README has: an error message pointed users at a README "Configuration" section
+/// that does not exist.
+#[test]
+fn readme_sections_cited_in_the_code_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let headings: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .collect();
+    let mut files = Vec::new();
+    repository_files(&root.join("src"), &mut files);
+    let mut missing = Vec::new();
+    let mut cited = 0;
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        let text = text.replace("\\\"", "\"");
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("README \"") {
+            rest = &rest[at + "README \"".len()..];
+            let Some(end) = rest.find('"') else { break };
+            let section = &rest[..end];
+            cited += 1;
+            if !headings.iter().any(|h| h.starts_with(section)) {
+                missing.push(format!("{}: README \"{section}\"", f.display()));
+            }
+        }
+    }
+    assert!(cited > 3, "found the citations ({cited})");
+    assert!(
+        missing.is_empty(),
+        "README sections cited but not in README.md:\n{}",
+        missing.join("\n")
+    );
+}

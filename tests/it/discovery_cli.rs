@@ -164,3 +164,31 @@ fn ingest_with_nothing_found_names_every_place_it_looked() {
         assert!(err.contains(expected), "{expected} missing: {err}");
     }
 }
+
+/// Every `--*-dir` naming a folder that does not exist is bad usage (exit 2, the flag
+/// named), as the README says; `--copilot-dir` had been taken as is and the pass ran on
+/// nothing with exit 0.
+#[test]
+fn every_dir_flag_naming_a_missing_folder_is_bad_usage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let missing = tmp.path().join("nope");
+    for flag in [
+        "--claude-dir",
+        "--codex-dir",
+        "--gemini-dir",
+        "--copilot-dir",
+    ] {
+        let out = bin()
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .args(["--db", tmp.path().join("a.db").to_str().unwrap(), "ingest"])
+            .args([flag, missing.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains(flag), "{flag} not named: {err}");
+    }
+}

@@ -230,37 +230,6 @@ fn a_backfill_days_out_of_range_is_named_not_clamped_silently() {
     }
 }
 
-/// The `sources` table shows what keeps a configured source from running (a key variable
-/// that is not set), in its state and LAST ERROR: it said `waiting`, and the problem was
-/// only in `--json` and the console.
-#[test]
-fn the_sources_table_names_what_keeps_a_source_from_running() {
-    let tmp = tempfile::tempdir().unwrap();
-    let cfg = tmp.path().join("config.toml");
-    std::fs::write(
-        &cfg,
-        "[sources.cursor]\napi_key_env = \"AGENTDECK_TEST_UNSET_CURSOR_KEY\"\n",
-    )
-    .unwrap();
-    let out = bin()
-        .env_remove("AGENTDECK_TEST_UNSET_CURSOR_KEY")
-        .args(["--db", tmp.path().join("x.db").to_str().unwrap()])
-        .args(["--config", cfg.to_str().unwrap(), "sources"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let table = String::from_utf8_lossy(&out.stdout);
-    let row = table
-        .lines()
-        .find(|l| l.starts_with("cursor "))
-        .unwrap_or_else(|| panic!("a cursor row: {table}"));
-    assert!(row.contains("cannot run"), "{table}");
-    assert!(
-        row.contains("AGENTDECK_TEST_UNSET_CURSOR_KEY") && row.contains("is not set"),
-        "{table}"
-    );
-}
-
 /// `config check` names a source's section once per problem, not `[sources.cursor]:
 /// [sources.cursor] interval …` (most problems start with their section already).
 #[test]
@@ -645,5 +614,37 @@ async fn records_a_poll_refused_are_shown_by_sources_poll_and_sources() {
             "anthropic_admin: problems in the last run (1 bad_value)\n  /v1/organizations/usage_report/messages 2026-03-08 claude-sonnet-4-5: `/uncached_input_tokens` is negative or too large"
         ),
         "{sources}"
+    );
+}
+
+/// A configured API without a usable key says what to set in the plain `agentdeck sources`
+/// listing too, in its state and LAST ERROR; it was only in `--json` (`settings.problem`),
+/// the table showing `waiting` and `—`.
+#[test]
+fn sources_names_the_missing_key_of_a_configured_api() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[sources.anthropic_admin]\napi_key_env = \"AGENTDECK_TEST_UNSET_ADMIN_KEY\"\n",
+    )
+    .unwrap();
+    let db = tmp.path().join("x.db");
+    let out = run_ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "sources",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("anthropic_admin"))
+        .unwrap_or_else(|| panic!("no anthropic_admin row: {text}"));
+    assert!(row.contains("AGENTDECK_TEST_UNSET_ADMIN_KEY"), "{text}");
+    assert!(
+        row.contains("cannot run") && row.contains("is not set"),
+        "{text}"
     );
 }

@@ -1,6 +1,6 @@
 //! `agentdeck doctor`: checks the store (SQLite's integrity check, the schema, values
 //! outside `domain/bounds`) and, with `--rebuild`, repairs a damaged one without losing what
-//! only the store holds: see `store/doctor.rs` (the copy) and README "Doctor".
+//! only the store holds: see `store/doctor.rs` (the copy) and README "The store".
 
 use crate::cli::args::DoctorArgs;
 use crate::cli::context::Context;

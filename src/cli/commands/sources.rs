@@ -52,6 +52,8 @@ pub fn run(ctx: &Context, json: bool) -> anyhow::Result<()> {
             (Some(e), Some(at)) if st.is_failing() => format!("{} ago: {e}", age(now - at)),
             (Some(e), Some(at)) => format!("(recovered; {} ago: {e})", age(now - at)),
             (Some(e), None) => e.clone(),
+            // Configured but unable to run (a key not set, a key file others can read):
+            // what to set, as the console's Sources view says it.
             _ => config_problem(s).unwrap_or_else(|| "—".into()),
         };
         list.row([

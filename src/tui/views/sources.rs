@@ -27,7 +27,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 pub const STALE_MS: i64 = 60 * 60_000;
 
 /// Sources agentdeck knows how to collect, with the hint to enable each (settings named
-/// here exist: README "Configuration" lists them).
+/// here exist: the README shows each section's keys).
 const KNOWN: [(&str, &str); 8] = [
     (
         "claude_code_files",
