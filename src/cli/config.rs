@@ -242,6 +242,23 @@ impl Config {
     }
 }
 
+impl SourcesConfig {
+    /// The folders `[sources]` names that do not exist (a typo, a drive not mounted), as
+    /// `(key, folder)`: nothing is read there until they do.
+    pub fn missing_dirs(&self) -> Vec<(&'static str, &Path)> {
+        [
+            ("claude_dirs", &self.claude_dirs),
+            ("codex_dirs", &self.codex_dirs),
+            ("gemini_dirs", &self.gemini_dirs),
+            ("copilot_dirs", &self.copilot_dirs),
+        ]
+        .into_iter()
+        .flat_map(|(key, dirs)| dirs.iter().map(move |d| (key, d.as_path())))
+        .filter(|(_, d)| !d.exists())
+        .collect()
+    }
+}
+
 impl Config {
     /// Parses `text` (read from `path`), refusing keys that no section reads.
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {

@@ -192,3 +192,58 @@ fn every_dir_flag_naming_a_missing_folder_is_bad_usage() {
         assert!(err.contains(flag), "{flag} not named: {err}");
     }
 }
+
+/// A folder `[sources]` names that does not exist (the README's example path, a typo, a
+/// drive not mounted) is named by `ingest` and by `config check`; the folders that exist
+/// are still read. It was skipped without a word by both.
+#[test]
+fn a_configured_folder_that_does_not_exist_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let there = tmp.path().join("there");
+    claude_file(&there, "-a", "s1", "m1");
+    let missing = tmp.path().join("old-laptop/.claude");
+    let cfg = tmp.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[sources]\nclaude_dirs = [\"{}\", \"{}\"]\n",
+            missing.display(),
+            there.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        bin()
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .args(["--db", tmp.path().join("a.db").to_str().unwrap()])
+            .args(["--config", cfg.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["ingest"]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{} ([sources] claude_dirs", missing.display()))
+            && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 read"),
+        "{out:?}"
+    );
+    let out = run(&["config", "check", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "[sources] claude_dirs: {} does not exist",
+            missing.display()
+        )),
+        "{err}"
+    );
+}

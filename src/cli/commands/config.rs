@@ -54,6 +54,12 @@ pub fn run(global: &GlobalArgs, action: &ConfigCommand) -> anyhow::Result<()> {
         Ok(None) => {}
         Err(e) => problems.push(format!("[directory] csv: {e:#}")),
     }
+    for (key, dir) in ctx.config.sources.missing_dirs() {
+        problems.push(format!(
+            "[sources] {key}: {} does not exist (nothing is read there)",
+            dir.display()
+        ));
+    }
     // The alert rules and webhooks as `alerts check`, the console and `serve` build them.
     if let Err(e) = super::alerts_check::engine(&ctx) {
         problems.push(format!("{e:#}"));

@@ -22,6 +22,14 @@ pub fn run(ctx: &Context, args: &IngestArgs) -> anyhow::Result<()> {
     let summary = refresh(ctx, &store, &args.dirs, show_progress)?;
     let git = super::outcomes::refresh_git(ctx, &store)?;
     let hosts = super::outcomes::refresh_hosts(ctx, &store)?;
+    if args.dirs.is_empty() {
+        for (key, dir) in ctx.config.sources.missing_dirs() {
+            eprintln!(
+                "note: {} ([sources] {key} in the config) does not exist; nothing was read there",
+                dir.display()
+            );
+        }
+    }
     if summary.files_seen == 0 && !args.json && git.is_none() {
         let roots = ctx.roots(&args.dirs);
         let searched: Vec<String> = roots
