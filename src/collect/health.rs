@@ -72,7 +72,7 @@ impl FilesPass {
     /// Records one run per file source. Never fails the pass: a store error is logged.
     /// `reader` is the pass's own: it holds no transaction open, so it sees what the pass
     /// committed.
-    pub fn finish(self, store: &Store, reader: &Reader, summary: &IngestSummary) {
+    pub fn finish(self, store: &Store, reader: &Reader, summary: &IngestSummary, developer: &str) {
         let after = reader.requests_by_agent().unwrap_or_default();
         let finished_at = now_ms();
         let mut batch = WriteBatch::default();
@@ -101,6 +101,8 @@ impl FilesPass {
             let settings = serde_json::json!({
                 "roots": roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>(),
                 "files_found": tally.map_or(0, |t| t.found),
+                // Who the files were read as: the next pass names a change of identity.
+                "developer": developer,
             });
             batch.ops.push(Op::RecordRun(SourceRun {
                 source: source.to_string(),

@@ -75,7 +75,7 @@ pub fn ingest_recorded(
         progress,
         Some(&mut health),
     )?;
-    health.finish(store, &reader, &summary);
+    health.finish(store, &reader, &summary, env.developer);
     Ok(summary)
 }
 

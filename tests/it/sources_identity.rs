@@ -208,3 +208,48 @@ fn the_configs_teams_replace_the_last_configs_and_keep_what_a_directory_said() {
         "Ana has data and a role: unassigned; Cy was only ever in the config: forgotten"
     );
 }
+
+/// Changing who this machine's files belong to (`[identity] developer`, or git's email)
+/// after a first read is named on the next pass: the rows read before stay under the old
+/// name and a file rewritten from then on is counted again under the new one. Nothing said
+/// so before.
+#[test]
+fn a_change_of_the_local_identity_is_named_on_the_next_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let claude = dir.path().join("claude");
+    let line = assistant_line(
+        "s1",
+        "msg_1",
+        Some("req_1"),
+        "2026-01-09T10:00:00.000Z",
+        10,
+        5,
+        0,
+    );
+    std::fs::write(
+        claude_project(&claude, "-home-dev-api").join("s1.jsonl"),
+        format!("{line}\n"),
+    )
+    .unwrap();
+    let (config, db) = (dir.path().join("config.toml"), dir.path().join("store.db"));
+    let ingest_as = |who: &str| {
+        std::fs::write(&config, format!("[identity]\ndeveloper = \"{who}\"\n")).unwrap();
+        let out = crate::common::bin()
+            .args(["--offline", "--db", db.to_str().unwrap(), "--config"])
+            .arg(&config)
+            .args(["ingest", "--claude-dir"])
+            .arg(&claude)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(!ingest_as("ana@x.dev").contains("warning"));
+    assert!(!ingest_as("ana@x.dev").contains("warning"), "same identity");
+    let err = ingest_as("Ana.Lopez@x.dev");
+    assert!(
+        err.contains("read as ana@x.dev and are now read as ana.lopez@x.dev")
+            && err.contains("developer = \"ana@x.dev\""),
+        "{err}"
+    );
+}

@@ -100,6 +100,15 @@ pub fn refresh(
         prices: &prices,
         projects: &resolver,
     };
+    let read_as = store.reader()?.files_developer().ok().flatten();
+    if let Some(before) = read_as.filter(|before| *before != developer) {
+        eprintln!(
+            "warning: this machine's agent files were read as {before} and are now read as \
+             {developer} ([identity] developer, or git's user.email): what was read before \
+             stays under {before}, and a file rewritten from now on is counted again under \
+             {developer}. Set [identity] developer = \"{before}\" to keep one name."
+        );
+    }
     let summary = refresh_with(store, &ctx.roots(dirs), &env, show_progress)?;
     store
         .end_first_load()

@@ -166,6 +166,22 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The developer the local agent files were last read as (recorded with the file
+    /// sources' settings), if a pass recorded one.
+    pub fn files_developer(&self) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json_extract(settings, '$.developer') FROM source_health
+             WHERE kind = 'files' AND json_valid(settings)
+               AND json_extract(settings, '$.developer') IS NOT NULL
+             ORDER BY last_run DESC LIMIT 1",
+        )?;
+        let mut rows = stmt.query([])?;
+        Ok(match rows.next()? {
+            Some(r) => r.get(0)?,
+            None => None,
+        })
+    }
+
     /// Stored requests per agent (from the daily rollup), for "rows added" by a pass.
     pub fn requests_by_agent(&self) -> Result<BTreeMap<String, i64>> {
         let mut stmt = self
