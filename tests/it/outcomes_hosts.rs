@@ -536,3 +536,52 @@ async fn a_refused_repository_is_not_prefixed_with_the_host_twice() {
         .unwrap();
     assert_eq!(github.status.last_error.as_deref(), Some(expected));
 }
+
+/// A pull-request listing whose `Link: rel="next"` points at another host is not followed:
+/// the token goes only to the configured API (it had been sent wherever the answer said).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_page_on_another_host_is_not_sent_the_token() {
+    let gh = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/repos/acme/api/pulls"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "link",
+                    format!(
+                        "<{}/repos/acme/api/pulls?page=2>; rel=\"next\"",
+                        elsewhere.uri()
+                    )
+                    .as_str(),
+                )
+                .set_body_json(json!([gh_pull(1, "dev", "", false, 2)])),
+        )
+        .mount(&gh)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&gh)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&elsewhere)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(dir.path()).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let mut fetcher = Fetcher::new(&host, Some("ghp_secret_token")).unwrap();
+    let repos = vec!["acme/api".to_string()];
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
+    assert!(
+        s.problems[0].contains("next-page link leaves the configured host"),
+        "{:?}",
+        s.problems
+    );
+    assert_eq!(
+        elsewhere.received_requests().await.unwrap().len(),
+        0,
+        "the other host was asked, with the token"
+    );
+}

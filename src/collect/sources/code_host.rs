@@ -212,10 +212,7 @@ impl Fetcher {
         url: &str,
         etag: Option<String>,
     ) -> Result<Answer, CodeHostError> {
-        let path = url
-            .split_once("://")
-            .map_or(url, |(_, r)| r.split_once('/').map_or(r, |(_, p)| p))
-            .to_string();
+        let path = path_of(url);
         let mut req = self.client.get(url).header("Accept", "application/json");
         if let Some((name, value)) = &self.auth {
             req = req.header(*name, value);
@@ -311,9 +308,26 @@ impl Fetcher {
                 break;
             }
             url = next.filter(|n| n != &u);
+            // The token goes only to the host the config names, whatever a `Link` says.
+            if let Some(n) = url.as_deref()
+                && !crate::collect::http::same_origin(&u, n)
+            {
+                return Err(CodeHostError::Shape {
+                    host: host.name(),
+                    url_path: path_of(&u),
+                    reason: "its next-page link leaves the configured host (not followed with the token)".into(),
+                });
+            }
         }
         Ok(out)
     }
+}
+
+/// A URL without its scheme and host, as errors name it (`repos/acme/api/pulls?…`).
+fn path_of(url: &str) -> String {
+    url.split_once("://")
+        .map_or(url, |(_, r)| r.split_once('/').map_or(r, |(_, p)| p))
+        .to_string()
 }
 
 /// A conditional GET's answer.
