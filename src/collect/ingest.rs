@@ -132,6 +132,8 @@ fn pass(
     // Stat pass: unchanged files cost one stat each.
     let now = Clock::now();
     let mut work: Vec<(DiscoveredFile, FileIdentity, Plan)> = Vec::new();
+    // Every file found, as (source, cursor key): files without an owner get one.
+    let mut keys: Vec<(&'static str, String)> = Vec::new();
     for file in found {
         summary.files_seen += 1;
         let id = file.identity;
@@ -146,6 +148,7 @@ fn pass(
             }
         };
         let cursor = cursors.get(file.format.source()).and_then(|m| m.get(key));
+        keys.push((file.format.source(), key.to_owned()));
         let idle = id.is_idle(now.ns) && !file.format.is_document();
         let plan = files::verify_resume(files::plan(cursor, &id, idle), &file.path, cursor);
         match plan {
@@ -160,6 +163,7 @@ fn pass(
             _ => work.push((file, id, plan)),
         }
     }
+    let owners = owners_of(store, reader, &work, &keys, env)?;
     if let Some(h) = health {
         h.to_read(work.iter().map(|(f, _, _)| f.format));
     }
@@ -179,6 +183,15 @@ fn pass(
         if fatal.lock().map(|f| f.is_some()).unwrap_or(true) {
             return;
         }
+        // A file is read as the developer who first read it (`owners_of`).
+        let owner = owners
+            .get(&(file.format.source(), key_of(&file)))
+            .map_or(env.developer, String::as_str);
+        let env = &ParseEnv {
+            developer: owner,
+            prices: env.prices,
+            projects: env.projects,
+        };
         let result = if file.format.is_document() {
             ingest_document(&sink, &file, id, env, now, progress)
         } else {
@@ -257,6 +270,49 @@ pub(crate) fn parse_piece(
         }
     }
     guard::enforce(rows, marks, loc, now_ms);
+}
+
+/// A file's cursor key: its path as shown.
+fn key_of(file: &DiscoveredFile) -> String {
+    file.path.display().to_string()
+}
+
+/// The owner of every file this pass reads, keyed by (source, cursor key); a file read for
+/// the first time, or found without an owner (read before owners were kept), is recorded
+/// as `env.developer`'s. Costs one count on a pass with nothing to read.
+fn owners_of(
+    store: &Store,
+    reader: &Reader,
+    work: &[(DiscoveredFile, FileIdentity, Plan)],
+    keys: &[(&'static str, String)],
+    env: &ParseEnv<'_>,
+) -> crate::store::Result<HashMap<(&'static str, String), String>> {
+    if work.is_empty() && reader.file_owner_count()? >= keys.len() as i64 {
+        return Ok(HashMap::new());
+    }
+    let mut known = reader.file_owners()?;
+    let mut new = Vec::new();
+    for (source, key) in keys {
+        if let std::collections::hash_map::Entry::Vacant(e) =
+            known.entry((source.to_string(), key.clone()))
+        {
+            new.push((source.to_string(), key.clone(), env.developer.to_string()));
+            e.insert(env.developer.to_string());
+        }
+    }
+    if !new.is_empty() {
+        let mut batch = crate::store::WriteBatch::default();
+        batch.ops.push(crate::store::ops::Op::SetFileOwners(new));
+        store.writer().apply_blocking(batch)?;
+    }
+    Ok(work
+        .iter()
+        .filter_map(|(f, _, _)| {
+            let (source, key) = (f.format.source(), key_of(f));
+            let owner = known.get(&(source.to_string(), key.clone()))?.clone();
+            Some(((source, key), owner))
+        })
+        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]

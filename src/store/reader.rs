@@ -54,6 +54,22 @@ impl Reader {
         Ok(out)
     }
 
+    /// How many local agent files have a recorded owner.
+    pub fn file_owner_count(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM file_owners", [], |r| r.get(0))?)
+    }
+
+    /// The developer each local agent file belongs to, keyed by (source, path).
+    pub fn file_owners(&self) -> Result<HashMap<(String, String), String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, path, developer FROM file_owners")?;
+        let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Latest change counters as committed (for processes that did not write them).
     pub fn change_counters(&self) -> Result<super::ChangeCounters> {
         Ok(super::writer::read_counters(&self.conn)?)

@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (17, include_str!("migrations/0017_identity_hashes.sql")),
     (18, include_str!("migrations/0018_config_teams.sql")),
+    (19, include_str!("migrations/0019_file_owners.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -210,9 +210,9 @@ fn the_configs_teams_replace_the_last_configs_and_keep_what_a_directory_said() {
 }
 
 /// Changing who this machine's files belong to (`[identity] developer`, or git's email)
-/// after a first read is named on the next pass: the rows read before stay under the old
-/// name and a file rewritten from then on is counted again under the new one. Nothing said
-/// so before.
+/// after a first read: a file keeps the developer it was first read as, so one rewritten in
+/// place is not stored again under the new name (it was: dedupe keys are per owner), new
+/// files are the new name's, and the next pass says so. Nothing was said before.
 #[test]
 fn a_change_of_the_local_identity_is_named_on_the_next_pass() {
     let dir = tempfile::tempdir().unwrap();
@@ -246,10 +246,56 @@ fn a_change_of_the_local_identity_is_named_on_the_next_pass() {
     };
     assert!(!ingest_as("ana@x.dev").contains("warning"));
     assert!(!ingest_as("ana@x.dev").contains("warning"), "same identity");
+    // The agent rewrites the file in place (same request, one more line) and starts a new
+    // session file, after the identity changed.
+    let file = claude.join("projects/-home-dev-api/s1.jsonl");
+    let more = assistant_line(
+        "s1",
+        "msg_2",
+        Some("req_2"),
+        "2026-01-09T10:05:00.000Z",
+        7,
+        3,
+        0,
+    );
+    std::fs::write(&file, format!("{line}\n{more}\n")).unwrap();
+    let new = assistant_line(
+        "s2",
+        "msg_3",
+        Some("req_3"),
+        "2026-01-10T09:00:00.000Z",
+        1,
+        1,
+        0,
+    );
+    std::fs::write(
+        claude_project(&claude, "-home-dev-api").join("s2.jsonl"),
+        format!("{new}\n"),
+    )
+    .unwrap();
     let err = ingest_as("Ana.Lopez@x.dev");
     assert!(
-        err.contains("read as ana@x.dev and are now read as ana.lopez@x.dev")
+        err.contains("read as ana@x.dev and new ones are now read as ana.lopez@x.dev")
             && err.contains("developer = \"ana@x.dev\""),
         "{err}"
+    );
+    // Each request once: the rewritten file stays Ana's first name (it had been read again
+    // under the new one, storing req_1 twice), the new file is the new name's.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT developer, request_id FROM requests ORDER BY request_id")
+        .unwrap();
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("ana@x.dev".to_string(), "req_1".to_string()),
+            ("ana@x.dev".to_string(), "req_2".to_string()),
+            ("ana.lopez@x.dev".to_string(), "req_3".to_string()),
+        ]
     );
 }

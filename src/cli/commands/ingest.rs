@@ -103,10 +103,10 @@ pub fn refresh(
     let read_as = store.reader()?.files_developer().ok().flatten();
     if let Some(before) = read_as.filter(|before| *before != developer) {
         eprintln!(
-            "warning: this machine's agent files were read as {before} and are now read as \
-             {developer} ([identity] developer, or git's user.email): what was read before \
-             stays under {before}, and a file rewritten from now on is counted again under \
-             {developer}. Set [identity] developer = \"{before}\" to keep one name."
+            "warning: this machine's agent files were read as {before} and new ones are now \
+             read as {developer} ([identity] developer, or git's user.email): the files read \
+             before stay {before}'s, lines added to them too, so the two names split this \
+             machine's history. Set [identity] developer = \"{before}\" to keep one name."
         );
     }
     let summary = refresh_with(store, &ctx.roots(dirs), &env, show_progress)?;

@@ -406,6 +406,13 @@ CREATE TABLE "requests" (
     message_hash   INTEGER
 );
 
+CREATE TABLE file_owners (
+    source    TEXT NOT NULL,
+    path      TEXT NOT NULL,
+    developer TEXT NOT NULL,
+    PRIMARY KEY (source, path)
+) WITHOUT ROWID;
+
 CREATE INDEX alerts_by_state ON alerts (state, fired_at);
 
 CREATE INDEX commits_by_ts ON commits (ts);

@@ -162,6 +162,9 @@ pub enum Op {
     },
     /// The configured project budgets (project id, micro-USD a month), replacing all.
     SetProjectBudgets(Vec<(String, i64)>),
+    /// Local agent files (source, path) read for the first time, and the developer they
+    /// belong to from now on; a file already owned keeps its owner.
+    SetFileOwners(Vec<(String, String, String)>),
     /// The config's teams (name, micro-USD a month) and members (id, email, team),
     /// replacing what an earlier config said (`org::set_config_teams`).
     SetConfigTeams {
@@ -244,6 +247,7 @@ fn apply_one(tx: &Transaction<'_>, op: &Op) -> rusqlite::Result<&'static str> {
         Op::SetProjectBudgets(budgets) => {
             org::set_project_budgets(tx, budgets).map(|()| "developers")
         }
+        Op::SetFileOwners(owners) => org::set_file_owners(tx, owners).map(|()| "cursors"),
         Op::SetConfigTeams { teams, members } => {
             org::set_config_teams(tx, teams, members).map(|()| "developers")
         }

@@ -99,3 +99,17 @@ pub(super) fn set_config_teams(
     }
     Ok(())
 }
+
+/// Records who local agent files belong to; a file already owned keeps its owner.
+pub(super) fn set_file_owners(
+    tx: &Transaction<'_>,
+    owners: &[(String, String, String)],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO file_owners (source, path, developer) VALUES (?1, ?2, ?3)",
+    )?;
+    for (source, path, developer) in owners {
+        stmt.execute(params![source, path, developer])?;
+    }
+    Ok(())
+}

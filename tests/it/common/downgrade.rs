@@ -6,6 +6,7 @@ use std::path::Path;
 
 /// The inverse of each migration after version 6, newest first.
 const UNDO: &[(i64, &str)] = &[
+    (19, "DROP TABLE file_owners;"),
     (18, "ALTER TABLE developers DROP COLUMN team_from_config;"),
     (
         17,
