@@ -132,7 +132,10 @@ fn pass(
     // Stat pass: unchanged files cost one stat each.
     let now = Clock::now();
     let mut work: Vec<(DiscoveredFile, FileIdentity, Plan)> = Vec::new();
-    // Every file found, as (source, cursor key): files without an owner get one.
+    // Files without an owner get one (`owners_of`): once every file with a cursor has one,
+    // an unchanged file needs no look-up, and a warm pass builds no key.
+    let owners_complete =
+        reader.file_owner_count()? >= cursors.values().map(|m| m.len() as i64).sum::<i64>();
     let mut keys: Vec<(&'static str, String)> = Vec::new();
     for file in found {
         summary.files_seen += 1;
@@ -148,9 +151,11 @@ fn pass(
             }
         };
         let cursor = cursors.get(file.format.source()).and_then(|m| m.get(key));
-        keys.push((file.format.source(), key.to_owned()));
         let idle = id.is_idle(now.ns) && !file.format.is_document();
         let plan = files::verify_resume(files::plan(cursor, &id, idle), &file.path, cursor);
+        if !owners_complete || !matches!(plan, Plan::Unchanged) {
+            keys.push((file.format.source(), key.to_owned()));
+        }
         match plan {
             Plan::Unchanged => {
                 summary.files_unchanged += 1;
@@ -163,7 +168,7 @@ fn pass(
             _ => work.push((file, id, plan)),
         }
     }
-    let owners = owners_of(store, reader, &work, &keys, env)?;
+    let owners = owners_of(store, reader, &work, &keys, owners_complete, env)?;
     if let Some(h) = health {
         h.to_read(work.iter().map(|(f, _, _)| f.format));
     }
@@ -277,17 +282,18 @@ fn key_of(file: &DiscoveredFile) -> String {
     file.path.display().to_string()
 }
 
-/// The owner of every file this pass reads, keyed by (source, cursor key); a file read for
-/// the first time, or found without an owner (read before owners were kept), is recorded
-/// as `env.developer`'s. Costs one count on a pass with nothing to read.
+/// The owner of every file this pass reads, keyed by (source, cursor key); a file in
+/// `keys` without one (read for the first time, or read before owners were kept) is
+/// recorded as `env.developer`'s. Nothing to read and every owner known: no query.
 fn owners_of(
     store: &Store,
     reader: &Reader,
     work: &[(DiscoveredFile, FileIdentity, Plan)],
     keys: &[(&'static str, String)],
+    complete: bool,
     env: &ParseEnv<'_>,
 ) -> crate::store::Result<HashMap<(&'static str, String), String>> {
-    if work.is_empty() && reader.file_owner_count()? >= keys.len() as i64 {
+    if work.is_empty() && complete {
         return Ok(HashMap::new());
     }
     let mut known = reader.file_owners()?;
