@@ -278,23 +278,24 @@ impl Config {
             if let Err(e) = o.model_price(model) {
                 let line =
                     super::config_check::line_of(text, &format!("pricing.overrides.{model}"));
-                let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
-                problems.push(format!("{at}{e:#}"));
+                problems.push((line, format!("{e:#}")));
             }
         }
-        // In file order: each problem starts with its line when one was found.
-        problems.sort_by_key(|p| {
-            p.strip_prefix("line ")
-                .and_then(|r| r.split(':').next())
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(usize::MAX)
-        });
+        // In file order; a problem without a line last.
+        problems.sort_by_key(|(line, _)| line.unwrap_or(usize::MAX));
         if !problems.is_empty() {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|(line, text)| match line {
+                    Some(l) => format!("line {l}: {text}"),
+                    None => text.clone(),
+                })
+                .collect();
             anyhow::bail!(
                 "config {} has {} problem(s) with teams, budgets and prices:\n  {}",
                 path.display(),
-                problems.len(),
-                problems.join("\n  ")
+                lines.len(),
+                lines.join("\n  ")
             );
         }
         Ok(config)
@@ -305,63 +306,72 @@ impl Config {
     /// (a developer belongs to one team, and the later entry would silently win), and a
     /// budget that is not a number of dollars (negative, NaN or beyond any real budget,
     /// which the store would have dropped or clamped).
-    fn team_and_budget_problems(&self, text: &str) -> Vec<String> {
+    fn team_and_budget_problems(&self, text: &str) -> Vec<(Option<usize>, String)> {
         let mut problems = Vec::new();
-        let team_lines = table_array_lines(text, "team");
-        let at = |lines: &[usize], i: usize| match lines.get(i) {
-            Some(l) => format!("line {l}: "),
-            None => String::new(),
+        let first = |line: Option<usize>| {
+            line.map(|l| format!("line {l} has it first; "))
+                .unwrap_or_default()
         };
-        let mut teams: BTreeMap<&str, usize> = BTreeMap::new();
+        let team_lines = table_array_lines(text, "team");
+        let mut teams: BTreeMap<&str, Option<usize>> = BTreeMap::new();
         let mut member_of: BTreeMap<String, &str> = BTreeMap::new();
         for (i, team) in self.teams.iter().enumerate() {
-            let here = at(&team_lines, i);
+            let here = team_lines.get(i).copied();
             let name = team.name.trim();
             if name.is_empty() {
-                problems.push(format!("{here}[[team]] has an empty `name`"));
+                problems.push((here, "[[team]] has an empty `name`".to_string()));
                 continue;
             }
-            if let Some(first) = teams.insert(name, i) {
-                problems.push(format!(
-                    "{here}team `{name}` is defined again ({}one [[team]] per team)",
-                    at(&team_lines, first).replace(": ", " has it first; ")
+            if let Some(earlier) = teams.insert(name, here) {
+                problems.push((
+                    here,
+                    format!(
+                        "team `{name}` is defined again ({}one [[team]] per team)",
+                        first(earlier)
+                    ),
                 ));
             }
             if let Some(usd) = team.budget_usd_month
                 && let Some(why) = not_a_budget(usd)
             {
-                problems.push(format!("{here}team `{name}`: budget_usd_month {why}"));
+                problems.push((here, format!("team `{name}`: budget_usd_month {why}")));
             }
             for member in &team.members {
                 let id = crate::domain::identity::developer_id(member);
                 if id.is_empty() {
-                    problems.push(format!("{here}team `{name}` lists an empty member"));
+                    problems.push((here, format!("team `{name}` lists an empty member")));
                 } else if let Some(other) = member_of.insert(id.clone(), name)
                     && other != name
                 {
-                    problems.push(format!(
-                        "{here}developer `{id}` is a member of team `{other}` and of team `{name}`; a developer belongs to one team"
+                    problems.push((
+                        here,
+                        format!(
+                            "developer `{id}` is a member of team `{other}` and of team `{name}`; a developer belongs to one team"
+                        ),
                     ));
                 }
             }
         }
         let project_lines = table_array_lines(text, "project");
-        let mut projects: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut projects: BTreeMap<&str, Option<usize>> = BTreeMap::new();
         for (i, project) in self.projects.iter().enumerate() {
-            let here = at(&project_lines, i);
+            let here = project_lines.get(i).copied();
             let id = project.id.trim();
             if id.is_empty() {
-                problems.push(format!("{here}[[project]] has an empty `id`"));
+                problems.push((here, "[[project]] has an empty `id`".to_string()));
                 continue;
             }
-            if let Some(first) = projects.insert(id, i) {
-                problems.push(format!(
-                    "{here}project `{id}` is defined again ({}one [[project]] per project)",
-                    at(&project_lines, first).replace(": ", " has it first; ")
+            if let Some(earlier) = projects.insert(id, here) {
+                problems.push((
+                    here,
+                    format!(
+                        "project `{id}` is defined again ({}one [[project]] per project)",
+                        first(earlier)
+                    ),
                 ));
             }
             if let Some(why) = not_a_budget(project.budget_usd_month) {
-                problems.push(format!("{here}project `{id}`: budget_usd_month {why}"));
+                problems.push((here, format!("project `{id}`: budget_usd_month {why}")));
             }
         }
         problems
