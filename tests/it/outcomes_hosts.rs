@@ -39,6 +39,25 @@ async fn open_store(dir: &std::path::Path) -> Store {
         .unwrap()
 }
 
+/// One GitHub pass over `repos` against `gh`, into a new store in `dir`, with `token`.
+async fn github_pass(
+    gh: &MockServer,
+    dir: &std::path::Path,
+    repos: &[&str],
+    token: Option<&str>,
+) -> (
+    agentdeck::collect::sources::code_host::HostPassSummary,
+    Fetcher,
+    Store,
+) {
+    let store = open_store(dir).await;
+    let host = GitHub::new(Some(&gh.uri()));
+    let mut fetcher = Fetcher::new(&host, token).unwrap();
+    let repos: Vec<String> = repos.iter().map(|r| r.to_string()).collect();
+    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    (s, fetcher, store)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn github_pulls_reviews_commits_and_deployments() {
     assert_eq!(GitHub::new(None).repo_id("acme/api"), "github.com/acme/api");
@@ -223,11 +242,7 @@ async fn the_pass_stops_at_the_rate_limit() {
         .mount(&gh)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let host = GitHub::new(Some(&gh.uri()));
-    let mut fetcher = Fetcher::new(&host, None).unwrap();
-    let repos = vec!["acme/a".to_string(), "acme/b".to_string()];
-    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let (s, fetcher, _) = github_pass(&gh, dir.path(), &["acme/a", "acme/b"], None).await;
     assert_eq!(s.repositories, 0);
     assert_eq!(
         s.problems.len(),
@@ -491,11 +506,7 @@ async fn a_secondary_rate_limit_stops_the_pass_for_its_retry_after() {
         .mount(&gh)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let host = GitHub::new(Some(&gh.uri()));
-    let mut fetcher = Fetcher::new(&host, None).unwrap();
-    let repos = vec!["acme/a".to_string(), "acme/b".to_string()];
-    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let (s, fetcher, _) = github_pass(&gh, dir.path(), &["acme/a", "acme/b"], None).await;
     assert_eq!(
         fetcher.requests, 1,
         "the second repository is not tried: {s:?}"
@@ -518,11 +529,7 @@ async fn a_refused_repository_is_not_prefixed_with_the_host_twice() {
         .mount(&gh)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let host = GitHub::new(Some(&gh.uri()));
-    let mut fetcher = Fetcher::new(&host, None).unwrap();
-    let repos = vec!["acme/gone".to_string()];
-    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let (s, _, store) = github_pass(&gh, dir.path(), &["acme/gone"], None).await;
     let expected = "repos/acme/gone/pulls?state=all&sort=updated&direction=desc&per_page=100 \
                     answered 404: Not Found";
     assert_eq!(s.problems, vec![expected.to_string()]);
@@ -568,11 +575,7 @@ async fn a_next_page_on_another_host_is_not_sent_the_token() {
         .mount(&elsewhere)
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(dir.path()).await;
-    let host = GitHub::new(Some(&gh.uri()));
-    let mut fetcher = Fetcher::new(&host, Some("ghp_secret_token")).unwrap();
-    let repos = vec!["acme/api".to_string()];
-    let s = pass(&host, &mut fetcher, &store, &repos, 0).await.unwrap();
+    let (s, _, _) = github_pass(&gh, dir.path(), &["acme/api"], Some("ghp_secret_token")).await;
     assert_eq!(s.problems.len(), 1, "{:?}", s.problems);
     assert!(
         s.problems[0].contains("next-page link leaves the configured host"),

@@ -213,6 +213,16 @@ async fn a_secondary_rate_limit_is_a_throttle_and_a_plain_403_is_not_retried() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
+/// One Copilot poll (a day back) into a new store, which must fail: its error.
+async fn one_failed_poll(server: &MockServer) -> String {
+    let t = store();
+    let spec = spec(ApiKind::Copilot, &server.uri(), 1);
+    poll_once(&spec, &t.store, NOW)
+        .await
+        .unwrap_err()
+        .to_string()
+}
+
 #[tokio::test]
 async fn github_organisation_teams_fill_the_directory() {
     let server = MockServer::start().await;
@@ -290,12 +300,7 @@ async fn a_link_that_never_advances_stops_the_seats_pass() {
         .with_priority(5)
         .mount(&server)
         .await;
-    let t = store();
-    let spec = spec(ApiKind::Copilot, &server.uri(), 1);
-    let err = poll_once(&spec, &t.store, NOW)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = one_failed_poll(&server).await;
     assert!(err.contains("came back again"), "{err}");
     assert!(err.contains(SEATS), "{err}");
     assert_eq!(
@@ -327,12 +332,7 @@ async fn a_next_page_link_to_another_host_is_not_sent_the_token() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"seats": []})))
         .mount(&elsewhere)
         .await;
-    let t = store();
-    let spec = spec(ApiKind::Copilot, &server.uri(), 1);
-    let err = poll_once(&spec, &t.store, NOW)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = one_failed_poll(&server).await;
     assert!(err.contains("not followed with the key"), "{err}");
     assert!(!err.contains("ghp_"), "{err}");
     assert_eq!(

@@ -17,6 +17,27 @@ fn git(repo: &Path, home: &Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {out:?}");
 }
 
+/// A Claude Code folder under `dir` holding one session with one request (`req_1`):
+/// the folder and the line.
+fn one_transcript(dir: &Path) -> (std::path::PathBuf, String) {
+    let claude = dir.join("claude");
+    let line = assistant_line(
+        "s1",
+        "msg_1",
+        Some("req_1"),
+        "2026-01-09T10:00:00.000Z",
+        10,
+        5,
+        0,
+    );
+    std::fs::write(
+        claude_project(&claude, "-home-dev-api").join("s1.jsonl"),
+        format!("{line}\n"),
+    )
+    .unwrap();
+    (claude, line)
+}
+
 #[test]
 fn a_mixed_case_git_identity_matches_its_team_and_its_commits() {
     let dir = tempfile::tempdir().unwrap();
@@ -34,21 +55,7 @@ fn a_mixed_case_git_identity_matches_its_team_and_its_commits() {
     git(&repo, &home, &["add", "a.txt"]);
     git(&repo, &home, &["commit", "-q", "-m", "first"]);
 
-    let claude = dir.path().join("claude");
-    let line = assistant_line(
-        "s1",
-        "msg_1",
-        Some("req_1"),
-        "2026-01-09T10:00:00.000Z",
-        10,
-        5,
-        0,
-    );
-    std::fs::write(
-        claude_project(&claude, "-home-dev-api").join("s1.jsonl"),
-        format!("{line}\n"),
-    )
-    .unwrap();
+    let (claude, _) = one_transcript(dir.path());
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -109,21 +116,7 @@ fn a_mixed_case_git_identity_matches_its_team_and_its_commits() {
 #[test]
 fn the_configs_teams_replace_the_last_configs_and_keep_what_a_directory_said() {
     let dir = tempfile::tempdir().unwrap();
-    let claude = dir.path().join("claude");
-    let line = assistant_line(
-        "s1",
-        "msg_1",
-        Some("req_1"),
-        "2026-01-09T10:00:00.000Z",
-        10,
-        5,
-        0,
-    );
-    std::fs::write(
-        claude_project(&claude, "-home-dev-api").join("s1.jsonl"),
-        format!("{line}\n"),
-    )
-    .unwrap();
+    let (claude, _) = one_transcript(dir.path());
     let (config, db) = (dir.path().join("config.toml"), dir.path().join("store.db"));
     let run = |text: &str| {
         std::fs::write(
@@ -216,21 +209,7 @@ fn the_configs_teams_replace_the_last_configs_and_keep_what_a_directory_said() {
 #[test]
 fn a_change_of_the_local_identity_is_named_on_the_next_pass() {
     let dir = tempfile::tempdir().unwrap();
-    let claude = dir.path().join("claude");
-    let line = assistant_line(
-        "s1",
-        "msg_1",
-        Some("req_1"),
-        "2026-01-09T10:00:00.000Z",
-        10,
-        5,
-        0,
-    );
-    std::fs::write(
-        claude_project(&claude, "-home-dev-api").join("s1.jsonl"),
-        format!("{line}\n"),
-    )
-    .unwrap();
+    let (claude, line) = one_transcript(dir.path());
     let (config, db) = (dir.path().join("config.toml"), dir.path().join("store.db"));
     let ingest_as = |who: &str| {
         std::fs::write(&config, format!("[identity]\ndeveloper = \"{who}\"\n")).unwrap();
